@@ -1,0 +1,54 @@
+"""User-facing input errors: each names the field, the value and what is accepted."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class UserInputError(ValueError):
+    """Bad input from a user: a file, a form, an API body or a command-line option.
+
+    The message is one line: ``<source>: <field>: <problem> (got <value>; accepted: <accepted>)``.
+    """
+
+    def __init__(
+        self,
+        field: str,
+        value: Any,
+        accepted: str,
+        *,
+        source: str | None = None,
+        problem: str = "invalid value",
+    ) -> None:
+        self.field = field
+        self.value = value
+        self.accepted = accepted
+        self.source = source
+        self.problem = problem
+        super().__init__(self.one_line())
+
+    def one_line(self) -> str:
+        """The error as a single line, suitable for stderr or an HTTP 422 detail."""
+        shown = repr(self.value) if not isinstance(self.value, str) else f"'{self.value}'"
+        if len(shown) > 80:
+            shown = shown[:77] + "..."
+        prefix = f"{self.source}: " if self.source else ""
+        where = f"{self.field}: " if self.field else ""
+        text = f"{prefix}{where}{self.problem} (got {shown}; accepted: {self.accepted})"
+        return " ".join(text.split())
+
+    def with_source(self, source: str) -> UserInputError:
+        """The same error, attributed to a file or request."""
+        return UserInputError(
+            self.field, self.value, self.accepted, source=source, problem=self.problem
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-friendly form for API error bodies."""
+        return {
+            "field": self.field,
+            "value": self.value if isinstance(self.value, int | float | str | None) else repr(self.value),
+            "accepted": self.accepted,
+            "problem": self.problem,
+            "message": self.one_line(),
+        }

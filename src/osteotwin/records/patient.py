@@ -1,0 +1,190 @@
+"""Domain model of one person's record (patient file v1), in canonical units.
+
+Field names carry their units. ``None`` always means "not recorded": readers never fill in defaults
+that would change advice (spec/patient-file.md).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Sex = Literal["male", "female"]
+MenopausalStatus = Literal["premenopausal", "perimenopausal", "postmenopausal"]
+Smoking = Literal["never", "former", "current"]
+Intensity = Literal["light", "moderate", "high"]
+DietPattern = Literal["omnivore", "pescatarian", "vegetarian", "vegan"]
+TrainingSetting = Literal["gym", "home_weights", "bodyweight_only"]
+Site = Literal["lumbar_spine", "total_hip", "femoral_neck"]
+
+SEXES: tuple[str, ...] = ("male", "female")
+MENOPAUSAL_STATUSES: tuple[str, ...] = ("premenopausal", "perimenopausal", "postmenopausal")
+SMOKING: tuple[str, ...] = ("never", "former", "current")
+INTENSITIES: tuple[str, ...] = ("light", "moderate", "high")
+DIET_PATTERNS: tuple[str, ...] = ("omnivore", "pescatarian", "vegetarian", "vegan")
+FOOD_EXCLUSIONS: tuple[str, ...] = ("dairy", "eggs", "fish", "shellfish", "nuts", "peanuts", "soy",
+                                    "gluten")
+TRAINING_SETTINGS: tuple[str, ...] = ("gym", "home_weights", "bodyweight_only")
+SITES: tuple[str, ...] = ("lumbar_spine", "total_hip", "femoral_neck")
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Patient(_Frozen):
+    id: str | None = None
+    sex: Sex
+    birth_date: dt.date
+    height_cm: float | None = None
+    weight_kg: float | None = None
+    menopausal_status: MenopausalStatus | None = None
+
+    def age_on(self, when: dt.date) -> float:
+        """Age in years (365.25-day years) on ``when``."""
+        return (when - self.birth_date).days / 365.25
+
+    @property
+    def bmi(self) -> float | None:
+        """Body-mass index in kg/m², if height and weight are known."""
+        if self.height_cm is None or self.weight_kg is None:
+            return None
+        return self.weight_kg / (self.height_cm / 100.0) ** 2
+
+
+class History(_Frozen):
+    prior_fragility_fractures: int | None = None
+    falls_last_12_months: int | None = None
+    smoking: Smoking | None = None
+    alcohol_units_per_week: float | None = None
+    glucocorticoids: bool | None = None
+    rheumatoid_arthritis: bool | None = None
+    parent_hip_fracture: bool | None = None
+    vertebral_fracture: bool | None = None
+    breast_cancer: bool | None = None
+    prostate_cancer: bool | None = None
+    hypogonadism: bool | None = None
+    conditions: tuple[str, ...] = ()
+
+
+class Medication(_Frozen):
+    """A regimen. ``every_d`` None means continuous: ``dose_*`` is then per day.
+
+    Exactly one of ``dose_mg`` (mass per administration) and ``dose_iu`` (IU products: vitamin D3,
+    hCG) is set, or neither when the dose is unknown.
+    """
+
+    drug: str
+    dose_mg: float | None = None
+    dose_iu: float | None = None
+    route: str | None = None
+    every_d: float | None = None
+    start: dt.date | None = None
+    stop: dt.date | None = None
+
+    def active_on(self, when: dt.date) -> bool:
+        """True if the regimen is ongoing on ``when`` (start unknown counts as started)."""
+        started = self.start is None or self.start <= when
+        return started and (self.stop is None or self.stop > when)
+
+    def daily_dose_mg(self) -> float | None:
+        """Average mass per day (mg/d), or None if dose or interval is unknown."""
+        if self.dose_mg is None:
+            return None
+        return self.dose_mg if self.every_d is None else self.dose_mg / self.every_d
+
+
+class LabResult(_Frozen):
+    """One result in the test's canonical unit, with the value and unit as reported."""
+
+    test: str
+    value: float
+    unit: str
+    date: dt.date
+    method: str | None = None
+    reported_value: float
+    reported_unit: str
+
+
+class DxaScan(_Frozen):
+    date: dt.date
+    site: Site
+    bmd_g_cm2: float | None = None
+    t_score: float | None = None
+    z_score: float | None = None
+    device: str | None = None
+
+
+class Supplement(_Frozen):
+    """A daily supplement; ``dose_per_day`` in ``unit`` (IU/d for vitamin D3, else mg/d elemental)."""
+
+    name: str
+    dose_per_day: float
+    unit: str
+
+
+class Lifestyle(_Frozen):
+    dietary_calcium_mg_d: float | None = None
+    protein_g_kg_d: float | None = None
+    supplements: tuple[Supplement, ...] = ()
+    resistance_sessions_per_week: float | None = None
+    resistance_intensity: Intensity | None = None
+    impact_sessions_per_week: float | None = None
+    weight_bearing_aerobic_minutes_per_week: float | None = None
+    sleep_hours: float | None = None
+    diet_pattern: DietPattern | None = None
+    food_exclusions: tuple[str, ...] = ()
+    training_setting: TrainingSetting | None = None
+
+    def supplement_total(self, *names: str) -> float:
+        """Sum of daily supplement doses for the given supplement names."""
+        return sum(s.dose_per_day for s in self.supplements if s.name in names)
+
+
+class ExternalFractureRisk(_Frozen):
+    """An externally calculated fracture-risk result (e.g. FRAX), entered as reported.
+
+    Extension to patient file v1 (docs/spec/patient-file.md, "fracture_risk_external").
+    """
+
+    tool: str
+    major_osteoporotic_10y_pct: float | None = None
+    hip_10y_pct: float | None = None
+    date: dt.date | None = None
+    bmd_included: bool | None = None
+    country: str | None = None
+
+
+class PatientRecord(_Frozen):
+    version: int = 1
+    as_of: dt.date | None = None
+    patient: Patient
+    history: History = Field(default_factory=History)
+    medications: tuple[Medication, ...] = ()
+    labs: tuple[LabResult, ...] = ()
+    dxa: tuple[DxaScan, ...] = ()
+    lifestyle: Lifestyle = Field(default_factory=Lifestyle)
+    fracture_risk_external: ExternalFractureRisk | None = None
+    extra: dict[str, Any] = Field(default_factory=dict)
+
+    def labs_for(self, test: str, *, on_or_before: dt.date | None = None) -> list[LabResult]:
+        """Results of ``test``, oldest first, optionally only those dated on or before a date."""
+        rows = [lab for lab in self.labs if lab.test == test]
+        if on_or_before is not None:
+            rows = [lab for lab in rows if lab.date <= on_or_before]
+        return sorted(rows, key=lambda lab: lab.date)
+
+    def latest_lab(self, test: str, *, on_or_before: dt.date | None = None) -> LabResult | None:
+        rows = self.labs_for(test, on_or_before=on_or_before)
+        return rows[-1] if rows else None
+
+    def scans_for(self, site: str, *, on_or_before: dt.date | None = None) -> list[DxaScan]:
+        rows = [s for s in self.dxa if s.site == site]
+        if on_or_before is not None:
+            rows = [s for s in rows if s.date <= on_or_before]
+        return sorted(rows, key=lambda s: s.date)
+
+    def active_medications(self, when: dt.date) -> list[Medication]:
+        return [m for m in self.medications if m.active_on(when)]
