@@ -47,7 +47,9 @@ class UserInputError(ValueError):
         """JSON-friendly form for API error bodies."""
         return {
             "field": self.field,
-            "value": self.value if isinstance(self.value, int | float | str | None) else repr(self.value),
+            "value": self.value
+            if isinstance(self.value, int | float | str | None)
+            else repr(self.value),
             "accepted": self.accepted,
             "problem": self.problem,
             "message": self.one_line(),

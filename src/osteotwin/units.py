@@ -15,7 +15,7 @@ import pint
 
 from osteotwin.errors import UserInputError
 
-ureg = pint.UnitRegistry()
+ureg: Any = pint.UnitRegistry()
 # Biological activity units are not physical dimensions: IU is kept as its own base unit.
 ureg.define("international_unit = [biological_activity] = IU")
 ureg.define("body_surface_1p73 = 1.73 * meter ** 2 = m173")
@@ -41,7 +41,8 @@ def _pint_text(unit: str) -> str:
 
 @lru_cache(maxsize=512)
 def _unit(unit: str) -> pint.Unit:
-    return ureg.Unit(_pint_text(unit))
+    unit_object: pint.Unit = ureg.Unit(_pint_text(unit))
+    return unit_object
 
 
 def convert(value: float, from_unit: str, to_unit: str) -> float:
@@ -85,29 +86,70 @@ class LabSpec:
 LAB_SPECS: dict[str, LabSpec] = {
     spec.name: spec
     for spec in (
-        LabSpec("estradiol", ("pg/mL", "pmol/L"), "pg/mL", 272.38, (0.0, 5000.0), "PubChem CID 5757"),
-        LabSpec("total_testosterone", ("ng/dL", "nmol/L"), "ng/dL", 288.42, (0.0, 5000.0),
-                "PubChem CID 6013"),
-        LabSpec("free_testosterone", ("pg/mL", "pmol/L"), "pg/mL", 288.42, (0.0, 2000.0),
-                "PubChem CID 6013"),
+        LabSpec(
+            "estradiol", ("pg/mL", "pmol/L"), "pg/mL", 272.38, (0.0, 5000.0), "PubChem CID 5757"
+        ),
+        LabSpec(
+            "total_testosterone",
+            ("ng/dL", "nmol/L"),
+            "ng/dL",
+            288.42,
+            (0.0, 5000.0),
+            "PubChem CID 6013",
+        ),
+        LabSpec(
+            "free_testosterone",
+            ("pg/mL", "pmol/L"),
+            "pg/mL",
+            288.42,
+            (0.0, 2000.0),
+            "PubChem CID 6013",
+        ),
         LabSpec("shbg", ("nmol/L",), "nmol/L", None, (0.0, 500.0), "physiological limits"),
         LabSpec("lh", ("IU/L",), "IU/L", None, (0.0, 300.0), "physiological limits"),
         LabSpec("fsh", ("IU/L",), "IU/L", None, (0.0, 300.0), "physiological limits"),
-        LabSpec("vitamin_d_25oh", ("ng/mL", "nmol/L"), "ng/mL", 400.64, (0.0, 300.0),
-                "PubChem CID 5283731 (calcifediol)"),
-        LabSpec("calcium", ("mg/dL", "mmol/L"), "mg/dL", 40.078, (3.0, 20.0), "IUPAC atomic weight"),
-        LabSpec("pth", ("pg/mL", "pmol/L"), "pg/mL", 9425.0, (0.0, 3000.0),
-                "PTH(1-84) molar mass 9425 g/mol"),
+        LabSpec(
+            "vitamin_d_25oh",
+            ("ng/mL", "nmol/L"),
+            "ng/mL",
+            400.64,
+            (0.0, 300.0),
+            "PubChem CID 5283731 (calcifediol)",
+        ),
+        LabSpec(
+            "calcium", ("mg/dL", "mmol/L"), "mg/dL", 40.078, (3.0, 20.0), "IUPAC atomic weight"
+        ),
+        LabSpec(
+            "pth",
+            ("pg/mL", "pmol/L"),
+            "pg/mL",
+            9425.0,
+            (0.0, 3000.0),
+            "PTH(1-84) molar mass 9425 g/mol",
+        ),
         LabSpec("ctx", ("ng/mL", "pg/mL"), "ng/mL", None, (0.0, 10.0), "physiological limits"),
         LabSpec("p1np", ("ng/mL", "ug/L"), "ng/mL", None, (0.0, 2000.0), "physiological limits"),
         LabSpec("hematocrit", ("%",), "%", None, (10.0, 75.0), "physiological limits"),
         LabSpec("psa", ("ng/mL",), "ng/mL", None, (0.0, 10000.0), "physiological limits"),
-        LabSpec("egfr", ("mL/min/1.73m2",), "mL/min/1.73m2", None, (1.0, 200.0),
-                "physiological limits"),
-        LabSpec("ldl_cholesterol", ("mg/dL", "mmol/L"), "mg/dL", 386.65, (0.0, 1000.0),
-                "PubChem CID 5997"),
-        LabSpec("hdl_cholesterol", ("mg/dL", "mmol/L"), "mg/dL", 386.65, (0.0, 300.0),
-                "PubChem CID 5997"),
+        LabSpec(
+            "egfr", ("mL/min/1.73m2",), "mL/min/1.73m2", None, (1.0, 200.0), "physiological limits"
+        ),
+        LabSpec(
+            "ldl_cholesterol",
+            ("mg/dL", "mmol/L"),
+            "mg/dL",
+            386.65,
+            (0.0, 1000.0),
+            "PubChem CID 5997",
+        ),
+        LabSpec(
+            "hdl_cholesterol",
+            ("mg/dL", "mmol/L"),
+            "mg/dL",
+            386.65,
+            (0.0, 300.0),
+            "PubChem CID 5997",
+        ),
     )
 }
 
@@ -128,17 +170,23 @@ def convert_lab(test: str, value: float, unit: str, *, field: str = "labs") -> f
     """
     spec = LAB_SPECS.get(test)
     if spec is None:
-        raise UserInputError(f"{field}.test", test, ", ".join(sorted(LAB_SPECS)),
-                             problem="unknown lab test")
+        raise UserInputError(
+            f"{field}.test", test, ", ".join(sorted(LAB_SPECS)), problem="unknown lab test"
+        )
     spelled = _canonical_spelling(spec, unit)
     if spelled is None:
-        raise UserInputError(f"{field}.unit", unit, f"{test} in " + " or ".join(spec.units),
-                             problem="unit does not fit this test")
+        raise UserInputError(
+            f"{field}.unit",
+            unit,
+            f"{test} in " + " or ".join(spec.units),
+            problem="unit does not fit this test",
+        )
     result = _convert_lab_value(spec, float(value), spelled)
     lo, hi = spec.plausible
     if not (lo <= result <= hi) or result != result:
         raise UserInputError(
-            f"{field}.value", value,
+            f"{field}.value",
+            value,
             f"{lo:g} to {hi:g} {spec.canonical} ({test}) after conversion from {spelled}",
             problem="implausible value",
         )
@@ -155,7 +203,9 @@ def _convert_lab_value(spec: LabSpec, value: float, unit: str) -> float:
         raise UserInputError("unit", unit, " or ".join(spec.units), problem="cannot convert")
     molar_mass = Q_(spec.molar_mass_g_mol, "g/mol")
     quantity = Q_(value, src)
-    converted = quantity * molar_mass if "[substance]" in str(src.dimensionality) else quantity / molar_mass
+    converted = (
+        quantity * molar_mass if "[substance]" in str(src.dimensionality) else quantity / molar_mass
+    )
     return float(converted.to(dst).magnitude)
 
 
@@ -164,10 +214,14 @@ def lab_in(test: str, value_canonical: float, unit: str) -> float:
     spec = LAB_SPECS[test]
     spelled = _canonical_spelling(spec, unit)
     if spelled is None:
-        raise UserInputError("unit", unit, " or ".join(spec.units), problem="unit does not fit this test")
+        raise UserInputError(
+            "unit", unit, " or ".join(spec.units), problem="unit does not fit this test"
+        )
     if spelled == spec.canonical:
         return value_canonical
-    back = LabSpec(spec.name, spec.units, spelled, spec.molar_mass_g_mol, spec.plausible, spec.source)
+    back = LabSpec(
+        spec.name, spec.units, spelled, spec.molar_mass_g_mol, spec.plausible, spec.source
+    )
     return _convert_lab_value(back, value_canonical, spec.canonical)
 
 
@@ -194,7 +248,9 @@ KINDS: dict[str, QuantityKind] = {
         QuantityKind("dose_mass", "mg", ("mg", "g", "ug", "mcg"), (0.0, 20000.0)),
         QuantityKind("dose_iu", "IU", ("IU",), (0.0, 1_000_000.0)),
         QuantityKind("daily_mass", "mg/d", ("mg/d", "g/d", "ug/d"), (0.0, 20000.0)),
-        QuantityKind("daily_iu", "IU/d", ("IU/d", "ug/d (vitamin D: 1 ug = 40 IU)"), (0.0, 100_000.0)),
+        QuantityKind(
+            "daily_iu", "IU/d", ("IU/d", "ug/d (vitamin D: 1 ug = 40 IU)"), (0.0, 100_000.0)
+        ),
         QuantityKind("protein", "g/kg/d", ("g/kg/d", "g/d (needs weight)"), (0.0, 5.0)),
         QuantityKind("interval", "d", ("d", "h", "wk", "mo", "y"), (0.0, 3653.0)),
         QuantityKind("offset", "d", ("d", "wk", "mo", "y"), (-36525.0, 36525.0)),
@@ -205,9 +261,22 @@ KINDS: dict[str, QuantityKind] = {
 _QUANTITY_RE = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(.*?)\s*$")
 
 # Calendar units used by the trial and patient files: mo = 30.4375 d, y = 365.25 d (spec/trial-file.md).
-_TIME_UNITS_D = {"d": 1.0, "day": 1.0, "days": 1.0, "h": 1.0 / 24.0, "wk": 7.0, "week": 7.0,
-                 "weeks": 7.0, "mo": 30.4375, "month": 30.4375, "months": 30.4375, "y": 365.25,
-                 "yr": 365.25, "year": 365.25, "years": 365.25}
+_TIME_UNITS_D = {
+    "d": 1.0,
+    "day": 1.0,
+    "days": 1.0,
+    "h": 1.0 / 24.0,
+    "wk": 7.0,
+    "week": 7.0,
+    "weeks": 7.0,
+    "mo": 30.4375,
+    "month": 30.4375,
+    "months": 30.4375,
+    "y": 365.25,
+    "yr": 365.25,
+    "year": 365.25,
+    "years": 365.25,
+}
 
 # Vitamin D3: 1 ug = 40 IU (IOM 2011, Dietary Reference Intakes for Calcium and Vitamin D).
 VITAMIN_D_IU_PER_UG = 40.0
@@ -218,8 +287,12 @@ def split_quantity(raw: Any, field: str, accepted: str) -> tuple[float, str]:
     if isinstance(raw, dict):
         extra = set(raw) - {"value", "unit"}
         if extra or "value" not in raw or "unit" not in raw:
-            raise UserInputError(field, raw, f"{{value, unit}} or a string such as '{accepted}'",
-                                 problem="malformed quantity")
+            raise UserInputError(
+                field,
+                raw,
+                f"{{value, unit}} or a string such as '{accepted}'",
+                problem="malformed quantity",
+            )
         value, unit = raw["value"], raw["unit"]
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise UserInputError(f"{field}.value", value, "a number", problem="not a number")
@@ -229,11 +302,16 @@ def split_quantity(raw: Any, field: str, accepted: str) -> tuple[float, str]:
     if isinstance(raw, str):
         match = _QUANTITY_RE.match(raw)
         if match is None or not match.group(2):
-            raise UserInputError(field, raw, f"a number with a unit, e.g. '{accepted}'",
-                                 problem="not a quantity with a unit")
+            raise UserInputError(
+                field,
+                raw,
+                f"a number with a unit, e.g. '{accepted}'",
+                problem="not a quantity with a unit",
+            )
         return float(match.group(1)), match.group(2)
-    raise UserInputError(field, raw, f"a quantity with a unit, e.g. '{accepted}'",
-                         problem="missing unit")
+    raise UserInputError(
+        field, raw, f"a quantity with a unit, e.g. '{accepted}'", problem="missing unit"
+    )
 
 
 def parse_quantity(raw: Any, kind: str, field: str, *, weight_kg: float | None = None) -> float:
@@ -244,25 +322,35 @@ def parse_quantity(raw: Any, kind: str, field: str, *, weight_kg: float | None =
     result = _to_canonical(value, unit, spec, field, accepted, weight_kg)
     lo, hi = spec.plausible
     if not (lo <= result <= hi) or result != result:
-        raise UserInputError(field, f"{value:g} {unit}",
-                             f"{lo:g} to {hi:g} {spec.canonical.replace('**2', '2')}",
-                             problem="implausible value")
+        raise UserInputError(
+            field,
+            f"{value:g} {unit}",
+            f"{lo:g} to {hi:g} {spec.canonical.replace('**2', '2')}",
+            problem="implausible value",
+        )
     return result
 
 
-def _to_canonical(value: float, unit: str, spec: QuantityKind, field: str, accepted: str,
-                  weight_kg: float | None) -> float:
+def _to_canonical(
+    value: float, unit: str, spec: QuantityKind, field: str, accepted: str, weight_kg: float | None
+) -> float:
     if spec.name in ("interval", "offset"):
         factor = _TIME_UNITS_D.get(unit.strip().lower())
         if factor is None:
-            raise UserInputError(f"{field}", f"{value:g} {unit}", accepted, problem="unknown time unit")
+            raise UserInputError(
+                f"{field}", f"{value:g} {unit}", accepted, problem="unknown time unit"
+            )
         return value * factor
     if spec.name == "daily_iu" and compatible(unit, "ug/d"):
         return convert(value, unit, "ug/d") * VITAMIN_D_IU_PER_UG
     if spec.name == "protein" and compatible(unit, "g/d"):
         if weight_kg is None:
-            raise UserInputError(field, f"{value:g} {unit}", "g/kg/d (or g/d when weight is given)",
-                                 problem="g/d needs the patient's weight")
+            raise UserInputError(
+                field,
+                f"{value:g} {unit}",
+                "g/kg/d (or g/d when weight is given)",
+                problem="g/d needs the patient's weight",
+            )
         return convert(value, unit, "g/d") / weight_kg
     if not compatible(unit, spec.canonical):
         raise UserInputError(field, f"{value:g} {unit}", accepted, problem="unit does not fit")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +14,7 @@ import typer
 from osteotwin.errors import UserInputError
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     text = "text"
     json = "json"
     html = "html"
@@ -28,11 +28,13 @@ def emit_json(document: Any) -> None:
 def write_output_file(path: Path, data: bytes, *, allowed_suffixes: tuple[str, ...]) -> None:
     """Write ``data`` atomically to ``path`` (temp file then rename), checking the suffix."""
     if path.suffix.lower() not in allowed_suffixes:
-        raise UserInputError("--output", str(path), " or ".join(allowed_suffixes),
-                             problem="unsupported file type")
+        raise UserInputError(
+            "--output", str(path), " or ".join(allowed_suffixes), problem="unsupported file type"
+        )
     if not path.parent.exists():
-        raise UserInputError("--output", str(path), "a path in an existing folder",
-                             problem="folder does not exist")
+        raise UserInputError(
+            "--output", str(path), "a path in an existing folder", problem="folder does not exist"
+        )
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
         with os.fdopen(fd, "wb") as handle:

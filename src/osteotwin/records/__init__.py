@@ -1,6 +1,6 @@
 """Patient records: domain model and patient file v1 reader/writer (storage, FHIR in subpackages)."""
 
-from osteotwin.errors import UserInputError as PatientFileError
+from osteotwin.errors import UserInputError as PatientFileError  # noqa: F401
 from osteotwin.records.patient import DxaScan as DxaScan
 from osteotwin.records.patient import ExternalFractureRisk as ExternalFractureRisk
 from osteotwin.records.patient import History as History
@@ -16,4 +16,3 @@ from osteotwin.records.patient_file import load_patient_file as load_patient_fil
 from osteotwin.records.patient_file import parse_patient_document as parse_patient_document
 from osteotwin.records.patient_file import parse_text as parse_text
 from osteotwin.records.patient_file import record_to_document as record_to_document
-

@@ -24,8 +24,16 @@ MENOPAUSAL_STATUSES: tuple[str, ...] = ("premenopausal", "perimenopausal", "post
 SMOKING: tuple[str, ...] = ("never", "former", "current")
 INTENSITIES: tuple[str, ...] = ("light", "moderate", "high")
 DIET_PATTERNS: tuple[str, ...] = ("omnivore", "pescatarian", "vegetarian", "vegan")
-FOOD_EXCLUSIONS: tuple[str, ...] = ("dairy", "eggs", "fish", "shellfish", "nuts", "peanuts", "soy",
-                                    "gluten")
+FOOD_EXCLUSIONS: tuple[str, ...] = (
+    "dairy",
+    "eggs",
+    "fish",
+    "shellfish",
+    "nuts",
+    "peanuts",
+    "soy",
+    "gluten",
+)
 TRAINING_SETTINGS: tuple[str, ...] = ("gym", "home_weights", "bodyweight_only")
 SITES: tuple[str, ...] = ("lumbar_spine", "total_hip", "femoral_neck")
 

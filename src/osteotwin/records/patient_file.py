@@ -45,20 +45,46 @@ T = TypeVar("T")
 EARLIEST_DATE = date(1900, 1, 1)
 MINIMUM_AGE_Y = 18.0  # osteotwin covers adults (AI therapy and TRT are adult treatments)
 
-_TOP = ("version", "as_of", "patient", "history", "medications", "labs", "dxa", "lifestyle",
-        "fracture_risk_external", "extra")
+_TOP = (
+    "version",
+    "as_of",
+    "patient",
+    "history",
+    "medications",
+    "labs",
+    "dxa",
+    "lifestyle",
+    "fracture_risk_external",
+    "extra",
+)
 _PATIENT = ("id", "sex", "birth_date", "height", "weight", "menopausal_status")
 _HISTORY_COUNTS = ("prior_fragility_fractures", "falls_last_12_months")
-_HISTORY_FLAGS = ("glucocorticoids", "rheumatoid_arthritis", "parent_hip_fracture",
-                  "vertebral_fracture", "breast_cancer", "prostate_cancer", "hypogonadism")
+_HISTORY_FLAGS = (
+    "glucocorticoids",
+    "rheumatoid_arthritis",
+    "parent_hip_fracture",
+    "vertebral_fracture",
+    "breast_cancer",
+    "prostate_cancer",
+    "hypogonadism",
+)
 _HISTORY = (*_HISTORY_COUNTS, "smoking", "alcohol_units_per_week", *_HISTORY_FLAGS, "conditions")
 _MEDICATION = ("drug", "dose", "route", "every", "start", "stop", "note")
 _LAB = ("test", "value", "unit", "date", "method", "note")
 _DXA = ("date", "site", "bmd", "t_score", "z_score", "device", "note")
-_LIFESTYLE = ("dietary_calcium", "protein", "supplements", "resistance_sessions_per_week",
-              "resistance_intensity", "impact_sessions_per_week",
-              "weight_bearing_aerobic_minutes_per_week", "sleep_hours", "diet_pattern",
-              "food_exclusions", "training_setting")
+_LIFESTYLE = (
+    "dietary_calcium",
+    "protein",
+    "supplements",
+    "resistance_sessions_per_week",
+    "resistance_intensity",
+    "impact_sessions_per_week",
+    "weight_bearing_aerobic_minutes_per_week",
+    "sleep_hours",
+    "diet_pattern",
+    "food_exclusions",
+    "training_setting",
+)
 _FRAX = ("tool", "major_osteoporotic_10y_pct", "hip_10y_pct", "date", "bmd_included", "country")
 
 
@@ -78,11 +104,19 @@ def load_patient_file(path: str | Path) -> PatientRecord:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
-        raise UserInputError("", str(path), "an existing patient file (.yaml, .yml or .json)",
-                             problem="file not found") from exc
+        raise UserInputError(
+            "",
+            str(path),
+            "an existing patient file (.yaml, .yml or .json)",
+            problem="file not found",
+        ) from exc
     except (OSError, UnicodeDecodeError) as exc:
-        raise UserInputError("", str(path), "a readable UTF-8 YAML or JSON file",
-                             problem=f"cannot read file ({exc.__class__.__name__})") from exc
+        raise UserInputError(
+            "",
+            str(path),
+            "a readable UTF-8 YAML or JSON file",
+            problem=f"cannot read file ({exc.__class__.__name__})",
+        ) from exc
     document = parse_text(text, source=str(path), json_only=path.suffix.lower() == ".json")
     return parse_patient_document(document, source=str(path))
 
@@ -92,16 +126,22 @@ def parse_text(text: str, *, source: str, json_only: bool = False) -> Any:
     try:
         if json_only:
             return json.loads(text)
-        return yaml.load(text, Loader=_NoDatesLoader)  # noqa: S506 - SafeLoader subclass
+        return yaml.load(text, Loader=_NoDatesLoader)
     except json.JSONDecodeError as exc:
-        raise UserInputError(f"line {exc.lineno} column {exc.colno}", exc.msg, "valid JSON",
-                             source=source, problem="malformed JSON") from exc
+        raise UserInputError(
+            f"line {exc.lineno} column {exc.colno}",
+            exc.msg,
+            "valid JSON",
+            source=source,
+            problem="malformed JSON",
+        ) from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1} column {mark.column + 1}" if mark else "document"
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise UserInputError(where, problem, "valid YAML", source=source,
-                             problem="malformed YAML") from exc
+        raise UserInputError(
+            where, problem, "valid YAML", source=source, problem="malformed YAML"
+        ) from exc
 
 
 def parse_patient_document(document: Any, *, source: str = "patient file") -> PatientRecord:
@@ -117,13 +157,21 @@ def parse_patient_document(document: Any, *, source: str = "patient file") -> Pa
 
 def _mapping(raw: Any, field: str, allowed: tuple[str, ...]) -> Mapping[str, Any]:
     if not isinstance(raw, Mapping):
-        raise UserInputError(field or "document", _kind(raw), "a mapping with fields "
-                             + ", ".join(allowed), problem="not a mapping")
+        raise UserInputError(
+            field or "document",
+            _kind(raw),
+            "a mapping with fields " + ", ".join(allowed),
+            problem="not a mapping",
+        )
     for key in raw:
         if key not in allowed:
             path = f"{field}.{key}" if field else str(key)
-            raise UserInputError(path, key, ", ".join(allowed) + (" (or put it under extra:)"
-                                 if field == "" else ""), problem="unknown field")
+            raise UserInputError(
+                path,
+                key,
+                ", ".join(allowed) + (" (or put it under extra:)" if field == "" else ""),
+                problem="unknown field",
+            )
     return raw
 
 
@@ -152,20 +200,23 @@ def _date(raw: Any, field: str) -> date:
         try:
             value = date.fromisoformat(raw.strip())
         except ValueError as exc:
-            raise UserInputError(field, raw, "a real calendar date, ISO 8601 (YYYY-MM-DD)",
-                                 problem="impossible date") from exc
+            raise UserInputError(
+                field, raw, "a real calendar date, ISO 8601 (YYYY-MM-DD)", problem="impossible date"
+            ) from exc
     else:
         raise UserInputError(field, raw, "an ISO 8601 date (YYYY-MM-DD)", problem="not a date")
     if value < EARLIEST_DATE or value.year > 2200:
-        raise UserInputError(field, raw, f"dates from {EARLIEST_DATE.isoformat()} on",
-                             problem="implausible date")
+        raise UserInputError(
+            field, raw, f"dates from {EARLIEST_DATE.isoformat()} on", problem="implausible date"
+        )
     return value
 
 
 def _number(raw: Any, field: str, lo: float, hi: float, *, integer: bool = False) -> float:
     if isinstance(raw, bool) or not isinstance(raw, int | float):
-        raise UserInputError(field, raw, "an integer" if integer else "a number",
-                             problem="not a number")
+        raise UserInputError(
+            field, raw, "an integer" if integer else "a number", problem="not a number"
+        )
     if integer and int(raw) != raw:
         raise UserInputError(field, raw, "a whole number", problem="not a whole number")
     if not (lo <= float(raw) <= hi):
@@ -204,8 +255,9 @@ class _Parser:
         if doc["version"] != 1 or isinstance(doc["version"], bool):
             raise UserInputError("version", doc["version"], "1", problem="unsupported version")
         if "patient" not in doc:
-            raise UserInputError("patient", None, "a patient block with sex and birth_date",
-                                 problem="missing field")
+            raise UserInputError(
+                "patient", None, "a patient block with sex and birth_date", problem="missing field"
+            )
         as_of = _opt(doc, "as_of", lambda v: _date(v, "as_of"))
         patient = self.patient(doc["patient"], as_of)
         extra = doc.get("extra") or {}
@@ -216,9 +268,13 @@ class _Parser:
             as_of=as_of,
             patient=patient,
             history=self.history(doc.get("history") or {}),
-            medications=tuple(self.medication(m, f"medications[{i}]")
-                              for i, m in enumerate(_list(doc.get("medications"), "medications"))),
-            labs=tuple(self.lab(x, f"labs[{i}]") for i, x in enumerate(_list(doc.get("labs"), "labs"))),
+            medications=tuple(
+                self.medication(m, f"medications[{i}]")
+                for i, m in enumerate(_list(doc.get("medications"), "medications"))
+            ),
+            labs=tuple(
+                self.lab(x, f"labs[{i}]") for i, x in enumerate(_list(doc.get("labs"), "labs"))
+            ),
             dxa=tuple(self.dxa(x, f"dxa[{i}]") for i, x in enumerate(_list(doc.get("dxa"), "dxa"))),
             lifestyle=self.lifestyle(doc.get("lifestyle") or {}),
             fracture_risk_external=_opt(doc, "fracture_risk_external", self.frax),
@@ -229,57 +285,88 @@ class _Parser:
         raw = _mapping(raw, "patient", _PATIENT)
         for key in ("sex", "birth_date"):
             if raw.get(key) is None:
-                raise UserInputError(f"patient.{key}", None,
-                                     "male | female" if key == "sex" else "an ISO date",
-                                     problem="missing field")
+                raise UserInputError(
+                    f"patient.{key}",
+                    None,
+                    "male | female" if key == "sex" else "an ISO date",
+                    problem="missing field",
+                )
         sex = _choice(raw["sex"], "patient.sex", SEXES)
         birth = _date(raw["birth_date"], "patient.birth_date")
         reference = as_of or date.today()
         if birth >= reference:
-            raise UserInputError("patient.birth_date", str(birth),
-                                 f"a date before {reference.isoformat()} (as_of or today)",
-                                 problem="birth date not in the past")
+            raise UserInputError(
+                "patient.birth_date",
+                str(birth),
+                f"a date before {reference.isoformat()} (as_of or today)",
+                problem="birth date not in the past",
+            )
         age = (reference - birth).days / 365.25
         if age < MINIMUM_AGE_Y or age > 115:
-            raise UserInputError("patient.birth_date", str(birth),
-                                 f"an adult aged {MINIMUM_AGE_Y:g} to 115 on {reference}",
-                                 problem="age out of range")
+            raise UserInputError(
+                "patient.birth_date",
+                str(birth),
+                f"an adult aged {MINIMUM_AGE_Y:g} to 115 on {reference}",
+                problem="age out of range",
+            )
         self.birth = birth
-        status = _opt(raw, "menopausal_status",
-                      lambda v: _choice(v, "patient.menopausal_status", MENOPAUSAL_STATUSES))
+        status = _opt(
+            raw,
+            "menopausal_status",
+            lambda v: _choice(v, "patient.menopausal_status", MENOPAUSAL_STATUSES),
+        )
         if status is not None and sex == "male":
-            raise UserInputError("patient.menopausal_status", status, "null for men",
-                                 problem="menopausal status given for a man")
-        self.weight_kg = _opt(raw, "weight", lambda v: parse_quantity(v, "weight", "patient.weight"))
+            raise UserInputError(
+                "patient.menopausal_status",
+                status,
+                "null for men",
+                problem="menopausal status given for a man",
+            )
+        self.weight_kg = _opt(
+            raw, "weight", lambda v: parse_quantity(v, "weight", "patient.weight")
+        )
         return Patient(
             id=_opt(raw, "id", lambda v: _text(v, "patient.id")),
-            sex=sex,  # type: ignore[arg-type]
+            sex=sex,
             birth_date=birth,
             height_cm=_opt(raw, "height", lambda v: parse_quantity(v, "height", "patient.height")),
             weight_kg=self.weight_kg,
-            menopausal_status=status,  # type: ignore[arg-type]
+            menopausal_status=status,
         )
 
     def history(self, raw: Any) -> History:
         raw = _mapping(raw, "history", _HISTORY)
         values: dict[str, Any] = {}
         for key in _HISTORY_COUNTS:
-            values[key] = _opt(raw, key, lambda v, k=key: int(_number(v, f"history.{k}", 0, 50,
-                                                                      integer=True)))
+            count = raw.get(key)
+            values[key] = (
+                None
+                if count is None
+                else int(_number(count, f"history.{key}", 0, 50, integer=True))
+            )
         for key in _HISTORY_FLAGS:
-            values[key] = _opt(raw, key, lambda v, k=key: _bool(v, f"history.{k}"))
+            flag = raw.get(key)
+            values[key] = None if flag is None else _bool(flag, f"history.{key}")
         values["smoking"] = _opt(raw, "smoking", lambda v: _choice(v, "history.smoking", SMOKING))
         values["alcohol_units_per_week"] = _opt(
-            raw, "alcohol_units_per_week", lambda v: _number(v, "history.alcohol_units_per_week", 0, 300))
+            raw,
+            "alcohol_units_per_week",
+            lambda v: _number(v, "history.alcohol_units_per_week", 0, 300),
+        )
         conditions = _list(raw.get("conditions"), "history.conditions")
-        values["conditions"] = tuple(_text(c, f"history.conditions[{i}]")
-                                     for i, c in enumerate(conditions))
+        values["conditions"] = tuple(
+            _text(c, f"history.conditions[{i}]") for i, c in enumerate(conditions)
+        )
         return History(**values)
 
     def _check_not_before_birth(self, when: date, field: str) -> None:
         if self.birth is not None and when < self.birth:
-            raise UserInputError(field, when.isoformat(), f"a date on or after the birth date "
-                                 f"{self.birth.isoformat()}", problem="date before birth")
+            raise UserInputError(
+                field,
+                when.isoformat(),
+                f"a date on or after the birth date {self.birth.isoformat()}",
+                problem="date before birth",
+            )
 
     def medication(self, raw: Any, field: str) -> Medication:
         raw = _mapping(raw, field, _MEDICATION)
@@ -290,25 +377,42 @@ class _Parser:
         route = _opt(raw, "route", lambda v: _choice(v, f"{field}.route", ROUTES))
         every = _opt(raw, "every", lambda v: parse_quantity(v, "interval", f"{field}.every"))
         if every is not None and every <= 0:
-            raise UserInputError(f"{field}.every", raw["every"], "a positive interval such as '7 d'",
-                                 problem="interval must be positive")
+            raise UserInputError(
+                f"{field}.every",
+                raw["every"],
+                "a positive interval such as '7 d'",
+                problem="interval must be positive",
+            )
         dose_mg, dose_iu, per_day = (None, None, False)
         if raw.get("dose") is not None:
             dose_mg, dose_iu, per_day = self._dose(drug, raw["dose"], f"{field}.dose")
         if per_day and every is not None:
-            raise UserInputError(f"{field}.every", raw["every"],
-                                 "no 'every' when the dose is per day (e.g. '50 mg/d')",
-                                 problem="dose per day given together with an interval")
+            raise UserInputError(
+                f"{field}.every",
+                raw["every"],
+                "no 'every' when the dose is per day (e.g. '50 mg/d')",
+                problem="dose per day given together with an interval",
+            )
         start = _opt(raw, "start", lambda v: _date(v, f"{field}.start"))
         stop = _opt(raw, "stop", lambda v: _date(v, f"{field}.stop"))
         if start is not None:
             self._check_not_before_birth(start, f"{field}.start")
         if start is not None and stop is not None and stop < start:
-            raise UserInputError(f"{field}.stop", stop.isoformat(),
-                                 f"a date on or after start {start.isoformat()}",
-                                 problem="stop before start")
-        return Medication(drug=drug, dose_mg=dose_mg, dose_iu=dose_iu, route=route, every_d=every,
-                          start=start, stop=stop)
+            raise UserInputError(
+                f"{field}.stop",
+                stop.isoformat(),
+                f"a date on or after start {start.isoformat()}",
+                problem="stop before start",
+            )
+        return Medication(
+            drug=drug,
+            dose_mg=dose_mg,
+            dose_iu=dose_iu,
+            route=route,
+            every_d=every,
+            start=start,
+            stop=stop,
+        )
 
     def _dose(self, drug: str, raw: Any, field: str) -> tuple[float | None, float | None, bool]:
         limit = DOSE_LIMITS[drug]
@@ -327,8 +431,12 @@ class _Parser:
         dose = mg if mg is not None else iu
         assert dose is not None
         if dose <= 0 or dose > limit.maximum:
-            raise UserInputError(field, f"{raw}", f"more than 0 and at most {limit.maximum:g} "
-                                 f"{limit.unit} of {drug} per dose", problem="implausible dose")
+            raise UserInputError(
+                field,
+                f"{raw}",
+                f"more than 0 and at most {limit.maximum:g} {limit.unit} of {drug} per dose",
+                problem="implausible dose",
+            )
         return mg, iu, per_day
 
     def lab(self, raw: Any, field: str) -> LabResult:
@@ -345,11 +453,25 @@ class _Parser:
         when = _date(raw["date"], f"{field}.date")
         self._check_not_before_birth(when, f"{field}.date")
         spec = LAB_SPECS[test]
-        reported_unit = next(u for u in spec.units if abs(lab_in(test, canonical, u) - float(value))
-                             <= 1e-9 * max(1.0, abs(float(value)))) if unit not in spec.units else unit
-        return LabResult(test=test, value=canonical, unit=spec.canonical, date=when,
-                         method=_opt(raw, "method", lambda v: _text(v, f"{field}.method")),
-                         reported_value=float(value), reported_unit=reported_unit)
+        reported_unit = (
+            next(
+                u
+                for u in spec.units
+                if abs(lab_in(test, canonical, u) - float(value))
+                <= 1e-9 * max(1.0, abs(float(value)))
+            )
+            if unit not in spec.units
+            else unit
+        )
+        return LabResult(
+            test=test,
+            value=canonical,
+            unit=spec.canonical,
+            date=when,
+            method=_opt(raw, "method", lambda v: _text(v, f"{field}.method")),
+            reported_value=float(value),
+            reported_unit=reported_unit,
+        )
 
     def dxa(self, raw: Any, field: str) -> DxaScan:
         raw = _mapping(raw, field, _DXA)
@@ -363,46 +485,85 @@ class _Parser:
         t = _opt(raw, "t_score", lambda v: _number(v, f"{field}.t_score", -8, 6))
         z = _opt(raw, "z_score", lambda v: _number(v, f"{field}.z_score", -8, 6))
         if bmd is None and t is None and z is None:
-            raise UserInputError(field, "no bmd, t_score or z_score", "at least one of bmd, t_score, "
-                                 "z_score", problem="empty DXA result")
-        return DxaScan(date=when, site=site, bmd_g_cm2=bmd, t_score=t, z_score=z,  # type: ignore[arg-type]
-                       device=_opt(raw, "device", lambda v: _text(v, f"{field}.device")))
+            raise UserInputError(
+                field,
+                "no bmd, t_score or z_score",
+                "at least one of bmd, t_score, z_score",
+                problem="empty DXA result",
+            )
+        return DxaScan(
+            date=when,
+            site=site,
+            bmd_g_cm2=bmd,
+            t_score=t,
+            z_score=z,
+            device=_opt(raw, "device", lambda v: _text(v, f"{field}.device")),
+        )
 
     def lifestyle(self, raw: Any) -> Lifestyle:
         raw = _mapping(raw, "lifestyle", _LIFESTYLE)
         f = "lifestyle"
-        supplements = tuple(self.supplement(s, f"{f}.supplements[{i}]")
-                            for i, s in enumerate(_list(raw.get("supplements"), f"{f}.supplements")))
+        supplements = tuple(
+            self.supplement(s, f"{f}.supplements[{i}]")
+            for i, s in enumerate(_list(raw.get("supplements"), f"{f}.supplements"))
+        )
         exclusions = _list(raw.get("food_exclusions"), f"{f}.food_exclusions")
         return Lifestyle(
-            dietary_calcium_mg_d=_opt(raw, "dietary_calcium", lambda v: parse_quantity(
-                v, "daily_mass", f"{f}.dietary_calcium")),
-            protein_g_kg_d=_opt(raw, "protein", lambda v: parse_quantity(
-                v, "protein", f"{f}.protein", weight_kg=self.weight_kg)),
+            dietary_calcium_mg_d=_opt(
+                raw,
+                "dietary_calcium",
+                lambda v: parse_quantity(v, "daily_mass", f"{f}.dietary_calcium"),
+            ),
+            protein_g_kg_d=_opt(
+                raw,
+                "protein",
+                lambda v: parse_quantity(v, "protein", f"{f}.protein", weight_kg=self.weight_kg),
+            ),
             supplements=supplements,
-            resistance_sessions_per_week=_opt(raw, "resistance_sessions_per_week", lambda v: _number(
-                v, f"{f}.resistance_sessions_per_week", 0, 21)),
-            resistance_intensity=_opt(raw, "resistance_intensity", lambda v: _choice(
-                v, f"{f}.resistance_intensity", INTENSITIES)),  # type: ignore[arg-type]
-            impact_sessions_per_week=_opt(raw, "impact_sessions_per_week", lambda v: _number(
-                v, f"{f}.impact_sessions_per_week", 0, 21)),
+            resistance_sessions_per_week=_opt(
+                raw,
+                "resistance_sessions_per_week",
+                lambda v: _number(v, f"{f}.resistance_sessions_per_week", 0, 21),
+            ),
+            resistance_intensity=_opt(
+                raw,
+                "resistance_intensity",
+                lambda v: _choice(v, f"{f}.resistance_intensity", INTENSITIES),
+            ),
+            impact_sessions_per_week=_opt(
+                raw,
+                "impact_sessions_per_week",
+                lambda v: _number(v, f"{f}.impact_sessions_per_week", 0, 21),
+            ),
             weight_bearing_aerobic_minutes_per_week=_opt(
-                raw, "weight_bearing_aerobic_minutes_per_week",
-                lambda v: _number(v, f"{f}.weight_bearing_aerobic_minutes_per_week", 0, 3000)),
+                raw,
+                "weight_bearing_aerobic_minutes_per_week",
+                lambda v: _number(v, f"{f}.weight_bearing_aerobic_minutes_per_week", 0, 3000),
+            ),
             sleep_hours=_opt(raw, "sleep_hours", lambda v: _number(v, f"{f}.sleep_hours", 0, 16)),
-            diet_pattern=_opt(raw, "diet_pattern", lambda v: _choice(
-                v, f"{f}.diet_pattern", DIET_PATTERNS)),  # type: ignore[arg-type]
-            food_exclusions=tuple(_choice(x, f"{f}.food_exclusions[{i}]", FOOD_EXCLUSIONS)
-                                  for i, x in enumerate(exclusions)),
-            training_setting=_opt(raw, "training_setting", lambda v: _choice(
-                v, f"{f}.training_setting", TRAINING_SETTINGS)),  # type: ignore[arg-type]
+            diet_pattern=_opt(
+                raw, "diet_pattern", lambda v: _choice(v, f"{f}.diet_pattern", DIET_PATTERNS)
+            ),
+            food_exclusions=tuple(
+                _choice(x, f"{f}.food_exclusions[{i}]", FOOD_EXCLUSIONS)
+                for i, x in enumerate(exclusions)
+            ),
+            training_setting=_opt(
+                raw,
+                "training_setting",
+                lambda v: _choice(v, f"{f}.training_setting", TRAINING_SETTINGS),
+            ),
         )
 
     def supplement(self, raw: Any, field: str) -> Supplement:
         raw = _mapping(raw, field, ("name", "dose", "note"))
         if raw.get("name") is None or raw.get("dose") is None:
-            raise UserInputError(field, dict(raw), "name and dose, e.g. {name: vitamin_d3, dose: "
-                                 "1000 IU/d}", problem="missing field")
+            raise UserInputError(
+                field,
+                dict(raw),
+                "name and dose, e.g. {name: vitamin_d3, dose: 1000 IU/d}",
+                problem="missing field",
+            )
         name = _choice(raw["name"], f"{field}.name", tuple(SUPPLEMENT_UNITS))
         unit = SUPPLEMENT_UNITS[name]
         if unit == "IU/d":
@@ -411,20 +572,28 @@ class _Parser:
             dose = parse_quantity(raw["dose"], "daily_mass", f"{field}.dose")
         limit = DOSE_LIMITS[name]
         if dose > limit.maximum:
-            raise UserInputError(f"{field}.dose", raw["dose"], f"at most {limit.maximum:g} "
-                                 f"{unit} of {name}", problem="implausible dose")
+            raise UserInputError(
+                f"{field}.dose",
+                raw["dose"],
+                f"at most {limit.maximum:g} {unit} of {name}",
+                problem="implausible dose",
+            )
         return Supplement(name=name, dose_per_day=dose, unit=unit)
 
     def frax(self, raw: Any) -> ExternalFractureRisk:
         f = "fracture_risk_external"
         raw = _mapping(raw, f, _FRAX)
         if raw.get("tool") is None:
-            raise UserInputError(f"{f}.tool", None, "the tool's name, e.g. frax",
-                                 problem="missing field")
+            raise UserInputError(
+                f"{f}.tool", None, "the tool's name, e.g. frax", problem="missing field"
+            )
         return ExternalFractureRisk(
             tool=_text(raw["tool"], f"{f}.tool"),
-            major_osteoporotic_10y_pct=_opt(raw, "major_osteoporotic_10y_pct", lambda v: _number(
-                v, f"{f}.major_osteoporotic_10y_pct", 0, 100)),
+            major_osteoporotic_10y_pct=_opt(
+                raw,
+                "major_osteoporotic_10y_pct",
+                lambda v: _number(v, f"{f}.major_osteoporotic_10y_pct", 0, 100),
+            ),
             hip_10y_pct=_opt(raw, "hip_10y_pct", lambda v: _number(v, f"{f}.hip_10y_pct", 0, 100)),
             date=_opt(raw, "date", lambda v: _date(v, f"{f}.date")),
             bmd_included=_opt(raw, "bmd_included", lambda v: _bool(v, f"{f}.bmd_included")),
@@ -462,8 +631,17 @@ def record_to_document(record: PatientRecord) -> dict[str, Any]:
     doc["history"] = history
     doc["medications"] = [_medication_doc(m) for m in record.medications]
     doc["labs"] = [
-        {k: v for k, v in {"test": lab.test, "value": lab.reported_value, "unit": lab.reported_unit,
-                           "date": lab.date.isoformat(), "method": lab.method}.items() if v is not None}
+        {
+            k: v
+            for k, v in {
+                "test": lab.test,
+                "value": lab.reported_value,
+                "unit": lab.reported_unit,
+                "date": lab.date.isoformat(),
+                "method": lab.method,
+            }.items()
+            if v is not None
+        }
         for lab in record.labs
     ]
     doc["dxa"] = [_dxa_doc(s) for s in record.dxa]
@@ -510,11 +688,18 @@ def _lifestyle_doc(life: Lifestyle) -> dict[str, Any]:
         out["dietary_calcium"] = f"{_fmt(life.dietary_calcium_mg_d)} mg/d"
     if life.protein_g_kg_d is not None:
         out["protein"] = f"{_fmt(life.protein_g_kg_d)} g/kg/d"
-    out["supplements"] = [{"name": s.name, "dose": f"{_fmt(s.dose_per_day)} {s.unit}"}
-                          for s in life.supplements]
-    for key in ("resistance_sessions_per_week", "resistance_intensity", "impact_sessions_per_week",
-                "weight_bearing_aerobic_minutes_per_week", "sleep_hours", "diet_pattern",
-                "training_setting"):
+    out["supplements"] = [
+        {"name": s.name, "dose": f"{_fmt(s.dose_per_day)} {s.unit}"} for s in life.supplements
+    ]
+    for key in (
+        "resistance_sessions_per_week",
+        "resistance_intensity",
+        "impact_sessions_per_week",
+        "weight_bearing_aerobic_minutes_per_week",
+        "sleep_hours",
+        "diet_pattern",
+        "training_setting",
+    ):
         if getattr(life, key) is not None:
             out[key] = getattr(life, key)
     out["food_exclusions"] = list(life.food_exclusions)

@@ -1,0 +1,200 @@
+"""Patient file v1 reader: the spec's example, strictness, plausibility and round trips."""
+
+from __future__ import annotations
+
+import copy
+import json
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from osteotwin.errors import UserInputError
+from osteotwin.records import (
+    dump_patient_json,
+    dump_patient_yaml,
+    load_patient_file,
+    parse_patient_document,
+    parse_text,
+    record_to_document,
+)
+from tests.conftest import EXAMPLE_PATIENT
+
+MINIMAL: dict[str, Any] = {"version": 1, "patient": {"sex": "female", "birth_date": "1960-05-01"}}
+
+
+def example_document(path: Path) -> dict[str, Any]:
+    loaded = parse_text(path.read_text(encoding="utf-8"), source=str(path))
+    assert isinstance(loaded, dict)
+    return loaded
+
+
+def test_spec_example_reads_in_canonical_units(example_patient_path: Path) -> None:
+    record = load_patient_file(example_patient_path)
+    assert record.as_of == date(2025, 6, 1)
+    assert record.patient.sex == "male" and record.patient.weight_kg == 86.0
+    anastrozole = next(m for m in record.medications if m.drug == "anastrozole")
+    assert anastrozole.dose_mg == 0.5 and anastrozole.every_d == 3.5 and anastrozole.stop is None
+    testosterone = record.latest_lab("total_testosterone")
+    assert testosterone is not None
+    assert testosterone.value == pytest.approx(28.5 * 28.842, rel=1e-3)  # ng/dL
+    assert testosterone.reported_unit == "nmol/L"
+    assert record.lifestyle.supplement_total("vitamin_d3") == 1000.0
+    assert [s.site for s in record.dxa] == ["lumbar_spine", "femoral_neck"]
+
+
+def test_spec_example_matches_shared_spec(example_patient_path: Path, shared_dir: Path) -> None:
+    spec = (shared_dir / "spec" / "patient-file.md").read_text(encoding="utf-8")
+    block = spec.split("```yaml\n", 1)[1].split("```", 1)[0]
+    assert block == example_patient_path.read_text(encoding="utf-8")
+
+
+def test_minimal_file_is_enough() -> None:
+    record = parse_patient_document(MINIMAL)
+    assert record.labs == () and record.lifestyle.dietary_calcium_mg_d is None
+    assert record.history.smoking is None  # unknown stays unknown
+
+
+@pytest.mark.parametrize(
+    ("mutate", "field"),
+    [
+        (lambda d: d.update(colour="blue"), "colour"),
+        (lambda d: d["patient"].update(hieght="178 cm"), "patient.hieght"),
+        (lambda d: d["labs"][0].update(unit="ng/dL"), "labs[0].unit"),
+        (lambda d: d["labs"][0].update(unit="furlongs"), "labs[0].unit"),
+        (lambda d: d["labs"][0].update(value=90000), "labs[0].value"),
+        (lambda d: d["labs"][0].update(test="estrogen"), "labs[0].test"),
+        (lambda d: d["labs"][0].update(date="2024-02-30"), "labs[0].date"),
+        (lambda d: d["patient"].update(birth_date="2090-01-01"), "patient.birth_date"),
+        (lambda d: d["patient"].update(height="178 kg"), "patient.height"),
+        (lambda d: d["patient"].update(weight=86), "patient.weight"),
+        (lambda d: d["patient"].update(sex="m"), "patient.sex"),
+        (lambda d: d["medications"][1].update(dose="50 mg"), "medications[1].dose"),
+        (lambda d: d["medications"][1].update(drug="aspirin"), "medications[1].drug"),
+        (lambda d: d["medications"][1].update(stop="2020-01-01"), "medications[1].stop"),
+        (lambda d: d["medications"][1].update(every="-1 d"), "medications[1].every"),
+        (lambda d: d["dxa"][0].update(site="wrist"), "dxa[0].site"),
+        (lambda d: d["dxa"][0].update(bmd="1.02 g/cm3"), "dxa[0].bmd"),
+        (lambda d: d["dxa"][0].update(date="1950-01-01"), "dxa[0].date"),
+        (lambda d: d["lifestyle"].update(dietary_calcium="700"), "lifestyle.dietary_calcium"),
+        (lambda d: d["lifestyle"].update(food_exclusions=["meat"]), "lifestyle.food_exclusions[0]"),
+        (lambda d: d["history"].update(smoking="sometimes"), "history.smoking"),
+        (
+            lambda d: d["history"].update(prior_fragility_fractures=1.5),
+            "history.prior_fragility_fractures",
+        ),
+        (lambda d: d.update(version=2), "version"),
+    ],
+)
+def test_bad_field_is_refused_with_its_path(
+    example_patient_path: Path, mutate: Any, field: str
+) -> None:
+    document = example_document(example_patient_path)
+    mutate(document)
+    with pytest.raises(UserInputError) as info:
+        parse_patient_document(document, source="p.yaml")
+    assert info.value.field == field
+    assert str(info.value).startswith("p.yaml: " + field)
+    assert "\n" not in str(info.value)
+
+
+def test_malformed_yaml_and_json(tmp_path: Path) -> None:
+    bad_yaml = tmp_path / "p.yaml"
+    bad_yaml.write_text("version: 1\npatient: [unclosed\n", encoding="utf-8")
+    with pytest.raises(UserInputError, match="malformed YAML"):
+        load_patient_file(bad_yaml)
+    bad_json = tmp_path / "p.json"
+    bad_json.write_text('{"version": 1,', encoding="utf-8")
+    with pytest.raises(UserInputError, match="malformed JSON"):
+        load_patient_file(bad_json)
+    with pytest.raises(UserInputError, match="file not found"):
+        load_patient_file(tmp_path / "missing.yaml")
+
+
+def test_unknown_fields_allowed_under_extra() -> None:
+    document = copy.deepcopy(MINIMAL)
+    document["extra"] = {"clinic_notes": {"anything": [1, 2]}}
+    assert parse_patient_document(document).extra == {"clinic_notes": {"anything": [1, 2]}}
+
+
+def test_si_units_and_string_or_mapping_quantities() -> None:
+    document = copy.deepcopy(MINIMAL)
+    document["labs"] = [
+        {"test": "estradiol", "value": 73.4, "unit": "pmol/L", "date": "2024-01-01"}
+    ]
+    document["patient"]["height"] = {"value": 1.65, "unit": "m"}
+    record = parse_patient_document(document)
+    assert record.labs[0].value == pytest.approx(20.0, rel=1e-3)
+    assert record.patient.height_cm == pytest.approx(165.0)
+
+
+def test_round_trip_yaml_and_json(example_patient_path: Path, tmp_path: Path) -> None:
+    record = load_patient_file(example_patient_path)
+    (tmp_path / "a.yaml").write_text(dump_patient_yaml(record), encoding="utf-8")
+    (tmp_path / "a.json").write_text(dump_patient_json(record), encoding="utf-8")
+    assert load_patient_file(tmp_path / "a.yaml") == record
+    assert load_patient_file(tmp_path / "a.json") == record
+    assert json.loads(dump_patient_json(record))["labs"][1]["unit"] == "nmol/L"
+
+
+# Any JSON-like document: the reader either accepts it or raises UserInputError, never anything else.
+_scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers(-(10**6), 10**6)
+    | st.floats(allow_nan=True)
+    | st.text(max_size=12)
+)
+_json = st.recursive(
+    _scalars,
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(_json)
+def test_arbitrary_documents_never_crash(document: Any) -> None:
+    try:
+        parse_patient_document(document)
+    except UserInputError:
+        pass
+
+
+_field_values = st.one_of(
+    _scalars,
+    st.sampled_from(
+        ["26 pg/mL", "1 g/cm2", "2024-13-01", "7 d", "pmol/L", "1e400 mg", "-3 kg", "nan cm"]
+    ),
+)
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(st.data())
+def test_mutated_example_never_crashes(data: st.DataObject) -> None:
+    document = example_document(EXAMPLE_PATIENT)
+    section = data.draw(
+        st.sampled_from(["patient", "history", "lifestyle", "labs", "dxa", "medications"])
+    )
+    target = document[section]
+    if isinstance(target, list):
+        target = target[data.draw(st.integers(0, len(target) - 1))]
+    key = data.draw(st.sampled_from(sorted(target)))
+    target[key] = data.draw(_field_values)
+    try:
+        record = parse_patient_document(document)
+    except UserInputError:
+        return
+    assert parse_patient_document(record_to_document(record)) == record
+
+
+def test_yaml_dates_are_validated_not_crashing() -> None:
+    text = yaml.safe_dump(MINIMAL).replace("1960-05-01", "1960-02-31")
+    with pytest.raises(UserInputError, match="impossible date"):
+        parse_patient_document(parse_text(text, source="x"), source="x")
