@@ -69,9 +69,9 @@ _HISTORY_FLAGS = (
     "hypogonadism",
 )
 _HISTORY = (*_HISTORY_COUNTS, "smoking", "alcohol_units_per_week", *_HISTORY_FLAGS, "conditions")
-_MEDICATION = ("drug", "dose", "route", "every", "start", "stop", "note")
-_LAB = ("test", "value", "unit", "date", "method", "note")
-_DXA = ("date", "site", "bmd", "t_score", "z_score", "device", "note")
+_MEDICATION = ("drug", "dose", "route", "every", "start", "stop")
+_LAB = ("test", "value", "unit", "date", "method")
+_DXA = ("date", "site", "bmd", "t_score", "z_score", "device")
 _LIFESTYLE = (
     "dietary_calcium",
     "protein",
@@ -556,7 +556,7 @@ class _Parser:
         )
 
     def supplement(self, raw: Any, field: str) -> Supplement:
-        raw = _mapping(raw, field, ("name", "dose", "note"))
+        raw = _mapping(raw, field, ("name", "dose"))
         if raw.get("name") is None or raw.get("dose") is None:
             raise UserInputError(
                 field,
