@@ -1,0 +1,322 @@
+"""The simulation API: who is simulated (Subject), on what (Regimen), how they live (Lifestyle).
+
+A :class:`Scenario` is a subject, their regimens and a horizon. Times are days relative to the
+scenario start (t = 0: the patient file's ``as_of`` date, or a trial's study start); a regimen may
+start before t = 0 (prior therapy). Each subject is equilibrated at their own untreated baseline
+(their pre-treatment estradiol, calcium intake and activity) before the earliest regimen starts;
+results are reported relative to the state at t = 0.
+
+Typical lifestyle defaults are documented per field (sources: IOM 2011 dietary reference intakes for
+calcium and vitamin D, NHANES 2009-2010 intakes; see ``docs/model.md``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Literal
+
+from osteotwin.errors import UserInputError
+from osteotwin.records.drugs import DOSE_LIMITS, ROUTES
+
+if TYPE_CHECKING:
+    from osteotwin.records.patient import PatientRecord
+
+Sex = Literal["male", "female"]
+Intensity = Literal["light", "moderate", "high"]
+
+#: Drugs the model simulates (names as in spec/codes.yaml), grouped by what the model does with them.
+AROMATASE_INHIBITORS = ("anastrozole", "letrozole", "exemestane")
+ANDROGENS = ("testosterone_cypionate", "testosterone_enanthate", "testosterone_undecanoate",
+             "testosterone_gel")
+ESTROGENS = ("estradiol_transdermal", "estradiol_oral")
+BISPHOSPHONATES = ("alendronate", "risedronate", "zoledronic_acid")
+SUPPLEMENTS = ("vitamin_d3", "calcium_carbonate", "calcium_citrate")
+#: Drugs accepted but without a modelled bone effect (no human bone evidence, or not in scope).
+NO_MODELLED_EFFECT = ("gonadorelin", "hcg", "sermorelin", "ipamorelin", "cjc_1295", "ibutamoren",
+                      "vitamin_k2_mk7", "magnesium")
+SIMULATED_DRUGS: tuple[str, ...] = (
+    *AROMATASE_INHIBITORS, "tamoxifen", *ESTROGENS, *ANDROGENS, *BISPHOSPHONATES, "denosumab",
+    "goserelin", *SUPPLEMENTS, *NO_MODELLED_EFFECT,
+)
+SITES = ("lumbar_spine", "total_hip", "femoral_neck")
+MAX_YEARS = 30.0
+
+
+@dataclass(frozen=True)
+class Regimen:
+    """One drug regimen.
+
+    ``dose_mg`` is mass per administration (per day when ``every_d`` is None, e.g. gels and
+    patches; estradiol_transdermal µg/day is given as mg/day). Vitamin D3 uses ``dose_iu``.
+    ``start_d``/``stop_d`` are days from scenario start (may be negative); ``stop_d`` None = ongoing.
+    """
+
+    drug: str
+    dose_mg: float | None = None
+    dose_iu: float | None = None
+    route: str = "oral"
+    every_d: float | None = 1.0
+    start_d: float = 0.0
+    stop_d: float | None = None
+
+    def validate(self, where: str = "regimen") -> None:
+        """Raise UserInputError naming the field, value and what is accepted."""
+        if self.drug not in SIMULATED_DRUGS:
+            raise UserInputError(f"{where}.drug", self.drug, ", ".join(SIMULATED_DRUGS),
+                                 problem="unknown drug")
+        if self.route not in ROUTES:
+            raise UserInputError(f"{where}.route", self.route, ", ".join(ROUTES),
+                                 problem="unknown route")
+        limit = DOSE_LIMITS.get(self.drug)
+        dose = self.dose_iu if limit is not None and limit.unit == "IU" else self.dose_mg
+        unit = limit.unit if limit is not None else "mg"
+        if dose is not None:
+            if not math.isfinite(dose) or dose <= 0:
+                raise UserInputError(f"{where}.dose", dose, f"a positive dose in {unit}",
+                                     problem="implausible dose")
+            if limit is not None and dose > limit.maximum:
+                raise UserInputError(f"{where}.dose", dose,
+                                     f"at most {limit.maximum:g} {unit} for {self.drug}",
+                                     problem="implausible dose")
+        if self.every_d is not None and (not math.isfinite(self.every_d) or not
+                                         0.25 <= self.every_d <= 400):
+            raise UserInputError(f"{where}.every", self.every_d,
+                                 "an interval from 0.25 to 400 days, or none for continuous",
+                                 problem="implausible dosing interval")
+        if not math.isfinite(self.start_d) or abs(self.start_d) > MAX_YEARS * 365.25:
+            raise UserInputError(f"{where}.start", self.start_d,
+                                 f"days within ±{MAX_YEARS:g} years of scenario start")
+        if self.stop_d is not None and (not math.isfinite(self.stop_d)
+                                        or self.stop_d <= self.start_d):
+            raise UserInputError(f"{where}.stop", self.stop_d,
+                                 f"a time after start ({self.start_d:g} d), or none for ongoing",
+                                 problem="stop is not after start")
+
+
+@dataclass(frozen=True)
+class Lifestyle:
+    """Habitual intake and activity. Defaults are typical adult values (documented sources).
+
+    dietary calcium 800 mg/d (NHANES adult median intake, IOM 2011); no supplements;
+    protein 1.0 g/kg/d; no resistance or impact training; 60 min/week weight-bearing aerobic.
+    """
+
+    dietary_calcium_mg_d: float = 800.0
+    supplemental_calcium_mg_d: float = 0.0
+    vitamin_d_iu_d: float = 0.0
+    protein_g_kg_d: float = 1.0
+    resistance_sessions_per_week: float = 0.0
+    resistance_intensity: Intensity = "moderate"
+    impact_sessions_per_week: float = 0.0
+    weight_bearing_aerobic_minutes_per_week: float = 60.0
+
+    def validate(self, where: str = "lifestyle") -> None:
+        checks: tuple[tuple[str, float, float, float], ...] = (
+            ("dietary_calcium_mg_d", self.dietary_calcium_mg_d, 0.0, 4000.0),
+            ("supplemental_calcium_mg_d", self.supplemental_calcium_mg_d, 0.0, 3000.0),
+            ("vitamin_d_iu_d", self.vitamin_d_iu_d, 0.0, 50000.0),
+            ("protein_g_kg_d", self.protein_g_kg_d, 0.0, 4.0),
+            ("resistance_sessions_per_week", self.resistance_sessions_per_week, 0.0, 14.0),
+            ("impact_sessions_per_week", self.impact_sessions_per_week, 0.0, 14.0),
+            ("weight_bearing_aerobic_minutes_per_week",
+             self.weight_bearing_aerobic_minutes_per_week, 0.0, 3000.0),
+        )
+        for name, value, low, high in checks:
+            if not math.isfinite(value) or not low <= value <= high:
+                raise UserInputError(f"{where}.{name}", value, f"{low:g} to {high:g}")
+        if self.resistance_intensity not in ("light", "moderate", "high"):
+            raise UserInputError(f"{where}.resistance_intensity", self.resistance_intensity,
+                                 "light, moderate, high")
+
+
+@dataclass(frozen=True)
+class Subject:
+    """One person. Labs are untreated (pre-treatment) baseline values; None = population typical.
+
+    ``years_since_menopause`` (women) at t = 0; negative = final menstrual period still ahead.
+    ``bmd_g_cm2`` / ``t_scores`` map site names (lumbar_spine, total_hip, femoral_neck) to values at t=0.
+    """
+
+    sex: Sex
+    age_y: float
+    weight_kg: float = 75.0
+    height_cm: float | None = None
+    years_since_menopause: float | None = None
+    estradiol_pg_ml: float | None = None
+    total_testosterone_ng_dl: float | None = None
+    vitamin_d_25oh_ng_ml: float | None = None
+    bmd_g_cm2: dict[str, float] = field(default_factory=dict)
+    t_scores: dict[str, float] = field(default_factory=dict)
+    breast_cancer: bool = False
+    lifestyle: Lifestyle = field(default_factory=Lifestyle)
+
+    def validate(self, where: str = "subject") -> None:
+        if self.sex not in ("male", "female"):
+            raise UserInputError(f"{where}.sex", self.sex, "male, female")
+        ranges: tuple[tuple[str, float | None, float, float], ...] = (
+            ("age_y", self.age_y, 18.0, 110.0),
+            ("weight_kg", self.weight_kg, 30.0, 300.0),
+            ("height_cm", self.height_cm, 120.0, 230.0),
+            ("years_since_menopause", self.years_since_menopause, -20.0, 60.0),
+            ("estradiol_pg_ml", self.estradiol_pg_ml, 0.5, 2000.0),
+            ("total_testosterone_ng_dl", self.total_testosterone_ng_dl, 1.0, 3000.0),
+            ("vitamin_d_25oh_ng_ml", self.vitamin_d_25oh_ng_ml, 2.0, 200.0),
+        )
+        for name, value, low, high in ranges:
+            if value is not None and (not math.isfinite(value) or not low <= value <= high):
+                raise UserInputError(f"{where}.{name}", value, f"{low:g} to {high:g}")
+        for site, bmd in self.bmd_g_cm2.items():
+            if site not in SITES:
+                raise UserInputError(f"{where}.bmd_g_cm2", site, ", ".join(SITES))
+            if not 0.2 <= bmd <= 2.5:
+                raise UserInputError(f"{where}.bmd_g_cm2.{site}", bmd, "0.2 to 2.5 g/cm2")
+        for site, score in self.t_scores.items():
+            if site not in SITES:
+                raise UserInputError(f"{where}.t_scores", site, ", ".join(SITES))
+            if not -8.0 <= score <= 6.0:
+                raise UserInputError(f"{where}.t_scores.{site}", score, "-8 to 6")
+        self.lifestyle.validate(f"{where}.lifestyle")
+
+    @property
+    def postmenopausal(self) -> bool:
+        """True for a woman at least one year after her final menstrual period at t = 0."""
+        if self.sex != "female":
+            return False
+        if self.years_since_menopause is not None:
+            return self.years_since_menopause >= 1.0
+        return self.age_y >= 51.0  # median age at menopause (SWAN; clinical_facts.md)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A subject, their regimens and the horizon in years."""
+
+    subject: Subject
+    regimens: tuple[Regimen, ...] = ()
+    years: float = 5.0
+    label: str = "current course"
+
+    def validate(self) -> None:
+        """Check every field; raises UserInputError on the first problem found."""
+        if not math.isfinite(self.years) or not 0 < self.years <= MAX_YEARS:
+            raise UserInputError("years", self.years, f"more than 0 and at most {MAX_YEARS:g}")
+        self.subject.validate()
+        for i, regimen in enumerate(self.regimens):
+            regimen.validate(f"regimens[{i}]")
+
+    @property
+    def horizon_d(self) -> float:
+        return self.years * 365.25
+
+    def with_regimens(self, regimens: tuple[Regimen, ...], label: str) -> Scenario:
+        return replace(self, regimens=regimens, label=label)
+
+    @classmethod
+    def from_record(cls, record: PatientRecord, years: float = 5.0) -> Scenario:
+        """Build a scenario from a patient file; medications are carried forward.
+
+        t = 0 is ``record.as_of`` (or today). Medications with a known start keep it (negative days
+        for past starts); an unknown start counts as started one year before t = 0. Stopped
+        medications keep their stop. Supplements (vitamin D3, calcium) go to lifestyle. Labs and
+        DXA are used as baseline only when dated on or before t = 0; estradiol and testosterone
+        are used only when measured before any sex-hormone-altering drug started (they describe
+        the untreated baseline the model equilibrates at).
+        """
+        from osteotwin.records.patient import PatientRecord  # noqa: F401  (typing at runtime)
+
+        as_of = record.as_of or dt.date.today()
+        patient = record.patient
+        life = record.lifestyle
+        lifestyle = Lifestyle(
+            dietary_calcium_mg_d=_or(life.dietary_calcium_mg_d, Lifestyle.dietary_calcium_mg_d),
+            supplemental_calcium_mg_d=life.supplement_total("calcium_carbonate",
+                                                            "calcium_citrate"),
+            vitamin_d_iu_d=life.supplement_total("vitamin_d3"),
+            protein_g_kg_d=_or(life.protein_g_kg_d, Lifestyle.protein_g_kg_d),
+            resistance_sessions_per_week=_or(life.resistance_sessions_per_week, 0.0),
+            resistance_intensity=life.resistance_intensity or "moderate",
+            impact_sessions_per_week=_or(life.impact_sessions_per_week, 0.0),
+            weight_bearing_aerobic_minutes_per_week=_or(
+                life.weight_bearing_aerobic_minutes_per_week,
+                Lifestyle.weight_bearing_aerobic_minutes_per_week),
+        )
+        regimens: list[Regimen] = []
+        extra_calcium = 0.0
+        extra_vitd = 0.0
+        for med in record.medications:
+            start_d = float((med.start - as_of).days) if med.start else -365.25
+            stop_d = float((med.stop - as_of).days) if med.stop else None
+            if stop_d is not None and stop_d <= start_d:
+                raise UserInputError("medications.stop", str(med.stop),
+                                     f"a date after start ({med.start})",
+                                     problem="stop is not after start")
+            ongoing = stop_d is None or stop_d > 0
+            if med.drug in ("calcium_carbonate", "calcium_citrate") and ongoing:
+                extra_calcium += med.daily_dose_mg() or 0.0
+                continue
+            if med.drug == "vitamin_d3" and ongoing and med.dose_iu is not None:
+                extra_vitd += med.dose_iu / (med.every_d or 1.0)
+                continue
+            regimens.append(Regimen(drug=med.drug, dose_mg=med.dose_mg, dose_iu=med.dose_iu,
+                                    route=med.route or _default_route(med.drug),
+                                    every_d=med.every_d, start_d=start_d, stop_d=stop_d))
+        lifestyle = replace(
+            lifestyle,
+            supplemental_calcium_mg_d=lifestyle.supplemental_calcium_mg_d + extra_calcium,
+            vitamin_d_iu_d=lifestyle.vitamin_d_iu_d + extra_vitd,
+        )
+        hormone_drugs = (*AROMATASE_INHIBITORS, *ANDROGENS, *ESTROGENS, "tamoxifen", "goserelin")
+        first_hormone = min((r.start_d for r in regimens if r.drug in hormone_drugs),
+                            default=math.inf)
+
+        def pre_treatment(test: str) -> float | None:
+            lab = record.latest_lab(test, on_or_before=as_of)
+            if lab is None or (lab.date - as_of).days >= first_hormone:
+                return None
+            return lab.value
+
+        vit_d = record.latest_lab("vitamin_d_25oh", on_or_before=as_of)
+        bmd: dict[str, float] = {}
+        t_scores: dict[str, float] = {}
+        for site in SITES:
+            scans = record.scans_for(site, on_or_before=as_of)
+            if scans and scans[-1].bmd_g_cm2 is not None:
+                bmd[site] = scans[-1].bmd_g_cm2
+            if scans and scans[-1].t_score is not None:
+                t_scores[site] = scans[-1].t_score
+        age = patient.age_on(as_of)
+        ysm: float | None = None
+        if patient.sex == "female":
+            status = patient.menopausal_status
+            ysm = {"premenopausal": -5.0, "perimenopausal": 0.0}.get(status or "",
+                                                                      max(age - 51.0, 1.0))
+        subject = Subject(
+            sex=patient.sex, age_y=age, weight_kg=patient.weight_kg or 75.0,
+            height_cm=patient.height_cm, years_since_menopause=ysm,
+            estradiol_pg_ml=pre_treatment("estradiol"),
+            total_testosterone_ng_dl=pre_treatment("total_testosterone"),
+            vitamin_d_25oh_ng_ml=vit_d.value if vit_d else None,
+            bmd_g_cm2=bmd, t_scores=t_scores,
+            breast_cancer=bool(record.history.breast_cancer), lifestyle=lifestyle,
+        )
+        scenario = cls(subject=subject, regimens=tuple(regimens), years=years)
+        scenario.validate()
+        return scenario
+
+
+def _or(value: float | None, default: float) -> float:
+    return default if value is None else value
+
+
+def _default_route(drug: str) -> str:
+    if drug in ("testosterone_cypionate", "testosterone_enanthate", "testosterone_undecanoate"):
+        return "intramuscular"
+    if drug in ("testosterone_gel", "estradiol_transdermal"):
+        return "transdermal"
+    if drug == "zoledronic_acid":
+        return "intravenous"
+    if drug in ("denosumab", "goserelin"):
+        return "subcutaneous"
+    return "oral"
