@@ -1,0 +1,1 @@
+"""Calibration of the model to the training trials (objective, fit, provenance)."""

@@ -1,0 +1,105 @@
+"""Clinical fracture incidence from simulated BMD, age, sex and prior fracture (a hazard model).
+
+The hazard of a first clinical (any-site) fracture at time t is
+
+    h(t) = h65[sex] · exp(k_age · (age(t) − 65)) · RR_bmd^(−ΔZ(t)) · RR_prior^(prior fracture)
+
+* ``h65``: incidence of clinical fracture at age 65 (per year), by sex. Anchored to published cohort
+  incidences: 20.9 per 1000 person-years in Swedish men aged 69-80, mean 75 (MrOS Sweden, Mellström
+  2008 JBMR 23:1552; clinical_facts ME08-01), and about 2 per 100 person-years in postmenopausal women
+  in adjuvant breast-cancer and prevention trials (ATAC tamoxifen arm 1.90/100 py, BCR-02; MAP.3
+  placebo 6.4 % over 35 months, MP11-02). The central values are fitted in calibration within the
+  bounds below (``FRACTURE_BOUNDS``).
+* ``k_age``: log-linear rise of fracture incidence with age. Any-fracture incidence roughly doubles
+  from 55 to 75 (k ≈ 0.035/y) and osteoporotic fracture incidence roughly doubles per decade
+  (k ≈ 0.07/y) in population registers (Kanis et al. 2000 Osteoporos Int 11:669, Malmö); the bounds
+  span these.
+* ``RR_bmd``: relative risk of any fracture per 1 SD decrease in BMD, 1.5 (95 % CI 1.4-1.6; Marshall,
+  Johnell & Wedel 1996 BMJ 312:1254, meta-analysis of prospective cohorts). ΔZ is the simulated change
+  in total-hip BMD since study start in SD units: ΔZ = (ΔBMD % / 100) · BMD_ref / SD_ref, with the
+  young-adult SD of total-hip BMD 0.12 g/cm² and a typical older-adult total-hip BMD 0.85 g/cm² (NHANES
+  III reference, Looker et al. 1998 Osteoporos Int 8:468) when the person's own baseline is unknown.
+* ``RR_prior``: relative risk of any fracture after a prior fracture, 1.86 (1.75-1.98; Kanis et al.
+  2004 Bone 35:375, meta-analysis).
+
+Cumulative incidence by t is 1 − exp(−∫₀ᵗ h), without competing mortality (trial horizons ≤ 10 y).
+All functions are pure and vectorised over people (rows) and time (columns).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+DAYS_PER_YEAR = 365.25
+
+
+@dataclass(frozen=True)
+class FractureParameters:
+    """Parameters of the fracture hazard model (units in the names; sources in the module doc)."""
+
+    women_rate_at_65_per_y: float = 0.020
+    men_rate_at_65_per_y: float = 0.012
+    age_log_slope_per_y: float = 0.05
+    rr_per_sd_bmd_decrease: float = 1.5
+    rr_prior_fracture: float = 1.86
+    bmd_sd_g_cm2: float = 0.12
+    reference_total_hip_bmd_g_cm2: float = 0.85
+
+
+#: Bounds for calibration: (low, high) of each calibratable fracture parameter, from the sources above
+#: (rates span the published cohort incidences, the RR its 95 % CI widened to 1.3-1.7).
+FRACTURE_BOUNDS: dict[str, tuple[float, float]] = {
+    "women_rate_at_65_per_y": (0.010, 0.035),
+    "men_rate_at_65_per_y": (0.006, 0.025),
+    "age_log_slope_per_y": (0.03, 0.08),
+    "rr_per_sd_bmd_decrease": (1.3, 1.7),
+}
+
+
+def bmd_change_z(bmd_change_pct: NDArray[np.float64], baseline_bmd_g_cm2: NDArray[np.float64] | None,
+                 params: FractureParameters) -> NDArray[np.float64]:
+    """Change in BMD since baseline in SD units (negative = loss)."""
+    baseline = (np.full(bmd_change_pct.shape[0], params.reference_total_hip_bmd_g_cm2)
+                if baseline_bmd_g_cm2 is None else baseline_bmd_g_cm2)
+    result: NDArray[np.float64] = (bmd_change_pct / 100.0) * baseline[:, None] / params.bmd_sd_g_cm2
+    return result
+
+
+def hazard_per_y(ages_y: NDArray[np.float64], sex: str, delta_z: NDArray[np.float64],
+                 prior_fracture: NDArray[np.bool_], params: FractureParameters
+                 ) -> NDArray[np.float64]:
+    """Fracture hazard per year; ``ages_y`` and ``delta_z`` are (people, times)."""
+    rate65 = params.women_rate_at_65_per_y if sex == "female" else params.men_rate_at_65_per_y
+    prior = np.where(prior_fracture, params.rr_prior_fracture, 1.0)[:, None]
+    result: NDArray[np.float64] = (
+        rate65 * np.exp(params.age_log_slope_per_y * (ages_y - 65.0))
+        * params.rr_per_sd_bmd_decrease ** (-delta_z) * prior
+    )
+    return result
+
+
+def cumulative_incidence_pct(times_d: NDArray[np.float64], age0_y: NDArray[np.float64], sex: str,
+                             hip_bmd_change_pct: NDArray[np.float64],
+                             params: FractureParameters | None = None, *,
+                             baseline_hip_bmd_g_cm2: NDArray[np.float64] | None = None,
+                             prior_fracture: NDArray[np.bool_] | None = None,
+                             ) -> NDArray[np.float64]:
+    """Cumulative incidence (%) of a first clinical fracture from times_d[0] to each time.
+
+    ``times_d`` (T,), ``age0_y`` (n,) age at times_d[0], ``hip_bmd_change_pct`` (n, T) total-hip
+    BMD change since study start. Returns (n, T): each person's probability of fracture, in %.
+    """
+    params = params or FractureParameters()
+    n = age0_y.shape[0]
+    prior = np.zeros(n, dtype=bool) if prior_fracture is None else prior_fracture
+    years = (times_d - times_d[0]) / DAYS_PER_YEAR
+    ages = age0_y[:, None] + years[None, :]
+    delta_z = bmd_change_z(hip_bmd_change_pct, baseline_hip_bmd_g_cm2, params)
+    hazard = hazard_per_y(ages, sex, delta_z, prior, params)
+    steps = np.diff(years)[None, :] * 0.5 * (hazard[:, 1:] + hazard[:, :-1])
+    cumulative = np.concatenate([np.zeros((n, 1)), np.cumsum(steps, axis=1)], axis=1)
+    result: NDArray[np.float64] = 100.0 * (1.0 - np.exp(-cumulative))
+    return result

@@ -1,0 +1,296 @@
+"""Virtual populations: draw people for a trial arm from its ``population`` block.
+
+Each characteristic is drawn from a normal distribution with the published mean and SD, truncated to
+the published ``min``/``max`` (and to physiological limits); hormone levels are drawn log-normally
+with the published mean and SD (they are skewed and positive). Arms of one trial share their random
+numbers (common random numbers), so a contrast compares like with like and an arm-minus-arm difference
+per virtual person is meaningful.
+
+Where a trial does not report a characteristic, a typical value is assumed and reported in
+``ArmPeople.assumptions`` (never silently): ages by population type, weights from NHANES
+2015-2016 adult means (CDC NCHS Data Brief; women 77 kg, men 90 kg, SD about 20 kg, truncated),
+menopause at 51 y when only the menopausal status is given (SWAN median age at the final menstrual
+period, clinical_facts.md).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+from numpy.typing import NDArray
+
+from osteotwin.records.patient import Lifestyle as RecordLifestyle
+from osteotwin.simulate.scenario import Lifestyle, Regimen, Scenario, Subject
+from osteotwin.trials.model import BMD_SITES, Arm, Distribution, Population, Trial, TrialRegimen
+
+#: Median age at the final menstrual period (SWAN; shared/data/literature/clinical_facts.md).
+MENOPAUSE_AGE_Y = 51.0
+#: Spread of the age at natural menopause (SD, years; typical of cohort studies such as SWAN).
+MENOPAUSE_AGE_SD_Y = 4.0
+
+#: Assumed age (mean, SD, min, max) where a trial gives none, by population type. These are
+#: assumptions (reported with every result), chosen as typical of the trial populations encoded:
+#: adjuvant-AI breast-cancer trials enrol women in their early sixties; premenopausal women on
+#: ovarian suppression are in their forties; men in the AI/TRT trials are older men.
+DEFAULT_AGE: dict[str, tuple[float, float, float, float]] = {
+    "postmenopausal": (63.0, 8.0, 45.0, 90.0),
+    "premenopausal": (43.0, 5.0, 25.0, 54.0),
+    "perimenopausal": (50.0, 3.0, 40.0, 58.0),
+    "female": (55.0, 12.0, 30.0, 90.0),
+    "male": (60.0, 12.0, 30.0, 90.0),
+}
+#: Years added to a lower age bound to get the mean when only ``min`` is published (and its SD).
+AGE_ABOVE_MIN_Y = (7.0, 5.0)
+#: Adult weight (mean, SD) kg, NHANES 2015-2016 (CDC NCHS Data Brief); truncated to 40-160 kg.
+DEFAULT_WEIGHT_KG: dict[str, tuple[float, float]] = {"female": (77.0, 20.0), "male": (90.0, 20.0)}
+WEIGHT_LIMITS_KG = (40.0, 160.0)
+#: Spread of years since menopause when a trial gives only a mean (transition cohorts are timed by
+#: the final menstrual period, so the spread is small).
+YSM_DEFAULT_SD = 0.5
+
+AROMATASE_INHIBITORS = ("anastrozole", "letrozole", "exemestane")
+ENDOCRINE_THERAPY = (*AROMATASE_INHIBITORS, "tamoxifen")
+#: Background therapy assumed when a trial of postmenopausal women with breast cancer lists no
+#: endocrine therapy in any arm although its population is on one (README "Background therapy not
+#: given": ABCSG-18, B-ABLE style cohorts). Anastrozole 1 mg daily is the labelled adjuvant dose.
+BACKGROUND_AI = TrialRegimen(drug="anastrozole", dose_mg=1.0, dose_iu=None, route="oral",
+                             every_d=1.0, start_d=0.0, stop_d=None)
+
+
+@dataclass(frozen=True)
+class ArmPeople:
+    """The virtual people of one arm, as scenarios ready to simulate."""
+
+    arm_id: str
+    scenarios: tuple[Scenario, ...]
+    assumptions: tuple[str, ...] = ()
+    prior_fracture: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, dtype=bool))
+
+
+def trial_rng(trial_id: str, seed: int) -> np.random.Generator:
+    """A generator seeded by the run seed and the trial id (same draws for every arm of a trial)."""
+    digest = hashlib.sha256(f"{seed}:{trial_id}".encode()).digest()
+    return np.random.default_rng([seed, int.from_bytes(digest[:8], "little")])
+
+
+@dataclass(frozen=True)
+class StandardDraws:
+    """Standard-normal and uniform draws shared by the arms of a trial (common random numbers)."""
+
+    normals: dict[str, NDArray[np.float64]]
+    n: int
+
+    @classmethod
+    def make(cls, rng: np.random.Generator, n: int, names: tuple[str, ...]) -> StandardDraws:
+        return cls({name: rng.standard_normal(n) for name in names}, n)
+
+    def get(self, name: str) -> NDArray[np.float64]:
+        return self.normals[name]
+
+
+DRAW_NAMES: tuple[str, ...] = ("age", "weight", "ysm", "estradiol", "total_testosterone",
+                               "vitamin_d_25oh", *BMD_SITES, *(f"{s}_t_score" for s in BMD_SITES))
+
+
+def truncated_normal(z: NDArray[np.float64], mean: float, sd: float, lo: float,
+                     hi: float) -> NDArray[np.float64]:
+    """Map standard-normal draws onto N(mean, sd) truncated to [lo, hi] by inverse-CDF (monotone)."""
+    from scipy.stats import norm
+
+    if sd <= 0:
+        return np.full_like(z, min(max(mean, lo), hi))
+    a, b = norm.cdf((lo - mean) / sd), norm.cdf((hi - mean) / sd)
+    if b - a < 1e-12:
+        return np.full_like(z, min(max(mean, lo), hi))
+    u = a + norm.cdf(z) * (b - a)
+    out: NDArray[np.float64] = mean + sd * norm.ppf(np.clip(u, 1e-15, 1 - 1e-15))
+    return np.clip(out, lo, hi)
+
+
+def lognormal(z: NDArray[np.float64], mean: float, sd: float | None) -> NDArray[np.float64]:
+    """Log-normal draws with the given arithmetic mean and SD (fixed at the mean when no SD)."""
+    if sd is None or sd <= 0 or mean <= 0:
+        return np.full_like(z, mean)
+    sigma2 = math.log(1.0 + (sd / mean) ** 2)
+    mu = math.log(mean) - 0.5 * sigma2
+    out: NDArray[np.float64] = np.exp(mu + math.sqrt(sigma2) * z)
+    return out
+
+
+def _dist_draws(z: NDArray[np.float64], dist: Distribution, default_sd: float, lo: float,
+                hi: float) -> NDArray[np.float64]:
+    lo = max(lo, dist.minimum) if dist.minimum is not None else lo
+    hi = min(hi, dist.maximum) if dist.maximum is not None else hi
+    centre = dist.centre
+    assert centre is not None
+    sd = dist.sd if dist.sd is not None else default_sd
+    return truncated_normal(z, centre, sd, lo, hi)
+
+
+def draw_ages(pop: Population, z: NDArray[np.float64]) -> tuple[NDArray[np.float64], list[str]]:
+    """Ages in years, with a note of what was assumed."""
+    key = pop.menopausal_status or (pop.sex or "female")
+    mean, sd, lo, hi = DEFAULT_AGE[key]
+    dist = pop.age_y
+    if dist is None:
+        return truncated_normal(z, mean, sd, lo, hi), [f"age assumed {mean:g} ± {sd:g} y ({key})"]
+    notes: list[str] = []
+    if dist.mean is None and dist.minimum is not None and dist.maximum is None:
+        add, add_sd = AGE_ABOVE_MIN_Y
+        dist = Distribution(mean=dist.minimum + add, sd=dist.sd or add_sd, minimum=dist.minimum)
+        notes.append(f"age assumed {dist.mean:g} ± {dist.sd:g} y (only a lower bound published)")
+    elif dist.sd is None:
+        width = ((dist.maximum - dist.minimum) / 4.0
+                 if dist.minimum is not None and dist.maximum is not None else sd)
+        dist = replace(dist, sd=width)
+        notes.append(f"age SD assumed {width:g} y")
+    return _dist_draws(z, dist, sd, 18.0, 105.0), notes
+
+
+def draw_people(trial: Trial, arm: Arm, draws: StandardDraws) -> ArmPeople:
+    """Virtual people for ``arm`` (``draws.n`` of them) as scenarios up to the trial's horizon."""
+    pop = arm.population
+    assert pop.sex is not None
+    n = draws.n
+    notes: list[str] = []
+    ages, age_notes = draw_ages(pop, draws.get("age"))
+    notes += age_notes
+    if pop.sex == "female" and pop.age_y is None and pop.years_since_menopause is not None:
+        # Cohorts timed by the final menstrual period: age follows from the age at menopause.
+        ysm_draws = _dist_draws(draws.get("ysm"), pop.years_since_menopause, YSM_DEFAULT_SD,
+                                -20.0, 60.0)
+        ages = np.clip(MENOPAUSE_AGE_Y + MENOPAUSE_AGE_SD_Y * draws.get("age") + ysm_draws,
+                       35.0, 95.0)
+        notes[:len(age_notes)] = [f"age assumed {MENOPAUSE_AGE_Y:g} ± {MENOPAUSE_AGE_SD_Y:g} y at "
+                                  "menopause plus years since menopause"]
+    if pop.weight_kg is not None:
+        weights = _dist_draws(draws.get("weight"), pop.weight_kg, DEFAULT_WEIGHT_KG[pop.sex][1],
+                              *WEIGHT_LIMITS_KG)
+    else:
+        mean, sd = DEFAULT_WEIGHT_KG[pop.sex]
+        weights = truncated_normal(draws.get("weight"), mean, sd, *WEIGHT_LIMITS_KG)
+        notes.append(f"weight assumed {mean:g} ± {sd:g} kg")
+    ysm = _years_since_menopause(pop, ages, draws.get("ysm"), notes)
+    labs = {name: _lab_draws(pop, name, draws.get(name))
+            for name in ("estradiol", "total_testosterone", "vitamin_d_25oh")}
+    bmd = {site: _dist_draws(draws.get(site), pop.baseline[site], 0.0, 0.3, 2.0)
+           for site in BMD_SITES if site in pop.baseline}
+    t_scores = {site: _dist_draws(draws.get(f"{site}_t_score"), pop.baseline[f"{site}_t_score"],
+                                  0.0, -5.0, 4.0)
+                for site in BMD_SITES if f"{site}_t_score" in pop.baseline}
+    regimens = list(arm.regimens)
+    if needs_background_ai(trial):
+        regimens.append(BACKGROUND_AI)
+        notes.append("background aromatase inhibitor assumed (anastrozole 1 mg daily): population "
+                     "of postmenopausal women with breast cancer, no endocrine therapy listed")
+    lifestyle, drug_regimens = split_lifestyle(pop.lifestyle, regimens)
+    horizon_y = max(trial.horizon_d / 365.25, 1.0 / 365.25)
+    scenarios = []
+    for i in range(n):
+        subject = Subject(
+            sex=pop.sex,
+            age_y=float(ages[i]),
+            weight_kg=float(weights[i]),
+            years_since_menopause=None if ysm is None else float(ysm[i]),
+            estradiol_pg_ml=_opt_item(labs["estradiol"], i),
+            total_testosterone_ng_dl=_opt_item(labs["total_testosterone"], i),
+            vitamin_d_25oh_ng_ml=_opt_item(labs["vitamin_d_25oh"], i),
+            bmd_g_cm2={site: float(v[i]) for site, v in bmd.items()},
+            t_scores={site: float(v[i]) for site, v in t_scores.items()},
+            breast_cancer=bool(pop.breast_cancer),
+            lifestyle=lifestyle,
+        )
+        scenarios.append(Scenario(subject=subject, regimens=drug_regimens, years=horizon_y,
+                                  label=f"{trial.id}:{arm.id}"))
+    return ArmPeople(arm_id=arm.id, scenarios=tuple(scenarios), assumptions=tuple(notes),
+                     prior_fracture=np.zeros(n, dtype=bool))
+
+
+def _opt_item(values: NDArray[np.float64] | None, i: int) -> float | None:
+    return None if values is None else float(values[i])
+
+
+def _lab_draws(pop: Population, name: str, z: NDArray[np.float64]) -> NDArray[np.float64] | None:
+    dist = pop.baseline.get(name)
+    if dist is None or dist.centre is None:
+        return None
+    values = lognormal(z, dist.centre, dist.sd)
+    lo = dist.minimum if dist.minimum is not None else 0.0
+    hi = dist.maximum if dist.maximum is not None else np.inf
+    return np.clip(values, max(lo, 1e-3), hi)
+
+
+def _years_since_menopause(pop: Population, ages: NDArray[np.float64], z: NDArray[np.float64],
+                           notes: list[str]) -> NDArray[np.float64] | None:
+    if pop.sex != "female":
+        return None
+    if pop.years_since_menopause is not None:
+        dist = pop.years_since_menopause
+        return _dist_draws(z, dist, YSM_DEFAULT_SD, -20.0, 60.0)
+    status = pop.menopausal_status
+    if status == "premenopausal":
+        notes.append(f"premenopausal: final menstrual period assumed at {MENOPAUSE_AGE_Y:g} y")
+        return np.minimum(ages - MENOPAUSE_AGE_Y, -1.0)
+    if status == "perimenopausal":
+        return np.clip(ages - MENOPAUSE_AGE_Y, -2.0, 0.9)
+    notes.append(f"years since menopause assumed age - {MENOPAUSE_AGE_Y:g} (at least 1 y)"
+                 if status == "postmenopausal" else
+                 f"menopause assumed at {MENOPAUSE_AGE_Y:g} y (status not given)")
+    if status == "postmenopausal":
+        return np.maximum(ages - MENOPAUSE_AGE_Y, 1.0)
+    return ages - MENOPAUSE_AGE_Y
+
+
+def needs_background_ai(trial: Trial) -> bool:
+    """True for a trial of postmenopausal women with breast cancer listing no endocrine therapy."""
+    pops = [arm.population for arm in trial.arms]
+    if not all(p.sex == "female" and p.breast_cancer and p.menopausal_status == "postmenopausal"
+               for p in pops):
+        return False
+    return not any(r.drug in ENDOCRINE_THERAPY for arm in trial.arms for r in arm.regimens)
+
+
+CALCIUM_DRUGS = ("calcium_carbonate", "calcium_citrate")
+
+
+def split_lifestyle(record: RecordLifestyle | None,
+                    regimens: list[TrialRegimen]) -> tuple[Lifestyle, tuple[Regimen, ...]]:
+    """Simulation lifestyle (habitual intake and activity) and the arm's regimens.
+
+    Protocol calcium and vitamin D stay regimens (they start at study start, after the person has
+    equilibrated at their habitual intake); supplements in the population's lifestyle are habitual.
+    """
+    base = Lifestyle()
+    life = base
+    if record is not None:
+        life = Lifestyle(
+            dietary_calcium_mg_d=_or(record.dietary_calcium_mg_d, base.dietary_calcium_mg_d),
+            supplemental_calcium_mg_d=record.supplement_total(*CALCIUM_DRUGS),
+            vitamin_d_iu_d=record.supplement_total("vitamin_d3"),
+            protein_g_kg_d=_or(record.protein_g_kg_d, base.protein_g_kg_d),
+            resistance_sessions_per_week=_or(record.resistance_sessions_per_week,
+                                             base.resistance_sessions_per_week),
+            resistance_intensity=record.resistance_intensity or base.resistance_intensity,
+            impact_sessions_per_week=_or(record.impact_sessions_per_week,
+                                         base.impact_sessions_per_week),
+            weight_bearing_aerobic_minutes_per_week=_or(
+                record.weight_bearing_aerobic_minutes_per_week,
+                base.weight_bearing_aerobic_minutes_per_week),
+        )
+    return life, tuple(to_regimen(reg) for reg in regimens)
+
+
+def to_regimen(reg: TrialRegimen) -> Regimen:
+    """A trial regimen as a simulation regimen (route defaults to the drug's usual route)."""
+    from osteotwin.simulate.scenario import _default_route
+
+    return Regimen(drug=reg.drug, dose_mg=reg.dose_mg, dose_iu=reg.dose_iu,
+                   route=reg.route or _default_route(reg.drug), every_d=reg.every_d,
+                   start_d=reg.start_d, stop_d=reg.stop_d)
+
+
+def _or(value: float | None, default: float) -> float:
+    return default if value is None else value

@@ -1,0 +1,500 @@
+"""Trial file v1 reader (spec/trial-file.md, optional fields of shared/data/trials/README.md).
+
+Strict: unknown fields are refused (``note`` is accepted at any level and never parsed), every
+quantity needs a unit that fits, arm references must exist. Errors are ``UserInputError`` naming the
+file, the field path, the value and what is accepted.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from osteotwin.errors import UserInputError
+from osteotwin.records.drugs import DOSE_LIMITS, ROUTES
+from osteotwin.records.patient import Lifestyle
+from osteotwin.records.patient_file import _Parser as _PatientParser
+from osteotwin.records.patient_file import parse_text
+from osteotwin.trials.model import (
+    BMD_CHANGE_QUANTITIES,
+    BMD_SITES,
+    FRACTURE_QUANTITY,
+    Arm,
+    Distribution,
+    Endpoint,
+    Population,
+    Trial,
+    TrialRegimen,
+    Uncertainty,
+)
+from osteotwin.units import (
+    KINDS,
+    LAB_SPECS,
+    compatible,
+    convert,
+    convert_lab,
+    parse_quantity,
+    parse_time_offset_d,
+    split_quantity,
+)
+from osteotwin.vocabulary import drug_names
+
+_TOP = ("version", "id", "citation", "note", "population", "arms", "endpoints")
+_POPULATION = ("sex", "age", "menopausal_status", "years_since_menopause", "weight", "height",
+               "baseline", "lifestyle", "breast_cancer", "note")
+_DISTRIBUTION = ("mean", "sd", "min", "max", "unit", "note")
+_ARM = ("id", "n", "note", "regimens", "lifestyle", "population")
+_REGIMEN = ("drug", "dose", "route", "every", "start", "stop", "note")
+_ENDPOINT = ("arm", "contrast", "quantity", "at", "from", "value", "unit", "ci95", "se", "sd",
+             "source", "derived", "note")
+_SEXES = ("male", "female")
+_MENOPAUSAL = ("premenopausal", "perimenopausal", "postmenopausal")
+T_SCORE_KEYS = tuple(f"{site}_t_score" for site in BMD_SITES)
+_BASELINE_KEYS = (*LAB_SPECS, *BMD_SITES, *T_SCORE_KEYS)
+
+
+def accepted_quantities() -> tuple[str, ...]:
+    """Endpoint quantity names of trial file v1."""
+    labs = tuple(LAB_SPECS)
+    return (*labs, *(f"{lab}_change_pct" for lab in labs), *BMD_CHANGE_QUANTITIES,
+            FRACTURE_QUANTITY)
+
+
+def load_trial_file(path: str | Path) -> Trial:
+    """Read one trial file (YAML or JSON); errors name the file and the field."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise UserInputError("", str(path), "an existing trial file (.yaml, .yml or .json)",
+                             problem="file not found") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserInputError("", str(path), "a readable UTF-8 YAML or JSON file",
+                             problem=f"cannot read file ({exc.__class__.__name__})") from exc
+    document = parse_text(text, source=str(path), json_only=path.suffix.lower() == ".json")
+    return parse_trial_document(document, source=str(path))
+
+
+def trial_files(paths: Iterable[str | Path]) -> list[Path]:
+    """Expand files and folders (``*.yaml``, ``*.yml``, ``*.json`` inside, sorted) into files."""
+    found: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            inside = sorted(p for p in path.iterdir()
+                            if p.suffix.lower() in (".yaml", ".yml", ".json") and p.is_file())
+            if not inside:
+                raise UserInputError("TRIAL_FILE_OR_DIR", str(path),
+                                     "a folder holding .yaml, .yml or .json trial files",
+                                     problem="no trial files in folder")
+            found.extend(inside)
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise UserInputError("TRIAL_FILE_OR_DIR", str(path), "an existing trial file or folder",
+                                 problem="not found")
+    return found
+
+
+def load_trials(paths: Iterable[str | Path]) -> list[Trial]:
+    """Read every trial file named or found in the named folders; trial ids must be unique."""
+    trials = [load_trial_file(p) for p in trial_files(paths)]
+    seen: dict[str, str | None] = {}
+    for trial in trials:
+        if trial.id in seen:
+            raise UserInputError("id", trial.id, f"a trial id not already used by {seen[trial.id]}",
+                                 source=trial.path, problem="duplicate trial id")
+        seen[trial.id] = trial.path
+    return trials
+
+
+def parse_trial_document(document: Any, *, source: str = "trial file") -> Trial:
+    """Validate a parsed trial document and convert it to canonical units."""
+    try:
+        return _trial(document, source)
+    except UserInputError as err:
+        raise err.with_source(source) from None
+
+
+# --------------------------------------------------------------------------------------------------
+
+
+def _mapping(raw: Any, field: str, allowed: tuple[str, ...]) -> Mapping[str, Any]:
+    if not isinstance(raw, Mapping):
+        raise UserInputError(field or "document", _kind(raw),
+                             "a mapping with fields " + ", ".join(allowed), problem="not a mapping")
+    for key in raw:
+        if key not in allowed:
+            path = f"{field}.{key}" if field else str(key)
+            raise UserInputError(path, key, ", ".join(allowed), problem="unknown field")
+    return raw
+
+
+def _kind(raw: Any) -> str:
+    return type(raw).__name__ if not isinstance(raw, str | int | float) else str(raw)
+
+
+def _list(raw: Any, field: str) -> list[Any]:
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raise UserInputError(field, _kind(raw), "a list", problem="not a list")
+    return raw
+
+
+def _number(raw: Any, field: str, lo: float = -1e12, hi: float = 1e12) -> float:
+    if isinstance(raw, bool) or not isinstance(raw, int | float):
+        raise UserInputError(field, raw, "a number", problem="not a number")
+    value = float(raw)
+    if not (lo <= value <= hi):
+        raise UserInputError(field, raw, f"{lo:g} to {hi:g}", problem="implausible value")
+    return value
+
+
+def _text(raw: Any, field: str) -> str:
+    if isinstance(raw, bool) or not isinstance(raw, str | int | float) or str(raw).strip() == "":
+        raise UserInputError(field, _kind(raw), "non-empty text", problem="not text")
+    return str(raw)
+
+
+def _choice(raw: Any, field: str, choices: tuple[str, ...]) -> str:
+    if not isinstance(raw, str) or raw not in choices:
+        raise UserInputError(field, raw, " | ".join(choices), problem="not an accepted value")
+    return raw
+
+
+def _bool(raw: Any, field: str) -> bool:
+    if not isinstance(raw, bool):
+        raise UserInputError(field, raw, "true or false", problem="not a boolean")
+    return raw
+
+
+def _trial(doc: Any, source: str) -> Trial:
+    doc = _mapping(doc, "", _TOP)
+    for key in ("version", "id", "arms", "endpoints"):
+        if doc.get(key) is None:
+            raise UserInputError(key, None, "a value (see spec/trial-file.md)", problem="missing field")
+    if isinstance(doc["version"], bool) or doc["version"] != 1:
+        raise UserInputError("version", doc["version"], "1", problem="unsupported version")
+    trial_id = _text(doc["id"], "id")
+    if not re.fullmatch(r"[A-Za-z0-9_.-]+", trial_id):
+        raise UserInputError("id", trial_id, "letters, digits, '_', '-', '.'",
+                             problem="not a valid trial id")
+    citation = _text(doc["citation"], "citation") if doc.get("citation") is not None else ""
+    shared = _population(doc.get("population") or {}, "population")
+    arms_raw = _list(doc["arms"], "arms")
+    if not arms_raw:
+        raise UserInputError("arms", [], "at least one arm", problem="no arms")
+    arms = tuple(_arm(raw, f"arms[{i}]", shared) for i, raw in enumerate(arms_raw))
+    ids = [a.id for a in arms]
+    for i, arm_id in enumerate(ids):
+        if arm_id in ids[:i]:
+            raise UserInputError(f"arms[{i}].id", arm_id, "an arm id used once",
+                                 problem="duplicate arm id")
+    for arm in arms:
+        if arm.population.sex is None:
+            raise UserInputError(f"arms[{ids.index(arm.id)}].population.sex", None, "male | female",
+                                 problem="sex not given for this arm or the shared population")
+    endpoints_raw = _list(doc["endpoints"], "endpoints")
+    endpoints = tuple(_endpoint(raw, f"endpoints[{i}]", tuple(ids))
+                      for i, raw in enumerate(endpoints_raw))
+    return Trial(id=trial_id, citation=citation, arms=arms, endpoints=endpoints, path=source)
+
+
+def _distribution(raw: Any, field: str, *, kind: str | None, lo: float, hi: float) -> Distribution:
+    """``{mean, sd, min, max, unit}``; ``kind`` is a ``units.KINDS`` name used to convert the unit."""
+    if isinstance(raw, int | float) and not isinstance(raw, bool):
+        raw = {"mean": raw}
+    raw = _mapping(raw, field, _DISTRIBUTION)
+    unit = raw.get("unit")
+
+    def convert(value: Any, key: str) -> float:
+        number = _number(value, f"{field}.{key}")
+        if kind is not None and unit is not None:
+            return parse_quantity({"value": number, "unit": _text(unit, f"{field}.unit")}, kind,
+                                  f"{field}.{key}")
+        if not (lo <= number <= hi):
+            raise UserInputError(f"{field}.{key}", value, f"{lo:g} to {hi:g}",
+                                 problem="implausible value")
+        return number
+
+    values = {k: convert(raw[k], k) if raw.get(k) is not None else None
+              for k in ("mean", "min", "max")}
+    sd = None
+    if raw.get("sd") is not None:
+        sd_raw = _number(raw["sd"], f"{field}.sd", 0.0)
+        sd = _spread(sd_raw, unit, kind, f"{field}.sd")
+    dist = Distribution(mean=values["mean"], sd=sd, minimum=values["min"], maximum=values["max"])
+    if dist.minimum is not None and dist.maximum is not None and dist.minimum > dist.maximum:
+        raise UserInputError(f"{field}.max", raw.get("max"), f"at least min {raw.get('min')}",
+                             problem="max below min")
+    if dist.mean is None and dist.minimum is None and dist.maximum is None:
+        raise UserInputError(field, dict(raw), "at least one of mean, min, max",
+                             problem="empty distribution")
+    return dist
+
+
+def _spread(value: float, unit: Any, kind: str | None, field: str) -> float:
+    """An SD in the canonical unit of ``kind`` (linear conversion, no plausibility range)."""
+    if kind is None or unit is None:
+        return value
+    target = KINDS[kind].canonical
+    unit_text = _text(unit, field.rsplit(".", 1)[0] + ".unit")
+    if not compatible(unit_text, target):
+        raise UserInputError(field.rsplit(".", 1)[0] + ".unit", unit_text,
+                             ", ".join(KINDS[kind].examples), problem="unit does not fit")
+    return convert(value, unit_text, target)
+
+
+def _baseline_entry(name: str, raw: Any, field: str) -> Distribution:
+    if name in LAB_SPECS:
+        if not isinstance(raw, Mapping) or raw.get("unit") is None:
+            raise UserInputError(f"{field}.unit", None, " or ".join(LAB_SPECS[name].units),
+                                 problem="missing unit for a lab baseline")
+        unit = _text(raw["unit"], f"{field}.unit")
+        raw = _mapping(raw, field, _DISTRIBUTION)
+
+        def lab(key: str) -> float | None:
+            if raw.get(key) is None:
+                return None
+            return convert_lab(name, _number(raw[key], f"{field}.{key}"), unit, field=field)
+
+        sd = None
+        if raw.get("sd") is not None:
+            sd_value = _number(raw["sd"], f"{field}.sd", 0.0)
+            sd = convert_lab(name, sd_value, unit, field=field) if sd_value > 0 else 0.0
+        dist = Distribution(mean=lab("mean"), sd=sd, minimum=lab("min"), maximum=lab("max"))
+        if dist.centre is None:
+            raise UserInputError(field, dict(raw), "at least a mean, or min and max",
+                                 problem="empty distribution")
+        return dist
+    if name in BMD_SITES:
+        if isinstance(raw, Mapping) and raw.get("unit") is None:
+            raise UserInputError(f"{field}.unit", None, "g/cm2 or mg/cm2",
+                                 problem="missing unit for a BMD baseline")
+        return _distribution(raw, field, kind="bmd", lo=0.2, hi=2.5)
+    return _distribution(raw, field, kind=None, lo=-8.0, hi=6.0)  # a T-score
+
+
+def _population(raw: Any, field: str) -> Population:
+    raw = _mapping(raw, field, _POPULATION)
+    sex = _choice(raw["sex"], f"{field}.sex", _SEXES) if raw.get("sex") is not None else None
+    status = (_choice(raw["menopausal_status"], f"{field}.menopausal_status", _MENOPAUSAL)
+              if raw.get("menopausal_status") is not None else None)
+    if sex == "male" and status is not None:
+        raise UserInputError(f"{field}.menopausal_status", status, "null for men",
+                             problem="menopausal status given for men")
+    baseline_raw = _mapping(raw.get("baseline") or {}, f"{field}.baseline", _BASELINE_KEYS)
+    baseline = {name: _baseline_entry(name, value, f"{field}.baseline.{name}")
+                for name, value in baseline_raw.items()}
+    return Population(
+        sex=sex,  # type: ignore[arg-type]
+        age_y=_opt_dist(raw, "age", field, kind=None, lo=18.0, hi=110.0),
+        menopausal_status=status,
+        years_since_menopause=_opt_dist(raw, "years_since_menopause", field, kind=None,
+                                        lo=-30.0, hi=70.0),
+        weight_kg=_opt_dist(raw, "weight", field, kind="weight", lo=25.0, hi=300.0),
+        height_cm=_opt_dist(raw, "height", field, kind="height", lo=100.0, hi=230.0),
+        breast_cancer=(_bool(raw["breast_cancer"], f"{field}.breast_cancer")
+                       if raw.get("breast_cancer") is not None else None),
+        baseline=baseline,
+        lifestyle=_lifestyle(raw.get("lifestyle"), f"{field}.lifestyle"),
+    )
+
+
+def _opt_dist(raw: Mapping[str, Any], key: str, field: str, *, kind: str | None, lo: float,
+              hi: float) -> Distribution | None:
+    if raw.get(key) is None:
+        return None
+    return _distribution(raw[key], f"{field}.{key}", kind=kind, lo=lo, hi=hi)
+
+
+def _lifestyle(raw: Any, field: str) -> Lifestyle | None:
+    """Patient-file lifestyle fields (spec/patient-file.md) plus ``note``; parsed by the records reader."""
+    if raw is None:
+        return None
+    if not isinstance(raw, Mapping):
+        raise UserInputError(field, _kind(raw), "a mapping of lifestyle fields",
+                             problem="not a mapping")
+    fields = {k: v for k, v in raw.items() if k != "note"}
+    try:
+        return _PatientParser().lifestyle(fields)
+    except UserInputError as err:
+        inner = err.field.removeprefix("lifestyle")
+        raise UserInputError(f"{field}{inner}", err.value, err.accepted, problem=err.problem) from None
+
+
+def _arm(raw: Any, field: str, shared: Population) -> Arm:
+    raw = _mapping(raw, field, _ARM)
+    if raw.get("id") is None:
+        raise UserInputError(f"{field}.id", None, "an arm id", problem="missing field")
+    arm_id = _text(raw["id"], f"{field}.id")
+    if "n" not in raw:
+        raise UserInputError(f"{field}.n", None, "a whole number of people, or null if unknown",
+                             problem="missing field")
+    n: int | None = None
+    if raw["n"] is not None:
+        value = _number(raw["n"], f"{field}.n", 1, 10_000_000)
+        if int(value) != value:
+            raise UserInputError(f"{field}.n", raw["n"], "a whole number", problem="not a whole number")
+        n = int(value)
+    population = shared.merged(_population(raw["population"], f"{field}.population")
+                               if raw.get("population") is not None else None)
+    arm_lifestyle = _lifestyle(raw.get("lifestyle"), f"{field}.lifestyle")
+    if arm_lifestyle is not None:
+        population = population.merged(Population(lifestyle=arm_lifestyle))
+    regimens = tuple(_regimen(r, f"{field}.regimens[{i}]")
+                     for i, r in enumerate(_list(raw.get("regimens"), f"{field}.regimens")))
+    return Arm(id=arm_id, n=n, population=population, regimens=regimens)
+
+
+def _regimen(raw: Any, field: str) -> TrialRegimen:
+    raw = _mapping(raw, field, _REGIMEN)
+    names = tuple(drug_names())
+    if raw.get("drug") is None:
+        raise UserInputError(f"{field}.drug", None, ", ".join(names), problem="missing field")
+    drug = _choice(raw["drug"], f"{field}.drug", names)
+    route = _choice(raw["route"], f"{field}.route", ROUTES) if raw.get("route") is not None else None
+    every = None
+    if raw.get("every") is not None:
+        every = parse_quantity(raw["every"], "interval", f"{field}.every")
+        if every <= 0:
+            raise UserInputError(f"{field}.every", raw["every"], "a positive interval such as '1 d'",
+                                 problem="interval must be positive")
+    dose_mg, dose_iu = _dose(drug, raw.get("dose"), f"{field}.dose", every is not None)
+    start = parse_time_offset_d(raw["start"], f"{field}.start") if raw.get("start") is not None else 0.0
+    stop = parse_time_offset_d(raw["stop"], f"{field}.stop") if raw.get("stop") is not None else None
+    if stop is not None and stop < start:
+        raise UserInputError(f"{field}.stop", raw["stop"], f"a time on or after start ({raw.get('start')})",
+                             problem="stop before start")
+    return TrialRegimen(drug=drug, dose_mg=dose_mg, dose_iu=dose_iu, route=route, every_d=every,
+                        start_d=start, stop_d=stop)
+
+
+def _dose(drug: str, raw: Any, field: str, has_interval: bool) -> tuple[float | None, float | None]:
+    """Dose per administration (per day for continuous products); None when not given."""
+    if raw is None:
+        return None, None
+    limit = DOSE_LIMITS[drug]
+    _, unit = split_quantity(raw, field, f"1 {limit.unit}")
+    per_day = bool(re.search(r"/\s*(d|day)\s*$", unit))
+    if per_day and has_interval:
+        raise UserInputError(field, raw, "a dose per administration when 'every' is given",
+                             problem="dose per day given together with an interval")
+    if limit.unit == "IU":
+        iu = parse_quantity(raw, "daily_iu" if per_day else "dose_iu", field)
+        mg = None
+        dose = iu
+    else:
+        mg = parse_quantity(raw, "daily_mass" if per_day else "dose_mass", field)
+        iu = None
+        dose = mg
+    if dose <= 0 or dose > limit.maximum:
+        raise UserInputError(field, raw, f"more than 0 and at most {limit.maximum:g} {limit.unit} "
+                             f"of {drug} per dose", problem="implausible dose")
+    return mg, iu
+
+
+def _endpoint(raw: Any, field: str, arm_ids: tuple[str, ...]) -> Endpoint:
+    raw = _mapping(raw, field, _ENDPOINT)
+    arm, contrast = raw.get("arm"), raw.get("contrast")
+    if (arm is None) == (contrast is None):
+        raise UserInputError(field, "arm" if arm is not None else None,
+                             "exactly one of 'arm' or 'contrast: [arm, arm]'",
+                             problem="endpoint needs one arm or one contrast")
+    contrast_ids: tuple[str, str] | None = None
+    if arm is not None:
+        arm = _choice(arm, f"{field}.arm", arm_ids)
+    else:
+        items = _list(contrast, f"{field}.contrast")
+        if len(items) != 2:
+            raise UserInputError(f"{field}.contrast", contrast, "two arm ids [arm, arm]",
+                                 problem="a contrast needs two arms")
+        first = _choice(items[0], f"{field}.contrast[0]", arm_ids)
+        second = _choice(items[1], f"{field}.contrast[1]", arm_ids)
+        if first == second:
+            raise UserInputError(f"{field}.contrast", contrast, "two different arms",
+                                 problem="contrast of an arm with itself")
+        contrast_ids = (first, second)
+    quantities = accepted_quantities()
+    if raw.get("quantity") is None:
+        raise UserInputError(f"{field}.quantity", None, "a quantity name", problem="missing field")
+    quantity = raw["quantity"]
+    if not isinstance(quantity, str) or quantity not in quantities:
+        raise UserInputError(f"{field}.quantity", quantity,
+                             "a lab name from codes.yaml, <lab>_change_pct, <site>_bmd_change_pct "
+                             "or fracture_incidence_pct", problem="unknown quantity")
+    for key in ("at", "value"):
+        if raw.get(key) is None:
+            raise UserInputError(f"{field}.{key}", None, "a value", problem="missing field")
+    at_d = parse_time_offset_d(raw["at"], f"{field}.at")
+    from_d = parse_time_offset_d(raw["from"], f"{field}.from") if raw.get("from") is not None else 0.0
+    if at_d <= 0 or from_d < 0:
+        raise UserInputError(f"{field}.at", raw["at"], "a time after study start (e.g. '12 mo')",
+                             problem="time not after study start")
+    if at_d <= from_d:
+        raise UserInputError(f"{field}.at", raw["at"], f"a time after 'from' ({raw.get('from')})",
+                             problem="'at' not after 'from'")
+    value = _number(raw["value"], f"{field}.value")
+    unit: str | None = None
+    uncertainty = _uncertainty(raw, field)
+    if quantity in LAB_SPECS:
+        if raw.get("unit") is None:
+            raise UserInputError(f"{field}.unit", None, " or ".join(LAB_SPECS[quantity].units),
+                                 problem="missing unit for an absolute lab level")
+        reported = _text(raw["unit"], f"{field}.unit")
+        unit = LAB_SPECS[quantity].canonical
+        value = convert_lab(quantity, value, reported, field=field)
+        uncertainty = _uncertainty_to_canonical(quantity, uncertainty, reported, field)
+    elif raw.get("unit") not in (None, "%", "percent"):
+        raise UserInputError(f"{field}.unit", raw["unit"], "no unit (or '%') for a change or incidence",
+                             problem="unit does not fit")
+    if quantity == FRACTURE_QUANTITY and not (0.0 <= value <= 100.0):
+        raise UserInputError(f"{field}.value", value, "0 to 100 (%)", problem="implausible value")
+    return Endpoint(
+        quantity=quantity, at_d=at_d, at_text=str(raw["at"]), value=value, unit=unit,
+        uncertainty=uncertainty, arm=arm, contrast=contrast_ids, from_d=from_d,
+        source=_text(raw["source"], f"{field}.source") if raw.get("source") is not None else None,
+        derived=_bool(raw["derived"], f"{field}.derived") if raw.get("derived") is not None else False,
+    )
+
+
+def _uncertainty(raw: Mapping[str, Any], field: str) -> Uncertainty:
+    given = [k for k in ("ci95", "se", "sd") if raw.get(k) is not None]
+    if len(given) > 1:
+        raise UserInputError(field, ", ".join(given), "at most one of ci95, se, sd",
+                             problem="more than one uncertainty given")
+    if not given:
+        return Uncertainty()
+    key = given[0]
+    if key == "ci95":
+        items = _list(raw["ci95"], f"{field}.ci95")
+        if len(items) != 2:
+            raise UserInputError(f"{field}.ci95", raw["ci95"], "[low, high]",
+                                 problem="a 95% interval needs two numbers")
+        lo, hi = (_number(v, f"{field}.ci95[{i}]") for i, v in enumerate(items))
+        if lo > hi:
+            raise UserInputError(f"{field}.ci95", raw["ci95"], "[low, high] with low <= high",
+                                 problem="interval reversed")
+        return Uncertainty(ci95=(lo, hi))
+    spread = _number(raw[key], f"{field}.{key}", 0.0)
+    return Uncertainty(se=spread) if key == "se" else Uncertainty(sd=spread)
+
+
+def _uncertainty_to_canonical(lab: str, unc: Uncertainty, unit: str, field: str) -> Uncertainty:
+    """Convert an absolute lab's interval or spread (linear conversions) to the canonical unit."""
+    def conv(value: float) -> float:
+        if value == 0.0:
+            return 0.0
+        sign = -1.0 if value < 0 else 1.0
+        return sign * convert_lab(lab, abs(value), unit, field=field)
+
+    if unc.ci95 is not None:
+        return Uncertainty(ci95=(conv(unc.ci95[0]), conv(unc.ci95[1])))
+    if unc.se is not None:
+        return Uncertainty(se=conv(unc.se))
+    if unc.sd is not None:
+        return Uncertainty(sd=conv(unc.sd))
+    return unc

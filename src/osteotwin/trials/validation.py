@@ -1,0 +1,152 @@
+"""Validate the model against trial files: simulate each arm as a virtual population and score it.
+
+``run_validation(trials, n=1000, seed=0)`` draws ``n`` virtual people per arm (characteristics from the
+trial's population, model parameters from their population distributions), simulates them, evaluates
+every endpoint and applies the spec's pass rule. The population simulator is a seam
+(``PopulationSimulator``): the default runs the single-person fast path over a process pool; batch or
+GPU backends can be passed in.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from osteotwin.physiology.fracture import FractureParameters
+from osteotwin.simulate.scenario import Scenario
+from osteotwin.trials.endpoints import ArmSimulation, EndpointResult, evaluate_endpoint
+from osteotwin.trials.model import Trial
+from osteotwin.trials.population import DRAW_NAMES, StandardDraws, draw_people, trial_rng
+
+#: Simulates scenarios (one row of model parameters each, or None for the central values) on a
+#: time grid; returns series name -> array (people, times).
+PopulationSimulator = Callable[
+    [Sequence[Scenario], NDArray[np.float64], NDArray[np.float64] | None],
+    dict[str, NDArray[np.float64]],
+]
+DEFAULT_N = 1000
+MONTH_D = 30.4375
+
+
+def evaluation_times(trial: Trial) -> NDArray[np.float64]:
+    """Study start, every endpoint's from/at time, and a monthly grid to the horizon (for fractures)."""
+    horizon = trial.horizon_d
+    points = {0.0, horizon}
+    for endpoint in trial.endpoints:
+        points.update((endpoint.from_d, endpoint.at_d))
+    grid = np.arange(0.0, horizon, MONTH_D)
+    return np.unique(np.concatenate([np.array(sorted(points)), grid]))
+
+
+@dataclass
+class TrialResult:
+    trial: str
+    citation: str
+    endpoints: list[EndpointResult]
+    assumptions: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ValidationReport:
+    trials: list[TrialResult]
+    n: int
+    seed: int
+    parameter_set: str = "default"
+
+    @property
+    def endpoints(self) -> list[EndpointResult]:
+        return [e for t in self.trials for e in t.endpoints]
+
+    @property
+    def passed(self) -> int:
+        return sum(1 for e in self.endpoints if e.passed is True)
+
+    @property
+    def total(self) -> int:
+        return sum(1 for e in self.endpoints if e.scored)
+
+    @property
+    def pass_rate(self) -> float:
+        return self.passed / self.total if self.total else math.nan
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON document of ``osteotwin validate --format json`` (spec/cli.md)."""
+        return {
+            "endpoints": [e.to_json() for e in self.endpoints],
+            "summary": {"passed": self.passed, "total": self.total,
+                        "reported_not_scored": sum(1 for e in self.endpoints if not e.scored),
+                        "pass_rate": None if not self.total else round(self.pass_rate, 4),
+                        "n_per_arm": self.n, "seed": self.seed,
+                        "parameter_set": self.parameter_set},
+            "assumptions": {t.trial: t.assumptions for t in self.trials if t.assumptions},
+        }
+
+
+def run_trial(trial: Trial, *, n: int, seed: int, simulator: PopulationSimulator,
+              parameter_rows: Callable[[np.random.Generator, int], NDArray[np.float64] | None],
+              fracture: FractureParameters | None = None) -> TrialResult:
+    """Simulate every arm of one trial on shared random numbers and evaluate its endpoints."""
+    rng = trial_rng(trial.id, seed)
+    draws = StandardDraws.make(rng, n, DRAW_NAMES)
+    params = parameter_rows(rng, n)
+    times = evaluation_times(trial)
+    sims: dict[str, ArmSimulation] = {}
+    assumptions: dict[str, list[str]] = {}
+    needed = {a for e in trial.endpoints for a in e.arms}
+    for arm in trial.arms:
+        if arm.id not in needed:
+            continue
+        people = draw_people(trial, arm, draws)
+        series = simulator(people.scenarios, times, params)
+        ages = np.array([s.subject.age_y for s in people.scenarios])
+        hip = [s.subject.bmd_g_cm2.get("total_hip") for s in people.scenarios]
+        hip_bmd = None if any(h is None for h in hip) else np.array(hip, dtype=float)
+        sims[arm.id] = ArmSimulation(arm_id=arm.id, times_d=times, series=series, ages_y=ages,
+                                     sex=people.scenarios[0].subject.sex,
+                                     baseline_hip_bmd_g_cm2=hip_bmd,
+                                     prior_fracture=people.prior_fracture,
+                                     assumptions=people.assumptions)
+        for note in people.assumptions:
+            assumptions.setdefault(note, []).append(arm.id)
+    results = [evaluate_endpoint(trial, e, sims, fracture) for e in trial.endpoints]
+    return TrialResult(trial=trial.id, citation=trial.citation, endpoints=results,
+                       assumptions=[f"{note} (arms: {', '.join(arms)})"
+                                    for note, arms in assumptions.items()])
+
+
+def run_validation(trials: Sequence[Trial], *, n: int = DEFAULT_N, seed: int = 0,
+                   simulator: PopulationSimulator | None = None,
+                   parameter_rows: Callable[[np.random.Generator, int], NDArray[np.float64] | None]
+                   | None = None,
+                   fracture: FractureParameters | None = None,
+                   progress: Callable[[str], None] | None = None) -> ValidationReport:
+    """Validate ``trials``; ``n`` virtual people per arm (the pass rule asks for at least 1,000)."""
+    from osteotwin.calibrate.model_access import default_parameter_rows, default_simulator
+
+    sim = simulator or default_simulator(workers=default_workers())
+    rows = parameter_rows or default_parameter_rows()
+    if fracture is None:
+        from osteotwin.calibrate.fitted import load_fracture_parameters
+
+        fracture = load_fracture_parameters()
+    results = []
+    for trial in trials:
+        if progress is not None:
+            progress(trial.id)
+        results.append(run_trial(trial, n=n, seed=seed, simulator=sim, parameter_rows=rows,
+                                 fracture=fracture))
+    return ValidationReport(trials=results, n=n, seed=seed)
+
+
+def default_workers() -> int:
+    """Worker processes for population simulation (``OSTEOTWIN_WORKERS``, else the CPU count)."""
+    env = os.environ.get("OSTEOTWIN_WORKERS")
+    if env and env.isdigit() and int(env) > 0:
+        return int(env)
+    return max(1, os.cpu_count() or 1)

@@ -1,0 +1,80 @@
+"""Endpoint evaluation on hand-made simulated series (windows, labs, contrasts, fractures)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from osteotwin.physiology.fracture import FractureParameters, cumulative_incidence_pct
+from osteotwin.trials import parse_trial_document
+from osteotwin.trials.endpoints import ArmSimulation, evaluate_endpoint, person_values
+
+TIMES = np.array([0.0, 365.25, 730.5, 1095.75])
+
+
+def _sim(arm: str, ls_change: list[list[float]], e2: list[list[float]]) -> ArmSimulation:
+    ls = np.array(ls_change, dtype=float)
+    return ArmSimulation(arm_id=arm, times_d=TIMES,
+                         series={"lumbar_spine_bmd_change_pct": ls,
+                                 "total_hip_bmd_change_pct": ls,
+                                 "estradiol_pg_ml": np.array(e2, dtype=float)},
+                         ages_y=np.full(ls.shape[0], 65.0), sex="female")
+
+
+TRIAL = parse_trial_document({
+    "version": 1, "id": "t", "citation": "c", "population": {"sex": "female"},
+    "arms": [{"id": "ai", "n": 100, "regimens": []}, {"id": "pl", "n": 100, "regimens": []}],
+    "endpoints": [
+        {"arm": "ai", "quantity": "lumbar_spine_bmd_change_pct", "at": "1 y", "value": -2.0},
+        {"arm": "ai", "quantity": "lumbar_spine_bmd_change_pct", "from": "1 y", "at": "2 y",
+         "value": -1.0},
+        {"arm": "ai", "quantity": "estradiol_change_pct", "at": "6 mo", "value": -50.0},
+        {"arm": "ai", "quantity": "estradiol", "at": "1 y", "value": 5.0, "unit": "pg/mL"},
+        {"contrast": ["ai", "pl"], "quantity": "lumbar_spine_bmd_change_pct", "at": "1 y",
+         "value": -2.5, "ci95": [-3.5, -1.5]},
+        {"arm": "ai", "quantity": "fracture_incidence_pct", "at": "3 y", "value": 6.0},
+        {"arm": "ai", "quantity": "p1np_change_pct", "at": "1 y", "value": 10.0},
+    ],
+})
+AI = _sim("ai", [[0, -2, -3.98, -5], [0, -2, -3.98, -5]], [[20, 4, 4, 4], [10, 6, 6, 6]])
+PL = _sim("pl", [[0, 0.5, 1, 1], [0, 0.5, 1, 1]], [[20, 20, 20, 20], [10, 10, 10, 10]])
+SIMS = {"ai": AI, "pl": PL}
+
+
+def test_change_from_start_and_from_a_later_time() -> None:
+    assert person_values(TRIAL.endpoints[0], AI) == pytest.approx([-2.0, -2.0])
+    # from 98 % to 96.02 % of baseline = -1.0102 % of the 1-year value
+    assert person_values(TRIAL.endpoints[1], AI) == pytest.approx([100 * (96.02 / 98 - 1)] * 2)
+
+
+def test_lab_change_interpolates_and_absolute_level() -> None:
+    at = TRIAL.endpoints[2].at_d
+    w = at / 365.25
+    expected = [100 * ((1 - w) * 20 + w * 4 - 20) / 20, 100 * ((1 - w) * 10 + w * 6 - 10) / 10]
+    assert person_values(TRIAL.endpoints[2], AI) == pytest.approx(expected)
+    result = evaluate_endpoint(TRIAL, TRIAL.endpoints[3], SIMS)
+    assert result.predicted == pytest.approx(5.0)
+    assert result.passed is True and result.interval == (pytest.approx(4.5), pytest.approx(5.5))
+
+
+def test_contrast_is_arm_minus_arm_with_paired_interval() -> None:
+    result = evaluate_endpoint(TRIAL, TRIAL.endpoints[4], SIMS)
+    assert result.predicted == pytest.approx(-2.5)
+    assert result.prediction_interval == (pytest.approx(-2.5), pytest.approx(-2.5))
+    assert result.passed is True
+    assert result.to_json()["contrast"] == ["ai", "pl"]
+
+
+def test_fracture_incidence_uses_the_hazard_model() -> None:
+    params = FractureParameters()
+    result = evaluate_endpoint(TRIAL, TRIAL.endpoints[5], SIMS, params)
+    direct = cumulative_incidence_pct(TIMES, AI.ages_y, "female",
+                                      AI.series["total_hip_bmd_change_pct"], params)
+    assert result.predicted == pytest.approx(float(direct[:, -1].mean()))
+    assert 0 < result.predicted < 100
+
+
+def test_quantity_without_series_fails_with_a_note() -> None:
+    result = evaluate_endpoint(TRIAL, TRIAL.endpoints[6], SIMS)
+    assert result.passed is False and np.isnan(result.predicted)
+    assert result.notes and result.to_json()["predicted"] is None

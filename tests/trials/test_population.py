@@ -1,0 +1,121 @@
+"""Virtual population builder: distributions, truncation, overrides, shared random numbers."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import numpy as np
+import pytest
+
+from osteotwin.trials import parse_trial_document
+from osteotwin.trials.population import (
+    BACKGROUND_AI,
+    DRAW_NAMES,
+    StandardDraws,
+    draw_people,
+    needs_background_ai,
+    trial_rng,
+)
+
+DOC: dict[str, Any] = {
+    "version": 1, "id": "pop", "citation": "test",
+    "population": {
+        "sex": "female", "menopausal_status": "postmenopausal", "breast_cancer": True,
+        "age": {"mean": 64, "sd": 10, "min": 55, "max": 70},
+        "weight": {"mean": 160, "sd": 20, "unit": "lb"},
+        "baseline": {"estradiol": {"mean": 8, "sd": 4, "unit": "pg/mL"},
+                     "total_hip": {"mean": 0.85, "sd": 0.1, "unit": "g/cm2"}},
+        "lifestyle": {"dietary_calcium": "600 mg/d"},
+    },
+    "arms": [
+        {"id": "ai", "n": 10, "lifestyle": {"resistance_sessions_per_week": 2,
+                                            "resistance_intensity": "high"},
+         "regimens": [{"drug": "letrozole", "dose": "2.5 mg", "every": "1 d", "start": "0 d"},
+                      {"drug": "vitamin_d3", "dose": "800 IU", "every": "1 d", "start": "0 d"}]},
+        {"id": "control", "n": 10, "population": {"baseline": {"estradiol": {"mean": 20,
+                                                                          "unit": "pg/mL"}}},
+         "regimens": []},
+    ],
+    "endpoints": [{"arm": "ai", "quantity": "total_hip_bmd_change_pct", "at": "12 mo",
+                   "value": -2}],
+}
+
+
+def _people(doc: dict[str, Any], n: int = 2000, seed: int = 3) -> dict[str, Any]:
+    trial = parse_trial_document(copy.deepcopy(doc))
+    draws = StandardDraws.make(trial_rng(trial.id, seed), n, DRAW_NAMES)
+    return {arm.id: draw_people(trial, arm, draws) for arm in trial.arms}
+
+
+def test_distributions_truncation_and_units() -> None:
+    people = _people(DOC)["ai"]
+    subjects = [s.subject for s in people.scenarios]
+    ages = np.array([s.age_y for s in subjects])
+    assert ages.min() >= 55 and ages.max() <= 70
+    assert 60 < ages.mean() < 64  # truncation at 70 pulls the mean below 64
+    weights = np.array([s.weight_kg for s in subjects])
+    assert weights.mean() == pytest.approx(160 * 0.45359237, rel=0.03)
+    e2 = np.array([s.estradiol_pg_ml for s in subjects], dtype=float)
+    assert e2.min() > 0 and e2.mean() == pytest.approx(8, rel=0.05)
+    assert e2.std() == pytest.approx(4, rel=0.15)
+    ysm = np.array([s.years_since_menopause for s in subjects], dtype=float)
+    assert np.all(ysm >= 1.0)
+    assert all(s.breast_cancer for s in subjects)
+    hip = np.array([s.bmd_g_cm2["total_hip"] for s in subjects])
+    assert hip.mean() == pytest.approx(0.85, rel=0.02)
+
+
+def test_lifestyle_and_regimens() -> None:
+    scenario = _people(DOC)["ai"].scenarios[0]
+    life = scenario.subject.lifestyle
+    assert life.dietary_calcium_mg_d == 600  # shared population lifestyle
+    assert life.resistance_sessions_per_week == 2 and life.resistance_intensity == "high"
+    assert [r.drug for r in scenario.regimens] == ["letrozole", "vitamin_d3"]
+    assert scenario.regimens[1].dose_iu == 800
+    assert scenario.years == pytest.approx(12 * 30.4375 / 365.25)
+    scenario.validate()
+
+
+def test_arms_share_random_numbers_and_override_baselines() -> None:
+    arms = _people(DOC)
+    ai, control = (arms[k].scenarios for k in ("ai", "control"))
+    assert [s.subject.age_y for s in ai] == [s.subject.age_y for s in control]
+    assert all(s.subject.estradiol_pg_ml == 20 for s in control)  # no SD -> fixed at the mean
+    again = _people(DOC)["ai"].scenarios
+    assert [s.subject.age_y for s in again] == [s.subject.age_y for s in ai]
+    other_seed = _people(DOC, seed=4)["ai"].scenarios
+    assert [s.subject.age_y for s in other_seed] != [s.subject.age_y for s in ai]
+
+
+def test_assumptions_are_reported() -> None:
+    doc = copy.deepcopy(DOC)
+    del doc["population"]["age"], doc["population"]["weight"]
+    people = _people(doc, n=10)["control"]
+    assert any(a.startswith("age assumed") for a in people.assumptions)
+    assert any(a.startswith("weight assumed") for a in people.assumptions)
+
+
+def test_background_ai_only_when_no_endocrine_therapy_listed() -> None:
+    trial = parse_trial_document(copy.deepcopy(DOC))
+    assert not needs_background_ai(trial)
+    doc = copy.deepcopy(DOC)
+    doc["arms"][0]["regimens"] = [{"drug": "denosumab", "dose": "60 mg", "every": "6 mo"}]
+    trial = parse_trial_document(doc)
+    assert needs_background_ai(trial)
+    people = _people(doc, n=3)["control"]
+    assert people.scenarios[0].regimens[0].drug == BACKGROUND_AI.drug
+    assert any("background aromatase inhibitor" in a for a in people.assumptions)
+
+
+def test_transition_cohort_ages_follow_menopause_timing() -> None:
+    doc = copy.deepcopy(DOC)
+    pop = doc["population"]
+    for key in ("age", "menopausal_status", "breast_cancer"):
+        del pop[key]
+    pop["years_since_menopause"] = {"mean": -5}
+    subjects = [s.subject for s in _people(doc)["control"].scenarios]
+    ysm = np.array([s.years_since_menopause for s in subjects], dtype=float)
+    ages = np.array([s.age_y for s in subjects])
+    assert ysm.mean() == pytest.approx(-5, abs=0.05)
+    assert ages.mean() == pytest.approx(46, abs=0.5)
