@@ -1,0 +1,1 @@
+"""SBML: export of the osteotwin model (python-libsbml) and runs of SBML models in libroadrunner."""

@@ -1,0 +1,116 @@
+"""Summary of a virtual trial: mean, SD and percentiles per arm and endpoint, published value beside it.
+
+Contrasts (arm minus arm) are paired per person: person ``i`` is the same virtual person in every
+arm that shares a population (see ``plan.py``), so the contrast's spread is that of individual effects.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from osteotwin.scale.endpoints import EndpointColumn
+from osteotwin.trials.model import Endpoint, Trial
+from osteotwin.trials.pass_rule import scoring_interval
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+PERCENTILES: tuple[float, ...] = (2.5, 5.0, 25.0, 50.0, 75.0, 95.0, 97.5)
+SUMMARY_FIELDS: tuple[str, ...] = (
+    "arm", "contrast", "endpoint", "quantity", "at", "n", "mean", "sd",
+    *(f"p{p:g}" for p in PERCENTILES), "published", "interval", "interval_basis", "pass", "source",
+)
+
+
+def describe(values: NDArray[np.float64]) -> dict[str, float | int | None]:
+    """n, mean, SD (ddof 1) and the percentiles of the finite values."""
+    finite = values[np.isfinite(values)]
+    out: dict[str, float | int | None] = {"n": int(finite.size)}
+    if finite.size == 0:
+        out.update({"mean": None, "sd": None, **{f"p{p:g}": None for p in PERCENTILES}})
+        return out
+    out["mean"] = float(finite.mean())
+    out["sd"] = float(finite.std(ddof=1)) if finite.size > 1 else 0.0
+    for p, q in zip(PERCENTILES, np.percentile(finite, PERCENTILES), strict=True):
+        out[f"p{p:g}"] = float(q)
+    return out
+
+
+def _match(endpoint: Endpoint, column: EndpointColumn) -> bool:
+    return (endpoint.quantity == column.quantity and endpoint.at_d == column.at_d
+            and endpoint.from_d == column.from_d)
+
+
+def summarise(people: pd.DataFrame, trial: Trial,
+              columns: tuple[EndpointColumn, ...]) -> list[dict[str, Any]]:
+    """One row per (arm, column) and per published contrast; published value and pass beside it.
+
+    ``interval`` is the published 95 % interval widened by the spec's pass rule
+    (``osteotwin.trials.pass_rule``); ``pass`` says whether the virtual arm's mean lies in it.
+    """
+    rows: list[dict[str, Any]] = []
+    sizes = {arm.id: arm.n for arm in trial.arms}
+    by_arm = {str(arm): frame.set_index("person")
+              for arm, frame in people.groupby("arm_id", sort=False)}
+    for arm in trial.arms:
+        frame = by_arm.get(arm.id)
+        if frame is None:
+            continue
+        for column in columns:
+            if column.name not in frame:
+                continue
+            published = next((e for e in trial.endpoints
+                              if e.arm == arm.id and e.contrast is None and _match(e, column)), None)
+            rows.append(_row(arm.id, None, column, frame[column.name].to_numpy(np.float64),
+                             published, sizes))
+    for endpoint in trial.endpoints:
+        if endpoint.contrast is None:
+            continue
+        first, second = endpoint.contrast
+        column = next(c for c in columns if _match(endpoint, c))
+        if first not in by_arm or second not in by_arm or column.name not in by_arm[first]:
+            continue
+        a, b = by_arm[first][column.name].align(by_arm[second][column.name], join="inner")
+        rows.append(_row(None, [first, second], column, (a - b).to_numpy(np.float64), endpoint,
+                         sizes))
+    return rows
+
+
+def _row(arm: str | None, contrast: list[str] | None, column: EndpointColumn,
+         values: NDArray[np.float64], published: Endpoint | None,
+         sizes: dict[str, int | None]) -> dict[str, Any]:
+    row: dict[str, Any] = {"arm": arm, "contrast": contrast, "endpoint": column.name,
+                           "quantity": column.quantity, "at": column.at_text}
+    row.update(describe(values))
+    row.update({"published": None, "interval": None, "interval_basis": None, "pass": None,
+                "source": None})
+    if published is not None:
+        interval = scoring_interval(published, sizes)
+        mean = row["mean"]
+        row.update({
+            "published": published.value,
+            "interval": [interval.low, interval.high],
+            "interval_basis": interval.basis,
+            "pass": interval.contains(mean) if interval.scored and mean is not None else None,
+            "source": published.source,
+        })
+    return row
+
+
+def summary_csv(rows: list[dict[str, Any]]) -> str:
+    """The summary as CSV text (contrast as ``a-b``, interval as ``lo;hi``)."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(SUMMARY_FIELDS), lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        flat = dict(row)
+        flat["contrast"] = "-".join(row["contrast"]) if row["contrast"] else ""
+        interval = row["interval"]
+        flat["interval"] = f"{interval[0]:.6g};{interval[1]:.6g}" if interval else ""
+        writer.writerow({k: ("" if flat.get(k) is None else flat[k]) for k in SUMMARY_FIELDS})
+    return buffer.getvalue()
