@@ -37,53 +37,31 @@ def simulate_function() -> Callable[..., Any]:
     return simulate
 
 
-def central_parameters(overrides: dict[str, float] | None = None) -> Any:
-    """Central (fitted, else default) model parameters, with optional name -> value overrides."""
+def central_parameters(overrides: dict[str, float] | None = None, *, fitted: bool = True) -> Any:
+    """Central model parameters (the packaged fit, or the literature defaults when ``fitted`` is
+    False), with optional name -> value overrides."""
     module = parameter_module()
-    params = module.default_parameters()
-    if overrides:
-        params = with_values(params, overrides)
-    return params
-
-
-def with_values(params: Any, overrides: dict[str, float]) -> Any:
-    """A copy of ``params`` with some named values replaced."""
-    values = np.array(params.values, dtype=float, copy=True)
-    names = list(params.names)
-    for name, value in overrides.items():
-        values[names.index(name)] = value
-    return from_row(params, values)
+    params = module.current_parameters() if fitted else module.default_parameters()
+    return params.replace(**overrides) if overrides else params
 
 
 def from_row(template: Any, row: NDArray[np.float64]) -> Any:
     """``ModelParameters`` like ``template`` holding the values of ``row``."""
-    module = parameter_module()
-    maker = getattr(module, "parameters_from_vector", None)
-    if maker is not None:
-        return maker(np.asarray(row, dtype=float))
-    import dataclasses
-
-    return dataclasses.replace(template, values=np.asarray(row, dtype=float))
+    return type(template)(np.asarray(row, dtype=float), template.names, template.provenance)
 
 
-def default_parameter_rows(overrides: dict[str, float] | None = None, *, variability: bool = True
+def default_parameter_rows(base: Any | None = None, *, variability: bool = True
                            ) -> Callable[[np.random.Generator, int], NDArray[np.float64] | None]:
-    """A sampler of per-person parameter rows (population variability around the central values).
-
-    With ``variability=False`` every person gets the central values (rows of None -> central).
-    """
+    """A sampler of per-person parameter rows: population variability around ``base`` (default:
+    the packaged fitted set). With ``variability=False`` every person gets the central values."""
 
     def rows(rng: np.random.Generator, n: int) -> NDArray[np.float64] | None:
         module = parameter_module()
-        central = central_parameters(overrides)
+        central = base if base is not None else module.current_parameters()
         if not variability:
             return np.tile(np.asarray(central.values, dtype=float), (n, 1))
-        drawn = np.asarray(module.sample_parameters(n, rng), dtype=float)
-        if overrides:
-            # sample_parameters draws around the packaged central values: shift to the overrides
-            base = np.asarray(module.default_parameters().values, dtype=float)
-            scale = np.asarray(central.values, dtype=float) / np.where(base == 0, 1.0, base)
-            drawn = drawn * scale[None, :]
+        drawn: NDArray[np.float64] = np.asarray(module.sample_parameters(n, rng, central),
+                                                dtype=float)
         return drawn
 
     return rows
@@ -103,25 +81,39 @@ def _simulate_chunk(payload: tuple[list[Scenario], NDArray[np.float64],
     return {name: np.vstack(v) for name, v in collected.items() if len(v) == len(scenarios)}
 
 
-def default_simulator(workers: int = 1) -> Callable[
-        [Sequence[Scenario], NDArray[np.float64], NDArray[np.float64] | None],
-        dict[str, NDArray[np.float64]]]:
-    """Simulate scenarios with the single-person fast path (parallel over ``workers`` processes)."""
+class PoolSimulator:
+    """Simulates scenarios with the single-person fast path, over a process pool (spawn) kept open
+    between calls when ``workers`` > 1; call ``close()`` when done."""
 
-    def run(scenarios: Sequence[Scenario], times: NDArray[np.float64],
-            rows: NDArray[np.float64] | None) -> dict[str, NDArray[np.float64]]:
+    def __init__(self, workers: int = 1) -> None:
+        self.workers = workers
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __call__(self, scenarios: Sequence[Scenario], times: NDArray[np.float64],
+                 rows: NDArray[np.float64] | None) -> dict[str, NDArray[np.float64]]:
         people = list(scenarios)
-        chunks = [(people[i:i + CHUNK], times, None if rows is None else rows[i:i + CHUNK])
-                  for i in range(0, len(people), CHUNK)]
-        if workers <= 1 or len(people) < MIN_PEOPLE_FOR_POOL:
+        size = max(1, min(CHUNK, -(-len(people) // max(self.workers, 1))))
+        chunks = [(people[i:i + size], times, None if rows is None else rows[i:i + size])
+                  for i in range(0, len(people), size)]
+        if self.workers <= 1 or len(people) < MIN_PEOPLE_FOR_POOL:
             parts = [_simulate_chunk(c) for c in chunks]
         else:
-            with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-                parts = list(pool.map(_simulate_chunk, chunks))
+            if self._pool is None:
+                self._pool = ProcessPoolExecutor(max_workers=self.workers,
+                                                 mp_context=get_context("spawn"))
+            parts = list(self._pool.map(_simulate_chunk, chunks))
         names = set.intersection(*(set(p) for p in parts)) if parts else set()
         return {name: np.vstack([p[name] for p in parts]) for name in sorted(names)}
 
-    return run
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
+
+
+def default_simulator(workers: int = 1) -> PoolSimulator:
+    """The default population simulator (single-person fast path, ``workers`` processes)."""
+    return PoolSimulator(workers)
 
 
 def cpu_count() -> int:

@@ -88,10 +88,21 @@ class ValidationReport:
         }
 
 
-def run_trial(trial: Trial, *, n: int, seed: int, simulator: PopulationSimulator,
-              parameter_rows: Callable[[np.random.Generator, int], NDArray[np.float64] | None],
-              fracture: FractureParameters | None = None) -> TrialResult:
-    """Simulate every arm of one trial on shared random numbers and evaluate its endpoints."""
+@dataclass
+class TrialSimulation:
+    """The simulated arms of one trial (those its endpoints need) and what was assumed."""
+
+    trial: Trial
+    arms: dict[str, ArmSimulation]
+    assumptions: list[str]
+
+
+ParameterRows = Callable[[np.random.Generator, int], NDArray[np.float64] | None]
+
+
+def simulate_trial(trial: Trial, *, n: int, seed: int, simulator: PopulationSimulator,
+                   parameter_rows: ParameterRows) -> TrialSimulation:
+    """Simulate every arm an endpoint needs, on random numbers shared by the trial's arms."""
     rng = trial_rng(trial.id, seed)
     draws = StandardDraws.make(rng, n, DRAW_NAMES)
     params = parameter_rows(rng, n)
@@ -114,16 +125,31 @@ def run_trial(trial: Trial, *, n: int, seed: int, simulator: PopulationSimulator
                                      assumptions=people.assumptions)
         for note in people.assumptions:
             assumptions.setdefault(note, []).append(arm.id)
-    results = [evaluate_endpoint(trial, e, sims, fracture) for e in trial.endpoints]
+    notes = [f"{note} (arms: {', '.join(arms)})" for note, arms in assumptions.items()]
+    return TrialSimulation(trial=trial, arms=sims, assumptions=notes)
+
+
+def score_trial(simulation: TrialSimulation, fracture: FractureParameters | None = None
+                ) -> TrialResult:
+    """Evaluate every endpoint of a simulated trial under the pass rule."""
+    trial = simulation.trial
+    results = [evaluate_endpoint(trial, e, simulation.arms, fracture) for e in trial.endpoints]
     return TrialResult(trial=trial.id, citation=trial.citation, endpoints=results,
-                       assumptions=[f"{note} (arms: {', '.join(arms)})"
-                                    for note, arms in assumptions.items()])
+                       assumptions=simulation.assumptions)
+
+
+def run_trial(trial: Trial, *, n: int, seed: int, simulator: PopulationSimulator,
+              parameter_rows: ParameterRows,
+              fracture: FractureParameters | None = None) -> TrialResult:
+    """Simulate one trial and score its endpoints."""
+    simulation = simulate_trial(trial, n=n, seed=seed, simulator=simulator,
+                                parameter_rows=parameter_rows)
+    return score_trial(simulation, fracture)
 
 
 def run_validation(trials: Sequence[Trial], *, n: int = DEFAULT_N, seed: int = 0,
                    simulator: PopulationSimulator | None = None,
-                   parameter_rows: Callable[[np.random.Generator, int], NDArray[np.float64] | None]
-                   | None = None,
+                   parameter_rows: ParameterRows | None = None,
                    fracture: FractureParameters | None = None,
                    progress: Callable[[str], None] | None = None) -> ValidationReport:
     """Validate ``trials``; ``n`` virtual people per arm (the pass rule asks for at least 1,000)."""

@@ -1,0 +1,137 @@
+"""``osteotwin validate [TRIAL_FILE_OR_DIR ...] [--format table|json] [--n N] [--seed S]``.
+
+Simulates each trial arm as a virtual population (default 1,000 people per arm, the spec's minimum)
+and compares the mean with each published endpoint under the spec's pass rule. With no argument it
+runs the packaged training set. Heavy imports happen inside the command.
+"""
+
+from __future__ import annotations
+
+import math
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from osteotwin.errors import UserInputError
+
+if TYPE_CHECKING:
+    from osteotwin.trials.model import Trial
+    from osteotwin.trials.validation import PopulationSimulator, ValidationReport
+
+MIN_N_FOR_PASS_RULE = 1000
+
+
+class ValidateFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+def packaged_training_dir() -> Path:
+    """The packaged copy of the training trial files."""
+    from importlib import resources
+
+    return Path(str(resources.files("osteotwin.data").joinpath("trials/train")))
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("validate")
+    def validate(
+        paths: Annotated[list[Path] | None, typer.Argument(
+            metavar="TRIAL_FILE_OR_DIR",
+            help="Trial files or folders of them (default: the packaged training set).")] = None,
+        output_format: Annotated[ValidateFormat, typer.Option(
+            "--format", help="table (Rich) or json (one document on stdout).")] = ValidateFormat.table,
+        n: Annotated[int, typer.Option(
+            "--n", help="Virtual people per arm (the pass rule needs at least 1,000).")] = 1000,
+        seed: Annotated[int, typer.Option("--seed", help="Random seed (reproducible).")] = 0,
+        workers: Annotated[int | None, typer.Option(
+            "--workers", help="Worker processes (default: OSTEOTWIN_WORKERS or all CPUs).")] = None,
+        fail_under: Annotated[float | None, typer.Option(
+            "--fail-under", help="Exit 1 when the pass rate (0-1) is below this.")] = None,
+    ) -> None:
+        """Simulate published trials and compare predicted with published endpoints."""
+        if not 1 <= n <= 1_000_000:
+            raise UserInputError("--n", n, "1 to 1,000,000 virtual people per arm",
+                                 problem="out of range")
+        if workers is not None and not 1 <= workers <= 256:
+            raise UserInputError("--workers", workers, "1 to 256", problem="out of range")
+        if fail_under is not None and not 0.0 <= fail_under <= 1.0:
+            raise UserInputError("--fail-under", fail_under, "a pass rate from 0 to 1",
+                                 problem="out of range")
+        from osteotwin.calibrate.model_access import default_simulator
+        from osteotwin.trials.reader import load_trials
+        from osteotwin.trials.validation import default_workers, run_validation
+
+        trials = load_trials(paths or [packaged_training_dir()])
+        if n < MIN_N_FOR_PASS_RULE:
+            typer.echo(f"osteotwin: note: --n {n} is below the {MIN_N_FOR_PASS_RULE} people per arm "
+                       "the pass rule asks for; results are indicative only", err=True)
+        simulator = default_simulator(workers=workers or default_workers())
+        try:
+            if output_format is ValidateFormat.table:
+                report = _run_with_progress(trials, n, seed, simulator)
+            else:
+                report = run_validation(trials, n=n, seed=seed, simulator=simulator)
+        finally:
+            close = getattr(simulator, "close", None)
+            if close is not None:
+                close()
+        if output_format is ValidateFormat.json:
+            from osteotwin.cli.common import emit_json
+
+            emit_json(report.to_json())
+        else:
+            print_table(report)
+        if fail_under is not None and not (report.pass_rate >= fail_under):
+            raise typer.Exit(1)
+
+
+def _run_with_progress(trials: list[Trial], n: int, seed: int,
+                       simulator: PopulationSimulator) -> ValidationReport:
+    """Run the validation with a transient Rich progress bar on stderr."""
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from osteotwin.trials.validation import run_validation
+
+    with Progress(console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task("simulating trials", total=len(trials))
+
+        def step(trial_id: str) -> None:
+            progress.update(task, description=f"simulating {trial_id}")
+            progress.advance(task)
+
+        return run_validation(trials, n=n, seed=seed, simulator=simulator, progress=step)
+
+
+def _fmt(value: float | None, digits: int = 2) -> str:
+    if value is None or not math.isfinite(value):
+        return "—"
+    return f"{value:.{digits}f}"
+
+
+def print_table(report: ValidationReport) -> None:
+    """Predicted vs published, one row per endpoint, and the summary."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"Validation: {report.n} virtual people per arm, seed {report.seed}",
+                  show_lines=False)
+    for column in ("trial", "arm / contrast", "quantity", "at", "observed", "interval",
+                   "predicted", "95% of people", "pass"):
+        table.add_column(column, justify="right" if column in ("observed", "predicted") else "left")
+    for e in report.endpoints:
+        arm = " − ".join(e.contrast) if e.contrast else (e.arm or "")
+        when = e.at if e.from_d == 0 else f"{e.from_d / 365.25:g} y → {e.at}"
+        verdict = ("[green]pass[/]" if e.passed else "[red]fail[/]") if e.scored else "reported"
+        table.add_row(e.trial, arm, e.quantity, when, _fmt(e.observed),
+                      f"[{_fmt(e.interval[0])}, {_fmt(e.interval[1])}]", _fmt(e.predicted),
+                      f"[{_fmt(e.prediction_interval[0])}, {_fmt(e.prediction_interval[1])}]",
+                      verdict)
+    console = Console()
+    console.print(table)
+    rate = "—" if not report.total else f"{100 * report.pass_rate:.1f} %"
+    console.print(f"passed {report.passed} of {report.total} scored endpoints ({rate}); "
+                  f"{len(report.endpoints) - report.total} reported, not scored")
