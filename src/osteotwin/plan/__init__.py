@@ -1,0 +1,1 @@
+"""Personal plans: a safety-screened bone-loading exercise program and a food-based nutrition plan."""

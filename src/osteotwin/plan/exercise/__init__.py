@@ -1,0 +1,1 @@
+"""Exercise program generator: library, safety screening, periodised program."""

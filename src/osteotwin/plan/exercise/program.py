@@ -1,0 +1,383 @@
+"""Periodised bone-loading program (protocols.md §8): weekly template, phases, overload rules.
+
+Phases [LIFTMOR] [TTFF14] [UK22] [ACSM09]: familiarisation (technique, body weight or light load),
+build (2-3 sets at an 8-12 RM load), then strength: for eligible, supervised people 5 × 5 at 80-85 % 1RM
+on squat, deadlift and overhead press; for everyone else up to 3 sets of up to 8 reps [UK22].
+Weekly template (protocols.md §8.1): Mon/Thu resistance + impact, Tue/Fri weight-bearing aerobic,
+Wed/Sat active recovery (balance, spinal extensors, easy walk), Sun rest: 150 min aerobic a week.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from osteotwin.plan.exercise.library import Exercise, exercise_library
+from osteotwin.plan.exercise.screening import Screening
+
+DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+DAY_KIND = {"Mon": "resistance_impact", "Tue": "weight_bearing_aerobic", "Wed": "active_recovery",
+            "Thu": "resistance_impact", "Fri": "weight_bearing_aerobic", "Sat": "active_recovery",
+            "Sun": "rest"}
+AEROBIC_DAY_MIN = 45.0  # Tue/Fri [TTFF14: 30-60 min]; 2 × 45 + 2 × 30 = 150 min/week
+RECOVERY_WALK_MIN = 30.0
+BUILD_WEEKS = 4
+
+
+@dataclass(frozen=True)
+class Prescription:
+    exercise_id: str
+    name: str
+    sets: int | None
+    reps: int | None
+    rep_range: str | None
+    duration_min: float | None
+    intensity: str
+    notes: str
+    regression: str
+    sources: tuple[str, ...]
+    supervised: bool = False
+
+
+@dataclass(frozen=True)
+class Session:
+    week: int
+    day: str
+    kind: str
+    phase: str
+    exercises: tuple[Prescription, ...]
+
+
+@dataclass(frozen=True)
+class ScheduleDay:
+    day: str
+    kind: str
+    summary: str
+    minutes: float
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Phase:
+    name: str
+    first_week: int
+    last_week: int
+    description: str
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Substitution:
+    instead_of: str
+    use: str
+    reason: str
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Rule:
+    rule: str
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ExerciseProgram:
+    weeks: int
+    weekly_schedule: tuple[ScheduleDay, ...]
+    phases: tuple[Phase, ...]
+    sessions: tuple[Session, ...]
+    progression_rules: tuple[Rule, ...]
+    substitutions: tuple[Substitution, ...]
+    avoid: tuple[Substitution, ...]
+    screening: Screening
+
+
+def familiarisation_weeks(s: Screening) -> int:
+    """Four weeks of technique for novices and fragile or older people, else two [LIFTMOR] [TTFF14]."""
+    return 4 if (s.novice or s.osteoporosis or s.older_adult or s.falls_risk) else 2
+
+
+def phase_of(week: int, s: Screening) -> str:
+    fam = familiarisation_weeks(s)
+    if week <= fam:
+        return "familiarisation"
+    if week <= fam + BUILD_WEEKS:
+        return "build"
+    return "strength" if s.high_intensity_eligible else "consolidate"
+
+
+def _lib(exercise_id: str) -> Exercise:
+    return exercise_library()[exercise_id]
+
+
+def _rx(exercise_id: str, *, sets: int | None = None, reps: int | None = None,
+        rep_range: str | None = None, minutes: float | None = None, intensity: str, notes: str = "",
+        supervised: bool = False) -> Prescription:
+    ex = _lib(exercise_id)
+    return Prescription(exercise_id, ex.name, sets, reps, rep_range, minutes, intensity, notes.strip(),
+                        ex.regression, ex.source_keys, supervised)
+
+
+# --- exercise selection (each returns an exercise id; substitutions are recorded by the caller) ---
+
+def squat_choice(s: Screening, phase: str) -> str:
+    if phase == "familiarisation":
+        return "sit_to_stand"
+    if s.training_setting == "bodyweight_only":
+        return "sit_to_stand"
+    if s.training_setting == "gym" and s.high_intensity_eligible:
+        return "back_squat"
+    return "goblet_squat"
+
+
+def hinge_choice(s: Screening, phase: str) -> str:
+    if phase == "familiarisation" or s.spine_restricted or s.training_setting != "gym":
+        return "hip_hinge_drill"
+    return "deadlift" if s.floor_lifts_allowed else "rack_pull"
+
+
+def press_choice(s: Screening, phase: str) -> str:
+    if s.spine_restricted or s.training_setting == "bodyweight_only":
+        return "push_up"
+    return "overhead_press"
+
+
+def impact_choice(s: Screening, phase: str) -> str | None:
+    if s.impact_cap == "brisk_walking":
+        return None
+    if phase == "familiarisation":
+        return None if s.falls_risk else "heel_drop"
+    if s.impact_cap == "low":
+        return "heel_drop"
+    if phase == "build" or s.impact_cap == "moderate":
+        return "two_foot_jump"
+    return "jumping_chinup_drop" if s.training_setting == "gym" else "two_foot_jump"
+
+
+def carry_choice(s: Screening) -> str:
+    if s.spine_restricted or s.training_setting == "bodyweight_only" or s.falls_risk:
+        return "heel_raise"
+    return "farmers_carry"
+
+
+# --- dose by phase ---
+
+def _main_lift(exercise_id: str, s: Screening, phase: str, week: int) -> Prescription:
+    fam_end = familiarisation_weeks(s)
+    if phase == "familiarisation":
+        return _rx(exercise_id, sets=2, reps=10, rep_range="8-12",
+                   intensity="body weight or light load; technique first (effort 3-4/10)",
+                   notes="learn neutral-spine technique; stop a set when form changes")
+    if phase == "build":
+        sets = 2 if week <= fam_end + 2 else 3
+        return _rx(exercise_id, sets=sets, reps=10, rep_range="8-12",
+                   intensity="8-12 RM load (the last reps are hard, form unchanged)",
+                   notes="add load when 12 reps are done on every set")
+    if phase == "strength" and exercise_id in ("back_squat", "deadlift", "overhead_press", "rack_pull"):
+        into = week - fam_end - BUILD_WEEKS  # 1, 2, ...
+        if into <= 2:
+            sets, reps, load = 3, 8, "about 75 % 1RM"
+        elif into <= 4:
+            sets, reps, load = 4, 6, "about 80 % 1RM"
+        else:
+            sets, reps, load = 5, 5, "80-85 % 1RM"
+        return _rx(exercise_id, sets=sets, reps=reps, rep_range=f"{reps}",
+                   intensity=f"{load} (1RM estimated from a multi-rep set, not tested)",
+                   notes="supervised by a qualified instructor; 3-5 min rest between heavy sets",
+                   supervised=True)
+    return _rx(exercise_id, sets=3, reps=8, rep_range="6-8",
+               intensity="load allowing at most 8 good reps", notes="up to 3 sets of up to 8 reps")
+
+
+def _accessory(exercise_id: str, phase: str, notes: str = "") -> Prescription:
+    if phase == "familiarisation":
+        return _rx(exercise_id, sets=2, reps=10, rep_range="8-12", intensity="body weight or light",
+                   notes=notes)
+    return _rx(exercise_id, sets=3, reps=10, rep_range="8-12", intensity="8-12 RM load", notes=notes)
+
+
+def _impact(exercise_id: str, phase: str, s: Screening, week: int) -> Prescription:
+    if exercise_id == "heel_drop":
+        reps = 10 if phase == "familiarisation" else 20
+        return _rx(exercise_id, sets=2 if reps == 10 else 3, reps=reps, rep_range=None,
+                   intensity="rise on toes, drop onto heels", notes="hold a support if needed")
+    if exercise_id == "two_foot_jump":
+        return _rx(exercise_id, sets=3, reps=10, rep_range=None,
+                   intensity="low jumps, soft two-foot landings", notes="stop if any pain on landing")
+    into = week - familiarisation_weeks(s) - BUILD_WEEKS
+    sets = min(5, 2 + max(into, 1) // 2)
+    return _rx(exercise_id, sets=sets, reps=5, rep_range=None, intensity="drop landing from the bar",
+               notes="supervised; build toward 5 × 5", supervised=True)
+
+
+def _balance(phase: str, s: Screening, minutes: float) -> Prescription:
+    exercise_id = {"familiarisation": "static_balance", "build": "tandem_walk"}.get(phase, "tai_chi")
+    if s.falls_risk and phase == "familiarisation":
+        exercise_id = "weight_shift"
+    notes = "keep a counter or chair within reach" if (s.falls_risk or s.older_adult) else ""
+    return _rx(exercise_id, minutes=minutes, intensity="progress static → dynamic as steadiness allows",
+               notes=notes)
+
+
+def _extensors(minutes: float) -> Prescription:
+    return _rx("spinal_extensor_holds", minutes=minutes, intensity="holds of 3-5 s",
+               notes="spinal extension work in place of any crunches or sit-ups")
+
+
+def resistance_session(s: Screening, week: int, day: str) -> Session:
+    phase = phase_of(week, s)
+    items = [
+        _main_lift(squat_choice(s, phase), s, phase, week),
+        _main_lift(hinge_choice(s, phase), s, phase, week),
+        _main_lift(press_choice(s, phase), s, phase, week),
+        _accessory("row", phase, "chest-supported or seated; no unsupported bent-over rows"
+                   if s.low_bone_mass else ""),
+    ]
+    carry = carry_choice(s)
+    if carry == "farmers_carry":
+        items.append(_rx("farmers_carry", sets=3 if phase != "familiarisation" else 2, reps=None,
+                         rep_range=None, intensity="20-40 m per carry",
+                         notes="pick the weights up from a bench or rack, not the floor"
+                         if not s.floor_lifts_allowed else ""))
+    else:
+        items.append(_accessory("heel_raise", phase, "hold a support"))
+    if s.falls_risk or s.older_adult:
+        items.append(_accessory("split_squat", phase, "supported, holding a rail"))
+        items.append(_accessory("hip_abduction", phase, "standing, holding a support"))
+    impact = impact_choice(s, phase)
+    if impact is not None:
+        items.append(_impact(impact, phase, s, week))
+    items.append(_extensors(5.0))
+    return Session(week, day, "resistance_impact", phase, tuple(items))
+
+
+def aerobic_session(s: Screening, week: int, day: str) -> Session:
+    phase = phase_of(week, s)
+    pace = "moderate (able to talk, not sing)" if not s.vigorous_aerobic_allowed \
+        else "moderate to vigorous"
+    items = [_rx("brisk_walk", minutes=AEROBIC_DAY_MIN, intensity=pace,
+                 notes="10-minute bouts count; weight-bearing")]
+    if phase != "familiarisation" and s.impact_cap in ("moderate", "high") and day == "Fri":
+        items = [_rx("jog_intervals", minutes=AEROBIC_DAY_MIN,
+                     intensity="walk with 1-2 min jogging bouts", notes="moderate impact")]
+    elif day == "Fri" and not s.falls_risk:
+        items = [_rx("stair_climb", minutes=15.0, intensity=pace, notes="use the handrail"),
+                 _rx("brisk_walk", minutes=AEROBIC_DAY_MIN - 15.0, intensity=pace, notes="")]
+    return Session(week, day, "weight_bearing_aerobic", phase_of(week, s), tuple(items))
+
+
+def recovery_session(s: Screening, week: int, day: str) -> Session:
+    phase = phase_of(week, s)
+    return Session(week, day, "active_recovery", phase, (
+        _balance(phase, s, 20.0),
+        _extensors(10.0),
+        _rx("brisk_walk", minutes=RECOVERY_WALK_MIN, intensity="easy", notes="easy pace"),
+    ))
+
+
+def weekly_schedule(s: Screening) -> tuple[ScheduleDay, ...]:
+    res_minutes = 45.0
+    return (
+        ScheduleDay("Mon", "resistance_impact", "compound lifts (squat, hinge, press), row, carry or "
+                    "legs, impact drill, spinal extensors", res_minutes, ("LIFTMOR", "ACSM04", "TTFF14")),
+        ScheduleDay("Tue", "weight_bearing_aerobic", f"brisk walking {AEROBIC_DAY_MIN:.0f} min",
+                    AEROBIC_DAY_MIN, ("TTFF14", "ACSM04")),
+        ScheduleDay("Wed", "active_recovery", "balance 20 min, spinal extensors 10 min, easy walk "
+                    f"{RECOVERY_WALK_MIN:.0f} min", 60.0, ("TTFF15", "TTFF14")),
+        ScheduleDay("Thu", "resistance_impact", "as Monday", res_minutes, ("LIFTMOR", "TTFF14")),
+        ScheduleDay("Fri", "weight_bearing_aerobic", f"brisk walking, stairs or jog intervals "
+                    f"{AEROBIC_DAY_MIN:.0f} min", AEROBIC_DAY_MIN, ("TTFF14", "UK22", "ACSM04")),
+        ScheduleDay("Sat", "active_recovery", "as Wednesday", 60.0, ("TTFF15",)),
+        ScheduleDay("Sun", "rest", "rest; everyday balance practice", 0.0, ("TTFF14",)),
+    )
+
+
+def phases(s: Screening, weeks: int) -> tuple[Phase, ...]:
+    fam = familiarisation_weeks(s)
+    out = [Phase("familiarisation", 1, min(fam, weeks),
+                 "technique with body weight or light load, 2 sets of 8-12", ("LIFTMOR", "UK22", "TTFF14"))]
+    if weeks > fam:
+        out.append(Phase("build", fam + 1, min(fam + BUILD_WEEKS, weeks),
+                         "2-3 sets at an 8-12 RM load; add load when 12 reps are done on every set",
+                         ("TTFF14", "ACSM09")))
+    if weeks > fam + BUILD_WEEKS:
+        if s.high_intensity_eligible:
+            out.append(Phase("strength", fam + BUILD_WEEKS + 1, weeks,
+                             "supervised: 3 × 8 → 4 × 6 → 5 × 5 at 80-85 % 1RM on squat, deadlift and "
+                             "overhead press", ("LIFTMOR", "UK22", "ACSM09")))
+        else:
+            out.append(Phase("consolidate", fam + BUILD_WEEKS + 1, weeks,
+                             "up to 3 sets of up to 8 reps; load rises by the overload rule",
+                             ("UK22", "ACSM09")))
+    return tuple(out)
+
+
+PROGRESSION_RULES = (
+    Rule("add 2-10 % load when the current load can be lifted for 1-2 reps more than the target "
+         "(in the build phase: when 12 reps are done on every set)", ("ACSM09", "TTFF14")),
+    Rule("hold the load, or drop it by about 10 %, after pain, a change in technique or two or more "
+         "missed sessions; resume the rule when a session is completed cleanly", ("LIFTMOR", "OSTEOTWIN")),
+    Rule("if an exercise cannot be done with a neutral spine, use its listed regression", ("TTFF15",)),
+    Rule("impact: heel drops → low two-foot jumps → drop landings, only while pain-free and within the "
+         "screening cap", ("UK22", "ESSA")),
+    Rule("estimate 1RM from a multi-rep set rather than testing a true 1RM", ("OSTEOTWIN",)),
+)
+
+
+def _substitutions(s: Screening) -> tuple[tuple[Substitution, ...], tuple[Substitution, ...]]:
+    subs: list[Substitution] = []
+    late = "strength" if s.high_intensity_eligible else "consolidate"
+    if squat_choice(s, late) != "back_squat":
+        reason = ("vertebral fracture: no heavy axial loading without physiotherapist clearance"
+                  if s.vertebral_fracture else "no barbell and rack in this setting or high intensity "
+                  "not cleared")
+        subs.append(Substitution("back_squat", squat_choice(s, late), reason, ("TTFF15", "LIFTMOR")))
+    hinge = hinge_choice(s, late)
+    if hinge != "deadlift":
+        reason = ("heavy lifts from the floor are avoided where bone is fragile unless supervised; lift "
+                  "from knee height" if hinge == "rack_pull" else
+                  "no heavy hinge without clearance or equipment: technique hinge only")
+        subs.append(Substitution("deadlift", hinge, reason, ("TTFF15", "ESSA")))
+    if press_choice(s, late) != "overhead_press":
+        subs.append(Substitution("overhead_press", "push_up", "vertebral fracture or no equipment: "
+                                 "push-up progression instead of axial loading", ("LIFTMOR", "TTFF15")))
+    impact = impact_choice(s, late)
+    if impact != "jumping_chinup_drop":
+        use = impact or "brisk_walk"
+        reason = {"brisk_walking": "vertebral or multiple low-trauma fractures: impact capped at brisk "
+                                   "walking",
+                  "low": "falls risk or older age: low impact (heel drops) after balance training",
+                  "moderate": "moderate impact only (fragile bone, or no supervised bar work)",
+                  "high": "no chin-up bar in this setting"}[s.impact_cap]
+        subs.append(Substitution("jumping_chinup_drop", use, reason, ("UK22", "ESSA", "LIFTMOR")))
+    if carry_choice(s) != "farmers_carry":
+        subs.append(Substitution("farmers_carry", "heel_raise", "loaded carries need clearance after a "
+                                 "vertebral fracture, weights, and steady balance", ("TTFF15", "ACSM04")))
+    avoid: list[Substitution] = []
+    if s.low_bone_mass or s.vertebral_fracture:
+        avoid = [
+            Substitution("situp_crunch", "spinal_extensor_holds",
+                         "loaded, rapid or end-range spinal flexion is not recommended", ("ESSA", "TTFF15",
+                                                                                          "UK22")),
+            Substitution("loaded_twist", "spinal_extensor_holds", "step to turn instead of twisting "
+                         "under load", ("TTFF15",)),
+            Substitution("floor_lift_rounded", "hip_hinge_drill", "hinge at the hips with a neutral "
+                         "spine; lift from knee height or above", ("TTFF15", "ESSA")),
+        ]
+    return tuple(subs), tuple(avoid)
+
+
+def build_program(s: Screening, weeks: int) -> ExerciseProgram:
+    """Session-by-session program for ``weeks`` weeks (1-52)."""
+    sessions: list[Session] = []
+    for week in range(1, weeks + 1):
+        for day in DAYS:
+            kind = DAY_KIND[day]
+            if kind == "resistance_impact":
+                sessions.append(resistance_session(s, week, day))
+            elif kind == "weight_bearing_aerobic":
+                sessions.append(aerobic_session(s, week, day))
+            elif kind == "active_recovery":
+                sessions.append(recovery_session(s, week, day))
+    subs, avoid = _substitutions(s)
+    return ExerciseProgram(weeks, weekly_schedule(s), phases(s, weeks), tuple(sessions),
+                           PROGRESSION_RULES, subs, avoid, s)

@@ -1,0 +1,211 @@
+"""Nutrition plan: targets → a week of SR28 day plans → supplements only for gaps food cannot close.
+
+Food first: every target is pursued from food. A supplement is suggested only for calcium or vitamin D
+(the nutrients bone programs name [ESSA]) and only for the gap that remains, flagged as such; other
+gaps are explained (what cannot be met and why) and left to a dietitian [OSTEOTWIN].
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from osteotwin.plan.nutrition.foods import Food, FoodTable, excluded_tags, packaged_food_table
+from osteotwin.plan.nutrition.optimiser import (
+    DEFAULT_SETTINGS,
+    DayPlan,
+    PlannerSettings,
+    WeekSolution,
+    plan_week,
+)
+from osteotwin.plan.nutrition.targets import NutrientTarget, NutritionTargets, nutrient_targets
+
+#: Patient-file supplement names → the SR28 nutrient column they add to (doses: IU/d or mg/d elemental).
+SUPPLEMENT_NUTRIENT: Mapping[str, str] = {
+    "vitamin_d3": "vitamin_d_iu",
+    "calcium_carbonate": "calcium_mg",
+    "calcium_citrate": "calcium_mg",
+    "magnesium": "magnesium_mg",
+}
+#: Usual single-product doses used to round a suggested supplement up [OSTEOTWIN].
+SUPPLEMENT_STEPS: Mapping[str, tuple[str, str, tuple[float, ...]]] = {
+    "vitamin_d_iu": ("vitamin D3", "IU/d", (400.0, 800.0, 1000.0, 2000.0)),
+    "calcium_mg": ("calcium (elemental, as carbonate or citrate)", "mg/d", (250.0, 500.0)),
+}
+SHORTFALL_TOLERANCE = 0.01  # a day within 1 % of a minimum counts as meeting it [OSTEOTWIN]
+
+
+@dataclass(frozen=True)
+class SupplementAdvice:
+    nutrient: str
+    name: str
+    dose_per_day: float
+    unit: str
+    status: str  # "suggested" (to discuss with the clinician) or "current_supplement_covers"
+    reason: str
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Gap:
+    """A target food could not reach on at least one day, with the reason."""
+
+    nutrient: str
+    label: str
+    unit: str
+    target: float
+    lowest_day_total: float
+    days_short: tuple[int, ...]
+    explanation: str
+    closed_by_supplement: bool
+
+
+@dataclass(frozen=True)
+class NutritionPlan:
+    targets: NutritionTargets
+    days: tuple[DayPlan, ...]
+    solver_status: str
+    solve_time_s: float
+    excluded_tags: frozenset[str]
+    foods_available: int
+    food_caps: Mapping[str, float]
+    supplements: tuple[SupplementAdvice, ...]
+    gaps: tuple[Gap, ...]
+    notes: tuple[str, ...]
+
+
+def current_supplement_totals(supplements: Iterable[tuple[str, float]]) -> dict[str, float]:
+    """Daily amounts by nutrient column from ``(name, dose_per_day)`` pairs of the patient file."""
+    totals: dict[str, float] = {}
+    for name, dose in supplements:
+        nutrient = SUPPLEMENT_NUTRIENT.get(name)
+        if nutrient is not None:
+            totals[nutrient] = totals.get(nutrient, 0.0) + dose
+    return totals
+
+
+def _food_caps(targets: NutritionTargets, current: Mapping[str, float]) -> dict[str, float]:
+    caps: dict[str, float] = {}
+    for t in targets.targets:
+        if t.maximum is None:
+            continue
+        taken = current.get(t.nutrient, 0.0) if t.maximum_includes_supplements else 0.0
+        caps[t.nutrient] = max(t.maximum - taken, 0.0)
+    return caps
+
+
+def _best_portion_sources(foods: Iterable[Food], nutrient: str, n: int = 3) -> list[tuple[Food, float]]:
+    ranked = sorted(((f, (f.per_portion(nutrient) or 0.0) * f.max_portions_per_day) for f in foods),
+                    key=lambda item: -item[1])
+    return [item for item in ranked[:n] if item[1] > 0]
+
+
+def explain_gap(
+    target: NutrientTarget, lowest: float, allowed: FoodTable, full: FoodTable, banned: frozenset[str]
+) -> str:
+    """Why food falls short: best sources left and the main sources the diet/exclusions removed."""
+    assert target.minimum is not None
+    parts = [f"{target.label}: food reaches {lowest:.0f} {target.unit}/d on the lowest day, short of "
+             f"the {target.minimum:.0f} {target.unit}/d target"]
+    left = _best_portion_sources(allowed.foods, target.nutrient)
+    if left:
+        parts.append("richest foods still allowed: " + "; ".join(
+            f"{f.description} ({f.per_portion(target.nutrient) or 0:.0f} {target.unit} per "
+            f"{f.portion_measure})" for f, _ in left))
+    else:
+        parts.append("no allowed food provides it")
+    removed = [(f, v) for f, v in _best_portion_sources(full.foods, target.nutrient, n=40)
+               if f.tags & banned][:3]
+    if removed:
+        parts.append("main sources ruled out by the diet pattern or exclusions: " + "; ".join(
+            f"{f.description} ({', '.join(sorted(f.tags & banned))})" for f, _ in removed))
+    parts.append("within realistic portions, food-category limits and the energy estimate")
+    return "; ".join(parts)
+
+
+def _round_up(amount: float, steps: tuple[float, ...]) -> float:
+    for step in steps:
+        if step >= amount:
+            return step
+    return steps[-1] * -(-amount // steps[-1])
+
+
+def _supplement_for_gap(
+    target: NutrientTarget, gap_max: float, highest_food_day: float, current: float
+) -> SupplementAdvice | None:
+    if target.nutrient not in SUPPLEMENT_STEPS:
+        return None
+    name, unit, steps = SUPPLEMENT_STEPS[target.nutrient]
+    sources = (*target.sources, "ESSA", "OSTEOTWIN")
+    if current >= gap_max:
+        return SupplementAdvice(
+            target.nutrient, name, current, unit, "current_supplement_covers",
+            f"food leaves up to {gap_max:.0f} {target.unit}/d of the target unmet; the supplement already "
+            f"in the record ({current:.0f} {unit}) covers it", sources)
+    dose = _round_up(gap_max - current, steps)
+    if target.maximum is not None:
+        room = target.maximum - highest_food_day - current
+        while dose > room and dose > 0:
+            smaller = [s for s in steps if s < dose]
+            dose = smaller[-1] if smaller else 0.0
+        if dose <= 0:
+            return None
+    return SupplementAdvice(
+        target.nutrient, name, dose, unit, "suggested",
+        f"SUPPLEMENT (food cannot close the gap): food leaves up to {gap_max:.0f} {target.unit}/d unmet"
+        + (f" besides the current {current:.0f} {unit}" if current else "")
+        + "; a dose to discuss with the clinician, keeping food plus supplements under the upper level",
+        sources)
+
+
+def build_nutrition_plan(
+    *,
+    sex: str,
+    age_years: float,
+    weight_kg: float | None,
+    height_cm: float | None,
+    diet_pattern: str | None,
+    food_exclusions: Iterable[str] = (),
+    current_supplements: Mapping[str, float] | None = None,
+    table: FoodTable | None = None,
+    settings: PlannerSettings = DEFAULT_SETTINGS,
+) -> NutritionPlan:
+    """A week of day plans meeting the targets from food, with flagged supplements for what cannot."""
+    full = table if table is not None else packaged_food_table()
+    banned = excluded_tags(diet_pattern, food_exclusions)
+    allowed = full.without_tags(banned)
+    targets = nutrient_targets(sex, age_years, weight_kg, height_cm)
+    current = dict(current_supplements or {})
+    caps = _food_caps(targets, current)
+    solution: WeekSolution = plan_week(allowed, targets, food_caps=caps, settings=settings)
+
+    notes: list[str] = list(targets.notes)
+    if diet_pattern is None:
+        notes.append("diet pattern not recorded: the plan uses all foods except named exclusions")
+    if solution.status == "failed":
+        notes.append(f"the optimiser found no plan: {solution.message}")
+    elif solution.status == "time_limit":
+        notes.append("best plan found within the solver's time limit (not proven optimal)")
+    for nutrient, amount in current.items():
+        if nutrient in caps:
+            notes.append(f"current supplements provide {amount:.0f} of {nutrient}; food is kept below "
+                         f"the upper level minus that amount")
+
+    gaps: list[Gap] = []
+    supplements: list[SupplementAdvice] = []
+    for t in targets.targets:
+        if t.minimum is None:
+            continue
+        day_totals = [day.total(t.nutrient) or 0.0 for day in solution.days]
+        short_days = tuple(d.day for d, total in zip(solution.days, day_totals, strict=True)
+                           if total < t.minimum * (1.0 - SHORTFALL_TOLERANCE))
+        if not short_days:
+            continue
+        lowest = min(day_totals)
+        advice = _supplement_for_gap(t, t.minimum - lowest, max(day_totals), current.get(t.nutrient, 0.0))
+        if advice is not None:
+            supplements.append(advice)
+        gaps.append(Gap(t.nutrient, t.label, t.unit, t.minimum, lowest, short_days,
+                        explain_gap(t, lowest, allowed, full, banned), advice is not None))
+    return NutritionPlan(targets, solution.days, solution.status, solution.solve_time_s, banned,
+                         len(allowed), caps, tuple(supplements), tuple(gaps), tuple(notes))

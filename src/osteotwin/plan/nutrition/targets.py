@@ -1,0 +1,164 @@
+"""Daily nutrient targets for bone health by age, sex and body weight, each with its source.
+
+Reference values (adults):
+- Calcium RDA and UL, vitamin D RDA and UL: IOM 2011 [IOM2011].
+- Protein 1.0-1.2 g/kg/d for bone health in older adults [ESCEO2018]; without a weight, the adult RDA
+  in g/d [IOM2005].
+- Magnesium RDA [IOM1997]; its UL (350 mg/d) applies to supplements only, not to food.
+- Vitamin K AI [IOM2001]; potassium AI and the sodium chronic-disease-risk-reduction intake [NASEM2019].
+- Energy: Mifflin-St Jeor resting energy [MIFFLIN1990] x 1.5 activity factor (our choice for a person
+  following the exercise program) ± 10 % [OSTEOTWIN]; fixed reference values when height, weight or age
+  is missing [OSTEOTWIN].
+
+CLINIC's assessment may later expose the same intake targets; these functions are pure, so either can
+call the other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ACTIVITY_FACTOR = 1.5  # [OSTEOTWIN] light-to-moderate activity, a program of ~150 min/week plus lifting
+ENERGY_TOLERANCE = 0.10  # [OSTEOTWIN] a day's energy may sit within ±10 % of the estimate
+PROTEIN_G_PER_KG = (1.0, 1.2)  # [ESCEO2018]
+
+
+@dataclass(frozen=True)
+class NutrientTarget:
+    """A daily target for one SR28 nutrient column; ``minimum``/``maximum`` in the column's unit."""
+
+    nutrient: str
+    label: str
+    unit: str
+    minimum: float | None
+    maximum: float | None
+    basis: str
+    sources: tuple[str, ...]
+    #: True when the maximum is an upper level for total intake (food plus supplements).
+    maximum_includes_supplements: bool = False
+
+
+@dataclass(frozen=True)
+class NutritionTargets:
+    targets: tuple[NutrientTarget, ...]
+    energy_kcal: float
+    energy_basis: str
+    energy_sources: tuple[str, ...]
+    notes: tuple[str, ...] = ()
+
+    def get(self, nutrient: str) -> NutrientTarget:
+        for target in self.targets:
+            if target.nutrient == nutrient:
+                return target
+        raise KeyError(nutrient)
+
+    def headline(self) -> dict[str, float]:
+        """``{"calcium_mg": 1200, ...}``: the minimum (or, for limits, the maximum) of each target."""
+        out: dict[str, float] = {}
+        for t in self.targets:
+            value = t.minimum if t.minimum is not None else t.maximum
+            if value is not None:
+                out[t.nutrient] = round(value, 1)
+        out["energy_kcal"] = round(self.energy_kcal)
+        return out
+
+
+def calcium_rda_mg(sex: str, age_years: float) -> float:
+    """[IOM2011] 19-50 y: 1000; 51-70 y: men 1000, women 1200; > 70 y: 1200 mg/d."""
+    if age_years <= 50:
+        return 1000.0
+    if age_years <= 70:
+        return 1000.0 if sex == "male" else 1200.0
+    return 1200.0
+
+
+def calcium_ul_mg(age_years: float) -> float:
+    """[IOM2011] 19-50 y: 2500 mg/d; 51 y and over: 2000 mg/d (food plus supplements)."""
+    return 2500.0 if age_years <= 50 else 2000.0
+
+
+def vitamin_d_rda_iu(age_years: float) -> float:
+    """[IOM2011] 600 IU/d to age 70; 800 IU/d after 70."""
+    return 600.0 if age_years <= 70 else 800.0
+
+
+VITAMIN_D_UL_IU = 4000.0  # [IOM2011]
+
+
+def magnesium_rda_mg(sex: str, age_years: float) -> float:
+    """[IOM1997] men 400 (19-30 y) / 420 mg/d; women 310 (19-30 y) / 320 mg/d."""
+    if sex == "male":
+        return 400.0 if age_years <= 30 else 420.0
+    return 310.0 if age_years <= 30 else 320.0
+
+
+def vitamin_k_ai_mcg(sex: str) -> float:
+    """[IOM2001] adequate intake: men 120, women 90 µg/d (phylloquinone)."""
+    return 120.0 if sex == "male" else 90.0
+
+
+def potassium_ai_mg(sex: str) -> float:
+    """[NASEM2019] adequate intake: men 3400, women 2600 mg/d."""
+    return 3400.0 if sex == "male" else 2600.0
+
+
+SODIUM_CDRR_MG = 2300.0  # [NASEM2019] reduce intake if above 2300 mg/d
+
+
+def protein_target_g(sex: str, weight_kg: float | None) -> tuple[float, str, tuple[str, ...]]:
+    """Minimum protein (g/d), its basis and sources."""
+    if weight_kg is not None:
+        low, high = PROTEIN_G_PER_KG
+        return (low * weight_kg,
+                f"{low:g}-{high:g} g/kg/d for bone health in older adults × {weight_kg:g} kg",
+                ("ESCEO2018",))
+    rda = 56.0 if sex == "male" else 46.0
+    return rda, "adult RDA (weight not recorded, so g/kg targets cannot be computed)", ("IOM2005",)
+
+
+def resting_energy_kcal(sex: str, age_years: float, weight_kg: float, height_cm: float) -> float:
+    """Mifflin-St Jeor resting energy expenditure (kcal/d) [MIFFLIN1990]."""
+    base = 10.0 * weight_kg + 6.25 * height_cm - 5.0 * age_years
+    return base + (5.0 if sex == "male" else -161.0)
+
+
+def energy_target_kcal(
+    sex: str, age_years: float, weight_kg: float | None, height_cm: float | None
+) -> tuple[float, str, tuple[str, ...]]:
+    """Estimated daily energy need (kcal/d), its basis and sources."""
+    if weight_kg is not None and height_cm is not None:
+        ree = resting_energy_kcal(sex, age_years, weight_kg, height_cm)
+        return (ree * ACTIVITY_FACTOR,
+                f"Mifflin-St Jeor {ree:.0f} kcal × activity {ACTIVITY_FACTOR:g}",
+                ("MIFFLIN1990", "OSTEOTWIN"))
+    fixed = 2400.0 if sex == "male" else 1900.0
+    return fixed, "reference value (height or weight not recorded)", ("OSTEOTWIN",)
+
+
+def nutrient_targets(
+    sex: str, age_years: float, weight_kg: float | None = None, height_cm: float | None = None
+) -> NutritionTargets:
+    """Daily targets for an adult (``age_years`` >= 19)."""
+    protein_min, protein_basis, protein_src = protein_target_g(sex, weight_kg)
+    energy, energy_basis, energy_src = energy_target_kcal(sex, age_years, weight_kg, height_cm)
+    targets = (
+        NutrientTarget("calcium_mg", "Calcium", "mg", calcium_rda_mg(sex, age_years),
+                       calcium_ul_mg(age_years), "RDA; UL for food plus supplements", ("IOM2011",),
+                       maximum_includes_supplements=True),
+        NutrientTarget("vitamin_d_iu", "Vitamin D", "IU", vitamin_d_rda_iu(age_years),
+                       VITAMIN_D_UL_IU, "RDA; UL for food plus supplements", ("IOM2011",),
+                       maximum_includes_supplements=True),
+        NutrientTarget("protein_g", "Protein", "g", protein_min, None, protein_basis, protein_src),
+        NutrientTarget("magnesium_mg", "Magnesium", "mg", magnesium_rda_mg(sex, age_years), None,
+                       "RDA (the 350 mg/d UL applies to supplements only)", ("IOM1997",)),
+        NutrientTarget("vitamin_k1_mcg", "Vitamin K (phylloquinone)", "µg", vitamin_k_ai_mcg(sex), None,
+                       "AI", ("IOM2001",)),
+        NutrientTarget("potassium_mg", "Potassium", "mg", potassium_ai_mg(sex), None, "AI",
+                       ("NASEM2019",)),
+        NutrientTarget("sodium_mg", "Sodium", "mg", None, SODIUM_CDRR_MG,
+                       "chronic-disease risk reduction intake (upper limit of the plan)", ("NASEM2019",)),
+    )
+    notes: list[str] = []
+    if age_years < 19:
+        notes.append("targets are for adults (19 y and over); this person is younger")
+    return NutritionTargets(targets, energy, energy_basis, energy_src, tuple(notes))

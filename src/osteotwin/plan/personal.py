@@ -1,0 +1,55 @@
+"""A person's plan: exercise program and nutrition plan from one patient record."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from osteotwin.errors import UserInputError
+from osteotwin.plan.exercise.program import ExerciseProgram, build_program
+from osteotwin.plan.exercise.screening import screen
+from osteotwin.plan.nutrition.optimiser import DEFAULT_SETTINGS, PlannerSettings
+from osteotwin.plan.nutrition.plan import (
+    NutritionPlan,
+    build_nutrition_plan,
+    current_supplement_totals,
+)
+from osteotwin.records import PatientRecord
+
+MIN_WEEKS, MAX_WEEKS = 1, 52
+
+
+@dataclass(frozen=True)
+class PersonalPlan:
+    as_of: dt.date
+    exercise: ExerciseProgram
+    nutrition: NutritionPlan
+
+
+def check_weeks(weeks: int) -> int:
+    if not MIN_WEEKS <= weeks <= MAX_WEEKS:
+        raise UserInputError("--weeks", weeks, f"a whole number of weeks from {MIN_WEEKS} to {MAX_WEEKS}",
+                             problem="out of range")
+    return weeks
+
+
+def build_personal_plan(
+    record: PatientRecord,
+    *,
+    weeks: int = 12,
+    as_of: dt.date | None = None,
+    settings: PlannerSettings = DEFAULT_SETTINGS,
+) -> PersonalPlan:
+    """Exercise program for ``weeks`` weeks and a week of nutrition day plans for ``record``."""
+    check_weeks(weeks)
+    when = as_of or record.as_of or dt.date.today()
+    screening = screen(record, when)
+    program = build_program(screening, weeks)
+    p, life = record.patient, record.lifestyle
+    nutrition = build_nutrition_plan(
+        sex=p.sex, age_years=p.age_on(when), weight_kg=p.weight_kg, height_cm=p.height_cm,
+        diet_pattern=life.diet_pattern, food_exclusions=life.food_exclusions,
+        current_supplements=current_supplement_totals((s.name, s.dose_per_day) for s in life.supplements),
+        settings=settings,
+    )
+    return PersonalPlan(when, program, nutrition)

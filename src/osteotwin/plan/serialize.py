@@ -1,0 +1,128 @@
+"""JSON document of a personal plan (shape of issue 4; fields may be added, never removed)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from osteotwin.plan.exercise.program import ExerciseProgram, Prescription, Substitution
+from osteotwin.plan.nutrition.foods import OPTIMISED_NUTRIENTS
+from osteotwin.plan.nutrition.mk7 import estimate_mk7
+from osteotwin.plan.nutrition.optimiser import DayPlan
+from osteotwin.plan.nutrition.plan import NutritionPlan
+from osteotwin.plan.personal import PersonalPlan
+from osteotwin.plan.sources import SOURCES
+
+
+def _rx(p: Prescription) -> dict[str, Any]:
+    return {"exercise_id": p.exercise_id, "name": p.name, "sets": p.sets, "reps": p.reps,
+            "rep_range": p.rep_range, "duration_min": p.duration_min, "intensity": p.intensity,
+            "notes": p.notes, "regression": p.regression, "supervised": p.supervised,
+            "sources": list(p.sources)}
+
+
+def _sub(s: Substitution) -> dict[str, Any]:
+    return {"instead_of": s.instead_of, "use": s.use, "reason": s.reason, "sources": list(s.sources)}
+
+
+def exercise_document(program: ExerciseProgram) -> dict[str, Any]:
+    s = program.screening
+    return {
+        "weeks": program.weeks,
+        "weekly_schedule": [{"day": d.day, "kind": d.kind, "summary": d.summary, "minutes": d.minutes,
+                             "sources": list(d.sources)} for d in program.weekly_schedule],
+        "weekly_weight_bearing_aerobic_minutes": sum(
+            d.minutes for d in program.weekly_schedule if d.kind == "weight_bearing_aerobic") + sum(
+            30.0 for d in program.weekly_schedule if d.kind == "active_recovery"),
+        "phases": [{"name": p.name, "weeks": [p.first_week, p.last_week], "description": p.description,
+                    "sources": list(p.sources)} for p in program.phases],
+        "progression_rules": [{"rule": r.rule, "sources": list(r.sources)}
+                              for r in program.progression_rules],
+        "sessions": [{"week": x.week, "day": x.day, "kind": x.kind, "phase": x.phase,
+                      "exercises": [_rx(p) for p in x.exercises]} for x in program.sessions],
+        "safety": [{"code": f.code, "severity": f.severity, "message": f.message,
+                    "sources": list(f.sources)} for f in s.flags],
+        "substitutions": [_sub(x) for x in program.substitutions],
+        "avoid": [_sub(x) for x in program.avoid],
+        "screening": {
+            "age_years": round(s.age_years, 1), "lowest_t_score": s.lowest_t_score,
+            "osteoporosis_or_fragility_fracture": s.osteoporosis, "low_bone_mass": s.low_bone_mass,
+            "vertebral_fracture": s.vertebral_fracture,
+            "multiple_low_trauma_fractures": s.multiple_low_trauma_fractures,
+            "falls_risk": s.falls_risk, "training_setting": s.training_setting,
+            "high_intensity_eligible": s.high_intensity_eligible, "impact_cap": s.impact_cap,
+            "supervision_required": s.supervision_required,
+        },
+    }
+
+
+def _day(day: DayPlan) -> dict[str, Any]:
+    foods = [{"ndb_no": f.ndb_no, "description": f.description, "grams": round(n * f.portion_grams, 1),
+              "portion": f.portion_label(n), "portions": n, "category": f.category,
+              **({"note": f.note} if f.note else {})} for f, n in day.items]
+    totals = {k: round(day.total(k) or 0.0, 1) for k in OPTIMISED_NUTRIENTS}
+    mk7 = estimate_mk7([(f.ndb_no, n * f.portion_grams) for f, n in day.items])
+    return {
+        "day": day.day, "foods": foods, "totals": totals,
+        "menaquinone7": {
+            "status": mk7.status,
+            "known_mcg_range": [round(mk7.known_low_mcg, 1), round(mk7.known_high_mcg, 1)]
+            if mk7.foods_with_value else None,
+            "foods_with_literature_value": list(mk7.foods_with_value),
+            "foods_unknown": len(mk7.foods_unknown),
+            "note": "MK-7 is unknown for foods without a literature value (not zero); SR28 has no MK-7",
+        },
+    }
+
+
+def nutrition_document(plan: NutritionPlan) -> dict[str, Any]:
+    t = plan.targets
+    return {
+        "targets": t.headline(),
+        "target_details": [
+            {"nutrient": x.nutrient, "label": x.label, "unit": x.unit, "minimum": x.minimum,
+             "maximum": x.maximum, "maximum_from_food": plan.food_caps.get(x.nutrient),
+             "basis": x.basis, "sources": list(x.sources)} for x in t.targets
+        ] + [{"nutrient": "energy_kcal", "label": "Energy", "unit": "kcal", "minimum": None,
+              "maximum": None, "estimate": round(t.energy_kcal), "basis": t.energy_basis,
+              "sources": list(t.energy_sources)}],
+        "days": [_day(d) for d in plan.days],
+        "supplements": [{"nutrient": s.nutrient, "name": s.name, "dose_per_day": s.dose_per_day,
+                         "unit": s.unit, "status": s.status, "flag": "supplement", "reason": s.reason,
+                         "sources": list(s.sources)} for s in plan.supplements],
+        "unmet": [{"nutrient": g.nutrient, "target": g.target, "lowest_day_total": round(g.lowest_day_total, 1),
+                   "days_short": list(g.days_short), "closed_by_supplement": g.closed_by_supplement,
+                   "explanation": g.explanation} for g in plan.gaps],
+        "feasible_from_food": not plan.gaps,
+        "diet": {"excluded_tags": sorted(plan.excluded_tags), "foods_available": plan.foods_available},
+        "solver": {"name": "scipy.optimize.milp (HiGHS)", "status": plan.solver_status,
+                   "seconds": round(plan.solve_time_s, 3)},
+        "notes": list(plan.notes),
+        "food_source": "SR28",
+    }
+
+
+def plan_document(plan: PersonalPlan) -> dict[str, Any]:
+    """The whole plan as one JSON-ready dict, with the full citation of every source key used."""
+    doc: dict[str, Any] = {
+        "as_of": plan.as_of.isoformat(),
+        "exercise": exercise_document(plan.exercise),
+        "nutrition": nutrition_document(plan.nutrition),
+        "disclaimer": "Decision support only: discuss this plan with your clinician; it prescribes nothing.",
+    }
+    used: set[str] = set()
+
+    def collect(node: Any) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "sources" and isinstance(value, list):
+                    used.update(v for v in value if isinstance(v, str))
+                else:
+                    collect(value)
+        elif isinstance(node, list):
+            for item in node:
+                collect(item)
+
+    collect(doc)
+    used.add("SR28")
+    doc["sources"] = {key: SOURCES[key] for key in sorted(used) if key in SOURCES}
+    return doc

@@ -1,0 +1,86 @@
+"""Citations used by the plan: every target, rule and exercise choice names one of these keys.
+
+Exercise keys are those of ``data/plan/protocols.md`` (copied from shared/data/exercise/protocols.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+SOURCES: Mapping[str, str] = {
+    # exercise (see protocols.md, "Sources")
+    "LIFTMOR": "Watson SL et al. High-intensity resistance and impact training improves bone mineral "
+               "density and physical function in postmenopausal women with osteopenia and osteoporosis: "
+               "the LIFTMOR randomized controlled trial. J Bone Miner Res. 2018;33(2):211-220. "
+               "doi:10.1002/jbmr.3284",
+    "LIFTMOR-M": "Harding AT et al. LIFTMOR-M semi-randomized controlled trial. J Bone Miner Res. "
+                 "2020;35(8):1404-1414. doi:10.1002/jbmr.4008",
+    "ESSA": "Beck BR, Daly RM, Singh MAF, Taaffe DR. ESSA position statement on exercise prescription for "
+            "the prevention and management of osteoporosis. J Sci Med Sport. 2017;20(5):438-445. "
+            "doi:10.1016/j.jsams.2016.10.001",
+    "HBA-2025": "Healthy Bones Australia. Exercise prescription to support the management of "
+                "osteoporosis (statement for physiotherapists and exercise physiologists), 2025",
+    "TTFF14": "Giangregorio LM et al. Too Fit To Fracture: exercise recommendations for individuals with "
+              "osteoporosis or osteoporotic vertebral fracture. Osteoporos Int. 2014;25(3):821-835. "
+              "doi:10.1007/s00198-013-2523-2",
+    "TTFF15": "Giangregorio LM et al. Too Fit To Fracture: outcomes of a Delphi consensus process on "
+              "physical activity and exercise recommendations for adults with osteoporosis with or without "
+              "vertebral fractures. Osteoporos Int. 2015;26(3):891-910. doi:10.1007/s00198-014-2881-4",
+    "TTFF-handout": "Osteoporosis Canada. Too Fit to Fall or Fracture (patient handout)",
+    "ACSM04": "Kohrt WM et al. ACSM position stand: physical activity and bone health. Med Sci Sports "
+              "Exerc. 2004;36(11):1985-1996",
+    "ACSM09": "American College of Sports Medicine (Ratamess NA et al.). Progression models in resistance "
+              "training for healthy adults. Med Sci Sports Exerc. 2009;41(3):687-708",
+    "UK22": "Brooke-Wavell K et al. Strong, steady and straight: UK consensus statement on physical "
+            "activity and exercise for osteoporosis. Br J Sports Med. 2022;56(15):837-846. "
+            "doi:10.1136/bjsports-2021-104634",
+    "HOPE": "Irwin ML et al. Randomized exercise trial of aromatase inhibitor-induced arthralgia in breast "
+            "cancer survivors. J Clin Oncol. 2015;33(10):1104-1111. doi:10.1200/JCO.2014.57.1547",
+    "IBMEWG": "Campbell KL et al. Exercise recommendation for people with bone metastases: expert "
+              "consensus for health care providers and exercise professionals. JCO Oncol Pract. 2022",
+    # nutrition
+    "IOM2011": "Institute of Medicine. Dietary Reference Intakes for Calcium and Vitamin D. Washington DC: "
+               "National Academies Press; 2011 (summary: Ross AC et al. J Clin Endocrinol Metab. "
+               "2011;96(1):53-58. doi:10.1210/jc.2010-2704)",
+    "IOM1997": "Institute of Medicine. Dietary Reference Intakes for Calcium, Phosphorus, Magnesium, "
+               "Vitamin D, and Fluoride. Washington DC: National Academies Press; 1997",
+    "IOM2001": "Institute of Medicine. Dietary Reference Intakes for Vitamin A, Vitamin K, Arsenic, Boron, "
+               "Chromium, Copper, Iodine, Iron, Manganese, Molybdenum, Nickel, Silicon, Vanadium, and "
+               "Zinc. Washington DC: National Academies Press; 2001",
+    "IOM2005": "Institute of Medicine. Dietary Reference Intakes for Energy, Carbohydrate, Fiber, Fat, "
+               "Fatty Acids, Cholesterol, Protein, and Amino Acids. Washington DC: National Academies "
+               "Press; 2005",
+    "NASEM2019": "National Academies of Sciences, Engineering, and Medicine. Dietary Reference Intakes for "
+                 "Sodium and Potassium. Washington DC: National Academies Press; 2019. "
+                 "doi:10.17226/25353",
+    "ESCEO2018": "Rizzoli R et al. Benefits and safety of dietary protein for bone health: an expert "
+                 "consensus paper endorsed by ESCEO, IOF and IFCN. Osteoporos Int. 2018;29(9):1933-1948. "
+                 "doi:10.1007/s00198-018-4534-5",
+    "MIFFLIN1990": "Mifflin MD, St Jeor ST et al. A new predictive equation for resting energy "
+                   "expenditure in healthy individuals. Am J Clin Nutr. 1990;51(2):241-247",
+    "WEAVER1999": "Weaver CM, Proulx WR, Heaney R. Choices for achieving adequate dietary calcium with a "
+                  "vegetarian diet. Am J Clin Nutr. 1999;70(3 Suppl):543S-548S",
+    "SR28": "US Department of Agriculture, Agricultural Research Service, Nutrient Data Laboratory. USDA "
+            "National Nutrient Database for Standard Reference, Release 28. Version Current: "
+            "September 2015 (public domain)",
+    "KAMAO2007": "Kamao M et al. Vitamin K content of foods and dietary vitamin K intake in Japanese young "
+                 "women. J Nutr Sci Vitaminol. 2007;53(6):464-470. doi:10.3177/jnsv.53.464",
+    "TSUKAMOTO2000": "Tsukamoto Y et al. Intake of fermented soybean (natto) increases circulating "
+                     "vitamin K2 (menaquinone-7) and gamma-carboxylated osteocalcin concentration in "
+                     "normal individuals. J Bone Miner Metab. 2000;18(4):216-222. "
+                     "doi:10.1007/s007740070023",
+    "FDA-ALLERGEN": "US Food and Drug Administration. Food Allergen Labeling and Consumer Protection Act "
+                    "(FALCPA) guidance: tree nuts (includes coconut)",
+    "OSTEOTWIN": "osteotwin planner choice (documented in the code; not from a published source)",
+}
+
+
+def cite(keys: Iterable[str]) -> list[str]:
+    """The keys, checked to exist, in order and without repeats."""
+    seen: list[str] = []
+    for key in keys:
+        if key not in SOURCES:
+            raise KeyError(f"unknown source key {key!r}")
+        if key not in seen:
+            seen.append(key)
+    return seen
