@@ -1,0 +1,117 @@
+"""User accounts: argon2id password hashes, roles, and API bearer tokens (stored as SHA-256 digests)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import secrets
+from functools import lru_cache
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from osteotwin.errors import UserInputError
+from osteotwin.records.storage.audit import Actor, record_change
+from osteotwin.records.storage.models import ROLES, ApiTokenRow, PatientRow, UserRow, utcnow
+
+USERNAME_RE = re.compile(r"^[A-Za-z0-9._@-]{3,80}$")
+MIN_PASSWORD_LENGTH = 10
+TOKEN_LIFETIME = dt.timedelta(hours=12)
+
+
+@lru_cache(maxsize=1)
+def _hasher() -> PasswordHasher:
+    return PasswordHasher()  # argon2id with the library's RFC 9106 low-memory defaults
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash of ``password``."""
+    return _hasher().hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    """True if ``password`` matches ``password_hash``."""
+    try:
+        return _hasher().verify(password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def generate_password() -> str:
+    """A random password (about 128 bits) for generated accounts."""
+    return secrets.token_urlsafe(16)
+
+
+def check_new_credentials(username: str, password: str, role: str) -> None:
+    """Refuse malformed usernames, short passwords and unknown roles."""
+    if not USERNAME_RE.match(username):
+        raise UserInputError("username", username, "3-80 letters, digits or . _ @ -",
+                             problem="invalid username")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise UserInputError("password", "*" * len(password),
+                             f"at least {MIN_PASSWORD_LENGTH} characters", problem="password too short")
+    if role not in ROLES:
+        raise UserInputError("role", role, " | ".join(ROLES), problem="unknown role")
+
+
+def create_user(session: Session, *, username: str, password: str, role: str, actor: Actor,
+                patient_id: int | None = None) -> UserRow:
+    """Create an account (patient accounts may be linked to a record); audited, not committed."""
+    check_new_credentials(username, password, role)
+    if find_user(session, username) is not None:
+        raise UserInputError("username", username, "a username not yet taken", problem="already exists")
+    if patient_id is not None:
+        if role != "patient":
+            raise UserInputError("patient", patient_id, "a patient record only for patient accounts",
+                                 problem="role mismatch")
+        if session.get(PatientRow, patient_id) is None:
+            raise UserInputError("patient", patient_id, "an existing patient id",
+                                 problem="no such patient")
+    user = UserRow(username=username, password_hash=hash_password(password), role=role,
+                   patient_id=patient_id, active=True)
+    session.add(user)
+    session.flush()
+    record_change(session, actor, action="create", entity="user", entity_id=user.id,
+                  patient_id=patient_id, before=None,
+                  after={"username": username, "role": role, "patient_id": patient_id})
+    return user
+
+
+def find_user(session: Session, username: str) -> UserRow | None:
+    return session.scalars(select(UserRow).where(UserRow.username == username)).first()
+
+
+def authenticate(session: Session, username: str, password: str) -> UserRow | None:
+    """The active user with these credentials, or None."""
+    user = find_user(session, username)
+    if user is None or not user.active:
+        hash_password(password)  # same work either way: no username oracle by timing
+        return None
+    return user if verify_password(user.password_hash, password) else None
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def issue_token(session: Session, user: UserRow, *, lifetime: dt.timedelta = TOKEN_LIFETIME) -> str:
+    """A new bearer token for ``user`` (the plain token is returned once, only its digest is stored)."""
+    token = secrets.token_urlsafe(32)
+    session.add(ApiTokenRow(user_id=user.id, token_sha256=_digest(token),
+                            expires_at=utcnow() + lifetime))
+    return token
+
+
+def user_for_token(session: Session, token: str) -> UserRow | None:
+    """The active user a valid, unexpired bearer token belongs to."""
+    row = session.scalars(select(ApiTokenRow).where(ApiTokenRow.token_sha256 == _digest(token))).first()
+    if row is None:
+        return None
+    expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=dt.UTC)
+    if expires <= utcnow():
+        return None
+    user = session.get(UserRow, row.user_id)
+    return user if user is not None and user.active else None

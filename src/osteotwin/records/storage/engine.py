@@ -1,0 +1,66 @@
+"""Engine and session factory: SQLite by default (WAL, foreign keys on), PostgreSQL by URL.
+
+The database URL comes from the caller, else ``OSTEOTWIN_DATABASE_URL``, else the SQLite file
+``./var/osteotwin.sqlite3``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from osteotwin.errors import UserInputError
+
+DEFAULT_SQLITE_PATH = Path("var") / "osteotwin.sqlite3"
+ENV_DATABASE_URL = "OSTEOTWIN_DATABASE_URL"
+
+
+def resolve_database_url(url: str | None = None) -> str:
+    """The database URL to use: ``url``, else ``$OSTEOTWIN_DATABASE_URL``, else the default SQLite file."""
+    chosen = url or os.environ.get(ENV_DATABASE_URL)
+    if chosen:
+        return chosen
+    return f"sqlite:///{DEFAULT_SQLITE_PATH}"
+
+
+def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    # FULL: a committed (acknowledged) transaction survives a crash of the server process or host.
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def make_engine(url: str | None = None) -> Engine:
+    """Create an engine; SQLite files get their folder created and the pragmas above on each connection."""
+    resolved = resolve_database_url(url)
+    try:
+        parsed = make_url(resolved)
+    except Exception as exc:  # sqlalchemy raises ArgumentError for malformed URLs
+        raise UserInputError("--db", resolved, "a SQLAlchemy URL such as sqlite:///var/osteotwin.sqlite3"
+                             " or postgresql+psycopg://user@host/db", problem="malformed URL") from exc
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        database = parsed.database
+        if database and database != ":memory:":
+            Path(database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(resolved, connect_args={"check_same_thread": False, "timeout": 30},
+                               pool_size=20, max_overflow=20)
+        event.listen(engine, "connect", _on_sqlite_connect)
+        return engine
+    if backend == "postgresql":
+        return create_engine(resolved, pool_size=20, max_overflow=20, pool_pre_ping=True)
+    raise UserInputError("--db", resolved, "sqlite:///FILE or postgresql+psycopg://...",
+                         problem="unsupported database")
+
+
+def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+    """A session factory whose objects stay readable after commit."""
+    return sessionmaker(bind=engine, expire_on_commit=False)

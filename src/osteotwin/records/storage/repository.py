@@ -1,0 +1,286 @@
+"""Mapping between database rows and ``PatientRecord``, and the audited record operations.
+
+Writes take patient file v1 input (documents or single entries), validate it with the patient file
+reader (same fields, units and messages everywhere) and store canonical values.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from osteotwin.errors import UserInputError
+from osteotwin.records import (
+    DxaScan,
+    ExternalFractureRisk,
+    History,
+    LabResult,
+    Lifestyle,
+    Medication,
+    Patient,
+    PatientRecord,
+    parse_patient_document,
+    record_to_document,
+)
+from osteotwin.records.storage.audit import Actor, record_change
+from osteotwin.records.storage.logs import validate_log
+from osteotwin.records.storage.models import (
+    ClinicianPatientRow,
+    DxaRow,
+    LabRow,
+    LifestyleLogRow,
+    MedicationRow,
+    PatientRow,
+    UserRow,
+    utcnow,
+)
+
+ENTRY_KINDS: tuple[str, ...] = ("labs", "dxa", "medications")
+
+
+# --------------------------------------------------------------------------------------------------
+# Rows <-> record
+# --------------------------------------------------------------------------------------------------
+
+
+def record_from_row(row: PatientRow) -> PatientRecord:
+    """The stored record as a ``PatientRecord`` (canonical units; labs keep their reported form)."""
+    return PatientRecord(
+        version=1,
+        as_of=row.as_of,
+        patient=Patient(id=row.external_id, sex=row.sex, birth_date=row.birth_date,
+                        height_cm=row.height_cm, weight_kg=row.weight_kg,
+                        menopausal_status=row.menopausal_status),
+        history=History.model_validate(row.history or {}),
+        medications=tuple(Medication(drug=m.drug, dose_mg=m.dose_mg, dose_iu=m.dose_iu, route=m.route,
+                                     every_d=m.every_d, start=m.start, stop=m.stop)
+                          for m in row.medications),
+        labs=tuple(LabResult(test=x.test, value=x.value, unit=x.unit, date=x.date, method=x.method,
+                             reported_value=x.reported_value, reported_unit=x.reported_unit)
+                   for x in row.labs),
+        dxa=tuple(DxaScan(date=s.date, site=s.site, bmd_g_cm2=s.bmd_g_cm2,
+                          t_score=s.t_score, z_score=s.z_score, device=s.device)
+                  for s in row.dxa_scans),
+        lifestyle=Lifestyle.model_validate(row.lifestyle or {}),
+        fracture_risk_external=(None if row.fracture_risk_external is None
+                                else ExternalFractureRisk.model_validate(row.fracture_risk_external)),
+        extra=dict(row.extra or {}),
+    )
+
+
+def _medication_row(m: Medication) -> MedicationRow:
+    return MedicationRow(drug=m.drug, dose_mg=m.dose_mg, dose_iu=m.dose_iu, route=m.route,
+                         every_d=m.every_d, start=m.start, stop=m.stop)
+
+
+def _lab_row(x: LabResult) -> LabRow:
+    return LabRow(test=x.test, value=x.value, unit=x.unit, reported_value=x.reported_value,
+                  reported_unit=x.reported_unit, date=x.date, method=x.method)
+
+
+def _dxa_row(s: DxaScan) -> DxaRow:
+    return DxaRow(date=s.date, site=s.site, bmd_g_cm2=s.bmd_g_cm2, t_score=s.t_score,
+                  z_score=s.z_score, device=s.device)
+
+
+def _apply_record(row: PatientRow, record: PatientRecord) -> None:
+    p = record.patient
+    row.external_id = p.id
+    row.sex = p.sex
+    row.birth_date = p.birth_date
+    row.height_cm = p.height_cm
+    row.weight_kg = p.weight_kg
+    row.menopausal_status = p.menopausal_status
+    row.as_of = record.as_of
+    row.history = record.history.model_dump(mode="json")
+    row.lifestyle = record.lifestyle.model_dump(mode="json")
+    row.fracture_risk_external = (None if record.fracture_risk_external is None
+                                  else record.fracture_risk_external.model_dump(mode="json"))
+    row.extra = dict(record.extra)
+    row.medications = [_medication_row(m) for m in record.medications]
+    row.labs = [_lab_row(x) for x in record.labs]
+    row.dxa_scans = [_dxa_row(s) for s in record.dxa]
+
+
+def _touch(row: PatientRow) -> None:
+    row.revision = (row.revision or 0) + 1
+    row.updated_at = utcnow()
+
+
+# --------------------------------------------------------------------------------------------------
+# Reading and access control
+# --------------------------------------------------------------------------------------------------
+
+
+def load_patient(session: Session, patient_id: int) -> PatientRow | None:
+    """A patient row with its children loaded, or None."""
+    query = (select(PatientRow).where(PatientRow.id == patient_id)
+             .options(selectinload(PatientRow.medications), selectinload(PatientRow.labs),
+                      selectinload(PatientRow.dxa_scans), selectinload(PatientRow.logs)))
+    return session.scalars(query).first()
+
+
+def visible_patient_ids(session: Session, user: UserRow) -> list[int]:
+    """Ids of the patients ``user`` may see: their own record (patient) or assigned ones (clinician)."""
+    if user.role == "patient":
+        return [] if user.patient_id is None else [user.patient_id]
+    query = select(ClinicianPatientRow.patient_id).where(ClinicianPatientRow.clinician_id == user.id)
+    return sorted(session.scalars(query))
+
+
+def can_access(session: Session, user: UserRow, patient_id: int) -> bool:
+    """True if ``user`` may read and change the record of ``patient_id``."""
+    if not user.active:
+        return False
+    if user.role == "patient":
+        return user.patient_id == patient_id
+    query = select(ClinicianPatientRow).where(ClinicianPatientRow.clinician_id == user.id,
+                                              ClinicianPatientRow.patient_id == patient_id)
+    return session.scalars(query).first() is not None
+
+
+def patient_for(session: Session, user: UserRow, patient_id: int) -> PatientRow | None:
+    """The patient row if it exists and ``user`` may access it; None otherwise (indistinguishable)."""
+    if not can_access(session, user, patient_id):
+        return None
+    return load_patient(session, patient_id)
+
+
+def list_patients(session: Session, user: UserRow) -> list[PatientRow]:
+    """The patients visible to ``user``, by id."""
+    ids = visible_patient_ids(session, user)
+    if not ids:
+        return []
+    query = (select(PatientRow).where(PatientRow.id.in_(ids)).order_by(PatientRow.id)
+             .options(selectinload(PatientRow.labs), selectinload(PatientRow.dxa_scans)))
+    return list(session.scalars(query))
+
+
+# --------------------------------------------------------------------------------------------------
+# Audited writes
+# --------------------------------------------------------------------------------------------------
+
+
+def create_patient(session: Session, record: PatientRecord, actor: Actor) -> PatientRow:
+    """Store a new record; a clinician creating it is assigned to it. Flushes, does not commit."""
+    row = PatientRow(revision=1, history={}, lifestyle={}, extra={})
+    _apply_record(row, record)
+    session.add(row)
+    session.flush()
+    if actor.role == "clinician" and actor.user_id is not None:
+        session.add(ClinicianPatientRow(clinician_id=actor.user_id, patient_id=row.id))
+    record_change(session, actor, action="create", entity="patient", entity_id=row.id,
+                  patient_id=row.id, before=None, after=record_to_document(record))
+    return row
+
+
+def replace_patient(session: Session, row: PatientRow, record: PatientRecord, actor: Actor) -> PatientRow:
+    """Replace the whole record (PUT); the audit entry holds both documents."""
+    before = record_to_document(record_from_row(row))
+    _apply_record(row, record)
+    _touch(row)
+    session.flush()
+    record_change(session, actor, action="replace", entity="patient", entity_id=row.id,
+                  patient_id=row.id, before=before, after=record_to_document(record))
+    return row
+
+
+def parse_record(document: Any, *, source: str = "request body") -> PatientRecord:
+    """Validate a patient file v1 document (raises ``UserInputError`` naming the field)."""
+    return parse_patient_document(document, source=source)
+
+
+def validate_entry(kind: str, entry: Any, record: PatientRecord) -> PatientRecord:
+    """Validate one lab, DXA or medication entry in the context of ``record`` (birth date, sex).
+
+    Returns a one-entry record; errors name the entry's own field (e.g. ``unit``), not ``labs[0].unit``.
+    """
+    if kind not in ENTRY_KINDS:
+        raise ValueError(f"unknown entry kind {kind!r}")
+    document = {"version": 1,
+                "patient": {"sex": record.patient.sex, "birth_date": record.patient.birth_date.isoformat()},
+                kind: [entry]}
+    try:
+        return parse_patient_document(document, source=kind)
+    except UserInputError as err:
+        prefix = f"{kind}[0]"
+        field = err.field
+        if field.startswith(prefix):
+            field = field[len(prefix):].lstrip(".") or kind
+        raise UserInputError(field, err.value, err.accepted, problem=err.problem) from None
+
+
+def add_entry(session: Session, row: PatientRow, kind: str, entry: Any, actor: Actor) -> dict[str, Any]:
+    """Validate and append a lab, DXA scan or medication; returns the stored entry as a document."""
+    parsed = validate_entry(kind, entry, record_from_row(row))
+    stored: dict[str, Any] = record_to_document(parsed)[kind][0]
+    child: LabRow | DxaRow | MedicationRow
+    if kind == "labs":
+        child = _lab_row(parsed.labs[0])
+        row.labs.append(child)
+    elif kind == "dxa":
+        child = _dxa_row(parsed.dxa[0])
+        row.dxa_scans.append(child)
+    else:
+        child = _medication_row(parsed.medications[0])
+        row.medications.append(child)
+    _touch(row)
+    session.flush()
+    stored = {"id": child.id, **stored}
+    record_change(session, actor, action="add", entity=kind, entity_id=child.id, patient_id=row.id,
+                  before=None, after=stored)
+    return stored
+
+
+def add_log(session: Session, row: PatientRow, entry: Any, actor: Actor,
+            *, today: dt.date | None = None) -> dict[str, Any]:
+    """Validate and append a lifestyle log entry; returns it as a document."""
+    kind, when, data = validate_log(entry, birth_date=row.birth_date, today=today)
+    child = LifestyleLogRow(kind=kind, date=when, data=data)
+    row.logs.append(child)
+    _touch(row)
+    session.flush()
+    stored = log_document(child)
+    record_change(session, actor, action="add", entity="log", entity_id=child.id, patient_id=row.id,
+                  before=None, after=stored)
+    return stored
+
+
+def log_document(log: LifestyleLogRow) -> dict[str, Any]:
+    """A log row as a JSON document."""
+    return {"id": log.id, "kind": log.kind, "date": log.date.isoformat(), **log.data}
+
+
+def assign(session: Session, clinician: UserRow, patient_id: int, actor: Actor) -> None:
+    """Assign a patient to a clinician (idempotent, audited)."""
+    if clinician.role != "clinician":
+        raise UserInputError("clinician", clinician.username, "a user with role clinician",
+                             problem="not a clinician")
+    if session.get(PatientRow, patient_id) is None:
+        raise UserInputError("patient", patient_id, "an existing patient id", problem="no such patient")
+    if session.get(ClinicianPatientRow, (clinician.id, patient_id)) is not None:
+        return
+    session.add(ClinicianPatientRow(clinician_id=clinician.id, patient_id=patient_id))
+    record_change(session, actor, action="assign", entity="clinician_patient",
+                  entity_id=f"{clinician.id}:{patient_id}", patient_id=patient_id, before=None,
+                  after={"clinician": clinician.username, "patient_id": patient_id})
+
+
+def as_document(row: PatientRow) -> dict[str, Any]:
+    """The stored record as a patient file v1 document."""
+    return record_to_document(record_from_row(row))
+
+
+def find_patient_by_external_id(session: Session, external_id: str) -> PatientRow | None:
+    """First patient whose patient file id is ``external_id``."""
+    query = select(PatientRow).where(PatientRow.external_id == external_id).order_by(PatientRow.id)
+    return session.scalars(query).first()
+
+
+def entry_from_mapping(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """Drop empty form values so optional fields stay absent."""
+    return {k: v for k, v in raw.items() if v not in (None, "")}

@@ -1,0 +1,1 @@
+"""Web application: FastAPI app factory, JSON API, server-rendered pages, auth and charts."""

@@ -1,0 +1,215 @@
+"""JSON API under /api (OpenAPI at /api/openapi.json). Routes are thin: auth, access, services."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, HTTPException, Query, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from osteotwin.records.storage import accounts, repository
+from osteotwin.records.storage.accounts import TOKEN_LIFETIME
+from osteotwin.web import services
+from osteotwin.web.deps import ApiUser, DbSession, accessible_patient, actor_of, require_clinician
+from osteotwin.web.whatif import WhatIfRequest, model_version, run_what_if
+
+router = APIRouter(prefix="/api", tags=["api"])
+
+PatientDocument = Annotated[dict[str, Any], Body(
+    description="A patient file v1 document (spec/patient-file.md) as JSON",
+    examples=[{"version": 1, "patient": {"sex": "female", "birth_date": "1960-02-01"}}])]
+EntryBody = Annotated[dict[str, Any], Body(description="One entry as in the patient file v1 list")]
+AsOf = Annotated[dt.date | None, Query(description="assessment date (default: the record's as_of or today)")]
+
+
+class TokenRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    username: str = Field(min_length=1, max_length=80)
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class TokenResponse(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+    expires_in: int
+
+
+class PatientSummary(BaseModel):
+    id: int
+    patient_id: str | None = Field(description="the patient file's own id (patient.id)")
+    sex: str
+    birth_date: dt.date
+    revision: int
+    updated_at: dt.datetime
+
+
+class CreatedPatient(BaseModel):
+    id: int
+    document: dict[str, Any]
+
+
+class ErrorItem(BaseModel):
+    field: str
+    problem: str
+    accepted: str
+    message: str
+    value: Any = None
+
+
+class ErrorBody(BaseModel):
+    detail: list[ErrorItem] | str
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorBody, "description": "no or invalid bearer token"},
+    403: {"model": ErrorBody, "description": "role not allowed"},
+    404: {"model": ErrorBody, "description": "no such patient among your records"},
+    422: {"model": ErrorBody, "description": "invalid input; each item names the field"},
+}
+UNAVAILABLE: dict[int | str, dict[str, Any]] = {
+    503: {"model": ErrorBody, "description": "the module behind this route is not available"}}
+
+
+@router.post("/auth/token", response_model=TokenResponse, responses={401: ERRORS[401], 422: ERRORS[422]})
+def create_token(body: TokenRequest, db: DbSession) -> TokenResponse:
+    """Exchange a username and password for a bearer token."""
+    user = accounts.authenticate(db, body.username, body.password)
+    if user is None:
+        raise HTTPException(status_code=401, detail="unknown username or wrong password")
+    token = accounts.issue_token(db, user)
+    db.commit()
+    return TokenResponse(access_token=token, expires_in=int(TOKEN_LIFETIME.total_seconds()))
+
+
+@router.get("/patients", response_model=list[PatientSummary], responses=ERRORS)
+def list_patients(user: ApiUser, db: DbSession) -> list[PatientSummary]:
+    """Patients visible to you: your own record (patient) or your assigned patients (clinician)."""
+    return [PatientSummary(id=r.id, patient_id=r.external_id, sex=r.sex, birth_date=r.birth_date,
+                           revision=r.revision, updated_at=r.updated_at)
+            for r in repository.list_patients(db, user)]
+
+
+@router.post("/patients", status_code=201, response_model=CreatedPatient, responses=ERRORS)
+def create_patient(document: PatientDocument, user: ApiUser, db: DbSession) -> CreatedPatient:
+    """Create a patient from a patient file v1 document (clinicians; you are assigned to it)."""
+    require_clinician(user)
+    record = repository.parse_record(document)
+    row = repository.create_patient(db, record, actor_of(user))
+    db.commit()
+    return CreatedPatient(id=row.id, document=repository.as_document(row))
+
+
+@router.get("/patients/{patient_id}", responses=ERRORS)
+def get_patient(patient_id: int, user: ApiUser, db: DbSession) -> dict[str, Any]:
+    """The record as a patient file v1 document."""
+    return repository.as_document(accessible_patient(db, user, patient_id))
+
+
+@router.put("/patients/{patient_id}", responses=ERRORS)
+def replace_patient(patient_id: int, document: PatientDocument, user: ApiUser,
+                    db: DbSession) -> dict[str, Any]:
+    """Replace the record with a patient file v1 document (audited with before and after)."""
+    row = accessible_patient(db, user, patient_id)
+    record = repository.parse_record(document)
+    repository.replace_patient(db, row, record, actor_of(user))
+    db.commit()
+    return repository.as_document(row)
+
+
+def _add(kind: str, patient_id: int, entry: dict[str, Any], user: Any, db: Any) -> dict[str, Any]:
+    row = accessible_patient(db, user, patient_id)
+    stored = repository.add_entry(db, row, kind, entry, actor_of(user))
+    db.commit()
+    return stored
+
+
+@router.post("/patients/{patient_id}/labs", status_code=201, responses=ERRORS)
+def add_lab(patient_id: int, entry: Annotated[dict[str, Any], Body(
+        examples=[{"test": "estradiol", "value": 12, "unit": "pg/mL", "date": "2025-01-10"}])],
+        user: ApiUser, db: DbSession) -> dict[str, Any]:
+    """Add a lab result (test, value, unit, date, method)."""
+    return _add("labs", patient_id, entry, user, db)
+
+
+@router.post("/patients/{patient_id}/dxa", status_code=201, responses=ERRORS)
+def add_dxa(patient_id: int, entry: Annotated[dict[str, Any], Body(
+        examples=[{"date": "2025-01-10", "site": "lumbar_spine", "bmd": "0.98 g/cm2"}])],
+        user: ApiUser, db: DbSession) -> dict[str, Any]:
+    """Add a DXA result (date, site, bmd, t_score, z_score, device)."""
+    return _add("dxa", patient_id, entry, user, db)
+
+
+@router.post("/patients/{patient_id}/medications", status_code=201, responses=ERRORS)
+def add_medication(patient_id: int, entry: Annotated[dict[str, Any], Body(
+        examples=[{"drug": "anastrozole", "dose": "0.5 mg", "every": "3.5 d", "start": "2025-01-10"}])],
+        user: ApiUser, db: DbSession) -> dict[str, Any]:
+    """Add a medication regimen (drug, dose, route, every, start, stop)."""
+    return _add("medications", patient_id, entry, user, db)
+
+
+@router.post("/patients/{patient_id}/logs", status_code=201, responses=ERRORS)
+def add_log(patient_id: int, entry: Annotated[dict[str, Any], Body(
+        examples=[{"kind": "symptom", "date": "2025-01-10", "symptom": "joint_pain", "severity": 4}])],
+        user: ApiUser, db: DbSession) -> dict[str, Any]:
+    """Add a lifestyle log: exercise (activity, minutes, intensity), intake (calcium_mg, vitamin_d_iu,
+    protein_g) or symptom (symptom, severity 0-10)."""
+    row = accessible_patient(db, user, patient_id)
+    stored = repository.add_log(db, row, entry, actor_of(user))
+    db.commit()
+    return stored
+
+
+@router.get("/patients/{patient_id}/logs", responses=ERRORS)
+def list_logs(patient_id: int, user: ApiUser, db: DbSession) -> list[dict[str, Any]]:
+    """Lifestyle logs, oldest first."""
+    row = accessible_patient(db, user, patient_id)
+    return [repository.log_document(x) for x in sorted(row.logs, key=lambda x: (x.date, x.id))]
+
+
+@router.get("/patients/{patient_id}/assessment", responses={**ERRORS, **UNAVAILABLE})
+def get_assessment(patient_id: int, user: ApiUser, db: DbSession, as_of: AsOf = None) -> dict[str, Any]:
+    """Findings, actions, densitometry and fracture risk (spec/cli.md JSON shape)."""
+    row = accessible_patient(db, user, patient_id)
+    return services.assessment(db, row, repository.record_from_row(row), as_of)
+
+
+@router.get("/patients/{patient_id}/plan", responses={**ERRORS, **UNAVAILABLE})
+def get_plan(patient_id: int, user: ApiUser, db: DbSession,
+             weeks: Annotated[int, Query(ge=1, le=52)] = 12) -> dict[str, Any]:
+    """Exercise program and nutrition plan."""
+    row = accessible_patient(db, user, patient_id)
+    return services.plan(repository.record_from_row(row), weeks)
+
+
+@router.post("/patients/{patient_id}/simulations", responses={**ERRORS, **UNAVAILABLE})
+def create_simulation(patient_id: int, body: WhatIfRequest, user: ApiUser,
+                      db: DbSession) -> dict[str, Any]:
+    """What-if: the current course and the changed one over 1-5 years (cached per model version)."""
+    row = accessible_patient(db, user, patient_id)
+    record = repository.record_from_row(row)
+    request = body.model_dump(mode="json")
+    return services.cached_simulation(db, row, request, lambda: run_what_if(record, body),
+                                      model_version())
+
+
+@router.get("/patients/{patient_id}/fhir", responses={**ERRORS, **UNAVAILABLE})
+def get_fhir(patient_id: int, user: ApiUser, db: DbSession) -> Response:
+    """The record as a FHIR R4 Bundle."""
+    row = accessible_patient(db, user, patient_id)
+    import json
+
+    bundle = services.fhir_bundle(repository.record_from_row(row))
+    return Response(json.dumps(bundle), media_type="application/fhir+json")
+
+
+@router.post("/fhir", status_code=201, response_model=CreatedPatient, responses={**ERRORS, **UNAVAILABLE})
+def import_fhir(bundle: Annotated[dict[str, Any], Body(description="a FHIR R4 Bundle")], user: ApiUser,
+                db: DbSession) -> CreatedPatient:
+    """Import a FHIR R4 Bundle as a new patient (clinicians)."""
+    require_clinician(user)
+    record = services.record_from_fhir(bundle)
+    row = repository.create_patient(db, record, actor_of(user))
+    db.commit()
+    return CreatedPatient(id=row.id, document=repository.as_document(row))

@@ -1,0 +1,113 @@
+"""FastAPI application factory: storage, migrations, routers, error handling, static assets."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+import osteotwin
+from osteotwin.errors import UserInputError
+from osteotwin.records.storage import make_engine, make_sessionmaker, upgrade_to_head
+from osteotwin.web import api, pages
+from osteotwin.web.deps import LoginRequired
+from osteotwin.web.security import SessionCodec
+from osteotwin.web.services import Unavailable
+
+WEB_DIR = Path(str(resources.files("osteotwin.web")))
+ENV_SECRET_KEY = "OSTEOTWIN_SECRET_KEY"
+
+
+def plotly_js_path() -> Path:
+    """plotly.min.js as shipped inside the installed ``plotly`` Python package (served locally)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("plotly")
+    if spec is None or spec.origin is None:
+        raise RuntimeError("the plotly package is required to serve plotly.min.js")
+    return Path(spec.origin).parent / "package_data" / "plotly.min.js"
+
+
+def _error_items(exc: RequestValidationError) -> list[dict[str, Any]]:
+    items = []
+    for error in exc.errors():
+        loc = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path")]
+        field = ".".join(loc) or "body"
+        items.append({"field": field, "problem": str(error.get("msg", "invalid value")),
+                      "accepted": str(error.get("type", "")),
+                      "value": error.get("input") if isinstance(error.get("input"),
+                                                                str | int | float | None) else None,
+                      "message": f"{field}: {error.get('msg', 'invalid value')}"})
+    return items
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api")
+
+
+def create_app(database_url: str | None = None, *, secret_key: str | None = None,
+               migrate: bool = True) -> FastAPI:
+    """The web application bound to a database (migrated to the newest schema unless told not to)."""
+    engine = make_engine(database_url)
+    if migrate:
+        upgrade_to_head(engine)
+    app = FastAPI(title="osteotwin", version=osteotwin.__version__,
+                  description="Bone safety under aromatase inhibitors: records, assessment, plan and "
+                  "what-if simulations. Decision support only.",
+                  openapi_url="/api/openapi.json", docs_url="/api/docs", redoc_url=None)
+    app.state.engine = engine
+    app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.session_codec = SessionCodec(secret_key or os.environ.get(ENV_SECRET_KEY)
+                                           or secrets.token_urlsafe(32))
+    templates = Jinja2Templates(directory=str(WEB_DIR / "templates"))
+    templates.env.globals["version"] = osteotwin.__version__
+    app.state.templates = templates
+
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
+
+    @app.get("/vendor/plotly.min.js", include_in_schema=False)
+    def plotly_js() -> FileResponse:
+        return FileResponse(plotly_js_path(), media_type="text/javascript",
+                            headers={"Cache-Control": "public, max-age=86400"})
+
+    @app.get("/healthz", include_in_schema=False)
+    def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.exception_handler(UserInputError)
+    def user_input_error(request: Request, exc: UserInputError) -> Response:
+        return JSONResponse({"detail": [exc.as_dict()]}, status_code=422)
+
+    @app.exception_handler(RequestValidationError)
+    def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        return JSONResponse({"detail": _error_items(exc)}, status_code=422)
+
+    @app.exception_handler(Unavailable)
+    def unavailable(request: Request, exc: Unavailable) -> Response:
+        return JSONResponse({"detail": str(exc)}, status_code=503)
+
+    @app.exception_handler(LoginRequired)
+    def login_required(request: Request, exc: LoginRequired) -> Response:
+        return RedirectResponse("/login", status_code=303)
+
+    @app.exception_handler(StarletteHTTPException)
+    def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if _wants_json(request) or not isinstance(exc, StarletteHTTPException | HTTPException):
+            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code,
+                                headers=getattr(exc, "headers", None))
+        return templates.TemplateResponse(
+            request, "error.html", {"title": f"Error {exc.status_code}", "message": exc.detail,
+                                    "user": None, "csrf": ""}, status_code=exc.status_code)
+
+    return app

@@ -1,0 +1,90 @@
+"""Plotly figure specifications (plain dicts rendered by the vendored plotly.js; no Python plotly needed).
+
+Trend charts show recorded values in the canonical unit of each test (``osteotwin.units.LAB_SPECS``);
+what-if charts show the current course beside the alternative with 5-95 % bands where available.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from osteotwin.records import PatientRecord
+from osteotwin.records.patient import SITES
+
+TREND_TESTS: tuple[tuple[str, str, str], ...] = (
+    ("estradiol", "Estradiol", "pg/mL"),
+    ("total_testosterone", "Total testosterone", "ng/dL"),
+    ("vitamin_d_25oh", "25(OH) vitamin D", "ng/mL"),
+)
+SITE_LABELS: dict[str, str] = {"lumbar_spine": "Lumbar spine", "total_hip": "Total hip",
+                               "femoral_neck": "Femoral neck"}
+COURSE_COLOURS = ("#4c566a", "#d08770")
+
+
+def _layout(title: str, y_title: str, x_title: str = "date") -> dict[str, Any]:
+    return {"title": {"text": title}, "xaxis": {"title": {"text": x_title}},
+            "yaxis": {"title": {"text": y_title}}, "margin": {"l": 60, "r": 20, "t": 40, "b": 50},
+            "height": 300, "showlegend": True, "legend": {"orientation": "h", "y": -0.25}}
+
+
+def lab_trend(record: PatientRecord, test: str, title: str, unit: str) -> dict[str, Any]:
+    """Recorded results of one test over time (markers and lines)."""
+    labs = record.labs_for(test)
+    trace = {"type": "scatter", "mode": "lines+markers", "name": f"{title} ({unit})",
+             "x": [lab.date.isoformat() for lab in labs], "y": [round(lab.value, 4) for lab in labs],
+             "hovertemplate": "%{x}: %{y} " + unit + "<extra></extra>"}
+    return {"data": [trace], "layout": _layout(title, unit)}
+
+
+def bmd_trend(record: PatientRecord) -> dict[str, Any]:
+    """BMD per site over time (g/cm²), one trace per site with any measured BMD."""
+    traces = []
+    for site in SITES:
+        scans = [s for s in record.scans_for(site) if s.bmd_g_cm2 is not None]
+        traces.append({"type": "scatter", "mode": "lines+markers", "name": SITE_LABELS[site],
+                       "x": [s.date.isoformat() for s in scans],
+                       "y": [s.bmd_g_cm2 for s in scans]})
+    return {"data": traces, "layout": _layout("BMD by site", "g/cm²")}
+
+
+def trend_charts(record: PatientRecord) -> list[tuple[str, dict[str, Any], int]]:
+    """(element id, figure, number of points) for the timeline page."""
+    charts = []
+    for test, title, unit in TREND_TESTS:
+        figure = lab_trend(record, test, title, unit)
+        charts.append((f"chart-{test}", figure, len(figure["data"][0]["x"])))
+    figure = bmd_trend(record)
+    charts.append(("chart-bmd", figure, sum(len(t["x"]) for t in figure["data"])))
+    return charts
+
+
+WHAT_IF_PANELS: tuple[tuple[str, str, str], ...] = (
+    ("estradiol_pg_ml", "Predicted estradiol", "pg/mL"),
+    ("lumbar_spine_bmd_change_pct", "Lumbar spine BMD change", "% from today"),
+    ("total_hip_bmd_change_pct", "Total hip BMD change", "% from today"),
+    ("femoral_neck_bmd_change_pct", "Femoral neck BMD change", "% from today"),
+)
+
+
+def what_if_charts(result: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """One figure per quantity: each course as a line, its 5-95 % band shaded when present."""
+    figures = []
+    for key, title, unit in WHAT_IF_PANELS:
+        traces: list[dict[str, Any]] = []
+        for course, colour in zip(result.get("courses", []), COURSE_COLOURS, strict=False):
+            if key not in course.get("series", {}):
+                continue
+            years = [round(t / 365.25, 3) for t in course["times_d"]]
+            band = course.get("bands", {}).get(key)
+            if isinstance(band, dict) and "low" in band and "high" in band:
+                traces.append({"type": "scatter", "mode": "lines", "x": years, "y": band["high"],
+                               "line": {"width": 0}, "showlegend": False, "hoverinfo": "skip"})
+                traces.append({"type": "scatter", "mode": "lines", "x": years, "y": band["low"],
+                               "fill": "tonexty", "line": {"width": 0}, "opacity": 0.3,
+                               "name": f"{course['label']} 5-95 %", "fillcolor": colour + "44"})
+            traces.append({"type": "scatter", "mode": "lines", "name": course["label"], "x": years,
+                           "y": course["series"][key], "line": {"color": colour, "width": 2}})
+        if traces:
+            figures.append((f"whatif-{key}", {"data": traces,
+                                              "layout": _layout(title, unit, "years from today")}))
+    return figures

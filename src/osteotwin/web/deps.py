@@ -1,0 +1,84 @@
+"""Request dependencies: database session, API bearer user, browser-session user, record access."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session, sessionmaker
+
+from osteotwin.records.storage.accounts import user_for_token
+from osteotwin.records.storage.audit import Actor
+from osteotwin.records.storage.models import PatientRow, UserRow
+from osteotwin.records.storage.repository import patient_for
+from osteotwin.web.security import SESSION_COOKIE, BrowserSession, SessionCodec
+
+bearer_scheme = HTTPBearer(auto_error=False, description="Token from POST /api/auth/token")
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    """One database session per request, closed afterwards (routes commit their own writes)."""
+    factory: sessionmaker[Session] = request.app.state.sessionmaker
+    session = factory()
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+DbSession = Annotated[Session, Depends(get_db)]
+
+
+def api_user(db: DbSession,
+             credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)]) -> UserRow:
+    """The user a bearer token belongs to; 401 otherwise."""
+    user = None if credentials is None else user_for_token(db, credentials.credentials)
+    if user is None:
+        raise HTTPException(status_code=401, detail="a valid bearer token is required",
+                            headers={"WWW-Authenticate": "Bearer"})
+    return user
+
+
+ApiUser = Annotated[UserRow, Depends(api_user)]
+
+
+def browser_session(request: Request) -> BrowserSession | None:
+    """The signed session in the request's cookie, if valid."""
+    codec: SessionCodec = request.app.state.session_codec
+    return codec.load(request.cookies.get(SESSION_COOKIE))
+
+
+class LoginRequired(Exception):
+    """Raised by page dependencies when no one is signed in (turned into a redirect to /login)."""
+
+
+def page_user(request: Request, db: DbSession) -> UserRow:
+    """The signed-in user of a page request; redirects to the login page otherwise."""
+    session = browser_session(request)
+    user = None if session is None or session.user_id is None else db.get(UserRow, session.user_id)
+    if user is None or not user.active or session is None:
+        raise LoginRequired()
+    request.state.csrf = session.csrf
+    return user
+
+
+PageUser = Annotated[UserRow, Depends(page_user)]
+
+
+def actor_of(user: UserRow) -> Actor:
+    return Actor(user.id, user.username, user.role)
+
+
+def accessible_patient(db: Session, user: UserRow, patient_id: int) -> PatientRow:
+    """The patient's row if ``user`` may access it; 404 otherwise (no hint whether it exists)."""
+    row = patient_for(db, user, patient_id)
+    if row is None:
+        raise HTTPException(status_code=404, detail=f"no patient {patient_id} among your records")
+    return row
+
+
+def require_clinician(user: UserRow) -> None:
+    if user.role != "clinician":
+        raise HTTPException(status_code=403, detail="only clinicians may do this")

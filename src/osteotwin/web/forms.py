@@ -1,0 +1,122 @@
+"""HTML form fields -> patient file v1 entries, and validation errors -> form field names.
+
+Validation itself is the patient file reader's (``repository.validate_entry``); this module only
+turns text inputs into the entry shape and maps the error's field back to the input that caused it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from osteotwin.errors import UserInputError
+
+LAB_FIELDS = ("test", "value", "unit", "date", "method")
+DXA_FIELDS = ("date", "site", "bmd_value", "bmd_unit", "t_score", "z_score", "device")
+MEDICATION_FIELDS = ("drug", "dose_value", "dose_unit", "route", "every_value", "every_unit", "start",
+                     "stop")
+PATIENT_FIELDS = ("patient_id", "sex", "birth_date", "height_value", "height_unit", "weight_value",
+                  "weight_unit", "menopausal_status")
+
+DOSE_UNITS = ("mg", "ug", "g", "IU", "mg/d", "ug/d", "IU/d")
+INTERVAL_UNITS = ("d", "wk", "mo")
+BMD_UNITS = ("g/cm2", "mg/cm2")
+HEIGHT_UNITS = ("cm", "in")
+WEIGHT_UNITS = ("kg", "lb")
+
+# error field (patient file name) -> form input name
+_FIELD_TO_INPUT = {"bmd": "bmd_value", "dose": "dose_value", "every": "every_value",
+                   "patient.height": "height_value", "patient.weight": "weight_value",
+                   "patient.id": "patient_id", "patient.sex": "sex",
+                   "patient.birth_date": "birth_date", "patient.menopausal_status": "menopausal_status"}
+
+
+def _text(form: Mapping[str, Any], key: str) -> str:
+    value = form.get(key)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _number(form: Mapping[str, Any], key: str, *, required: bool = False) -> float | None:
+    text = _text(form, key)
+    if not text:
+        if required:
+            raise UserInputError(key, None, "a number", problem="missing value")
+        return None
+    try:
+        value = float(text.replace(",", "."))
+    except ValueError:
+        raise UserInputError(key, text, "a number", problem="not a number") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise UserInputError(key, text, "a finite number", problem="not a number")
+    return value
+
+
+def _quantity(form: Mapping[str, Any], value_key: str, unit_key: str) -> str | None:
+    value = _number(form, value_key)
+    if value is None:
+        return None
+    return f"{value:g} {_text(form, unit_key)}".strip()
+
+
+def _drop_empty(entry: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in entry.items() if v not in (None, "")}
+
+
+def lab_entry(form: Mapping[str, Any]) -> dict[str, Any]:
+    return _drop_empty({"test": _text(form, "test"), "value": _number(form, "value", required=True),
+                        "unit": _text(form, "unit"), "date": _text(form, "date"),
+                        "method": _text(form, "method")})
+
+
+def dxa_entry(form: Mapping[str, Any]) -> dict[str, Any]:
+    return _drop_empty({"date": _text(form, "date"), "site": _text(form, "site"),
+                        "bmd": _quantity(form, "bmd_value", "bmd_unit"),
+                        "t_score": _number(form, "t_score"), "z_score": _number(form, "z_score"),
+                        "device": _text(form, "device")})
+
+
+def medication_entry(form: Mapping[str, Any]) -> dict[str, Any]:
+    return _drop_empty({"drug": _text(form, "drug"), "dose": _quantity(form, "dose_value", "dose_unit"),
+                        "route": _text(form, "route"),
+                        "every": _quantity(form, "every_value", "every_unit"),
+                        "start": _text(form, "start"), "stop": _text(form, "stop")})
+
+
+def log_entry(form: Mapping[str, Any]) -> dict[str, Any]:
+    entry: dict[str, Any] = {"kind": _text(form, "kind"), "date": _text(form, "date"),
+                             "note": _text(form, "note")}
+    kind = entry["kind"]
+    if kind == "exercise":
+        entry.update(activity=_text(form, "activity"), minutes=_number(form, "minutes"),
+                     intensity=_text(form, "intensity"))
+    elif kind == "intake":
+        entry.update(calcium_mg=_number(form, "calcium_mg"), vitamin_d_iu=_number(form, "vitamin_d_iu"),
+                     protein_g=_number(form, "protein_g"))
+    elif kind == "symptom":
+        entry.update(symptom=_text(form, "symptom"), severity=_number(form, "severity"))
+    return _drop_empty(entry)
+
+
+def patient_document(form: Mapping[str, Any]) -> dict[str, Any]:
+    """A minimal patient file v1 document from the new-patient form."""
+    patient = _drop_empty({"id": _text(form, "patient_id"), "sex": _text(form, "sex"),
+                           "birth_date": _text(form, "birth_date"),
+                           "height": _quantity(form, "height_value", "height_unit"),
+                           "weight": _quantity(form, "weight_value", "weight_unit"),
+                           "menopausal_status": _text(form, "menopausal_status")})
+    return {"version": 1, "patient": patient}
+
+
+def input_name(error: UserInputError) -> str:
+    """The form input an error belongs to (``bmd`` -> ``bmd_value``, ``patient.sex`` -> ``sex``)."""
+    field = error.field
+    if field in _FIELD_TO_INPUT:
+        return _FIELD_TO_INPUT[field]
+    head = field.split(".")[0].split("[")[0]
+    return _FIELD_TO_INPUT.get(head, head or "form")
+
+
+def field_errors(error: UserInputError) -> dict[str, str]:
+    """``{input name: message}`` for the template."""
+    accepted = f" Accepted: {error.accepted}." if error.accepted else ""
+    return {input_name(error): f"{error.problem.capitalize()}.{accepted}"}

@@ -1,0 +1,424 @@
+"""Server-rendered pages (Jinja2 + HTMX): login, patient list, timeline, entry forms, assessment,
+what-if, plan and report download. Every POST form carries the session's CSRF token."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+from pydantic import ValidationError
+from starlette.datastructures import FormData
+
+from osteotwin.errors import UserInputError
+from osteotwin.records import LabResult, PatientRecord
+from osteotwin.records.patient import MENOPAUSAL_STATUSES, SEXES, SITES
+from osteotwin.records.storage import accounts, repository
+from osteotwin.records.storage.audit import audit_trail
+from osteotwin.records.storage.logs import EXERCISE_ACTIVITIES, INTENSITIES, SYMPTOMS
+from osteotwin.records.storage.models import PatientRow, UserRow
+from osteotwin.units import LAB_SPECS
+from osteotwin.vocabulary import drug_names
+from osteotwin.web import charts, forms, services
+from osteotwin.web.deps import DbSession, PageUser, accessible_patient, actor_of, browser_session
+from osteotwin.web.security import (
+    CSRF_FIELD,
+    CSRF_HEADER,
+    SESSION_COOKIE,
+    BrowserSession,
+    csrf_matches,
+    new_session,
+)
+from osteotwin.web.whatif import AI_DRUGS, WhatIfRequest, model_version, run_what_if
+
+router = APIRouter(include_in_schema=False)
+
+
+def templates(request: Request) -> Jinja2Templates:
+    result: Jinja2Templates = request.app.state.templates
+    return result
+
+
+def render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
+    base = {"csrf": getattr(request.state, "csrf", ""), "csrf_field": CSRF_FIELD}
+    return templates(request).TemplateResponse(request, name, {**base, **context},
+                                               status_code=status_code)
+
+
+async def checked_form(request: Request) -> FormData:
+    """The posted form, after checking its CSRF token against the session's (403 otherwise)."""
+    form = await request.form()
+    session = browser_session(request)
+    given = form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER)
+    if session is None or not csrf_matches(session.csrf, given if isinstance(given, str) else None):
+        raise HTTPException(status_code=403, detail="the form's security token is missing or stale; "
+                            "reload the page and try again")
+    return form
+
+
+def _attach_session(response: Response, request: Request, session: BrowserSession) -> None:
+    cookie = request.app.state.session_codec.dump(session)
+    response.set_cookie(SESSION_COOKIE, cookie, httponly=True, samesite="lax",
+                        secure=request.url.scheme == "https", path="/")
+
+
+# --------------------------------------------------------------------------------------------------
+# Login
+# --------------------------------------------------------------------------------------------------
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request) -> HTMLResponse:
+    session = browser_session(request)
+    fresh = session is None
+    if session is None:
+        session = new_session(None)  # an anonymous session so that the login form has a CSRF token
+    request.state.csrf = session.csrf
+    response = render(request, "login.html", {"error": None, "username": ""})
+    if fresh:
+        _attach_session(response, request, session)
+    return response
+
+
+@router.post("/login", response_class=HTMLResponse)
+async def login(request: Request, db: DbSession) -> Response:
+    form = await checked_form(request)
+    username = str(form.get("username") or "").strip()
+    password = str(form.get("password") or "")
+    user = accounts.authenticate(db, username, password) if username and password else None
+    if user is None:
+        request.state.csrf = browser_session(request).csrf  # type: ignore[union-attr]
+        return render(request, "login.html", {"error": "Unknown username or wrong password.",
+                                              "username": username}, status_code=401)
+    response = RedirectResponse(_home(user), status_code=303)
+    _attach_session(response, request, new_session(user.id))  # new session and CSRF token at login
+    return response
+
+
+@router.post("/logout")
+async def logout(request: Request) -> Response:
+    await checked_form(request)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+def _home(user: UserRow) -> str:
+    if user.role == "patient":
+        return f"/patients/{user.patient_id}" if user.patient_id is not None else "/patients"
+    return "/patients"
+
+
+@router.get("/")
+def home(user: PageUser) -> Response:
+    return RedirectResponse(_home(user), status_code=303)
+
+
+# --------------------------------------------------------------------------------------------------
+# Patient list and creation
+# --------------------------------------------------------------------------------------------------
+
+
+@router.get("/patients", response_class=HTMLResponse)
+def patient_list(request: Request, user: PageUser, db: DbSession) -> HTMLResponse:
+    rows = []
+    for row in repository.list_patients(db, user):
+        record = repository.record_from_row(row)
+        try:
+            badge = services.risk_badge(services.assessment(db, row, record))
+        except (services.Unavailable, UserInputError):
+            badge = services.risk_badge(None)
+        rows.append({"row": row, "record": record, "badge": badge,
+                     "age": round(row_age(record), 1)})
+    return render(request, "patients.html", {"user": user, "patients": rows})
+
+
+def row_age(record: PatientRecord) -> float:
+    return record.patient.age_on(record.as_of or dt.date.today())
+
+
+def _new_patient_context(user: UserRow, values: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
+    return {"user": user, "values": values, "errors": errors, "sexes": SEXES,
+            "statuses": MENOPAUSAL_STATUSES, "height_units": forms.HEIGHT_UNITS,
+            "weight_units": forms.WEIGHT_UNITS}
+
+
+@router.get("/patients/new", response_class=HTMLResponse)
+def new_patient_page(request: Request, user: PageUser) -> HTMLResponse:
+    if user.role != "clinician":
+        raise HTTPException(status_code=403, detail="only clinicians may add patients")
+    return render(request, "patient_new.html", _new_patient_context(user, {}, {}))
+
+
+@router.post("/patients/new", response_class=HTMLResponse)
+async def new_patient(request: Request, user: PageUser, db: DbSession) -> Response:
+    if user.role != "clinician":
+        raise HTTPException(status_code=403, detail="only clinicians may add patients")
+    form = await checked_form(request)
+    values = {k: str(v) for k, v in form.items() if k != CSRF_FIELD}
+    try:
+        record = repository.parse_record(forms.patient_document(form), source="form")
+    except UserInputError as err:
+        return render(request, "patient_new.html",
+                      _new_patient_context(user, values, forms.field_errors(err)), status_code=422)
+    row = repository.create_patient(db, record, actor_of(user))
+    db.commit()
+    return RedirectResponse(f"/patients/{row.id}", status_code=303)
+
+
+# --------------------------------------------------------------------------------------------------
+# Timeline and entry forms
+# --------------------------------------------------------------------------------------------------
+
+
+def _timeline_context(db: Any, user: UserRow, row: PatientRow, *, form_name: str | None = None,
+                      values: dict[str, Any] | None = None,
+                      errors: dict[str, str] | None = None) -> dict[str, Any]:
+    record = repository.record_from_row(row)
+    events = _timeline_events(record, row)
+    lab_test = (values or {}).get("test") if form_name == "lab" else None
+    return {
+        "user": user, "row": row, "record": record, "events": events,
+        "charts": charts.trend_charts(record),
+        "form_name": form_name, "values": values or {}, "errors": errors or {},
+        "lab_tests": sorted(LAB_SPECS), "lab_units": LAB_SPECS[lab_test or "estradiol"].units
+        if (lab_test or "estradiol") in LAB_SPECS else LAB_SPECS["estradiol"].units,
+        "sites": SITES, "bmd_units": forms.BMD_UNITS, "drugs": drug_names(),
+        "routes": ("oral", "intramuscular", "subcutaneous", "transdermal", "intravenous"),
+        "dose_units": forms.DOSE_UNITS, "interval_units": forms.INTERVAL_UNITS,
+        "activities": EXERCISE_ACTIVITIES, "intensities": INTENSITIES, "symptoms": SYMPTOMS,
+        "today": dt.date.today().isoformat(), "age": round(row_age(record), 1),
+    }
+
+
+def _lab_text(lab: LabResult) -> str:
+    shown = f"{lab.reported_value:g} {lab.reported_unit}"
+    if lab.reported_unit != lab.unit:
+        shown += f" ({lab.value:.4g} {lab.unit})"
+    return shown
+
+
+def _timeline_events(record: PatientRecord, row: PatientRow) -> list[dict[str, str]]:
+    """Labs, DXA, medication starts/stops and logs as one dated list, newest first."""
+    events: list[dict[str, str]] = []
+    for lab in record.labs:
+        events.append({"date": lab.date.isoformat(), "kind": "lab", "what": lab.test.replace("_", " "),
+                       "detail": _lab_text(lab) + (f", {lab.method}" if lab.method else "")})
+    for scan in record.dxa:
+        parts = [f"BMD {scan.bmd_g_cm2:.3f} g/cm²" if scan.bmd_g_cm2 is not None else "",
+                 f"T {scan.t_score:+.1f}" if scan.t_score is not None else "",
+                 f"Z {scan.z_score:+.1f}" if scan.z_score is not None else ""]
+        events.append({"date": scan.date.isoformat(), "kind": "dxa",
+                       "what": charts.SITE_LABELS[scan.site], "detail": ", ".join(p for p in parts if p)})
+    for med in record.medications:
+        dose = (f"{med.dose_mg:g} mg" if med.dose_mg is not None else
+                f"{med.dose_iu:g} IU" if med.dose_iu is not None else "dose not recorded")
+        how = f"every {med.every_d:g} d" if med.every_d is not None else "per day"
+        if med.start is not None:
+            events.append({"date": med.start.isoformat(), "kind": "medication",
+                           "what": f"start {med.drug.replace('_', ' ')}",
+                           "detail": f"{dose} {how}" + (f", {med.route}" if med.route else "")})
+        if med.stop is not None:
+            events.append({"date": med.stop.isoformat(), "kind": "medication",
+                           "what": f"stop {med.drug.replace('_', ' ')}", "detail": ""})
+    for log in row.logs:
+        detail = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in log.data.items())
+        events.append({"date": log.date.isoformat(), "kind": log.kind, "what": log.kind,
+                       "detail": detail})
+    return sorted(events, key=lambda e: e["date"], reverse=True)
+
+
+@router.get("/patients/{patient_id}", response_class=HTMLResponse)
+def timeline(request: Request, patient_id: int, user: PageUser, db: DbSession) -> HTMLResponse:
+    row = accessible_patient(db, user, patient_id)
+    return render(request, "patient.html", _timeline_context(db, user, row))
+
+
+@router.get("/ui/lab-units", response_class=HTMLResponse)
+def lab_units(request: Request, user: PageUser, test: str = "estradiol") -> HTMLResponse:
+    """The unit choices of one lab test (HTMX swaps them into the lab form)."""
+    units = LAB_SPECS[test].units if test in LAB_SPECS else ()
+    return render(request, "_lab_units.html", {"units": units, "selected": None})
+
+
+_ENTRY_FORMS = {
+    "labs": ("lab", forms.lab_entry),
+    "dxa": ("dxa", forms.dxa_entry),
+    "medications": ("medication", forms.medication_entry),
+}
+
+
+async def _post_entry(request: Request, patient_id: int, user: UserRow, db: Any, kind: str) -> Response:
+    row = accessible_patient(db, user, patient_id)
+    form = await checked_form(request)
+    values = {k: str(v) for k, v in form.items() if k != CSRF_FIELD}
+    form_name = _ENTRY_FORMS[kind][0] if kind in _ENTRY_FORMS else "log-" + values.get("kind", "")
+    try:
+        if kind == "logs":
+            repository.add_log(db, row, forms.log_entry(form), actor_of(user))
+        else:
+            repository.add_entry(db, row, kind, _ENTRY_FORMS[kind][1](form), actor_of(user))
+    except UserInputError as err:
+        db.rollback()
+        row = accessible_patient(db, user, patient_id)
+        context = _timeline_context(db, user, row, form_name=form_name, values=values,
+                                    errors=forms.field_errors(err))
+        return render(request, "patient.html", context, status_code=422)
+    db.commit()
+    return RedirectResponse(f"/patients/{patient_id}?added={kind}#timeline", status_code=303)
+
+
+@router.post("/patients/{patient_id}/labs")
+async def post_lab(request: Request, patient_id: int, user: PageUser, db: DbSession) -> Response:
+    return await _post_entry(request, patient_id, user, db, "labs")
+
+
+@router.post("/patients/{patient_id}/dxa")
+async def post_dxa(request: Request, patient_id: int, user: PageUser, db: DbSession) -> Response:
+    return await _post_entry(request, patient_id, user, db, "dxa")
+
+
+@router.post("/patients/{patient_id}/medications")
+async def post_medication(request: Request, patient_id: int, user: PageUser, db: DbSession) -> Response:
+    return await _post_entry(request, patient_id, user, db, "medications")
+
+
+@router.post("/patients/{patient_id}/logs")
+async def post_log(request: Request, patient_id: int, user: PageUser, db: DbSession) -> Response:
+    return await _post_entry(request, patient_id, user, db, "logs")
+
+
+# --------------------------------------------------------------------------------------------------
+# Assessment, plan, what-if, report, audit
+# --------------------------------------------------------------------------------------------------
+
+
+@router.get("/patients/{patient_id}/assessment", response_class=HTMLResponse)
+def assessment_page(request: Request, patient_id: int, user: PageUser, db: DbSession) -> HTMLResponse:
+    row = accessible_patient(db, user, patient_id)
+    record = repository.record_from_row(row)
+    result: dict[str, Any] | None = None
+    unavailable = None
+    try:
+        result = services.assessment(db, row, record)
+    except services.Unavailable as exc:
+        unavailable = exc.reason
+    except UserInputError as err:
+        unavailable = err.one_line()
+    return render(request, "assessment.html", {"user": user, "row": row, "record": record,
+                                               "result": result, "unavailable": unavailable,
+                                               "badge": services.risk_badge(result)})
+
+
+@router.get("/patients/{patient_id}/plan", response_class=HTMLResponse)
+def plan_page(request: Request, patient_id: int, user: PageUser, db: DbSession) -> HTMLResponse:
+    row = accessible_patient(db, user, patient_id)
+    record = repository.record_from_row(row)
+    result: dict[str, Any] | None = None
+    unavailable = None
+    try:
+        result = services.plan(record)
+    except services.Unavailable as exc:
+        unavailable = exc.reason
+    except UserInputError as err:
+        unavailable = err.one_line()
+    return render(request, "plan.html", {"user": user, "row": row, "record": record, "result": result,
+                                         "unavailable": unavailable})
+
+
+def _what_if_context(user: UserRow, row: PatientRow, record: PatientRecord) -> dict[str, Any]:
+    current_ai = [m for m in record.active_medications(record.as_of or dt.date.today())
+                  if m.drug in AI_DRUGS]
+    return {"user": user, "row": row, "record": record, "ai_drugs": AI_DRUGS,
+            "current_ai": current_ai, "life": record.lifestyle, "values": {}, "errors": {},
+            "result": None, "figures": [], "unavailable": None}
+
+
+@router.get("/patients/{patient_id}/what-if", response_class=HTMLResponse)
+def what_if_page(request: Request, patient_id: int, user: PageUser, db: DbSession) -> HTMLResponse:
+    row = accessible_patient(db, user, patient_id)
+    record = repository.record_from_row(row)
+    return render(request, "whatif.html", _what_if_context(user, row, record))
+
+
+def what_if_request(form: FormData) -> WhatIfRequest:
+    """The what-if form as a request (raises pydantic ValidationError or UserInputError)."""
+    def number(key: str) -> float | None:
+        text = str(form.get(key) or "").strip()
+        if not text:
+            return None
+        try:
+            return float(text)
+        except ValueError:
+            raise UserInputError(key, text, "a number", problem="not a number") from None
+
+    drug = str(form.get("ai_drug") or "keep")
+    ai: dict[str, Any] | None = None
+    if drug != "keep":
+        ai = {"drug": drug}
+        if drug != "none":
+            ai.update(dose_mg=number("ai_dose_mg"), every_d=number("ai_every_d"))
+    intensity = str(form.get("resistance_intensity") or "") or None
+    return WhatIfRequest.model_validate({
+        "years": number("years") or 5.0, "aromatase_inhibitor": ai,
+        "resistance_sessions_per_week": number("resistance_sessions_per_week"),
+        "resistance_intensity": intensity,
+        "impact_sessions_per_week": number("impact_sessions_per_week"),
+        "supplemental_calcium_mg_d": number("supplemental_calcium_mg_d"),
+        "vitamin_d_iu_d": number("vitamin_d_iu_d")})
+
+
+_WHAT_IF_INPUTS = {"aromatase_inhibitor": "ai_drug", "dose_mg": "ai_dose_mg", "every_d": "ai_every_d"}
+
+
+@router.post("/patients/{patient_id}/what-if", response_class=HTMLResponse)
+async def what_if_run(request: Request, patient_id: int, user: PageUser, db: DbSession) -> HTMLResponse:
+    row = accessible_patient(db, user, patient_id)
+    form = await checked_form(request)
+    record = repository.record_from_row(row)
+    context = _what_if_context(user, row, record)
+    context["values"] = {k: str(v) for k, v in form.items() if k != CSRF_FIELD}
+    template = "_whatif_result.html" if request.headers.get("HX-Request") else "whatif.html"
+    status = 200
+    try:
+        body = what_if_request(form)
+        result = services.cached_simulation(db, row, body.model_dump(mode="json"),
+                                            lambda: run_what_if(record, body), model_version())
+        context.update(result=result, figures=charts.what_if_charts(result))
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = str(first["loc"][-1]) if first["loc"] else "form"
+        context["errors"] = {_WHAT_IF_INPUTS.get(name, name): str(first["msg"])}
+        status = 422
+    except UserInputError as err:
+        name = err.field.split(".")[-1]
+        context["errors"] = {_WHAT_IF_INPUTS.get(name, name): f"{err.problem}. Accepted: {err.accepted}."}
+        status = 422
+    except services.Unavailable as exc:
+        context["unavailable"] = exc.reason
+    return render(request, template, context, status_code=status)
+
+
+@router.get("/patients/{patient_id}/report.{fmt}")
+def report_download(request: Request, patient_id: int, fmt: str, user: PageUser, db: DbSession) -> Response:
+    if fmt not in ("html", "pdf"):
+        raise HTTPException(status_code=404, detail="reports are available as .html or .pdf")
+    row = accessible_patient(db, user, patient_id)
+    try:
+        data = services.report(repository.record_from_row(row), fmt)
+    except services.Unavailable as exc:
+        return render(request, "error.html", {"user": user, "title": "Report not available",
+                                              "message": exc.reason}, status_code=503)
+    name = f"osteotwin-report-{row.external_id or row.id}.{fmt}"
+    media = "application/pdf" if fmt == "pdf" else "text/html; charset=utf-8"
+    return Response(data, media_type=media,
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@router.get("/patients/{patient_id}/audit", response_class=HTMLResponse)
+def audit_page(request: Request, patient_id: int, user: PageUser, db: DbSession) -> HTMLResponse:
+    row = accessible_patient(db, user, patient_id)
+    entries = audit_trail(db, patient_id=row.id)
+    return render(request, "audit.html", {"user": user, "row": row, "entries": entries})

@@ -1,0 +1,160 @@
+"""What-if requests: change the aromatase inhibitor, training or calcium/vitamin D and compare with
+the current course over 1-5 years (predicted estradiol and BMD change per site, with bands).
+
+Bounds on the request are plausibility limits for the form, not advice: AI doses up to the dose
+limits of ``osteotwin.records.drugs``, calcium supplements up to 2500 mg/d and vitamin D up to
+10,000 IU/d (IOM 2011 upper limits), up to 7 training sessions a week.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from osteotwin.records import PatientRecord
+from osteotwin.web.services import Unavailable, jsonable
+
+AI_DRUGS: tuple[str, ...] = ("anastrozole", "letrozole", "exemestane")
+SHOWN_SERIES: tuple[str, ...] = ("estradiol_pg_ml", "total_testosterone_ng_dl",
+                                 "lumbar_spine_bmd_change_pct", "total_hip_bmd_change_pct",
+                                 "femoral_neck_bmd_change_pct")
+
+
+class AromataseInhibitorChange(BaseModel):
+    """The AI regimen to compare: a drug with dose and interval, or ``none`` to stop it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    drug: Literal["none", "anastrozole", "letrozole", "exemestane"]
+    dose_mg: float | None = Field(None, gt=0, le=25, description="mass per dose (mg)")
+    every_d: float | None = Field(None, gt=0, le=30, description="dosing interval (days)")
+
+
+class WhatIfRequest(BaseModel):
+    """Changes to compare with the current course; fields left out keep the current value."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    years: float = Field(5.0, ge=1, le=5, description="horizon in years (1-5)")
+    aromatase_inhibitor: AromataseInhibitorChange | None = None
+    resistance_sessions_per_week: float | None = Field(None, ge=0, le=7)
+    resistance_intensity: Literal["light", "moderate", "high"] | None = None
+    impact_sessions_per_week: float | None = Field(None, ge=0, le=7)
+    supplemental_calcium_mg_d: float | None = Field(None, ge=0, le=2500)
+    vitamin_d_iu_d: float | None = Field(None, ge=0, le=10000)
+    label: str | None = Field(None, max_length=80)
+
+    def describe(self) -> str:
+        """A short label for the alternative course."""
+        if self.label:
+            return self.label
+        parts: list[str] = []
+        ai = self.aromatase_inhibitor
+        if ai is not None:
+            parts.append("stop AI" if ai.drug == "none" else
+                         f"{ai.drug} {ai.dose_mg:g} mg every {ai.every_d:g} d")
+        if self.resistance_sessions_per_week is not None:
+            parts.append(f"resistance {self.resistance_sessions_per_week:g}/wk"
+                         + (f" ({self.resistance_intensity})" if self.resistance_intensity else ""))
+        if self.impact_sessions_per_week is not None:
+            parts.append(f"impact {self.impact_sessions_per_week:g}/wk")
+        if self.supplemental_calcium_mg_d is not None:
+            parts.append(f"calcium {self.supplemental_calcium_mg_d:g} mg/d")
+        if self.vitamin_d_iu_d is not None:
+            parts.append(f"vitamin D {self.vitamin_d_iu_d:g} IU/d")
+        return ", ".join(parts) or "unchanged"
+
+
+def _simulation_api() -> Any:
+    try:
+        module = importlib.import_module("osteotwin.simulate")
+        module.simulate  # noqa: B018 - the lazy attribute imports the solver
+    except (ImportError, AttributeError) as exc:
+        raise Unavailable("what-if", "the simulator is not available yet in this version") from exc
+    return module
+
+
+def model_version() -> str:
+    """Version tag of the simulator for the cache key."""
+    import osteotwin
+
+    try:
+        parameters = importlib.import_module("osteotwin.physiology.parameters")
+    except ImportError:
+        return osteotwin.__version__
+    tag = getattr(parameters, "PARAMETER_SET_VERSION", None) or getattr(parameters, "MODEL_VERSION",
+                                                                        None)
+    return f"{osteotwin.__version__}+{tag}" if tag else osteotwin.__version__
+
+
+def alternative_scenario(base: Any, request: WhatIfRequest) -> Any:
+    """The current-course scenario with the request's changes applied from t = 0."""
+    sim = _simulation_api()
+    regimens = list(base.regimens)
+    ai = request.aromatase_inhibitor
+    if ai is not None:
+        if ai.drug != "none" and (ai.dose_mg is None or ai.every_d is None):
+            from osteotwin.errors import UserInputError
+
+            raise UserInputError("aromatase_inhibitor.dose_mg", ai.dose_mg,
+                                 "a dose (mg) and an interval (days) for the new AI regimen",
+                                 problem="missing dose or interval")
+        kept = []
+        for regimen in regimens:
+            ongoing = regimen.stop_d is None or regimen.stop_d > 0
+            if regimen.drug in AI_DRUGS and ongoing:
+                if regimen.start_d < 0:
+                    kept.append(dataclasses.replace(regimen, stop_d=0.0))
+                continue
+            kept.append(regimen)
+        regimens = kept
+        if ai.drug != "none":
+            regimens.append(sim.Regimen(drug=ai.drug, dose_mg=ai.dose_mg, route="oral",
+                                        every_d=ai.every_d, start_d=0.0))
+    life = base.subject.lifestyle
+    changes = {key: getattr(request, key) for key in (
+        "resistance_sessions_per_week", "resistance_intensity", "impact_sessions_per_week",
+        "supplemental_calcium_mg_d", "vitamin_d_iu_d") if getattr(request, key) is not None}
+    subject = dataclasses.replace(base.subject, lifestyle=dataclasses.replace(life, **changes))
+    scenario = dataclasses.replace(base, subject=subject, regimens=tuple(regimens),
+                                   label=request.describe())
+    scenario.validate()
+    return scenario
+
+
+def run_what_if(record: PatientRecord, request: WhatIfRequest) -> dict[str, Any]:
+    """Simulate the current course and the alternative; monthly points, bands where available."""
+    import numpy as np
+
+    sim = _simulation_api()
+    base = sim.Scenario.from_record(record, years=request.years)
+    alternative = alternative_scenario(base, request)
+    times = np.linspace(0.0, request.years * 365.25, round(request.years * 12) + 1)
+    courses = []
+    for scenario in (base, alternative):
+        courses.append(_course(sim, scenario, times))
+    return {"years": request.years, "model_version": model_version(),
+            "request": request.model_dump(mode="json"), "courses": courses}
+
+
+def _course(sim: Any, scenario: Any, times: Any) -> dict[str, Any]:
+    trajectory = sim.simulate(scenario, times_d=times)
+    series = {k: jsonable(trajectory.series[k]) for k in SHOWN_SERIES if k in trajectory.series}
+    bands = _bands(scenario, times)
+    return {"label": scenario.label, "times_d": jsonable(times), "series": series, "bands": bands}
+
+
+def _bands(scenario: Any, times: Any) -> dict[str, Any]:
+    """5-95 % bands from the simulator's population interval function, when it offers one."""
+    try:
+        what_if = importlib.import_module("osteotwin.simulate.what_if")
+    except ImportError:
+        return {}
+    func = getattr(what_if, "prediction_bands", None)
+    if not callable(func):
+        return {}
+    bands = func(scenario, times_d=times)
+    return {k: jsonable(v) for k, v in dict(bands).items() if k in SHOWN_SERIES}

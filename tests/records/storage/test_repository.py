@@ -1,0 +1,142 @@
+"""Repository and migrations, on SQLite and PostgreSQL: round trips, entries, audit, constraints."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import Engine, inspect, select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from osteotwin.errors import UserInputError
+from osteotwin.records import parse_patient_document, parse_text, record_to_document
+from osteotwin.records.storage import Actor, audit_trail
+from osteotwin.records.storage import repository as repo
+from osteotwin.records.storage.accounts import create_user
+from osteotwin.records.storage.models import Base, LabRow, PatientRow
+from osteotwin.records.storage.seed import demo_record_text
+
+CLINICIAN = Actor(None, "dr-test", "system")
+
+
+def demo_record():  # type: ignore[no-untyped-def]
+    return parse_patient_document(parse_text(demo_record_text(), source="demo"), source="demo")
+
+
+def test_migrations_match_the_models(engine: Engine) -> None:
+    with engine.connect() as conn:
+        diffs = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diffs == []
+    tables = set(inspect(engine).get_table_names())
+    assert {"patients", "labs", "dxa_scans", "medications", "lifestyle_logs", "users",
+            "clinician_patients", "assessments", "simulations", "audit_log", "api_tokens"} <= tables
+
+
+def test_patient_file_round_trip_loses_nothing(session: Session) -> None:
+    record = demo_record()
+    row = repo.create_patient(session, record, CLINICIAN)
+    session.commit()
+    session.expunge_all()
+    stored = repo.load_patient(session, row.id)
+    assert stored is not None
+    again = repo.record_from_row(stored)
+    assert again == record
+    assert repo.as_document(stored) == record_to_document(record)
+
+
+def test_lab_entry_keeps_reported_unit_and_converts(session: Session) -> None:
+    row = repo.create_patient(session, demo_record(), CLINICIAN)
+    stored = repo.add_entry(session, row, "labs", {"test": "estradiol", "value": 73.4, "unit": "pmol/L",
+                                                   "date": "2025-01-15"}, CLINICIAN)
+    session.commit()
+    assert stored["unit"] == "pmol/L" and stored["value"] == 73.4
+    lab = session.scalars(select(LabRow).where(LabRow.id == stored["id"])).one()
+    # 73.4 pmol/L x 272.38 g/mol = 19.99 pg/mL (independent arithmetic, PubChem molar mass)
+    assert lab.unit == "pg/mL"
+    assert lab.value == pytest.approx(73.4 * 272.38 / 1000.0, rel=1e-6)
+    assert row.revision == 2
+
+
+@pytest.mark.parametrize(("kind", "entry", "field"), [
+    ("labs", {"test": "estradiol", "value": 20, "unit": "mg/dL", "date": "2025-01-01"}, "unit"),
+    ("labs", {"test": "estradiol", "value": 20, "unit": "pg/mL", "date": "1950-01-01"}, "date"),
+    ("labs", {"test": "estrogen", "value": 20, "unit": "pg/mL", "date": "2025-01-01"}, "test"),
+    ("dxa", {"date": "2025-01-01", "site": "wrist", "bmd": "0.9 g/cm2"}, "site"),
+    ("dxa", {"date": "2025-01-01", "site": "total_hip", "bmd": "9 g/cm2"}, "bmd"),
+    ("medications", {"drug": "anastrozole", "dose": "50 mg", "every": "1 d"}, "dose"),
+])
+def test_bad_entries_are_refused_naming_the_field(session: Session, kind: str, entry: dict[str, object],
+                                                 field: str) -> None:
+    row = repo.create_patient(session, demo_record(), CLINICIAN)
+    session.commit()
+    before = repo.as_document(row)
+    with pytest.raises(UserInputError) as info:
+        repo.add_entry(session, row, kind, entry, CLINICIAN)
+    session.rollback()
+    assert info.value.field == field
+    assert info.value.accepted
+    reloaded = repo.load_patient(session, row.id)
+    assert reloaded is not None and repo.as_document(reloaded) == before
+
+
+def test_replace_is_audited_with_before_and_after(session: Session) -> None:
+    doctor = create_user(session, username="dr-who", password="long enough password", role="clinician",
+                         actor=CLINICIAN)
+    actor = Actor(doctor.id, doctor.username, doctor.role)
+    row = repo.create_patient(session, demo_record(), actor)
+    session.commit()
+    document = repo.as_document(row)
+    document["patient"]["weight"] = "80 kg"
+    repo.replace_patient(session, row, parse_patient_document(document), actor)
+    session.commit()
+    trail = audit_trail(session, patient_id=row.id)
+    assert [a.action for a in trail] == ["replace", "create"]
+    latest = trail[0]
+    assert latest.username == "dr-who" and latest.user_id == doctor.id
+    assert latest.before is not None and latest.after is not None
+    assert latest.before["patient"]["weight"] == "86 kg"
+    assert latest.after["patient"]["weight"] == "80 kg"
+    assert latest.at.year >= 2025
+
+
+def test_logs_are_validated_stored_and_audited(session: Session) -> None:
+    row = repo.create_patient(session, demo_record(), CLINICIAN)
+    stored = repo.add_log(session, row, {"kind": "symptom", "date": "2025-02-01", "symptom": "joint_pain",
+                                         "severity": 6}, CLINICIAN, today=dt.date(2025, 6, 1))
+    session.commit()
+    assert stored["severity"] == 6 and stored["symptom"] == "joint_pain"
+    with pytest.raises(UserInputError) as info:
+        repo.add_log(session, row, {"kind": "symptom", "date": "2025-02-01", "symptom": "joint_pain",
+                                    "severity": 11}, CLINICIAN, today=dt.date(2025, 6, 1))
+    assert info.value.field == "severity"
+    assert audit_trail(session, patient_id=row.id)[0].entity == "log"
+
+
+def test_foreign_keys_are_enforced(session: Session) -> None:
+    session.add(LabRow(patient_id=999_999, test="estradiol", value=1.0, unit="pg/mL",
+                       reported_value=1.0, reported_unit="pg/mL", date=dt.date(2024, 1, 1)))
+    with pytest.raises(IntegrityError):
+        session.commit()
+    session.rollback()
+
+
+def test_deleting_a_patient_removes_children_but_keeps_the_audit_trail(session: Session) -> None:
+    row = repo.create_patient(session, demo_record(), CLINICIAN)
+    session.commit()
+    patient_id = row.id
+    session.delete(row)
+    session.commit()
+    assert session.scalar(select(LabRow).where(LabRow.patient_id == patient_id)) is None
+    assert session.get(PatientRow, patient_id) is None
+    assert [a.action for a in audit_trail(session, patient_id=patient_id)] == ["create"]
+
+
+def test_sqlite_runs_in_wal_mode_with_foreign_keys(engine: Engine) -> None:
+    if engine.dialect.name != "sqlite":
+        pytest.skip("SQLite pragmas only")
+    with engine.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
