@@ -1,0 +1,87 @@
+"""``osteotwin fhir export PATIENT -o bundle.json`` and ``osteotwin fhir import BUNDLE -o patient.yaml``.
+
+Export writes a FHIR R4 Bundle (JSON); import reads one back into a patient file v1 (YAML or JSON).
+A round trip loses nothing the patient file holds. Resources with no place in the patient file are
+named on stderr, one line each. Heavy imports (fhir.resources) happen inside the commands.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from osteotwin.errors import UserInputError
+
+fhir_app = typer.Typer(
+    name="fhir",
+    help="FHIR R4 interchange: export a patient file as a Bundle, import a Bundle as a patient file.",
+    no_args_is_help=True,
+)
+
+
+def read_bundle_file(path: Path) -> object:
+    """A bundle file's JSON; errors name the file (and line/column for malformed JSON)."""
+    from osteotwin.records import parse_text
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise UserInputError("", str(path), "an existing FHIR Bundle file (.json)",
+                             problem="file not found") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserInputError("", str(path), "a readable UTF-8 JSON file",
+                             problem=f"cannot read file ({exc.__class__.__name__})") from exc
+    return parse_text(text, source=str(path), json_only=True)
+
+
+@fhir_app.command("export")
+def export_command(
+    patient: Annotated[Path, typer.Argument(metavar="PATIENT",
+                                            help="Patient file v1 (.yaml, .yml or .json).")],
+    output: Annotated[Path | None, typer.Option(
+        "-o", "--output", help="Bundle file to write (.json); default: stdout.")] = None,
+) -> None:
+    """Write the patient file as a FHIR R4 Bundle (Patient, Observation, MedicationStatement,
+    Condition, RiskAssessment)."""
+    from osteotwin.cli.common import write_output_file
+    from osteotwin.records import load_patient_file
+    from osteotwin.records.fhir import record_to_bundle
+
+    record = load_patient_file(patient)
+    text = json.dumps(record_to_bundle(record), indent=2, ensure_ascii=False) + "\n"
+    if output is None:
+        typer.echo(text, nl=False)
+        return
+    write_output_file(output, text.encode("utf-8"), allowed_suffixes=(".json",))
+    typer.echo(f"wrote {output}", err=True)
+
+
+@fhir_app.command("import")
+def import_command(
+    bundle: Annotated[Path, typer.Argument(metavar="BUNDLE", help="FHIR R4 Bundle file (.json).")],
+    output: Annotated[Path | None, typer.Option(
+        "-o", "--output", help="Patient file to write (.yaml, .yml or .json); default: YAML on "
+        "stdout.")] = None,
+) -> None:
+    """Read a FHIR R4 Bundle into a patient file v1."""
+    from osteotwin.cli.common import write_output_file
+    from osteotwin.records import dump_patient_json, dump_patient_yaml
+    from osteotwin.records.fhir import import_bundle
+
+    result = import_bundle(read_bundle_file(bundle), source=str(bundle))
+    for line in result.skipped:
+        typer.echo(f"osteotwin: note: not imported: {line}", err=True)
+    as_json = output is not None and output.suffix.lower() == ".json"
+    text = dump_patient_json(result.record) + "\n" if as_json else dump_patient_yaml(result.record)
+    if output is None:
+        typer.echo(text, nl=False)
+        return
+    write_output_file(output, text.encode("utf-8"), allowed_suffixes=(".yaml", ".yml", ".json"))
+    typer.echo(f"wrote {output}", err=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(fhir_app, name="fhir")

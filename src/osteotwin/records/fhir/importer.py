@@ -1,0 +1,538 @@
+"""FHIR R4 Bundle -> PatientRecord.
+
+Each resource is first checked against the fhir.resources R4B models; the bundle is then mapped to a
+patient file v1 document and read by the ordinary patient-file reader, so an imported record passes
+exactly the checks a file does (units, plausible ranges, known drugs). Errors name the bundle entry
+and resource as well as the patient-file field. Bundles from other systems are read through their
+standard codes (LOINC, RxNorm, SNOMED CT smoking status); resources with no place in the patient
+file are listed in ``ImportResult.skipped`` rather than silently dropped.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from osteotwin.errors import UserInputError
+from osteotwin.records.fhir import codes as c
+from osteotwin.records.fhir.outputs import ModelOutput, model_output_from_resource
+from osteotwin.records.patient import PatientRecord
+from osteotwin.records.patient_file import parse_patient_document
+
+_SKIP_STATUSES = {"entered-in-error", "cancelled", "not-taken"}
+_LIFESTYLE_QUANTITIES = ("dietary_calcium", "protein")
+_LIFESTYLE_NUMBERS = ("resistance_sessions_per_week", "impact_sessions_per_week",
+                      "weight_bearing_aerobic_minutes_per_week", "sleep_hours")
+_LIFESTYLE_CHOICES = ("resistance_intensity", "diet_pattern", "training_setting")
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """The record read from a bundle, what was left out (one line each) and any model outputs."""
+
+    record: PatientRecord
+    skipped: tuple[str, ...] = ()
+    model_outputs: tuple[ModelOutput, ...] = ()
+
+
+@dataclass
+class _Resource:
+    label: str  # "entry[3] Observation/abc"
+    kind: str
+    data: dict[str, Any]
+    full_url: str | None
+
+
+def bundle_to_record(bundle: Any) -> PatientRecord:
+    """Read a FHIR R4 Bundle (parsed JSON) into a PatientRecord; see ``import_bundle``."""
+    return import_bundle(bundle).record
+
+
+def import_bundle(bundle: Any, *, source: str = "FHIR bundle") -> ImportResult:
+    """Read a FHIR R4 Bundle; raise ``UserInputError`` naming the entry, resource and field."""
+    resources = validated_resources(bundle, source=source)
+    reader = _Reader(resources)
+    document = reader.document()
+    try:
+        record = parse_patient_document(document, source=source)
+    except UserInputError as err:
+        raise UserInputError(f"{reader.origin_of(err.field)}: {err.field}", err.value,
+                             err.accepted, source=source, problem=err.problem) from None
+    return ImportResult(record=record, skipped=tuple(reader.skipped),
+                        model_outputs=tuple(reader.outputs))
+
+
+def validated_resources(bundle: Any, *, source: str = "FHIR bundle") -> list[_Resource]:
+    """Check the bundle shell and every resource against the R4B models; JSON forms in order."""
+    from fhir.resources.R4B import get_fhir_model_class
+    from pydantic import ValidationError
+
+    if not isinstance(bundle, Mapping):
+        raise UserInputError("Bundle", type(bundle).__name__, "a FHIR R4 Bundle (a JSON object)",
+                             source=source, problem="not a Bundle")
+    if bundle.get("resourceType") != "Bundle":
+        raise UserInputError("resourceType", bundle.get("resourceType"), "Bundle", source=source,
+                             problem="not a Bundle")
+    entries = bundle.get("entry") or []
+    if not isinstance(entries, list):
+        raise UserInputError("Bundle.entry", type(entries).__name__, "a list of entries",
+                             source=source, problem="not a list")
+    out = []
+    for i, entry in enumerate(entries):
+        where = f"Bundle.entry[{i}]"
+        resource = entry.get("resource") if isinstance(entry, Mapping) else None
+        if not isinstance(resource, Mapping):
+            raise UserInputError(f"{where}.resource", None, "a FHIR resource (a JSON object)",
+                                 source=source, problem="missing resource")
+        kind = resource.get("resourceType")
+        try:
+            model_class = get_fhir_model_class(str(kind))
+        except (KeyError, ValueError, AttributeError) as exc:
+            raise UserInputError(f"{where}.resource.resourceType", kind,
+                                 "an R4 resource type such as Patient, Observation",
+                                 source=source, problem="unknown resource type") from exc
+        try:
+            model = model_class.model_validate(resource)
+        except (ValidationError, ValueError, TypeError) as exc:
+            raise _validation_error(exc, f"{where} {kind}", source) from None
+        data: dict[str, Any] = json.loads(model.model_dump_json(exclude_none=True))
+        label = f"{where} {kind}/{data.get('id', '?')}"
+        full_url = entry.get("fullUrl")
+        out.append(_Resource(label, str(kind), data, str(full_url) if full_url else None))
+    return out
+
+
+def _validation_error(exc: Exception, where: str, source: str) -> UserInputError:
+    errors = exc.errors() if hasattr(exc, "errors") else []
+    if errors:
+        first = errors[0]
+        loc = ".".join(str(part) for part in first.get("loc", ()))
+        message = " ".join(str(first.get("msg", "")).split())
+        return UserInputError(f"{where}.{loc}" if loc else where, first.get("input"),
+                              message or "a value valid for FHIR R4", source=source,
+                              problem="invalid FHIR")
+    return UserInputError(where, str(exc)[:80], "a valid FHIR R4 resource", source=source,
+                          problem="invalid FHIR")
+
+
+# --------------------------------------------------------------------------------------------------
+# Reading JSON-form resources
+# --------------------------------------------------------------------------------------------------
+
+
+def _text_of(element: Mapping[str, Any] | None, key: str) -> str | None:
+    """A string element (also one written as the text-as-json extension), or None."""
+    if not element:
+        return None
+    if key in element:
+        return str(element[key])
+    primitive = element.get(f"_{key}") or {}
+    escaped = next((e for e in primitive.get("extension", ()) if e.get("url") == c.EXT_TEXT_JSON),
+                   None)
+    if escaped is None:
+        return None
+    try:
+        text = json.loads(str(escaped.get("valueString")))
+    except json.JSONDecodeError:
+        text = None
+    if not isinstance(text, str):
+        raise UserInputError(f"_{key}.extension", escaped.get("valueString"),
+                             "a JSON string literal", problem="malformed escaped text")
+    return text
+
+
+def _extension(resource: Mapping[str, Any], url: str) -> Mapping[str, Any] | None:
+    return next((e for e in resource.get("extension", ()) if e.get("url") == url), None)
+
+
+def _code_in(concept: Mapping[str, Any] | None, system: str) -> str | None:
+    for coding in (concept or {}).get("coding", ()):
+        if coding.get("system") == system and coding.get("code") is not None:
+            return str(coding["code"])
+    return None
+
+
+def _concept_key(concept: Mapping[str, Any] | None) -> str | None:
+    """osteotwin concept of a CodeableConcept: our own coding first, else a known standard code."""
+    own = _code_in(concept, c.CS_CONCEPT)
+    if own is not None:
+        return own
+    known = c.concept_by_standard_code()
+    for coding in (concept or {}).get("coding", ()):
+        key = known.get((str(coding.get("system")), str(coding.get("code"))))
+        if key is not None:
+            return key
+    return None
+
+
+def _describe(concept: Mapping[str, Any] | None) -> str:
+    concept = concept or {}
+    codings = [f"{x.get('system', '?')}|{x.get('code', '?')} {x.get('display', '')}".strip()
+               for x in concept.get("coding", ())]
+    return concept.get("text") or ", ".join(codings) or "no code"
+
+
+def _day(value: Any) -> Any:
+    """The date part of a FHIR date or dateTime (partial dates pass through to be refused)."""
+    if isinstance(value, str) and len(value) >= 10 and value[4] == "-" and value[7] == "-":
+        return value[:10]
+    return value
+
+
+def _quantity_doc(q: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """A patient-file quantity {value, unit} from a FHIR Quantity (UCUM code read back)."""
+    if q is None:
+        return None
+    code = q.get("code")
+    unit = c.UNIT_OF_UCUM.get(str(code)) if code is not None else None
+    return {"value": q.get("value"), "unit": unit or q.get("unit") or code}
+
+
+def _value_code(resource: Mapping[str, Any]) -> Any:
+    """Enumerated value: our own code, else a known standard code's value, else the text."""
+    concept = resource.get("valueCodeableConcept")
+    if concept is None:
+        return resource.get("valueString")
+    own = _code_in(concept, c.CS_VALUE)
+    if own is not None:
+        return own
+    key = _concept_key(concept)
+    if key is not None and "." in key:
+        return key.split(".", 1)[1]
+    return concept.get("text")
+
+
+def _number(resource: Mapping[str, Any]) -> Any:
+    if "valueInteger" in resource:
+        return resource["valueInteger"]
+    if "valueQuantity" in resource:
+        return resource["valueQuantity"].get("value")
+    return resource.get("valueDecimal")
+
+
+@dataclass
+class _Scan:
+    date: Any
+    site: Any
+    device: str | None
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+class _Reader:
+    """Builds a patient file v1 document from JSON-form resources, remembering each field's origin."""
+
+    def __init__(self, resources: list[_Resource]) -> None:
+        self.resources = resources
+        self.skipped: list[str] = []
+        self.outputs: list[ModelOutput] = []
+        self.origins: dict[str, str] = {}
+        self.doc: dict[str, Any] = {"version": 1}
+        self.patient: dict[str, Any] = {}
+        self.history: dict[str, Any] = {}
+        self.lifestyle: dict[str, Any] = {}
+        self.medications: list[dict[str, Any]] = []
+        self.labs: list[dict[str, Any]] = []
+        self.scans: list[_Scan] = []
+        self.vitals: dict[str, tuple[str, str, dict[str, Any] | None]] = {}
+        self.by_url = {r.full_url: r for r in resources if r.full_url}
+        self.by_url.update({f"{r.kind}/{r.data['id']}": r for r in resources if "id" in r.data})
+
+    def origin_of(self, field_path: str) -> str:
+        """The bundle entry a patient-file field came from (longest matching prefix)."""
+        best = ""
+        for prefix in self.origins:
+            if (field_path == prefix or field_path.startswith((prefix + ".", prefix + "["))) \
+                    and len(prefix) > len(best):
+                best = prefix
+        return self.origins.get(best, "Bundle")
+
+    def _note(self, path: str, resource: _Resource) -> None:
+        self.origins[path] = resource.label
+
+    def document(self) -> dict[str, Any]:
+        patients = [r for r in self.resources if r.kind == "Patient"]
+        if len(patients) != 1:
+            raise UserInputError("Bundle.entry", f"{len(patients)} Patient resources",
+                                 "exactly one Patient resource", problem="no single patient")
+        self._patient(patients[0])
+        members = self._panel_members()
+        handlers = {"Observation": self._observation, "MedicationStatement": self._medication,
+                    "Condition": self._condition, "RiskAssessment": self._risk}
+        for resource in self.resources:
+            if resource.kind == "Patient" or resource.label in members:
+                continue
+            if resource.data.get("status") in _SKIP_STATUSES:
+                self.skipped.append(f"{resource.label}: status {resource.data['status']}")
+                continue
+            handler = handlers.get(resource.kind)
+            if handler is None:
+                self.skipped.append(f"{resource.label}: no place in the patient file")
+            else:
+                handler(resource)
+        for name, (_, label, value) in self.vitals.items():
+            self.patient[name] = value
+            self.origins[f"patient.{name}"] = label
+        self.doc["patient"] = self.patient
+        self.doc["history"] = self.history
+        self.doc["medications"] = self.medications
+        self.doc["labs"] = self.labs
+        self.doc["dxa"] = [self._scan_doc(scan) for scan in self.scans]
+        self.doc["lifestyle"] = self.lifestyle
+        return self.doc
+
+    # -- Patient ---------------------------------------------------------------------------------
+
+    def _patient(self, resource: _Resource) -> None:
+        data = resource.data
+        for path in ("patient", "version", "as_of", "extra"):
+            self._note(path, resource)
+        self.patient["sex"] = data.get("gender")
+        self.patient["birth_date"] = data.get("birthDate")
+        version = _extension(data, c.EXT_RECORD_VERSION)
+        if version is not None:
+            self.doc["version"] = version.get("valueInteger")
+        as_of = _extension(data, c.EXT_AS_OF)
+        if as_of is not None:
+            self.doc["as_of"] = as_of.get("valueDate")
+        extra = _extension(data, c.EXT_EXTRA)
+        if extra is not None:
+            try:
+                self.doc["extra"] = json.loads(str(extra.get("valueString")))
+            except json.JSONDecodeError as exc:
+                raise UserInputError(f"{resource.label}.extension({c.EXT_EXTRA})",
+                                     extra.get("valueString"), "a JSON object",
+                                     problem="malformed JSON") from exc
+        identifiers = data.get("identifier", [])
+        ours = next((i for i in identifiers if i.get("system") == c.CS_PATIENT_ID), None)
+        if ours is not None:
+            self.patient["id"] = _text_of(ours, "value")
+        elif version is None:  # written by another system: keep its identifier or resource id
+            first = next((i.get("value") for i in identifiers if i.get("value")), None)
+            self.patient["id"] = first or data.get("id")
+
+    # -- Observations ----------------------------------------------------------------------------
+
+    def _panel_members(self) -> set[str]:
+        members = set()
+        for resource in self.resources:
+            if resource.kind == "Observation" and _concept_key(resource.data.get("code")) == "dxa.scan":
+                for ref in resource.data.get("hasMember", ()):
+                    target = self.by_url.get(str(ref.get("reference")))
+                    if target is not None:
+                        members.add(target.label)
+        return members
+
+    def _observation(self, resource: _Resource) -> None:
+        data = resource.data
+        key = _concept_key(data.get("code"))
+        if key is None:
+            self.skipped.append(f"{resource.label}: observation not recognised "
+                                f"({_describe(data.get('code'))})")
+            return
+        group, _, name = key.partition(".")
+        if key in ("patient.height", "patient.weight"):
+            self._vital(name, resource)
+        elif key == "patient.menopausal_status":
+            self._note("patient.menopausal_status", resource)
+            self.patient["menopausal_status"] = _value_code(data)
+        elif group == "history":
+            self._note(f"history.{name}", resource)
+            self.history[name] = _value_code(data) if name == "smoking" else _number(data)
+        elif group == "lab":
+            self._lab(name, resource)
+        elif key == "dxa.scan":
+            self._panel(resource)
+        elif group == "dxa":
+            self._standalone_measure(key, resource)
+        elif group == "lifestyle":
+            self._lifestyle(name, resource)
+        else:
+            self.skipped.append(f"{resource.label}: observation {key} has no place in the file")
+
+    def _vital(self, name: str, resource: _Resource) -> None:
+        """Height and weight: the latest observation wins (other systems may send several)."""
+        when = str(resource.data.get("effectiveDateTime", ""))
+        previous = self.vitals.get(name)
+        if previous is not None and when < previous[0]:
+            self.skipped.append(f"{resource.label}: {name} superseded by a later one")
+            return
+        if previous is not None:
+            self.skipped.append(f"{previous[1]}: {name} superseded by a later one")
+        self.vitals[name] = (when, resource.label, _quantity_doc(resource.data.get("valueQuantity")))
+
+    def _lab(self, test: str, resource: _Resource) -> None:
+        data = resource.data
+        path = f"labs[{len(self.labs)}]"
+        self._note(path, resource)
+        q = _quantity_doc(data.get("valueQuantity")) or {}
+        lab: dict[str, Any] = {"test": test, "value": q.get("value"), "unit": q.get("unit"),
+                               "date": _day(data.get("effectiveDateTime"))}
+        method = _text_of(data.get("method"), "text")
+        if method is None and data.get("method"):
+            method = _describe(data.get("method"))
+        if method is not None:
+            lab["method"] = method
+        self.labs.append(lab)
+
+    def _site(self, data: Mapping[str, Any], key: str | None) -> Any:
+        site = _code_in(data.get("bodySite"), c.CS_SITE)
+        if site is None and key is not None and key.count(".") == 2:
+            site = key.split(".")[1]
+        return site
+
+    def _panel(self, resource: _Resource) -> None:
+        data = resource.data
+        self._note(f"dxa[{len(self.scans)}]", resource)
+        scan = _Scan(_day(data.get("effectiveDateTime")), self._site(data, None),
+                     _text_of(data.get("device"), "display"))
+        for ref in data.get("hasMember", ()):
+            member = self.by_url.get(str(ref.get("reference")))
+            if member is None:
+                raise UserInputError(f"{resource.label}.hasMember", ref.get("reference"),
+                                     "a reference to an Observation in this bundle",
+                                     problem="unresolved reference")
+            key = _concept_key(member.data.get("code"))
+            if key is None or key.count(".") != 2:
+                self.skipped.append(f"{member.label}: DXA member not recognised")
+                continue
+            scan.site = scan.site or self._site(member.data, key)
+            scan.values[key.split(".")[2]] = _quantity_doc(member.data.get("valueQuantity"))
+        self.scans.append(scan)
+
+    def _standalone_measure(self, key: str, resource: _Resource) -> None:
+        """DXA results sent one per Observation (no panel): grouped by date, site and device."""
+        data = resource.data
+        site, measure = key.split(".")[1:]
+        when, device = _day(data.get("effectiveDateTime")), _text_of(data.get("device"), "display")
+        site = self._site(data, key)
+        scan = next((s for s in self.scans if (s.date, s.site, s.device) == (when, site, device)
+                     and measure not in s.values), None)
+        if scan is None:
+            self._note(f"dxa[{len(self.scans)}]", resource)
+            scan = _Scan(when, site, device)
+            self.scans.append(scan)
+        scan.values[measure] = _quantity_doc(data.get("valueQuantity"))
+
+    @staticmethod
+    def _scan_doc(scan: _Scan) -> dict[str, Any]:
+        doc: dict[str, Any] = {"date": scan.date, "site": scan.site}
+        for measure, q in scan.values.items():
+            if measure == "bmd":
+                doc["bmd"] = q
+            else:
+                doc[measure] = q.get("value") if q else None
+        if scan.device is not None:
+            doc["device"] = scan.device
+        return doc
+
+    def _lifestyle(self, name: str, resource: _Resource) -> None:
+        data = resource.data
+        if name == "food_exclusion":
+            exclusions = self.lifestyle.setdefault("food_exclusions", [])
+            self._note(f"lifestyle.food_exclusions[{len(exclusions)}]", resource)
+            exclusions.append(_value_code(data))
+            return
+        self._note(f"lifestyle.{name}", resource)
+        if name in _LIFESTYLE_QUANTITIES:
+            self.lifestyle[name] = _quantity_doc(data.get("valueQuantity"))
+        elif name in _LIFESTYLE_NUMBERS:
+            self.lifestyle[name] = _number(data)
+        elif name in _LIFESTYLE_CHOICES:
+            self.lifestyle[name] = _value_code(data)
+        else:
+            self.skipped.append(f"{resource.label}: lifestyle.{name} has no place in the file")
+
+    # -- Medications, conditions, risk -----------------------------------------------------------
+
+    def _medication(self, resource: _Resource) -> None:
+        data = resource.data
+        concept = data.get("medicationCodeableConcept")
+        drug = _code_in(concept, c.CS_DRUG)
+        if drug is None:
+            key = _concept_key(concept)
+            drug = key.split(".", 1)[1] if key and key.startswith("drug.") else None
+        if drug is None:
+            self.skipped.append(f"{resource.label}: medication not in osteotwin's drug list "
+                                f"({_describe(concept)})")
+            return
+        dosage = (data.get("dosage") or [{}])[0]
+        rates = dosage.get("doseAndRate") or [{}]
+        dose_q = rates[0].get("doseQuantity") or rates[0].get("rateQuantity")
+        if _code_in(data.get("category"), c.CS_MEDICATION_KIND) == "supplement":
+            supplements = self.lifestyle.setdefault("supplements", [])
+            self._note(f"lifestyle.supplements[{len(supplements)}]", resource)
+            supplements.append({"name": drug, "dose": _quantity_doc(dose_q)})
+            return
+        path = f"medications[{len(self.medications)}]"
+        self._note(path, resource)
+        med: dict[str, Any] = {"drug": drug}
+        if dose_q is not None:
+            med["dose"] = _quantity_doc(dose_q)
+        route = dosage.get("route")
+        if route is not None:
+            med["route"] = _code_in(route, c.CS_ROUTE) or route.get("text")
+        repeat = (dosage.get("timing") or {}).get("repeat") or {}
+        if repeat.get("period") is not None:
+            frequency = repeat.get("frequency", 1)
+            period = repeat["period"]
+            value = period if frequency == 1 else period / frequency
+            med["every"] = {"value": value,
+                            "unit": c.PERIOD_UNIT.get(str(repeat.get("periodUnit")), "?")}
+        period_of_use = data.get("effectivePeriod") or {}
+        start = period_of_use.get("start") or data.get("effectiveDateTime")
+        if start is not None:
+            med["start"] = _day(start)
+        if period_of_use.get("end") is not None:
+            med["stop"] = _day(period_of_use["end"])
+        self.medications.append(med)
+
+    def _condition(self, resource: _Resource) -> None:
+        data = resource.data
+        kind = None
+        for category in data.get("category", ()):
+            kind = kind or _code_in(category, c.CS_CONDITION_KIND)
+        verification = _code_in(data.get("verificationStatus"), c.CONDITION_VERIFICATION)
+        key = _concept_key(data.get("code"))
+        if key is not None and key.startswith("history."):
+            self._note(key, resource)
+            self.history[key.split(".", 1)[1]] = verification != "refuted"
+            return
+        if verification == "refuted":
+            self.skipped.append(f"{resource.label}: refuted condition")
+            return
+        conditions = self.history.setdefault("conditions", [])
+        self._note(f"history.conditions[{len(conditions)}]", resource)
+        text = _text_of(data.get("code"), "text")
+        conditions.append(text if text is not None or kind == "free-text"
+                          else _describe(data.get("code")))
+
+    def _risk(self, resource: _Resource) -> None:
+        data = resource.data
+        source = _code_in(data.get("method"), c.CS_RISK_SOURCE)
+        if source == "model-output":
+            self.outputs.append(model_output_from_resource(data))
+            return
+        if source != "external" or "fracture_risk_external" in self.doc:
+            self.skipped.append(f"{resource.label}: risk assessment not recognised")
+            return
+        self._note("fracture_risk_external", resource)
+        risk: dict[str, Any] = {"tool": _text_of(data.get("method"), "text")}
+        for prediction in data.get("prediction", ()):
+            outcome = _code_in(prediction.get("outcome"), c.CS_RISK_OUTCOME)
+            name = {"major_osteoporotic_fracture": "major_osteoporotic_10y_pct",
+                    "hip_fracture": "hip_10y_pct"}.get(str(outcome))
+            if name is not None:
+                risk[name] = prediction.get("probabilityDecimal")
+        if data.get("occurrenceDateTime") is not None:
+            risk["date"] = _day(data["occurrenceDateTime"])
+        bmd = _extension(data, c.EXT_BMD_INCLUDED)
+        if bmd is not None:
+            risk["bmd_included"] = bmd.get("valueBoolean")
+        country = _extension(data, c.EXT_COUNTRY)
+        if country is not None:
+            risk["country"] = _text_of(country, "valueString")
+            if risk["country"] is None:  # nested text-as-json extension
+                risk["country"] = _text_of({"_valueString": country}, "valueString")
+        self.doc["fracture_risk_external"] = risk

@@ -1,0 +1,70 @@
+"""``osteotwin fhir export`` / ``fhir import`` end to end, through the installed console script."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from osteotwin.records import load_patient_file
+
+OSTEOTWIN = str(Path(sys.executable).with_name("osteotwin"))
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([OSTEOTWIN, *args], capture_output=True, text=True, timeout=120,
+                          check=False)
+
+
+def test_file_to_bundle_to_file_loses_nothing(example_patient_path: Path, tmp_path: Path) -> None:
+    bundle_path = tmp_path / "bundle.json"
+    done = _run("fhir", "export", str(example_patient_path), "-o", str(bundle_path))
+    assert done.returncode == 0, done.stderr
+    bundle = json.loads(bundle_path.read_text(encoding="utf-8"))
+    assert bundle["resourceType"] == "Bundle"
+    for suffix in (".yaml", ".json"):
+        patient_path = tmp_path / f"patient{suffix}"
+        done = _run("fhir", "import", str(bundle_path), "-o", str(patient_path))
+        assert done.returncode == 0, done.stderr
+        assert "not imported" not in done.stderr
+        assert load_patient_file(patient_path) == load_patient_file(example_patient_path)
+
+
+def test_export_to_stdout_is_one_json_document(example_patient_path: Path) -> None:
+    done = _run("fhir", "export", str(example_patient_path))
+    assert done.returncode == 0
+    assert json.loads(done.stdout)["type"] == "collection"
+
+
+def test_import_names_what_it_left_out(tmp_path: Path) -> None:
+    bundle = {"resourceType": "Bundle", "type": "collection", "entry": [
+        {"resource": {"resourceType": "Patient", "id": "p", "gender": "female",
+                      "birthDate": "1955-02-01"}},
+        {"resource": {"resourceType": "Practitioner", "id": "dr"}}]}
+    path = tmp_path / "in.json"
+    path.write_text(json.dumps(bundle), encoding="utf-8")
+    done = _run("fhir", "import", str(path))
+    assert done.returncode == 0
+    assert "Practitioner/dr" in done.stderr
+    assert "sex: female" in done.stdout
+
+
+def test_bad_bundle_is_one_line_on_stderr_exit_2(tmp_path: Path) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps({"resourceType": "Bundle", "type": "collection", "entry": [
+        {"resource": {"resourceType": "Patient", "gender": "male"}}]}), encoding="utf-8")
+    done = _run("fhir", "import", str(path))
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+    assert "Patient" in done.stderr and "patient.birth_date" in done.stderr
+    path.write_text("{not json", encoding="utf-8")
+    done = _run("fhir", "import", str(path))
+    assert done.returncode == 2 and "malformed JSON" in done.stderr
+    done = _run("fhir", "export", str(tmp_path / "missing.yaml"))
+    assert done.returncode == 2 and "file not found" in done.stderr
+
+
+def test_output_suffix_is_checked(example_patient_path: Path, tmp_path: Path) -> None:
+    done = _run("fhir", "export", str(example_patient_path), "-o", str(tmp_path / "b.xml"))
+    assert done.returncode == 2 and ".json" in done.stderr

@@ -1,0 +1,171 @@
+"""Hypothesis strategies: valid patient file v1 documents covering every field (for FHIR tests)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from hypothesis import strategies as st
+
+from osteotwin.records.drugs import DOSE_LIMITS, ROUTES, SUPPLEMENT_UNITS
+from osteotwin.records.patient import (
+    DIET_PATTERNS,
+    FOOD_EXCLUSIONS,
+    INTENSITIES,
+    MENOPAUSAL_STATUSES,
+    SITES,
+    SMOKING,
+    TRAINING_SETTINGS,
+)
+from osteotwin.units import LAB_SPECS, lab_in
+from osteotwin.vocabulary import drug_names
+
+# Per-day amounts have their own plausible ranges in osteotwin.units.KINDS (daily_iu up to 100,000).
+_DAILY_IU_MAX = 100_000.0
+
+texts = st.text(max_size=12)
+events = st.dates(date(2000, 1, 1), date(2030, 12, 31))
+
+
+def floats(low: float, high: float) -> st.SearchStrategy[float]:
+    return st.floats(min_value=low, max_value=high, allow_nan=False, allow_infinity=False)
+
+
+def optional(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.none() | strategy
+
+
+def _iso(day: date) -> str:
+    return day.isoformat()
+
+
+@st.composite
+def medications(draw: st.DrawFn) -> dict[str, Any]:
+    drug = draw(st.sampled_from(drug_names()))
+    limit = DOSE_LIMITS[drug]
+    per_day = draw(st.booleans())
+    doc: dict[str, Any] = {"drug": drug}
+    if draw(st.booleans()):
+        top = min(limit.maximum, _DAILY_IU_MAX) if per_day and limit.unit == "IU" else limit.maximum
+        unit = f"{limit.unit}/d" if per_day else limit.unit
+        doc["dose"] = {"value": draw(floats(1e-3, top)), "unit": unit}
+    if not per_day and draw(st.booleans()):
+        doc["every"] = {"value": draw(floats(0.01, 3653.0)), "unit": "d"}
+    route = draw(optional(st.sampled_from(ROUTES)))
+    if route is not None:
+        doc["route"] = route
+    start = draw(optional(events))
+    if start is not None:
+        doc["start"] = _iso(start)
+        stop = draw(optional(st.integers(0, 4000)))
+        if stop is not None:
+            doc["stop"] = _iso(start + timedelta(days=stop))
+    return doc
+
+
+@st.composite
+def labs(draw: st.DrawFn) -> dict[str, Any]:
+    test = draw(st.sampled_from(sorted(LAB_SPECS)))
+    spec = LAB_SPECS[test]
+    unit = draw(st.sampled_from(spec.units))
+    low, high = spec.plausible
+    canonical = draw(floats(low * 1.01, high * 0.99))
+    doc: dict[str, Any] = {"test": test, "value": lab_in(test, canonical, unit), "unit": unit,
+                           "date": _iso(draw(events))}
+    method = draw(optional(texts))
+    if method is not None:
+        doc["method"] = method
+    return doc
+
+
+@st.composite
+def scans(draw: st.DrawFn) -> dict[str, Any]:
+    doc: dict[str, Any] = {"date": _iso(draw(events)), "site": draw(st.sampled_from(SITES))}
+    present = draw(st.sets(st.sampled_from(["bmd", "t_score", "z_score"]), min_size=1))
+    if "bmd" in present:
+        doc["bmd"] = {"value": draw(floats(0.2, 2.5)), "unit": "g/cm2"}
+    for score in ("t_score", "z_score"):
+        if score in present:
+            doc[score] = draw(floats(-8.0, 6.0))
+    device = draw(optional(texts))
+    if device is not None:
+        doc["device"] = device
+    return doc
+
+
+@st.composite
+def supplements(draw: st.DrawFn) -> dict[str, Any]:
+    name = draw(st.sampled_from(sorted(SUPPLEMENT_UNITS)))
+    unit = SUPPLEMENT_UNITS[name]
+    top = min(DOSE_LIMITS[name].maximum, _DAILY_IU_MAX if unit == "IU/d" else 20000.0)
+    return {"name": name, "dose": {"value": draw(floats(0.0, top)), "unit": unit}}
+
+
+def _drop_none(doc: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in doc.items() if v is not None}
+
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers(-(10**9), 10**9) | floats(-1e9, 1e9) | texts,
+    lambda children: st.lists(children, max_size=3)
+    | st.dictionaries(texts, children, max_size=3),
+    max_leaves=8,
+)
+
+
+@st.composite
+def patient_documents(draw: st.DrawFn) -> dict[str, Any]:
+    """A valid patient file v1 document; floats are exact, units canonical or as reported."""
+    sex = draw(st.sampled_from(["male", "female"]))
+    patient = _drop_none({
+        "id": draw(optional(texts)),
+        "sex": sex,
+        "birth_date": _iso(draw(st.dates(date(1925, 1, 1), date(1999, 12, 31)))),
+        "height": draw(optional(floats(100.0, 230.0).map(lambda v: {"value": v, "unit": "cm"}))),
+        "weight": draw(optional(floats(25.0, 300.0).map(lambda v: {"value": v, "unit": "kg"}))),
+        "menopausal_status": draw(optional(st.sampled_from(MENOPAUSAL_STATUSES)))
+        if sex == "female" else None,
+    })
+    history = _drop_none({
+        "prior_fragility_fractures": draw(optional(st.integers(0, 50))),
+        "falls_last_12_months": draw(optional(st.integers(0, 50))),
+        "smoking": draw(optional(st.sampled_from(SMOKING))),
+        "alcohol_units_per_week": draw(optional(floats(0.0, 300.0))),
+        **{flag: draw(optional(st.booleans())) for flag in (
+            "glucocorticoids", "rheumatoid_arthritis", "parent_hip_fracture",
+            "vertebral_fracture", "breast_cancer", "prostate_cancer", "hypogonadism")},
+        "conditions": draw(st.lists(texts, max_size=3)),
+    })
+    lifestyle = _drop_none({
+        "dietary_calcium": draw(optional(floats(0.0, 20000.0).map(
+            lambda v: {"value": v, "unit": "mg/d"}))),
+        "protein": draw(optional(floats(0.0, 5.0).map(lambda v: {"value": v, "unit": "g/kg/d"}))),
+        "supplements": draw(st.lists(supplements(), max_size=3)),
+        "resistance_sessions_per_week": draw(optional(floats(0.0, 21.0))),
+        "resistance_intensity": draw(optional(st.sampled_from(INTENSITIES))),
+        "impact_sessions_per_week": draw(optional(floats(0.0, 21.0))),
+        "weight_bearing_aerobic_minutes_per_week": draw(optional(floats(0.0, 3000.0))),
+        "sleep_hours": draw(optional(floats(0.0, 16.0))),
+        "diet_pattern": draw(optional(st.sampled_from(DIET_PATTERNS))),
+        "food_exclusions": draw(st.lists(st.sampled_from(FOOD_EXCLUSIONS), max_size=4)),
+        "training_setting": draw(optional(st.sampled_from(TRAINING_SETTINGS))),
+    })
+    doc: dict[str, Any] = {"version": 1, "patient": patient, "history": history,
+                           "medications": draw(st.lists(medications(), max_size=4)),
+                           "labs": draw(st.lists(labs(), max_size=5)),
+                           "dxa": draw(st.lists(scans(), max_size=4)),
+                           "lifestyle": lifestyle,
+                           "extra": draw(st.dictionaries(texts, _json, max_size=3))}
+    as_of = draw(optional(st.dates(date(2020, 1, 1), date(2030, 12, 31))))
+    if as_of is not None:
+        doc["as_of"] = _iso(as_of)
+    if draw(st.booleans()):
+        doc["fracture_risk_external"] = _drop_none({
+            "tool": draw(texts),
+            "major_osteoporotic_10y_pct": draw(optional(floats(0.0, 100.0))),
+            "hip_10y_pct": draw(optional(floats(0.0, 100.0))),
+            "date": draw(optional(events.map(_iso))),
+            "bmd_included": draw(optional(st.booleans())),
+            "country": draw(optional(texts)),
+        })
+    return doc
