@@ -1,0 +1,43 @@
+"""Regenerate docs/validation.md, its figures and the validation section of docs/model.md.
+
+Usage: ``.venv/bin/python scripts/validation_docs.py [--n 1000] [--seed 0] [--workers W]``
+(simulates the packaged training trials with the packaged fitted parameter set).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--n", type=int, default=1000, help="virtual people per arm")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--workers", type=int, default=None)
+    args = parser.parse_args()
+
+    from osteotwin.calibrate.model_access import default_simulator, parameter_module
+    from osteotwin.calibrate.report import write_validation_docs
+    from osteotwin.cli.validate import packaged_training_dir
+    from osteotwin.trials.reader import load_trials
+    from osteotwin.trials.validation import default_workers, run_validation
+
+    trials = load_trials([packaged_training_dir()])
+    simulator = default_simulator(workers=args.workers or default_workers())
+    try:
+        report = run_validation(trials, n=args.n, seed=args.seed, simulator=simulator,
+                                progress=lambda trial: print(f"simulating {trial}", flush=True))
+    finally:
+        simulator.close()
+    report.parameter_set = str(parameter_module().current_parameters().provenance)
+    command = "python scripts/validation_docs.py" + (f" --n {args.n}" if args.n != 1000 else "")
+    for path in write_validation_docs(report, REPO / "docs", command=command):
+        print(f"wrote {path.relative_to(REPO)}")
+    print(f"passed {report.passed} of {report.total}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,178 @@
+"""Validation table (Markdown) and figures (predicted vs published, per trial) from a report.
+
+``write_validation_docs(report, docs_dir)`` writes ``validation.md``, ``figures/validation_by_trial.png``
+and ``figures/validation_scatter.png`` and refreshes the ``<!-- validation -->`` section of
+``model.md``. Run it through ``scripts/validation_docs.py`` (one command).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+
+from osteotwin.trials.endpoints import EndpointResult
+from osteotwin.trials.validation import ValidationReport
+
+SECTION_START = "<!-- validation -->"
+SECTION_END = "<!-- /validation -->"
+
+
+def _f(value: float, digits: int = 2) -> str:
+    return "—" if not math.isfinite(value) else f"{value:.{digits}f}"
+
+
+def _arm(e: EndpointResult) -> str:
+    return " − ".join(e.contrast) if e.contrast else (e.arm or "")
+
+
+def _when(e: EndpointResult) -> str:
+    return e.at if e.from_d == 0 else f"{e.from_d / 365.25:g} y → {e.at}"
+
+
+def _verdict(e: EndpointResult) -> str:
+    if not e.scored:
+        return "reported"
+    return "pass" if e.passed else "**fail**"
+
+
+def markdown_table(report: ValidationReport) -> str:
+    """One row per endpoint: published value and scoring interval, predicted mean and 95 % of people."""
+    lines = [
+        "| trial | arm / contrast | quantity | at | published | interval (scored) | predicted mean "
+        "| 95 % of virtual people | result |",
+        "|---|---|---|---|---:|---|---:|---|---|",
+    ]
+    for e in report.endpoints:
+        unit = f" {e.unit}" if e.unit else ""
+        lines.append(
+            f"| {e.trial} | {_arm(e)} | {e.quantity} | {_when(e)} | {e.observed:g}{unit} "
+            f"| [{_f(e.interval[0])}, {_f(e.interval[1])}] ({e.basis}) | {_f(e.predicted)} "
+            f"| [{_f(e.prediction_interval[0])}, {_f(e.prediction_interval[1])}] | {_verdict(e)} |")
+    return "\n".join(lines)
+
+
+def summary_line(report: ValidationReport) -> str:
+    rate = "—" if not report.total else f"{100 * report.pass_rate:.1f} %"
+    reported = len(report.endpoints) - report.total
+    return (f"**{report.passed} of {report.total} scored endpoints pass ({rate})**; {reported} "
+            f"reported but not scored. {report.n} virtual people per arm, seed {report.seed}.")
+
+
+def plot_by_trial(report: ValidationReport, path: Path) -> None:
+    """One panel per trial: published interval (grey), predicted mean (dot) and 95 % of people."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    trials = [t for t in report.trials if t.endpoints]
+    cols = 3
+    rows = math.ceil(len(trials) / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(15, 2.2 * rows + 1), squeeze=False)
+    for ax, trial in zip(axes.flat, trials, strict=False):
+        for y, e in enumerate(trial.endpoints):
+            ax.plot(e.interval, [y, y], color="0.7", linewidth=6, solid_capstyle="butt")
+            ax.plot([e.observed], [y], marker="|", color="black", markersize=12)
+            colour = "tab:green" if e.passed else ("tab:red" if e.scored else "tab:gray")
+            if all(math.isfinite(v) for v in e.prediction_interval):
+                ax.plot(e.prediction_interval, [y, y], color=colour, linewidth=1)
+            if math.isfinite(e.predicted):
+                ax.plot([e.predicted], [y], "o", color=colour, markersize=5)
+        ax.set_yticks(range(len(trial.endpoints)))
+        ax.set_yticklabels([f"{_arm(e)[:22]} {e.quantity.replace('_change_pct', ' Δ%')[:26]} "
+                            f"{_when(e)}" for e in trial.endpoints], fontsize=6)
+        ax.invert_yaxis()
+        ax.set_title(trial.trial, fontsize=8)
+        ax.tick_params(axis="x", labelsize=7)
+    for ax in list(axes.flat)[len(trials):]:
+        ax.axis("off")
+    fig.suptitle("Published (grey: scoring interval, |: value) vs predicted (dot: mean, line: 95 % of "
+                 "virtual people; green pass, red fail, grey not scored)", fontsize=9)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def plot_scatter(report: ValidationReport, path: Path) -> None:
+    """Predicted mean vs published value for percentage quantities, with the identity line."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    points = [e for e in report.endpoints if e.unit is None and math.isfinite(e.predicted)]
+    fig, ax = plt.subplots(figsize=(6, 6))
+    for e in points:
+        colour = "tab:green" if e.passed else ("tab:red" if e.scored else "tab:gray")
+        ax.errorbar(e.observed, e.predicted,
+                    xerr=[[e.observed - e.interval[0]], [e.interval[1] - e.observed]],
+                    fmt="o", color=colour, markersize=4, elinewidth=0.8)
+    values = [v for e in points for v in (e.observed, e.predicted)] or [0.0, 1.0]
+    lo, hi = min(values) - 2, max(values) + 2
+    ax.plot([lo, hi], [lo, hi], color="0.5", linewidth=0.8)
+    ax.set_xlabel("published (% change or % incidence)")
+    ax.set_ylabel("predicted mean")
+    ax.set_title("Training endpoints: predicted vs published")
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def validation_markdown(report: ValidationReport, *, command: str) -> str:
+    assumptions = "\n".join(f"- **{t.trial}**: " + "; ".join(t.assumptions)
+                            for t in report.trials if t.assumptions)
+    return f"""# Validation: predicted vs published
+
+Regenerate with `{command}`. Every training trial (`src/osteotwin/data/trials/train/`) is simulated as a
+virtual population per arm and scored with the pass rule of `spec/trial-file.md` (model mean inside the
+published 95 % interval widened to ±0.5 percentage points for changes and incidences, ±10 % for
+absolute lab levels; `sd` with an unknown arm size is reported, not scored). Parameter set:
+{report.parameter_set}.
+
+{summary_line(report)}
+
+![By trial](figures/validation_by_trial.png)
+
+![Predicted vs published](figures/validation_scatter.png)
+
+{markdown_table(report)}
+
+## What was assumed where a trial is silent
+
+{assumptions or "- nothing"}
+"""
+
+
+def replace_section(text: str, body: str) -> str:
+    """``text`` with the ``<!-- validation -->`` section replaced by ``body`` (appended if absent)."""
+    block = f"{SECTION_START}\n{body.strip()}\n{SECTION_END}"
+    pattern = re.compile(re.escape(SECTION_START) + r".*?(" + re.escape(SECTION_END) + r"|\Z)",
+                         re.DOTALL)
+    if SECTION_START in text:
+        if SECTION_END in text:
+            return pattern.sub(lambda _: block, text, count=1)
+        return text.replace(SECTION_START, block, 1)
+    return text.rstrip() + "\n\n" + block + "\n"
+
+
+def write_validation_docs(report: ValidationReport, docs_dir: Path, *, command: str) -> list[Path]:
+    """Write the validation page, its figures and the model.md section; returns the paths."""
+    docs_dir.mkdir(parents=True, exist_ok=True)
+    figures = docs_dir / "figures"
+    plot_by_trial(report, figures / "validation_by_trial.png")
+    plot_scatter(report, figures / "validation_scatter.png")
+    page = docs_dir / "validation.md"
+    page.write_text(validation_markdown(report, command=command), encoding="utf-8")
+    model = docs_dir / "model.md"
+    section = (f"## Validation against the training trials\n\n{summary_line(report)} Full table, "
+               "figures and assumptions: [validation.md](validation.md); regenerate with "
+               f"`{command}`.\n\n![By trial](figures/validation_by_trial.png)")
+    written = [page, figures / "validation_by_trial.png", figures / "validation_scatter.png"]
+    if model.exists():  # SIM-CORE generates model.md; only its validation section is ours
+        model.write_text(replace_section(model.read_text(encoding="utf-8"), section),
+                         encoding="utf-8")
+        written.append(model)
+    return written
