@@ -1,0 +1,99 @@
+"""``assess(record, as_of)``: the pure function from one person's record to cited findings and actions.
+
+No I/O and no clock: the same record and date always give the same assessment. Data dated after
+``as_of`` are ignored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from osteotwin.clinic.densitometry import summarize
+from osteotwin.clinic.engine import run_rules
+from osteotwin.clinic.facts import LAB_INTERVAL_D, derive_facts
+from osteotwin.clinic.fracture_risk import estimate
+from osteotwin.clinic.model import Assessment, Fact
+from osteotwin.records.patient import PatientRecord
+
+
+def assess(record: PatientRecord, as_of: dt.date | None = None) -> Assessment:
+    """Assess ``record`` on ``as_of`` (default: the record's own ``as_of``; one of them is required)."""
+    when = as_of or record.as_of
+    if when is None:
+        raise ValueError("assess() needs a date: pass as_of or set it in the record")
+    dxa = summarize(record, when)
+    fn = dxa.sites.get("femoral_neck")
+    risk = estimate(record, when, None if fn is None else fn.t_score, None if fn is None else fn.date)
+    facts = derive_facts(record, when, dxa, risk)
+    findings, actions = run_rules(facts)
+    return Assessment(
+        as_of=when,
+        patient_id=record.patient.id,
+        summary=tuple(_summary(record, facts)),
+        findings=tuple(findings),
+        actions=tuple(actions),
+        densitometry=dxa,
+        fracture_risk=risk,
+        facts=facts,
+        monitoring=tuple(_monitoring(record, facts, when)),
+    )
+
+
+def _summary(record: PatientRecord, facts: dict[str, Fact]) -> list[str]:
+    p, h = record.patient, record.history
+    who = f"{'Man' if p.sex == 'male' else 'Woman'}, {facts['age_y'].value:.0f} years"
+    if p.menopausal_status:
+        who += f", {p.menopausal_status}"
+    bmi = facts["bmi_kg_m2"].value
+    who += f", BMI {bmi}" if bmi is not None else ", BMI not recorded"
+    lines = [who]
+    active = record.active_medications(facts["as_of"].value)  # type: ignore[arg-type]
+    if active:
+        meds = [m.drug.replace("_", " ") + (f" since {m.start}" if m.start else "") for m in active]
+        lines.append("Current medicines: " + "; ".join(meds))
+    else:
+        lines.append("No current medicines on record")
+    conditions = [name.replace("_", " ") for name in (
+        "breast_cancer", "prostate_cancer", "hypogonadism", "rheumatoid_arthritis",
+        "glucocorticoids", "vertebral_fracture", "parent_hip_fracture") if getattr(h, name) is True]
+    conditions.extend(h.conditions)
+    if conditions:
+        lines.append("History: " + ", ".join(conditions))
+    last = facts["last_dxa_date"].value
+    lines.append(f"Latest DXA: {last}" if last else "No DXA on file")
+    return lines
+
+
+def _monitoring(record: PatientRecord, facts: dict[str, Fact], as_of: dt.date
+                ) -> list[tuple[str, dt.date | None, dt.date | None, str]]:
+    """Monitoring schedule rows: (test, last date, next due, reason)."""
+    rows: list[tuple[str, dt.date | None, dt.date | None, str]] = []
+    if facts["dxa_indicated"].value:
+        last = facts["last_dxa_date"].value
+        due = facts["next_dxa_due"].value
+        rows.append(("DXA", last if isinstance(last, dt.date) else None,
+                     due if isinstance(due, dt.date) else None,
+                     f"{facts['dxa_indication'].display()}; every "
+                     f"{facts['dxa_interval_months'].display()}"))
+    plans = (
+        ("Estradiol", "estradiol", "estradiol_due", bool(facts["on_ai"].value) and (
+            p_male(record) or not facts["menopause_confirmed"].value), "on an aromatase inhibitor"),
+        ("Testosterone", "total_testosterone", "testosterone_due", p_male(record) and bool(
+            facts["on_trt"].value or facts["on_ai"].value), "testosterone therapy or AI"),
+        ("25(OH)D", "vitamin_d_25oh", "vitamin_d_due", bool(facts["bone_health_indication"].value),
+         "bone-health indication"),
+    )
+    for label, test, due_fact, needed, why in plans:
+        if not needed:
+            continue
+        last_lab = record.latest_lab(test, on_or_before=as_of)
+        last_date = last_lab.date if last_lab else None
+        due = as_of if last_date is None or facts[due_fact].value else max(
+            as_of, last_date + dt.timedelta(days=LAB_INTERVAL_D))
+        rows.append((label, last_date, due, f"{why}; yearly"))
+    return rows
+
+
+def p_male(record: PatientRecord) -> bool:
+    """True for a man (helper for schedule rules)."""
+    return record.patient.sex == "male"

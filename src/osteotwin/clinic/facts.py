@@ -1,0 +1,347 @@
+"""Derive the named facts that rules test, from a record on a date (pure; no defaults invented).
+
+A fact whose data are missing has value ``None``; rules treat ``None`` as unknown (a comparison with
+it is false), and dedicated rules turn missing data into "not measured" findings. Monitoring
+intervals and indications are cited in ``data/clinic/rules.yaml`` and in the comments below.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from osteotwin.clinic.densitometry import DensitometrySummary
+from osteotwin.clinic.fracture_risk import FractureRisk
+from osteotwin.clinic.model import Fact, FactValue
+from osteotwin.clinic.reference import target_for, targets
+from osteotwin.records.patient import LabResult, Medication, PatientRecord
+from osteotwin.vocabulary import codes
+
+LAB_INTERVAL_D = 365  # estradiol, 25(OH)D, testosterone: yearly once stable (Bhasin 2018; ASCO 2019)
+START_GRACE_D = 90  # first on-treatment check 3 months after starting (Bhasin 2018: 3-6 months)
+MONITORING_DXA_MONTHS = 24  # DXA every 1-2 years on AI / antiresorptive / GC (Hadji 2017; ESMO 2020)
+DUE_SOON_D = 90  # an action is listed when its due date falls within this window
+MASS_SPEC_MARKERS = ("lc-ms", "lcms", "lc/ms", "gc-ms", "gcms", "ms/ms", "mass spec", "lc-msms")
+
+
+def _drug_class(drug: str) -> str:
+    entry = codes()["drugs"].get(drug, {})
+    return str(entry.get("class", "unknown"))
+
+
+def _active(record: PatientRecord, as_of: dt.date, *classes: str) -> list[Medication]:
+    return [m for m in record.active_medications(as_of) if _drug_class(m.drug) in classes]
+
+
+def _days(later: dt.date, earlier: dt.date | None) -> int | None:
+    return None if earlier is None else (later - earlier).days
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    for dd in (day.day, 30, 29, 28):
+        try:
+            return dt.date(year, month, dd)
+        except ValueError:
+            continue
+    raise ValueError("unreachable")  # pragma: no cover
+
+
+def _is_mass_spec(method: str | None) -> bool:
+    if method is None:
+        return False
+    text = method.lower().replace(" ", "")
+    return any(marker.replace(" ", "") in text for marker in MASS_SPEC_MARKERS)
+
+
+class FactSheet:
+    """Collects facts while they are derived; ``facts`` is the finished, read-only mapping."""
+
+    def __init__(self) -> None:
+        self.facts: dict[str, Fact] = {}
+
+    def put(self, name: str, value: FactValue, unit: str | None = None,
+            date: dt.date | None = None, label: str | None = None) -> FactValue:
+        self.facts[name] = Fact(name, value, unit, date, label)
+        return value
+
+    def value(self, name: str) -> FactValue:
+        return self.facts[name].value
+
+
+def _lab(sheet: FactSheet, record: PatientRecord, as_of: dt.date, test: str, name: str,
+         unit: str) -> LabResult | None:
+    lab = record.latest_lab(test, on_or_before=as_of)
+    sheet.put(name, None if lab is None else round(lab.value, 2), unit,
+              None if lab is None else lab.date)
+    sheet.put(f"{name}_date", None if lab is None else lab.date)
+    sheet.put(f"{name}_age_days", _days(as_of, lab.date if lab else None), "days")
+    return lab
+
+
+def _names(meds: Iterable[Medication]) -> str | None:
+    names = sorted({m.drug for m in meds})
+    return ", ".join(names) if names else None
+
+
+def _earliest_start(meds: list[Medication]) -> dt.date | None:
+    starts = [m.start for m in meds if m.start is not None]
+    return min(starts) if starts else None
+
+
+def derive_facts(record: PatientRecord, as_of: dt.date, dxa: DensitometrySummary,
+                 risk: FractureRisk) -> dict[str, Fact]:
+    """Every fact the rules use (names are documented in docs/assessment.md)."""
+    s = FactSheet()
+    p, h, life = record.patient, record.history, record.lifestyle
+    age = p.age_on(as_of)
+    s.put("as_of", as_of)
+    s.put("sex", p.sex)
+    s.put("age_y", round(age, 1), "years")
+    s.put("menopausal_status", p.menopausal_status)
+    # NCCN definition of menopause for AI eligibility: documented status, or age 60 or over.
+    s.put("menopause_confirmed", p.sex == "female" and (
+        p.menopausal_status == "postmenopausal" or (p.menopausal_status is None and age >= 60)))
+    bmi = p.bmi
+    s.put("bmi_kg_m2", None if bmi is None else round(bmi, 1), "kg/m²")
+    s.put("weight_kg", p.weight_kg, "kg")
+
+    # History (None = not recorded)
+    for flag in ("breast_cancer", "prostate_cancer", "hypogonadism", "glucocorticoids",
+                 "rheumatoid_arthritis", "parent_hip_fracture", "vertebral_fracture"):
+        s.put(flag, getattr(h, flag))
+    s.put("smoking", h.smoking)
+    s.put("alcohol_units_per_week", h.alcohol_units_per_week, "units/week")
+    s.put("alcohol_units_per_day", None if h.alcohol_units_per_week is None
+          else round(h.alcohol_units_per_week / 7.0, 1), "units/day")
+    s.put("prior_fragility_fractures", h.prior_fragility_fractures)
+    s.put("falls_last_12_months", h.falls_last_12_months)
+    fracture_history = bool(h.vertebral_fracture) or (h.prior_fragility_fractures or 0) >= 1
+    s.put("fracture_history", fracture_history)
+
+    # Medications active on as_of
+    ai = _active(record, as_of, "aromatase_inhibitor")
+    trt = _active(record, as_of, "androgen", "gonadotropin")
+    antiresorptive = _active(record, as_of, "bisphosphonate", "rankl_inhibitor")
+    ghs = _active(record, as_of, "gh_secretagogue")
+    s.put("on_ai", bool(ai))
+    s.put("ai_drugs", _names(ai))
+    ai_start = _earliest_start(ai)
+    s.put("ai_start", ai_start)
+    s.put("ai_days", _days(as_of, ai_start), "days")
+    s.put("on_trt", bool(trt))
+    s.put("trt_drugs", _names(trt))
+    trt_start = _earliest_start(trt)
+    s.put("on_antiresorptive", bool(antiresorptive))
+    s.put("antiresorptive_drugs", _names(antiresorptive))
+    s.put("on_gh_secretagogue", bool(ghs))
+    s.put("gh_secretagogues", _names(ghs))
+    s.put("on_estrogen", bool(_active(record, as_of, "estrogen")))
+    s.put("on_gnrh_agonist", bool(_active(record, as_of, "gnrh_agonist_depot")))
+    s.put("on_tamoxifen", bool(_active(record, as_of, "serm")))
+    # Women with breast cancer on an AI (also when breast cancer is not recorded for a woman).
+    s.put("ai_vitd_note", " (40 ng/mL is the level studied in AI users)" if ai else "")
+    s.put("ai_for_breast_cancer", bool(ai) and (
+        h.breast_cancer is True or (p.sex == "female" and h.breast_cancer is None)))
+
+    _labs(s, record, as_of, ai_start, trt_start)
+    _densitometry(s, dxa, as_of, ai_start)
+    _intake(s, record, as_of, age, p.sex)
+    s.put("resistance_sessions_per_week", life.resistance_sessions_per_week, "sessions/week")
+    s.put("resistance_intensity", life.resistance_intensity)
+    s.put("impact_sessions_per_week", life.impact_sessions_per_week, "sessions/week")
+    s.put("aerobic_minutes_per_week", life.weight_bearing_aerobic_minutes_per_week, "min/week")
+    s.put("exercise_recorded", any(v is not None for v in (
+        life.resistance_sessions_per_week, life.impact_sessions_per_week,
+        life.weight_bearing_aerobic_minutes_per_week)))
+    s.put("sleep_hours", life.sleep_hours, "h/night")
+
+    _fracture_risk(s, risk)
+    _composites(s, record, age)
+    return s.facts
+
+
+def _labs(s: FactSheet, record: PatientRecord, as_of: dt.date, ai_start: dt.date | None,
+          trt_start: dt.date | None) -> None:
+    e2 = _lab(s, record, as_of, "estradiol", "estradiol_pg_ml", "pg/mL")
+    s.put("estradiol_method", None if e2 is None else (e2.method or "not recorded"))
+    s.put("estradiol_mass_spec", None if e2 is None else _is_mass_spec(e2.method))
+    _lab(s, record, as_of, "total_testosterone", "testosterone_ng_dl", "ng/dL")
+    _lab(s, record, as_of, "vitamin_d_25oh", "vitamin_d_ng_ml", "ng/mL")
+    _lab(s, record, as_of, "calcium", "serum_calcium_mg_dl", "mg/dL")
+    _lab(s, record, as_of, "egfr", "egfr", "mL/min/1.73m²")
+    _lab(s, record, as_of, "ctx", "ctx_ng_ml", "ng/mL")
+    _lab(s, record, as_of, "p1np", "p1np_ng_ml", "ng/mL")
+    cal, egfr = s.value("serum_calcium_mg_dl_age_days"), s.value("egfr_age_days")
+    s.put("calcium_and_renal_recent", isinstance(cal, int) and cal <= LAB_INTERVAL_D
+          and isinstance(egfr, int) and egfr <= LAB_INTERVAL_D)
+
+    s.put("estradiol_due", _lab_due(record, as_of, "estradiol", ai_start))
+    s.put("testosterone_due", _lab_due(record, as_of, "total_testosterone",
+                                       _later(ai_start, trt_start)))
+    s.put("vitamin_d_due", _lab_due(record, as_of, "vitamin_d_25oh", None))
+
+
+def _later(a: dt.date | None, b: dt.date | None) -> dt.date | None:
+    dates = [d for d in (a, b) if d is not None]
+    return max(dates) if dates else None
+
+
+def _lab_due(record: PatientRecord, as_of: dt.date, test: str, start: dt.date | None) -> bool:
+    """True when no result of ``test`` lies in the recommended interval.
+
+    A result counts if it is at most a year old and, when a treatment that changes it started,
+    measured on treatment. Within 3 months of starting, a pre-treatment result still counts.
+    """
+    rows = record.labs_for(test, on_or_before=as_of)
+    if not rows:
+        return True
+    last = rows[-1]
+    if (as_of - last.date).days > LAB_INTERVAL_D:
+        return True
+    if start is not None and last.date < start:
+        return (as_of - start).days > START_GRACE_D
+    return False
+
+
+def _densitometry(s: FactSheet, dxa: DensitometrySummary, as_of: dt.date,
+                  ai_start: dt.date | None) -> None:
+    s.put("score_kind", dxa.choice.kind)
+    s.put("dxa_on_file", bool(dxa.sites))
+    s.put("last_dxa_date", dxa.last_scan_date)
+    s.put("dxa_age_days", _days(as_of, dxa.last_scan_date), "days")
+    s.put("bmd_category", dxa.category)
+    s.put("lowest_score", dxa.lowest_score, None,
+          dxa.sites[dxa.lowest_site].date if dxa.lowest_site else None)
+    s.put("lowest_score_site", None if dxa.lowest_site is None else dxa.lowest_site.replace("_", " "))
+    t_scores = [(r.t_score, r.site, r.date) for r in dxa.sites.values() if r.t_score is not None]
+    lowest_t = min(t_scores) if t_scores else None
+    s.put("lowest_t_score", None if lowest_t is None else lowest_t[0], None,
+          None if lowest_t is None else lowest_t[2])
+    s.put("lowest_t_site", None if lowest_t is None else lowest_t[1])
+    fn = dxa.sites.get("femoral_neck")
+    s.put("femoral_neck_t_score", None if fn is None else fn.t_score, None,
+          None if fn is None else fn.date)
+    losses = dxa.significant_losses
+    s.put("bmd_significant_loss", bool(losses))
+    s.put("bmd_loss_detail", "; ".join(
+        f"{c.site.replace('_', ' ')} {c.change_pct:+.1f} % from {c.earlier_date} to {c.later_date} "
+        f"(LSC {c.lsc_pct:.1f} %)" for c in losses) or None)
+    s.put("ai_start_without_baseline_dxa", ai_start is not None and (
+        dxa.last_scan_date is None or dxa.last_scan_date < ai_start - dt.timedelta(days=365)))
+
+
+def _intake(s: FactSheet, record: PatientRecord, as_of: dt.date, age: float, sex: str) -> None:
+    life = record.lifestyle
+    table = targets()
+    active = record.active_medications(as_of)
+    supp_ca = life.supplement_total("calcium_carbonate", "calcium_citrate") + sum(
+        m.daily_dose_mg() or 0.0 for m in active if m.drug in ("calcium_carbonate", "calcium_citrate"))
+    supp_d = life.supplement_total("vitamin_d3") + sum(
+        (m.dose_iu or 0.0) / (m.every_d or 1.0) for m in active if m.drug == "vitamin_d3")
+    s.put("dietary_calcium_mg_d", life.dietary_calcium_mg_d, "mg/d")
+    s.put("supplement_calcium_mg_d", round(supp_ca), "mg/d")
+    s.put("total_calcium_mg_d", None if life.dietary_calcium_mg_d is None
+          else round(life.dietary_calcium_mg_d + supp_ca), "mg/d")
+    # Known lower bound of intake: supplements alone, when food calcium is not recorded.
+    s.put("calcium_known_min_mg_d", round((life.dietary_calcium_mg_d or 0.0) + supp_ca), "mg/d")
+    s.put("calcium_rda_mg_d", target_for(table["calcium_mg_d"]["rda"], sex, age), "mg/d")
+    s.put("calcium_ul_mg_d", target_for(table["calcium_mg_d"]["upper_level"], sex, age), "mg/d")
+    s.put("vitamin_d_intake_iu_d", round(supp_d), "IU/d")
+    s.put("vitamin_d_ul_iu_d", target_for(table["vitamin_d_iu_d"]["upper_level"], sex, age), "IU/d")
+    s.put("vitamin_d_rda_iu_d", target_for(table["vitamin_d_iu_d"]["rda"], sex, age), "IU/d")
+    s.put("protein_g_kg_d", life.protein_g_kg_d, "g/kg/d")
+    s.put("protein_target_g_kg_d", target_for(table["protein_g_kg_d"]["target"], sex, age), "g/kg/d")
+
+
+def _fracture_risk(s: FactSheet, risk: FractureRisk) -> None:
+    est = risk.primary
+    s.put("fracture_risk_model", None if est is None else est.model)
+    s.put("fracture_risk_band", None if est is None else est.band)
+    ten = None if est is None else (est.major_osteoporotic_10y_pct or est.any_fragility_10y_pct)
+    s.put("fracture_risk_10y_pct", ten, "%", None if est is None else est.date)
+    s.put("hip_fracture_10y_pct", None if est is None else est.hip_10y_pct, "%",
+          None if est is None else est.date)
+    s.put("fracture_risk_not_estimated", "; ".join(risk.not_estimated) if est is None else None)
+
+
+def _composites(s: FactSheet, record: PatientRecord, age: float) -> None:
+    """Risk-factor counts and indications that several rules share."""
+    h, p = record.history, record.patient
+    lowest_t = s.value("lowest_t_score")
+    bmi = s.value("bmi_kg_m2")
+    # Hadji 2017 AIBL risk factors (glucocorticoids: the file records >= 3 months, Hadji > 6 months).
+    hadji = {
+        "T-score < -1.5": isinstance(lowest_t, float | int) and lowest_t < -1.5,
+        "age > 65": age > 65,
+        "BMI < 20": isinstance(bmi, float) and bmi < 20,
+        "family history of hip fracture": h.parent_hip_fracture is True,
+        "fragility fracture after 50": bool(s.value("fracture_history")),
+        "oral glucocorticoids": h.glucocorticoids is True,
+        "smoking (current or past)": h.smoking in ("current", "former"),
+    }
+    present = [name for name, yes in hadji.items() if yes]
+    s.put("aibl_risk_factor_count", len(present))
+    s.put("aibl_risk_factors", ", ".join(present) or "none")
+    per_day = s.value("alcohol_units_per_day")
+    s.put("alcohol_excess", isinstance(per_day, float | int) and per_day >= 3.0)
+    # Clinical risk factors that make DXA due before the screening age (Watts 2012; BHOF 2022;
+    # ASCO 2019 rec 1.1-2.1).
+    clinical = [h.smoking == "current", bool(s.value("alcohol_excess")),
+                isinstance(bmi, float) and bmi < 20, h.parent_hip_fracture is True,
+                h.rheumatoid_arthritis is True, h.hypogonadism is True,
+                (h.falls_last_12_months or 0) >= 1]
+    s.put("clinical_risk_factor", any(clinical))
+    category = s.value("bmd_category")
+    fragile = category == "osteoporosis" or bool(s.value("fracture_history")) or \
+        s.value("fracture_risk_band") == "high"
+    s.put("bone_fragile", fragile)
+    treated_group = bool(s.value("on_ai")) or bool(s.value("on_antiresorptive")) or \
+        h.glucocorticoids is True or bool(s.value("on_gnrh_agonist"))
+    s.put("bone_health_indication", treated_group or fragile or category == "low_bone_mass"
+          or bool(s.value("bmd_significant_loss")))
+    by_age = (p.sex == "female" and age >= 65) or (p.sex == "male" and age >= 70)
+    by_risk = bool(s.value("clinical_risk_factor")) and (
+        (p.sex == "male" and age >= 50) or bool(s.value("menopause_confirmed"))
+        or p.menopausal_status in ("postmenopausal", "perimenopausal"))
+    reasons = [label for label, yes in (
+        ("aromatase inhibitor", bool(s.value("on_ai"))),
+        ("antiresorptive therapy", bool(s.value("on_antiresorptive"))),
+        ("long-term glucocorticoids", h.glucocorticoids is True),
+        ("GnRH agonist", bool(s.value("on_gnrh_agonist"))),
+        ("fragility fracture", bool(s.value("fracture_history"))),
+        ("screening age", by_age),
+        ("age with clinical risk factors", by_risk),
+    ) if yes]
+    s.put("dxa_indicated", bool(reasons))
+    s.put("dxa_indication", ", ".join(reasons) or None)
+    monitoring = treated_group or category == "osteoporosis" or bool(s.value("bmd_significant_loss"))
+    months = MONITORING_DXA_MONTHS if monitoring else _screening_interval_months(s.value("lowest_score"))
+    s.put("dxa_interval_months", months, "months")
+    last = s.value("last_dxa_date")
+    next_due: dt.date | None = None
+    if reasons:
+        as_of = s.value("as_of")
+        assert isinstance(as_of, dt.date)
+        if not isinstance(last, dt.date) or bool(s.value("ai_start_without_baseline_dxa")):
+            next_due = as_of
+        else:
+            next_due = _add_months(last, months)
+    s.put("next_dxa_due", next_due)
+    s.put("dxa_overdue", isinstance(last, dt.date) and next_due is not None
+          and next_due < s.value("as_of"))  # type: ignore[operator]
+    s.put("dxa_due_soon", next_due is not None and (
+        next_due - s.value("as_of")).days <= DUE_SOON_D)  # type: ignore[operator]
+
+
+def _screening_interval_months(lowest: FactValue) -> int:
+    """Repeat-DXA interval outside treatment (Gourlay 2012): T <= -2.0 ~1 y, -1.5 to -2.0 ~5 y,
+    higher ~15 y."""
+    if not isinstance(lowest, float | int):
+        return MONITORING_DXA_MONTHS
+    if lowest <= -2.0:
+        return 12
+    if lowest <= -1.5:
+        return 60
+    return 180
