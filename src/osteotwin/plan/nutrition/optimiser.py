@@ -1,12 +1,12 @@
-"""A week of food-based day plans as one mixed-integer programme (scipy ``milp``, HiGHS).
+"""A week of food-based day plans by mixed-integer programming (scipy ``milp``, HiGHS).
 
-Decision variables, for each day d and food f: ``n[d,f]`` whole household portions (0..cap) and
-``y[d,f]`` whether the food is used that day. Each day must reach every nutrient minimum, stay under
-every maximum (upper levels, sodium) and sit near the energy estimate. Minimums are soft: a shortfall
-variable per day and nutrient, heavily penalised, so an impossible target still gives the nearest plan
-and names the gap instead of failing [OSTEOTWIN]. Realism and variety [OSTEOTWIN]: portion caps per
-food, gram caps and floors per food category, 7-14 foods a day, and a food on at most 3 days a week
-unless it is a staple (milks, bread, oil, rice, oats).
+Each day is one MILP: ``n[f]`` whole household portions of food f (0..its cap). The day must reach every
+nutrient minimum, stay under every maximum (upper levels, sodium) and sit near the energy estimate.
+Minimums are soft: a shortfall variable per nutrient, heavily penalised, so an impossible target still
+gives the nearest plan and names the gap instead of failing [OSTEOTWIN]. Realism and variety
+[OSTEOTWIN]: portion caps per food, gram caps and floors per food category, and a food on at most 3
+days a week unless it is a staple (milks, bread, oil, rice, oats); days are solved in order, each
+seeing which foods earlier days used up.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
@@ -43,13 +44,13 @@ ANIMAL_PROTEIN_MAX_G = 250.0  # meat + fish + shellfish per day [OSTEOTWIN]
 class PlannerSettings:
     days: int = 7
     max_days_per_food: int = 3
-    min_foods_per_day: int = 7
-    max_foods_per_day: int = 14
-    time_limit_s: float = 1.5
-    mip_rel_gap: float = 0.03
+    time_limit_s: float = 1.4  # for the whole week (shared equally by the days)
+    #: a day that stops on time with a target still unmet is solved once more with this (week) budget
+    retry_time_limit_s: float = 7.0
+    mip_rel_gap: float = 0.25  # the objective is dominated by shortfalls; preferences need no proof
     shortfall_weight: float = 100.0  # per 100 % of a target missed, per day
     energy_weight: float = 20.0  # per 100 % off the energy estimate, per day
-    food_use_cost: float = 0.05  # per food per day: favours simpler days
+    portion_cost: float = 0.02  # per portion: among equal plans, favours fewer portions
     seed: int = 20250601  # fixed tie-breaking noise: same input, same plan
 
 
@@ -84,9 +85,91 @@ class WeekSolution:
     shortfalls: Mapping[str, tuple[float, ...]] = field(default_factory=dict)  # per nutrient, per day
 
 
-def _noise(n_days: int, n_foods: int, seed: int) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    return rng.uniform(0.0, 0.02, size=(n_days, n_foods))
+def _noise(n_foods: int, seed: int) -> np.ndarray:
+    return np.random.default_rng(seed).uniform(0.0, 0.02, size=n_foods)
+
+
+@dataclass(frozen=True)
+class _DayModel:
+    """The constraint matrix shared by every day; only bounds and costs change between days."""
+
+    constraint: LinearConstraint
+    n_foods: int
+    n_min: int
+    n_vars: int
+    cap_portions: np.ndarray
+    min_values: np.ndarray
+
+
+def _day_model(foods: tuple[Food, ...], targets: NutritionTargets,
+               caps: list[tuple[str, float]], settings: PlannerSettings) -> _DayModel:
+    mins = [t for t in targets.targets if t.minimum is not None]
+    n_foods, n_min = len(foods), len(mins)
+    per_portion = {name: np.array([f.per_portion(name) or 0.0 for f in foods])
+                   for name in {t.nutrient for t in targets.targets} | {"energy_kcal"}}
+    grams = np.array([f.portion_grams for f in foods])
+    cap_portions = np.array([float(f.max_portions_per_day) for f in foods])
+    categories = sorted({f.category for f in foods})
+    cat_index = {c: np.array([i for i, f in enumerate(foods) if f.category == c]) for c in categories}
+    # variables: n (portions) | shortfall per minimum | energy over, energy under
+    off_s = n_foods
+    off_e = off_s + n_min
+    n_vars = off_e + 2
+    nd = np.arange(n_foods)
+    rows: list[np.ndarray] = []
+    cols: list[np.ndarray] = []
+    vals: list[np.ndarray] = []
+    lo: list[float] = []
+    hi: list[float] = []
+
+    def add(c: np.ndarray, v: np.ndarray, lower: float, upper: float) -> None:
+        rows.append(np.full(len(c), len(lo)))
+        cols.append(c)
+        vals.append(v)
+        lo.append(lower)
+        hi.append(upper)
+
+    for k, t in enumerate(mins):
+        add(np.append(nd, off_s + k), np.append(per_portion[t.nutrient], 1.0), t.minimum or 0.0, np.inf)
+    for name, cap in caps:
+        add(nd, per_portion[name], -np.inf, cap)
+    energy, e_target = per_portion["energy_kcal"], targets.energy_kcal
+    add(np.concatenate([nd, [off_e, off_e + 1]]), np.concatenate([energy, [-1.0, 1.0]]),
+        e_target, e_target)
+    add(nd, energy, -np.inf, e_target * (1.0 + 1.5 * ENERGY_TOLERANCE))
+    for c in categories:
+        idx = cat_index[c]
+        add(nd[idx], grams[idx], -np.inf, CATEGORY_MAX_G.get(c, np.inf))
+    animal = [cat_index[c] for c in ("meat", "fish", "shellfish") if c in cat_index]
+    if animal:
+        idx = np.concatenate(animal)
+        add(nd[idx], grams[idx], -np.inf, ANIMAL_PROTEIN_MAX_G)
+    for group_cats, floor in GROUP_MIN_G.values():
+        parts = [cat_index[c] for c in group_cats if c in cat_index]
+        if parts:
+            idx = np.concatenate(parts)
+            add(nd[idx], grams[idx], floor, np.inf)
+    a = coo_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+                   shape=(len(lo), n_vars))
+    return _DayModel(LinearConstraint(csr_matrix(a), np.array(lo), np.array(hi)), n_foods, n_min,
+                     n_vars, cap_portions, np.array([t.minimum or 0.0 for t in mins]))
+
+
+def _solve_day(model: _DayModel, available: np.ndarray, targets: NutritionTargets,
+               settings: PlannerSettings, seed: int, time_limit: float) -> Any:
+    n_foods, n_min = model.n_foods, model.n_min
+    cost = np.zeros(model.n_vars)
+    cost[:n_foods] = settings.portion_cost + _noise(n_foods, seed)
+    cost[n_foods:n_foods + n_min] = settings.shortfall_weight / np.maximum(model.min_values, 1e-9)
+    cost[-2:] = settings.energy_weight / targets.energy_kcal
+    upper = np.full(model.n_vars, np.inf)
+    upper[:n_foods] = np.where(available, model.cap_portions, 0.0)
+    upper[n_foods:n_foods + n_min] = model.min_values
+    integrality = np.zeros(model.n_vars)
+    integrality[:n_foods] = 1
+    return milp(cost, constraints=model.constraint, integrality=integrality,
+                bounds=Bounds(np.zeros(model.n_vars), upper),
+                options={"time_limit": time_limit, "mip_rel_gap": settings.mip_rel_gap, "disp": False})
 
 
 def plan_week(
@@ -96,128 +179,55 @@ def plan_week(
     food_caps: Mapping[str, float] | None = None,
     settings: PlannerSettings = DEFAULT_SETTINGS,
 ) -> WeekSolution:
-    """Solve the week. ``food_caps`` overrides target maxima (e.g. UL minus current supplements)."""
+    """Plan the week day by day; ``food_caps`` overrides target maxima (UL minus current supplements).
+
+    Each day is one MILP; a food used on its allowed number of days is unavailable afterwards, which
+    spreads foods across the week. Days are solved in order with their own tie-breaking noise.
+    """
     started = time.perf_counter()
     foods = table.foods
-    n_days, n_foods = settings.days, len(foods)
-    if n_foods == 0:
+    n_days = settings.days
+    if not foods:
         return WeekSolution(tuple(DayPlan(d + 1, ()) for d in range(n_days)), "failed",
                             "no foods are left after the diet pattern and exclusions", 0.0)
-    mins = [t for t in targets.targets if t.minimum is not None]
-    maxs: list[tuple[str, float]] = []
+    caps: list[tuple[str, float]] = []
     for t in targets.targets:
         cap = (food_caps or {}).get(t.nutrient, t.maximum)
         if cap is not None:
-            maxs.append((t.nutrient, max(cap, 0.0)))
-    n_min = len(mins)
-
-    per_portion = {name: np.array([f.per_portion(name) or 0.0 for f in foods])
-                   for name in {t.nutrient for t in targets.targets} | {"energy_kcal"}}
-    grams = np.array([f.portion_grams for f in foods])
-    cap_portions = np.array([float(f.max_portions_per_day) for f in foods])
-    max_days = np.array([float(n_days if f.staple else settings.max_days_per_food) for f in foods])
-    categories = sorted({f.category for f in foods})
-    cat_index = {c: np.array([i for i, f in enumerate(foods) if f.category == c]) for c in categories}
-
-    # variable layout
-    nv = n_days * n_foods
-    off_n, off_y = 0, nv
-    off_s = 2 * nv
-    off_e = off_s + n_days * n_min  # energy deviation: plus, minus per day
-    n_vars = off_e + 2 * n_days
-
-    def n_idx(d: int) -> np.ndarray:
-        return off_n + d * n_foods + np.arange(n_foods)
-
-    def y_idx(d: int) -> np.ndarray:
-        return off_y + d * n_foods + np.arange(n_foods)
-
-    rows: list[np.ndarray] = []
-    cols: list[np.ndarray] = []
-    vals: list[np.ndarray] = []
-    lo: list[float] = []
-    hi: list[float] = []
-    row = 0
-
-    def add(c: np.ndarray, v: np.ndarray, lower: float, upper: float) -> None:
-        nonlocal row
-        rows.append(np.full(len(c), row))
-        cols.append(c)
-        vals.append(v)
-        lo.append(lower)
-        hi.append(upper)
-        row += 1
-
-    energy = per_portion["energy_kcal"]
-    e_target = targets.energy_kcal
+            caps.append((t.nutrient, max(cap, 0.0)))
+    model = _day_model(foods, targets, caps, settings)
+    max_days = np.array([n_days if f.staple else settings.max_days_per_food for f in foods])
+    used_days = np.zeros(len(foods), dtype=int)
+    per_day_limit = settings.time_limit_s / n_days
+    days: list[DayPlan] = []
+    statuses: list[str] = []
+    messages: list[str] = []
     for d in range(n_days):
-        nd, yd = n_idx(d), y_idx(d)
-        for k, t in enumerate(mins):
-            assert t.minimum is not None
-            add(np.append(nd, off_s + d * n_min + k), np.append(per_portion[t.nutrient], 1.0),
-                t.minimum, np.inf)
-        for name, cap in maxs:
-            add(nd, per_portion[name], -np.inf, cap)
-        add(np.concatenate([nd, [off_e + 2 * d, off_e + 2 * d + 1]]),
-            np.concatenate([energy, [-1.0, 1.0]]), e_target, e_target)
-        add(nd, energy, -np.inf, e_target * (1.0 + 1.5 * ENERGY_TOLERANCE))
-        add(yd, np.ones(n_foods), settings.min_foods_per_day, settings.max_foods_per_day)
-        for c in categories:
-            idx = cat_index[c]
-            add(nd[idx], grams[idx], -np.inf, CATEGORY_MAX_G.get(c, np.inf))
-        animal = np.concatenate([cat_index.get(c, np.array([], dtype=int))
-                                 for c in ("meat", "fish", "shellfish")]).astype(int)
-        if animal.size:
-            add(nd[animal], grams[animal], -np.inf, ANIMAL_PROTEIN_MAX_G)
-        for group_cats, floor in GROUP_MIN_G.values():
-            parts = [cat_index[c] for c in group_cats if c in cat_index]
-            if parts:
-                idx = np.concatenate(parts)
-                add(nd[idx], grams[idx], floor, np.inf)
-        # link portions and use: n <= cap*y, y <= n
-        for i in range(n_foods):
-            add(np.array([nd[i], yd[i]]), np.array([1.0, -cap_portions[i]]), -np.inf, 0.0)
-            add(np.array([yd[i], nd[i]]), np.array([1.0, -1.0]), -np.inf, 0.0)
-    for i in range(n_foods):
-        add(off_y + np.arange(n_days) * n_foods + i, np.ones(n_days), -np.inf, max_days[i])
-
-    a = coo_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-                   shape=(row, n_vars))
-    constraint = LinearConstraint(csr_matrix(a), np.array(lo), np.array(hi))
-
-    cost = np.zeros(n_vars)
-    cost[off_y:off_y + nv] = settings.food_use_cost + _noise(n_days, n_foods, settings.seed).ravel()
-    for d in range(n_days):
-        for k, t in enumerate(mins):
-            assert t.minimum is not None
-            cost[off_s + d * n_min + k] = settings.shortfall_weight / max(t.minimum, 1e-9)
-        cost[off_e + 2 * d: off_e + 2 * d + 2] = settings.energy_weight / e_target
-
-    upper = np.full(n_vars, np.inf)
-    upper[off_n:off_n + nv] = np.tile(cap_portions, n_days)
-    upper[off_y:off_y + nv] = 1.0
-    for d in range(n_days):
-        for k, t in enumerate(mins):
-            assert t.minimum is not None
-            upper[off_s + d * n_min + k] = t.minimum
-    integrality = np.zeros(n_vars)
-    integrality[:2 * nv] = 1
-
-    result = milp(cost, constraints=constraint, integrality=integrality,
-                  bounds=Bounds(np.zeros(n_vars), upper),
-                  options={"time_limit": settings.time_limit_s, "mip_rel_gap": settings.mip_rel_gap,
-                           "disp": False})
-    elapsed = time.perf_counter() - started
-    if result.x is None:
-        return WeekSolution(tuple(DayPlan(d + 1, ()) for d in range(n_days)), "failed",
-                            str(result.message), elapsed)
-    x = np.rint(result.x[:nv]).astype(int).reshape(n_days, n_foods)
-    days = tuple(
-        DayPlan(d + 1, tuple((foods[i], int(x[d, i])) for i in np.flatnonzero(x[d]))) for d in range(n_days)
-    )
+        available = used_days < max_days
+        result = _solve_day(model, available, targets, settings, settings.seed + d, per_day_limit)
+        if result.x is None or (result.status != 0 and float(
+                result.x[len(foods):len(foods) + model.n_min]
+                @ (1.0 / np.maximum(model.min_values, 1e-9))) > 1e-3):
+            retry = _solve_day(model, available, targets, settings, settings.seed + d,
+                               settings.retry_time_limit_s / n_days)
+            if retry.x is not None:
+                result = retry
+        if result.x is None:
+            statuses.append("failed")
+            messages.append(f"day {d + 1}: {result.message}")
+            days.append(DayPlan(d + 1, ()))
+            continue
+        statuses.append("optimal" if result.status == 0 else "time_limit")
+        portions = np.rint(result.x[:len(foods)]).astype(int)
+        used_days += portions > 0
+        days.append(DayPlan(d + 1, tuple((foods[i], int(portions[i]))
+                                         for i in np.flatnonzero(portions))))
+    mins = [t for t in targets.targets if t.minimum is not None]
     shortfalls = {
         t.nutrient: tuple(max(0.0, (t.minimum or 0.0) - (day.total(t.nutrient) or 0.0)) for day in days)
         for t in mins
     }
-    status = "optimal" if result.status == 0 else "time_limit"
-    return WeekSolution(days, status, str(result.message), elapsed, shortfalls)
+    status = ("failed" if "failed" in statuses else "time_limit" if "time_limit" in statuses
+              else "optimal")
+    return WeekSolution(tuple(days), status, "; ".join(messages) or "solved",
+                        time.perf_counter() - started, shortfalls)
