@@ -180,7 +180,7 @@ def get_plan(patient_id: int, user: ApiUser, db: DbSession,
              weeks: Annotated[int, Query(ge=1, le=52)] = 12) -> dict[str, Any]:
     """Exercise program and nutrition plan."""
     row = accessible_patient(db, user, patient_id)
-    return services.plan(repository.record_from_row(row), weeks)
+    return services.plan(row, repository.record_from_row(row), weeks)
 
 
 @router.post("/patients/{patient_id}/simulations", responses={**ERRORS, **UNAVAILABLE})

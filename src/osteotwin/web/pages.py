@@ -314,18 +314,42 @@ def assessment_page(request: Request, patient_id: int, user: PageUser, db: DbSes
 
 @router.get("/patients/{patient_id}/plan", response_class=HTMLResponse)
 def plan_page(request: Request, patient_id: int, user: PageUser, db: DbSession) -> HTMLResponse:
+    """The plan page; its body is computed after load (HTMX) because the nutrition MILP takes seconds."""
     row = accessible_patient(db, user, patient_id)
     record = repository.record_from_row(row)
-    result: dict[str, Any] | None = None
-    unavailable = None
+    return render(request, "plan.html", {"user": user, "row": row, "record": record})
+
+
+def _plan_or_reason(row: PatientRow, record: PatientRecord) -> tuple[dict[str, Any] | None, str | None]:
     try:
-        result = services.plan(record)
+        return services.plan(row, record), None
     except services.Unavailable as exc:
-        unavailable = exc.reason
+        return None, exc.reason
     except UserInputError as err:
-        unavailable = err.one_line()
-    return render(request, "plan.html", {"user": user, "row": row, "record": record, "result": result,
-                                         "unavailable": unavailable})
+        return None, err.one_line()
+
+
+@router.get("/patients/{patient_id}/plan/summary", response_class=HTMLResponse)
+def plan_summary(request: Request, patient_id: int, user: PageUser, db: DbSession) -> HTMLResponse:
+    row = accessible_patient(db, user, patient_id)
+    result, unavailable = _plan_or_reason(row, repository.record_from_row(row))
+    return render(request, "_plan_summary.html", {"row": row, "result": result,
+                                                  "unavailable": unavailable})
+
+
+@router.get("/patients/{patient_id}/plan.html", response_class=HTMLResponse)
+def plan_full(request: Request, patient_id: int, user: PageUser, db: DbSession) -> HTMLResponse:
+    """The whole plan as the plan module renders it (a self-contained page)."""
+    row = accessible_patient(db, user, patient_id)
+    result, unavailable = _plan_or_reason(row, repository.record_from_row(row))
+    if result is None:
+        return render(request, "error.html", {"user": user, "title": "Plan not available",
+                                              "message": unavailable}, status_code=503)
+    try:
+        return HTMLResponse(services.plan_html(result))
+    except services.Unavailable as exc:
+        return render(request, "error.html", {"user": user, "title": "Plan not available",
+                                              "message": exc.reason}, status_code=503)
 
 
 def _what_if_context(user: UserRow, row: PatientRow, record: PatientRecord) -> dict[str, Any]:

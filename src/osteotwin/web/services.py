@@ -13,6 +13,8 @@ import hashlib
 import importlib
 import json
 import logging
+import threading
+from collections import OrderedDict
 from typing import Any
 
 from sqlalchemy import select
@@ -136,14 +138,37 @@ def risk_badge(result: dict[str, Any] | None) -> tuple[str, str]:
 # --------------------------------------------------------------------------------------------------
 
 
-def plan(record: PatientRecord, weeks: int = 12) -> dict[str, Any]:
-    """The exercise and nutrition plan as JSON."""
-    module = _module("osteotwin.plan", "plan")
-    for name in ("build_plan", "make_plan", "plan_for"):
-        func = getattr(module, name, None)
-        if callable(func):
-            return dict(jsonable(_guarded("plan", func, record, weeks=weeks)))
-    raise Unavailable("plan", "not available yet in this version of osteotwin")
+_PLAN_CACHE: OrderedDict[tuple[int, int, int], dict[str, Any]] = OrderedDict()
+_PLAN_CACHE_SIZE = 64
+_PLAN_LOCK = threading.Lock()
+
+
+def plan(row: PatientRow, record: PatientRecord, weeks: int = 12) -> dict[str, Any]:
+    """The exercise and nutrition plan document (``osteotwin.plan``), cached in memory per revision.
+
+    Building a plan solves a nutrition MILP (seconds), so results are kept per (patient, revision,
+    weeks) for the life of the server process.
+    """
+    key = (row.id, row.revision, weeks)
+    with _PLAN_LOCK:
+        if key in _PLAN_CACHE:
+            _PLAN_CACHE.move_to_end(key)
+            return _PLAN_CACHE[key]
+    personal = _module("osteotwin.plan.personal", "plan")
+    serialize = _module("osteotwin.plan.serialize", "plan")
+    built = _guarded("plan", personal.build_personal_plan, record, weeks=weeks)
+    document: dict[str, Any] = jsonable(serialize.plan_document(built))
+    with _PLAN_LOCK:
+        _PLAN_CACHE[key] = document
+        while len(_PLAN_CACHE) > _PLAN_CACHE_SIZE:
+            _PLAN_CACHE.popitem(last=False)
+    return document
+
+
+def plan_html(document: dict[str, Any]) -> str:
+    """The plan module's own self-contained HTML page for a plan document."""
+    render = _module("osteotwin.plan.render", "plan")
+    return str(render.render_html(document))
 
 
 def report(record: PatientRecord, fmt: str, as_of: dt.date | None = None) -> bytes:

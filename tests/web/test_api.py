@@ -1,0 +1,103 @@
+"""JSON API behaviour: tokens, records as patient file v1, entries, logs, errors as field-level 4xx."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.web.conftest import PASSWORD, World
+
+
+def test_token_needs_the_right_password(world: World) -> None:
+    assert world.client.post("/api/auth/token", json={"username": "dr-a", "password": "nope"}).status_code == 401
+    ok = world.client.post("/api/auth/token", json={"username": "dr-a", "password": PASSWORD})
+    assert ok.status_code == 200 and ok.json()["token_type"] == "bearer"
+
+
+def test_create_get_put_round_trip(world: World) -> None:
+    headers = world.token("dr-a")
+    document = {"version": 1, "patient": {"id": "api-003", "sex": "male", "birth_date": "1970-07-07",
+                                          "height": "70 in", "weight": "180 lb"},
+                "labs": [{"test": "total_testosterone", "value": 20.1, "unit": "nmol/L", "date": "2025-02-02"}]}
+    created = world.client.post("/api/patients", json=document, headers=headers)
+    assert created.status_code == 201, created.text
+    patient_id = created.json()["id"]
+    fetched = world.client.get(f"/api/patients/{patient_id}", headers=headers).json()
+    assert fetched["patient"]["height"] == "177.8 cm"  # 70 in x 2.54 cm/in
+    assert fetched["labs"][0] == {"test": "total_testosterone", "value": 20.1, "unit": "nmol/L",
+                                  "date": "2025-02-02"}
+    fetched["history"] = {"smoking": "former"}
+    replaced = world.client.put(f"/api/patients/{patient_id}", json=fetched, headers=headers)
+    assert replaced.status_code == 200
+    assert world.client.get(f"/api/patients/{patient_id}", headers=headers).json()["history"]["smoking"] == "former"
+    listing = world.client.get("/api/patients", headers=headers).json()
+    assert patient_id in [p["id"] for p in listing]
+
+
+def test_patient_adds_own_lab_and_log(world: World) -> None:
+    headers = world.token("pat-a")
+    before = world.client.get(f"/api/patients/{world.patient_a}", headers=headers).json()
+    lab = {"test": "vitamin_d_25oh", "value": 75, "unit": "nmol/L", "date": "2025-03-03"}
+    response = world.client.post(f"/api/patients/{world.patient_a}/labs", json=lab, headers=headers)
+    assert response.status_code == 201, response.text
+    after = world.client.get(f"/api/patients/{world.patient_a}", headers=headers).json()
+    assert len(after["labs"]) == len(before["labs"]) + 1
+    log = {"kind": "exercise", "date": "2025-03-03", "activity": "resistance", "minutes": 45,
+           "intensity": "high"}
+    assert world.client.post(f"/api/patients/{world.patient_a}/logs", json=log,
+                             headers=headers).status_code == 201
+    logs = world.client.get(f"/api/patients/{world.patient_a}/logs", headers=headers).json()
+    assert {"kind": "exercise", "activity": "resistance", "minutes": 45.0} .items() <= logs[-1].items()
+
+
+def _detail(response: Any) -> dict[str, Any]:
+    body = response.json()
+    assert isinstance(body["detail"], list) and body["detail"], body
+    item: dict[str, Any] = body["detail"][0]
+    return item
+
+
+def test_bad_input_gets_field_level_422(world: World) -> None:
+    headers = world.token("dr-a")
+    cases = [
+        ("/api/patients", {"version": 1, "patient": {"sex": "robot", "birth_date": "1970-01-01"}}, "patient.sex"),
+        ("/api/patients", {"version": 1, "patient": {"sex": "male", "birth_date": "1970-01-01"}, "typo": 1}, "typo"),
+        (f"/api/patients/{world.patient_a}/labs", {"test": "estradiol", "value": 9, "unit": "mg", "date": "2025-01-01"}, "unit"),
+        (f"/api/patients/{world.patient_a}/labs", {"test": "estradiol", "value": "high", "unit": "pg/mL",
+                                                   "date": "2025-01-01"}, "value"),
+        (f"/api/patients/{world.patient_a}/dxa", {"date": "2025-13-01", "site": "total_hip", "t_score": -1}, "date"),
+        (f"/api/patients/{world.patient_a}/logs", {"kind": "symptom", "date": "2025-01-01", "symptom": "joint_pain",
+                                                   "severity": 12}, "severity"),
+        (f"/api/patients/{world.patient_a}/simulations", {"years": 9}, "years"),
+    ]
+    for path, body, field in cases:
+        response = world.client.post(path, json=body, headers=headers)
+        assert response.status_code == 422, (path, response.text)
+        item = _detail(response)
+        assert item["field"] == field, (path, item)
+        assert item["message"]
+    assert world.client.post("/api/patients", content=b"{not json", headers={
+        **headers, "content-type": "application/json"}).status_code == 422
+    assert world.client.get("/api/patients/not-a-number", headers=headers).status_code == 422
+
+
+def test_openapi_describes_the_api(world: World) -> None:
+    schema = world.client.get("/api/openapi.json").json()
+    paths = set(schema["paths"])
+    for path in ("/api/auth/token", "/api/patients", "/api/patients/{patient_id}",
+                 "/api/patients/{patient_id}/labs", "/api/patients/{patient_id}/dxa",
+                 "/api/patients/{patient_id}/medications", "/api/patients/{patient_id}/logs",
+                 "/api/patients/{patient_id}/assessment", "/api/patients/{patient_id}/plan",
+                 "/api/patients/{patient_id}/simulations", "/api/patients/{patient_id}/fhir", "/api/fhir"):
+        assert path in paths, path
+    assert not any(p.startswith("/patients") for p in paths)
+
+
+def test_changes_through_the_api_are_audited(world: World, page_client: Any) -> None:
+    from tests.web.conftest import browser_login
+
+    headers = world.token("dr-a")
+    world.client.post(f"/api/patients/{world.patient_a}/dxa", json={
+        "date": "2025-04-04", "site": "femoral_neck", "bmd": "0.77 g/cm2", "t_score": -1.5}, headers=headers)
+    browser_login(page_client, "dr-a")
+    page = page_client.get(f"/patients/{world.patient_a}/audit").text
+    assert "dr-a" in page and "add dxa" in page and "femoral_neck" in page

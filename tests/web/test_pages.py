@@ -1,0 +1,101 @@
+"""Server-rendered pages: login, list with badges, timeline charts, entry forms and their messages."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from fastapi.testclient import TestClient
+
+from tests.web.conftest import World, browser_login
+
+
+def _chart(page: str, chart_id: str) -> dict[str, object]:
+    match = re.search(rf'id="{chart_id}" data-points="(\d+)" data-figure=\'([^\']*)\'', page)
+    assert match, f"{chart_id} missing"
+    figure: dict[str, object] = json.loads(match.group(2))
+    figure["points"] = int(match.group(1))
+    return figure
+
+
+def test_login_redirects_patients_to_their_record(world: World, page_client: TestClient) -> None:
+    browser_login(page_client, "pat-a")
+    response = page_client.get("/", follow_redirects=False)
+    assert response.headers["location"] == f"/patients/{world.patient_a}"
+
+
+def test_patient_list_has_risk_badges(world: World, page_client: TestClient) -> None:
+    browser_login(page_client, "dr-a")
+    page = page_client.get("/patients").text
+    assert 'class="badge badge-' in page
+    assert "demo-001" in page
+
+
+def test_adding_a_lab_in_other_units_updates_the_chart(world: World, page_client: TestClient) -> None:
+    csrf = browser_login(page_client, "pat-a")
+    url = f"/patients/{world.patient_a}"
+    before = _chart(page_client.get(url).text, "chart-estradiol")
+    response = page_client.post(f"{url}/labs", data={"test": "estradiol", "value": "110.1", "unit": "pmol/L",
+                                                     "date": "2025-05-05", "csrf_token": csrf},
+                                follow_redirects=False)
+    assert response.status_code == 303
+    after_page = page_client.get(url).text
+    after = _chart(after_page, "chart-estradiol")
+    assert after["points"] == before["points"] + 1  # type: ignore[operator]
+    data = after["data"][0]  # type: ignore[index]
+    point = data["y"][data["x"].index("2025-05-05")]
+    assert abs(point - 110.1 * 272.38 / 1000) < 0.01  # shown in pg/mL (PubChem molar mass)
+    assert "110.1 pmol/L" in after_page  # the timeline keeps the value as reported
+
+
+def test_form_errors_name_the_field_and_keep_the_values(world: World, page_client: TestClient) -> None:
+    csrf = browser_login(page_client, "pat-a")
+    response = page_client.post(f"/patients/{world.patient_a}/labs", data={
+        "test": "estradiol", "value": "12", "unit": "mmol/L", "date": "2025-05-05", "csrf_token": csrf})
+    assert response.status_code == 422
+    page = response.text
+    assert 'id="err-unit"' in page and "pg/mL or pmol/L" in page
+    assert 'aria-describedby="err-unit"' in page
+    assert 'value="12"' in page
+    response = page_client.post(f"/patients/{world.patient_a}/dxa", data={
+        "date": "2025-05-05", "site": "total_hip", "bmd_value": "abc", "bmd_unit": "g/cm2", "csrf_token": csrf})
+    assert response.status_code == 422 and 'id="err-bmd_value"' in response.text
+    response = page_client.post(f"/patients/{world.patient_a}/medications", data={
+        "drug": "anastrozole", "dose_value": "100", "dose_unit": "mg", "every_value": "1", "every_unit": "d",
+        "csrf_token": csrf})
+    assert response.status_code == 422 and 'id="err-dose_value"' in response.text
+    response = page_client.post(f"/patients/{world.patient_a}/logs", data={
+        "kind": "intake", "date": "2025-05-05", "csrf_token": csrf})
+    assert response.status_code == 422 and 'id="err-calcium_mg"' in response.text
+
+
+def test_unit_choice_follows_the_test(world: World, page_client: TestClient) -> None:
+    browser_login(page_client, "pat-a")
+    options = page_client.get("/ui/lab-units", params={"test": "vitamin_d_25oh"}).text
+    assert "ng/mL" in options and "nmol/L" in options and "pg/mL" not in options
+
+
+def test_clinician_adds_a_patient_through_the_form(world: World, page_client: TestClient) -> None:
+    csrf = browser_login(page_client, "dr-b")
+    bad = page_client.post("/patients/new", data={"sex": "female", "birth_date": "2030-01-01",
+                                                  "csrf_token": csrf})
+    assert bad.status_code == 422 and 'id="err-birth_date"' in bad.text
+    good = page_client.post("/patients/new", data={
+        "patient_id": "form-004", "sex": "female", "birth_date": "1955-05-05", "height_value": "160",
+        "height_unit": "cm", "weight_value": "132", "weight_unit": "lb", "menopausal_status": "postmenopausal",
+        "csrf_token": csrf}, follow_redirects=False)
+    assert good.status_code == 303
+    page = page_client.get(good.headers["location"]).text
+    assert "form-004" in page and "59.9 kg" in page  # 132 lb x 0.45359 kg/lb
+
+
+def test_logout_ends_the_session(world: World, page_client: TestClient) -> None:
+    csrf = browser_login(page_client, "pat-a")
+    page_client.post("/logout", data={"csrf_token": csrf})
+    assert page_client.get(f"/patients/{world.patient_a}", follow_redirects=False).status_code == 303
+
+
+def test_vendored_assets_are_served_locally(world: World) -> None:
+    assert "htmx" in world.client.get("/static/htmx.min.js").text[:2000]
+    plotly = world.client.get("/vendor/plotly.min.js")
+    assert plotly.status_code == 200 and "plotly.js" in plotly.text[:300]
