@@ -329,8 +329,9 @@ def _composites(s: FactSheet, record: PatientRecord, age: float) -> None:
         else:
             next_due = _add_months(last, months)
     s.put("next_dxa_due", next_due)
-    s.put("dxa_overdue", isinstance(last, dt.date) and next_due is not None
-          and next_due < s.value("as_of"))  # type: ignore[operator]
+    s.put("dxa_overdue", isinstance(last, dt.date) and next_due is not None and (
+        bool(s.value("ai_start_without_baseline_dxa"))
+        or next_due < s.value("as_of")))  # type: ignore[operator]
     s.put("dxa_due_soon", next_due is not None and (
         next_due - s.value("as_of")).days <= DUE_SOON_D)  # type: ignore[operator]
 

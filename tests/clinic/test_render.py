@@ -1,0 +1,65 @@
+"""Renderers on the spec's example patient: JSON shape (spec/cli.md), text and HTML content."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from osteotwin.clinic import assess
+from osteotwin.clinic.render import render_html, render_text, to_document
+from osteotwin.records import load_patient_file
+from tests.clinic.builders import make, run
+
+
+def test_json_document_has_the_spec_shape(example_patient_path: Path) -> None:
+    doc = to_document(assess(load_patient_file(example_patient_path)))
+    json.dumps(doc)  # serialisable
+    assert doc["as_of"] == "2025-06-01"
+    for finding in doc["findings"]:
+        assert {"code", "severity", "message", "evidence"} <= set(finding)
+    for action in doc["actions"]:
+        assert {"code", "priority", "message", "due", "evidence"} <= set(action)
+    spine = doc["densitometry"]["lumbar_spine"]
+    assert spine["bmd_g_cm2"] == 1.02 and spine["t_score"] == -1.1 and spine["z_score"] is None
+    assert {"model", "any_fragility_10y_pct", "hip_10y_pct"} <= set(doc["fracture_risk"])
+    assert set(doc["citations"]) >= {cid for f in doc["findings"] for cid in f["evidence"]}
+
+
+def test_example_patient_is_assessed_as_the_guidelines_describe(example_patient_path: Path) -> None:
+    result = assess(load_patient_file(example_patient_path))
+    found = set(result.finding_codes())
+    # man on TRT + anastrozole with estradiol 9 pg/mL (LC-MS/MS), 25(OH)D 22 ng/mL, DXA in 2023
+    assert {"AI_USE_IN_MEN", "ESTRADIOL_LOW", "VITAMIN_D_INSUFFICIENT",
+            "VITAMIN_D_BELOW_AI_TARGET", "BMD_LOW", "DXA_OVERDUE",
+            "RESISTANCE_TRAINING_INSUFFICIENT", "IMPACT_TRAINING_ABSENT",
+            "AEROBIC_WEIGHT_BEARING_INSUFFICIENT", "SLEEP_SHORT"} <= found
+    assert not {"ESTRADIOL_HIGH", "TESTOSTERONE_LOW", "TESTOSTERONE_HIGH", "BMD_OSTEOPOROSIS",
+                "CALCIUM_INTAKE_LOW", "ESTRADIOL_METHOD_NOT_MASS_SPEC", "DXA_MISSING"} & found
+    assert result.actions[0].code == "REVIEW_AROMATASE_INHIBITOR"
+    assert "ORDER_DXA" in result.action_codes()
+
+
+def test_findings_name_their_data_and_dates(example_patient_path: Path) -> None:
+    result = assess(load_patient_file(example_patient_path))
+    low = next(f for f in result.findings if f.code == "ESTRADIOL_LOW")
+    point = next(p for p in low.data if p.name == "estradiol_pg_ml")
+    assert point.value == 9 and str(point.date) == "2024-05-01"
+    assert "2024-05-01" in low.message
+
+
+def test_text_lists_sections_and_codes(example_patient_path: Path) -> None:
+    text = render_text(assess(load_patient_file(example_patient_path)))
+    for part in ("Findings", "Actions", "Densitometry", "Fracture risk", "References",
+                 "ESTRADIOL_LOW", "REVIEW_AROMATASE_INHIBITOR", "femoral neck",
+                 "Decision support only"):
+        assert part in text
+    assert "\x1b[" not in text  # no colour codes unless asked
+
+
+def test_html_is_standalone_and_escaped() -> None:
+    doc = make()
+    doc["patient"]["id"] = "<script>alert(1)</script>"
+    page = render_html(run(doc))
+    assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
+    assert "<script>" not in page and "&lt;script&gt;" in page
+    assert "FRACTURE_RISK_NOT_ESTIMATED" in page

@@ -1,0 +1,311 @@
+"""One positive and one negative case (at least) for every finding and action code.
+
+Cases are written from the guideline thresholds (../shared/data/guidelines/guidelines_risk.md), not
+from the engine's output: each says which codes must appear and which must not.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from osteotwin.vocabulary import action_codes, finding_codes
+from tests.clinic.builders import (
+    ALENDRONATE,
+    ANASTROZOLE,
+    LETROZOLE,
+    TESTOSTERONE,
+    codes,
+    days_ago,
+    e2,
+    hip_spine,
+    lab,
+    make,
+    med,
+    scan,
+    total_t,
+    vitd,
+)
+
+MAN_ON_AI = {"sex": "male", "age": 55, "medications": [TESTOSTERONE, ANASTROZOLE]}
+WOMAN_BC = {"sex": "female", "age": 62, "status": "postmenopausal",
+            "history": {"breast_cancer": True}, "medications": [LETROZOLE]}
+RECENT_DXA = hip_spine(-0.5, 200)
+
+# (id, document, codes that must appear, codes that must not)
+CASES: list[tuple[str, dict[str, Any], set[str], set[str]]] = [
+    # --- estradiol
+    ("e2 low man on AI", make(**MAN_ON_AI, labs=[e2(12), total_t(600)]),
+     {"ESTRADIOL_LOW", "REVIEW_AROMATASE_INHIBITOR"}, {"ESTRADIOL_HIGH", "ESTRADIOL_NOT_MEASURED"}),
+    ("e2 very low man", make(sex="male", age=60, labs=[e2(7)]), {"ESTRADIOL_LOW"}, set()),
+    ("e2 normal man", make(sex="male", age=60, labs=[e2(25)]), set(),
+     {"ESTRADIOL_LOW", "ESTRADIOL_HIGH"}),
+    ("e2 suppressed woman on AI for breast cancer", make(**WOMAN_BC, labs=[e2(2)], dxa=RECENT_DXA),
+     set(), {"ESTRADIOL_LOW", "ESTRADIOL_NOT_MEASURED", "AI_USE_IN_MEN",
+             "REVIEW_AROMATASE_INHIBITOR"}),
+    ("e2 high man", make(sex="male", age=50, labs=[e2(60)]), {"ESTRADIOL_HIGH"}, {"ESTRADIOL_LOW"}),
+    ("e2 high woman on AI", make(**WOMAN_BC, labs=[e2(45)], dxa=RECENT_DXA),
+     {"ESTRADIOL_HIGH", "CHECK_ESTRADIOL", "REVIEW_AROMATASE_INHIBITOR"}, {"ESTRADIOL_LOW"}),
+    ("e2 not measured man on AI", make(**MAN_ON_AI, labs=[total_t(600)]),
+     {"ESTRADIOL_NOT_MEASURED", "CHECK_ESTRADIOL"}, {"ESTRADIOL_LOW"}),
+    ("e2 stale man on AI", make(**MAN_ON_AI, labs=[e2(25, 500), total_t(600)]),
+     {"ESTRADIOL_NOT_MEASURED", "CHECK_ESTRADIOL"}, set()),
+    ("e2 recent man on AI", make(**MAN_ON_AI, labs=[e2(25), total_t(600)]), set(),
+     {"ESTRADIOL_NOT_MEASURED", "CHECK_ESTRADIOL", "ESTRADIOL_LOW"}),
+    ("e2 not needed postmenopausal woman on AI", make(**WOMAN_BC, dxa=RECENT_DXA), set(),
+     {"ESTRADIOL_NOT_MEASURED", "CHECK_ESTRADIOL"}),
+    ("e2 needed premenopausal woman on AI with goserelin",
+     make(sex="female", age=42, status="premenopausal", history={"breast_cancer": True},
+          medications=[ANASTROZOLE, med("goserelin", "3.6 mg", "28 d", route="subcutaneous")],
+          dxa=RECENT_DXA),
+     {"ESTRADIOL_NOT_MEASURED", "CHECK_ESTRADIOL"}, {"ESTRADIOL_LOW"}),
+    ("e2 not by mass spectrometry", make(sex="male", age=60, labs=[e2(25, method="immunoassay")]),
+     {"ESTRADIOL_METHOD_NOT_MASS_SPEC", "CHECK_ESTRADIOL"}, set()),
+    ("e2 method not recorded", make(sex="male", age=60, labs=[e2(25, method=None)]),
+     {"ESTRADIOL_METHOD_NOT_MASS_SPEC"}, set()),
+    ("e2 by LC-MS/MS", make(sex="male", age=60, labs=[e2(25)]), set(),
+     {"ESTRADIOL_METHOD_NOT_MASS_SPEC", "CHECK_ESTRADIOL"}),
+    # --- testosterone
+    ("t low", make(sex="male", age=50, labs=[total_t(250)]),
+     {"TESTOSTERONE_LOW", "CHECK_TESTOSTERONE"}, {"TESTOSTERONE_HIGH"}),
+    ("t normal", make(sex="male", age=50, labs=[total_t(550)]), set(),
+     {"TESTOSTERONE_LOW", "TESTOSTERONE_HIGH", "CHECK_TESTOSTERONE"}),
+    ("t low on therapy", make(sex="male", age=50, medications=[TESTOSTERONE],
+                              labs=[total_t(220)]),
+     {"TESTOSTERONE_LOW", "REVIEW_TESTOSTERONE_THERAPY"}, set()),
+    ("t in a woman is not judged", make(sex="female", age=45, labs=[total_t(20)]), set(),
+     {"TESTOSTERONE_LOW"}),
+    ("t high on therapy", make(sex="male", age=50, medications=[TESTOSTERONE],
+                               labs=[total_t(1200)]),
+     {"TESTOSTERONE_HIGH", "REVIEW_TESTOSTERONE_THERAPY"}, {"TESTOSTERONE_LOW"}),
+    ("t mid-range on therapy", make(sex="male", age=50, medications=[TESTOSTERONE],
+                                    labs=[total_t(650)]), set(),
+     {"TESTOSTERONE_HIGH", "REVIEW_TESTOSTERONE_THERAPY", "TESTOSTERONE_NOT_MEASURED"}),
+    ("t high without therapy", make(sex="male", age=30, labs=[total_t(1000)]), set(),
+     {"TESTOSTERONE_HIGH"}),
+    ("t not measured on therapy", make(sex="male", age=50, medications=[TESTOSTERONE]),
+     {"TESTOSTERONE_NOT_MEASURED", "CHECK_TESTOSTERONE"}, set()),
+    # --- vitamin D
+    ("vit d deficient", make(labs=[vitd(15)]), {"VITAMIN_D_DEFICIENT", "START_VITAMIN_D"},
+     {"VITAMIN_D_INSUFFICIENT"}),
+    ("vit d insufficient", make(labs=[vitd(25)]), {"VITAMIN_D_INSUFFICIENT", "START_VITAMIN_D"},
+     {"VITAMIN_D_DEFICIENT", "VITAMIN_D_BELOW_AI_TARGET"}),
+    ("vit d sufficient", make(labs=[vitd(35)]), set(),
+     {"VITAMIN_D_DEFICIENT", "VITAMIN_D_INSUFFICIENT", "START_VITAMIN_D", "CHECK_VITAMIN_D"}),
+    ("vit d below AI target", make(**WOMAN_BC, labs=[vitd(35)], dxa=RECENT_DXA),
+     {"VITAMIN_D_BELOW_AI_TARGET", "START_VITAMIN_D"}, {"VITAMIN_D_INSUFFICIENT"}),
+    ("vit d at AI target", make(**WOMAN_BC, labs=[vitd(45)], dxa=RECENT_DXA,
+                                lifestyle={"supplements": [
+                                    {"name": "vitamin_d3", "dose": "1000 IU/d"}]}), set(),
+     {"VITAMIN_D_BELOW_AI_TARGET", "START_VITAMIN_D", "VITAMIN_D_NOT_MEASURED"}),
+    ("vit d not measured on AI", make(**WOMAN_BC, dxa=RECENT_DXA),
+     {"VITAMIN_D_NOT_MEASURED", "CHECK_VITAMIN_D"}, set()),
+    ("vit d not needed without indication", make(), set(),
+     {"VITAMIN_D_NOT_MEASURED", "CHECK_VITAMIN_D"}),
+    ("vit d intake excessive", make(lifestyle={"supplements": [
+        {"name": "vitamin_d3", "dose": "5000 IU/d"}]}),
+     {"VITAMIN_D_INTAKE_EXCESSIVE", "REDUCE_VITAMIN_D"}, {"START_VITAMIN_D"}),
+    ("vit d intake within UL", make(lifestyle={"supplements": [
+        {"name": "vitamin_d3", "dose": "2000 IU/d"}]}), set(),
+     {"VITAMIN_D_INTAKE_EXCESSIVE", "REDUCE_VITAMIN_D"}),
+    # --- calcium and protein
+    ("calcium low woman 60", make(sex="female", age=60, dxa=RECENT_DXA, lifestyle={
+        "dietary_calcium": "800 mg/d",
+        "supplements": [{"name": "calcium_citrate", "dose": "200 mg/d"}]}),
+     {"CALCIUM_INTAKE_LOW", "INCREASE_CALCIUM_INTAKE"}, {"CALCIUM_INTAKE_EXCESSIVE"}),
+    ("calcium adequate man 60", make(sex="male", age=60, lifestyle={
+        "dietary_calcium": "800 mg/d",
+        "supplements": [{"name": "calcium_citrate", "dose": "200 mg/d"}]}), set(),
+     {"CALCIUM_INTAKE_LOW", "INCREASE_CALCIUM_INTAKE"}),
+    ("calcium excessive at 60", make(sex="male", age=60, lifestyle={
+        "dietary_calcium": "1200 mg/d",
+        "supplements": [{"name": "calcium_carbonate", "dose": "1000 mg/d"}]}),
+     {"CALCIUM_INTAKE_EXCESSIVE", "REDUCE_CALCIUM_SUPPLEMENT"}, {"CALCIUM_INTAKE_LOW"}),
+    ("calcium high but under UL at 45", make(lifestyle={
+        "dietary_calcium": "1200 mg/d",
+        "supplements": [{"name": "calcium_carbonate", "dose": "1000 mg/d"}]}), set(),
+     {"CALCIUM_INTAKE_EXCESSIVE", "REDUCE_CALCIUM_SUPPLEMENT"}),
+    ("calcium excessive from food only", make(sex="male", age=60,
+                                              lifestyle={"dietary_calcium": "2300 mg/d"}),
+     {"CALCIUM_INTAKE_EXCESSIVE"}, {"REDUCE_CALCIUM_SUPPLEMENT"}),
+    ("calcium food not recorded", make(drop_lifestyle=("dietary_calcium",)),
+     {"CALCIUM_INTAKE_NOT_RECORDED"}, {"CALCIUM_INTAKE_LOW", "INCREASE_CALCIUM_INTAKE"}),
+    ("protein low", make(lifestyle={"protein": "0.7 g/kg/d"}),
+     {"PROTEIN_INTAKE_LOW", "INCREASE_PROTEIN_INTAKE"}, set()),
+    ("protein adequate under 65", make(lifestyle={"protein": "0.9 g/kg/d"}), set(),
+     {"PROTEIN_INTAKE_LOW", "INCREASE_PROTEIN_INTAKE"}),
+    ("protein low for 70", make(sex="male", age=72, dxa=RECENT_DXA,
+                                lifestyle={"protein": "0.9 g/kg/d"}),
+     {"PROTEIN_INTAKE_LOW"}, set()),
+    ("protein not recorded", make(drop_lifestyle=("protein",)), {"PROTEIN_INTAKE_NOT_RECORDED"},
+     {"PROTEIN_INTAKE_LOW"}),
+    # --- BMD
+    ("bmd normal", make(sex="male", age=55, dxa=hip_spine(-0.5)), {"BMD_NORMAL"},
+     {"BMD_LOW", "BMD_OSTEOPOROSIS", "DISCUSS_ANTIRESORPTIVE"}),
+    ("bmd T exactly -1.0 is normal", make(sex="male", age=55, dxa=[scan("total_hip", t=-1.0)]),
+     {"BMD_NORMAL"}, {"BMD_LOW"}),
+    ("bmd low", make(sex="male", age=55, dxa=hip_spine(-1.8)), {"BMD_LOW"},
+     {"BMD_NORMAL", "BMD_OSTEOPOROSIS", "SUPERVISED_EXERCISE", "AVOID_LOADED_SPINAL_FLEXION",
+      "REFER_SPECIALIST"}),
+    ("bmd low by Z in a young man", make(sex="male", age=40, dxa=[scan("lumbar_spine", t=-2.6,
+                                                                     z=-2.3)]),
+     {"BMD_LOW", "REFER_SPECIALIST"}, {"BMD_OSTEOPOROSIS", "BMD_NORMAL"}),
+    ("Z normal in a young man despite low T", make(sex="male", age=40,
+                                                   dxa=[scan("lumbar_spine", t=-2.2, z=-1.0)]),
+     {"BMD_NORMAL"}, {"BMD_LOW", "BMD_OSTEOPOROSIS"}),
+    ("bmd osteoporosis", make(sex="female", age=66, dxa=hip_spine(-2.7)),
+     {"BMD_OSTEOPOROSIS", "DISCUSS_ANTIRESORPTIVE", "SUPERVISED_EXERCISE",
+      "AVOID_LOADED_SPINAL_FLEXION", "CHECK_CALCIUM_AND_RENAL"}, {"BMD_LOW", "BMD_NORMAL"}),
+    ("T exactly -2.5 is osteoporosis", make(sex="male", age=60, dxa=[scan("total_hip", t=-2.5)]),
+     {"BMD_OSTEOPOROSIS"}, {"BMD_LOW"}),
+    ("vertebral fracture means osteoporosis", make(sex="female", age=66, dxa=hip_spine(-1.2),
+                                                   history={"vertebral_fracture": True}),
+     {"BMD_OSTEOPOROSIS", "PRIOR_FRAGILITY_FRACTURE", "FRACTURE_RISK_HIGH",
+      "DISCUSS_ANTIRESORPTIVE"}, {"BMD_LOW", "ADD_IMPACT_TRAINING"}),
+    ("bmd significant loss", make(sex="male", age=60, dxa=[
+        scan("lumbar_spine", bmd=1.000, t=-0.8, age_days=800),
+        scan("lumbar_spine", bmd=0.930, t=-1.4, age_days=60)]),
+     {"BMD_SIGNIFICANT_LOSS", "CHECK_BONE_TURNOVER_MARKERS"}, set()),
+    ("bmd change within LSC", make(sex="male", age=60, dxa=[
+        scan("lumbar_spine", bmd=1.000, t=-0.8, age_days=800),
+        scan("lumbar_spine", bmd=0.970, t=-1.0, age_days=60)]), set(),
+     {"BMD_SIGNIFICANT_LOSS", "CHECK_BONE_TURNOVER_MARKERS"}),
+    ("bmd loss across manufacturers not compared", make(sex="male", age=60, dxa=[
+        scan("lumbar_spine", bmd=1.100, t=-0.8, age_days=800, device="lunar"),
+        scan("lumbar_spine", bmd=0.990, t=-1.0, age_days=60, device="hologic")]), set(),
+     {"BMD_SIGNIFICANT_LOSS"}),
+    ("loss despite antiresorptive", make(sex="female", age=70, medications=[ALENDRONATE], dxa=[
+        scan("lumbar_spine", bmd=0.900, t=-2.2, age_days=800),
+        scan("lumbar_spine", bmd=0.830, t=-2.8, age_days=60)]),
+     {"BMD_SIGNIFICANT_LOSS", "REFER_SPECIALIST"}, {"DISCUSS_ANTIRESORPTIVE"}),
+    # --- DXA monitoring
+    ("dxa missing woman 66", make(sex="female", age=66), {"DXA_MISSING", "ORDER_DXA"},
+     {"DXA_OVERDUE"}),
+    ("dxa missing man on AI", make(**MAN_ON_AI, labs=[e2(25), total_t(600)]),
+     {"DXA_MISSING", "ORDER_DXA"}, set()),
+    ("dxa not indicated young man", make(), set(), {"DXA_MISSING", "ORDER_DXA", "DXA_OVERDUE"}),
+    ("dxa not indicated woman 55 no risk factors", make(sex="female", age=55), set(),
+     {"DXA_MISSING", "ORDER_DXA"}),
+    ("dxa indicated woman 55 who smokes", make(sex="female", age=55,
+                                               history={"smoking": "current"}),
+     {"DXA_MISSING", "ORDER_DXA", "SMOKING_CURRENT", "SMOKING_CESSATION"}, set()),
+    ("dxa recent woman 66", make(sex="female", age=66, dxa=RECENT_DXA), set(),
+     {"DXA_MISSING", "DXA_OVERDUE", "ORDER_DXA"}),
+    ("dxa overdue on AI", make(**WOMAN_BC, dxa=hip_spine(-0.5, 3 * 365)),
+     {"DXA_OVERDUE", "ORDER_DXA"}, {"DXA_MISSING"}),
+    ("dxa within 2 years on AI", make(**WOMAN_BC, dxa=hip_spine(-0.5, 365)), set(),
+     {"DXA_OVERDUE", "DXA_MISSING", "ORDER_DXA"}),
+    # --- fracture risk
+    ("frax high by MOF", make(sex="female", age=70, dxa=RECENT_DXA,
+                              frax={"tool": "FRAX", "major_osteoporotic_10y_pct": 25,
+                                    "hip_10y_pct": 2.0}),
+     {"FRACTURE_RISK_HIGH", "DISCUSS_ANTIRESORPTIVE"},
+     {"FRACTURE_RISK_MODERATE", "FRACTURE_RISK_LOW", "FRACTURE_RISK_NOT_ESTIMATED"}),
+    ("frax high by hip", make(sex="male", age=75, dxa=hip_spine(-2.0),
+                              frax={"tool": "FRAX", "major_osteoporotic_10y_pct": 12,
+                                    "hip_10y_pct": 3.5}),
+     {"FRACTURE_RISK_HIGH", "DISCUSS_ANTIRESORPTIVE"}, {"FRACTURE_RISK_MODERATE"}),
+    ("frax moderate", make(sex="male", age=72, dxa=hip_spine(-1.5),
+                           frax={"tool": "FRAX", "major_osteoporotic_10y_pct": 15,
+                                 "hip_10y_pct": 1.5}),
+     {"FRACTURE_RISK_MODERATE"}, {"FRACTURE_RISK_HIGH", "FRACTURE_RISK_LOW",
+                                  "DISCUSS_ANTIRESORPTIVE"}),
+    ("frax low", make(sex="male", age=72, dxa=hip_spine(-0.5),
+                      frax={"tool": "FRAX", "major_osteoporotic_10y_pct": 6, "hip_10y_pct": 0.5}),
+     {"FRACTURE_RISK_LOW"}, {"FRACTURE_RISK_HIGH", "FRACTURE_RISK_MODERATE",
+                             "FRACTURE_RISK_NOT_ESTIMATED"}),
+    ("two fractures are high risk", make(sex="male", age=72, dxa=hip_spine(-1.2),
+                                         history={"prior_fragility_fractures": 2}),
+     {"FRACTURE_RISK_HIGH", "PRIOR_FRAGILITY_FRACTURE", "DISCUSS_ANTIRESORPTIVE"},
+     {"FRACTURE_RISK_NOT_ESTIMATED"}),
+    ("no model for a man without FRAX", make(), {"FRACTURE_RISK_NOT_ESTIMATED"},
+     {"FRACTURE_RISK_LOW", "FRACTURE_RISK_HIGH", "FRACTURE_RISK_MODERATE"}),
+    ("garvan estimates a woman over 60", make(sex="female", age=70, dxa=hip_spine(-1.0)),
+     {"FRACTURE_RISK_MODERATE"}, {"FRACTURE_RISK_NOT_ESTIMATED"}),
+    # --- history and lifestyle
+    ("one prior fracture", make(sex="male", age=60, history={"prior_fragility_fractures": 1},
+                                dxa=hip_spine(-1.6)),
+     {"PRIOR_FRAGILITY_FRACTURE", "DISCUSS_ANTIRESORPTIVE", "SUPERVISED_EXERCISE"},
+     {"FRACTURE_RISK_HIGH"}),
+    ("no prior fracture", make(), set(), {"PRIOR_FRAGILITY_FRACTURE"}),
+    ("complete record", make(), set(), {"CALCIUM_INTAKE_NOT_RECORDED", "EXERCISE_NOT_RECORDED",
+                                        "PROTEIN_INTAKE_NOT_RECORDED"}),
+    ("falls", make(history={"falls_last_12_months": 2}),
+     {"FALL_RISK", "FALL_PREVENTION", "ADD_BALANCE_TRAINING"}, set()),
+    ("no falls", make(), set(), {"FALL_RISK", "FALL_PREVENTION", "ADD_BALANCE_TRAINING"}),
+    ("balance from 65", make(sex="male", age=68, dxa=RECENT_DXA), {"ADD_BALANCE_TRAINING"},
+     {"FALL_PREVENTION"}),
+    ("former smoker", make(history={"smoking": "former"}), set(),
+     {"SMOKING_CURRENT", "SMOKING_CESSATION"}),
+    ("alcohol 3 units a day", make(history={"alcohol_units_per_week": 21}),
+     {"ALCOHOL_EXCESS", "LIMIT_ALCOHOL"}, set()),
+    ("alcohol 2 units a day", make(history={"alcohol_units_per_week": 14}), set(),
+     {"ALCOHOL_EXCESS", "LIMIT_ALCOHOL"}),
+    ("glucocorticoids", make(history={"glucocorticoids": True}),
+     {"GLUCOCORTICOID_EXPOSURE", "DXA_MISSING", "ORDER_DXA", "VITAMIN_D_NOT_MEASURED"}, set()),
+    ("no glucocorticoids", make(), set(), {"GLUCOCORTICOID_EXPOSURE"}),
+    ("short sleep", make(lifestyle={"sleep_hours": 6}), {"SLEEP_SHORT", "IMPROVE_SLEEP"}, set()),
+    ("7 hours sleep", make(lifestyle={"sleep_hours": 7}), set(), {"SLEEP_SHORT", "IMPROVE_SLEEP"}),
+    ("GH secretagogue", make(medications=[med("ipamorelin", "0.3 mg", route="subcutaneous")]),
+     {"LOW_EVIDENCE_THERAPY"}, set()),
+    ("GH secretagogue stopped", make(medications=[
+        med("ipamorelin", "0.3 mg", route="subcutaneous", stop=days_ago(100))]), set(),
+     {"LOW_EVIDENCE_THERAPY"}),
+    # --- exercise
+    ("resistance once a week", make(lifestyle={"resistance_sessions_per_week": 1}),
+     {"RESISTANCE_TRAINING_INSUFFICIENT", "START_RESISTANCE_TRAINING"}, set()),
+    ("resistance light", make(lifestyle={"resistance_intensity": "light"}),
+     {"RESISTANCE_TRAINING_INSUFFICIENT", "START_RESISTANCE_TRAINING"}, set()),
+    ("resistance twice moderate", make(lifestyle={"resistance_sessions_per_week": 2,
+                                                  "resistance_intensity": "moderate"}), set(),
+     {"RESISTANCE_TRAINING_INSUFFICIENT", "START_RESISTANCE_TRAINING"}),
+    ("no impact", make(lifestyle={"impact_sessions_per_week": 0}),
+     {"IMPACT_TRAINING_ABSENT", "ADD_IMPACT_TRAINING"}, set()),
+    ("aerobic 90 min", make(lifestyle={"weight_bearing_aerobic_minutes_per_week": 90}),
+     {"AEROBIC_WEIGHT_BEARING_INSUFFICIENT", "INCREASE_WEIGHT_BEARING_AEROBIC"}, set()),
+    ("aerobic 150 min", make(lifestyle={"weight_bearing_aerobic_minutes_per_week": 150}), set(),
+     {"AEROBIC_WEIGHT_BEARING_INSUFFICIENT", "INCREASE_WEIGHT_BEARING_AEROBIC"}),
+    ("exercise not recorded", make(drop_lifestyle=(
+        "resistance_sessions_per_week", "resistance_intensity", "impact_sessions_per_week",
+        "weight_bearing_aerobic_minutes_per_week")),
+     {"EXERCISE_NOT_RECORDED"}, {"RESISTANCE_TRAINING_INSUFFICIENT", "IMPACT_TRAINING_ABSENT"}),
+    # --- aromatase inhibitors: men, and the AIBL algorithm for women
+    ("AI in a man", make(**MAN_ON_AI, labs=[e2(22), total_t(600)]),
+     {"AI_USE_IN_MEN", "REVIEW_AROMATASE_INHIBITOR"}, {"ESTRADIOL_LOW"}),
+    ("AI stopped in a man", make(sex="male", age=55, medications=[
+        med("anastrozole", "0.5 mg", "3.5 d", stop=days_ago(200))]), set(),
+     {"AI_USE_IN_MEN", "REVIEW_AROMATASE_INHIBITOR"}),
+    ("AIBL T below -2.0", make(**WOMAN_BC, dxa=hip_spine(-2.1)),
+     {"DISCUSS_ANTIRESORPTIVE", "CHECK_CALCIUM_AND_RENAL"}, {"BMD_OSTEOPOROSIS"}),
+    ("AIBL two risk factors", make(sex="female", age=67, status="postmenopausal",
+                                   history={"breast_cancer": True}, medications=[LETROZOLE],
+                                   dxa=hip_spine(-1.6)),
+     {"DISCUSS_ANTIRESORPTIVE"}, set()),
+    ("AIBL no risk factors", make(**WOMAN_BC, dxa=hip_spine(-1.2)), set(),
+     {"DISCUSS_ANTIRESORPTIVE", "CHECK_CALCIUM_AND_RENAL"}),
+    ("already on an antiresorptive", make(sex="female", age=70, medications=[ALENDRONATE],
+                                          dxa=hip_spine(-2.7),
+                                          labs=[lab("calcium", 9.5, "mg/dL"),
+                                                lab("egfr", 80, "mL/min/1.73m2")]),
+     {"BMD_OSTEOPOROSIS"}, {"DISCUSS_ANTIRESORPTIVE", "CHECK_CALCIUM_AND_RENAL"}),
+    ("calcium and renal already checked", make(sex="female", age=66, dxa=hip_spine(-2.7),
+                                               labs=[lab("calcium", 9.5, "mg/dL"),
+                                                     lab("egfr", 80, "mL/min/1.73m2")]),
+     {"DISCUSS_ANTIRESORPTIVE"}, {"CHECK_CALCIUM_AND_RENAL"}),
+]
+
+
+@pytest.mark.parametrize(("name", "doc", "present", "absent"), CASES, ids=[c[0] for c in CASES])
+def test_case(name: str, doc: dict[str, Any], present: set[str], absent: set[str]) -> None:
+    emitted = codes(doc)
+    assert present <= emitted, f"{name}: missing {sorted(present - emitted)}"
+    assert not (absent & emitted), f"{name}: must not emit {sorted(absent & emitted)}"
+
+
+def test_every_code_has_a_positive_and_a_negative_case() -> None:
+    positive = set().union(*(c[2] for c in CASES))
+    negative = set().union(*(c[3] for c in CASES))
+    all_codes = set(finding_codes()) | set(action_codes())
+    assert all_codes - positive == set()
+    assert all_codes - negative - {"BMD_NORMAL"} <= set(), sorted(all_codes - negative)
