@@ -11,7 +11,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from osteotwin.records.storage import accounts, repository
 from osteotwin.records.storage.accounts import TOKEN_LIFETIME
 from osteotwin.web import services
-from osteotwin.web.deps import ApiUser, DbSession, accessible_patient, actor_of, require_clinician
+from osteotwin.web.deps import (
+    ApiUser,
+    DbSession,
+    PatientId,
+    accessible_patient,
+    actor_of,
+    require_clinician,
+)
 from osteotwin.web.whatif import WhatIfRequest, model_version, run_what_if
 
 router = APIRouter(prefix="/api", tags=["api"])
@@ -102,13 +109,13 @@ def create_patient(document: PatientDocument, user: ApiUser, db: DbSession) -> C
 
 
 @router.get("/patients/{patient_id}", responses=ERRORS)
-def get_patient(patient_id: int, user: ApiUser, db: DbSession) -> dict[str, Any]:
+def get_patient(patient_id: PatientId, user: ApiUser, db: DbSession) -> dict[str, Any]:
     """The record as a patient file v1 document."""
     return repository.as_document(accessible_patient(db, user, patient_id))
 
 
 @router.put("/patients/{patient_id}", responses=ERRORS)
-def replace_patient(patient_id: int, document: PatientDocument, user: ApiUser,
+def replace_patient(patient_id: PatientId, document: PatientDocument, user: ApiUser,
                     db: DbSession) -> dict[str, Any]:
     """Replace the record with a patient file v1 document (audited with before and after)."""
     row = accessible_patient(db, user, patient_id)
@@ -118,7 +125,7 @@ def replace_patient(patient_id: int, document: PatientDocument, user: ApiUser,
     return repository.as_document(row)
 
 
-def _add(kind: str, patient_id: int, entry: dict[str, Any], user: Any, db: Any) -> dict[str, Any]:
+def _add(kind: str, patient_id: PatientId, entry: dict[str, Any], user: Any, db: Any) -> dict[str, Any]:
     row = accessible_patient(db, user, patient_id)
     stored = repository.add_entry(db, row, kind, entry, actor_of(user))
     db.commit()
@@ -126,7 +133,7 @@ def _add(kind: str, patient_id: int, entry: dict[str, Any], user: Any, db: Any) 
 
 
 @router.post("/patients/{patient_id}/labs", status_code=201, responses=ERRORS)
-def add_lab(patient_id: int, entry: Annotated[dict[str, Any], Body(
+def add_lab(patient_id: PatientId, entry: Annotated[dict[str, Any], Body(
         examples=[{"test": "estradiol", "value": 12, "unit": "pg/mL", "date": "2025-01-10"}])],
         user: ApiUser, db: DbSession) -> dict[str, Any]:
     """Add a lab result (test, value, unit, date, method)."""
@@ -134,7 +141,7 @@ def add_lab(patient_id: int, entry: Annotated[dict[str, Any], Body(
 
 
 @router.post("/patients/{patient_id}/dxa", status_code=201, responses=ERRORS)
-def add_dxa(patient_id: int, entry: Annotated[dict[str, Any], Body(
+def add_dxa(patient_id: PatientId, entry: Annotated[dict[str, Any], Body(
         examples=[{"date": "2025-01-10", "site": "lumbar_spine", "bmd": "0.98 g/cm2"}])],
         user: ApiUser, db: DbSession) -> dict[str, Any]:
     """Add a DXA result (date, site, bmd, t_score, z_score, device)."""
@@ -142,7 +149,7 @@ def add_dxa(patient_id: int, entry: Annotated[dict[str, Any], Body(
 
 
 @router.post("/patients/{patient_id}/medications", status_code=201, responses=ERRORS)
-def add_medication(patient_id: int, entry: Annotated[dict[str, Any], Body(
+def add_medication(patient_id: PatientId, entry: Annotated[dict[str, Any], Body(
         examples=[{"drug": "anastrozole", "dose": "0.5 mg", "every": "3.5 d", "start": "2025-01-10"}])],
         user: ApiUser, db: DbSession) -> dict[str, Any]:
     """Add a medication regimen (drug, dose, route, every, start, stop)."""
@@ -150,7 +157,7 @@ def add_medication(patient_id: int, entry: Annotated[dict[str, Any], Body(
 
 
 @router.post("/patients/{patient_id}/logs", status_code=201, responses=ERRORS)
-def add_log(patient_id: int, entry: Annotated[dict[str, Any], Body(
+def add_log(patient_id: PatientId, entry: Annotated[dict[str, Any], Body(
         examples=[{"kind": "symptom", "date": "2025-01-10", "symptom": "joint_pain", "severity": 4}])],
         user: ApiUser, db: DbSession) -> dict[str, Any]:
     """Add a lifestyle log: exercise (activity, minutes, intensity), intake (calcium_mg, vitamin_d_iu,
@@ -162,21 +169,21 @@ def add_log(patient_id: int, entry: Annotated[dict[str, Any], Body(
 
 
 @router.get("/patients/{patient_id}/logs", responses=ERRORS)
-def list_logs(patient_id: int, user: ApiUser, db: DbSession) -> list[dict[str, Any]]:
+def list_logs(patient_id: PatientId, user: ApiUser, db: DbSession) -> list[dict[str, Any]]:
     """Lifestyle logs, oldest first."""
     row = accessible_patient(db, user, patient_id)
     return [repository.log_document(x) for x in sorted(row.logs, key=lambda x: (x.date, x.id))]
 
 
 @router.get("/patients/{patient_id}/assessment", responses={**ERRORS, **UNAVAILABLE})
-def get_assessment(patient_id: int, user: ApiUser, db: DbSession, as_of: AsOf = None) -> dict[str, Any]:
+def get_assessment(patient_id: PatientId, user: ApiUser, db: DbSession, as_of: AsOf = None) -> dict[str, Any]:
     """Findings, actions, densitometry and fracture risk (spec/cli.md JSON shape)."""
     row = accessible_patient(db, user, patient_id)
     return services.assessment(db, row, repository.record_from_row(row), as_of)
 
 
 @router.get("/patients/{patient_id}/plan", responses={**ERRORS, **UNAVAILABLE})
-def get_plan(patient_id: int, user: ApiUser, db: DbSession,
+def get_plan(patient_id: PatientId, user: ApiUser, db: DbSession,
              weeks: Annotated[int, Query(ge=1, le=52)] = 12) -> dict[str, Any]:
     """Exercise program and nutrition plan."""
     row = accessible_patient(db, user, patient_id)
@@ -184,7 +191,7 @@ def get_plan(patient_id: int, user: ApiUser, db: DbSession,
 
 
 @router.post("/patients/{patient_id}/simulations", responses={**ERRORS, **UNAVAILABLE})
-def create_simulation(patient_id: int, body: WhatIfRequest, user: ApiUser,
+def create_simulation(patient_id: PatientId, body: WhatIfRequest, user: ApiUser,
                       db: DbSession) -> dict[str, Any]:
     """What-if: the current course and the changed one over 1-5 years (cached per model version)."""
     row = accessible_patient(db, user, patient_id)
@@ -195,7 +202,7 @@ def create_simulation(patient_id: int, body: WhatIfRequest, user: ApiUser,
 
 
 @router.get("/patients/{patient_id}/fhir", responses={**ERRORS, **UNAVAILABLE})
-def get_fhir(patient_id: int, user: ApiUser, db: DbSession) -> Response:
+def get_fhir(patient_id: PatientId, user: ApiUser, db: DbSession) -> Response:
     """The record as a FHIR R4 Bundle."""
     row = accessible_patient(db, user, patient_id)
     import json

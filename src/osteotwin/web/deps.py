@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -14,6 +14,9 @@ from osteotwin.records.storage.audit import Actor
 from osteotwin.records.storage.models import PatientRow, UserRow
 from osteotwin.records.storage.repository import patient_for
 from osteotwin.web.security import SESSION_COOKIE, BrowserSession, SessionCodec
+
+#: Record ids are 32-bit positive integers in every supported database.
+PatientId = Annotated[int, Path(ge=1, le=2_147_483_647, description="the record's id")]
 
 bearer_scheme = HTTPBearer(auto_error=False, description="Token from POST /api/auth/token")
 

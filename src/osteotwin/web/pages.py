@@ -22,7 +22,14 @@ from osteotwin.records.storage.models import PatientRow, UserRow
 from osteotwin.units import LAB_SPECS
 from osteotwin.vocabulary import drug_names
 from osteotwin.web import charts, forms, services
-from osteotwin.web.deps import DbSession, PageUser, accessible_patient, actor_of, browser_session
+from osteotwin.web.deps import (
+    DbSession,
+    PageUser,
+    PatientId,
+    accessible_patient,
+    actor_of,
+    browser_session,
+)
 from osteotwin.web.security import (
     CSRF_FIELD,
     CSRF_HEADER,
@@ -231,7 +238,7 @@ def _timeline_events(record: PatientRecord, row: PatientRow) -> list[dict[str, s
 
 
 @router.get("/patients/{patient_id}", response_class=HTMLResponse)
-def timeline(request: Request, patient_id: int, user: PageUser, db: DbSession) -> HTMLResponse:
+def timeline(request: Request, patient_id: PatientId, user: PageUser, db: DbSession) -> HTMLResponse:
     row = accessible_patient(db, user, patient_id)
     return render(request, "patient.html", _timeline_context(db, user, row))
 
@@ -250,7 +257,7 @@ _ENTRY_FORMS = {
 }
 
 
-async def _post_entry(request: Request, patient_id: int, user: UserRow, db: Any, kind: str) -> Response:
+async def _post_entry(request: Request, patient_id: PatientId, user: UserRow, db: Any, kind: str) -> Response:
     row = accessible_patient(db, user, patient_id)
     form = await checked_form(request)
     values = {k: str(v) for k, v in form.items() if k != CSRF_FIELD}
@@ -271,22 +278,22 @@ async def _post_entry(request: Request, patient_id: int, user: UserRow, db: Any,
 
 
 @router.post("/patients/{patient_id}/labs")
-async def post_lab(request: Request, patient_id: int, user: PageUser, db: DbSession) -> Response:
+async def post_lab(request: Request, patient_id: PatientId, user: PageUser, db: DbSession) -> Response:
     return await _post_entry(request, patient_id, user, db, "labs")
 
 
 @router.post("/patients/{patient_id}/dxa")
-async def post_dxa(request: Request, patient_id: int, user: PageUser, db: DbSession) -> Response:
+async def post_dxa(request: Request, patient_id: PatientId, user: PageUser, db: DbSession) -> Response:
     return await _post_entry(request, patient_id, user, db, "dxa")
 
 
 @router.post("/patients/{patient_id}/medications")
-async def post_medication(request: Request, patient_id: int, user: PageUser, db: DbSession) -> Response:
+async def post_medication(request: Request, patient_id: PatientId, user: PageUser, db: DbSession) -> Response:
     return await _post_entry(request, patient_id, user, db, "medications")
 
 
 @router.post("/patients/{patient_id}/logs")
-async def post_log(request: Request, patient_id: int, user: PageUser, db: DbSession) -> Response:
+async def post_log(request: Request, patient_id: PatientId, user: PageUser, db: DbSession) -> Response:
     return await _post_entry(request, patient_id, user, db, "logs")
 
 
@@ -296,7 +303,7 @@ async def post_log(request: Request, patient_id: int, user: PageUser, db: DbSess
 
 
 @router.get("/patients/{patient_id}/assessment", response_class=HTMLResponse)
-def assessment_page(request: Request, patient_id: int, user: PageUser, db: DbSession) -> HTMLResponse:
+def assessment_page(request: Request, patient_id: PatientId, user: PageUser, db: DbSession) -> HTMLResponse:
     row = accessible_patient(db, user, patient_id)
     record = repository.record_from_row(row)
     result: dict[str, Any] | None = None
@@ -313,7 +320,7 @@ def assessment_page(request: Request, patient_id: int, user: PageUser, db: DbSes
 
 
 @router.get("/patients/{patient_id}/plan", response_class=HTMLResponse)
-def plan_page(request: Request, patient_id: int, user: PageUser, db: DbSession) -> HTMLResponse:
+def plan_page(request: Request, patient_id: PatientId, user: PageUser, db: DbSession) -> HTMLResponse:
     """The plan page; its body is computed after load (HTMX) because the nutrition MILP takes seconds."""
     row = accessible_patient(db, user, patient_id)
     record = repository.record_from_row(row)
@@ -330,7 +337,7 @@ def _plan_or_reason(row: PatientRow, record: PatientRecord) -> tuple[dict[str, A
 
 
 @router.get("/patients/{patient_id}/plan/summary", response_class=HTMLResponse)
-def plan_summary(request: Request, patient_id: int, user: PageUser, db: DbSession) -> HTMLResponse:
+def plan_summary(request: Request, patient_id: PatientId, user: PageUser, db: DbSession) -> HTMLResponse:
     row = accessible_patient(db, user, patient_id)
     result, unavailable = _plan_or_reason(row, repository.record_from_row(row))
     return render(request, "_plan_summary.html", {"row": row, "result": result,
@@ -338,7 +345,7 @@ def plan_summary(request: Request, patient_id: int, user: PageUser, db: DbSessio
 
 
 @router.get("/patients/{patient_id}/plan.html", response_class=HTMLResponse)
-def plan_full(request: Request, patient_id: int, user: PageUser, db: DbSession) -> HTMLResponse:
+def plan_full(request: Request, patient_id: PatientId, user: PageUser, db: DbSession) -> HTMLResponse:
     """The whole plan as the plan module renders it (a self-contained page)."""
     row = accessible_patient(db, user, patient_id)
     result, unavailable = _plan_or_reason(row, repository.record_from_row(row))
@@ -361,7 +368,7 @@ def _what_if_context(user: UserRow, row: PatientRow, record: PatientRecord) -> d
 
 
 @router.get("/patients/{patient_id}/what-if", response_class=HTMLResponse)
-def what_if_page(request: Request, patient_id: int, user: PageUser, db: DbSession) -> HTMLResponse:
+def what_if_page(request: Request, patient_id: PatientId, user: PageUser, db: DbSession) -> HTMLResponse:
     row = accessible_patient(db, user, patient_id)
     record = repository.record_from_row(row)
     return render(request, "whatif.html", _what_if_context(user, row, record))
@@ -398,7 +405,7 @@ _WHAT_IF_INPUTS = {"aromatase_inhibitor": "ai_drug", "dose_mg": "ai_dose_mg", "e
 
 
 @router.post("/patients/{patient_id}/what-if", response_class=HTMLResponse)
-async def what_if_run(request: Request, patient_id: int, user: PageUser, db: DbSession) -> HTMLResponse:
+async def what_if_run(request: Request, patient_id: PatientId, user: PageUser, db: DbSession) -> HTMLResponse:
     row = accessible_patient(db, user, patient_id)
     form = await checked_form(request)
     record = repository.record_from_row(row)
@@ -426,7 +433,7 @@ async def what_if_run(request: Request, patient_id: int, user: PageUser, db: DbS
 
 
 @router.get("/patients/{patient_id}/report.{fmt}")
-def report_download(request: Request, patient_id: int, fmt: str, user: PageUser, db: DbSession) -> Response:
+def report_download(request: Request, patient_id: PatientId, fmt: str, user: PageUser, db: DbSession) -> Response:
     if fmt not in ("html", "pdf"):
         raise HTTPException(status_code=404, detail="reports are available as .html or .pdf")
     row = accessible_patient(db, user, patient_id)
@@ -442,7 +449,7 @@ def report_download(request: Request, patient_id: int, fmt: str, user: PageUser,
 
 
 @router.get("/patients/{patient_id}/audit", response_class=HTMLResponse)
-def audit_page(request: Request, patient_id: int, user: PageUser, db: DbSession) -> HTMLResponse:
+def audit_page(request: Request, patient_id: PatientId, user: PageUser, db: DbSession) -> HTMLResponse:
     row = accessible_patient(db, user, patient_id)
     entries = audit_trail(db, patient_id=row.id)
     return render(request, "audit.html", {"user": user, "row": row, "entries": entries})

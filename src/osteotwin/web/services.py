@@ -100,7 +100,12 @@ def assessment(db: Session, row: PatientRow, record: PatientRecord, as_of: dt.da
         AssessmentRow.as_of == when, AssessmentRow.engine_version == version)).first()
     if cached is not None:
         return dict(cached.result)
-    result = jsonable(_guarded("assessment", clinic.assess, record, when))
+    assessed = _guarded("assessment", clinic.assess, record, when)
+    try:
+        document = importlib.import_module("osteotwin.clinic.render.document")
+        result = jsonable(_guarded("assessment", document.to_document, assessed))
+    except ImportError:
+        result = jsonable(assessed)
     _store(db, AssessmentRow(patient_id=row.id, revision=row.revision, as_of=when,
                              engine_version=version, result=result))
     return dict(result)
