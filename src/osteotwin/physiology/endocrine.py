@@ -1,0 +1,152 @@
+"""Sex steroids: aromatization → estradiol, AI inhibition, HPG feedback (LH → testosterone).
+
+Estradiol (pg/mL) is quasi-steady (t½ ~12 h ≪ the model's slowest scales):
+
+    E2 = scale · arom · (f_T·T + w_A·f_A·A4) / (Km·(1 + C_ana/Ki_ana + C_let/Ki_let) + f_T·T + f_A·A4)
+         + ovarian E2 (premenopausal women; goserelin suppresses it) + exogenous E2
+
+- competitive aromatase inhibition (Michaelis–Menten in free substrate, Km 1.83 nM, Lakshman 2010),
+  exemestane as irreversible loss of active enzyme ``arom``;
+- the individual ``scale`` is set so the untreated E2 equals the person's own baseline;
+- ovarian E2 follows the menopause clock: logistic in years since the final menstrual period
+  (SWAN); AIs do not lower ovarian E2 (ovarian feedback compensates; why AIs need ovarian
+  suppression before menopause);
+- men: LH relaxes to LH_max / (1 + (E2/K_E + T/K_T)^h); testicular T = T_max·LH/(LH + LH50);
+  exogenous testosterone adds to T (depots, gel) and suppresses LH.
+- Bone estrogen signal EST = x^n/(x^n + c^n) with x = E2/100 pg/mL (Riggs 2012 eq. 6); tamoxifen
+  occupies the receptor as a partial agonist: EST_bone = (1-occ)·EST + occ·efficacy.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+from numpy.typing import NDArray
+
+from osteotwin.physiology.parameters import INDEX as _I
+from osteotwin.physiology.pk import testosterone_input_mg_d
+from osteotwin.physiology.states import (
+    ANA,
+    AROM,
+    GOS,
+    LET,
+    LH,
+    TAM,
+    U_AGE0,
+    U_AROM_SCALE,
+    U_CLOCK_FROZEN,
+    U_CLOCK_T,
+    U_E2_OV,
+    U_E2OR,
+    U_E2TD,
+    U_MALE,
+    U_TGEL,
+    U_TMAX,
+    U_YSM0,
+)
+
+NG_DL_PER_NMOL_L_T = 28.842  # testosterone 288.42 g/mol
+
+_KM, _A4 = _I["aromatase_km_nm"], _I["androstenedione_nm"]
+_FT, _FA, _WA = (_I["testosterone_free_fraction"], _I["androstenedione_free_fraction"],
+                 _I["androstenedione_route_weight"])
+_KI_ANA, _KI_LET = _I["ai_ki_anastrozole_ng_ml"], _I["ai_ki_letrozole_ng_ml"]
+_T_F = _I["female_testosterone_ng_dl"]
+_MCR_T, _GEL_F = _I["testosterone_mcr_l_d"], _I["testosterone_gel_bioavailability"]
+_MCR_E2, _E2_ORAL_F = _I["estradiol_mcr_l_d"], _I["estradiol_oral_bioavailability"]
+_MENO_W, _MENO_MID = _I["menopause_transition_width_y"], _I["menopause_midpoint_y"]
+_LHMAX_M, _LHMAX_F = _I["lh_max_male_iu_l"], _I["lh_max_female_iu_l"]
+_K_E, _K_T, _LH_H = _I["lh_feedback_e2_pg_ml"], _I["lh_feedback_t_ng_dl"], _I["lh_feedback_hill"]
+_LH_T, _LH50 = _I["lh_half_life_d"], _I["testis_lh50_iu_l"]
+_GOS_EC50 = _I["goserelin_ec50_mg"]
+_EST_REF, _EST_C, _EST_N, _EST_FLOOR = (_I["est_ref_pg_ml"], _I["est_ec50_frac"], _I["est_hill"],
+                                        _I["est_floor"])
+_TAM_KD, _TAM_EFF = _I["tamoxifen_kd_ng_ml"], _I["tamoxifen_bone_efficacy"]
+
+
+@njit(cache=True)
+def clock_d(t: float, u: NDArray[np.float64]) -> float:
+    """Model time used by the age and menopause clocks (frozen while equilibrating)."""
+    return u[U_CLOCK_T] if u[U_CLOCK_FROZEN] > 0.5 else t
+
+
+@njit(cache=True)
+def ovarian_fraction(years_since_menopause: float, p: NDArray[np.float64]) -> float:
+    """Share of premenopausal ovarian E2 output left at a given time from the FMP."""
+    z = (years_since_menopause - p[_MENO_MID]) / p[_MENO_W]
+    z = min(max(z, -50.0), 50.0)
+    return 1.0 / (1.0 + math.exp(z))
+
+
+@njit(cache=True)
+def gonadal_suppression(y: NDArray[np.float64], p: NDArray[np.float64]) -> float:
+    g = max(y[GOS], 0.0)
+    return float(g / (g + p[_GOS_EC50]))
+
+
+@njit(cache=True)
+def aromatase_yield(testosterone_ng_dl: float, y: NDArray[np.float64],
+                    p: NDArray[np.float64]) -> float:
+    """Relative aromatization rate (multiplied by the individual scale gives E2 in pg/mL)."""
+    s_t = p[_FT] * testosterone_ng_dl / NG_DL_PER_NMOL_L_T
+    s_a = p[_FA] * p[_A4]
+    load = max(y[ANA], 0.0) / p[_KI_ANA] + max(y[LET], 0.0) / p[_KI_LET]
+    return float(max(y[AROM], 0.0) * (s_t + p[_WA] * s_a) / (p[_KM] * (1.0 + load) + s_t + s_a))
+
+
+@njit(cache=True)
+def testicular_testosterone(lh: float, t_max: float, p: NDArray[np.float64]) -> float:
+    lh = max(lh, 0.0)
+    return float(t_max * lh / (lh + p[_LH50]))
+
+
+@njit(cache=True)
+def lh_target(e2: float, testosterone: float, male: bool, p: NDArray[np.float64]) -> float:
+    f = max(e2, 0.0) / p[_K_E] + max(testosterone, 0.0) / p[_K_T]
+    lh_max = p[_LHMAX_M] if male else p[_LHMAX_F]
+    return float(lh_max / (1.0 + f ** p[_LH_H]))
+
+
+@njit(cache=True)
+def hormones(t: float, y: NDArray[np.float64], p: NDArray[np.float64],
+             u: NDArray[np.float64]) -> tuple[float, float, float, float]:
+    """(estradiol pg/mL, total testosterone ng/dL, LH target IU/L, bone estrogen signal EST)."""
+    male = u[U_MALE] > 0.5
+    supp = gonadal_suppression(y, p)
+    exo_t_mg_d = testosterone_input_mg_d(y, p) + u[U_TGEL] * p[_GEL_F]
+    exo_t = exo_t_mg_d * 1e5 / p[_MCR_T]  # mg/d → ng/dL
+    if male:
+        testosterone = testicular_testosterone(y[LH], u[U_TMAX], p) * (1.0 - supp) + exo_t
+    else:
+        testosterone = p[_T_F] + exo_t
+    e2 = u[U_AROM_SCALE] * aromatase_yield(testosterone, y, p)
+    if not male:
+        ysm = u[U_YSM0] + clock_d(t, u) / 365.25
+        e2 += u[U_E2_OV] * ovarian_fraction(ysm, p) * (1.0 - supp)
+    e2 += (u[U_E2TD] + u[U_E2OR] * p[_E2_ORAL_F]) * 1e9 / (p[_MCR_E2] * 1000.0)
+    target = lh_target(e2, testosterone, male, p)
+    x = e2 / p[_EST_REF]
+    c = p[_EST_C]
+    n = p[_EST_N]
+    xn = x**n
+    est = xn / (xn + c**n) + p[_EST_FLOOR]
+    tam = max(y[TAM], 0.0)
+    occ = tam / (tam + p[_TAM_KD])
+    est_bone = (1.0 - occ) * est + occ * p[_TAM_EFF]
+    return e2, testosterone, target, est_bone
+
+
+@njit(cache=True)
+def lh_rhs(lh_goal: float, y: NDArray[np.float64], p: NDArray[np.float64]) -> float:
+    return float(math.log(2.0) / p[_LH_T] * (lh_goal - y[LH]))
+
+
+def age_at(t_d: float, age_t0: float) -> float:
+    """Age in years at model time ``t_d`` days."""
+    return age_t0 + t_d / 365.25
+
+
+__all__ = ["NG_DL_PER_NMOL_L_T", "U_AGE0", "age_at", "aromatase_yield", "hormones", "lh_rhs",
+           "lh_target", "ovarian_fraction", "testicular_testosterone"]

@@ -1,0 +1,398 @@
+"""Every model parameter in one table: value, unit, source, population distribution, bounds.
+
+Time unit of the model is the **day** (Peterson & Riggs 2010 rates, given per hour, are × 24).
+``ModelParameters`` holds the values as one numpy vector (order = ``PARAMETER_TABLE``) so that the
+right-hand side can be compiled (numba) or vectorised (NumPy/JAX).
+
+Population variability: each parameter has a log-normal coefficient of variation ``cv`` (0 = fixed);
+``sample_parameters(n, rng)`` draws ``n`` virtual people (values clipped to ``[lower, upper]``).
+
+Calibratable parameters (``calibratable=True``; CALIBRATE fits a handful of these within the bounds
+given, which stay inside their sources' ranges):
+
+- ``est_ec50_frac`` (0.08-0.30), ``est_hill`` (1.5-3.0), ``est_floor`` (0.003-0.15): E2 → bone
+  estrogen signal map (Riggs 2012 eq. 6) and its residual floor under full aromatase blockade.
+- ``rob_est_gamma`` (0.08-0.40), ``tgfb_est_gamma`` (0.02-0.15): estrogen effects on responding
+  osteoblasts and latent TGF-β (Riggs 2012; OpenBoneMin vs paper values bracket them).
+- ``bmd_ls_gamma_oc`` / ``bmd_th_gamma_oc`` / ``bmd_fn_gamma_oc`` and the ``bmd_*_kout_d``: site BMD
+  sensitivity to osteoclasts and turnover rate (Peterson & Riggs 2012; Eudy 2015 hip sets).
+- ``age_bmd_loss_pct_y``: age-related background loss after 50 (MrOS, Melton 2000).
+- ``ai_ki_anastrozole_ng_ml``, ``ai_ki_letrozole_ng_ml``, ``exemestane_kinact``: AI potency.
+- ``lh_feedback_e2_pg_ml``: estradiol feedback strength on LH in men.
+- ``mech_sclerostin_gain``, ``bmd_ls_mech_gain``, ``bmd_hip_mech_gain``: exercise → sclerostin → bone.
+- ``bp_emax``, ``bp_ec50_mg``, ``bp_surface_half_life_d``: bisphosphonate effect on osteoclasts.
+- ``tamoxifen_bone_efficacy``: partial-agonist efficacy of tamoxifen on bone (0 = pure antagonist).
+- ``vitd_slope_ng_ml_per_iu``: 25(OH)D rise per IU/day of vitamin D3.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from osteotwin.errors import UserInputError
+
+FITTED_PARAMETERS_PATH = Path(__file__).resolve().parents[1] / "data" / "model" / "fitted_parameters.yaml"
+
+PR10 = "Peterson & Riggs 2010, Bone 46:49-63 (BIOMD0000000613)"
+R12 = "Riggs et al. 2012, CPT:PSP 1:e11 (estrogen extension)"
+PR12 = "Peterson & Riggs 2012, CPT:PSP 1:e14 (BMD layer)"
+CF = "clinical_facts.csv"
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One model parameter with its provenance and population spread."""
+
+    name: str
+    value: float
+    unit: str
+    source: str
+    description: str
+    cv: float = 0.0
+    lower: float = 0.0
+    upper: float = float("inf")
+    calibratable: bool = False
+
+
+def _p(name: str, value: float, unit: str, source: str, description: str, cv: float = 0.0,
+       bounds: tuple[float, float] | None = None, calibratable: bool = False) -> Parameter:
+    lower, upper = bounds if bounds is not None else (
+        (value * 0.2, value * 5.0) if value > 0 else (value * 5.0, value * 0.2 + 1e-12))
+    if value == 0:
+        lower, upper = 0.0, 1.0
+    return Parameter(name, value, unit, source, description, cv, lower, upper, calibratable)
+
+
+PARAMETER_TABLE: tuple[Parameter, ...] = (
+    # --- Pharmacokinetics -------------------------------------------------------------------
+    _p("anastrozole_half_life_d", 47.0 / 24, "d", f"{CF} PK-10 (Mauras 2009: 46.8 h); label 50 h (PK-01)",
+       "anastrozole elimination half-life", 0.20, (1.5, 2.6)),
+    _p("anastrozole_vd_l", 104.0, "L", f"{CF} PK-10: CL/F 1.54 L/h × t½ 46.8 h / ln 2",
+       "anastrozole apparent volume (oral)", 0.20, (50.0, 200.0)),
+    _p("letrozole_half_life_d", 3.0, "d", "Femara label (t½ ~2-4 d; brief)", "letrozole half-life",
+       0.25, (2.0, 4.5)),
+    _p("letrozole_vd_l", 130.0, "L", "Femara label (Vss ~1.9 L/kg)", "letrozole volume", 0.20,
+       (70.0, 200.0)),
+    _p("exemestane_half_life_d", 1.0, "d", "Aromasin label (terminal t½ ~24 h)", "exemestane half-life",
+       0.25, (0.5, 2.0)),
+    _p("exemestane_vd_l", 2000.0, "L", "Aromasin label (extensive distribution)", "exemestane volume",
+       0.25, (1000.0, 4000.0)),
+    _p("exemestane_kinact", 0.9, "mL/ng/d",
+       "set to reproduce Geisler 1998 (97.9 % in vivo aromatase inactivation at 25 mg/d)",
+       "aromatase inactivation rate per exemestane concentration", 0.3, (0.1, 3.0), True),
+    _p("aromatase_resynthesis_half_life_d", 2.0, "d", "assumption (enzyme turnover; effect recovers within days)",
+       "aromatase resynthesis half-life after irreversible inactivation", 0.3, (0.5, 5.0)),
+    _p("ai_ki_anastrozole_ng_ml", 0.93, "ng/mL",
+       f"{CF} PK-11/PK-12: 96.7 % inhibition at 1 mg/d (Geisler 1996), Css ~27 ng/mL (PK-10)",
+       "anastrozole competitive inhibition constant", 0.35, (0.3, 3.0), True),
+    _p("ai_ki_letrozole_ng_ml", 0.93, "ng/mL", "Geisler 2002: 98.9 % inhibition at 2.5 mg/d (Css ~83 ng/mL)",
+       "letrozole competitive inhibition constant", 0.35, (0.3, 3.0), True),
+    _p("tamoxifen_half_life_d", 7.0, "d", "Nolvadex label (t½ 5-7 d)", "tamoxifen half-life", 0.25,
+       (5.0, 14.0)),
+    _p("tamoxifen_vd_l", 1700.0, "L", "Nolvadex label (Css ~120 ng/mL at 20 mg/d)", "tamoxifen volume",
+       0.25, (800.0, 3000.0)),
+    _p("tamoxifen_kd_ng_ml", 13.0, "ng/mL", "assumption: ~90 % bone ER occupancy at 20 mg/d",
+       "tamoxifen bone estrogen-receptor half-occupancy", 0.3, (3.0, 50.0)),
+    _p("tamoxifen_bone_efficacy", 0.45, "1", "Riggs 2012 EST scale; tamoxifen preserves BMD in postmenopausal "
+       "women and lowers it in premenopausal (Powles 1996)", "partial-agonist efficacy on bone", 0.2,
+       (0.1, 0.8), True),
+    _p("testosterone_cypionate_absorption_half_life_d", 8.0, "d", f"{CF} PK-16 (label t½ ~8 d, flip-flop)",
+       "IM cypionate depot absorption half-life", 0.25, (4.0, 12.0)),
+    _p("testosterone_enanthate_absorption_half_life_d", 4.5, "d", "assumption (enanthate t½ not found; shorter than cypionate)",
+       "IM enanthate depot absorption half-life", 0.25, (3.0, 8.0)),
+    _p("testosterone_undecanoate_absorption_half_life_d", 30.0, "d", "Aveed/Nebido labels (long-acting IM)",
+       "IM undecanoate depot absorption half-life", 0.25, (18.0, 45.0)),
+    _p("testosterone_gel_bioavailability", 0.09, "1",
+       f"{CF} PC18-05: 81 mg/d gel gives ~720 ng/dL in castrated men (with MCR below)",
+       "fraction of gel testosterone absorbed", 0.35, (0.05, 0.15)),
+    _p("testosterone_mcr_l_d", 1000.0, "L/d", "Longcope 1969 (MCR of testosterone ~1000 L/d in men)",
+       "metabolic clearance of testosterone", 0.2, (600.0, 1500.0)),
+    _p("estradiol_mcr_l_d", 1250.0, "L/d", "Estradot/Climara labels (50 µg/d patch → ~40 pg/mL)",
+       "metabolic clearance of estradiol", 0.2, (800.0, 2000.0)),
+    _p("estradiol_oral_bioavailability", 0.05, "1", "Estrace label (oral E2 F ~5 %)",
+       "oral estradiol bioavailability", 0.3, (0.02, 0.1)),
+    _p("alendronate_oral_bioavailability", 0.0064, "1", "Fosamax label (0.64 %)",
+       "oral bisphosphonate bioavailability (alendronate; risedronate 0.63 % by label)", 0.3, (0.003, 0.012)),
+    _p("bp_bone_uptake_fraction", 0.5, "1", "Fosamax/Reclast labels (~50 % of absorbed dose to bone)",
+       "fraction of systemic bisphosphonate retained in bone", 0.2, (0.3, 0.7)),
+    _p("zoledronic_relative_potency", 4.0, "1",
+       "assumption: ZA 5 mg/y ≈ alendronate 70 mg/wk in BMD effect (HORIZON vs FIT)",
+       "bone-bound potency of zoledronic acid relative to alendronate", 0.3, (2.0, 10.0)),
+    _p("risedronate_relative_potency", 2.0, "1", "assumption: risedronate 35 mg/wk ≈ alendronate 70 mg/wk",
+       "bone-bound potency of risedronate relative to alendronate", 0.3, (1.0, 4.0)),
+    _p("bp_surface_half_life_d", 550.0, "d", "assumption: ZA effect persists >1-3 y (HORIZON extension)",
+       "half-life of surface-active bone-bound bisphosphonate", 0.3, (200.0, 1500.0), True),
+    _p("bp_emax", 2.5, "1", "anchor: CTX −50..−70 % on bisphosphonates (Z-FAST NTX −15 vs +20 %)",
+       "maximal fractional increase in osteoclast apoptosis", 0.3, (0.5, 6.0), True),
+    _p("bp_ec50_mg", 5.0, "mg alendronate-eq", "assumption; calibration anchor Z-FAST",
+       "bone-bound amount for half-maximal effect", 0.3, (1.0, 30.0), True),
+    _p("denosumab_bioavailability", 0.62, "1", "Prolia label (62 %)", "SC denosumab bioavailability",
+       0.15, (0.4, 0.8)),
+    _p("denosumab_ka_d", 0.17, "1/d", "Martínez-Reina & Pivonka 2019", "SC absorption rate", 0.25,
+       (0.08, 0.4)),
+    _p("denosumab_vc_ml_kg", 77.9, "mL/kg", "Martínez-Reina & Pivonka 2019", "central volume", 0.2,
+       (40.0, 120.0)),
+    _p("denosumab_ke_d", 0.0115, "1/d", "Martínez-Reina & Pivonka 2019", "linear elimination", 0.25,
+       (0.005, 0.03)),
+    _p("denosumab_vmax_ng_kg_d", 2672.0, "ng/kg/d", "Martínez-Reina & Pivonka 2019",
+       "target-mediated (saturable) elimination capacity", 0.3, (1000.0, 6000.0)),
+    _p("denosumab_km_ng_ml", 411.0, "ng/mL", "Martínez-Reina & Pivonka 2019", "saturable elimination Km",
+       0.3, (150.0, 1000.0)),
+    _p("denosumab_rankl_kon", 4.8e-5, "1/pM/d", f"{PR10} / OpenBoneMin kdenosl 2e-6 /pM/h × 24",
+       "RANKL removal by denosumab", 0.3, (1e-5, 2e-4)),
+    _p("goserelin_depot_half_life_d", 10.0, "d", "Zoladex label (3.6 mg implant releases over 28 d)",
+       "goserelin depot release half-life", 0.2, (5.0, 20.0)),
+    _p("goserelin_ec50_mg", 0.02, "mg", "assumption: castrate levels throughout 28-d interval (label)",
+       "depot amount for half-maximal gonadal suppression", 0.3, (0.005, 0.1)),
+    # --- Endocrine ---------------------------------------------------------------------------
+    _p("aromatase_km_nm", 1.83, "nM", f"{CF} LK10-01 (Lakshman 2010, in vivo aromatase Km)",
+       "aromatase Michaelis constant for androgen substrate", 0.2, (1.0, 3.0)),
+    _p("androstenedione_nm", 3.0, "nM", "typical adult androstenedione (~0.9 ng/mL)",
+       "adrenal androstenedione substrate (both sexes)", 0.3, (1.5, 6.0)),
+    _p("testosterone_free_fraction", 0.02, "1", "Vermeulen 1999 (free T ~2 % of total)",
+       "free (aromatase-available) fraction of testosterone", 0.2, (0.01, 0.04)),
+    _p("androstenedione_free_fraction", 0.1, "1", "assumption (weak albumin binding)",
+       "free fraction of androstenedione", 0.0, (0.05, 0.3)),
+    _p("androstenedione_route_weight", 0.26, "1",
+       f"{CF} PC18-02: castrated men keep ~5 pg/mL E2 (vs ~25 intact)",
+       "relative E2 yield of androstenedione vs testosterone aromatization", 0.3, (0.1, 1.0)),
+    _p("male_estradiol_pg_ml", 22.0, "pg/mL", "typical older-man E2 (LC-MS ~20-25; clinical_facts §5)",
+       "default untreated male estradiol", 0.35, (8.0, 50.0)),
+    _p("male_testosterone_ng_dl", 420.0, "ng/dL", "typical older-man total T (Burnett-Bowie/Leder 319-397)",
+       "default untreated male testosterone", 0.3, (150.0, 900.0)),
+    _p("female_testosterone_ng_dl", 25.0, "ng/dL", "typical adult female total T",
+       "female testosterone (adrenal + ovarian stroma)", 0.3, (8.0, 60.0)),
+    _p("postmenopausal_estradiol_pg_ml", 8.0, "pg/mL", f"{CF} PK-14: most women on AI below LLOQ; untreated ~5-15",
+       "default postmenopausal (peripheral aromatization) estradiol", 0.4, (2.0, 25.0)),
+    _p("premenopausal_ovarian_estradiol_pg_ml", 90.0, "pg/mL", f"{R12} (EST = 1 at ~100 pg/mL)",
+       "cycle-average ovarian estradiol before menopause", 0.3, (40.0, 200.0)),
+    _p("menopause_transition_width_y", 0.7, "y", "SWAN (Greendale 2012; Sowers 2010): E2 falls from ~2 y before to ~2 y after FMP",
+       "logistic width of ovarian E2 decline around the final menstrual period", 0.2, (0.3, 1.5)),
+    _p("menopause_midpoint_y", 0.0, "y", "SWAN (FMP)", "years since FMP at half-maximal ovarian E2",
+       0.0, (-1.0, 1.0)),
+    _p("fat_aromatization_exponent", 1.0, "1", "Longcope 1969; aromatization scales with adipose mass",
+       "exponent of weight/75 kg scaling of peripheral aromatization", 0.2, (0.3, 1.5)),
+    _p("lh_max_male_iu_l", 60.0, "IU/L", "castrate male LH range", "LH with no sex-steroid feedback (men)",
+       0.3, (20.0, 80.0)),
+    _p("lh_max_female_iu_l", 35.0, "IU/L", "postmenopausal LH range", "LH with no feedback (women)",
+       0.3, (15.0, 70.0)),
+    _p("lh_feedback_e2_pg_ml", 16.5, "pg/mL", "PMC2266963 (E2 add-back halves LH in men); anchor Leder 2004",
+       "E2 concentration of unit LH-feedback strength", 0.3, (4.0, 40.0), True),
+    _p("lh_feedback_t_ng_dl", 470.0, "ng/dL", "assumption: T and E2 share male LH feedback (~60/40 E2/T)",
+       "testosterone concentration of unit LH-feedback strength", 0.3, (150.0, 1200.0)),
+    _p("lh_feedback_hill", 3.0, "1", "assumption: TRT suppresses LH by ~90 %", "Hill exponent of LH feedback", 0.0, (1.0, 4.0)),
+    _p("lh_half_life_d", 1.0, "d", "assumption (LH pulsatility averaged; axis adapts over ~days)",
+       "time constant of LH response", 0.3, (0.3, 5.0)),
+    _p("testis_lh50_iu_l", 5.0, "IU/L", "assumption: baseline LH on the steep part of Leydig response",
+       "LH for half-maximal testicular T output", 0.3, (2.0, 15.0)),
+    # --- Estrogen → bone (Riggs 2012) ---------------------------------------------------------
+    _p("est_ref_pg_ml", 100.0, "pg/mL", R12, "E2 at which the EST map is normalised (x = E2/100)", 0.0,
+       (100.0, 100.0)),
+    _p("est_ec50_frac", 0.15, "1", f"{R12} eq. 6", "E2 fraction for half-maximal bone estrogen signal",
+       0.25, (0.08, 0.30), True),
+    _p("est_hill", 2.1, "1", f"{R12} eq. 6", "Hill exponent of the E2 → EST map", 0.15, (1.5, 3.0), True),
+    _p("est_floor", 0.05, "1", "assumption: residual estrogenic signal at AI-suppressed E2 (tissue "
+       "E2, other ER ligands); also keeps (1/EST)^γ finite", "minimal bone estrogen signal EST", 0.3,
+       (0.003, 0.15), True),
+    _p("rob_est_gamma", 0.16, "1", f"{R12} robGAM", "EST effect on responding-osteoblast production", 0.25,
+       (0.08, 0.40), True),
+    _p("tgfb_est_gamma", 0.0374, "1", f"{R12} tgfbGAM (OpenBoneMin 0.0374, paper 0.075)",
+       "EST effect on latent TGF-β production", 0.25, (0.02, 0.15), True),
+    _p("tgfb_act_est_gamma", 0.045273, "1", f"{R12} tgfbactGAM", "EST effect on TGF-β activation", 0.0,
+       (0.02, 0.1)),
+    _p("ob_apoptosis_est_gamma", 1.2e-5, "1", f"{R12} E2scalePicB1", "EST effect on osteoblast apoptosis",
+       0.0, (0.0, 1e-4)),
+    _p("kidney_est_frac", 0.0847, "1", f"{R12} tmEST: (1-0.923737)/0.9", "EST effect on renal Ca reabsorption",
+       0.0, (0.0, 0.2)),
+    _p("testosterone_bone_gamma", 0.02, "1", "DESIGN.md: modest direct androgen effect (periosteal)",
+       "power of (T/500 ng/dL) on BMD formation", 0.0, (0.0, 0.1)),
+    # --- Bone cells (Peterson & Riggs 2010, day units) -----------------------------------------
+    _p("kb_d", 0.000605516 * 24, "1/d", f"{PR10} kb", "osteoblast elimination rate", 0.0, (0.005, 0.03)),
+    _p("da_d", 0.7, "1/d", f"{PR10} Da = 0.7/24 /h", "osteoclast turnover rate constant", 0.0, (0.3, 1.5)),
+    _p("k_tgfb_d", 2.98449e-5 * 24, "1/d", f"{PR10} koutTGF0", "latent TGF-β turnover", 0.0,
+       (2e-4, 2e-3)),
+    _p("rankl_kout_d", 0.00293273 * 24, "1/d", f"{PR10} koutL", "RANKL elimination", 0.0, (0.02, 0.2)),
+    _p("rank_kout_d", 0.00323667 * 24, "1/d", f"{PR10} koutRNK", "RANK elimination", 0.0, (0.02, 0.2)),
+    _p("opg_kout_d", 15.8885 * 24, "1/d", f"{PR10} kO", "OPG elimination", 0.0, (100.0, 800.0)),
+    _p("k_bind_pm_d", 6.24e-6 * 24, "1/pM/d", f"{PR10} k1 = k3", "RANKL–RANK/OPG association", 0.0,
+       (5e-5, 5e-4)),
+    _p("k_unbind_d", 0.112013 * 24, "1/d", f"{PR10} k2 = k4", "complex dissociation", 0.0, (1.0, 6.0)),
+    _p("age_bmd_loss_pct_y", 0.35, "%/y", f"{CF} CW09-01 (MrOS FN ~0.37 %/y); ML00-01",
+       "background BMD loss at age 75 (ramps from 0 at 50), all sites", 0.5, (0.0, 1.2), True),
+    # --- BMD layer (Peterson & Riggs 2012; Eudy 2015 hip) -------------------------------------
+    _p("bmd_ls_kout_d", 0.000397 * 24, "1/d", f"{PR12} / Riggs 2012 LS set", "LS BMD turnover", 0.25,
+       (0.003, 0.02), True),
+    _p("bmd_ls_gamma_oc", 0.14, "1", f"{R12} LS γOC", "LS BMD sensitivity to osteoclasts", 0.25,
+       (0.05, 0.35), True),
+    _p("bmd_gamma_ob", 0.0793, "1", f"{PR12} γOB", "BMD sensitivity to osteoblasts", 0.2,
+       (0.03, 0.3)),
+    _p("bmd_th_kout_d", 1.08e-4 * 24, "1/d", "Eudy 2015 total hip (OpenBoneMin cabone2 history)",
+       "total hip BMD turnover", 0.25, (0.0008, 0.006), True),
+    _p("bmd_th_gamma_oc", 0.12, "1", "Eudy 2015 hip sets 0.055-0.13; calibration anchor ATAC TH",
+       "total hip BMD sensitivity to osteoclasts", 0.25, (0.04, 0.35), True),
+    _p("bmd_fn_kout_d", 1.08e-4 * 24, "1/d", "assumption: as total hip (P&R FN set t½ 14 y is too slow for AI/exercise trials)",
+       "femoral neck BMD turnover", 0.25, (0.0005, 0.006), True),
+    _p("bmd_fn_gamma_oc", 0.10, "1", "assumption; calibration anchors Lønning, LIFTMOR FN",
+       "femoral neck BMD sensitivity to osteoclasts", 0.25, (0.03, 0.35), True),
+    # --- Mechanical loading (Scheiner 2013 idea; magnitude from LIFTMOR) ----------------------
+    _p("mech_weight_light", 0.3, "1/session", "assumption (ACSM/ESSA: light loads barely osteogenic)",
+       "stimulus per light resistance session/week", 0.0, (0.0, 0.6)),
+    _p("mech_weight_moderate", 0.6, "1/session", "assumption", "stimulus per moderate session/week", 0.0,
+       (0.3, 1.0)),
+    _p("mech_weight_high", 1.0, "1/session", f"{CF} LF18-01 (LIFTMOR HiRIT)", "stimulus per high-intensity session/week",
+       0.0, (1.0, 1.0)),
+    _p("mech_weight_impact", 0.5, "1/session", "assumption (ESSA Beck 2017)", "stimulus per impact session/week",
+       0.0, (0.2, 1.0)),
+    _p("mech_weight_aerobic_150min", 0.3, "1", "assumption (Kohrt 2004: walking modestly osteogenic)",
+       "stimulus per 150 min/week weight-bearing aerobic", 0.0, (0.0, 0.6)),
+    _p("mech_sclerostin_gain", 0.25, "1", "assumption; calibration anchor LIFTMOR (+4 pts LS vs control, 8 mo; LF18-01)",
+       "fractional sclerostin fall per stimulus unit (1/(1+g·s))", 0.4, (0.05, 0.8), True),
+    _p("sclerostin_half_life_d", 21.0, "d", "assumption (osteocyte adaptation over weeks)",
+       "sclerostin adaptation time constant", 0.3, (7.0, 60.0)),
+    _p("sclerostin_rob_gamma", 0.3, "1", "Martin 2019 structure (sclerostin inhibits OB lineage)",
+       "power of sclerostin on responding-osteoblast production", 0.3, (0.0, 1.0)),
+    _p("sclerostin_rankl_gamma", 0.3, "1", "Scheiner 2013 (disuse raises RANKL)",
+       "power of sclerostin on RANKL production", 0.3, (0.0, 1.0)),
+    _p("bmd_ls_mech_gain", 0.8, "1", "assumption; calibration anchor LIFTMOR LS", "direct sclerostin effect on LS formation",
+       0.4, (0.0, 2.0), True),
+    _p("bmd_hip_mech_gain", 0.5, "1", "assumption; calibration anchor LIFTMOR FN", "direct sclerostin effect on hip formation",
+       0.4, (0.0, 2.0), True),
+    # --- Calcium, PTH, vitamin D (Peterson & Riggs 2010, reduced) -----------------------------
+    _p("ca_day_mmol_d", 88.0, "mmol/d", f"{PR10} CaDay", "bone ↔ plasma calcium turnover", 0.0,
+       (60.0, 120.0)),
+    _p("frac_j14", 0.107763, "1", f"{PR10} FracJ14", "osteoclast-dependent share of bone Ca release",
+       0.0, (0.05, 0.3)),
+    _p("j14_oc_max", 0.543488, "1", f"{PR10} J14OCmax", "max of osteoclast Ca release Hill", 0.0,
+       (0.3, 1.0)),
+    _p("j14_oc_gamma", 1.6971, "1", f"{PR10} J14OCgam", "Hill exponent of osteoclast Ca release", 0.0,
+       (1.0, 3.0)),
+    _p("j14_moc_gamma", 0.603, "1", f"{PR10} MOCratioGam", "RANK-RANKL per osteoclast effect", 0.0,
+       (0.3, 1.0)),
+    _p("frac_j15", 0.114376, "1", f"{PR10} FracJ15", "osteoblast-dependent share of bone Ca uptake",
+       0.0, (0.05, 0.3)),
+    _p("reference_calcium_intake_mmol_d", 24.055, "mmol/d", f"{PR10} OralCa", "reference oral calcium",
+       0.0, (24.055, 24.055)),
+    _p("gut_transit_d", 4.0, "1/d", "assumption (small-intestinal transit ~6 h)",
+       "rate of unabsorbed calcium leaving the gut pool", 0.0, (2.0, 8.0)),
+    _p("gut_passive_frac_of_absorbed", 0.4, "1", "assumption (paracellular share at usual intakes)",
+       "passive share of calcium absorption at reference", 0.0, (0.2, 0.6)),
+    _p("gut_absorbed_ref_mmol_d", 6.0, "mmol/d", "~25 % fractional absorption at ~960 mg/d (IOM 2011)",
+       "absorbed calcium at reference intake", 0.15, (4.0, 8.0)),
+    _p("gut_r_rate_d", 0.5, "1/d", f"{PR10} (T36/T37, reduced)", "adaptation rate of active absorption",
+       0.0, (0.1, 2.0)),
+    _p("gfr_l_d", 144.0, "L/d", f"{PR10} GFR 100 mL/min", "glomerular filtration rate", 0.15, (60.0, 200.0)),
+    _p("reabs50_mm", 1.573, "mM", f"{PR10} Reabs50", "half-saturation of tubular Ca reabsorption", 0.0,
+       (1.0, 2.5)),
+    _p("kidney_pth_emax", 1.06147, "1", f"{PR10} T16", "PTH effect on tubular reabsorption: "
+       "Emax·PTH/(PTH50 + PTH), PTH50 = 3.85·(Emax − 1)", 0.0, (1.0, 1.5)),
+    _p("pth_kout_d", 100.0 / 14 * 24, "1/d", f"{PR10} kout (t½ ~6 min)", "PTH elimination", 0.0,
+       (50.0, 400.0)),
+    _p("pth_ca_gamma", 11.74, "1", f"{PR10} T59", "calcium-sensing Hill exponent", 0.0, (6.0, 15.0)),
+    _p("pth_max_ratio", 6249.0 / 96.25, "1", f"{PR10} T58/T61", "max/min PTH secretion", 0.0,
+       (20.0, 100.0)),
+    _p("pth_calcitriol_gamma", 0.2, "1", "reduced from P&R 2010 gland pool (calcitriol suppresses PTH)",
+       "power of calcitriol on PTH secretion", 0.0, (0.0, 0.5)),
+    _p("calcitriol_kout_d", 2.4, "1/d", f"{PR10} 0.1 /h", "calcitriol elimination", 0.0, (1.0, 5.0)),
+    _p("hydroxylase_kout_d", 1.2, "1/d", f"{PR10} 0.05 /h", "1α-hydroxylase turnover", 0.0, (0.5, 3.0)),
+    _p("hydroxylase_pth_gamma", 0.4, "1", "reduced from P&R 2010 T68", "power of PTH on 1α-hydroxylase", 0.0,
+       (0.1, 1.0)),
+    _p("vitd_km_ng_ml", 20.0, "ng/mL", "assumption (substrate limitation in deficiency; IOM 2011)",
+       "25(OH)D half-saturation of calcitriol synthesis", 0.2, (8.0, 40.0)),
+    _p("vitd_half_life_d", 15.0, "d", "25(OH)D t½ ~2-3 weeks", "25(OH)D half-life", 0.2, (10.0, 30.0)),
+    _p("vitd_slope_ng_ml_per_iu", 0.012, "ng/mL per IU/d", f"{CF} NG10-01 (B-ABLE: +32 ng/mL at 3 mo on 16,000 IU/2 wk)",
+       "initial rise of steady-state 25(OH)D per IU/d", 0.35, (0.005, 0.03), True),
+    _p("vitd_saturation_iu", 3000.0, "IU/d", "assumption (dose response flattens above ~2-4,000 IU/d)",
+       "intake for half of linear response", 0.3, (1000.0, 8000.0)),
+    _p("vitd_endogenous_ng_ml", 22.0, "ng/mL", "NHANES adult mean 25(OH)D without supplements",
+       "25(OH)D from sun and diet without supplements", 0.35, (5.0, 45.0)),
+)
+
+NAMES: tuple[str, ...] = tuple(p.name for p in PARAMETER_TABLE)
+INDEX: dict[str, int] = {name: i for i, name in enumerate(NAMES)}
+_BY_NAME: dict[str, Parameter] = {p.name: p for p in PARAMETER_TABLE}
+
+
+@dataclass(frozen=True)
+class ModelParameters:
+    """A parameter vector (order of ``PARAMETER_TABLE``) with its provenance label."""
+
+    values: NDArray[np.float64]
+    names: tuple[str, ...] = NAMES
+    provenance: str = "defaults (parameters.py)"
+
+    def __getitem__(self, name: str) -> float:
+        return float(self.values[INDEX[name]])
+
+    def replace(self, **changes: float) -> ModelParameters:
+        """A copy with some values changed (unknown names raise UserInputError)."""
+        values = self.values.copy()
+        for name, value in changes.items():
+            if name not in INDEX:
+                raise UserInputError("parameter", name, "a name in PARAMETER_TABLE")
+            values[INDEX[name]] = value
+        return ModelParameters(values, self.names, self.provenance + " (modified)")
+
+
+def parameter(name: str) -> Parameter:
+    return _BY_NAME[name]
+
+
+def default_parameters() -> ModelParameters:
+    """The table's literature values."""
+    return ModelParameters(np.array([p.value for p in PARAMETER_TABLE], dtype=np.float64))
+
+
+def calibratable_parameters() -> tuple[Parameter, ...]:
+    return tuple(p for p in PARAMETER_TABLE if p.calibratable)
+
+
+def load_fitted_parameters(path: Path | None = None) -> ModelParameters:
+    """The fitted set written by calibration (YAML ``{parameters: {name: value}, provenance: ...}``).
+
+    Falls back to the defaults when the file does not exist. Values outside a parameter's bounds
+    are refused (they would leave the sources' ranges).
+    """
+    import yaml
+
+    path = path or FITTED_PARAMETERS_PATH
+    if not path.exists():
+        return default_parameters()
+    document: Any = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    fitted = document.get("parameters", {}) if isinstance(document, dict) else {}
+    values = default_parameters().values.copy()
+    for name, value in dict(fitted).items():
+        if name not in INDEX:
+            raise UserInputError(f"{path.name}: parameters", name, "a name in PARAMETER_TABLE")
+        spec = _BY_NAME[name]
+        number = float(value)
+        if not spec.lower <= number <= spec.upper:
+            raise UserInputError(f"{path.name}: parameters.{name}", number,
+                                 f"{spec.lower:g} to {spec.upper:g}", problem="outside bounds")
+        values[INDEX[name]] = number
+    provenance = str(document.get("provenance", f"fitted ({path.name})"))
+    return ModelParameters(values, NAMES, provenance)
+
+
+def current_parameters() -> ModelParameters:
+    """The parameter set simulations use by default: fitted if shipped, else literature defaults."""
+    return load_fitted_parameters()
+
+
+def sample_parameters(n: int, rng: np.random.Generator,
+                      base: ModelParameters | None = None) -> NDArray[np.float64]:
+    """``n`` virtual people: log-normal draws around ``base`` with each parameter's CV, clipped to
+    bounds. Returns an array of shape (n, number of parameters)."""
+    base = base or current_parameters()
+    cvs = np.array([p.cv for p in PARAMETER_TABLE])
+    lower = np.array([p.lower for p in PARAMETER_TABLE])
+    upper = np.array([p.upper for p in PARAMETER_TABLE])
+    sigma = np.sqrt(np.log1p(cvs**2))
+    z = rng.standard_normal((n, len(PARAMETER_TABLE)))
+    draws = base.values[None, :] * np.exp(sigma[None, :] * z - 0.5 * sigma[None, :] ** 2)
+    draws = np.where(cvs[None, :] > 0, draws, base.values[None, :])
+    return np.clip(draws, np.minimum(lower, base.values), np.maximum(upper, base.values))

@@ -1,0 +1,170 @@
+"""Regimens → piecewise-constant inputs and dose events ("segments") for the solvers.
+
+Dosing representation (same for both solvers, so they solve the same ODE):
+- oral AIs and tamoxifen dosed at most daily: continuous at the daily-average rate (half-lives of
+  1-7 days make the within-day swing small; tested against explicit daily boluses);
+  longer intervals (e.g. anastrozole 0.5 mg every 3.5 d): explicit boluses;
+- testosterone esters, zoledronic acid, denosumab, goserelin: explicit boluses into depots;
+- gels, patches, oral estradiol, oral bisphosphonates (bone-bound pool with a half-life of a year),
+  vitamin D3 (25(OH)D t½ ~15 d) and calcium: continuous daily-average rates.
+A regimen with an unknown dose uses the usual labelled dose (``TYPICAL_DOSES``; listed in the
+trajectory's ``meta['assumed_doses']``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from osteotwin.physiology import states as S
+from osteotwin.physiology.parameters import ModelParameters
+from osteotwin.physiology.pk import ESTER_T_FRACTION
+from osteotwin.simulate.scenario import Regimen
+
+#: Usual labelled dose and interval (mg or IU, days) used when a source gives no dose
+#: (Arimidex, Femara, Aromasin, Nolvadex, Fosamax, Actonel, Zometa/Z-FAST, Prolia, Zoladex labels).
+TYPICAL_DOSES: dict[str, tuple[float, float | None]] = {
+    "anastrozole": (1.0, 1.0), "letrozole": (2.5, 1.0), "exemestane": (25.0, 1.0),
+    "tamoxifen": (20.0, 1.0), "alendronate": (70.0, 7.0), "risedronate": (35.0, 7.0),
+    "zoledronic_acid": (4.0, 182.6), "denosumab": (60.0, 182.6), "goserelin": (3.6, 28.0),
+    "testosterone_cypionate": (100.0, 7.0), "testosterone_enanthate": (100.0, 7.0),
+    "testosterone_undecanoate": (750.0, 70.0), "testosterone_gel": (50.0, None),
+    "estradiol_transdermal": (0.05, None), "estradiol_oral": (1.0, 1.0),
+    "vitamin_d3": (800.0, 1.0), "calcium_carbonate": (500.0, 1.0), "calcium_citrate": (500.0, 1.0),
+}
+_CONTINUOUS_MAX_INTERVAL_D = 1.0
+_MG_PER_MMOL_CA = 40.078
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """Segment boundaries (K+1), inputs per segment (K × inputs), boluses at segment starts."""
+
+    times_d: NDArray[np.float64]
+    inputs: NDArray[np.float64]
+    boluses: NDArray[np.float64]
+    assumed_doses: tuple[str, ...]
+
+
+def _dose(regimen: Regimen) -> tuple[float, float | None, bool]:
+    """(dose in mg or IU, interval in days or None, whether a typical dose was assumed)."""
+    typical, typical_every = TYPICAL_DOSES.get(regimen.drug, (0.0, 1.0))
+    dose = regimen.dose_iu if regimen.drug == "vitamin_d3" else regimen.dose_mg
+    assumed = dose is None
+    every = regimen.every_d
+    if assumed:
+        dose = typical
+        every = every if every is not None else typical_every
+    return float(dose or 0.0), every, assumed
+
+
+def _continuous_rates(regimen: Regimen, params: ModelParameters) -> dict[int, float]:
+    """Input-vector contributions of a regimen given as a continuous daily-average rate."""
+    dose, every, _ = _dose(regimen)
+    per_day = dose / every if every else dose
+    drug = regimen.drug
+    if drug == "anastrozole" and (every is None or every <= _CONTINUOUS_MAX_INTERVAL_D):
+        return {S.U_ANA: per_day}
+    if drug == "letrozole" and (every is None or every <= _CONTINUOUS_MAX_INTERVAL_D):
+        return {S.U_LET: per_day}
+    if drug == "exemestane" and (every is None or every <= _CONTINUOUS_MAX_INTERVAL_D):
+        return {S.U_EXE: per_day}
+    if drug == "tamoxifen" and (every is None or every <= _CONTINUOUS_MAX_INTERVAL_D):
+        return {S.U_TAM: per_day}
+    if drug == "testosterone_gel":
+        return {S.U_TGEL: per_day}
+    if drug == "estradiol_transdermal":
+        return {S.U_E2TD: per_day}
+    if drug == "estradiol_oral":
+        return {S.U_E2OR: per_day}
+    if drug in ("alendronate", "risedronate"):
+        potency = 1.0 if drug == "alendronate" else params["risedronate_relative_potency"]
+        bound = (per_day * params["alendronate_oral_bioavailability"]
+                 * params["bp_bone_uptake_fraction"] * potency)
+        return {S.U_BP: bound}
+    if drug == "vitamin_d3":
+        return {S.U_VITD: per_day}
+    if drug in ("calcium_carbonate", "calcium_citrate"):
+        return {S.U_CA: per_day / _MG_PER_MMOL_CA}
+    return {}
+
+
+def _bolus(regimen: Regimen, params: ModelParameters, weight_kg: float) -> dict[int, float]:
+    """State increments of one administration (empty when the regimen is continuous)."""
+    dose, every, _ = _dose(regimen)
+    drug = regimen.drug
+    if drug in ("anastrozole", "letrozole", "exemestane", "tamoxifen"):
+        if every is None or every <= _CONTINUOUS_MAX_INTERVAL_D:
+            return {}
+        index, volume = {"anastrozole": (S.ANA, "anastrozole_vd_l"),
+                         "letrozole": (S.LET, "letrozole_vd_l"),
+                         "exemestane": (S.EXE, "exemestane_vd_l"),
+                         "tamoxifen": (S.TAM, "tamoxifen_vd_l")}[drug]
+        return {index: dose * 1e6 / (params[volume] * 1000.0)}
+    if drug in ESTER_T_FRACTION:
+        index = {"testosterone_cypionate": S.T_CYP, "testosterone_enanthate": S.T_ENA,
+                 "testosterone_undecanoate": S.T_UND}[drug]
+        return {index: dose * ESTER_T_FRACTION[drug]}
+    if drug == "zoledronic_acid":
+        return {S.BP: dose * params["bp_bone_uptake_fraction"]
+                * params["zoledronic_relative_potency"]}
+    if drug == "denosumab":
+        return {S.DEN_SC: dose * 1e6 * params["denosumab_bioavailability"]
+                / (params["denosumab_vc_ml_kg"] * weight_kg)}
+    if drug == "goserelin":
+        return {S.GOS: dose}
+    return {}
+
+
+def build_schedule(regimens: tuple[Regimen, ...], base_inputs: NDArray[np.float64],
+                   params: ModelParameters, t_start: float, t_end: float) -> Schedule:
+    """Segments covering [t_start, t_end] with inputs and boluses (see module docstring)."""
+    weight = float(base_inputs[S.U_WEIGHT])
+    events: dict[float, NDArray[np.float64]] = {}
+    changes: set[float] = {t_start, t_end}
+    continuous: list[tuple[float, float, dict[int, float]]] = []
+    assumed: list[str] = []
+    for regimen in regimens:
+        _, every, was_assumed = _dose(regimen)
+        if was_assumed:
+            assumed.append(regimen.drug)
+        stop = regimen.stop_d if regimen.stop_d is not None else math.inf
+        rates = _continuous_rates(regimen, params)
+        if rates:
+            start = max(regimen.start_d, t_start)
+            if start < min(stop, t_end):
+                continuous.append((start, stop, rates))
+                changes.add(start)
+                if stop < t_end:
+                    changes.add(stop)
+            continue
+        bolus = _bolus(regimen, params, weight)
+        if not bolus:
+            continue
+        interval = every if every is not None else 1.0
+        n_doses = math.floor((min(stop, t_end) - regimen.start_d) / interval - 1e-9) + 1
+        for k in range(max(n_doses, 0)):
+            t = regimen.start_d + k * interval
+            if t < t_start or t >= min(stop, t_end):
+                continue
+            t = round(t, 9)
+            vec = events.setdefault(t, np.zeros(S.N_STATES))
+            for index, amount in bolus.items():
+                vec[index] += amount
+    times = np.array(sorted(changes | set(events)), dtype=np.float64)
+    times = times[(times >= t_start) & (times <= t_end)]
+    n_seg = len(times) - 1
+    inputs = np.repeat(base_inputs[None, :], n_seg, axis=0)
+    boluses = np.zeros((n_seg, S.N_STATES))
+    for k in range(n_seg):
+        t = times[k]
+        for start, stop, rates in continuous:
+            if start <= t < stop:
+                for index, rate in rates.items():
+                    inputs[k, index] += rate
+        if t in events:
+            boluses[k] = events[t]
+    return Schedule(times, inputs, boluses, tuple(sorted(set(assumed))))

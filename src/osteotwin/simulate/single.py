@@ -1,0 +1,255 @@
+"""One person forward in time: individual baseline, steady state, fast or reference solve.
+
+``simulate(scenario, params=None, method="fast"|"reference", times_d=None) -> Trajectory``.
+
+Each person is equilibrated at their own untreated state (their pre-treatment estradiol and
+testosterone, calcium and vitamin D intake, activity) at the simulation start, which is the
+earliest of: t = 0, the first regimen start, and (women) three years before the final menstrual
+period (capped at 20 years back) so the menopause transition is simulated rather than assumed.
+Reported changes are relative to t = 0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from osteotwin.physiology import states as S
+from osteotwin.physiology.calcium import MG_PER_MMOL_CA, vitd_from_intake
+from osteotwin.physiology.endocrine import (
+    aromatase_yield,
+    hormones,
+    lh_target,
+    ovarian_fraction,
+)
+from osteotwin.physiology.loading import mechanical_stimulus
+from osteotwin.physiology.model import jacobian, rhs
+from osteotwin.physiology.parameters import ModelParameters, current_parameters
+from osteotwin.simulate.dosing import build_schedule
+from osteotwin.simulate.scenario import Scenario, Subject
+from osteotwin.simulate.solvers import reference_segments, ros2_segments
+from osteotwin.simulate.trajectory import Trajectory
+
+FAST_RTOL = 1e-4
+REFERENCE_RTOL = 1e-8
+EQUILIBRATION_YEARS = 150.0
+HISTORY_BEFORE_FMP_Y = 3.0
+MAX_HISTORY_Y = 20.0
+PTH_PG_ML_PER_PM = 9.425       # PTH(1-84) 9425 g/mol
+CA_MG_DL_PER_MM = 4.008
+#: Young-adult reference mean and SD (g/cm²) for T-scores (NHANES III white women 20-29, Hologic;
+#: Looker 1998 for hip/neck; ISCD uses the female reference for men too). Used only to turn a
+#: T-score without a BMD into a BMD and back.
+T_SCORE_REFERENCE: dict[str, tuple[float, float]] = {
+    "lumbar_spine": (1.047, 0.110), "total_hip": (0.942, 0.122), "femoral_neck": (0.858, 0.120),
+}
+SITE_STATE = {"lumbar_spine": S.BMD_LS, "total_hip": S.BMD_TH, "femoral_neck": S.BMD_FN}
+
+Method = Literal["fast", "reference"]
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """A person's individual constants and their equilibrated state at ``t_start_d``."""
+
+    inputs: NDArray[np.float64]
+    state: NDArray[np.float64]
+    t_start_d: float
+
+
+def years_since_menopause(subject: Subject) -> float:
+    """Years since the final menstrual period at t = 0 (women; median age 51 when unknown)."""
+    if subject.years_since_menopause is not None:
+        return subject.years_since_menopause
+    return subject.age_y - 51.0
+
+
+def subject_inputs(subject: Subject, params: ModelParameters) -> NDArray[np.float64]:
+    """The input vector of an untreated person (individual constants; no drugs)."""
+    p = params.values
+    life = subject.lifestyle
+    u = np.zeros(S.N_INPUTS)
+    male = subject.sex == "male"
+    u[S.U_MALE] = 1.0 if male else 0.0
+    u[S.U_WEIGHT] = subject.weight_kg
+    u[S.U_AGE0] = subject.age_y
+    u[S.U_CA] = (life.dietary_calcium_mg_d + life.supplemental_calcium_mg_d) / MG_PER_MMOL_CA
+    u[S.U_VITD] = life.vitamin_d_iu_d
+    u[S.U_STIM] = mechanical_stimulus(life.resistance_sessions_per_week, life.resistance_intensity,
+                                      life.impact_sessions_per_week,
+                                      life.weight_bearing_aerobic_minutes_per_week, params)
+    if subject.vitamin_d_25oh_ng_ml is not None:
+        endo = subject.vitamin_d_25oh_ng_ml - vitd_from_intake(life.vitamin_d_iu_d, p)
+        u[S.U_VITD_ENDO] = max(endo, 3.0)
+    else:
+        u[S.U_VITD_ENDO] = params["vitd_endogenous_ng_ml"]
+    fat = (subject.weight_kg / 75.0) ** params["fat_aromatization_exponent"]
+    no_drug = S.reference_state()
+    if male:
+        t_star = subject.total_testosterone_ng_dl or params["male_testosterone_ng_dl"]
+        e2_star = subject.estradiol_pg_ml or params["male_estradiol_pg_ml"] * fat
+        u[S.U_AROM_SCALE] = e2_star / aromatase_yield(t_star, no_drug, p)
+        lh_star = lh_target(e2_star, t_star, True, p)
+        u[S.U_TMAX] = t_star * (lh_star + params["testis_lh50_iu_l"]) / lh_star
+    else:
+        ysm0 = years_since_menopause(subject)
+        u[S.U_YSM0] = ysm0
+        peripheral = params["postmenopausal_estradiol_pg_ml"] * fat
+        ovarian = params["premenopausal_ovarian_estradiol_pg_ml"]
+        if subject.estradiol_pg_ml is not None:
+            if ysm0 >= 1.0:
+                peripheral = subject.estradiol_pg_ml
+            else:
+                share = max(ovarian_fraction(ysm0, p), 0.05)
+                ovarian = max(subject.estradiol_pg_ml - peripheral, 0.0) / share
+        u[S.U_AROM_SCALE] = peripheral / aromatase_yield(params["female_testosterone_ng_dl"],
+                                                         no_drug, p)
+        u[S.U_E2_OV] = ovarian
+    return u
+
+
+def start_time(scenario: Scenario) -> float:
+    """Simulation start (days, ≤ 0): first regimen, or the menopause history for women."""
+    t0 = min([0.0, *[r.start_d for r in scenario.regimens]])
+    subject = scenario.subject
+    if subject.sex == "female":
+        ysm0 = years_since_menopause(subject)
+        if ysm0 > -HISTORY_BEFORE_FMP_Y:
+            history = -min(ysm0 + HISTORY_BEFORE_FMP_Y, MAX_HISTORY_Y) * 365.25
+            t0 = min(t0, history)
+    return float(t0)
+
+
+def steady_state(subject: Subject, params: ModelParameters | None = None,
+                 t_d: float = 0.0) -> Baseline:
+    """Equilibrate an untreated ``subject`` with the clocks held at ``t_d`` (days)."""
+    params = params or current_parameters()
+    p = params.values
+    u = subject_inputs(subject, params)
+    frozen = u.copy()
+    frozen[S.U_CLOCK_FROZEN] = 1.0
+    frozen[S.U_CLOCK_T] = t_d
+    y = S.reference_state()
+    y[S.GUT_CA] = frozen[S.U_CA] / params["gut_transit_d"]
+    scale = S.error_scale()
+    seg_t = np.array([0.0, EQUILIBRATION_YEARS * 365.25])
+    _, _, y, _ = ros2_segments(y, p, seg_t, frozen[None, :], np.zeros((1, S.N_STATES)),
+                               np.array([seg_t[-1]]), 1e-6, scale, 1.0)
+    y = _newton_polish(y, p, frozen, scale)
+    y[S.CA_URINE] = y[S.CA_FECES] = y[S.CA_INTAKE] = 0.0
+    return Baseline(u, y, t_d)
+
+
+_INTEGRATORS = (S.CA_BONE, S.CA_URINE, S.CA_FECES, S.CA_INTAKE)
+
+
+def _newton_polish(y: NDArray[np.float64], p: NDArray[np.float64], u: NDArray[np.float64],
+                   scale: NDArray[np.float64]) -> NDArray[np.float64]:
+    keep = np.array([i for i in range(S.N_STATES) if i not in _INTEGRATORS])
+    y = y.copy()
+    for _ in range(6):
+        f = rhs(0.0, y, p, u)
+        jac = jacobian(0.0, y, p, u, f, scale)[np.ix_(keep, keep)]
+        try:
+            step = np.linalg.solve(jac, -f[keep])
+        except np.linalg.LinAlgError:
+            break
+        y[keep] += step
+        if np.max(np.abs(step) / np.maximum(np.abs(y[keep]), scale[keep])) < 1e-12:
+            break
+    return y
+
+
+def default_times(years: float) -> NDArray[np.float64]:
+    """Output grid: every 14 days from 0 to the horizon (inclusive)."""
+    horizon = years * 365.25
+    grid = np.arange(0.0, horizon, 14.0)
+    return np.append(grid, horizon)
+
+
+def simulate(scenario: Scenario, *, params: ModelParameters | None = None,
+             method: Method = "fast", times_d: NDArray[np.float64] | None = None) -> Trajectory:
+    """Simulate one person; see module docstring. Raises UserInputError on bad scenarios."""
+    scenario.validate()
+    params = params or current_parameters()
+    p = params.values
+    horizon = scenario.horizon_d
+    times = default_times(scenario.years) if times_d is None else np.asarray(times_d, float)
+    if times.size == 0 or np.any(np.diff(times) < 0) or times[0] < 0 or times[-1] > horizon + 1e-6:
+        from osteotwin.errors import UserInputError
+
+        raise UserInputError("times_d", f"{times[:3]}...", f"increasing days within 0..{horizon:g}")
+    if times[0] > 0:
+        times = np.concatenate([[0.0], times])
+        drop_first = True
+    else:
+        drop_first = False
+    t_start = start_time(scenario)
+    baseline = steady_state(scenario.subject, params, t_start)
+    schedule = build_schedule(scenario.regimens, baseline.inputs, params, t_start, horizon)
+    scale = S.error_scale()
+    if method == "fast":
+        states, seg_index, _, steps = ros2_segments(
+            baseline.state, p, schedule.times_d, schedule.inputs, schedule.boluses, times,
+            FAST_RTOL, scale, 1.0)
+    elif method == "reference":
+        states, seg_index, _ = reference_segments(
+            baseline.state, p, schedule.times_d, schedule.inputs, schedule.boluses, times, scale,
+            REFERENCE_RTOL)
+        steps = -1
+    else:
+        from osteotwin.errors import UserInputError
+
+        raise UserInputError("method", method, "fast, reference")
+    trajectory = outputs(scenario, times, states, seg_index, schedule.inputs, p)
+    trajectory.meta.update({"method": method, "steps": steps, "t_start_d": t_start,
+                            "assumed_doses": list(schedule.assumed_doses),
+                            "parameters": params.provenance})
+    if drop_first:
+        trajectory.times_d = trajectory.times_d[1:]
+        trajectory.series = {k: v[1:] for k, v in trajectory.series.items()}
+    return trajectory
+
+
+def outputs(scenario: Scenario, times: NDArray[np.float64], states: NDArray[np.float64],
+            seg_index: NDArray[np.int64], seg_inputs: NDArray[np.float64],
+            p: NDArray[np.float64]) -> Trajectory:
+    """Turn states at output times into the named clinical series (changes relative to t = 0)."""
+    n = times.size
+    e2 = np.empty(n)
+    tt = np.empty(n)
+    est = np.empty(n)
+    for i in range(n):
+        e2[i], tt[i], _, est[i] = hormones(float(times[i]), states[i], p, seg_inputs[seg_index[i]])
+    i0 = int(np.argmin(np.abs(times)))
+    ob = states[:, S.OB_FAST] + states[:, S.OB_SLOW]
+    series: dict[str, NDArray[np.float64]] = {
+        "estradiol_pg_ml": e2,
+        "total_testosterone_ng_dl": tt,
+        "lh_iu_l": states[:, S.LH].copy(),
+        "ctx_change_pct": 100.0 * (states[:, S.OC] / states[i0, S.OC] - 1.0),
+        "p1np_change_pct": 100.0 * (ob / ob[i0] - 1.0),
+        "vitamin_d_25oh_ng_ml": states[:, S.VITD25].copy(),
+        "pth_pg_ml": states[:, S.PTH] / S.V1_L * PTH_PG_ML_PER_PM,
+        "serum_calcium_mg_dl": states[:, S.CA_P] / S.V1_L * CA_MG_DL_PER_MM,
+        "bone_estrogen_signal": est,
+        "sclerostin_relative": states[:, S.SCL].copy(),
+    }
+    subject = scenario.subject
+    for site, index in SITE_STATE.items():
+        change = 100.0 * (states[:, index] / states[i0, index] - 1.0)
+        series[f"{site}_bmd_change_pct"] = change
+        bmd0 = subject.bmd_g_cm2.get(site)
+        mean, sd = T_SCORE_REFERENCE[site]
+        t0 = subject.t_scores.get(site)
+        if bmd0 is None and t0 is not None:
+            bmd0 = mean + t0 * sd
+        if bmd0 is not None:
+            bmd = bmd0 * (1.0 + change / 100.0)
+            series[f"{site}_bmd_g_cm2"] = bmd
+            offset = t0 if t0 is not None else (bmd0 - mean) / sd
+            series[f"{site}_t_score"] = offset + (bmd - bmd0) / sd
+    return Trajectory(times_d=times.copy(), series=series, label=scenario.label)
