@@ -56,7 +56,7 @@ def exercise_document(program: ExerciseProgram) -> dict[str, Any]:
 
 
 def _day(day: DayPlan) -> dict[str, Any]:
-    foods = [{"ndb_no": f.ndb_no, "description": f.description, "grams": round(n * f.portion_grams, 1),
+    foods = [{"ndb_no": f.ndb_no, "description": f.description, "grams": round(n * f.portion_grams, 2),
               "portion": f.portion_label(n), "portions": n, "category": f.category,
               **({"note": f.note} if f.note else {})} for f, n in day.items]
     totals = {k: round(day.total(k) or 0.0, 1) for k in OPTIMISED_NUTRIENTS}

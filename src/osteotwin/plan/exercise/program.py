@@ -9,7 +9,7 @@ Wed/Sat active recovery (balance, spinal extensors, easy walk), Sun rest: 150 mi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from osteotwin.plan.exercise.library import Exercise, exercise_library
 from osteotwin.plan.exercise.screening import Screening
@@ -366,6 +366,23 @@ def _substitutions(s: Screening) -> tuple[tuple[Substitution, ...], tuple[Substi
     return tuple(subs), tuple(avoid)
 
 
+FALLS_NOTE = "falls risk: keep a support within reach and have someone nearby"
+
+
+def with_falls_precautions(session: Session, s: Screening) -> Session:
+    """Add a support note where the library flags falls risk for an exercise [TTFF14] [UK22]."""
+    if not s.falls_risk:
+        return session
+    items = []
+    for rx in session.exercises:
+        flagged = "falls" in _lib(rx.exercise_id).contraindicated_if.lower()
+        has_note = any(w in rx.notes for w in ("support", "rail", "within reach"))
+        if flagged and not has_note:
+            rx = replace(rx, notes=f"{rx.notes}; {FALLS_NOTE}" if rx.notes else FALLS_NOTE)
+        items.append(rx)
+    return replace(session, exercises=tuple(items))
+
+
 def build_program(s: Screening, weeks: int) -> ExerciseProgram:
     """Session-by-session program for ``weeks`` weeks (1-52)."""
     sessions: list[Session] = []
@@ -373,11 +390,11 @@ def build_program(s: Screening, weeks: int) -> ExerciseProgram:
         for day in DAYS:
             kind = DAY_KIND[day]
             if kind == "resistance_impact":
-                sessions.append(resistance_session(s, week, day))
+                sessions.append(with_falls_precautions(resistance_session(s, week, day), s))
             elif kind == "weight_bearing_aerobic":
-                sessions.append(aerobic_session(s, week, day))
+                sessions.append(with_falls_precautions(aerobic_session(s, week, day), s))
             elif kind == "active_recovery":
-                sessions.append(recovery_session(s, week, day))
+                sessions.append(with_falls_precautions(recovery_session(s, week, day), s))
     subs, avoid = _substitutions(s)
     return ExerciseProgram(weeks, weekly_schedule(s), phases(s, weeks), tuple(sessions),
                            PROGRESSION_RULES, subs, avoid, s)
