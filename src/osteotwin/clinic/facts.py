@@ -337,12 +337,13 @@ def _composites(s: FactSheet, record: PatientRecord, age: float) -> None:
 
 
 def _screening_interval_months(lowest: FactValue) -> int:
-    """Repeat-DXA interval outside treatment (Gourlay 2012): T <= -2.0 ~1 y, -1.5 to -2.0 ~5 y,
-    higher ~15 y."""
+    """Repeat-DXA interval outside treatment (Gourlay 2012: T <= -2.0 about 1 year, -1.5 to -2.0
+    about 5 years, higher about 15 years); the advanced-osteopenia interval is widened to the
+    1-2 years of BHOF 2022 so that a scan is called overdue only after 2 years."""
     if not isinstance(lowest, float | int):
         return MONITORING_DXA_MONTHS
     if lowest <= -2.0:
-        return 12
+        return MONITORING_DXA_MONTHS
     if lowest <= -1.5:
         return 60
     return 180
