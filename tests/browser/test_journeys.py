@@ -1,0 +1,114 @@
+"""End-to-end journeys in a real browser: log in, add a lab and see the chart change, run a what-if,
+download the report; forms are labelled and usable from the keyboard."""
+
+from __future__ import annotations
+
+import importlib.util
+from typing import Any
+
+import pytest
+
+from tests.browser.conftest import LiveServer
+from tests.web.conftest import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+
+def log_in(page: Any, server: LiveServer, username: str) -> None:
+    """Log in with the keyboard only: type into labelled fields and press Enter."""
+    page.goto(f"{server.base_url}/login")
+    page.get_by_label("Username", exact=True).fill(username)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_label("Password", exact=True).press("Enter")
+    page.wait_for_url(f"{server.base_url}/patients**")
+
+
+def chart_points(page: Any, chart_id: str) -> int:
+    page.wait_for_function(f"document.getElementById('{chart_id}').classList.contains('js-plotly-plot')")
+    count: int = page.evaluate(
+        f"document.getElementById('{chart_id}').data.reduce((n, t) => n + t.x.length, 0)")
+    return count
+
+
+def test_add_a_lab_and_see_the_chart_change(web_page: Any, live_server: LiveServer) -> None:
+    page = web_page
+    log_in(page, live_server, "pat-a")
+    assert page.url.endswith(f"/patients/{live_server.patient_a}")
+    before = chart_points(page, "chart-estradiol")
+    page.get_by_label("Test", exact=True).select_option("estradiol")
+    page.get_by_label("Value", exact=True).fill("88")
+    page.locator("#lab-unit").select_option("pmol/L")
+    page.locator("#lab-date").fill("2025-04-01")
+    page.get_by_role("button", name="Add lab result").click()
+    page.wait_for_url("**added=labs**")
+    assert chart_points(page, "chart-estradiol") == before + 1
+    assert page.get_by_role("cell", name="88 pmol/L (23.97 pg/mL)").count() == 1
+
+
+def test_unit_choice_follows_the_test_and_errors_name_the_field(web_page: Any, live_server: LiveServer) -> None:
+    page = web_page
+    log_in(page, live_server, "pat-a")
+    page.get_by_label("Test", exact=True).select_option("vitamin_d_25oh")
+    page.wait_for_function("[...document.querySelectorAll('#lab-unit option')].some(o => o.value === 'nmol/L')")
+    units = page.locator("#lab-unit option").all_inner_texts()
+    assert units == ["ng/mL", "nmol/L"]
+    page.get_by_label("Value", exact=True).fill("900")
+    page.locator("#lab-unit").select_option("ng/mL")
+    page.get_by_role("button", name="Add lab result").click()
+    error = page.locator("#err-value")
+    error.wait_for()
+    assert "Implausible value" in error.inner_text()
+    assert page.get_by_label("Value", exact=True).get_attribute("aria-invalid") == "true"
+
+
+def test_run_a_what_if(web_page: Any, live_server: LiveServer) -> None:
+    page = web_page
+    log_in(page, live_server, "pat-a")
+    page.get_by_role("link", name="What-if").click()
+    page.get_by_label("Regimen", exact=True).select_option("none")
+    page.get_by_label("Horizon (years, 1-5)", exact=True).fill("2")
+    page.get_by_role("button", name="Run what-if").click()
+    result = page.locator("#whatif-result")
+    result.locator("h3, .notice").first.wait_for(timeout=120_000)
+    simulator = importlib.util.find_spec("osteotwin.simulate.single") is not None
+    if not simulator:
+        assert "not available" in result.inner_text()
+        pytest.skip("the simulator has not landed: the page shows 'not available' as designed")
+    assert "Predicted course over 2" in result.inner_text()
+    page.wait_for_function("document.getElementById('whatif-estradiol_pg_ml')"
+                           " && document.getElementById('whatif-estradiol_pg_ml').data.length >= 2")
+    assert page.locator("#whatif-table tbody tr").count() >= 2
+
+
+def test_download_the_report(web_page: Any, live_server: LiveServer, tmp_path: Any) -> None:
+    if importlib.util.find_spec("osteotwin.reports") is None:
+        pytest.skip("the reports module has not landed")
+    page = web_page
+    log_in(page, live_server, "pat-a")
+    with page.expect_download(timeout=180_000) as info:
+        page.get_by_role("link", name="Download report (HTML)").click()
+    target = tmp_path / "report.html"
+    info.value.save_as(target)
+    assert info.value.suggested_filename == "osteotwin-report-demo-001.html"
+    text = target.read_text(encoding="utf-8")
+    assert "<html" in text.lower() and "demo-001" in text
+
+
+def test_keyboard_and_labels(web_page: Any, live_server: LiveServer) -> None:
+    page = web_page
+    log_in(page, live_server, "dr-a")
+    page.goto(f"{live_server.base_url}/patients/{live_server.patient_a}")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent.trim()") == "Skip to content"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+    unlabelled = page.evaluate("""[...document.querySelectorAll('input, select, textarea')]
+        .filter(el => el.type !== 'hidden' && el.labels.length === 0).map(el => el.name)""")
+    assert unlabelled == []
+    # Reach the lab form's value field by keyboard from the test selector, type, and submit with Enter.
+    page.get_by_label("Test", exact=True).focus()
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "lab-value"
+    page.keyboard.type("21")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**added=labs**")
