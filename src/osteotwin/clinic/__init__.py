@@ -4,3 +4,17 @@ from osteotwin.clinic.assess import assess as assess
 from osteotwin.clinic.model import Action as Action
 from osteotwin.clinic.model import Assessment as Assessment
 from osteotwin.clinic.model import Finding as Finding
+
+
+def _engine_version() -> str:
+    """Version of the assessment logic: changes whenever the packaged rules or citations change."""
+    import hashlib
+    from importlib import resources
+
+    digest = hashlib.sha1(usedforsecurity=False)
+    for name in ("rules.yaml", "citations.yaml", "targets.yaml", "densitometry.yaml"):
+        digest.update(resources.files("osteotwin.data").joinpath("clinic", name).read_bytes())
+    return f"1.0+{digest.hexdigest()[:10]}"
+
+
+ENGINE_VERSION = _engine_version()

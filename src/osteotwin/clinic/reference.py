@@ -45,8 +45,9 @@ def citation_text(citation_id: str) -> str:
     """One-line reference: authors. title. journal (year). doi/url."""
     entry = citations()[citation_id]
     link = f"doi:{entry['doi']}" if entry.get("doi") else entry.get("url", "")
-    parts = [str(entry.get("authors", "")), str(entry.get("title", "")),
-             f"{entry.get('journal', '')} ({entry.get('year', '')})", link]
+    journal, year = str(entry.get("journal", "")), str(entry.get("year", ""))
+    source = journal if year and year in journal else f"{journal} ({year})"
+    parts = [str(entry.get("authors", "")), str(entry.get("title", "")), source, link]
     return ". ".join(p.strip().rstrip(".") for p in parts if p and p.strip())
 
 
