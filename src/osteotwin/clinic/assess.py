@@ -10,9 +10,10 @@ import datetime as dt
 
 from osteotwin.clinic.densitometry import summarize
 from osteotwin.clinic.engine import run_rules
-from osteotwin.clinic.facts import LAB_INTERVAL_D, derive_facts
+from osteotwin.clinic.facts import derive_facts
 from osteotwin.clinic.fracture_risk import estimate
 from osteotwin.clinic.model import Assessment, Fact
+from osteotwin.clinic.monitoring import schedule
 from osteotwin.records.patient import PatientRecord
 
 
@@ -35,7 +36,7 @@ def assess(record: PatientRecord, as_of: dt.date | None = None) -> Assessment:
         densitometry=dxa,
         fracture_risk=risk,
         facts=facts,
-        monitoring=tuple(_monitoring(record, facts, when)),
+        monitoring=tuple(schedule(record, facts, when)),
     )
 
 
@@ -62,38 +63,3 @@ def _summary(record: PatientRecord, facts: dict[str, Fact]) -> list[str]:
     last = facts["last_dxa_date"].value
     lines.append(f"Latest DXA: {last}" if last else "No DXA on file")
     return lines
-
-
-def _monitoring(record: PatientRecord, facts: dict[str, Fact], as_of: dt.date
-                ) -> list[tuple[str, dt.date | None, dt.date | None, str]]:
-    """Monitoring schedule rows: (test, last date, next due, reason)."""
-    rows: list[tuple[str, dt.date | None, dt.date | None, str]] = []
-    if facts["dxa_indicated"].value:
-        last = facts["last_dxa_date"].value
-        due = facts["next_dxa_due"].value
-        rows.append(("DXA", last if isinstance(last, dt.date) else None,
-                     due if isinstance(due, dt.date) else None,
-                     f"{facts['dxa_indication'].display()}; every "
-                     f"{facts['dxa_interval_months'].display()}"))
-    plans = (
-        ("Estradiol", "estradiol", "estradiol_due", bool(facts["on_ai"].value) and (
-            p_male(record) or not facts["menopause_confirmed"].value), "on an aromatase inhibitor"),
-        ("Testosterone", "total_testosterone", "testosterone_due", p_male(record) and bool(
-            facts["on_trt"].value or facts["on_ai"].value), "testosterone therapy or AI"),
-        ("25(OH)D", "vitamin_d_25oh", "vitamin_d_due", bool(facts["bone_health_indication"].value),
-         "bone-health indication"),
-    )
-    for label, test, due_fact, needed, why in plans:
-        if not needed:
-            continue
-        last_lab = record.latest_lab(test, on_or_before=as_of)
-        last_date = last_lab.date if last_lab else None
-        due = as_of if last_date is None or facts[due_fact].value else max(
-            as_of, last_date + dt.timedelta(days=LAB_INTERVAL_D))
-        rows.append((label, last_date, due, f"{why}; yearly"))
-    return rows
-
-
-def p_male(record: PatientRecord) -> bool:
-    """True for a man (helper for schedule rules)."""
-    return record.patient.sex == "male"

@@ -13,14 +13,11 @@ from collections.abc import Iterable
 from osteotwin.clinic.densitometry import DensitometrySummary
 from osteotwin.clinic.fracture_risk import FractureRisk
 from osteotwin.clinic.model import Fact, FactValue
+from osteotwin.clinic.monitoring import BASELINE_DXA_WINDOW_D, LAB_INTERVAL_D, dxa_plan, lab_due
 from osteotwin.clinic.reference import target_for, targets
 from osteotwin.records.patient import LabResult, Medication, PatientRecord
 from osteotwin.vocabulary import codes
 
-LAB_INTERVAL_D = 365  # estradiol, 25(OH)D, testosterone: yearly once stable (Bhasin 2018; ASCO 2019)
-START_GRACE_D = 90  # first on-treatment check 3 months after starting (Bhasin 2018: 3-6 months)
-MONITORING_DXA_MONTHS = 24  # DXA every 1-2 years on AI / antiresorptive / GC (Hadji 2017; ESMO 2020)
-DUE_SOON_D = 90  # an action is listed when its due date falls within this window
 MASS_SPEC_MARKERS = ("lc-ms", "lcms", "lc/ms", "gc-ms", "gcms", "ms/ms", "mass spec", "lc-msms")
 
 
@@ -35,17 +32,6 @@ def _active(record: PatientRecord, as_of: dt.date, *classes: str) -> list[Medica
 
 def _days(later: dt.date, earlier: dt.date | None) -> int | None:
     return None if earlier is None else (later - earlier).days
-
-
-def _add_months(day: dt.date, months: int) -> dt.date:
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    for dd in (day.day, 30, 29, 28):
-        try:
-            return dt.date(year, month, dd)
-        except ValueError:
-            continue
-    raise ValueError("unreachable")  # pragma: no cover
 
 
 def _is_mass_spec(method: str | None) -> bool:
@@ -177,32 +163,15 @@ def _labs(s: FactSheet, record: PatientRecord, as_of: dt.date, ai_start: dt.date
     s.put("calcium_and_renal_recent", isinstance(cal, int) and cal <= LAB_INTERVAL_D
           and isinstance(egfr, int) and egfr <= LAB_INTERVAL_D)
 
-    s.put("estradiol_due", _lab_due(record, as_of, "estradiol", ai_start))
-    s.put("testosterone_due", _lab_due(record, as_of, "total_testosterone",
+    s.put("estradiol_due", lab_due(record, as_of, "estradiol", ai_start))
+    s.put("testosterone_due", lab_due(record, as_of, "total_testosterone",
                                        _later(ai_start, trt_start)))
-    s.put("vitamin_d_due", _lab_due(record, as_of, "vitamin_d_25oh", None))
+    s.put("vitamin_d_due", lab_due(record, as_of, "vitamin_d_25oh", None))
 
 
 def _later(a: dt.date | None, b: dt.date | None) -> dt.date | None:
     dates = [d for d in (a, b) if d is not None]
     return max(dates) if dates else None
-
-
-def _lab_due(record: PatientRecord, as_of: dt.date, test: str, start: dt.date | None) -> bool:
-    """True when no result of ``test`` lies in the recommended interval.
-
-    A result counts if it is at most a year old and, when a treatment that changes it started,
-    measured on treatment. Within 3 months of starting, a pre-treatment result still counts.
-    """
-    rows = record.labs_for(test, on_or_before=as_of)
-    if not rows:
-        return True
-    last = rows[-1]
-    if (as_of - last.date).days > LAB_INTERVAL_D:
-        return True
-    if start is not None and last.date < start:
-        return (as_of - start).days > START_GRACE_D
-    return False
 
 
 def _densitometry(s: FactSheet, dxa: DensitometrySummary, as_of: dt.date,
@@ -229,7 +198,7 @@ def _densitometry(s: FactSheet, dxa: DensitometrySummary, as_of: dt.date,
         f"{c.site.replace('_', ' ')} {c.change_pct:+.1f} % from {c.earlier_date} to {c.later_date} "
         f"(LSC {c.lsc_pct:.1f} %)" for c in losses) or None)
     s.put("ai_start_without_baseline_dxa", ai_start is not None and (
-        dxa.last_scan_date is None or dxa.last_scan_date < ai_start - dt.timedelta(days=365)))
+        dxa.last_scan_date is None or dxa.last_scan_date < ai_start - dt.timedelta(days=BASELINE_DXA_WINDOW_D)))
 
 
 def _intake(s: FactSheet, record: PatientRecord, as_of: dt.date, age: float, sex: str) -> None:
@@ -305,45 +274,28 @@ def _composites(s: FactSheet, record: PatientRecord, age: float) -> None:
     by_risk = bool(s.value("clinical_risk_factor")) and (
         (p.sex == "male" and age >= 50) or bool(s.value("menopause_confirmed"))
         or p.menopausal_status in ("postmenopausal", "perimenopausal"))
-    reasons = [label for label, yes in (
+    reasons = tuple(label for label, yes in (
         ("aromatase inhibitor", bool(s.value("on_ai"))),
         ("antiresorptive therapy", bool(s.value("on_antiresorptive"))),
-        ("long-term glucocorticoids", h.glucocorticoids is True),
+        # ACR 2017: BMD within 6 months of starting glucocorticoids from age 40
+        ("long-term glucocorticoids", h.glucocorticoids is True and age >= 40),
         ("GnRH agonist", bool(s.value("on_gnrh_agonist"))),
         ("fragility fracture", bool(s.value("fracture_history"))),
         ("screening age", by_age),
         ("age with clinical risk factors", by_risk),
-    ) if yes]
-    s.put("dxa_indicated", bool(reasons))
-    s.put("dxa_indication", ", ".join(reasons) or None)
-    monitoring = treated_group or category == "osteoporosis" or bool(s.value("bmd_significant_loss"))
-    months = MONITORING_DXA_MONTHS if monitoring else _screening_interval_months(s.value("lowest_score"))
-    s.put("dxa_interval_months", months, "months")
+    ) if yes)
     last = s.value("last_dxa_date")
-    next_due: dt.date | None = None
-    if reasons:
-        as_of = s.value("as_of")
-        assert isinstance(as_of, dt.date)
-        if not isinstance(last, dt.date) or bool(s.value("ai_start_without_baseline_dxa")):
-            next_due = as_of
-        else:
-            next_due = _add_months(last, months)
-    s.put("next_dxa_due", next_due)
-    s.put("dxa_overdue", isinstance(last, dt.date) and next_due is not None and (
-        bool(s.value("ai_start_without_baseline_dxa"))
-        or next_due < s.value("as_of")))  # type: ignore[operator]
-    s.put("dxa_due_soon", next_due is not None and (
-        next_due - s.value("as_of")).days <= DUE_SOON_D)  # type: ignore[operator]
-
-
-def _screening_interval_months(lowest: FactValue) -> int:
-    """Repeat-DXA interval outside treatment (Gourlay 2012: T <= -2.0 about 1 year, -1.5 to -2.0
-    about 5 years, higher about 15 years); the advanced-osteopenia interval is widened to the
-    1-2 years of BHOF 2022 so that a scan is called overdue only after 2 years."""
-    if not isinstance(lowest, float | int):
-        return MONITORING_DXA_MONTHS
-    if lowest <= -2.0:
-        return MONITORING_DXA_MONTHS
-    if lowest <= -1.5:
-        return 60
-    return 180
+    as_of = s.value("as_of")
+    assert isinstance(as_of, dt.date)
+    plan = dxa_plan(
+        as_of=as_of, reasons=reasons, last_scan=last if isinstance(last, dt.date) else None,
+        on_treatment=treated_group or category == "osteoporosis"
+        or bool(s.value("bmd_significant_loss")),
+        lowest_score=s.value("lowest_score"),
+        baseline_missing=bool(s.value("ai_start_without_baseline_dxa")))
+    s.put("dxa_indicated", bool(plan.reasons))
+    s.put("dxa_indication", ", ".join(plan.reasons) or None)
+    s.put("dxa_interval_months", plan.interval_months, "months")
+    s.put("next_dxa_due", plan.next_due)
+    s.put("dxa_overdue", plan.overdue)
+    s.put("dxa_due_soon", plan.due_soon)

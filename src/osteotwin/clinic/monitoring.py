@@ -1,0 +1,117 @@
+"""Monitoring intervals: when a lab test or a DXA scan is due (pure date arithmetic).
+
+Sources: DXA at AI start and every 1-2 years on treatment (Hadji 2017; ESMO 2020); screening repeat
+intervals by T-score (Gourlay 2012, widened to 1-2 years for advanced osteopenia as in BHOF 2022);
+testosterone 3-6 months after starting, then yearly (Bhasin 2018), used for every yearly lab here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from osteotwin.clinic.model import Fact, FactValue
+from osteotwin.records.patient import PatientRecord
+
+LAB_INTERVAL_D = 365  # estradiol, testosterone, 25(OH)D: yearly once stable
+START_GRACE_D = 90  # first on-treatment check 3 months after starting
+MONITORING_DXA_MONTHS = 24  # DXA every 1-2 years on AI / antiresorptive / glucocorticoids
+BASELINE_DXA_WINDOW_D = 365  # a scan within a year before an AI starts counts as its baseline
+DUE_SOON_D = 90  # an action is listed when its due date falls within this window
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """``day`` plus whole months, clamped to the end of a shorter month."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    for dd in (day.day, 30, 29, 28):
+        try:
+            return dt.date(year, month, dd)
+        except ValueError:
+            continue
+    raise ValueError(f"cannot add {months} months to {day}")  # pragma: no cover
+
+
+def lab_due(record: PatientRecord, as_of: dt.date, test: str, start: dt.date | None) -> bool:
+    """True when no result of ``test`` lies in the recommended interval.
+
+    A result counts if it is at most a year old and, when a treatment that changes it started,
+    measured on treatment. Within 3 months of starting, a pre-treatment result still counts.
+    """
+    rows = record.labs_for(test, on_or_before=as_of)
+    if not rows:
+        return True
+    last = rows[-1]
+    if (as_of - last.date).days > LAB_INTERVAL_D:
+        return True
+    if start is not None and last.date < start:
+        return (as_of - start).days > START_GRACE_D
+    return False
+
+
+def screening_interval_months(lowest_score: FactValue) -> int:
+    """Repeat-DXA interval outside treatment: T <= -2.0 two years, -1.5 to -2.0 five, higher 15."""
+    if not isinstance(lowest_score, float | int):
+        return MONITORING_DXA_MONTHS
+    if lowest_score <= -2.0:
+        return MONITORING_DXA_MONTHS
+    if lowest_score <= -1.5:
+        return 60
+    return 180
+
+
+@dataclass(frozen=True)
+class DxaPlan:
+    """Whether a DXA is indicated, why, its interval and when the next one is due."""
+
+    reasons: tuple[str, ...]
+    interval_months: int
+    next_due: dt.date | None
+    overdue: bool
+    due_soon: bool
+
+
+def dxa_plan(*, as_of: dt.date, reasons: tuple[str, ...], last_scan: dt.date | None,
+             on_treatment: bool, lowest_score: FactValue, baseline_missing: bool) -> DxaPlan:
+    """The DXA schedule: due now if none is on file (or no baseline for a new AI), else last +
+    interval (2 years on treatment, by T-score otherwise)."""
+    months = MONITORING_DXA_MONTHS if on_treatment else screening_interval_months(lowest_score)
+    if not reasons:
+        return DxaPlan(reasons, months, None, False, False)
+    if last_scan is None or baseline_missing:
+        next_due = as_of
+    else:
+        next_due = add_months(last_scan, months)
+    overdue = last_scan is not None and (baseline_missing or next_due < as_of)
+    return DxaPlan(reasons, months, next_due, overdue, (next_due - as_of).days <= DUE_SOON_D)
+
+
+def schedule(record: PatientRecord, facts: dict[str, Fact], as_of: dt.date
+             ) -> list[tuple[str, dt.date | None, dt.date | None, str]]:
+    """Monitoring rows for the output: (test, last date, next due, basis)."""
+    rows: list[tuple[str, dt.date | None, dt.date | None, str]] = []
+    if facts["dxa_indicated"].value:
+        last, due = facts["last_dxa_date"].value, facts["next_dxa_due"].value
+        rows.append(("DXA", last if isinstance(last, dt.date) else None,
+                     due if isinstance(due, dt.date) else None,
+                     f"{facts['dxa_indication'].display()}; every "
+                     f"{facts['dxa_interval_months'].display()}"))
+    man = record.patient.sex == "male"
+    on_ai, on_trt = bool(facts["on_ai"].value), bool(facts["on_trt"].value)
+    plans = (
+        ("Estradiol", "estradiol", "estradiol_due",
+         on_ai and (man or not facts["menopause_confirmed"].value), "on an aromatase inhibitor"),
+        ("Testosterone", "total_testosterone", "testosterone_due", man and (on_trt or on_ai),
+         "testosterone therapy or aromatase inhibitor"),
+        ("25(OH)D", "vitamin_d_25oh", "vitamin_d_due", bool(facts["bone_health_indication"].value),
+         "bone-health indication"),
+    )
+    for label, test, due_fact, needed, why in plans:
+        if not needed:
+            continue
+        last_lab = record.latest_lab(test, on_or_before=as_of)
+        last_date = last_lab.date if last_lab else None
+        due_date = as_of if last_date is None or facts[due_fact].value else max(
+            as_of, last_date + dt.timedelta(days=LAB_INTERVAL_D))
+        rows.append((label, last_date, due_date, f"{why}; yearly"))
+    return rows
