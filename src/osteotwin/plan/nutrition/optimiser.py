@@ -28,12 +28,15 @@ CATEGORY_MAX_G: Mapping[str, float] = {
     "milk": 735.0, "plant_milk": 790.0, "yogurt": 490.0, "cheese": 90.0, "egg": 100.0,
     "meat": 200.0, "fish": 200.0, "shellfish": 170.0, "legume": 200.0, "soy": 260.0,
     "nut_seed": 60.0, "grain": 420.0, "bread": 130.0, "vegetable": 900.0, "fruit": 600.0,
-    "juice": 250.0, "oil": 45.0,
+    "juice": 250.0, "oil": 45.0, "vitamin_d_mushroom": 125.0,
 }
+#: Days a week a food category may appear at most [OSTEOTWIN: UV-exposed and maitake mushrooms are
+#: specialty items; counting on them daily for vitamin D would not be a realistic diet].
+CATEGORY_MAX_DAYS: Mapping[str, int] = {"vitamin_d_mushroom": 2}
 #: Grams per day a group of categories must reach at least [OSTEOTWIN: a plate with vegetables,
 #: fruit and a starch every day].
 GROUP_MIN_G: Mapping[str, tuple[tuple[str, ...], float]] = {
-    "vegetables": (("vegetable",), 250.0),
+    "vegetables": (("vegetable", "vitamin_d_mushroom"), 250.0),
     "fruit": (("fruit",), 100.0),
     "starch": (("grain", "bread"), 100.0),
 }
@@ -47,10 +50,14 @@ class PlannerSettings:
     time_limit_s: float = 1.4  # for the whole week (shared equally by the days)
     #: a day that stops on time with a target still unmet is solved once more with this (week) budget
     retry_time_limit_s: float = 7.0
-    mip_rel_gap: float = 0.25  # the objective is dominated by shortfalls; preferences need no proof
+    #: a constant added to every day's objective so the relative gap acts as an absolute one:
+    #: 0.02 × (10 + objective) ≈ 0.2, far below the cost of missing any target by 1 % (1.0)
+    objective_offset: float = 10.0
+    mip_rel_gap: float = 0.02
     shortfall_weight: float = 100.0  # per 100 % of a target missed, per day
-    energy_weight: float = 20.0  # per 100 % off the energy estimate, per day
+    energy_weight: float = 20.0  # per 100 % below the energy band, per day
     portion_cost: float = 0.02  # per portion: among equal plans, favours fewer portions
+    kernel_extra_foods: int = 25  # random foods added to the LP's choice before the integer solve
     seed: int = 20250601  # fixed tie-breaking noise: same input, same plan
 
 
@@ -111,10 +118,10 @@ def _day_model(foods: tuple[Food, ...], targets: NutritionTargets,
     cap_portions = np.array([float(f.max_portions_per_day) for f in foods])
     categories = sorted({f.category for f in foods})
     cat_index = {c: np.array([i for i, f in enumerate(foods) if f.category == c]) for c in categories}
-    # variables: n (portions) | shortfall per minimum | energy over, energy under
+    # variables: n (portions) | shortfall per minimum | energy shortfall below the band | offset
     off_s = n_foods
     off_e = off_s + n_min
-    n_vars = off_e + 2
+    n_vars = off_e + 2  # the last variable is fixed at 1: it carries the objective offset
     nd = np.arange(n_foods)
     rows: list[np.ndarray] = []
     cols: list[np.ndarray] = []
@@ -134,9 +141,9 @@ def _day_model(foods: tuple[Food, ...], targets: NutritionTargets,
     for name, cap in caps:
         add(nd, per_portion[name], -np.inf, cap)
     energy, e_target = per_portion["energy_kcal"], targets.energy_kcal
-    add(np.concatenate([nd, [off_e, off_e + 1]]), np.concatenate([energy, [-1.0, 1.0]]),
-        e_target, e_target)
-    add(nd, energy, -np.inf, e_target * (1.0 + 1.5 * ENERGY_TOLERANCE))
+    # energy within ±tolerance of the estimate: the upper edge is hard, falling short is penalised
+    add(np.append(nd, off_e), np.append(energy, 1.0), e_target * (1.0 - ENERGY_TOLERANCE), np.inf)
+    add(nd, energy, -np.inf, e_target * (1.0 + ENERGY_TOLERANCE))
     for c in categories:
         idx = cat_index[c]
         add(nd[idx], grams[idx], -np.inf, CATEGORY_MAX_G.get(c, np.inf))
@@ -155,21 +162,50 @@ def _day_model(foods: tuple[Food, ...], targets: NutritionTargets,
                      n_vars, cap_portions, np.array([t.minimum or 0.0 for t in mins]))
 
 
+def _relative_shortfall(model: _DayModel, x: np.ndarray) -> float:
+    """Sum over minimums of the unmet fraction in a solution vector."""
+    n = model.n_foods
+    return float(x[n:n + model.n_min] @ (1.0 / np.maximum(model.min_values, 1e-9)))
+
+
 def _solve_day(model: _DayModel, available: np.ndarray, targets: NutritionTargets,
                settings: PlannerSettings, seed: int, time_limit: float) -> Any:
+    """One day: LP relaxation, then the MILP on the LP's foods plus a random handful (a "kernel"),
+    then, only if the kernel leaves a target unmet, the MILP over every available food."""
+    started = time.perf_counter()
     n_foods, n_min = model.n_foods, model.n_min
     cost = np.zeros(model.n_vars)
     cost[:n_foods] = settings.portion_cost + _noise(n_foods, seed)
     cost[n_foods:n_foods + n_min] = settings.shortfall_weight / np.maximum(model.min_values, 1e-9)
-    cost[-2:] = settings.energy_weight / targets.energy_kcal
+    cost[-2] = settings.energy_weight / targets.energy_kcal
+    cost[-1] = settings.objective_offset
+    lower = np.zeros(model.n_vars)
+    lower[-1] = 1.0
     upper = np.full(model.n_vars, np.inf)
-    upper[:n_foods] = np.where(available, model.cap_portions, 0.0)
+    upper[-1] = 1.0
     upper[n_foods:n_foods + n_min] = model.min_values
     integrality = np.zeros(model.n_vars)
-    integrality[:n_foods] = 1
-    return milp(cost, constraints=model.constraint, integrality=integrality,
-                bounds=Bounds(np.zeros(model.n_vars), upper),
-                options={"time_limit": time_limit, "mip_rel_gap": settings.mip_rel_gap, "disp": False})
+
+    def run(foods_on: np.ndarray, integer: bool, limit: float) -> Any:
+        upper[:n_foods] = np.where(foods_on, model.cap_portions, 0.0)
+        integrality[:n_foods] = 1 if integer else 0
+        return milp(cost, constraints=model.constraint, integrality=integrality,
+                    bounds=Bounds(lower, upper),
+                    options={"time_limit": max(limit, 0.01), "mip_rel_gap": settings.mip_rel_gap,
+                             "disp": False})
+
+    relaxed = run(available, integer=False, limit=time_limit)
+    if relaxed.x is not None:
+        kernel = available & (relaxed.x[:n_foods] > 1e-6)
+        others = np.flatnonzero(available & ~kernel)
+        rng = np.random.default_rng(seed)
+        extra = rng.choice(others, size=min(settings.kernel_extra_foods, others.size), replace=False)
+        kernel[extra] = True
+        result = run(kernel, integer=True, limit=time_limit - (time.perf_counter() - started))
+        if result.x is not None and _relative_shortfall(model, result.x) <= 1e-3 + (
+                _relative_shortfall(model, relaxed.x)):
+            return result
+    return run(available, integer=True, limit=time_limit - (time.perf_counter() - started))
 
 
 def plan_week(
@@ -198,16 +234,19 @@ def plan_week(
     model = _day_model(foods, targets, caps, settings)
     max_days = np.array([n_days if f.staple else settings.max_days_per_food for f in foods])
     used_days = np.zeros(len(foods), dtype=int)
+    category = np.array([f.category for f in foods])
+    category_days: dict[str, int] = dict.fromkeys(CATEGORY_MAX_DAYS, 0)
     per_day_limit = settings.time_limit_s / n_days
     days: list[DayPlan] = []
     statuses: list[str] = []
     messages: list[str] = []
     for d in range(n_days):
         available = used_days < max_days
+        for cat, limit in CATEGORY_MAX_DAYS.items():
+            if category_days[cat] >= limit:
+                available &= category != cat
         result = _solve_day(model, available, targets, settings, settings.seed + d, per_day_limit)
-        if result.x is None or (result.status != 0 and float(
-                result.x[len(foods):len(foods) + model.n_min]
-                @ (1.0 / np.maximum(model.min_values, 1e-9))) > 1e-3):
+        if result.x is None or (result.status != 0 and _relative_shortfall(model, result.x) > 1e-3):
             retry = _solve_day(model, available, targets, settings, settings.seed + d,
                                settings.retry_time_limit_s / n_days)
             if retry.x is not None:
@@ -220,6 +259,8 @@ def plan_week(
         statuses.append("optimal" if result.status == 0 else "time_limit")
         portions = np.rint(result.x[:len(foods)]).astype(int)
         used_days += portions > 0
+        for cat in category_days:
+            category_days[cat] += bool(np.any((portions > 0) & (category == cat)))
         days.append(DayPlan(d + 1, tuple((foods[i], int(portions[i]))
                                          for i in np.flatnonzero(portions))))
     mins = [t for t in targets.targets if t.minimum is not None]
