@@ -63,6 +63,9 @@ def assess_command(
         write_output_file(output, render_text(result).encode("utf-8"),
                           allowed_suffixes=(".txt", ".text"))
     else:
+        import shutil
         import sys
 
-        typer.echo(render_text(result, color=sys.stdout.isatty()), nl=False)
+        tty = sys.stdout.isatty()
+        width = max(100, shutil.get_terminal_size((110, 40)).columns) if tty else 110
+        typer.echo(render_text(result, width=width, color=tty), nl=False)

@@ -33,7 +33,9 @@ class Fact:
         if isinstance(value, bool):
             return "yes" if value else "no"
         if isinstance(value, float):
-            text = f"{value:.2f}".rstrip("0").rstrip(".") if abs(value) < 10 else f"{value:.0f}"
+            digits = 2 if abs(value) < 10 else 1 if abs(value) < 100 else 0
+            text = f"{value:.{digits}f}"
+            text = text.rstrip("0").rstrip(".") if "." in text else text
         elif isinstance(value, dt.date):
             text = value.isoformat()
         else:
