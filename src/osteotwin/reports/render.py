@@ -1,0 +1,135 @@
+"""Clinician/patient report: HTML (Jinja2, self-contained) and PDF (WeasyPrint, same HTML).
+
+``build_report(record, fmt="html"|"pdf", as_of=None) -> bytes``. Sections: patient summary with
+measured trends, assessment (findings and actions with sources), what-if trajectories, plan summary,
+and a numbered list of every source cited. A section whose module is missing or cannot compute a
+result shows why instead. The PDF needs no display (WeasyPrint renders off-screen).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import TYPE_CHECKING, Any, Literal
+
+from osteotwin.errors import UserInputError
+from osteotwin.records.patient import PatientRecord
+from osteotwin.reports.figures import Figure, bmd_history_figure, lab_history_figure
+from osteotwin.reports.patient_summary import PatientSummary, summarize_record
+from osteotwin.reports.sections import Unavailable, assessment_section, plan_section
+
+if TYPE_CHECKING:
+    import jinja2
+
+    from osteotwin.reports.whatif import WhatIf
+
+ReportFormat = Literal["html", "pdf"]
+FORMATS: tuple[str, ...] = ("html", "pdf")
+
+
+@dataclass(frozen=True)
+class ReportContent:
+    """Everything the report shows, computed once and rendered to HTML (and PDF from it)."""
+
+    as_of: dt.date
+    patient_id: str | None
+    patient: PatientSummary
+    history_figures: tuple[Figure, ...]
+    assessment: dict[str, Any] | Unavailable
+    what_if: WhatIf | Unavailable
+    plan: dict[str, Any] | Unavailable
+
+    def sources(self) -> list[tuple[str, str]]:
+        """Every source cited, numbered in order of first appearance (assessment, model, plan)."""
+        out: dict[str, str] = {}
+        if isinstance(self.assessment, dict):
+            for cid, entry in self.assessment.get("citations", {}).items():
+                out.setdefault(cid, str(entry.get("text", cid)))
+        if not isinstance(self.what_if, Unavailable):
+            from osteotwin.reports.whatif import SOURCES
+
+            for cid in self.what_if.sources:
+                out.setdefault(cid, SOURCES[cid])
+        if isinstance(self.plan, dict):
+            for cid, text in self.plan.get("sources", {}).items():
+                out.setdefault(cid, str(text))
+        return list(out.items())
+
+
+def collect_content(record: PatientRecord, as_of: dt.date | None = None, *,
+                    what_if: bool = True) -> ReportContent:
+    """Compute every section for ``record`` on ``as_of`` (default: the record's, else today)."""
+    when = as_of or record.as_of or dt.date.today()
+    figures = tuple(f for f in (lab_history_figure(record, when), bmd_history_figure(record, when))
+                    if f is not None)
+    if what_if:
+        from osteotwin.reports.whatif import what_if_section
+
+        simulated: WhatIf | Unavailable = what_if_section(record, when)
+    else:
+        simulated = Unavailable("What-if simulations were not requested for this report.")
+    return ReportContent(
+        as_of=when,
+        patient_id=record.patient.id,
+        patient=summarize_record(record, when),
+        history_figures=figures,
+        assessment=assessment_section(record, when),
+        what_if=simulated,
+        plan=plan_section(record, when),
+    )
+
+
+@lru_cache(maxsize=1)
+def _environment() -> jinja2.Environment:
+    import jinja2
+
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("osteotwin.reports", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def render_html(content: ReportContent) -> str:
+    """The report as one self-contained HTML page (figures embedded, no external assets)."""
+    from osteotwin import __version__
+
+    css = resources.files("osteotwin.reports").joinpath("templates/report.css").read_text("utf-8")
+    sources = content.sources()
+
+    def section(value: Any) -> tuple[Any, str | None]:
+        return (None, value.reason) if isinstance(value, Unavailable) else (value, None)
+
+    assessment, assessment_unavailable = section(content.assessment)
+    what_if, what_if_unavailable = section(content.what_if)
+    plan, plan_unavailable = section(content.plan)
+    return _environment().get_template("report.html.j2").render(
+        css=css, version=__version__, as_of=content.as_of.isoformat(),
+        patient_id=content.patient_id, patient=content.patient,
+        history_figures=content.history_figures,
+        assessment=assessment, assessment_unavailable=assessment_unavailable,
+        what_if=what_if, what_if_unavailable=what_if_unavailable,
+        plan=plan, plan_unavailable=plan_unavailable,
+        sources=sources, source_numbers={cid: i + 1 for i, (cid, _) in enumerate(sources)},
+    )
+
+
+def html_to_pdf(html: str) -> bytes:
+    """PDF bytes from the report HTML (WeasyPrint; no display or network needed)."""
+    from weasyprint import HTML
+
+    pdf: bytes = HTML(string=html, base_url=None).write_pdf()
+    return pdf
+
+
+def build_report(record: PatientRecord, *, fmt: str = "html", as_of: dt.date | None = None,
+                 what_if: bool = True) -> bytes:
+    """The report for ``record`` as UTF-8 HTML or PDF bytes."""
+    if fmt not in FORMATS:
+        raise UserInputError("format", fmt, " or ".join(FORMATS), problem="unsupported format")
+    html = render_html(collect_content(record, as_of, what_if=what_if))
+    return html.encode("utf-8") if fmt == "html" else html_to_pdf(html)
