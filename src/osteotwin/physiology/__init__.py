@@ -26,7 +26,7 @@ def _configure_numba_cache() -> None:
     if "numba" in sys.modules:
         from numba.core import config
 
-        config.reload_config()
+        config.reload_config()  # type: ignore[no-untyped-call]
 
 
 _configure_numba_cache()

@@ -17,7 +17,15 @@ from osteotwin.physiology.bone import bone_rhs
 from osteotwin.physiology.calcium import calcium_rhs
 from osteotwin.physiology.endocrine import clock_d, hormones, lh_rhs
 from osteotwin.physiology.pk import pk_rhs
-from osteotwin.physiology.states import LH, N_STATES, U_AGE0
+from osteotwin.physiology.states import (
+    CA_BONE,
+    CA_FECES,
+    CA_INTAKE,
+    CA_URINE,
+    LH,
+    N_STATES,
+    U_AGE0,
+)
 
 
 @njit(cache=True)
@@ -44,12 +52,17 @@ def rhs(t: float, y: NDArray[np.float64], p: NDArray[np.float64],
 @njit(cache=True)
 def jacobian(t: float, y: NDArray[np.float64], p: NDArray[np.float64], u: NDArray[np.float64],
              f0: NDArray[np.float64], scale: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Compiled forward-difference Jacobian ∂f/∂y (columns perturbed relative to ``scale``)."""
+    """Compiled forward-difference Jacobian ∂f/∂y (columns perturbed relative to ``scale``).
+
+    Columns of the bone-calcium pool and the cumulative calcium states are exactly zero (no
+    derivative depends on them) and are not evaluated."""
     n = y.size
-    jac = np.empty((n, n))
+    jac = np.zeros((n, n))
     yp = y.copy()
     f1 = np.empty(n)
     for j in range(n):
+        if j == CA_BONE or j == CA_URINE or j == CA_FECES or j == CA_INTAKE:
+            continue
         h = 1e-7 * max(abs(y[j]), scale[j] * 1e-3)
         yp[j] = y[j] + h
         rhs_into(t, yp, p, u, f1)

@@ -374,7 +374,8 @@ def load_fitted_parameters(path: Path | None = None) -> ModelParameters:
             raise UserInputError(f"{path.name}: parameters.{name}", number,
                                  f"{spec.lower:g} to {spec.upper:g}", problem="outside bounds")
         values[INDEX[name]] = number
-    provenance = str(document.get("provenance", f"fitted ({path.name})"))
+    raw = document.get("provenance", f"fitted ({path.name})")
+    provenance = str(raw.get("label", path.name)) if isinstance(raw, dict) else str(raw)
     return ModelParameters(values, NAMES, provenance)
 
 

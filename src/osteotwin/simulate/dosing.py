@@ -61,19 +61,20 @@ def _dose(regimen: Regimen) -> tuple[float, float | None, bool]:
     return float(dose or 0.0), every, assumed
 
 
-def _continuous_rates(regimen: Regimen, params: ModelParameters) -> dict[int, float]:
+def _averaged(every: float | None, explicit: bool) -> bool:
+    return every is None or (not explicit and every <= _CONTINUOUS_MAX_INTERVAL_D)
+
+
+def _continuous_rates(regimen: Regimen, params: ModelParameters,
+                      explicit: bool = False) -> dict[int, float]:
     """Input-vector contributions of a regimen given as a continuous daily-average rate."""
     dose, every, _ = _dose(regimen)
     per_day = dose / every if every else dose
     drug = regimen.drug
-    if drug == "anastrozole" and (every is None or every <= _CONTINUOUS_MAX_INTERVAL_D):
-        return {S.U_ANA: per_day}
-    if drug == "letrozole" and (every is None or every <= _CONTINUOUS_MAX_INTERVAL_D):
-        return {S.U_LET: per_day}
-    if drug == "exemestane" and (every is None or every <= _CONTINUOUS_MAX_INTERVAL_D):
-        return {S.U_EXE: per_day}
-    if drug == "tamoxifen" and (every is None or every <= _CONTINUOUS_MAX_INTERVAL_D):
-        return {S.U_TAM: per_day}
+    oral = {"anastrozole": S.U_ANA, "letrozole": S.U_LET, "exemestane": S.U_EXE,
+            "tamoxifen": S.U_TAM}
+    if drug in oral:
+        return {oral[drug]: per_day} if _averaged(every, explicit) else {}
     if drug == "testosterone_gel":
         return {S.U_TGEL: per_day}
     if drug == "estradiol_transdermal":
@@ -92,12 +93,13 @@ def _continuous_rates(regimen: Regimen, params: ModelParameters) -> dict[int, fl
     return {}
 
 
-def _bolus(regimen: Regimen, params: ModelParameters, weight_kg: float) -> dict[int, float]:
+def _bolus(regimen: Regimen, params: ModelParameters, weight_kg: float,
+           explicit: bool = False) -> dict[int, float]:
     """State increments of one administration (empty when the regimen is continuous)."""
     dose, every, _ = _dose(regimen)
     drug = regimen.drug
     if drug in ("anastrozole", "letrozole", "exemestane", "tamoxifen"):
-        if every is None or every <= _CONTINUOUS_MAX_INTERVAL_D:
+        if _averaged(every, explicit):
             return {}
         index, volume = {"anastrozole": (S.ANA, "anastrozole_vd_l"),
                          "letrozole": (S.LET, "letrozole_vd_l"),
@@ -120,8 +122,12 @@ def _bolus(regimen: Regimen, params: ModelParameters, weight_kg: float) -> dict[
 
 
 def build_schedule(regimens: tuple[Regimen, ...], base_inputs: NDArray[np.float64],
-                   params: ModelParameters, t_start: float, t_end: float) -> Schedule:
-    """Segments covering [t_start, t_end] with inputs and boluses (see module docstring)."""
+                   params: ModelParameters, t_start: float, t_end: float,
+                   explicit_oral_dosing: bool = False) -> Schedule:
+    """Segments covering [t_start, t_end] with inputs and boluses (see module docstring).
+
+    ``explicit_oral_dosing`` gives every oral AI/tamoxifen dose as a bolus (used to test the
+    daily-average representation)."""
     weight = float(base_inputs[S.U_WEIGHT])
     events: dict[float, NDArray[np.float64]] = {}
     changes: set[float] = {t_start, t_end}
@@ -132,7 +138,7 @@ def build_schedule(regimens: tuple[Regimen, ...], base_inputs: NDArray[np.float6
         if was_assumed:
             assumed.append(regimen.drug)
         stop = regimen.stop_d if regimen.stop_d is not None else math.inf
-        rates = _continuous_rates(regimen, params)
+        rates = _continuous_rates(regimen, params, explicit_oral_dosing)
         if rates:
             start = max(regimen.start_d, t_start)
             if start < min(stop, t_end):
@@ -141,7 +147,7 @@ def build_schedule(regimens: tuple[Regimen, ...], base_inputs: NDArray[np.float6
                 if stop < t_end:
                     changes.add(stop)
             continue
-        bolus = _bolus(regimen, params, weight)
+        bolus = _bolus(regimen, params, weight, explicit_oral_dosing)
         if not bolus:
             continue
         interval = every if every is not None else 1.0
