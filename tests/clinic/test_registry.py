@@ -91,3 +91,11 @@ def test_condition_grammar() -> None:
         evaluate({"fact": "a", "lt": 1, "gt": 0}, facts, set())
     with pytest.raises(ConditionError):
         evaluate({"bogus": 1}, facts, set())
+
+
+def test_docs_list_every_fact() -> None:
+    from tests.conftest import REPO
+
+    text = (REPO / "docs" / "assessment.md").read_text(encoding="utf-8")
+    missing = [name for name in run(make()).facts if f"`{name}`" not in text]
+    assert not missing, f"docs/assessment.md does not list facts {missing}"

@@ -78,7 +78,7 @@ def _earliest_start(meds: list[Medication]) -> dt.date | None:
 
 def derive_facts(record: PatientRecord, as_of: dt.date, dxa: DensitometrySummary,
                  risk: FractureRisk) -> dict[str, Fact]:
-    """Every fact the rules use (names are documented in docs/assessment.md)."""
+    """Every fact the rules use (listed in docs/assessment.md, "Facts the rules read")."""
     s = FactSheet()
     p, h, life = record.patient, record.history, record.lifestyle
     age = p.age_on(as_of)
