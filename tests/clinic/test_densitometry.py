@@ -79,3 +79,12 @@ def test_change_not_computed_across_manufacturers_or_sites() -> None:
     assert bmd_change(_scan(0, 1.0, device="lunar"), _scan(400, 0.9)) is None
     assert bmd_change(_scan(0, 1.0, site="total_hip"), _scan(400, 0.9)) is None
     assert bmd_change(_scan(400, 1.0), _scan(0, 0.9)) is None
+
+
+def test_older_adult_with_only_a_z_score_is_not_classified() -> None:
+    from tests.clinic.builders import make, run, scan
+
+    result = run(make(sex="male", age=65, dxa=[scan("lumbar_spine", z=-2.5)]))
+    site = result.densitometry.sites["lumbar_spine"]
+    assert site.category is None and site.note is not None and "T-score" in site.note
+    assert not {"BMD_LOW", "BMD_NORMAL", "BMD_OSTEOPOROSIS"} & set(result.finding_codes())

@@ -197,6 +197,9 @@ def _site_result(scans: list[DxaScan], choice: ScoreChoice) -> SiteResult:
             used, value, category = "T", t_score, z_category(t_score)
             note = ("Z-score not reported: T-score judged against the Z-score cut-off (-2.0) as an "
                     "approximation; ask for the Z-score")
+    if used is None and note is None:
+        note = (f"no {choice.kind}-score reported for this scan ({choice.reason}); "
+                "the site is not classified")
     change = None
     earlier = [s for s in scans[:-1] if s.bmd_g_cm2 is not None]
     if earlier:
