@@ -64,7 +64,7 @@ def register(app: typer.Typer) -> None:
         trials = load_trials(files)
         settings = FitSettings(n_surrogate=n_surrogate, seed=seed, max_evaluations=max_evaluations,
                                names=tuple(parameters) if parameters else None)
-        simulator = default_simulator(workers=workers or default_workers())
+        simulator = default_simulator(workers=workers or default_workers(), backend="single")
 
         def log(message: str) -> None:
             typer.echo(message, err=True)
@@ -76,9 +76,15 @@ def register(app: typer.Typer) -> None:
             write_fitted_document(document, target)
             verification: dict[str, object] = {}
             if verify_n:
-                report = run_validation(trials, n=verify_n, seed=seed, simulator=simulator,
-                                        parameter_rows=_rows_from(target),
-                                        fracture=result.fracture)
+                arms = sum(len({a for e in t.endpoints for a in e.arms}) for t in trials)
+                verifier = default_simulator(workers=workers or default_workers(),
+                                             people=verify_n * arms)
+                try:
+                    report = run_validation(trials, n=verify_n, seed=seed, simulator=verifier,
+                                            parameter_rows=_rows_from(target),
+                                            fracture=result.fracture)
+                finally:
+                    verifier.close()
                 verification = {"n_per_arm": verify_n, "seed": seed, "passed": report.passed,
                                 "total": report.total, "pass_rate": round(report.pass_rate, 4)}
                 document = fitted_document(result, settings, files, verification)

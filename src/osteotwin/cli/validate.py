@@ -8,6 +8,7 @@ runs the packaged training set. Heavy imports happen inside the command.
 from __future__ import annotations
 
 import math
+import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -21,6 +22,12 @@ if TYPE_CHECKING:
     from osteotwin.trials.validation import PopulationSimulator, ValidationReport
 
 MIN_N_FOR_PASS_RULE = 1000
+
+
+class Backend(StrEnum):
+    auto = "auto"
+    batch = "batch"
+    single = "single"
 
 
 class ValidateFormat(StrEnum):
@@ -48,6 +55,9 @@ def register(app: typer.Typer) -> None:
         seed: Annotated[int, typer.Option("--seed", help="Random seed (reproducible).")] = 0,
         workers: Annotated[int | None, typer.Option(
             "--workers", help="Worker processes (default: OSTEOTWIN_WORKERS or all CPUs).")] = None,
+        backend: Annotated[Backend, typer.Option(
+            "--backend", help="Population simulator: compiled batch CPU backend, single-person fast "
+            "path over processes, or auto (batch for large runs).")] = Backend.auto,
         fail_under: Annotated[float | None, typer.Option(
             "--fail-under", help="Exit 1 when the pass rate (0-1) is below this.")] = None,
     ) -> None:
@@ -68,7 +78,9 @@ def register(app: typer.Typer) -> None:
         if n < MIN_N_FOR_PASS_RULE:
             typer.echo(f"osteotwin: note: --n {n} is below the {MIN_N_FOR_PASS_RULE} people per arm "
                        "the pass rule asks for; results are indicative only", err=True)
-        simulator = default_simulator(workers=workers or default_workers())
+        people = n * sum(len({a for e in t.endpoints for a in e.arms}) for t in trials)
+        simulator = default_simulator(workers=workers or default_workers(), backend=backend.value,
+                                      people=people)
         try:
             if output_format is ValidateFormat.table:
                 report = _run_with_progress(trials, n, seed, simulator)
@@ -130,7 +142,7 @@ def print_table(report: ValidationReport) -> None:
                       f"[{_fmt(e.interval[0])}, {_fmt(e.interval[1])}]", _fmt(e.predicted),
                       f"[{_fmt(e.prediction_interval[0])}, {_fmt(e.prediction_interval[1])}]",
                       verdict)
-    console = Console()
+    console = Console(width=None if sys.stdout.isatty() else 220)
     console.print(table)
     rate = "—" if not report.total else f"{100 * report.pass_rate:.1f} %"
     console.print(f"passed {report.passed} of {report.total} scored endpoints ({rate}); "

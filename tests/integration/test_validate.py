@@ -1,0 +1,68 @@
+"""``osteotwin validate`` end to end through the console script, on one small trial file."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+OSTEOTWIN = str(Path(sys.executable).with_name("osteotwin"))
+TRAIN = Path(__file__).resolve().parents[2] / "src" / "osteotwin" / "data" / "trials" / "train"
+
+
+def _run(*args: str, timeout: int = 300) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([OSTEOTWIN, *args], capture_output=True, text=True, timeout=timeout,
+                          check=False, env={**os.environ, "OSTEOTWIN_WORKERS": "1"})
+
+
+def test_json_on_one_trial_has_the_spec_shape() -> None:
+    done = _run("validate", str(TRAIN / "leder_2004.yaml"), "--format", "json", "--n", "20",
+                "--seed", "7")
+    assert done.returncode == 0, done.stderr
+    document = json.loads(done.stdout)  # stdout is one JSON document and nothing else
+    endpoints = document["endpoints"]
+    assert len(endpoints) == 4
+    for e in endpoints:
+        for key in ("trial", "arm", "contrast", "quantity", "at", "observed", "interval",
+                    "predicted", "prediction_interval", "pass"):
+            assert key in e
+        assert e["trial"] == "leder_2004"
+        low, high = e["prediction_interval"]
+        assert low <= e["predicted"] <= high
+        assert e["pass"] == (e["interval"][0] <= e["predicted"] <= e["interval"][1])
+    testosterone = next(e for e in endpoints if e["quantity"] == "total_testosterone")
+    assert testosterone["observed"] == 572 and testosterone["at"] == "12 wk"
+    summary = document["summary"]
+    assert summary["total"] == 4 and summary["passed"] == sum(e["pass"] for e in endpoints)
+    assert "below the 1000 people" in done.stderr
+    again = _run("validate", str(TRAIN / "leder_2004.yaml"), "--format", "json", "--n", "20",
+                 "--seed", "7")
+    assert json.loads(again.stdout) == document  # seeded: reproducible
+
+
+def test_table_output_and_default_population_size() -> None:
+    done = _run("validate", str(TRAIN / "anastrozole_label_postmenopausal.yaml"), "--n", "5")
+    assert done.returncode == 0, done.stderr
+    assert "anastrozole_label_postmenopausal" in done.stdout
+    assert "scored endpoints" in done.stdout
+    help_text = _run("validate", "--help").stdout
+    assert "[default: 1000]" in help_text
+
+
+def test_bad_trial_file_is_one_clear_error(tmp_path: Path) -> None:
+    document = yaml.safe_load((TRAIN / "leder_2004.yaml").read_text(encoding="utf-8"))
+    document["endpoints"][0]["quantity"] = "testosterone_level"
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(document), encoding="utf-8")
+    done = _run("validate", str(bad))
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    line = done.stderr.strip()
+    assert "bad.yaml" in line and "endpoints[0].quantity" in line and "testosterone_level" in line
+    missing = _run("validate", str(tmp_path / "nothing.yaml"))
+    assert missing.returncode == 2 and "not found" in missing.stderr
+    assert _run("validate", "--n", "0").returncode == 2
