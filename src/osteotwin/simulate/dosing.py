@@ -114,8 +114,7 @@ def _bolus(regimen: Regimen, params: ModelParameters, weight_kg: float,
         return {S.BP: dose * params["bp_bone_uptake_fraction"]
                 * params["zoledronic_relative_potency"]}
     if drug == "denosumab":
-        return {S.DEN_SC: dose * 1e6 * params["denosumab_bioavailability"]
-                / (params["denosumab_vc_ml_kg"] * weight_kg)}
+        return {S.DEN_SC: dose * 1e6 * params["denosumab_bioavailability"]}
     if drug == "goserelin":
         return {S.GOS: dose}
     return {}
@@ -123,14 +122,18 @@ def _bolus(regimen: Regimen, params: ModelParameters, weight_kg: float,
 
 def build_schedule(regimens: tuple[Regimen, ...], base_inputs: NDArray[np.float64],
                    params: ModelParameters, t_start: float, t_end: float,
-                   explicit_oral_dosing: bool = False) -> Schedule:
+                   explicit_oral_dosing: bool = False,
+                   inputs_from_t0: NDArray[np.float64] | None = None) -> Schedule:
     """Segments covering [t_start, t_end] with inputs and boluses (see module docstring).
 
     ``explicit_oral_dosing`` gives every oral AI/tamoxifen dose as a bolus (used to test the
-    daily-average representation)."""
+    daily-average representation). ``inputs_from_t0`` replaces ``base_inputs`` from t = 0 on
+    (a lifestyle change; ``single.scenario_schedule`` builds it from a scenario)."""
     weight = float(base_inputs[S.U_WEIGHT])
     events: dict[float, NDArray[np.float64]] = {}
     changes: set[float] = {t_start, t_end}
+    if inputs_from_t0 is not None and t_start < 0.0 < t_end:
+        changes.add(0.0)
     continuous: list[tuple[float, float, dict[int, float]]] = []
     assumed: list[str] = []
     for regimen in regimens:
@@ -164,6 +167,8 @@ def build_schedule(regimens: tuple[Regimen, ...], base_inputs: NDArray[np.float6
     times = times[(times >= t_start) & (times <= t_end)]
     n_seg = len(times) - 1
     inputs = np.repeat(base_inputs[None, :], n_seg, axis=0)
+    if inputs_from_t0 is not None:
+        inputs[times[:-1] >= 0.0] = inputs_from_t0
     boluses = np.zeros((n_seg, S.N_STATES))
     for k in range(n_seg):
         t = times[k]

@@ -197,12 +197,17 @@ class Scenario:
     regimens: tuple[Regimen, ...] = ()
     years: float = 5.0
     label: str = "current course"
+    #: Lifestyle lived from t = 0 on (e.g. training added, calcium changed); None = unchanged.
+    #: The person is equilibrated on ``subject.lifestyle`` before t = 0.
+    lifestyle_from_t0: Lifestyle | None = None
 
     def validate(self) -> None:
         """Check every field; raises UserInputError on the first problem found."""
         if not math.isfinite(self.years) or not 0 < self.years <= MAX_YEARS:
             raise UserInputError("years", self.years, f"more than 0 and at most {MAX_YEARS:g}")
         self.subject.validate()
+        if self.lifestyle_from_t0 is not None:
+            self.lifestyle_from_t0.validate("lifestyle_from_t0")
         for i, regimen in enumerate(self.regimens):
             regimen.validate(f"regimens[{i}]")
 

@@ -28,8 +28,8 @@ from osteotwin.physiology.endocrine import (
 from osteotwin.physiology.loading import mechanical_stimulus
 from osteotwin.physiology.model import jacobian, rhs
 from osteotwin.physiology.parameters import ModelParameters, current_parameters
-from osteotwin.simulate.dosing import build_schedule
-from osteotwin.simulate.scenario import Scenario, Subject
+from osteotwin.simulate.dosing import Schedule, build_schedule
+from osteotwin.simulate.scenario import Lifestyle, Scenario, Subject
 from osteotwin.simulate.solvers import reference_segments, rosenbrock_segments
 from osteotwin.simulate.trajectory import Trajectory
 
@@ -67,6 +67,15 @@ def years_since_menopause(subject: Subject) -> float:
     return subject.age_y - 51.0
 
 
+def apply_lifestyle(u: NDArray[np.float64], life: Lifestyle, params: ModelParameters) -> None:
+    """Write calcium intake, vitamin D intake and the loading stimulus of ``life`` into ``u``."""
+    u[S.U_CA] = (life.dietary_calcium_mg_d + life.supplemental_calcium_mg_d) / MG_PER_MMOL_CA
+    u[S.U_VITD] = life.vitamin_d_iu_d
+    u[S.U_STIM] = mechanical_stimulus(life.resistance_sessions_per_week, life.resistance_intensity,
+                                      life.impact_sessions_per_week,
+                                      life.weight_bearing_aerobic_minutes_per_week, params)
+
+
 def subject_inputs(subject: Subject, params: ModelParameters) -> NDArray[np.float64]:
     """The input vector of an untreated person (individual constants; no drugs)."""
     p = params.values
@@ -76,11 +85,7 @@ def subject_inputs(subject: Subject, params: ModelParameters) -> NDArray[np.floa
     u[S.U_MALE] = 1.0 if male else 0.0
     u[S.U_WEIGHT] = subject.weight_kg
     u[S.U_AGE0] = subject.age_y
-    u[S.U_CA] = (life.dietary_calcium_mg_d + life.supplemental_calcium_mg_d) / MG_PER_MMOL_CA
-    u[S.U_VITD] = life.vitamin_d_iu_d
-    u[S.U_STIM] = mechanical_stimulus(life.resistance_sessions_per_week, life.resistance_intensity,
-                                      life.impact_sessions_per_week,
-                                      life.weight_bearing_aerobic_minutes_per_week, params)
+    apply_lifestyle(u, life, params)
     if subject.vitamin_d_25oh_ng_ml is not None:
         endo = subject.vitamin_d_25oh_ng_ml - vitd_from_intake(life.vitamin_d_iu_d, p)
         u[S.U_VITD_ENDO] = max(endo, 3.0)
@@ -139,6 +144,9 @@ def steady_state(subject: Subject, params: ModelParameters | None = None,
     _, _, y, _ = rosenbrock_segments(y, p, seg_t, frozen[None, :], np.zeros((1, S.N_STATES)),
                                np.array([seg_t[-1]]), 1e-6, scale, 1.0)
     y = _newton_polish(y, p, frozen, scale)
+    # bone calcium is an integrator (no state depends on it): it drifts during the transient of
+    # the equilibration, so it restarts at its reference; cumulative fluxes restart at zero
+    y[S.CA_BONE] = S.CA_BONE0
     y[S.CA_URINE] = y[S.CA_FECES] = y[S.CA_INTAKE] = 0.0
     return Baseline(u, y, t_d)
 
@@ -161,6 +169,17 @@ def _newton_polish(y: NDArray[np.float64], p: NDArray[np.float64], u: NDArray[np
         if np.max(np.abs(step) / np.maximum(np.abs(y[keep]), scale[keep])) < 1e-12:
             break
     return y
+
+
+def scenario_schedule(scenario: Scenario, inputs: NDArray[np.float64], params: ModelParameters,
+                      t_start: float, explicit_oral_dosing: bool = False) -> Schedule:
+    """Dosing segments of a scenario, including a lifestyle change at t = 0 if it has one."""
+    after: NDArray[np.float64] | None = None
+    if scenario.lifestyle_from_t0 is not None:
+        after = inputs.copy()
+        apply_lifestyle(after, scenario.lifestyle_from_t0, params)
+    return build_schedule(scenario.regimens, inputs, params, t_start, scenario.horizon_d,
+                          explicit_oral_dosing, after)
 
 
 def default_times(years: float) -> NDArray[np.float64]:
@@ -193,8 +212,7 @@ def simulate(scenario: Scenario, *, params: ModelParameters | None = None,
         drop_first = False
     t_start = start_time(scenario)
     baseline = steady_state(scenario.subject, params, t_start)
-    schedule = build_schedule(scenario.regimens, baseline.inputs, params, t_start, horizon,
-                              explicit_oral_dosing)
+    schedule = scenario_schedule(scenario, baseline.inputs, params, t_start, explicit_oral_dosing)
     scale = S.error_scale()
     if method == "fast":
         states, seg_index, _, steps = rosenbrock_segments(

@@ -1,0 +1,60 @@
+"""Scenario API: validation of bad input, and building from a patient file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from osteotwin.errors import UserInputError
+from osteotwin.records import load_patient_file
+from osteotwin.simulate import Lifestyle, Regimen, Scenario, Subject
+
+MAN = Subject(sex="male", age_y=60.0, weight_kg=80.0)
+
+
+@pytest.mark.parametrize(
+    ("regimen", "field", "text"),
+    [
+        (Regimen("anastrazole", 1.0), "regimens[0].drug", "unknown drug"),
+        (Regimen("anastrozole", 50.0), "regimens[0].dose", "at most 10 mg"),
+        (Regimen("anastrozole", -1.0), "regimens[0].dose", "positive"),
+        (Regimen("anastrozole", 1.0, every_d=0.0), "regimens[0].every", "interval"),
+        (Regimen("anastrozole", 1.0, start_d=100.0, stop_d=50.0), "regimens[0].stop", "after start"),
+        (Regimen("anastrozole", 1.0, route="rectal"), "regimens[0].route", "unknown route"),
+        (Regimen("vitamin_d3", dose_iu=2_000_000.0), "regimens[0].dose", "IU"),
+    ],
+)
+def test_bad_regimens_name_field_value_and_accepted(regimen: Regimen, field: str, text: str) -> None:
+    with pytest.raises(UserInputError) as info:
+        Scenario(MAN, (regimen,), years=2).validate()
+    assert info.value.field == field
+    assert text in info.value.one_line()
+
+
+def test_bad_horizon_and_subject_fields_are_refused() -> None:
+    with pytest.raises(UserInputError, match="years"):
+        Scenario(MAN, (), years=-1).validate()
+    with pytest.raises(UserInputError, match="age_y"):
+        Scenario(Subject(sex="male", age_y=7.0), ()).validate()
+    with pytest.raises(UserInputError, match="dietary_calcium"):
+        Scenario(Subject(sex="female", age_y=60.0,
+                         lifestyle=Lifestyle(dietary_calcium_mg_d=-5.0)), ()).validate()
+    with pytest.raises(UserInputError, match="bmd_g_cm2"):
+        Scenario(Subject(sex="female", age_y=60.0, bmd_g_cm2={"wrist": 0.8}), ()).validate()
+
+
+def test_from_record_carries_medications_forward(example_patient_path: Path) -> None:
+    record = load_patient_file(example_patient_path)
+    scenario = Scenario.from_record(record, years=5.0)
+    drugs = {r.drug: r for r in scenario.regimens}
+    assert set(drugs) == {"testosterone_cypionate", "anastrozole"}
+    ana = drugs["anastrozole"]
+    assert ana.dose_mg == 0.5 and ana.every_d == 3.5 and ana.stop_d is None
+    assert ana.start_d < 0  # started before as_of (2023-03-01 vs 2025-06-01)
+    life = scenario.subject.lifestyle
+    assert life.supplemental_calcium_mg_d == 500.0 and life.vitamin_d_iu_d == 1000.0
+    assert scenario.subject.bmd_g_cm2["lumbar_spine"] == 1.02
+    # the labs were measured on treatment, so they are not used as the untreated baseline
+    assert scenario.subject.estradiol_pg_ml is None
+    assert scenario.subject.vitamin_d_25oh_ng_ml == 22.0

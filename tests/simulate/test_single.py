@@ -1,0 +1,204 @@
+"""One-person simulation: invariants, drug effects, fast vs reference agreement."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from osteotwin.physiology import states as S
+from osteotwin.physiology.parameters import ModelParameters, default_parameters, sample_parameters
+from osteotwin.simulate import Lifestyle, Regimen, Scenario, Subject, simulate
+from osteotwin.simulate.dosing import build_schedule
+from osteotwin.simulate.single import start_time, steady_state
+from osteotwin.simulate.solvers import rosenbrock_segments
+from osteotwin.simulate.trajectory import REQUIRED_SERIES
+
+P = default_parameters()
+MAN = Subject(sex="male", age_y=45.0, weight_kg=80.0)
+OLD_MAN = Subject(sex="male", age_y=68.0, weight_kg=85.0, total_testosterone_ng_dl=330.0,
+                  estradiol_pg_ml=20.0)
+WOMAN = Subject(sex="female", age_y=63.0, weight_kg=70.0, years_since_menopause=12.0)
+ANASTROZOLE = Regimen("anastrozole", 1.0, every_d=1.0, start_d=0.0)
+
+
+def _run(subject: Subject, regimens: tuple[Regimen, ...] = (), years: float = 1.0,
+         **kwargs: object) -> dict[str, float]:
+    trajectory = simulate(Scenario(subject, regimens, years), params=P, **kwargs)  # type: ignore[arg-type]
+    end = years * 365.25
+    return {name: trajectory.at(name, end) for name in trajectory.series}
+
+
+def test_untreated_middle_aged_man_stays_flat() -> None:
+    trajectory = simulate(Scenario(MAN, (), 5.0), params=P)
+    for name in REQUIRED_SERIES:
+        assert name in trajectory.series
+        values = trajectory.series[name]
+        span = np.max(values) - np.min(values)
+        if name.endswith("_change_pct"):
+            assert span < 0.05, name
+        else:
+            assert span < 1e-3 * max(abs(values[0]), 1.0), name
+
+
+def test_calcium_mass_balance_holds_through_treatment() -> None:
+    scenario = Scenario(WOMAN, (ANASTROZOLE, Regimen("calcium_carbonate", 1000.0),
+                                Regimen("zoledronic_acid", 4.0, route="intravenous",
+                                        every_d=182.6)), 2.0)
+    t0 = start_time(scenario)
+    baseline = steady_state(scenario.subject, P, t0)
+    schedule = build_schedule(scenario.regimens, baseline.inputs, P, t0, scenario.horizon_d)
+    times = np.linspace(0.0, scenario.horizon_d, 9)
+    states, _, _, _ = rosenbrock_segments(baseline.state, P.values, schedule.times_d,
+                                          schedule.inputs, schedule.boluses, times, 1e-6,
+                                          S.error_scale(), 1.0)
+    body = states[:, S.CA_P] + states[:, S.GUT_CA] + states[:, S.CA_BONE]
+    out = states[:, S.CA_URINE] + states[:, S.CA_FECES]
+    total = body + out - states[:, S.CA_INTAKE]
+    assert body[0] > 0
+    assert np.ptp(total) < 1e-6 * body[0]
+    assert states[-1, S.CA_INTAKE] > 0
+
+
+def test_anastrozole_lowers_estradiol_and_bone_in_postmenopausal_women() -> None:
+    on = _run(WOMAN, (ANASTROZOLE,), years=2.0)
+    off = _run(WOMAN, (), years=2.0)
+    trajectory = simulate(Scenario(WOMAN, (ANASTROZOLE,), 1.0), params=P,
+                          times_d=np.array([0.0, 14.0]))
+    e2 = trajectory.series["estradiol_pg_ml"]
+    assert e2[1] / e2[0] < 0.25  # label: ~80 % fall by 14 days
+    assert on["lumbar_spine_bmd_change_pct"] < off["lumbar_spine_bmd_change_pct"] - 1.0
+    assert on["total_hip_bmd_change_pct"] < off["total_hip_bmd_change_pct"]
+    assert on["ctx_change_pct"] > 10.0 and on["p1np_change_pct"] > 10.0
+
+
+def test_anastrozole_in_men_raises_lh_and_testosterone() -> None:
+    trajectory = simulate(Scenario(OLD_MAN, (ANASTROZOLE,), 0.25), params=P)
+    assert trajectory.series["estradiol_pg_ml"][0] == pytest.approx(20.0, rel=1e-3)
+    assert trajectory.series["total_testosterone_ng_dl"][0] == pytest.approx(330.0, rel=1e-3)
+    assert trajectory.series["lh_iu_l"][-1] > 1.5 * trajectory.series["lh_iu_l"][0]
+    assert trajectory.series["total_testosterone_ng_dl"][-1] > 1.2 * 330.0
+    assert trajectory.series["estradiol_pg_ml"][-1] < 0.5 * 20.0
+
+
+def test_testosterone_cypionate_suppresses_lh() -> None:
+    trt = Regimen("testosterone_cypionate", 100.0, route="intramuscular", every_d=7.0)
+    trajectory = simulate(Scenario(OLD_MAN, (trt,), 0.5), params=P)
+    lh = trajectory.series["lh_iu_l"]
+    assert lh[-1] < 0.3 * lh[0]
+    assert trajectory.series["total_testosterone_ng_dl"][-1] > 330.0
+
+
+def test_stopping_the_ai_recovers_estradiol() -> None:
+    stopped = Regimen("anastrozole", 1.0, every_d=1.0, start_d=0.0, stop_d=180.0)
+    trajectory = simulate(Scenario(WOMAN, (stopped,), 1.0), params=P,
+                          times_d=np.array([0.0, 170.0, 365.0]))
+    e2 = trajectory.series["estradiol_pg_ml"]
+    assert e2[1] < 0.3 * e2[0]
+    assert e2[2] == pytest.approx(e2[0], rel=0.02)
+
+
+def test_exemestane_recovery_is_slower_than_anastrozole_after_stopping() -> None:
+    def e2_after_stop(drug: str, dose: float) -> float:
+        regimen = Regimen(drug, dose, every_d=1.0, start_d=0.0, stop_d=60.0)
+        trajectory = simulate(Scenario(WOMAN, (regimen,), 0.5), params=P,
+                              times_d=np.array([0.0, 61.0]))
+        e2 = trajectory.series["estradiol_pg_ml"]
+        return float(e2[1] / e2[0])
+
+    assert e2_after_stop("exemestane", 25.0) < 0.5
+    assert e2_after_stop("exemestane", 25.0) < e2_after_stop("letrozole", 2.5) + 0.5
+
+
+def test_antiresorptives_and_training_protect_bone_on_an_ai() -> None:
+    ai_only = _run(WOMAN, (ANASTROZOLE,))
+    zoledronic = _run(WOMAN, (ANASTROZOLE, Regimen("zoledronic_acid", 4.0, route="intravenous",
+                                                   every_d=182.6)))
+    denosumab = _run(WOMAN, (ANASTROZOLE, Regimen("denosumab", 60.0, route="subcutaneous",
+                                                  every_d=182.6)))
+    for name in ("lumbar_spine_bmd_change_pct", "total_hip_bmd_change_pct"):
+        assert zoledronic[name] > ai_only[name] + 1.0, name
+        assert denosumab[name] > ai_only[name] + 1.0, name
+    assert zoledronic["ctx_change_pct"] < ai_only["ctx_change_pct"]
+    assert denosumab["ctx_change_pct"] < 0.0
+
+
+def test_starting_high_intensity_training_raises_bmd_and_lowers_sclerostin() -> None:
+    training = Lifestyle(resistance_sessions_per_week=2.0, resistance_intensity="high",
+                         impact_sessions_per_week=2.0)
+    scenario = Scenario(WOMAN, (), 8 / 12, lifestyle_from_t0=training)
+    trained = simulate(scenario, params=P)
+    untrained = simulate(Scenario(WOMAN, (), 8 / 12), params=P)
+    end = scenario.horizon_d
+    for name in ("lumbar_spine_bmd_change_pct", "femoral_neck_bmd_change_pct"):
+        assert trained.at(name, end) > untrained.at(name, end) + 0.5, name
+    assert trained.at("sclerostin_relative", end) < 0.8 * trained.at("sclerostin_relative", 0.0)
+
+
+def test_more_calcium_and_vitamin_d_from_t0_raise_25ohd_and_lower_pth() -> None:
+    low = Subject(sex="female", age_y=63.0, years_since_menopause=12.0,
+                  vitamin_d_25oh_ng_ml=12.0,
+                  lifestyle=Lifestyle(dietary_calcium_mg_d=400.0))
+    better = Lifestyle(dietary_calcium_mg_d=400.0, supplemental_calcium_mg_d=600.0,
+                       vitamin_d_iu_d=2000.0)
+    trajectory = simulate(Scenario(low, (), 1.0, lifestyle_from_t0=better), params=P)
+    assert trajectory.series["vitamin_d_25oh_ng_ml"][0] == pytest.approx(12.0, rel=1e-3)
+    assert trajectory.series["vitamin_d_25oh_ng_ml"][-1] > 25.0
+    assert trajectory.series["pth_pg_ml"][-1] < trajectory.series["pth_pg_ml"][0]
+    assert trajectory.series["lumbar_spine_bmd_change_pct"][-1] > 0.0
+
+
+def test_goserelin_removes_premenopausal_ovarian_estradiol() -> None:
+    young = Subject(sex="female", age_y=40.0, weight_kg=65.0, years_since_menopause=-10.0)
+    goserelin = Regimen("goserelin", 3.6, route="subcutaneous", every_d=28.0)
+    trajectory = simulate(Scenario(young, (goserelin,), 1.0), params=P)
+    e2 = trajectory.series["estradiol_pg_ml"]
+    assert e2[0] > 50.0 and e2[-1] < 15.0
+    assert trajectory.series["lumbar_spine_bmd_change_pct"][-1] < -1.0
+
+
+def test_daily_average_ai_matches_explicit_daily_doses() -> None:
+    averaged = _run(WOMAN, (ANASTROZOLE,), years=1.0)
+    explicit = _run(WOMAN, (ANASTROZOLE,), years=1.0, explicit_oral_dosing=True)
+    assert averaged["lumbar_spine_bmd_change_pct"] == pytest.approx(
+        explicit["lumbar_spine_bmd_change_pct"], abs=0.05)
+    assert averaged["estradiol_pg_ml"] == pytest.approx(explicit["estradiol_pg_ml"], rel=0.1)
+
+
+def test_absolute_bmd_and_t_score_follow_the_change() -> None:
+    subject = Subject(sex="female", age_y=63.0, years_since_menopause=12.0,
+                      bmd_g_cm2={"lumbar_spine": 0.95}, t_scores={"femoral_neck": -1.8})
+    trajectory = simulate(Scenario(subject, (ANASTROZOLE,), 1.0), params=P)
+    change = trajectory.series["lumbar_spine_bmd_change_pct"][-1]
+    assert trajectory.series["lumbar_spine_bmd_g_cm2"][-1] == pytest.approx(0.95 * (1 + change / 100))
+    assert trajectory.series["femoral_neck_t_score"][0] == pytest.approx(-1.8)
+    assert trajectory.series["femoral_neck_t_score"][-1] < -1.8
+    assert "total_hip_bmd_g_cm2" not in trajectory.series
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_fast_path_agrees_with_reference_on_random_virtual_people(seed: int) -> None:
+    """Stated tolerance: BMD changes within 0.1 percentage points, marker changes within 0.25
+    points, levels within 1 % (fast rtol 1e-3 vs reference Radau rtol 1e-8)."""
+    rng = np.random.default_rng(seed)
+    params = ModelParameters(sample_parameters(1, rng, P)[0])
+    sex = "female" if seed % 2 else "male"
+    subject = Subject(sex=sex, age_y=float(rng.uniform(50, 75)),
+                      weight_kg=float(rng.uniform(55, 100)),
+                      years_since_menopause=float(rng.uniform(-2, 15)) if sex == "female" else None,
+                      lifestyle=Lifestyle(dietary_calcium_mg_d=float(rng.uniform(400, 1200))))
+    regimens = (Regimen("anastrozole", 0.5, every_d=3.5, start_d=0.0),
+                Regimen("testosterone_cypionate", 80.0, route="intramuscular", every_d=7.0,
+                        start_d=30.0) if sex == "male" else
+                Regimen("zoledronic_acid", 4.0, route="intravenous", every_d=182.6, start_d=60.0))
+    scenario = Scenario(subject, regimens, 0.75)
+    times = np.linspace(0.0, scenario.horizon_d, 7)
+    fast = simulate(scenario, params=params, times_d=times)
+    reference = simulate(scenario, params=params, times_d=times, method="reference")
+    for name in fast.series:
+        a, b = fast.series[name], reference.series[name]
+        if name.endswith("bmd_change_pct"):
+            assert np.max(np.abs(a - b)) < 0.1, name
+        elif name.endswith("_change_pct"):
+            assert np.max(np.abs(a - b)) < 0.25, name
+        else:
+            assert np.allclose(a, b, rtol=0.01, atol=1e-6), name
