@@ -79,7 +79,8 @@ def test_what_if_section_matches_what_is_installed(example_html: str) -> None:
     text = _text(example_html)
     if HAVE_SIMULATOR:
         assert "current course" in text and "aromatase inhibitor stopped today" in text
-        assert "Lumbar spine BMD at 5 y" in text
+        assert "Lumbar spine BMD (% change)" in text and "at 5 y" in text
+        assert "5-95 % range over 12 virtual people" in text
     else:
         assert "What-if simulations are not available yet" in text
 

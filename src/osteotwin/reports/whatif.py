@@ -14,6 +14,7 @@ around the person when the simulator provides one.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
@@ -27,6 +28,8 @@ from osteotwin.reports.sections import Unavailable, _failed
 if TYPE_CHECKING:
     from osteotwin.simulate import Scenario, Trajectory
 
+log = logging.getLogger(__name__)
+
 AROMATASE_INHIBITORS = ("anastrozole", "letrozole", "exemestane")
 HORIZONS_Y = (1.0, 2.0, 5.0)
 DAYS_PER_YEAR = 365.25
@@ -38,6 +41,14 @@ TARGET_IMPACT_SESSIONS = 2.0
 TARGET_AEROBIC_MIN = 150.0
 TARGET_CALCIUM_TOTAL_MG = 1200.0
 TARGET_VITAMIN_D_IU = 800.0
+#: Virtual people per scenario for the bands, and the seed (same report, same bands). Each draw is one
+#: simulation (about 0.1 s), so 12 draws keep a three-scenario report within seconds.
+BAND_DRAWS = 12
+BAND_SEED = 20250601
+#: Hormones are shown as 28-day averages (a weekly injection swings estradiol within each week).
+AVERAGED_SERIES = ("estradiol_pg_ml",)
+AVERAGING_WINDOW_D = 28
+BANDED_SERIES = ("estradiol_pg_ml", "lumbar_spine_bmd_change_pct", "total_hip_bmd_change_pct")
 SOURCES: dict[str, str] = {
     "peterson_riggs_2010": "Peterson MC, Riggs MM. A physiologically based mathematical model of "
     "integrated calcium homeostasis and bone remodeling. Bone 2010;46:49-63.",
@@ -57,7 +68,7 @@ class WhatIf:
     intro: str
     figures: tuple[Figure, ...]
     columns: tuple[str, ...]
-    rows: tuple[tuple[str, tuple[str, ...]], ...]
+    tables: tuple[tuple[str, tuple[tuple[str, tuple[str, ...]], ...]], ...]
     uncertainty: str
     sources: tuple[str, ...]
 
@@ -98,15 +109,60 @@ def alternatives(base: Scenario) -> list[Scenario]:
     return out
 
 
-def default_simulator() -> Simulator:
-    """The single-person simulator (median trajectory; bands when a population API exists)."""
+def daily_times(years: float) -> np.ndarray:
+    """Output every day from 0 to the horizon (inclusive): injections and patches make hormones
+    swing within a week, so coarser sampling would alias the swings."""
+    horizon = years * DAYS_PER_YEAR
+    return np.append(np.arange(0.0, horizon, 1.0), horizon)
+
+
+def rolling_mean(values: Any, window_d: int = AVERAGING_WINDOW_D) -> np.ndarray:
+    """Centred moving average over ``window_d`` daily points (shorter at the ends)."""
+    x = np.asarray(values, dtype=float)
+    kernel = np.ones(min(window_d, x.size))
+    return np.convolve(x, kernel, mode="same") / np.convolve(np.ones_like(x), kernel, mode="same")
+
+
+def smoothed(trajectory: Trajectory) -> Trajectory:
+    """The trajectory with hormone series replaced by their 28-day averages (daily grid)."""
+    for name in AVERAGED_SERIES:
+        if name in trajectory.series:
+            trajectory.series[name] = rolling_mean(trajectory.series[name])
+    return trajectory
+
+
+def default_simulator(band_draws: int = BAND_DRAWS) -> Simulator:
+    """The person's trajectory with the fitted parameters, and 5-95 % bands over ``band_draws``
+    virtual people drawn around them (``physiology.parameters.sample_parameters``, fixed seed).
+
+    Bands are left out when fewer than half of the draws solve (no misleading band)."""
     import importlib
 
-    simulate: Callable[[Scenario], Trajectory] = importlib.import_module(
+    simulate: Callable[..., Trajectory] = importlib.import_module(
         "osteotwin.simulate.single").simulate
+    parameters = importlib.import_module("osteotwin.physiology.parameters")
+    base = parameters.current_parameters()
+    rows = parameters.sample_parameters(band_draws, np.random.default_rng(BAND_SEED)) \
+        if band_draws > 0 else []
+    draws = [parameters.ModelParameters(row, base.names, f"{base.provenance} (draw)") for row in rows]
 
     def run(scenario: Scenario) -> tuple[Trajectory, dict[str, tuple[Any, Any]] | None]:
-        return simulate(scenario), None
+        times = daily_times(scenario.years)
+        trajectory = smoothed(simulate(scenario, times_d=times))
+        runs = []
+        for params in draws:
+            try:
+                runs.append(smoothed(simulate(scenario, params=params, times_d=times)))
+            except Exception:  # one virtual person's solver failure must not hide the others
+                log.warning("report: a parameter draw failed for %s", scenario.label)
+        if not draws or 2 * len(runs) < len(draws):
+            return trajectory, None
+        bands = {}
+        for name in BANDED_SERIES:
+            stacked = np.array([r.series[name] for r in runs])
+            low, high = np.percentile(stacked, [5.0, 95.0], axis=0)
+            bands[name] = (low, high)
+        return trajectory, bands
 
     return run
 
@@ -140,7 +196,7 @@ def _curve(label: str, trajectory: Trajectory, name: str,
 
 def _view(results: Sequence[tuple[str, Trajectory, dict[str, tuple[Any, Any]] | None]],
           years: float) -> WhatIf:
-    series = [("estradiol_pg_ml", "Estradiol", "pg/mL"),
+    series = [("estradiol_pg_ml", "Estradiol (28-day average)", "pg/mL"),
               *((name, label, "% change") for name, label in BMD_SERIES)]
     panels = [(label, unit, [_curve(lbl, traj, name, bands) for lbl, traj, bands in results])
               for name, label, unit in series]
@@ -150,11 +206,11 @@ def _view(results: Sequence[tuple[str, Trajectory, dict[str, tuple[Any, Any]] | 
                             + (", shaded bands the 5-95 % range of a virtual population"
                                if any(b for _, _, b in results) else "") + ".")
     horizons = [h for h in HORIZONS_Y if h <= years]
-    columns = tuple(f"{label} at {h:g} y" for _, label, _ in series for h in horizons)
-    rows = []
-    for label, trajectory, bands in results:
-        cells = []
-        for name, _, unit in series:
+    tables = []
+    for name, label, unit in series:
+        rows = []
+        for scenario, trajectory, bands in results:
+            cells = []
             for h in horizons:
                 value = trajectory.at(name, h * DAYS_PER_YEAR)
                 text = f"{value:.1f} pg/mL" if unit == "pg/mL" else f"{value:+.1f} %"
@@ -163,18 +219,21 @@ def _view(results: Sequence[tuple[str, Trajectory, dict[str, tuple[Any, Any]] | 
                     high = float(np.interp(h * DAYS_PER_YEAR, trajectory.times_d, bands[name][1]))
                     text += f" ({low:.1f} to {high:.1f})"
                 cells.append(text)
-        rows.append((label, tuple(cells)))
+            rows.append((scenario, tuple(cells)))
+        tables.append((f"{label} ({unit})", tuple(rows)))
     return WhatIf(
         intro="The mechanistic model (calcium homeostasis and bone remodelling after Peterson & "
         "Riggs, extended with aromatase inhibition, testosterone and mechanical loading) was run "
         "for this person's current course and for alternatives a clinician might discuss. These "
         "are model predictions, not promises: they show direction and rough size.",
         figures=(figure,),
-        columns=columns,
-        rows=tuple(rows),
+        columns=tuple(f"at {h:g} y" for h in horizons),
+        tables=tuple(tables),
         uncertainty="Uncertainty: individual responses vary widely; parameter sources and the "
         "model's validation against published trials are documented in docs/model.md."
-        + ("" if any(b for _, _, b in results) else " No population band was computed for this "
-           "report, so no interval is shown; treat single values as central estimates."),
+        + (f" Ranges in brackets are the 5-95 % range over {BAND_DRAWS} virtual people drawn "
+           "around the model's parameters (parameter uncertainty only)."
+           if any(b for _, _, b in results) else " No population band could be computed for "
+           "this report, so no interval is shown; treat single values as central estimates."),
         sources=("peterson_riggs_2010", "watson_2018_liftmor", "iom_2011"),
     )

@@ -1,0 +1,84 @@
+"""The report's what-if scenarios and their simulation (real simulator, few parameter draws)."""
+
+from __future__ import annotations
+
+import importlib.util
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from osteotwin.records import PatientRecord, load_patient_file, parse_patient_document
+from osteotwin.reports.sections import Unavailable
+from osteotwin.reports.whatif import (
+    TARGET_CALCIUM_TOTAL_MG,
+    TARGET_VITAMIN_D_IU,
+    WhatIf,
+    alternatives,
+    default_simulator,
+    rolling_mean,
+    what_if_section,
+)
+
+needs_simulator = pytest.mark.skipif(importlib.util.find_spec("osteotwin.simulate.single") is None,
+                                     reason="osteotwin.simulate.single is not in this build")
+
+
+@pytest.fixture(scope="module")
+def example() -> PatientRecord:
+    return load_patient_file(Path(__file__).resolve().parents[2] / "examples" / "demo_patient.yaml")
+
+
+def test_rolling_mean_removes_a_weekly_swing() -> None:
+    days = np.arange(200)
+    swing = 15.0 + 5.0 * np.sin(2 * np.pi * days / 7.0)
+    averaged = rolling_mean(swing, 28)
+    assert np.allclose(averaged[14:-14], 15.0, atol=1e-9)
+    assert np.allclose(rolling_mean(np.full(50, 3.0)), 3.0)
+
+
+def test_alternatives_for_the_example(example: PatientRecord) -> None:
+    from osteotwin.simulate import Scenario
+
+    base = Scenario.from_record(example, years=5)
+    current, stopped, lifestyle = alternatives(base)
+    assert current is base
+    ai = [r for r in stopped.regimens if r.drug == "anastrozole"]
+    assert len(ai) == 1 and ai[0].stop_d == 0.0  # started in the past, stops today
+    assert [r for r in stopped.regimens if r.drug != "anastrozole"] == \
+        [r for r in base.regimens if r.drug != "anastrozole"]
+    life = lifestyle.subject.lifestyle
+    assert life.resistance_intensity == "high" and life.resistance_sessions_per_week >= 2
+    assert life.dietary_calcium_mg_d + life.supplemental_calcium_mg_d >= TARGET_CALCIUM_TOTAL_MG
+    assert life.vitamin_d_iu_d == max(TARGET_VITAMIN_D_IU, base.subject.lifestyle.vitamin_d_iu_d)
+    assert lifestyle.regimens == base.regimens
+
+
+def test_no_stop_scenario_without_an_aromatase_inhibitor() -> None:
+    from osteotwin.simulate import Scenario
+
+    record = parse_patient_document({"version": 1, "as_of": "2025-01-01",
+                                     "patient": {"sex": "female", "birth_date": "1955-01-01"}})
+    labels = [s.label for s in alternatives(Scenario.from_record(record, years=2))]
+    assert labels == ["current course", "bone-loading exercise, calcium and vitamin D at target"]
+
+
+@needs_simulator
+def test_stopping_the_inhibitor_raises_estradiol(example: PatientRecord) -> None:
+    section = what_if_section(example, date(2025, 6, 1), years=2,
+                              simulator=default_simulator(band_draws=4))
+    assert isinstance(section, WhatIf), section
+    estradiol = dict(section.tables[0][1])
+    assert section.columns == ("at 1 y", "at 2 y")
+    current = float(estradiol["current course"][0].split()[0])
+    stopped = float(estradiol["aromatase inhibitor stopped today"][0].split()[0])
+    assert stopped > current  # aromatase inhibition lowers estradiol; stopping it restores it
+    assert "(" in estradiol["current course"][0]  # a 5-95 % range is shown
+    assert len(section.figures) == 1 and section.figures[0].data_uri.startswith("data:image/png")
+
+
+def test_bad_scenario_is_reported_not_raised(example: PatientRecord) -> None:
+    section = what_if_section(example, date(2025, 6, 1), years=-1)
+    assert isinstance(section, Unavailable)
+    assert "could not be computed" in section.reason
