@@ -66,7 +66,8 @@ def main() -> None:
         "all_under_goal": all(c["under_goal"] for c in cases),
         "cases": cases,
         "machine": {"python": platform.python_version(), "platform": platform.platform(),
-                    "cpus": os.cpu_count()},
+                    "cpus": os.cpu_count(),
+                    "load_average_1_5_15min": [round(x, 2) for x in os.getloadavg()]},
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
     out = ROOT / "benchmarks" / "results" / "nutrition.json"

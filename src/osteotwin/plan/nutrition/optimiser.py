@@ -62,6 +62,11 @@ class PlannerSettings:
 
 
 DEFAULT_SETTINGS = PlannerSettings()
+#: an integer plan may miss targets by at most this much more (summed fractions) than the relaxation
+KERNEL_SLACK = 0.005
+#: where food cannot reach a minimum, the integer plan aims at this fraction of what the relaxation
+#: reaches; the gap is then reported and explained rather than chased [OSTEOTWIN]
+INFEASIBLE_AIM = 0.85
 
 
 @dataclass(frozen=True)
@@ -162,17 +167,20 @@ def _day_model(foods: tuple[Food, ...], targets: NutritionTargets,
                      n_vars, cap_portions, np.array([t.minimum or 0.0 for t in mins]))
 
 
-def _relative_shortfall(model: _DayModel, x: np.ndarray) -> float:
-    """Sum over minimums of the unmet fraction in a solution vector."""
+def _relative_shortfall(model: _DayModel, x: np.ndarray, which: np.ndarray | None = None) -> float:
+    """Sum over minimums (all, or those where ``which`` is True) of the unmet fraction in ``x``."""
     n = model.n_foods
-    return float(x[n:n + model.n_min] @ (1.0 / np.maximum(model.min_values, 1e-9)))
+    weights = 1.0 / np.maximum(model.min_values, 1e-9)
+    if which is not None:
+        weights = np.where(which, weights, 0.0)
+    return float(x[n:n + model.n_min] @ weights)
 
 
 def _solve_day(model: _DayModel, available: np.ndarray, targets: NutritionTargets,
-               settings: PlannerSettings, seed: int, time_limit: float) -> Any:
+               settings: PlannerSettings, seed: int, time_limit: float) -> tuple[Any, np.ndarray]:
     """One day: LP relaxation, then the MILP on the LP's foods plus a random handful (a "kernel"),
-    then, only if the kernel leaves a target unmet, the MILP over every available food."""
-    started = time.perf_counter()
+    then, only if the kernel misses targets the relaxation could meet, the MILP over every available
+    food. Returns the solver result and which minimums food can reach at all (by the relaxation)."""
     n_foods, n_min = model.n_foods, model.n_min
     cost = np.zeros(model.n_vars)
     cost[:n_foods] = settings.portion_cost + _noise(n_foods, seed)
@@ -186,26 +194,40 @@ def _solve_day(model: _DayModel, available: np.ndarray, targets: NutritionTarget
     upper[n_foods:n_foods + n_min] = model.min_values
     integrality = np.zeros(model.n_vars)
 
+    constraint = model.constraint
+
     def run(foods_on: np.ndarray, integer: bool, limit: float) -> Any:
         upper[:n_foods] = np.where(foods_on, model.cap_portions, 0.0)
         integrality[:n_foods] = 1 if integer else 0
-        return milp(cost, constraints=model.constraint, integrality=integrality,
+        return milp(cost, constraints=constraint, integrality=integrality,
                     bounds=Bounds(lower, upper),
                     options={"time_limit": max(limit, 0.01), "mip_rel_gap": settings.mip_rel_gap,
                              "disp": False})
 
     relaxed = run(available, integer=False, limit=time_limit)
+    reachable = np.ones(n_min, dtype=bool)
+    if relaxed.x is not None:
+        reachable = relaxed.x[n_foods:n_foods + n_min] <= 1e-6 * np.maximum(model.min_values, 1.0)
+    bound = _relative_shortfall(model, relaxed.x) if relaxed.x is not None else 0.0
+    if relaxed.x is not None and bound > 1e-9:
+        # some minimum cannot be reached even fractionally: aim the integer plan at what the
+        # relaxation reaches (less 15 % for whole portions) instead of chasing the impossible
+        reached = model.constraint.A[:n_min, :n_foods] @ relaxed.x[:n_foods]
+        lb = np.array(model.constraint.lb, dtype=float)
+        lb[:n_min] = np.where(reachable, lb[:n_min], np.maximum(reached, 0.0) * INFEASIBLE_AIM)
+        constraint = LinearConstraint(model.constraint.A, lb, model.constraint.ub)
+        relaxed = run(available, integer=False, limit=time_limit)
+        bound = _relative_shortfall(model, relaxed.x) if relaxed.x is not None else 0.0
     if relaxed.x is not None:
         kernel = available & (relaxed.x[:n_foods] > 1e-6)
         others = np.flatnonzero(available & ~kernel)
         rng = np.random.default_rng(seed)
         extra = rng.choice(others, size=min(settings.kernel_extra_foods, others.size), replace=False)
         kernel[extra] = True
-        result = run(kernel, integer=True, limit=time_limit - (time.perf_counter() - started))
-        if result.x is not None and _relative_shortfall(model, result.x) <= 1e-3 + (
-                _relative_shortfall(model, relaxed.x)):
-            return result
-    return run(available, integer=True, limit=time_limit - (time.perf_counter() - started))
+        result = run(kernel, integer=True, limit=time_limit)
+        if result.x is not None and _relative_shortfall(model, result.x) <= bound + KERNEL_SLACK:
+            return result, reachable
+    return run(available, integer=True, limit=time_limit), reachable
 
 
 def plan_week(
@@ -245,10 +267,13 @@ def plan_week(
         for cat, limit in CATEGORY_MAX_DAYS.items():
             if category_days[cat] >= limit:
                 available &= category != cat
-        result = _solve_day(model, available, targets, settings, settings.seed + d, per_day_limit)
-        if result.x is None or (result.status != 0 and _relative_shortfall(model, result.x) > 1e-3):
-            retry = _solve_day(model, available, targets, settings, settings.seed + d,
-                               settings.retry_time_limit_s / n_days)
+        result, reachable = _solve_day(model, available, targets, settings, settings.seed + d,
+                                       per_day_limit)
+        if result.x is None or (
+                result.status != 0
+                and _relative_shortfall(model, result.x, reachable) > KERNEL_SLACK):
+            retry, _ = _solve_day(model, available, targets, settings, settings.seed + d,
+                                  settings.retry_time_limit_s / n_days)
             if retry.x is not None:
                 result = retry
         if result.x is None:
