@@ -225,7 +225,10 @@ def _solve_day(model: _DayModel, available: np.ndarray, targets: NutritionTarget
         extra = rng.choice(others, size=min(settings.kernel_extra_foods, others.size), replace=False)
         kernel[extra] = True
         result = run(kernel, integer=True, limit=time_limit)
-        if result.x is not None and _relative_shortfall(model, result.x) <= bound + KERNEL_SLACK:
+        if result.x is not None and (
+                _relative_shortfall(model, result.x) <= bound + KERNEL_SLACK
+                or (not reachable.all()
+                    and _relative_shortfall(model, result.x, reachable) <= KERNEL_SLACK)):
             return result, reachable
     return run(available, integer=True, limit=time_limit), reachable
 
