@@ -68,9 +68,12 @@ def test_distributions_truncation_and_units() -> None:
 
 def test_lifestyle_and_regimens() -> None:
     scenario = _people(DOC)["ai"].scenarios[0]
-    life = scenario.subject.lifestyle
-    assert life.dietary_calcium_mg_d == 600  # shared population lifestyle
-    assert life.resistance_sessions_per_week == 2 and life.resistance_intensity == "high"
+    life = scenario.subject.lifestyle  # habitual: the shared population's lifestyle
+    assert life.dietary_calcium_mg_d == 600 and life.resistance_sessions_per_week == 0
+    from_t0 = scenario.lifestyle_from_t0  # the arm's intervention, over the habitual lifestyle
+    assert from_t0 is not None and from_t0.dietary_calcium_mg_d == 600
+    assert from_t0.resistance_sessions_per_week == 2 and from_t0.resistance_intensity == "high"
+    assert _people(DOC)["control"].scenarios[0].lifestyle_from_t0 is None
     assert [r.drug for r in scenario.regimens] == ["letrozole", "vitamin_d3"]
     assert scenario.regimens[1].dose_iu == 800
     assert scenario.years == pytest.approx(12 * 30.4375 / 365.25)

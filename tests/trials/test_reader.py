@@ -83,7 +83,8 @@ def test_optional_fields_are_read() -> None:
     assert arm.regimens[1].dose_mg is None
 
     liftmor = load_trial_file(PACKAGED / "liftmor.yaml")
-    life = liftmor.arm("hirit").population.lifestyle
+    assert liftmor.arm("hirit").population.lifestyle is None  # habitual lifestyle not given
+    life = liftmor.arm("hirit").lifestyle
     assert life is not None and life.resistance_intensity == "high"
     assert life.impact_sessions_per_week == 2
 

@@ -99,54 +99,134 @@ def _fracture_only(results: Sequence[EndpointResult]) -> list[EndpointResult]:
     return [r for r in results if r.quantity == FRACTURE_QUANTITY]
 
 
+class SearchSpace:
+    """Search coordinates: log of the value for positive bounds, else value / (upper - lower)."""
+
+    def __init__(self, spec: dict[str, tuple[float, float, float]]) -> None:
+        self.names = tuple(spec)
+        self.lower = np.array([spec[n][1] for n in self.names], dtype=float)
+        self.upper = np.array([spec[n][2] for n in self.names], dtype=float)
+        self.log = self.lower > 0
+        self.scale = np.where(self.log, 1.0, self.upper - self.lower)
+
+    def from_values(self, values: NDArray[np.float64]) -> NDArray[np.float64]:
+        safe = np.where(self.log, np.maximum(values, 1e-300), 1.0)
+        result: NDArray[np.float64] = np.where(self.log, np.log(safe), values / self.scale)
+        return result
+
+    def to_values(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
+        values: NDArray[np.float64] = np.where(self.log, np.exp(x), x * self.scale)
+        return np.clip(values, self.lower, self.upper)
+
+    def bounds(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        return self.from_values(self.lower), self.from_values(self.upper)
+
+
+class TrialObjective:
+    """Stage-1 residuals with per-trial caching and a sparse finite-difference Jacobian.
+
+    A parameter moves only some trials' endpoints (the AI potency does not touch the exercise trial):
+    the first Jacobian re-simulates every trial for every parameter and records which trials each
+    parameter affects; later Jacobians re-simulate only those trials. Residuals are those of every
+    scored non-fracture endpoint, in trial order.
+    """
+
+    def __init__(self, trials: Sequence[Trial], simulator: PopulationSimulator, space: SearchSpace,
+                 settings: FitSettings, log: Callable[[str], None]) -> None:
+        self.trials = list(trials)
+        self.simulator = simulator
+        self.space = space
+        self.names = space.names
+        self.settings = settings
+        self.log = log
+        self.evaluations = 0
+        self.step = 0.05  # finite-difference step in search space (5 % or 5 % of the range)
+        self.affected: dict[str, list[int]] | None = None
+        self._cache: dict[tuple[bytes, int], NDArray[np.float64]] = {}
+        self.fracture = FractureParameters()
+
+    def overrides(self, x: NDArray[np.float64]) -> dict[str, float]:
+        return {n: float(v) for n, v in zip(self.names, self.space.to_values(x), strict=True)}
+
+    def trial_results(self, x: NDArray[np.float64], index: int) -> list[EndpointResult]:
+        sims = simulate_all([self.trials[index]], self.overrides(x), n=self.settings.n_surrogate,
+                            seed=self.settings.seed, simulator=self.simulator, variability=False)
+        return _non_fracture(score_all(sims, self.fracture))
+
+    def trial_residuals(self, x: NDArray[np.float64], index: int) -> NDArray[np.float64]:
+        key = (np.asarray(x, dtype=float).tobytes(), index)
+        if key not in self._cache:
+            self._cache[key] = residual_vector(self.trial_results(x, index))
+        return self._cache[key]
+
+    def residuals(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
+        self.evaluations += 1
+        r = np.concatenate([self.trial_residuals(x, i) for i in range(len(self.trials))])
+        inside = int(np.sum(np.abs(r) <= 1.0))
+        self.log(f"evaluation {self.evaluations}: cost {soft_l1_cost(r):.2f}, "
+                 f"{inside}/{r.size} within their intervals")
+        return r
+
+    def jacobian(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
+        base = [self.trial_residuals(x, i) for i in range(len(self.trials))]
+        offsets = np.cumsum([0] + [b.size for b in base])
+        jac = np.zeros((int(offsets[-1]), len(self.names)))
+        first = self.affected is None
+        affected: dict[str, list[int]] = {} if first else dict(self.affected or {})
+        for j, name in enumerate(self.names):
+            shifted = np.array(x, dtype=float)
+            shifted[j] += self.step
+            indices = range(len(self.trials)) if first else affected[name]
+            hits = []
+            for i in indices:
+                delta = (self.trial_residuals(shifted, i) - base[i]) / self.step
+                jac[offsets[i]:offsets[i + 1], j] = delta
+                if np.any(np.abs(delta) > 1e-6):
+                    hits.append(i)
+            if first:
+                affected[name] = hits
+        if first:
+            self.affected = affected
+            self.log("parameters -> trials they move: " + "; ".join(
+                f"{n}: {len(v)}" for n, v in affected.items()))
+        self._cache = {k: v for k, v in self._cache.items()
+                       if k[0] == np.asarray(x, dtype=float).tobytes()}
+        return jac
+
+
 def fit_model(trials: Sequence[Trial], simulator: PopulationSimulator, settings: FitSettings,
               log: Callable[[str], None] = lambda _: None) -> FitResult:
     """Stage 1 then stage 2 (see module doc)."""
     from scipy.optimize import least_squares
 
     spec = calibratable_bounds(settings.names)
-    names = tuple(spec)
-    lower = np.log([spec[n][1] for n in names])
-    upper = np.log([spec[n][2] for n in names])
-    x0 = np.clip(np.log([spec[n][0] for n in names]), lower + 1e-9, upper - 1e-9)
-    evaluations = 0
-    fracture0 = FractureParameters()
-
-    def overrides(x: NDArray[np.float64]) -> dict[str, float]:
-        return {n: float(v) for n, v in zip(names, np.exp(x), strict=True)}
-
-    def residuals(x: NDArray[np.float64]) -> NDArray[np.float64]:
-        nonlocal evaluations
-        evaluations += 1
-        sims = simulate_all(trials, overrides(x), n=settings.n_surrogate, seed=settings.seed,
-                            simulator=simulator, variability=False)
-        results = _non_fracture(score_all(sims, fracture0))
-        r = residual_vector(results)
-        passed, total = pass_count(results)
-        log(f"evaluation {evaluations}: cost {soft_l1_cost(r):.2f}, pass {passed}/{total}")
-        return r
-
-    r0 = residuals(x0)
-    if names:
-        solution = least_squares(residuals, x0, bounds=(lower, upper), loss="soft_l1",
-                                 diff_step=0.05, max_nfev=settings.max_evaluations, x_scale=1.0)
+    space = SearchSpace(spec)
+    names = space.names
+    lower, upper = space.bounds()
+    x0 = np.clip(space.from_values(np.array([spec[n][0] for n in names])), lower + 1e-9,
+                 upper - 1e-9)
+    objective = TrialObjective(trials, simulator, space, settings, log)
+    r0 = objective.residuals(x0)
+    start_results = [r for i in range(len(trials)) for r in objective.trial_results(x0, i)]
+    if names and settings.max_evaluations > 0:
+        solution = least_squares(objective.residuals, x0, jac=objective.jacobian,
+                                 bounds=(lower, upper), loss="soft_l1",
+                                 max_nfev=settings.max_evaluations, x_scale=1.0)
         x_best = solution.x
     else:
         x_best = x0
-    fitted = overrides(x_best)
+    fitted = objective.overrides(x_best)
     sims = simulate_all(trials, fitted, n=settings.n_surrogate, seed=settings.seed,
                         simulator=simulator, variability=False)
     fracture = fit_fracture(sims, log)
-    start_results = _non_fracture(score_all(
-        simulate_all(trials, overrides(x0), n=settings.n_surrogate, seed=settings.seed,
-                     simulator=simulator, variability=False), fracture0))
     end_results = score_all(sims, fracture)
     return FitResult(
-        names=names, start=overrides(x0), fitted=fitted,
+        names=names, start=objective.overrides(x0), fitted=fitted,
         bounds={n: (spec[n][1], spec[n][2]) for n in names}, fracture=fracture,
-        cost_start=soft_l1_cost(r0), cost_end=soft_l1_cost(residual_vector(_non_fracture(end_results))),
+        cost_start=soft_l1_cost(r0),
+        cost_end=soft_l1_cost(residual_vector(_non_fracture(end_results))),
         passed_start=pass_count(start_results), passed_end=pass_count(end_results),
-        evaluations=evaluations,
+        evaluations=objective.evaluations,
     )
 
 

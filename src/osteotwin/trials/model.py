@@ -97,10 +97,15 @@ class TrialRegimen:
 
 @dataclass(frozen=True)
 class Arm:
+    """One arm. ``population`` is already merged with the trial's shared population (its lifestyle is
+    the habitual one people equilibrate at); ``lifestyle`` is the arm's own lifestyle (an intervention
+    such as an exercise programme) laid over the habitual one from study start, or None."""
+
     id: str
     n: int | None
-    population: Population  # already merged with the trial's shared population
+    population: Population
     regimens: tuple[TrialRegimen, ...]
+    lifestyle: Lifestyle | None = None
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,15 @@ from numpy.typing import NDArray
 
 from osteotwin.records.patient import Lifestyle as RecordLifestyle
 from osteotwin.simulate.scenario import Lifestyle, Regimen, Scenario, Subject
-from osteotwin.trials.model import BMD_SITES, Arm, Distribution, Population, Trial, TrialRegimen
+from osteotwin.trials.model import (
+    BMD_SITES,
+    Arm,
+    Distribution,
+    Population,
+    Trial,
+    TrialRegimen,
+    merge_lifestyle,
+)
 
 #: Median age at the final menstrual period (SWAN; shared/data/literature/clinical_facts.md).
 MENOPAUSE_AGE_Y = 51.0
@@ -186,7 +194,10 @@ def draw_people(trial: Trial, arm: Arm, draws: StandardDraws) -> ArmPeople:
         regimens.append(BACKGROUND_AI)
         notes.append("background aromatase inhibitor assumed (anastrozole 1 mg daily): population "
                      "of postmenopausal women with breast cancer, no endocrine therapy listed")
-    lifestyle, drug_regimens = split_lifestyle(pop.lifestyle, regimens)
+    lifestyle = simulation_lifestyle(pop.lifestyle)
+    from_t0 = (simulation_lifestyle(merge_lifestyle(pop.lifestyle, arm.lifestyle))
+               if arm.lifestyle is not None else None)
+    drug_regimens = tuple(to_regimen(reg) for reg in regimens)
     horizon_y = max(trial.horizon_d / 365.25, 1.0 / 365.25)
     scenarios = []
     for i in range(n):
@@ -204,7 +215,7 @@ def draw_people(trial: Trial, arm: Arm, draws: StandardDraws) -> ArmPeople:
             lifestyle=lifestyle,
         )
         scenarios.append(Scenario(subject=subject, regimens=drug_regimens, years=horizon_y,
-                                  label=f"{trial.id}:{arm.id}"))
+                                  label=f"{trial.id}:{arm.id}", lifestyle_from_t0=from_t0))
     return ArmPeople(arm_id=arm.id, scenarios=tuple(scenarios), assumptions=tuple(notes),
                      prior_fracture=np.zeros(n, dtype=bool))
 
@@ -256,31 +267,29 @@ def needs_background_ai(trial: Trial) -> bool:
 CALCIUM_DRUGS = ("calcium_carbonate", "calcium_citrate")
 
 
-def split_lifestyle(record: RecordLifestyle | None,
-                    regimens: list[TrialRegimen]) -> tuple[Lifestyle, tuple[Regimen, ...]]:
-    """Simulation lifestyle (habitual intake and activity) and the arm's regimens.
+def simulation_lifestyle(record: RecordLifestyle | None) -> Lifestyle:
+    """A trial's lifestyle block (patient-file fields) as a simulation lifestyle; unset = typical.
 
-    Protocol calcium and vitamin D stay regimens (they start at study start, after the person has
-    equilibrated at their habitual intake); supplements in the population's lifestyle are habitual.
+    Supplements listed in a lifestyle are habitual; calcium and vitamin D given by protocol are
+    regimens (they start at study start, after the person has equilibrated at their habits).
     """
     base = Lifestyle()
-    life = base
-    if record is not None:
-        life = Lifestyle(
-            dietary_calcium_mg_d=_or(record.dietary_calcium_mg_d, base.dietary_calcium_mg_d),
-            supplemental_calcium_mg_d=record.supplement_total(*CALCIUM_DRUGS),
-            vitamin_d_iu_d=record.supplement_total("vitamin_d3"),
-            protein_g_kg_d=_or(record.protein_g_kg_d, base.protein_g_kg_d),
-            resistance_sessions_per_week=_or(record.resistance_sessions_per_week,
-                                             base.resistance_sessions_per_week),
-            resistance_intensity=record.resistance_intensity or base.resistance_intensity,
-            impact_sessions_per_week=_or(record.impact_sessions_per_week,
-                                         base.impact_sessions_per_week),
-            weight_bearing_aerobic_minutes_per_week=_or(
-                record.weight_bearing_aerobic_minutes_per_week,
-                base.weight_bearing_aerobic_minutes_per_week),
-        )
-    return life, tuple(to_regimen(reg) for reg in regimens)
+    if record is None:
+        return base
+    return Lifestyle(
+        dietary_calcium_mg_d=_or(record.dietary_calcium_mg_d, base.dietary_calcium_mg_d),
+        supplemental_calcium_mg_d=record.supplement_total(*CALCIUM_DRUGS),
+        vitamin_d_iu_d=record.supplement_total("vitamin_d3"),
+        protein_g_kg_d=_or(record.protein_g_kg_d, base.protein_g_kg_d),
+        resistance_sessions_per_week=_or(record.resistance_sessions_per_week,
+                                         base.resistance_sessions_per_week),
+        resistance_intensity=record.resistance_intensity or base.resistance_intensity,
+        impact_sessions_per_week=_or(record.impact_sessions_per_week,
+                                     base.impact_sessions_per_week),
+        weight_bearing_aerobic_minutes_per_week=_or(
+            record.weight_bearing_aerobic_minutes_per_week,
+            base.weight_bearing_aerobic_minutes_per_week),
+    )
 
 
 def to_regimen(reg: TrialRegimen) -> Regimen:

@@ -343,11 +343,9 @@ def _arm(raw: Any, field: str, shared: Population) -> Arm:
     population = shared.merged(_population(raw["population"], f"{field}.population")
                                if raw.get("population") is not None else None)
     arm_lifestyle = _lifestyle(raw.get("lifestyle"), f"{field}.lifestyle")
-    if arm_lifestyle is not None:
-        population = population.merged(Population(lifestyle=arm_lifestyle))
     regimens = tuple(_regimen(r, f"{field}.regimens[{i}]")
                      for i, r in enumerate(_list(raw.get("regimens"), f"{field}.regimens")))
-    return Arm(id=arm_id, n=n, population=population, regimens=regimens)
+    return Arm(id=arm_id, n=n, population=population, regimens=regimens, lifestyle=arm_lifestyle)
 
 
 def _regimen(raw: Any, field: str) -> TrialRegimen:
