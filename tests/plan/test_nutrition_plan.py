@@ -74,3 +74,14 @@ def test_portions_are_whole_and_capped() -> None:
         for food, n in day.items:
             assert 1 <= n <= food.max_portions_per_day
     assert replace(plan.days[0], day=9).day == 9
+
+
+def test_meals_follow_the_category_rules() -> None:
+    from osteotwin.plan.nutrition.meals import MEALS, assign_meals
+
+    foods = {f.category: f for f in packaged_food_table().foods}
+    items = tuple((foods[c], 1) for c in ("milk", "fish", "nut_seed", "vegetable", "legume"))
+    assert assign_meals(items) == ["breakfast", "dinner", "snack", "dinner", "lunch"]
+    twice = tuple((f, 1) for f in packaged_food_table().foods if f.category == "vegetable")[:2]
+    assert assign_meals(twice) == ["dinner", "lunch"]
+    assert set(assign_meals(tuple((f, 1) for f in packaged_food_table().foods))) <= set(MEALS)

@@ -60,3 +60,12 @@ def test_every_target_names_a_known_source() -> None:
     for target in t.targets:
         assert target.sources and all(k in SOURCES for k in target.sources)
     assert t.headline()["sodium_mg"] == 2300
+
+
+@pytest.mark.parametrize(("age", "calcium_man", "vitamin_d"), [
+    (50.9, 1000, 600), (70.5, 1000, 600), (71.0, 1200, 800), (85.0, 1200, 800)])
+def test_iom_age_bands_run_to_the_birthday(age: float, calcium_man: float, vitamin_d: float) -> None:
+    # IOM "51-70 y" lasts until the 71st birthday
+    t = nutrient_targets("male", age, 80, 175)
+    assert t.get("calcium_mg").minimum == calcium_man
+    assert t.get("vitamin_d_iu").minimum == vitamin_d

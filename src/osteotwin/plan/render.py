@@ -48,7 +48,8 @@ def render_text(doc: dict[str, Any], *, sessions_shown: int = 14) -> str:
             + f"{t['unit']} ({t['basis']}) [{', '.join(t['sources'])}]" for t in nu["target_details"]]
     for day in nu["days"]:
         out.append(f"  day {day['day']}:")
-        out += [f"    {f['portion']} {f['description']} ({f['grams']:g} g)" for f in day["foods"]]
+        out += [f"    {f['meal']:<9} {f['portion']} {f['description']} ({f['grams']:g} g)"
+                for f in day["foods"]]
         out.append("    totals: " + ", ".join(f"{k.rsplit('_', 1)[0]} {v:g} {_TEXT_UNITS[k]}"
                                              for k, v in day["totals"].items()))
     for s in nu["supplements"]:
@@ -84,8 +85,8 @@ table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid #ccc;paddin
 <table><tr><th>Target</th><th>Minimum</th><th>Maximum</th><th>Basis</th><th>Sources</th></tr>
 {% for t in nu.target_details %}<tr><td>{{ t.label }} ({{ t.unit }})</td><td>{{ t.minimum if t.minimum is not none else (t.estimate or '') }}</td>
 <td>{{ t.maximum if t.maximum is not none else '' }}</td><td>{{ t.basis }}</td><td>{{ t.sources|join(', ') }}</td></tr>{% endfor %}</table>
-{% for d in nu.days %}<h3>Day {{ d.day }}</h3><table><tr><th>Food (SR28)</th><th>Portion</th><th>Grams</th></tr>
-{% for f in d.foods %}<tr><td>{{ f.description }} ({{ f.ndb_no }})</td><td>{{ f.portion }}</td><td>{{ f.grams }}</td></tr>{% endfor %}</table>
+{% for d in nu.days %}<h3>Day {{ d.day }}</h3><table><tr><th>Meal</th><th>Food (SR28)</th><th>Portion</th><th>Grams</th></tr>
+{% for f in d.foods %}<tr><td>{{ f.meal }}</td><td>{{ f.description }} ({{ f.ndb_no }})</td><td>{{ f.portion }}</td><td>{{ f.grams }}</td></tr>{% endfor %}</table>
 <p>Totals: {% for k, v in d.totals.items() %}{{ k }} {{ v }}{% if not loop.last %}, {% endif %}{% endfor %}</p>{% endfor %}
 {% for s in nu.supplements %}<p class="caution"><strong>Supplement ({{ s.status }}):</strong> {{ s.name }} {{ s.dose_per_day }} {{ s.unit }} — {{ s.reason }}</p>{% endfor %}
 {% for g in nu.unmet %}<p class="restriction"><strong>Not met from food:</strong> {{ g.explanation }}</p>{% endfor %}

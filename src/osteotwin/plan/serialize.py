@@ -6,6 +6,7 @@ from typing import Any
 
 from osteotwin.plan.exercise.program import ExerciseProgram, Prescription, Substitution
 from osteotwin.plan.nutrition.foods import OPTIMISED_NUTRIENTS
+from osteotwin.plan.nutrition.meals import MEALS, assign_meals
 from osteotwin.plan.nutrition.mk7 import estimate_mk7
 from osteotwin.plan.nutrition.optimiser import DayPlan
 from osteotwin.plan.nutrition.plan import NutritionPlan
@@ -56,9 +57,12 @@ def exercise_document(program: ExerciseProgram) -> dict[str, Any]:
 
 
 def _day(day: DayPlan) -> dict[str, Any]:
+    meals = assign_meals(day.items)
     foods = [{"ndb_no": f.ndb_no, "description": f.description, "grams": round(n * f.portion_grams, 2),
-              "portion": f.portion_label(n), "portions": n, "category": f.category,
-              **({"note": f.note} if f.note else {})} for f, n in day.items]
+              "portion": f.portion_label(n), "portions": n, "category": f.category, "meal": meal,
+              **({"note": f.note} if f.note else {})}
+             for (f, n), meal in zip(day.items, meals, strict=True)]
+    foods.sort(key=lambda item: MEALS.index(item["meal"]))
     totals = {k: round(day.total(k) or 0.0, 1) for k in OPTIMISED_NUTRIENTS}
     mk7 = estimate_mk7([(f.ndb_no, n * f.portion_grams) for f, n in day.items])
     return {

@@ -10,13 +10,18 @@ Reference values (adults):
   following the exercise program) ± 10 % [OSTEOTWIN]; fixed reference values when height, weight or age
   is missing [OSTEOTWIN].
 
-CLINIC's assessment may later expose the same intake targets; these functions are pure, so either can
-call the other.
+Calcium and vitamin D come from the assessment's intake table (``osteotwin.clinic.reference``), so the
+plan and ``osteotwin assess`` agree. Protein: the assessment flags intakes below 0.8 g/kg/d (under 65) or
+1.0 g/kg/d (65 and over); the plan aims at 1.0 g/kg/d for everyone, the lower end of the bone-health
+range [ESCEO2018].
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from osteotwin.clinic.reference import target_for
+from osteotwin.clinic.reference import targets as intake_targets
 
 ACTIVITY_FACTOR = 1.5  # [OSTEOTWIN] light-to-moderate activity, a program of ~150 min/week plus lifting
 ENERGY_TOLERANCE = 0.10  # [OSTEOTWIN] a day's energy may sit within ±10 % of the estimate
@@ -63,23 +68,28 @@ class NutritionTargets:
         return out
 
 
+def _assessment_band(nutrient: str, kind: str, sex: str, age_years: float) -> float:
+    """A value from the assessment's intake table (``data/clinic/targets.yaml``, IOM 2011), so the plan
+    and ``osteotwin assess`` use one set of numbers."""
+    value = target_for(intake_targets()[nutrient][kind], sex, age_years)
+    if value is None:
+        raise ValueError(f"no {nutrient} {kind} for a {sex} aged {age_years:.0f}")
+    return value
+
+
 def calcium_rda_mg(sex: str, age_years: float) -> float:
-    """[IOM2011] 19-50 y: 1000; 51-70 y: men 1000, women 1200; > 70 y: 1200 mg/d."""
-    if age_years <= 50:
-        return 1000.0
-    if age_years <= 70:
-        return 1000.0 if sex == "male" else 1200.0
-    return 1200.0
+    """[IOM2011] 19-50 y: 1000; 51-70 y: men 1000, women 1200; 71 y and over: 1200 mg/d."""
+    return _assessment_band("calcium_mg_d", "rda", sex, age_years)
 
 
 def calcium_ul_mg(age_years: float) -> float:
     """[IOM2011] 19-50 y: 2500 mg/d; 51 y and over: 2000 mg/d (food plus supplements)."""
-    return 2500.0 if age_years <= 50 else 2000.0
+    return _assessment_band("calcium_mg_d", "upper_level", "any", age_years)
 
 
 def vitamin_d_rda_iu(age_years: float) -> float:
-    """[IOM2011] 600 IU/d to age 70; 800 IU/d after 70."""
-    return 600.0 if age_years <= 70 else 800.0
+    """[IOM2011] 600 IU/d to age 70; 800 IU/d from 71."""
+    return _assessment_band("vitamin_d_iu_d", "rda", "any", age_years)
 
 
 VITAMIN_D_UL_IU = 4000.0  # [IOM2011]
@@ -88,8 +98,8 @@ VITAMIN_D_UL_IU = 4000.0  # [IOM2011]
 def magnesium_rda_mg(sex: str, age_years: float) -> float:
     """[IOM1997] men 400 (19-30 y) / 420 mg/d; women 310 (19-30 y) / 320 mg/d."""
     if sex == "male":
-        return 400.0 if age_years <= 30 else 420.0
-    return 310.0 if age_years <= 30 else 320.0
+        return 400.0 if age_years < 31 else 420.0
+    return 310.0 if age_years < 31 else 320.0
 
 
 def vitamin_k_ai_mcg(sex: str) -> float:
