@@ -15,11 +15,27 @@ import pint
 
 from osteotwin.errors import UserInputError
 
-ureg: Any = pint.UnitRegistry()
-# Biological activity units are not physical dimensions: IU is kept as its own base unit.
-ureg.define("international_unit = [biological_activity] = IU")
-ureg.define("body_surface_1p73 = 1.73 * meter ** 2 = m173")
-Q_ = ureg.Quantity
+
+@lru_cache(maxsize=1)
+def registry() -> Any:
+    """The unit registry, built on first use (pint's on-disk cache makes later starts fast).
+
+    IU is its own base unit (biological activity is not a physical dimension); ``m173`` is the
+    1.73 m² body-surface normalisation of eGFR.
+    """
+    try:
+        ureg: Any = pint.UnitRegistry(cache_folder=":auto:")
+    except OSError:  # an unwritable cache folder must not stop the program
+        ureg = pint.UnitRegistry()
+    ureg.define("international_unit = [biological_activity] = IU")
+    ureg.define("body_surface_1p73 = 1.73 * meter ** 2 = m173")
+    return ureg
+
+
+def Q_(value: float, unit: Any) -> Any:
+    """A pint quantity."""
+    return registry().Quantity(value, unit)
+
 
 _SUPERSCRIPTS = {"²": "**2", "³": "**3", "µ": "u", "μ": "u"}
 
@@ -41,7 +57,7 @@ def _pint_text(unit: str) -> str:
 
 @lru_cache(maxsize=512)
 def _unit(unit: str) -> pint.Unit:
-    unit_object: pint.Unit = ureg.Unit(_pint_text(unit))
+    unit_object: pint.Unit = registry().Unit(_pint_text(unit))
     return unit_object
 
 

@@ -198,3 +198,11 @@ def test_yaml_dates_are_validated_not_crashing() -> None:
     text = yaml.safe_dump(MINIMAL).replace("1960-05-01", "1960-02-31")
     with pytest.raises(UserInputError, match="impossible date"):
         parse_patient_document(parse_text(text, source="x"), source="x")
+
+
+@pytest.mark.parametrize("count", [float("inf"), float("nan"), 1e308, -1])
+def test_non_finite_counts_are_refused(count: float) -> None:
+    document = copy.deepcopy(MINIMAL)
+    document["history"] = {"falls_last_12_months": count}
+    with pytest.raises(UserInputError, match="history.falls_last_12_months"):
+        parse_patient_document(document)

@@ -217,10 +217,10 @@ def _number(raw: Any, field: str, lo: float, hi: float, *, integer: bool = False
         raise UserInputError(
             field, raw, "an integer" if integer else "a number", problem="not a number"
         )
+    if not (lo <= float(raw) <= hi):  # also refuses NaN and infinities
+        raise UserInputError(field, raw, f"{lo:g} to {hi:g}", problem="implausible value")
     if integer and int(raw) != raw:
         raise UserInputError(field, raw, "a whole number", problem="not a whole number")
-    if not (lo <= float(raw) <= hi):
-        raise UserInputError(field, raw, f"{lo:g} to {hi:g}", problem="implausible value")
     return float(raw)
 
 
