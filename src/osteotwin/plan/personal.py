@@ -17,6 +17,7 @@ from osteotwin.plan.nutrition.plan import (
 from osteotwin.records import PatientRecord
 
 MIN_WEEKS, MAX_WEEKS = 1, 52
+ADULT_AGE = 18  # the intake tables and exercise guidelines used are for adults
 
 
 @dataclass(frozen=True)
@@ -43,11 +44,16 @@ def build_personal_plan(
     """Exercise program for ``weeks`` weeks and a week of nutrition day plans for ``record``."""
     check_weeks(weeks)
     when = as_of or record.as_of or dt.date.today()
+    age = record.patient.age_on(when)
+    if age < ADULT_AGE:
+        raise UserInputError("patient.birth_date", record.patient.birth_date.isoformat(),
+                             f"a person aged {ADULT_AGE} or over on {when.isoformat()} (targets and "
+                             "exercise rules are for adults)", problem="too young for these plans")
     screening = screen(record, when)
     program = build_program(screening, weeks)
     p, life = record.patient, record.lifestyle
     nutrition = build_nutrition_plan(
-        sex=p.sex, age_years=p.age_on(when), weight_kg=p.weight_kg, height_cm=p.height_cm,
+        sex=p.sex, age_years=age, weight_kg=p.weight_kg, height_cm=p.height_cm,
         diet_pattern=life.diet_pattern, food_exclusions=life.food_exclusions,
         current_supplements=current_supplement_totals((s.name, s.dose_per_day) for s in life.supplements),
         settings=settings,

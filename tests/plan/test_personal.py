@@ -1,0 +1,52 @@
+"""Whole-plan edge cases: missing body size, no foods left, minors."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from osteotwin.errors import UserInputError
+from osteotwin.plan.nutrition.foods import FoodTable
+from osteotwin.plan.nutrition.plan import build_nutrition_plan
+from osteotwin.plan.personal import build_personal_plan
+from osteotwin.plan.serialize import plan_document
+from osteotwin.records import parse_patient_document
+
+
+def _doc(**patient: Any) -> dict[str, Any]:
+    return {"version": 1, "as_of": "2025-06-01",
+            "patient": {"sex": "male", "birth_date": "1955-05-05", **patient},
+            "lifestyle": {"diet_pattern": "vegetarian", "food_exclusions": ["dairy", "eggs"]}}
+
+
+def test_plan_without_height_or_weight_uses_stated_fallbacks() -> None:
+    plan = build_personal_plan(parse_patient_document(_doc(), source="test"), weeks=2)
+    doc = plan_document(plan)
+    protein = next(t for t in doc["nutrition"]["target_details"] if t["nutrient"] == "protein_g")
+    assert protein["minimum"] == 56 and "weight not recorded" in protein["basis"]
+    energy = next(t for t in doc["nutrition"]["target_details"] if t["nutrient"] == "energy_kcal")
+    assert "not recorded" in energy["basis"]
+    assert "TRAINING_SETTING_UNKNOWN" in {f["code"] for f in doc["exercise"]["safety"]}
+    for day in doc["nutrition"]["days"]:
+        assert not any(f["category"] in ("milk", "yogurt", "cheese", "egg", "meat", "fish")
+                       for f in day["foods"])
+
+
+def test_minor_is_refused_with_a_clear_error() -> None:
+    # the reader refuses minors on the file's as_of date; a plan dated earlier is refused here
+    record = parse_patient_document(_doc(birth_date="2007-01-01"), source="test")
+    with pytest.raises(UserInputError) as err:
+        build_personal_plan(record, weeks=4, as_of=dt.date(2024, 6, 1))
+    assert "patient.birth_date" in err.value.one_line() and "18" in err.value.one_line()
+
+
+def test_no_foods_left_is_explained_not_a_crash() -> None:
+    plan = build_nutrition_plan(sex="female", age_years=60, weight_kg=60, height_cm=160,
+                                diet_pattern="vegan", table=FoodTable(()))
+    assert plan.solver_status == "failed" and all(not d.items for d in plan.days)
+    assert {g.nutrient for g in plan.gaps} >= {"calcium_mg", "protein_g", "vitamin_d_iu"}
+    assert all("no allowed food provides it" in g.explanation for g in plan.gaps)
+    assert any("no foods are left" in n for n in plan.notes)
+    assert {s.nutrient for s in plan.supplements} == {"calcium_mg", "vitamin_d_iu"}
