@@ -18,13 +18,16 @@ def test_chunks_cover_every_person_of_every_arm_once() -> None:
     assert tasks[-1].size == 345
 
 
-def test_chunk_random_numbers_depend_on_seed_and_chunk_only() -> None:
+def test_person_random_numbers_depend_on_seed_and_person_only() -> None:
     a0, b0, a1 = plan_chunks(("a", "b"), 20, 10, seed=3)[:3]
-    first = a0.rng().standard_normal(5)
-    assert np.array_equal(first, b0.rng().standard_normal(5))  # same person in both arms
-    assert not np.array_equal(first, a1.rng().standard_normal(5))
+    first = a0.standard_normals(5)
+    assert first.shape == (10, 5)
+    assert np.array_equal(first, b0.standard_normals(5))  # same people in both arms
+    assert not np.array_equal(first, a1.standard_normals(5))
+    small_chunks = plan_chunks(("a",), 20, 4, seed=3)
+    assert np.array_equal(first[4:8], small_chunks[1].standard_normals(5))  # chunking irrelevant
     other_seed = plan_chunks(("a",), 20, 10, seed=4)[0]
-    assert not np.array_equal(first, other_seed.rng().standard_normal(5))
+    assert not np.array_equal(first, other_seed.standard_normals(5))
 
 
 @pytest.mark.parametrize(("n", "chunk", "seed", "field"),

@@ -1,10 +1,11 @@
-"""How a virtual trial is cut into chunks of people, and how each chunk is seeded.
+"""How a virtual trial is cut into chunks of people, and how each person is seeded.
 
-A chunk is ``chunk_size`` consecutive people of one arm. Its random numbers come from
-``numpy.random.SeedSequence(seed, spawn_key=(chunk_index,))``: they depend on the run's seed and the
-chunk's position only, never on the arm, the backend, the order chunks run in or whether the run was
-resumed. Person ``i`` of every arm is therefore the same virtual person (common random numbers) when
-the arms share a population, so arm-minus-arm contrasts are paired per person.
+A chunk is ``chunk_size`` consecutive people of one arm. Person ``i`` draws all their random numbers
+(characteristics and model parameters) from ``numpy.random.SeedSequence(seed, spawn_key=(i,))``:
+they depend on the run's seed and the person's index only, never on the arm, the chunk size, the
+backend, the order chunks run in or whether the run was resumed. Person ``i`` of every arm is
+therefore the same virtual person (common random numbers) when the arms share a population, so
+arm-minus-arm contrasts are paired per person.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
 from osteotwin.errors import UserInputError
 
@@ -39,9 +41,11 @@ class ChunkTask:
         """File stem of the chunk's Parquet file."""
         return f"chunk-{self.chunk_index:06d}"
 
-    def rng(self) -> np.random.Generator:
-        """The chunk's random generator (independent of arm and backend)."""
-        return np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=(self.chunk_index,)))
+    def standard_normals(self, width: int) -> NDArray[np.float64]:
+        """(size, width) standard-normal draws, row ``j`` from person ``start + j``'s own stream."""
+        rows = [np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=(i,)))
+                .standard_normal(width) for i in range(self.start, self.stop)]
+        return np.array(rows, dtype=np.float64).reshape(self.size, width)
 
 
 def plan_chunks(arm_ids: tuple[str, ...], n: int, chunk_size: int, seed: int) -> list[ChunkTask]:

@@ -1,0 +1,174 @@
+"""Export the osteotwin model to SBML Level 3 Version 2 (python-libsbml).
+
+The equations are not re-typed: the model's own RHS (``osteotwin.physiology.model.rhs_into``) is run
+on symbolic values (``osteotwin.sbml.expr``), which yields one formula per state (an SBML rate rule)
+plus named shared subexpressions (assignment rules). Parameters keep the names of
+``osteotwin.physiology.parameters``; states those of ``osteotwin.physiology.states``; inputs are
+``u_<name>``. Time is in days. Piecewise-constant inputs (regimens starting and stopping) become
+events that set the inputs; bolus doses (injections, infusions) become events adding to a depot.
+The sex of the person is fixed at export (the model branches on it); so is the running clock.
+
+The exported model is self-contained and runs in libroadrunner, COPASI or tellurium.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from osteotwin.sbml.expr import BUILTINS, MATH, NUMPY, Builder, Expr
+from osteotwin.scale.retrace import Inputs, Namespace, Slots, retrace
+
+#: Observables exported as assignment rules (from the model's hormone function).
+HORMONE_OUTPUTS: tuple[str, ...] = ("estradiol_pg_ml", "total_testosterone_ng_dl")
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """Inputs over time: ``u_seg[k]`` applies from ``breaks[k-1]`` (or the start) to ``breaks[k]``;
+    impulses add ``amounts`` to ``states`` (indices) at ``times``."""
+
+    u_seg: NDArray[np.float64]
+    breaks: NDArray[np.float64]
+    impulse_times: NDArray[np.float64]
+    impulse_states: NDArray[np.int64]
+    impulse_amounts: NDArray[np.float64]
+
+    @classmethod
+    def constant(cls, u: NDArray[np.float64]) -> Schedule:
+        return cls(u[None, :], np.zeros(0), np.zeros(0), np.zeros(0, np.int64), np.zeros(0))
+
+
+def _namespace() -> Namespace:
+    return Namespace("sbml", NUMPY, MATH, BUILTINS)
+
+
+def model_formulas(male: bool) -> tuple[list[tuple[str, str]], list[str], dict[str, str]]:
+    """(named intermediates, one rate formula per state, observable formulas) for one sex."""
+    from osteotwin.physiology import model, states
+    from osteotwin.physiology.endocrine import hormones
+    from osteotwin.physiology.parameters import NAMES
+
+    builder = Builder()
+    y = Slots.of([Expr(name, builder, atomic=True) for name in states.STATE_NAMES])
+    p = Slots.of([Expr(name, builder, atomic=True) for name in NAMES])
+    u = Inputs([Expr(f"u_{name}", builder, atomic=True) for name in states.INPUT_NAMES],
+               {states.U_MALE: 1.0 if male else 0.0, states.U_CLOCK_FROZEN: 0.0})
+    t = Expr("time", builder, atomic=True)
+    dy = Slots(states.N_STATES, fill=None)
+    retrace(model.rhs_into, _namespace())(t, y, p, u, dy)
+    rates = []
+    for name, value in zip(states.STATE_NAMES, dy.items, strict=True):
+        if value is None:
+            raise ValueError(f"the RHS left d{name}/dt unset")
+        rates.append(value.text if isinstance(value, Expr) else repr(float(value)))
+    e2, testosterone, _, _ = retrace(hormones, _namespace())(t, y, p, u)
+    outputs = {"estradiol_pg_ml": _text(e2), "total_testosterone_ng_dl": _text(testosterone)}
+    return builder.rules, rates, outputs
+
+
+def _text(value: Any) -> str:
+    return value.text if isinstance(value, Expr) else repr(float(value))
+
+
+def export_sbml(params: NDArray[np.float64], y0: NDArray[np.float64], schedule: Schedule, *,
+                male: bool, model_id: str = "osteotwin", name: str = "osteotwin model") -> str:
+    """The model with these parameter values, initial state and input schedule as SBML text."""
+    import libsbml
+
+    from osteotwin.physiology import states
+    from osteotwin.physiology.parameters import NAMES
+
+    rules, rates, outputs = model_formulas(male)
+    doc = libsbml.SBMLDocument(3, 2)
+    model = doc.createModel()
+    model.setId(model_id)
+    model.setName(name)
+    day = model.createUnitDefinition()
+    day.setId("day")
+    unit = day.createUnit()
+    unit.setKind(libsbml.UNIT_KIND_SECOND)
+    unit.setMultiplier(86400.0)
+    unit.setExponent(1)
+    unit.setScale(0)
+    model.setTimeUnits("day")
+    settings = libsbml.L3ParserSettings()
+    settings.setParseLog(libsbml.L3P_PARSE_LOG_AS_LN)
+
+    def parameter(sid: str, value: float | None, constant: bool) -> None:
+        par = model.createParameter()
+        _check(par.setId(sid), sid)
+        if value is not None:
+            par.setValue(float(value))
+        par.setConstant(constant)
+
+    def math(formula: str, where: str) -> Any:
+        node = libsbml.parseL3FormulaWithSettings(formula, settings)
+        if node is None:
+            raise ValueError(f"{where}: {libsbml.getLastParseL3Error()}")
+        return node
+
+    for sid, value in zip(NAMES, params, strict=True):
+        parameter(sid, value, True)
+    varying = _varying_inputs(schedule)
+    for i, sid in enumerate(states.INPUT_NAMES):
+        parameter(f"u_{sid}", schedule.u_seg[0, i], i not in varying)
+    for i, sid in enumerate(states.STATE_NAMES):
+        parameter(sid, y0[i], False)
+        rule = model.createRateRule()
+        rule.setVariable(sid)
+        rule.setMath(math(rates[i], f"d{sid}/dt"))
+    for sid, formula in [*rules, *outputs.items()]:
+        parameter(sid, None, False)
+        rule = model.createAssignmentRule()
+        rule.setVariable(sid)
+        rule.setMath(math(formula, sid))
+    for k, when in enumerate(schedule.breaks):
+        changes = [(f"u_{states.INPUT_NAMES[i]}", schedule.u_seg[k + 1, i]) for i in sorted(varying)
+                   if schedule.u_seg[k + 1, i] != schedule.u_seg[k, i]]
+        _event(model, f"inputs_{k + 1}", when, changes, math)
+    for k, (when, index, amount) in enumerate(zip(schedule.impulse_times, schedule.impulse_states,
+                                                  schedule.impulse_amounts, strict=True)):
+        sid = states.STATE_NAMES[int(index)]
+        _event(model, f"dose_{k + 1}", when, [(sid, f"{sid} + {float(amount)!r}")], math)
+    doc.checkInternalConsistency()
+    errors = [doc.getError(i) for i in range(doc.getNumErrors())
+              if doc.getError(i).getSeverity() >= libsbml.LIBSBML_SEV_ERROR]
+    if errors:
+        raise ValueError("invalid SBML: " + "; ".join(e.getMessage().strip() for e in errors[:3]))
+    text: str = libsbml.writeSBMLToString(doc)
+    return text
+
+
+def _varying_inputs(schedule: Schedule) -> set[int]:
+    seg = schedule.u_seg
+    return {i for i in range(seg.shape[1]) if np.any(seg[:, i] != seg[0, i])}
+
+
+def _event(model: Any, sid: str, when: float, assignments: Sequence[tuple[str, Any]],
+           math: Any) -> None:
+    if not assignments:
+        return
+    event = model.createEvent()
+    event.setId(sid)
+    event.setUseValuesFromTriggerTime(True)
+    trigger = event.createTrigger()
+    trigger.setInitialValue(True)
+    trigger.setPersistent(True)
+    trigger.setMath(math(f"time >= {float(when)!r}", sid))
+    for variable, value in assignments:
+        assignment = event.createEventAssignment()
+        assignment.setVariable(variable)
+        formula = value if isinstance(value, str) else repr(float(value))
+        assignment.setMath(math(formula, f"{sid}.{variable}"))
+
+
+def _check(status: int, sid: str) -> None:
+    import libsbml
+
+    if status != libsbml.LIBSBML_OPERATION_SUCCESS:
+        raise ValueError(f"invalid SBML identifier {sid!r}")

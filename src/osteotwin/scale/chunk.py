@@ -1,0 +1,109 @@
+"""One chunk of a virtual trial: draw its people, simulate them, evaluate endpoints -> Arrow table.
+
+This is the unit of work every backend runs (in-process, in a worker process or on a Dask worker);
+it depends only on the run specification and the chunk, so results do not depend on where it ran.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol, cast
+
+import numpy as np
+from numpy.typing import NDArray
+
+from osteotwin.scale.endpoints import EndpointColumn
+from osteotwin.scale.plan import ChunkTask
+from osteotwin.trials.model import Trial
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from osteotwin.simulate.scenario import Scenario
+    from osteotwin.trials.population import ArmPeople
+
+Series = dict[str, NDArray[np.float64]]
+
+
+class BatchSimulator(Protocol):
+    """Simulates many people on one output grid; each series has shape (people, len(times_d))."""
+
+    name: str
+
+    def simulate(self, scenarios: Sequence[Scenario], params: NDArray[np.float64] | None,
+                 times_d: NDArray[np.float64]) -> Series: ...
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """Everything a worker needs to compute any chunk of a run (picklable)."""
+
+    trial: Trial
+    columns: tuple[EndpointColumn, ...]
+    times_d: NDArray[np.float64]
+    seed: int
+
+
+def draw_chunk(spec: RunSpec, task: ChunkTask) -> tuple[ArmPeople, NDArray[np.float64]]:
+    """The chunk's virtual people and their model parameters (see ``plan.py`` for the seeding)."""
+    from osteotwin.physiology.parameters import NAMES, sample_parameters
+    from osteotwin.trials.population import DRAW_NAMES, StandardDraws, draw_people
+
+    normals = task.standard_normals(len(DRAW_NAMES) + len(NAMES))
+    draws = StandardDraws({name: normals[:, j].copy() for j, name in enumerate(DRAW_NAMES)},
+                          task.size)
+    people = draw_people(spec.trial, spec.trial.arms[task.arm_index], draws)
+    params = sample_parameters(task.size, cast(np.random.Generator,
+                                               _PresetNormals(normals[:, len(DRAW_NAMES):])))
+    return people, np.asarray(params, dtype=np.float64)
+
+
+class _PresetNormals:
+    """Feeds pre-drawn per-person normals to ``sample_parameters`` (which asks a generator for an
+    (n, parameters) block of standard normals), keeping each person's draws their own."""
+
+    def __init__(self, normals: NDArray[np.float64]) -> None:
+        self.normals = normals
+
+    def standard_normal(self, shape: tuple[int, int]) -> NDArray[np.float64]:
+        if tuple(shape) != self.normals.shape:
+            raise ValueError(f"expected a request for {self.normals.shape} normals, got {shape}")
+        return self.normals.copy()
+
+
+def evaluate_chunk(spec: RunSpec, task: ChunkTask, people: ArmPeople,
+                   series: Mapping[str, NDArray[np.float64]]) -> pa.Table:
+    """Per-person endpoint values of a simulated chunk as an Arrow table."""
+    import pyarrow as pa
+
+    from osteotwin.trials.endpoints import ArmSimulation, person_values
+
+    subjects = [s.subject for s in people.scenarios]
+    ages = np.array([s.age_y for s in subjects], dtype=np.float64)
+    hip = [s.bmd_g_cm2.get("total_hip") for s in subjects]
+    baseline_hip = (np.array(hip, dtype=np.float64)
+                    if all(h is not None for h in hip) and hip else None)
+    sim = ArmSimulation(arm_id=task.arm_id, times_d=spec.times_d, series=dict(series),
+                        ages_y=ages, sex=subjects[0].sex if subjects else "female",
+                        baseline_hip_bmd_g_cm2=baseline_hip,
+                        prior_fracture=people.prior_fracture if people.prior_fracture.size else None)
+    data: dict[str, pa.Array] = {
+        "arm_index": pa.array(np.full(task.size, task.arm_index, dtype=np.int16)),
+        "arm_id": pa.array([task.arm_id] * task.size, type=pa.string()),
+        "person": pa.array(np.arange(task.start, task.stop, dtype=np.int64)),
+        "chunk": pa.array(np.full(task.size, task.chunk_index, dtype=np.int32)),
+        "age_y": pa.array(ages),
+        "weight_kg": pa.array(np.array([s.weight_kg for s in subjects], dtype=np.float64)),
+    }
+    for column in spec.columns:
+        values = person_values(column.as_endpoint(), sim)
+        data[column.name] = pa.array(np.asarray(values, dtype=np.float64))
+    return pa.table(data)
+
+
+def compute_chunk(spec: RunSpec, task: ChunkTask, simulator: BatchSimulator) -> pa.Table:
+    """Draw, simulate and evaluate one chunk."""
+    people, params = draw_chunk(spec, task)
+    series = simulator.simulate(people.scenarios, params, spec.times_d)
+    return evaluate_chunk(spec, task, people, series)

@@ -1,0 +1,151 @@
+"""Run a virtual trial: plan chunks, skip those already on disk, run the rest on a backend, summarise.
+
+Backends: ``cpu`` (compiled solver over a process pool, every core), ``jax`` (batched float64
+implicit solver; GPU when present, else CPU), ``dask`` (chunks as tasks on a Dask cluster, each task
+writing its own Parquet file). The same seed gives the same people on every backend.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from osteotwin.errors import UserInputError
+from osteotwin.scale import store
+from osteotwin.scale.chunk import BatchSimulator, RunSpec, compute_chunk
+from osteotwin.scale.endpoints import endpoint_columns, horizon_d, output_times
+from osteotwin.scale.plan import DEFAULT_CHUNK_SIZE, ChunkTask, check_run_size, plan_chunks
+from osteotwin.scale.progress import Advance, people_progress
+from osteotwin.scale.summary import summarise, summary_csv
+
+BACKENDS = ("cpu", "jax", "dask")
+
+
+@dataclass
+class RunResult:
+    """What a run did and found."""
+
+    out: Path
+    trial_id: str
+    backend: str
+    n: int
+    seed: int
+    arms: tuple[str, ...]
+    chunks_total: int
+    chunks_run: int
+    people_simulated: int
+    seconds: float
+    horizon_y: float
+    summary: list[dict[str, Any]] = field(default_factory=list)
+    assumptions: dict[str, list[str]] = field(default_factory=dict)
+    backend_note: str = ""
+
+    @property
+    def person_years_per_s(self) -> float | None:
+        if self.people_simulated == 0 or self.seconds <= 0:
+            return None
+        return self.people_simulated * self.horizon_y / self.seconds
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "trial": self.trial_id, "backend": self.backend, "backend_note": self.backend_note,
+            "n_per_arm": self.n, "seed": self.seed, "arms": list(self.arms), "out": str(self.out),
+            "chunks": {"total": self.chunks_total, "run": self.chunks_run,
+                       "resumed": self.chunks_total - self.chunks_run},
+            "people_simulated": self.people_simulated, "seconds": round(self.seconds, 3),
+            "horizon_y": self.horizon_y, "person_years_per_s": self.person_years_per_s,
+            "assumptions": self.assumptions, "endpoints": self.summary,
+        }
+
+
+def run_trial(trial_path: Path, *, n: int, backend: str = "cpu", seed: int = 0,
+              out: Path | None = None, chunk_size: int = DEFAULT_CHUNK_SIZE,
+              scheduler: str | None = None, workers: int | None = None,
+              progress: bool = True) -> RunResult:
+    """Run (or resume) a virtual trial of ``n`` people per arm and write people and summary to ``out``."""
+    from osteotwin.trials.reader import load_trial_file
+
+    if backend not in BACKENDS:
+        raise UserInputError("--backend", backend, " | ".join(BACKENDS), problem="unknown backend")
+    if scheduler is not None and backend != "dask":
+        raise UserInputError("--scheduler", scheduler, "only with --backend dask",
+                             problem="scheduler given for a local backend")
+    if workers is not None and not 1 <= workers <= 1024:
+        raise UserInputError("--workers", workers, "1 to 1024")
+    check_run_size(n, chunk_size, seed)
+    trial = load_trial_file(trial_path)
+    columns = endpoint_columns(trial)
+    spec = RunSpec(trial=trial, columns=columns, times_d=output_times(columns), seed=seed)
+    arms = tuple(arm.id for arm in trial.arms)
+    out = out if out is not None else Path(f"trial-{trial.id}-n{n}-seed{seed}")
+    identity = store.RunIdentity(trial_id=trial.id, trial_sha256=store.file_sha256(trial_path),
+                                 n=n, seed=seed, chunk_size=chunk_size, arms=arms,
+                                 columns=tuple(c.name for c in columns))
+    store.open_run(out, identity)
+    tasks = plan_chunks(arms, n, chunk_size, seed)
+    pending = [t for t in tasks if not store.is_done(out, t)]
+    done_people = sum(t.size for t in tasks) - sum(t.size for t in pending)
+    note = ""
+    started = time.perf_counter()
+    with people_progress(n * len(arms), done_people, f"{trial.id} [{backend}]",
+                         enabled=progress) as advance:
+        if pending:
+            note = _execute(spec, pending, out, backend, scheduler, workers, advance)
+    seconds = time.perf_counter() - started
+    people = store.read_people(out)
+    rows = summarise(people, trial, columns)
+    result = RunResult(out=out, trial_id=trial.id, backend=backend, n=n, seed=seed, arms=arms,
+                       chunks_total=len(tasks), chunks_run=len(pending),
+                       people_simulated=sum(t.size for t in pending), seconds=seconds,
+                       horizon_y=horizon_d(columns) / 365.25, summary=rows,
+                       assumptions=_assumptions(spec), backend_note=note)
+    store.write_text_atomic(out / "summary.json", json.dumps(result.to_json(), indent=2))
+    store.write_text_atomic(out / "summary.csv", summary_csv(rows))
+    return result
+
+
+def _execute(spec: RunSpec, pending: list[ChunkTask], out: Path, backend: str,
+             scheduler: str | None, workers: int | None, advance: Advance) -> str:
+    """Run the pending chunks on ``backend``; returns a note on where it ran."""
+    if backend == "dask":
+        from osteotwin.scale.dask_backend import run_chunks_on_dask
+
+        return run_chunks_on_dask(spec, pending, out, scheduler=scheduler, workers=workers,
+                                  on_done=advance)
+    factory = _simulator_factory(backend)
+    with factory(workers) as simulator:
+        for task in pending:
+            table = compute_chunk(spec, task, simulator)
+            store.write_chunk(out, task, table)
+            advance(task.size)
+        return str(getattr(simulator, "note", simulator.name))
+
+
+def _simulator_factory(backend: str) -> Callable[[int | None], Any]:
+    if backend == "jax":
+        from osteotwin.scale.jax_backend import JaxSimulator
+
+        return JaxSimulator.open
+    from osteotwin.scale.cpu_backend import CpuSimulator
+
+    return CpuSimulator.open
+
+
+def _assumptions(spec: RunSpec) -> dict[str, list[str]]:
+    """What the population builder assumed for each arm (reported with every result)."""
+    import numpy as np
+
+    from osteotwin.trials.population import DRAW_NAMES, StandardDraws, draw_people
+
+    notes: dict[str, list[str]] = {}
+    for arm in spec.trial.arms:
+        draws = StandardDraws.make(np.random.default_rng(0), 1, DRAW_NAMES)
+        notes[arm.id] = list(draw_people(spec.trial, arm, draws).assumptions)
+    return notes
+
+
+__all__ = ["BACKENDS", "BatchSimulator", "RunResult", "run_trial"]
