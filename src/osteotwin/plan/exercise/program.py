@@ -276,16 +276,26 @@ def recovery_session(s: Screening, week: int, day: str) -> Session:
 
 def weekly_schedule(s: Screening) -> tuple[ScheduleDay, ...]:
     res_minutes = 45.0
+    impact = {"brisk_walking": "no impact drill (impact capped at brisk walking)",
+              "low": "heel drops", "moderate": "impact drill (heel drops → low jumps)",
+              "high": "impact drill (heel drops → jumps → drop landings)"}[s.impact_cap]
+    if s.impact_cap in ("moderate", "high"):
+        friday = f"brisk walking with stairs, later jog intervals, {AEROBIC_DAY_MIN:.0f} min"
+    elif s.falls_risk:
+        friday = f"brisk walking {AEROBIC_DAY_MIN:.0f} min (moderate pace, even ground)"
+    else:
+        friday = f"brisk walking with stairs {AEROBIC_DAY_MIN:.0f} min"
     return (
-        ScheduleDay("Mon", "resistance_impact", "compound lifts (squat, hinge, press), row, carry or "
-                    "legs, impact drill, spinal extensors", res_minutes, ("LIFTMOR", "ACSM04", "TTFF14")),
+        ScheduleDay("Mon", "resistance_impact", "squat, hinge and press patterns, row, carry or leg "
+                    f"work, {impact}, spinal extensors", res_minutes, ("LIFTMOR", "ACSM04", "TTFF14",
+                                                                      "UK22")),
         ScheduleDay("Tue", "weight_bearing_aerobic", f"brisk walking {AEROBIC_DAY_MIN:.0f} min",
                     AEROBIC_DAY_MIN, ("TTFF14", "ACSM04")),
         ScheduleDay("Wed", "active_recovery", "balance 20 min, spinal extensors 10 min, easy walk "
                     f"{RECOVERY_WALK_MIN:.0f} min", 60.0, ("TTFF15", "TTFF14")),
         ScheduleDay("Thu", "resistance_impact", "as Monday", res_minutes, ("LIFTMOR", "TTFF14")),
-        ScheduleDay("Fri", "weight_bearing_aerobic", f"brisk walking, stairs or jog intervals "
-                    f"{AEROBIC_DAY_MIN:.0f} min", AEROBIC_DAY_MIN, ("TTFF14", "UK22", "ACSM04")),
+        ScheduleDay("Fri", "weight_bearing_aerobic", friday, AEROBIC_DAY_MIN,
+                    ("TTFF14", "UK22", "ACSM04")),
         ScheduleDay("Sat", "active_recovery", "as Wednesday", 60.0, ("TTFF15",)),
         ScheduleDay("Sun", "rest", "rest; everyday balance practice", 0.0, ("TTFF14",)),
     )

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from osteotwin.plan.nutrition.foods import Food, FoodTable, excluded_tags, packaged_food_table
 from osteotwin.plan.nutrition.optimiser import (
+    CATEGORY_MAX_DAYS,
     DEFAULT_SETTINGS,
     DayPlan,
     PlannerSettings,
@@ -111,7 +112,9 @@ def explain_gap(
     if left:
         parts.append("richest foods still allowed: " + "; ".join(
             f"{f.description} ({f.per_portion(target.nutrient) or 0:.0f} {target.unit} per "
-            f"{f.portion_measure})" for f, _ in left))
+            f"{f.portion_measure}"
+            + (f"; at most {CATEGORY_MAX_DAYS[f.category]} days a week"
+               if f.category in CATEGORY_MAX_DAYS else "") + ")" for f, _ in left))
     else:
         parts.append("no allowed food provides it")
     removed = [(f, v) for f, v in _best_portion_sources(full.foods, target.nutrient, n=40)
