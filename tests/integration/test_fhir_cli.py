@@ -68,3 +68,33 @@ def test_bad_bundle_is_one_line_on_stderr_exit_2(tmp_path: Path) -> None:
 def test_output_suffix_is_checked(example_patient_path: Path, tmp_path: Path) -> None:
     done = _run("fhir", "export", str(example_patient_path), "-o", str(tmp_path / "b.xml"))
     assert done.returncode == 2 and ".json" in done.stderr
+
+
+def test_export_with_model_outputs(tmp_path: Path) -> None:
+    patient = tmp_path / "woman.yaml"
+    patient.write_text(
+        "version: 1\nas_of: 2025-06-01\n"
+        "patient: {id: w-1, sex: female, birth_date: 1952-03-01, weight: 58 kg,"
+        " menopausal_status: postmenopausal}\n"
+        "history: {prior_fragility_fractures: 1, falls_last_12_months: 1, breast_cancer: true}\n"
+        "medications: [{drug: letrozole, dose: 2.5 mg, every: 1 d, start: 2023-01-01}]\n"
+        "dxa: [{date: 2024-11-01, site: femoral_neck, bmd: 0.62 g/cm2, t_score: -2.3}]\n",
+        encoding="utf-8")
+    out = tmp_path / "bundle.json"
+    done = _run("fhir", "export", str(patient), "-o", str(out), "--with-risk",
+                "--simulate-years", "2")
+    assert done.returncode == 0, done.stderr
+    bundle = json.loads(out.read_text(encoding="utf-8"))
+    risks = [e["resource"] for e in bundle["entry"]
+             if e["resource"]["resourceType"] == "RiskAssessment"]
+    kinds = [r["code"]["coding"][0]["code"] for r in risks]
+    assert "model.fracture_risk" in kinds and kinds[-1] == "model.simulation"
+    simulated = risks[-1]["prediction"]
+    horizons = {(p["outcome"]["coding"][0]["code"], p["whenRange"]["high"]["value"])
+                for p in simulated}
+    assert ("estradiol_pg_ml", 2.0) in horizons and ("femoral_neck_bmd_change_pct", 1.0) in horizons
+    back = _run("fhir", "import", str(out), "-o", str(tmp_path / "back.yaml"))
+    assert back.returncode == 0 and "not imported" not in back.stderr
+    assert load_patient_file(tmp_path / "back.yaml") == load_patient_file(patient)
+    done = _run("fhir", "export", str(patient), "--simulate-years", "99")
+    assert done.returncode == 2 and "--simulate-years" in done.stderr

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from osteotwin.errors import UserInputError
 from osteotwin.records import PatientRecord, load_patient_file, parse_patient_document
@@ -330,3 +331,79 @@ def test_prediction_dataclass_defaults() -> None:
         {"version": 1, "patient": {"sex": "male", "birth_date": "1960-01-01"}}),
         model_outputs=[output])
     assert import_bundle(bundle).model_outputs == (output,)
+
+
+# --------------------------------------------------------------------------------------------------
+# Robustness: any damage to a bundle gives a record or a UserInputError, never a crash
+# --------------------------------------------------------------------------------------------------
+
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(10**6), 10**6)
+    | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=8),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8),
+                                                                     children, max_size=3),
+    max_leaves=6,
+)
+
+
+def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    out = [prefix]
+    if isinstance(node, dict):
+        for key, value in node.items():
+            out.extend(_paths(value, (*prefix, key)))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            out.extend(_paths(value, (*prefix, i)))
+    return out
+
+
+_EXAMPLE_BUNDLE = record_to_bundle(load_patient_file(
+    Path(__file__).resolve().parents[2] / "examples" / "demo_patient.yaml"))
+_EXAMPLE_PATHS = [p for p in _paths(_EXAMPLE_BUNDLE) if p]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(_EXAMPLE_PATHS), _json_values, st.booleans())
+def test_damaged_bundles_never_crash(path: tuple[Any, ...], value: Any, delete: bool) -> None:
+    bundle = copy.deepcopy(_EXAMPLE_BUNDLE)
+    parent = bundle
+    for key in path[:-1]:
+        parent = parent[key]
+    if delete:
+        del parent[path[-1]]
+    else:
+        parent[path[-1]] = value
+    try:
+        result = import_bundle(bundle)
+    except UserInputError as err:
+        assert err.field or err.problem
+    else:
+        assert isinstance(result.record, PatientRecord)
+
+
+_WOMAN = {"version": 1, "as_of": "2025-06-01",
+          "patient": {"id": "w-1", "sex": "female", "birth_date": "1952-03-01",
+                      "menopausal_status": "postmenopausal"},
+          "history": {"prior_fragility_fractures": 1, "falls_last_12_months": 1,
+                      "breast_cancer": True},
+          "medications": [{"drug": "letrozole", "dose": "2.5 mg", "every": "1 d",
+                           "start": "2023-01-01"}],
+          "dxa": [{"date": "2024-11-01", "site": "femoral_neck", "bmd": "0.62 g/cm2",
+                   "t_score": -2.3}]}
+
+
+def test_assessment_fracture_risk_exported_as_risk_assessment() -> None:
+    from osteotwin.clinic import assess
+    from osteotwin.records.fhir.compute import fracture_risk_outputs
+
+    record = parse_patient_document(_WOMAN)
+    estimates = assess(record, date(2025, 6, 1)).fracture_risk.estimates
+    outputs = fracture_risk_outputs(record, date(2025, 6, 1))
+    assert estimates and len(outputs) == len(
+        [e for e in estimates if e.any_fragility_10y_pct is not None or e.hip_10y_pct is not None])
+    first = {p.outcome + f"@{p.years:g}": p.probability_pct for p in outputs[0].predictions}
+    assert first["any_fragility_fracture@10"] == estimates[0].any_fragility_10y_pct
+    assert first["any_fragility_fracture@5"] == estimates[0].any_fragility_5y_pct
+    assert outputs[0].note is not None and "limits:" in outputs[0].note
+    result = import_bundle(_via_json(record_to_bundle(record, model_outputs=outputs)))
+    assert result.record == record and result.model_outputs == tuple(outputs)

@@ -43,15 +43,35 @@ def export_command(
                                             help="Patient file v1 (.yaml, .yml or .json).")],
     output: Annotated[Path | None, typer.Option(
         "-o", "--output", help="Bundle file to write (.json); default: stdout.")] = None,
+    with_risk: Annotated[bool, typer.Option(
+        "--with-risk", help="Add the assessment's fracture-risk estimates as RiskAssessment.")] = False,
+    simulate_years: Annotated[float | None, typer.Option(
+        "--simulate-years", help="Add the simulated current course (estradiol, BMD change at 1, 2 "
+        "and 5 years, 5-95 % ranges) over this many years (1-30) as RiskAssessment.")] = None,
 ) -> None:
     """Write the patient file as a FHIR R4 Bundle (Patient, Observation, MedicationStatement,
     Condition, RiskAssessment)."""
     from osteotwin.cli.common import write_output_file
     from osteotwin.records import load_patient_file
-    from osteotwin.records.fhir import record_to_bundle
+    from osteotwin.records.fhir import ModelOutput, record_to_bundle
 
+    if simulate_years is not None and not 1.0 <= simulate_years <= 30.0:
+        raise UserInputError("--simulate-years", simulate_years, "1 to 30 years",
+                             problem="out of range")
     record = load_patient_file(patient)
-    text = json.dumps(record_to_bundle(record), indent=2, ensure_ascii=False) + "\n"
+    outputs: list[ModelOutput] = []
+    if with_risk or simulate_years is not None:
+        import datetime as dt
+
+        from osteotwin.records.fhir.compute import fracture_risk_outputs, simulation_output
+
+        when = record.as_of or dt.date.today()
+        if with_risk:
+            outputs.extend(fracture_risk_outputs(record, when))
+        if simulate_years is not None:
+            outputs.append(simulation_output(record, when, simulate_years))
+    bundle = record_to_bundle(record, model_outputs=outputs)
+    text = json.dumps(bundle, indent=2, ensure_ascii=False) + "\n"
     if output is None:
         typer.echo(text, nl=False)
         return

@@ -468,12 +468,17 @@ class _Reader:
         path = f"medications[{len(self.medications)}]"
         self._note(path, resource)
         med: dict[str, Any] = {"drug": drug}
+        repeat = (dosage.get("timing") or {}).get("repeat") or {}
         if dose_q is not None:
             med["dose"] = _quantity_doc(dose_q)
+            unit = med["dose"].get("unit")
+            if repeat.get("period") is None and isinstance(unit, str) and unit.endswith("/d"):
+                # Without an interval a dose is per day either way (Medication.every_d None); the
+                # per-administration reading keeps its wider plausible range (e.g. IU boluses).
+                med["dose"]["unit"] = unit.removesuffix("/d")
         route = dosage.get("route")
         if route is not None:
             med["route"] = _code_in(route, c.CS_ROUTE) or route.get("text")
-        repeat = (dosage.get("timing") or {}).get("repeat") or {}
         if repeat.get("period") is not None:
             frequency = repeat.get("frequency", 1)
             period = repeat["period"]

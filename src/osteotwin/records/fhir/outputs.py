@@ -7,6 +7,7 @@ FHIR R4 RiskAssessment.prediction.probabilityDecimal is a percentage (constraint
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -20,6 +21,7 @@ from osteotwin.records.fhir import codes as c
 _SUFFIX_UNITS = (("_pct", "%"), ("_pg_ml", "pg/mL"), ("_ng_dl", "ng/dL"), ("_ng_ml", "ng/mL"),
                  ("_g_cm2", "g/cm2"), ("_mg_dl", "mg/dL"), ("_iu_l", "IU/L"), ("_t_score", "1"))
 DAYS_PER_YEAR = 365.25
+_RISK_KEY = re.compile(r"(.+)_(\d+)y_pct")
 
 
 @dataclass(frozen=True)
@@ -51,18 +53,37 @@ def series_unit(name: str) -> str | None:
     return next((unit for suffix, unit in _SUFFIX_UNITS if name.endswith(suffix)), None)
 
 
+def series_label(name: str) -> str:
+    """Readable label of a series name: ``lumbar_spine_bmd_change_pct`` -> ``lumbar spine BMD
+    change (%)``."""
+    suffix, unit = next(((sfx, u) for sfx, u in _SUFFIX_UNITS if name.endswith(sfx)), ("", None))
+    words = name[: len(name) - len(suffix)].replace("_", " ").replace("bmd", "BMD")
+    if suffix == "_t_score":
+        return f"{words} T-score"
+    return f"{words} ({unit})" if unit else words
+
+
 def fracture_risk_output(fracture_risk: Mapping[str, Any], *, as_of: date | None = None
                          ) -> ModelOutput:
-    """From an assessment's ``fracture_risk`` block (spec/cli.md: model, ``*_10y_pct`` fields)."""
+    """From an assessment's fracture-risk estimate (spec/cli.md: ``model`` and ``<outcome>_<N>y_pct``
+    fields); its category, qualifier and stated limits go in the note."""
     predictions = []
     for key, value in fracture_risk.items():
-        if key.endswith("_10y_pct") and isinstance(value, int | float) and not isinstance(value, bool):
-            outcome = key.removesuffix("_10y_pct")
-            predictions.append(Prediction(outcome=f"{outcome}_fracture",
-                                          label=f"{outcome.replace('_', ' ')} fracture within 10 years",
-                                          years=10.0, probability_pct=float(value)))
+        match = _RISK_KEY.fullmatch(key)
+        if match and isinstance(value, int | float) and not isinstance(value, bool):
+            outcome, years = match.group(1), float(match.group(2))
+            predictions.append(Prediction(
+                outcome=f"{outcome}_fracture",
+                label=f"{outcome.replace('_', ' ')} fracture within {years:g} years",
+                years=years, probability_pct=float(value)))
+    notes = [f"{key}: {fracture_risk[key]}" for key in ("category", "qualifier")
+             if fracture_risk.get(key)]
+    limits = fracture_risk.get("limits") or []
+    if limits:
+        notes.append("limits: " + "; ".join(str(x) for x in limits))
     return ModelOutput(kind="fracture_risk", model=str(fracture_risk.get("model") or "unknown"),
-                       predictions=tuple(predictions), as_of=as_of)
+                       predictions=tuple(predictions), as_of=as_of,
+                       note=". ".join(notes) if notes else None)
 
 
 def trajectory_output(times_d: Sequence[float] | np.ndarray, series: Mapping[str, Any], *,
@@ -90,7 +111,7 @@ def trajectory_output(times_d: Sequence[float] | np.ndarray, series: Mapping[str
             if bands is not None and name in bands:
                 low, high = bands[name]
                 interval = (float(np.asarray(low)[i]), float(np.asarray(high)[i]))
-            predictions.append(Prediction(outcome=name, label=name.replace("_", " "),
+            predictions.append(Prediction(outcome=name, label=series_label(name),
                                           years=float(horizon), value=float(values[i]),
                                           unit=series_unit(name), interval=interval))
     return ModelOutput(kind="simulation", model=model, predictions=tuple(predictions),
