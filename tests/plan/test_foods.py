@@ -51,10 +51,12 @@ def test_tags_agree_with_sr28_groups_and_names(sr28_foods: dict[str, dict[str, s
 
 
 @pytest.mark.parametrize(("pattern", "exclusions", "banned"), [
-    ("vegan", (), {"meat", "fish", "shellfish", "dairy", "eggs", "may_contain_animal"}),
-    ("vegetarian", ("soy",), {"meat", "fish", "shellfish", "soy"}),
-    ("pescatarian", ("gluten", "nuts"), {"meat", "gluten", "nuts"}),
-    (None, ("dairy",), {"dairy"}),
+    ("vegan", (), {"meat", "fish", "shellfish", "dairy", "eggs", "may_contain_dairy",
+                   "may_contain_eggs", "may_contain_lard"}),
+    ("vegetarian", ("soy",), {"meat", "fish", "shellfish", "soy", "may_contain_lard"}),
+    ("pescatarian", ("gluten", "nuts"), {"meat", "gluten", "nuts", "may_contain_lard"}),
+    (None, ("dairy",), {"dairy", "may_contain_dairy"}),
+    ("omnivore", ("eggs",), {"eggs", "may_contain_eggs"}),
 ])
 def test_diet_patterns_and_exclusions(pattern: str | None, exclusions: tuple[str, ...],
                                       banned: set[str]) -> None:

@@ -108,6 +108,7 @@ def test_vegetarian_without_nuts(persona_documents: dict[str, Any],
         text = row["description"].lower()
         assert row["food_group_code"] not in MEAT_GROUPS | {FISH_GROUP}, text
         assert not any(w in text for w in TREE_NUT_WORDS), text
+        assert not ("tortillas" in text and "corn" not in text), "flour tortillas may contain lard"
 
 
 def test_variety_across_the_week(persona_documents: dict[str, Any]) -> None:

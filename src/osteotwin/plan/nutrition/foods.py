@@ -29,16 +29,21 @@ OPTIMISED_NUTRIENTS: tuple[str, ...] = (
 )
 
 #: Tags that each diet pattern rules out (our reading of the usual definitions of the patterns).
+#: ``may_contain_*``: commercial foods whose recipe varies (bread may hold milk or eggs, tortillas lard);
+#: they are left out whenever that ingredient is, to be safe.
 DIET_EXCLUDED_TAGS: Mapping[str, frozenset[str]] = {
     "omnivore": frozenset(),
-    "pescatarian": frozenset({"meat"}),
-    "vegetarian": frozenset({"meat", "fish", "shellfish"}),
-    "vegan": frozenset({"meat", "fish", "shellfish", "dairy", "eggs", "honey", "may_contain_animal"}),
+    "pescatarian": frozenset({"meat", "may_contain_lard"}),
+    "vegetarian": frozenset({"meat", "fish", "shellfish", "may_contain_lard"}),
+    "vegan": frozenset({"meat", "fish", "shellfish", "dairy", "eggs", "honey", "may_contain_lard",
+                        "may_contain_dairy", "may_contain_eggs"}),
 }
 
-#: Patient-file ``food_exclusions`` values map one-to-one onto food tags.
-EXCLUSION_TAGS: Mapping[str, str] = {
-    name: name for name in ("dairy", "eggs", "fish", "shellfish", "nuts", "peanuts", "soy", "gluten")
+#: Patient-file ``food_exclusions`` values → the food tags they rule out.
+EXCLUSION_TAGS: Mapping[str, frozenset[str]] = {
+    "dairy": frozenset({"dairy", "may_contain_dairy"}),
+    "eggs": frozenset({"eggs", "may_contain_eggs"}),
+    **{name: frozenset({name}) for name in ("fish", "shellfish", "nuts", "peanuts", "soy", "gluten")},
 }
 
 
@@ -91,7 +96,7 @@ def excluded_tags(diet_pattern: str | None, food_exclusions: Iterable[str]) -> f
     """Food tags ruled out by a diet pattern (None = no pattern recorded) and named exclusions."""
     tags = set(DIET_EXCLUDED_TAGS[diet_pattern]) if diet_pattern else set()
     for item in food_exclusions:
-        tags.add(EXCLUSION_TAGS[item])
+        tags |= EXCLUSION_TAGS[item]
     return frozenset(tags)
 
 
