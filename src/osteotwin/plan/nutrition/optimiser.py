@@ -1,12 +1,18 @@
 """A week of food-based day plans by mixed-integer programming (scipy ``milp``, HiGHS).
 
 Each day is one MILP: ``n[f]`` whole household portions of food f (0..its cap). The day must reach every
-nutrient minimum, stay under every maximum (upper levels, sodium) and sit near the energy estimate.
-Minimums are soft: a shortfall variable per nutrient, heavily penalised, so an impossible target still
-gives the nearest plan and names the gap instead of failing [OSTEOTWIN]. Realism and variety
-[OSTEOTWIN]: portion caps per food, gram caps and floors per food category, and a food on at most 3
-days a week unless it is a staple (milks, bread, oil, rice, oats); days are solved in order, each
+nutrient minimum, stay under every maximum (upper levels, sodium) and keep energy within ±10 % of the
+estimate. Minimums are soft: a shortfall variable per nutrient, heavily penalised, so an impossible
+target still gives the nearest plan and names the gap instead of failing [OSTEOTWIN]. Realism and
+variety [OSTEOTWIN]: portion caps per food, gram caps and floors per food category, and a food on at
+most 3 days a week unless it is a staple (milks, bread, oil, rice, oats); days are solved in order, each
 seeing which foods earlier days used up.
+
+Speed: the LP relaxation picks a small "kernel" of foods (its support plus a few random others); the
+MILP is solved on the kernel first and on all foods only if the kernel misses a target the relaxation
+could meet. Targets the relaxation cannot meet are aimed at 85 % of what it reaches, so no time is spent
+chasing the impossible. Solves are time-limited: the same input gives the same plan whenever they
+finish within their limits (tie-breaking noise is seeded).
 """
 
 from __future__ import annotations
