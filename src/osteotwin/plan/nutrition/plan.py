@@ -183,6 +183,8 @@ def build_nutrition_plan(
     solution: WeekSolution = plan_week(allowed, targets, food_caps=caps, settings=settings)
 
     notes: list[str] = list(targets.notes)
+    notes.append("sodium totals count the foods as listed (SR28 values, mostly unsalted "
+                 "preparations); salt added in cooking or at the table comes on top")
     if diet_pattern is None:
         notes.append("diet pattern not recorded: the plan uses all foods except named exclusions")
     if solution.status == "failed":
