@@ -69,6 +69,13 @@ def test_every_target_met_from_food_or_flagged_supplement(name: str,
         assert gap["explanation"]
 
 
+def test_supplement_already_taken_is_questioned_when_food_suffices(
+        persona_documents: dict[str, Any]) -> None:
+    notes = persona_documents["trt_anastrozole_home"]["nutrition"]["notes"]
+    assert any("alone meets the calcium_mg target" in n for n in notes)
+    assert not persona_documents["trt_anastrozole_home"]["nutrition"]["supplements"]
+
+
 def test_upper_levels_count_current_supplements(persona_documents: dict[str, Any]) -> None:
     # the 75-year-old takes 500 mg calcium and 1000 IU vitamin D: food must stay under UL minus those
     nutrition = persona_documents["older_vertebral_fracture_falls"]["nutrition"]

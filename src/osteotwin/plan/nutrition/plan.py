@@ -212,5 +212,12 @@ def build_nutrition_plan(
             supplements.append(advice)
         gaps.append(Gap(t.nutrient, t.label, t.unit, t.minimum, lowest, short_days,
                         explain_gap(t, lowest, allowed, full, banned), advice is not None))
+    gap_nutrients = {g.nutrient for g in gaps}
+    for nutrient, amount in current.items():
+        if nutrient in SUPPLEMENT_STEPS and nutrient not in gap_nutrients and amount > 0 and \
+                solution.days and all(d.items for d in solution.days):
+            notes.append(f"the food plan alone meets the {nutrient} target every day: whether the "
+                         f"current supplement ({amount:.0f}/d) is still needed is a question for "
+                         "the clinician")
     return NutritionPlan(targets, solution.days, solution.status, solution.solve_time_s, banned,
                          len(allowed), caps, tuple(supplements), tuple(gaps), tuple(notes))
