@@ -17,14 +17,20 @@ def serve(
     ] = None,
     host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="server processes (SQLite in WAL mode and "
+                                                           "PostgreSQL both take several)")] = 1,
 ) -> None:
     """Serve the web app; a new database is created, migrated and seeded with demo accounts."""
+    import os
+    import secrets
+
     import uvicorn
 
     from osteotwin.records.storage import make_engine, make_sessionmaker, resolve_database_url
+    from osteotwin.records.storage.engine import ENV_DATABASE_URL
     from osteotwin.records.storage.migrate import upgrade_to_head
     from osteotwin.records.storage.seed import seed_demo
-    from osteotwin.web.app import create_app
+    from osteotwin.web.app import ENV_SECRET_KEY, create_app
 
     url = resolve_database_url(db)
     engine = make_engine(url)
@@ -38,7 +44,14 @@ def serve(
             extra = f", record /patients/{account.patient_id}" if account.patient_id else ""
             typer.echo(f"  {account.role:<9} {account.username:<16} password: {account.password}{extra}")
     typer.echo(f"osteotwin: serving http://{host}:{port}/ (database {_safe(url)})")
-    uvicorn.run(create_app(url, migrate=False), host=host, port=port, log_level="warning")
+    if workers == 1:
+        uvicorn.run(create_app(url, migrate=False), host=host, port=port, log_level="warning")
+        return
+    os.environ[ENV_DATABASE_URL] = url
+    # one secret for all workers, so a session cookie signed by one is valid on the others
+    os.environ.setdefault(ENV_SECRET_KEY, secrets.token_urlsafe(32))
+    uvicorn.run("osteotwin.web.app:app_from_environment", factory=True, host=host, port=port,
+                workers=workers, log_level="warning")
 
 
 def _safe(url: str) -> str:

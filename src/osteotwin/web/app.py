@@ -111,3 +111,10 @@ def create_app(database_url: str | None = None, *, secret_key: str | None = None
                                     "user": None, "csrf": ""}, status_code=exc.status_code)
 
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """App factory for server workers: database from ``$OSTEOTWIN_DATABASE_URL``, secret from
+    ``$OSTEOTWIN_SECRET_KEY`` (shared by all workers so that sessions work on each); no migration
+    (``osteotwin serve`` migrates once before the workers start)."""
+    return create_app(migrate=False)

@@ -107,11 +107,11 @@ def issue_token(session: Session, user: UserRow, *, lifetime: dt.timedelta = TOK
 
 def user_for_token(session: Session, token: str) -> UserRow | None:
     """The active user a valid, unexpired bearer token belongs to."""
-    row = session.scalars(select(ApiTokenRow).where(ApiTokenRow.token_sha256 == _digest(token))).first()
-    if row is None:
+    found = session.execute(
+        select(UserRow, ApiTokenRow.expires_at).join(ApiTokenRow, ApiTokenRow.user_id == UserRow.id)
+        .where(ApiTokenRow.token_sha256 == _digest(token))).first()
+    if found is None:
         return None
-    expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=dt.UTC)
-    if expires <= utcnow():
-        return None
-    user = session.get(UserRow, row.user_id)
-    return user if user is not None and user.active else None
+    user, expires = found
+    expires = expires if expires.tzinfo else expires.replace(tzinfo=dt.UTC)
+    return user if expires > utcnow() and user.active else None
