@@ -253,8 +253,10 @@ def _composites(s: FactSheet, record: PatientRecord, age: float) -> None:
     present = [name for name, yes in hadji.items() if yes]
     s.put("aibl_risk_factor_count", len(present))
     s.put("aibl_risk_factors", ", ".join(present) or "none")
-    per_day = s.value("alcohol_units_per_day")
-    s.put("alcohol_excess", isinstance(per_day, float | int) and per_day >= 3.0)
+    # Kanis 2005: 3 or more units a day on average; judged on the unrounded weekly total (>= 21/week),
+    # not on the rounded daily figure shown to the user (20.9/week is 2.99/day, not 3).
+    weekly = h.alcohol_units_per_week
+    s.put("alcohol_excess", weekly is not None and weekly / 7.0 >= 3.0)
     # Clinical risk factors that make DXA due before the screening age (Watts 2012; BHOF 2022;
     # ASCO 2019 rec 1.1-2.1).
     clinical = [h.smoking == "current", bool(s.value("alcohol_excess")),
@@ -262,6 +264,13 @@ def _composites(s: FactSheet, record: PatientRecord, age: float) -> None:
                 h.rheumatoid_arthritis is True, h.hypogonadism is True,
                 (h.falls_last_12_months or 0) >= 1]
     s.put("clinical_risk_factor", any(clinical))
+    # ASCO 2019 rec 1.1 and 2.1: in survivors of non-metastatic cancer, offer central DXA to anyone with
+    # one or more risk factors, postmenopausal status and hypogonadism included.
+    survivor_factors = [*clinical, bool(s.value("fracture_history")), h.glucocorticoids is True,
+                        bool(s.value("menopause_confirmed"))
+                        or p.menopausal_status == "postmenopausal"]
+    s.put("cancer_survivor_at_risk", (h.breast_cancer is True or h.prostate_cancer is True)
+          and any(survivor_factors))
     category = s.value("bmd_category")
     fragile = category == "osteoporosis" or bool(s.value("fracture_history")) or \
         s.value("fracture_risk_band") == "high"
@@ -283,6 +292,7 @@ def _composites(s: FactSheet, record: PatientRecord, age: float) -> None:
         ("fragility fracture", bool(s.value("fracture_history"))),
         ("screening age", by_age),
         ("age with clinical risk factors", by_risk),
+        ("cancer survivor with a risk factor (ASCO 2019)", bool(s.value("cancer_survivor_at_risk"))),
     ) if yes)
     last = s.value("last_dxa_date")
     as_of = s.value("as_of")
