@@ -43,3 +43,28 @@ def test_guideline_case(path: Path) -> None:
     missing, wrong = expect - emitted, forbid & emitted
     assert not missing and not wrong, (
         f"missing {sorted(missing)}; must not appear {sorted(wrong)}; emitted {sorted(emitted)}")
+
+
+MEASURED = ("estradiol_pg_ml", "testosterone_ng_dl", "vitamin_d_ng_ml", "lowest_score",
+            "lowest_t_score", "serum_calcium_mg_dl", "egfr")
+
+
+@pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
+def test_case_output_is_reviewable(path: Path) -> None:
+    """Review points over every case: one entry per code, priority order (undated 'now' actions before
+    later-dated ones of the same priority), each finding cites sources and names its data, and every
+    measured value shown carries its date."""
+    result = assess(load_patient_file(path))
+    finding_codes, action_codes = result.finding_codes(), result.action_codes()
+    assert len(finding_codes) == len(set(finding_codes))
+    assert len(action_codes) == len(set(action_codes))
+    keys = [(a.priority, a.due or result.as_of) for a in result.actions]
+    assert keys == sorted(keys)
+    for finding in result.findings:
+        assert finding.evidence and finding.data, finding.code
+        for point in finding.data:
+            if point.name in MEASURED and point.value is not None:
+                assert point.date is not None, (finding.code, point.name)
+    for action in result.actions:
+        assert action.evidence, action.code
+        assert action.due is None or action.due >= result.as_of, action.code

@@ -113,8 +113,11 @@ def run_rules(facts: Mapping[str, Fact], rules: tuple[Rule, ...] | None = None
     order = {code: i for i, code in enumerate(findings)}
     sorted_findings = sorted(findings.values(),
                              key=lambda f: (SEVERITY_RANK[f.severity], order[f.code]))
+    # Within a priority, an undated action (start now / ongoing) comes before one due later.
+    as_of = facts["as_of"].value
+    today = as_of if isinstance(as_of, dt.date) else dt.date.min
     sorted_actions = sorted(actions.values(), key=lambda a: (
-        a.priority, a.due or dt.date.max, a.code))
+        a.priority, a.due or today, a.code))
     return sorted_findings, sorted_actions
 
 

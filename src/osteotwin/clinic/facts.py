@@ -217,7 +217,16 @@ def _intake(s: FactSheet, record: PatientRecord, as_of: dt.date, age: float, sex
     s.put("calcium_known_min_mg_d", round((life.dietary_calcium_mg_d or 0.0) + supp_ca), "mg/d")
     s.put("calcium_rda_mg_d", target_for(table["calcium_mg_d"]["rda"], sex, age), "mg/d")
     s.put("calcium_ul_mg_d", target_for(table["calcium_mg_d"]["upper_level"], sex, age), "mg/d")
-    s.put("vitamin_d_intake_iu_d", round(supp_d), "IU/d")
+    # Supplement intake is known when supplements or vitamin D medicines are listed, or when the
+    # lifestyle section was filled in (an empty supplement list then means none); a file without any
+    # lifestyle data does not count as "no supplements" (no silent assumption).
+    lifestyle_recorded = bool(life.supplements) or any(v is not None for v in (
+        life.dietary_calcium_mg_d, life.protein_g_kg_d, life.resistance_sessions_per_week,
+        life.impact_sessions_per_week, life.weight_bearing_aerobic_minutes_per_week,
+        life.sleep_hours, life.diet_pattern, life.training_setting))
+    vitd_meds = any(m.drug == "vitamin_d3" for m in record.medications)
+    s.put("vitamin_d_intake_iu_d", round(supp_d) if lifestyle_recorded or vitd_meds else None,
+          "IU/d")
     s.put("vitamin_d_ul_iu_d", target_for(table["vitamin_d_iu_d"]["upper_level"], sex, age), "IU/d")
     s.put("vitamin_d_rda_iu_d", target_for(table["vitamin_d_iu_d"]["rda"], sex, age), "IU/d")
     s.put("protein_g_kg_d", life.protein_g_kg_d, "g/kg/d")
