@@ -252,7 +252,7 @@ def _composites(s: FactSheet, record: PatientRecord, age: float) -> None:
     # Hadji 2017 AIBL risk factors (glucocorticoids: the file records >= 3 months, Hadji > 6 months).
     hadji = {
         "T-score < -1.5": isinstance(lowest_t, float | int) and lowest_t < -1.5,
-        "age > 65": age > 65,
+        "age > 65": int(age) > 65,  # completed years: 66 or older
         "BMI < 20": isinstance(bmi, float) and bmi < 20,
         "family history of hip fracture": h.parent_hip_fracture is True,
         "fragility fracture after 50": bool(s.value("fracture_history")),
