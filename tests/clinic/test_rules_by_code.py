@@ -197,11 +197,17 @@ CASES: list[tuple[str, dict[str, Any], set[str], set[str]]] = [
     ("dxa within 2 years on AI", make(**WOMAN_BC, dxa=hip_spine(-0.5, 365)), set(),
      {"DXA_OVERDUE", "DXA_MISSING", "ORDER_DXA"}),
     # --- fracture risk
-    ("frax high by MOF", make(sex="female", age=70, dxa=RECENT_DXA,
+    ("frax high by MOF", make(sex="female", age=70, dxa=hip_spine(-1.6, 200),
                               frax={"tool": "FRAX", "major_osteoporotic_10y_pct": 25,
                                     "hip_10y_pct": 2.0}),
      {"FRACTURE_RISK_HIGH", "DISCUSS_ANTIRESORPTIVE"},
      {"FRACTURE_RISK_MODERATE", "FRACTURE_RISK_LOW", "FRACTURE_RISK_NOT_ESTIMATED"}),
+    # BHOF 2022: the FRAX thresholds apply to low bone mass, not to normal BMD.
+    ("frax high with normal bmd", make(sex="female", age=70, dxa=RECENT_DXA,
+                                       frax={"tool": "FRAX", "major_osteoporotic_10y_pct": 25,
+                                             "hip_10y_pct": 2.0}),
+     {"FRACTURE_RISK_HIGH", "BMD_NORMAL"},
+     {"DISCUSS_ANTIRESORPTIVE", "SUPERVISED_EXERCISE", "AVOID_LOADED_SPINAL_FLEXION"}),
     ("frax high by hip", make(sex="male", age=75, dxa=hip_spine(-2.0),
                               frax={"tool": "FRAX", "major_osteoporotic_10y_pct": 12,
                                     "hip_10y_pct": 3.5}),

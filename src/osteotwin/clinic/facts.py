@@ -281,8 +281,10 @@ def _composites(s: FactSheet, record: PatientRecord, age: float) -> None:
     s.put("cancer_survivor_at_risk", (h.breast_cancer is True or h.prostate_cancer is True)
           and any(survivor_factors))
     category = s.value("bmd_category")
-    fragile = category == "osteoporosis" or bool(s.value("fracture_history")) or \
-        s.value("fracture_risk_band") == "high"
+    # High modelled risk with normal BMD is not fragile bone: BHOF 2022 applies the risk thresholds to
+    # low bone mass (T between -1.0 and -2.5); ESSA 2017 precautions are for osteoporosis/fracture.
+    fragile = category == "osteoporosis" or bool(s.value("fracture_history")) or (
+        s.value("fracture_risk_band") == "high" and category != "normal")
     s.put("bone_fragile", fragile)
     treated_group = bool(s.value("on_ai")) or bool(s.value("on_antiresorptive")) or \
         h.glucocorticoids is True or bool(s.value("on_gnrh_agonist"))
