@@ -204,5 +204,5 @@ def test_yaml_dates_are_validated_not_crashing() -> None:
 def test_non_finite_counts_are_refused(count: float) -> None:
     document = copy.deepcopy(MINIMAL)
     document["history"] = {"falls_last_12_months": count}
-    with pytest.raises(UserInputError, match="history.falls_last_12_months"):
+    with pytest.raises(UserInputError, match=r"history\.falls_last_12_months"):
         parse_patient_document(document)
