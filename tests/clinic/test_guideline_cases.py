@@ -68,3 +68,9 @@ def test_case_output_is_reviewable(path: Path) -> None:
     for action in result.actions:
         assert action.evidence, action.code
         assert action.due is None or action.due >= result.as_of, action.code
+
+
+def test_si_results_are_shown_with_the_value_as_reported() -> None:
+    case = Path(__file__).parent / "guideline_cases" / "04_man_trt_only_estradiol_and_testosterone_high.yaml"
+    high = next(f for f in assess(load_patient_file(case)).findings if f.code == "ESTRADIOL_HIGH")
+    assert "51.8 pg/mL (reported 190 pmol/L)" in high.message

@@ -59,8 +59,12 @@ class FactSheet:
 def _lab(sheet: FactSheet, record: PatientRecord, as_of: dt.date, test: str, name: str,
          unit: str) -> LabResult | None:
     lab = record.latest_lab(test, on_or_before=as_of)
+    # Shown in the canonical unit; a result reported in another unit keeps its original beside it.
+    label = None
+    if lab is not None and lab.reported_unit.replace(" ", "").lower() != unit.replace(" ", "").lower():
+        label = f"reported {lab.reported_value:g} {lab.reported_unit}"
     sheet.put(name, None if lab is None else round(lab.value, 2), unit,
-              None if lab is None else lab.date)
+              None if lab is None else lab.date, label)
     sheet.put(f"{name}_date", None if lab is None else lab.date)
     sheet.put(f"{name}_age_days", _days(as_of, lab.date if lab else None), "days")
     return lab

@@ -26,7 +26,8 @@ class Fact:
     label: str | None = None
 
     def display(self) -> str:
-        """Human-readable value with unit ("9 pg/mL"), or "not recorded"."""
+        """Human-readable value with unit ("9 pg/mL"), its label if any ("51.8 pg/mL (reported 190
+        pmol/L)"), or "not recorded"."""
         value = self.value
         if value is None:
             return "not recorded"
@@ -40,7 +41,8 @@ class Fact:
             text = value.isoformat()
         else:
             text = str(value)
-        return f"{text} {self.unit}" if self.unit else text
+        shown = f"{text} {self.unit}" if self.unit else text
+        return f"{shown} ({self.label})" if self.label else shown
 
 
 @dataclass(frozen=True)
