@@ -74,3 +74,11 @@ def test_si_results_are_shown_with_the_value_as_reported() -> None:
     case = Path(__file__).parent / "guideline_cases" / "04_man_trt_only_estradiol_and_testosterone_high.yaml"
     high = next(f for f in assess(load_patient_file(case)).findings if f.code == "ESTRADIOL_HIGH")
     assert "51.8 pg/mL (reported 190 pmol/L)" in high.message
+
+
+def test_high_haematocrit_on_testosterone_prompts_a_review_now() -> None:
+    case = Path(__file__).parent / "guideline_cases" / "60_man_trt_hematocrit_high.yaml"
+    result = assess(load_patient_file(case))
+    review = next(a for a in result.actions if a.code == "REVIEW_TESTOSTERONE_THERAPY")
+    assert review.priority == 1 and review.due == result.as_of
+    assert "55 %" in review.message

@@ -163,6 +163,7 @@ def _labs(s: FactSheet, record: PatientRecord, as_of: dt.date, ai_start: dt.date
     _lab(s, record, as_of, "egfr", "egfr", "mL/min/1.73m²")
     _lab(s, record, as_of, "ctx", "ctx_ng_ml", "ng/mL")
     _lab(s, record, as_of, "p1np", "p1np_ng_ml", "ng/mL")
+    _lab(s, record, as_of, "hematocrit", "hematocrit_pct", "%")
     cal, egfr = s.value("serum_calcium_mg_dl_age_days"), s.value("egfr_age_days")
     s.put("calcium_and_renal_recent", isinstance(cal, int) and cal <= LAB_INTERVAL_D
           and isinstance(egfr, int) and egfr <= LAB_INTERVAL_D)
