@@ -99,3 +99,12 @@ def test_vendored_assets_are_served_locally(world: World) -> None:
     assert "htmx" in world.client.get("/static/htmx.min.js").text[:2000]
     plotly = world.client.get("/vendor/plotly.min.js")
     assert plotly.status_code == 200 and "plotly.js" in plotly.text[:300]
+
+
+def test_quick_pdf_report_downloads(world: World, page_client: TestClient) -> None:
+    browser_login(page_client, "pat-a")
+    response = page_client.get(f"/patients/{world.patient_a}/report.pdf", params={"what_if": "false"})
+    assert response.status_code == 200, response.text[:300]
+    assert response.content.startswith(b"%PDF")
+    assert response.headers["content-disposition"] == 'attachment; filename="osteotwin-report-demo-001-quick.pdf"'
+    assert page_client.get(f"/patients/{world.patient_a}/report.docx").status_code == 404

@@ -433,16 +433,19 @@ async def what_if_run(request: Request, patient_id: PatientId, user: PageUser, d
 
 
 @router.get("/patients/{patient_id}/report.{fmt}")
-def report_download(request: Request, patient_id: PatientId, fmt: str, user: PageUser, db: DbSession) -> Response:
+def report_download(request: Request, patient_id: PatientId, fmt: str, user: PageUser, db: DbSession,
+                    what_if: bool = True) -> Response:
+    """The report as a download; ``?what_if=false`` leaves out the simulated trajectories (fast)."""
     if fmt not in ("html", "pdf"):
         raise HTTPException(status_code=404, detail="reports are available as .html or .pdf")
     row = accessible_patient(db, user, patient_id)
     try:
-        data = services.report(repository.record_from_row(row), fmt)
+        data = services.report(repository.record_from_row(row), fmt, what_if=what_if)
     except services.Unavailable as exc:
         return render(request, "error.html", {"user": user, "title": "Report not available",
                                               "message": exc.reason}, status_code=503)
-    name = f"osteotwin-report-{row.external_id or row.id}.{fmt}"
+    suffix = "" if what_if else "-quick"
+    name = f"osteotwin-report-{row.external_id or row.id}{suffix}.{fmt}"
     media = "application/pdf" if fmt == "pdf" else "text/html; charset=utf-8"
     return Response(data, media_type=media,
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -11,6 +11,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import importlib
+import inspect
 import json
 import logging
 import threading
@@ -176,13 +177,18 @@ def plan_html(document: dict[str, Any]) -> str:
     return str(render.render_html(document))
 
 
-def report(record: PatientRecord, fmt: str, as_of: dt.date | None = None) -> bytes:
-    """The report as HTML or PDF bytes."""
+def report(record: PatientRecord, fmt: str, as_of: dt.date | None = None, *,
+           what_if: bool = True) -> bytes:
+    """The report as HTML or PDF bytes; ``what_if=False`` leaves out the simulated trajectories
+    (where the report module supports that), which makes it return in seconds."""
     module = _module("osteotwin.reports", "report")
     build = getattr(module, "build_report", None)
     if not callable(build):
         raise Unavailable("report", "not available yet in this version of osteotwin")
-    data = _guarded("report", build, record, fmt=fmt, as_of=as_of)
+    options: dict[str, Any] = {"fmt": fmt, "as_of": as_of}
+    if "what_if" in inspect.signature(build).parameters:
+        options["what_if"] = what_if
+    data = _guarded("report", build, record, **options)
     return bytes(data)
 
 
