@@ -5,7 +5,8 @@ on symbolic values (``osteotwin.sbml.expr``), which yields one formula per state
 plus named shared subexpressions (assignment rules). Parameters keep the names of
 ``osteotwin.physiology.parameters``; states those of ``osteotwin.physiology.states``; inputs are
 ``u_<name>``. Time is in days. Piecewise-constant inputs (regimens starting and stopping) become
-events that set the inputs; bolus doses (injections, infusions) become events adding to a depot.
+``piecewise`` functions of time; bolus doses (injections, infusions) become events adding to a
+depot.
 The sex of the person is fixed at export (the model branches on it); so is the running clock.
 
 The exported model is self-contained and runs in libroadrunner, COPASI or tellurium.
@@ -47,8 +48,15 @@ def _namespace() -> Namespace:
     return Namespace("sbml", NUMPY, MATH, BUILTINS)
 
 
+#: SBML time starts at 0 in every tool; the model's clock is ``time + start_offset_d``.
+OFFSET = "start_offset_d"
+
+
 def model_formulas(male: bool) -> tuple[list[tuple[str, str]], list[str], dict[str, str]]:
-    """(named intermediates, one rate formula per state, observable formulas) for one sex."""
+    """(named intermediates, one rate formula per state, observable formulas) for one sex.
+
+    The model time is ``time + start_offset_d`` (days), so the SBML model starts at time 0.
+    """
     from osteotwin.physiology import model, states
     from osteotwin.physiology.endocrine import hormones
     from osteotwin.physiology.parameters import NAMES
@@ -58,7 +66,7 @@ def model_formulas(male: bool) -> tuple[list[tuple[str, str]], list[str], dict[s
     p = Slots.of([Expr(name, builder, atomic=True) for name in NAMES])
     u = Inputs([Expr(f"u_{name}", builder, atomic=True) for name in states.INPUT_NAMES],
                {states.U_MALE: 1.0 if male else 0.0, states.U_CLOCK_FROZEN: 0.0})
-    t = Expr("time", builder, atomic=True)
+    t = Expr(f"time + {OFFSET}", builder)
     dy = Slots(states.N_STATES, fill=None)
     retrace(model.rhs_into, _namespace())(t, y, p, u, dy)
     rates = []
@@ -76,8 +84,13 @@ def _text(value: Any) -> str:
 
 
 def export_sbml(params: NDArray[np.float64], y0: NDArray[np.float64], schedule: Schedule, *,
-                male: bool, model_id: str = "osteotwin", name: str = "osteotwin model") -> str:
-    """The model with these parameter values, initial state and input schedule as SBML text."""
+                male: bool, start_d: float = 0.0, model_id: str = "osteotwin",
+                name: str = "osteotwin model") -> str:
+    """The model with these parameter values, initial state and input schedule as SBML text.
+
+    ``start_d``: model time (days from scenario start) at SBML time 0; schedule times are model
+    times. Impulses at ``start_d`` are added to the initial state.
+    """
     import libsbml
 
     from osteotwin.physiology import states
@@ -114,9 +127,21 @@ def export_sbml(params: NDArray[np.float64], y0: NDArray[np.float64], schedule: 
 
     for sid, value in zip(NAMES, params, strict=True):
         parameter(sid, value, True)
+    parameter(OFFSET, start_d, True)
+    y0 = y0.copy()
+    for when, index, amount in zip(schedule.impulse_times, schedule.impulse_states,
+                                   schedule.impulse_amounts, strict=True):
+        if when <= start_d:
+            y0[int(index)] += amount
     varying = _varying_inputs(schedule)
     for i, sid in enumerate(states.INPUT_NAMES):
-        parameter(f"u_{sid}", schedule.u_seg[0, i], i not in varying)
+        if i in varying:  # piecewise constant in time: an assignment rule, no event needed
+            parameter(f"u_{sid}", None, False)
+            rule = model.createAssignmentRule()
+            rule.setVariable(f"u_{sid}")
+            rule.setMath(math(_piecewise_in_time(schedule, i, start_d), f"u_{sid}"))
+        else:
+            parameter(f"u_{sid}", schedule.u_seg[0, i], True)
     for i, sid in enumerate(states.STATE_NAMES):
         parameter(sid, y0[i], False)
         rule = model.createRateRule()
@@ -127,14 +152,14 @@ def export_sbml(params: NDArray[np.float64], y0: NDArray[np.float64], schedule: 
         rule = model.createAssignmentRule()
         rule.setVariable(sid)
         rule.setMath(math(formula, sid))
-    for k, when in enumerate(schedule.breaks):
-        changes = [(f"u_{states.INPUT_NAMES[i]}", schedule.u_seg[k + 1, i]) for i in sorted(varying)
-                   if schedule.u_seg[k + 1, i] != schedule.u_seg[k, i]]
-        _event(model, f"inputs_{k + 1}", when, changes, math)
-    for k, (when, index, amount) in enumerate(zip(schedule.impulse_times, schedule.impulse_states,
-                                                  schedule.impulse_amounts, strict=True)):
-        sid = states.STATE_NAMES[int(index)]
-        _event(model, f"dose_{k + 1}", when, [(sid, f"{sid} + {float(amount)!r}")], math)
+    doses: dict[float, list[tuple[str, Any]]] = {}
+    for when, index, amount in zip(schedule.impulse_times, schedule.impulse_states,
+                                   schedule.impulse_amounts, strict=True):
+        if when > start_d:
+            sid = states.STATE_NAMES[int(index)]
+            doses.setdefault(float(when), []).append((sid, f"{sid} + {float(amount)!r}"))
+    for k, (when, changes) in enumerate(sorted(doses.items())):
+        _event(model, f"dose_{k + 1}", when - start_d, changes, math)
     doc.checkInternalConsistency()
     errors = [doc.getError(i) for i in range(doc.getNumErrors())
               if doc.getError(i).getSeverity() >= libsbml.LIBSBML_SEV_ERROR]
@@ -142,6 +167,16 @@ def export_sbml(params: NDArray[np.float64], y0: NDArray[np.float64], schedule: 
         raise ValueError("invalid SBML: " + "; ".join(e.getMessage().strip() for e in errors[:3]))
     text: str = libsbml.writeSBMLToString(doc)
     return text
+
+
+def _piecewise_in_time(schedule: Schedule, index: int, start_d: float) -> str:
+    """``piecewise(v0, time < b1, v1, time < b2, ..., v_last)`` in SBML time."""
+    values = schedule.u_seg[:, index]
+    parts: list[str] = []
+    for k, when in enumerate(schedule.breaks):
+        parts += [repr(float(values[k])), f"time < {float(when - start_d)!r}"]
+    parts.append(repr(float(values[-1])))
+    return f"piecewise({', '.join(parts)})"
 
 
 def _varying_inputs(schedule: Schedule) -> set[int]:
@@ -172,3 +207,42 @@ def _check(status: int, sid: str) -> None:
 
     if status != libsbml.LIBSBML_OPERATION_SUCCESS:
         raise ValueError(f"invalid SBML identifier {sid!r}")
+
+
+def schedule_of(batch: Any, row: int = 0) -> Schedule:
+    """One person's input schedule from a prepared batch (``osteotwin.scale.people.Batch``)."""
+    seg_t = batch.seg_t[row]
+    k = int(np.sum(np.isfinite(seg_t))) - 1
+    ks, idx = np.nonzero(batch.seg_bolus[row, :k])
+    return Schedule(u_seg=batch.seg_u[row, :k].copy(), breaks=seg_t[1:k].copy(),
+                    impulse_times=seg_t[ks].copy(), impulse_states=idx.astype(np.int64),
+                    impulse_amounts=batch.seg_bolus[row, ks, idx].copy())
+
+
+def export_scenario(scenario: Any, params: NDArray[np.float64] | None = None) -> tuple[str, float]:
+    """SBML of one person's scenario (their steady state, parameters and regimens) and the model
+    time (days) at SBML time 0 (their simulation start: before t = 0 for women, whose menopause
+    transition is simulated)."""
+    from osteotwin.scale.people import prepare_batch
+
+    p = None if params is None else params[None, :]
+    batch = prepare_batch([scenario], p, np.array([0.0, scenario.horizon_d]))
+    start = float(batch.t_out[0, 0])
+    text = export_sbml(batch.p[0], batch.y0[0], schedule_of(batch), start_d=start,
+                       male=scenario.subject.sex == "male",
+                       name=f"osteotwin: {scenario.label} ({scenario.subject.sex}, "
+                            f"{scenario.subject.age_y:g} y)")
+    return text, start
+
+
+def configure_roadrunner(rr: Any, rtol: float = 1e-6) -> Any:
+    """Tolerances for an exported model in libroadrunner: ``rtol`` and per-state absolute floors
+    ``rtol × error_scale`` (the model's typical magnitudes, as our solvers use). Without
+    per-state floors CVODE can stop with "initial ewt has component(s) equal to zero" when it
+    restarts at a ``piecewise`` switch while a drug state is exactly 0."""
+    from osteotwin.physiology import states
+
+    rr.integrator.relative_tolerance = rtol
+    for sid, scale in zip(states.STATE_NAMES, states.error_scale(), strict=True):
+        rr.integrator.setIndividualTolerance(sid, float(scale * rtol))
+    return rr

@@ -102,6 +102,9 @@ class JaxSolver:
     """
 
     def __init__(self, rtol: float = RTOL) -> None:
+        # Equinox's runtime checks use host callbacks, which keep compiled solvers out of JAX's
+        # persistent cache; with "nan" a failed solve yields NaN, which ``solve`` turns into an error.
+        os.environ.setdefault("EQX_ON_ERROR", "nan")
         import jax
 
         jax.config.update("jax_enable_x64", True)  # type: ignore[no-untyped-call]
@@ -178,6 +181,11 @@ class JaxSolver:
                 out[:, k + 1] = np.where(before[:, k:k + 1], batch.y0, ys_np[:, col])
             y = ys[:, -1]
             steps += np.asarray(n_steps, dtype=np.int64)
+        if not np.all(np.isfinite(out)):
+            from osteotwin.scale.cpu_backend import SolverFailure
+
+            bad = int(np.sum(~np.all(np.isfinite(out), axis=(1, 2))))
+            raise SolverFailure(f"the JAX solver failed for {bad} of {n_people} people")
         return out, steps
 
 
