@@ -5,8 +5,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from osteotwin.simulate.scenario import Lifestyle, Regimen, Scenario, Subject
 from osteotwin.simulate.trajectory import Trajectory
+
+if TYPE_CHECKING:
+    from osteotwin.simulate.single import simulate
 
 __all__ = ["Lifestyle", "Regimen", "Scenario", "Subject", "Trajectory", "simulate"]
 

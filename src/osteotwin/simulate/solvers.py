@@ -24,6 +24,7 @@ from osteotwin.physiology import states as S
 from osteotwin.physiology.model import jacobian, rhs, rhs_into
 
 JAC_EVERY = 20
+MAX_ATTEMPTS = 5_000_000  # guard against a stalled integration (never reached in tests)
 
 
 def _ros34pw2() -> tuple[float, NDArray[np.float64], NDArray[np.float64], NDArray[np.float64],
@@ -182,6 +183,9 @@ def rosenbrock_segments(y0: NDArray[np.float64], p: NDArray[np.float64],
     bp = np.empty(PK_IDX.size)
     bc = np.empty(CORE_IDX.size)
     h_nat = h_init
+    h_after_dose = 0.1
+    rejected = False
+    attempts = 0
     steps = 0
     need_jac = True
     since_jac = 0
@@ -199,11 +203,20 @@ def rosenbrock_segments(y0: NDArray[np.float64], p: NDArray[np.float64],
         t = ta
         if k == 0:
             need_jac = True
+        dosed = False
+        for i in range(n):
+            if seg_bolus[k, i] != 0.0:
+                dosed = True
+        if dosed:  # start where the last post-dose step succeeded (avoids repeated rejections)
+            h_nat = min(h_nat, 1.2 * h_after_dose)
+        first_step = dosed
         while t < tb - 1e-9:
             stop = tb
             if io < n_out and t_out[io] < tb:
                 stop = t_out[io]
-            h = min(h_nat, stop - t)
+            # stretch by up to 25 % to land on the stop, except right after a rejection
+            reach = 1.0 if rejected else 1.25
+            h = h_nat if t + reach * h_nat < stop else stop - t
             hit_stop = h >= stop - t - 1e-12
             rhs_into(t, y, p, u, f0)
             if need_jac:
@@ -245,11 +258,18 @@ def rosenbrock_segments(y0: NDArray[np.float64], p: NDArray[np.float64],
                 sc = rtol * max(max(abs(y[i]), abs(acc)), scale[i])
                 err += (e / sc) ** 2
             err = math.sqrt(err / n) if finite else 1e10
-            if err <= 1.0:
+            attempts += 1
+            if attempts > MAX_ATTEMPTS:
+                raise RuntimeError("too many solver steps")
+            rejected = err > 1.0
+            if not rejected:
                 t = stop if hit_stop else t + h
                 for i in range(n):
                     y[i] = ynew[i]
                 steps += 1
+                if first_step:
+                    h_after_dose = h
+                    first_step = False
                 since_jac += 1
                 if since_jac >= JAC_EVERY:
                     need_jac = True

@@ -1,0 +1,254 @@
+"""``osteotwin simulate SCENARIO [--years N] [--format table|json|csv] [--plot FILE] [--what-if ...]``.
+
+SCENARIO is a patient file; its medications and lifestyle are carried forward ("current course").
+Each ``--what-if`` (e.g. ``"anastrozole=1mg/d"``, ``"anastrozole=none"``,
+``"training=2xhigh,impact=2"``, ``"calcium=1000,vitamin_d=2000"``) adds a scenario changed from
+today, shown side by side. Bands are 5-95 % over ``--draws`` virtual people (parameter draws).
+Heavy imports (numpy, numba, scipy, matplotlib) happen inside the command.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+if TYPE_CHECKING:
+    from osteotwin.simulate.bands import Projection
+
+SUMMARY_YEARS = (1.0, 2.0, 5.0)
+SUMMARY_SERIES: tuple[tuple[str, str], ...] = (
+    ("estradiol_pg_ml", "E2 pg/mL"),
+    ("total_testosterone_ng_dl", "T ng/dL"),
+    ("lumbar_spine_bmd_change_pct", "LS BMD %"),
+    ("total_hip_bmd_change_pct", "TH BMD %"),
+    ("femoral_neck_bmd_change_pct", "FN BMD %"),
+    ("ctx_change_pct", "CTX %"),
+)
+TABLE_SERIES = SUMMARY_SERIES[:5]  # CTX is in the JSON/CSV; the terminal table stays narrow
+HORMONES = ("estradiol_pg_ml", "total_testosterone_ng_dl")
+AVERAGE_WINDOW_D = 7.0  # hormone levels in the summary: mean over the 7 days before (dosing cycles)
+DISCLAIMER = ("Decision support, not a prescription: model predictions with 5-95 % bands over "
+              "virtual people; discuss any change with the treating clinician.")
+
+
+class SimulateFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``simulate`` command to the application."""
+    app.command("simulate", help="Simulate one person forward in time (hormones, bone turnover, "
+                "BMD) on their current course and on what-if alternatives.")(simulate_command)
+
+
+def simulate_command(
+    scenario: Annotated[Path, typer.Argument(help="Patient file (YAML or JSON, spec v1).")],
+    years: Annotated[float, typer.Option("--years", help="Horizon in years (0-30).")] = 5.0,
+    output_format: Annotated[SimulateFormat, typer.Option(
+        "--format", "-f", help="table (terminal), json (one document) or csv.",
+        case_sensitive=False)] = SimulateFormat.table,
+    plot: Annotated[Path | None, typer.Option(
+        "--plot", help="Write a figure of estradiol and BMD with bands (.png or .html).")] = None,
+    what_if: Annotated[list[str] | None, typer.Option(
+        "--what-if", help="Alternative from today, e.g. 'anastrozole=0.5mg/3.5d', "
+        "'anastrozole=none', 'training=2xhigh,impact=2', 'calcium=1000,vitamin_d=2000'. "
+        "Repeat for more.")] = None,
+    draws: Annotated[int, typer.Option(
+        "--draws", help="Virtual people per scenario for the 5-95 % bands (0: none).")] = 40,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the parameter draws.")] = 20250601,
+) -> None:
+    """Simulate a patient file and optional what-if alternatives."""
+    import math
+
+    import numpy as np
+
+    from osteotwin.errors import UserInputError
+    from osteotwin.records import load_patient_file
+    from osteotwin.simulate.bands import project
+    from osteotwin.simulate.scenario import MAX_YEARS, Scenario
+    from osteotwin.simulate.what_if import apply_what_if, parse_what_if
+
+    if not math.isfinite(years) or not 0 < years <= MAX_YEARS:
+        raise UserInputError("--years", years, f"more than 0 and at most {MAX_YEARS:g}")
+    if not 0 <= draws <= 1000:
+        raise UserInputError("--draws", draws, "0 to 1000")
+    if plot is not None:
+        from osteotwin.simulate.plot import SUFFIXES
+
+        if plot.suffix.lower() not in SUFFIXES:
+            raise UserInputError("--plot", str(plot), "a file name ending in .png or .html",
+                                 problem="unsupported plot type")
+    record = load_patient_file(scenario)
+    base = Scenario.from_record(record, years)
+    scenarios = [base]
+    for text in what_if or []:
+        scenarios.append(apply_what_if(base, parse_what_if(text)))
+    times = _output_times(years)
+    progress = None
+    if output_format is SimulateFormat.table and draws > 0:
+        from rich.console import Console
+
+        console = Console(stderr=True)
+        if console.is_terminal:
+
+            def progress(done: int, total: int) -> None:
+                if done == total or done % 10 == 0:
+                    console.print(f"simulating virtual people: {done}/{total}", end="\r")
+
+    projections = project(scenarios, times, draws=draws, seed=seed, progress=progress,
+                          band_times_d=_band_times(years))
+    if plot is not None:
+        from osteotwin.simulate.plot import write_plot
+
+        title = f"{record.patient.id or scenario.name}: current course and alternatives"
+        write_plot(projections, plot, title)
+    if output_format is SimulateFormat.json:
+        from osteotwin.cli.common import emit_json
+
+        emit_json(_document(projections, years))
+    elif output_format is SimulateFormat.csv:
+        typer.echo(_csv(projections), nl=False)
+    else:
+        _table(projections, years)
+    del np
+
+
+def _output_times(years: float) -> Any:
+    """A daily grid (resolves dosing cycles) plus a dense 7-day window before each summary time."""
+    import numpy as np
+
+    horizon = years * 365.25
+    grid = [np.append(np.arange(0.0, horizon, 1.0), horizon)]
+    for y in _summary_times(years):
+        end = y * 365.25
+        grid.append(np.linspace(max(end - AVERAGE_WINDOW_D, 0.0), end, 29))
+    return np.unique(np.concatenate(grid))
+
+
+def _band_times(years: float) -> Any:
+    """Coarser grid for the virtual-people draws (every 14 days plus the summary windows)."""
+    import numpy as np
+
+    horizon = years * 365.25
+    grid = [np.append(np.arange(0.0, horizon, 14.0), horizon)]
+    for y in _summary_times(years):
+        end = y * 365.25
+        grid.append(np.linspace(max(end - AVERAGE_WINDOW_D, 0.0), end, 8))
+    return np.unique(np.concatenate(grid))
+
+
+def _summary_times(years: float) -> list[float]:
+    chosen = [y for y in SUMMARY_YEARS if y <= years + 1e-9]
+    if not chosen or (abs(chosen[-1] - years) > 1e-9 and years not in SUMMARY_YEARS):
+        chosen.append(years)
+    return chosen
+
+
+def _value(projection: Projection, name: str, years: float) -> dict[str, float | None]:
+    """Value and band at ``years``; hormone levels are averaged over the preceding 7 days."""
+    import numpy as np
+
+    t = years * 365.25
+    times = projection.trajectory.times_d
+    if name in HORMONES:
+        window = (times >= t - AVERAGE_WINDOW_D - 1e-9) & (times <= t + 1e-9)
+    else:
+        window = np.abs(times - t) < 1e-6
+    if not window.any():
+        window = np.abs(times - t) == np.min(np.abs(times - t))
+    series = projection.trajectory.series
+    cell: dict[str, float | None] = {
+        "value": round(float(np.mean(series[name][window])), 2) if name in series else None,
+        "p5": None, "p95": None}
+    if name in projection.low:
+        cell["p5"] = round(float(np.mean(projection.low[name][window])), 2)
+        cell["p95"] = round(float(np.mean(projection.high[name][window])), 2)
+    return cell
+
+
+def _regimens(projection: Projection) -> list[dict[str, Any]]:
+    return [{"drug": r.drug, "dose_mg": r.dose_mg, "dose_iu": r.dose_iu, "every_d": r.every_d,
+             "start_d": r.start_d, "stop_d": r.stop_d} for r in projection.scenario.regimens]
+
+
+def _document(projections: list[Projection], years: float) -> dict[str, Any]:
+    current = projections[0].trajectory.to_json()
+    scenarios = []
+    for projection in projections:
+        body = projection.trajectory.to_json()
+        body["regimens"] = _regimens(projection)
+        body["bands"] = {name: {"p5": [round(float(x), 4) for x in projection.low[name]],
+                                "p95": [round(float(x), 4) for x in projection.high[name]]}
+                         for name in projection.low}
+        body["assumed_doses"] = projection.trajectory.meta.get("assumed_doses", [])
+        scenarios.append(body)
+    summary = [{"scenario": p.trajectory.label, "at_years": y,
+                **{name: _value(p, name, y) for name, _ in SUMMARY_SERIES}}
+               for p in projections for y in _summary_times(years)]
+    return {"times_d": current["times_d"], "series": current["series"], "scenarios": scenarios,
+            "summary": summary, "draws": projections[0].draws,
+            "parameters": projections[0].trajectory.meta.get("parameters"), "note": DISCLAIMER}
+
+
+def _csv(projections: list[Projection]) -> str:
+    import csv
+    import io
+
+    names = list(projections[0].trajectory.series)
+    band_names = list(projections[0].low)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["scenario", "time_d", *names, *[f"{n}_p5" for n in band_names],
+                     *[f"{n}_p95" for n in band_names]])
+    for projection in projections:
+        trajectory = projection.trajectory
+        for i, t in enumerate(trajectory.times_d):
+            writer.writerow([trajectory.label, f"{t:.2f}",
+                             *[f"{trajectory.series[n][i]:.4g}" if n in trajectory.series else ""
+                               for n in names],
+                             *[f"{projection.low[n][i]:.4g}" for n in band_names],
+                             *[f"{projection.high[n][i]:.4g}" for n in band_names]])
+    return out.getvalue()
+
+
+def _table(projections: list[Projection], years: float) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    for projection in projections:
+        label = projection.trajectory.label
+        table = Table(title=f"{label}: value [5-95 % band]", title_justify="left")
+        table.add_column("year", justify="right")
+        for _, header in TABLE_SERIES:
+            table.add_column(header, justify="right")
+        t_sites = [site for site in ("lumbar_spine", "total_hip", "femoral_neck")
+                   if f"{site}_t_score" in projection.trajectory.series]
+        for site in t_sites:
+            table.add_column(f"{_SITE_SHORT[site]} T-score", justify="right")
+        for y in _summary_times(years):
+            cells = []
+            for name, _ in TABLE_SERIES:
+                cell = _value(projection, name, y)
+                text = "-" if cell["value"] is None else f"{cell['value']:.1f}"
+                if cell["p5"] is not None:
+                    text += f" [{cell['p5']:.1f}, {cell['p95']:.1f}]"
+                cells.append(text)
+            cells += [f"{projection.trajectory.at(f'{site}_t_score', y * 365.25):.1f}"
+                      for site in t_sites]
+            table.add_row(f"{y:g}", *cells)
+        console.print(table)
+    assumed = sorted({d for p in projections for d in p.trajectory.meta.get("assumed_doses", [])})
+    if assumed:
+        console.print(f"Doses not on file, labelled doses assumed: {', '.join(assumed)}")
+    console.print(f"[dim]Hormone levels are means over the 7 days before each time (dosing "
+                  f"cycles). {DISCLAIMER} Parameters: "
+                  f"{projections[0].trajectory.meta.get('parameters')}.[/dim]")
+
+
+_SITE_SHORT = {"lumbar_spine": "LS", "total_hip": "TH", "femoral_neck": "FN"}

@@ -1,0 +1,71 @@
+"""``osteotwin simulate`` end to end on the spec's example patient (small draws for speed)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from osteotwin.cli import app
+
+RUNNER = CliRunner()
+
+
+def test_json_compares_regimens_side_by_side(example_patient_path: Path, tmp_path: Path) -> None:
+    plot = tmp_path / "course.png"
+    result = RUNNER.invoke(app, ["simulate", str(example_patient_path), "--years", "2",
+                                 "--format", "json", "--draws", "3", "--plot", str(plot),
+                                 "--what-if", "anastrozole=1mg/d",
+                                 "--what-if", "anastrozole=none"])
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    for name in ("estradiol_pg_ml", "total_testosterone_ng_dl", "ctx_change_pct",
+                 "p1np_change_pct", "lumbar_spine_bmd_change_pct", "total_hip_bmd_change_pct",
+                 "femoral_neck_bmd_change_pct"):
+        assert len(document["series"][name]) == len(document["times_d"])
+    labels = [s["label"] for s in document["scenarios"]]
+    assert labels == ["current course", "anastrozole=1mg/d", "anastrozole=none"]
+    at_2y = {row["scenario"]: row for row in document["summary"] if row["at_years"] == 2.0}
+    e2 = {k: v["estradiol_pg_ml"]["value"] for k, v in at_2y.items()}
+    ls = {k: v["lumbar_spine_bmd_change_pct"]["value"] for k, v in at_2y.items()}
+    # more aromatase inhibition -> less estradiol -> less spine BMD
+    assert e2["anastrozole=1mg/d"] < e2["current course"] < e2["anastrozole=none"]
+    assert ls["anastrozole=1mg/d"] < ls["current course"] < ls["anastrozole=none"]
+    band = at_2y["current course"]["estradiol_pg_ml"]
+    assert band["p5"] <= band["p95"]
+    assert plot.stat().st_size > 10_000
+
+
+def test_table_and_csv_formats(example_patient_path: Path) -> None:
+    table = RUNNER.invoke(app, ["simulate", str(example_patient_path), "--years", "1",
+                                "--draws", "0"])
+    assert table.exit_code == 0, table.output
+    assert "current course" in table.stdout and "LS BMD" in table.stdout
+    csv_out = RUNNER.invoke(app, ["simulate", str(example_patient_path), "--years", "1",
+                                  "--draws", "0", "--format", "csv"])
+    assert csv_out.exit_code == 0
+    header = csv_out.stdout.splitlines()[0].split(",")
+    assert header[:3] == ["scenario", "time_d", "estradiol_pg_ml"]
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--what-if", "anastrozole=50mg/d"], "at most 10 mg"),
+    (["--what-if", "unobtainium=1mg/d"], "unknown drug"),
+    (["--years", "-2"], "--years"),
+    (["--plot", "figure.svg"], ".png or .html"),
+])
+def test_bad_input_exits_2_with_one_line(example_patient_path: Path, args: list[str],
+                                         message: str) -> None:
+    import subprocess
+    import sys
+
+    argv = ["osteotwin", "simulate", str(example_patient_path), "--draws", "0", *args]
+    code = f"import sys; sys.argv = {argv!r}; from osteotwin.cli import main; main()"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=False)
+    assert result.returncode == 2, result.stderr
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
