@@ -199,7 +199,8 @@ def convert_lab(test: str, value: float, unit: str, *, field: str = "labs") -> f
         )
     result = _convert_lab_value(spec, float(value), spelled)
     lo, hi = spec.plausible
-    if not (lo <= result <= hi) or result != result:
+    slack = 1e-9 * max(abs(lo), abs(hi))  # a limit converted through another unit stays accepted
+    if not (lo - slack <= result <= hi + slack):  # also refuses NaN
         raise UserInputError(
             f"{field}.value",
             value,
