@@ -15,7 +15,9 @@ from pathlib import Path
 
 def _configure_numba_cache() -> None:
     package = Path(__file__).resolve().parent
-    sources = [*sorted(package.glob("*.py")), package.parent / "simulate" / "solvers.py"]
+    compiled = ("states", "parameters", "pk", "endocrine", "calcium", "bone", "model")
+    sources = [*(package / f"{name}.py" for name in compiled),
+               package.parent / "simulate" / "solvers.py"]
     digest = hashlib.sha256()
     for path in sources:
         if path.exists():
