@@ -38,11 +38,13 @@ def test_json_compares_regimens_side_by_side(example_patient_path: Path, tmp_pat
     assert plot.stat().st_size > 10_000
 
 
-def test_table_and_csv_formats(example_patient_path: Path) -> None:
+def test_table_csv_and_html_plot(example_patient_path: Path, tmp_path: Path) -> None:
+    page = tmp_path / "course.html"
     table = RUNNER.invoke(app, ["simulate", str(example_patient_path), "--years", "1",
-                                "--draws", "0"])
+                                "--draws", "0", "--plot", str(page)])
     assert table.exit_code == 0, table.output
     assert "current course" in table.stdout and "LS BMD" in table.stdout
+    assert "plotly" in page.read_text(encoding="utf-8").lower()
     csv_out = RUNNER.invoke(app, ["simulate", str(example_patient_path), "--years", "1",
                                   "--draws", "0", "--format", "csv"])
     assert csv_out.exit_code == 0

@@ -58,3 +58,6 @@ def test_from_record_carries_medications_forward(example_patient_path: Path) -> 
     # the labs were measured on treatment, so they are not used as the untreated baseline
     assert scenario.subject.estradiol_pg_ml is None
     assert scenario.subject.vitamin_d_25oh_ng_ml == 22.0
+    # hypogonadal on file: untreated testosterone below the Endocrine Society limit (264 ng/dL)
+    assert scenario.subject.total_testosterone_ng_dl is not None
+    assert scenario.subject.total_testosterone_ng_dl < 264.0

@@ -41,6 +41,10 @@ SIMULATED_DRUGS: tuple[str, ...] = (
     "goserelin", *SUPPLEMENTS, *NO_MODELLED_EFFECT,
 )
 SITES = ("lumbar_spine", "total_hip", "femoral_neck")
+#: Untreated total testosterone assumed for a man recorded as hypogonadal without a pre-treatment
+#: result: just below the Endocrine Society 2018 lower limit (264 ng/dL; Bhasin et al., JCEM
+#: 103:1715).
+HYPOGONADAL_TESTOSTERONE_NG_DL = 250.0
 MAX_YEARS = 30.0
 
 
@@ -227,7 +231,8 @@ class Scenario:
         medications keep their stop. Supplements (vitamin D3, calcium) go to lifestyle. Labs and
         DXA are used as baseline only when dated on or before t = 0; estradiol and testosterone
         are used only when measured before any sex-hormone-altering drug started (they describe
-        the untreated baseline the model equilibrates at).
+        the untreated baseline the model equilibrates at); a man recorded as hypogonadal without
+        such a result is given an untreated testosterone of 250 ng/dL.
         """
         from osteotwin.records.patient import PatientRecord  # noqa: F401  (typing at runtime)
 
@@ -297,11 +302,14 @@ class Scenario:
             status = patient.menopausal_status
             ysm = {"premenopausal": -5.0, "perimenopausal": 0.0}.get(status or "",
                                                                       max(age - 51.0, 1.0))
+        testosterone = pre_treatment("total_testosterone")
+        if testosterone is None and patient.sex == "male" and record.history.hypogonadism:
+            testosterone = HYPOGONADAL_TESTOSTERONE_NG_DL
         subject = Subject(
             sex=patient.sex, age_y=age, weight_kg=patient.weight_kg or 75.0,
             height_cm=patient.height_cm, years_since_menopause=ysm,
             estradiol_pg_ml=pre_treatment("estradiol"),
-            total_testosterone_ng_dl=pre_treatment("total_testosterone"),
+            total_testosterone_ng_dl=testosterone,
             vitamin_d_25oh_ng_ml=vit_d.value if vit_d else None,
             bmd_g_cm2=bmd, t_scores=t_scores,
             breast_cancer=bool(record.history.breast_cancer), lifestyle=lifestyle,
