@@ -117,17 +117,23 @@ class BatchBackendSimulator:
     """Adapter for a batch backend with ``simulate(scenarios, params, times_d)`` (the SCALE
     helper's compiled CPU backend, ``osteotwin.scale.cpu_backend.CpuSimulator``)."""
 
-    def __init__(self, backend: Any) -> None:
+    def __init__(self, backend: Any, workers: int = 1) -> None:
         self.backend = backend
         self.note = str(getattr(backend, "note", getattr(backend, "name", "batch")))
+        self.single = PoolSimulator(workers)
+        #: whether the backend honours ``Scenario.lifestyle_from_t0`` (it says so by an attribute)
+        self.lifestyle_changes = bool(getattr(backend, "supports_lifestyle_from_t0", False))
 
     def __call__(self, scenarios: Sequence[Scenario], times: NDArray[np.float64],
                  rows: NDArray[np.float64] | None) -> dict[str, NDArray[np.float64]]:
+        if any(s.lifestyle_from_t0 is not None for s in scenarios) and not self.lifestyle_changes:
+            # the batch backend equilibrates and runs on one lifestyle: use the single-person path
+            return self.single(scenarios, times, rows)
         series: dict[str, NDArray[np.float64]] = self.backend.simulate(scenarios, rows, times)
         return series
 
     def close(self) -> None:
-        return None
+        self.single.close()
 
 
 def default_simulator(workers: int = 1, *, backend: str = "auto", people: int | None = None
@@ -147,7 +153,7 @@ def default_simulator(workers: int = 1, *, backend: str = "auto", people: int | 
             if backend == "batch":
                 raise
         else:
-            return BatchBackendSimulator(module.CpuSimulator(workers))
+            return BatchBackendSimulator(module.CpuSimulator(workers), workers)
     return PoolSimulator(workers)
 
 

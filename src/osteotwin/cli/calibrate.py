@@ -64,7 +64,7 @@ def register(app: typer.Typer) -> None:
         trials = load_trials(files)
         settings = FitSettings(n_surrogate=n_surrogate, seed=seed, max_evaluations=max_evaluations,
                                names=tuple(parameters) if parameters else None)
-        simulator = default_simulator(workers=workers or default_workers(), backend="single")
+        simulator = default_simulator(workers=workers or default_workers(), backend="auto")
 
         def log(message: str) -> None:
             typer.echo(message, err=True)
