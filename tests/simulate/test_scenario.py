@@ -55,8 +55,9 @@ def test_from_record_carries_medications_forward(example_patient_path: Path) -> 
     life = scenario.subject.lifestyle
     assert life.supplemental_calcium_mg_d == 500.0 and life.vitamin_d_iu_d == 1000.0
     assert scenario.subject.bmd_g_cm2["lumbar_spine"] == 1.02
-    # the labs were measured on treatment, so they are not used as the untreated baseline
+    # the labs were measured on treatment: not the untreated baseline, but matched on treatment
     assert scenario.subject.estradiol_pg_ml is None
+    assert scenario.subject.estradiol_on_treatment == (-396.0, 9.0)  # 2024-05-01 vs 2025-06-01
     assert scenario.subject.vitamin_d_25oh_ng_ml == 22.0
     # hypogonadal on file: untreated testosterone below the Endocrine Society limit (264 ng/dL)
     assert scenario.subject.total_testosterone_ng_dl is not None

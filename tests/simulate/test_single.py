@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from osteotwin.errors import UserInputError
 from osteotwin.physiology import states as S
 from osteotwin.physiology.parameters import ModelParameters, default_parameters, sample_parameters
 from osteotwin.simulate import Lifestyle, Regimen, Scenario, Subject, simulate
@@ -202,3 +203,14 @@ def test_fast_path_agrees_with_reference_on_random_virtual_people(seed: int) -> 
             assert np.max(np.abs(a - b)) < 0.25, name
         else:
             assert np.allclose(a, b, rtol=0.01, atol=1e-6), name
+
+
+def test_on_treatment_estradiol_is_matched_by_scaling_aromatization() -> None:
+    subject = Subject(sex="male", age_y=60.0, weight_kg=90.0, estradiol_on_treatment=(0.0, 12.0))
+    regimens = (Regimen("anastrozole", 0.25, every_d=1.0, start_d=-200.0),)
+    trajectory = simulate(Scenario(subject, regimens, 1.0), params=P)
+    assert trajectory.series["estradiol_pg_ml"][0] == pytest.approx(12.0, rel=0.03)
+    assert trajectory.meta["aromatization_factor"] != 1.0
+    bad = Subject(sex="male", age_y=60.0, estradiol_on_treatment=(30.0, 12.0))
+    with pytest.raises(UserInputError, match="estradiol_on_treatment"):
+        Scenario(bad, regimens, 1.0).validate()

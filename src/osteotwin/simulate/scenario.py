@@ -155,6 +155,10 @@ class Subject:
     t_scores: dict[str, float] = field(default_factory=dict)
     breast_cancer: bool = False
     lifestyle: Lifestyle = field(default_factory=Lifestyle)
+    #: An estradiol result measured on treatment: (day relative to t = 0, ≤ 0; pg/mL). When no
+    #: untreated estradiol is known, the person's aromatization is scaled so the simulated E2
+    #: (7-day mean before that day) matches it.
+    estradiol_on_treatment: tuple[float, float] | None = None
 
     def validate(self, where: str = "subject") -> None:
         if self.sex not in ("male", "female"):
@@ -171,6 +175,13 @@ class Subject:
         for name, value, low, high in ranges:
             if value is not None and (not math.isfinite(value) or not low <= value <= high):
                 raise UserInputError(f"{where}.{name}", value, f"{low:g} to {high:g}")
+        if self.estradiol_on_treatment is not None:
+            day, value = self.estradiol_on_treatment
+            if not (math.isfinite(day) and -MAX_YEARS * 365.25 <= day <= 0.0):
+                raise UserInputError(f"{where}.estradiol_on_treatment", day,
+                                     "a day on or before scenario start")
+            if not (math.isfinite(value) and 0.5 <= value <= 2000.0):
+                raise UserInputError(f"{where}.estradiol_on_treatment", value, "0.5 to 2000 pg/mL")
         for site, bmd in self.bmd_g_cm2.items():
             if site not in SITES:
                 raise UserInputError(f"{where}.bmd_g_cm2", site, ", ".join(SITES))
@@ -232,7 +243,8 @@ class Scenario:
         DXA are used as baseline only when dated on or before t = 0; estradiol and testosterone
         are used only when measured before any sex-hormone-altering drug started (they describe
         the untreated baseline the model equilibrates at); a man recorded as hypogonadal without
-        such a result is given an untreated testosterone of 250 ng/dL.
+        such a result is given an untreated testosterone of 250 ng/dL. An estradiol measured on
+        treatment is kept as ``estradiol_on_treatment`` (the simulation matches it).
         """
         from osteotwin.records.patient import PatientRecord  # noqa: F401  (typing at runtime)
 
@@ -302,13 +314,17 @@ class Scenario:
             status = patient.menopausal_status
             ysm = {"premenopausal": -5.0, "perimenopausal": 0.0}.get(status or "",
                                                                       max(age - 51.0, 1.0))
+        e2_lab = record.latest_lab("estradiol", on_or_before=as_of)
+        on_treatment: tuple[float, float] | None = None
+        if e2_lab is not None and pre_treatment("estradiol") is None:
+            on_treatment = (float((e2_lab.date - as_of).days), e2_lab.value)
         testosterone = pre_treatment("total_testosterone")
         if testosterone is None and patient.sex == "male" and record.history.hypogonadism:
             testosterone = HYPOGONADAL_TESTOSTERONE_NG_DL
         subject = Subject(
             sex=patient.sex, age_y=age, weight_kg=patient.weight_kg or 75.0,
             height_cm=patient.height_cm, years_since_menopause=ysm,
-            estradiol_pg_ml=pre_treatment("estradiol"),
+            estradiol_pg_ml=pre_treatment("estradiol"), estradiol_on_treatment=on_treatment,
             total_testosterone_ng_dl=testosterone,
             vitamin_d_25oh_ng_ml=vit_d.value if vit_d else None,
             bmd_g_cm2=bmd, t_scores=t_scores,

@@ -132,8 +132,12 @@ def steady_state(subject: Subject, params: ModelParameters | None = None,
                  t_d: float = 0.0) -> Baseline:
     """Equilibrate an untreated ``subject`` with the clocks held at ``t_d`` (days)."""
     params = params or current_parameters()
+    return equilibrate(subject_inputs(subject, params), params, t_d)
+
+
+def equilibrate(u: NDArray[np.float64], params: ModelParameters, t_d: float) -> Baseline:
+    """Steady state for the untreated input vector ``u`` with the clocks held at ``t_d``."""
     p = params.values
-    u = subject_inputs(subject, params)
     frozen = u.copy()
     frozen[S.U_CLOCK_FROZEN] = 1.0
     frozen[S.U_CLOCK_T] = t_d
@@ -182,6 +186,55 @@ def scenario_schedule(scenario: Scenario, inputs: NDArray[np.float64], params: M
                           explicit_oral_dosing, after)
 
 
+E2_MATCH_WINDOW_D = 7.0
+E2_MATCH_FACTOR_RANGE = (0.1, 10.0)
+
+
+def _mean_e2_before(day: float, baseline: Baseline, schedule: Schedule,
+                    p: NDArray[np.float64]) -> float:
+    """Simulated E2 averaged over the 7 days before ``day`` (fast path)."""
+    start = max(day - E2_MATCH_WINDOW_D, baseline.t_start_d)
+    times = np.linspace(start, max(day, start), 8)
+    cut = int(np.searchsorted(schedule.times_d, day, side="right"))
+    seg_t = np.append(schedule.times_d[:cut], max(day, start) + 1e-6)
+    seg_u = schedule.inputs[:cut]
+    seg_b = schedule.boluses[:cut]
+    states, seg_index, _, _ = rosenbrock_segments(baseline.state, p, seg_t, seg_u, seg_b, times,
+                                                  FAST_RTOL, S.error_scale(), 1.0)
+    values = [hormones(float(t), states[i], p, seg_u[min(seg_index[i], len(seg_u) - 1)])[0]
+              for i, t in enumerate(times)]
+    return float(np.mean(values))
+
+
+def _match_on_treatment_estradiol(scenario: Scenario, params: ModelParameters, baseline: Baseline,
+                                  schedule: Schedule, t_start: float, explicit: bool
+                                  ) -> tuple[Baseline, Schedule, float]:
+    """Scale the person's aromatization so simulated E2 matches an on-treatment result.
+
+    E2 is close to proportional to the aromatization scale (LH feedback in men without TRT
+    makes it slightly less), so three multiplicative corrections converge well within 2 %.
+    """
+    assert scenario.subject.estradiol_on_treatment is not None
+    day, observed = scenario.subject.estradiol_on_treatment
+    factor = 1.0
+    low, high = E2_MATCH_FACTOR_RANGE
+    for _ in range(3):
+        simulated = _mean_e2_before(day, baseline, schedule, params.values)
+        if simulated <= 0.0:
+            break
+        factor = min(max(factor * observed / simulated, low), high)
+        baseline = _scaled_baseline(scenario, params, t_start, factor)
+        schedule = scenario_schedule(scenario, baseline.inputs, params, t_start, explicit)
+    return baseline, schedule, factor
+
+
+def _scaled_baseline(scenario: Scenario, params: ModelParameters, t_start: float,
+                     factor: float) -> Baseline:
+    inputs = subject_inputs(scenario.subject, params)
+    inputs[S.U_AROM_SCALE] *= factor
+    return equilibrate(inputs, params, t_start)
+
+
 def default_times(years: float) -> NDArray[np.float64]:
     """Output grid: every 14 days from 0 to the horizon (inclusive)."""
     horizon = years * 365.25
@@ -213,6 +266,11 @@ def simulate(scenario: Scenario, *, params: ModelParameters | None = None,
     t_start = start_time(scenario)
     baseline = steady_state(scenario.subject, params, t_start)
     schedule = scenario_schedule(scenario, baseline.inputs, params, t_start, explicit_oral_dosing)
+    aromatization_factor = 1.0
+    if scenario.subject.estradiol_on_treatment is not None \
+            and scenario.subject.estradiol_pg_ml is None:
+        baseline, schedule, aromatization_factor = _match_on_treatment_estradiol(
+            scenario, params, baseline, schedule, t_start, explicit_oral_dosing)
     scale = S.error_scale()
     if method == "fast":
         states, seg_index, _, steps = rosenbrock_segments(
@@ -229,6 +287,7 @@ def simulate(scenario: Scenario, *, params: ModelParameters | None = None,
         raise UserInputError("method", method, "fast, reference")
     trajectory = outputs(scenario, times, states, seg_index, schedule.inputs, p)
     trajectory.meta.update({"method": method, "steps": steps, "t_start_d": t_start,
+                            "aromatization_factor": aromatization_factor,
                             "assumed_doses": list(schedule.assumed_doses),
                             "parameters": params.provenance})
     if drop_first:
