@@ -88,8 +88,11 @@ def export_sbml(params: NDArray[np.float64], y0: NDArray[np.float64], schedule: 
                 name: str = "osteotwin model") -> str:
     """The model with these parameter values, initial state and input schedule as SBML text.
 
-    ``start_d``: model time (days from scenario start) at SBML time 0; schedule times are model
-    times. Impulses at ``start_d`` are added to the initial state.
+    ``start_d``: model time (days from scenario start) at SBML time 0 (parameter
+    ``start_offset_d``); schedule times are model times, and switches and doses are written in
+    model time (``time + start_offset_d``), so one document serves every person of a trial arm
+    (set their parameters, ``start_offset_d`` and initial state). Impulses at ``start_d`` are added
+    to the initial state.
     """
     import libsbml
 
@@ -139,7 +142,7 @@ def export_sbml(params: NDArray[np.float64], y0: NDArray[np.float64], schedule: 
             parameter(f"u_{sid}", None, False)
             rule = model.createAssignmentRule()
             rule.setVariable(f"u_{sid}")
-            rule.setMath(math(_piecewise_in_time(schedule, i, start_d), f"u_{sid}"))
+            rule.setMath(math(_piecewise_in_time(schedule, i), f"u_{sid}"))
         else:
             parameter(f"u_{sid}", schedule.u_seg[0, i], True)
     for i, sid in enumerate(states.STATE_NAMES):
@@ -159,7 +162,7 @@ def export_sbml(params: NDArray[np.float64], y0: NDArray[np.float64], schedule: 
             sid = states.STATE_NAMES[int(index)]
             doses.setdefault(float(when), []).append((sid, f"{sid} + {float(amount)!r}"))
     for k, (when, changes) in enumerate(sorted(doses.items())):
-        _event(model, f"dose_{k + 1}", when - start_d, changes, math)
+        _event(model, f"dose_{k + 1}", when, changes, math)
     doc.checkInternalConsistency()
     errors = [doc.getError(i) for i in range(doc.getNumErrors())
               if doc.getError(i).getSeverity() >= libsbml.LIBSBML_SEV_ERROR]
@@ -169,12 +172,12 @@ def export_sbml(params: NDArray[np.float64], y0: NDArray[np.float64], schedule: 
     return text
 
 
-def _piecewise_in_time(schedule: Schedule, index: int, start_d: float) -> str:
-    """``piecewise(v0, time < b1, v1, time < b2, ..., v_last)`` in SBML time."""
+def _piecewise_in_time(schedule: Schedule, index: int) -> str:
+    """``piecewise(v0, t < b1, v1, t < b2, ..., v_last)`` in model time ``t``."""
     values = schedule.u_seg[:, index]
     parts: list[str] = []
     for k, when in enumerate(schedule.breaks):
-        parts += [repr(float(values[k])), f"time < {float(when - start_d)!r}"]
+        parts += [repr(float(values[k])), f"time + {OFFSET} < {float(when)!r}"]
     parts.append(repr(float(values[-1])))
     return f"piecewise({', '.join(parts)})"
 
@@ -194,7 +197,7 @@ def _event(model: Any, sid: str, when: float, assignments: Sequence[tuple[str, A
     trigger = event.createTrigger()
     trigger.setInitialValue(True)
     trigger.setPersistent(True)
-    trigger.setMath(math(f"time >= {float(when)!r}", sid))
+    trigger.setMath(math(f"time + {OFFSET} >= {float(when)!r}", sid))
     for variable, value in assignments:
         assignment = event.createEventAssignment()
         assignment.setVariable(variable)

@@ -11,8 +11,9 @@ The stages are written in the transformed variables of Hairer & Wanner (Solving 
 ``(I/(hγ) - J) u_i = f(t + α_i h, y + Σ a_ij u_j) + Σ (c_ij / h) u_j``, ``y1 = y + Σ m_i u_i``.
 The system is treated as autonomous within a step (no ∂f/∂t term): time-varying inputs must be
 smooth between breakpoints, and the solver stops exactly at every breakpoint (dose starts/stops)
-and at impulses (bolus doses added to a state). Output at requested times is by cubic Hermite
-interpolation between accepted steps (using f at both ends, which the next step needs anyway).
+and at impulses (bolus doses added to a state), and it steps exactly onto every output time
+(interpolating over long steps of a stiff problem is not accurate enough for slow states that
+turn quickly, such as OPG after an aromatase inhibitor starts).
 
 ``solve_batch`` runs one adaptive solve per person in a ``numba.prange`` loop, so it uses every core
 (numba threads); each person has their own step sizes, so fast and slow people do not hold each
@@ -191,8 +192,10 @@ def solve_person(y0: Any, p: Any, u_seg: Any, t_out: Any, breaks: Any, imp_t: An
     while t < t_end:
         if steps >= max_steps:
             return -1
-        # next hard stop: breakpoint, impulse or the end
+        # next hard stop: output time, breakpoint, impulse or the end
         stop = t_end
+        if k_out < n_out and t_out[k_out] < stop:
+            stop = t_out[k_out]
         if k_brk < breaks.shape[0] and breaks[k_brk] < stop:
             stop = breaks[k_brk]
         if k_imp < imp_t.shape[0] and imp_t[k_imp] < stop:
