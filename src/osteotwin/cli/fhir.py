@@ -49,8 +49,10 @@ def export_command(
         "--simulate-years", help="Add the simulated current course (estradiol, BMD change at 1, 2 "
         "and 5 years, 5-95 % ranges) over this many years (1-30) as RiskAssessment.")] = None,
 ) -> None:
-    """Write the patient file as a FHIR R4 Bundle (Patient, Observation, MedicationStatement,
-    Condition, RiskAssessment)."""
+    """Write the patient file as a FHIR R4 Bundle.
+
+    Resources: Patient, Observation (LOINC, UCUM), MedicationStatement, Condition, RiskAssessment.
+    """
     from osteotwin.cli.common import write_output_file
     from osteotwin.records import load_patient_file
     from osteotwin.records.fhir import ModelOutput, record_to_bundle
