@@ -12,7 +12,9 @@ Estradiol (pg/mL) is quasi-steady (t½ ~12 h ≪ the model's slowest scales):
   (SWAN); AIs do not lower ovarian E2 (ovarian feedback compensates; why AIs need ovarian
   suppression before menopause);
 - men: LH relaxes to LH_max / (1 + (E2/K_E + T/K_T)^h); testicular T = T_max·LH/(LH + LH50);
-  exogenous testosterone adds to T (depots, gel) and suppresses LH.
+  exogenous testosterone adds to T (depots, gel) and suppresses LH; a share of male E2 is
+  secreted by the testes in proportion to Leydig output and is not inhibited by AIs
+  (intratesticular androgen ~100× serum outcompetes them), so AIs lower male E2 less than female.
 - Bone estrogen signal EST = x^n/(x^n + c^n) with x = E2/100 pg/mL (Riggs 2012 eq. 6); tamoxifen
   occupies the receptor as a partial agonist: EST_bone = (1-occ)·EST + occ·efficacy.
 """
@@ -118,11 +120,15 @@ def hormones(t: float, y: NDArray[np.float64], p: NDArray[np.float64],
     exo_t_mg_d = testosterone_input_mg_d(y, p) + u[U_TGEL] * p[_GEL_F]
     exo_t = exo_t_mg_d * 1e5 / p[_MCR_T]  # mg/d → ng/dL
     if male:
-        testosterone = testicular_testosterone(y[LH], u[U_TMAX], p) * (1.0 - supp) + exo_t
+        testis = testicular_testosterone(y[LH], u[U_TMAX], p) * (1.0 - supp)
+        testosterone = testis + exo_t
     else:
         testosterone = p[_T_F] + exo_t
     e2 = u[U_AROM_SCALE] * aromatase_yield(testosterone, y, p)
-    if not male:
+    if male:
+        # testicular E2 secretion follows Leydig-cell output (U_E2_OV holds its maximum in men)
+        e2 += u[U_E2_OV] * testis / max(u[U_TMAX], 1e-9)
+    else:
         ysm = u[U_YSM0] + clock_d(t, u) / 365.25
         e2 += u[U_E2_OV] * ovarian_fraction(ysm, p) * (1.0 - supp)
     e2 += (u[U_E2TD] + u[U_E2OR] * p[_E2_ORAL_F]) * 1e9 / (p[_MCR_E2] * 1000.0)

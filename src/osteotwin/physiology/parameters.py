@@ -18,7 +18,8 @@ given, which stay inside their sources' ranges):
   sensitivity to osteoclasts and turnover rate (Peterson & Riggs 2012; Eudy 2015 hip sets).
 - ``age_bmd_loss_pct_y``: age-related background loss after 50 (MrOS, Melton 2000).
 - ``ai_ki_anastrozole_ng_ml``, ``ai_ki_letrozole_ng_ml``, ``exemestane_kinact``: AI potency.
-- ``lh_feedback_e2_pg_ml``: estradiol feedback strength on LH in men.
+- ``lh_feedback_e2_pg_ml``: estradiol feedback strength on LH in men;
+  ``testicular_estradiol_fraction`` (0.05-0.4): share of male E2 secreted by the testes.
 - ``mech_sclerostin_gain``, ``bmd_ls_mech_gain``, ``bmd_hip_mech_gain``: exercise → sclerostin → bone.
 - ``bp_emax``, ``bp_ec50_mg``, ``bp_surface_half_life_d``: bisphosphonate effect on osteoclasts;
   ``denosumab_rankl_kon``: denosumab's RANKL removal.
@@ -163,6 +164,10 @@ PARAMETER_TABLE: tuple[Parameter, ...] = (
     _p("androstenedione_route_weight", 0.26, "1",
        f"{CF} PC18-02: castrated men keep ~5 pg/mL E2 (vs ~25 intact)",
        "relative E2 yield of androstenedione vs testosterone aromatization", 0.3, (0.1, 1.0)),
+    _p("testicular_estradiol_fraction", 0.2, "1", "Longcope 1969; de Ronde 2003 (~15-25 % of "
+       "circulating E2 in men is secreted by the testes)", "share of untreated male E2 secreted "
+       "by the testes (intratesticular substrate ~100× serum: AIs barely compete there)", 0.3,
+       (0.05, 0.4), True),
     _p("male_estradiol_pg_ml", 22.0, "pg/mL", "typical older-man E2 (LC-MS ~20-25; clinical_facts §5)",
        "default untreated male estradiol", 0.35, (8.0, 50.0)),
     _p("male_testosterone_ng_dl", 420.0, "ng/dL", "typical older-man total T (Burnett-Bowie/Leder 319-397)",

@@ -47,7 +47,8 @@ Time is in days. State vector ``y`` (amounts/concentrations as named):
 ====  ==========  ==============================================================================
 
 Input vector ``u`` (constant within a dosing segment): continuous dosing rates, the subject's
-individual constants and the clock.
+individual constants and the clock. ``ovarian_e2_pg_ml`` holds the gonadal E2 maximum: ovarian in
+women, testicular (at full Leydig output) in men.
 """
 
 from __future__ import annotations

@@ -96,9 +96,12 @@ def subject_inputs(subject: Subject, params: ModelParameters) -> NDArray[np.floa
     if male:
         t_star = subject.total_testosterone_ng_dl or params["male_testosterone_ng_dl"]
         e2_star = subject.estradiol_pg_ml or params["male_estradiol_pg_ml"] * fat
-        u[S.U_AROM_SCALE] = e2_star / aromatase_yield(t_star, no_drug, p)
+        testis_share = params["testicular_estradiol_fraction"]
+        u[S.U_AROM_SCALE] = (1.0 - testis_share) * e2_star / aromatase_yield(t_star, no_drug, p)
         lh_star = lh_target(e2_star, t_star, True, p)
-        u[S.U_TMAX] = t_star * (lh_star + params["testis_lh50_iu_l"]) / lh_star
+        leydig = lh_star / (lh_star + params["testis_lh50_iu_l"])
+        u[S.U_TMAX] = t_star / leydig
+        u[S.U_E2_OV] = testis_share * e2_star / leydig  # testicular E2 at full Leydig output
     else:
         ysm0 = years_since_menopause(subject)
         u[S.U_YSM0] = ysm0
