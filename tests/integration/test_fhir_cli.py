@@ -35,6 +35,11 @@ def test_export_to_stdout_is_one_json_document(example_patient_path: Path) -> No
     done = _run("fhir", "export", str(example_patient_path))
     assert done.returncode == 0
     assert json.loads(done.stdout)["type"] == "collection"
+    done = _run("fhir", "export", str(example_patient_path), "--type", "transaction")
+    assert done.returncode == 0
+    assert all(e["request"]["method"] == "PUT" for e in json.loads(done.stdout)["entry"])
+    done = _run("fhir", "export", str(example_patient_path), "--type", "batch")
+    assert done.returncode == 2 and "collection or transaction" in done.stderr
 
 
 def test_import_names_what_it_left_out(tmp_path: Path) -> None:

@@ -407,3 +407,25 @@ def test_assessment_fracture_risk_exported_as_risk_assessment() -> None:
     assert outputs[0].note is not None and "limits:" in outputs[0].note
     result = import_bundle(_via_json(record_to_bundle(record, model_outputs=outputs)))
     assert result.record == record and result.model_outputs == tuple(outputs)
+
+
+def test_transaction_bundle_puts_stable_ids(example: PatientRecord) -> None:
+    bundle = record_to_bundle(example, bundle_type="transaction")
+    assert bundle["type"] == "transaction"
+    for entry in bundle["entry"]:
+        resource = entry["resource"]
+        assert entry["request"] == {"method": "PUT",
+                                    "url": f"{resource['resourceType']}/{resource['id']}"}
+    assert bundle_to_record(bundle) == example
+    with pytest.raises(UserInputError, match="unsupported Bundle type"):
+        record_to_bundle(example, bundle_type="batch")
+
+
+def test_observation_without_value_but_with_reason_is_skipped() -> None:
+    bundle = _foreign_bundle()
+    observation = bundle["entry"][1]["resource"]
+    del observation["valueQuantity"]
+    observation["dataAbsentReason"] = {"text": "specimen haemolysed"}
+    result = import_bundle(bundle)
+    assert result.record.labs == ()
+    assert any("specimen haemolysed" in line for line in result.skipped)

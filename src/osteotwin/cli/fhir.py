@@ -45,6 +45,9 @@ def export_command(
         "-o", "--output", help="Bundle file to write (.json); default: stdout.")] = None,
     with_risk: Annotated[bool, typer.Option(
         "--with-risk", help="Add the assessment's fracture-risk estimates as RiskAssessment.")] = False,
+    bundle_type: Annotated[str, typer.Option(
+        "--type", help="Bundle type: collection (a document to exchange) or transaction (PUT "
+        "requests for a FHIR server; stable ids, so re-uploading updates).")] = "collection",
     simulate_years: Annotated[float | None, typer.Option(
         "--simulate-years", help="Add the simulated current course (estradiol, BMD change at 1, 2 "
         "and 5 years, 5-95 % ranges) over this many years (1-30) as RiskAssessment.")] = None,
@@ -60,6 +63,9 @@ def export_command(
     if simulate_years is not None and not 1.0 <= simulate_years <= 30.0:
         raise UserInputError("--simulate-years", simulate_years, "1 to 30 years",
                              problem="out of range")
+    if bundle_type not in ("collection", "transaction"):
+        raise UserInputError("--type", bundle_type, "collection or transaction",
+                             problem="unsupported Bundle type")
     record = load_patient_file(patient)
     outputs: list[ModelOutput] = []
     if with_risk or simulate_years is not None:
@@ -72,7 +78,7 @@ def export_command(
             outputs.extend(fracture_risk_outputs(record, when))
         if simulate_years is not None:
             outputs.append(simulation_output(record, when, simulate_years))
-    bundle = record_to_bundle(record, model_outputs=outputs)
+    bundle = record_to_bundle(record, model_outputs=outputs, bundle_type=bundle_type)
     text = json.dumps(bundle, indent=2, ensure_ascii=False) + "\n"
     if output is None:
         typer.echo(text, nl=False)

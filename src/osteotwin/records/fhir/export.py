@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+from osteotwin.errors import UserInputError
 from osteotwin.records.fhir import codes as c
 from osteotwin.records.fhir.outputs import ModelOutput, model_output_resource
 from osteotwin.records.patient import (
@@ -120,13 +121,21 @@ class _BundleWriter:
         return self.add(resource)
 
 
-def record_to_bundle(record: PatientRecord, *,
-                     model_outputs: Sequence[ModelOutput] = ()) -> dict[str, Any]:
+BUNDLE_TYPES = ("collection", "transaction")
+
+
+def record_to_bundle(record: PatientRecord, *, model_outputs: Sequence[ModelOutput] = (),
+                     bundle_type: str = "collection") -> dict[str, Any]:
     """The record as a FHIR R4 Bundle (JSON-ready dict), checked against the R4B models.
 
     ``model_outputs`` (fracture risk, simulated BMD) are added as RiskAssessment resources; they are
     not part of the patient file and ``bundle_to_record`` does not fold them back into the record.
+    ``bundle_type="transaction"`` adds a ``PUT <type>/<id>`` request to every entry: ids are stable
+    (uuid5 of patient id, resource kind and position), so uploading again updates, not duplicates.
     """
+    if bundle_type not in BUNDLE_TYPES:
+        raise UserInputError("bundle_type", bundle_type, " or ".join(BUNDLE_TYPES),
+                             problem="unsupported Bundle type")
     out = _BundleWriter(record)
     out.add(_patient(record), fixed_id=out.patient_ref)
     _vitals(out, record)
@@ -142,7 +151,12 @@ def record_to_bundle(record: PatientRecord, *,
         out.add(_external_risk(record.fracture_risk_external))
     for output in model_outputs:
         out.add(model_output_resource(output))
-    bundle = {"resourceType": "Bundle", "id": out._id("Bundle", 0), "type": "collection",
+    if bundle_type == "transaction":
+        for entry in out.entries:
+            resource = entry["resource"]
+            entry["request"] = {"method": "PUT",
+                                "url": f"{resource['resourceType']}/{resource['id']}"}
+    bundle = {"resourceType": "Bundle", "id": out._id("Bundle", 0), "type": bundle_type,
               "entry": out.entries}
     return _checked(bundle)
 

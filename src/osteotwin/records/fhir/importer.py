@@ -332,6 +332,11 @@ class _Reader:
                                 f"({_describe(data.get('code'))})")
             return
         group, _, name = key.partition(".")
+        if "dataAbsentReason" in data and not any(k.startswith("value") for k in data) \
+                and key != "dxa.scan":
+            reason = _describe(data["dataAbsentReason"])
+            self.skipped.append(f"{resource.label}: {key} has no value ({reason})")
+            return
         if key in ("patient.height", "patient.weight"):
             self._vital(name, resource)
         elif key == "patient.menopausal_status":
