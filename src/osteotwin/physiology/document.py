@@ -39,6 +39,26 @@ aromatization scale is adjusted (three multiplicative corrections) so the simula
 estradiol before the lab date matches it.
 """
 
+USAGE = """
+## Using it
+
+```bash
+osteotwin simulate examples/demo_patient.yaml \
+    --what-if "anastrozole=1mg/d" --what-if "anastrozole=none" --plot course.png
+osteotwin simulate PATIENT --years 5 --format json --draws 40    # bands: 5-95 % over 40 draws
+# other overrides: "training=2xhigh,impact=2", "calcium=1000,vitamin_d=2000", "zoledronic_acid=4mg/182.6d"
+```
+
+```python
+from osteotwin.simulate import Scenario, Subject, Regimen, simulate
+trajectory = simulate(Scenario(Subject(sex="female", age_y=64, years_since_menopause=12),
+                               (Regimen("anastrozole", 1.0, every_d=1.0),), years=5))
+trajectory.at("lumbar_spine_bmd_change_pct", 2 * 365.25)
+```
+`simulate(..., method="reference")` runs the scipy reference solver; `benchmarks/bench_single.py`
+measures both (results in `benchmarks/results/single.json`).
+"""
+
 EQUATIONS = r"""
 ## Equations
 
@@ -127,7 +147,7 @@ def generated_sections() -> str:
     lines += [f"| {i} | `{name}` | {meaning.get(name, '')} |"
               for i, name in enumerate(states.STATE_NAMES)]
     lines += ["", "## Inputs (per dosing segment)", "",
-              ", ".join(f"`{n}`" for n in states.INPUT_NAMES), "", EQUATIONS,
+              ", ".join(f"`{n}`" for n in states.INPUT_NAMES), "", USAGE, EQUATIONS,
               "## Parameters", "",
               "Population distribution: log-normal with the CV shown (virtual people), clipped to "
               "the bounds. \"cal.\" marks parameters calibration may fit (within the bounds).", "",
