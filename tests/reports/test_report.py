@@ -47,6 +47,11 @@ def test_every_finding_and_action_of_the_assessment_is_shown(example: PatientRec
         assert code in text
     for finding in assessment.findings:
         assert " ".join(finding.message.split()) in text
+    glance = text.split("At a glance", 1)[1].split("1. Patient summary", 1)[0]
+    lowest = assessment.densitometry.lowest_score
+    assert f"lowest T-score {lowest}" in glance
+    for finding in assessment.findings:
+        assert (finding.code in glance) == (finding.severity == "high")
     for cid in assessment.citation_ids():  # every cited source is listed and linked
         assert f'id="src-{cid}"' in example_html and f'href="#src-{cid}"' in example_html
 
@@ -96,6 +101,7 @@ def test_minimal_record_reports_missing_data_without_guessing() -> None:
     assert "not recorded" in text
     if HAVE_CLINIC:
         assert "DXA_MISSING" in text
+        assert "At a glance Bone density: no DXA result on file" in text
 
 
 def test_report_date_defaults_and_override(example: PatientRecord) -> None:
