@@ -429,3 +429,22 @@ def test_observation_without_value_but_with_reason_is_skipped() -> None:
     result = import_bundle(bundle)
     assert result.record.labs == ()
     assert any("specimen haemolysed" in line for line in result.skipped)
+
+
+def test_lab_bound_is_listed_not_taken_as_a_value() -> None:
+    bundle = _foreign_bundle()
+    bundle["entry"][1]["resource"]["valueQuantity"]["comparator"] = "<"
+    result = import_bundle(bundle)
+    assert result.record.labs == ()
+    assert any("estradiol <100 pmol/L is a bound" in line for line in result.skipped)
+
+
+def test_lab_dated_by_period_or_issued() -> None:
+    bundle = _foreign_bundle()
+    observation = bundle["entry"][1]["resource"]
+    del observation["effectiveDateTime"]
+    observation["effectivePeriod"] = {"start": "2024-03-04T07:00:00Z"}
+    assert bundle_to_record(bundle).labs[0].date == date(2024, 3, 4)
+    del observation["effectivePeriod"]
+    observation["issued"] = "2024-03-05T10:00:00Z"
+    assert bundle_to_record(bundle).labs[0].date == date(2024, 3, 5)

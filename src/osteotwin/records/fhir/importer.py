@@ -181,6 +181,16 @@ def _day(value: Any) -> Any:
     return value
 
 
+def _when(data: Mapping[str, Any]) -> Any:
+    """An observation's date: effective[x] (dateTime, instant or period start), else issued."""
+    period = data.get("effectivePeriod") or {}
+    for value in (data.get("effectiveDateTime"), data.get("effectiveInstant"), period.get("start"),
+                  data.get("issued")):
+        if value is not None:
+            return _day(value)
+    return None
+
+
 def _quantity_doc(q: Mapping[str, Any] | None) -> dict[str, Any] | None:
     """A patient-file quantity {value, unit} from a FHIR Quantity (UCUM code read back)."""
     if q is None:
@@ -358,7 +368,7 @@ class _Reader:
 
     def _vital(self, name: str, resource: _Resource) -> None:
         """Height and weight: the latest observation wins (other systems may send several)."""
-        when = str(resource.data.get("effectiveDateTime", ""))
+        when = str(_when(resource.data) or "")
         previous = self.vitals.get(name)
         if previous is not None and when < previous[0]:
             self.skipped.append(f"{resource.label}: {name} superseded by a later one")
@@ -369,11 +379,17 @@ class _Reader:
 
     def _lab(self, test: str, resource: _Resource) -> None:
         data = resource.data
+        comparator = (data.get("valueQuantity") or {}).get("comparator")
+        if comparator is not None:  # "<5 pg/mL" is not 5 pg/mL: the file cannot hold a bound
+            quantity = data["valueQuantity"]
+            self.skipped.append(f"{resource.label}: {test} {comparator}{quantity.get('value')} "
+                                f"{quantity.get('unit', '')} is a bound, not a value".rstrip())
+            return
         path = f"labs[{len(self.labs)}]"
         self._note(path, resource)
         q = _quantity_doc(data.get("valueQuantity")) or {}
         lab: dict[str, Any] = {"test": test, "value": q.get("value"), "unit": q.get("unit"),
-                               "date": _day(data.get("effectiveDateTime"))}
+                               "date": _when(data)}
         method = _text_of(data.get("method"), "text")
         if method is None and data.get("method"):
             method = _describe(data.get("method"))
@@ -390,7 +406,7 @@ class _Reader:
     def _panel(self, resource: _Resource) -> None:
         data = resource.data
         self._note(f"dxa[{len(self.scans)}]", resource)
-        scan = _Scan(_day(data.get("effectiveDateTime")), self._site(data, None),
+        scan = _Scan(_when(data), self._site(data, None),
                      _text_of(data.get("device"), "display"))
         for ref in data.get("hasMember", ()):
             member = self.by_url.get(str(ref.get("reference")))
@@ -410,7 +426,7 @@ class _Reader:
         """DXA results sent one per Observation (no panel): grouped by date, site and device."""
         data = resource.data
         site, measure = key.split(".")[1:]
-        when, device = _day(data.get("effectiveDateTime")), _text_of(data.get("device"), "display")
+        when, device = _when(data), _text_of(data.get("device"), "display")
         site = self._site(data, key)
         scan = next((s for s in self.scans if (s.date, s.site, s.device) == (when, site, device)
                      and measure not in s.values), None)
