@@ -54,7 +54,10 @@ def import_bundle(bundle: Any, *, source: str = "FHIR bundle") -> ImportResult:
     """Read a FHIR R4 Bundle; raise ``UserInputError`` naming the entry, resource and field."""
     resources = validated_resources(bundle, source=source)
     reader = _Reader(resources)
-    document = reader.document()
+    try:
+        document = reader.document()
+    except UserInputError as err:
+        raise err.with_source(source) from None
     try:
         record = parse_patient_document(document, source=source)
     except UserInputError as err:
