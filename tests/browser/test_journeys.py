@@ -66,7 +66,7 @@ def test_run_a_what_if(web_page: Any, live_server: LiveServer) -> None:
     log_in(page, live_server, "pat-a")
     page.get_by_role("link", name="What-if").click()
     page.get_by_label("Regimen", exact=True).select_option("none")
-    page.get_by_label("Horizon (years, 1-5)", exact=True).fill("2")
+    page.get_by_label("Horizon (years, 1-5)", exact=True).fill("1")
     page.get_by_role("button", name="Run what-if").click()
     result = page.locator("#whatif-result")
     result.locator("h3, .notice").first.wait_for(timeout=120_000)
@@ -74,7 +74,7 @@ def test_run_a_what_if(web_page: Any, live_server: LiveServer) -> None:
     if not simulator:
         assert "not available" in result.inner_text()
         pytest.skip("the simulator has not landed: the page shows 'not available' as designed")
-    assert "Predicted course over 2" in result.inner_text()
+    assert "Predicted course over 1" in result.inner_text()
     page.wait_for_function("document.getElementById('whatif-estradiol_pg_ml')"
                            " && document.getElementById('whatif-estradiol_pg_ml').data.length >= 2")
     assert page.locator("#whatif-table tbody tr").count() >= 2

@@ -121,7 +121,7 @@ def test_fhir_export_and_import_round_trip(world: World) -> None:
 
 def test_what_if_simulation_is_cached_with_the_model_version(world: World) -> None:
     headers = world.token("dr-a")
-    body = {"years": 1, "aromatase_inhibitor": {"drug": "none"}, "band_draws": 8}
+    body = {"years": 1, "aromatase_inhibitor": {"drug": "none"}, "band_draws": 4}
     first = world.client.post(f"/api/patients/{world.patient_a}/simulations", json=body, headers=headers)
     if first.status_code == 503:
         import pytest
@@ -136,7 +136,7 @@ def test_what_if_simulation_is_cached_with_the_model_version(world: World) -> No
     assert stopped["series"]["estradiol_pg_ml"][-1] > current["series"]["estradiol_pg_ml"][-1]
     assert result["cached"] is False and result["model_version"]
     band = stopped["bands"]["lumbar_spine_bmd_change_pct"]
-    assert band["n"] >= 6 and all(lo <= hi for lo, hi in zip(band["low"], band["high"], strict=True))
+    assert band["n"] >= 2 and all(lo <= hi for lo, hi in zip(band["low"], band["high"], strict=True))
     again = world.client.post(f"/api/patients/{world.patient_a}/simulations", json=body, headers=headers)
     assert again.json()["cached"] is True
     assert again.json()["courses"] == result["courses"]

@@ -108,3 +108,11 @@ def test_quick_pdf_report_downloads(world: World, page_client: TestClient) -> No
     assert response.content.startswith(b"%PDF")
     assert response.headers["content-disposition"] == 'attachment; filename="osteotwin-report-demo-001-quick.pdf"'
     assert page_client.get(f"/patients/{world.patient_a}/report.docx").status_code == 404
+
+
+def test_record_pages_are_not_cached_and_not_framed(world: World, page_client: TestClient) -> None:
+    browser_login(page_client, "pat-a")
+    response = page_client.get(f"/patients/{world.patient_a}")
+    assert response.headers["cache-control"] == "no-store"
+    assert response.headers["x-frame-options"] == "DENY"
+    assert world.client.get("/api/docs").status_code == 404  # no CDN-backed docs page

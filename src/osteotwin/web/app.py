@@ -63,7 +63,8 @@ def create_app(database_url: str | None = None, *, secret_key: str | None = None
     app = FastAPI(title="osteotwin", version=osteotwin.__version__,
                   description="Bone safety under aromatase inhibitors: records, assessment, plan and "
                   "what-if simulations. Decision support only.",
-                  openapi_url="/api/openapi.json", docs_url="/api/docs", redoc_url=None)
+                  # the interactive docs pages would load their scripts from a CDN: only the JSON is served
+                  openapi_url="/api/openapi.json", docs_url=None, redoc_url=None)
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.session_codec = SessionCodec(secret_key or os.environ.get(ENV_SECRET_KEY)
@@ -80,6 +81,16 @@ def create_app(database_url: str | None = None, *, secret_key: str | None = None
     def plotly_js() -> FileResponse:
         return FileResponse(plotly_js_path(), media_type="text/javascript",
                             headers={"Cache-Control": "public, max-age=86400"})
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next: Any) -> Response:
+        response: Response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if request.url.path.startswith(("/patients", "/api/patients")):
+            response.headers.setdefault("Cache-Control", "no-store")  # health data stays out of caches
+        return response
 
     @app.get("/healthz", include_in_schema=False)
     def health() -> dict[str, str]:
