@@ -172,7 +172,13 @@ def write_validation_docs(report: ValidationReport, docs_dir: Path, *, command: 
                f"`{command}`.\n\n![By trial](figures/validation_by_trial.png)")
     written = [page, figures / "validation_by_trial.png", figures / "validation_scatter.png"]
     if model.exists():  # SIM-CORE generates model.md; only its validation section is ours
-        model.write_text(replace_section(model.read_text(encoding="utf-8"), section),
-                         encoding="utf-8")
+        text = replace_section(model.read_text(encoding="utf-8"), section)
+        try:  # regenerate the rest so the file stays exactly what the generator writes
+            from osteotwin.physiology.document import render
+        except ImportError:
+            pass
+        else:
+            text = render(text)
+        model.write_text(text, encoding="utf-8")
         written.append(model)
     return written
