@@ -81,17 +81,35 @@ def collect_content(record: PatientRecord, as_of: dt.date | None = None, *,
     )
 
 
+#: Unit suffixes of data names (``estradiol_pg_ml``): the unit is shown beside the value instead.
+_UNIT_SUFFIXES = ("_pg_ml", "_ng_ml", "_ng_dl", "_mg_dl", "_g_cm2", "_mg_d", "_iu_d", "_g_kg_d",
+                  "_pct")
+_ABBREVIATIONS = {"ai": "AI", "trt": "TRT", "dxa": "DXA", "bmd": "BMD", "frax": "FRAX"}
+
+
+def data_label(name: str) -> str:
+    """Readable label of a data name: ``estradiol_pg_ml`` -> ``estradiol``, ``ai_drugs`` -> ``AI
+    drugs`` (units are shown with the value)."""
+    for suffix in _UNIT_SUFFIXES:
+        if name.endswith(suffix) and len(name) > len(suffix):
+            name = name[: -len(suffix)]
+            break
+    return " ".join(_ABBREVIATIONS.get(word, word) for word in name.split("_"))
+
+
 @lru_cache(maxsize=1)
 def _environment() -> jinja2.Environment:
     import jinja2
 
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.PackageLoader("osteotwin.reports", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["data_label"] = data_label
+    return env
 
 
 def render_html(content: ReportContent) -> str:
