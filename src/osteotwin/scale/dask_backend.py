@@ -43,7 +43,7 @@ def run_chunks_on_dask(spec: RunSpec, pending: list[ChunkTask], out: Path, *,
     if scheduler is None:
         n_workers = workers or os.cpu_count() or 1
         cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=logging.ERROR)
+                               dashboard_address=":0", silence_logs=logging.ERROR)
         client = Client(cluster)
         note = f"dask LocalCluster ({n_workers} worker processes)"
     else:

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from osteotwin.simulate.scenario import Scenario
 
 RTOL = 1e-6
+_COMPILED: dict[tuple[bool, int, float], Any] = {}
 
 
 def jax_namespace() -> Namespace:
@@ -113,12 +114,11 @@ class JaxSolver:
             jax.config.update("jax_compilation_cache_dir",  # type: ignore[no-untyped-call]
                               str(cache / "jax"))
         self.rtol = rtol
-        self._compiled: dict[tuple[bool, int], Any] = {}
 
     def _interval_solver(self, male: bool, n_save: int) -> Any:
-        key = (male, n_save)
-        if key in self._compiled:
-            return self._compiled[key]
+        key = (male, n_save, self.rtol)
+        if key in _COMPILED:  # shared by every solver of the process: trace once
+            return _COMPILED[key]
         import diffrax
         import jax
         import jax.numpy as jnp
@@ -137,7 +137,7 @@ class JaxSolver:
             return sol.ys, sol.stats["num_accepted_steps"]
 
         compiled = jax.jit(jax.vmap(one, in_axes=(0, 0, 0, 0, None, None)))
-        self._compiled[key] = compiled
+        _COMPILED[key] = compiled
         return compiled
 
     def solve(self, batch: Batch) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
