@@ -191,6 +191,7 @@ def scenario_schedule(scenario: Scenario, inputs: NDArray[np.float64], params: M
 
 E2_MATCH_WINDOW_D = 7.0
 E2_MATCH_FACTOR_RANGE = (0.1, 10.0)
+E2_MATCH_TOLERANCE = 0.02
 
 
 def _mean_e2_before(day: float, baseline: Baseline, schedule: Schedule,
@@ -215,7 +216,7 @@ def _match_on_treatment_estradiol(scenario: Scenario, params: ModelParameters, b
     """Scale the person's aromatization so simulated E2 matches an on-treatment result.
 
     E2 is close to proportional to the aromatization scale (LH feedback in men without TRT
-    makes it slightly less), so three multiplicative corrections converge well within 2 %.
+    makes it slightly less), so at most three multiplicative corrections bring it within 2 %.
     """
     assert scenario.subject.estradiol_on_treatment is not None
     day, observed = scenario.subject.estradiol_on_treatment
@@ -223,7 +224,7 @@ def _match_on_treatment_estradiol(scenario: Scenario, params: ModelParameters, b
     low, high = E2_MATCH_FACTOR_RANGE
     for _ in range(3):
         simulated = _mean_e2_before(day, baseline, schedule, params.values)
-        if simulated <= 0.0:
+        if simulated <= 0.0 or abs(simulated / observed - 1.0) < E2_MATCH_TOLERANCE:
             break
         factor = min(max(factor * observed / simulated, low), high)
         baseline = _scaled_baseline(scenario, params, t_start, factor)
