@@ -17,6 +17,8 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=1000, help="virtual people per arm")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--record", action="store_true",
+                        help="also record this run as the verification in the fitted file's provenance")
     args = parser.parse_args()
 
     from osteotwin.calibrate.model_access import default_simulator, parameter_module
@@ -26,7 +28,8 @@ def main() -> None:
     from osteotwin.trials.validation import default_workers, run_validation
 
     trials = load_trials([packaged_training_dir()])
-    simulator = default_simulator(workers=args.workers or default_workers())
+    arms = sum(len({a for e in t.endpoints for a in e.arms}) for t in trials)
+    simulator = default_simulator(workers=args.workers or default_workers(), people=args.n * arms)
     try:
         report = run_validation(trials, n=args.n, seed=args.seed, simulator=simulator,
                                 progress=lambda trial: print(f"simulating {trial}", flush=True))
@@ -37,6 +40,17 @@ def main() -> None:
     for path in write_validation_docs(report, REPO / "docs", command=command):
         print(f"wrote {path.relative_to(REPO)}")
     print(f"passed {report.passed} of {report.total}")
+    if args.record:
+        from osteotwin.calibrate.fitted import load_fitted_document, write_fitted_document
+
+        document = load_fitted_document()
+        if document:
+            document.setdefault("provenance", {})["verification"] = {
+                "n_per_arm": args.n, "seed": args.seed, "passed": report.passed,
+                "total": report.total, "pass_rate": round(report.pass_rate, 4),
+                "by": "scripts/validation_docs.py --record"}
+            write_fitted_document(document)
+            print("recorded the verification in the fitted parameter file")
 
 
 if __name__ == "__main__":

@@ -140,6 +140,27 @@ absolute lab levels; `sd` with an unknown arm size is reported, not scored). Par
 
 {markdown_table(report)}
 
+## How it is computed
+
+- **Virtual people.** Each arm draws `n` people from the trial's `population` (normal, truncated to
+  `min`/`max`; hormone levels log-normal), each with model parameters drawn from their population
+  distributions around the fitted central values (`osteotwin.physiology.parameters`). The arms of a trial
+  share their random numbers, so a contrast (arm minus arm) compares like with like; its "95 % of virtual
+  people" is taken over per-person differences.
+- **Interval scored against.** `ci95` as published; `se` → ±1.96·se; `sd` → ±1.96·sd/√n with the arm's
+  `n` (contrasts: √(1/n₁ + 1/n₂)); no uncertainty → the floor alone. Floors: ±0.5 percentage points for
+  BMD and marker changes and for fracture incidence (a percentage of people; the spec names no other
+  floor), ±10 % of the value for absolute lab levels. `sd` with `n: null` is reported, not scored.
+- **Fracture incidence** comes from the hazard model in `osteotwin.physiology.fracture` (age- and
+  sex-specific incidence × relative risk 1.5 per SD of total-hip BMD lost, Marshall 1996; fitted base
+  rates within published cohort ranges).
+- **Not modelled the way the source measured it.** Published medians (ATAC bone substudy) are compared
+  with the simulated mean; immunoassay estradiol in the older male trials is compared with the model's
+  mass-spectrometry-scale estradiol; the castration trial lists no castrating regimen, so its arms are
+  simulated without one (no trial is special-cased).
+- **Calibration** used only these training files (see `src/osteotwin/data/model/fitted_parameters.yaml`
+  for what was fitted, bounds, objective, seed and data checksums; `osteotwin calibrate` reproduces it).
+
 ## What was assumed where a trial is silent
 
 {assumptions or "- nothing"}
