@@ -76,6 +76,22 @@ def test_stopping_the_inhibitor_raises_estradiol(example: PatientRecord) -> None
     assert stopped > current  # aromatase inhibition lowers estradiol; stopping it restores it
     assert "(" in estradiol["current course"][0]  # a 5-95 % range is shown
     assert len(section.figures) == 1 and section.figures[0].data_uri.startswith("data:image/png")
+    assert any("clinical decision" in text for text in section.cautions)  # a man on TRT + AI
+
+
+@needs_simulator
+def test_breast_cancer_stop_scenario_carries_an_oncology_caution() -> None:
+    record = parse_patient_document({
+        "version": 1, "as_of": "2025-06-01",
+        "patient": {"sex": "female", "birth_date": "1955-01-01",
+                    "menopausal_status": "postmenopausal"},
+        "history": {"breast_cancer": True},
+        "medications": [{"drug": "letrozole", "dose": "2.5 mg", "every": "1 d",
+                         "start": "2024-01-01"}]})
+    section = what_if_section(record, date(2025, 6, 1), years=1,
+                              simulator=default_simulator(band_draws=0))
+    assert isinstance(section, WhatIf), section
+    assert any("oncology decision" in text for text in section.cautions)
 
 
 def test_bad_scenario_is_reported_not_raised(example: PatientRecord) -> None:

@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 AROMATASE_INHIBITORS = ("anastrozole", "letrozole", "exemestane")
+STOP_LABEL = "aromatase inhibitor stopped today"
+LIFESTYLE_LABEL = "bone-loading exercise, calcium and vitamin D at target"
 HORIZONS_Y = (1.0, 2.0, 5.0)
 DAYS_PER_YEAR = 365.25
 BMD_SERIES = (("lumbar_spine_bmd_change_pct", "Lumbar spine BMD"),
@@ -71,6 +73,7 @@ class WhatIf:
     tables: tuple[tuple[str, tuple[tuple[str, tuple[str, ...]], ...]], ...]
     uncertainty: str
     sources: tuple[str, ...]
+    cautions: tuple[str, ...] = ()
 
 
 Simulator = Callable[["Scenario"], tuple["Trajectory", dict[str, tuple[Any, Any]] | None]]
@@ -87,7 +90,7 @@ def alternatives(base: Scenario) -> list[Scenario]:
                 kept.append(r)
             elif r.start_d < 0:
                 kept.append(replace(r, stop_d=0.0))
-        out.append(base.with_regimens(tuple(kept), "aromatase inhibitor stopped today"))
+        out.append(base.with_regimens(tuple(kept), STOP_LABEL))
     life = base.subject.lifestyle
     calcium_total = life.dietary_calcium_mg_d + life.supplemental_calcium_mg_d
     target = replace(
@@ -105,7 +108,7 @@ def alternatives(base: Scenario) -> list[Scenario]:
     if target != life:
         subject = replace(base.subject, lifestyle=target)
         out.append(replace(base, subject=subject,
-                           label="bone-loading exercise, calcium and vitamin D at target"))
+                           label=LIFESTYLE_LABEL))
     return out
 
 
@@ -179,10 +182,28 @@ def what_if_section(record: PatientRecord, as_of: dt.date, *, years: float = 5.0
                            "osteotwin.")
     try:
         base = Scenario.from_record(record.model_copy(update={"as_of": as_of}), years=years)
-        results = [(s.label, *run(s)) for s in alternatives(base)]
-        return _view(results, years)
+        scenarios = alternatives(base)
+        results = [(s.label, *run(s)) for s in scenarios]
+        return replace(_view(results, years), cautions=tuple(_cautions(record, scenarios)))
     except Exception as exc:  # one failed section must not lose the whole report
         return _failed("what-if simulation", exc)
+
+
+def _cautions(record: PatientRecord, scenarios: Sequence[Scenario]) -> list[str]:
+    """What a reader must keep in mind about the alternatives shown for this person."""
+    out = []
+    if any(s.label == STOP_LABEL for s in scenarios):
+        if record.history.breast_cancer:
+            out.append("The aromatase inhibitor treats breast cancer: stopping or changing it is an "
+                       "oncology decision. This scenario shows the bone side only, not the cancer "
+                       "risk.")
+        else:
+            out.append("Stopping the aromatase inhibitor is shown for comparison; whether it is "
+                       "needed is a clinical decision (see the assessment).")
+    if any(s.label == LIFESTYLE_LABEL for s in scenarios):
+        out.append("High-intensity and impact loading need screening and, with low bone mass or "
+                   "fractures, supervision (see the plan's safety notes).")
+    return out
 
 
 def _curve(label: str, trajectory: Trajectory, name: str,
