@@ -40,9 +40,9 @@ def test_letrozole_inhibits_more_than_anastrozole_at_labelled_doses() -> None:
 
 
 def test_lh_falls_with_more_estradiol_or_testosterone() -> None:
-    base = lh_target(22.0, 420.0, True, P.values)
-    assert lh_target(5.0, 420.0, True, P.values) > base
-    assert lh_target(22.0, 1000.0, True, P.values) < 0.3 * base
+    base = lh_target(22.0, 420.0, 60.0, P.values)
+    assert lh_target(5.0, 420.0, 60.0, P.values) > base
+    assert lh_target(22.0, 1000.0, 60.0, P.values) < 0.3 * base
 
 
 def test_ovarian_output_falls_through_the_final_menstrual_period() -> None:

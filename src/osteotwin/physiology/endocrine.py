@@ -43,6 +43,7 @@ from osteotwin.physiology.states import (
     U_E2_OV,
     U_E2OR,
     U_E2TD,
+    U_LHMAX,
     U_MALE,
     U_TGEL,
     U_TMAX,
@@ -59,7 +60,6 @@ _T_F = _I["female_testosterone_ng_dl"]
 _MCR_T, _GEL_F = _I["testosterone_mcr_l_d"], _I["testosterone_gel_bioavailability"]
 _MCR_E2, _E2_ORAL_F = _I["estradiol_mcr_l_d"], _I["estradiol_oral_bioavailability"]
 _MENO_W, _MENO_MID = _I["menopause_transition_width_y"], _I["menopause_midpoint_y"]
-_LHMAX_M, _LHMAX_F = _I["lh_max_male_iu_l"], _I["lh_max_female_iu_l"]
 _K_E, _K_T, _LH_H = _I["lh_feedback_e2_pg_ml"], _I["lh_feedback_t_ng_dl"], _I["lh_feedback_hill"]
 _LH_T, _LH50 = _I["lh_half_life_d"], _I["testis_lh50_iu_l"]
 _GOS_EC50 = _I["goserelin_ec50_mg"]
@@ -105,10 +105,16 @@ def testicular_testosterone(lh: float, t_max: float, p: NDArray[np.float64]) -> 
 
 
 @njit(cache=True)
-def lh_target(e2: float, testosterone: float, male: bool, p: NDArray[np.float64]) -> float:
+def lh_feedback(e2: float, testosterone: float, p: NDArray[np.float64]) -> float:
+    """1 + (E2/K_E + T/K_T)^h: the factor by which sex steroids lower LH."""
     f = max(e2, 0.0) / p[_K_E] + max(testosterone, 0.0) / p[_K_T]
-    lh_max = p[_LHMAX_M] if male else p[_LHMAX_F]
-    return float(lh_max / (1.0 + f ** p[_LH_H]))
+    return float(1.0 + f ** p[_LH_H])
+
+
+@njit(cache=True)
+def lh_target(e2: float, testosterone: float, lh_max: float, p: NDArray[np.float64]) -> float:
+    """LH (IU/L) the axis settles to for the given estradiol and testosterone."""
+    return lh_max / lh_feedback(e2, testosterone, p)
 
 
 @njit(cache=True)
@@ -132,7 +138,7 @@ def hormones(t: float, y: NDArray[np.float64], p: NDArray[np.float64],
         ysm = u[U_YSM0] + clock_d(t, u) / 365.25
         e2 += u[U_E2_OV] * ovarian_fraction(ysm, p) * (1.0 - supp)
     e2 += (u[U_E2TD] + u[U_E2OR] * p[_E2_ORAL_F]) * 1e9 / (p[_MCR_E2] * 1000.0)
-    target = lh_target(e2, testosterone, male, p)
+    target = lh_target(e2, testosterone, u[U_LHMAX], p)
     x = e2 / p[_EST_REF]
     c = p[_EST_C]
     n = p[_EST_N]

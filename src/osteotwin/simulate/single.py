@@ -22,7 +22,7 @@ from osteotwin.physiology.calcium import MG_PER_MMOL_CA, vitd_from_intake
 from osteotwin.physiology.endocrine import (
     aromatase_yield,
     hormones,
-    lh_target,
+    lh_feedback,
     ovarian_fraction,
 )
 from osteotwin.physiology.loading import mechanical_stimulus
@@ -98,7 +98,8 @@ def subject_inputs(subject: Subject, params: ModelParameters) -> NDArray[np.floa
         e2_star = subject.estradiol_pg_ml or params["male_estradiol_pg_ml"] * fat
         testis_share = params["testicular_estradiol_fraction"]
         u[S.U_AROM_SCALE] = (1.0 - testis_share) * e2_star / aromatase_yield(t_star, no_drug, p)
-        lh_star = lh_target(e2_star, t_star, True, p)
+        lh_star = params["male_lh_iu_l"]
+        u[S.U_LHMAX] = lh_star * lh_feedback(e2_star, t_star, p)
         leydig = lh_star / (lh_star + params["testis_lh50_iu_l"])
         u[S.U_TMAX] = t_star / leydig
         u[S.U_E2_OV] = testis_share * e2_star / leydig  # testicular E2 at full Leydig output
@@ -115,6 +116,7 @@ def subject_inputs(subject: Subject, params: ModelParameters) -> NDArray[np.floa
                 ovarian = max(subject.estradiol_pg_ml - peripheral, 0.0) / share
         u[S.U_AROM_SCALE] = peripheral / aromatase_yield(params["female_testosterone_ng_dl"],
                                                          no_drug, p)
+        u[S.U_LHMAX] = params["lh_max_female_iu_l"]
         u[S.U_E2_OV] = ovarian
     return u
 
