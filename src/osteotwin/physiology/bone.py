@@ -82,6 +82,7 @@ _KOUT_LS, _KOUT_TH, _KOUT_FN = _I["bmd_ls_kout_d"], _I["bmd_th_kout_d"], _I["bmd
 _GOC_LS, _GOC_TH, _GOC_FN = _I["bmd_ls_gamma_oc"], _I["bmd_th_gamma_oc"], _I["bmd_fn_gamma_oc"]
 _GOB, _MECH_LS, _MECH_HIP = _I["bmd_gamma_ob"], _I["bmd_ls_mech_gain"], _I["bmd_hip_mech_gain"]
 _AGE_LOSS, _T_GAM = _I["age_bmd_loss_pct_y"], _I["testosterone_bone_gamma"]
+_PTH_BONE_G = _I["pth_bone_gamma"]
 
 DENOSUMAB_KDA = 150_000.0  # g/mol → 1 ng/mL = 6.67 pM
 
@@ -139,7 +140,7 @@ def bone_rhs(y: NDArray[np.float64], p: NDArray[np.float64], u: NDArray[np.float
     ob_ratio = ob / OB0
     oc = max(y[OC], 1e-15)
     scl = max(y[SCL], 1e-6)
-    pthc = max(y[PTH], 1e-12) / V1_L
+    pthc = PTH_CONC0 * (max(y[PTH], 1e-12) / V1_L / PTH_CONC0) ** p[_PTH_BONE_G]
     # osteoblast lineage
     pic_rob = hill_up(ta_ratio, FRAC_PIC_ROB * PIC0, EMAX_PIC_ROB, GAM_PIC_ROB)
     pic_ob = hill_up(ta_ratio, FRAC_PIC_OB * PIC0, EMAX_PIC_OB, GAM_PIC_OB)

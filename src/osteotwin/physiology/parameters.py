@@ -24,7 +24,8 @@ given, which stay inside their sources' ranges):
 - ``bp_emax``, ``bp_ec50_mg``, ``bp_surface_half_life_d``: bisphosphonate effect on osteoclasts;
   ``denosumab_rankl_kon``: denosumab's RANKL removal.
 - ``tamoxifen_bone_efficacy``: partial-agonist efficacy of tamoxifen on bone (0 = pure antagonist).
-- ``vitd_slope_ng_ml_per_iu``: 25(OH)D rise per IU/day of vitamin D3.
+- ``vitd_slope_ng_ml_per_iu``: 25(OH)D rise per IU/day of vitamin D3; ``pth_bone_gamma`` (0.2-1):
+  sensitivity of bone (RANKL/OPG) to PTH, i.e. of BMD to calcium and vitamin D.
 """
 
 from __future__ import annotations
@@ -229,6 +230,10 @@ PARAMETER_TABLE: tuple[Parameter, ...] = (
     _p("k_bind_pm_d", 6.24e-6 * 24, "1/pM/d", f"{PR10} k1 = k3", "RANKL–RANK/OPG association", 0.0,
        (5e-5, 5e-4)),
     _p("k_unbind_d", 0.112013 * 24, "1/d", f"{PR10} k2 = k4", "complex dissociation", 0.0, (1.0, 6.0)),
+    _p("pth_bone_gamma", 1.0, "1", f"{PR10} (1 = as published); lowered if calcium/vitamin D "
+       "effects on BMD are too strong (B-ABLE: AI + Ca/D still loses 1.7 % LS, BA12-01)",
+       "sensitivity of RANKL/OPG to PTH: PTH enters bone as 3.85·(PTH/3.85)^γ pM", 0.0,
+       (0.2, 1.0), True),
     _p("age_bmd_loss_pct_y", 0.35, "%/y", f"{CF} CW09-01 (MrOS FN ~0.37 %/y); ML00-01",
        "background BMD loss at age 75 (ramps from 0 at 50), all sites", 0.5, (0.0, 1.2), True),
     # --- BMD layer (Peterson & Riggs 2012; Eudy 2015 hip) -------------------------------------
