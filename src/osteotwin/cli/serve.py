@@ -18,7 +18,7 @@ def serve(
     host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port")] = 8000,
     workers: Annotated[int, typer.Option(min=1, max=64, help="server processes (SQLite in WAL mode and "
-                                                           "PostgreSQL both take several)")] = 1,
+                                                           "PostgreSQL both take several)")] = 2,
 ) -> None:
     """Serve the web app; a new database is created, migrated and seeded with demo accounts."""
     import os

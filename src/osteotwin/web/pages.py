@@ -180,18 +180,19 @@ async def new_patient(request: Request, user: PageUser, db: DbSession) -> Respon
 # --------------------------------------------------------------------------------------------------
 
 
-def _timeline_context(db: Any, user: UserRow, row: PatientRow, *, form_name: str | None = None,
+def _timeline_context(user: UserRow, row: PatientRow, *, form_name: str | None = None,
                       values: dict[str, Any] | None = None,
                       errors: dict[str, str] | None = None) -> dict[str, Any]:
     record = repository.record_from_row(row)
     events = _timeline_events(record, row)
     lab_test = (values or {}).get("test") if form_name == "lab" else None
+    if lab_test not in LAB_SPECS:
+        lab_test = "estradiol"
     return {
         "user": user, "row": row, "record": record, "events": events,
         "charts": charts.trend_charts(record),
         "form_name": form_name, "values": values or {}, "errors": errors or {},
-        "lab_tests": sorted(LAB_SPECS), "lab_units": LAB_SPECS[lab_test or "estradiol"].units
-        if (lab_test or "estradiol") in LAB_SPECS else LAB_SPECS["estradiol"].units,
+        "lab_tests": sorted(LAB_SPECS), "lab_units": LAB_SPECS[str(lab_test)].units,
         "sites": SITES, "bmd_units": forms.BMD_UNITS, "drugs": drug_names(),
         "routes": ("oral", "intramuscular", "subcutaneous", "transdermal", "intravenous"),
         "dose_units": forms.DOSE_UNITS, "interval_units": forms.INTERVAL_UNITS,
@@ -240,7 +241,7 @@ def _timeline_events(record: PatientRecord, row: PatientRow) -> list[dict[str, s
 @router.get("/patients/{patient_id}", response_class=HTMLResponse)
 def timeline(request: Request, patient_id: PatientId, user: PageUser, db: DbSession) -> HTMLResponse:
     row = accessible_patient(db, user, patient_id)
-    return render(request, "patient.html", _timeline_context(db, user, row))
+    return render(request, "patient.html", _timeline_context(user, row))
 
 
 @router.get("/ui/lab-units", response_class=HTMLResponse)
@@ -270,7 +271,7 @@ async def _post_entry(request: Request, patient_id: PatientId, user: UserRow, db
     except UserInputError as err:
         db.rollback()
         row = accessible_patient(db, user, patient_id)
-        context = _timeline_context(db, user, row, form_name=form_name, values=values,
+        context = _timeline_context(user, row, form_name=form_name, values=values,
                                     errors=forms.field_errors(err))
         return render(request, "patient.html", context, status_code=422)
     db.commit()

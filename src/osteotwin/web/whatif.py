@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from osteotwin.errors import UserInputError
 from osteotwin.records import PatientRecord
 from osteotwin.web.services import Unavailable, jsonable
 
@@ -105,8 +106,6 @@ def alternative_scenario(base: Any, request: WhatIfRequest) -> Any:
     ai = request.aromatase_inhibitor
     if ai is not None:
         if ai.drug != "none" and (ai.dose_mg is None or ai.every_d is None):
-            from osteotwin.errors import UserInputError
-
             raise UserInputError("aromatase_inhibitor.dose_mg", ai.dose_mg,
                                  "a dose (mg) and an interval (days) for the new AI regimen",
                                  problem="missing dose or interval")

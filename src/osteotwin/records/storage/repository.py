@@ -7,7 +7,6 @@ reader (same fields, units and messages everywhere) and store canonical values.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import select
@@ -117,10 +116,10 @@ def _touch(row: PatientRow) -> None:
 
 
 def load_patient(session: Session, patient_id: int) -> PatientRow | None:
-    """A patient row with its children loaded, or None."""
+    """A patient row with its record's children loaded (logs load when first used), or None."""
     query = (select(PatientRow).where(PatientRow.id == patient_id)
              .options(selectinload(PatientRow.medications), selectinload(PatientRow.labs),
-                      selectinload(PatientRow.dxa_scans), selectinload(PatientRow.logs)))
+                      selectinload(PatientRow.dxa_scans)))
     return session.scalars(query).first()
 
 
@@ -279,8 +278,3 @@ def find_patient_by_external_id(session: Session, external_id: str) -> PatientRo
     """First patient whose patient file id is ``external_id``."""
     query = select(PatientRow).where(PatientRow.external_id == external_id).order_by(PatientRow.id)
     return session.scalars(query).first()
-
-
-def entry_from_mapping(raw: Mapping[str, Any]) -> dict[str, Any]:
-    """Drop empty form values so optional fields stay absent."""
-    return {k: v for k, v in raw.items() if v not in (None, "")}
