@@ -43,6 +43,8 @@ PAGE_ROUTES: list[tuple[str, str, dict[str, str] | None]] = [
     ("GET", "/patients/{id}/report.html", None),
     ("GET", "/patients/{id}/report.pdf", None),
     ("GET", "/patients/{id}/audit", None),
+    ("GET", "/patients/{id}/patient.yaml", None),
+    ("GET", "/patients/{id}/fhir.json", None),
     ("POST", "/patients/{id}/labs", {"test": "estradiol", "value": "15", "unit": "pg/mL",
                                      "date": "2025-01-10"}),
     ("POST", "/patients/{id}/dxa", {"date": "2025-01-10", "site": "total_hip", "bmd_value": "0.85",

@@ -116,3 +116,14 @@ def test_record_pages_are_not_cached_and_not_framed(world: World, page_client: T
     assert response.headers["cache-control"] == "no-store"
     assert response.headers["x-frame-options"] == "DENY"
     assert world.client.get("/api/docs").status_code == 404  # no CDN-backed docs page
+
+
+def test_patient_file_and_fhir_downloads_round_trip(world: World, page_client: TestClient) -> None:
+    from osteotwin.records import parse_patient_document, parse_text
+    from osteotwin.records.fhir import bundle_to_record
+
+    browser_login(page_client, "pat-a")
+    text = page_client.get(f"/patients/{world.patient_a}/patient.yaml").text
+    from_yaml = parse_patient_document(parse_text(text, source="download"))
+    bundle = page_client.get(f"/patients/{world.patient_a}/fhir.json").json()
+    assert bundle_to_record(bundle) == from_yaml

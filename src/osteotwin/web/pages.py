@@ -4,6 +4,7 @@ what-if, plan and report download. Every POST form carries the session's CSRF to
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request, Response
@@ -13,7 +14,7 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from osteotwin.errors import UserInputError
-from osteotwin.records import LabResult, PatientRecord
+from osteotwin.records import LabResult, PatientRecord, dump_patient_yaml
 from osteotwin.records.patient import MENOPAUSAL_STATUSES, SEXES, SITES
 from osteotwin.records.storage import accounts, repository
 from osteotwin.records.storage.audit import audit_trail
@@ -449,6 +450,30 @@ def report_download(request: Request, patient_id: PatientId, fmt: str, user: Pag
     name = f"osteotwin-report-{row.external_id or row.id}{suffix}.{fmt}"
     media = "application/pdf" if fmt == "pdf" else "text/html; charset=utf-8"
     return Response(data, media_type=media,
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@router.get("/patients/{patient_id}/patient.yaml")
+def patient_file_download(patient_id: PatientId, user: PageUser, db: DbSession) -> Response:
+    """The record as a patient file v1 (YAML) download."""
+    row = accessible_patient(db, user, patient_id)
+    text = dump_patient_yaml(repository.record_from_row(row))
+    name = f"osteotwin-patient-{row.external_id or row.id}.yaml"
+    return Response(text, media_type="application/yaml",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@router.get("/patients/{patient_id}/fhir.json")
+def fhir_download(request: Request, patient_id: PatientId, user: PageUser, db: DbSession) -> Response:
+    """The record as a FHIR R4 Bundle download."""
+    row = accessible_patient(db, user, patient_id)
+    try:
+        bundle = services.fhir_bundle(repository.record_from_row(row))
+    except services.Unavailable as exc:
+        return render(request, "error.html", {"user": user, "title": "FHIR export not available",
+                                              "message": exc.reason}, status_code=503)
+    name = f"osteotwin-fhir-{row.external_id or row.id}.json"
+    return Response(json.dumps(bundle, indent=1), media_type="application/fhir+json",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
