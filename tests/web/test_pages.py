@@ -127,3 +127,15 @@ def test_patient_file_and_fhir_downloads_round_trip(world: World, page_client: T
     from_yaml = parse_patient_document(parse_text(text, source="download"))
     bundle = page_client.get(f"/patients/{world.patient_a}/fhir.json").json()
     assert bundle_to_record(bundle) == from_yaml
+
+
+def test_what_if_form_errors_come_back_in_the_partial(world: World, page_client: TestClient) -> None:
+    csrf = browser_login(page_client, "pat-a")
+    url = f"/patients/{world.patient_a}/what-if"
+    for form, name in (({"ai_drug": "none", "years": "0"}, "years"),
+                       ({"ai_drug": "letrozole", "ai_every_d": "1", "years": "1"}, "ai_dose_mg"),
+                       ({"ai_drug": "keep", "vitamin_d_iu_d": "lots", "years": "1"}, "vitamin_d_iu_d")):
+        response = page_client.post(url, data={**form, "csrf_token": csrf}, headers={"HX-Request": "true"})
+        assert response.status_code == 422, (form, response.text[:300])
+        assert "<html" not in response.text  # HTMX gets the result fragment only
+        assert name.replace("_", " ") in response.text

@@ -394,8 +394,9 @@ def what_if_request(form: FormData) -> WhatIfRequest:
         if drug != "none":
             ai.update(dose_mg=number("ai_dose_mg"), every_d=number("ai_every_d"))
     intensity = str(form.get("resistance_intensity") or "") or None
+    years = number("years")
     return WhatIfRequest.model_validate({
-        "years": number("years") or 5.0, "aromatase_inhibitor": ai,
+        "years": 5.0 if years is None else years, "aromatase_inhibitor": ai,
         "resistance_sessions_per_week": number("resistance_sessions_per_week"),
         "resistance_intensity": intensity,
         "impact_sessions_per_week": number("impact_sessions_per_week"),
