@@ -6,6 +6,7 @@ what-if charts show the current course beside the alternative with 5-95 % bands 
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from osteotwin.records import PatientRecord
@@ -23,28 +24,41 @@ COURSE_COLOURS = ("#4c566a", "#d08770")
 
 def _layout(title: str, y_title: str, x_title: str = "date") -> dict[str, Any]:
     return {"title": {"text": title}, "xaxis": {"title": {"text": x_title}},
-            "yaxis": {"title": {"text": y_title}}, "margin": {"l": 60, "r": 20, "t": 40, "b": 50},
-            "height": 300, "showlegend": True, "legend": {"orientation": "h", "y": -0.25}}
+            "yaxis": {"title": {"text": y_title}}, "margin": {"l": 60, "r": 20, "t": 70, "b": 50},
+            "height": 340, "showlegend": True,
+            "legend": {"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"}}
+
+
+def _date_axis(layout: dict[str, Any], dates: list[str]) -> dict[str, Any]:
+    """A calendar x axis; a lone point gets a year around it instead of a millisecond range."""
+    layout["xaxis"].update(type="date", tickformat="%b %Y")
+    if dates:
+        first, last = dt.date.fromisoformat(min(dates)), dt.date.fromisoformat(max(dates))
+        pad = dt.timedelta(days=180 if first == last else max(15, (last - first).days // 20))
+        layout["xaxis"]["range"] = [(first - pad).isoformat(), (last + pad).isoformat()]
+    return layout
 
 
 def lab_trend(record: PatientRecord, test: str, title: str, unit: str) -> dict[str, Any]:
     """Recorded results of one test over time (markers and lines)."""
     labs = record.labs_for(test)
-    trace = {"type": "scatter", "mode": "lines+markers", "name": f"{title} ({unit})",
-             "x": [lab.date.isoformat() for lab in labs], "y": [round(lab.value, 4) for lab in labs],
+    dates = [lab.date.isoformat() for lab in labs]
+    trace = {"type": "scatter", "mode": "lines+markers", "name": f"{title} ({unit})", "x": dates, "y": [round(lab.value, 4) for lab in labs],
              "hovertemplate": "%{x}: %{y} " + unit + "<extra></extra>"}
-    return {"data": [trace], "layout": _layout(title, unit)}
+    return {"data": [trace], "layout": _date_axis(_layout(title, unit), dates)}
 
 
 def bmd_trend(record: PatientRecord) -> dict[str, Any]:
     """BMD per site over time (g/cm²), one trace per site with any measured BMD."""
     traces = []
+    dates: list[str] = []
     for site in SITES:
         scans = [s for s in record.scans_for(site) if s.bmd_g_cm2 is not None]
+        dates.extend(s.date.isoformat() for s in scans)
         traces.append({"type": "scatter", "mode": "lines+markers", "name": SITE_LABELS[site],
                        "x": [s.date.isoformat() for s in scans],
                        "y": [s.bmd_g_cm2 for s in scans]})
-    return {"data": traces, "layout": _layout("BMD by site", "g/cm²")}
+    return {"data": traces, "layout": _date_axis(_layout("BMD by site", "g/cm²"), dates)}
 
 
 def trend_charts(record: PatientRecord) -> list[tuple[str, dict[str, Any], int]]:
@@ -85,6 +99,8 @@ def what_if_charts(result: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
             traces.append({"type": "scatter", "mode": "lines", "name": course["label"], "x": years,
                            "y": course["series"][key], "line": {"color": colour, "width": 2}})
         if traces:
-            figures.append((f"whatif-{key}", {"data": traces,
-                                              "layout": _layout(title, unit, "years from today")}))
+            layout = _layout(title, unit, "years from today")
+            layout.update(height=420, margin={"l": 60, "r": 20, "t": 40, "b": 150},
+                          legend={"orientation": "h", "x": 0, "y": -0.25, "yanchor": "top"})
+            figures.append((f"whatif-{key}", {"data": traces, "layout": layout}))
     return figures

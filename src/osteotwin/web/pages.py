@@ -39,7 +39,13 @@ from osteotwin.web.security import (
     csrf_matches,
     new_session,
 )
-from osteotwin.web.whatif import AI_DRUGS, WhatIfRequest, model_version, run_what_if
+from osteotwin.web.whatif import (
+    AI_DRUGS,
+    SERIES_LABELS,
+    WhatIfRequest,
+    model_version,
+    run_what_if,
+)
 
 router = APIRouter(include_in_schema=False)
 
@@ -366,7 +372,7 @@ def _what_if_context(user: UserRow, row: PatientRow, record: PatientRecord) -> d
                   if m.drug in AI_DRUGS]
     return {"user": user, "row": row, "record": record, "ai_drugs": AI_DRUGS,
             "current_ai": current_ai, "life": record.lifestyle, "values": {}, "errors": {},
-            "result": None, "figures": [], "unavailable": None}
+            "result": None, "figures": [], "unavailable": None, "series_labels": SERIES_LABELS}
 
 
 @router.get("/patients/{patient_id}/what-if", response_class=HTMLResponse)

@@ -19,6 +19,13 @@ from osteotwin.records import PatientRecord
 from osteotwin.web.services import Unavailable, jsonable
 
 AI_DRUGS: tuple[str, ...] = ("anastrozole", "letrozole", "exemestane")
+SERIES_LABELS: dict[str, str] = {
+    "estradiol_pg_ml": "Estradiol (pg/mL)",
+    "total_testosterone_ng_dl": "Total testosterone (ng/dL)",
+    "lumbar_spine_bmd_change_pct": "Lumbar spine BMD change (%)",
+    "total_hip_bmd_change_pct": "Total hip BMD change (%)",
+    "femoral_neck_bmd_change_pct": "Femoral neck BMD change (%)",
+}
 SHOWN_SERIES: tuple[str, ...] = ("estradiol_pg_ml", "total_testosterone_ng_dl",
                                  "lumbar_spine_bmd_change_pct", "total_hip_bmd_change_pct",
                                  "femoral_neck_bmd_change_pct")
