@@ -5,8 +5,9 @@ Numba cannot cache a compiled function that receives another compiled function a
 ``equilibrium.py`` are therefore written against *global* names (``rhs``, ``jacobian``, ...) and
 compiled here with those names bound: for the model, with numba's on-disk cache, under a function
 name that carries a hash of the model's source files (``osteotwin/physiology/*.py``), so an edited
-model never reuses a stale kernel (numba itself only checks the file a function is defined in);
-for anything else (test problems), without a cache.
+model recompiles these kernels (numba itself only checks the file a function is defined in; the
+model's own cached functions follow numba's rule); for anything else (test problems), without a
+cache.
 """
 
 from __future__ import annotations
