@@ -122,3 +122,16 @@ def test_transition_cohort_ages_follow_menopause_timing() -> None:
     ages = np.array([s.age_y for s in subjects])
     assert ysm.mean() == pytest.approx(-5, abs=0.05)
     assert ages.mean() == pytest.approx(46, abs=0.5)
+
+
+def test_every_training_population_draws_valid_scenarios() -> None:
+    from pathlib import Path
+
+    from osteotwin.trials import load_trials
+
+    train = Path(__file__).resolve().parents[2] / "src" / "osteotwin" / "data" / "trials" / "train"
+    for trial in load_trials([train]):
+        draws = StandardDraws.make(trial_rng(trial.id, 0), 400, DRAW_NAMES)
+        for arm in trial.arms:
+            for scenario in draw_people(trial, arm, draws).scenarios:
+                scenario.validate()

@@ -58,6 +58,12 @@ WEIGHT_LIMITS_KG = (40.0, 160.0)
 #: Spread of years since menopause when a trial gives only a mean (transition cohorts are timed by
 #: the final menstrual period, so the spread is small).
 YSM_DEFAULT_SD = 0.5
+#: Years since menopause the simulator accepts (``Subject.validate``).
+YSM_LIMITS = (-20.0, 60.0)
+#: Baseline lab ranges the simulator accepts (``Subject.validate``), canonical units.
+LAB_LIMITS: dict[str, tuple[float, float]] = {"estradiol": (0.5, 2000.0),
+                                              "total_testosterone": (1.0, 3000.0),
+                                              "vitamin_d_25oh": (2.0, 200.0)}
 
 AROMATASE_INHIBITORS = ("anastrozole", "letrozole", "exemestane")
 ENDOCRINE_THERAPY = (*AROMATASE_INHIBITORS, "tamoxifen")
@@ -169,7 +175,7 @@ def draw_people(trial: Trial, arm: Arm, draws: StandardDraws) -> ArmPeople:
     if pop.sex == "female" and pop.age_y is None and pop.years_since_menopause is not None:
         # Cohorts timed by the final menstrual period: age follows from the age at menopause.
         ysm_draws = _dist_draws(draws.get("ysm"), pop.years_since_menopause, YSM_DEFAULT_SD,
-                                -20.0, 60.0)
+                                *YSM_LIMITS)
         ages = np.clip(MENOPAUSE_AGE_Y + MENOPAUSE_AGE_SD_Y * draws.get("age") + ysm_draws,
                        35.0, 95.0)
         notes[:len(age_notes)] = [f"age assumed {MENOPAUSE_AGE_Y:g} ± {MENOPAUSE_AGE_SD_Y:g} y at "
@@ -229,9 +235,10 @@ def _lab_draws(pop: Population, name: str, z: NDArray[np.float64]) -> NDArray[np
     if dist is None or dist.centre is None:
         return None
     values = lognormal(z, dist.centre, dist.sd)
-    lo = dist.minimum if dist.minimum is not None else 0.0
-    hi = dist.maximum if dist.maximum is not None else np.inf
-    return np.clip(values, max(lo, 1e-3), hi)
+    lo, hi = LAB_LIMITS[name]
+    lo = max(lo, dist.minimum) if dist.minimum is not None else lo
+    hi = min(hi, dist.maximum) if dist.maximum is not None else hi
+    return np.clip(values, lo, hi)
 
 
 def _years_since_menopause(pop: Population, ages: NDArray[np.float64], z: NDArray[np.float64],
@@ -240,19 +247,19 @@ def _years_since_menopause(pop: Population, ages: NDArray[np.float64], z: NDArra
         return None
     if pop.years_since_menopause is not None:
         dist = pop.years_since_menopause
-        return _dist_draws(z, dist, YSM_DEFAULT_SD, -20.0, 60.0)
+        return _dist_draws(z, dist, YSM_DEFAULT_SD, *YSM_LIMITS)
     status = pop.menopausal_status
     if status == "premenopausal":
         notes.append(f"premenopausal: final menstrual period assumed at {MENOPAUSE_AGE_Y:g} y")
-        return np.minimum(ages - MENOPAUSE_AGE_Y, -1.0)
+        return np.clip(ages - MENOPAUSE_AGE_Y, YSM_LIMITS[0], -1.0)
     if status == "perimenopausal":
-        return np.clip(ages - MENOPAUSE_AGE_Y, -2.0, 0.9)
+        return np.clip(ages - MENOPAUSE_AGE_Y, -2.0, 0.9)  # within YSM_LIMITS
     notes.append(f"years since menopause assumed age - {MENOPAUSE_AGE_Y:g} (at least 1 y)"
                  if status == "postmenopausal" else
                  f"menopause assumed at {MENOPAUSE_AGE_Y:g} y (status not given)")
     if status == "postmenopausal":
         return np.maximum(ages - MENOPAUSE_AGE_Y, 1.0)
-    return ages - MENOPAUSE_AGE_Y
+    return np.clip(ages - MENOPAUSE_AGE_Y, *YSM_LIMITS)
 
 
 def needs_background_ai(trial: Trial) -> bool:
