@@ -17,7 +17,8 @@ def _configure_numba_cache() -> None:
     package = Path(__file__).resolve().parent
     compiled = ("states", "parameters", "pk", "endocrine", "calcium", "bone", "model")
     sources = [*(package / f"{name}.py" for name in compiled),
-               package.parent / "simulate" / "solvers.py"]
+               *(package.parent / "simulate" / f"{name}.py"
+                 for name in ("solvers", "dense_lu", "ros34pw2"))]
     digest = hashlib.sha256()
     for path in sources:
         if path.exists():

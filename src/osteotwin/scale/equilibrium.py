@@ -18,46 +18,13 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
-from numba import njit, prange  # prange: used by the bound kernel
+from numba import prange  # prange: used by the bound kernel
 from numpy.typing import NDArray
+
+from osteotwin.simulate.dense_lu import solve_dense
 
 MAX_ITERATIONS = 400
 TOLERANCE = 1e-11
-
-
-@njit(cache=True)
-def _solve_dense(a: Any, b: Any) -> bool:
-    """Gaussian elimination with partial pivoting, in place (``b`` gets the solution)."""
-    n = a.shape[0]
-    for k in range(n):
-        p = k
-        big = abs(a[k, k])
-        for i in range(k + 1, n):
-            if abs(a[i, k]) > big:
-                big = abs(a[i, k])
-                p = i
-        if big == 0.0 or not np.isfinite(big):
-            return False
-        if p != k:
-            for j in range(n):
-                tmp = a[k, j]
-                a[k, j] = a[p, j]
-                a[p, j] = tmp
-            tmp = b[k]
-            b[k] = b[p]
-            b[p] = tmp
-        for i in range(k + 1, n):
-            f = a[i, k] / a[k, k]
-            if f != 0.0:
-                for j in range(k + 1, n):
-                    a[i, j] -= f * a[k, j]
-                b[i] -= f * b[k]
-    for i in range(n - 1, -1, -1):
-        s = b[i]
-        for j in range(i + 1, n):
-            s -= a[i, j] * b[j]
-        b[i] = s / a[i, i]
-    return True
 
 
 def rhs(t: float, y: Any, p: Any, u: Any) -> Any:  # pragma: no cover - rebound in _kernel
@@ -93,7 +60,7 @@ def equilibrate_person(y_start: Any, p: Any, u: Any, keep: Any, scale: Any, out:
                 a[i, j] = -jac[keep[i], keep[j]]
             a[i, i] += 1.0 / dt
             b[i] = f[keep[i]]
-        if not _solve_dense(a, b):
+        if not solve_dense(a, b):
             return -1
         step = 0.0
         for i in range(n_keep):

@@ -29,30 +29,18 @@ import numpy as np
 from numba import njit, prange
 from numpy.typing import NDArray
 
-# --- ROS34PW2 tableau (Rang & Angermann 2005, Table 4.1), standard form -----------------------
-GAMMA = 0.4358665215084590
-_ALPHA = np.array([
-    [0.0, 0.0, 0.0, 0.0],
-    [0.8717330430169180, 0.0, 0.0, 0.0],
-    [0.8445706001536942, -0.1129906423648418, 0.0, 0.0],
-    [0.0, 0.0, 1.0, 0.0],
-])
-_GAMMA_FULL = np.array([
-    [GAMMA, 0.0, 0.0, 0.0],
-    [-0.8717330430169180, GAMMA, 0.0, 0.0],
-    [-0.9033805701304408, 0.05418067238809533, GAMMA, 0.0],
-    [0.2421238070609535, -1.223250583904515, 0.5452602553351021, GAMMA],
-])
-_B = np.array([0.2421238070609535, -1.223250583904515, 1.545260255335102, 0.4358665215084590])
-_B_HAT = np.array([0.3781090314581937, -0.09604229221242318, 0.5, 0.2179332607542295])
+from osteotwin.simulate.dense_lu import lu_factor, lu_solve
+from osteotwin.simulate.ros34pw2 import (
+    ERROR_WEIGHTS,
+    GAMMA,
+    STAGE_A,
+    STAGE_ALPHA,
+    STAGE_C,
+    WEIGHTS,
+)
 
-# Transformed coefficients (Hairer & Wanner IV.7): A = α Γ⁻¹, C = diag(1/γ) - Γ⁻¹, m = b Γ⁻¹.
-_GINV = np.linalg.inv(_GAMMA_FULL)
-A_T = _ALPHA @ _GINV
-C_T = np.diag(1.0 / np.diag(_GAMMA_FULL)) - _GINV
-M_T = _B @ _GINV
-E_T = (_B - _B_HAT) @ _GINV
-C_STAGE = _ALPHA.sum(axis=1)
+# ROS34PW2 coefficients in the transformed form (shared with the one-person solver).
+A_T, C_T, M_T, E_T, C_STAGE = STAGE_A, STAGE_C, WEIGHTS, ERROR_WEIGHTS, STAGE_ALPHA
 
 JACOBIAN_AGE = 30
 #: After a rejected step the Jacobian is refreshed only if it is older than this many steps.
@@ -60,56 +48,6 @@ STALE_AFTER_REJECT = 5
 SAFETY = 0.9
 #: Keep the factorised matrix while the proposed step size is within this band of the current one.
 KEEP_LOW, KEEP_HIGH = 0.95, 1.4
-
-
-@njit(cache=True)
-def _lu_factor(a: Any, piv: Any) -> bool:
-    """In-place LU with partial pivoting; False when singular."""
-    n = a.shape[0]
-    for k in range(n):
-        p = k
-        big = abs(a[k, k])
-        for i in range(k + 1, n):
-            if abs(a[i, k]) > big:
-                big = abs(a[i, k])
-                p = i
-        piv[k] = p
-        if big == 0.0:
-            return False
-        if p != k:
-            for j in range(n):
-                tmp = a[k, j]
-                a[k, j] = a[p, j]
-                a[p, j] = tmp
-        inv = 1.0 / a[k, k]
-        for i in range(k + 1, n):
-            a[i, k] *= inv
-            f = a[i, k]
-            if f != 0.0:
-                for j in range(k + 1, n):
-                    a[i, j] -= f * a[k, j]
-    return True
-
-
-@njit(cache=True)
-def _lu_solve(a: Any, piv: Any, b: Any) -> None:
-    n = a.shape[0]
-    for k in range(n):
-        p = piv[k]
-        if p != k:
-            tmp = b[k]
-            b[k] = b[p]
-            b[p] = tmp
-    for i in range(n):
-        s = b[i]
-        for j in range(i):
-            s -= a[i, j] * b[j]
-        b[i] = s
-    for i in range(n - 1, -1, -1):
-        s = b[i]
-        for j in range(i + 1, n):
-            s -= a[i, j] * b[j]
-        b[i] = s / a[i, i]
 
 
 def _jacobian(t: float, y: Any, f0: Any, p: Any, u: Any, jac: Any) -> None:
@@ -214,7 +152,7 @@ def solve_person(y0: Any, p: Any, u_seg: Any, t_out: Any, breaks: Any, imp_t: An
                 for j in range(n):
                     mat[i, j] = -jac[i, j]
                 mat[i, i] += 1.0 / (GAMMA * h_try)
-            if not _lu_factor(mat, piv):
+            if not lu_factor(mat, piv, 0.0):
                 h = h_try * 0.25
                 jac_age = JACOBIAN_AGE + 1
                 if h < 1e-10:
@@ -238,7 +176,7 @@ def solve_person(y0: Any, p: Any, u_seg: Any, t_out: Any, breaks: Any, imp_t: An
                 cj = c_t[s, j] / h_try
                 for i in range(n):
                     rhs_v[i] += cj * stages[j, i]
-            _lu_solve(mat, piv, rhs_v)
+            lu_solve(mat, piv, rhs_v)
             for i in range(n):
                 stages[s, i] = rhs_v[i]
         err = 0.0

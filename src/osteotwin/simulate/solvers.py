@@ -22,34 +22,20 @@ from numpy.typing import NDArray
 
 from osteotwin.physiology import states as S
 from osteotwin.physiology.model import jacobian, rhs, rhs_into
+from osteotwin.simulate.dense_lu import lu_factor, lu_solve
+from osteotwin.simulate.ros34pw2 import (
+    ERROR_WEIGHTS,
+    GAMMA,
+    STAGE_A,
+    STAGE_ALPHA,
+    STAGE_C,
+    WEIGHTS,
+)
 
 JAC_EVERY = 20
 MAX_ATTEMPTS = 5_000_000  # guard against a stalled integration (never reached in tests)
 
 
-def _ros34pw2() -> tuple[float, NDArray[np.float64], NDArray[np.float64], NDArray[np.float64],
-                         NDArray[np.float64]]:
-    """(γ, A, C, m, m − m̂) of ROS34PW2 in the Hairer–Wanner transformed form."""
-    g = 0.435866521508459
-    alpha = np.array([[0.0, 0.0, 0.0, 0.0],
-                      [0.87173304301691801, 0.0, 0.0, 0.0],
-                      [0.84457060015369423, -0.11299064236484185, 0.0, 0.0],
-                      [0.0, 0.0, 1.0, 0.0]])
-    gam = np.array([[g, 0.0, 0.0, 0.0],
-                    [-0.87173304301691801, g, 0.0, 0.0],
-                    [-0.90338057013044082, 0.054180672388095326, g, 0.0],
-                    [0.24212380706095346, -1.2232505839045147, 0.54526025533510214, g]])
-    b = np.array([0.24212380706095346, -1.2232505839045147, 1.5452602553351020, g])
-    b_hat = np.array([0.37810903145819369, -0.096042292212423178, 0.5, 0.2179332607542295])
-    gi = np.linalg.inv(gam)
-    a = np.tril(alpha @ gi, -1)
-    c = np.tril(np.diag(1.0 / np.diag(gam)) - gi, -1)
-    return g, a, c, b @ gi, (b - b_hat) @ gi
-
-
-GAMMA, STAGE_A, STAGE_C, WEIGHTS, ERROR_WEIGHTS = _ros34pw2()
-#: Stage times α_i = Σ_j α_ij.
-STAGE_ALPHA = np.array([0.0, 0.87173304301691801, 0.84457060015369423 - 0.11299064236484185, 1.0])
 
 # Block structure of the Jacobian (exact zeros, by construction of the RHS): the PK states depend
 # only on PK states; nothing depends on the bone-calcium pool or the cumulative calcium states
@@ -62,55 +48,6 @@ LEAF_IDX = np.array(_LEAVES, dtype=np.int64)
 
 
 @njit(cache=True)
-def _lu_factor(a: NDArray[np.float64], piv: NDArray[np.int64]) -> None:
-    n = a.shape[0]
-    for k in range(n):
-        p = k
-        big = abs(a[k, k])
-        for i in range(k + 1, n):
-            if abs(a[i, k]) > big:
-                big = abs(a[i, k])
-                p = i
-        piv[k] = p
-        if p != k:
-            for j in range(n):
-                tmp = a[k, j]
-                a[k, j] = a[p, j]
-                a[p, j] = tmp
-        d = a[k, k]
-        if d == 0.0:
-            d = 1e-300
-            a[k, k] = d
-        for i in range(k + 1, n):
-            a[i, k] /= d
-            f = a[i, k]
-            if f != 0.0:
-                for j in range(k + 1, n):
-                    a[i, j] -= f * a[k, j]
-
-
-@njit(cache=True)
-def _lu_solve(a: NDArray[np.float64], piv: NDArray[np.int64], b: NDArray[np.float64]) -> None:
-    n = a.shape[0]
-    for k in range(n):
-        p = piv[k]
-        if p != k:
-            tmp = b[k]
-            b[k] = b[p]
-            b[p] = tmp
-    for i in range(n):
-        s = b[i]
-        for j in range(i):
-            s -= a[i, j] * b[j]
-        b[i] = s
-    for i in range(n - 1, -1, -1):
-        s = b[i]
-        for j in range(i + 1, n):
-            s -= a[i, j] * b[j]
-        b[i] = s / a[i, i]
-
-
-@njit(cache=True)
 def _factor_blocks(jac: NDArray[np.float64], gh: float, wp: NDArray[np.float64],
                    pp: NDArray[np.int64], wc: NDArray[np.float64], pc: NDArray[np.int64]) -> None:
     """Factorise the PK and core diagonal blocks of W = I − gh·J."""
@@ -118,12 +55,12 @@ def _factor_blocks(jac: NDArray[np.float64], gh: float, wp: NDArray[np.float64],
         for b in range(PK_IDX.size):
             wp[a, b] = -gh * jac[PK_IDX[a], PK_IDX[b]]
         wp[a, a] += 1.0
-    _lu_factor(wp, pp)
+    lu_factor(wp, pp, 1e-300)
     for a in range(CORE_IDX.size):
         for b in range(CORE_IDX.size):
             wc[a, b] = -gh * jac[CORE_IDX[a], CORE_IDX[b]]
         wc[a, a] += 1.0
-    _lu_factor(wc, pc)
+    lu_factor(wc, pc, 1e-300)
 
 
 @njit(cache=True)
@@ -134,7 +71,7 @@ def _solve_blocks(jac: NDArray[np.float64], gh: float, wp: NDArray[np.float64],
     """Solve W·x = x in place by block forward substitution."""
     for a in range(PK_IDX.size):
         bp[a] = x[PK_IDX[a]]
-    _lu_solve(wp, pp, bp)
+    lu_solve(wp, pp, bp)
     for a in range(PK_IDX.size):
         x[PK_IDX[a]] = bp[a]
     for a in range(CORE_IDX.size):
@@ -143,7 +80,7 @@ def _solve_blocks(jac: NDArray[np.float64], gh: float, wp: NDArray[np.float64],
         for b in range(PK_IDX.size):
             s += gh * jac[i, PK_IDX[b]] * bp[b]
         bc[a] = s
-    _lu_solve(wc, pc, bc)
+    lu_solve(wc, pc, bc)
     for a in range(CORE_IDX.size):
         x[CORE_IDX[a]] = bc[a]
     for a in range(LEAF_IDX.size):
