@@ -9,15 +9,26 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import yaml
 
 from osteotwin.errors import UserInputError
 from osteotwin.records.drugs import DOSE_LIMITS, ROUTES, SUPPLEMENT_UNITS
+from osteotwin.records.fields import (
+    boolean,
+    choice,
+    describe,
+    iso_date,
+    number,
+    optional,
+    optional_list,
+    plain_text,
+    require_mapping,
+)
 from osteotwin.records.patient import (
     DIET_PATTERNS,
     FOOD_EXCLUSIONS,
@@ -40,9 +51,6 @@ from osteotwin.records.patient import (
 from osteotwin.units import LAB_SPECS, convert_lab, lab_in, parse_quantity, split_quantity
 from osteotwin.vocabulary import drug_names
 
-T = TypeVar("T")
-
-EARLIEST_DATE = date(1900, 1, 1)
 MINIMUM_AGE_Y = 18.0  # osteotwin covers adults (AI therapy and TRT are adult treatments)
 
 _TOP = (
@@ -155,92 +163,6 @@ def parse_patient_document(document: Any, *, source: str = "patient file") -> Pa
 # --------------------------------------------------------------------------------------------------
 
 
-def _mapping(raw: Any, field: str, allowed: tuple[str, ...]) -> Mapping[str, Any]:
-    if not isinstance(raw, Mapping):
-        raise UserInputError(
-            field or "document",
-            _kind(raw),
-            "a mapping with fields " + ", ".join(allowed),
-            problem="not a mapping",
-        )
-    for key in raw:
-        if key not in allowed:
-            path = f"{field}.{key}" if field else str(key)
-            raise UserInputError(
-                path,
-                key,
-                ", ".join(allowed) + (" (or put it under extra:)" if field == "" else ""),
-                problem="unknown field",
-            )
-    return raw
-
-
-def _kind(raw: Any) -> str:
-    return type(raw).__name__ if not isinstance(raw, str | int | float) else str(raw)
-
-
-def _list(raw: Any, field: str) -> list[Any]:
-    if raw is None:
-        return []
-    if not isinstance(raw, list):
-        raise UserInputError(field, _kind(raw), "a list", problem="not a list")
-    return raw
-
-
-def _choice(raw: Any, field: str, choices: tuple[str, ...]) -> str:
-    if not isinstance(raw, str) or raw not in choices:
-        raise UserInputError(field, raw, " | ".join(choices), problem="not an accepted value")
-    return raw
-
-
-def _date(raw: Any, field: str) -> date:
-    if isinstance(raw, date):
-        value = raw
-    elif isinstance(raw, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw.strip()):
-        try:
-            value = date.fromisoformat(raw.strip())
-        except ValueError as exc:
-            raise UserInputError(
-                field, raw, "a real calendar date, ISO 8601 (YYYY-MM-DD)", problem="impossible date"
-            ) from exc
-    else:
-        raise UserInputError(field, raw, "an ISO 8601 date (YYYY-MM-DD)", problem="not a date")
-    if value < EARLIEST_DATE or value.year > 2200:
-        raise UserInputError(
-            field, raw, f"dates from {EARLIEST_DATE.isoformat()} on", problem="implausible date"
-        )
-    return value
-
-
-def _number(raw: Any, field: str, lo: float, hi: float, *, integer: bool = False) -> float:
-    if isinstance(raw, bool) or not isinstance(raw, int | float):
-        raise UserInputError(
-            field, raw, "an integer" if integer else "a number", problem="not a number"
-        )
-    if not (lo <= float(raw) <= hi):  # also refuses NaN and infinities
-        raise UserInputError(field, raw, f"{lo:g} to {hi:g}", problem="implausible value")
-    if integer and int(raw) != raw:
-        raise UserInputError(field, raw, "a whole number", problem="not a whole number")
-    return float(raw)
-
-
-def _bool(raw: Any, field: str) -> bool:
-    if not isinstance(raw, bool):
-        raise UserInputError(field, raw, "true or false", problem="not a boolean")
-    return raw
-
-
-def _text(raw: Any, field: str) -> str:
-    if isinstance(raw, bool) or not isinstance(raw, str | int | float):
-        raise UserInputError(field, _kind(raw), "text", problem="not text")
-    return str(raw)
-
-
-def _opt(raw: Mapping[str, Any], key: str, convert: Callable[[Any], T]) -> T | None:
-    value = raw.get(key)
-    return None if value is None else convert(value)
-
-
 class _Parser:
     """Walks a document, converting each field; ``self.birth`` and ``self.weight`` aid later checks."""
 
@@ -249,7 +171,7 @@ class _Parser:
         self.weight_kg: float | None = None
 
     def record(self, doc: Any) -> PatientRecord:
-        doc = _mapping(doc, "", _TOP)
+        doc = require_mapping(doc, "", _TOP, unknown_hint=" (or put it under extra:)")
         if "version" not in doc:
             raise UserInputError("version", None, "1", problem="missing field")
         if doc["version"] != 1 or isinstance(doc["version"], bool):
@@ -258,11 +180,11 @@ class _Parser:
             raise UserInputError(
                 "patient", None, "a patient block with sex and birth_date", problem="missing field"
             )
-        as_of = _opt(doc, "as_of", lambda v: _date(v, "as_of"))
+        as_of = optional(doc, "as_of", lambda v: iso_date(v, "as_of"))
         patient = self.patient(doc["patient"], as_of)
         extra = doc.get("extra") or {}
         if not isinstance(extra, Mapping):
-            raise UserInputError("extra", _kind(extra), "a mapping", problem="not a mapping")
+            raise UserInputError("extra", describe(extra), "a mapping", problem="not a mapping")
         return PatientRecord(
             version=1,
             as_of=as_of,
@@ -270,19 +192,22 @@ class _Parser:
             history=self.history(doc.get("history") or {}),
             medications=tuple(
                 self.medication(m, f"medications[{i}]")
-                for i, m in enumerate(_list(doc.get("medications"), "medications"))
+                for i, m in enumerate(optional_list(doc.get("medications"), "medications"))
             ),
             labs=tuple(
-                self.lab(x, f"labs[{i}]") for i, x in enumerate(_list(doc.get("labs"), "labs"))
+                self.lab(x, f"labs[{i}]")
+                for i, x in enumerate(optional_list(doc.get("labs"), "labs"))
             ),
-            dxa=tuple(self.dxa(x, f"dxa[{i}]") for i, x in enumerate(_list(doc.get("dxa"), "dxa"))),
+            dxa=tuple(
+                self.dxa(x, f"dxa[{i}]") for i, x in enumerate(optional_list(doc.get("dxa"), "dxa"))
+            ),
             lifestyle=self.lifestyle(doc.get("lifestyle") or {}),
-            fracture_risk_external=_opt(doc, "fracture_risk_external", self.frax),
+            fracture_risk_external=optional(doc, "fracture_risk_external", self.frax),
             extra=dict(extra),
         )
 
     def patient(self, raw: Any, as_of: date | None) -> Patient:
-        raw = _mapping(raw, "patient", _PATIENT)
+        raw = require_mapping(raw, "patient", _PATIENT)
         for key in ("sex", "birth_date"):
             if raw.get(key) is None:
                 raise UserInputError(
@@ -291,8 +216,8 @@ class _Parser:
                     "male | female" if key == "sex" else "an ISO date",
                     problem="missing field",
                 )
-        sex = _choice(raw["sex"], "patient.sex", SEXES)
-        birth = _date(raw["birth_date"], "patient.birth_date")
+        sex = choice(raw["sex"], "patient.sex", SEXES)
+        birth = iso_date(raw["birth_date"], "patient.birth_date")
         reference = as_of or date.today()
         if birth >= reference:
             raise UserInputError(
@@ -310,10 +235,10 @@ class _Parser:
                 problem="age out of range",
             )
         self.birth = birth
-        status = _opt(
+        status = optional(
             raw,
             "menopausal_status",
-            lambda v: _choice(v, "patient.menopausal_status", MENOPAUSAL_STATUSES),
+            lambda v: choice(v, "patient.menopausal_status", MENOPAUSAL_STATUSES),
         )
         if status is not None and sex == "male":
             raise UserInputError(
@@ -322,40 +247,43 @@ class _Parser:
                 "null for men",
                 problem="menopausal status given for a man",
             )
-        self.weight_kg = _opt(
+        self.weight_kg = optional(
             raw, "weight", lambda v: parse_quantity(v, "weight", "patient.weight")
         )
         return Patient(
-            id=_opt(raw, "id", lambda v: _text(v, "patient.id")),
+            id=optional(raw, "id", lambda v: plain_text(v, "patient.id", allow_empty=True)),
             sex=sex,
             birth_date=birth,
-            height_cm=_opt(raw, "height", lambda v: parse_quantity(v, "height", "patient.height")),
+            height_cm=optional(
+                raw, "height", lambda v: parse_quantity(v, "height", "patient.height")
+            ),
             weight_kg=self.weight_kg,
             menopausal_status=status,
         )
 
     def history(self, raw: Any) -> History:
-        raw = _mapping(raw, "history", _HISTORY)
+        raw = require_mapping(raw, "history", _HISTORY)
         values: dict[str, Any] = {}
         for key in _HISTORY_COUNTS:
             count = raw.get(key)
             values[key] = (
-                None
-                if count is None
-                else int(_number(count, f"history.{key}", 0, 50, integer=True))
+                None if count is None else int(number(count, f"history.{key}", 0, 50, integer=True))
             )
         for key in _HISTORY_FLAGS:
             flag = raw.get(key)
-            values[key] = None if flag is None else _bool(flag, f"history.{key}")
-        values["smoking"] = _opt(raw, "smoking", lambda v: _choice(v, "history.smoking", SMOKING))
-        values["alcohol_units_per_week"] = _opt(
+            values[key] = None if flag is None else boolean(flag, f"history.{key}")
+        values["smoking"] = optional(
+            raw, "smoking", lambda v: choice(v, "history.smoking", SMOKING)
+        )
+        values["alcohol_units_per_week"] = optional(
             raw,
             "alcohol_units_per_week",
-            lambda v: _number(v, "history.alcohol_units_per_week", 0, 300),
+            lambda v: number(v, "history.alcohol_units_per_week", 0, 300),
         )
-        conditions = _list(raw.get("conditions"), "history.conditions")
+        conditions = optional_list(raw.get("conditions"), "history.conditions")
         values["conditions"] = tuple(
-            _text(c, f"history.conditions[{i}]") for i, c in enumerate(conditions)
+            plain_text(c, f"history.conditions[{i}]", allow_empty=True)
+            for i, c in enumerate(conditions)
         )
         return History(**values)
 
@@ -369,13 +297,13 @@ class _Parser:
             )
 
     def medication(self, raw: Any, field: str) -> Medication:
-        raw = _mapping(raw, field, _MEDICATION)
+        raw = require_mapping(raw, field, _MEDICATION)
         drugs = drug_names()
         if raw.get("drug") is None:
             raise UserInputError(f"{field}.drug", None, ", ".join(drugs), problem="missing field")
-        drug = _choice(raw["drug"], f"{field}.drug", tuple(drugs))
-        route = _opt(raw, "route", lambda v: _choice(v, f"{field}.route", ROUTES))
-        every = _opt(raw, "every", lambda v: parse_quantity(v, "interval", f"{field}.every"))
+        drug = choice(raw["drug"], f"{field}.drug", tuple(drugs))
+        route = optional(raw, "route", lambda v: choice(v, f"{field}.route", ROUTES))
+        every = optional(raw, "every", lambda v: parse_quantity(v, "interval", f"{field}.every"))
         if every is not None and every <= 0:
             raise UserInputError(
                 f"{field}.every",
@@ -393,8 +321,8 @@ class _Parser:
                 "no 'every' when the dose is per day (e.g. '50 mg/d')",
                 problem="dose per day given together with an interval",
             )
-        start = _opt(raw, "start", lambda v: _date(v, f"{field}.start"))
-        stop = _opt(raw, "stop", lambda v: _date(v, f"{field}.stop"))
+        start = optional(raw, "start", lambda v: iso_date(v, f"{field}.start"))
+        stop = optional(raw, "stop", lambda v: iso_date(v, f"{field}.stop"))
         if start is not None:
             self._check_not_before_birth(start, f"{field}.start")
         if start is not None and stop is not None and stop < start:
@@ -440,17 +368,17 @@ class _Parser:
         return mg, iu, per_day
 
     def lab(self, raw: Any, field: str) -> LabResult:
-        raw = _mapping(raw, field, _LAB)
+        raw = require_mapping(raw, field, _LAB)
         for key in ("test", "value", "unit", "date"):
             if raw.get(key) is None:
                 raise UserInputError(f"{field}.{key}", None, "a value", problem="missing field")
-        test = _choice(raw["test"], f"{field}.test", tuple(LAB_SPECS))
+        test = choice(raw["test"], f"{field}.test", tuple(LAB_SPECS))
         value = raw["value"]
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise UserInputError(f"{field}.value", value, "a number", problem="not a number")
-        unit = _text(raw["unit"], f"{field}.unit")
+        unit = plain_text(raw["unit"], f"{field}.unit", allow_empty=True)
         canonical = convert_lab(test, float(value), unit, field=field)
-        when = _date(raw["date"], f"{field}.date")
+        when = iso_date(raw["date"], f"{field}.date")
         self._check_not_before_birth(when, f"{field}.date")
         spec = LAB_SPECS[test]
         reported_unit = (
@@ -468,22 +396,24 @@ class _Parser:
             value=canonical,
             unit=spec.canonical,
             date=when,
-            method=_opt(raw, "method", lambda v: _text(v, f"{field}.method")),
+            method=optional(
+                raw, "method", lambda v: plain_text(v, f"{field}.method", allow_empty=True)
+            ),
             reported_value=float(value),
             reported_unit=reported_unit,
         )
 
     def dxa(self, raw: Any, field: str) -> DxaScan:
-        raw = _mapping(raw, field, _DXA)
+        raw = require_mapping(raw, field, _DXA)
         for key in ("date", "site"):
             if raw.get(key) is None:
                 raise UserInputError(f"{field}.{key}", None, "a value", problem="missing field")
-        when = _date(raw["date"], f"{field}.date")
+        when = iso_date(raw["date"], f"{field}.date")
         self._check_not_before_birth(when, f"{field}.date")
-        site = _choice(raw["site"], f"{field}.site", SITES)
-        bmd = _opt(raw, "bmd", lambda v: parse_quantity(v, "bmd", f"{field}.bmd"))
-        t = _opt(raw, "t_score", lambda v: _number(v, f"{field}.t_score", -8, 6))
-        z = _opt(raw, "z_score", lambda v: _number(v, f"{field}.z_score", -8, 6))
+        site = choice(raw["site"], f"{field}.site", SITES)
+        bmd = optional(raw, "bmd", lambda v: parse_quantity(v, "bmd", f"{field}.bmd"))
+        t = optional(raw, "t_score", lambda v: number(v, f"{field}.t_score", -8, 6))
+        z = optional(raw, "z_score", lambda v: number(v, f"{field}.z_score", -8, 6))
         if bmd is None and t is None and z is None:
             raise UserInputError(
                 field,
@@ -497,66 +427,70 @@ class _Parser:
             bmd_g_cm2=bmd,
             t_score=t,
             z_score=z,
-            device=_opt(raw, "device", lambda v: _text(v, f"{field}.device")),
+            device=optional(
+                raw, "device", lambda v: plain_text(v, f"{field}.device", allow_empty=True)
+            ),
         )
 
     def lifestyle(self, raw: Any) -> Lifestyle:
-        raw = _mapping(raw, "lifestyle", _LIFESTYLE)
+        raw = require_mapping(raw, "lifestyle", _LIFESTYLE)
         f = "lifestyle"
         supplements = tuple(
             self.supplement(s, f"{f}.supplements[{i}]")
-            for i, s in enumerate(_list(raw.get("supplements"), f"{f}.supplements"))
+            for i, s in enumerate(optional_list(raw.get("supplements"), f"{f}.supplements"))
         )
-        exclusions = _list(raw.get("food_exclusions"), f"{f}.food_exclusions")
+        exclusions = optional_list(raw.get("food_exclusions"), f"{f}.food_exclusions")
         return Lifestyle(
-            dietary_calcium_mg_d=_opt(
+            dietary_calcium_mg_d=optional(
                 raw,
                 "dietary_calcium",
                 lambda v: parse_quantity(v, "daily_mass", f"{f}.dietary_calcium"),
             ),
-            protein_g_kg_d=_opt(
+            protein_g_kg_d=optional(
                 raw,
                 "protein",
                 lambda v: parse_quantity(v, "protein", f"{f}.protein", weight_kg=self.weight_kg),
             ),
             supplements=supplements,
-            resistance_sessions_per_week=_opt(
+            resistance_sessions_per_week=optional(
                 raw,
                 "resistance_sessions_per_week",
-                lambda v: _number(v, f"{f}.resistance_sessions_per_week", 0, 21),
+                lambda v: number(v, f"{f}.resistance_sessions_per_week", 0, 21),
             ),
-            resistance_intensity=_opt(
+            resistance_intensity=optional(
                 raw,
                 "resistance_intensity",
-                lambda v: _choice(v, f"{f}.resistance_intensity", INTENSITIES),
+                lambda v: choice(v, f"{f}.resistance_intensity", INTENSITIES),
             ),
-            impact_sessions_per_week=_opt(
+            impact_sessions_per_week=optional(
                 raw,
                 "impact_sessions_per_week",
-                lambda v: _number(v, f"{f}.impact_sessions_per_week", 0, 21),
+                lambda v: number(v, f"{f}.impact_sessions_per_week", 0, 21),
             ),
-            weight_bearing_aerobic_minutes_per_week=_opt(
+            weight_bearing_aerobic_minutes_per_week=optional(
                 raw,
                 "weight_bearing_aerobic_minutes_per_week",
-                lambda v: _number(v, f"{f}.weight_bearing_aerobic_minutes_per_week", 0, 3000),
+                lambda v: number(v, f"{f}.weight_bearing_aerobic_minutes_per_week", 0, 3000),
             ),
-            sleep_hours=_opt(raw, "sleep_hours", lambda v: _number(v, f"{f}.sleep_hours", 0, 16)),
-            diet_pattern=_opt(
-                raw, "diet_pattern", lambda v: _choice(v, f"{f}.diet_pattern", DIET_PATTERNS)
+            sleep_hours=optional(
+                raw, "sleep_hours", lambda v: number(v, f"{f}.sleep_hours", 0, 16)
+            ),
+            diet_pattern=optional(
+                raw, "diet_pattern", lambda v: choice(v, f"{f}.diet_pattern", DIET_PATTERNS)
             ),
             food_exclusions=tuple(
-                _choice(x, f"{f}.food_exclusions[{i}]", FOOD_EXCLUSIONS)
+                choice(x, f"{f}.food_exclusions[{i}]", FOOD_EXCLUSIONS)
                 for i, x in enumerate(exclusions)
             ),
-            training_setting=_opt(
+            training_setting=optional(
                 raw,
                 "training_setting",
-                lambda v: _choice(v, f"{f}.training_setting", TRAINING_SETTINGS),
+                lambda v: choice(v, f"{f}.training_setting", TRAINING_SETTINGS),
             ),
         )
 
     def supplement(self, raw: Any, field: str) -> Supplement:
-        raw = _mapping(raw, field, ("name", "dose"))
+        raw = require_mapping(raw, field, ("name", "dose"))
         if raw.get("name") is None or raw.get("dose") is None:
             raise UserInputError(
                 field,
@@ -564,7 +498,7 @@ class _Parser:
                 "name and dose, e.g. {name: vitamin_d3, dose: 1000 IU/d}",
                 problem="missing field",
             )
-        name = _choice(raw["name"], f"{field}.name", tuple(SUPPLEMENT_UNITS))
+        name = choice(raw["name"], f"{field}.name", tuple(SUPPLEMENT_UNITS))
         unit = SUPPLEMENT_UNITS[name]
         if unit == "IU/d":
             dose = parse_quantity(raw["dose"], "daily_iu", f"{field}.dose")
@@ -582,22 +516,26 @@ class _Parser:
 
     def frax(self, raw: Any) -> ExternalFractureRisk:
         f = "fracture_risk_external"
-        raw = _mapping(raw, f, _FRAX)
+        raw = require_mapping(raw, f, _FRAX)
         if raw.get("tool") is None:
             raise UserInputError(
                 f"{f}.tool", None, "the tool's name, e.g. frax", problem="missing field"
             )
         return ExternalFractureRisk(
-            tool=_text(raw["tool"], f"{f}.tool"),
-            major_osteoporotic_10y_pct=_opt(
+            tool=plain_text(raw["tool"], f"{f}.tool", allow_empty=True),
+            major_osteoporotic_10y_pct=optional(
                 raw,
                 "major_osteoporotic_10y_pct",
-                lambda v: _number(v, f"{f}.major_osteoporotic_10y_pct", 0, 100),
+                lambda v: number(v, f"{f}.major_osteoporotic_10y_pct", 0, 100),
             ),
-            hip_10y_pct=_opt(raw, "hip_10y_pct", lambda v: _number(v, f"{f}.hip_10y_pct", 0, 100)),
-            date=_opt(raw, "date", lambda v: _date(v, f"{f}.date")),
-            bmd_included=_opt(raw, "bmd_included", lambda v: _bool(v, f"{f}.bmd_included")),
-            country=_opt(raw, "country", lambda v: _text(v, f"{f}.country")),
+            hip_10y_pct=optional(
+                raw, "hip_10y_pct", lambda v: number(v, f"{f}.hip_10y_pct", 0, 100)
+            ),
+            date=optional(raw, "date", lambda v: iso_date(v, f"{f}.date")),
+            bmd_included=optional(raw, "bmd_included", lambda v: boolean(v, f"{f}.bmd_included")),
+            country=optional(
+                raw, "country", lambda v: plain_text(v, f"{f}.country", allow_empty=True)
+            ),
         )
 
 

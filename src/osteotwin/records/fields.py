@@ -1,0 +1,122 @@
+"""Strict readers for fields of user documents (patient files, trial files, FHIR-derived documents).
+
+Each reader returns the converted value or raises ``UserInputError`` naming the field path, the value
+and what is accepted.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from datetime import date
+from typing import Any, TypeVar
+
+from osteotwin.errors import UserInputError
+
+T = TypeVar("T")
+
+EARLIEST_DATE = date(1900, 1, 1)
+LATEST_YEAR = 2200
+
+
+def describe(raw: Any) -> str:
+    """A short description of a value for error messages (its text, or its type)."""
+    return type(raw).__name__ if not isinstance(raw, str | int | float) else str(raw)
+
+
+def require_mapping(
+    raw: Any, field: str, allowed: tuple[str, ...], *, unknown_hint: str = ""
+) -> Mapping[str, Any]:
+    """``raw`` as a mapping whose keys are all in ``allowed`` (unknown fields are refused)."""
+    if not isinstance(raw, Mapping):
+        raise UserInputError(
+            field or "document",
+            describe(raw),
+            "a mapping with fields " + ", ".join(allowed),
+            problem="not a mapping",
+        )
+    for key in raw:
+        if key not in allowed:
+            path = f"{field}.{key}" if field else str(key)
+            raise UserInputError(
+                path, key, ", ".join(allowed) + unknown_hint, problem="unknown field"
+            )
+    return raw
+
+
+def optional_list(raw: Any, field: str) -> list[Any]:
+    """``raw`` as a list; None (field absent) is the empty list."""
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raise UserInputError(field, describe(raw), "a list", problem="not a list")
+    return raw
+
+
+def choice(raw: Any, field: str, choices: tuple[str, ...]) -> str:
+    """One of ``choices``, exactly."""
+    if not isinstance(raw, str) or raw not in choices:
+        raise UserInputError(field, raw, " | ".join(choices), problem="not an accepted value")
+    return raw
+
+
+def iso_date(raw: Any, field: str) -> date:
+    """An ISO 8601 calendar date (YYYY-MM-DD) between 1900 and 2200."""
+    if isinstance(raw, date):
+        value = raw
+    elif isinstance(raw, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw.strip()):
+        try:
+            value = date.fromisoformat(raw.strip())
+        except ValueError as exc:
+            raise UserInputError(
+                field, raw, "a real calendar date, ISO 8601 (YYYY-MM-DD)", problem="impossible date"
+            ) from exc
+    else:
+        raise UserInputError(field, raw, "an ISO 8601 date (YYYY-MM-DD)", problem="not a date")
+    if value < EARLIEST_DATE or value.year > LATEST_YEAR:
+        raise UserInputError(
+            field, raw, f"dates from {EARLIEST_DATE.isoformat()} on", problem="implausible date"
+        )
+    return value
+
+
+def number(
+    raw: Any, field: str, lo: float = -1e12, hi: float = 1e12, *, integer: bool = False
+) -> float:
+    """A finite number in [lo, hi] (booleans are not numbers); ``integer`` asks for a whole one."""
+    if isinstance(raw, bool) or not isinstance(raw, int | float):
+        raise UserInputError(
+            field, raw, "an integer" if integer else "a number", problem="not a number"
+        )
+    if not (lo <= float(raw) <= hi):  # also refuses NaN and infinities
+        raise UserInputError(field, raw, f"{lo:g} to {hi:g}", problem="implausible value")
+    if integer and int(raw) != raw:
+        raise UserInputError(field, raw, "a whole number", problem="not a whole number")
+    return float(raw)
+
+
+def boolean(raw: Any, field: str) -> bool:
+    """true or false (not 0/1, not "yes")."""
+    if not isinstance(raw, bool):
+        raise UserInputError(field, raw, "true or false", problem="not a boolean")
+    return raw
+
+
+def plain_text(raw: Any, field: str, *, allow_empty: bool = False) -> str:
+    """Text (numbers are accepted as their text, e.g. an id of 42); empty only if allowed."""
+    empty = isinstance(raw, str) and raw.strip() == ""
+    if (
+        isinstance(raw, bool)
+        or not isinstance(raw, str | int | float)
+        or (empty and not allow_empty)
+    ):
+        raise UserInputError(
+            field, describe(raw), "text" if allow_empty else "non-empty text", problem="not text"
+        )
+    return str(raw)
+
+
+def optional(raw: Mapping[str, Any], key: str, convert: Callable[[Any], T]) -> T | None:
+    """``convert(raw[key])``, or None when the key is absent or null."""
+    value = raw.get(key)
+    return None if value is None else convert(value)
