@@ -188,7 +188,7 @@ def write_validation_docs(report: ValidationReport, docs_dir: Path, *, command: 
     page = docs_dir / "validation.md"
     page.write_text(validation_markdown(report, command=command), encoding="utf-8")
     model = docs_dir / "model.md"
-    section = (f"## Validation against the training trials\n\n{summary_line(report)} Full table, "
+    section = (f"Against the training trials: {summary_line(report)} Full table, "
                "figures and assumptions: [validation.md](validation.md); regenerate with "
                f"`{command}`.\n\n![By trial](figures/validation_by_trial.png)")
     written = [page, figures / "validation_by_trial.png", figures / "validation_scatter.png"]
