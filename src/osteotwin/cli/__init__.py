@@ -37,13 +37,7 @@ app = typer.Typer(
 )
 
 for _name in COMMAND_MODULES:
-    try:
-        _module = importlib.import_module(f"osteotwin.cli.{_name}")
-    except ModuleNotFoundError as _exc:  # a command whose module has not been written yet
-        if _exc.name != f"osteotwin.cli.{_name}":
-            raise
-        continue
-    _module.register(app)
+    importlib.import_module(f"osteotwin.cli.{_name}").register(app)
 
 
 def main() -> None:
