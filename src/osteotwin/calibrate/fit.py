@@ -50,6 +50,8 @@ class FitSettings:
     seed: int = 0
     max_evaluations: int = 60
     names: tuple[str, ...] | None = None  # default: every calibratable parameter
+    variability: bool = False  # surrogate people also draw their model parameters
+    warm_start: bool = False  # start from the packaged fit instead of the literature values
 
 
 @dataclass
@@ -150,7 +152,8 @@ class TrialObjective:
 
     def trial_results(self, x: NDArray[np.float64], index: int) -> list[EndpointResult]:
         sims = simulate_all([self.trials[index]], self.overrides(x), n=self.settings.n_surrogate,
-                            seed=self.settings.seed, simulator=self.simulator, variability=False)
+                            seed=self.settings.seed, simulator=self.simulator,
+                            variability=self.settings.variability)
         return _non_fracture(score_all(sims, self.fracture))
 
     def trial_residuals(self, x: NDArray[np.float64], index: int) -> NDArray[np.float64]:
@@ -203,8 +206,11 @@ def fit_model(trials: Sequence[Trial], simulator: PopulationSimulator, settings:
     space = SearchSpace(spec)
     names = space.names
     lower, upper = space.bounds()
-    x0 = np.clip(space.from_values(np.array([spec[n][0] for n in names])), lower + 1e-9,
-                 upper - 1e-9)
+    start = np.array([spec[n][0] for n in names])
+    if settings.warm_start:
+        fitted_now = central_parameters()
+        start = np.array([fitted_now[n] for n in names])
+    x0 = np.clip(space.from_values(start), lower + 1e-9, upper - 1e-9)
     objective = TrialObjective(trials, simulator, space, settings, log)
     r0 = objective.residuals(x0)
     start_results = [r for i in range(len(trials)) for r in objective.trial_results(x0, i)]
@@ -217,7 +223,7 @@ def fit_model(trials: Sequence[Trial], simulator: PopulationSimulator, settings:
         x_best = x0
     fitted = objective.overrides(x_best)
     sims = simulate_all(trials, fitted, n=settings.n_surrogate, seed=settings.seed,
-                        simulator=simulator, variability=False)
+                        simulator=simulator, variability=settings.variability)
     fracture = fit_fracture(sims, log)
     end_results = score_all(sims, fracture)
     return FitResult(
@@ -290,8 +296,11 @@ def fitted_document(result: FitResult, settings: FitSettings, training: Sequence
                          "of the spec's scoring interval, over every scored endpoint; stage 1 model "
                          "parameters (non-fracture endpoints, log space, source bounds), stage 2 "
                          "fracture hazard parameters (fracture endpoints)",
-            "surrogate": f"{settings.n_surrogate} virtual people per arm on central parameter "
-                         "values, common random numbers",
+            "surrogate": f"{settings.n_surrogate} virtual people per arm, common random numbers, "
+                         + ("each with drawn model parameters" if settings.variability
+                            else "on central parameter values"),
+            "start": "previous packaged fit (warm start)" if settings.warm_start
+                     else "literature values (parameters.py)",
             "optimizer": f"scipy {scipy.__version__} least_squares (trf), max "
                          f"{settings.max_evaluations} evaluations; {result.evaluations} used",
             "seed": settings.seed,

@@ -34,6 +34,10 @@ def register(app: typer.Typer) -> None:
             "-o", "--output", help="Where to write the fitted set (default: the packaged file).")
         ] = None,
         workers: Annotated[int | None, typer.Option("--workers", help="Worker processes.")] = None,
+        variability: Annotated[bool, typer.Option(
+            "--surrogate-variability", help="Surrogate people also draw model parameters.")] = False,
+        warm_start: Annotated[bool, typer.Option(
+            "--warm-start", help="Start from the packaged fit, not the literature values.")] = False,
     ) -> None:
         """Fit the model to the training trials and write the fitted parameter set."""
         for name, value, low, high in (("--n-surrogate", n_surrogate, 1, 10_000),
@@ -63,7 +67,8 @@ def register(app: typer.Typer) -> None:
         files = trial_files([packaged_training_dir()])
         trials = load_trials(files)
         settings = FitSettings(n_surrogate=n_surrogate, seed=seed, max_evaluations=max_evaluations,
-                               names=tuple(parameters) if parameters else None)
+                               names=tuple(parameters) if parameters else None,
+                               variability=variability, warm_start=warm_start)
         simulator = default_simulator(workers=workers or default_workers(), backend="auto")
 
         def log(message: str) -> None:
