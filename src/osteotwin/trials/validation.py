@@ -161,13 +161,18 @@ def run_validation(trials: Sequence[Trial], *, n: int = DEFAULT_N, seed: int = 0
         from osteotwin.calibrate.fitted import load_fracture_parameters
 
         fracture = load_fracture_parameters()
+    label = "custom parameter rows"
+    if parameter_rows is None:
+        from osteotwin.calibrate.model_access import central_parameters
+
+        label = str(central_parameters().provenance)
     results = []
     for trial in trials:
         if progress is not None:
             progress(trial.id)
         results.append(run_trial(trial, n=n, seed=seed, simulator=sim, parameter_rows=rows,
                                  fracture=fracture))
-    return ValidationReport(trials=results, n=n, seed=seed)
+    return ValidationReport(trials=results, n=n, seed=seed, parameter_set=label)
 
 
 def default_workers() -> int:
