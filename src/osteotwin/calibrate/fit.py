@@ -46,9 +46,9 @@ from osteotwin.trials.validation import (
 
 @dataclass(frozen=True)
 class FitSettings:
-    n_surrogate: int = 8
+    n_surrogate: int = 4
     seed: int = 0
-    max_evaluations: int = 60
+    max_evaluations: int = 30
     names: tuple[str, ...] | None = None  # default: every calibratable parameter
     variability: bool = False  # surrogate people also draw their model parameters
     warm_start: bool = False  # start from the packaged fit instead of the literature values

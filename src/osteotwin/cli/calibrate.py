@@ -22,10 +22,10 @@ def register(app: typer.Typer) -> None:
     @app.command("calibrate")
     def calibrate(
         n_surrogate: Annotated[int, typer.Option(
-            "--n-surrogate", help="Virtual people per arm during the fit.")] = 8,
+            "--n-surrogate", help="Virtual people per arm during the fit.")] = 4,
         seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
         max_evaluations: Annotated[int, typer.Option(
-            "--max-evaluations", help="Objective evaluations allowed in stage 1.")] = 60,
+            "--max-evaluations", help="Objective evaluations allowed in stage 1.")] = 30,
         verify_n: Annotated[int, typer.Option(
             "--verify-n", help="People per arm for the verification run (0 = skip).")] = 1000,
         parameters: Annotated[list[str] | None, typer.Option(
