@@ -14,6 +14,15 @@ from typing import Any
 
 from osteotwin.errors import UserInputError
 from osteotwin.records.drugs import DOSE_LIMITS, ROUTES
+from osteotwin.records.fields import (
+    boolean,
+    choice,
+    describe,
+    number,
+    optional_list,
+    plain_text,
+    require_mapping,
+)
 from osteotwin.records.patient import Lifestyle
 from osteotwin.records.patient_file import _Parser as _PatientParser
 from osteotwin.records.patient_file import parse_text
@@ -121,70 +130,20 @@ def parse_trial_document(document: Any, *, source: str = "trial file") -> Trial:
 # --------------------------------------------------------------------------------------------------
 
 
-def _mapping(raw: Any, field: str, allowed: tuple[str, ...]) -> Mapping[str, Any]:
-    if not isinstance(raw, Mapping):
-        raise UserInputError(field or "document", _kind(raw),
-                             "a mapping with fields " + ", ".join(allowed), problem="not a mapping")
-    for key in raw:
-        if key not in allowed:
-            path = f"{field}.{key}" if field else str(key)
-            raise UserInputError(path, key, ", ".join(allowed), problem="unknown field")
-    return raw
-
-
-def _kind(raw: Any) -> str:
-    return type(raw).__name__ if not isinstance(raw, str | int | float) else str(raw)
-
-
-def _list(raw: Any, field: str) -> list[Any]:
-    if raw is None:
-        return []
-    if not isinstance(raw, list):
-        raise UserInputError(field, _kind(raw), "a list", problem="not a list")
-    return raw
-
-
-def _number(raw: Any, field: str, lo: float = -1e12, hi: float = 1e12) -> float:
-    if isinstance(raw, bool) or not isinstance(raw, int | float):
-        raise UserInputError(field, raw, "a number", problem="not a number")
-    value = float(raw)
-    if not (lo <= value <= hi):
-        raise UserInputError(field, raw, f"{lo:g} to {hi:g}", problem="implausible value")
-    return value
-
-
-def _text(raw: Any, field: str) -> str:
-    if isinstance(raw, bool) or not isinstance(raw, str | int | float) or str(raw).strip() == "":
-        raise UserInputError(field, _kind(raw), "non-empty text", problem="not text")
-    return str(raw)
-
-
-def _choice(raw: Any, field: str, choices: tuple[str, ...]) -> str:
-    if not isinstance(raw, str) or raw not in choices:
-        raise UserInputError(field, raw, " | ".join(choices), problem="not an accepted value")
-    return raw
-
-
-def _bool(raw: Any, field: str) -> bool:
-    if not isinstance(raw, bool):
-        raise UserInputError(field, raw, "true or false", problem="not a boolean")
-    return raw
-
-
 def _trial(doc: Any, source: str) -> Trial:
-    doc = _mapping(doc, "", _TOP)
+    doc = require_mapping(doc, "", _TOP)
     for key in ("version", "id", "arms", "endpoints"):
         if doc.get(key) is None:
             raise UserInputError(key, None, "a value (see spec/trial-file.md)", problem="missing field")
     if isinstance(doc["version"], bool) or doc["version"] != 1:
         raise UserInputError("version", doc["version"], "1", problem="unsupported version")
-    trial_id = _text(doc["id"], "id")
+    trial_id = plain_text(doc["id"], "id")
     if not re.fullmatch(r"[A-Za-z0-9_.-]+", trial_id):
         raise UserInputError("id", trial_id, "letters, digits, '_', '-', '.'",
                              problem="not a valid trial id")
-    citation = _text(doc["citation"], "citation") if doc.get("citation") is not None else ""
+    citation = plain_text(doc["citation"], "citation") if doc.get("citation") is not None else ""
     shared = _population(doc.get("population") or {}, "population")
-    arms_raw = _list(doc["arms"], "arms")
+    arms_raw = optional_list(doc["arms"], "arms")
     if not arms_raw:
         raise UserInputError("arms", [], "at least one arm", problem="no arms")
     arms = tuple(_arm(raw, f"arms[{i}]", shared) for i, raw in enumerate(arms_raw))
@@ -197,7 +156,7 @@ def _trial(doc: Any, source: str) -> Trial:
         if arm.population.sex is None:
             raise UserInputError(f"arms[{ids.index(arm.id)}].population.sex", None, "male | female",
                                  problem="sex not given for this arm or the shared population")
-    endpoints_raw = _list(doc["endpoints"], "endpoints")
+    endpoints_raw = optional_list(doc["endpoints"], "endpoints")
     endpoints = tuple(_endpoint(raw, f"endpoints[{i}]", tuple(ids))
                       for i, raw in enumerate(endpoints_raw))
     return Trial(id=trial_id, citation=citation, arms=arms, endpoints=endpoints, path=source)
@@ -207,24 +166,24 @@ def _distribution(raw: Any, field: str, *, kind: str | None, lo: float, hi: floa
     """``{mean, sd, min, max, unit}``; ``kind`` is a ``units.KINDS`` name used to convert the unit."""
     if isinstance(raw, int | float) and not isinstance(raw, bool):
         raw = {"mean": raw}
-    raw = _mapping(raw, field, _DISTRIBUTION)
+    raw = require_mapping(raw, field, _DISTRIBUTION)
     unit = raw.get("unit")
 
     def convert(value: Any, key: str) -> float:
-        number = _number(value, f"{field}.{key}")
+        amount = number(value, f"{field}.{key}")
         if kind is not None and unit is not None:
-            return parse_quantity({"value": number, "unit": _text(unit, f"{field}.unit")}, kind,
+            return parse_quantity({"value": amount, "unit": plain_text(unit, f"{field}.unit")}, kind,
                                   f"{field}.{key}")
-        if not (lo <= number <= hi):
+        if not (lo <= amount <= hi):
             raise UserInputError(f"{field}.{key}", value, f"{lo:g} to {hi:g}",
                                  problem="implausible value")
-        return number
+        return amount
 
     values = {k: convert(raw[k], k) if raw.get(k) is not None else None
               for k in ("mean", "min", "max")}
     sd = None
     if raw.get("sd") is not None:
-        sd_raw = _number(raw["sd"], f"{field}.sd", 0.0)
+        sd_raw = number(raw["sd"], f"{field}.sd", 0.0)
         sd = _spread(sd_raw, unit, kind, f"{field}.sd")
     dist = Distribution(mean=values["mean"], sd=sd, minimum=values["min"], maximum=values["max"])
     if dist.minimum is not None and dist.maximum is not None and dist.minimum > dist.maximum:
@@ -241,7 +200,7 @@ def _spread(value: float, unit: Any, kind: str | None, field: str) -> float:
     if kind is None or unit is None:
         return value
     target = KINDS[kind].canonical
-    unit_text = _text(unit, field.rsplit(".", 1)[0] + ".unit")
+    unit_text = plain_text(unit, field.rsplit(".", 1)[0] + ".unit")
     if not compatible(unit_text, target):
         raise UserInputError(field.rsplit(".", 1)[0] + ".unit", unit_text,
                              ", ".join(KINDS[kind].examples), problem="unit does not fit")
@@ -253,17 +212,17 @@ def _baseline_entry(name: str, raw: Any, field: str) -> Distribution:
         if not isinstance(raw, Mapping) or raw.get("unit") is None:
             raise UserInputError(f"{field}.unit", None, " or ".join(LAB_SPECS[name].units),
                                  problem="missing unit for a lab baseline")
-        unit = _text(raw["unit"], f"{field}.unit")
-        raw = _mapping(raw, field, _DISTRIBUTION)
+        unit = plain_text(raw["unit"], f"{field}.unit")
+        raw = require_mapping(raw, field, _DISTRIBUTION)
 
         def lab(key: str) -> float | None:
             if raw.get(key) is None:
                 return None
-            return convert_lab(name, _number(raw[key], f"{field}.{key}"), unit, field=field)
+            return convert_lab(name, number(raw[key], f"{field}.{key}"), unit, field=field)
 
         sd = None
         if raw.get("sd") is not None:
-            sd_value = _number(raw["sd"], f"{field}.sd", 0.0)
+            sd_value = number(raw["sd"], f"{field}.sd", 0.0)
             sd = convert_lab(name, sd_value, unit, field=field) if sd_value > 0 else 0.0
         dist = Distribution(mean=lab("mean"), sd=sd, minimum=lab("min"), maximum=lab("max"))
         if dist.centre is None:
@@ -279,14 +238,14 @@ def _baseline_entry(name: str, raw: Any, field: str) -> Distribution:
 
 
 def _population(raw: Any, field: str) -> Population:
-    raw = _mapping(raw, field, _POPULATION)
-    sex = _choice(raw["sex"], f"{field}.sex", _SEXES) if raw.get("sex") is not None else None
-    status = (_choice(raw["menopausal_status"], f"{field}.menopausal_status", _MENOPAUSAL)
+    raw = require_mapping(raw, field, _POPULATION)
+    sex = choice(raw["sex"], f"{field}.sex", _SEXES) if raw.get("sex") is not None else None
+    status = (choice(raw["menopausal_status"], f"{field}.menopausal_status", _MENOPAUSAL)
               if raw.get("menopausal_status") is not None else None)
     if sex == "male" and status is not None:
         raise UserInputError(f"{field}.menopausal_status", status, "null for men",
                              problem="menopausal status given for men")
-    baseline_raw = _mapping(raw.get("baseline") or {}, f"{field}.baseline", _BASELINE_KEYS)
+    baseline_raw = require_mapping(raw.get("baseline") or {}, f"{field}.baseline", _BASELINE_KEYS)
     baseline = {name: _baseline_entry(name, value, f"{field}.baseline.{name}")
                 for name, value in baseline_raw.items()}
     return Population(
@@ -297,7 +256,7 @@ def _population(raw: Any, field: str) -> Population:
                                         lo=-30.0, hi=70.0),
         weight_kg=_opt_dist(raw, "weight", field, kind="weight", lo=25.0, hi=300.0),
         height_cm=_opt_dist(raw, "height", field, kind="height", lo=100.0, hi=230.0),
-        breast_cancer=(_bool(raw["breast_cancer"], f"{field}.breast_cancer")
+        breast_cancer=(boolean(raw["breast_cancer"], f"{field}.breast_cancer")
                        if raw.get("breast_cancer") is not None else None),
         baseline=baseline,
         lifestyle=_lifestyle(raw.get("lifestyle"), f"{field}.lifestyle"),
@@ -316,7 +275,7 @@ def _lifestyle(raw: Any, field: str) -> Lifestyle | None:
     if raw is None:
         return None
     if not isinstance(raw, Mapping):
-        raise UserInputError(field, _kind(raw), "a mapping of lifestyle fields",
+        raise UserInputError(field, describe(raw), "a mapping of lifestyle fields",
                              problem="not a mapping")
     fields = {k: v for k, v in raw.items() if k != "note"}
     try:
@@ -327,16 +286,16 @@ def _lifestyle(raw: Any, field: str) -> Lifestyle | None:
 
 
 def _arm(raw: Any, field: str, shared: Population) -> Arm:
-    raw = _mapping(raw, field, _ARM)
+    raw = require_mapping(raw, field, _ARM)
     if raw.get("id") is None:
         raise UserInputError(f"{field}.id", None, "an arm id", problem="missing field")
-    arm_id = _text(raw["id"], f"{field}.id")
+    arm_id = plain_text(raw["id"], f"{field}.id")
     if "n" not in raw:
         raise UserInputError(f"{field}.n", None, "a whole number of people, or null if unknown",
                              problem="missing field")
     n: int | None = None
     if raw["n"] is not None:
-        value = _number(raw["n"], f"{field}.n", 1, 10_000_000)
+        value = number(raw["n"], f"{field}.n", 1, 10_000_000)
         if int(value) != value:
             raise UserInputError(f"{field}.n", raw["n"], "a whole number", problem="not a whole number")
         n = int(value)
@@ -344,17 +303,17 @@ def _arm(raw: Any, field: str, shared: Population) -> Arm:
                                if raw.get("population") is not None else None)
     arm_lifestyle = _lifestyle(raw.get("lifestyle"), f"{field}.lifestyle")
     regimens = tuple(_regimen(r, f"{field}.regimens[{i}]")
-                     for i, r in enumerate(_list(raw.get("regimens"), f"{field}.regimens")))
+                     for i, r in enumerate(optional_list(raw.get("regimens"), f"{field}.regimens")))
     return Arm(id=arm_id, n=n, population=population, regimens=regimens, lifestyle=arm_lifestyle)
 
 
 def _regimen(raw: Any, field: str) -> TrialRegimen:
-    raw = _mapping(raw, field, _REGIMEN)
+    raw = require_mapping(raw, field, _REGIMEN)
     names = tuple(drug_names())
     if raw.get("drug") is None:
         raise UserInputError(f"{field}.drug", None, ", ".join(names), problem="missing field")
-    drug = _choice(raw["drug"], f"{field}.drug", names)
-    route = _choice(raw["route"], f"{field}.route", ROUTES) if raw.get("route") is not None else None
+    drug = choice(raw["drug"], f"{field}.drug", names)
+    route = choice(raw["route"], f"{field}.route", ROUTES) if raw.get("route") is not None else None
     every = None
     if raw.get("every") is not None:
         every = parse_quantity(raw["every"], "interval", f"{field}.every")
@@ -396,7 +355,7 @@ def _dose(drug: str, raw: Any, field: str, has_interval: bool) -> tuple[float | 
 
 
 def _endpoint(raw: Any, field: str, arm_ids: tuple[str, ...]) -> Endpoint:
-    raw = _mapping(raw, field, _ENDPOINT)
+    raw = require_mapping(raw, field, _ENDPOINT)
     arm, contrast = raw.get("arm"), raw.get("contrast")
     if (arm is None) == (contrast is None):
         raise UserInputError(field, "arm" if arm is not None else None,
@@ -404,14 +363,14 @@ def _endpoint(raw: Any, field: str, arm_ids: tuple[str, ...]) -> Endpoint:
                              problem="endpoint needs one arm or one contrast")
     contrast_ids: tuple[str, str] | None = None
     if arm is not None:
-        arm = _choice(arm, f"{field}.arm", arm_ids)
+        arm = choice(arm, f"{field}.arm", arm_ids)
     else:
-        items = _list(contrast, f"{field}.contrast")
+        items = optional_list(contrast, f"{field}.contrast")
         if len(items) != 2:
             raise UserInputError(f"{field}.contrast", contrast, "two arm ids [arm, arm]",
                                  problem="a contrast needs two arms")
-        first = _choice(items[0], f"{field}.contrast[0]", arm_ids)
-        second = _choice(items[1], f"{field}.contrast[1]", arm_ids)
+        first = choice(items[0], f"{field}.contrast[0]", arm_ids)
+        second = choice(items[1], f"{field}.contrast[1]", arm_ids)
         if first == second:
             raise UserInputError(f"{field}.contrast", contrast, "two different arms",
                                  problem="contrast of an arm with itself")
@@ -435,14 +394,14 @@ def _endpoint(raw: Any, field: str, arm_ids: tuple[str, ...]) -> Endpoint:
     if at_d <= from_d:
         raise UserInputError(f"{field}.at", raw["at"], f"a time after 'from' ({raw.get('from')})",
                              problem="'at' not after 'from'")
-    value = _number(raw["value"], f"{field}.value")
+    value = number(raw["value"], f"{field}.value")
     unit: str | None = None
     uncertainty = _uncertainty(raw, field)
     if quantity in LAB_SPECS:
         if raw.get("unit") is None:
             raise UserInputError(f"{field}.unit", None, " or ".join(LAB_SPECS[quantity].units),
                                  problem="missing unit for an absolute lab level")
-        reported = _text(raw["unit"], f"{field}.unit")
+        reported = plain_text(raw["unit"], f"{field}.unit")
         unit = LAB_SPECS[quantity].canonical
         value = convert_lab(quantity, value, reported, field=field)
         uncertainty = _uncertainty_to_canonical(quantity, uncertainty, reported, field)
@@ -454,8 +413,8 @@ def _endpoint(raw: Any, field: str, arm_ids: tuple[str, ...]) -> Endpoint:
     return Endpoint(
         quantity=quantity, at_d=at_d, at_text=str(raw["at"]), value=value, unit=unit,
         uncertainty=uncertainty, arm=arm, contrast=contrast_ids, from_d=from_d,
-        source=_text(raw["source"], f"{field}.source") if raw.get("source") is not None else None,
-        derived=_bool(raw["derived"], f"{field}.derived") if raw.get("derived") is not None else False,
+        source=plain_text(raw["source"], f"{field}.source") if raw.get("source") is not None else None,
+        derived=boolean(raw["derived"], f"{field}.derived") if raw.get("derived") is not None else False,
     )
 
 
@@ -468,16 +427,16 @@ def _uncertainty(raw: Mapping[str, Any], field: str) -> Uncertainty:
         return Uncertainty()
     key = given[0]
     if key == "ci95":
-        items = _list(raw["ci95"], f"{field}.ci95")
+        items = optional_list(raw["ci95"], f"{field}.ci95")
         if len(items) != 2:
             raise UserInputError(f"{field}.ci95", raw["ci95"], "[low, high]",
                                  problem="a 95% interval needs two numbers")
-        lo, hi = (_number(v, f"{field}.ci95[{i}]") for i, v in enumerate(items))
+        lo, hi = (number(v, f"{field}.ci95[{i}]") for i, v in enumerate(items))
         if lo > hi:
             raise UserInputError(f"{field}.ci95", raw["ci95"], "[low, high] with low <= high",
                                  problem="interval reversed")
         return Uncertainty(ci95=(lo, hi))
-    spread = _number(raw[key], f"{field}.{key}", 0.0)
+    spread = number(raw[key], f"{field}.{key}", 0.0)
     return Uncertainty(se=spread) if key == "se" else Uncertainty(sd=spread)
 
 
