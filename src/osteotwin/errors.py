@@ -30,8 +30,8 @@ class UserInputError(ValueError):
     def one_line(self) -> str:
         """The error as a single line, suitable for stderr or an HTTP 422 detail."""
         shown = repr(self.value) if not isinstance(self.value, str) else f"'{self.value}'"
-        if len(shown) > 80:
-            shown = shown[:77] + "..."
+        if len(shown) > 160:  # keep both ends: a file path's name is at its end
+            shown = shown[:60] + "..." + shown[-97:]
         prefix = f"{self.source}: " if self.source else ""
         where = f"{self.field}: " if self.field else ""
         text = f"{prefix}{where}{self.problem} (got {shown}; accepted: {self.accepted})"
