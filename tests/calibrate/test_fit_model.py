@@ -13,7 +13,7 @@ from osteotwin.calibrate.fit import (
     fit_model,
     fitted_document,
 )
-from osteotwin.calibrate.model_access import default_simulator
+from osteotwin.calibrate.model_access import central_parameters, default_simulator
 from osteotwin.trials import load_trial_file
 
 TRAIN = Path(__file__).resolve().parents[2] / "src" / "osteotwin" / "data" / "trials" / "train"
@@ -44,7 +44,12 @@ def test_provenance_names_what_was_fitted_to_what(label_fit: tuple[FitResult, Fi
     document = fitted_document(result, settings,
                                [TRAIN / "anastrozole_label_postmenopausal.yaml"])
     provenance = document["provenance"]
-    assert set(document["parameters"]) == {PARAMETER}
+    # a subset fit writes a complete set: the other calibratable parameters keep their fitted values
+    assert set(document["parameters"]) == set(calibratable_bounds())
+    current = central_parameters()
+    for name in set(calibratable_bounds()) - {PARAMETER}:
+        assert document["parameters"][name] == pytest.approx(float(current[name]), rel=1e-6)
+    assert set(provenance["fitted"]) == {PARAMETER}
     assert provenance["seed"] == 1
     assert list(provenance["data"]["files"]) == ["anastrozole_label_postmenopausal.yaml"]
     assert len(provenance["data"]["files"]["anastrozole_label_postmenopausal.yaml"]) == 64

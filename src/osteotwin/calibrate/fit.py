@@ -134,8 +134,10 @@ class TrialObjective:
     """
 
     def __init__(self, trials: Sequence[Trial], simulator: PopulationSimulator, space: SearchSpace,
-                 settings: FitSettings, log: Callable[[str], None]) -> None:
+                 settings: FitSettings, log: Callable[[str], None],
+                 held: dict[str, float] | None = None) -> None:
         self.trials = list(trials)
+        self.held = dict(held or {})  # calibratable parameters kept at their current fitted values
         self.simulator = simulator
         self.space = space
         self.names = space.names
@@ -148,7 +150,8 @@ class TrialObjective:
         self.fracture = FractureParameters()
 
     def overrides(self, x: NDArray[np.float64]) -> dict[str, float]:
-        return {n: float(v) for n, v in zip(self.names, self.space.to_values(x), strict=True)}
+        moving = {n: float(v) for n, v in zip(self.names, self.space.to_values(x), strict=True)}
+        return {**self.held, **moving}
 
     def trial_results(self, x: NDArray[np.float64], index: int) -> list[EndpointResult]:
         sims = simulate_all([self.trials[index]], self.overrides(x), n=self.settings.n_surrogate,
@@ -211,7 +214,13 @@ def fit_model(trials: Sequence[Trial], simulator: PopulationSimulator, settings:
         fitted_now = central_parameters()
         start = np.array([fitted_now[n] for n in names])
     x0 = np.clip(space.from_values(start), lower + 1e-9, upper - 1e-9)
-    objective = TrialObjective(trials, simulator, space, settings, log)
+    # A fit of a subset keeps every other calibratable parameter at its current fitted value, both
+    # while fitting and in the written set (otherwise they would fall back to literature defaults).
+    held: dict[str, float] = {}
+    if settings.names is not None:
+        current = central_parameters()
+        held = {n: float(current[n]) for n in calibratable_bounds() if n not in names}
+    objective = TrialObjective(trials, simulator, space, settings, log, held)
     r0 = objective.residuals(x0)
     start_results = [r for i in range(len(trials)) for r in objective.trial_results(x0, i)]
     if names and settings.max_evaluations > 0:
