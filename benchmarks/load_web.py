@@ -30,7 +30,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -254,21 +253,6 @@ def run_durability(url: str, kill_after_acks: int = 40) -> dict[str, Any]:
             "ok": not lost}
 
 
-@contextmanager
-def postgres_database(base: str) -> Iterator[str]:
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    name = f"osteotwin_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(base).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def main() -> None:
@@ -294,9 +278,11 @@ def main() -> None:
                                           "durability": run_durability(
                                               f"sqlite:///{Path(folder) / 'durable.sqlite3'}")}
     if args.postgres:
-        with postgres_database(args.postgres) as url:
+        from osteotwin.records.storage import scratch_postgres_database
+
+        with scratch_postgres_database(args.postgres, prefix="osteotwin_bench") as url:
             load = run_load(url, args.users, args.seconds, args.think, args.workers)
-        with postgres_database(args.postgres) as url:
+        with scratch_postgres_database(args.postgres, prefix="osteotwin_bench") as url:
             durability = run_durability(url)
         results["databases"]["postgresql"] = {"load": load, "durability": durability}
     else:

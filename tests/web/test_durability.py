@@ -11,6 +11,8 @@ from types import ModuleType
 
 import pytest
 
+from osteotwin.records.storage import scratch_postgres_database
+
 BENCHMARK = Path(__file__).resolve().parents[2] / "benchmarks" / "load_web.py"
 
 pytestmark = pytest.mark.slow
@@ -37,6 +39,6 @@ def test_postgresql_keeps_every_acknowledged_write() -> None:
     if not base:
         pytest.skip("needs OSTEOTWIN_TEST_POSTGRES_URL (a PostgreSQL server); it is not set")
     bench = _benchmark()
-    with bench.postgres_database(base) as url:
+    with scratch_postgres_database(base, prefix="osteotwin_test") as url:
         result = bench.run_durability(url, kill_after_acks=25)
     assert result["lost_acknowledged"] == 0, result

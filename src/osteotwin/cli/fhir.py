@@ -24,17 +24,9 @@ fhir_app = typer.Typer(
 
 def read_bundle_file(path: Path) -> object:
     """A bundle file's JSON; errors name the file (and line/column for malformed JSON)."""
-    from osteotwin.records import parse_text
+    from osteotwin.records import read_document
 
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise UserInputError("", str(path), "an existing FHIR Bundle file (.json)",
-                             problem="file not found") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UserInputError("", str(path), "a readable UTF-8 JSON file",
-                             problem=f"cannot read file ({exc.__class__.__name__})") from exc
-    return parse_text(text, source=str(path), json_only=True)
+    return read_document(path, what="FHIR Bundle file", suffixes=".json")
 
 
 @fhir_app.command("export")

@@ -15,4 +15,5 @@ from osteotwin.records.patient_file import dump_patient_yaml as dump_patient_yam
 from osteotwin.records.patient_file import load_patient_file as load_patient_file
 from osteotwin.records.patient_file import parse_patient_document as parse_patient_document
 from osteotwin.records.patient_file import parse_text as parse_text
+from osteotwin.records.patient_file import read_document as read_document
 from osteotwin.records.patient_file import record_to_document as record_to_document

@@ -106,17 +106,17 @@ _NoDatesLoader.yaml_implicit_resolvers = {
 }
 
 
-def load_patient_file(path: str | Path) -> PatientRecord:
-    """Read a patient file (YAML or JSON) into a ``PatientRecord``; errors name the file and field."""
+def read_document(path: str | Path, *, what: str, suffixes: str = ".yaml, .yml or .json") -> Any:
+    """Read and parse a YAML or JSON file (strict JSON for ``.json``); errors name the file.
+
+    ``what`` names the document for messages ("patient file", "trial file", "FHIR Bundle file").
+    """
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
         raise UserInputError(
-            "",
-            str(path),
-            "an existing patient file (.yaml, .yml or .json)",
-            problem="file not found",
+            "", str(path), f"an existing {what} ({suffixes})", problem="file not found"
         ) from exc
     except (OSError, UnicodeDecodeError) as exc:
         raise UserInputError(
@@ -125,7 +125,12 @@ def load_patient_file(path: str | Path) -> PatientRecord:
             "a readable UTF-8 YAML or JSON file",
             problem=f"cannot read file ({exc.__class__.__name__})",
         ) from exc
-    document = parse_text(text, source=str(path), json_only=path.suffix.lower() == ".json")
+    return parse_text(text, source=str(path), json_only=path.suffix.lower() == ".json")
+
+
+def load_patient_file(path: str | Path) -> PatientRecord:
+    """Read a patient file (YAML or JSON) into a ``PatientRecord``; errors name the file and field."""
+    document = read_document(path, what="patient file")
     return parse_patient_document(document, source=str(path))
 
 

@@ -25,7 +25,7 @@ from osteotwin.records.fields import (
 )
 from osteotwin.records.patient import Lifestyle
 from osteotwin.records.patient_file import _Parser as _PatientParser
-from osteotwin.records.patient_file import parse_text
+from osteotwin.records.patient_file import read_document
 from osteotwin.trials.model import (
     BMD_CHANGE_QUANTITIES,
     BMD_SITES,
@@ -73,16 +73,7 @@ def accepted_quantities() -> tuple[str, ...]:
 
 def load_trial_file(path: str | Path) -> Trial:
     """Read one trial file (YAML or JSON); errors name the file and the field."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise UserInputError("", str(path), "an existing trial file (.yaml, .yml or .json)",
-                             problem="file not found") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UserInputError("", str(path), "a readable UTF-8 YAML or JSON file",
-                             problem=f"cannot read file ({exc.__class__.__name__})") from exc
-    document = parse_text(text, source=str(path), json_only=path.suffix.lower() == ".json")
+    document = read_document(path, what="trial file")
     return parse_trial_document(document, source=str(path))
 
 

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
-from osteotwin.records.storage import make_engine, make_sessionmaker, upgrade_to_head
+from osteotwin.records.storage import (
+    make_engine,
+    make_sessionmaker,
+    scratch_postgres_database,
+    upgrade_to_head,
+)
 
 POSTGRES_ENV = "OSTEOTWIN_TEST_POSTGRES_URL"
 
@@ -24,16 +27,8 @@ def postgres_url() -> Iterator[str]:
     if not base:
         pytest.skip(f"PostgreSQL storage tests need {POSTGRES_ENV} (e.g. "
                     "postgresql+psycopg://postgres@127.0.0.1:5432/postgres); it is not set")
-    name = f"osteotwin_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(base).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_postgres_database(base, prefix="osteotwin_test") as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
