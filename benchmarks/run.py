@@ -132,8 +132,12 @@ def bench_population(metrics: dict[str, float], backend: str, sizes: tuple[int, 
     run_trial(trial, n=warm, backend=backend, out=work / f"warm-{backend}",
               chunk_size=min(warm, 2_000), progress=False)  # compile / start-up outside the timing
     for n in sizes:
+        cpu_start = time.process_time()
         result = run_trial(trial, n=n, backend=backend, out=work / f"{backend}-{n}",
                            chunk_size=min(n, 2_000), progress=False)
+        if backend == "cpu":  # CPU time of this process, all threads: insensitive to others' load
+            metrics[f"{backend}_n{n}_cpu_ms_per_person"] = round(
+                (time.process_time() - cpu_start) * 1e3 / n, 3)
         metrics[f"{backend}_n{n}_seconds"] = round(result.seconds, 3)
         metrics[f"{backend}_n{n}_person_years_per_s"] = round(n * YEARS / result.seconds, 2)
         print(f"  {backend} N={n}: {result.seconds:.1f} s, "
@@ -176,6 +180,7 @@ def bench_roadrunner_population(metrics: dict[str, float], n: int) -> None:
     keep = [k for k, name in enumerate(names) if name in ids]
     states = np.empty((n, times.size, S.N_STATES))
     start = time.perf_counter()
+    cpu_start = time.process_time()
     for i in range(n):
         values = np.concatenate([batch.p[i], [batch.t_out[i, 0]], batch.y0[i],
                                  batch.seg_u[i, 0, constant_inputs]])[keep]
@@ -185,6 +190,8 @@ def bench_roadrunner_population(metrics: dict[str, float], n: int) -> None:
         result = np.asarray(rr.simulate(times=list(grid)))
         states[i] = result[np.searchsorted(grid, times - batch.t_out[i, 0]), 1:]
     seconds = time.perf_counter() - start
+    metrics[f"roadrunner_n{n}_cpu_ms_per_person"] = round(
+        (time.process_time() - cpu_start) * 1e3 / n, 3)
     ours_start = time.perf_counter()
     _, ours, _ = solve_states(scenarios, params, times)
     ours_seconds = time.perf_counter() - ours_start

@@ -2,9 +2,10 @@
 
 Per chunk: individual inputs and dosing segments (``people.prepare_batch``), batched steady states
 (``equilibrium.py``), then the ROS34PW2 Rosenbrock-W solver of ``rosenbrock.py`` on the model's
-numba RHS in a ``numba.prange`` loop (one thread per core; ``--workers`` sets the thread count).
-Tolerances: rtol 1e-5 with absolute floors ``rtol × error_scale`` (the model's typical magnitudes),
-tighter than the single-person fast path (rtol 1e-4); agreement with the reference path is tested.
+numba RHS in a ``numba.prange`` loop (one thread per core; ``--workers`` sets the thread count),
+both using the block-triangular structure of the model's Jacobian (``structure.py``).
+Tolerances: rtol 1e-4 with absolute floors ``rtol × error_scale`` (the model's typical magnitudes),
+tighter than the single-person fast path (rtol 1e-3); agreement with the reference path is tested.
 """
 
 from __future__ import annotations
@@ -35,11 +36,12 @@ def solve_states(scenarios: Sequence[Scenario], params: NDArray[np.float64] | No
     from osteotwin.physiology.states import error_scale
     from osteotwin.scale.people import prepare_batch
     from osteotwin.scale.rosenbrock import integrate
+    from osteotwin.scale.structure import model_structure
 
     batch = prepare_batch(scenarios, params, times_d)
     states, steps = integrate(model.rhs, batch.y0, batch.p, batch.seg_u, batch.t_out,
                               breaks=batch.breaks(), impulses=batch.impulses(), rtol=rtol,
-                              atol=error_scale() * rtol)
+                              atol=error_scale() * rtol, structure=model_structure())
     if np.any(steps < 0):
         bad = np.flatnonzero(steps < 0)
         raise SolverFailure(f"the CPU solver failed for {bad.size} of {steps.size} people "

@@ -21,30 +21,59 @@ import numpy as np
 from numba import prange  # prange: used by the bound kernel
 from numpy.typing import NDArray
 
-from osteotwin.simulate.dense_lu import solve_dense
+from osteotwin.scale.block_lu import block_lu_factor, block_lu_solve
 
 MAX_ITERATIONS = 400
 TOLERANCE = 1e-11
 
 
-def rhs(t: float, y: Any, p: Any, u: Any) -> Any:  # pragma: no cover - rebound in _kernel
+def rhs_into(t: float, y: Any, p: Any, u: Any, dy: Any) -> None:  # pragma: no cover - rebound
     raise NotImplementedError
 
 
-def jacobian(t: float, y: Any, p: Any, u: Any, f0: Any, scale: Any) -> Any:  # pragma: no cover
-    raise NotImplementedError
+def jacobian_into(y: Any, p: Any, u: Any, f0: Any, scale: Any, colors: Any, col_ptr: Any,
+                  col_rows: Any, yp: Any, f1: Any, jac: Any) -> None:
+    """Forward-difference ∂f/∂y at t = 0 (perturbations as ``model.jacobian``), compressed by the
+    column colouring of ``structure.Structure``; entries outside the pattern are not touched."""
+    n = y.shape[0]
+    n_colors = 0
+    for j in range(n):
+        yp[j] = y[j]
+        n_colors = max(n_colors, colors[j] + 1)
+    for c in range(n_colors):
+        for j in range(n):
+            if colors[j] == c:
+                yp[j] = y[j] + 1e-7 * max(abs(y[j]), scale[j] * 1e-3)
+        rhs_into(0.0, yp, p, u, f1)
+        for j in range(n):
+            if colors[j] == c:
+                h = yp[j] - y[j]
+                for k in range(col_ptr[j], col_ptr[j + 1]):
+                    i = col_rows[k]
+                    jac[i, j] = (f1[i] - f0[i]) / h
+                yp[j] = y[j]
 
 
-def equilibrate_person(y_start: Any, p: Any, u: Any, keep: Any, scale: Any, out: Any) -> int:
-    """Pseudo-transient continuation to ``f(y)[keep] = 0``; returns iterations, -1 if not converged."""
+def equilibrate_person(y_start: Any, p: Any, u: Any, keep: Any, starts: Any, colors: Any,
+                       col_ptr: Any, col_rows: Any, scale: Any, out: Any) -> int:
+    """Pseudo-transient continuation to ``f(y)[keep] = 0``; returns iterations, -1 if not converged.
+
+    ``keep`` lists the solved states in block lower-triangular order with diagonal blocks
+    ``starts`` (``structure.py``), so each iteration factorises only the diagonal blocks."""
+    n = y_start.shape[0]
     n_keep = keep.shape[0]
     y = y_start.copy()
     dt = 1.0
     res_old = -1.0
-    a = np.empty((n_keep, n_keep))
+    a = np.zeros((n_keep, n_keep))
     b = np.empty(n_keep)
+    piv = np.empty(n_keep, dtype=np.int64)
+    f = np.empty(n)
+    jac = np.zeros((n, n))
+    yp = np.empty(n)
+    f1 = np.empty(n)
     for it in range(MAX_ITERATIONS):
-        f = rhs(0.0, y, p, u)
+        rhs_into(0.0, y, p, u, f)
         res = 0.0
         for i in range(n_keep):
             r = f[keep[i]] / max(abs(y[keep[i]]), scale[keep[i]])
@@ -54,14 +83,15 @@ def equilibrate_person(y_start: Any, p: Any, u: Any, keep: Any, scale: Any, out:
         if res_old > 0.0:
             dt = dt * min(max(res_old / max(res, 1e-300), 0.5), 10.0)
         res_old = res
-        jac = jacobian(0.0, y, p, u, f, scale)
+        jacobian_into(y, p, u, f, scale, colors, col_ptr, col_rows, yp, f1, jac)
         for i in range(n_keep):
             for j in range(n_keep):
                 a[i, j] = -jac[keep[i], keep[j]]
             a[i, i] += 1.0 / dt
             b[i] = f[keep[i]]
-        if not solve_dense(a, b):
+        if not block_lu_factor(a, piv, starts):
             return -1
+        block_lu_solve(a, piv, starts, b)
         step = 0.0
         for i in range(n_keep):
             k = keep[i]
@@ -74,10 +104,11 @@ def equilibrate_person(y_start: Any, p: Any, u: Any, keep: Any, scale: Any, out:
     return -1
 
 
-def equilibrate_batch(y_start: Any, p: Any, u: Any, keep: Any, scale: Any, out: Any,
-                      iterations: Any) -> None:
+def equilibrate_batch(y_start: Any, p: Any, u: Any, keep: Any, starts: Any, colors: Any,
+                      col_ptr: Any, col_rows: Any, scale: Any, out: Any, iterations: Any) -> None:
     for i in prange(p.shape[0]):
-        iterations[i] = equilibrate_person(y_start[i], p[i], u[i], keep, scale, out[i])
+        iterations[i] = equilibrate_person(y_start[i], p[i], u[i], keep, starts, colors, col_ptr,
+                                           col_rows, scale, out[i])
 
 
 @lru_cache(maxsize=1)
@@ -87,7 +118,9 @@ def _kernel() -> Any:
     from osteotwin.scale.kernels import bind, model_tag
 
     tag = model_tag()
-    person = bind(equilibrate_person, {"rhs": model.rhs, "jacobian": model.jacobian}, tag=tag)
+    jac = bind(jacobian_into, {"rhs_into": model.rhs_into}, tag=tag)
+    person = bind(equilibrate_person, {"rhs_into": model.rhs_into, "jacobian_into": jac},
+                  tag=tag)
     return bind(equilibrate_batch, {"equilibrate_person": person}, tag=tag, parallel=True)
 
 
@@ -95,12 +128,15 @@ def equilibrate(y_start: NDArray[np.float64], p: NDArray[np.float64],
                 u_frozen: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
     """Steady states (N, n) of untreated people with frozen clocks; iterations (-1 = failed)."""
     from osteotwin.physiology import states as S
+    from osteotwin.scale.structure import model_structure
 
     integrators = (S.CA_BONE, S.CA_URINE, S.CA_FECES, S.CA_INTAKE)
-    keep = np.array([i for i in range(S.N_STATES) if i not in integrators], dtype=np.int64)
+    structure = model_structure()
+    keep, starts = structure.restricted([i for i in range(S.N_STATES) if i not in integrators])
     out = y_start.copy()
     iterations = np.empty(p.shape[0], dtype=np.int64)
     _kernel()(np.ascontiguousarray(y_start), np.ascontiguousarray(p),
-              np.ascontiguousarray(u_frozen), keep, S.error_scale(), out, iterations)
+              np.ascontiguousarray(u_frozen), keep, starts, structure.colors, structure.col_ptr,
+              structure.col_rows, S.error_scale(), out, iterations)
     out[:, S.CA_URINE] = out[:, S.CA_FECES] = out[:, S.CA_INTAKE] = 0.0
     return out, iterations
