@@ -12,6 +12,7 @@ from osteotwin.calibrate.fit import (
     calibratable_bounds,
     fit_model,
     fitted_document,
+    packaged_values,
 )
 from osteotwin.calibrate.model_access import central_parameters, default_simulator
 from osteotwin.trials import load_trial_file
@@ -23,7 +24,15 @@ PARAMETER = "ai_ki_anastrozole_ng_ml"
 @pytest.fixture(scope="module")
 def label_fit() -> tuple[FitResult, FitSettings]:
     trial = load_trial_file(TRAIN / "anastrozole_label_postmenopausal.yaml")
-    settings = FitSettings(n_surrogate=2, seed=1, max_evaluations=6, names=(PARAMETER,))
+    settings = FitSettings(
+        n_surrogate=3,
+        n_anchor=12,
+        seed=1,
+        max_anchors=4,
+        budget_s=600.0,
+        names=(PARAMETER,),
+        warm_start=False,
+    )
     simulator = default_simulator(workers=1, backend="single")
     try:
         return fit_model([trial], simulator, settings), settings
@@ -36,13 +45,29 @@ def test_fit_improves_the_objective_within_bounds(label_fit: tuple[FitResult, Fi
     low, high = calibratable_bounds([PARAMETER])[PARAMETER][1:]
     assert low <= result.fitted[PARAMETER] <= high
     assert result.cost_end <= result.cost_start
-    assert result.evaluations >= 1
+    assert result.evaluations >= 2  # the start and at least one step on the full population
+    assert result.history[0].cost == result.cost_start
+    # the kept point is the best anchor: no anchor passes more endpoints at a lower cost
+    assert result.cost_end == min(
+        a.cost for a in result.history if a.passed == max(b.passed for b in result.history)
+    )
+
+
+def test_fit_is_reproducible(label_fit: tuple[FitResult, FitSettings]) -> None:
+    result, settings = label_fit
+    trial = load_trial_file(TRAIN / "anastrozole_label_postmenopausal.yaml")
+    simulator = default_simulator(workers=1, backend="single")
+    try:
+        again = fit_model([trial], simulator, settings)
+    finally:
+        simulator.close()
+    assert again.fitted == result.fitted
+    assert [a.cost for a in again.history] == [a.cost for a in result.history]
 
 
 def test_provenance_names_what_was_fitted_to_what(label_fit: tuple[FitResult, FitSettings]) -> None:
     result, settings = label_fit
-    document = fitted_document(result, settings,
-                               [TRAIN / "anastrozole_label_postmenopausal.yaml"])
+    document = fitted_document(result, settings, [TRAIN / "anastrozole_label_postmenopausal.yaml"])
     provenance = document["provenance"]
     # a subset fit writes a complete set: the other calibratable parameters keep their fitted values
     assert set(document["parameters"]) == set(calibratable_bounds())
@@ -53,5 +78,19 @@ def test_provenance_names_what_was_fitted_to_what(label_fit: tuple[FitResult, Fi
     assert provenance["seed"] == 1
     assert list(provenance["data"]["files"]) == ["anastrozole_label_postmenopausal.yaml"]
     assert len(provenance["data"]["files"]["anastrozole_label_postmenopausal.yaml"]) == 64
-    assert "least squares" in provenance["objective"]
+    assert "hinge" in provenance["objective"]
+    assert provenance["verification"]["n_per_arm"] == settings.n_anchor
+    assert provenance["verification"]["total"] == result.passed_end[1]
     assert provenance["fitted"][PARAMETER]["bounds"][0] <= document["parameters"][PARAMETER]
+
+
+def test_packaged_values_skip_unknown_names_and_clip_to_bounds(tmp_path: Path) -> None:
+    spec = calibratable_bounds()
+    name = next(iter(spec))
+    high = spec[name][2]
+    path = tmp_path / "fitted.yaml"
+    path.write_text(
+        f"parameters:\n  {name}: {high * 10 + 1}\n  renamed_long_ago: 3.0\n", encoding="utf-8"
+    )
+    assert packaged_values(path) == {name: high}
+    assert packaged_values(tmp_path / "absent.yaml") == {}

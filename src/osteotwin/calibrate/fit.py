@@ -1,17 +1,27 @@
-"""Fit the calibratable parameters to the training trials (seeded, reproducible, bounded).
+"""Fit the calibratable parameters to the training trials on what the pass rule scores.
 
-Two stages, both bounded least squares (scipy ``least_squares``, trust-region reflective, soft-L1
-loss on the residuals of ``osteotwin.calibrate.objective``):
+Two stages, both bounded and deterministic for a given seed:
 
 1. **Model parameters** (those ``osteotwin.physiology.parameters`` marks calibratable, searched in
-   log space inside their source bounds) against every scored non-fracture endpoint. The surrogate is
-   a small virtual population per arm (``n_surrogate`` people drawn from the trial population, common
-   random numbers, every person on the central parameter values), so the objective is deterministic
-   and cheap; the result is then verified at full size (``n_verify``, with parameter variability).
-2. **Fracture model** (``osteotwin.physiology.fracture.FRACTURE_BOUNDS``) against the fracture endpoints,
-   re-scoring the stage-1 BMD trajectories (no new simulation).
+   log space inside their source bounds) against every scored non-fracture endpoint of every training
+   trial. The objective is what ``osteotwin validate`` scores: the mean of a virtual population per
+   arm *with parameter variability* (``n_anchor`` people, default 1000, common random numbers, the
+   seed of the validation run), measured by a hinge on the endpoint's scoring interval
+   (``objective.hinge_residuals``: 0 inside the interval shrunk by a safety margin, distance outside
+   in half-widths) under a soft-L1 loss. The search is a trust-region method with output space
+   mapping (``calibrate.trust``): around the current point the full-population means are modelled
+   as ``F(x) + J·dx``, where ``J`` is a finite-difference Jacobian of a small population
+   (``n_surrogate`` people, same random numbers) kept up to date by Broyden updates from every
+   full-population evaluation (an *anchor*). Each step is accepted only when the full population's
+   objective improves; the radius grows or shrinks with the agreement of model and population.
+   A wall-time budget and a number of anchors bound the search; the point with the most passing
+   endpoints (then the lowest cost) among the anchors is kept.
+2. **Fracture model** (``osteotwin.physiology.fracture.FRACTURE_BOUNDS``) against the fracture
+   endpoints, re-scoring the stage-1 BMD trajectories of the kept anchor (no new simulation).
 
-Only the training files are used, all trials alike: nothing is special-cased.
+The kept anchor is a validation run (same people, seed and parameter rows as ``osteotwin validate
+--n n_anchor --seed seed``), so its pass count is the verification. Only the training files are
+used, all trials alike: nothing is special-cased.
 """
 
 from __future__ import annotations
@@ -19,23 +29,23 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import math
+import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from osteotwin.calibrate.model_access import (
-    central_parameters,
-    default_parameter_rows,
-    parameter_module,
-)
-from osteotwin.calibrate.objective import pass_count, residual_vector, soft_l1_cost
+from osteotwin.calibrate.fitted import load_fitted_document
+from osteotwin.calibrate.model_access import default_parameter_rows, parameter_module
+from osteotwin.calibrate.objective import pass_count, residual_vector
+from osteotwin.calibrate.trust import Targets, broyden_update, model_step
 from osteotwin.physiology.fracture import FRACTURE_BOUNDS, FractureParameters
 from osteotwin.trials.endpoints import EndpointResult
 from osteotwin.trials.model import FRACTURE_QUANTITY, Trial
+from osteotwin.trials.pass_rule import scoring_interval
 from osteotwin.trials.validation import (
     PopulationSimulator,
     TrialSimulation,
@@ -43,15 +53,34 @@ from osteotwin.trials.validation import (
     simulate_trial,
 )
 
+Log = Callable[[str], None]
+
 
 @dataclass(frozen=True)
 class FitSettings:
-    n_surrogate: int = 4
+    n_surrogate: int = 20  # people per arm for the finite-difference Jacobian
+    n_anchor: int = 1000  # people per arm for the scored (full-population) evaluations
     seed: int = 0
-    max_evaluations: int = 30
+    max_anchors: int = 12  # full-population evaluations after the start
+    budget_s: float = 17 * 60.0  # wall time for stage 1 (the search stops before exceeding it)
     names: tuple[str, ...] | None = None  # default: every calibratable parameter
-    variability: bool = False  # surrogate people also draw their model parameters
-    warm_start: bool = False  # start from the packaged fit instead of the literature values
+    margin: float = 0.25  # safety margin, fraction of each interval's half-width
+    radius: float = 0.4  # initial trust radius (search units: log of the value, or range fraction)
+    warm_start: bool = True  # start from the packaged fit (else the literature values)
+    step: float = 0.05  # finite-difference step (search units)
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """One full-population evaluation."""
+
+    index: int
+    cost: float
+    passed: int
+    total: int
+    accepted: bool
+    radius: float
+    seconds: float
 
 
 @dataclass
@@ -63,12 +92,18 @@ class FitResult:
     fracture: FractureParameters
     cost_start: float
     cost_end: float
-    passed_start: tuple[int, int]
-    passed_end: tuple[int, int]
-    evaluations: int
+    passed_start: tuple[int, int]  # non-fracture endpoints at the start point (n_anchor)
+    passed_end: tuple[int, int]  # every scored endpoint at the kept point, after stage 2
+    evaluations: int  # full-population evaluations (anchors), the start included
+    jacobians: int = 0
+    wall_s: float = 0.0
+    history: list[Anchor] = field(default_factory=list)
+    results: list[EndpointResult] = field(default_factory=list)  # every endpoint at the kept point
 
 
-def calibratable_bounds(names: Sequence[str] | None = None) -> dict[str, tuple[float, float, float]]:
+def calibratable_bounds(
+    names: Sequence[str] | None = None,
+) -> dict[str, tuple[float, float, float]]:
     """name -> (literature value, lower, upper) for the calibratable model parameters."""
     module = parameter_module()
     table = {p.name: p for p in module.calibratable_parameters()}
@@ -79,17 +114,49 @@ def calibratable_bounds(names: Sequence[str] | None = None) -> dict[str, tuple[f
     return {n: (table[n].value, table[n].lower, table[n].upper) for n in chosen}
 
 
-def simulate_all(trials: Sequence[Trial], overrides: dict[str, float], *, n: int, seed: int,
-                 simulator: PopulationSimulator, variability: bool) -> list[TrialSimulation]:
-    """Simulate every trial with the literature defaults plus ``overrides``."""
-    base = central_parameters(overrides, fitted=False)
-    rows = default_parameter_rows(base, variability=variability)
-    return [simulate_trial(t, n=n, seed=seed, simulator=simulator, parameter_rows=rows)
-            for t in trials]
+def packaged_values(path: Path | None = None) -> dict[str, float]:
+    """Fitted values in the packaged file for parameters that are calibratable now, clipped to their
+    current bounds; names the model no longer has are ignored (robust to renamed parameters)."""
+    document = load_fitted_document(path)
+    stored = document.get("parameters") or {}
+    spec = calibratable_bounds()
+    values: dict[str, float] = {}
+    for name, value in dict(stored).items():
+        if name in spec and isinstance(value, int | float) and math.isfinite(float(value)):
+            values[name] = min(max(float(value), spec[name][1]), spec[name][2])
+    return values
 
 
-def score_all(simulations: Sequence[TrialSimulation], fracture: FractureParameters
-              ) -> list[EndpointResult]:
+def rounded(value: float) -> float:
+    """Six significant digits: the precision of the written file (so the fit scores what ships)."""
+    return float(f"{value:.6g}")
+
+
+def parameter_rows_for(overrides: dict[str, float]) -> Callable[[np.random.Generator, int], Any]:
+    """Per-person parameter rows (population variability on) around the literature values with
+    ``overrides``, exactly as ``osteotwin validate`` draws them around a fitted file."""
+    base = parameter_module().default_parameters().replace(**overrides)
+    return default_parameter_rows(base, variability=True)
+
+
+def simulate_all(
+    trials: Sequence[Trial],
+    overrides: dict[str, float],
+    *,
+    n: int,
+    seed: int,
+    simulator: PopulationSimulator,
+) -> list[TrialSimulation]:
+    """Simulate every trial with the literature defaults plus ``overrides`` (variability on)."""
+    rows = parameter_rows_for(overrides)
+    return [
+        simulate_trial(t, n=n, seed=seed, simulator=simulator, parameter_rows=rows) for t in trials
+    ]
+
+
+def score_all(
+    simulations: Sequence[TrialSimulation], fracture: FractureParameters
+) -> list[EndpointResult]:
     return [e for s in simulations for e in score_trial(s, fracture).endpoints]
 
 
@@ -99,6 +166,32 @@ def _non_fracture(results: Sequence[EndpointResult]) -> list[EndpointResult]:
 
 def _fracture_only(results: Sequence[EndpointResult]) -> list[EndpointResult]:
     return [r for r in results if r.quantity == FRACTURE_QUANTITY]
+
+
+def _has_fractures(trial: Trial) -> bool:
+    return any(e.quantity == FRACTURE_QUANTITY for e in trial.endpoints)
+
+
+def fitted_mask(trial: Trial) -> list[bool]:
+    """Which of the trial's endpoints stage 1 fits: scored and not fracture incidence."""
+    sizes = {arm.id: arm.n for arm in trial.arms}
+    return [
+        e.quantity != FRACTURE_QUANTITY and scoring_interval(e, sizes).scored
+        for e in trial.endpoints
+    ]
+
+
+def stage1_targets(trials: Sequence[Trial], margin: float) -> Targets:
+    """Scoring intervals of the stage-1 endpoints, in trial and endpoint order."""
+    intervals = []
+    for trial in trials:
+        sizes = {arm.id: arm.n for arm in trial.arms}
+        for endpoint, fitted in zip(trial.endpoints, fitted_mask(trial), strict=True):
+            if fitted:
+                interval = scoring_interval(endpoint, sizes)
+                intervals.append((interval.low, interval.high))
+    array = np.array(intervals, dtype=float).reshape(-1, 2)
+    return Targets(low=array[:, 0], high=array[:, 1], margin=margin)
 
 
 class SearchSpace:
@@ -124,134 +217,255 @@ class SearchSpace:
         return self.from_values(self.lower), self.from_values(self.upper)
 
 
-class TrialObjective:
-    """Stage-1 residuals with per-trial caching and a sparse finite-difference Jacobian.
+class PopulationPredictions:
+    """Stage-1 endpoint means of every trial at a search point, for a population of ``n`` per arm.
 
-    A parameter moves only some trials' endpoints (the AI potency does not touch the exercise trial):
-    the first Jacobian re-simulates every trial for every parameter and records which trials each
-    parameter affects; later Jacobians re-simulate only those trials. Residuals are those of every
-    scored non-fracture endpoint, in trial order.
+    Per-trial results of the small population are cached (a Jacobian reuses its base point), and
+    the trials each parameter moves are recorded by the first Jacobian so later ones re-simulate
+    only those.
     """
 
-    def __init__(self, trials: Sequence[Trial], simulator: PopulationSimulator, space: SearchSpace,
-                 settings: FitSettings, log: Callable[[str], None],
-                 held: dict[str, float] | None = None) -> None:
+    def __init__(
+        self,
+        trials: Sequence[Trial],
+        simulator: PopulationSimulator,
+        space: SearchSpace,
+        seed: int,
+        held: dict[str, float],
+    ) -> None:
         self.trials = list(trials)
-        self.held = dict(held or {})  # calibratable parameters kept at their current fitted values
         self.simulator = simulator
         self.space = space
-        self.names = space.names
-        self.settings = settings
-        self.log = log
-        self.evaluations = 0
-        self.step = 0.05  # finite-difference step in search space (5 % or 5 % of the range)
+        self.seed = seed
+        self.held = dict(held)  # calibratable parameters not fitted: kept at these values
+        self.masks = [fitted_mask(t) for t in self.trials]
+        self.sizes = [sum(m) for m in self.masks]
+        self.offsets = np.cumsum([0, *self.sizes])
         self.affected: dict[str, list[int]] | None = None
-        self._cache: dict[tuple[bytes, int], NDArray[np.float64]] = {}
-        self.fracture = FractureParameters()
+        self._cache: dict[tuple[bytes, int, int], NDArray[np.float64]] = {}
 
     def overrides(self, x: NDArray[np.float64]) -> dict[str, float]:
-        moving = {n: float(v) for n, v in zip(self.names, self.space.to_values(x), strict=True)}
+        moving = {
+            n: rounded(float(v))
+            for n, v in zip(self.space.names, self.space.to_values(x), strict=True)
+        }
         return {**self.held, **moving}
 
-    def trial_results(self, x: NDArray[np.float64], index: int) -> list[EndpointResult]:
-        sims = simulate_all([self.trials[index]], self.overrides(x), n=self.settings.n_surrogate,
-                            seed=self.settings.seed, simulator=self.simulator,
-                            variability=self.settings.variability)
-        return _non_fracture(score_all(sims, self.fracture))
+    def simulate(self, x: NDArray[np.float64], index: int, n: int) -> TrialSimulation:
+        rows = parameter_rows_for(self.overrides(x))
+        return simulate_trial(
+            self.trials[index], n=n, seed=self.seed, simulator=self.simulator, parameter_rows=rows
+        )
 
-    def trial_residuals(self, x: NDArray[np.float64], index: int) -> NDArray[np.float64]:
-        key = (np.asarray(x, dtype=float).tobytes(), index)
+    def _means(
+        self, simulation: TrialSimulation, index: int
+    ) -> tuple[NDArray[np.float64], list[EndpointResult]]:
+        results = score_trial(simulation).endpoints
+        means = np.array(
+            [r.predicted for r, m in zip(results, self.masks[index], strict=True) if m], dtype=float
+        )
+        return means, results
+
+    def trial_means(self, x: NDArray[np.float64], index: int, n: int) -> NDArray[np.float64]:
+        key = (np.asarray(x, dtype=float).tobytes(), index, n)
         if key not in self._cache:
-            self._cache[key] = residual_vector(self.trial_results(x, index))
+            if self.sizes[index] == 0:
+                self._cache[key] = np.zeros(0)
+            else:
+                self._cache[key] = self._means(self.simulate(x, index, n), index)[0]
         return self._cache[key]
 
-    def residuals(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
-        self.evaluations += 1
-        r = np.concatenate([self.trial_residuals(x, i) for i in range(len(self.trials))])
-        inside = int(np.sum(np.abs(r) <= 1.0))
-        self.log(f"evaluation {self.evaluations}: cost {soft_l1_cost(r):.2f}, "
-                 f"{inside}/{r.size} within their intervals")
-        return r
+    def full(
+        self, x: NDArray[np.float64], n: int
+    ) -> tuple[NDArray[np.float64], list[EndpointResult], list[TrialSimulation]]:
+        """(stage-1 means, every endpoint's result, simulations of the trials with fracture
+        endpoints) for a population of ``n`` per arm."""
+        means: list[NDArray[np.float64]] = []
+        results: list[EndpointResult] = []
+        kept: list[TrialSimulation] = []
+        for i, trial in enumerate(self.trials):
+            simulation = self.simulate(x, i, n)
+            m, r = self._means(simulation, i)
+            means.append(m)
+            results.extend(r)
+            if _has_fractures(trial):
+                kept.append(simulation)
+        return np.concatenate(means) if means else np.zeros(0), results, kept
 
-    def jacobian(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
-        base = [self.trial_residuals(x, i) for i in range(len(self.trials))]
-        offsets = np.cumsum([0] + [b.size for b in base])
-        jac = np.zeros((int(offsets[-1]), len(self.names)))
+    def jacobian(
+        self, x: NDArray[np.float64], n: int, step: float, log: Log
+    ) -> NDArray[np.float64]:
+        """Forward differences of the stage-1 means (population of ``n``) per search unit."""
+        _, upper = self.space.bounds()
+        base = [self.trial_means(x, i, n) for i in range(len(self.trials))]
+        jac = np.zeros((int(self.offsets[-1]), len(self.space.names)))
         first = self.affected is None
         affected: dict[str, list[int]] = {} if first else dict(self.affected or {})
-        for j, name in enumerate(self.names):
+        for j, name in enumerate(self.space.names):
+            h = step if x[j] + step <= upper[j] else -step
             shifted = np.array(x, dtype=float)
-            shifted[j] += self.step
+            shifted[j] += h
             indices = range(len(self.trials)) if first else affected[name]
             hits = []
             for i in indices:
-                delta = (self.trial_residuals(shifted, i) - base[i]) / self.step
-                jac[offsets[i]:offsets[i + 1], j] = delta
-                if np.any(np.abs(delta) > 1e-6):
+                if self.sizes[i] == 0:
+                    continue
+                delta = (self.trial_means(shifted, i, n) - base[i]) / h
+                delta = np.where(np.isfinite(delta), delta, 0.0)
+                jac[self.offsets[i] : self.offsets[i + 1], j] = delta
+                if np.any(np.abs(delta) > 1e-9):
                     hits.append(i)
             if first:
                 affected[name] = hits
         if first:
             self.affected = affected
-            self.log("parameters -> trials they move: " + "; ".join(
-                f"{n}: {len(v)}" for n, v in affected.items()))
-        self._cache = {k: v for k, v in self._cache.items()
-                       if k[0] == np.asarray(x, dtype=float).tobytes()}
+            log(
+                "parameters -> trials they move: "
+                + "; ".join(f"{k}: {len(v)}" for k, v in affected.items())
+            )
+        key = np.asarray(x, dtype=float).tobytes()
+        self._cache = {k: v for k, v in self._cache.items() if k[0] == key}
         return jac
 
 
-def fit_model(trials: Sequence[Trial], simulator: PopulationSimulator, settings: FitSettings,
-              log: Callable[[str], None] = lambda _: None) -> FitResult:
-    """Stage 1 then stage 2 (see module doc)."""
-    from scipy.optimize import least_squares
+def start_point(
+    settings: FitSettings, spec: dict[str, tuple[float, float, float]]
+) -> tuple[dict[str, float], dict[str, float]]:
+    """(start values of the fitted parameters, values held for the calibratable ones not fitted).
 
+    Held parameters keep their packaged fitted values (literature values when the file has none);
+    the fitted ones start there too with ``warm_start``, else at the literature values.
+    """
+    packaged = packaged_values()
+    every = calibratable_bounds()
+    held = {n: packaged.get(n, every[n][0]) for n in every if n not in spec}
+    start = {n: (packaged.get(n, spec[n][0]) if settings.warm_start else spec[n][0]) for n in spec}
+    return start, held
+
+
+def fit_model(
+    trials: Sequence[Trial],
+    simulator: PopulationSimulator,
+    settings: FitSettings,
+    log: Log = lambda _: None,
+) -> FitResult:
+    """Stage 1 then stage 2 (see module doc)."""
+    began = time.monotonic()
     spec = calibratable_bounds(settings.names)
     space = SearchSpace(spec)
     names = space.names
     lower, upper = space.bounds()
-    start = np.array([spec[n][0] for n in names])
-    if settings.warm_start:
-        fitted_now = central_parameters()
-        start = np.array([fitted_now[n] for n in names])
-    x0 = np.clip(space.from_values(start), lower + 1e-9, upper - 1e-9)
-    # A fit of a subset keeps every other calibratable parameter at its current fitted value, both
-    # while fitting and in the written set (otherwise they would fall back to literature defaults).
-    held: dict[str, float] = {}
-    if settings.names is not None:
-        current = central_parameters()
-        held = {n: float(current[n]) for n in calibratable_bounds() if n not in names}
-    objective = TrialObjective(trials, simulator, space, settings, log, held)
-    r0 = objective.residuals(x0)
-    start_results = [r for i in range(len(trials)) for r in objective.trial_results(x0, i)]
-    if names and settings.max_evaluations > 0:
-        solution = least_squares(objective.residuals, x0, jac=objective.jacobian,
-                                 bounds=(lower, upper), loss="soft_l1",
-                                 max_nfev=settings.max_evaluations, x_scale=1.0)
-        x_best = solution.x
-    else:
-        x_best = x0
-    fitted = objective.overrides(x_best)
-    sims = simulate_all(trials, fitted, n=settings.n_surrogate, seed=settings.seed,
-                        simulator=simulator, variability=settings.variability)
-    fracture = fit_fracture(sims, log)
-    end_results = score_all(sims, fracture)
+    start, held = start_point(settings, spec)
+    x = np.clip(space.from_values(np.array([start[n] for n in names])), lower, upper)
+    targets = stage1_targets(trials, settings.margin)
+    model = PopulationPredictions(trials, simulator, space, settings.seed, held)
+
+    def anchor(
+        point: NDArray[np.float64],
+    ) -> tuple[NDArray[np.float64], list[EndpointResult], list[TrialSimulation], float]:
+        t0 = time.monotonic()
+        values = model.full(point, settings.n_anchor)
+        return (*values, time.monotonic() - t0)
+
+    total = targets.low.size
+    f, results, kept, seconds = anchor(x)
+    cost = targets.cost(f)
+    history = [Anchor(0, cost, targets.passed(f), total, True, settings.radius, seconds)]
+    log(
+        f"start: {history[0].passed}/{total} stage-1 endpoints pass at n={settings.n_anchor}, "
+        f"cost {cost:.2f} ({seconds:.0f} s)"
+    )
+    cost_start, passed_start = cost, history[0].passed
+    best = (passed_start, -cost, x, results, kept)
+    jacobians = 0
+    radius = settings.radius
+    durations = [seconds]
+    jac = np.zeros((total, len(names)))
+    if names and settings.max_anchors > 0 and total:
+        t0 = time.monotonic()
+        jac = model.jacobian(x, settings.n_surrogate, settings.step, log)
+        jacobians += 1
+        jac_seconds = time.monotonic() - t0
+        log(f"jacobian ({settings.n_surrogate} per arm): {jac_seconds:.0f} s")
+        rejected = 0
+        for k in range(1, settings.max_anchors + 1):
+            elapsed = time.monotonic() - began
+            if elapsed + max(durations) > settings.budget_s:
+                log(f"stopping: {elapsed:.0f} s used, budget {settings.budget_s:.0f} s")
+                break
+            dx, model_cost = model_step(
+                f, jac, targets, np.maximum(lower - x, -radius), np.minimum(upper - x, radius)
+            )
+            if float(np.max(np.abs(dx), initial=0.0)) < 1e-4 or model_cost >= cost - 1e-6:
+                log(f"stopping: the model predicts no further gain (cost {cost:.2f})")
+                break
+            trial_x = np.clip(x + dx, lower, upper)
+            f_new, results_new, kept_new, seconds = anchor(trial_x)
+            durations.append(seconds)
+            jac = broyden_update(jac, trial_x - x, f_new - f)
+            cost_new = targets.cost(f_new)
+            passed_new = targets.passed(f_new)
+            ratio = (cost - cost_new) / max(cost - model_cost, 1e-12)
+            accepted = cost_new < cost
+            history.append(Anchor(k, cost_new, passed_new, total, accepted, radius, seconds))
+            log(
+                f"anchor {k}: cost {cost_new:.2f} (model {model_cost:.2f}, was {cost:.2f}), "
+                f"{passed_new}/{total} pass, radius {radius:.3g}, "
+                f"{'accepted' if accepted else 'rejected'} ({seconds:.0f} s)"
+            )
+            if (passed_new, -cost_new) > best[:2]:
+                best = (passed_new, -cost_new, trial_x, results_new, kept_new)
+            if accepted:
+                x, f, cost = trial_x, f_new, cost_new
+                rejected = 0
+                if ratio > 0.75 and np.max(np.abs(dx)) >= 0.9 * radius:
+                    radius = min(2.0 * radius, 2.0)
+                elif ratio < 0.25:
+                    radius *= 0.5
+            else:
+                radius *= 0.4
+                rejected += 1
+            elapsed = time.monotonic() - began
+            if rejected >= 2 and elapsed + jac_seconds + max(durations) <= settings.budget_s:
+                jac = model.jacobian(x, settings.n_surrogate, settings.step, log)
+                jacobians += 1
+                rejected = 0
+    _, neg_cost, x_best, results, kept = best
+    fracture = fit_fracture(kept, log)
+    refitted = iter(_fracture_only(score_all(kept, fracture)))
+    end_results = [next(refitted) if r.quantity == FRACTURE_QUANTITY else r for r in results]
+    passed_end = pass_count(end_results)
+    log(
+        f"kept: {passed_end[0]}/{passed_end[1]} scored endpoints pass at n={settings.n_anchor} "
+        f"(stage 1: {best[0]}/{total})"
+    )
     return FitResult(
-        names=names, start=objective.overrides(x0), fitted=fitted,
-        bounds={n: (spec[n][1], spec[n][2]) for n in names}, fracture=fracture,
-        cost_start=soft_l1_cost(r0),
-        cost_end=soft_l1_cost(residual_vector(_non_fracture(end_results))),
-        passed_start=pass_count(start_results), passed_end=pass_count(end_results),
-        evaluations=objective.evaluations,
+        names=names,
+        start={**held, **{n: rounded(start[n]) for n in names}},
+        fitted=model.overrides(x_best),
+        bounds={n: (spec[n][1], spec[n][2]) for n in names},
+        fracture=fracture,
+        cost_start=cost_start,
+        cost_end=-neg_cost,
+        passed_start=(passed_start, total),
+        passed_end=passed_end,
+        evaluations=len(history),
+        jacobians=jacobians,
+        wall_s=time.monotonic() - began,
+        history=history,
+        results=end_results,
     )
 
 
-def fit_fracture(simulations: Sequence[TrialSimulation],
-                 log: Callable[[str], None] = lambda _: None) -> FractureParameters:
+def fit_fracture(
+    simulations: Sequence[TrialSimulation], log: Callable[[str], None] = lambda _: None
+) -> FractureParameters:
     """Stage 2: fracture hazard parameters against the fracture endpoints (bounded, log space)."""
     from scipy.optimize import least_squares
 
-    with_fractures = [s for s in simulations
-                      if any(e.quantity == FRACTURE_QUANTITY for e in s.trial.endpoints)]
+    with_fractures = [
+        s for s in simulations if any(e.quantity == FRACTURE_QUANTITY for e in s.trial.endpoints)
+    ]
     base = FractureParameters()
     names = tuple(FRACTURE_BOUNDS)
     if not with_fractures:
@@ -278,45 +492,89 @@ def file_digests(paths: Sequence[Path]) -> dict[str, str]:
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in paths}
 
 
-def fitted_document(result: FitResult, settings: FitSettings, training: Sequence[Path],
-                    verification: dict[str, Any] | None = None) -> dict[str, Any]:
+def fitted_document(
+    result: FitResult,
+    settings: FitSettings,
+    training: Sequence[Path],
+    verification: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """The YAML document of ``data/model/fitted_parameters.yaml`` with its provenance."""
     import scipy
 
     today = dt.datetime.now(dt.UTC).date().isoformat()
-
-    def rounded(value: float) -> float:
-        return float(f"{value:.6g}")
-
+    verified = (
+        verification
+        if verification is not None
+        else {
+            "n_per_arm": settings.n_anchor,
+            "seed": settings.seed,
+            "passed": result.passed_end[0],
+            "total": result.passed_end[1],
+            "pass_rate": round(pass_rate(result.passed_end), 4),
+            "by": "osteotwin calibrate (the kept anchor is this validation run)",
+        }
+    )
     return {
         "parameters": {n: rounded(v) for n, v in result.fitted.items()},
-        "fracture_parameters": {f.name: rounded(getattr(result.fracture, f.name))
-                                for f in fields(FractureParameters)},
+        "fracture_parameters": {
+            f.name: rounded(getattr(result.fracture, f.name)) for f in fields(FractureParameters)
+        },
         "provenance": {
             "label": f"fitted to {len(training)} training trials (osteotwin calibrate, seed "
-                     f"{settings.seed}, {today})",
-            "fitted": {n: {"start": rounded(result.start[n]), "value": rounded(result.fitted[n]),
-                           "bounds": [rounded(result.bounds[n][0]), rounded(result.bounds[n][1])]}
-                       for n in result.names},
+            f"{settings.seed}, {today})",
+            "fitted": {
+                n: {
+                    "start": rounded(result.start[n]),
+                    "value": rounded(result.fitted[n]),
+                    "bounds": [rounded(result.bounds[n][0]), rounded(result.bounds[n][1])],
+                }
+                for n in result.names
+            },
             "fracture_fitted": {n: {"bounds": list(b)} for n, b in FRACTURE_BOUNDS.items()},
-            "data": {"folder": "src/osteotwin/data/trials/train (copy of shared/data/trials/train)",
-                     "files": file_digests(training)},
-            "objective": "soft-L1 least squares of (predicted mean - published value) / half-width "
-                         "of the spec's scoring interval, over every scored endpoint; stage 1 model "
-                         "parameters (non-fracture endpoints, log space, source bounds), stage 2 "
-                         "fracture hazard parameters (fracture endpoints)",
-            "surrogate": f"{settings.n_surrogate} virtual people per arm, common random numbers, "
-                         + ("each with drawn model parameters" if settings.variability
-                            else "on central parameter values"),
-            "start": "previous packaged fit (warm start)" if settings.warm_start
-                     else "literature values (parameters.py)",
-            "optimizer": f"scipy {scipy.__version__} least_squares (trf), max "
-                         f"{settings.max_evaluations} evaluations; {result.evaluations} used",
+            "data": {
+                "folder": "src/osteotwin/data/trials/train (copy of shared/data/trials/train)",
+                "files": file_digests(training),
+            },
+            "objective": "stage 1: soft-L1 cost of hinge residuals (0 inside each scoring interval "
+            f"shrunk by {settings.margin:g} of its half-width, else the distance outside "
+            "in half-widths) of the population means of every scored non-fracture "
+            "endpoint; model parameters in log space inside their source bounds. "
+            "Stage 2: soft-L1 least squares of the fracture endpoints over the fracture "
+            "hazard parameters, on the kept stage-1 population",
+            "population": f"{settings.n_anchor} virtual people per arm with parameter variability, "
+            f"common random numbers, seed {settings.seed} (as osteotwin validate); "
+            f"Jacobian from {settings.n_surrogate} per arm (same random numbers)",
+            "start": "previous packaged fit (warm start)"
+            if settings.warm_start
+            else "literature values (parameters.py)",
+            "optimizer": f"trust region on a Broyden-updated linear model anchored on the full "
+            f"population (output space mapping; scipy {scipy.__version__} "
+            f"for the model step: L-BFGS-B); max {settings.max_anchors} anchors, budget "
+            f"{settings.budget_s:.0f} s; {result.evaluations} anchors and "
+            f"{result.jacobians} Jacobians used, {result.wall_s:.0f} s",
             "seed": settings.seed,
             "date": today,
-            "surrogate_pass": {"before": list(result.passed_start), "after": list(result.passed_end)},
-            "surrogate_cost": {"before": rounded(result.cost_start), "after": rounded(result.cost_end)},
-            "verification": verification or {},
+            "stage1_pass": {
+                "before": list(result.passed_start),
+                "after": [max(a.passed for a in result.history), result.passed_start[1]]
+                if result.history
+                else list(result.passed_start),
+            },
+            "stage1_cost": {
+                "before": rounded(result.cost_start),
+                "after": rounded(result.cost_end),
+            },
+            "anchors": [
+                {
+                    "cost": rounded(a.cost),
+                    "passed": a.passed,
+                    "accepted": a.accepted,
+                    "radius": rounded(a.radius),
+                    "seconds": round(a.seconds, 1),
+                }
+                for a in result.history
+            ],
+            "verification": verified,
         },
     }
 

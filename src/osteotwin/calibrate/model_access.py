@@ -52,8 +52,9 @@ def from_row(template: Any, row: NDArray[np.float64]) -> Any:
     return type(template)(np.asarray(row, dtype=float), template.names, template.provenance)
 
 
-def default_parameter_rows(base: Any | None = None, *, variability: bool = True
-                           ) -> Callable[[np.random.Generator, int], NDArray[np.float64] | None]:
+def default_parameter_rows(
+    base: Any | None = None, *, variability: bool = True
+) -> Callable[[np.random.Generator, int], NDArray[np.float64] | None]:
     """A sampler of per-person parameter rows: population variability around ``base`` (default:
     the packaged fitted set). With ``variability=False`` every person gets the central values."""
 
@@ -62,18 +63,21 @@ def default_parameter_rows(base: Any | None = None, *, variability: bool = True
         central = base if base is not None else module.current_parameters()
         if not variability:
             return np.tile(np.asarray(central.values, dtype=float), (n, 1))
-        drawn: NDArray[np.float64] = np.asarray(module.sample_parameters(n, rng, central),
-                                                dtype=float)
+        drawn: NDArray[np.float64] = np.asarray(
+            module.sample_parameters(n, rng, central), dtype=float
+        )
         return drawn
 
     return rows
 
 
-def _simulate_chunk(payload: tuple[list[Scenario], NDArray[np.float64],
-                                   NDArray[np.float64] | None]) -> dict[str, NDArray[np.float64]]:
+def _simulate_chunk(
+    payload: tuple[list[Scenario], NDArray[np.float64], NDArray[np.float64] | None],
+) -> dict[str, NDArray[np.float64]]:
     scenarios, times, rows = payload
     simulate = simulate_function()
-    template = central_parameters()
+    # with rows, the template only supplies names: the literature set (never fails to load)
+    template = central_parameters() if rows is None else parameter_module().default_parameters()
     collected: dict[str, list[NDArray[np.float64]]] = {}
     for i, scenario in enumerate(scenarios):
         params = template if rows is None else from_row(template, rows[i])
@@ -91,18 +95,25 @@ class PoolSimulator:
         self.workers = workers
         self._pool: ProcessPoolExecutor | None = None
 
-    def __call__(self, scenarios: Sequence[Scenario], times: NDArray[np.float64],
-                 rows: NDArray[np.float64] | None) -> dict[str, NDArray[np.float64]]:
+    def __call__(
+        self,
+        scenarios: Sequence[Scenario],
+        times: NDArray[np.float64],
+        rows: NDArray[np.float64] | None,
+    ) -> dict[str, NDArray[np.float64]]:
         people = list(scenarios)
         size = max(1, min(CHUNK, -(-len(people) // max(self.workers, 1))))
-        chunks = [(people[i:i + size], times, None if rows is None else rows[i:i + size])
-                  for i in range(0, len(people), size)]
+        chunks = [
+            (people[i : i + size], times, None if rows is None else rows[i : i + size])
+            for i in range(0, len(people), size)
+        ]
         if self.workers <= 1 or len(people) < MIN_PEOPLE_FOR_POOL:
             parts = [_simulate_chunk(c) for c in chunks]
         else:
             if self._pool is None:
-                self._pool = ProcessPoolExecutor(max_workers=self.workers,
-                                                 mp_context=get_context("spawn"))
+                self._pool = ProcessPoolExecutor(
+                    max_workers=self.workers, mp_context=get_context("spawn")
+                )
             parts = list(self._pool.map(_simulate_chunk, chunks))
         names = set.intersection(*(set(p) for p in parts)) if parts else set()
         return {name: np.vstack([p[name] for p in parts]) for name in sorted(names)}
@@ -124,8 +135,12 @@ class BatchBackendSimulator:
         #: whether the backend honours ``Scenario.lifestyle_from_t0`` (it says so by an attribute)
         self.lifestyle_changes = bool(getattr(backend, "supports_lifestyle_from_t0", False))
 
-    def __call__(self, scenarios: Sequence[Scenario], times: NDArray[np.float64],
-                 rows: NDArray[np.float64] | None) -> dict[str, NDArray[np.float64]]:
+    def __call__(
+        self,
+        scenarios: Sequence[Scenario],
+        times: NDArray[np.float64],
+        rows: NDArray[np.float64] | None,
+    ) -> dict[str, NDArray[np.float64]]:
         if any(s.lifestyle_from_t0 is not None for s in scenarios) and not self.lifestyle_changes:
             # the batch backend equilibrates and runs on one lifestyle: use the single-person path
             return self.single(scenarios, times, rows)
@@ -136,8 +151,9 @@ class BatchBackendSimulator:
         self.single.close()
 
 
-def default_simulator(workers: int = 1, *, backend: str = "auto", people: int | None = None
-                      ) -> PoolSimulator | BatchBackendSimulator:
+def default_simulator(
+    workers: int = 1, *, backend: str = "auto", people: int | None = None
+) -> PoolSimulator | BatchBackendSimulator:
     """The population simulator.
 
     ``batch``: the compiled batch CPU backend (about 10x faster per person, but ~30 s to compile in

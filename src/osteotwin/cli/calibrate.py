@@ -1,7 +1,10 @@
-"""``osteotwin calibrate [--n-surrogate N] [--seed S] [--max-evaluations K] [--verify-n N] [-o FILE]``.
+"""``osteotwin calibrate``: fit the model to the packaged training trials on what the pass rule scores.
 
-Fits the calibratable model parameters and the fracture model to the packaged training trials
-(seeded and reproducible) and writes the fitted set with its provenance to
+Stage 1 fits the calibratable model parameters to the population means of every scored non-fracture
+endpoint (``--n-anchor`` people per arm with parameter variability, as ``osteotwin validate``), by a
+trust-region search on a Broyden-updated linear model whose Jacobian comes from a small population
+(``--n-surrogate``); stage 2 fits the fracture model. Seeded and reproducible; bounded in wall time
+(``--budget-minutes``). Writes the fitted set with its provenance to
 ``src/osteotwin/data/model/fitted_parameters.yaml`` (or ``-o FILE``). Heavy imports stay inside.
 """
 
@@ -21,28 +24,93 @@ if TYPE_CHECKING:
 def register(app: typer.Typer) -> None:
     @app.command("calibrate")
     def calibrate(
-        n_surrogate: Annotated[int, typer.Option(
-            "--n-surrogate", help="Virtual people per arm during the fit.")] = 4,
-        seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
-        max_evaluations: Annotated[int, typer.Option(
-            "--max-evaluations", help="Objective evaluations allowed in stage 1.")] = 30,
-        verify_n: Annotated[int, typer.Option(
-            "--verify-n", help="People per arm for the verification run (0 = skip).")] = 1000,
-        parameters: Annotated[list[str] | None, typer.Option(
-            "--parameter", help="Fit only these calibratable parameters (repeatable).")] = None,
-        output: Annotated[Path | None, typer.Option(
-            "-o", "--output", help="Where to write the fitted set (default: the packaged file).")
+        n_anchor: Annotated[
+            int,
+            typer.Option(
+                "--n-anchor",
+                help="Virtual people per arm for the scored evaluations (the pass rule "
+                "needs 1000).",
+            ),
+        ] = 1000,
+        n_surrogate: Annotated[
+            int,
+            typer.Option(
+                "--n-surrogate", help="Virtual people per arm for the finite-difference Jacobian."
+            ),
+        ] = 20,
+        seed: Annotated[
+            int, typer.Option("--seed", help="Random seed (that of the scored run).")
+        ] = 0,
+        max_anchors: Annotated[
+            int,
+            typer.Option(
+                "--max-anchors", help="Full-population evaluations after the start (0: no search)."
+            ),
+        ] = 12,
+        budget_minutes: Annotated[
+            float,
+            typer.Option(
+                "--budget-minutes",
+                help="Wall time for the search; it stops before an evaluation "
+                "that would exceed it (stage 2 and writing come after).",
+            ),
+        ] = 17.0,
+        margin: Annotated[
+            float,
+            typer.Option(
+                "--margin",
+                help="Safety margin: each scoring interval is shrunk by this fraction of its "
+                "half-width in the objective.",
+            ),
+        ] = 0.25,
+        radius: Annotated[
+            float, typer.Option("--radius", help="Initial trust radius (log units per parameter).")
+        ] = 0.4,
+        verify_n: Annotated[
+            int,
+            typer.Option(
+                "--verify-n",
+                help="People per arm for a separate verification run (0: the kept "
+                "anchor, a validation run at --n-anchor, is the verification).",
+            ),
+        ] = 0,
+        parameters: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--parameter",
+                help="Fit only these calibratable parameters (repeatable); the others "
+                "keep their packaged fitted values.",
+            ),
         ] = None,
-        workers: Annotated[int | None, typer.Option("--workers", help="Worker processes.")] = None,
-        variability: Annotated[bool, typer.Option(
-            "--surrogate-variability", help="Surrogate people also draw model parameters.")] = False,
-        warm_start: Annotated[bool, typer.Option(
-            "--warm-start", help="Start from the packaged fit, not the literature values.")] = False,
+        output: Annotated[
+            Path | None,
+            typer.Option(
+                "-o", "--output", help="Where to write the fitted set (default: the packaged file)."
+            ),
+        ] = None,
+        workers: Annotated[int | None, typer.Option("--workers", help="Worker threads.")] = None,
+        literature_start: Annotated[
+            bool,
+            typer.Option(
+                "--literature-start",
+                help="Start from the literature values, not the packaged fit "
+                "(values the packaged file lacks always start at the literature values).",
+            ),
+        ] = False,
     ) -> None:
-        """Fit the model to the training trials and write the fitted parameter set."""
-        for name, value, low, high in (("--n-surrogate", n_surrogate, 1, 10_000),
-                                       ("--max-evaluations", max_evaluations, 0, 100_000),
-                                       ("--verify-n", verify_n, 0, 1_000_000)):
+        """Fit the model to the training trials and write the fitted parameter set.
+
+        Example (what ships): osteotwin calibrate --budget-minutes 17
+        """
+        for name, value, low, high in (
+            ("--n-anchor", n_anchor, 1, 100_000),
+            ("--n-surrogate", n_surrogate, 1, 10_000),
+            ("--max-anchors", max_anchors, 0, 10_000),
+            ("--budget-minutes", budget_minutes, 0.0, 24 * 60.0),
+            ("--margin", margin, 0.0, 0.9),
+            ("--radius", radius, 1e-3, 5.0),
+            ("--verify-n", verify_n, 0, 1_000_000),
+        ):
             if not low <= value <= high:
                 raise UserInputError(name, value, f"{low} to {high}", problem="out of range")
         from osteotwin.calibrate.fit import (
@@ -61,15 +129,27 @@ def register(app: typer.Typer) -> None:
             try:
                 calibratable_bounds(parameters)
             except ValueError as exc:
-                raise UserInputError("--parameter", ", ".join(parameters),
-                                     ", ".join(calibratable_bounds()),
-                                     problem="not a calibratable parameter") from exc
+                raise UserInputError(
+                    "--parameter",
+                    ", ".join(parameters),
+                    ", ".join(calibratable_bounds()),
+                    problem="not a calibratable parameter",
+                ) from exc
         files = trial_files([packaged_training_dir()])
         trials = load_trials(files)
-        settings = FitSettings(n_surrogate=n_surrogate, seed=seed, max_evaluations=max_evaluations,
-                               names=tuple(parameters) if parameters else None,
-                               variability=variability, warm_start=warm_start)
-        simulator = default_simulator(workers=workers or default_workers(), backend="auto")
+        settings = FitSettings(
+            n_surrogate=n_surrogate,
+            n_anchor=n_anchor,
+            seed=seed,
+            max_anchors=max_anchors,
+            budget_s=60.0 * budget_minutes,
+            names=tuple(parameters) if parameters else None,
+            margin=margin,
+            radius=radius,
+            warm_start=not literature_start,
+        )
+        arms = sum(len({a for e in t.endpoints for a in e.arms}) for t in trials)
+        simulator = default_simulator(workers=workers or default_workers(), people=n_anchor * arms)
 
         def log(message: str) -> None:
             typer.echo(message, err=True)
@@ -79,29 +159,39 @@ def register(app: typer.Typer) -> None:
             target = output or fitted_path()
             document = fitted_document(result, settings, files)
             write_fitted_document(document, target)
-            verification: dict[str, object] = {}
+            verification: dict[str, object] = document["provenance"]["verification"]
             if verify_n:
-                arms = sum(len({a for e in t.endpoints for a in e.arms}) for t in trials)
-                verifier = default_simulator(workers=workers or default_workers(),
-                                             people=verify_n * arms)
-                try:
-                    report = run_validation(trials, n=verify_n, seed=seed, simulator=verifier,
-                                            parameter_rows=_rows_from(target),
-                                            fracture=result.fracture)
-                finally:
-                    verifier.close()
-                verification = {"n_per_arm": verify_n, "seed": seed, "passed": report.passed,
-                                "total": report.total, "pass_rate": round(report.pass_rate, 4)}
+                report = run_validation(
+                    trials,
+                    n=verify_n,
+                    seed=seed,
+                    simulator=simulator,
+                    parameter_rows=_rows_from(target),
+                    fracture=result.fracture,
+                )
+                verification = {
+                    "n_per_arm": verify_n,
+                    "seed": seed,
+                    "passed": report.passed,
+                    "total": report.total,
+                    "pass_rate": round(report.pass_rate, 4),
+                    "by": "osteotwin calibrate --verify-n",
+                }
                 document = fitted_document(result, settings, files, verification)
                 write_fitted_document(document, target)
         finally:
             simulator.close()
         typer.echo(f"wrote {target}")
-        typer.echo(f"surrogate pass: {result.passed_start[0]}/{result.passed_start[1]} (non-fracture, "
-                   f"before) -> {result.passed_end[0]}/{result.passed_end[1]} (all, after)")
-        if verification:
-            typer.echo(f"verification at n={verify_n}: {verification['passed']}/"
-                       f"{verification['total']} endpoints pass")
+        typer.echo(
+            f"stage 1 (non-fracture) at n={n_anchor}: {result.passed_start[0]}/"
+            f"{result.passed_start[1]} at the start -> "
+            f"{max(a.passed for a in result.history)}/{result.passed_start[1]} kept; "
+            f"{result.evaluations} anchors, {result.wall_s:.0f} s"
+        )
+        typer.echo(
+            f"verification at n={verification['n_per_arm']}, seed {seed}: "
+            f"{verification['passed']}/{verification['total']} endpoints pass"
+        )
 
 
 def _rows_from(path: Path) -> ParameterRows:

@@ -1,0 +1,36 @@
+"""``osteotwin calibrate`` end to end on the packaged training trials (tiny populations, no search)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from typer.testing import CliRunner
+
+from osteotwin.calibrate.fit import calibratable_bounds
+from osteotwin.cli import app
+from osteotwin.errors import UserInputError
+
+RUNNER = CliRunner()
+
+
+def test_writes_a_complete_fitted_set_with_its_verification(tmp_path: Path) -> None:
+    target = tmp_path / "fitted.yaml"
+    result = RUNNER.invoke(
+        app,
+        ["calibrate", "--n-anchor", "2", "--max-anchors", "0", "--workers", "1", "-o", str(target)],
+    )
+    assert result.exit_code == 0, result.output
+    document = yaml.safe_load(target.read_text(encoding="utf-8"))
+    assert set(document["parameters"]) == set(calibratable_bounds())
+    verification = document["provenance"]["verification"]
+    assert verification["n_per_arm"] == 2 and verification["total"] > 50
+    assert f"{verification['passed']}/{verification['total']} endpoints pass" in result.stdout
+    assert len(document["provenance"]["anchors"]) == 1  # the start only: no search allowed
+
+
+def test_out_of_range_options_are_refused() -> None:
+    result = RUNNER.invoke(app, ["calibrate", "--margin", "1.5"])
+    assert result.exit_code != 0
+    assert isinstance(result.exception, UserInputError)
+    assert "--margin" in str(result.exception)
