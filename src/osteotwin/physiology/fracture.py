@@ -41,6 +41,17 @@ The hazard of a first clinical (any-site) fracture at time t is
 
 Cumulative incidence by t is 1 − exp(−∫₀ᵗ h), without competing mortality (trial horizons ≤ 10 y).
 All functions are pure and vectorised over people (rows) and time (columns).
+
+What the training fracture endpoints can and cannot constrain (populations given only as
+"postmenopausal women", so every such arm draws the same ages): the tamoxifen arms (ATAC, BIG 1-98)
+need tamoxifen to lower the hazard about 0.65-fold against untreated women, as NSABP P-1 found, and
+the turnover term does that only if the simulated CTX falls under tamoxifen about as much as
+published (resorption markers −23 to −25 % within 10 weeks, Kenny et al. 1995 J Clin Endocrinol
+Metab 80:3287); BIG 1-98 (8.6 % letrozole at "60 months") and ATAC (11.0 % anastrozole at 60 months)
+cannot both hold for drugs of equal or greater potency (the BIG proportions are crude, from an
+earlier cut than the 60.3-month median follow-up of Rabaglio et al. 2009 Ann Oncol 20:1489, which
+gave 9.3 % vs 6.5 %); ABCSG-18's placebo-on-AI arm (9.6 % at 36 months, 26.2 % at 84) runs at
+1.5-2 times the ATAC anastrozole rate and is not reproduced.
 """
 
 from __future__ import annotations
