@@ -74,6 +74,28 @@ def test_fracture_incidence_uses_the_hazard_model() -> None:
     assert 0 < result.predicted < 100
 
 
+def test_fracture_incidence_reads_the_ctx_series_and_defaults_to_the_packaged_fit() -> None:
+    from osteotwin.calibrate.fitted import load_fracture_parameters
+
+    endpoint = TRIAL.endpoints[5]
+    hip = AI.series["total_hip_bmd_change_pct"]
+    high = ArmSimulation(arm_id="ai", times_d=TIMES, ages_y=AI.ages_y, sex="female",
+                         series={"total_hip_bmd_change_pct": hip,
+                                 "ctx_change_pct": np.full(hip.shape, 40.0)})
+    low = ArmSimulation(arm_id="ai", times_d=TIMES, ages_y=AI.ages_y, sex="female",
+                        series={"total_hip_bmd_change_pct": hip,
+                                "ctx_change_pct": np.full(hip.shape, -40.0)})
+    params = FractureParameters(rr_per_sd_ctx_increase=1.2)
+    assert np.all(person_values(endpoint, high, params) > person_values(endpoint, AI, params))
+    assert np.all(person_values(endpoint, low, params) < person_values(endpoint, AI, params))
+    direct = cumulative_incidence_pct(TIMES, AI.ages_y, "female", hip, params,
+                                      ctx_change_pct=high.series["ctx_change_pct"])
+    assert person_values(endpoint, high, params) == pytest.approx(direct[:, -1])
+    # without explicit parameters (the batch backends), the packaged fitted set applies
+    assert person_values(endpoint, high) == pytest.approx(
+        person_values(endpoint, high, load_fracture_parameters()))
+
+
 def test_quantity_without_series_fails_with_a_note() -> None:
     result = evaluate_endpoint(TRIAL, TRIAL.endpoints[6], SIMS)
     assert result.passed is False and np.isnan(result.predicted)

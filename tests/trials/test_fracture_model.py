@@ -1,6 +1,8 @@
-"""Fracture hazard model: published gradients are reproduced, incidence behaves."""
+"""Fracture hazard model: published gradients are reproduced, incidence behaves (BMD and turnover)."""
 
 from __future__ import annotations
+
+import itertools
 
 import numpy as np
 import pytest
@@ -10,12 +12,31 @@ from osteotwin.physiology.fracture import FractureParameters, cumulative_inciden
 YEARS = np.linspace(0.0, 5 * 365.25, 61)
 
 
-def _incidence(change_pct: float, *, age: float = 65.0, sex: str = "female",
-               prior: bool = False, params: FractureParameters | None = None) -> float:
+def _incidence(
+    change_pct: float,
+    *,
+    age: float = 65.0,
+    sex: str = "female",
+    prior: bool = False,
+    params: FractureParameters | None = None,
+    ctx_pct: float | None = None,
+) -> float:
     hip = np.full((1, YEARS.size), change_pct)
-    result = cumulative_incidence_pct(YEARS, np.array([age]), sex, hip, params,
-                                      prior_fracture=np.array([prior]))
+    ctx = None if ctx_pct is None else np.full((1, YEARS.size), ctx_pct)
+    result = cumulative_incidence_pct(
+        YEARS,
+        np.array([age]),
+        sex,
+        hip,
+        params,
+        prior_fracture=np.array([prior]),
+        ctx_change_pct=ctx,
+    )
     return float(result[0, -1])
+
+
+def _hazard_ratio(incidence_pct: float, reference_pct: float) -> float:
+    return float(np.log(1 - incidence_pct / 100) / np.log(1 - reference_pct / 100))
 
 
 def test_constant_hazard_matches_closed_form() -> None:
@@ -27,8 +48,9 @@ def test_constant_hazard_matches_closed_form() -> None:
 def test_one_sd_of_bmd_loss_multiplies_hazard_by_relative_risk() -> None:
     params = FractureParameters(age_log_slope_per_y=0.0)
     one_sd_pct = -100 * params.bmd_sd_g_cm2 / params.reference_total_hip_bmd_g_cm2
-    hazard_ratio = (np.log(1 - _incidence(one_sd_pct, params=params) / 100)
-                    / np.log(1 - _incidence(0.0, params=params) / 100))
+    hazard_ratio = np.log(1 - _incidence(one_sd_pct, params=params) / 100) / np.log(
+        1 - _incidence(0.0, params=params) / 100
+    )
     assert hazard_ratio == pytest.approx(params.rr_per_sd_bmd_decrease, rel=1e-9)
 
 
@@ -40,3 +62,46 @@ def test_incidence_rises_with_age_loss_and_prior_fracture_and_is_monotone_in_tim
     assert _incidence(0.0, sex="male") < base
     curve = cumulative_incidence_pct(YEARS, np.array([70.0]), "female", np.zeros((1, YEARS.size)))
     assert np.all(np.diff(curve[0]) > 0) and curve[0, 0] == 0.0
+
+
+def test_one_sd_rise_in_ln_ctx_multiplies_hazard_by_its_relative_risk() -> None:
+    params = FractureParameters(age_log_slope_per_y=0.0, rr_per_sd_ctx_increase=1.3)
+    one_sd_pct = 100 * (np.exp(params.ctx_log_sd) - 1)
+    ratio = _hazard_ratio(
+        _incidence(0.0, params=params, ctx_pct=one_sd_pct),
+        _incidence(0.0, params=params, ctx_pct=0.0),
+    )
+    assert ratio == pytest.approx(1.3, rel=1e-9)
+    half_pct = 100 * (np.exp(-0.5 * params.ctx_log_sd) - 1)
+    ratio = _hazard_ratio(
+        _incidence(0.0, params=params, ctx_pct=half_pct), _incidence(0.0, params=params)
+    )
+    assert ratio == pytest.approx(1.3**-0.5, rel=1e-9)
+
+
+def test_no_turnover_effect_reduces_to_the_bmd_only_model() -> None:
+    off = FractureParameters(rr_per_sd_ctx_increase=1.0)
+    for hip_pct, ctx_pct in ((0.0, 40.0), (-5.0, -60.0), (3.0, 25.0)):
+        assert _incidence(hip_pct, params=off, ctx_pct=ctx_pct) == pytest.approx(
+            _incidence(hip_pct, params=off), rel=1e-12
+        )
+    # without a CTX series, or with CTX unchanged, turnover does not enter either
+    assert _incidence(-4.0, ctx_pct=0.0) == pytest.approx(_incidence(-4.0), rel=1e-12)
+
+
+def test_incidence_is_monotone_in_turnover_and_in_bmd_loss() -> None:
+    ctx_levels = [-80.0, -40.0, 0.0, 30.0, 100.0]
+    by_ctx = [_incidence(-2.0, ctx_pct=c) for c in ctx_levels]
+    assert all(a < b for a, b in itertools.pairwise(by_ctx))
+    bmd_levels = [6.0, 2.0, 0.0, -3.0, -8.0]
+    by_bmd = [_incidence(b, ctx_pct=30.0) for b in bmd_levels]
+    assert all(a < b for a, b in itertools.pairwise(by_bmd))
+
+
+def test_turnover_and_bmd_effects_are_independent_factors() -> None:
+    params = FractureParameters(age_log_slope_per_y=0.0)
+    base = _incidence(0.0, params=params)
+    both = _hazard_ratio(_incidence(-5.0, params=params, ctx_pct=35.0), base)
+    bmd_only = _hazard_ratio(_incidence(-5.0, params=params), base)
+    ctx_only = _hazard_ratio(_incidence(0.0, params=params, ctx_pct=35.0), base)
+    assert both == pytest.approx(bmd_only * ctx_only, rel=1e-9)

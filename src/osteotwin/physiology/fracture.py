@@ -1,8 +1,9 @@
-"""Clinical fracture incidence from simulated BMD, age, sex and prior fracture (a hazard model).
+"""Clinical fracture incidence from simulated BMD, bone turnover, age, sex and prior fracture.
 
 The hazard of a first clinical (any-site) fracture at time t is
 
-    h(t) = h65[sex] · exp(k_age · (age(t) − 65)) · RR_bmd^(−ΔZ(t)) · RR_prior^(prior fracture)
+    h(t) = h65[sex] · exp(k_age · (age(t) − 65)) · RR_bmd^(−ΔZ(t)) · RR_ctx^(ΔZ_ctx(t))
+           · RR_prior^(prior fracture)
 
 * ``h65``: incidence of clinical fracture at age 65 (per year), by sex. Anchored to published cohort
   incidences: 20.9 per 1000 person-years in Swedish men aged 69-80, mean 75 (MrOS Sweden, Mellström
@@ -19,11 +20,38 @@ The hazard of a first clinical (any-site) fracture at time t is
   in total-hip BMD since study start in SD units: ΔZ = (ΔBMD % / 100) · BMD_ref / SD_ref, with the
   young-adult SD of total-hip BMD 0.12 g/cm² and a typical older-adult total-hip BMD 0.85 g/cm² (NHANES
   III reference, Looker et al. 1998 Osteoporos Int 8:468) when the person's own baseline is unknown.
+* ``RR_ctx``: relative risk of fracture per 1 SD increase in serum CTX, the IOF-IFCC reference
+  resorption marker (Vasikaran et al. 2011 Osteoporos Int 22:391): gradient of risk 1.18 (95 % CI
+  1.05-1.34) per SD in the meta-analysis of prospective cohorts of Johansson et al. 2014 Calcif Tissue
+  Int 94:560; 1.20 (1.05-1.37) adjusted for BMD and clinical risk factors in Tian et al. 2019 (J Orthop
+  Surg Res, doi:10.1186/s13018-019-1100-6); CTX above the premenopausal range doubled hip-fracture
+  risk independently of BMD in EPIDOS (Garnero et al. 1996 J Bone Miner Res 11:1531). ΔZ_ctx is the
+  simulated change in ln CTX since study start in SD units of ln CTX, ΔZ_ctx = ln(1 + ΔCTX % / 100)
+  / SD_ln, with SD_ln = 0.5 from the width of published CTX reference intervals (2.5-97.5th
+  percentile 0.111-0.791 ng/mL in premenopausal European women, Bone 2012,
+  doi:10.1016/j.bone.2012.02.003 → 0.50; 0.124-1.020 ng/mL in postmenopausal Korean women, Cho et al.
+  2020 J Bone Metab 27(1) → 0.54). Why turnover beyond BMD: antiresorptives and SERMs reduce fracture
+  more than their BMD gain predicts and in step with the fall in resorption markers (Bjarnason et al.
+  2001 Osteoporos Int 12:922; Sarkar et al. 2002 J Bone Miner Res 17:1; Eastell et al. 2003 J Bone
+  Miner Res 18:1051); tamoxifen, which lowers turnover markers, cut osteoporotic fractures by 32 %
+  (RR 0.68, 0.51-0.92; NSABP P-1, Fisher et al. 2005 J Natl Cancer Inst 97:1652) with a BMD gain of
+  1-2 %. ``RR_ctx`` = 1 gives the BMD-only model.
 * ``RR_prior``: relative risk of any fracture after a prior fracture, 1.86 (1.75-1.98; Kanis et al.
   2004 Bone 35:375, meta-analysis).
 
 Cumulative incidence by t is 1 − exp(−∫₀ᵗ h), without competing mortality (trial horizons ≤ 10 y).
 All functions are pure and vectorised over people (rows) and time (columns).
+
+What the training fracture endpoints can and cannot constrain (populations given only as
+"postmenopausal women", so every such arm draws the same ages): the tamoxifen arms (ATAC, BIG 1-98)
+need tamoxifen to lower the hazard about 0.65-fold against untreated women, as NSABP P-1 found, and
+the turnover term does that only if the simulated CTX falls under tamoxifen about as much as
+published (resorption markers −23 to −25 % within 10 weeks, Kenny et al. 1995 J Clin Endocrinol
+Metab 80:3287); BIG 1-98 (8.6 % letrozole at "60 months") and ATAC (11.0 % anastrozole at 60 months)
+cannot both hold for drugs of equal or greater potency (the BIG proportions are crude, from an
+earlier cut than the 60.3-month median follow-up of Rabaglio et al. 2009 Ann Oncol 20:1489, which
+gave 9.3 % vs 6.5 %); ABCSG-18's placebo-on-AI arm (9.6 % at 36 months, 26.2 % at 84) runs at
+1.5-2 times the ATAC anastrozole rate and is not reproduced.
 """
 
 from __future__ import annotations
@@ -47,50 +75,84 @@ class FractureParameters:
     rr_prior_fracture: float = 1.86
     bmd_sd_g_cm2: float = 0.12
     reference_total_hip_bmd_g_cm2: float = 0.85
+    rr_per_sd_ctx_increase: float = 1.18
+    ctx_log_sd: float = 0.5
 
 
 #: Bounds for calibration: (low, high) of each calibratable fracture parameter, from the sources above
-#: (rates span the published cohort incidences, the RR its 95 % CI widened to 1.3-1.7).
+#: (rates span the published cohort incidences, the BMD RR its 95 % CI widened to 1.3-1.7, the CTX RR
+#: the union of the two meta-analyses' 95 % CIs, 1.05-1.37).
 FRACTURE_BOUNDS: dict[str, tuple[float, float]] = {
     "women_rate_at_65_per_y": (0.010, 0.035),
     "men_rate_at_65_per_y": (0.006, 0.025),
     "age_log_slope_per_y": (0.03, 0.08),
     "rr_per_sd_bmd_decrease": (1.3, 1.7),
+    "rr_per_sd_ctx_increase": (1.05, 1.37),
 }
 
 
-def bmd_change_z(bmd_change_pct: NDArray[np.float64], baseline_bmd_g_cm2: NDArray[np.float64] | None,
-                 params: FractureParameters) -> NDArray[np.float64]:
+def bmd_change_z(
+    bmd_change_pct: NDArray[np.float64],
+    baseline_bmd_g_cm2: NDArray[np.float64] | None,
+    params: FractureParameters,
+) -> NDArray[np.float64]:
     """Change in BMD since baseline in SD units (negative = loss)."""
-    baseline = (np.full(bmd_change_pct.shape[0], params.reference_total_hip_bmd_g_cm2)
-                if baseline_bmd_g_cm2 is None else baseline_bmd_g_cm2)
+    baseline = (
+        np.full(bmd_change_pct.shape[0], params.reference_total_hip_bmd_g_cm2)
+        if baseline_bmd_g_cm2 is None
+        else baseline_bmd_g_cm2
+    )
     result: NDArray[np.float64] = (bmd_change_pct / 100.0) * baseline[:, None] / params.bmd_sd_g_cm2
     return result
 
 
-def hazard_per_y(ages_y: NDArray[np.float64], sex: str, delta_z: NDArray[np.float64],
-                 prior_fracture: NDArray[np.bool_], params: FractureParameters
-                 ) -> NDArray[np.float64]:
-    """Fracture hazard per year; ``ages_y`` and ``delta_z`` are (people, times)."""
+def ctx_change_z(
+    ctx_change_pct: NDArray[np.float64], params: FractureParameters
+) -> NDArray[np.float64]:
+    """Change in ln CTX since baseline in SD units of ln CTX (positive = higher resorption)."""
+    ratio = np.maximum(1.0 + ctx_change_pct / 100.0, 1e-6)
+    result: NDArray[np.float64] = np.log(ratio) / params.ctx_log_sd
+    return result
+
+
+def hazard_per_y(
+    ages_y: NDArray[np.float64],
+    sex: str,
+    delta_z: NDArray[np.float64],
+    prior_fracture: NDArray[np.bool_],
+    params: FractureParameters,
+    ctx_z: NDArray[np.float64] | None = None,
+) -> NDArray[np.float64]:
+    """Fracture hazard per year; ``ages_y``, ``delta_z`` and ``ctx_z`` are (people, times)."""
     rate65 = params.women_rate_at_65_per_y if sex == "female" else params.men_rate_at_65_per_y
     prior = np.where(prior_fracture, params.rr_prior_fracture, 1.0)[:, None]
+    turnover = 1.0 if ctx_z is None else params.rr_per_sd_ctx_increase**ctx_z
     result: NDArray[np.float64] = (
-        rate65 * np.exp(params.age_log_slope_per_y * (ages_y - 65.0))
-        * params.rr_per_sd_bmd_decrease ** (-delta_z) * prior
+        rate65
+        * np.exp(params.age_log_slope_per_y * (ages_y - 65.0))
+        * params.rr_per_sd_bmd_decrease ** (-delta_z)
+        * turnover
+        * prior
     )
     return result
 
 
-def cumulative_incidence_pct(times_d: NDArray[np.float64], age0_y: NDArray[np.float64], sex: str,
-                             hip_bmd_change_pct: NDArray[np.float64],
-                             params: FractureParameters | None = None, *,
-                             baseline_hip_bmd_g_cm2: NDArray[np.float64] | None = None,
-                             prior_fracture: NDArray[np.bool_] | None = None,
-                             ) -> NDArray[np.float64]:
+def cumulative_incidence_pct(
+    times_d: NDArray[np.float64],
+    age0_y: NDArray[np.float64],
+    sex: str,
+    hip_bmd_change_pct: NDArray[np.float64],
+    params: FractureParameters | None = None,
+    *,
+    baseline_hip_bmd_g_cm2: NDArray[np.float64] | None = None,
+    prior_fracture: NDArray[np.bool_] | None = None,
+    ctx_change_pct: NDArray[np.float64] | None = None,
+) -> NDArray[np.float64]:
     """Cumulative incidence (%) of a first clinical fracture from times_d[0] to each time.
 
     ``times_d`` (T,), ``age0_y`` (n,) age at times_d[0], ``hip_bmd_change_pct`` (n, T) total-hip
-    BMD change since study start. Returns (n, T): each person's probability of fracture, in %.
+    BMD change since study start, ``ctx_change_pct`` (n, T) serum CTX change since study start
+    (None: turnover unchanged). Returns (n, T): each person's probability of fracture, in %.
     """
     params = params or FractureParameters()
     n = age0_y.shape[0]
@@ -98,7 +160,8 @@ def cumulative_incidence_pct(times_d: NDArray[np.float64], age0_y: NDArray[np.fl
     years = (times_d - times_d[0]) / DAYS_PER_YEAR
     ages = age0_y[:, None] + years[None, :]
     delta_z = bmd_change_z(hip_bmd_change_pct, baseline_hip_bmd_g_cm2, params)
-    hazard = hazard_per_y(ages, sex, delta_z, prior, params)
+    ctx_z = None if ctx_change_pct is None else ctx_change_z(ctx_change_pct, params)
+    hazard = hazard_per_y(ages, sex, delta_z, prior, params, ctx_z)
     steps = np.diff(years)[None, :] * 0.5 * (hazard[:, 1:] + hazard[:, :-1])
     cumulative = np.concatenate([np.zeros((n, 1)), np.cumsum(steps, axis=1)], axis=1)
     result: NDArray[np.float64] = 100.0 * (1.0 - np.exp(-cumulative))

@@ -3,8 +3,11 @@
 Quantities (spec/trial-file.md): ``<lab>`` (absolute level at ``at``), ``<lab>_change_pct`` and
 ``<site>_bmd_change_pct`` (change from the value at ``from``, default study start, to ``at``),
 ``fracture_incidence_pct`` (cumulative incidence from ``from`` to ``at``, from the fracture hazard
-model in ``osteotwin.physiology.fracture``). A contrast is arm minus arm; because arms of one trial
-share their random numbers, its prediction interval is taken over per-person differences.
+model in ``osteotwin.physiology.fracture``, driven by each person's total-hip BMD and serum CTX
+changes since study start; with the packaged fitted fracture parameters unless others are given, so
+the batch backends, which call ``person_values`` without them, score as ``osteotwin validate``
+does). A contrast is arm minus arm; because arms of one trial share their random numbers, its
+prediction interval is taken over per-person differences.
 """
 
 from __future__ import annotations
@@ -95,12 +98,18 @@ def person_values(endpoint: Endpoint, sim: ArmSimulation,
         times = sim.times_d[mask]
         if times.size < 2 or not math.isclose(times[0], t0) or not math.isclose(times[-1], t1):
             raise ValueError("fracture endpoints need 'from' and 'at' on the simulated grid")
+        if fracture is None:  # the packaged fitted set, as ``osteotwin validate`` uses
+            from osteotwin.calibrate.fitted import load_fracture_parameters
+
+            fracture = load_fracture_parameters()
         ages = sim.ages_y + t0 / 365.25
         hip_from_start = hip[:, mask]
-        # the hazard depends on the BMD change since study start (the BMD deficit), so keep it
+        ctx = sim.series.get("ctx_change_pct")
+        # the hazard depends on the BMD and CTX changes since study start, so keep them
         cumulative = cumulative_incidence_pct(times, ages, sim.sex, hip_from_start, fracture,
                                               baseline_hip_bmd_g_cm2=sim.baseline_hip_bmd_g_cm2,
-                                              prior_fracture=sim.prior_fracture)
+                                              prior_fracture=sim.prior_fracture,
+                                              ctx_change_pct=None if ctx is None else ctx[:, mask])
         return cumulative[:, -1]
     if q in CHANGE_SERIES:
         name = CHANGE_SERIES[q]
