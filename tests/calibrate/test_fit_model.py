@@ -27,8 +27,10 @@ def label_fit() -> tuple[FitResult, FitSettings]:
     settings = FitSettings(
         n_surrogate=3,
         n_anchor=12,
+        n_coarse=6,
+        coarse_fraction=0.5,
         seed=1,
-        max_anchors=4,
+        max_anchors=5,
         budget_s=600.0,
         names=(PARAMETER,),
         warm_start=False,
@@ -47,10 +49,13 @@ def test_fit_improves_the_objective_within_bounds(label_fit: tuple[FitResult, Fi
     assert result.cost_end <= result.cost_start
     assert result.evaluations >= 2  # the start and at least one step on the full population
     assert result.history[0].cost == result.cost_start
+    # a coarse phase (6 per arm) came first, then the search went on with the scored population
+    sizes = [a.n for a in result.history]
+    assert sizes[0] == 12 and 6 in sizes and sizes[-1] == 12
+    assert sizes.index(12, 1) > sizes.index(6)
     # the kept point is the best anchor: no anchor passes more endpoints at a lower cost
-    assert result.cost_end == min(
-        a.cost for a in result.history if a.passed == max(b.passed for b in result.history)
-    )
+    full = [a for a in result.history if a.n == 12]
+    assert result.cost_end == min(a.cost for a in full if a.passed == max(b.passed for b in full))
 
 
 def test_fit_is_reproducible(label_fit: tuple[FitResult, FitSettings]) -> None:

@@ -15,15 +15,25 @@ TIMES = np.linspace(0.0, 3 * 365.25, 37)
 
 
 def _simulation(value_pct: float, trial_id: str = "f") -> TrialSimulation:
-    trial = parse_trial_document({
-        "version": 1, "id": trial_id, "citation": "c", "population": {"sex": "female"},
-        "arms": [{"id": "a", "n": 1000, "regimens": []}],
-        "endpoints": [{"arm": "a", "quantity": "fracture_incidence_pct", "at": "3 y",
-                       "value": value_pct}],
-    })
-    sim = ArmSimulation(arm_id="a", times_d=TIMES,
-                        series={"total_hip_bmd_change_pct": np.zeros((50, TIMES.size))},
-                        ages_y=np.full(50, 65.0), sex="female")
+    trial = parse_trial_document(
+        {
+            "version": 1,
+            "id": trial_id,
+            "citation": "c",
+            "population": {"sex": "female"},
+            "arms": [{"id": "a", "n": 1000, "regimens": []}],
+            "endpoints": [
+                {"arm": "a", "quantity": "fracture_incidence_pct", "at": "3 y", "value": value_pct}
+            ],
+        }
+    )
+    sim = ArmSimulation(
+        arm_id="a",
+        times_d=TIMES,
+        series={"total_hip_bmd_change_pct": np.zeros((50, TIMES.size))},
+        ages_y=np.full(50, 65.0),
+        sex="female",
+    )
     return TrialSimulation(trial=trial, arms={"a": sim}, assumptions=[])
 
 

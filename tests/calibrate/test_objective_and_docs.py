@@ -21,14 +21,31 @@ from osteotwin.physiology.fracture import FRACTURE_BOUNDS, FractureParameters
 from osteotwin.trials.endpoints import EndpointResult
 
 
-def _result(predicted: float, *, observed: float = -2.0, interval: tuple[float, float] = (-3.0, -1.5),
-            scored: bool = True) -> EndpointResult:
+def _result(
+    predicted: float,
+    *,
+    observed: float = -2.0,
+    interval: tuple[float, float] = (-3.0, -1.5),
+    scored: bool = True,
+) -> EndpointResult:
     passed = (interval[0] <= predicted <= interval[1]) if scored else None
-    return EndpointResult(trial="t", arm="a", contrast=None, quantity="lumbar_spine_bmd_change_pct",
-                          at="12 mo", from_d=0.0, observed=observed, unit=None, interval=interval,
-                          basis="ci95", scored=scored, predicted=predicted,
-                          prediction_interval=(predicted - 1, predicted + 1), passed=passed,
-                          n_virtual=10)
+    return EndpointResult(
+        trial="t",
+        arm="a",
+        contrast=None,
+        quantity="lumbar_spine_bmd_change_pct",
+        at="12 mo",
+        from_d=0.0,
+        observed=observed,
+        unit=None,
+        interval=interval,
+        basis="ci95",
+        scored=scored,
+        predicted=predicted,
+        prediction_interval=(predicted - 1, predicted + 1),
+        passed=passed,
+        n_virtual=10,
+    )
 
 
 def test_residual_is_scaled_by_the_half_width_on_each_side() -> None:
@@ -45,15 +62,17 @@ def test_vector_cost_and_pass_count() -> None:
     r = residual_vector(results)
     assert r.tolist() == pytest.approx([0.0, 2.0])
     assert soft_l1_cost(r) == pytest.approx(2 * (math.sqrt(5) - 1))
-    assert soft_l1_cost(np.array([100.0])) < 100.0 ** 2  # robust to hopeless endpoints
+    assert soft_l1_cost(np.array([100.0])) < 100.0**2  # robust to hopeless endpoints
     assert pass_count(results) == (1, 2)
 
 
 def test_fitted_fracture_parameters_round_trip(tmp_path: Path) -> None:
     path = tmp_path / "fitted.yaml"
     assert load_fracture_parameters(path) == FractureParameters()  # no file: defaults
-    write_fitted_document({"parameters": {}, "fracture_parameters": {"women_rate_at_65_per_y": 0.03,
-                                                                     "unknown": 1.0}}, path)
+    write_fitted_document(
+        {"parameters": {}, "fracture_parameters": {"women_rate_at_65_per_y": 0.03, "unknown": 1.0}},
+        path,
+    )
     loaded = load_fracture_parameters(path)
     assert loaded.women_rate_at_65_per_y == 0.03
     assert loaded.rr_per_sd_bmd_decrease == FractureParameters().rr_per_sd_bmd_decrease

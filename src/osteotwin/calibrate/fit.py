@@ -14,6 +14,10 @@ Two stages, both bounded and deterministic for a given seed:
    (``n_surrogate`` people, same random numbers) kept up to date by Broyden updates from every
    full-population evaluation (an *anchor*). Each step is accepted only when the full population's
    objective improves; the radius grows or shrinks with the agreement of model and population.
+   To take more steps in the budget, a coarse phase (``n_coarse`` people per arm, their means
+   shifted by the full-minus-coarse difference measured at the start) comes first, for
+   ``coarse_fraction`` of the budget and of the anchors; the current point is then re-anchored on the full population
+   and the search goes on there. Only full-population anchors are candidates for the kept point.
    A wall-time budget and a number of anchors bound the search; the point with the most passing
    endpoints (then the lowest cost) among the anchors is kept.
 2. **Fracture model** (``osteotwin.physiology.fracture.FRACTURE_BOUNDS``) against the fracture
@@ -63,6 +67,8 @@ class FitSettings:
     seed: int = 0
     max_anchors: int = 12  # full-population evaluations after the start
     budget_s: float = 17 * 60.0  # wall time for stage 1 (the search stops before exceeding it)
+    n_coarse: int = 250  # people per arm in the coarse phase (0: none; see fit_model)
+    coarse_fraction: float = 0.6  # share of the budget for the coarse phase
     names: tuple[str, ...] | None = None  # default: every calibratable parameter
     margin: float = 0.25  # safety margin, fraction of each interval's half-width
     radius: float = 0.4  # initial trust radius (search units: log of the value, or range fraction)
@@ -75,6 +81,7 @@ class Anchor:
     """One full-population evaluation."""
 
     index: int
+    n: int  # people per arm
     cost: float
     passed: int
     total: int
@@ -95,6 +102,7 @@ class FitResult:
     passed_start: tuple[int, int]  # non-fracture endpoints at the start point (n_anchor)
     passed_end: tuple[int, int]  # every scored endpoint at the kept point, after stage 2
     evaluations: int  # full-population evaluations (anchors), the start included
+    passed_kept: int = 0  # non-fracture endpoints passing at the kept point
     jacobians: int = 0
     wall_s: float = 0.0
     history: list[Anchor] = field(default_factory=list)
@@ -360,17 +368,17 @@ def fit_model(
     targets = stage1_targets(trials, settings.margin)
     model = PopulationPredictions(trials, simulator, space, settings.seed, held)
 
-    def anchor(
-        point: NDArray[np.float64],
+    def evaluate(
+        point: NDArray[np.float64], n: int
     ) -> tuple[NDArray[np.float64], list[EndpointResult], list[TrialSimulation], float]:
         t0 = time.monotonic()
-        values = model.full(point, settings.n_anchor)
+        values = model.full(point, n)
         return (*values, time.monotonic() - t0)
 
     total = targets.low.size
-    f, results, kept, seconds = anchor(x)
+    f, results, kept, seconds = evaluate(x, settings.n_anchor)
     cost = targets.cost(f)
-    history = [Anchor(0, cost, targets.passed(f), total, True, settings.radius, seconds)]
+    history = [Anchor(0, settings.n_anchor, cost, targets.passed(f), total, True, 0.0, seconds)]
     log(
         f"start: {history[0].passed}/{total} stage-1 endpoints pass at n={settings.n_anchor}, "
         f"cost {cost:.2f} ({seconds:.0f} s)"
@@ -379,8 +387,18 @@ def fit_model(
     best = (passed_start, -cost, x, results, kept)
     jacobians = 0
     radius = settings.radius
-    durations = [seconds]
-    jac = np.zeros((total, len(names)))
+    durations: dict[int, list[float]] = {settings.n_anchor: [seconds]}
+    # coarse phase: smaller populations, their means shifted by (full - coarse) at the start point
+    coarse = 0 < settings.n_coarse < settings.n_anchor
+    offset = np.zeros(total)
+    if coarse and names and settings.max_anchors > 0 and total:
+        f_coarse, _, _, seconds = evaluate(x, settings.n_coarse)
+        durations[settings.n_coarse] = [seconds]
+        offset = np.where(np.isfinite(f - f_coarse), f - f_coarse, 0.0)
+        log(
+            f"coarse phase: n={settings.n_coarse} ({seconds:.0f} s), shifted to the n="
+            f"{settings.n_anchor} means"
+        )
     if names and settings.max_anchors > 0 and total:
         t0 = time.monotonic()
         jac = model.jacobian(x, settings.n_surrogate, settings.step, log)
@@ -388,32 +406,65 @@ def fit_model(
         jac_seconds = time.monotonic() - t0
         log(f"jacobian ({settings.n_surrogate} per arm): {jac_seconds:.0f} s")
         rejected = 0
-        for k in range(1, settings.max_anchors + 1):
+        k = 0
+        while k < settings.max_anchors:
             elapsed = time.monotonic() - began
-            if elapsed + max(durations) > settings.budget_s:
+            n_now = settings.n_coarse if coarse else settings.n_anchor
+            switch = coarse and (
+                elapsed > settings.coarse_fraction * settings.budget_s
+                or k >= settings.coarse_fraction * settings.max_anchors
+            )
+            if not switch and elapsed + max(durations[n_now]) > settings.budget_s:
                 log(f"stopping: {elapsed:.0f} s used, budget {settings.budget_s:.0f} s")
                 break
-            dx, model_cost = model_step(
-                f, jac, targets, np.maximum(lower - x, -radius), np.minimum(upper - x, radius)
-            )
+            dx = np.zeros(len(names))
+            model_cost = cost
+            if not switch:
+                dx, model_cost = model_step(
+                    f, jac, targets, np.maximum(lower - x, -radius), np.minimum(upper - x, radius)
+                )
             if float(np.max(np.abs(dx), initial=0.0)) < 1e-4 or model_cost >= cost - 1e-6:
-                log(f"stopping: the model predicts no further gain (cost {cost:.2f})")
-                break
+                if not coarse:
+                    log(f"stopping: the model predicts no further gain (cost {cost:.2f})")
+                    break
+                switch = True
+            if switch:  # re-anchor the current point on the scored population
+                coarse = False
+                if elapsed + max(durations[settings.n_anchor]) > settings.budget_s:
+                    log(f"stopping: no time left to re-anchor at n={settings.n_anchor}")
+                    break
+                k += 1
+                f, results_now, kept_now, seconds = evaluate(x, settings.n_anchor)
+                durations[settings.n_anchor].append(seconds)
+                cost = targets.cost(f)
+                passed_now = targets.passed(f)
+                history.append(
+                    Anchor(k, settings.n_anchor, cost, passed_now, total, True, radius, seconds)
+                )
+                log(
+                    f"anchor {k} (n={settings.n_anchor}, end of the coarse phase): cost "
+                    f"{cost:.2f}, {passed_now}/{total} pass ({seconds:.0f} s)"
+                )
+                if (passed_now, -cost) > best[:2]:
+                    best = (passed_now, -cost, x, results_now, kept_now)
+                continue
             trial_x = np.clip(x + dx, lower, upper)
-            f_new, results_new, kept_new, seconds = anchor(trial_x)
-            durations.append(seconds)
+            k += 1
+            raw, results_new, kept_new, seconds = evaluate(trial_x, n_now)
+            durations[n_now].append(seconds)
+            f_new = raw + offset if n_now != settings.n_anchor else raw
             jac = broyden_update(jac, trial_x - x, f_new - f)
             cost_new = targets.cost(f_new)
             passed_new = targets.passed(f_new)
             ratio = (cost - cost_new) / max(cost - model_cost, 1e-12)
             accepted = cost_new < cost
-            history.append(Anchor(k, cost_new, passed_new, total, accepted, radius, seconds))
+            history.append(Anchor(k, n_now, cost_new, passed_new, total, accepted, radius, seconds))
             log(
-                f"anchor {k}: cost {cost_new:.2f} (model {model_cost:.2f}, was {cost:.2f}), "
-                f"{passed_new}/{total} pass, radius {radius:.3g}, "
+                f"anchor {k} (n={n_now}): cost {cost_new:.2f} (model {model_cost:.2f}, was "
+                f"{cost:.2f}), {passed_new}/{total} pass, radius {radius:.3g}, "
                 f"{'accepted' if accepted else 'rejected'} ({seconds:.0f} s)"
             )
-            if (passed_new, -cost_new) > best[:2]:
+            if n_now == settings.n_anchor and (passed_new, -cost_new) > best[:2]:
                 best = (passed_new, -cost_new, trial_x, results_new, kept_new)
             if accepted:
                 x, f, cost = trial_x, f_new, cost_new
@@ -426,7 +477,7 @@ def fit_model(
                 radius *= 0.4
                 rejected += 1
             elapsed = time.monotonic() - began
-            if rejected >= 2 and elapsed + jac_seconds + max(durations) <= settings.budget_s:
+            if rejected >= 2 and elapsed + jac_seconds + max(durations[n_now]) <= settings.budget_s:
                 jac = model.jacobian(x, settings.n_surrogate, settings.step, log)
                 jacobians += 1
                 rejected = 0
@@ -449,6 +500,7 @@ def fit_model(
         cost_end=-neg_cost,
         passed_start=(passed_start, total),
         passed_end=passed_end,
+        passed_kept=best[0],
         evaluations=len(history),
         jacobians=jacobians,
         wall_s=time.monotonic() - began,
@@ -556,9 +608,7 @@ def fitted_document(
             "date": today,
             "stage1_pass": {
                 "before": list(result.passed_start),
-                "after": [max(a.passed for a in result.history), result.passed_start[1]]
-                if result.history
-                else list(result.passed_start),
+                "after": [result.passed_kept, result.passed_start[1]],
             },
             "stage1_cost": {
                 "before": rounded(result.cost_start),
@@ -566,6 +616,7 @@ def fitted_document(
             },
             "anchors": [
                 {
+                    "n_per_arm": a.n,
                     "cost": rounded(a.cost),
                     "passed": a.passed,
                     "accepted": a.accepted,

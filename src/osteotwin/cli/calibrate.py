@@ -38,6 +38,18 @@ def register(app: typer.Typer) -> None:
                 "--n-surrogate", help="Virtual people per arm for the finite-difference Jacobian."
             ),
         ] = 20,
+        n_coarse: Annotated[
+            int,
+            typer.Option(
+                "--n-coarse",
+                help="Virtual people per arm in the coarse phase that comes first (its means "
+                "shifted by the full-minus-coarse difference at the start; 0: no coarse phase).",
+            ),
+        ] = 250,
+        coarse_fraction: Annotated[
+            float,
+            typer.Option("--coarse-fraction", help="Share of the budget for the coarse phase."),
+        ] = 0.6,
         seed: Annotated[
             int, typer.Option("--seed", help="Random seed (that of the scored run).")
         ] = 0,
@@ -110,6 +122,8 @@ def register(app: typer.Typer) -> None:
             ("--margin", margin, 0.0, 0.9),
             ("--radius", radius, 1e-3, 5.0),
             ("--verify-n", verify_n, 0, 1_000_000),
+            ("--n-coarse", n_coarse, 0, 100_000),
+            ("--coarse-fraction", coarse_fraction, 0.0, 1.0),
         ):
             if not low <= value <= high:
                 raise UserInputError(name, value, f"{low} to {high}", problem="out of range")
@@ -140,6 +154,8 @@ def register(app: typer.Typer) -> None:
         settings = FitSettings(
             n_surrogate=n_surrogate,
             n_anchor=n_anchor,
+            n_coarse=n_coarse,
+            coarse_fraction=coarse_fraction,
             seed=seed,
             max_anchors=max_anchors,
             budget_s=60.0 * budget_minutes,
@@ -185,7 +201,7 @@ def register(app: typer.Typer) -> None:
         typer.echo(
             f"stage 1 (non-fracture) at n={n_anchor}: {result.passed_start[0]}/"
             f"{result.passed_start[1]} at the start -> "
-            f"{max(a.passed for a in result.history)}/{result.passed_start[1]} kept; "
+            f"{result.passed_kept}/{result.passed_start[1]} kept; "
             f"{result.evaluations} anchors, {result.wall_s:.0f} s"
         )
         typer.echo(
