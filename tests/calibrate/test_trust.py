@@ -7,7 +7,13 @@ import math
 import numpy as np
 import pytest
 
-from osteotwin.calibrate.objective import MISSING_RESIDUAL, hinge_residuals, hinge_slopes
+from osteotwin.calibrate.objective import (
+    MISSING_RESIDUAL,
+    hinge_residuals,
+    hinge_slopes,
+    robust_cost,
+    robust_derivative,
+)
 from osteotwin.calibrate.trust import Targets, broyden_update, model_step
 
 LOW = np.array([-3.0, 10.0])
@@ -80,3 +86,23 @@ def test_model_step_prefers_the_shortest_step_when_already_inside() -> None:
     dx, cost = model_step(f0, np.eye(2), Targets(LOW, HIGH), -np.ones(2), np.ones(2))
     assert cost == 0.0
     assert np.abs(dx).max() < 1e-6
+
+
+@pytest.mark.parametrize("loss", ["cauchy", "soft_l1"])
+def test_robust_losses_and_their_derivatives(loss: str) -> None:
+    r = np.array([-3.0, 0.0, 0.5, 40.0])
+    h = 1e-6
+    numeric = [
+        (robust_cost(np.array([v + h]), loss) - robust_cost(np.array([v]), loss)) / h for v in r
+    ]
+    assert robust_derivative(r, loss).tolist() == pytest.approx(numeric, abs=1e-4)
+    assert robust_cost(np.zeros(3), loss) == 0.0
+    with pytest.raises(ValueError, match="unknown loss"):
+        robust_cost(r, "huber-ish")
+
+
+def test_cauchy_lets_a_hopeless_endpoint_pull_less_than_soft_l1() -> None:
+    far, near = np.array([40.0]), np.array([2.0])
+    # relative pull of a hopeless endpoint versus one just outside its interval
+    assert (robust_derivative(far, "cauchy") / robust_derivative(near, "cauchy"))[0] < 0.1
+    assert (robust_derivative(far, "soft_l1") / robust_derivative(near, "soft_l1"))[0] > 1.0

@@ -49,8 +49,11 @@ def write_fitted_document(document: dict[str, Any], path: Path | None = None) ->
     """Write the fitted parameter document (YAML, keys in the given order)."""
     path = path or fitted_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    header = ("# Fitted parameter set written by `osteotwin calibrate` (provenance below).\n"
-              "# Do not edit by hand: re-run the calibration.\n")
-    path.write_text(header + yaml.safe_dump(document, sort_keys=False, allow_unicode=True),
-                    encoding="utf-8")
+    header = (
+        "# Fitted parameter set written by `osteotwin calibrate` (provenance below).\n"
+        "# Do not edit by hand: re-run the calibration.\n"
+    )
+    path.write_text(
+        header + yaml.safe_dump(document, sort_keys=False, allow_unicode=True), encoding="utf-8"
+    )
     return path

@@ -85,3 +85,28 @@ def hinge_slopes(
     outside = (predicted > high - margin * half) | (predicted < low + margin * half)
     result: NDArray[np.float64] = np.where(outside & np.isfinite(predicted), 1.0 / half, 0.0)
     return result
+
+
+#: Robust losses of a residual r (scipy's names): value ρ(r) and dρ/dr.
+LOSSES = ("cauchy", "soft_l1")
+
+
+def robust_cost(residuals: NDArray[np.float64], loss: str = "cauchy") -> float:
+    """Σ ρ(r): ``soft_l1`` 2(√(1 + r²) − 1) grows linearly; ``cauchy`` ln(1 + r²) grows only
+    logarithmically, so an endpoint far outside (one the structure cannot reach) hardly pulls."""
+    if loss == "soft_l1":
+        return soft_l1_cost(residuals)
+    if loss == "cauchy":
+        return float(np.sum(np.log1p(residuals**2)))
+    raise ValueError(f"unknown loss {loss!r} (known: {', '.join(LOSSES)})")
+
+
+def robust_derivative(residuals: NDArray[np.float64], loss: str = "cauchy") -> NDArray[np.float64]:
+    """dρ/dr of ``robust_cost``'s terms."""
+    if loss == "soft_l1":
+        result: NDArray[np.float64] = 2.0 * residuals / np.sqrt(1.0 + residuals**2)
+        return result
+    if loss == "cauchy":
+        cauchy: NDArray[np.float64] = 2.0 * residuals / (1.0 + residuals**2)
+        return cauchy
+    raise ValueError(f"unknown loss {loss!r} (known: {', '.join(LOSSES)})")

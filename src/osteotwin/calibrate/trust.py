@@ -15,7 +15,12 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from osteotwin.calibrate.objective import hinge_residuals, hinge_slopes, soft_l1_cost
+from osteotwin.calibrate.objective import (
+    hinge_residuals,
+    hinge_slopes,
+    robust_cost,
+    robust_derivative,
+)
 
 #: Weight of the step-length penalty (search-space units): among equally good steps, the shortest.
 DAMPING = 0.05
@@ -28,13 +33,14 @@ class Targets:
     low: NDArray[np.float64]
     high: NDArray[np.float64]
     margin: float = 0.25
+    loss: str = "cauchy"  # robust loss of the hinge residuals (objective.LOSSES)
 
     def residuals(self, predicted: NDArray[np.float64]) -> NDArray[np.float64]:
         return hinge_residuals(predicted, self.low, self.high, self.margin)
 
     def cost(self, predicted: NDArray[np.float64]) -> float:
-        """Soft-L1 cost of the hinge residuals (0 when every mean is inside its shrunk interval)."""
-        return soft_l1_cost(self.residuals(predicted))
+        """Robust cost of the hinge residuals (0 when every mean is inside its shrunk interval)."""
+        return robust_cost(self.residuals(predicted), self.loss)
 
     def passed(self, predicted: NDArray[np.float64]) -> int:
         """How many predicted means lie inside their (unshrunk) scoring intervals."""
@@ -83,13 +89,12 @@ def model_step(
         return result
 
     def objective(dx: NDArray[np.float64]) -> tuple[float, NDArray[np.float64]]:
-        """Soft-L1 hinge cost of the model plus the step penalty, and its gradient."""
+        """Robust hinge cost of the model plus the step penalty, and its gradient."""
         m = model(dx)
         r = targets.residuals(m)
         slopes = hinge_slopes(m, targets.low, targets.high, targets.margin)
-        weight = 1.0 / np.sqrt(1.0 + r**2)
-        gradient = 2.0 * (j.T @ (slopes * r * weight)) + 2.0 * DAMPING**2 * dx
-        return soft_l1_cost(r) + float(DAMPING**2 * dx @ dx), gradient
+        gradient = j.T @ (slopes * robust_derivative(r, targets.loss)) + 2.0 * DAMPING**2 * dx
+        return robust_cost(r, targets.loss) + float(DAMPING**2 * dx @ dx), gradient
 
     # L-BFGS-B: robust from a start on the box's faces (trust-region-reflective stalls there)
     box = list(zip(np.minimum(lower, 0.0), np.maximum(upper, 0.0), strict=True))

@@ -75,6 +75,14 @@ def register(app: typer.Typer) -> None:
                 "half-width in the objective.",
             ),
         ] = 0.25,
+        loss: Annotated[
+            str,
+            typer.Option(
+                "--loss",
+                help="Robust loss of the hinge residuals: cauchy (hopeless endpoints hardly pull) "
+                "or soft_l1.",
+            ),
+        ] = "cauchy",
         radius: Annotated[
             float, typer.Option("--radius", help="Initial trust radius (log units per parameter).")
         ] = 0.4,
@@ -127,6 +135,10 @@ def register(app: typer.Typer) -> None:
         ):
             if not low <= value <= high:
                 raise UserInputError(name, value, f"{low} to {high}", problem="out of range")
+        from osteotwin.calibrate.objective import LOSSES
+
+        if loss not in LOSSES:
+            raise UserInputError("--loss", loss, ", ".join(LOSSES))
         from osteotwin.calibrate.fit import (
             FitSettings,
             calibratable_bounds,
@@ -161,6 +173,7 @@ def register(app: typer.Typer) -> None:
             budget_s=60.0 * budget_minutes,
             names=tuple(parameters) if parameters else None,
             margin=margin,
+            loss=loss,
             radius=radius,
             warm_start=not literature_start,
         )
