@@ -28,7 +28,8 @@ def _people(n: int, seed: int) -> tuple[list[Scenario], np.ndarray]:
             subject = Subject(sex="female", age_y=float(rng.uniform(52, 78)),
                               weight_kg=float(rng.uniform(55, 100)),
                               years_since_menopause=float(rng.uniform(2, 20)), breast_cancer=True)
-            regimens = (Regimen("letrozole", dose_mg=2.5, every_d=1.0, start_d=0.0),)
+            regimens: tuple[Regimen, ...] = (
+                Regimen("letrozole", dose_mg=2.5, every_d=1.0, start_d=0.0),)
         else:
             subject = Subject(sex="male", age_y=float(rng.uniform(50, 80)),
                               weight_kg=float(rng.uniform(65, 120)))
@@ -59,10 +60,14 @@ def test_batched_steady_states_match_steady_state() -> None:
     assert error.max() < 1e-8
 
 
-def test_cpu_backend_agrees_with_the_reference_path() -> None:
+@pytest.mark.parametrize("interpolated", [False, True])
+def test_cpu_backend_agrees_with_the_reference_path(interpolated: bool) -> None:
+    """Every output stepped onto, or only t = 0 and the end with the monthly grid between them
+    read off the solver's interpolant (as trial runs do between endpoint times)."""
     scenarios, params = _people(4, seed=5)
-    times = np.linspace(0.0, 0.5 * 365.25, 7)
-    series = CpuSimulator(workers=2).simulate(scenarios, params, times)
+    times = np.arange(0.0, 0.5 * 365.25 + 1.0, 30.4375)
+    exact = np.array([0.0, times[-1]]) if interpolated else None
+    series = CpuSimulator(workers=2).simulate(scenarios, params, times, exact_d=exact)
     for i, scenario in enumerate(scenarios):
         ref = simulate(scenario, params=ModelParameters(params[i]), method="reference",
                        times_d=times)

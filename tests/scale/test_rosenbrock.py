@@ -62,7 +62,7 @@ def test_stiff_robertson_agrees_with_radau_per_person() -> None:
     out, _ = integrate(_robertson, np.tile([1.0, 0.0, 0.0], (4, 1)), p, np.zeros((4, 1)), t_out,
                        rtol=1e-7, atol=np.array([1e-10, 1e-13, 1e-10]))
     for i in range(4):
-        ref = solve_ivp(lambda t, y, i=i: _robertson.py_func(t, y, p[i], None), (0, t_out[-1]),
+        ref = solve_ivp(lambda t, y, i=i: _robertson.py_func(t, y, p[i], np.zeros(1)), (0, t_out[-1]),
                         [1.0, 0.0, 0.0], method="Radau", t_eval=t_out, rtol=1e-11, atol=1e-15)
         np.testing.assert_allclose(out[i, :, 0], ref.y[0], rtol=2e-5)
         np.testing.assert_allclose(out[i, :, 2], ref.y[2], rtol=2e-5, atol=1e-9)

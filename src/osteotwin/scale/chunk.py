@@ -20,6 +20,7 @@ from osteotwin.trials.model import Trial
 if TYPE_CHECKING:
     import pyarrow as pa
 
+    from osteotwin.physiology.parameters import ModelParameters
     from osteotwin.simulate.scenario import Scenario
     from osteotwin.trials.population import ArmPeople
 
@@ -32,7 +33,10 @@ class BatchSimulator(Protocol):
     name: str
 
     def simulate(self, scenarios: Sequence[Scenario], params: NDArray[np.float64] | None,
-                 times_d: NDArray[np.float64]) -> Series: ...
+                 times_d: NDArray[np.float64],
+                 exact_d: NDArray[np.float64] | None = None) -> Series:
+        """``exact_d``: the output times a solver must step exactly onto (default: all); it may
+        read the others off its interpolant."""
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,13 @@ class RunSpec:
     seed: int
 
 
+def exact_times(columns: Sequence[EndpointColumn]) -> NDArray[np.float64]:
+    """Times every endpoint reads (its ``at`` and ``from``, and t = 0, the reference of every
+    change): the solvers step exactly onto these; the monthly grid between them is interpolated."""
+    times = [0.0, *(c.at_d for c in columns), *(c.from_d for c in columns)]
+    return np.unique(np.array(times, dtype=np.float64))
+
+
 def draw_chunk(spec: RunSpec, task: ChunkTask) -> tuple[ArmPeople, NDArray[np.float64]]:
     """The chunk's virtual people and their model parameters (see ``plan.py`` for the seeding)."""
     from osteotwin.physiology.parameters import NAMES, sample_parameters
@@ -55,8 +66,28 @@ def draw_chunk(spec: RunSpec, task: ChunkTask) -> tuple[ArmPeople, NDArray[np.fl
                           task.size)
     people = draw_people(spec.trial, spec.trial.arms[task.arm_index], draws)
     params = sample_parameters(task.size, cast(np.random.Generator,
-                                               _PresetNormals(normals[:, len(DRAW_NAMES):])))
+                                               _PresetNormals(normals[:, len(DRAW_NAMES):])),
+                               base=_current_parameters())
     return people, np.asarray(params, dtype=np.float64)
+
+
+def _current_parameters() -> ModelParameters:
+    """``current_parameters()``, read again only when the fitted-parameter file changes (parsing
+    its YAML costs more than drawing a thousand people)."""
+    from osteotwin.physiology.parameters import FITTED_PARAMETERS_PATH, current_parameters
+
+    try:
+        stat = FITTED_PARAMETERS_PATH.stat()
+        key: tuple[float, ...] = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+    except OSError:
+        key = ()
+    if _PARAMETERS_CACHE.get("key") != key:
+        _PARAMETERS_CACHE["key"] = key
+        _PARAMETERS_CACHE["value"] = current_parameters()
+    return cast("ModelParameters", _PARAMETERS_CACHE["value"])
+
+
+_PARAMETERS_CACHE: dict[str, object] = {}
 
 
 class _PresetNormals:
@@ -105,5 +136,6 @@ def evaluate_chunk(spec: RunSpec, task: ChunkTask, people: ArmPeople,
 def compute_chunk(spec: RunSpec, task: ChunkTask, simulator: BatchSimulator) -> pa.Table:
     """Draw, simulate and evaluate one chunk."""
     people, params = draw_chunk(spec, task)
-    series = simulator.simulate(people.scenarios, params, spec.times_d)
+    series = simulator.simulate(people.scenarios, params, spec.times_d,
+                                exact_d=exact_times(spec.columns))
     return evaluate_chunk(spec, task, people, series)

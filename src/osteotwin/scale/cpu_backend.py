@@ -15,6 +15,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
+import numba
 import numpy as np
 from numpy.typing import NDArray
 
@@ -22,6 +23,9 @@ if TYPE_CHECKING:
     from osteotwin.simulate.scenario import Scenario
 
 RTOL = 1e-4
+#: People handed to a numba thread at a time (dynamic scheduling: a thread that the OS slows
+#: down takes fewer people instead of holding the whole chunk back).
+PEOPLE_PER_TASK = 8
 
 
 class SolverFailure(RuntimeError):
@@ -29,9 +33,11 @@ class SolverFailure(RuntimeError):
 
 
 def solve_states(scenarios: Sequence[Scenario], params: NDArray[np.float64] | None,
-                 times_d: NDArray[np.float64], rtol: float = RTOL
+                 times_d: NDArray[np.float64], rtol: float = RTOL,
+                 exact_d: NDArray[np.float64] | None = None
                  ) -> tuple[object, NDArray[np.float64], NDArray[np.int64]]:
-    """(batch, states (N, T + 1, n), steps per person) for ``scenarios`` at ``times_d``."""
+    """(batch, states (N, T + 1, n), steps per person) for ``scenarios`` at ``times_d``; the
+    solver steps exactly onto the times in ``exact_d`` (default all) and interpolates the rest."""
     from osteotwin.physiology import model
     from osteotwin.physiology.states import error_scale
     from osteotwin.scale.people import prepare_batch
@@ -39,9 +45,14 @@ def solve_states(scenarios: Sequence[Scenario], params: NDArray[np.float64] | No
     from osteotwin.scale.structure import model_structure
 
     batch = prepare_batch(scenarios, params, times_d)
-    states, steps = integrate(model.rhs, batch.y0, batch.p, batch.seg_u, batch.t_out,
-                              breaks=batch.breaks(), impulses=batch.impulses(), rtol=rtol,
-                              atol=error_scale() * rtol, structure=model_structure())
+    times = np.asarray(times_d, dtype=np.float64)
+    hard = np.concatenate([[True], np.ones(times.size, np.bool_) if exact_d is None
+                           else np.isin(times, np.asarray(exact_d, dtype=np.float64))])
+    with numba.parallel_chunksize(PEOPLE_PER_TASK):
+        states, steps = integrate(model.rhs, batch.y0, batch.p, batch.seg_u, batch.t_out,
+                                  breaks=batch.breaks(), impulses=batch.impulses(), rtol=rtol,
+                                  atol=error_scale() * rtol, structure=model_structure(),
+                                  hard=hard)
     if np.any(steps < 0):
         bad = np.flatnonzero(steps < 0)
         raise SolverFailure(f"the CPU solver failed for {bad.size} of {steps.size} people "
@@ -69,10 +80,11 @@ class CpuSimulator:
         yield cls(workers)
 
     def simulate(self, scenarios: Sequence[Scenario], params: NDArray[np.float64] | None,
-                 times_d: NDArray[np.float64]) -> dict[str, NDArray[np.float64]]:
+                 times_d: NDArray[np.float64], exact_d: NDArray[np.float64] | None = None
+                 ) -> dict[str, NDArray[np.float64]]:
         from osteotwin.scale.people import Batch, series_from_states
 
-        batch, states, steps = solve_states(scenarios, params, times_d)
+        batch, states, steps = solve_states(scenarios, params, times_d, exact_d=exact_d)
         self.steps_total += int(steps.sum())
         assert isinstance(batch, Batch)
         return series_from_states(batch, states)

@@ -204,8 +204,10 @@ class JaxSimulator:
         yield cls()
 
     def simulate(self, scenarios: Sequence[Scenario], params: NDArray[np.float64] | None,
-                 times_d: NDArray[np.float64]) -> dict[str, NDArray[np.float64]]:
-        """Series (N, T); people are solved in one batch per sex (the RHS branches on sex)."""
+                 times_d: NDArray[np.float64], exact_d: NDArray[np.float64] | None = None
+                 ) -> dict[str, NDArray[np.float64]]:
+        """Series (N, T); people are solved in one batch per sex (the RHS branches on sex).
+        ``exact_d`` is accepted for the protocol: diffrax reads every output off its interpolant."""
         from osteotwin.physiology.parameters import current_parameters
         from osteotwin.scale.people import prepare_batch, series_from_states
 
