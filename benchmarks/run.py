@@ -145,8 +145,17 @@ def bench_population(metrics: dict[str, float], backend: str, sizes: tuple[int, 
               flush=True)
 
 
+#: How each side ran (filled in by the benchmarks; written to the JSON as ``settings``).
+SETTINGS: dict[str, Any] = {}
+
+
 def bench_roadrunner_population(metrics: dict[str, float], n: int) -> None:
-    """Our exported model in libroadrunner for the same N people as the CPU backend's first size."""
+    """Our exported model in libroadrunner for the same N people as the CPU backend's first size.
+
+    libroadrunner runs in this process, one person after another (one thread), with its default
+    integrator (CVODE, BDF with Newton and a dense Jacobian, LLVM-compiled model) at our
+    tolerances: rtol ``RTOL`` and per-state absolute floors ``RTOL × error_scale``, as our
+    solver. Its settings are recorded in the JSON (``settings.roadrunner``)."""
     from osteotwin.physiology import states as S
     from osteotwin.physiology.parameters import NAMES
     from osteotwin.sbml.export import configure_roadrunner, export_sbml, schedule_of
@@ -170,6 +179,16 @@ def bench_roadrunner_population(metrics: dict[str, float], n: int) -> None:
                        start_d=float(batch.t_out[0, 0]))
     rr = configure_roadrunner(load_roadrunner(text), rtol=RTOL)  # same tolerance as ours
     rr.timeCourseSelections = ["time", *S.STATE_NAMES]
+    integrator = rr.integrator
+    SETTINGS["roadrunner"] = {
+        "integrator": integrator.getName(), "threads": 1,
+        **{k: integrator.getValue(k) for k in integrator.getSettings()
+           if k != "absolute_tolerance"},
+        "absolute_tolerance": "per state: rtol x error_scale (as ours)"}
+    SETTINGS["ours"] = {"solver": "ROS34PW2 (Rosenbrock-W), block-triangular Jacobian",
+                        "relative_tolerance": RTOL,
+                        "absolute_tolerance": "per state: rtol x error_scale",
+                        "threads": int(os.cpu_count() or 1)}
     ids = list(rr.model.getGlobalParameterIds())
     # per person: parameters, start, steady state and the inputs that are constant in time
     constant_inputs = [i for i in range(S.N_INPUTS)
@@ -282,6 +301,10 @@ def main(argv: list[str] | None = None) -> int:
             metrics[cpu_rate_key] / metrics[f"roadrunner_n{rr_n}_person_years_per_s"],
         "population_solver_throughput_vs_libroadrunner_same_people":
             same_n_ours / metrics[f"roadrunner_n{rr_n}_person_years_per_s"],
+        # CPU time per person (all our threads against libroadrunner's one): the ratio per core
+        "population_cpu_time_vs_libroadrunner_per_person":
+            metrics[f"roadrunner_n{rr_n}_cpu_ms_per_person"]
+            / metrics[f"cpu_n{sizes['cpu'][0]}_cpu_ms_per_person"],
         "core_batch_vs_biomd613_roadrunner_per_person":
             metrics["biomd613_roadrunner_5y_s"] / metrics["core_batch_untreated_5y_s_per_person"],
         "core_single_fast_vs_biomd613_roadrunner":
@@ -290,7 +313,7 @@ def main(argv: list[str] | None = None) -> int:
     largest = max(sizes["cpu"])
     metrics[f"cpu_n{largest}_minutes_projected_for_100000"] = round(
         100_000 / largest * metrics[f"cpu_n{largest}_seconds"] / 60.0, 2)
-    document = {"machine": info, "mode": kind, "metrics": metrics,
+    document = {"machine": info, "mode": kind, "settings": SETTINGS, "metrics": metrics,
                 "ratios": {k: round(v, 2) for k, v in ratios.items()}}
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")

@@ -38,7 +38,6 @@ from numpy.typing import NDArray
 from osteotwin.scale.block_lu import (
     block_lu_factor,
     block_lu_solve_compressed,
-    compress_off_blocks,
 )
 from osteotwin.scale.structure import Structure, dense_structure
 from osteotwin.simulate.ros34pw2 import (
@@ -118,6 +117,38 @@ def _hermite(t0: float, y0: Any, f0: Any, t1: float, y1: Any, f1: Any, t: float,
         out[i] = h00 * y0[i] + h10 * m0 + h01 * y1[i] + h11 * m1
 
 
+@njit(cache=True)
+def _off_block_pattern(order: Any, starts: Any, col_ptr: Any, col_rows: Any) -> Any:
+    """The pattern's entries left of the diagonal blocks in block order, by row (CSR: ``ptr``,
+    ``col``), with the (row, column) of each in model order (``src``)."""
+    n = order.shape[0]
+    where = np.empty(n, dtype=np.int64)  # position of each state in ``order``
+    first = np.empty(n, dtype=np.int64)  # first column of each position's diagonal block
+    for b in range(starts.shape[0] - 1):
+        for a in range(starts[b], starts[b + 1]):
+            where[order[a]] = a
+            first[a] = starts[b]
+    count = np.zeros(n + 1, dtype=np.int64)
+    for j in range(n):
+        for k in range(col_ptr[j], col_ptr[j + 1]):
+            a = where[col_rows[k]]
+            if where[j] < first[a]:
+                count[a + 1] += 1
+    ptr = np.cumsum(count)
+    col = np.empty(ptr[n], dtype=np.int64)
+    src = np.empty((ptr[n], 2), dtype=np.int64)
+    fill = ptr[:n].copy()
+    for j in range(n):
+        for k in range(col_ptr[j], col_ptr[j + 1]):
+            a = where[col_rows[k]]
+            if where[j] < first[a]:
+                col[fill[a]] = where[j]
+                src[fill[a], 0] = col_rows[k]
+                src[fill[a], 1] = j
+                fill[a] += 1
+    return ptr, col, src
+
+
 def solve_person(y0: Any, p: Any, u_seg: Any, t_out: Any, breaks: Any, imp_t: Any,
                  imp_idx: Any, imp_amt: Any, rtol: float, atol: Any, h_max: float,
                  max_steps: int, a_t: Any, c_t: Any, m_t: Any, e_t: Any, c_stage: Any,
@@ -161,14 +192,9 @@ def solve_person(y0: Any, p: Any, u_seg: Any, t_out: Any, breaks: Any, imp_t: An
     jac = np.zeros((n, n))
     mat = np.zeros((n, n))
     piv = np.empty(n, dtype=np.int64)
-    block = np.empty(n, dtype=np.int64)
-    for b in range(starts.shape[0] - 1):
-        for a in range(starts[b], starts[b + 1]):
-            block[a] = starts[b + 1]  # columns below this bound are on or left of the diagonal
     x = np.empty(n)
-    off_ptr = np.empty(n + 1, dtype=np.int64)
-    off_col = np.empty(n * n, dtype=np.int64)
-    off_val = np.empty(n * n)
+    off_ptr, off_col, off_src = _off_block_pattern(order, starts, col_ptr, col_rows)
+    off_val = np.empty(off_col.shape[0])
     stages = np.empty((4, n))
     ys = np.empty(n)
     y_new = np.empty(n)
@@ -209,17 +235,19 @@ def solve_person(y0: Any, p: Any, u_seg: Any, t_out: Any, breaks: Any, imp_t: An
             jac_age = 0
             mat_h = -1.0
         if mat_h != h_try:
-            for a in range(n):
-                for b in range(block[a]):
-                    mat[a, b] = -jac[order[a], order[b]]
-                mat[a, a] += 1.0 / (GAMMA * h_try)
+            for b in range(starts.shape[0] - 1):  # diagonal blocks, dense
+                for a in range(starts[b], starts[b + 1]):
+                    for c in range(starts[b], starts[b + 1]):
+                        mat[a, c] = -jac[order[a], order[c]]
+                    mat[a, a] += 1.0 / (GAMMA * h_try)
+            for k in range(off_col.shape[0]):  # left of them: the pattern's entries only
+                off_val[k] = -jac[off_src[k, 0], off_src[k, 1]]
             if not block_lu_factor(mat, piv, starts):
                 h = h_try * 0.25
                 jac_age = JACOBIAN_AGE + 1
                 if h < 1e-10:
                     return -1
                 continue
-            compress_off_blocks(mat, starts, off_ptr, off_col, off_val)
             mat_h = h_try
         for s in range(4):
             if s == 0:
