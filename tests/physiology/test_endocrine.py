@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -13,6 +15,8 @@ from osteotwin.physiology.endocrine import (
     ovarian_fraction,
 )
 from osteotwin.physiology.parameters import default_parameters
+from osteotwin.simulate.scenario import Regimen, Scenario, Subject
+from osteotwin.simulate.single import simulate
 
 P = default_parameters()
 
@@ -40,9 +44,11 @@ def test_letrozole_inhibits_more_than_anastrozole_at_labelled_doses() -> None:
 
 
 def test_lh_falls_with_more_estradiol_or_testosterone() -> None:
+    """E2 and T feed back independently; T add-back at fixed E2 at least halves LH
+    (Pitteloud 2008, PMC2266963)."""
     base = lh_target(22.0, 420.0, 60.0, P.values)
-    assert lh_target(5.0, 420.0, 60.0, P.values) > base
-    assert lh_target(22.0, 1000.0, 60.0, P.values) < 0.3 * base
+    assert lh_target(5.0, 420.0, 60.0, P.values) > 3.0 * base
+    assert lh_target(22.0, 1000.0, 60.0, P.values) < 0.5 * base
 
 
 def test_ovarian_output_falls_through_the_final_menstrual_period() -> None:
@@ -88,3 +94,44 @@ def test_tamoxifen_is_a_partial_agonist_on_bone() -> None:
     _, _, _, est_pre = hormones(0.0, y, P.values, u_pre)
     _, _, _, est_pre_tam = hormones(0.0, y_tam, P.values, u_pre)
     assert est_pre_tam < est_pre
+
+
+def _hormones_on(subject: Subject, regimen: Regimen, day: float) -> tuple[float, float, float]:
+    """(E2, T, LH) ``day`` days into ``regimen`` relative to untreated (fractions), fitted set."""
+    started = dataclasses.replace(regimen, start_d=1.0)
+    scenario = Scenario(subject=subject, regimens=(started,), years=0.2)
+    series = simulate(scenario, times_d=np.array([0.0, 1.0 + day])).series
+    e2, t, lh = (series[k] for k in ("estradiol_pg_ml", "total_testosterone_ng_dl", "lh_iu_l"))
+    return float(e2[1] / e2[0]), float(t[1] / t[0]), float(lh[1] / lh[0])
+
+
+_OLDER_MAN = Subject(
+    sex="male", age_y=68.0, weight_kg=85.0, estradiol_pg_ml=24.0, total_testosterone_ng_dl=400.0
+)
+
+
+def test_anastrozole_lowers_male_estradiol_much_less_than_female_and_raises_testosterone() -> None:
+    """Men: E2 −50 %, LH ×2, T up (Veldhuis 2005; Mauras 2000; Leder 2004); postmenopausal
+    women: E2 −80..−87 % (Arimidex label; PK-13). Testicular E2 and the T rise set the difference."""
+    anastrozole = Regimen("anastrozole", 1.0, every_d=1.0)
+    e2_m, t_m, lh_m = _hormones_on(_OLDER_MAN, anastrozole, 28.0)
+    woman = Subject(sex="female", age_y=63.0, weight_kg=75.0, years_since_menopause=12.0)
+    e2_w, _, _ = _hormones_on(woman, anastrozole, 28.0)
+    assert 0.35 <= e2_m <= 0.7
+    assert 1.3 <= t_m <= 2.0 and 1.5 <= lh_m <= 4.0
+    assert e2_w <= 0.2 and e2_m > 2.5 * e2_w
+
+
+def test_letrozole_in_older_men_quadruples_lh_and_doubles_testosterone() -> None:
+    """T'Sjoen 2005 JCEM 90:5717, letrozole 2.5 mg/d 28 d in older men: E2 −62 %, LH +323 %,
+    T +99 % (wide bounds: ten men per group)."""
+    e2, t, lh = _hormones_on(_OLDER_MAN, Regimen("letrozole", 2.5, every_d=1.0), 28.0)
+    assert 0.25 <= e2 <= 0.6
+    assert 1.5 <= t <= 2.5 and 2.5 <= lh <= 6.0
+
+
+def test_testosterone_gel_suppresses_lh_in_men() -> None:
+    """Full-dose gel (81 mg/d of 1.62 %) suppresses the axis: LH falls by well over half."""
+    gel = Regimen("testosterone_gel", 81.0, route="transdermal", every_d=1.0)
+    _, t, lh = _hormones_on(_OLDER_MAN, gel, 28.0)
+    assert t > 1.5 and lh < 0.35

@@ -73,7 +73,8 @@ def _p(name: str, value: float, unit: str, source: str, description: str, cv: fl
 
 PARAMETER_TABLE: tuple[Parameter, ...] = (
     # --- Pharmacokinetics -------------------------------------------------------------------
-    _p("anastrozole_half_life_d", 47.0 / 24, "d", f"{CF} PK-10 (Mauras 2009: 46.8 h); label 50 h (PK-01)",
+    _p("anastrozole_half_life_d", 50.0 / 24, "d", f"Arimidex label ~50 h in postmenopausal women ({CF} PK-01); "
+       "Mauras 2009 46.8 h in boys (PK-10)",
        "anastrozole elimination half-life", 0.20, (1.5, 2.6)),
     _p("anastrozole_vd_l", 104.0, "L", f"{CF} PK-10: CL/F 1.54 L/h × t½ 46.8 h / ln 2",
        "anastrozole apparent volume (oral)", 0.20, (50.0, 200.0)),
@@ -165,10 +166,11 @@ PARAMETER_TABLE: tuple[Parameter, ...] = (
     _p("androstenedione_route_weight", 0.26, "1",
        f"{CF} PC18-02: castrated men keep ~5 pg/mL E2 (vs ~25 intact)",
        "relative E2 yield of androstenedione vs testosterone aromatization", 0.3, (0.1, 1.0)),
-    _p("testicular_estradiol_fraction", 0.2, "1", "Longcope 1969; de Ronde 2003 (~15-25 % of "
-       "circulating E2 in men is secreted by the testes)", "share of untreated male E2 secreted "
-       "by the testes (intratesticular substrate ~100× serum: AIs barely compete there)", 0.3,
-       (0.05, 0.4), True),
+    _p("testicular_estradiol_fraction", 0.22, "1", "Longcope 1969; de Ronde 2003 (~15-25 % of "
+       "circulating E2 in men is secreted by the testes); T'Sjoen 2005 JCEM 90:5717 (letrozole "
+       "2.5 mg lowers E2 in older men by only 62 % while T doubles: ~0.2 of E2 follows Leydig "
+       "output)", "share of untreated male E2 secreted by the testes (intratesticular substrate "
+       "~100× serum: AIs barely compete there)", 0.3, (0.05, 0.4), True),
     _p("male_estradiol_pg_ml", 22.0, "pg/mL", "typical older-man E2 (LC-MS ~20-25; clinical_facts §5)",
        "default untreated male estradiol", 0.35, (8.0, 50.0)),
     _p("male_testosterone_ng_dl", 420.0, "ng/dL", "typical older-man total T (Burnett-Bowie/Leder 319-397)",
@@ -189,14 +191,20 @@ PARAMETER_TABLE: tuple[Parameter, ...] = (
        "untreated male LH: sets each man's LH_max so his baseline LH is typical", 0.3, (2.0, 12.0)),
     _p("lh_max_female_iu_l", 35.0, "IU/L", "postmenopausal LH range", "LH with no feedback (women)",
        0.3, (15.0, 70.0)),
-    _p("lh_feedback_e2_pg_ml", 16.5, "pg/mL", "PMC2266963 (E2 add-back halves LH in men); anchor Leder 2004",
+    _p("lh_feedback_e2_pg_ml", 12.0, "pg/mL", "T'Sjoen 2005 JCEM 90:5717 (letrozole in older men: "
+       "E2 −62 %, LH +323 %, T +99 %); Veldhuis 2005 JCEM 90:211 (anastrozole: E2 −50 %, LH ×2.1); "
+       "E2 carries most male LH feedback (Hayes 2000; PMC2266963)",
        "E2 concentration of unit LH-feedback strength", 0.3, (4.0, 40.0), True),
-    _p("lh_feedback_t_ng_dl", 470.0, "ng/dL", "assumption: T and E2 share male LH feedback (~60/40 E2/T)",
+    _p("lh_feedback_t_ng_dl", 800.0, "ng/dL", "PMC2266963 (Pitteloud 2008: T add-back halves LH "
+       "under aromatase blockade, an independent hypothalamic effect); with K_E above E2 carries "
+       "~80 % of the feedback at baseline, as the AI responses (T'Sjoen 2005) require",
        "testosterone concentration of unit LH-feedback strength", 0.3, (150.0, 1200.0)),
-    _p("lh_feedback_hill", 3.0, "1", "assumption: TRT suppresses LH by ~90 %", "Hill exponent of LH feedback", 0.0, (1.0, 4.0)),
+    _p("lh_feedback_hill", 4.0, "1", "T'Sjoen 2005 (LH ×4 when E2 falls 62 %); TRT suppresses LH "
+       "by ~80-90 % (testosterone gel labels)", "Hill exponent of LH feedback", 0.0, (1.0, 4.0)),
     _p("lh_half_life_d", 1.0, "d", "assumption (LH pulsatility averaged; axis adapts over ~days)",
        "time constant of LH response", 0.3, (0.3, 5.0)),
-    _p("testis_lh50_iu_l", 5.0, "IU/L", "assumption: baseline LH on the steep part of Leydig response",
+    _p("testis_lh50_iu_l", 8.0, "IU/L", "T'Sjoen 2005 JCEM 90:5717: LH ×4.2 raises T ×2 in older "
+       "men, i.e. half-maximal Leydig output at ~1.6× typical LH (5 IU/L)",
        "LH for half-maximal testicular T output", 0.3, (2.0, 15.0)),
     # --- Estrogen → bone (Riggs 2012) ---------------------------------------------------------
     _p("est_ref_pg_ml", 100.0, "pg/mL", R12, "E2 at which the EST map is normalised (x = E2/100)", 0.0,
@@ -217,7 +225,9 @@ PARAMETER_TABLE: tuple[Parameter, ...] = (
        0.0, (0.0, 1e-4)),
     _p("kidney_est_frac", 0.0847, "1", f"{R12} tmEST: (1-0.923737)/0.9", "EST effect on renal Ca reabsorption",
        0.0, (0.0, 0.2)),
-    _p("testosterone_bone_gamma", 0.02, "1", "DESIGN.md: modest direct androgen effect (periosteal)",
+    _p("testosterone_bone_gamma", 0.05, "1", "DESIGN.md: modest direct (AR) androgen effect; "
+       "Finkelstein 2013 NEJM 369:1011 (E2 dominates male bone, T adds); anchor Burnett-Bowie 2009 "
+       "(LS −1.7 %/y on anastrozole while T rises ~60 % and E2 falls)",
        "power of (T/500 ng/dL) on BMD formation", 0.0, (0.0, 0.1)),
     # --- Bone cells (Peterson & Riggs 2010, day units) -----------------------------------------
     _p("kb_d", 0.000605516 * 24, "1/d", f"{PR10} kb", "osteoblast elimination rate", 0.0, (0.005, 0.03)),

@@ -11,6 +11,7 @@ Reported changes are relative to t = 0.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Literal
 
@@ -194,6 +195,7 @@ def scenario_schedule(scenario: Scenario, inputs: NDArray[np.float64], params: M
 E2_MATCH_WINDOW_D = 7.0
 E2_MATCH_FACTOR_RANGE = (0.1, 10.0)
 E2_MATCH_TOLERANCE = 0.02
+E2_MATCH_MAX_STEPS = 6
 
 
 def _mean_e2_before(day: float, baseline: Baseline, schedule: Schedule,
@@ -217,21 +219,30 @@ def _match_on_treatment_estradiol(scenario: Scenario, params: ModelParameters, b
                                   ) -> tuple[Baseline, Schedule, float]:
     """Scale the person's aromatization so simulated E2 matches an on-treatment result.
 
-    E2 is close to proportional to the aromatization scale (LH feedback in men without TRT
-    makes it slightly less), so at most three multiplicative corrections bring it within 2 %.
+    Women's E2 is close to proportional to the aromatization scale; in men without TRT the LH
+    feedback (E2 carries most of it) holds E2 near its set point, so E2 moves less than the
+    scale. Secant steps in log space (elasticity from the previous step, 1 at first) bring it
+    within 2 % in a few corrections (at most ``E2_MATCH_MAX_STEPS``).
     """
     assert scenario.subject.estradiol_on_treatment is not None
     day, observed = scenario.subject.estradiol_on_treatment
-    factor = 1.0
-    low, high = E2_MATCH_FACTOR_RANGE
-    for _ in range(3):
+    log_low, log_high = (math.log(v) for v in E2_MATCH_FACTOR_RANGE)
+    log_factor, elasticity = 0.0, 1.0
+    previous: tuple[float, float] | None = None
+    for _ in range(E2_MATCH_MAX_STEPS):
         simulated = _mean_e2_before(day, baseline, schedule, params.values)
         if simulated <= 0.0 or abs(simulated / observed - 1.0) < E2_MATCH_TOLERANCE:
             break
-        factor = min(max(factor * observed / simulated, low), high)
-        baseline = _scaled_baseline(scenario, params, t_start, factor)
+        log_e2 = math.log(simulated)
+        if previous is not None and abs(log_factor - previous[0]) > 1e-9:
+            slope = (log_e2 - previous[1]) / (log_factor - previous[0])
+            elasticity = min(max(slope, 0.05), 2.0)
+        previous = (log_factor, log_e2)
+        step = math.log(observed / simulated) / elasticity
+        log_factor = min(max(log_factor + step, log_low), log_high)
+        baseline = _scaled_baseline(scenario, params, t_start, math.exp(log_factor))
         schedule = scenario_schedule(scenario, baseline.inputs, params, t_start, explicit)
-    return baseline, schedule, factor
+    return baseline, schedule, math.exp(log_factor)
 
 
 def _scaled_baseline(scenario: Scenario, params: ModelParameters, t_start: float,
