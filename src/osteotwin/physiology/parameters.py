@@ -25,7 +25,9 @@ given, which stay inside their sources' ranges):
   ``denosumab_rankl_kon``: denosumab's RANKL removal.
 - ``tamoxifen_bone_efficacy``: partial-agonist efficacy of tamoxifen on bone (0 = pure antagonist).
 - ``vitd_slope_ng_ml_per_iu``: 25(OH)D rise per IU/day of vitamin D3; ``pth_bone_gamma`` (0.2-1):
-  sensitivity of bone (RANKL/OPG) to PTH, i.e. of BMD to calcium and vitamin D.
+  sensitivity of bone (RANKL/OPG) to PTH, i.e. of BMD to calcium and vitamin D;
+  ``pth_calcitriol_gamma`` (0-0.6): calcitriol suppression of PTH (PTH response to calcium and
+  vitamin D; anchors Chapuy 1992, B-ABLE 25(OH)D association BA12-02).
 """
 
 from __future__ import annotations
@@ -307,8 +309,11 @@ PARAMETER_TABLE: tuple[Parameter, ...] = (
     _p("pth_ca_gamma", 11.74, "1", f"{PR10} T59", "calcium-sensing Hill exponent", 0.0, (6.0, 15.0)),
     _p("pth_max_ratio", 6249.0 / 96.25, "1", f"{PR10} T58/T61", "max/min PTH secretion", 0.0,
        (20.0, 100.0)),
-    _p("pth_calcitriol_gamma", 0.2, "1", "reduced from P&R 2010 gland pool (calcitriol suppresses PTH)",
-       "power of calcitriol on PTH secretion", 0.0, (0.0, 0.5)),
+    _p("pth_calcitriol_gamma", 0.5, "1", "reduced from P&R 2010 gland pool (calcitriol suppresses PTH); "
+       "set so that calcium 1 g + vitamin D3 lower PTH by ~15 % vs none (Chapuy 1992 NEJM "
+       "327:1637: -44 % in deficient elderly women; Tang 2007 Lancet 370:657) and 25(OH)D "
+       "protects BMD on an AI (B-ABLE, BA12-02/BA12-03)",
+       "power of calcitriol on PTH secretion", 0.0, (0.0, 0.6), True),
     _p("calcitriol_kout_d", 2.4, "1/d", f"{PR10} 0.1 /h", "calcitriol elimination", 0.0, (1.0, 5.0)),
     _p("hydroxylase_kout_d", 1.2, "1/d", f"{PR10} 0.05 /h", "1α-hydroxylase turnover", 0.0, (0.5, 3.0)),
     _p("hydroxylase_pth_gamma", 0.4, "1", "reduced from P&R 2010 T68", "power of PTH on 1α-hydroxylase", 0.0,
@@ -318,8 +323,10 @@ PARAMETER_TABLE: tuple[Parameter, ...] = (
     _p("vitd_half_life_d", 15.0, "d", "25(OH)D t½ ~2-3 weeks", "25(OH)D half-life", 0.2, (10.0, 30.0)),
     _p("vitd_slope_ng_ml_per_iu", 0.012, "ng/mL per IU/d", f"{CF} NG10-01 (B-ABLE: +32 ng/mL at 3 mo on 16,000 IU/2 wk)",
        "initial rise of steady-state 25(OH)D per IU/d", 0.35, (0.005, 0.03), True),
-    _p("vitd_saturation_iu", 3000.0, "IU/d", "assumption (dose response flattens above ~2-4,000 IU/d)",
-       "intake for half of linear response", 0.3, (1000.0, 8000.0)),
+    _p("vitd_saturation_iu", 8000.0, "IU/d", "Heaney 2003 AJCN 77:204 (25(OH)D rise near-linear up "
+       "to 10,000 IU/d); Gallagher 2012 Ann Intern Med 156:425 (flattens at high doses); "
+       f"{CF} NG10-02 (+32.6 ng/mL at 3 mo on ~1,900 IU/d-equivalent)",
+       "intake for half of linear response", 0.3, (2000.0, 12000.0)),
     _p("vitd_endogenous_ng_ml", 22.0, "ng/mL", "NHANES adult mean 25(OH)D without supplements",
        "25(OH)D from sun and diet without supplements", 0.35, (5.0, 45.0)),
 )
