@@ -16,7 +16,8 @@ given, which stay inside their sources' ranges):
   osteoblasts and latent TGF-β (Riggs 2012; OpenBoneMin vs paper values bracket them).
 - ``bmd_ls_gamma_oc`` / ``bmd_th_gamma_oc`` / ``bmd_fn_gamma_oc`` and the ``bmd_*_kout_d``: site BMD
   sensitivity to osteoclasts and turnover rate (Peterson & Riggs 2012; Eudy 2015 hip sets).
-- ``age_bmd_loss_pct_y``: age-related background loss after 50 (MrOS, Melton 2000).
+- ``age_bmd_loss_pct_y`` (men, MrOS) and ``age_bmd_loss_female_pct_y`` (women, SOF): age-related
+  background loss after 50.
 - ``ai_ki_anastrozole_ng_ml``, ``ai_ki_letrozole_ng_ml``, ``exemestane_kinact``: AI potency.
 - ``lh_feedback_e2_pg_ml``: estradiol feedback strength on LH in men;
   ``testicular_estradiol_fraction`` (0.05-0.4): share of male E2 secreted by the testes.
@@ -236,8 +237,15 @@ PARAMETER_TABLE: tuple[Parameter, ...] = (
        "effects on BMD are too strong (B-ABLE: AI + Ca/D still loses 1.7 % LS, BA12-01)",
        "sensitivity of RANKL/OPG to PTH: PTH enters bone as 3.85·(PTH/3.85)^γ pM", 0.0,
        (0.2, 1.0), True),
-    _p("age_bmd_loss_pct_y", 0.35, "%/y", f"{CF} CW09-01 (MrOS FN ~0.37 %/y); ML00-01",
-       "background BMD loss at age 75 (ramps from 0 at 50), all sites", 0.5, (0.0, 1.2), True),
+    _p("age_bmd_loss_pct_y", 0.35, "%/y", f"{CF} CW09-01 (MrOS FN ~0.37 %/y at ~74 y; 0.008 vs "
+       "0.021 g/cm2 over 4.6 y at 65 vs 85 y)",
+       "men: background BMD loss at age 75 (ramps linearly from 0 at 50), all sites", 0.5,
+       (0.0, 1.2), True),
+    _p("age_bmd_loss_female_pct_y", 0.65, "%/y", "Ensrud 1995 JBMR 10:1778 (SOF, 5,698 women >= 65 y: "
+       "total hip -2.5 mg/cm2/y at 67-69 y to -10.4 at >= 85 y, i.e. ~0.3 to ~1.6 %/y); "
+       f"{CF} ML00-01 (Melton 2000: women FN ~-1.0 %/y)",
+       "women: background BMD loss at age 75 (rises with the square of age - 50), all sites",
+       0.5, (0.2, 1.2), True),
     # --- BMD layer (Peterson & Riggs 2012; Eudy 2015 hip) -------------------------------------
     _p("bmd_ls_kout_d", 0.000397 * 24, "1/d", f"{PR12} / Riggs 2012 LS set", "LS BMD turnover", 0.25,
        (0.003, 0.02), True),
@@ -321,7 +329,9 @@ PARAMETER_TABLE: tuple[Parameter, ...] = (
     _p("vitd_km_ng_ml", 20.0, "ng/mL", "assumption (substrate limitation in deficiency; IOM 2011)",
        "25(OH)D half-saturation of calcitriol synthesis", 0.2, (8.0, 40.0)),
     _p("vitd_half_life_d", 15.0, "d", "25(OH)D t½ ~2-3 weeks", "25(OH)D half-life", 0.2, (10.0, 30.0)),
-    _p("vitd_slope_ng_ml_per_iu", 0.012, "ng/mL per IU/d", f"{CF} NG10-01 (B-ABLE: +32 ng/mL at 3 mo on 16,000 IU/2 wk)",
+    _p("vitd_slope_ng_ml_per_iu", 0.02, "ng/mL per IU/d", f"{CF} NG10-02 (B-ABLE, deficient women: "
+       "+32.6 ng/mL at 3 mo on 800 IU/d + 16,000 IU/2 wk; replete people respond less, Heaney 2003 "
+       "~0.01 per IU/d)",
        "initial rise of steady-state 25(OH)D per IU/d", 0.35, (0.005, 0.03), True),
     _p("vitd_saturation_iu", 8000.0, "IU/d", "Heaney 2003 AJCN 77:204 (25(OH)D rise near-linear up "
        "to 10,000 IU/d); Gallagher 2012 Ann Intern Med 156:425 (flattens at high doses); "
