@@ -182,10 +182,12 @@ PARAMETER_TABLE: tuple[Parameter, ...] = (
        "default postmenopausal (peripheral aromatization) estradiol", 0.4, (2.0, 25.0)),
     _p("premenopausal_ovarian_estradiol_pg_ml", 90.0, "pg/mL", f"{R12} (EST = 1 at ~100 pg/mL)",
        "cycle-average ovarian estradiol before menopause", 0.3, (40.0, 200.0)),
-    _p("menopause_transition_width_y", 0.7, "y", "SWAN (Greendale 2012; Sowers 2010): E2 falls from ~2 y before to ~2 y after FMP",
+    _p("menopause_transition_width_y", 0.7, "y", "Randolph 2011 JCEM 96:746 (SWAN): E2 starts to fall "
+       "2.03 y before the FMP and is stable 2.17 y after (5-95 % of a logistic over +-2 y); Sowers "
+       "2008 JCEM 93:3847: -67 % from FMP-2 to FMP+2 y",
        "logistic width of ovarian E2 decline around the final menstrual period", 0.2, (0.3, 1.5)),
-    _p("menopause_midpoint_y", 0.0, "y", "SWAN (FMP)", "years since FMP at half-maximal ovarian E2",
-       0.0, (-1.0, 1.0)),
+    _p("menopause_midpoint_y", 0.0, "y", "Randolph 2011 JCEM 96:746 (SWAN): E2 falls fastest at the "
+       "FMP", "years since FMP at half-maximal ovarian E2", 0.0, (-1.0, 1.0)),
     _p("fat_aromatization_exponent", 1.0, "1", "Longcope 1969; aromatization scales with adipose mass",
        "exponent of weight/75 kg scaling of peripheral aromatization", 0.2, (0.3, 1.5)),
     _p("male_lh_iu_l", 5.0, "IU/L", "typical adult male LH (reference range ~1.5-9 IU/L)",
