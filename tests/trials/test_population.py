@@ -121,7 +121,9 @@ def test_transition_cohort_ages_follow_menopause_timing() -> None:
     ysm = np.array([s.years_since_menopause for s in subjects], dtype=float)
     ages = np.array([s.age_y for s in subjects])
     assert ysm.mean() == pytest.approx(-5, abs=0.05)
+    assert np.ptp(ysm) == 0.0  # a timeline anchored on each woman's own FMP: no spread
     assert ages.mean() == pytest.approx(46, abs=0.5)
+    assert np.std(ages) == pytest.approx(4.0, abs=0.3)  # spread of the age at menopause
 
 
 def test_every_training_population_draws_valid_scenarios() -> None:

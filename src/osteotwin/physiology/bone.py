@@ -53,6 +53,7 @@ from osteotwin.physiology.states import (
     TGFB,
     TGFB0,
     TGFB_ACT,
+    U_MALE,
     U_STIM,
     V1_L,
 )
@@ -82,6 +83,7 @@ _KOUT_LS, _KOUT_TH, _KOUT_FN = _I["bmd_ls_kout_d"], _I["bmd_th_kout_d"], _I["bmd
 _GOC_LS, _GOC_TH, _GOC_FN = _I["bmd_ls_gamma_oc"], _I["bmd_th_gamma_oc"], _I["bmd_fn_gamma_oc"]
 _GOB, _MECH_LS, _MECH_HIP = _I["bmd_gamma_ob"], _I["bmd_ls_mech_gain"], _I["bmd_hip_mech_gain"]
 _AGE_LOSS, _T_GAM = _I["age_bmd_loss_pct_y"], _I["testosterone_bone_gamma"]
+_AGE_LOSS_F = _I["age_bmd_loss_female_pct_y"]
 _PTH_BONE_G = _I["pth_bone_gamma"]
 
 DENOSUMAB_KDA = 150_000.0  # g/mol → 1 ng/mL = 6.67 pM
@@ -106,18 +108,26 @@ def pic_ob_kb(x_ratio: float) -> float:
 
 
 @njit(cache=True)
-def age_formation_factor(age_y: float, p: NDArray[np.float64]) -> float:
-    """exp(−rate·x²/50) with x = softplus(age − 50): loss rate ramps from 0 at 50 to ``rate`` at 75."""
+def age_formation_factor(age_y: float, female: float, p: NDArray[np.float64]) -> float:
+    """Age-related background loss as a factor on BMD formation, by sex (x = softplus(age − 50)).
+
+    Men: the loss rate ramps linearly from 0 at 50 y to ``age_bmd_loss_pct_y`` at 75 y
+    (MrOS: ~0.2 %/y at 65, ~0.6 %/y at 85), factor exp(−rate·x²/50). Women (``female`` = 1): it
+    accelerates with age, rate_f·(x/25)² with rate_f = ``age_bmd_loss_female_pct_y`` at 75 y
+    (SOF: total hip −0.3 %/y at 67-69 y, −1.6 %/y at ≥ 85 y), factor exp(−rate_f·x³/1875).
+    """
     x = age_y - 50.0
     xs = 0.5 * (x + math.sqrt(x * x + 1.0))
-    return math.exp(-p[_AGE_LOSS] / 100.0 * xs * xs / 50.0)
+    male_loss = p[_AGE_LOSS] / 100.0 * xs * xs / 50.0
+    female_loss = p[_AGE_LOSS_F] / 100.0 * xs * xs * xs / 1875.0
+    return math.exp(-(1.0 - female) * male_loss - female * female_loss)
 
 
 @njit(cache=True)
 def bmd_formation_drive(y: NDArray[np.float64], p: NDArray[np.float64], age_y: float,
-                        testosterone: float) -> float:
+                        female: float, testosterone: float) -> float:
     ob_ratio = max(y[OB_FAST] + y[OB_SLOW], 1e-15) / OB0
-    return float(ob_ratio ** p[_GOB] * age_formation_factor(age_y, p)
+    return float(ob_ratio ** p[_GOB] * age_formation_factor(age_y, female, p)
             * ((max(testosterone, 0.0) + 20.0) / 500.0) ** p[_T_GAM])
 
 
@@ -197,7 +207,7 @@ def bone_rhs(y: NDArray[np.float64], p: NDArray[np.float64], u: NDArray[np.float
     # sclerostin follows the mechanical stimulus
     dy[SCL] = math.log(2.0) / p[_SCL_T] * (sclerostin_target(u[U_STIM], p) - y[SCL])
     # BMD by site
-    drive = bmd_formation_drive(y, p, age_y, testosterone)
+    drive = bmd_formation_drive(y, p, age_y, 1.0 - u[U_MALE], testosterone)
     oc_ratio = oc / OC0
     dy[BMD_LS] = p[_KOUT_LS] * (drive * scl ** (-p[_MECH_LS])
                                 - oc_ratio ** p[_GOC_LS] * y[BMD_LS])

@@ -16,7 +16,8 @@ given, which stay inside their sources' ranges):
   osteoblasts and latent TGF-β (Riggs 2012; OpenBoneMin vs paper values bracket them).
 - ``bmd_ls_gamma_oc`` / ``bmd_th_gamma_oc`` / ``bmd_fn_gamma_oc`` and the ``bmd_*_kout_d``: site BMD
   sensitivity to osteoclasts and turnover rate (Peterson & Riggs 2012; Eudy 2015 hip sets).
-- ``age_bmd_loss_pct_y``: age-related background loss after 50 (MrOS, Melton 2000).
+- ``age_bmd_loss_pct_y`` (men, MrOS) and ``age_bmd_loss_female_pct_y`` (women, SOF): age-related
+  background loss after 50.
 - ``ai_ki_anastrozole_ng_ml``, ``ai_ki_letrozole_ng_ml``, ``exemestane_kinact``: AI potency.
 - ``lh_feedback_e2_pg_ml``: estradiol feedback strength on LH in men;
   ``testicular_estradiol_fraction`` (0.05-0.4): share of male E2 secreted by the testes.
@@ -25,7 +26,9 @@ given, which stay inside their sources' ranges):
   ``denosumab_rankl_kon``: denosumab's RANKL removal.
 - ``tamoxifen_bone_efficacy``: partial-agonist efficacy of tamoxifen on bone (0 = pure antagonist).
 - ``vitd_slope_ng_ml_per_iu``: 25(OH)D rise per IU/day of vitamin D3; ``pth_bone_gamma`` (0.2-1):
-  sensitivity of bone (RANKL/OPG) to PTH, i.e. of BMD to calcium and vitamin D.
+  sensitivity of bone (RANKL/OPG) to PTH, i.e. of BMD to calcium and vitamin D;
+  ``pth_calcitriol_gamma`` (0-0.6): calcitriol suppression of PTH (PTH response to calcium and
+  vitamin D; anchors Chapuy 1992, B-ABLE 25(OH)D association BA12-02).
 """
 
 from __future__ import annotations
@@ -181,10 +184,12 @@ PARAMETER_TABLE: tuple[Parameter, ...] = (
        "default postmenopausal (peripheral aromatization) estradiol", 0.4, (2.0, 25.0)),
     _p("premenopausal_ovarian_estradiol_pg_ml", 90.0, "pg/mL", f"{R12} (EST = 1 at ~100 pg/mL)",
        "cycle-average ovarian estradiol before menopause", 0.3, (40.0, 200.0)),
-    _p("menopause_transition_width_y", 0.7, "y", "SWAN (Greendale 2012; Sowers 2010): E2 falls from ~2 y before to ~2 y after FMP",
+    _p("menopause_transition_width_y", 0.7, "y", "Randolph 2011 JCEM 96:746 (SWAN): E2 starts to fall "
+       "2.03 y before the FMP and is stable 2.17 y after (5-95 % of a logistic over +-2 y); Sowers "
+       "2008 JCEM 93:3847: -67 % from FMP-2 to FMP+2 y",
        "logistic width of ovarian E2 decline around the final menstrual period", 0.2, (0.3, 1.5)),
-    _p("menopause_midpoint_y", 0.0, "y", "SWAN (FMP)", "years since FMP at half-maximal ovarian E2",
-       0.0, (-1.0, 1.0)),
+    _p("menopause_midpoint_y", 0.0, "y", "Randolph 2011 JCEM 96:746 (SWAN): E2 falls fastest at the "
+       "FMP", "years since FMP at half-maximal ovarian E2", 0.0, (-1.0, 1.0)),
     _p("fat_aromatization_exponent", 1.0, "1", "Longcope 1969; aromatization scales with adipose mass",
        "exponent of weight/75 kg scaling of peripheral aromatization", 0.2, (0.3, 1.5)),
     _p("male_lh_iu_l", 5.0, "IU/L", "typical adult male LH (reference range ~1.5-9 IU/L)",
@@ -244,8 +249,15 @@ PARAMETER_TABLE: tuple[Parameter, ...] = (
        "effects on BMD are too strong (B-ABLE: AI + Ca/D still loses 1.7 % LS, BA12-01)",
        "sensitivity of RANKL/OPG to PTH: PTH enters bone as 3.85·(PTH/3.85)^γ pM", 0.0,
        (0.2, 1.0), True),
-    _p("age_bmd_loss_pct_y", 0.35, "%/y", f"{CF} CW09-01 (MrOS FN ~0.37 %/y); ML00-01",
-       "background BMD loss at age 75 (ramps from 0 at 50), all sites", 0.5, (0.0, 1.2), True),
+    _p("age_bmd_loss_pct_y", 0.35, "%/y", f"{CF} CW09-01 (MrOS FN ~0.37 %/y at ~74 y; 0.008 vs "
+       "0.021 g/cm2 over 4.6 y at 65 vs 85 y)",
+       "men: background BMD loss at age 75 (ramps linearly from 0 at 50), all sites", 0.5,
+       (0.0, 1.2), True),
+    _p("age_bmd_loss_female_pct_y", 0.65, "%/y", "Ensrud 1995 JBMR 10:1778 (SOF, 5,698 women >= 65 y: "
+       "total hip -2.5 mg/cm2/y at 67-69 y to -10.4 at >= 85 y, i.e. ~0.3 to ~1.6 %/y); "
+       f"{CF} ML00-01 (Melton 2000: women FN ~-1.0 %/y)",
+       "women: background BMD loss at age 75 (rises with the square of age - 50), all sites",
+       0.5, (0.2, 1.2), True),
     # --- BMD layer (Peterson & Riggs 2012; Eudy 2015 hip) -------------------------------------
     _p("bmd_ls_kout_d", 0.000397 * 24, "1/d", f"{PR12} / Riggs 2012 LS set", "LS BMD turnover", 0.25,
        (0.003, 0.02), True),
@@ -317,8 +329,11 @@ PARAMETER_TABLE: tuple[Parameter, ...] = (
     _p("pth_ca_gamma", 11.74, "1", f"{PR10} T59", "calcium-sensing Hill exponent", 0.0, (6.0, 15.0)),
     _p("pth_max_ratio", 6249.0 / 96.25, "1", f"{PR10} T58/T61", "max/min PTH secretion", 0.0,
        (20.0, 100.0)),
-    _p("pth_calcitriol_gamma", 0.2, "1", "reduced from P&R 2010 gland pool (calcitriol suppresses PTH)",
-       "power of calcitriol on PTH secretion", 0.0, (0.0, 0.5)),
+    _p("pth_calcitriol_gamma", 0.5, "1", "reduced from P&R 2010 gland pool (calcitriol suppresses PTH); "
+       "set so that calcium 1 g + vitamin D3 lower PTH by ~15 % vs none (Chapuy 1992 NEJM "
+       "327:1637: -44 % in deficient elderly women; Tang 2007 Lancet 370:657) and 25(OH)D "
+       "protects BMD on an AI (B-ABLE, BA12-02/BA12-03)",
+       "power of calcitriol on PTH secretion", 0.0, (0.0, 0.6), True),
     _p("calcitriol_kout_d", 2.4, "1/d", f"{PR10} 0.1 /h", "calcitriol elimination", 0.0, (1.0, 5.0)),
     _p("hydroxylase_kout_d", 1.2, "1/d", f"{PR10} 0.05 /h", "1α-hydroxylase turnover", 0.0, (0.5, 3.0)),
     _p("hydroxylase_pth_gamma", 0.4, "1", "reduced from P&R 2010 T68", "power of PTH on 1α-hydroxylase", 0.0,
@@ -326,10 +341,14 @@ PARAMETER_TABLE: tuple[Parameter, ...] = (
     _p("vitd_km_ng_ml", 20.0, "ng/mL", "assumption (substrate limitation in deficiency; IOM 2011)",
        "25(OH)D half-saturation of calcitriol synthesis", 0.2, (8.0, 40.0)),
     _p("vitd_half_life_d", 15.0, "d", "25(OH)D t½ ~2-3 weeks", "25(OH)D half-life", 0.2, (10.0, 30.0)),
-    _p("vitd_slope_ng_ml_per_iu", 0.012, "ng/mL per IU/d", f"{CF} NG10-01 (B-ABLE: +32 ng/mL at 3 mo on 16,000 IU/2 wk)",
+    _p("vitd_slope_ng_ml_per_iu", 0.02, "ng/mL per IU/d", f"{CF} NG10-02 (B-ABLE, deficient women: "
+       "+32.6 ng/mL at 3 mo on 800 IU/d + 16,000 IU/2 wk; replete people respond less, Heaney 2003 "
+       "~0.01 per IU/d)",
        "initial rise of steady-state 25(OH)D per IU/d", 0.35, (0.005, 0.03), True),
-    _p("vitd_saturation_iu", 3000.0, "IU/d", "assumption (dose response flattens above ~2-4,000 IU/d)",
-       "intake for half of linear response", 0.3, (1000.0, 8000.0)),
+    _p("vitd_saturation_iu", 8000.0, "IU/d", "Heaney 2003 AJCN 77:204 (25(OH)D rise near-linear up "
+       "to 10,000 IU/d); Gallagher 2012 Ann Intern Med 156:425 (flattens at high doses); "
+       f"{CF} NG10-02 (+32.6 ng/mL at 3 mo on ~1,900 IU/d-equivalent)",
+       "intake for half of linear response", 0.3, (2000.0, 12000.0)),
     _p("vitd_endogenous_ng_ml", 22.0, "ng/mL", "NHANES adult mean 25(OH)D without supplements",
        "25(OH)D from sun and diet without supplements", 0.35, (5.0, 45.0)),
 )

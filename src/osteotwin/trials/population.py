@@ -55,8 +55,8 @@ AGE_ABOVE_MIN_Y = (7.0, 5.0)
 #: Adult weight (mean, SD) kg, NHANES 2015-2016 (CDC NCHS Data Brief); truncated to 40-160 kg.
 DEFAULT_WEIGHT_KG: dict[str, tuple[float, float]] = {"female": (77.0, 20.0), "male": (90.0, 20.0)}
 WEIGHT_LIMITS_KG = (40.0, 160.0)
-#: Spread of years since menopause when a trial gives only a mean (transition cohorts are timed by
-#: the final menstrual period, so the spread is small).
+#: Spread of years since menopause when a trial gives only a positive mean (cohorts whose timeline
+#: starts before the final menstrual period get none: ``_ysm_spread``).
 YSM_DEFAULT_SD = 0.5
 #: Years since menopause the simulator accepts (``Subject.validate``).
 YSM_LIMITS = (-20.0, 60.0)
@@ -174,8 +174,8 @@ def draw_people(trial: Trial, arm: Arm, draws: StandardDraws) -> ArmPeople:
     notes += age_notes
     if pop.sex == "female" and pop.age_y is None and pop.years_since_menopause is not None:
         # Cohorts timed by the final menstrual period: age follows from the age at menopause.
-        ysm_draws = _dist_draws(draws.get("ysm"), pop.years_since_menopause, YSM_DEFAULT_SD,
-                                *YSM_LIMITS)
+        ysm_draws = _dist_draws(draws.get("ysm"), pop.years_since_menopause,
+                                _ysm_spread(pop.years_since_menopause), *YSM_LIMITS)
         ages = np.clip(MENOPAUSE_AGE_Y + MENOPAUSE_AGE_SD_Y * draws.get("age") + ysm_draws,
                        35.0, 95.0)
         notes[:len(age_notes)] = [f"age assumed {MENOPAUSE_AGE_Y:g} ± {MENOPAUSE_AGE_SD_Y:g} y at "
@@ -241,13 +241,24 @@ def _lab_draws(pop: Population, name: str, z: NDArray[np.float64]) -> NDArray[np
     return np.clip(values, lo, hi)
 
 
+def _ysm_spread(dist: Distribution) -> float:
+    """SD of years since menopause where a trial gives none.
+
+    A timeline that starts before the final menstrual period (mean <= 0) can only have been set
+    by aligning each woman on her own FMP (it is known only in retrospect), so
+    every woman sits at the same time from her FMP; otherwise ``YSM_DEFAULT_SD``.
+    """
+    centre = dist.centre
+    return 0.0 if centre is not None and centre <= 0.0 else YSM_DEFAULT_SD
+
+
 def _years_since_menopause(pop: Population, ages: NDArray[np.float64], z: NDArray[np.float64],
                            notes: list[str]) -> NDArray[np.float64] | None:
     if pop.sex != "female":
         return None
     if pop.years_since_menopause is not None:
         dist = pop.years_since_menopause
-        return _dist_draws(z, dist, YSM_DEFAULT_SD, *YSM_LIMITS)
+        return _dist_draws(z, dist, _ysm_spread(dist), *YSM_LIMITS)
     status = pop.menopausal_status
     if status == "premenopausal":
         notes.append(f"premenopausal: final menstrual period assumed at {MENOPAUSE_AGE_Y:g} y")
