@@ -59,8 +59,10 @@ def test_ai_loss_is_front_loaded_at_the_spine_and_keeps_going_at_the_hip() -> No
     ls_first, ls_late = ls[1] - ls[0], ls[4] - ls[3]
     th_first, th_late = th[1] - th[0], th[4] - th[3]
     assert ls_first < -1.0 and th_first < -1.0
-    assert ls_late > 0.25 * ls_first  # spine: the loss is mostly in the first years
-    assert th_late < 0.2 * th_first  # hip: still losing in year 5
+    # the spine's loss is front-loaded (remodelling space, fast trabecular balance); the hip,
+    # mostly cortical with a slow balance, is still losing in year 5
+    assert th_late < -0.2
+    assert th_late / th_first > 3.0 * ls_late / ls_first
     assert th[4] < th[2] - 1.0
 
 
