@@ -10,7 +10,15 @@ production and activation, osteoblast apoptosis. Drugs: bisphosphonate raises os
 (Emax on KLSoc); denosumab removes RANKL (P&R 2012). Loading: sclerostin (1 = untrained) lowers
 responding-osteoblast production and raises RANKL production (Martin 2019 structure; Scheiner
 2013 disuse-RANKL idea) and enters site formation directly.
-BMD (Peterson & Riggs 2012): dBMD/dt = kout·(OB/OB0)^γOB·S^-λ·A(age)·(T/500)^γT − kout·(OC/OC0)^γOC·BMD.
+BMD = M − s·(RS − 1) per site, two components (Heaney 1994; Seeman & Delmas 2006):
+- M, the mineralised-matrix balance of Peterson & Riggs 2012:
+  dM/dt = kout·(OB/OB0)^γOB·S^-λ·A(age)·(T/500)^γT − kout·(OC/OC0)^γOC·M (slow; per-cycle
+  balance accumulated over years);
+- RS, the remodelling space (1 = reference): resorbed volume not yet refilled, made in proportion
+  to osteoclasts and refilled over one formation period, dRS/dt = (OC/OC0 − RS)/T_f; s is the site's
+  BMD fraction held in it at reference turnover (trabecular spine > cortical hip). This reversible
+  transient is fast (months) and is given back when turnover falls (antiresorptives, tamoxifen).
+The BMD states hold the total; M is recovered as BMD + s·(RS − 1).
 """
 
 from __future__ import annotations
@@ -47,6 +55,7 @@ from osteotwin.physiology.states import (
     RANK_RANKL0,
     RANKL,
     RANKL0,
+    REMODEL_SPACE,
     ROB,
     ROB0,
     SCL,
@@ -85,6 +94,9 @@ _GOB, _MECH_LS, _MECH_HIP = _I["bmd_gamma_ob"], _I["bmd_ls_mech_gain"], _I["bmd_
 _AGE_LOSS, _T_GAM = _I["age_bmd_loss_pct_y"], _I["testosterone_bone_gamma"]
 _AGE_LOSS_F = _I["age_bmd_loss_female_pct_y"]
 _PTH_BONE_G = _I["pth_bone_gamma"]
+_RS_TF, _RS_LS, _RS_HIP = (_I["remodel_space_formation_period_d"], _I["remodel_space_ls"],
+                           _I["remodel_space_hip"])
+_M_TURN = _I["bmd_matrix_turnover_power"]
 
 DENOSUMAB_KDA = 150_000.0  # g/mol → 1 ng/mL = 6.67 pM
 
@@ -134,6 +146,15 @@ def bmd_formation_drive(y: NDArray[np.float64], p: NDArray[np.float64], age_y: f
 @njit(cache=True)
 def sclerostin_target(stimulus: float, p: NDArray[np.float64]) -> float:
     return float(1.0 / (1.0 + p[_SCL_GAIN] * max(stimulus, 0.0)))
+
+
+@njit(cache=True)
+def site_bmd_rate(bmd: float, formation: float, resorption: float, kout: float, space: float,
+                  rs: float, drs: float) -> float:
+    """d(total site BMD)/dt (1/d): matrix balance kout·(formation − resorption·M) with
+    M = BMD + space·(RS − 1), minus the change of the remodelling space space·dRS/dt."""
+    matrix = bmd + space * (rs - 1.0)
+    return float(kout * (formation - resorption * matrix) - space * drs)
 
 
 @njit(cache=True)
@@ -206,15 +227,21 @@ def bone_rhs(y: NDArray[np.float64], p: NDArray[np.float64], u: NDArray[np.float
     dy[OPG] = p_opg - bind_opg - p[_KO] * y[OPG]
     # sclerostin follows the mechanical stimulus
     dy[SCL] = math.log(2.0) / p[_SCL_T] * (sclerostin_target(u[U_STIM], p) - y[SCL])
-    # BMD by site
-    drive = bmd_formation_drive(y, p, age_y, 1.0 - u[U_MALE], testosterone)
+    # remodelling space (reversible) and matrix balance (P&R 2012) by site; states hold the total
     oc_ratio = oc / OC0
-    dy[BMD_LS] = p[_KOUT_LS] * (drive * scl ** (-p[_MECH_LS])
-                                - oc_ratio ** p[_GOC_LS] * y[BMD_LS])
-    dy[BMD_TH] = p[_KOUT_TH] * (drive * scl ** (-p[_MECH_HIP])
-                                - oc_ratio ** p[_GOC_TH] * y[BMD_TH])
-    dy[BMD_FN] = p[_KOUT_FN] * (drive * scl ** (-p[_MECH_HIP])
-                                - oc_ratio ** p[_GOC_FN] * y[BMD_FN])
-
+    rs = y[REMODEL_SPACE]
+    drs = (oc_ratio - rs) / p[_RS_TF]
+    dy[REMODEL_SPACE] = drs
+    drive = bmd_formation_drive(y, p, age_y, 1.0 - u[U_MALE], testosterone)
+    s_ls = p[_RS_LS]
+    s_hip = p[_RS_HIP]
+    # the balance accrues per remodelling cycle: its rate scales with activation (Parfitt 1983)
+    pace = oc_ratio ** p[_M_TURN]
+    dy[BMD_LS] = site_bmd_rate(y[BMD_LS], drive * scl ** (-p[_MECH_LS]),
+                               oc_ratio ** p[_GOC_LS], p[_KOUT_LS] * pace, s_ls, rs, drs)
+    dy[BMD_TH] = site_bmd_rate(y[BMD_TH], drive * scl ** (-p[_MECH_HIP]),
+                               oc_ratio ** p[_GOC_TH], p[_KOUT_TH] * pace, s_hip, rs, drs)
+    dy[BMD_FN] = site_bmd_rate(y[BMD_FN], drive * scl ** (-p[_MECH_HIP]),
+                               oc_ratio ** p[_GOC_FN], p[_KOUT_FN] * pace, s_hip, rs, drs)
 
 __all__ = ["DENOSUMAB_KDA", "RANK_RANKL0", "bone_rhs", "sclerostin_target"]

@@ -107,9 +107,16 @@ dB/dt = k_B·(B₀·A − B); dR/dt = k_R·([calcitriol]/([calcitriol] + 90) −
 d25(OH)D/dt = ln2/t½,D·(D_endogenous + slope·IU/(1 + IU/IU_sat) − 25(OH)D).
 Cumulative urine, faeces and intake states make the calcium mass balance testable.
 
-**BMD** (site s ∈ {lumbar spine, total hip, femoral neck}; ratio to the model reference):
-dBMD_s/dt = k_s·(r_OB^γ_OB·S^(−λ_s)·A(age)·((T + 20)/500)^γ_T − r_OC^γ_OC,s·BMD_s),
+**BMD** (site s ∈ {lumbar spine, total hip, femoral neck}; ratio to the model reference) has two
+parts (Heaney 1994 remodelling transient; Seeman & Delmas 2006): BMD_s = M_s − s_s·(RS − 1).
+The remodelling space RS (1 = reference; resorbed, not yet refilled) is made with osteoclasts and
+refilled over one formation period T_f: dRS/dt = (r_OC − RS)/T_f; s_s is the site's BMD fraction
+held in it at reference turnover (spine > hip). It is the fast, reversible part (months) that
+antiresorptives and tamoxifen give back. The matrix balance M_s is the Peterson & Riggs (2012)
+indirect response, slow (k_s ≈ the site's annual turnover fraction), so bone keeps being lost while
+turnover stays high: dM_s/dt = k_s·(r_OB^γ_OB·S^(−λ_s)·A(age)·((T + 20)/500)^γ_T − r_OC^γ_OC,s·M_s),
 A(age) = exp(−rate·x²/50), x = softplus(age − 50) (background loss, rate %/y at 75).
+The BMD states hold the total BMD_s; M_s = BMD_s + s_s·(RS − 1).
 CTX change = OC/OC(0) − 1; P1NP change = OB/OB(0) − 1.
 
 **Numerics.** Fast path: ROS34PW2 Rosenbrock W-method (3rd order, embedded 2nd order), compiled

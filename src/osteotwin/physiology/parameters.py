@@ -14,8 +14,11 @@ given, which stay inside their sources' ranges):
   estrogen signal map (Riggs 2012 eq. 6) and its residual floor under full aromatase blockade.
 - ``rob_est_gamma`` (0.08-0.40), ``tgfb_est_gamma`` (0.02-0.15): estrogen effects on responding
   osteoblasts and latent TGF-β (Riggs 2012; OpenBoneMin vs paper values bracket them).
-- ``bmd_ls_gamma_oc`` / ``bmd_th_gamma_oc`` / ``bmd_fn_gamma_oc`` and the ``bmd_*_kout_d``: site BMD
-  sensitivity to osteoclasts and turnover rate (Peterson & Riggs 2012; Eudy 2015 hip sets).
+- ``bmd_ls_gamma_oc`` / ``bmd_th_gamma_oc`` / ``bmd_fn_gamma_oc`` and the ``bmd_*_kout_d``: site
+  matrix-balance sensitivity to osteoclasts and its (slow) turnover rate (Peterson & Riggs 2012;
+  Eudy 2015 hip sets; renewal rates of Parfitt 1983).
+- ``remodel_space_ls`` / ``remodel_space_hip`` and ``remodel_space_formation_period_d``: size and
+  refill time of the reversible remodelling space (Heaney 1994).
 - ``age_bmd_loss_pct_y`` (men, MrOS) and ``age_bmd_loss_female_pct_y`` (women, SOF): age-related
   background loss after 50.
 - ``ai_ki_anastrozole_ng_ml``, ``ai_ki_letrozole_ng_ml``, ``exemestane_kinact``: AI potency.
@@ -48,6 +51,7 @@ PR10 = "Peterson & Riggs 2010, Bone 46:49-63 (BIOMD0000000613)"
 R12 = "Riggs et al. 2012, CPT:PSP 1:e11 (estrogen extension)"
 PR12 = "Peterson & Riggs 2012, CPT:PSP 1:e14 (BMD layer)"
 CF = "clinical_facts.csv"
+HEANEY94 = "Heaney 1994, JBMR 9:1515 (bone-remodelling transient)"
 
 
 @dataclass(frozen=True)
@@ -259,20 +263,45 @@ PARAMETER_TABLE: tuple[Parameter, ...] = (
        "women: background BMD loss at age 75 (rises with the square of age - 50), all sites",
        0.5, (0.2, 1.2), True),
     # --- BMD layer (Peterson & Riggs 2012; Eudy 2015 hip) -------------------------------------
-    _p("bmd_ls_kout_d", 0.000397 * 24, "1/d", f"{PR12} / Riggs 2012 LS set", "LS BMD turnover", 0.25,
-       (0.003, 0.02), True),
-    _p("bmd_ls_gamma_oc", 0.14, "1", f"{R12} LS γOC", "LS BMD sensitivity to osteoclasts", 0.25,
-       (0.05, 0.35), True),
+    # Matrix balance M (P&R 2012 indirect response). With the remodelling space split off (below),
+    # kout is the slow per-cycle balance: about the fraction of the site's bone renewed per year
+    # (trabecular ~25 %/y, cortical ~3-5 %/y; Parfitt 1983; Manolagas 2000 Endocr Rev 21:115).
+    _p("bmd_ls_kout_d", 0.0015, "1/d", f"{PR12} structure; rate: spine ~2/3 trabecular, ~25 %/y renewed "
+       "(Parfitt 1983; Manolagas 2000) ≈ 0.0007/d", "LS matrix (balance) turnover", 0.25,
+       (0.0002, 0.003), True),
+    _p("bmd_ls_gamma_oc", 0.18, "1", f"{R12} LS γOC (0.14); Eudy 2015 sets up to ~0.3",
+       "LS matrix sensitivity to osteoclasts", 0.25, (0.05, 0.35), True),
     _p("bmd_gamma_ob", 0.0793, "1", f"{PR12} γOB", "BMD sensitivity to osteoblasts", 0.2,
        (0.03, 0.3)),
-    _p("bmd_th_kout_d", 1.08e-4 * 24, "1/d", "Eudy 2015 total hip (OpenBoneMin cabone2 history)",
-       "total hip BMD turnover", 0.25, (0.0008, 0.006), True),
-    _p("bmd_th_gamma_oc", 0.12, "1", "Eudy 2015 hip sets 0.055-0.13; calibration anchor ATAC TH",
-       "total hip BMD sensitivity to osteoclasts", 0.25, (0.04, 0.35), True),
-    _p("bmd_fn_kout_d", 1.08e-4 * 24, "1/d", "assumption: as total hip (P&R FN set t½ 14 y is too slow for AI/exercise trials)",
-       "femoral neck BMD turnover", 0.25, (0.0005, 0.006), True),
-    _p("bmd_fn_gamma_oc", 0.10, "1", "assumption; calibration anchors Lønning, LIFTMOR FN",
-       "femoral neck BMD sensitivity to osteoclasts", 0.25, (0.03, 0.35), True),
+    _p("bmd_th_kout_d", 0.0004, "1/d", "Eudy 2015 total hip structure; rate: hip mostly cortical, "
+       "~5-15 %/y renewed (Parfitt 1983; Manolagas 2000)", "total hip matrix (balance) turnover", 0.25,
+       (0.0001, 0.002), True),
+    _p("bmd_th_gamma_oc", 0.30, "1", "Eudy 2015 hip sets 0.055-0.13 (with their faster kout); "
+       "calibration anchor ATAC TH 5 y", "total hip matrix sensitivity to osteoclasts", 0.25,
+       (0.04, 0.35), True),
+    _p("bmd_fn_kout_d", 0.0005, "1/d", "assumption: as total hip (P&R FN set t½ 14 y; hip renewal rates above)",
+       "femoral neck matrix (balance) turnover", 0.25, (0.0001, 0.002), True),
+    _p("bmd_fn_gamma_oc", 0.22, "1", "assumption; calibration anchors Lønning, LIFTMOR FN",
+       "femoral neck matrix sensitivity to osteoclasts", 0.25, (0.03, 0.35), True),
+    _p("bmd_matrix_turnover_power", 0.0, "1", "Parfitt 1983; Heaney 1994: the focal balance accrues per "
+       "remodelling cycle, so the matrix changes at a pace set by activation frequency (0 = constant "
+       "kout as in P&R 2012; steady states do not depend on it)",
+       "power of OC/OC0 on the matrix-balance rate kout", 0.0, (0.0, 1.0), True),
+    # Remodelling space (reversible "remodelling transient"; Heaney 1994 JBMR 9:1515; Heaney, Yates &
+    # Santora 1997 JBMR 12:1143; Hernandez et al. 2001 Bone 29:511): bone resorbed but not yet
+    # refilled grows with osteoclast number and is refilled over one formation period, so a change
+    # in turnover moves BMD within months, and antiresorptives give most of it back.
+    _p("remodel_space_formation_period_d", 120.0, "d", f"{HEANEY94}: formation phase ~3-4 mo; "
+       "Eriksen 1986 Endocr Rev 7:379 (trabecular formation period ~3-5 mo)",
+       "time to refill a resorption cavity (remodelling-space time constant)", 0.2, (60.0, 250.0),
+       True),
+    _p("remodel_space_ls", 0.03, "1", f"{HEANEY94}; Heaney, Yates & Santora 1997 (alendronate LS gain "
+       "in year 1 mostly the transient)", "LS BMD fraction held in the remodelling space at reference "
+       "turnover (trabecular: large surface)", 0.25, (0.01, 0.08), True),
+    _p("remodel_space_hip", 0.025, "1", f"{HEANEY94}; hip mostly cortical: smaller surface/volume, "
+       "smaller transient (alendronate/denosumab hip gains about half the LS gains)",
+       "total hip and femoral neck BMD fraction held in the remodelling space at reference turnover",
+       0.25, (0.005, 0.05), True),
     # --- Mechanical loading (Scheiner 2013 idea; magnitude from LIFTMOR) ----------------------
     _p("mech_weight_light", 0.3, "1/session", "assumption (ACSM/ESSA: light loads barely osteogenic)",
        "stimulus per light resistance session/week", 0.0, (0.0, 0.6)),

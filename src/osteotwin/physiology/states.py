@@ -2,49 +2,50 @@
 
 Time is in days. State vector ``y`` (amounts/concentrations as named):
 
-====  ==========  ==============================================================================
- idx  name        meaning (unit)
-====  ==========  ==============================================================================
-   0  ana         anastrozole plasma concentration (ng/mL)
-   1  let         letrozole plasma concentration (ng/mL)
-   2  exe         exemestane plasma concentration (ng/mL)
-   3  arom        active aromatase fraction (1 = untouched; exemestane inactivates it)
-   4  tam         tamoxifen plasma concentration (ng/mL)
-   5  t_cyp       testosterone cypionate IM depot (mg testosterone)
-   6  t_ena       testosterone enanthate IM depot (mg testosterone)
-   7  t_und       testosterone undecanoate IM depot (mg testosterone)
-   8  bp          surface-active bone-bound bisphosphonate (mg alendronate-equivalent)
-   9  den_sc      denosumab SC depot (ng, bioavailable)
-  10  den         denosumab serum concentration (ng/mL)
-  11  gos         goserelin depot (mg)
-  12  lh          luteinising hormone (IU/L)
-  13  rob         responding (precursor) osteoblasts (pM)           Peterson & Riggs 2010
-  14  ob_fast     active osteoblasts, fast-apoptosis pool (pM)       idem
-  15  ob_slow     active osteoblasts, slow-apoptosis pool (pM)       idem
-  16  oc          active osteoclasts (pM)                            idem
-  17  tgfb        latent TGF-β (pM)                                  idem
-  18  tgfb_act    active TGF-β (pM)                                  idem
-  19  rankl       free RANKL (pM)                                    idem
-  20  rank        free RANK (pM)                                     idem
-  21  rank_rankl  RANK–RANKL complex (pM)                            idem
-  22  opg_rankl   OPG–RANKL complex (pM)                             idem
-  23  opg         free OPG (pM)                                      idem
-  24  sclerostin  osteocyte sclerostin signal (1 = no training)
-  25  ca_plasma   extracellular calcium (mmol; /14 L = mM)
-  26  pth         circulating PTH (pmol; /14 L = pM)
-  27  calcitriol  circulating calcitriol (pmol; /14 L = pM)
-  28  hydroxylase renal 1α-hydroxylase activity (1 = reference)
-  29  gut_r       calcitriol-dependent active absorption capacity (0-1; 0.5 reference)
-  30  gut_ca      calcium in the intestinal lumen (mmol)
-  31  vitd25      serum 25(OH)D (ng/mL)
-  32  ca_bone     bone calcium (mmol)
-  33  ca_urine    cumulative urinary calcium (mmol)
-  34  ca_feces    cumulative faecal calcium (mmol)
-  35  ca_intake   cumulative oral calcium intake (mmol)
-  36  bmd_ls      lumbar spine BMD (ratio to the model's reference)
-  37  bmd_th      total hip BMD (ratio)
-  38  bmd_fn      femoral neck BMD (ratio)
-====  ==========  ==============================================================================
+====  =============  ==============================================================================
+ idx  name           meaning (unit)
+====  =============  ==============================================================================
+   0  ana            anastrozole plasma concentration (ng/mL)
+   1  let            letrozole plasma concentration (ng/mL)
+   2  exe            exemestane plasma concentration (ng/mL)
+   3  arom           active aromatase fraction (1 = untouched; exemestane inactivates it)
+   4  tam            tamoxifen plasma concentration (ng/mL)
+   5  t_cyp          testosterone cypionate IM depot (mg testosterone)
+   6  t_ena          testosterone enanthate IM depot (mg testosterone)
+   7  t_und          testosterone undecanoate IM depot (mg testosterone)
+   8  bp             surface-active bone-bound bisphosphonate (mg alendronate-equivalent)
+   9  den_sc         denosumab SC depot (ng, bioavailable)
+  10  den            denosumab serum concentration (ng/mL)
+  11  gos            goserelin depot (mg)
+  12  lh             luteinising hormone (IU/L)
+  13  rob            responding (precursor) osteoblasts (pM)           Peterson & Riggs 2010
+  14  ob_fast        active osteoblasts, fast-apoptosis pool (pM)       idem
+  15  ob_slow        active osteoblasts, slow-apoptosis pool (pM)       idem
+  16  oc             active osteoclasts (pM)                            idem
+  17  tgfb           latent TGF-β (pM)                                  idem
+  18  tgfb_act       active TGF-β (pM)                                  idem
+  19  rankl          free RANKL (pM)                                    idem
+  20  rank           free RANK (pM)                                     idem
+  21  rank_rankl     RANK–RANKL complex (pM)                            idem
+  22  opg_rankl      OPG–RANKL complex (pM)                             idem
+  23  opg            free OPG (pM)                                      idem
+  24  sclerostin     osteocyte sclerostin signal (1 = no training)
+  25  ca_plasma      extracellular calcium (mmol; /14 L = mM)
+  26  pth            circulating PTH (pmol; /14 L = pM)
+  27  calcitriol     circulating calcitriol (pmol; /14 L = pM)
+  28  hydroxylase    renal 1α-hydroxylase activity (1 = reference)
+  29  gut_r          calcitriol-dependent active absorption capacity (0-1; 0.5 reference)
+  30  gut_ca         calcium in the intestinal lumen (mmol)
+  31  vitd25         serum 25(OH)D (ng/mL)
+  32  ca_bone        bone calcium (mmol)
+  33  ca_urine       cumulative urinary calcium (mmol)
+  34  ca_feces       cumulative faecal calcium (mmol)
+  35  ca_intake      cumulative oral calcium intake (mmol)
+  36  bmd_ls         lumbar spine BMD (ratio to the model's reference)
+  37  bmd_th         total hip BMD (ratio)
+  38  bmd_fn         femoral neck BMD (ratio)
+  39  remodel_space  remodelling space: resorbed, not yet refilled (1 = reference)  Heaney 1994
+====  =============  ==============================================================================
 
 Input vector ``u`` (constant within a dosing segment): continuous dosing rates, the subject's
 individual constants and the clock. ``ovarian_e2_pg_ml`` holds the gonadal E2 maximum: ovarian in
@@ -62,14 +63,14 @@ STATE_NAMES: tuple[str, ...] = (
     "lh", "rob", "ob_fast", "ob_slow", "oc", "tgfb", "tgfb_act", "rankl", "rank", "rank_rankl",
     "opg_rankl", "opg", "sclerostin", "ca_plasma", "pth", "calcitriol", "hydroxylase", "gut_r",
     "gut_ca", "vitd25", "ca_bone", "ca_urine", "ca_feces", "ca_intake", "bmd_ls", "bmd_th",
-    "bmd_fn",
+    "bmd_fn", "remodel_space",
 )
 N_STATES = len(STATE_NAMES)
 
 (ANA, LET, EXE, AROM, TAM, T_CYP, T_ENA, T_UND, BP, DEN_SC, DEN, GOS, LH, ROB, OB_FAST, OB_SLOW,
  OC, TGFB, TGFB_ACT, RANKL, RANK, RANK_RANKL, OPG_RANKL, OPG, SCL, CA_P, PTH, CALCITRIOL, HYDROX,
- GUT_R, GUT_CA, VITD25, CA_BONE, CA_URINE, CA_FECES, CA_INTAKE, BMD_LS, BMD_TH, BMD_FN) = range(
-    N_STATES)
+ GUT_R, GUT_CA, VITD25, CA_BONE, CA_URINE, CA_FECES, CA_INTAKE, BMD_LS, BMD_TH, BMD_FN,
+ REMODEL_SPACE) = range(N_STATES)
 
 INPUT_NAMES: tuple[str, ...] = (
     "ana_rate_mg_d", "let_rate_mg_d", "exe_rate_mg_d", "tam_rate_mg_d", "t_gel_rate_mg_d",
@@ -126,6 +127,7 @@ def reference_state() -> NDArray[np.float64]:
     y[VITD25] = VITD_REF
     y[CA_BONE] = CA_BONE0
     y[BMD_LS] = y[BMD_TH] = y[BMD_FN] = 1.0
+    y[REMODEL_SPACE] = 1.0
     return y
 
 
