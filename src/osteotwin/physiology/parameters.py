@@ -148,7 +148,10 @@ PARAMETER_TABLE: tuple[Parameter, ...] = (
        0.3, (150.0, 1000.0)),
     _p("denosumab_rankl_kon", 2.0e-6, "1/pM/d", "OpenBoneMin kdenosl 2e-6 /pM/h × 24 = 4.8e-5 "
        "gives ~2× the ABCSG-18 BMD effect in this reduced core; default lowered (assumption; "
-       "calibration anchor ABCSG-18)", "RANKL removal by denosumab", 0.3, (2e-7, 1e-4), True),
+       "calibration anchor ABCSG-18); upper bound: antibody association 1e5-1e6 /M/s "
+       "(0.009-0.09 /pM/d; denosumab Kd 3 pM, Kostenuik 2009 JBMR 24:182). FREEDOM CTX "
+       "(−86 % at 1 mo, −72 % at 6 mo; Cummings 2009) needs 1e-5 to 1e-4 with this PK",
+       "RANKL removal by denosumab", 0.3, (2e-7, 1e-2), True),
     _p("goserelin_depot_half_life_d", 10.0, "d", "Zoladex label (3.6 mg implant releases over 28 d)",
        "goserelin depot release half-life", 0.2, (5.0, 20.0)),
     _p("goserelin_ec50_mg", 0.02, "mg", "assumption: castrate levels throughout 28-d interval (label)",
