@@ -15,8 +15,12 @@ Estradiol (pg/mL) is quasi-steady (t½ ~12 h ≪ the model's slowest scales):
   exogenous testosterone adds to T (depots, gel) and suppresses LH; a share of male E2 is
   secreted by the testes in proportion to Leydig output and is not inhibited by AIs
   (intratesticular androgen ~100× serum outcompetes them), so AIs lower male E2 less than female.
-- Bone estrogen signal EST = x^n/(x^n + c^n) with x = E2/100 pg/mL (Riggs 2012 eq. 6); tamoxifen
-  occupies the receptor as a partial agonist: EST_bone = (1-occ)·EST + occ·efficacy.
+- Bone estrogen signal EST = x^n/(x^n + c^n) + floor with x = E2/100 pg/mL (Riggs 2012 eq. 6);
+  tamoxifen is a partial agonist competing with E2 for the receptor (odds h = (x/c)^n and
+  τ = tam/Kd): EST_bone = floor + (h + τ·(efficacy − floor))/(1 + h + τ). At postmenopausal E2 it
+  raises the signal towards ``efficacy`` (resorption and formation both fall: Kenny 1995 JCEM
+  80:3287, Love 1992 NEJM 326:852); at premenopausal E2 it displaces E2 only partly, so bone loss is
+  modest (Powles 1996 JCO 14:78: LS −1.4 %/y, vs ~−5 %/y after ovarian suppression).
 """
 
 from __future__ import annotations
@@ -143,10 +147,12 @@ def hormones(t: float, y: NDArray[np.float64], p: NDArray[np.float64],
     c = p[_EST_C]
     n = p[_EST_N]
     xn = x**n
-    est = xn / (xn + c**n) + p[_EST_FLOOR]
-    tam = max(y[TAM], 0.0)
-    occ = tam / (tam + p[_TAM_KD])
-    est_bone = (1.0 - occ) * est + occ * p[_TAM_EFF]
+    e2_odds = xn / c**n
+    # tamoxifen competes with E2 for the receptor (odds tam/Kd vs (x/c)^n); the floor stays
+    tam_odds = max(y[TAM], 0.0) / p[_TAM_KD]
+    est_bone = p[_EST_FLOOR] + (
+        (e2_odds + tam_odds * (p[_TAM_EFF] - p[_EST_FLOOR])) / (1.0 + e2_odds + tam_odds)
+    )
     return e2, testosterone, target, est_bone
 
 

@@ -107,11 +107,12 @@ PARAMETER_TABLE: tuple[Parameter, ...] = (
        (5.0, 14.0)),
     _p("tamoxifen_vd_l", 1700.0, "L", "Nolvadex label (Css ~120 ng/mL at 20 mg/d)", "tamoxifen volume",
        0.25, (800.0, 3000.0)),
-    _p("tamoxifen_kd_ng_ml", 13.0, "ng/mL", "assumption: ~90 % bone ER occupancy at 20 mg/d",
-       "tamoxifen bone estrogen-receptor half-occupancy", 0.3, (3.0, 50.0)),
+    _p("tamoxifen_kd_ng_ml", 40.0, "ng/mL", "anchor: Powles 1996 JCO 14:78 (premenopausal LS −1.4 %/y on "
+       "20 mg/d) with E2 competing for the receptor; ~75 % occupancy at Css ~120 ng/mL without E2",
+       "tamoxifen bone estrogen-receptor half-occupancy (competitive with E2)", 0.3, (3.0, 50.0)),
     _p("tamoxifen_bone_efficacy", 0.45, "1", "Riggs 2012 EST scale; tamoxifen preserves BMD in postmenopausal "
-       "women and lowers it in premenopausal (Powles 1996)", "partial-agonist efficacy on bone", 0.2,
-       (0.1, 0.8), True),
+       "women and lowers it in premenopausal (Powles 1996)", "bone estrogen signal at full tamoxifen "
+       "receptor occupancy (partial agonist)", 0.2, (0.1, 0.8), True),
     _p("testosterone_cypionate_absorption_half_life_d", 8.0, "d", f"{CF} PK-16 (label t½ ~8 d, flip-flop)",
        "IM cypionate depot absorption half-life", 0.25, (4.0, 12.0)),
     _p("testosterone_enanthate_absorption_half_life_d", 4.5, "d", "assumption (enanthate t½ not found; shorter than cypionate)",
@@ -156,7 +157,10 @@ PARAMETER_TABLE: tuple[Parameter, ...] = (
        0.3, (150.0, 1000.0)),
     _p("denosumab_rankl_kon", 2.0e-6, "1/pM/d", "OpenBoneMin kdenosl 2e-6 /pM/h × 24 = 4.8e-5 "
        "gives ~2× the ABCSG-18 BMD effect in this reduced core; default lowered (assumption; "
-       "calibration anchor ABCSG-18)", "RANKL removal by denosumab", 0.3, (2e-7, 1e-4), True),
+       "calibration anchor ABCSG-18); upper bound: antibody association 1e5-1e6 /M/s "
+       "(0.009-0.09 /pM/d; denosumab Kd 3 pM, Kostenuik 2009 JBMR 24:182). FREEDOM CTX "
+       "(−86 % at 1 mo, −72 % at 6 mo; Cummings 2009) needs 1e-5 to 1e-4 with this PK",
+       "RANKL removal by denosumab", 0.3, (2e-7, 1e-2), True),
     _p("goserelin_depot_half_life_d", 10.0, "d", "Zoladex label (3.6 mg implant releases over 28 d)",
        "goserelin depot release half-life", 0.2, (5.0, 20.0)),
     _p("goserelin_ec50_mg", 0.02, "mg", "assumption: castrate levels throughout 28-d interval (label)",
