@@ -378,7 +378,8 @@ def solver(rhs_function: Any) -> Any:
             into = bind(rhs_into, {"rhs": rhs_function}, tag=None)
         jac = bind(_jacobian, {"rhs_into": into}, tag=tag)
         person = bind(solve_person, {"rhs_into": into, "_jacobian": jac}, tag=tag)
-        _SOLVERS[key] = bind(solve_batch, {"solve_person": person}, tag=tag, parallel=True)
+        _SOLVERS[key] = bind(solve_batch, {"solve_person": person}, tag=tag, parallel=True,
+                             nogil=True)  # other Python threads run while people are solved
     return _SOLVERS[key]
 
 
