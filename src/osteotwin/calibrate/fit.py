@@ -432,6 +432,7 @@ def fit_model(
                 switch = True
             if switch:  # re-anchor the current point on the scored population
                 coarse = False
+                radius = max(radius, 0.5 * settings.radius)  # coarse-phase noise may have shrunk it
                 if elapsed + max(durations[settings.n_anchor]) > settings.budget_s:
                     log(f"stopping: no time left to re-anchor at n={settings.n_anchor}")
                     break
@@ -483,6 +484,7 @@ def fit_model(
                 jac = model.jacobian(x, settings.n_surrogate, settings.step, log)
                 jacobians += 1
                 rejected = 0
+                log("jacobian refreshed after two rejected steps")
     _, neg_cost, x_best, results, kept = best
     fracture = fit_fracture(kept, log)
     refitted = iter(_fracture_only(score_all(kept, fracture)))
