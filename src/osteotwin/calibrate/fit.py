@@ -256,8 +256,14 @@ class PopulationPredictions:
 
     def overrides(self, x: NDArray[np.float64]) -> dict[str, float]:
         moving = {
-            n: rounded(float(v))
-            for n, v in zip(self.space.names, self.space.to_values(x), strict=True)
+            n: min(max(rounded(float(v)), lo), hi)  # the written precision, inside the bounds
+            for n, v, lo, hi in zip(
+                self.space.names,
+                self.space.to_values(x),
+                self.space.lower,
+                self.space.upper,
+                strict=True,
+            )
         }
         return {**self.held, **moving}
 
@@ -578,7 +584,8 @@ def fitted_document(
         }
     )
     return {
-        "parameters": {n: rounded(v) for n, v in result.fitted.items()},
+        # already at the written precision (PopulationPredictions.overrides), inside the bounds
+        "parameters": {n: float(v) for n, v in result.fitted.items()},
         "fracture_parameters": {
             f.name: rounded(getattr(result.fracture, f.name)) for f in fields(FractureParameters)
         },
