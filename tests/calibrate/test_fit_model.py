@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from osteotwin.calibrate.fit import (
     FitResult,
     FitSettings,
+    PopulationPredictions,
+    SearchSpace,
     calibratable_bounds,
     fit_model,
     fitted_document,
@@ -99,3 +102,12 @@ def test_packaged_values_skip_unknown_names_and_clip_to_bounds(tmp_path: Path) -
     )
     assert packaged_values(path) == {name: high}
     assert packaged_values(tmp_path / "absent.yaml") == {}
+
+
+def test_overrides_keep_the_written_precision_inside_the_bounds() -> None:
+    space = SearchSpace({"p": (0.5, 0.1234567891, 0.7654321987), "q": (0.3, 0.0, 1.0)})
+    model = PopulationPredictions([], lambda *_: {}, space, seed=0, held={"r": 2.0})
+    lower, upper = space.bounds()
+    at_upper = model.overrides(np.array([upper[0], 0.123456789]))
+    assert at_upper["p"] <= 0.7654321987 and at_upper["q"] == 0.123457 and at_upper["r"] == 2.0
+    assert model.overrides(lower)["p"] >= 0.1234567891

@@ -256,8 +256,14 @@ class PopulationPredictions:
 
     def overrides(self, x: NDArray[np.float64]) -> dict[str, float]:
         moving = {
-            n: rounded(float(v))
-            for n, v in zip(self.space.names, self.space.to_values(x), strict=True)
+            n: min(max(rounded(float(v)), lo), hi)  # the written precision, inside the bounds
+            for n, v, lo, hi in zip(
+                self.space.names,
+                self.space.to_values(x),
+                self.space.lower,
+                self.space.upper,
+                strict=True,
+            )
         }
         return {**self.held, **moving}
 
@@ -432,6 +438,7 @@ def fit_model(
                 switch = True
             if switch:  # re-anchor the current point on the scored population
                 coarse = False
+                radius = max(radius, 0.5 * settings.radius)  # coarse-phase noise may have shrunk it
                 if elapsed + max(durations[settings.n_anchor]) > settings.budget_s:
                     log(f"stopping: no time left to re-anchor at n={settings.n_anchor}")
                     break
@@ -483,6 +490,7 @@ def fit_model(
                 jac = model.jacobian(x, settings.n_surrogate, settings.step, log)
                 jacobians += 1
                 rejected = 0
+                log("jacobian refreshed after two rejected steps")
     _, neg_cost, x_best, results, kept = best
     fracture = fit_fracture(kept, log)
     refitted = iter(_fracture_only(score_all(kept, fracture)))
@@ -576,7 +584,8 @@ def fitted_document(
         }
     )
     return {
-        "parameters": {n: rounded(v) for n, v in result.fitted.items()},
+        # already at the written precision (PopulationPredictions.overrides), inside the bounds
+        "parameters": {n: float(v) for n, v in result.fitted.items()},
         "fracture_parameters": {
             f.name: rounded(getattr(result.fracture, f.name)) for f in fields(FractureParameters)
         },

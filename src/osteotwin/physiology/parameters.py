@@ -21,7 +21,9 @@ given, which stay inside their sources' ranges):
   refill time of the reversible remodelling space (Heaney 1994).
 - ``age_bmd_loss_pct_y`` (men, MrOS) and ``age_bmd_loss_female_pct_y`` (women, SOF): age-related
   background loss after 50.
-- ``ai_ki_anastrozole_ng_ml``, ``ai_ki_letrozole_ng_ml``, ``exemestane_kinact``: AI potency.
+- ``ai_ki_anastrozole_ng_ml``: anastrozole potency (letrozole's Ki and exemestane's inactivation rate
+  are fixed at their source values, Geisler 1998/2002: fitted freely they drift to their bounds,
+  where bone no longer responds to the estradiol difference).
 - ``lh_feedback_e2_pg_ml``: estradiol feedback strength on LH in men;
   ``testicular_estradiol_fraction`` (0.05-0.4): share of male E2 secreted by the testes.
 - ``mech_sclerostin_gain``, ``bmd_ls_mech_gain``, ``bmd_hip_mech_gain``: exercise → sclerostin → bone.
@@ -95,14 +97,14 @@ PARAMETER_TABLE: tuple[Parameter, ...] = (
        0.25, (1000.0, 4000.0)),
     _p("exemestane_kinact", 0.9, "mL/ng/d",
        "set to reproduce Geisler 1998 (97.9 % in vivo aromatase inactivation at 25 mg/d)",
-       "aromatase inactivation rate per exemestane concentration", 0.3, (0.1, 3.0), True),
+       "aromatase inactivation rate per exemestane concentration", 0.3, (0.1, 3.0)),
     _p("aromatase_resynthesis_half_life_d", 2.0, "d", "assumption (enzyme turnover; effect recovers within days)",
        "aromatase resynthesis half-life after irreversible inactivation", 0.3, (0.5, 5.0)),
     _p("ai_ki_anastrozole_ng_ml", 0.93, "ng/mL",
        f"{CF} PK-11/PK-12: 96.7 % inhibition at 1 mg/d (Geisler 1996), Css ~27 ng/mL (PK-10)",
        "anastrozole competitive inhibition constant", 0.35, (0.3, 3.0), True),
     _p("ai_ki_letrozole_ng_ml", 0.93, "ng/mL", "Geisler 2002: 98.9 % inhibition at 2.5 mg/d (Css ~83 ng/mL)",
-       "letrozole competitive inhibition constant", 0.35, (0.3, 3.0), True),
+       "letrozole competitive inhibition constant", 0.35, (0.3, 3.0)),
     _p("tamoxifen_half_life_d", 7.0, "d", "Nolvadex label (t½ 5-7 d)", "tamoxifen half-life", 0.25,
        (5.0, 14.0)),
     _p("tamoxifen_vd_l", 1700.0, "L", "Nolvadex label (Css ~120 ng/mL at 20 mg/d)", "tamoxifen volume",

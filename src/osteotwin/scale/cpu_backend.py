@@ -20,12 +20,16 @@ import numpy as np
 from numpy.typing import NDArray
 
 if TYPE_CHECKING:
+    from osteotwin.scale.people import Batch
     from osteotwin.simulate.scenario import Scenario
 
 RTOL = 1e-4
 #: People handed to a numba thread at a time (dynamic scheduling: a thread that the OS slows
 #: down takes fewer people instead of holding the whole chunk back).
 PEOPLE_PER_TASK = 8
+#: Parts of a chunk in the prepare/solve pipeline (``CpuSimulator.simulate``), and their least size.
+PIPELINE_PARTS = 4
+PIPELINE_MIN_PART = 64
 
 
 class SolverFailure(RuntimeError):
@@ -38,16 +42,32 @@ def solve_states(scenarios: Sequence[Scenario], params: NDArray[np.float64] | No
                  ) -> tuple[object, NDArray[np.float64], NDArray[np.int64]]:
     """(batch, states (N, T + 1, n), steps per person) for ``scenarios`` at ``times_d``; the
     solver steps exactly onto the times in ``exact_d`` (default all) and interpolates the rest."""
+    from osteotwin.scale.people import prepare_batch
+
+    batch = prepare_batch(scenarios, params, times_d)
+    states, steps = _solve(batch, _hard_outputs(times_d, exact_d), rtol, numba.get_num_threads())
+    return batch, states, steps
+
+
+def _hard_outputs(times_d: NDArray[np.float64],
+                  exact_d: NDArray[np.float64] | None) -> NDArray[np.bool_]:
+    """Which solver outputs (each start, then ``times_d``) are stepped onto exactly."""
+    times = np.asarray(times_d, dtype=np.float64)
+    exact = (np.ones(times.size, np.bool_) if exact_d is None
+             else np.isin(times, np.asarray(exact_d, dtype=np.float64)))
+    return np.concatenate([[True], exact])
+
+
+def _solve(batch: Batch, hard: NDArray[np.bool_], rtol: float,
+           threads: int) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+    """Solve a prepared batch on ``threads`` numba threads (callable from any Python thread:
+    numba's thread count and chunk size are per calling thread)."""
     from osteotwin.physiology import model
     from osteotwin.physiology.states import error_scale
-    from osteotwin.scale.people import prepare_batch
     from osteotwin.scale.rosenbrock import integrate
     from osteotwin.scale.structure import model_structure
 
-    batch = prepare_batch(scenarios, params, times_d)
-    times = np.asarray(times_d, dtype=np.float64)
-    hard = np.concatenate([[True], np.ones(times.size, np.bool_) if exact_d is None
-                           else np.isin(times, np.asarray(exact_d, dtype=np.float64))])
+    numba.set_num_threads(threads)
     with numba.parallel_chunksize(PEOPLE_PER_TASK):
         states, steps = integrate(model.rhs, batch.y0, batch.p, batch.seg_u, batch.t_out,
                                   breaks=batch.breaks(), impulses=batch.impulses(), rtol=rtol,
@@ -56,8 +76,8 @@ def solve_states(scenarios: Sequence[Scenario], params: NDArray[np.float64] | No
     if np.any(steps < 0):
         bad = np.flatnonzero(steps < 0)
         raise SolverFailure(f"the CPU solver failed for {bad.size} of {steps.size} people "
-                            f"(first: person {int(bad[0])} of the chunk)")
-    return batch, states, steps
+                            f"(first: person {int(bad[0])} of the batch)")
+    return states, steps
 
 
 class CpuSimulator:
@@ -82,9 +102,41 @@ class CpuSimulator:
     def simulate(self, scenarios: Sequence[Scenario], params: NDArray[np.float64] | None,
                  times_d: NDArray[np.float64], exact_d: NDArray[np.float64] | None = None
                  ) -> dict[str, NDArray[np.float64]]:
-        from osteotwin.scale.people import Batch, series_from_states
+        """Series (N, T). People go in parts through a pipeline: while one part is solved (numba
+        threads, without the GIL), the next part's inputs and steady states are prepared and the
+        previous part's series computed in Python, so that per-person Python work overlaps the
+        solver instead of adding to it. Each person's solve is independent: results do not
+        depend on the parts."""
+        from concurrent.futures import Future, ThreadPoolExecutor
 
-        batch, states, steps = solve_states(scenarios, params, times_d, exact_d=exact_d)
-        self.steps_total += int(steps.sum())
-        assert isinstance(batch, Batch)
-        return series_from_states(batch, states)
+        from osteotwin.physiology.parameters import current_parameters
+        from osteotwin.scale.people import prepare_batch, series_from_states
+
+        n_people = len(scenarios)
+        if n_people == 0:
+            raise ValueError("no people to simulate")
+        if params is None:
+            params = np.repeat(current_parameters().values[None, :], n_people, axis=0)
+        hard = _hard_outputs(times_d, exact_d)
+        size = max(PIPELINE_MIN_PART, -(-n_people // PIPELINE_PARTS))
+        parts: list[dict[str, NDArray[np.float64]]] = []
+
+        def finish(batch: Batch, solving: Future[tuple[NDArray[np.float64],
+                                                        NDArray[np.int64]]]) -> None:
+            states, steps = solving.result()
+            self.steps_total += int(steps.sum())
+            parts.append(series_from_states(batch, states))
+
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="osteotwin-solve") as pool:
+            previous: tuple[Batch, Future[tuple[NDArray[np.float64], NDArray[np.int64]]]] | None
+            previous = None
+            for start in range(0, n_people, size):
+                batch = prepare_batch(scenarios[start:start + size], params[start:start + size],
+                                      times_d)
+                solving = pool.submit(_solve, batch, hard, RTOL, self.threads)
+                if previous is not None:
+                    finish(*previous)
+                previous = (batch, solving)
+            if previous is not None:
+                finish(*previous)
+        return {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}

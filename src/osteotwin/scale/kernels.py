@@ -35,7 +35,7 @@ def model_tag() -> str:
 
 
 def bind(func: Callable[..., Any], bindings: Mapping[str, Any], *, tag: str | None,
-         parallel: bool = False) -> Any:
+         parallel: bool = False, nogil: bool = False) -> Any:
     """``func`` compiled with some of its global names rebound (cached when ``tag`` is given)."""
     from numba import njit
 
@@ -46,4 +46,4 @@ def bind(func: Callable[..., Any], bindings: Mapping[str, Any], *, tag: str | No
                                  func.__closure__)
     rebound.__qualname__ = name
     rebound.__module__ = func.__module__
-    return njit(cache=tag is not None, parallel=parallel)(rebound)
+    return njit(cache=tag is not None, parallel=parallel, nogil=nogil)(rebound)

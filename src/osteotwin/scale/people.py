@@ -51,18 +51,17 @@ class Batch:
 
     def impulses(self) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.float64]]:
         """Boluses as (time, state index, amount) per person, sorted, +inf padded."""
-        rows: list[list[tuple[float, int, float]]] = []
-        for i in range(self.seg_bolus.shape[0]):
-            ks, idx = np.nonzero(self.seg_bolus[i])
-            rows.append([(float(self.seg_t[i, k]), int(j), float(self.seg_bolus[i, k, j]))
-                         for k, j in zip(ks, idx, strict=True)])
-        width = max(1, max(len(r) for r in rows))
-        times = np.full((len(rows), width), np.inf)
-        index = np.zeros((len(rows), width), dtype=np.int64)
-        amount = np.zeros((len(rows), width))
-        for i, row in enumerate(rows):
-            for c, (t, j, a) in enumerate(row):
-                times[i, c], index[i, c], amount[i, c] = t, j, a
+        n_people = self.seg_bolus.shape[0]
+        person, segment, state = np.nonzero(self.seg_bolus)  # row-major: by person, then time
+        counts = np.bincount(person, minlength=n_people)
+        width = max(1, int(counts.max(initial=0)))
+        column = np.arange(person.size) - np.repeat(np.cumsum(counts) - counts, counts)
+        times = np.full((n_people, width), np.inf)
+        index = np.zeros((n_people, width), dtype=np.int64)
+        amount = np.zeros((n_people, width))
+        times[person, column] = self.seg_t[person, segment]
+        index[person, column] = state
+        amount[person, column] = self.seg_bolus[person, segment, state]
         return times, index, amount
 
 
@@ -149,7 +148,7 @@ def series_from_states(batch: Batch, states: NDArray[np.float64]) -> dict[str, N
     from osteotwin.physiology import states as S
     from osteotwin.simulate.single import CA_MG_DL_PER_MM, PTH_PG_ML_PER_PM, SITE_STATE
 
-    y = np.ascontiguousarray(states[:, 1:, :])
+    y = states[:, 1:, :]  # a view: no copy of every state at every time
     n_people, n_times = y.shape[0], y.shape[1]
     e2 = np.empty((n_people, n_times))
     tt = np.empty((n_people, n_times))

@@ -52,7 +52,7 @@ from osteotwin.simulate.ros34pw2 import (
 # ROS34PW2 coefficients in the transformed form (shared with the one-person solver).
 A_T, C_T, M_T, E_T, C_STAGE = STAGE_A, STAGE_C, WEIGHTS, ERROR_WEIGHTS, STAGE_ALPHA
 
-JACOBIAN_AGE = 15
+JACOBIAN_AGE = 10
 #: After a rejected step the Jacobian is refreshed only if it is older than this many steps.
 STALE_AFTER_REJECT = 2
 SAFETY = 0.9
@@ -115,6 +115,19 @@ def _hermite(t0: float, y0: Any, f0: Any, t1: float, y1: Any, f1: Any, t: float,
                 m0 *= 3.0 / np.sqrt(r)
                 m1 *= 3.0 / np.sqrt(r)
         out[i] = h00 * y0[i] + h10 * m0 + h01 * y1[i] + h11 * m1
+
+
+@njit(cache=True)
+def _start_step(y: Any, f: Any, rtol: float, atol: Any) -> float:
+    """A first step: 1 % of the time scale |y| / |f| in the error norm (Hairer, Nørsett & Wanner,
+    Solving ODEs I, II.4); +inf when nothing moves."""
+    d0 = 0.0
+    d1 = 0.0
+    for i in range(y.shape[0]):
+        sc = atol[i] + rtol * abs(y[i])
+        d0 += (y[i] / sc) ** 2
+        d1 += (f[i] / sc) ** 2
+    return np.inf if d1 <= 1e-10 else 0.01 * float(np.sqrt(d0 / d1))
 
 
 @njit(cache=True)
@@ -199,15 +212,8 @@ def solve_person(y0: Any, p: Any, u_seg: Any, t_out: Any, breaks: Any, imp_t: An
     ys = np.empty(n)
     y_new = np.empty(n)
     rhs_v = np.empty(n)
-    # initial step: a fraction of the time scale |y|/|f| (Hairer-Wanner style)
-    d0 = 0.0
-    d1 = 0.0
-    for i in range(n):
-        sc = atol[i] + rtol * abs(y[i])
-        d0 += (y[i] / sc) ** 2
-        d1 += (f[i] / sc) ** 2
-    h = 1e-3 if d1 <= 1e-10 else 0.01 * np.sqrt(d0 / d1)
-    h = min(max(h, 1e-6), h_max)
+    h = _start_step(y, f, rtol, atol)
+    h = min(max(1e-3 if h == np.inf else h, 1e-6), h_max)
     jac_age = JACOBIAN_AGE + 1
     mat_h = -1.0
     steps = 0
@@ -299,8 +305,8 @@ def solve_person(y0: Any, p: Any, u_seg: Any, t_out: Any, breaks: Any, imp_t: An
                 y[i] = y_new[i]
                 f[i] = f_new[i]
             jac_age += 1
+            jumped = False
             if hit:
-                jumped = False
                 while k_brk < breaks.shape[0] and breaks[k_brk] <= t:
                     k_brk += 1
                     u = u_seg[k_brk]
@@ -319,6 +325,8 @@ def solve_person(y0: Any, p: Any, u_seg: Any, t_out: Any, breaks: Any, imp_t: An
                 h = h_try
             else:
                 h = h_try * factor
+            if jumped:  # a dose changed the problem: at most a step fit for its time scale
+                h = min(h, max(_start_step(y, f, rtol, atol), 1e-6))
         else:
             factor = SAFETY * err ** (-1.0 / 3.0)
             h = h_try * min(0.5, max(0.1, factor))
@@ -378,7 +386,8 @@ def solver(rhs_function: Any) -> Any:
             into = bind(rhs_into, {"rhs": rhs_function}, tag=None)
         jac = bind(_jacobian, {"rhs_into": into}, tag=tag)
         person = bind(solve_person, {"rhs_into": into, "_jacobian": jac}, tag=tag)
-        _SOLVERS[key] = bind(solve_batch, {"solve_person": person}, tag=tag, parallel=True)
+        _SOLVERS[key] = bind(solve_batch, {"solve_person": person}, tag=tag, parallel=True,
+                             nogil=True)  # other Python threads run while people are solved
     return _SOLVERS[key]
 
 
