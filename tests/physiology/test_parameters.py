@@ -57,6 +57,22 @@ def test_fitted_set_overrides_defaults_and_reports_its_label(tmp_path: Path) -> 
     assert fitted.provenance == "test fit"
 
 
+def test_fitted_set_is_parsed_once_per_file_version_and_callers_get_copies(tmp_path: Path) -> None:
+    path = tmp_path / "fitted.yaml"
+    path.write_text("parameters: {est_floor: 0.08}\n")
+    first = load_fitted_parameters(path)
+    first.values[:] = -1.0  # a caller scribbling on its copy must not reach the next caller
+    second = load_fitted_parameters(path)
+    assert second["est_floor"] == 0.08
+    assert second["rob_est_gamma"] == default_parameters()["rob_est_gamma"]
+    replacement = tmp_path / "new.yaml"
+    replacement.write_text("parameters: {est_floor: 0.07}\nprovenance: {label: refit}\n")
+    replacement.replace(path)  # a rewritten file (new inode, mtime, size) is read again
+    third = load_fitted_parameters(path)
+    assert third["est_floor"] == 0.07
+    assert third.provenance == "refit"
+
+
 def test_fitted_value_outside_bounds_or_unknown_name_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "fitted.yaml"
     path.write_text("parameters: {est_floor: 0.9}\n")

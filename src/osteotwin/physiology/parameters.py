@@ -427,17 +427,36 @@ def calibratable_parameters() -> tuple[Parameter, ...]:
     return tuple(p for p in PARAMETER_TABLE if p.calibratable)
 
 
+#: Parsed fitted sets keyed by (resolved path, inode, modification time ns, size): ``simulate()`` asks for
+#: the fitted set on every call and parsing the YAML costs ~25 ms.
+_FITTED_CACHE: dict[tuple[str, int, int, int], ModelParameters] = {}
+
+
 def load_fitted_parameters(path: Path | None = None) -> ModelParameters:
     """The fitted set written by calibration (YAML ``{parameters: {name: value}, provenance: ...}``).
 
     Falls back to the defaults when the file does not exist. Values outside a parameter's bounds
-    are refused (they would leave the sources' ranges).
+    are refused (they would leave the sources' ranges). A file is parsed once per modification
+    (cache keyed by path, inode, mtime and size); each call returns its own copy of the values.
     """
+    path = path or FITTED_PARAMETERS_PATH
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return default_parameters()
+    key = (str(path.resolve()), stat.st_ino, stat.st_mtime_ns, stat.st_size)
+    cached = _FITTED_CACHE.get(key)
+    if cached is None:
+        cached = _parse_fitted_parameters(path)
+        _FITTED_CACHE.clear()  # one version per process is enough; stale entries never return
+        _FITTED_CACHE[key] = cached
+    return ModelParameters(cached.values.copy(), cached.names, cached.provenance)
+
+
+def _parse_fitted_parameters(path: Path) -> ModelParameters:
+    """Read and check a fitted-parameter YAML file (see ``load_fitted_parameters``)."""
     import yaml
 
-    path = path or FITTED_PARAMETERS_PATH
-    if not path.exists():
-        return default_parameters()
     document: Any = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     fitted = document.get("parameters", {}) if isinstance(document, dict) else {}
     values = default_parameters().values.copy()
