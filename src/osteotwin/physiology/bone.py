@@ -99,6 +99,7 @@ _RS_TF, _RS_LS, _RS_HIP = (_I["remodel_space_formation_period_d"], _I["remodel_s
 _M_TURN = _I["bmd_matrix_turnover_power"]
 
 DENOSUMAB_KDA = 150_000.0  # g/mol → 1 ng/mL = 6.67 pM
+_LN_HILL_FLOOR = math.log(1e-12)  # the 1e-12 floor of the TGF-β ratio in the Hill terms
 
 
 @njit(cache=True)
@@ -110,12 +111,24 @@ def hill_up(x_ratio: float, e0: float, emax: float, gam: float) -> float:
 
 
 @njit(cache=True)
+def hill_up_of(rg: float, e0: float, emax: float) -> float:
+    """``hill_up`` given rg = max(r, 1e-12)^γ (the RHS computes the power from a shared logarithm)."""
+    kg = emax / (PIC0 - e0) - 1.0
+    return float(e0 + emax * rg / (rg + kg))
+
+
+@njit(cache=True)
 def pic_ob_kb(x_ratio: float) -> float:
+    return pic_ob_kb_of(max(x_ratio, 1e-12) ** GAM_PIC_OBKB)
+
+
+@njit(cache=True)
+def pic_ob_kb_of(rg: float) -> float:
+    """``pic_ob_kb`` given rg = max(r, 1e-12)^γ."""
     e0 = MULT_PIC_OBKB * PIC0
     emax = FRAC_PIC0_KB * PIC0
     frac = (e0 - PIC0) / (e0 - emax)
     kg = 1.0 / frac - 1.0
-    rg = max(x_ratio, 1e-12) ** GAM_PIC_OBKB
     return float(e0 - (e0 - emax) * rg / (rg + kg))
 
 
@@ -138,6 +151,8 @@ def age_formation_factor(age_y: float, female: float, p: NDArray[np.float64]) ->
 @njit(cache=True)
 def bmd_formation_drive(y: NDArray[np.float64], p: NDArray[np.float64], age_y: float,
                         female: float, testosterone: float) -> float:
+    """BMD formation drive (OB/OB0)^γ_ob · age factor · ((T + 20)/500)^γ_T; ``bone_rhs`` computes
+    the same product in exp-log form together with the sites' sclerostin terms."""
     ob_ratio = max(y[OB_FAST] + y[OB_SLOW], 1e-15) / OB0
     return float(ob_ratio ** p[_GOB] * age_formation_factor(age_y, female, p)
             * ((max(testosterone, 0.0) + 20.0) / 500.0) ** p[_T_GAM])
@@ -160,57 +175,70 @@ def site_bmd_rate(bmd: float, formation: float, resorption: float, kout: float, 
 @njit(cache=True)
 def bone_rhs(y: NDArray[np.float64], p: NDArray[np.float64], u: NDArray[np.float64],
              est: float, age_y: float, testosterone: float, dy: NDArray[np.float64]) -> None:
-    """Write d/dt of bone-cell, sclerostin and BMD states into ``dy``."""
+    """Write d/dt of bone-cell, sclerostin and BMD states into ``dy``.
+
+    Powers x^a are written exp(a·ln x) with one logarithm per base (est, TGF-β, OB, OC, RANK-RANKL,
+    sclerostin): the same mathematics at about a third of the cost of ``**`` (results agree to
+    rounding, ~1e-15 relative)."""
     kb = p[_KB]
     da = p[_DA]
     ktgf = p[_KTGF]
     est = max(est, 1e-6)
+    ln_est = math.log(est)
     ta = max(y[TGFB_ACT], 1e-15)
     ta_ratio = ta / PIC0
+    ln_ta = math.log(ta_ratio)
+    ln_ta_hill = max(ln_ta, _LN_HILL_FLOOR)  # ln(max(ta/Pic0, 1e-12)) of ``hill_up``
     ob = max(y[OB_FAST] + y[OB_SLOW], 1e-15)
     ob_ratio = ob / OB0
+    ln_ob = math.log(ob_ratio)
     oc = max(y[OC], 1e-15)
+    oc_ratio = oc / OC0
+    ln_oc = math.log(oc_ratio)
     scl = max(y[SCL], 1e-6)
-    pthc = PTH_CONC0 * (max(y[PTH], 1e-12) / V1_L / PTH_CONC0) ** p[_PTH_BONE_G]
+    ln_scl = math.log(scl)
+    pthc = PTH_CONC0 * math.exp(p[_PTH_BONE_G] * math.log(max(y[PTH], 1e-12) / V1_L / PTH_CONC0))
     # osteoblast lineage
-    pic_rob = hill_up(ta_ratio, FRAC_PIC_ROB * PIC0, EMAX_PIC_ROB, GAM_PIC_ROB)
-    pic_ob = hill_up(ta_ratio, FRAC_PIC_OB * PIC0, EMAX_PIC_OB, GAM_PIC_OB)
+    pic_rob = hill_up_of(math.exp(GAM_PIC_ROB * ln_ta_hill), FRAC_PIC_ROB * PIC0, EMAX_PIC_ROB)
+    pic_ob = hill_up_of(math.exp(GAM_PIC_OB * ln_ta_hill), FRAC_PIC_OB * PIC0, EMAX_PIC_OB)
     dr = kb * OB0 / PIC0
     big_db = kb * OB0 * PIC0 / ROB0
-    rob_in = dr * pic_rob * (1.0 / est) ** p[_ROB_G] * scl ** (-p[_SCL_ROB])
+    # (1/EST)^γ_rob · SCL^(−γ_scl)
+    rob_in = dr * pic_rob * math.exp(-p[_ROB_G] * ln_est - p[_SCL_ROB] * ln_scl)
     kpt = big_db / pic_ob
     dy[ROB] = rob_in - kpt * y[ROB]
-    kb_prime = kb * (RUNX2_KB_FACT * pic_ob_kb(ta_ratio) / PIC0 * est ** (-p[_OBAP_G])
-                     - (RUNX2_KB_FACT - 1.0))
+    kb_prime = kb * (RUNX2_KB_FACT * pic_ob_kb_of(math.exp(GAM_PIC_OBKB * ln_ta_hill)) / PIC0
+                     * math.exp(-p[_OBAP_G] * ln_est) - (RUNX2_KB_FACT - 1.0))
     kb_slow = kb_prime * FRAC_KB
     ob_fast0 = OB_FAST0
     kb_fast = (kb * OB0 + kb_slow * ob_fast0 - kb_slow * OB0) / ob_fast0
     dy[OB_FAST] = kpt * y[ROB] * FRAC_OB_FAST * kb_fast / kb_prime - kb_fast * y[OB_FAST]
     dy[OB_SLOW] = kpt * y[ROB] * (1.0 - FRAC_OB_FAST) * FRAC_KB - kb_slow * y[OB_SLOW]
     # osteoclasts
-    m_ratio = max(y[RANK_RANKL], 1e-18) / RANK_RANKL0
+    ln_m = math.log(max(y[RANK_RANKL], 1e-18) / RANK_RANKL0)
     kg_meff = EMAX_MEFF / (1.0 - E0_MEFF) - 1.0
-    mg = m_ratio**GAM_MEFF
+    mg = math.exp(GAM_MEFF * ln_m)
     meff = E0_MEFF + EMAX_MEFF * mg / (mg + kg_meff)
     kin_oc = da * PIC0 * meff * OC0
-    pic_oc = hill_up(ta_ratio, FRAC_PIC_OC * PIC0, EMAX_PIC_OC, GAM_PIC_OC)
+    pic_oc = hill_up_of(math.exp(GAM_PIC_OC * ln_ta_hill), FRAC_PIC_OC * PIC0, EMAX_PIC_OC)
     frac_surv = (E0_RANKL - 1.0) / (E0_RANKL - EMAX_L)
     kg_surv = 1.0 / frac_surv - 1.0
-    lg = m_ratio**GAM_LSURV
+    lg = math.exp(GAM_LSURV * ln_m)
     lsurv = E0_RANKL - (E0_RANKL - EMAX_L) * lg / (lg + kg_surv)
     bp = max(y[BP], 0.0)
     bp_effect = 1.0 + p[_BP_EMAX] * bp / (bp + p[_BP_EC50])
     dy[OC] = kin_oc - da * pic_oc * lsurv * bp_effect * y[OC]
     # TGF-β: produced with osteoblasts (↑ when EST falls), activated by resorption
     kin_tgf = ktgf * TGFB0
-    activation = ktgf * max(y[TGFB], 0.0) * (oc / OC0) ** OC_TGF_GAM * est ** p[_TGFBA_G]
-    dy[TGFB] = kin_tgf * ob_ratio**OB_TGF_GAM * (1.0 / est) ** p[_TGFB_G] - activation
+    # (OC/OC0)^γ · EST^γ_a and (OB/OB0)^γ · (1/EST)^γ_tgfb
+    activation = ktgf * max(y[TGFB], 0.0) * math.exp(OC_TGF_GAM * ln_oc + p[_TGFBA_G] * ln_est)
+    dy[TGFB] = kin_tgf * math.exp(OB_TGF_GAM * ln_ob - p[_TGFB_G] * ln_est) - activation
     dy[TGFB_ACT] = activation - 1000.0 * ktgf * y[TGFB_ACT]
     # RANKL / RANK / OPG (explicit binding); PTH raises RANKL, lowers OPG; denosumab binds RANKL
-    osteo_effect = ob_ratio**OSTEO_EFFECT_GAM
+    osteo_effect = math.exp(OSTEO_EFFECT_GAM * ln_ob)
     pth50 = EMAX_LPTH * PTH_CONC0 - PTH_CONC0
     lpth = EMAX_LPTH * pthc / (pth50 * osteo_effect + pthc)
-    kin_l = p[_KL] * RANKL0 * osteo_effect * lpth * scl ** p[_SCL_L]
+    kin_l = p[_KL] * RANKL0 * osteo_effect * lpth * math.exp(p[_SCL_L] * ln_scl)
     k_on = p[_KON]
     k_off = p[_KOFF]
     rankl = max(y[RANKL], 0.0)
@@ -218,8 +246,9 @@ def bone_rhs(y: NDArray[np.float64], p: NDArray[np.float64], u: NDArray[np.float
     bind_opg = k_on * y[OPG] * rankl - k_off * y[OPG_RANKL]
     den_pm = max(y[DEN], 0.0) / DENOSUMAB_KDA * 1e6
     dy[RANKL] = kin_l - p[_KL] * rankl - bind_rank - bind_opg - p[_DEN_KON] * den_pm * rankl
-    kin_rnk = p[_KRNK] * RANK0 / PIC0**RNK_TGF_GAM
-    dy[RANK] = kin_rnk * ta**RNK_TGF_GAM - p[_KRNK] * y[RANK] - bind_rank
+    # RANK production ∝ (TGF-β_act/Pic0)^γ
+    dy[RANK] = (p[_KRNK] * RANK0 * math.exp(RNK_TGF_GAM * ln_ta) - p[_KRNK] * y[RANK]
+                - bind_rank)
     dy[RANK_RANKL] = bind_rank
     dy[OPG_RANKL] = bind_opg
     rob_ratio = max(y[ROB], 1e-18) / ROB0
@@ -228,20 +257,24 @@ def bone_rhs(y: NDArray[np.float64], p: NDArray[np.float64], u: NDArray[np.float
     # sclerostin follows the mechanical stimulus
     dy[SCL] = math.log(2.0) / p[_SCL_T] * (sclerostin_target(u[U_STIM], p) - y[SCL])
     # remodelling space (reversible) and matrix balance (P&R 2012) by site; states hold the total
-    oc_ratio = oc / OC0
     rs = y[REMODEL_SPACE]
     drs = (oc_ratio - rs) / p[_RS_TF]
     dy[REMODEL_SPACE] = drs
-    drive = bmd_formation_drive(y, p, age_y, 1.0 - u[U_MALE], testosterone)
+    # bmd_formation_drive (OB/OB0)^γ_ob · age factor · ((T + 20)/500)^γ_T, times the site's
+    # sclerostin term SCL^(−γ_mech), as one exponential per site
+    ln_drive = p[_GOB] * ln_ob + p[_T_GAM] * math.log((max(testosterone, 0.0) + 20.0) / 500.0)
+    age_factor = age_formation_factor(age_y, 1.0 - u[U_MALE], p)
     s_ls = p[_RS_LS]
     s_hip = p[_RS_HIP]
     # the balance accrues per remodelling cycle: its rate scales with activation (Parfitt 1983)
-    pace = oc_ratio ** p[_M_TURN]
-    dy[BMD_LS] = site_bmd_rate(y[BMD_LS], drive * scl ** (-p[_MECH_LS]),
-                               oc_ratio ** p[_GOC_LS], p[_KOUT_LS] * pace, s_ls, rs, drs)
-    dy[BMD_TH] = site_bmd_rate(y[BMD_TH], drive * scl ** (-p[_MECH_HIP]),
-                               oc_ratio ** p[_GOC_TH], p[_KOUT_TH] * pace, s_hip, rs, drs)
-    dy[BMD_FN] = site_bmd_rate(y[BMD_FN], drive * scl ** (-p[_MECH_HIP]),
-                               oc_ratio ** p[_GOC_FN], p[_KOUT_FN] * pace, s_hip, rs, drs)
+    pace = math.exp(p[_M_TURN] * ln_oc)
+    drive_hip = age_factor * math.exp(ln_drive - p[_MECH_HIP] * ln_scl)
+    drive_ls = age_factor * math.exp(ln_drive - p[_MECH_LS] * ln_scl)
+    dy[BMD_LS] = site_bmd_rate(y[BMD_LS], drive_ls,
+                               math.exp(p[_GOC_LS] * ln_oc), p[_KOUT_LS] * pace, s_ls, rs, drs)
+    dy[BMD_TH] = site_bmd_rate(y[BMD_TH], drive_hip, math.exp(p[_GOC_TH] * ln_oc),
+                               p[_KOUT_TH] * pace, s_hip, rs, drs)
+    dy[BMD_FN] = site_bmd_rate(y[BMD_FN], drive_hip, math.exp(p[_GOC_FN] * ln_oc),
+                               p[_KOUT_FN] * pace, s_hip, rs, drs)
 
 __all__ = ["DENOSUMAB_KDA", "RANK_RANKL0", "bone_rhs", "sclerostin_target"]

@@ -113,10 +113,10 @@ def calcium_rhs(y: NDArray[np.float64], p: NDArray[np.float64], u: NDArray[np.fl
     t13 = p[_CADAY] / 24.0 / 100.0
     k50 = p[_J14MAX] / t13 - 1.0
     g = p[_J14G]
-    rg = oc_ratio**g
+    rg = math.exp(g * math.log(oc_ratio))  # oc_ratio^g (exp-log form: cheaper than **)
     oc_term = rg * (1.0 + k50) / (rg + k50)
     moc = (max(y[RANK_RANKL], 1e-18) / max(y[OC], 1e-15)) / (RANK_RANKL0 / OC0)
-    j14 = p[_CADAY] * ((1.0 - p[_F14]) + p[_F14] * oc_term * moc ** p[_MOCG])
+    j14 = p[_CADAY] * ((1.0 - p[_F14]) + p[_F14] * oc_term * math.exp(p[_MOCG] * math.log(moc)))
     # bone uptake J15
     j15 = p[_CADAY] * (y[CA_P] / CA_P0) * ((1.0 - p[_F15]) + p[_F15] * ob_ratio)
     # gut: lumen pool, passive + calcitriol-dependent saturable absorption
@@ -136,14 +136,14 @@ def calcium_rhs(y: NDArray[np.float64], p: NDArray[np.float64], u: NDArray[np.fl
     dy[CA_INTAKE] = u[U_CA]
     # PTH: calcium-sensing receptor (steep Hill, P&R T63), calcitriol suppression
     rmax = p[_PTH_R]
-    cg = (ca_mm / CA_CONC0) ** p[_PTH_G]
+    cg = math.exp(p[_PTH_G] * math.log(ca_mm / CA_CONC0))
     secretion_rel = (rmax - (rmax - 1.0) * cg / (cg + 1.0)) / ((rmax + 1.0) / 2.0)
-    secretion = p[_PTH_K] * PTH0 * secretion_rel * (c8 / CALCITRIOL_CONC0) ** (-p[_PTH_CTR])
+    secretion = p[_PTH_K] * PTH0 * secretion_rel * math.exp(-p[_PTH_CTR] * math.log(c8 / CALCITRIOL_CONC0))
     dy[PTH] = secretion - p[_PTH_K] * y[PTH]
     # 1α-hydroxylase (PTH drive, 25(OH)D substrate) → calcitriol
     d25 = max(y[VITD25], 0.1)
     substrate = (d25 / (d25 + p[_D_KM])) / (VITD_REF / (VITD_REF + p[_D_KM]))
-    dy[HYDROX] = p[_A_K] * ((pthc / PTH_CONC0) ** p[_A_G] * substrate - y[HYDROX])
+    dy[HYDROX] = p[_A_K] * (math.exp(p[_A_G] * math.log(pthc / PTH_CONC0)) * substrate - y[HYDROX])
     dy[CALCITRIOL] = p[_B_K] * (CALCITRIOL0 * y[HYDROX] - y[CALCITRIOL])
     dy[GUT_R] = p[_R_RATE] * (c8 / (c8 + CALCITRIOL_CONC0) - y[GUT_R])
     # 25(OH)D: endogenous (sun, diet) + supplements, first-order turnover

@@ -112,7 +112,7 @@ def testicular_testosterone(lh: float, t_max: float, p: NDArray[np.float64]) -> 
 def lh_feedback(e2: float, testosterone: float, p: NDArray[np.float64]) -> float:
     """1 + (E2/K_E + T/K_T)^h: the factor by which sex steroids lower LH."""
     f = max(e2, 0.0) / p[_K_E] + max(testosterone, 0.0) / p[_K_T]
-    return float(1.0 + f ** p[_LH_H])
+    return float(1.0 + math.exp(p[_LH_H] * math.log(f)))  # f^h (f = 0: exp(−inf) = 0)
 
 
 @njit(cache=True)
@@ -146,8 +146,7 @@ def hormones(t: float, y: NDArray[np.float64], p: NDArray[np.float64],
     x = e2 / p[_EST_REF]
     c = p[_EST_C]
     n = p[_EST_N]
-    xn = x**n
-    e2_odds = xn / c**n
+    e2_odds = math.exp(n * math.log(x / c))  # (x/c)^n (exp-log form: cheaper than x^n / c^n)
     # tamoxifen competes with E2 for the receptor (odds tam/Kd vs (x/c)^n); the floor stays
     tam_odds = max(y[TAM], 0.0) / p[_TAM_KD]
     est_bone = p[_EST_FLOOR] + (
