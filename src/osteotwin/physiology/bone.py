@@ -102,7 +102,7 @@ DENOSUMAB_KDA = 150_000.0  # g/mol → 1 ng/mL = 6.67 pM
 _LN_HILL_FLOOR = math.log(1e-12)  # the 1e-12 floor of the TGF-β ratio in the Hill terms
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def hill_up(x_ratio: float, e0: float, emax: float, gam: float) -> float:
     """E0 + Emax·r^γ/(r^γ + K^γ) with r = x/x0 and K chosen so the value is Pic0 at r = 1."""
     kg = emax / (PIC0 - e0) - 1.0
@@ -110,19 +110,19 @@ def hill_up(x_ratio: float, e0: float, emax: float, gam: float) -> float:
     return float(e0 + emax * rg / (rg + kg))
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def hill_up_of(rg: float, e0: float, emax: float) -> float:
     """``hill_up`` given rg = max(r, 1e-12)^γ (the RHS computes the power from a shared logarithm)."""
     kg = emax / (PIC0 - e0) - 1.0
     return float(e0 + emax * rg / (rg + kg))
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def pic_ob_kb(x_ratio: float) -> float:
     return pic_ob_kb_of(max(x_ratio, 1e-12) ** GAM_PIC_OBKB)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def pic_ob_kb_of(rg: float) -> float:
     """``pic_ob_kb`` given rg = max(r, 1e-12)^γ."""
     e0 = MULT_PIC_OBKB * PIC0
@@ -132,7 +132,7 @@ def pic_ob_kb_of(rg: float) -> float:
     return float(e0 - (e0 - emax) * rg / (rg + kg))
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def age_formation_factor(age_y: float, female: float, p: NDArray[np.float64]) -> float:
     """Age-related background loss as a factor on BMD formation, by sex (x = softplus(age − 50)).
 
@@ -148,7 +148,7 @@ def age_formation_factor(age_y: float, female: float, p: NDArray[np.float64]) ->
     return math.exp(-(1.0 - female) * male_loss - female * female_loss)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def bmd_formation_drive(y: NDArray[np.float64], p: NDArray[np.float64], age_y: float,
                         female: float, testosterone: float) -> float:
     """BMD formation drive (OB/OB0)^γ_ob · age factor · ((T + 20)/500)^γ_T; ``bone_rhs`` computes
@@ -158,12 +158,12 @@ def bmd_formation_drive(y: NDArray[np.float64], p: NDArray[np.float64], age_y: f
             * ((max(testosterone, 0.0) + 20.0) / 500.0) ** p[_T_GAM])
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def sclerostin_target(stimulus: float, p: NDArray[np.float64]) -> float:
     return float(1.0 / (1.0 + p[_SCL_GAIN] * max(stimulus, 0.0)))
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def site_bmd_rate(bmd: float, formation: float, resorption: float, kout: float, space: float,
                   rs: float, drs: float) -> float:
     """d(total site BMD)/dt (1/d): matrix balance kout·(formation − resorption·M) with
@@ -172,7 +172,7 @@ def site_bmd_rate(bmd: float, formation: float, resorption: float, kout: float, 
     return float(kout * (formation - resorption * matrix) - space * drs)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def bone_rhs(y: NDArray[np.float64], p: NDArray[np.float64], u: NDArray[np.float64],
              est: float, age_y: float, testosterone: float, dy: NDArray[np.float64]) -> None:
     """Write d/dt of bone-cell, sclerostin and BMD states into ``dy``.

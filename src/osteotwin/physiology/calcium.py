@@ -72,21 +72,21 @@ _D_KM, _D_T, _D_SLOPE, _D_SAT = (_I["vitd_km_ng_ml"], _I["vitd_half_life_d"],
                                  _I["vitd_slope_ng_ml_per_iu"], _I["vitd_saturation_iu"])
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def softplus_mmol(d: float) -> float:
     """Smooth max(d, 0) (mmol/d)."""
     e = URINE_SMOOTHING_MMOL_D
     return 0.5 * (d + math.sqrt(d * d + e * e))
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def vitd_from_intake(iu_d: float, p: NDArray[np.float64]) -> float:
     """Steady-state 25(OH)D increment (ng/mL) from a daily vitamin D3 intake (IU/d)."""
     iu = max(iu_d, 0.0)
     return float(p[_D_SLOPE] * iu / (1.0 + iu / p[_D_SAT]))
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def urinary_calcium(ca_mm: float, pthc: float, est: float, p: NDArray[np.float64]) -> float:
     """J27, urinary calcium (mmol/d)."""
     filtered = 0.3 * p[_GFR] * ca_mm
@@ -100,7 +100,7 @@ def urinary_calcium(ca_mm: float, pthc: float, est: float, p: NDArray[np.float64
     return softplus_mmol(filtered - reabs)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def calcium_rhs(y: NDArray[np.float64], p: NDArray[np.float64], u: NDArray[np.float64],
                 est: float, dy: NDArray[np.float64]) -> None:
     """Write d/dt of the calcium/PTH/vitamin D states into ``dy``."""

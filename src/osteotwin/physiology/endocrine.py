@@ -72,13 +72,13 @@ _EST_REF, _EST_C, _EST_N, _EST_FLOOR = (_I["est_ref_pg_ml"], _I["est_ec50_frac"]
 _TAM_KD, _TAM_EFF = _I["tamoxifen_kd_ng_ml"], _I["tamoxifen_bone_efficacy"]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def clock_d(t: float, u: NDArray[np.float64]) -> float:
     """Model time used by the age and menopause clocks (frozen while equilibrating)."""
     return u[U_CLOCK_T] if u[U_CLOCK_FROZEN] > 0.5 else t
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def ovarian_fraction(years_since_menopause: float, p: NDArray[np.float64]) -> float:
     """Share of premenopausal ovarian E2 output left at a given time from the FMP."""
     z = (years_since_menopause - p[_MENO_MID]) / p[_MENO_W]
@@ -86,13 +86,13 @@ def ovarian_fraction(years_since_menopause: float, p: NDArray[np.float64]) -> fl
     return 1.0 / (1.0 + math.exp(z))
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def gonadal_suppression(y: NDArray[np.float64], p: NDArray[np.float64]) -> float:
     g = max(y[GOS], 0.0)
     return float(g / (g + p[_GOS_EC50]))
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def aromatase_yield(testosterone_ng_dl: float, y: NDArray[np.float64],
                     p: NDArray[np.float64]) -> float:
     """Relative aromatization rate (multiplied by the individual scale gives E2 in pg/mL)."""
@@ -102,26 +102,26 @@ def aromatase_yield(testosterone_ng_dl: float, y: NDArray[np.float64],
     return float(max(y[AROM], 0.0) * (s_t + p[_WA] * s_a) / (p[_KM] * (1.0 + load) + s_t + s_a))
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def testicular_testosterone(lh: float, t_max: float, p: NDArray[np.float64]) -> float:
     lh = max(lh, 0.0)
     return float(t_max * lh / (lh + p[_LH50]))
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def lh_feedback(e2: float, testosterone: float, p: NDArray[np.float64]) -> float:
     """1 + (E2/K_E + T/K_T)^h: the factor by which sex steroids lower LH."""
     f = max(e2, 0.0) / p[_K_E] + max(testosterone, 0.0) / p[_K_T]
     return float(1.0 + math.exp(p[_LH_H] * math.log(f)))  # f^h (f = 0: exp(−inf) = 0)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def lh_target(e2: float, testosterone: float, lh_max: float, p: NDArray[np.float64]) -> float:
     """LH (IU/L) the axis settles to for the given estradiol and testosterone."""
     return lh_max / lh_feedback(e2, testosterone, p)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def hormones(t: float, y: NDArray[np.float64], p: NDArray[np.float64],
              u: NDArray[np.float64]) -> tuple[float, float, float, float]:
     """(estradiol pg/mL, total testosterone ng/dL, LH target IU/L, bone estrogen signal EST)."""
@@ -155,7 +155,7 @@ def hormones(t: float, y: NDArray[np.float64], p: NDArray[np.float64],
     return e2, testosterone, target, est_bone
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def lh_rhs(lh_goal: float, y: NDArray[np.float64], p: NDArray[np.float64]) -> float:
     return float(math.log(2.0) / p[_LH_T] * (lh_goal - y[LH]))
 

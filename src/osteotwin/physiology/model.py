@@ -28,7 +28,7 @@ from osteotwin.physiology.states import (
 )
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def rhs_into(t: float, y: NDArray[np.float64], p: NDArray[np.float64], u: NDArray[np.float64],
              dy: NDArray[np.float64]) -> None:
     """Evaluate the RHS into ``dy`` (no allocation)."""
@@ -40,7 +40,7 @@ def rhs_into(t: float, y: NDArray[np.float64], p: NDArray[np.float64], u: NDArra
     calcium_rhs(y, p, u, est, dy)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def rhs(t: float, y: NDArray[np.float64], p: NDArray[np.float64],
         u: NDArray[np.float64]) -> NDArray[np.float64]:
     """dy/dt at time ``t`` (days) for state ``y``, parameters ``p`` and inputs ``u``."""
@@ -49,7 +49,7 @@ def rhs(t: float, y: NDArray[np.float64], p: NDArray[np.float64],
     return dy
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def jacobian(t: float, y: NDArray[np.float64], p: NDArray[np.float64], u: NDArray[np.float64],
              f0: NDArray[np.float64], scale: NDArray[np.float64]) -> NDArray[np.float64]:
     """Compiled forward-difference Jacobian ∂f/∂y (columns perturbed relative to ``scale``).

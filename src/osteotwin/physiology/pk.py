@@ -60,13 +60,13 @@ _DEN_VMAX, _DEN_KM = _I["denosumab_vmax_ng_kg_d"], _I["denosumab_km_ng_ml"]
 _GOS_T = _I["goserelin_depot_half_life_d"]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def conc_per_mg(p: NDArray[np.float64], volume_index: int) -> float:
     """ng/mL added by 1 mg into an apparent volume (L)."""
     return float(1e6 / (p[volume_index] * 1000.0))
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def pk_rhs(y: NDArray[np.float64], p: NDArray[np.float64], u: NDArray[np.float64],
            dy: NDArray[np.float64]) -> None:
     """Write d/dt of the PK states (indices ANA..GOS) into ``dy``."""
@@ -89,7 +89,7 @@ def pk_rhs(y: NDArray[np.float64], p: NDArray[np.float64], u: NDArray[np.float64
     dy[GOS] = -LN2 / p[_GOS_T] * y[GOS]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def testosterone_input_mg_d(y: NDArray[np.float64], p: NDArray[np.float64]) -> float:
     """Testosterone released from IM depots (mg/d)."""
     return float(LN2 / p[_CYP_T] * y[T_CYP] + LN2 / p[_ENA_T] * y[T_ENA]

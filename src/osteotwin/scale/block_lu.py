@@ -16,7 +16,7 @@ import numpy as np
 from numba import njit
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def block_lu_factor(a: Any, piv: Any, starts: Any) -> bool:
     """Factorise the diagonal blocks of ``a`` in place (L below, U on and above the diagonal of
     each block; pivots into ``piv``). False when a pivot is zero or not finite (singular)."""
@@ -48,7 +48,7 @@ def block_lu_factor(a: Any, piv: Any, starts: Any) -> bool:
     return True
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def block_lu_solve(a: Any, piv: Any, starts: Any, x: Any) -> None:
     """Solve ``A x = b`` in place (``x`` holds b on entry) with the factors of
     :func:`block_lu_factor`; the strictly lower off-block part of ``a`` is used as it stands."""
@@ -78,7 +78,7 @@ def block_lu_solve(a: Any, piv: Any, starts: Any, x: Any) -> None:
             x[i] = s / a[i, i]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def compress_off_blocks(a: Any, starts: Any, ptr: Any, col: Any, val: Any) -> None:
     """The nonzeros of ``a`` left of the diagonal blocks, row by row (CSR into ``ptr`` (n + 1),
     ``col`` and ``val`` (n² each)), so that solves skip the zeros between blocks."""
@@ -94,7 +94,7 @@ def compress_off_blocks(a: Any, starts: Any, ptr: Any, col: Any, val: Any) -> No
     ptr[a.shape[0]] = nnz
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def block_lu_solve_compressed(
     a: Any, piv: Any, starts: Any, ptr: Any, col: Any, val: Any, x: Any
 ) -> None:

@@ -46,4 +46,7 @@ def bind(func: Callable[..., Any], bindings: Mapping[str, Any], *, tag: str | No
                                  func.__closure__)
     rebound.__qualname__ = name
     rebound.__module__ = func.__module__
-    return njit(cache=tag is not None, parallel=parallel, nogil=nogil)(rebound)
+    # error_model="numpy": a float division by zero gives inf/nan (which the solvers reject as
+    # non-finite) instead of raising; no zero test before every division, identical results
+    return njit(cache=tag is not None, parallel=parallel, nogil=nogil,
+                error_model="numpy")(rebound)

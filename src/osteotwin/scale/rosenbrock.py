@@ -86,7 +86,7 @@ def _jacobian(t: float, y: Any, f0: Any, p: Any, u: Any, colors: Any, col_ptr: A
                 yp[j] = y[j]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _hermite(t0: float, y0: Any, f0: Any, t1: float, y1: Any, f1: Any, t: float, out: Any) -> None:
     """Cubic Hermite interpolant of a step, with end slopes limited so that a state that moves
     one way over the step does not overshoot (Fritsch & Carlson 1980, SIAM J Numer Anal 17:238):
@@ -117,7 +117,7 @@ def _hermite(t0: float, y0: Any, f0: Any, t1: float, y1: Any, f1: Any, t: float,
         out[i] = h00 * y0[i] + h10 * m0 + h01 * y1[i] + h11 * m1
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _start_step(y: Any, f: Any, rtol: float, atol: Any) -> float:
     """A first step: 1 % of the time scale |y| / |f| in the error norm (Hairer, Nørsett & Wanner,
     Solving ODEs I, II.4); +inf when nothing moves."""
@@ -130,7 +130,7 @@ def _start_step(y: Any, f: Any, rtol: float, atol: Any) -> float:
     return np.inf if d1 <= 1e-10 else 0.01 * float(np.sqrt(d0 / d1))
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _off_block_pattern(order: Any, starts: Any, col_ptr: Any, col_rows: Any) -> Any:
     """The pattern's entries left of the diagonal blocks in block order, by row (CSR: ``ptr``,
     ``col``), with the (row, column) of each in model order (``src``)."""
