@@ -24,8 +24,10 @@ given, which stay inside their sources' ranges):
 - ``ai_ki_anastrozole_ng_ml``: anastrozole potency (letrozole's Ki and exemestane's inactivation rate
   are fixed at their source values, Geisler 1998/2002: fitted freely they drift to their bounds,
   where bone no longer responds to the estradiol difference).
-- ``lh_feedback_e2_pg_ml``: estradiol feedback strength on LH in men;
-  ``testicular_estradiol_fraction`` (0.05-0.4): share of male E2 secreted by the testes.
+- ``lh_feedback_e2_pg_ml`` (estradiol feedback on LH in men) and ``testicular_estradiol_fraction``
+  (share of male E2 secreted by the testes) are fixed at their source values (T'Sjoen 2005, Veldhuis
+  2005; Longcope 1969, de Ronde 2003): fitted freely, the castration trial (whose castrating agent the
+  training file does not list) pulled them outside their sources' ranges.
 - ``mech_sclerostin_gain``, ``bmd_ls_mech_gain``, ``bmd_hip_mech_gain``: exercise → sclerostin → bone.
 - ``bp_emax``, ``bp_ec50_mg``, ``bp_surface_half_life_d``: bisphosphonate effect on osteoclasts;
   ``denosumab_rankl_kon``: denosumab's RANKL removal.
@@ -183,7 +185,7 @@ PARAMETER_TABLE: tuple[Parameter, ...] = (
        "circulating E2 in men is secreted by the testes); T'Sjoen 2005 JCEM 90:5717 (letrozole "
        "2.5 mg lowers E2 in older men by only 62 % while T doubles: ~0.2 of E2 follows Leydig "
        "output)", "share of untreated male E2 secreted by the testes (intratesticular substrate "
-       "~100× serum: AIs barely compete there)", 0.3, (0.05, 0.4), True),
+       "~100× serum: AIs barely compete there)", 0.3, (0.05, 0.4)),
     _p("male_estradiol_pg_ml", 22.0, "pg/mL", "typical older-man E2 (LC-MS ~20-25; clinical_facts §5)",
        "default untreated male estradiol", 0.35, (8.0, 50.0)),
     _p("male_testosterone_ng_dl", 420.0, "ng/dL", "typical older-man total T (Burnett-Bowie/Leder 319-397)",
@@ -209,7 +211,7 @@ PARAMETER_TABLE: tuple[Parameter, ...] = (
     _p("lh_feedback_e2_pg_ml", 12.0, "pg/mL", "T'Sjoen 2005 JCEM 90:5717 (letrozole in older men: "
        "E2 −62 %, LH +323 %, T +99 %); Veldhuis 2005 JCEM 90:211 (anastrozole: E2 −50 %, LH ×2.1); "
        "E2 carries most male LH feedback (Hayes 2000; PMC2266963)",
-       "E2 concentration of unit LH-feedback strength", 0.3, (4.0, 40.0), True),
+       "E2 concentration of unit LH-feedback strength", 0.3, (4.0, 40.0)),
     _p("lh_feedback_t_ng_dl", 800.0, "ng/dL", "PMC2266963 (Pitteloud 2008: T add-back halves LH "
        "under aromatase blockade, an independent hypothalamic effect); with K_E above E2 carries "
        "~80 % of the feedback at baseline, as the AI responses (T'Sjoen 2005) require",
