@@ -49,6 +49,27 @@ def block_lu_factor(a: Any, piv: Any, starts: Any) -> bool:
 
 
 @njit(cache=True, error_model="numpy")
+def _solve_diagonal_block(a: Any, piv: Any, lo: int, hi: int, x: Any) -> None:
+    """Solve the factorised diagonal block ``[lo, hi)`` in place: row pivots, then L (unit) and U."""
+    for k in range(lo, hi):
+        p = piv[k]
+        if p != k:
+            tmp = x[k]
+            x[k] = x[p]
+            x[p] = tmp
+    for i in range(lo, hi):
+        s = x[i]
+        for j in range(lo, i):
+            s -= a[i, j] * x[j]
+        x[i] = s
+    for i in range(hi - 1, lo - 1, -1):
+        s = x[i]
+        for j in range(i + 1, hi):
+            s -= a[i, j] * x[j]
+        x[i] = s / a[i, i]
+
+
+@njit(cache=True, error_model="numpy")
 def block_lu_solve(a: Any, piv: Any, starts: Any, x: Any) -> None:
     """Solve ``A x = b`` in place (``x`` holds b on entry) with the factors of
     :func:`block_lu_factor`; the strictly lower off-block part of ``a`` is used as it stands."""
@@ -60,22 +81,7 @@ def block_lu_solve(a: Any, piv: Any, starts: Any, x: Any) -> None:
             for j in range(lo):
                 s -= a[i, j] * x[j]
             x[i] = s
-        for k in range(lo, hi):
-            p = piv[k]
-            if p != k:
-                tmp = x[k]
-                x[k] = x[p]
-                x[p] = tmp
-        for i in range(lo, hi):
-            s = x[i]
-            for j in range(lo, i):
-                s -= a[i, j] * x[j]
-            x[i] = s
-        for i in range(hi - 1, lo - 1, -1):
-            s = x[i]
-            for j in range(i + 1, hi):
-                s -= a[i, j] * x[j]
-            x[i] = s / a[i, i]
+        _solve_diagonal_block(a, piv, lo, hi, x)
 
 
 @njit(cache=True, error_model="numpy")
@@ -107,19 +113,4 @@ def block_lu_solve_compressed(
             for k in range(ptr[i], ptr[i + 1]):
                 s -= val[k] * x[col[k]]
             x[i] = s
-        for k in range(lo, hi):
-            p = piv[k]
-            if p != k:
-                tmp = x[k]
-                x[k] = x[p]
-                x[p] = tmp
-        for i in range(lo, hi):
-            s = x[i]
-            for j in range(lo, i):
-                s -= a[i, j] * x[j]
-            x[i] = s
-        for i in range(hi - 1, lo - 1, -1):
-            s = x[i]
-            for j in range(i + 1, hi):
-                s -= a[i, j] * x[j]
-            x[i] = s / a[i, i]
+        _solve_diagonal_block(a, piv, lo, hi, x)
