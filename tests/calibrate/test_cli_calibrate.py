@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import yaml
 from typer.testing import CliRunner
 
@@ -29,8 +30,15 @@ def test_writes_a_complete_fitted_set_with_its_verification(tmp_path: Path) -> N
     assert len(document["provenance"]["anchors"]) == 1  # the start only: no search allowed
 
 
-def test_out_of_range_options_are_refused() -> None:
-    result = RUNNER.invoke(app, ["calibrate", "--margin", "1.5"])
+@pytest.mark.parametrize(
+    ("option", "value", "accepted"),
+    [("--margin", "1.5", "0.0 to 0.9"), ("--budget-minutes", "-1", "0.0 to 1440.0"),
+     ("--n-anchor", "0", "1 to 100000"), ("--radius", "0", "0.001 to 5.0")],
+)
+def test_out_of_range_options_are_refused(option: str, value: str, accepted: str) -> None:
+    result = RUNNER.invoke(app, ["calibrate", option, value])
     assert result.exit_code != 0
     assert isinstance(result.exception, UserInputError)
-    assert "--margin" in str(result.exception)
+    message = str(result.exception)
+    assert option in message and f"got {float(value)}" in message.replace("got 0;", "got 0.0;")
+    assert f"accepted: {accepted}" in message
