@@ -58,6 +58,32 @@ def test_ovarian_output_falls_through_the_final_menstrual_period() -> None:
     assert before > 0.95 and after < 0.05 and before > at > after
 
 
+def _woman_inputs(years_since_menopause: float) -> np.ndarray:
+    u = np.zeros(S.N_INPUTS)
+    u[S.U_WEIGHT] = 70.0
+    u[S.U_YSM0] = years_since_menopause
+    u[S.U_AROM_SCALE] = 30.0
+    u[S.U_E2_OV] = 90.0
+    return u
+
+
+def test_intermittent_ovarian_activity_lowers_the_bone_signal_only_in_the_transition() -> None:
+    """Hypo-estrogenic spells (Santoro 1996; STRAW+10) leave mean E2 as it is, but bone sees the
+    time average of the signal: lower in the transition, unchanged before and long after it."""
+    smooth = P.replace(ovarian_intermittency=0.0).values
+    spells = P.replace(ovarian_intermittency=1.0).values
+    y = S.reference_state()
+    for ysm, changes in ((-8.0, False), (-1.0, True), (0.0, True), (12.0, False)):
+        u = _woman_inputs(ysm)
+        e2_smooth, _, _, est_smooth = hormones(0.0, y, smooth, u)
+        e2_spells, _, _, est_spells = hormones(0.0, y, spells, u)
+        assert e2_spells == pytest.approx(e2_smooth, rel=1e-12)
+        if changes:
+            assert est_spells < est_smooth - 0.02
+        else:
+            assert est_spells == pytest.approx(est_smooth, abs=2e-3)
+
+
 def _man_inputs() -> np.ndarray:
     u = np.zeros(S.N_INPUTS)
     u[S.U_MALE] = 1.0

@@ -10,7 +10,16 @@ Estradiol (pg/mL) is quasi-steady (t½ ~12 h ≪ the model's slowest scales):
 - the individual ``scale`` is set so the untreated E2 equals the person's own baseline;
 - ovarian E2 follows the menopause clock: logistic in years since the final menstrual period
   (SWAN); AIs do not lower ovarian E2 (ovarian feedback compensates; why AIs need ovarian
-  suppression before menopause);
+  suppression before menopause). The logistic f is mean ovarian E2 as a share of its
+  premenopausal output. Across the late transition, cycles alternate with hypo-estrogenic spells
+  of amenorrhoea (>= 60 d; STRAW+10, Harlow 2012 JCEM 97:1159; Santoro 1996 JCEM 81:1495; Burger
+  2002 Recent Prog Horm Res 57:257): a share q = a·(1 − f) of the time has extra-ovarian E2 only
+  (a = ``ovarian_intermittency``, the part of the fall that comes as such spells), and active
+  spells carry ovarian E2 f/(1 − q) of the full output, so mean E2 is unchanged. Bone sees the time
+  average (1 − q)·EST(E2_active) + q·EST(E2_extra-ovarian), not the signal of the mean E2: with
+  a > 0 the bone signal falls earlier in the transition (bone loss starts ~1-2 y before the FMP:
+  Greendale 2012 JBMR 27:111; Sowers 2010 JCEM 95:2155; Recker 2004 JBMR 19:1628). a = 0 is a
+  smooth fall of E2 in every cycle;
 - men: LH relaxes to LH_max / (1 + (E2/K_E + T/K_T)^h); testicular T = T_max·LH/(LH + LH50);
   exogenous testosterone adds to T (depots, gel) and suppresses LH; a share of male E2 is
   secreted by the testes in proportion to Leydig output and is not inhibited by AIs
@@ -64,6 +73,7 @@ _T_F = _I["female_testosterone_ng_dl"]
 _MCR_T, _GEL_F = _I["testosterone_mcr_l_d"], _I["testosterone_gel_bioavailability"]
 _MCR_E2, _E2_ORAL_F = _I["estradiol_mcr_l_d"], _I["estradiol_oral_bioavailability"]
 _MENO_W, _MENO_MID = _I["menopause_transition_width_y"], _I["menopause_midpoint_y"]
+_OV_INTERMITTENT = _I["ovarian_intermittency"]
 _K_E, _K_T, _LH_H = _I["lh_feedback_e2_pg_ml"], _I["lh_feedback_t_ng_dl"], _I["lh_feedback_hill"]
 _LH_T, _LH50 = _I["lh_half_life_d"], _I["testis_lh50_iu_l"]
 _GOS_EC50 = _I["goserelin_ec50_mg"]
@@ -135,24 +145,38 @@ def hormones(t: float, y: NDArray[np.float64], p: NDArray[np.float64],
     else:
         testosterone = p[_T_F] + exo_t
     e2 = u[U_AROM_SCALE] * aromatase_yield(testosterone, y, p)
+    e2 += (u[U_E2TD] + u[U_E2OR] * p[_E2_ORAL_F]) * 1e9 / (p[_MCR_E2] * 1000.0)
+    tam_odds = max(y[TAM], 0.0) / p[_TAM_KD]
     if male:
         # testicular E2 secretion follows Leydig-cell output (U_E2_OV holds its maximum in men)
         e2 += u[U_E2_OV] * testis / max(u[U_TMAX], 1e-9)
+        est_bone = bone_estrogen_signal(e2, tam_odds, p)
     else:
+        # mean ovarian E2 is ``ovarian_fraction`` of its premenopausal output; the share
+        # ``ovarian_intermittency`` of that fall comes as hypo-estrogenic spells (time ``off``
+        # with extra-ovarian E2 only), the rest as lower output while the ovary is active. Bone
+        # sees the time average of its signal over both phases, not the signal of the mean E2.
         ysm = u[U_YSM0] + clock_d(t, u) / 365.25
-        e2 += u[U_E2_OV] * ovarian_fraction(ysm, p) * (1.0 - supp)
-    e2 += (u[U_E2TD] + u[U_E2OR] * p[_E2_ORAL_F]) * 1e9 / (p[_MCR_E2] * 1000.0)
+        left = ovarian_fraction(ysm, p)
+        ovary = u[U_E2_OV] * (1.0 - supp)
+        off = p[_OV_INTERMITTENT] * (1.0 - left)
+        active_e2 = e2 + ovary * left / max(1.0 - off, 1e-12)
+        est_bone = ((1.0 - off) * bone_estrogen_signal(active_e2, tam_odds, p)
+                    + off * bone_estrogen_signal(e2, tam_odds, p))
+        e2 += ovary * left
     target = lh_target(e2, testosterone, u[U_LHMAX], p)
-    x = e2 / p[_EST_REF]
-    c = p[_EST_C]
-    n = p[_EST_N]
-    e2_odds = math.exp(n * math.log(x / c))  # (x/c)^n (exp-log form: cheaper than x^n / c^n)
-    # tamoxifen competes with E2 for the receptor (odds tam/Kd vs (x/c)^n); the floor stays
-    tam_odds = max(y[TAM], 0.0) / p[_TAM_KD]
-    est_bone = p[_EST_FLOOR] + (
-        (e2_odds + tam_odds * (p[_TAM_EFF] - p[_EST_FLOOR])) / (1.0 + e2_odds + tam_odds)
-    )
     return e2, testosterone, target, est_bone
+
+
+@njit(cache=True, error_model="numpy")
+def bone_estrogen_signal(e2: float, tam_odds: float, p: NDArray[np.float64]) -> float:
+    """Bone estrogen signal EST for estradiol ``e2`` (pg/mL) and tamoxifen receptor odds
+    ``tam_odds`` (tamoxifen concentration / Kd): tamoxifen competes with E2 for the receptor
+    (odds tam/Kd vs (x/c)^n); the floor stays."""
+    x = e2 / p[_EST_REF]
+    e2_odds = math.exp(p[_EST_N] * math.log(x / p[_EST_C]))  # (x/c)^n in exp-log form
+    return float(p[_EST_FLOOR] + (e2_odds + tam_odds * (p[_TAM_EFF] - p[_EST_FLOOR]))
+                 / (1.0 + e2_odds + tam_odds))
 
 
 @njit(cache=True, error_model="numpy")

@@ -21,6 +21,10 @@ given, which stay inside their sources' ranges):
   refill time of the reversible remodelling space (Heaney 1994).
 - ``age_bmd_loss_pct_y`` (men, MrOS) and ``age_bmd_loss_female_pct_y`` (women, SOF): age-related
   background loss after 50.
+- ``menopause_midpoint_y`` (-1 to 0.5 y) and ``menopause_transition_width_y`` (0.5-1.2 y): timing
+  and spread of the loss of ovarian activity around the final menstrual period (SWAN, Randolph
+  2011; Michigan, Sowers 2008); ``ovarian_intermittency`` (0-1): the part of that loss that comes
+  as hypo-estrogenic spells, which bone feels before mean E2 has fallen much.
 - ``ai_ki_anastrozole_ng_ml``: anastrozole potency (letrozole's Ki and exemestane's inactivation rate
   are fixed at their source values, Geisler 1998/2002: fitted freely they drift to their bounds,
   where bone no longer responds to the estradiol difference).
@@ -77,7 +81,7 @@ def _p(name: str, value: float, unit: str, source: str, description: str, cv: fl
        bounds: tuple[float, float] | None = None, calibratable: bool = False) -> Parameter:
     lower, upper = bounds if bounds is not None else (
         (value * 0.2, value * 5.0) if value > 0 else (value * 5.0, value * 0.2 + 1e-12))
-    if value == 0:
+    if value == 0 and bounds is None:
         lower, upper = 0.0, 1.0
     return Parameter(name, value, unit, source, description, cv, lower, upper, calibratable)
 
@@ -198,10 +202,22 @@ PARAMETER_TABLE: tuple[Parameter, ...] = (
        "cycle-average ovarian estradiol before menopause", 0.3, (40.0, 200.0)),
     _p("menopause_transition_width_y", 0.7, "y", "Randolph 2011 JCEM 96:746 (SWAN): E2 starts to fall "
        "2.03 y before the FMP and is stable 2.17 y after (5-95 % of a logistic over +-2 y); Sowers "
-       "2008 JCEM 93:3847: -67 % from FMP-2 to FMP+2 y",
-       "logistic width of ovarian E2 decline around the final menstrual period", 0.2, (0.3, 1.5)),
+       "2008 JCEM 93:3847 (Michigan): -67 % from FMP-2 to FMP+2 y and a second, smaller fall 6-8 y "
+       "after the FMP (a longer tail: up to ~1.2 y)",
+       "logistic width of the decline of mean ovarian E2 around the final menstrual period", 0.2,
+       (0.5, 1.2), True),
     _p("menopause_midpoint_y", 0.0, "y", "Randolph 2011 JCEM 96:746 (SWAN): E2 falls fastest at the "
-       "FMP", "years since FMP at half-maximal ovarian E2", 0.0, (-1.0, 1.0)),
+       "FMP on the log scale they modelled, which puts half of the linear decline up to ~0.9 y "
+       "before it (peripheral E2 stays); Sowers 2008 JCEM 93:3847: decline begins ~2 y before",
+       "years since FMP at which mean ovarian E2 is half its premenopausal output", 0.0,
+       (-1.0, 0.5), True),
+    _p("ovarian_intermittency", 0.5, "1", "Santoro 1996 JCEM 81:1495 and Burger 2002 Recent Prog "
+       "Horm Res 57:257 (late-transition cycles alternate between ovulatory or high-E2 cycles and "
+       "hypo-estrogenic spells); STRAW+10, Harlow 2012 JCEM 97:1159 (late transition: amenorrhoea "
+       ">= 60 d); how the fall of mean E2 splits between spells and lower output is not measured "
+       "(0-1; default the midpoint)", "share of the fall of mean ovarian E2 across the menopause "
+       "transition that comes as hypo-estrogenic spells rather than lower E2 in active cycles", 0.0,
+       (0.0, 1.0), True),
     _p("fat_aromatization_exponent", 1.0, "1", "Longcope 1969; aromatization scales with adipose mass",
        "exponent of weight/75 kg scaling of peripheral aromatization", 0.2, (0.3, 1.5)),
     _p("male_lh_iu_l", 5.0, "IU/L", "typical adult male LH (reference range ~1.5-9 IU/L)",
