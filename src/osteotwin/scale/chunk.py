@@ -57,17 +57,17 @@ def exact_times(columns: Sequence[EndpointColumn]) -> NDArray[np.float64]:
 
 
 def draw_chunk(spec: RunSpec, task: ChunkTask) -> tuple[ArmPeople, NDArray[np.float64]]:
-    """The chunk's virtual people and their model parameters (see ``plan.py`` for the seeding)."""
-    from osteotwin.physiology.parameters import NAMES, sample_parameters
+    """The chunk's virtual people and their model parameters (see ``plan.py`` for the seeding;
+    parameter draws are keyed by the run's seed, the person and the parameter's name)."""
+    from osteotwin.physiology.parameters import parameters_for_people
     from osteotwin.trials.population import DRAW_NAMES, StandardDraws, draw_people
 
-    normals = task.standard_normals(len(DRAW_NAMES) + len(NAMES))
+    normals = task.standard_normals(len(DRAW_NAMES))
     draws = StandardDraws({name: normals[:, j].copy() for j, name in enumerate(DRAW_NAMES)},
                           task.size)
     people = draw_people(spec.trial, spec.trial.arms[task.arm_index], draws)
-    params = sample_parameters(task.size, cast(np.random.Generator,
-                                               _PresetNormals(normals[:, len(DRAW_NAMES):])),
-                               base=_current_parameters())
+    params = parameters_for_people(np.arange(task.start, task.stop, dtype=np.int64), task.seed,
+                                   base=_current_parameters())
     return people, np.asarray(params, dtype=np.float64)
 
 
@@ -88,19 +88,6 @@ def _current_parameters() -> ModelParameters:
 
 
 _PARAMETERS_CACHE: dict[str, object] = {}
-
-
-class _PresetNormals:
-    """Feeds pre-drawn per-person normals to ``sample_parameters`` (which asks a generator for an
-    (n, parameters) block of standard normals), keeping each person's draws their own."""
-
-    def __init__(self, normals: NDArray[np.float64]) -> None:
-        self.normals = normals
-
-    def standard_normal(self, shape: tuple[int, int]) -> NDArray[np.float64]:
-        if tuple(shape) != self.normals.shape:
-            raise ValueError(f"expected a request for {self.normals.shape} normals, got {shape}")
-        return self.normals.copy()
 
 
 def evaluate_chunk(spec: RunSpec, task: ChunkTask, people: ArmPeople,

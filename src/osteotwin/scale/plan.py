@@ -1,11 +1,11 @@
 """How a virtual trial is cut into chunks of people, and how each person is seeded.
 
-A chunk is ``chunk_size`` consecutive people of one arm. Person ``i`` draws all their random numbers
-(characteristics and model parameters) from ``numpy.random.SeedSequence(seed, spawn_key=(i,))``:
-they depend on the run's seed and the person's index only, never on the arm, the chunk size, the
-backend, the order chunks run in or whether the run was resumed. Person ``i`` of every arm is
-therefore the same virtual person (common random numbers) when the arms share a population, so
-arm-minus-arm contrasts are paired per person.
+A chunk is ``chunk_size`` consecutive people of one arm. Person ``i`` draws their characteristics
+from ``numpy.random.SeedSequence(seed, spawn_key=(i,))`` and their model parameters from draws keyed
+by (seed, i, parameter name) (``physiology/draws.py``): both depend on the run's seed and the
+person's index only, never on the arm, the chunk size, the backend, the order chunks run in or
+whether the run was resumed. Person ``i`` of every arm is therefore the same virtual person (common
+random numbers) when the arms share a population, so arm-minus-arm contrasts are paired per person.
 """
 
 from __future__ import annotations
