@@ -69,6 +69,20 @@ cannot both hold for drugs of equal or greater potency (the BIG proportions are 
 earlier cut than the 60.3-month median follow-up of Rabaglio et al. 2009 Ann Oncol 20:1489, which
 gave 9.3 % vs 6.5 %); ABCSG-18's placebo-on-AI arm (9.6 % at 36 months, 26.2 % at 84) runs at
 1.5-2 times the ATAC anastrozole rate and is not reproduced.
+
+The fracture trial files give sex, menopausal status, ``breast_cancer`` and the regimens (age only
+for MrOS): no age, BMI, T-score, prior fracture, fracture definition (clinical, all including
+vertebral, non-vertebral) or follow-up definition (Kaplan-Meier vs crude proportion), which are in
+free-text notes only. So FRAX-type risk factors (the BMD gradient falling with age, Johnell et al.
+2005 J Bone Miner Res 20:1185; BMI, De Laet et al. 2005 Osteoporos Int 16:1330; prior fracture,
+Kanis et al. 2004) cannot separate the arms, and ``breast_cancer`` points the wrong way (survivors
+fracture more, HR 1.15, Chen et al. 2005 Arch Intern Med 165:552, yet the one trial without cancer,
+MAP.3, has the higher untreated rate). MAP.3's randomised exemestane/placebo ratio (6.7/6.4 % at 35
+months) puts untreated women near the AI rate in the first three years; ATAC's tamoxifen arm (4.4 %
+at 40 months) then needs tamoxifen to bring the hazard to at most about 0.74 of untreated, whereas
+the simulated tamoxifen response (CTX −10 %, hip BMD +0.6 %) gives about 0.9: one of MAP.3 placebo
+and ATAC tamoxifen at 40 months fails until the simulated tamoxifen resorption fall approaches the
+published one.
 """
 
 from __future__ import annotations
