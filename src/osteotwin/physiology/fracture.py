@@ -73,9 +73,12 @@ gave 9.3 % vs 6.5 %); ABCSG-18's placebo-on-AI arm (9.6 % at 36 months, 26.2 % a
 The fracture trial files give sex, menopausal status, ``breast_cancer`` and the regimens (age only
 for MrOS): no age, BMI, T-score, prior fracture, fracture definition (clinical, all including
 vertebral, non-vertebral) or follow-up definition (Kaplan-Meier vs crude proportion), which are in
-free-text notes only. So FRAX-type risk factors (the BMD gradient falling with age, Johnell et al.
-2005 J Bone Miner Res 20:1185; BMI, De Laet et al. 2005 Osteoporos Int 16:1330; prior fracture,
-Kanis et al. 2004) cannot separate the arms, and ``breast_cancer`` points the wrong way (survivors
+free-text notes only. So FRAX-type risk factors (age-dependent BMD gradient; BMI, De Laet et al.
+2005 Osteoporos Int 16:1330; prior fracture, Kanis et al. 2004) cannot separate the arms. The BMD
+gradient is kept independent of age: it falls with age for hip fracture only; for any osteoporotic
+fracture it is 1.38 per SD in women and 1.41 in men at 65 (95 % CI 1.28-1.51) and rises slightly
+with age (Johnell et al. 2005 J Bone Miner Res 20:1185), inside the bounds of ``RR_bmd``. And
+``breast_cancer`` points the wrong way (survivors
 fracture more, HR 1.15, Chen et al. 2005 Arch Intern Med 165:552, yet the one trial without cancer,
 MAP.3, has the higher untreated rate). MAP.3's randomised exemestane/placebo ratio (6.7/6.4 % at 35
 months) puts untreated women near the AI rate in the first three years; ATAC's tamoxifen arm (4.4 %
