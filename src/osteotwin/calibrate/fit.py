@@ -550,7 +550,7 @@ def fit_fracture(
     The objective is stage 1's: hinge residuals on each scoring interval shrunk by ``margin`` under
     the robust ``loss`` (Cauchy: an endpoint the structure cannot reach, such as two trials whose
     files encode the same population and regimen but report different incidences, hardly pulls).
-    The cost has flat valleys and several minima, so the search starts from the packaged values
+    The cost has flat valleys and several minima, so the search starts from the literature values
     and ``FRACTURE_STARTS`` scrambled-Sobol points, polishes the ``FRACTURE_POLISHED`` best with
     bounded least squares, and keeps the evaluated point with the most passing endpoints, then the
     lowest cost.
