@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -10,6 +11,12 @@ import pytest
 from osteotwin.physiology.fracture import FractureParameters, cumulative_incidence_pct
 
 YEARS = np.linspace(0.0, 5 * 365.25, 61)
+
+
+def _no_death(**values: float) -> FractureParameters:
+    """Parameters without competing mortality (hazard ratios then read off 1 − exp(−H))."""
+    return replace(FractureParameters(**values), women_mortality_at_65_per_y=0.0,
+                   men_mortality_at_65_per_y=0.0)
 
 
 def _incidence(
@@ -40,13 +47,13 @@ def _hazard_ratio(incidence_pct: float, reference_pct: float) -> float:
 
 
 def test_constant_hazard_matches_closed_form() -> None:
-    params = FractureParameters(age_log_slope_per_y=0.0)
+    params = _no_death(age_log_slope_per_y=0.0)
     expected = 100 * (1 - np.exp(-params.women_rate_at_65_per_y * 5))
     assert _incidence(0.0, params=params) == pytest.approx(expected, rel=1e-9)
 
 
 def test_one_sd_of_bmd_loss_multiplies_hazard_by_relative_risk() -> None:
-    params = FractureParameters(age_log_slope_per_y=0.0)
+    params = _no_death(age_log_slope_per_y=0.0)
     one_sd_pct = -100 * params.bmd_sd_g_cm2 / params.reference_total_hip_bmd_g_cm2
     hazard_ratio = np.log(1 - _incidence(one_sd_pct, params=params) / 100) / np.log(
         1 - _incidence(0.0, params=params) / 100
@@ -65,7 +72,7 @@ def test_incidence_rises_with_age_loss_and_prior_fracture_and_is_monotone_in_tim
 
 
 def test_one_sd_rise_in_ln_ctx_multiplies_hazard_by_its_relative_risk() -> None:
-    params = FractureParameters(age_log_slope_per_y=0.0, rr_per_sd_ctx_increase=1.3)
+    params = _no_death(age_log_slope_per_y=0.0, rr_per_sd_ctx_increase=1.3)
     one_sd_pct = 100 * (np.exp(params.ctx_log_sd) - 1)
     ratio = _hazard_ratio(
         _incidence(0.0, params=params, ctx_pct=one_sd_pct),
@@ -99,9 +106,30 @@ def test_incidence_is_monotone_in_turnover_and_in_bmd_loss() -> None:
 
 
 def test_turnover_and_bmd_effects_are_independent_factors() -> None:
-    params = FractureParameters(age_log_slope_per_y=0.0)
+    params = _no_death(age_log_slope_per_y=0.0)
     base = _incidence(0.0, params=params)
     both = _hazard_ratio(_incidence(-5.0, params=params, ctx_pct=35.0), base)
     bmd_only = _hazard_ratio(_incidence(-5.0, params=params), base)
     ctx_only = _hazard_ratio(_incidence(0.0, params=params, ctx_pct=35.0), base)
     assert both == pytest.approx(bmd_only * ctx_only, rel=1e-9)
+
+
+def test_competing_death_matches_the_closed_form_for_constant_hazards() -> None:
+    params = FractureParameters(age_log_slope_per_y=0.0, mortality_log_slope_per_y=0.0)
+    h, mu = params.women_rate_at_65_per_y, params.women_mortality_at_65_per_y
+    expected = 100 * h / (h + mu) * (1 - np.exp(-(h + mu) * 5))
+    assert _incidence(0.0, params=params) == pytest.approx(expected, rel=1e-9)
+
+
+def test_competing_death_lowers_incidence_more_for_older_people_and_longer_follow_up() -> None:
+    with_death, without = FractureParameters(), _no_death()
+    assert _incidence(0.0, params=with_death) < _incidence(0.0, params=without)
+    loss_65 = 1 - _incidence(0.0, params=with_death) / _incidence(0.0, params=without)
+    loss_80 = 1 - _incidence(0.0, age=80, params=with_death) / _incidence(0.0, age=80,
+                                                                        params=without)
+    assert 0.0 < loss_65 < loss_80 < 0.2
+    curve = cumulative_incidence_pct(YEARS, np.array([70.0]), "male", np.zeros((1, YEARS.size)))
+    free = cumulative_incidence_pct(YEARS, np.array([70.0]), "male", np.zeros((1, YEARS.size)),
+                                    _no_death())
+    shortfall = 1 - curve[0, 1:] / free[0, 1:]
+    assert np.all(np.diff(shortfall) > 0)
