@@ -21,7 +21,8 @@ given, which stay inside their sources' ranges):
   refill time of the reversible remodelling space (Heaney 1994).
 - ``age_bmd_loss_pct_y`` (men, MrOS) and ``age_bmd_loss_female_pct_y`` (women, SOF): age-related
   background loss after 50; ``lumbar_spine_age_loss_share`` (-1 to 1): the share of it that PA
-  lumbar-spine DXA shows (Greenspan 1994: the spine stops falling, even rises, after ~65 y).
+  lumbar-spine DXA shows (Greenspan 1994: the spine stops falling, even rises, after ~65 y;
+  default -0.5).
 - ``ai_ki_anastrozole_ng_ml``: anastrozole potency (letrozole's Ki and exemestane's inactivation rate
   are fixed at their source values, Geisler 1998/2002: fitted freely they drift to their bounds,
   where bone no longer responds to the estradiol difference).
@@ -272,8 +273,10 @@ PARAMETER_TABLE: tuple[Parameter, ...] = (
        "women: background BMD loss at age 75 (rises with the square of age - 50), hips (spine: its "
        "share)",
        0.5, (0.2, 1.2), True),
-    _p("lumbar_spine_age_loss_share", 0.0, "1", "Greenspan 1994 JBMR 9:1959 (women >= 65 y, "
-       "mean 77, DXA over 1 y: total hip -0.95 %/y, lumbar spine +0.94 %/y); Orwoll 1990 JCEM "
+    _p("lumbar_spine_age_loss_share", -0.5, "1", "Greenspan 1994 JBMR 9:1959 (women >= 65 y, "
+       "mean 77, DXA over 1 y: total hip -0.95 %/y, lumbar spine +0.94 %/y, i.e. about -1; the "
+       "earlier longitudinal studies it cites: spine loss ceases after 65, i.e. 0; value: the "
+       "midpoint); Orwoll 1990 JCEM "
        "70:1202 (men: osteophytes and aortic calcification raise PA-spine BMD); Riggs 2004 JBMR "
        "19:1945 (vertebral periosteal apposition with age); Melton 2000 JBMR 15:24 (femoral neck "
        "-1.0 %/y in women, not slowing with age). 1 = as the hip (P&R 2012 single age term)",
