@@ -8,7 +8,7 @@ import pytest
 from osteotwin.physiology import states as S
 from osteotwin.physiology.bone import site_bmd_rate
 from osteotwin.physiology.model import rhs
-from osteotwin.physiology.parameters import current_parameters
+from osteotwin.physiology.parameters import ModelParameters, current_parameters
 from osteotwin.simulate import Regimen, Scenario, Subject, simulate
 
 P = current_parameters()
@@ -25,6 +25,24 @@ def test_site_rate_is_zero_at_balance_and_splits_matrix_from_space() -> None:
     rs = 1.5
     bmd = m - 0.04 * (rs - 1.0)
     assert site_bmd_rate(bmd, 1.0, 1.0 / m, 1e-3, 0.04, rs, 0.01) == pytest.approx(-0.04 * 0.01)
+
+
+def test_spine_shows_only_its_share_of_the_background_age_loss() -> None:
+    """Greenspan 1994 (women >= 65 y: hip −0.95 %/y, PA spine not falling): the age term reaches
+    the lumbar spine as age_factor^share, the hip in full."""
+    man = Subject(sex="male", age_y=75.0, weight_kg=85.0)
+    times = np.array([0.0, 3.0]) * YEAR
+
+    def change(params: ModelParameters, site: str) -> float:
+        trajectory = simulate(Scenario(man, (), 3.0), params=params, times_d=times)
+        return float(trajectory.series[f"{site}_bmd_change_pct"][-1])
+
+    full = P.replace(lumbar_spine_age_loss_share=1.0)
+    none = P.replace(lumbar_spine_age_loss_share=0.0)
+    assert change(full, "femoral_neck") < -0.5
+    assert change(full, "lumbar_spine") < -0.5
+    assert abs(change(none, "lumbar_spine")) < 0.2 * abs(change(full, "lumbar_spine"))
+    assert change(none, "femoral_neck") == pytest.approx(change(full, "femoral_neck"))
 
 
 def test_remodelling_space_follows_osteoclasts() -> None:

@@ -13,7 +13,8 @@ responding-osteoblast production and raises RANKL production (Martin 2019 struct
 BMD = M − s·(RS − 1) per site, two components (Heaney 1994; Seeman & Delmas 2006):
 - M, the mineralised-matrix balance of Peterson & Riggs 2012:
   dM/dt = kout·(OB/OB0)^γOB·S^-λ·A(age)·(T/500)^γT − kout·(OC/OC0)^γOC·M (slow; per-cycle
-  balance accumulated over years);
+  balance accumulated over years); the spine takes A(age)^a, a = the share of the background
+  loss that PA-spine DXA shows (Greenspan 1994 JBMR 9:1959; Orwoll 1990 JCEM 70:1202);
 - RS, the remodelling space (1 = reference): resorbed volume not yet refilled, made in proportion
   to osteoclasts and refilled over one formation period, dRS/dt = (OC/OC0 − RS)/T_f; s is the site's
   BMD fraction held in it at reference turnover (trabecular spine > cortical hip). This reversible
@@ -97,6 +98,7 @@ _PTH_BONE_G = _I["pth_bone_gamma"]
 _RS_TF, _RS_LS, _RS_HIP = (_I["remodel_space_formation_period_d"], _I["remodel_space_ls"],
                            _I["remodel_space_hip"])
 _M_TURN = _I["bmd_matrix_turnover_power"]
+_AGE_LS = _I["lumbar_spine_age_loss_share"]
 
 DENOSUMAB_KDA = 150_000.0  # g/mol → 1 ng/mL = 6.67 pM
 _LN_HILL_FLOOR = math.log(1e-12)  # the 1e-12 floor of the TGF-β ratio in the Hill terms
@@ -264,12 +266,15 @@ def bone_rhs(y: NDArray[np.float64], p: NDArray[np.float64], u: NDArray[np.float
     # sclerostin term SCL^(−γ_mech), as one exponential per site
     ln_drive = p[_GOB] * ln_ob + p[_T_GAM] * math.log((max(testosterone, 0.0) + 20.0) / 500.0)
     age_factor = age_formation_factor(age_y, 1.0 - u[U_MALE], p)
+    # the spine shows only a share of the background loss (DXA: degenerative sclerosis,
+    # osteophytes and vertebral periosteal apposition offset it after ~65 y)
+    ln_age = math.log(age_factor)
     s_ls = p[_RS_LS]
     s_hip = p[_RS_HIP]
     # the balance accrues per remodelling cycle: its rate scales with activation (Parfitt 1983)
     pace = math.exp(p[_M_TURN] * ln_oc)
-    drive_hip = age_factor * math.exp(ln_drive - p[_MECH_HIP] * ln_scl)
-    drive_ls = age_factor * math.exp(ln_drive - p[_MECH_LS] * ln_scl)
+    drive_hip = math.exp(ln_age + ln_drive - p[_MECH_HIP] * ln_scl)
+    drive_ls = math.exp(p[_AGE_LS] * ln_age + ln_drive - p[_MECH_LS] * ln_scl)
     dy[BMD_LS] = site_bmd_rate(y[BMD_LS], drive_ls,
                                math.exp(p[_GOC_LS] * ln_oc), p[_KOUT_LS] * pace, s_ls, rs, drs)
     dy[BMD_TH] = site_bmd_rate(y[BMD_TH], drive_hip, math.exp(p[_GOC_TH] * ln_oc),

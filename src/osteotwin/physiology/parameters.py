@@ -20,7 +20,9 @@ given, which stay inside their sources' ranges):
 - ``remodel_space_ls`` / ``remodel_space_hip`` and ``remodel_space_formation_period_d``: size and
   refill time of the reversible remodelling space (Heaney 1994).
 - ``age_bmd_loss_pct_y`` (men, MrOS) and ``age_bmd_loss_female_pct_y`` (women, SOF): age-related
-  background loss after 50.
+  background loss after 50; ``lumbar_spine_age_loss_share`` (-1 to 1): the share of it that PA
+  lumbar-spine DXA shows (Greenspan 1994: the spine stops falling, even rises, after ~65 y;
+  default -0.5).
 - ``menopause_midpoint_y`` (-1 to 0.5 y) and ``menopause_transition_width_y`` (0.5-1.2 y): timing
   and spread of the loss of ovarian activity around the final menstrual period (SWAN, Randolph
   2011; Michigan, Sowers 2008); ``ovarian_intermittency`` (0-1): the part of that loss that comes
@@ -279,13 +281,24 @@ PARAMETER_TABLE: tuple[Parameter, ...] = (
        (0.2, 1.0), True),
     _p("age_bmd_loss_pct_y", 0.35, "%/y", f"{CF} CW09-01 (MrOS FN ~0.37 %/y at ~74 y; 0.008 vs "
        "0.021 g/cm2 over 4.6 y at 65 vs 85 y)",
-       "men: background BMD loss at age 75 (ramps linearly from 0 at 50), all sites", 0.5,
+       "men: background BMD loss at age 75 (ramps linearly from 0 at 50), hips (spine: its share)", 0.5,
        (0.0, 1.2), True),
     _p("age_bmd_loss_female_pct_y", 0.65, "%/y", "Ensrud 1995 JBMR 10:1778 (SOF, 5,698 women >= 65 y: "
        "total hip -2.5 mg/cm2/y at 67-69 y to -10.4 at >= 85 y, i.e. ~0.3 to ~1.6 %/y); "
        f"{CF} ML00-01 (Melton 2000: women FN ~-1.0 %/y)",
-       "women: background BMD loss at age 75 (rises with the square of age - 50), all sites",
+       "women: background BMD loss at age 75 (rises with the square of age - 50), hips (spine: its "
+       "share)",
        0.5, (0.2, 1.2), True),
+    _p("lumbar_spine_age_loss_share", -0.5, "1", "Greenspan 1994 JBMR 9:1959 (women >= 65 y, "
+       "mean 77, DXA over 1 y: total hip -0.95 %/y, lumbar spine +0.94 %/y, i.e. about -1; the "
+       "earlier longitudinal studies it cites: spine loss ceases after 65, i.e. 0; value: the "
+       "midpoint); Orwoll 1990 JCEM "
+       "70:1202 (men: osteophytes and aortic calcification raise PA-spine BMD); Riggs 2004 JBMR "
+       "19:1945 (vertebral periosteal apposition with age); Melton 2000 JBMR 15:24 (femoral neck "
+       "-1.0 %/y in women, not slowing with age). 1 = as the hip (P&R 2012 single age term)",
+       "share of the age-related background loss (age factor, per sex) that PA lumbar-spine BMD "
+       "shows (< 1: degenerative gain and vertebral periosteal apposition offset it; < 0: net gain)",
+       0.0, (-1.0, 1.0), True),
     # --- BMD layer (Peterson & Riggs 2012; Eudy 2015 hip) -------------------------------------
     # Matrix balance M (P&R 2012 indirect response). With the remodelling space split off (below),
     # kout is the slow per-cycle balance: about the fraction of the site's bone renewed per year
