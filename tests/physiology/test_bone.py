@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
 from osteotwin.physiology import states as S
-from osteotwin.physiology.bone import site_bmd_rate
+from osteotwin.physiology.bone import saturating_turnover_balance, site_bmd_rate
 from osteotwin.physiology.model import rhs
 from osteotwin.physiology.parameters import current_parameters
 from osteotwin.simulate import Regimen, Scenario, Subject, simulate
@@ -25,6 +27,20 @@ def test_site_rate_is_zero_at_balance_and_splits_matrix_from_space() -> None:
     rs = 1.5
     bmd = m - 0.04 * (rs - 1.0)
     assert site_bmd_rate(bmd, 1.0, 1.0 / m, 1e-3, 0.04, rs, 0.01) == pytest.approx(-0.04 * 0.01)
+
+
+def test_matrix_gain_from_suppressed_turnover_saturates_and_losses_keep_the_power_law() -> None:
+    """Boivin et al. 2000: secondary mineralisation stops at full mineralisation, so the gain
+    from low turnover has a ceiling; high turnover (net loss) is left as the power law."""
+    assert saturating_turnover_balance(-0.3, 0.08) == -0.3
+    # at reference: same value and slope as the power law
+    eps = 1e-6
+    assert saturating_turnover_balance(eps, 0.08) == pytest.approx(eps, rel=1e-6)
+    # deep suppression: at most the ceiling (ln(1 + 0.08)), monotone on the way
+    values = [saturating_turnover_balance(b, 0.08) for b in (0.05, 0.2, 0.5, 2.0)]
+    assert values == sorted(values)
+    assert values[-1] == pytest.approx(math.log1p(0.08), rel=1e-3)
+    assert all(v <= math.log1p(0.08) + 1e-12 for v in values)
 
 
 def test_remodelling_space_follows_osteoclasts() -> None:

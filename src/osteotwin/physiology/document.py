@@ -116,6 +116,12 @@ antiresorptives and tamoxifen give back. The matrix balance M_s is the Peterson 
 indirect response, slow (k_s ≈ the site's annual turnover fraction), so bone keeps being lost while
 turnover stays high: dM_s/dt = k_s·(r_OB^γ_OB·S^(−λ_s)·A(age)·((T + 20)/500)^γ_T − r_OC^γ_OC,s·M_s),
 A(age) = exp(−rate·x²/50), x = softplus(age − 50) (background loss, rate %/y at 75).
+k_s is scaled by r_OC^m·exp(m_low·min(ln r_OC, 0)) (smooth min): the focal balance accrues per
+remodelling cycle (Parfitt 1983), so suppressed turnover slows it. Where low turnover would raise
+the steady state, its turnover part b = γ_OB·ln r_OB − γ_OC,s·ln r_OC is capped smoothly:
+b → min(b, 0) + c·tanh(max(b, 0)/c), c = ln(1 + g_s), so the gain saturates at g_s above the
+reference (secondary mineralisation stops at full mineralisation; Boivin et al. 2000) instead of
+growing as r_OC^(−γ_OC) under antiresorptives.
 The BMD states hold the total BMD_s; M_s = BMD_s + s_s·(RS − 1).
 CTX change = OC/OC(0) − 1; P1NP change = OB/OB(0) − 1.
 
