@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
 from osteotwin.physiology import states as S
-from osteotwin.physiology.bone import site_bmd_rate
+from osteotwin.physiology.bone import saturating_turnover_balance, site_bmd_rate
 from osteotwin.physiology.model import rhs
 from osteotwin.physiology.parameters import ModelParameters, current_parameters
 from osteotwin.simulate import Regimen, Scenario, Subject, simulate
@@ -43,6 +45,20 @@ def test_spine_shows_only_its_share_of_the_background_age_loss() -> None:
     assert change(full, "lumbar_spine") < -0.5
     assert abs(change(none, "lumbar_spine")) < 0.2 * abs(change(full, "lumbar_spine"))
     assert change(none, "femoral_neck") == pytest.approx(change(full, "femoral_neck"))
+
+
+def test_matrix_gain_from_suppressed_turnover_saturates_and_losses_keep_the_power_law() -> None:
+    """Boivin et al. 2000: secondary mineralisation stops at full mineralisation, so the gain
+    from low turnover has a ceiling; high turnover (net loss) is left as the power law."""
+    assert saturating_turnover_balance(-0.3, 0.08) == -0.3
+    # at reference: same value and slope as the power law
+    eps = 1e-6
+    assert saturating_turnover_balance(eps, 0.08) == pytest.approx(eps, rel=1e-6)
+    # deep suppression: at most the ceiling (ln(1 + 0.08)), monotone on the way
+    values = [saturating_turnover_balance(b, 0.08) for b in (0.05, 0.2, 0.5, 2.0)]
+    assert values == sorted(values)
+    assert values[-1] == pytest.approx(math.log1p(0.08), rel=1e-3)
+    assert all(v <= math.log1p(0.08) + 1e-12 for v in values)
 
 
 def test_remodelling_space_follows_osteoclasts() -> None:

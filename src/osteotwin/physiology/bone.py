@@ -14,7 +14,13 @@ BMD = M − s·(RS − 1) per site, two components (Heaney 1994; Seeman & Delmas
 - M, the mineralised-matrix balance of Peterson & Riggs 2012:
   dM/dt = kout·(OB/OB0)^γOB·S^-λ·A(age)·(T/500)^γT − kout·(OC/OC0)^γOC·M (slow; per-cycle
   balance accumulated over years); the spine takes A(age)^a, a = the share of the background
-  loss that PA-spine DXA shows (Greenspan 1994 JBMR 9:1959; Orwoll 1990 JCEM 70:1202);
+  loss that PA-spine DXA shows (Greenspan 1994 JBMR 9:1959; Orwoll 1990 JCEM 70:1202); where turnover is suppressed (antiresorptives) the turnover
+  part (OB/OB0)^γOB·(OC/OC0)^−γOC of the steady state saturates at 1 + a site ceiling instead of
+  growing without bound: the gain is secondary mineralisation of bone no longer renewed, which
+  stops at full mineralisation (Boivin et al. 2000 Bone 27:687: +11 % at 3 y of alendronate;
+  Boivin & Meunier 2002; Roschger 2010: no further rise from 5 to 10 y). The matrix rate kout
+  is scaled by (OC/OC0)^m and, below reference activation, by a further (OC/OC0)^m_low: the
+  focal balance accrues per remodelling cycle (Parfitt 1983), so suppressed turnover slows it;
 - RS, the remodelling space (1 = reference): resorbed volume not yet refilled, made in proportion
   to osteoclasts and refilled over one formation period, dRS/dt = (OC/OC0 − RS)/T_f; s is the site's
   BMD fraction held in it at reference turnover (trabecular spine > cortical hip). This reversible
@@ -97,10 +103,12 @@ _AGE_LOSS_F = _I["age_bmd_loss_female_pct_y"]
 _PTH_BONE_G = _I["pth_bone_gamma"]
 _RS_TF, _RS_LS, _RS_HIP = (_I["remodel_space_formation_period_d"], _I["remodel_space_ls"],
                            _I["remodel_space_hip"])
-_M_TURN = _I["bmd_matrix_turnover_power"]
+_M_TURN, _M_LOW = _I["bmd_matrix_turnover_power"], _I["bmd_matrix_low_turnover_power"]
+_GAIN_LS, _GAIN_HIP = _I["bmd_ls_turnover_gain_max"], _I["bmd_hip_turnover_gain_max"]
 _AGE_LS = _I["lumbar_spine_age_loss_share"]
 
 DENOSUMAB_KDA = 150_000.0  # g/mol → 1 ng/mL = 6.67 pM
+LOW_TURNOVER_WIDTH = 0.03  # smoothing width (ln units) of ``low_turnover_log``
 _LN_HILL_FLOOR = math.log(1e-12)  # the 1e-12 floor of the TGF-β ratio in the Hill terms
 
 
@@ -163,6 +171,26 @@ def bmd_formation_drive(y: NDArray[np.float64], p: NDArray[np.float64], age_y: f
 @njit(cache=True, error_model="numpy")
 def sclerostin_target(stimulus: float, p: NDArray[np.float64]) -> float:
     return float(1.0 / (1.0 + p[_SCL_GAIN] * max(stimulus, 0.0)))
+
+
+@njit(cache=True, error_model="numpy")
+def low_turnover_log(ln_ratio: float) -> float:
+    """Smooth min(ln(OC/OC0), 0): 0 above reference turnover, ln(OC/OC0) below it (softplus of
+    width w = ``LOW_TURNOVER_WIDTH``, −w·ln 2 at reference, within 0.001 of the kink beyond ±10 %),
+    written −w·ln(1 + e^(−x/w)) = min(x, 0) − w·ln(1 + e^(−|x|/w)) so it cannot overflow."""
+    w = LOW_TURNOVER_WIDTH
+    return float(min(ln_ratio, 0.0) - w * math.log(1.0 + math.exp(-abs(ln_ratio) / w)))
+
+
+@njit(cache=True, error_model="numpy")
+def saturating_turnover_balance(ln_balance: float, gain_max: float) -> float:
+    """ln of the matrix steady state set by turnover, (OB/OB0)^γOB·(OC/OC0)^−γOC, with its gain
+    capped: unchanged where turnover is at or above reference (ln_balance ≤ 0, net loss); above
+    it, ln(1 + gain_max)·tanh(ln_balance/ln(1 + gain_max)), which has the power law's value,
+    slope and curvature at reference and tends to a gain of ``gain_max`` (fraction) when turnover
+    is suppressed (secondary mineralisation of frozen bone saturates; Boivin & Meunier 2002)."""
+    ceiling = math.log(1.0 + gain_max)
+    return float(min(ln_balance, 0.0) + ceiling * math.tanh(max(ln_balance, 0.0) / ceiling))
 
 
 @njit(cache=True, error_model="numpy")
@@ -272,14 +300,23 @@ def bone_rhs(y: NDArray[np.float64], p: NDArray[np.float64], u: NDArray[np.float
     s_ls = p[_RS_LS]
     s_hip = p[_RS_HIP]
     # the balance accrues per remodelling cycle: its rate scales with activation (Parfitt 1983)
-    pace = math.exp(p[_M_TURN] * ln_oc)
+    # and below reference activation the balance can only accrue as fast as cavities are refilled
+    pace = math.exp(p[_M_TURN] * ln_oc + p[_M_LOW] * low_turnover_log(ln_oc))
+    # the turnover part of the balance, (OB/OB0)^γOB·(OC/OC0)^−γOC, saturates at low turnover
+    ln_turn_ls = p[_GOB] * ln_ob - p[_GOC_LS] * ln_oc
+    ln_turn_th = p[_GOB] * ln_ob - p[_GOC_TH] * ln_oc
+    ln_turn_fn = p[_GOB] * ln_ob - p[_GOC_FN] * ln_oc
+    cap_ls = saturating_turnover_balance(ln_turn_ls, p[_GAIN_LS]) - ln_turn_ls
+    cap_th = saturating_turnover_balance(ln_turn_th, p[_GAIN_HIP]) - ln_turn_th
+    cap_fn = saturating_turnover_balance(ln_turn_fn, p[_GAIN_HIP]) - ln_turn_fn
     drive_hip = math.exp(ln_age + ln_drive - p[_MECH_HIP] * ln_scl)
-    drive_ls = math.exp(p[_AGE_LS] * ln_age + ln_drive - p[_MECH_LS] * ln_scl)
+    drive_ls = math.exp(p[_AGE_LS] * ln_age + ln_drive - p[_MECH_LS] * ln_scl + cap_ls)
     dy[BMD_LS] = site_bmd_rate(y[BMD_LS], drive_ls,
                                math.exp(p[_GOC_LS] * ln_oc), p[_KOUT_LS] * pace, s_ls, rs, drs)
-    dy[BMD_TH] = site_bmd_rate(y[BMD_TH], drive_hip, math.exp(p[_GOC_TH] * ln_oc),
-                               p[_KOUT_TH] * pace, s_hip, rs, drs)
-    dy[BMD_FN] = site_bmd_rate(y[BMD_FN], drive_hip, math.exp(p[_GOC_FN] * ln_oc),
-                               p[_KOUT_FN] * pace, s_hip, rs, drs)
+    dy[BMD_TH] = site_bmd_rate(y[BMD_TH], drive_hip * math.exp(cap_th),
+                               math.exp(p[_GOC_TH] * ln_oc), p[_KOUT_TH] * pace, s_hip, rs, drs)
+    dy[BMD_FN] = site_bmd_rate(y[BMD_FN], drive_hip * math.exp(cap_fn),
+                               math.exp(p[_GOC_FN] * ln_oc), p[_KOUT_FN] * pace, s_hip, rs, drs)
 
-__all__ = ["DENOSUMAB_KDA", "RANK_RANKL0", "bone_rhs", "sclerostin_target"]
+__all__ = ["DENOSUMAB_KDA", "RANK_RANKL0", "bone_rhs", "saturating_turnover_balance",
+           "sclerostin_target"]

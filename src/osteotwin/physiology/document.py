@@ -118,6 +118,12 @@ turnover stays high: dM_s/dt = k_s·(r_OB^γ_OB·S^(−λ_s)·A_s(age)·((T + 20
 A(age) = exp(−rate·x²/50), x = softplus(age − 50) (background loss, rate %/y at 75; women
 exp(−rate_f·x³/1875)); the hips take A in full, the lumbar spine A^a with a the share of the
 background loss that PA-spine DXA shows (Greenspan 1994: the spine stops falling after ~65 y).
+k_s is scaled by r_OC^m·exp(m_low·min(ln r_OC, 0)) (smooth min): the focal balance accrues per
+remodelling cycle (Parfitt 1983), so suppressed turnover slows it. Where low turnover would raise
+the steady state, its turnover part b = γ_OB·ln r_OB − γ_OC,s·ln r_OC is capped smoothly:
+b → min(b, 0) + c·tanh(max(b, 0)/c), c = ln(1 + g_s), so the gain saturates at g_s above the
+reference (secondary mineralisation stops at full mineralisation; Boivin et al. 2000) instead of
+growing as r_OC^(−γ_OC) under antiresorptives.
 The BMD states hold the total BMD_s; M_s = BMD_s + s_s·(RS − 1).
 CTX change = OC/OC(0) − 1; P1NP change = OB/OB(0) − 1.
 

@@ -19,6 +19,10 @@ given, which stay inside their sources' ranges):
   Eudy 2015 hip sets; renewal rates of Parfitt 1983).
 - ``remodel_space_ls`` / ``remodel_space_hip`` and ``remodel_space_formation_period_d``: size and
   refill time of the reversible remodelling space (Heaney 1994).
+- ``bmd_ls_turnover_gain_max`` / ``bmd_hip_turnover_gain_max`` (0.02-0.12): ceiling of the matrix
+  gain when turnover is suppressed (secondary mineralisation; Boivin et al. 2000, Roschger 2010).
+- ``bmd_matrix_low_turnover_power`` (0.5-1): below reference activation the matrix balance accrues
+  in proportion to activation frequency (Parfitt 1983), so antiresorptives slow it down.
 - ``age_bmd_loss_pct_y`` (men, MrOS) and ``age_bmd_loss_female_pct_y`` (women, SOF): age-related
   background loss after 50; ``lumbar_spine_age_loss_share`` (-1 to 1): the share of it that PA
   lumbar-spine DXA shows (Greenspan 1994: the spine stops falling, even rises, after ~65 y;
@@ -62,6 +66,8 @@ R12 = "Riggs et al. 2012, CPT:PSP 1:e11 (estrogen extension)"
 PR12 = "Peterson & Riggs 2012, CPT:PSP 1:e14 (BMD layer)"
 CF = "clinical_facts.csv"
 HEANEY94 = "Heaney 1994, JBMR 9:1515 (bone-remodelling transient)"
+BOIVIN00 = ("Boivin et al. 2000 Bone 27:687 (alendronate vs placebo, mean degree of mineralisation of "
+            "iliac bone)")
 
 
 @dataclass(frozen=True)
@@ -165,12 +171,12 @@ PARAMETER_TABLE: tuple[Parameter, ...] = (
        "target-mediated (saturable) elimination capacity", 0.3, (1000.0, 6000.0)),
     _p("denosumab_km_ng_ml", 411.0, "ng/mL", "Martínez-Reina & Pivonka 2019", "saturable elimination Km",
        0.3, (150.0, 1000.0)),
-    _p("denosumab_rankl_kon", 2.0e-6, "1/pM/d", "OpenBoneMin kdenosl 2e-6 /pM/h × 24 = 4.8e-5 "
-       "gives ~2× the ABCSG-18 BMD effect in this reduced core; default lowered (assumption; "
-       "calibration anchor ABCSG-18); upper bound: antibody association 1e5-1e6 /M/s "
-       "(0.009-0.09 /pM/d; denosumab Kd 3 pM, Kostenuik 2009 JBMR 24:182). FREEDOM CTX "
-       "(−86 % at 1 mo, −72 % at 6 mo; Cummings 2009) needs 1e-5 to 1e-4 with this PK",
-       "RANKL removal by denosumab", 0.3, (2e-7, 1e-2), True),
+    _p("denosumab_rankl_kon", 3.0e-5, "1/pM/d", "OpenBoneMin kdenosl 2e-6 /pM/h × 24 = 4.8e-5; "
+       "bounds: FREEDOM CTX (−86 % at 1 mo, still about −50..−70 % before the next dose; Cummings "
+       "2009 NEJM 361:756; Eastell 2011 JBMR 26:530) needs 1e-5 to 1e-4 with this PK (below "
+       "1e-5 CTX escapes before each dose); antibody association 1e5-1e6 /M/s (0.009-0.09 /pM/d; "
+       "Kd 3 pM, Kostenuik 2009 JBMR 24:182) is the physical ceiling",
+       "RANKL removal by denosumab", 0.3, (1e-5, 1e-4), True),
     _p("goserelin_depot_half_life_d", 10.0, "d", "Zoladex label (3.6 mg implant releases over 28 d)",
        "goserelin depot release half-life", 0.2, (5.0, 20.0)),
     _p("goserelin_ec50_mg", 0.02, "mg", "assumption: castrate levels throughout 28-d interval (label)",
@@ -324,6 +330,12 @@ PARAMETER_TABLE: tuple[Parameter, ...] = (
        "remodelling cycle, so the matrix changes at a pace set by activation frequency (0 = constant "
        "kout as in P&R 2012; steady states do not depend on it)",
        "power of OC/OC0 on the matrix-balance rate kout", 0.0, (0.0, 1.0), True),
+    _p("bmd_matrix_low_turnover_power", 1.0, "1", "Parfitt 1983 (net bone change = activation frequency "
+       "× focal balance); Heaney 1994: below reference activation the focal balance accrues only "
+       "as fast as new remodelling units form, so suppressed turnover (antiresorptives) freezes it "
+       "(1 = in proportion); at or above reference, bmd_matrix_turnover_power alone",
+       "extra power of OC/OC0 on the matrix-balance rate below reference turnover", 0.0,
+       (0.5, 1.0), True),
     # Remodelling space (reversible "remodelling transient"; Heaney 1994 JBMR 9:1515; Heaney, Yates &
     # Santora 1997 JBMR 12:1143; Hernandez et al. 2001 Bone 29:511): bone resorbed but not yet
     # refilled grows with osteoclast number and is refilled over one formation period, so a change
@@ -339,6 +351,19 @@ PARAMETER_TABLE: tuple[Parameter, ...] = (
        "smaller transient (alendronate/denosumab hip gains about half the LS gains)",
        "total hip and femoral neck BMD fraction held in the remodelling space at reference turnover",
        0.25, (0.005, 0.05), True),
+    # Ceiling of the matrix gain from low turnover (secondary mineralisation; Boivin & Meunier 2002
+    # Calcif Tissue Int 70:503): an antiresorptive freezes old bone, which goes on mineralising
+    # towards full mineralisation, so the gain saturates instead of following (OC/OC0)^-γOC.
+    # The ceiling is relative to the premenopausal reference (OC = OC0); the untreated
+    # postmenopausal matrix sits ~5-15 % below it, so the ~7-12 % mineralisation gain measured from
+    # the postmenopausal state bounds it above.
+    _p("bmd_ls_turnover_gain_max", 0.05, "1", f"{BOIVIN00}: cancellous +7.3 % at 2 y, +11.4 % at 3 y; "
+       "Roschger 2010 JBMR 25:48 (FLEX: no further rise from 5 to 10 y of alendronate)",
+       "LS ceiling of the matrix gain from suppressed turnover, above the premenopausal reference "
+       "(fraction of reference BMD)", 0.25, (0.02, 0.12), True),
+    _p("bmd_hip_turnover_gain_max", 0.05, "1", f"{BOIVIN00}: compact bone +9.3 % at 2 y, +11.6 % at 3 y",
+       "total hip and femoral neck ceiling of the matrix gain from suppressed turnover, above the "
+       "premenopausal reference", 0.25, (0.02, 0.12), True),
     # --- Mechanical loading (Scheiner 2013 idea; magnitude from LIFTMOR) ----------------------
     _p("mech_weight_light", 0.3, "1/session", "assumption (ACSM/ESSA: light loads barely osteogenic)",
        "stimulus per light resistance session/week", 0.0, (0.0, 0.6)),
