@@ -23,7 +23,8 @@ allocation-free ``rhs_into`` is used for it).
 With a ``structure.Structure`` of the Jacobian (the model's: ``structure.model_structure``) the
 Jacobian costs one RHS call per column colour instead of per state (17 instead of 39 for the model)
 and the linear algebra is block-triangular (``block_lu.py``): only the diagonal blocks are
-factorised, the solves skip the zeros between blocks. Without one, everything is dense.
+inverted (four stage solves per factorisation: a solve is then a product with each block's
+inverse), the solves skip the zeros between blocks. Without one, everything is dense.
 """
 
 from __future__ import annotations
@@ -36,8 +37,8 @@ from numba import njit, prange
 from numpy.typing import NDArray
 
 from osteotwin.scale.block_lu import (
-    block_lu_factor,
-    block_lu_solve_compressed,
+    block_inverse_factor,
+    block_inverse_solve,
 )
 from osteotwin.scale.structure import Structure, dense_structure
 from osteotwin.simulate.ros34pw2 import (
@@ -175,7 +176,7 @@ def solve_person(y0: Any, p: Any, u_seg: Any, t_out: Any, breaks: Any, imp_t: An
     padded with +inf) add ``imp_amt[k]`` to state ``imp_idx[k]``.
 
     The linear algebra runs in the block lower-triangular state ``order`` with diagonal blocks
-    ``starts`` (``structure.py``): only the diagonal blocks are factorised, Jacobian entries above
+    ``starts`` (``structure.py``): only the diagonal blocks are inverted, Jacobian entries above
     them are left out (zero for the model; a W-method keeps its order with such an approximation).
     """
     n = y0.shape[0]
@@ -206,6 +207,7 @@ def solve_person(y0: Any, p: Any, u_seg: Any, t_out: Any, breaks: Any, imp_t: An
     mat = np.zeros((n, n))
     piv = np.empty(n, dtype=np.int64)
     x = np.empty(n)
+    work = np.empty(n)
     off_ptr, off_col, off_src = _off_block_pattern(order, starts, col_ptr, col_rows)
     off_val = np.empty(off_col.shape[0])
     stages = np.empty((4, n))
@@ -248,7 +250,7 @@ def solve_person(y0: Any, p: Any, u_seg: Any, t_out: Any, breaks: Any, imp_t: An
                     mat[a, a] += 1.0 / (GAMMA * h_try)
             for k in range(off_col.shape[0]):  # left of them: the pattern's entries only
                 off_val[k] = -jac[off_src[k, 0], off_src[k, 1]]
-            if not block_lu_factor(mat, piv, starts):
+            if not block_inverse_factor(mat, piv, starts):
                 h = h_try * 0.25
                 jac_age = JACOBIAN_AGE + 1
                 if h < 1e-10:
@@ -272,7 +274,7 @@ def solve_person(y0: Any, p: Any, u_seg: Any, t_out: Any, breaks: Any, imp_t: An
                     rhs_v[i] += cj * stages[j, i]
             for a in range(n):
                 x[a] = rhs_v[order[a]]
-            block_lu_solve_compressed(mat, piv, starts, off_ptr, off_col, off_val, x)
+            block_inverse_solve(mat, starts, off_ptr, off_col, off_val, x, work)
             for a in range(n):
                 stages[s, order[a]] = x[a]
         err = 0.0
