@@ -167,7 +167,7 @@ def solve_person(y0: Any, p: Any, u_seg: Any, t_out: Any, breaks: Any, imp_t: An
                  imp_idx: Any, imp_amt: Any, rtol: float, atol: Any, h_max: float,
                  max_steps: int, a_t: Any, c_t: Any, m_t: Any, e_t: Any, c_stage: Any,
                  order: Any, starts: Any, colors: Any, col_ptr: Any, col_rows: Any, hard: Any,
-                 out: Any) -> int:
+                 t_history: float, history_factor: float, out: Any) -> int:
     """Integrate one person from ``t_out[0]``; fills ``out`` (len(t_out), n). Returns the number of
     steps taken, or -1 when the step size underflows or ``max_steps`` is exceeded.
 
@@ -178,6 +178,10 @@ def solve_person(y0: Any, p: Any, u_seg: Any, t_out: Any, breaks: Any, imp_t: An
     The linear algebra runs in the block lower-triangular state ``order`` with diagonal blocks
     ``starts`` (``structure.py``): only the diagonal blocks are inverted, Jacobian entries above
     them are left out (zero for the model; a W-method keeps its order with such an approximation).
+
+    Steps that start before ``t_history`` are judged with tolerances (relative and absolute)
+    ``history_factor`` times looser; ``t_history`` should be a hard output, so that no step
+    straddles it.
     """
     n = y0.shape[0]
     n_out = t_out.shape[0]
@@ -279,6 +283,7 @@ def solve_person(y0: Any, p: Any, u_seg: Any, t_out: Any, breaks: Any, imp_t: An
                 stages[s, order[a]] = x[a]
         err = 0.0
         ok = True
+        loosen = history_factor if t < t_history else 1.0
         for i in range(n):
             acc = y[i]
             est = 0.0
@@ -288,7 +293,7 @@ def solve_person(y0: Any, p: Any, u_seg: Any, t_out: Any, breaks: Any, imp_t: An
             y_new[i] = acc
             if not np.isfinite(acc):
                 ok = False
-            sc = atol[i] + rtol * max(abs(y[i]), abs(acc))
+            sc = (atol[i] + rtol * max(abs(y[i]), abs(acc))) * loosen
             err += (est / sc) ** 2
         err = np.sqrt(err / n) if ok else 1e10
         steps += 1
@@ -342,8 +347,8 @@ def solve_person(y0: Any, p: Any, u_seg: Any, t_out: Any, breaks: Any, imp_t: An
 def solve_batch(y0: Any, p: Any, u: Any, t_out: Any, breaks: Any, imp_t: Any,
                 imp_idx: Any, imp_amt: Any, rtol: float, atol: Any, h_max: float, max_steps: int,
                 a_t: Any, c_t: Any, m_t: Any, e_t: Any, c_stage: Any, order: Any, starts: Any,
-                colors: Any, col_ptr: Any, col_rows: Any, hard: Any, out: Any,
-                steps: Any) -> None:
+                colors: Any, col_ptr: Any, col_rows: Any, hard: Any, t_history: float,
+                history_factor: float, out: Any, steps: Any) -> None:
     """``solve_person`` for every row of ``y0``/``p``/``u`` in parallel (numba threads).
 
     Shapes: y0 (N, n), p (N, k), u (N, nb + 1, q), t_out (N, T) (each row starts at that
@@ -354,7 +359,7 @@ def solve_batch(y0: Any, p: Any, u: Any, t_out: Any, breaks: Any, imp_t: Any,
         steps[i] = solve_person(y0[i], p[i], u[i], t_out[i], breaks[i], imp_t[i], imp_idx[i],
                                 imp_amt[i], rtol, atol, h_max, max_steps, a_t, c_t, m_t, e_t,
                                 c_stage, order, starts, colors, col_ptr, col_rows, hard,
-                                out[i])
+                                t_history, history_factor, out[i])
 
 
 def rhs(t: float, y: Any, p: Any, u: Any) -> Any:  # pragma: no cover - rebound by ``solver``
@@ -400,6 +405,7 @@ def integrate(rhs: Any, y0: NDArray[np.float64], p: NDArray[np.float64],
               rtol: float = 1e-6, atol: float | NDArray[np.float64] = 1e-9,
               h_max: float = np.inf, max_steps: int = 200_000,
               structure: Structure | None = None, hard: NDArray[np.bool_] | None = None,
+              history: tuple[float, float] = (-np.inf, 1.0),
               ) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
     """Solve N independent problems; returns (states (N, T, n), steps (N,)).
 
@@ -408,7 +414,8 @@ def integrate(rhs: Any, y0: NDArray[np.float64], p: NDArray[np.float64],
     ``structure``: order, blocks and column colouring of the Jacobian (``structure.py``);
     default dense (no structure assumed). ``hard`` (T,): the output times the solver steps
     exactly onto (default all); the others are read off the cubic Hermite interpolant of the
-    step that spans them.
+    step that spans them. ``history`` (t, factor): steps before time t (which should be a hard
+    output) are judged with tolerances ``factor`` times looser (default: none).
     """
     n_people, n = y0.shape
     if u.ndim == 2:
@@ -433,7 +440,7 @@ def integrate(rhs: Any, y0: NDArray[np.float64], p: NDArray[np.float64],
                 int(max_steps), A_T, C_T, M_T, E_T, C_STAGE,
                 *(np.ascontiguousarray(a, dtype=np.int64) for a in st),
                 np.ones(t_out.shape[1], np.bool_) if hard is None else np.asarray(hard, np.bool_),
-                out, steps)
+                float(history[0]), float(history[1]), out, steps)
     return out, steps
 
 
