@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 import yaml
 
-from osteotwin.scale.cpu_backend import RTOL
+from osteotwin.scale.cpu_backend import HISTORY_FACTOR, RTOL
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "scale.json"
@@ -188,6 +188,7 @@ def bench_roadrunner_population(metrics: dict[str, float], n: int) -> None:
     SETTINGS["ours"] = {"solver": "ROS34PW2 (Rosenbrock-W), block-triangular Jacobian",
                         "relative_tolerance": RTOL,
                         "absolute_tolerance": "per state: rtol x error_scale",
+                        "tolerance_factor_before_t0": HISTORY_FACTOR,
                         "threads": int(os.cpu_count() or 1)}
     ids = list(rr.model.getGlobalParameterIds())
     # per person: parameters, start, steady state and the inputs that are constant in time

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 from scipy.sparse import csr_matrix
@@ -10,6 +12,8 @@ from scipy.sparse.csgraph import connected_components
 from osteotwin.physiology import model
 from osteotwin.physiology import states as S
 from osteotwin.scale.block_lu import (
+    block_inverse_factor,
+    block_inverse_solve,
     block_lu_factor,
     block_lu_solve,
     block_lu_solve_compressed,
@@ -78,6 +82,15 @@ def test_block_lu_solves_block_lower_triangular_systems() -> None:
     assert order.size == 25
     singular = np.zeros((25, 25))
     assert not block_lu_factor(singular, piv, starts)
+    inverses = a.copy()
+    assert block_inverse_factor(inverses, piv, starts)
+    z = b.copy()
+    block_inverse_solve(inverses, starts, ptr, col, val, z, np.empty(25))
+    np.testing.assert_allclose(z, expected, rtol=1e-9, atol=1e-12)
+    for lo, hi in itertools.pairwise(starts):  # each block is its inverse
+        np.testing.assert_allclose(inverses[lo:hi, lo:hi], np.linalg.inv(a[lo:hi, lo:hi]),
+                                   rtol=1e-9, atol=1e-12)
+    assert not block_inverse_factor(np.zeros((25, 25)), piv, starts)
 
 
 def test_model_jacobian_stays_inside_the_sampled_pattern_on_every_drug() -> None:

@@ -6,6 +6,11 @@ numba RHS in a ``numba.prange`` loop (one thread per core; ``--workers`` sets th
 both using the block-triangular structure of the model's Jacobian (``structure.py``).
 Tolerances: rtol 1e-4 with absolute floors ``rtol × error_scale`` (the model's typical magnitudes),
 tighter than the single-person fast path (rtol 1e-3); agreement with the reference path is tested.
+Before t = 0 (the untreated history each woman is simulated through, from her start in or after
+the menopause transition) both are ``HISTORY_FACTOR`` times looser: every reported result is a
+value or a change at t ≥ 0, and on the benchmark women (1000, 5 years, against rtol 1e-7) the
+largest errors at t ≥ 0 stay as before (BMD, CTX, P1NP changes, E2, LH within the tolerances of
+``tests/scale/test_batch_agrees.py`` as closely as with rtol 1e-4 throughout), for 11 % fewer steps.
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ if TYPE_CHECKING:
     from osteotwin.simulate.scenario import Scenario
 
 RTOL = 1e-4
+#: Tolerances before t = 0 are this many times looser (module docstring).
+HISTORY_FACTOR = 2.0
 #: People handed to a numba thread at a time (dynamic scheduling: a thread that the OS slows
 #: down takes fewer people instead of holding the whole chunk back).
 PEOPLE_PER_TASK = 8
@@ -72,7 +79,7 @@ def _solve(batch: Batch, hard: NDArray[np.bool_], rtol: float,
         states, steps = integrate(model.rhs, batch.y0, batch.p, batch.seg_u, batch.t_out,
                                   breaks=batch.breaks(), impulses=batch.impulses(), rtol=rtol,
                                   atol=error_scale() * rtol, structure=model_structure(),
-                                  hard=hard)
+                                  hard=hard, history=(0.0, HISTORY_FACTOR))
     if np.any(steps < 0):
         bad = np.flatnonzero(steps < 0)
         raise SolverFailure(f"the CPU solver failed for {bad.size} of {steps.size} people "

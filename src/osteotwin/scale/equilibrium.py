@@ -6,10 +6,11 @@ For populations we solve the same steady-state equations ``f(y) = 0`` directly b
 continuation (Kelley & Keyes 1998, SIAM J Numer Anal 35:508): damped Newton steps
 ``(I/Δt - J) δ = f`` whose pseudo-time step ``Δt`` grows as the residual falls (switched evolution
 relaxation), which follows the physical transient while it matters and becomes Newton near the
-solution. The pure integrator states (cumulative urinary, faecal and oral calcium; bone calcium) are
-excluded from the equations and reset as in ``steady_state``. People whose iteration does not
-converge fall back to the integrate-then-polish path of ``steady_state``. Tests check agreement with
-``steady_state`` on random virtual people.
+solution; the Jacobian is reused while the residual falls fast (``REUSE_RATE``). The pure
+integrator states (cumulative urinary, faecal and oral calcium; bone calcium) are excluded from the
+equations and reset as in ``steady_state``. People whose iteration does not converge fall back to
+the integrate-then-polish path of ``steady_state``. Tests check agreement with ``steady_state`` on
+random virtual people.
 """
 
 from __future__ import annotations
@@ -29,6 +30,10 @@ TOLERANCE = 1e-11
 #: iteration is nearly Newton from the start (about 7 iterations instead of 15 from 1 day, same
 #: solutions to 1e-14 on every training population; non-converging people fall back anyway).
 INITIAL_DT = 1000.0
+#: The Jacobian is kept from one iteration to the next while the residual falls at least this much
+#: per iteration (chord steps; a Jacobian costs 17 RHS calls, an iteration otherwise one): about
+#: 7.6 iterations instead of 7.3 at ~45 % less CPU, same solutions to 1e-13 on the benchmark women.
+REUSE_RATE = 0.1
 
 
 def rhs_into(t: float, y: Any, p: Any, u: Any, dy: Any) -> None:  # pragma: no cover - rebound
@@ -86,8 +91,9 @@ def equilibrate_person(y_start: Any, p: Any, u: Any, keep: Any, starts: Any, col
             return -1
         if res_old > 0.0:
             dt = dt * min(max(res_old / max(res, 1e-300), 0.5), 10.0)
+        if it == 0 or res > REUSE_RATE * res_old:
+            jacobian_into(y, p, u, f, scale, colors, col_ptr, col_rows, yp, f1, jac)
         res_old = res
-        jacobian_into(y, p, u, f, scale, colors, col_ptr, col_rows, yp, f1, jac)
         for i in range(n_keep):
             for j in range(n_keep):
                 a[i, j] = -jac[keep[i], keep[j]]
