@@ -27,6 +27,28 @@ from numba import njit
 
 
 @njit(cache=True, error_model="numpy")
+def _pivot(a: Any, piv: Any, k: int, lo: int, hi: int) -> bool:
+    """Partial pivoting inside block ``[lo, hi)``: swap into row ``k`` the row with the largest
+    entry of column ``k`` at or below it (recorded in ``piv[k]``). False when that entry is zero
+    or not finite (singular)."""
+    p = k
+    big = abs(a[k, k])
+    for i in range(k + 1, hi):
+        if abs(a[i, k]) > big:
+            big = abs(a[i, k])
+            p = i
+    piv[k] = p
+    if big == 0.0 or not np.isfinite(big):
+        return False
+    if p != k:
+        for j in range(lo, hi):
+            tmp = a[k, j]
+            a[k, j] = a[p, j]
+            a[p, j] = tmp
+    return True
+
+
+@njit(cache=True, error_model="numpy")
 def block_lu_factor(a: Any, piv: Any, starts: Any) -> bool:
     """Factorise the diagonal blocks of ``a`` in place (L below, U on and above the diagonal of
     each block; pivots into ``piv``). False when a pivot is zero or not finite (singular)."""
@@ -34,20 +56,8 @@ def block_lu_factor(a: Any, piv: Any, starts: Any) -> bool:
         lo = starts[b]
         hi = starts[b + 1]
         for k in range(lo, hi):
-            p = k
-            big = abs(a[k, k])
-            for i in range(k + 1, hi):
-                if abs(a[i, k]) > big:
-                    big = abs(a[i, k])
-                    p = i
-            piv[k] = p
-            if big == 0.0 or not np.isfinite(big):
+            if not _pivot(a, piv, k, lo, hi):
                 return False
-            if p != k:
-                for j in range(lo, hi):
-                    tmp = a[k, j]
-                    a[k, j] = a[p, j]
-                    a[p, j] = tmp
             inv = 1.0 / a[k, k]
             for i in range(k + 1, hi):
                 a[i, k] *= inv
@@ -95,38 +105,6 @@ def block_lu_solve(a: Any, piv: Any, starts: Any, x: Any) -> None:
 
 
 @njit(cache=True, error_model="numpy")
-def compress_off_blocks(a: Any, starts: Any, ptr: Any, col: Any, val: Any) -> None:
-    """The nonzeros of ``a`` left of the diagonal blocks, row by row (CSR into ``ptr`` (n + 1),
-    ``col`` and ``val`` (n² each)), so that solves skip the zeros between blocks."""
-    nnz = 0
-    for b in range(starts.shape[0] - 1):
-        for i in range(starts[b], starts[b + 1]):
-            ptr[i] = nnz
-            for j in range(starts[b]):
-                if a[i, j] != 0.0:
-                    col[nnz] = j
-                    val[nnz] = a[i, j]
-                    nnz += 1
-    ptr[a.shape[0]] = nnz
-
-
-@njit(cache=True, error_model="numpy")
-def block_lu_solve_compressed(
-    a: Any, piv: Any, starts: Any, ptr: Any, col: Any, val: Any, x: Any
-) -> None:
-    """:func:`block_lu_solve` with the off-block part from :func:`compress_off_blocks`."""
-    for b in range(starts.shape[0] - 1):
-        lo = starts[b]
-        hi = starts[b + 1]
-        for i in range(lo, hi):
-            s = x[i]
-            for k in range(ptr[i], ptr[i + 1]):
-                s -= val[k] * x[col[k]]
-            x[i] = s
-        _solve_diagonal_block(a, piv, lo, hi, x)
-
-
-@njit(cache=True, error_model="numpy")
 def block_inverse_factor(a: Any, piv: Any, starts: Any) -> bool:
     """Replace each diagonal block of ``a`` by its inverse, in place (Gauss-Jordan with partial
     pivoting; ``piv`` (n,) is workspace). Entries left of the blocks are kept, those above
@@ -141,20 +119,8 @@ def block_inverse_factor(a: Any, piv: Any, starts: Any) -> bool:
             a[lo, lo] = 1.0 / d
             continue
         for k in range(lo, hi):
-            p = k
-            big = abs(a[k, k])
-            for i in range(k + 1, hi):
-                if abs(a[i, k]) > big:
-                    big = abs(a[i, k])
-                    p = i
-            piv[k] = p
-            if big == 0.0 or not np.isfinite(big):
+            if not _pivot(a, piv, k, lo, hi):
                 return False
-            if p != k:
-                for j in range(lo, hi):
-                    tmp = a[k, j]
-                    a[k, j] = a[p, j]
-                    a[p, j] = tmp
             inv = 1.0 / a[k, k]
             a[k, k] = 1.0  # column k of the identity becomes column k of the inverse
             for j in range(lo, hi):
@@ -180,7 +146,8 @@ def block_inverse_factor(a: Any, piv: Any, starts: Any) -> bool:
 def block_inverse_solve(a: Any, starts: Any, ptr: Any, col: Any, val: Any, x: Any,
                         work: Any) -> None:
     """Solve ``A x = b`` in place (``x`` holds b on entry) with the block inverses of
-    :func:`block_inverse_factor` and the off-block part from :func:`compress_off_blocks`;
+    :func:`block_inverse_factor` and the entries left of the diagonal blocks given row by row
+    (CSR: row ``i``'s are ``val[ptr[i]:ptr[i + 1]]`` in columns ``col[ptr[i]:ptr[i + 1]]``);
     ``work`` (n,) is workspace."""
     for b in range(starts.shape[0] - 1):
         lo = starts[b]
