@@ -34,9 +34,12 @@ CALIBRATION_TEXT = (
     "people per arm, their means shifted by the 1000-minus-250 difference at the start point; "
     "the search then re-anchors on 1000 per arm and only those evaluations can be kept (most "
     "passing endpoints, then lowest cost). The fracture hazard parameters are "
-    "then fitted to the fracture endpoints on the kept population. The kept full-population "
-    "evaluation is itself the n = 1000 verification recorded in the fitted file. Command: "
-    "`osteotwin calibrate --budget-minutes 17` (see `osteotwin calibrate --help`)."
+    "then fitted to the fracture endpoints on the kept population with the same hinge "
+    "objective and Cauchy loss (multi-start from points spread across their bounds; most "
+    "passing, then lowest cost); fracture incidence counts death as a competing event. The "
+    "kept full-population evaluation is itself the n = 1000 verification recorded in the "
+    "fitted file. Shipped set: `osteotwin calibrate --budget-minutes 25`, then `--budget-minutes "
+    "14 --max-anchors 40 --n-coarse 0 --radius 0.3` (see `osteotwin calibrate --help`)."
 )
 
 

@@ -120,7 +120,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Fit the model to the training trials and write the fitted parameter set.
 
-        Example (what ships): osteotwin calibrate --budget-minutes 17
+        Example: osteotwin calibrate --budget-minutes 25 (what ships: docs/validation.md)
         """
         for name, value, low, high in (
             ("--n-anchor", n_anchor, 1, 100_000),
