@@ -25,27 +25,7 @@ from typing import Any
 import numpy as np
 from numba import njit
 
-
-@njit(cache=True, error_model="numpy")
-def _pivot(a: Any, piv: Any, k: int, lo: int, hi: int) -> bool:
-    """Partial pivoting inside block ``[lo, hi)``: swap into row ``k`` the row with the largest
-    entry of column ``k`` at or below it (recorded in ``piv[k]``). False when that entry is zero
-    or not finite (singular)."""
-    p = k
-    big = abs(a[k, k])
-    for i in range(k + 1, hi):
-        if abs(a[i, k]) > big:
-            big = abs(a[i, k])
-            p = i
-    piv[k] = p
-    if big == 0.0 or not np.isfinite(big):
-        return False
-    if p != k:
-        for j in range(lo, hi):
-            tmp = a[k, j]
-            a[k, j] = a[p, j]
-            a[p, j] = tmp
-    return True
+from osteotwin.simulate.dense_lu import pivot_rows
 
 
 @njit(cache=True, error_model="numpy")
@@ -56,7 +36,8 @@ def block_lu_factor(a: Any, piv: Any, starts: Any) -> bool:
         lo = starts[b]
         hi = starts[b + 1]
         for k in range(lo, hi):
-            if not _pivot(a, piv, k, lo, hi):
+            big = pivot_rows(a, piv, k, lo, hi)
+            if big == 0.0 or not np.isfinite(big):
                 return False
             inv = 1.0 / a[k, k]
             for i in range(k + 1, hi):
@@ -119,7 +100,8 @@ def block_inverse_factor(a: Any, piv: Any, starts: Any) -> bool:
             a[lo, lo] = 1.0 / d
             continue
         for k in range(lo, hi):
-            if not _pivot(a, piv, k, lo, hi):
+            big = pivot_rows(a, piv, k, lo, hi)
+            if big == 0.0 or not np.isfinite(big):
                 return False
             inv = 1.0 / a[k, k]
             a[k, k] = 1.0  # column k of the identity becomes column k of the inverse

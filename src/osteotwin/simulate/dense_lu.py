@@ -9,6 +9,26 @@ from numba import njit
 
 
 @njit(cache=True)
+def pivot_rows(a: Any, piv: Any, k: int, lo: int, hi: int) -> float:
+    """Partial pivoting on rows ``[k, hi)`` of columns ``[lo, hi)``: swap into row ``k`` the row
+    with the largest entry of column ``k`` at or below it (recorded in ``piv[k]``); returns that
+    entry's magnitude (0 or not finite: the column is singular)."""
+    p = k
+    big = abs(a[k, k])
+    for i in range(k + 1, hi):
+        if abs(a[i, k]) > big:
+            big = abs(a[i, k])
+            p = i
+    piv[k] = p
+    if p != k:
+        for j in range(lo, hi):
+            tmp = a[k, j]
+            a[k, j] = a[p, j]
+            a[p, j] = tmp
+    return float(big)
+
+
+@njit(cache=True)
 def lu_factor(a: Any, piv: Any, tiny_pivot: float) -> bool:
     """Factorise ``a`` in place (L below the diagonal, U on and above), pivots into ``piv``.
 
@@ -18,20 +38,9 @@ def lu_factor(a: Any, piv: Any, tiny_pivot: float) -> bool:
     """
     n = a.shape[0]
     for k in range(n):
-        p = k
-        big = abs(a[k, k])
-        for i in range(k + 1, n):
-            if abs(a[i, k]) > big:
-                big = abs(a[i, k])
-                p = i
-        piv[k] = p
+        big = pivot_rows(a, piv, k, 0, n)
         if tiny_pivot <= 0.0 and (big == 0.0 or not np.isfinite(big)):
             return False
-        if p != k:
-            for j in range(n):
-                tmp = a[k, j]
-                a[k, j] = a[p, j]
-                a[p, j] = tmp
         if a[k, k] == 0.0:
             a[k, k] = tiny_pivot
         inv = 1.0 / a[k, k]
