@@ -10,10 +10,7 @@ import pytest
 
 from osteotwin.calibrate.fitted import load_fracture_parameters, write_fitted_document
 from osteotwin.calibrate.objective import (
-    MISSING_RESIDUAL,
-    endpoint_residual,
     pass_count,
-    residual_vector,
     soft_l1_cost,
 )
 from osteotwin.calibrate.report import SECTION_END, SECTION_START, replace_section
@@ -48,20 +45,9 @@ def _result(
     )
 
 
-def test_residual_is_scaled_by_the_half_width_on_each_side() -> None:
-    assert endpoint_residual(_result(-2.0)) == 0.0
-    assert endpoint_residual(_result(-3.0)) == pytest.approx(-1.0)  # lower edge
-    assert endpoint_residual(_result(-1.5)) == pytest.approx(1.0)  # upper edge (narrower side)
-    assert endpoint_residual(_result(-1.0)) == pytest.approx(2.0)
-    assert endpoint_residual(_result(math.nan)) == MISSING_RESIDUAL
-    assert endpoint_residual(_result(-2.0, scored=False)) is None
-
-
-def test_vector_cost_and_pass_count() -> None:
+def test_soft_l1_cost_and_pass_count() -> None:
     results = [_result(-2.0), _result(-1.0), _result(0.0, scored=False)]
-    r = residual_vector(results)
-    assert r.tolist() == pytest.approx([0.0, 2.0])
-    assert soft_l1_cost(r) == pytest.approx(2 * (math.sqrt(5) - 1))
+    assert soft_l1_cost(np.array([0.0, 2.0])) == pytest.approx(2 * (math.sqrt(5) - 1))
     assert soft_l1_cost(np.array([100.0])) < 100.0**2  # robust to hopeless endpoints
     assert pass_count(results) == (1, 2)
 

@@ -1,16 +1,15 @@
 """Calibration objective: how far the model's trial predictions fall from the published intervals.
 
-Each scored endpoint contributes a residual r = (predicted − observed) / h, where h is the half-width
-of the endpoint's scoring interval (published 95 % interval widened by the spec's floor): |r| ≤ 1
-means the endpoint passes when the interval is symmetric. The fit minimises Σ ρ(r²) with a soft-L1 ρ
-(robust: an endpoint the model structure cannot reach does not drag all others). Endpoints that are
-reported but not scored (SD with unknown n) carry no residual. A missing prediction (NaN) gets a fixed
-large residual.
+Each scored endpoint contributes a hinge residual (``hinge_residuals``): 0 inside its scoring
+interval (published 95 % interval widened by the spec's floor) shrunk by a safety margin, else the
+distance outside in half-widths. The fit minimises a robust loss of them (``robust_cost``: Cauchy or
+soft-L1, so an endpoint the model structure cannot reach does not drag all others). Endpoints that
+are reported but not scored (SD with unknown n) carry no residual; a missing prediction (NaN) gets
+a fixed large residual.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -19,24 +18,6 @@ from numpy.typing import NDArray
 from osteotwin.trials.endpoints import EndpointResult
 
 MISSING_RESIDUAL = 10.0
-
-
-def endpoint_residual(result: EndpointResult) -> float | None:
-    """Normalised residual of one endpoint, or None when it is not scored."""
-    if not result.scored:
-        return None
-    if not math.isfinite(result.predicted):
-        return MISSING_RESIDUAL
-    low, high = result.interval
-    centre = result.observed
-    half = max(high - centre, 1e-9) if result.predicted >= centre else max(centre - low, 1e-9)
-    return (result.predicted - centre) / half
-
-
-def residual_vector(results: Sequence[EndpointResult]) -> NDArray[np.float64]:
-    """Residuals of all scored endpoints, in order."""
-    values = [endpoint_residual(r) for r in results]
-    return np.array([v for v in values if v is not None], dtype=float)
 
 
 def soft_l1_cost(residuals: NDArray[np.float64]) -> float:
