@@ -179,7 +179,9 @@ PARAMETER_TABLE: tuple[Parameter, ...] = (
        "RANKL removal by denosumab", 0.3, (1e-5, 1e-4), True),
     _p("goserelin_depot_half_life_d", 10.0, "d", "Zoladex label (3.6 mg implant releases over 28 d)",
        "goserelin depot release half-life", 0.2, (5.0, 20.0)),
-    _p("goserelin_ec50_mg", 0.02, "mg", "assumption: castrate levels throughout 28-d interval (label)",
+    _p("goserelin_ec50_mg", 0.008, "mg", "Zoladex label (castrate testosterone throughout the 28-d "
+       "interval); set so men on goserelin settle near the castrate mean of 20 ng/dL (0.2 ± 0.2 "
+       "ng/mL at 4 wk, castration trial PC18-01), i.e. >= 98 % Leydig-cell suppression",
        "depot amount for half-maximal gonadal suppression", 0.3, (0.005, 0.1)),
     # --- Endocrine ---------------------------------------------------------------------------
     _p("aromatase_km_nm", 1.83, "nM", f"{CF} LK10-01 (Lakshman 2010, in vivo aromatase Km)",

@@ -5,7 +5,7 @@ calcium core → BMD and the cumulative calcium balances); only the core is a co
 the states by the strongly connected components of the dependency graph (Tarjan 1972, SIAM J
 Comput 1:146; the block-triangular form of Duff & Reid 1978, ACM TOMS 4:137) makes the Jacobian
 block *lower* triangular, so the stiff solvers factorise only the diagonal blocks (one block of
-~17 states plus scalars instead of a dense 39 × 39 matrix; ``block_lu.py``).
+~17 states plus scalars instead of a dense 40 × 40 matrix; ``block_lu.py``).
 
 The pattern is read off forward differences of the compiled RHS at random states and inputs
 around the model's reference (union over the samples, always with the diagonal); it depends only on

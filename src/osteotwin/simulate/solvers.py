@@ -40,7 +40,7 @@ MAX_ATTEMPTS = 5_000_000  # guard against a stalled integration (never reached i
 # Block structure of the Jacobian (exact zeros, by construction of the RHS): the PK states depend
 # only on PK states; nothing depends on the bone-calcium pool or the cumulative calcium states
 # ("leaves"). W = I − γhJ is therefore block lower-triangular [PK | core | leaves]; only the PK
-# (12×12) and core (23×23) blocks are factorised, instead of the full 39×39 matrix.
+# (12×12) and core (24×24) blocks are factorised, instead of the full 40×40 matrix.
 _LEAVES = (S.CA_BONE, S.CA_URINE, S.CA_FECES, S.CA_INTAKE)
 PK_IDX = np.arange(0, S.LH, dtype=np.int64)
 CORE_IDX = np.array([i for i in range(S.LH, S.N_STATES) if i not in _LEAVES], dtype=np.int64)
