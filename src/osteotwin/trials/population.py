@@ -24,6 +24,11 @@ from numpy.typing import NDArray
 
 from osteotwin.records.patient import Lifestyle as RecordLifestyle
 from osteotwin.simulate.scenario import Lifestyle, Regimen, Scenario, Subject
+from osteotwin.trials.background import (  # noqa: F401 (re-exported)
+    BACKGROUND_AI,
+    background_regimens,
+    needs_background_ai,
+)
 from osteotwin.trials.model import (
     BMD_SITES,
     Arm,
@@ -64,15 +69,6 @@ YSM_LIMITS = (-20.0, 60.0)
 LAB_LIMITS: dict[str, tuple[float, float]] = {"estradiol": (0.5, 2000.0),
                                               "total_testosterone": (1.0, 3000.0),
                                               "vitamin_d_25oh": (2.0, 200.0)}
-
-AROMATASE_INHIBITORS = ("anastrozole", "letrozole", "exemestane")
-ENDOCRINE_THERAPY = (*AROMATASE_INHIBITORS, "tamoxifen")
-#: Background therapy assumed when a trial of postmenopausal women with breast cancer lists no
-#: endocrine therapy in any arm although its population is on one (README "Background therapy not
-#: given": ABCSG-18, B-ABLE style cohorts). Anastrozole 1 mg daily is the labelled adjuvant dose.
-BACKGROUND_AI = TrialRegimen(drug="anastrozole", dose_mg=1.0, dose_iu=None, route="oral",
-                             every_d=1.0, start_d=0.0, stop_d=None)
-
 
 @dataclass(frozen=True)
 class ArmPeople:
@@ -195,11 +191,9 @@ def draw_people(trial: Trial, arm: Arm, draws: StandardDraws) -> ArmPeople:
     t_scores = {site: _dist_draws(draws.get(f"{site}_t_score"), pop.baseline[f"{site}_t_score"],
                                   0.0, -5.0, 4.0)
                 for site in BMD_SITES if f"{site}_t_score" in pop.baseline}
-    regimens = list(arm.regimens)
-    if needs_background_ai(trial):
-        regimens.append(BACKGROUND_AI)
-        notes.append("background aromatase inhibitor assumed (anastrozole 1 mg daily): population "
-                     "of postmenopausal women with breast cancer, no endocrine therapy listed")
+    background, background_notes = background_regimens(trial)
+    regimens = [*arm.regimens, *background]
+    notes += background_notes
     lifestyle = simulation_lifestyle(pop.lifestyle)
     from_t0 = (simulation_lifestyle(merge_lifestyle(pop.lifestyle, arm.lifestyle))
                if arm.lifestyle is not None else None)
@@ -271,15 +265,6 @@ def _years_since_menopause(pop: Population, ages: NDArray[np.float64], z: NDArra
     if status == "postmenopausal":
         return np.maximum(ages - MENOPAUSE_AGE_Y, 1.0)
     return np.clip(ages - MENOPAUSE_AGE_Y, *YSM_LIMITS)
-
-
-def needs_background_ai(trial: Trial) -> bool:
-    """True for a trial of postmenopausal women with breast cancer listing no endocrine therapy."""
-    pops = [arm.population for arm in trial.arms]
-    if not all(p.sex == "female" and p.breast_cancer and p.menopausal_status == "postmenopausal"
-               for p in pops):
-        return False
-    return not any(r.drug in ENDOCRINE_THERAPY for arm in trial.arms for r in arm.regimens)
 
 
 CALCIUM_DRUGS = ("calcium_carbonate", "calcium_citrate")

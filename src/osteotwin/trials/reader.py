@@ -293,12 +293,13 @@ def _arm(raw: Any, field: str, shared: Population) -> Arm:
     population = shared.merged(_population(raw["population"], f"{field}.population")
                                if raw.get("population") is not None else None)
     arm_lifestyle = _lifestyle(raw.get("lifestyle"), f"{field}.lifestyle")
-    regimens = tuple(_regimen(r, f"{field}.regimens[{i}]")
+    regimens = tuple(parse_regimen(r, f"{field}.regimens[{i}]")
                      for i, r in enumerate(optional_list(raw.get("regimens"), f"{field}.regimens")))
     return Arm(id=arm_id, n=n, population=population, regimens=regimens, lifestyle=arm_lifestyle)
 
 
-def _regimen(raw: Any, field: str) -> TrialRegimen:
+def parse_regimen(raw: Any, field: str) -> TrialRegimen:
+    """One regimen in trial-file syntax (``field`` names it in errors)."""
     raw = require_mapping(raw, field, _REGIMEN)
     names = tuple(drug_names())
     if raw.get("drug") is None:
