@@ -9,7 +9,9 @@ import pytest
 
 from osteotwin.physiology import states as S
 from osteotwin.physiology.endocrine import (
+    GEL_REFERENCE_DOSE_MG_D,
     aromatase_yield,
+    gel_absorbed_mg_d,
     hormones,
     lh_target,
     ovarian_fraction,
@@ -161,3 +163,17 @@ def test_testosterone_gel_suppresses_lh_in_men() -> None:
     gel = Regimen("testosterone_gel", 81.0, route="transdermal", every_d=1.0)
     _, t, lh = _hormones_on(_OLDER_MAN, gel, 28.0)
     assert t > 1.5 and lh < 0.35
+
+
+def test_gel_absorption_is_less_than_dose_proportional() -> None:
+    """At 81 mg/d the absorbed share is the bioavailability; a quarter of the dose gives more than
+    a quarter of the absorbed testosterone (castration study PC18-03/05: 410 vs 720 ng/dL)."""
+    f = P["testosterone_gel_bioavailability"]
+    full = gel_absorbed_mg_d(GEL_REFERENCE_DOSE_MG_D, P.values)
+    assert full == pytest.approx(f * GEL_REFERENCE_DOSE_MG_D)
+    quarter = gel_absorbed_mg_d(GEL_REFERENCE_DOSE_MG_D / 4.0, P.values)
+    assert quarter / full == pytest.approx(0.25 ** P["testosterone_gel_dose_exponent"])
+    assert 0.45 < quarter / full < 0.65
+    assert gel_absorbed_mg_d(0.0, P.values) < 1e-3
+    linear = P.replace(testosterone_gel_dose_exponent=1.0)
+    assert gel_absorbed_mg_d(20.25, linear.values) == pytest.approx(20.25 * f)

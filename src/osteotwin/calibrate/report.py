@@ -199,8 +199,10 @@ absolute lab levels; `sd` with an unknown arm size is reported, not scored). Par
   rates within published cohort ranges).
 - **Not modelled the way the source measured it.** Published medians (ATAC bone substudy) are compared
   with the simulated mean; immunoassay estradiol in the older male trials is compared with the model's
-  mass-spectrometry-scale estradiol; the castration trial lists no castrating regimen, so its arms are
-  simulated without one (no trial is special-cased).
+  mass-spectrometry-scale estradiol. Background therapy a file cannot list because its source did not
+  name the agent (an aromatase inhibitor in ABCSG-18 and B-ABLE; the castrating agent of the castration
+  study) is added as an assumption, printed below; only inputs are added, no parameter is set per trial
+  (`osteotwin.trials.background`).
 - **Calibration** used only these training files (see `src/osteotwin/data/model/fitted_parameters.yaml`
   for what was fitted, bounds, objective, seed and data checksums; `osteotwin calibrate` reproduces it).
   {CALIBRATION_TEXT}

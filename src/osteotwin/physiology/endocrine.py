@@ -71,6 +71,9 @@ _FT, _FA, _WA = (_I["testosterone_free_fraction"], _I["androstenedione_free_frac
 _KI_ANA, _KI_LET = _I["ai_ki_anastrozole_ng_ml"], _I["ai_ki_letrozole_ng_ml"]
 _T_F = _I["female_testosterone_ng_dl"]
 _MCR_T, _GEL_F = _I["testosterone_mcr_l_d"], _I["testosterone_gel_bioavailability"]
+_GEL_K = _I["testosterone_gel_dose_exponent"]
+#: Gel dose at which ``testosterone_gel_bioavailability`` is the absorbed fraction (5 g of 1.62 %).
+GEL_REFERENCE_DOSE_MG_D = 81.0
 _MCR_E2, _E2_ORAL_F = _I["estradiol_mcr_l_d"], _I["estradiol_oral_bioavailability"]
 _MENO_W, _MENO_MID = _I["menopause_transition_width_y"], _I["menopause_midpoint_y"]
 _OV_INTERMITTENT = _I["ovarian_intermittency"]
@@ -100,6 +103,15 @@ def ovarian_fraction(years_since_menopause: float, p: NDArray[np.float64]) -> fl
 def gonadal_suppression(y: NDArray[np.float64], p: NDArray[np.float64]) -> float:
     g = max(y[GOS], 0.0)
     return float(g / (g + p[_GOS_EC50]))
+
+
+@njit(cache=True, error_model="numpy")
+def gel_absorbed_mg_d(dose_mg_d: float, p: NDArray[np.float64]) -> float:
+    """Testosterone absorbed from a daily gel dose (mg/d): F·D_ref·(dose/D_ref)^k, D_ref = 81 mg/d
+    (absorption through the skin is less than dose-proportional; ``testosterone_gel_dose_exponent``)."""
+    ratio = max(dose_mg_d, 0.0) / GEL_REFERENCE_DOSE_MG_D
+    return float(p[_GEL_F] * GEL_REFERENCE_DOSE_MG_D
+                 * math.exp(p[_GEL_K] * math.log(max(ratio, 1e-12))))
 
 
 @njit(cache=True, error_model="numpy")
@@ -137,7 +149,7 @@ def hormones(t: float, y: NDArray[np.float64], p: NDArray[np.float64],
     """(estradiol pg/mL, total testosterone ng/dL, LH target IU/L, bone estrogen signal EST)."""
     male = u[U_MALE] > 0.5
     supp = gonadal_suppression(y, p)
-    exo_t_mg_d = testosterone_input_mg_d(y, p) + u[U_TGEL] * p[_GEL_F]
+    exo_t_mg_d = testosterone_input_mg_d(y, p) + gel_absorbed_mg_d(u[U_TGEL], p)
     exo_t = exo_t_mg_d * 1e5 / p[_MCR_T]  # mg/d → ng/dL
     if male:
         testis = testicular_testosterone(y[LH], u[U_TMAX], p) * (1.0 - supp)

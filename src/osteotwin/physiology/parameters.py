@@ -34,10 +34,11 @@ given, which stay inside their sources' ranges):
 - ``ai_ki_anastrozole_ng_ml``: anastrozole potency (letrozole's Ki and exemestane's inactivation rate
   are fixed at their source values, Geisler 1998/2002: fitted freely they drift to their bounds,
   where bone no longer responds to the estradiol difference).
-- ``lh_feedback_e2_pg_ml`` (estradiol feedback on LH in men) and ``testicular_estradiol_fraction``
-  (share of male E2 secreted by the testes) are fixed at their source values (T'Sjoen 2005, Veldhuis
-  2005; Longcope 1969, de Ronde 2003): fitted freely, the castration trial (whose castrating agent the
-  training file does not list) pulled them outside their sources' ranges.
+- ``testicular_estradiol_fraction`` (share of male E2 secreted by the testes) is fitted inside its
+  sources' range, 15-25 % (Longcope 1969, de Ronde 2003); ``lh_feedback_e2_pg_ml`` (estradiol
+  feedback on LH in men) is fixed at its source value (T'Sjoen 2005, Veldhuis 2005). Fitted freely
+  before the castration trial's men were castrated (its castrating agent is not in the file; see
+  ``osteotwin.trials.background``), that trial pulled both outside their sources' ranges.
 - ``mech_sclerostin_gain``, ``bmd_ls_mech_gain``, ``bmd_hip_mech_gain``: exercise → sclerostin → bone.
 - ``bp_emax``, ``bp_ec50_mg``, ``bp_surface_half_life_d``: bisphosphonate effect on osteoclasts;
   ``denosumab_rankl_kon``: denosumab's RANKL removal.
@@ -137,7 +138,14 @@ PARAMETER_TABLE: tuple[Parameter, ...] = (
        "IM undecanoate depot absorption half-life", 0.25, (18.0, 45.0)),
     _p("testosterone_gel_bioavailability", 0.09, "1",
        f"{CF} PC18-05: 81 mg/d gel gives ~720 ng/dL in castrated men (with MCR below)",
-       "fraction of gel testosterone absorbed", 0.35, (0.05, 0.15)),
+       "fraction of gel testosterone absorbed at 81 mg/d", 0.35, (0.05, 0.15)),
+    _p("testosterone_gel_dose_exponent", 0.42, "1",
+       f"{CF} PC18-03/PC18-05: in castrated men (no endogenous T) 20.25 and 81 mg/d of 1.62 % gel "
+       "gave 410 and 720 ng/dL, a quarter of the dose giving ~55 % of the serum T (ln 1.79 / ln 4 = "
+       "0.42); absorption through a fixed application area is less than dose-proportional "
+       "(Swerdloff et al. 2000 JCEM 85:4500, AndroGel 50 vs 100 mg/d)",
+       "power of the gel dose in the amount absorbed, F·81 mg·(dose/81 mg)^k", 0.0, (0.3, 1.0),
+       True),
     _p("testosterone_mcr_l_d", 1000.0, "L/d", "Longcope 1969 (MCR of testosterone ~1000 L/d in men)",
        "metabolic clearance of testosterone", 0.2, (600.0, 1500.0)),
     _p("estradiol_mcr_l_d", 1250.0, "L/d", "Estradot/Climara labels (50 µg/d patch → ~40 pg/mL)",
@@ -199,7 +207,7 @@ PARAMETER_TABLE: tuple[Parameter, ...] = (
        "circulating E2 in men is secreted by the testes); T'Sjoen 2005 JCEM 90:5717 (letrozole "
        "2.5 mg lowers E2 in older men by only 62 % while T doubles: ~0.2 of E2 follows Leydig "
        "output)", "share of untreated male E2 secreted by the testes (intratesticular substrate "
-       "~100× serum: AIs barely compete there)", 0.3, (0.05, 0.4)),
+       "~100× serum: AIs barely compete there)", 0.3, (0.15, 0.25), True),
     _p("male_estradiol_pg_ml", 22.0, "pg/mL", "typical older-man E2 (LC-MS ~20-25; clinical_facts §5)",
        "default untreated male estradiol", 0.35, (8.0, 50.0)),
     _p("male_testosterone_ng_dl", 420.0, "ng/dL", "typical older-man total T (Burnett-Bowie/Leder 319-397)",
