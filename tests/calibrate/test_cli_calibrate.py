@@ -33,7 +33,8 @@ def test_writes_a_complete_fitted_set_with_its_verification(tmp_path: Path) -> N
 @pytest.mark.parametrize(
     ("option", "value", "got", "accepted"),
     [("--margin", "1.5", "1.5", "0.0 to 0.9"), ("--budget-minutes", "-1", "-1.0", "0.0 to 1440.0"),
-     ("--n-anchor", "0", "0", "1 to 100000"), ("--radius", "0", "0.0", "0.001 to 5.0")],
+     ("--n-anchor", "0", "0", "1 to 100000"), ("--radius", "0", "0.0", "0.001 to 5.0"),
+     ("--step-rule", "fastest", "'fastest'", "cost, count")],
 )
 def test_out_of_range_options_are_refused(option: str, value: str, got: str, accepted: str) -> None:
     result = RUNNER.invoke(app, ["calibrate", option, value])

@@ -111,3 +111,24 @@ def test_overrides_keep_the_written_precision_inside_the_bounds() -> None:
     at_upper = model.overrides(np.array([upper[0], 0.123456789]))
     assert at_upper["p"] <= 0.7654321987 and at_upper["q"] == 0.123457 and at_upper["r"] == 2.0
     assert model.overrides(lower)["p"] >= 0.1234567891
+
+
+def test_count_steps_never_keep_fewer_passes_than_the_start() -> None:
+    """``step_rule="count"``: a step is kept only when the scored population passes more endpoints
+    (or as many at a lower cost), so the kept anchor passes at least as many as the start."""
+    trial = load_trial_file(TRAIN / "anastrozole_label_postmenopausal.yaml")
+    settings = FitSettings(n_surrogate=3, n_anchor=12, n_coarse=0, seed=1, max_anchors=4,
+                           budget_s=600.0, names=(PARAMETER,), warm_start=False, step_rule="count")
+    simulator = default_simulator(workers=1, backend="single")
+    try:
+        result = fit_model([trial], simulator, settings)
+    finally:
+        simulator.close()
+    assert result.passed_kept >= result.passed_start[0]
+    current = (result.history[0].passed, -result.history[0].cost)
+    for anchor in result.history[1:]:
+        if anchor.accepted:  # each kept step beat the point it started from
+            assert (anchor.passed, -anchor.cost) > current
+            current = (anchor.passed, -anchor.cost)
+    low, high = calibratable_bounds([PARAMETER])[PARAMETER][1:]
+    assert low <= result.fitted[PARAMETER] <= high

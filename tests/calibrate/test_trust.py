@@ -14,7 +14,7 @@ from osteotwin.calibrate.objective import (
     robust_cost,
     robust_derivative,
 )
-from osteotwin.calibrate.trust import Targets, broyden_update, model_step
+from osteotwin.calibrate.trust import Targets, broyden_update, count_step, model_step
 
 LOW = np.array([-3.0, 10.0])
 HIGH = np.array([-1.0, 20.0])
@@ -106,3 +106,29 @@ def test_cauchy_lets_a_hopeless_endpoint_pull_less_than_soft_l1() -> None:
     # relative pull of a hopeless endpoint versus one just outside its interval
     assert (robust_derivative(far, "cauchy") / robust_derivative(near, "cauchy"))[0] < 0.1
     assert (robust_derivative(far, "soft_l1") / robust_derivative(near, "soft_l1"))[0] > 1.0
+
+
+def test_count_step_crosses_several_edges_where_the_cost_step_balances_them() -> None:
+    """Three endpoints on one parameter: two want +dx, one (far, hopeless) wants -dx. The count
+    step brings both reachable means inside; it stays in its box and leaves a closed box alone."""
+    low = np.array([0.0, 0.0, 100.0])
+    high = np.array([1.0, 1.0, 101.0])
+    targets = Targets(low, high, 0.25)
+    f0 = np.array([-0.6, -0.7, 150.0])
+    jac = np.array([[1.0], [1.0], [5.0]])
+    dx, inside = count_step(f0, jac, targets, np.array([-2.0]), np.array([2.0]))
+    assert inside == 2
+    assert targets.passed(f0 + jac @ dx) == 2
+    # the shortest such step: to the lower shrunk edge (0 + 0.25 * 0.5) of the further endpoint
+    assert dx[0] == pytest.approx(0.125 + 0.7, abs=1e-6)
+    small, inside_small = count_step(f0, jac, targets, np.array([-0.5]), np.array([0.5]))
+    assert abs(small[0]) <= 0.5 + 1e-12 and inside_small == 0
+    closed, none = count_step(f0, jac, targets, np.zeros(1), np.zeros(1))
+    assert closed[0] == 0.0 and none == 0
+
+
+def test_count_step_skips_missing_predictions() -> None:
+    targets = Targets(LOW, HIGH, 0.0)
+    f0 = np.array([np.nan, 25.0])
+    dx, inside = count_step(f0, np.eye(2), targets, -10 * np.ones(2), 10 * np.ones(2))
+    assert inside == 1 and 10.0 <= 25.0 + dx[1] <= 20.0

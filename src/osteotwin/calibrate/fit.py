@@ -21,6 +21,9 @@ Two stages, both bounded and deterministic for a given seed:
    and the search goes on there. Only full-population anchors are candidates for the kept point.
    A wall-time budget and a number of anchors bound the search; the point with the most passing
    endpoints (then the lowest cost) among the anchors is kept.
+   With ``step_rule="count"`` each step instead maximises, on the same linear model, how many
+   endpoints land inside their shrunk intervals (``trust.count_step``, a mixed-integer programme),
+   and a step is accepted when the full population passes more endpoints (equal: lower cost).
 2. **Fracture model** (``osteotwin.physiology.fracture.FRACTURE_BOUNDS``) against the fracture
    endpoints, re-scoring the stage-1 BMD and CTX trajectories of the kept anchor (no new
    simulation), with stage 1's hinge residuals and robust loss; multi-start (``fit_fracture``).
@@ -51,7 +54,7 @@ from osteotwin.calibrate.objective import (
     pass_count,
     robust_cost,
 )
-from osteotwin.calibrate.trust import Targets, broyden_update, model_step
+from osteotwin.calibrate.trust import Targets, broyden_update, count_step, model_step
 from osteotwin.physiology.fracture import FRACTURE_BOUNDS, FractureParameters
 from osteotwin.trials.endpoints import EndpointResult
 from osteotwin.trials.model import FRACTURE_QUANTITY, Trial
@@ -64,6 +67,8 @@ from osteotwin.trials.validation import (
 )
 
 Log = Callable[[str], None]
+#: How stage 1 chooses its steps (``FitSettings.step_rule``).
+STEP_RULES = ("cost", "count")
 
 
 @dataclass(frozen=True)
@@ -79,6 +84,7 @@ class FitSettings:
     margin: float = 0.25  # safety margin, fraction of each interval's half-width
     loss: str = "cauchy"  # robust loss of the hinge residuals (objective.LOSSES)
     radius: float = 0.4  # initial trust radius (search units: log of the value, or range fraction)
+    step_rule: str = "cost"  # "cost": minimise the robust hinge cost; "count": most endpoints inside
     warm_start: bool = True  # start from the packaged fit (else the literature values)
     step: float = 0.05  # finite-difference step (search units)
 
@@ -432,11 +438,16 @@ def fit_model(
                 break
             dx = np.zeros(len(names))
             model_cost = cost
+            by_count = settings.step_rule == "count"
             if not switch:
-                dx, model_cost = model_step(
-                    f, jac, targets, np.maximum(lower - x, -radius), np.minimum(upper - x, radius)
-                )
-            if float(np.max(np.abs(dx), initial=0.0)) < 1e-4 or model_cost >= cost - 1e-6:
+                box = (np.maximum(lower - x, -radius), np.minimum(upper - x, radius))
+                if by_count:
+                    dx, _ = count_step(f, jac, targets, *box)
+                    model_cost = targets.cost(f + np.where(np.isfinite(jac), jac, 0.0) @ dx)
+                else:
+                    dx, model_cost = model_step(f, jac, targets, *box)
+            no_gain = not by_count and model_cost >= cost - 1e-6
+            if float(np.max(np.abs(dx), initial=0.0)) < 1e-4 or no_gain:
                 if not coarse:
                     log(f"stopping: the model predicts no further gain (cost {cost:.2f})")
                     break
@@ -471,7 +482,9 @@ def fit_model(
             cost_new = targets.cost(f_new)
             passed_new = targets.passed(f_new)
             ratio = (cost - cost_new) / max(cost - model_cost, 1e-12)
-            accepted = cost_new < cost
+            accepted = (
+                (passed_new, -cost_new) > (targets.passed(f), -cost) if by_count else cost_new < cost
+            )
             history.append(Anchor(k, n_now, cost_new, passed_new, total, accepted, radius, seconds))
             log(
                 f"anchor {k} (n={n_now}): cost {cost_new:.2f} (model {model_cost:.2f}, was "
@@ -483,12 +496,14 @@ def fit_model(
             if accepted:
                 x, f, cost = trial_x, f_new, cost_new
                 rejected = 0
-                if ratio > 0.75 and np.max(np.abs(dx)) >= 0.9 * radius:
+                if by_count:
+                    radius = min(1.5 * radius, 2.0)
+                elif ratio > 0.75 and np.max(np.abs(dx)) >= 0.9 * radius:
                     radius = min(2.0 * radius, 2.0)
                 elif ratio < 0.25:
                     radius *= 0.5
             else:
-                radius *= 0.4
+                radius *= 0.6 if by_count else 0.4
                 rejected += 1
             elapsed = time.monotonic() - began
             if rejected >= 2 and elapsed + jac_seconds + max(durations[n_now]) <= settings.budget_s:
@@ -665,7 +680,10 @@ def fitted_document(
             else "literature values (parameters.py)",
             "optimizer": f"trust region on a Broyden-updated linear model anchored on the full "
             f"population (output space mapping; scipy {scipy.__version__} "
-            f"for the model step: L-BFGS-B); max {settings.max_anchors} anchors, budget "
+            + ("for the model step: L-BFGS-B on the cost); " if settings.step_rule == "cost" else
+               "for the model step: HiGHS mixed-integer programme maximising the endpoints inside "
+               "their shrunk intervals, a step kept when more pass on the full population); ")
+            + f"max {settings.max_anchors} anchors, budget "
             f"{settings.budget_s:.0f} s; {result.evaluations} anchors and "
             f"{result.jacobians} Jacobians used, {result.wall_s:.0f} s",
             "seed": settings.seed,

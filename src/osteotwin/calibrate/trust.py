@@ -5,11 +5,19 @@ population near the current point ``x`` as ``F(x + dx) ≈ F(x) + J·dx``: ``F(x
 population's prediction (the anchor; output space mapping: the level comes from what is scored),
 ``J`` a finite-difference Jacobian of a small population with the same random numbers, refreshed
 by Broyden updates from the anchors. ``model_step`` minimises the robust hinge objective of that
-model inside a box (trust region); the caller accepts or rejects the step on the full population.
+model inside a box (trust region); ``count_step`` instead maximises how many modelled means land
+inside their (shrunk) scoring intervals, a mixed-integer linear programme (one binary per endpoint,
+big-M constraints; HiGHS through ``scipy.optimize.milp``), which can move several endpoints across
+their interval edges at once where the smooth cost sees only a small gain. The caller accepts or
+rejects either step on the full population.
 """
 
 from __future__ import annotations
 
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -108,3 +116,81 @@ def model_step(
     )
     dx: NDArray[np.float64] = np.clip(solution.x, np.minimum(lower, 0.0), np.maximum(upper, 0.0))
     return dx, targets.cost(model(dx))
+
+
+#: Weight of the L1 step length in ``count_step`` (search units) against one more endpoint inside:
+#: among steps reaching equally many intervals, the shortest.
+COUNT_STEP_PENALTY = 0.02
+#: Wall-time limit of one mixed-integer solve (seconds); the best solution found by then is used.
+COUNT_STEP_TIME_LIMIT_S = 30.0
+
+
+def count_step(
+    predicted: NDArray[np.float64],
+    jac: NDArray[np.float64],
+    targets: Targets,
+    lower: NDArray[np.float64],
+    upper: NDArray[np.float64],
+) -> tuple[NDArray[np.float64], int]:
+    """(dx, endpoints the model puts inside): the box-bounded step that maximises the number of
+    ``predicted + jac·dx`` inside their scoring intervals shrunk by ``targets.margin``.
+
+    Endpoint i counts (binary b_i = 1) only if lo_i ≤ F_i + J_i·dx ≤ hi_i; with b_i = 0 the rows are
+    relaxed by M_i, larger than any value the box lets J_i·dx reach. The L1 length of dx is
+    penalised by ``COUNT_STEP_PENALTY`` per search unit. Missing predictions are left out.
+    """
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    size = jac.shape[1]
+    lo_box, hi_box = np.minimum(lower, 0.0), np.maximum(upper, 0.0)
+    rows = np.flatnonzero(np.isfinite(predicted) & np.all(np.isfinite(jac), axis=1))
+    if size == 0 or rows.size == 0 or not np.any(hi_box > lo_box):
+        return np.zeros(size), 0
+    half = 0.5 * (targets.high - targets.low)
+    lo = (targets.low + targets.margin * half)[rows]
+    hi = (targets.high - targets.margin * half)[rows]
+    f = predicted[rows]
+    j = jac[rows]
+    reach = np.abs(j) @ np.maximum(np.abs(lo_box), np.abs(hi_box))
+    big = reach + np.abs(f - lo) + np.abs(f - hi) + 1.0
+    m = rows.size
+    # variables: dx (size), |dx| (size), b (m)
+    zeros = np.zeros((m, size))
+    upper_rows = np.hstack([j, zeros, np.diag(big)])  # J·dx + M·b <= hi - f + M
+    lower_rows = np.hstack([j, zeros, -np.diag(big)])  # J·dx - M·b >= lo - f - M
+    ident = np.eye(size)
+    abs_rows = np.vstack([np.hstack([ident, -ident, np.zeros((size, m))]),
+                          np.hstack([-ident, -ident, np.zeros((size, m))])])  # ±dx - t <= 0
+    constraints = [
+        LinearConstraint(upper_rows, -np.inf, hi - f + big),
+        LinearConstraint(lower_rows, lo - f - big, np.inf),
+        LinearConstraint(abs_rows, -np.inf, 0.0),
+    ]
+    objective = np.concatenate([np.zeros(size), np.full(size, COUNT_STEP_PENALTY), -np.ones(m)])
+    reach_box = np.maximum(np.abs(lo_box), np.abs(hi_box))
+    bounds = Bounds(np.concatenate([lo_box, np.zeros(size), np.zeros(m)]),
+                    np.concatenate([hi_box, reach_box, np.ones(m)]))
+    integrality = np.concatenate([np.zeros(2 * size), np.ones(m)])
+    with _native_stdout_silenced():  # HiGHS' MIP solver prints progress lines from C++
+        solution = milp(objective, constraints=constraints, bounds=bounds,
+                        integrality=integrality,
+                        options={"time_limit": COUNT_STEP_TIME_LIMIT_S, "disp": False})
+    if solution.x is None:
+        return np.zeros(size), 0
+    dx: NDArray[np.float64] = np.clip(solution.x[:size], lo_box, hi_box)
+    modelled = f + j @ dx
+    return dx, int(np.sum((modelled >= lo - 1e-9) & (modelled <= hi + 1e-9)))
+
+
+@contextmanager
+def _native_stdout_silenced() -> Iterator[None]:
+    """Send file descriptor 1 to /dev/null for the duration (output written by native code)."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)

@@ -86,6 +86,15 @@ def register(app: typer.Typer) -> None:
         radius: Annotated[
             float, typer.Option("--radius", help="Initial trust radius (log units per parameter).")
         ] = 0.4,
+        step_rule: Annotated[
+            str,
+            typer.Option(
+                "--step-rule",
+                help="cost: each step minimises the robust hinge cost of the linear model; "
+                "count: each step maximises the endpoints the model puts inside their shrunk "
+                "intervals (mixed-integer), kept when more pass on the full population.",
+            ),
+        ] = "cost",
         verify_n: Annotated[
             int,
             typer.Option(
@@ -135,10 +144,13 @@ def register(app: typer.Typer) -> None:
         ):
             if not low <= value <= high:
                 raise UserInputError(name, value, f"{low} to {high}", problem="out of range")
+        from osteotwin.calibrate.fit import STEP_RULES
         from osteotwin.calibrate.objective import LOSSES
 
         if loss not in LOSSES:
             raise UserInputError("--loss", loss, ", ".join(LOSSES))
+        if step_rule not in STEP_RULES:
+            raise UserInputError("--step-rule", step_rule, ", ".join(STEP_RULES))
         from osteotwin.calibrate.fit import (
             FitSettings,
             calibratable_bounds,
@@ -175,6 +187,7 @@ def register(app: typer.Typer) -> None:
             margin=margin,
             loss=loss,
             radius=radius,
+            step_rule=step_rule,
             warm_start=not literature_start,
         )
         arms = sum(len({a for e in t.endpoints for a in e.arms}) for t in trials)
