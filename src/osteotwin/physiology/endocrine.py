@@ -110,7 +110,8 @@ def gel_absorbed_mg_d(dose_mg_d: float, p: NDArray[np.float64]) -> float:
     """Testosterone absorbed from a daily gel dose (mg/d): F·D_ref·(dose/D_ref)^k, D_ref = 81 mg/d
     (absorption through the skin is less than dose-proportional; ``testosterone_gel_dose_exponent``)."""
     ratio = max(dose_mg_d, 0.0) / GEL_REFERENCE_DOSE_MG_D
-    return float(p[_GEL_F] * GEL_REFERENCE_DOSE_MG_D
+    # ratio/(ratio + 1e-12) makes no gel exactly no input (and no dependence on the exponent)
+    return float(p[_GEL_F] * GEL_REFERENCE_DOSE_MG_D * ratio / (ratio + 1e-12)
                  * math.exp(p[_GEL_K] * math.log(max(ratio, 1e-12))))
 
 
