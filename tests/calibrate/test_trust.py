@@ -132,3 +132,13 @@ def test_count_step_skips_missing_predictions() -> None:
     f0 = np.array([np.nan, 25.0])
     dx, inside = count_step(f0, np.eye(2), targets, -10 * np.ones(2), 10 * np.ones(2))
     assert inside == 1 and 10.0 <= 25.0 + dx[1] <= 20.0
+
+
+def test_count_step_never_trades_a_scored_pass_for_margin() -> None:
+    """Two means just inside their intervals, outside the shrunk ones, moving together: any step
+    puts one inside its shrunk interval only by pushing the other out, so none is taken."""
+    targets = Targets(np.zeros(2), np.ones(2), 0.25)
+    f0 = np.array([0.05, 0.95])
+    dx, inside = count_step(f0, np.array([[-1.0], [-1.0]]), targets, -np.ones(1), np.ones(1))
+    assert inside == 2
+    assert abs(dx[0]) < 0.025  # both stay inside their (unshrunk) intervals

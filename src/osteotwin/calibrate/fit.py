@@ -22,8 +22,9 @@ Two stages, both bounded and deterministic for a given seed:
    A wall-time budget and a number of anchors bound the search; the point with the most passing
    endpoints (then the lowest cost) among the anchors is kept.
    With ``step_rule="count"`` each step instead maximises, on the same linear model, how many
-   endpoints land inside their shrunk intervals (``trust.count_step``, a mixed-integer programme),
-   and a step is accepted when the full population passes more endpoints (equal: lower cost).
+   endpoints land inside their scoring intervals, those also inside the shrunk ones weighing a
+   little more (``trust.count_step``, a mixed-integer programme); a step is accepted when the full
+   population passes more endpoints (equal: more inside the shrunk intervals; then lower cost).
 2. **Fracture model** (``osteotwin.physiology.fracture.FRACTURE_BOUNDS``) against the fracture
    endpoints, re-scoring the stage-1 BMD and CTX trajectories of the kept anchor (no new
    simulation), with stage 1's hinge residuals and robust loss; multi-start (``fit_fracture``).
@@ -69,6 +70,9 @@ from osteotwin.trials.validation import (
 Log = Callable[[str], None]
 #: How stage 1 chooses its steps (``FitSettings.step_rule``).
 STEP_RULES = ("cost", "count")
+#: With count steps, a trust radius below this fraction of the initial one is reopened to half the
+#: initial radius.
+COUNT_RESTART_FRACTION = 0.1
 
 
 @dataclass(frozen=True)
@@ -483,7 +487,10 @@ def fit_model(
             passed_new = targets.passed(f_new)
             ratio = (cost - cost_new) / max(cost - model_cost, 1e-12)
             accepted = (
-                (passed_new, -cost_new) > (targets.passed(f), -cost) if by_count else cost_new < cost
+                (passed_new, targets.passed_with_margin(f_new), -cost_new)
+                > (targets.passed(f), targets.passed_with_margin(f), -cost)
+                if by_count
+                else cost_new < cost
             )
             history.append(Anchor(k, n_now, cost_new, passed_new, total, accepted, radius, seconds))
             log(
@@ -506,11 +513,17 @@ def fit_model(
                 radius *= 0.6 if by_count else 0.4
                 rejected += 1
             elapsed = time.monotonic() - began
-            if rejected >= 2 and elapsed + jac_seconds + max(durations[n_now]) <= settings.budget_s:
+            # count steps keep their Broyden-updated Jacobian (a fresh one from the same small
+            # population would repeat the rejected step); a collapsed region, which could only
+            # polish the cost, is reopened to half the initial radius
+            refresh = rejected >= 2 and not by_count
+            if by_count and radius < COUNT_RESTART_FRACTION * settings.radius:
+                radius = 0.5 * settings.radius
+            if refresh and elapsed + jac_seconds + max(durations[n_now]) <= settings.budget_s:
                 jac = model.jacobian(x, settings.n_surrogate, settings.step, log)
                 jacobians += 1
                 rejected = 0
-                log("jacobian refreshed after two rejected steps")
+                log(f"jacobian refreshed (radius {radius:.3g})")
     _, neg_cost, x_best, results, kept = best
     fracture = fit_fracture(kept, log, margin=settings.margin, loss=settings.loss)
     refitted = iter(_fracture_only(score_all(kept, fracture)))

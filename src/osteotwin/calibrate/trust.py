@@ -6,8 +6,8 @@ population's prediction (the anchor; output space mapping: the level comes from 
 ``J`` a finite-difference Jacobian of a small population with the same random numbers, refreshed
 by Broyden updates from the anchors. ``model_step`` minimises the robust hinge objective of that
 model inside a box (trust region); ``count_step`` instead maximises how many modelled means land
-inside their (shrunk) scoring intervals, a mixed-integer linear programme (one binary per endpoint,
-big-M constraints; HiGHS through ``scipy.optimize.milp``), which can move several endpoints across
+inside their scoring intervals (and, with a smaller weight, inside the shrunk ones), a mixed-integer
+linear programme (binaries per endpoint, big-M constraints; HiGHS through ``scipy.optimize.milp``), which can move several endpoints across
 their interval edges at once where the smooth cost sees only a small gain. The caller accepts or
 rejects either step on the full population.
 """
@@ -53,6 +53,13 @@ class Targets:
     def passed(self, predicted: NDArray[np.float64]) -> int:
         """How many predicted means lie inside their (unshrunk) scoring intervals."""
         inside = np.isfinite(predicted) & (predicted >= self.low) & (predicted <= self.high)
+        return int(np.sum(inside))
+
+    def passed_with_margin(self, predicted: NDArray[np.float64]) -> int:
+        """How many predicted means lie inside their intervals shrunk by the margin."""
+        half = 0.5 * (self.high - self.low)
+        lo, hi = self.low + self.margin * half, self.high - self.margin * half
+        inside = np.isfinite(predicted) & (predicted >= lo) & (predicted <= hi)
         return int(np.sum(inside))
 
 
@@ -118,9 +125,6 @@ def model_step(
     return dx, targets.cost(model(dx))
 
 
-#: Weight of the L1 step length in ``count_step`` (search units) against one more endpoint inside:
-#: among steps reaching equally many intervals, the shortest.
-COUNT_STEP_PENALTY = 0.02
 #: Wall-time limit of one mixed-integer solve (seconds); the best solution found by then is used.
 COUNT_STEP_TIME_LIMIT_S = 30.0
 
@@ -132,12 +136,18 @@ def count_step(
     lower: NDArray[np.float64],
     upper: NDArray[np.float64],
 ) -> tuple[NDArray[np.float64], int]:
-    """(dx, endpoints the model puts inside): the box-bounded step that maximises the number of
-    ``predicted + jac·dx`` inside their scoring intervals shrunk by ``targets.margin``.
+    """(dx, endpoints the model puts inside the scoring intervals): the box-bounded step that
+    maximises, in this order, the number of ``predicted + jac·dx`` inside their scoring intervals,
+    the number also inside their intervals shrunk by ``targets.margin`` (a safety margin for the
+    linear model's error), and the shortness of the step (L1) — the order in which the caller
+    accepts steps (``Targets.passed``, ``Targets.passed_with_margin``), so a step it rejected
+    for a reason the model saw is not proposed again.
 
-    Endpoint i counts (binary b_i = 1) only if lo_i ≤ F_i + J_i·dx ≤ hi_i; with b_i = 0 the rows are
-    relaxed by M_i, larger than any value the box lets J_i·dx reach. The L1 length of dx is
-    penalised by ``COUNT_STEP_PENALTY`` per search unit. Missing predictions are left out.
+    Endpoint i counts at a level (binary = 1) only if lo ≤ F_i + J_i·dx ≤ hi for that level's
+    interval; with the binary 0 the rows are relaxed by M_i, larger than any value the box lets
+    J_i·dx reach. Lexicographic weights: 1 per scored pass, 1/(m + 1) per margin pass (m
+    endpoints), and a step-length weight too small to trade for either. Missing predictions are
+    left out.
     """
     from scipy.optimize import Bounds, LinearConstraint, milp
 
@@ -147,30 +157,34 @@ def count_step(
     if size == 0 or rows.size == 0 or not np.any(hi_box > lo_box):
         return np.zeros(size), 0
     half = 0.5 * (targets.high - targets.low)
-    lo = (targets.low + targets.margin * half)[rows]
-    hi = (targets.high - targets.margin * half)[rows]
+    m = rows.size
+    margin_weight = 1.0 / (m + 1.0)
+    levels = [(targets.low[rows], targets.high[rows], 1.0),
+              ((targets.low + targets.margin * half)[rows],
+               (targets.high - targets.margin * half)[rows], margin_weight)]
     f = predicted[rows]
     j = jac[rows]
-    reach = np.abs(j) @ np.maximum(np.abs(lo_box), np.abs(hi_box))
-    big = reach + np.abs(f - lo) + np.abs(f - hi) + 1.0
-    m = rows.size
-    # variables: dx (size), |dx| (size), b (m)
-    zeros = np.zeros((m, size))
-    upper_rows = np.hstack([j, zeros, np.diag(big)])  # J·dx + M·b <= hi - f + M
-    lower_rows = np.hstack([j, zeros, -np.diag(big)])  # J·dx - M·b >= lo - f - M
-    ident = np.eye(size)
-    abs_rows = np.vstack([np.hstack([ident, -ident, np.zeros((size, m))]),
-                          np.hstack([-ident, -ident, np.zeros((size, m))])])  # ±dx - t <= 0
-    constraints = [
-        LinearConstraint(upper_rows, -np.inf, hi - f + big),
-        LinearConstraint(lower_rows, lo - f - big, np.inf),
-        LinearConstraint(abs_rows, -np.inf, 0.0),
-    ]
-    objective = np.concatenate([np.zeros(size), np.full(size, COUNT_STEP_PENALTY), -np.ones(m)])
     reach_box = np.maximum(np.abs(lo_box), np.abs(hi_box))
-    bounds = Bounds(np.concatenate([lo_box, np.zeros(size), np.zeros(m)]),
-                    np.concatenate([hi_box, reach_box, np.ones(m)]))
-    integrality = np.concatenate([np.zeros(2 * size), np.ones(m)])
+    length_weight = margin_weight / (10.0 * (1.0 + float(np.sum(reach_box))))
+    reach = np.abs(j) @ reach_box
+    # variables: dx (size), |dx| (size), one binary per endpoint and level (m each)
+    constraints = []
+    for level, (lo, hi, _) in enumerate(levels):
+        big = reach + np.abs(f - lo) + np.abs(f - hi) + 1.0
+        pick = np.zeros((m, 2 * m))
+        pick[:, level * m:(level + 1) * m] = np.diag(big)
+        step = np.hstack([j, np.zeros((m, size))])
+        constraints.append(LinearConstraint(np.hstack([step, pick]), -np.inf, hi - f + big))
+        constraints.append(LinearConstraint(np.hstack([step, -pick]), lo - f - big, np.inf))
+    ident = np.eye(size)
+    abs_rows = np.vstack([np.hstack([ident, -ident]), np.hstack([-ident, -ident])])
+    constraints.append(LinearConstraint(np.hstack([abs_rows, np.zeros((2 * size, 2 * m))]),
+                                        -np.inf, 0.0))  # ±dx - |dx| <= 0
+    objective = np.concatenate([np.zeros(size), np.full(size, length_weight),
+                                *(np.full(m, -weight) for _, _, weight in levels)])
+    bounds = Bounds(np.concatenate([lo_box, np.zeros(size + 2 * m)]),
+                    np.concatenate([hi_box, reach_box, np.ones(2 * m)]))
+    integrality = np.concatenate([np.zeros(2 * size), np.ones(2 * m)])
     with _native_stdout_silenced():  # HiGHS' MIP solver prints progress lines from C++
         solution = milp(objective, constraints=constraints, bounds=bounds,
                         integrality=integrality,
@@ -179,6 +193,7 @@ def count_step(
         return np.zeros(size), 0
     dx: NDArray[np.float64] = np.clip(solution.x[:size], lo_box, hi_box)
     modelled = f + j @ dx
+    lo, hi, _ = levels[0]
     return dx, int(np.sum((modelled >= lo - 1e-9) & (modelled <= hi + 1e-9)))
 
 

@@ -91,8 +91,9 @@ def register(app: typer.Typer) -> None:
             typer.Option(
                 "--step-rule",
                 help="cost: each step minimises the robust hinge cost of the linear model; "
-                "count: each step maximises the endpoints the model puts inside their shrunk "
-                "intervals (mixed-integer), kept when more pass on the full population.",
+                "count: each step maximises the endpoints the model puts inside their scoring "
+                "intervals, then inside the shrunk ones (mixed-integer), kept when the full "
+                "population does better in that order.",
             ),
         ] = "cost",
         verify_n: Annotated[

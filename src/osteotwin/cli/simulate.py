@@ -246,7 +246,12 @@ def _table(projections: list[Projection], years: float) -> None:
     assumed = sorted({d for p in projections for d in p.trajectory.meta.get("assumed_doses", [])})
     if assumed:
         console.print(f"Doses not on file, labelled doses assumed: {', '.join(assumed)}")
-    console.print(f"[dim]Hormone levels are means over the 7 days before each time (dosing "
+    draws = projections[0].draws
+    band = (f"Value: the person with the central model parameters; band: 5-95 % of {draws} "
+            "virtual people with the same characteristics and parameters drawn from their "
+            "population distributions (skewed draws can leave the central value near or outside "
+            "its band). " if draws > 0 else "")
+    console.print(f"[dim]{band}Hormone levels are means over the 7 days before each time (dosing "
                   f"cycles). {DISCLAIMER} Parameters: "
                   f"{projections[0].trajectory.meta.get('parameters')}.[/dim]")
 
