@@ -9,12 +9,11 @@ import numpy as np
 import pytest
 
 from osteotwin.trials import parse_trial_document
+from osteotwin.trials.background import BACKGROUND_AI, needs_background_ai
 from osteotwin.trials.population import (
-    BACKGROUND_AI,
     DRAW_NAMES,
     StandardDraws,
     draw_people,
-    needs_background_ai,
     trial_rng,
 )
 

@@ -24,11 +24,7 @@ from numpy.typing import NDArray
 
 from osteotwin.records.patient import Lifestyle as RecordLifestyle
 from osteotwin.simulate.scenario import Lifestyle, Regimen, Scenario, Subject
-from osteotwin.trials.background import (  # noqa: F401 (re-exported)
-    BACKGROUND_AI,
-    background_regimens,
-    needs_background_ai,
-)
+from osteotwin.trials.background import background_regimens
 from osteotwin.trials.model import (
     BMD_SITES,
     Arm,
