@@ -142,3 +142,11 @@ def test_count_step_never_trades_a_scored_pass_for_margin() -> None:
     dx, inside = count_step(f0, np.array([[-1.0], [-1.0]]), targets, -np.ones(1), np.ones(1))
     assert inside == 2
     assert abs(dx[0]) < 0.025  # both stay inside their (unshrunk) intervals
+
+
+def test_count_step_stands_still_when_the_model_sees_no_gain() -> None:
+    """Both means already inside their shrunk intervals and a third out of reach: no step."""
+    targets = Targets(np.array([0.0, 0.0, 100.0]), np.array([1.0, 1.0, 101.0]), 0.25)
+    f0 = np.array([0.5, 0.5, 150.0])
+    dx, inside = count_step(f0, np.array([[1.0], [1.0], [1.0]]), targets, -np.ones(1), np.ones(1))
+    assert inside == 2 and dx[0] == 0.0

@@ -146,7 +146,8 @@ def count_step(
     Endpoint i counts at a level (binary = 1) only if lo ≤ F_i + J_i·dx ≤ hi for that level's
     interval; with the binary 0 the rows are relaxed by M_i, larger than any value the box lets
     J_i·dx reach. Lexicographic weights: 1 per scored pass, 1/(m + 1) per margin pass (m
-    endpoints), and a step-length weight too small to trade for either. Missing predictions are
+    endpoints), and a step-length weight too small to trade for either. A step the model does not
+    rank above standing still is returned as zero (the caller then stops). Missing predictions are
     left out.
     """
     from scipy.optimize import Bounds, LinearConstraint, milp
@@ -192,9 +193,15 @@ def count_step(
     if solution.x is None:
         return np.zeros(size), 0
     dx: NDArray[np.float64] = np.clip(solution.x[:size], lo_box, hi_box)
-    modelled = f + j @ dx
-    lo, hi, _ = levels[0]
-    return dx, int(np.sum((modelled >= lo - 1e-9) & (modelled <= hi + 1e-9)))
+
+    def counts(means: NDArray[np.float64]) -> tuple[int, ...]:
+        return tuple(int(np.sum((means >= lo - 1e-9) & (means <= hi + 1e-9)))
+                     for lo, hi, _ in levels)
+
+    now, then = counts(f), counts(f + j @ dx)
+    if then <= now:  # within the solver's optimality gap any step of equal counts is "optimal"
+        return np.zeros(size), now[0]
+    return dx, then[0]
 
 
 @contextmanager
