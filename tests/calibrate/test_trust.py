@@ -14,7 +14,13 @@ from osteotwin.calibrate.objective import (
     robust_cost,
     robust_derivative,
 )
-from osteotwin.calibrate.trust import Targets, broyden_update, count_step, model_step
+from osteotwin.calibrate.trust import (
+    COUNT_EDGE_INSET,
+    Targets,
+    broyden_update,
+    count_step,
+    model_step,
+)
 
 LOW = np.array([-3.0, 10.0])
 HIGH = np.array([-1.0, 20.0])
@@ -119,8 +125,9 @@ def test_count_step_crosses_several_edges_where_the_cost_step_balances_them() ->
     dx, inside = count_step(f0, jac, targets, np.array([-2.0]), np.array([2.0]))
     assert inside == 2
     assert targets.passed(f0 + jac @ dx) == 2
-    # the shortest such step: to the lower shrunk edge (0 + 0.25 * 0.5) of the further endpoint
-    assert dx[0] == pytest.approx(0.125 + 0.7, abs=1e-6)
+    # the shortest such step: to the lower shrunk edge (0 + 0.25 * 0.5) of the further endpoint,
+    # kept COUNT_EDGE_INSET of the shrunk half-width (0.375) clear of it
+    assert dx[0] == pytest.approx(0.125 + COUNT_EDGE_INSET * 0.375 + 0.7, abs=1e-6)
     small, inside_small = count_step(f0, jac, targets, np.array([-0.5]), np.array([0.5]))
     assert abs(small[0]) <= 0.5 + 1e-12 and inside_small == 0
     closed, none = count_step(f0, jac, targets, np.zeros(1), np.zeros(1))

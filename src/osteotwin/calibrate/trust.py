@@ -125,6 +125,8 @@ def model_step(
     return dx, targets.cost(model(dx))
 
 
+#: Share of each interval's half-width the count step keeps clear of the edges it aims for.
+COUNT_EDGE_INSET = 0.02
 #: Wall-time limit of one mixed-integer solve (seconds); the best solution found by then is used.
 COUNT_STEP_TIME_LIMIT_S = 30.0
 
@@ -170,7 +172,11 @@ def count_step(
     reach = np.abs(j) @ reach_box
     # variables: dx (size), |dx| (size), one binary per endpoint and level (m each)
     constraints = []
-    for level, (lo, hi, _) in enumerate(levels):
+    for level, (lo_level, hi_level, _) in enumerate(levels):
+        # aim a hair inside each interval: the step is rounded to the written precision and the
+        # solver meets constraints only to its tolerance, so a mean placed on an edge may miss it
+        inset = COUNT_EDGE_INSET * 0.5 * (hi_level - lo_level)
+        lo, hi = lo_level + inset, hi_level - inset
         big = reach + np.abs(f - lo) + np.abs(f - hi) + 1.0
         pick = np.zeros((m, 2 * m))
         pick[:, level * m:(level + 1) * m] = np.diag(big)
