@@ -45,9 +45,10 @@ CALIBRATION_TEXT = (
     "fitted file. Shipped set: `osteotwin calibrate --budget-minutes 25`, then `--budget-minutes "
     "14 --max-anchors 40 --n-coarse 0 --radius 0.3`, then (castration study's men castrated, gel "
     "dose-response added) `--step-rule count --margin 0.15 --n-coarse 0 --radius 0.3 "
-    "--budget-minutes 24 --max-anchors 90` (its count step then ranked the shrunk intervals only; "
-    "the current ranking, scored passes first, found nothing better from there in a 16-minute "
-    "run), each run starting from the set before it (see `osteotwin calibrate --help`)."
+    "--budget-minutes 24 --max-anchors 90` (its count step then ranked the shrunk intervals "
+    "only), then `--step-rule count --margin 0.15 --n-coarse 0 --radius 0.3 --n-surrogate 40 "
+    "--budget-minutes 12 --max-anchors 90` with the final ranking, each run starting from the set "
+    "before it (see `osteotwin calibrate --help`)."
 )
 
 
