@@ -22,9 +22,9 @@ Two stages, both bounded and deterministic for a given seed:
    A wall-time budget and a number of anchors bound the search; the point with the most passing
    endpoints (then the lowest cost) among the anchors is kept.
    With ``step_rule="count"`` each step instead maximises, on the same linear model, how many
-   endpoints land inside their scoring intervals, those also inside the shrunk ones weighing a
-   little more (``trust.count_step``, a mixed-integer programme); a step is accepted when the full
-   population passes more endpoints (equal: more inside the shrunk intervals; then lower cost).
+   endpoints land inside their scoring intervals, then how many also inside the shrunk ones
+   (``trust.count_step``, a mixed-integer programme); a step is accepted when the full population
+   passes more endpoints (equal: more inside the shrunk intervals; then lower cost).
 2. **Fracture model** (``osteotwin.physiology.fracture.FRACTURE_BOUNDS``) against the fracture
    endpoints, re-scoring the stage-1 BMD and CTX trajectories of the kept anchor (no new
    simulation), with stage 1's hinge residuals and robust loss; multi-start (``fit_fracture``).
@@ -695,7 +695,8 @@ def fitted_document(
             f"population (output space mapping; scipy {scipy.__version__} "
             + ("for the model step: L-BFGS-B on the cost); " if settings.step_rule == "cost" else
                "for the model step: HiGHS mixed-integer programme maximising the endpoints inside "
-               "their shrunk intervals, a step kept when more pass on the full population); ")
+               "their scoring intervals, then inside the shrunk intervals, then the shortest step; "
+               "a step kept when the full population does better in that order); ")
             + f"max {settings.max_anchors} anchors, budget "
             f"{settings.budget_s:.0f} s; {result.evaluations} anchors and "
             f"{result.jacobians} Jacobians used, {result.wall_s:.0f} s",
