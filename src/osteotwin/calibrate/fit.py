@@ -430,6 +430,7 @@ def fit_model(
         log(f"jacobian ({settings.n_surrogate} per arm): {jac_seconds:.0f} s")
         rejected = 0
         k = 0
+        by_count = settings.step_rule == "count"
         while k < settings.max_anchors:
             elapsed = time.monotonic() - began
             n_now = settings.n_coarse if coarse else settings.n_anchor
@@ -442,7 +443,6 @@ def fit_model(
                 break
             dx = np.zeros(len(names))
             model_cost = cost
-            by_count = settings.step_rule == "count"
             if not switch:
                 box = (np.maximum(lower - x, -radius), np.minimum(upper - x, radius))
                 if by_count:

@@ -6,10 +6,10 @@ population's prediction (the anchor; output space mapping: the level comes from 
 ``J`` a finite-difference Jacobian of a small population with the same random numbers, refreshed
 by Broyden updates from the anchors. ``model_step`` minimises the robust hinge objective of that
 model inside a box (trust region); ``count_step`` instead maximises how many modelled means land
-inside their scoring intervals (and, with a smaller weight, inside the shrunk ones), a mixed-integer
-linear programme (binaries per endpoint, big-M constraints; HiGHS through ``scipy.optimize.milp``), which can move several endpoints across
-their interval edges at once where the smooth cost sees only a small gain. The caller accepts or
-rejects either step on the full population.
+inside their scoring intervals, then inside the shrunk ones: a mixed-integer linear programme
+(binaries per endpoint, big-M constraints; HiGHS through ``scipy.optimize.milp``) that can move
+several endpoints across their interval edges at once where the smooth cost sees only a small
+gain. The caller accepts or rejects either step on the full population.
 """
 
 from __future__ import annotations
@@ -50,17 +50,26 @@ class Targets:
         """Robust cost of the hinge residuals (0 when every mean is inside its shrunk interval)."""
         return robust_cost(self.residuals(predicted), self.loss)
 
+    def shrunk(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """The scoring intervals shrunk by ``margin`` of their half-width on each side."""
+        half = 0.5 * (self.high - self.low)
+        return self.low + self.margin * half, self.high - self.margin * half
+
     def passed(self, predicted: NDArray[np.float64]) -> int:
         """How many predicted means lie inside their (unshrunk) scoring intervals."""
-        inside = np.isfinite(predicted) & (predicted >= self.low) & (predicted <= self.high)
-        return int(np.sum(inside))
+        return count_inside(predicted, self.low, self.high)
 
     def passed_with_margin(self, predicted: NDArray[np.float64]) -> int:
         """How many predicted means lie inside their intervals shrunk by the margin."""
-        half = 0.5 * (self.high - self.low)
-        lo, hi = self.low + self.margin * half, self.high - self.margin * half
-        inside = np.isfinite(predicted) & (predicted >= lo) & (predicted <= hi)
-        return int(np.sum(inside))
+        return count_inside(predicted, *self.shrunk())
+
+
+def count_inside(predicted: NDArray[np.float64], low: NDArray[np.float64],
+                 high: NDArray[np.float64], tolerance: float = 0.0) -> int:
+    """How many finite ``predicted`` lie within [low − tolerance, high + tolerance]."""
+    inside = (np.isfinite(predicted) & (predicted >= low - tolerance)
+              & (predicted <= high + tolerance))
+    return int(np.sum(inside))
 
 
 def broyden_update(
@@ -159,12 +168,11 @@ def count_step(
     rows = np.flatnonzero(np.isfinite(predicted) & np.all(np.isfinite(jac), axis=1))
     if size == 0 or rows.size == 0 or not np.any(hi_box > lo_box):
         return np.zeros(size), 0
-    half = 0.5 * (targets.high - targets.low)
     m = rows.size
     margin_weight = 1.0 / (m + 1.0)
+    shrunk_low, shrunk_high = targets.shrunk()
     levels = [(targets.low[rows], targets.high[rows], 1.0),
-              ((targets.low + targets.margin * half)[rows],
-               (targets.high - targets.margin * half)[rows], margin_weight)]
+              (shrunk_low[rows], shrunk_high[rows], margin_weight)]
     f = predicted[rows]
     j = jac[rows]
     reach_box = np.maximum(np.abs(lo_box), np.abs(hi_box))
@@ -201,8 +209,7 @@ def count_step(
     dx: NDArray[np.float64] = np.clip(solution.x[:size], lo_box, hi_box)
 
     def counts(means: NDArray[np.float64]) -> tuple[int, ...]:
-        return tuple(int(np.sum((means >= lo - 1e-9) & (means <= hi + 1e-9)))
-                     for lo, hi, _ in levels)
+        return tuple(count_inside(means, lo, hi, 1e-9) for lo, hi, _ in levels)
 
     now, then = counts(f), counts(f + j @ dx)
     if then <= now:  # within the solver's optimality gap any step of equal counts is "optimal"
