@@ -231,3 +231,28 @@ def test_on_treatment_estradiol_is_matched_by_scaling_aromatization() -> None:
     bad = Subject(sex="male", age_y=60.0, estradiol_on_treatment=(30.0, 12.0))
     with pytest.raises(UserInputError, match="estradiol_on_treatment"):
         Scenario(bad, regimens, 1.0).validate()
+
+
+def test_on_treatment_estradiol_of_a_man_on_trt_scales_his_own_estradiol() -> None:
+    """A man on TRT + an AI whose on-treatment E2 is low: his inferred untreated E2 is lower, but
+    exogenous testosterone still holds LH suppressed, so the AI keeps acting on aromatization
+    (stopping it raises E2 well above the on-treatment value; a daily dose lowers it further)."""
+    subject = Subject(sex="male", age_y=57.0, weight_kg=86.0, estradiol_on_treatment=(-30.0, 9.0))
+    trt = Regimen("testosterone_cypionate", 100.0, route="intramuscular", every_d=7.0,
+                  start_d=-880.0)
+
+    def course(ai_stop_d: float | None, daily: bool = False) -> dict[str, float]:
+        ai = Regimen("anastrozole", 0.5, every_d=3.5, start_d=-830.0, stop_d=ai_stop_d)
+        regimens = (trt, ai) if not daily else (
+            trt, Regimen("anastrozole", 0.5, every_d=3.5, start_d=-830.0, stop_d=0.0),
+            Regimen("anastrozole", 1.0, every_d=1.0, start_d=0.0))
+        trajectory = simulate(Scenario(subject, regimens, 1.0), params=P)
+        window = trajectory.times_d >= 365.25 - 28.0
+        return {name: float(np.mean(trajectory.series[name][window]))
+                for name in ("estradiol_pg_ml", "lh_iu_l")}
+
+    current, stopped, daily = course(None), course(0.0), course(None, daily=True)
+    assert 6.0 < current["estradiol_pg_ml"] < 12.0
+    assert current["lh_iu_l"] < 3.0  # below the untreated 5 IU/L: exogenous T holds the axis down
+    assert stopped["estradiol_pg_ml"] > 1.3 * current["estradiol_pg_ml"]
+    assert daily["estradiol_pg_ml"] < 0.6 * current["estradiol_pg_ml"]

@@ -35,8 +35,10 @@ Each person is equilibrated at their own untreated baseline (own estradiol, test
 the first regimen and (women) three years before the final menstrual period (≤ 20 y back).
 Outputs are reported relative to t = 0, and as absolute BMD and T-score when a baseline is known.
 When only an estradiol measured on treatment is known (e.g. a man on TRT plus an AI), the person's
-aromatization scale is adjusted (a few secant corrections) so the simulated 7-day mean
-estradiol before the lab date matches it.
+own estradiol production is scaled (a few secant corrections) so the simulated 7-day mean
+estradiol before the lab date matches it: a woman's aromatization; a man's untreated estradiol as
+a whole (aromatization, testicular secretion and the LH set point its feedback holds), so exogenous
+testosterone still suppresses his axis and the AI keeps its effect on aromatization.
 """
 
 USAGE = """

@@ -156,8 +156,8 @@ class Subject:
     breast_cancer: bool = False
     lifestyle: Lifestyle = field(default_factory=Lifestyle)
     #: An estradiol result measured on treatment: (day relative to t = 0, ≤ 0; pg/mL). When no
-    #: untreated estradiol is known, the person's aromatization is scaled so the simulated E2
-    #: (7-day mean before that day) matches it.
+    #: untreated estradiol is known, the person's own E2 production is scaled so the simulated
+    #: E2 (7-day mean before that day) matches it (``simulate.single.subject_inputs``).
     estradiol_on_treatment: tuple[float, float] | None = None
 
     def validate(self, where: str = "subject") -> None:

@@ -77,8 +77,13 @@ def apply_lifestyle(u: NDArray[np.float64], life: Lifestyle, params: ModelParame
                                       life.weight_bearing_aerobic_minutes_per_week, params)
 
 
-def subject_inputs(subject: Subject, params: ModelParameters) -> NDArray[np.float64]:
-    """The input vector of an untreated person (individual constants; no drugs)."""
+def subject_inputs(subject: Subject, params: ModelParameters,
+                   estradiol_factor: float = 1.0) -> NDArray[np.float64]:
+    """The input vector of an untreated person (individual constants; no drugs).
+
+    ``estradiol_factor`` scales the person's own estradiol production when it is inferred from
+    an on-treatment result: a man's untreated E2 (aromatization, testicular secretion and the LH
+    set point that E2 feedback holds), a woman's extra-ovarian (aromatase) E2."""
     p = params.values
     life = subject.lifestyle
     u = np.zeros(S.N_INPUTS)
@@ -96,7 +101,8 @@ def subject_inputs(subject: Subject, params: ModelParameters) -> NDArray[np.floa
     no_drug = S.reference_state()
     if male:
         t_star = subject.total_testosterone_ng_dl or params["male_testosterone_ng_dl"]
-        e2_star = subject.estradiol_pg_ml or params["male_estradiol_pg_ml"] * fat
+        e2_star = estradiol_factor * (subject.estradiol_pg_ml
+                                      or params["male_estradiol_pg_ml"] * fat)
         testis_share = params["testicular_estradiol_fraction"]
         u[S.U_AROM_SCALE] = (1.0 - testis_share) * e2_star / aromatase_yield(t_star, no_drug, p)
         lh_star = params["male_lh_iu_l"]
@@ -115,8 +121,8 @@ def subject_inputs(subject: Subject, params: ModelParameters) -> NDArray[np.floa
             else:
                 share = max(ovarian_fraction(ysm0, p), 0.05)
                 ovarian = max(subject.estradiol_pg_ml - peripheral, 0.0) / share
-        u[S.U_AROM_SCALE] = peripheral / aromatase_yield(params["female_testosterone_ng_dl"],
-                                                         no_drug, p)
+        u[S.U_AROM_SCALE] = estradiol_factor * peripheral / aromatase_yield(
+            params["female_testosterone_ng_dl"], no_drug, p)
         u[S.U_LHMAX] = params["lh_max_female_iu_l"]
         u[S.U_E2_OV] = ovarian
     return u
@@ -217,11 +223,12 @@ def _mean_e2_before(day: float, baseline: Baseline, schedule: Schedule,
 def _match_on_treatment_estradiol(scenario: Scenario, params: ModelParameters, baseline: Baseline,
                                   schedule: Schedule, t_start: float, explicit: bool
                                   ) -> tuple[Baseline, Schedule, float]:
-    """Scale the person's aromatization so simulated E2 matches an on-treatment result.
+    """Scale the person's own estradiol production so simulated E2 matches an on-treatment result.
 
-    Women's E2 is close to proportional to the aromatization scale; in men without TRT the LH
-    feedback (E2 carries most of it) holds E2 near its set point, so E2 moves less than the
-    scale. Secant steps in log space (elasticity from the previous step, 1 at first) bring it
+    Women: the aromatization scale (E2 close to proportional to it). Men: their untreated E2 as a
+    whole (``subject_inputs``' ``estradiol_factor``): scaling aromatization alone would lower the
+    E2 feedback on LH, let LH escape exogenous testosterone and hand the E2 to the AI-insensitive
+    testes (a man on TRT + an AI would then barely respond to stopping the AI). Secant steps in log space (elasticity from the previous step, 1 at first) bring it
     within 2 % in a few corrections (at most ``E2_MATCH_MAX_STEPS``).
     """
     assert scenario.subject.estradiol_on_treatment is not None
@@ -247,9 +254,7 @@ def _match_on_treatment_estradiol(scenario: Scenario, params: ModelParameters, b
 
 def _scaled_baseline(scenario: Scenario, params: ModelParameters, t_start: float,
                      factor: float) -> Baseline:
-    inputs = subject_inputs(scenario.subject, params)
-    inputs[S.U_AROM_SCALE] *= factor
-    return equilibrate(inputs, params, t_start)
+    return equilibrate(subject_inputs(scenario.subject, params, factor), params, t_start)
 
 
 def default_times(years: float) -> NDArray[np.float64]:
