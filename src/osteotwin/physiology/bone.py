@@ -99,6 +99,7 @@ _KOUT_LS, _KOUT_TH, _KOUT_FN = _I["bmd_ls_kout_d"], _I["bmd_th_kout_d"], _I["bmd
 _GOC_LS, _GOC_TH, _GOC_FN = _I["bmd_ls_gamma_oc"], _I["bmd_th_gamma_oc"], _I["bmd_fn_gamma_oc"]
 _GOB, _MECH_LS, _MECH_HIP = _I["bmd_gamma_ob"], _I["bmd_ls_mech_gain"], _I["bmd_hip_mech_gain"]
 _AGE_LOSS, _T_GAM = _I["age_bmd_loss_pct_y"], _I["testosterone_bone_gamma"]
+_T_OFFSET = _I["testosterone_bone_offset_ng_dl"]
 _AGE_LOSS_F = _I["age_bmd_loss_female_pct_y"]
 _PTH_BONE_G = _I["pth_bone_gamma"]
 _RS_TF, _RS_LS, _RS_HIP = (_I["remodel_space_formation_period_d"], _I["remodel_space_ls"],
@@ -161,11 +162,11 @@ def age_formation_factor(age_y: float, female: float, p: NDArray[np.float64]) ->
 @njit(cache=True, error_model="numpy")
 def bmd_formation_drive(y: NDArray[np.float64], p: NDArray[np.float64], age_y: float,
                         female: float, testosterone: float) -> float:
-    """BMD formation drive (OB/OB0)^γ_ob · age factor · ((T + 20)/500)^γ_T; ``bone_rhs`` computes
+    """BMD formation drive (OB/OB0)^γ_ob · age factor · ((T + T_off)/500)^γ_T; ``bone_rhs`` computes
     the same product in exp-log form together with the sites' sclerostin terms."""
     ob_ratio = max(y[OB_FAST] + y[OB_SLOW], 1e-15) / OB0
     return float(ob_ratio ** p[_GOB] * age_formation_factor(age_y, female, p)
-            * ((max(testosterone, 0.0) + 20.0) / 500.0) ** p[_T_GAM])
+            * ((max(testosterone, 0.0) + p[_T_OFFSET]) / 500.0) ** p[_T_GAM])
 
 
 @njit(cache=True, error_model="numpy")
@@ -290,9 +291,10 @@ def bone_rhs(y: NDArray[np.float64], p: NDArray[np.float64], u: NDArray[np.float
     rs = y[REMODEL_SPACE]
     drs = (oc_ratio - rs) / p[_RS_TF]
     dy[REMODEL_SPACE] = drs
-    # bmd_formation_drive (OB/OB0)^γ_ob · age factor · ((T + 20)/500)^γ_T, times the site's
+    # bmd_formation_drive (OB/OB0)^γ_ob · age factor · ((T + T_off)/500)^γ_T, times the site's
     # sclerostin term SCL^(−γ_mech), as one exponential per site
-    ln_drive = p[_GOB] * ln_ob + p[_T_GAM] * math.log((max(testosterone, 0.0) + 20.0) / 500.0)
+    ln_drive = p[_GOB] * ln_ob + p[_T_GAM] * math.log((max(testosterone, 0.0) + p[_T_OFFSET])
+                                                      / 500.0)
     age_factor = age_formation_factor(age_y, 1.0 - u[U_MALE], p)
     # the spine shows only a share of the background loss (DXA: degenerative sclerosis,
     # osteophytes and vertebral periosteal apposition offset it after ~65 y)

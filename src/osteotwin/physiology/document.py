@@ -116,7 +116,7 @@ refilled over one formation period T_f: dRS/dt = (r_OC − RS)/T_f; s_s is the s
 held in it at reference turnover (spine > hip). It is the fast, reversible part (months) that
 antiresorptives and tamoxifen give back. The matrix balance M_s is the Peterson & Riggs (2012)
 indirect response, slow (k_s ≈ the site's annual turnover fraction), so bone keeps being lost while
-turnover stays high: dM_s/dt = k_s·(r_OB^γ_OB·S^(−λ_s)·A_s(age)·((T + 20)/500)^γ_T − r_OC^γ_OC,s·M_s),
+turnover stays high: dM_s/dt = k_s·(r_OB^γ_OB·S^(−λ_s)·A_s(age)·((T + T_off)/500)^γ_T − r_OC^γ_OC,s·M_s),
 A(age) = exp(−rate·x²/50), x = softplus(age − 50) (background loss, rate %/y at 75; women
 exp(−rate_f·x³/1875)); the hips take A in full, the lumbar spine A^a with a the share of the
 background loss that PA-spine DXA shows (Greenspan 1994: the spine stops falling after ~65 y).

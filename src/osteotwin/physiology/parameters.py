@@ -279,7 +279,14 @@ PARAMETER_TABLE: tuple[Parameter, ...] = (
     _p("testosterone_bone_gamma", 0.05, "1", "DESIGN.md: modest direct (AR) androgen effect; "
        "Finkelstein 2013 NEJM 369:1011 (E2 dominates male bone, T adds); anchor Burnett-Bowie 2009 "
        "(LS −1.7 %/y on anastrozole while T rises ~60 % and E2 falls)",
-       "power of (T/500 ng/dL) on BMD formation", 0.0, (0.0, 0.1)),
+       "power of ((T + offset)/500 ng/dL) on BMD formation", 0.0, (0.0, 0.1)),
+    _p("testosterone_bone_offset_ng_dl", 200.0, "ng/dL", "Finkelstein 2016 JCI 126:1114 (goserelin "
+       "with graded testosterone gel ± anastrozole, 400 men: testosterone above ~200 ng/dL, with E2 "
+       "above 10 pg/mL, generally prevented rises in resorption and falls in BMD; spine QCT loss under "
+       "anastrozole did not depend on the testosterone dose); first-year loss on ADT, LS −2.3 to "
+       "−4.8 %, hip −1.4 to −3.8 % (Greenspan 2005 JCEM 90:6410; review table PMC5508230)",
+       "offset of the androgen term ((T + offset)/500)^γ_T: changes well below it matter little, so "
+       "castrate testosterone lowers formation far less than a pure power law", 0.0, (20.0, 400.0)),
     # --- Bone cells (Peterson & Riggs 2010, day units) -----------------------------------------
     _p("kb_d", 0.000605516 * 24, "1/d", f"{PR10} kb", "osteoblast elimination rate", 0.0, (0.005, 0.03)),
     _p("da_d", 0.7, "1/d", f"{PR10} Da = 0.7/24 /h", "osteoclast turnover rate constant", 0.0, (0.3, 1.5)),
