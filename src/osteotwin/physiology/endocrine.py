@@ -21,7 +21,9 @@ Estradiol (pg/mL) is quasi-steady (t½ ~12 h ≪ the model's slowest scales):
   Greendale 2012 JBMR 27:111; Sowers 2010 JCEM 95:2155; Recker 2004 JBMR 19:1628). a = 0 is a
   smooth fall of E2 in every cycle;
 - men: LH relaxes to LH_max / (1 + (E2/K_E + T/K_T)^h); testicular T = T_max·LH/(LH + LH50);
-  exogenous testosterone adds to T (depots, gel) and suppresses LH; a share of male E2 is
+  a non-testicular (adrenal-precursor) share ~15 ng/dL is what castration leaves (Oefelein 2000);
+  exogenous testosterone adds to T (depots, gel) and suppresses LH; a GnRH-agonist depot
+  suppresses pituitary LH secretion and gonadal output (women: ovarian E2) by the same factor; a share of male E2 is
   secreted by the testes in proportion to Leydig output and is not inhibited by AIs
   (intratesticular androgen ~100× serum outcompetes them), so AIs lower male E2 less than female.
 - Bone estrogen signal EST = x^n/(x^n + c^n) + floor with x = E2/100 pg/mL (Riggs 2012 eq. 6);
@@ -79,6 +81,7 @@ _MENO_W, _MENO_MID = _I["menopause_transition_width_y"], _I["menopause_midpoint_
 _OV_INTERMITTENT = _I["ovarian_intermittency"]
 _K_E, _K_T, _LH_H = _I["lh_feedback_e2_pg_ml"], _I["lh_feedback_t_ng_dl"], _I["lh_feedback_hill"]
 _LH_T, _LH50 = _I["lh_half_life_d"], _I["testis_lh50_iu_l"]
+_LH_MALE, _T_ADRENAL = _I["male_lh_iu_l"], _I["adrenal_testosterone_ng_dl"]
 _GOS_EC50 = _I["goserelin_ec50_mg"]
 _EST_REF, _EST_C, _EST_N, _EST_FLOOR = (_I["est_ref_pg_ml"], _I["est_ec50_frac"], _I["est_hill"],
                                         _I["est_floor"])
@@ -132,6 +135,14 @@ def testicular_testosterone(lh: float, t_max: float, p: NDArray[np.float64]) -> 
 
 
 @njit(cache=True, error_model="numpy")
+def adrenal_testosterone(t_max: float, p: NDArray[np.float64]) -> float:
+    """A man's non-testicular testosterone (ng/dL): ``adrenal_testosterone_ng_dl``, capped at his
+    untreated testicular output T_max·LH0/(LH0 + LH50) (so it is at most half his own level)."""
+    leydig = p[_LH_MALE] / (p[_LH_MALE] + p[_LH50])
+    return float(min(p[_T_ADRENAL], t_max * leydig))
+
+
+@njit(cache=True, error_model="numpy")
 def lh_feedback(e2: float, testosterone: float, p: NDArray[np.float64]) -> float:
     """1 + (E2/K_E + T/K_T)^h: the factor by which sex steroids lower LH."""
     f = max(e2, 0.0) / p[_K_E] + max(testosterone, 0.0) / p[_K_T]
@@ -154,7 +165,7 @@ def hormones(t: float, y: NDArray[np.float64], p: NDArray[np.float64],
     exo_t = exo_t_mg_d * 1e5 / p[_MCR_T]  # mg/d → ng/dL
     if male:
         testis = testicular_testosterone(y[LH], u[U_TMAX], p) * (1.0 - supp)
-        testosterone = testis + exo_t
+        testosterone = testis + adrenal_testosterone(u[U_TMAX], p) + exo_t
     else:
         testosterone = p[_T_F] + exo_t
     e2 = u[U_AROM_SCALE] * aromatase_yield(testosterone, y, p)
@@ -177,7 +188,8 @@ def hormones(t: float, y: NDArray[np.float64], p: NDArray[np.float64],
         est_bone = ((1.0 - off) * bone_estrogen_signal(active_e2, tam_odds, p)
                     + off * bone_estrogen_signal(e2, tam_odds, p))
         e2 += ovary * left
-    target = lh_target(e2, testosterone, u[U_LHMAX], p)
+    # a GnRH-agonist depot desensitises the pituitary: LH secretion falls with the same factor
+    target = lh_target(e2, testosterone, u[U_LHMAX], p) * (1.0 - supp)
     return e2, testosterone, target, est_bone
 
 
@@ -202,5 +214,5 @@ def age_at(t_d: float, age_t0: float) -> float:
     return age_t0 + t_d / 365.25
 
 
-__all__ = ["NG_DL_PER_NMOL_L_T", "U_AGE0", "age_at", "aromatase_yield", "hormones", "lh_rhs",
-           "lh_target", "ovarian_fraction", "testicular_testosterone"]
+__all__ = ["NG_DL_PER_NMOL_L_T", "U_AGE0", "adrenal_testosterone", "age_at", "aromatase_yield",
+           "hormones", "lh_rhs", "lh_target", "ovarian_fraction", "testicular_testosterone"]

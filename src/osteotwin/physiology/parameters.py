@@ -189,7 +189,9 @@ PARAMETER_TABLE: tuple[Parameter, ...] = (
        "goserelin depot release half-life", 0.2, (5.0, 20.0)),
     _p("goserelin_ec50_mg", 0.008, "mg", "Zoladex label (castrate testosterone throughout the 28-d "
        "interval); set so men on goserelin settle near the castrate mean of 20 ng/dL (0.2 ± 0.2 "
-       "ng/mL at 4 wk, castration trial PC18-01), i.e. >= 98 % Leydig-cell suppression",
+       "ng/mL at 4 wk, castration trial PC18-01) with the adrenal share; the suppression acts on "
+       "pituitary LH secretion (desensitisation after the initial flare, Zoladex label) and on the "
+       "gonads' output",
        "depot amount for half-maximal gonadal suppression", 0.3, (0.005, 0.1)),
     # --- Endocrine ---------------------------------------------------------------------------
     _p("aromatase_km_nm", 1.83, "nM", f"{CF} LK10-01 (Lakshman 2010, in vivo aromatase Km)",
@@ -212,6 +214,11 @@ PARAMETER_TABLE: tuple[Parameter, ...] = (
        "default untreated male estradiol", 0.35, (8.0, 50.0)),
     _p("male_testosterone_ng_dl", 420.0, "ng/dL", "typical older-man total T (Burnett-Bowie/Leder 319-397)",
        "default untreated male testosterone", 0.3, (150.0, 900.0)),
+    _p("adrenal_testosterone_ng_dl", 15.0, "ng/dL", "Oefelein 2000 J Urol 164:726 (mean castrate "
+       "testosterone after bilateral orchiectomy 15 ng/dL: the non-testicular, adrenal-precursor "
+       "share that GnRH agonists do not remove); castration trial 0.2 ± 0.2 ng/mL at 4 wk (PC18-01)",
+       "men: testosterone not made by the testes (capped at half the man's own untreated level)",
+       0.3, (5.0, 30.0)),
     _p("female_testosterone_ng_dl", 25.0, "ng/dL", "typical adult female total T",
        "female testosterone (adrenal + ovarian stroma)", 0.3, (8.0, 60.0)),
     _p("postmenopausal_estradiol_pg_ml", 8.0, "pg/mL", f"{CF} PK-14: most women on AI below LLOQ; untreated ~5-15",
