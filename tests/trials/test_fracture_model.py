@@ -133,3 +133,35 @@ def test_competing_death_lowers_incidence_more_for_older_people_and_longer_follo
                                     _no_death())
     shortfall = 1 - curve[0, 1:] / free[0, 1:]
     assert np.all(np.diff(shortfall) > 0)
+
+
+def _incidence_with_signal(start: float, level: float, params: FractureParameters) -> float:
+    """Incidence over 5 y for a bone estrogen signal that moves from ``start`` to ``level`` at once."""
+    signal = np.full((1, YEARS.size), level)
+    signal[0, 0] = start
+    hip = np.zeros((1, YEARS.size))
+    result = cumulative_incidence_pct(YEARS, np.array([65.0]), "female", hip, params,
+                                      estrogen_signal=signal)
+    return float(result[0, -1])
+
+
+def test_estrogen_signal_term_is_asymmetric_near_the_floor_and_saturates() -> None:
+    """A tamoxifen-like rise of the bone estrogen signal lowers the hazard by RR_est per 0.1; an
+    AI-like fall from a postmenopausal level near the floor raises it less; hormone-therapy-like
+    signals above the saturation protect no more than tamoxifen's; RR_est = 1 is no term."""
+    params = _no_death(age_log_slope_per_y=0.0, rr_per_estrogen_signal_fall=1.2)
+    untreated = _incidence_with_signal(0.15, 0.15, params)
+    assert untreated == pytest.approx(_incidence(0.0, params=params), rel=1e-12)
+    step = _hazard_ratio(_incidence_with_signal(0.15, 0.05, params), untreated)
+    assert step == pytest.approx(1.2, rel=0.01)
+    tamoxifen = _incidence_with_signal(0.15, 0.30, params)
+    aromatase_inhibitor = _incidence_with_signal(0.15, 0.09, params)
+    assert tamoxifen < untreated < aromatase_inhibitor
+    assert (_hazard_ratio(aromatase_inhibitor, untreated) - 1
+            < 1 - _hazard_ratio(tamoxifen, untreated))
+    hormone_therapy = _incidence_with_signal(0.15, 0.70, params)
+    assert hormone_therapy == pytest.approx(_incidence_with_signal(0.15, 0.45, params), rel=1e-4)
+    assert hormone_therapy < tamoxifen
+    off = _no_death(age_log_slope_per_y=0.0)
+    assert _incidence_with_signal(0.15, 0.40, off) == pytest.approx(_incidence(0.0, params=off),
+                                                                      rel=1e-12)

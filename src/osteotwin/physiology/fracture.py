@@ -3,7 +3,7 @@
 The hazard of a first clinical (any-site) fracture at time t is
 
     h(t) = h65[sex] · exp(k_age · (age(t) − 65)) · RR_bmd^(−ΔZ(t)) · RR_ctx^(ΔZ_ctx(t))
-           · RR_prior^(prior fracture)
+           · RR_est^(−ΔEST(t)/0.1) · RR_prior^(prior fracture)
 
 * ``h65``: incidence of clinical fracture at age 65 (per year), by sex. Anchored to published cohort
   incidences: 20.9 per 1000 person-years in Swedish men aged 69-80, mean 75 (MrOS Sweden, Mellström
@@ -36,6 +36,19 @@ The hazard of a first clinical (any-site) fracture at time t is
   Miner Res 18:1051); tamoxifen, which lowers turnover markers, cut osteoporotic fractures by 32 %
   (RR 0.68, 0.51-0.92; NSABP P-1, Fisher et al. 2005 J Natl Cancer Inst 97:1652) with a BMD gain of
   1-2 %. ``RR_ctx`` = 1 gives the BMD-only model.
+* ``RR_est``: relative risk per 0.1 fall of the bone estrogen signal EST (the model's 0-1 estrogen
+  receptor activation in bone, ``osteotwin.physiology.endocrine``) since study start, for the
+  estrogenic protection that neither BMD nor a resorption marker carries: estrogen plus progestin
+  cut total fractures by 24 % (HR 0.76, 0.69-0.85) with a hip BMD gain of 3.7 % (WHI, Cauley et
+  al. 2003 JAMA 290:1729), tamoxifen osteoporotic fractures by 32 % (NSABP P-1) and raloxifene
+  vertebral fractures by 30-50 % (MORE, Ettinger et al. 1999 JAMA 282:637) with BMD gains of
+  1-3 %, which the BMD gradient alone puts at 0.85-0.95. The map is asymmetric where women already
+  are: after menopause EST sits near its floor, so an AI lowers it little while tamoxifen or
+  estradiol raise it much (the fracture excess on an AI in MAP.3, 6.7 vs 6.4 %, is small beside
+  tamoxifen's benefit). The protection saturates: EST enters as min(EST, 0.3) (smoothly), the
+  activity tamoxifen reaches in postmenopausal bone (``tamoxifen_bone_efficacy``), because the
+  beyond-BMD benefit of hormone therapy (WHI, larger EST rise) is no larger than tamoxifen's
+  (P-1) or raloxifene's. ``RR_est`` = 1 switches the term off; the bounds allow up to 1.5 per 0.1.
 * ``RR_prior``: relative risk of any fracture after a prior fracture, 1.86 (1.75-1.98; Kanis et al.
   2004 Bone 35:375, meta-analysis).
 
@@ -61,14 +74,18 @@ constant hazards). All functions are pure and vectorised over people (rows) and 
 
 What the training fracture endpoints can and cannot constrain (populations given only as
 "postmenopausal women", so every such arm draws the same ages): the tamoxifen arms (ATAC, BIG 1-98)
-need tamoxifen to lower the hazard about 0.65-fold against untreated women, as NSABP P-1 found, and
-the turnover term does that only if the simulated CTX falls under tamoxifen about as much as
-published (resorption markers −23 to −25 % within 10 weeks, Kenny et al. 1995 J Clin Endocrinol
-Metab 80:3287); BIG 1-98 (8.6 % letrozole at "60 months") and ATAC (11.0 % anastrozole at 60 months)
-cannot both hold for drugs of equal or greater potency (the BIG proportions are crude, from an
-earlier cut than the 60.3-month median follow-up of Rabaglio et al. 2009 Ann Oncol 20:1489, which
-gave 9.3 % vs 6.5 %); ABCSG-18's placebo-on-AI arm (9.6 % at 36 months, 26.2 % at 84) runs at
-1.5-2 times the ATAC anastrozole rate and is not reproduced.
+need tamoxifen to lower the hazard about 0.65-fold against untreated women, as NSABP P-1 found,
+while MAP.3 (exemestane 6.7 vs placebo 6.4 % at 35 months) allows an AI only a small excess. The
+turnover term cannot give both (CTX moves about as much down on tamoxifen as up on an AI, and a
+gradient strong enough for tamoxifen makes denosumab's CTX fall implausibly protective); the
+estrogen-signal term can, because after menopause EST sits near its floor. With it, ATAC's
+tamoxifen arm at 40 and 60 months passes and MAP.3's placebo arm (4.96 vs 6.4 %) fails: MAP.3's
+women (no breast cancer) fracture more than ATAC's implied untreated rate. BIG 1-98 (8.6 %
+letrozole at "60 months") and ATAC (11.0 % anastrozole at 60 months) cannot both hold for drugs of
+equal or greater potency (the BIG proportions are crude, from an earlier cut than the 60.3-month
+median follow-up of Rabaglio et al. 2009 Ann Oncol 20:1489, which gave 9.3 % vs 6.5 %);
+ABCSG-18's placebo-on-AI arm (9.6 % at 36 months, 26.2 % at 84) runs at 1.5-2 times the ATAC
+anastrozole rate and is not reproduced.
 
 The fracture trial files give sex, menopausal status, ``breast_cancer`` and the regimens (age only
 for MrOS): no age, BMI, T-score, prior fracture, fracture definition (clinical, all including
@@ -80,12 +97,7 @@ fracture it is 1.38 per SD in women and 1.41 in men at 65 (95 % CI 1.28-1.51) an
 with age (Johnell et al. 2005 J Bone Miner Res 20:1185), inside the bounds of ``RR_bmd``. And
 ``breast_cancer`` points the wrong way (survivors
 fracture more, HR 1.15, Chen et al. 2005 Arch Intern Med 165:552, yet the one trial without cancer,
-MAP.3, has the higher untreated rate). MAP.3's randomised exemestane/placebo ratio (6.7/6.4 % at 35
-months) puts untreated women near the AI rate in the first three years; ATAC's tamoxifen arm (4.4 %
-at 40 months) then needs tamoxifen to bring the hazard to at most about 0.74 of untreated, whereas
-the simulated tamoxifen response (CTX −10 %, hip BMD +0.6 %) gives about 0.9: one of MAP.3 placebo
-and ATAC tamoxifen at 40 months fails until the simulated tamoxifen resorption fall approaches the
-published one.
+MAP.3, has the higher untreated rate).
 """
 
 from __future__ import annotations
@@ -111,6 +123,8 @@ class FractureParameters:
     reference_total_hip_bmd_g_cm2: float = 0.85
     rr_per_sd_ctx_increase: float = 1.18
     ctx_log_sd: float = 0.5
+    rr_per_estrogen_signal_fall: float = 1.0
+    estrogen_signal_saturation: float = 0.3
     women_mortality_at_65_per_y: float = 0.011
     men_mortality_at_65_per_y: float = 0.017
     mortality_log_slope_per_y: float = 0.09
@@ -118,13 +132,14 @@ class FractureParameters:
 
 #: Bounds for calibration: (low, high) of each calibratable fracture parameter, from the sources above
 #: (rates span the published cohort incidences, the BMD RR its 95 % CI widened to 1.3-1.7, the CTX RR
-#: the union of the two meta-analyses' 95 % CIs, 1.05-1.37).
+#: the union of the two meta-analyses' 95 % CIs, 1.05-1.37, the estrogen-signal RR none to 1.5).
 FRACTURE_BOUNDS: dict[str, tuple[float, float]] = {
     "women_rate_at_65_per_y": (0.010, 0.035),
     "men_rate_at_65_per_y": (0.006, 0.025),
     "age_log_slope_per_y": (0.03, 0.08),
     "rr_per_sd_bmd_decrease": (1.3, 1.7),
     "rr_per_sd_ctx_increase": (1.05, 1.37),
+    "rr_per_estrogen_signal_fall": (1.0, 1.5),
 }
 
 
@@ -152,6 +167,17 @@ def ctx_change_z(
     return result
 
 
+def saturated_estrogen_signal(
+    estrogen_signal: NDArray[np.float64], params: FractureParameters
+) -> NDArray[np.float64]:
+    """Smooth min(EST, saturation) (width 0.02): the part of the bone estrogen signal that protects
+    against fracture beyond BMD and turnover."""
+    width = 0.02
+    cap = params.estrogen_signal_saturation
+    result: NDArray[np.float64] = cap - width * np.logaddexp(0.0, (cap - estrogen_signal) / width)
+    return result
+
+
 def hazard_per_y(
     ages_y: NDArray[np.float64],
     sex: str,
@@ -159,16 +185,21 @@ def hazard_per_y(
     prior_fracture: NDArray[np.bool_],
     params: FractureParameters,
     ctx_z: NDArray[np.float64] | None = None,
+    est_change: NDArray[np.float64] | None = None,
 ) -> NDArray[np.float64]:
-    """Fracture hazard per year; ``ages_y``, ``delta_z`` and ``ctx_z`` are (people, times)."""
+    """Fracture hazard per year; ``ages_y``, ``delta_z``, ``ctx_z`` and ``est_change`` (change of the
+    bone estrogen signal since study start) are (people, times)."""
     rate65 = params.women_rate_at_65_per_y if sex == "female" else params.men_rate_at_65_per_y
     prior = np.where(prior_fracture, params.rr_prior_fracture, 1.0)[:, None]
     turnover = 1.0 if ctx_z is None else params.rr_per_sd_ctx_increase**ctx_z
+    estrogenic = 1.0 if est_change is None else params.rr_per_estrogen_signal_fall ** (
+        -est_change / 0.1)
     result: NDArray[np.float64] = (
         rate65
         * np.exp(params.age_log_slope_per_y * (ages_y - 65.0))
         * params.rr_per_sd_bmd_decrease ** (-delta_z)
         * turnover
+        * estrogenic
         * prior
     )
     return result
@@ -215,13 +246,15 @@ def cumulative_incidence_pct(
     baseline_hip_bmd_g_cm2: NDArray[np.float64] | None = None,
     prior_fracture: NDArray[np.bool_] | None = None,
     ctx_change_pct: NDArray[np.float64] | None = None,
+    estrogen_signal: NDArray[np.float64] | None = None,
 ) -> NDArray[np.float64]:
     """Cumulative incidence (%) of a first clinical fracture from times_d[0] to each time.
 
     ``times_d`` (T,), ``age0_y`` (n,) age at times_d[0], ``hip_bmd_change_pct`` (n, T) total-hip
     BMD change since study start, ``ctx_change_pct`` (n, T) serum CTX change since study start
-    (None: turnover unchanged). Returns (n, T): each person's probability of fracture, in %, with
-    death as a competing event.
+    (None: turnover unchanged), ``estrogen_signal`` (n, T) the bone estrogen signal EST (None: no
+    estrogenic term). Returns (n, T): each person's probability of fracture, in %, with death as a
+    competing event.
     """
     params = params or FractureParameters()
     n = age0_y.shape[0]
@@ -230,7 +263,11 @@ def cumulative_incidence_pct(
     ages = age0_y[:, None] + years[None, :]
     delta_z = bmd_change_z(hip_bmd_change_pct, baseline_hip_bmd_g_cm2, params)
     ctx_z = None if ctx_change_pct is None else ctx_change_z(ctx_change_pct, params)
-    hazard = hazard_per_y(ages, sex, delta_z, prior, params, ctx_z)
+    est_change = None
+    if estrogen_signal is not None:
+        protective = saturated_estrogen_signal(estrogen_signal, params)
+        est_change = protective - protective[:, :1]
+    hazard = hazard_per_y(ages, sex, delta_z, prior, params, ctx_z, est_change)
     result: NDArray[np.float64] = 100.0 * competing_risk_incidence(
         years, hazard, mortality_per_y(ages, sex, params)
     )

@@ -105,11 +105,13 @@ def person_values(endpoint: Endpoint, sim: ArmSimulation,
         ages = sim.ages_y + t0 / 365.25
         hip_from_start = hip[:, mask]
         ctx = sim.series.get("ctx_change_pct")
-        # the hazard depends on the BMD and CTX changes since study start, so keep them
+        est = sim.series.get("bone_estrogen_signal")
+        # the hazard depends on the BMD, CTX and EST changes since study start, so keep them
         cumulative = cumulative_incidence_pct(times, ages, sim.sex, hip_from_start, fracture,
                                               baseline_hip_bmd_g_cm2=sim.baseline_hip_bmd_g_cm2,
                                               prior_fracture=sim.prior_fracture,
-                                              ctx_change_pct=None if ctx is None else ctx[:, mask])
+                                              ctx_change_pct=None if ctx is None else ctx[:, mask],
+                                              estrogen_signal=None if est is None else est[:, mask])
         return cumulative[:, -1]
     if q in CHANGE_SERIES:
         name = CHANGE_SERIES[q]
