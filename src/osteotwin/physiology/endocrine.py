@@ -23,9 +23,10 @@ Estradiol (pg/mL) is quasi-steady (t½ ~12 h ≪ the model's slowest scales):
 - men: LH relaxes to LH_max / (1 + (E2/K_E + T/K_T)^h); testicular T = T_max·LH/(LH + LH50);
   a non-testicular (adrenal-precursor) share ~15 ng/dL is what castration leaves (Oefelein 2000);
   exogenous testosterone adds to T (depots, gel) and suppresses LH; a GnRH-agonist depot
-  suppresses pituitary LH secretion and gonadal output (women: ovarian E2) by the same factor; a share of male E2 is
-  secreted by the testes in proportion to Leydig output and is not inhibited by AIs
-  (intratesticular androgen ~100× serum outcompetes them), so AIs lower male E2 less than female.
+  suppresses pituitary LH secretion and gonadal output (women: ovarian E2) by the same factor;
+  a share of male E2 is secreted by the testes in proportion to Leydig output and is not
+  inhibited by AIs (intratesticular androgen ~100× serum outcompetes them), so AIs lower male E2
+  less than female.
 - Bone estrogen signal EST = x^n/(x^n + c^n) + floor with x = E2/100 pg/mL (Riggs 2012 eq. 6);
   tamoxifen is a partial agonist competing with E2 for the receptor (odds h = (x/c)^n and
   τ = tam/Kd): EST_bone = floor + (h + τ·(efficacy − floor))/(1 + h + τ). At postmenopausal E2 it
