@@ -260,3 +260,15 @@ def test_on_treatment_estradiol_of_a_man_on_trt_scales_his_own_estradiol() -> No
     assert current["lh_iu_l"] < 3.0  # below the untreated 5 IU/L: exogenous T holds the axis down
     assert stopped["estradiol_pg_ml"] > 1.3 * current["estradiol_pg_ml"]
     assert daily["estradiol_pg_ml"] < 0.6 * current["estradiol_pg_ml"]
+
+
+def test_a_gel_started_at_time_zero_leaves_the_baseline_untreated() -> None:
+    """Changes are relative to t = 0: a gel (an input rate, no depot) that starts then must not
+    already raise the baseline testosterone, or a rise would read as a fall."""
+    man = Subject(sex="male", age_y=65.0, weight_kg=85.0, total_testosterone_ng_dl=300.0)
+    gel = Regimen("testosterone_gel", 50.0, route="transdermal", every_d=None, start_d=0.0)
+    trajectory = simulate(Scenario(man, (gel,), 0.5), params=P)
+    testosterone = trajectory.series["total_testosterone_ng_dl"]
+    assert testosterone[0] == pytest.approx(300.0, rel=0.01)
+    assert trajectory.at("total_testosterone_ng_dl", 90.0) > 1.3 * testosterone[0]
+    assert trajectory.meta["t_start_d"] == pytest.approx(-1.0)

@@ -32,7 +32,8 @@ Extensions: 25(OH)D state, saturable calcium absorption, mechanical loading via 
 bisphosphonate and denosumab effects, tamoxifen partial agonism, age-related background loss.
 Each person is equilibrated at their own untreated baseline (own estradiol, testosterone,
 25(OH)D, calcium intake, activity) at the start of the simulation, which is the earliest of t = 0,
-the first regimen and (women) three years before the final menstrual period (≤ 20 y back).
+the first regimen (one untreated day before it when it starts the simulation) and (women) three
+years before the final menstrual period (≤ 20 y back).
 Outputs are reported relative to t = 0, and as absolute BMD and T-score when a baseline is known.
 When only an estradiol measured on treatment is known (e.g. a man on TRT plus an AI), the person's
 own estradiol production is scaled (a few secant corrections) so the simulated 7-day mean

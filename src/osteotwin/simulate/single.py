@@ -129,9 +129,18 @@ def subject_inputs(subject: Subject, params: ModelParameters,
     return u
 
 
+#: Untreated lead-in (days) before a regimen that starts at the simulation start, so every output at
+#: or before that start (the baseline of ``*_change_pct``) sees untreated inputs: gels and patches
+#: act through input rates, which would otherwise already count at the first output time.
+UNTREATED_LEAD_IN_D = 1.0
+
+
 def start_time(scenario: Scenario) -> float:
-    """Simulation start (days, ≤ 0): first regimen, or the menopause history for women."""
+    """Simulation start (days, ≤ 0): first regimen (one day before it when it is the earliest
+    time, ``UNTREATED_LEAD_IN_D``), or the menopause history for women."""
     t0 = min([0.0, *[r.start_d for r in scenario.regimens]])
+    if any(r.start_d <= t0 for r in scenario.regimens):
+        t0 -= UNTREATED_LEAD_IN_D
     subject = scenario.subject
     if subject.sex == "female":
         ysm0 = years_since_menopause(subject)
