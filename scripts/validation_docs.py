@@ -1,7 +1,8 @@
 """Regenerate docs/validation.md, its figures and the validation section of docs/model.md.
 
 Usage: ``.venv/bin/python scripts/validation_docs.py [--n 1000] [--seed 0] [--workers W]``
-(simulates the packaged training trials with the packaged fitted parameter set).
+(simulates the packaged training trials, and the published results outside the training set in
+``src/osteotwin/data/trials/checks``, with the packaged fitted parameter set).
 """
 
 from __future__ import annotations
@@ -28,16 +29,19 @@ def main() -> None:
     from osteotwin.trials.validation import default_workers, run_validation
 
     trials = load_trials([packaged_training_dir()])
-    arms = sum(len({a for e in t.endpoints for a in e.arms}) for t in trials)
+    checks = load_trials([packaged_training_dir().parent / "checks"])
+    arms = sum(len({a for e in t.endpoints for a in e.arms}) for t in [*trials, *checks])
     simulator = default_simulator(workers=args.workers or default_workers(), people=args.n * arms)
     try:
         report = run_validation(trials, n=args.n, seed=args.seed, simulator=simulator,
                                 progress=lambda trial: print(f"simulating {trial}", flush=True))
+        outside = run_validation(checks, n=args.n, seed=args.seed, simulator=simulator,
+                                 progress=lambda trial: print(f"simulating {trial}", flush=True))
     finally:
         simulator.close()
     report.parameter_set = str(parameter_module().current_parameters().provenance)
     command = "python scripts/validation_docs.py" + (f" --n {args.n}" if args.n != 1000 else "")
-    for path in write_validation_docs(report, REPO / "docs", command=command):
+    for path in write_validation_docs(report, REPO / "docs", command=command, outside=outside):
         print(f"wrote {path.relative_to(REPO)}")
     print(f"passed {report.passed} of {report.total}")
     if args.record:

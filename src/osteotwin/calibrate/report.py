@@ -172,7 +172,31 @@ def plot_scatter(report: ValidationReport, path: Path) -> None:
     plt.close(fig)
 
 
-def validation_markdown(report: ValidationReport, *, command: str) -> str:
+def outside_markdown(report: ValidationReport | None) -> str:
+    """The section on published results outside the training set (reported, never fitted)."""
+    if report is None:
+        return ""
+    assumptions = "\n".join(
+        f"- **{t.trial}**: " + "; ".join(t.assumptions) for t in report.trials if t.assumptions
+    )
+    return f"""
+## Published results outside the training set
+
+Reported, never fitted: trial files in `src/osteotwin/data/trials/checks/` encode published results
+the calibration did not see, to show where the model's physiology departs from them (each file's
+`citation` and `note` give the source and what was assumed). Run them with
+`osteotwin validate src/osteotwin/data/trials/checks`. {summary_line(report)}
+
+{markdown_table(report)}
+
+What was assumed:
+
+{assumptions or "- nothing"}
+"""
+
+
+def validation_markdown(report: ValidationReport, *, command: str,
+                        outside: ValidationReport | None = None) -> str:
     assumptions = "\n".join(
         f"- **{t.trial}**: " + "; ".join(t.assumptions) for t in report.trials if t.assumptions
     )
@@ -219,7 +243,7 @@ absolute lab levels; `sd` with an unknown arm size is reported, not scored). Par
 ## What was assumed where a trial is silent
 
 {assumptions or "- nothing"}
-"""
+{outside_markdown(outside)}"""
 
 
 def replace_section(text: str, body: str) -> str:
@@ -235,14 +259,17 @@ def replace_section(text: str, body: str) -> str:
     return text.rstrip() + "\n\n" + block + "\n"
 
 
-def write_validation_docs(report: ValidationReport, docs_dir: Path, *, command: str) -> list[Path]:
-    """Write the validation page, its figures and the model.md section; returns the paths."""
+def write_validation_docs(report: ValidationReport, docs_dir: Path, *, command: str,
+                          outside: ValidationReport | None = None) -> list[Path]:
+    """Write the validation page (with the ``outside``-the-training-set checks when given), its
+    figures and the model.md section; returns the paths."""
     docs_dir.mkdir(parents=True, exist_ok=True)
     figures = docs_dir / "figures"
     plot_by_trial(report, figures / "validation_by_trial.png")
     plot_scatter(report, figures / "validation_scatter.png")
     page = docs_dir / "validation.md"
-    page.write_text(validation_markdown(report, command=command), encoding="utf-8")
+    page.write_text(validation_markdown(report, command=command, outside=outside),
+                    encoding="utf-8")
     model = docs_dir / "model.md"
     section = (
         f"Against the training trials: {summary_line(report)} Full table, "
