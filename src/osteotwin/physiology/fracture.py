@@ -79,7 +79,7 @@ while MAP.3 (exemestane 6.7 vs placebo 6.4 % at 35 months) allows an AI only a s
 turnover term cannot give both (CTX moves about as much down on tamoxifen as up on an AI, and a
 gradient strong enough for tamoxifen makes denosumab's CTX fall implausibly protective); the
 estrogen-signal term can, because after menopause EST sits near its floor. With it, ATAC's
-tamoxifen arm at 40 and 60 months passes and MAP.3's placebo arm (4.96 vs 6.4 %) fails: MAP.3's
+tamoxifen arm at 40 and 60 months passes and MAP.3's placebo arm (about 5 vs 6.4 %) fails: MAP.3's
 women (no breast cancer) fracture more than ATAC's implied untreated rate. BIG 1-98 (8.6 %
 letrozole at "60 months") and ATAC (11.0 % anastrozole at 60 months) cannot both hold for drugs of
 equal or greater potency (the BIG proportions are crude, from an earlier cut than the 60.3-month
