@@ -75,13 +75,16 @@ dD/dt = −ln2/t½,abs·D with release ln2/t½,abs·D (mg/d); gel: F·dose per d
 exemestane inactivates aromatase: d(arom)/dt = ln2/t½,res·(1 − arom) − k_inact·C_exe·arom;
 bone-bound bisphosphonate dB/dt = R_bound − ln2/t½,surface·B (alendronate-equivalent mg);
 denosumab dA_sc/dt = −k_a·A_sc, dC/dt = k_a·A_sc/V_c − k_e·C − V_max·W/V_c·C/(C + K_m);
-goserelin depot dG/dt = −ln2/t½·G, gonadal suppression s = G/(G + EC50).
+goserelin depot dG/dt = −ln2/t½·G, gonadal suppression s = G/(G + EC50);
+hCG dH/dt = −ln2/t½·H, each injection adding F·dose/V (IU/L).
 
 **Endocrine** (quasi-steady hormones, LH as a state):
-T = T_max·LH/(LH + LH50)·(1 − s) + 10⁵·(depot release + F_gel·gel)/MCR_T (men; women: constant);
+T = T_max·L/(L + LH50)·(1 − s) + T_adrenal + 10⁵·(depot release + F_gel·gel)/MCR_T with Leydig
+    drive L = LH + q_hCG·H (men; women: constant); men's E2 adds E2_testis·L/(L + LH50)·(1 − s);
 E2 = scale·arom·(f_T·T + w_A·f_A·A4)/(K_m·(1 + C_ana/K_i,ana + C_let/K_i,let) + f_T·T + f_A·A4)
      + E2_ov·φ(ysm)·(1 − s) + 10⁹·(patch + F_oral·oral)/(1000·MCR_E2),
-φ(ysm) = 1/(1 + exp((ysm − m)/w)) (women); dLH/dt = ln2/t½,LH·(LH_max/(1 + (E2/K_E + T/K_T)^h) − LH);
+φ(ysm) = 1/(1 + exp((ysm − m)/w)) (women);
+dLH/dt = ln2/t½,LH·(LH_max/(1 + (E2/K_E + T/K_T)^h)·(1 − s) − LH);
 EST = x^n/(x^n + c^n) + EST_floor, x = E2/100 pg/mL (Riggs 2012 eq. 6);
 with tamoxifen occupancy o = C_tam/(C_tam + K_d): EST_bone = (1 − o)·EST + o·efficacy.
 

@@ -22,7 +22,9 @@ Estradiol (pg/mL) is quasi-steady (t½ ~12 h ≪ the model's slowest scales):
   smooth fall of E2 in every cycle;
 - men: LH relaxes to LH_max / (1 + (E2/K_E + T/K_T)^h); testicular T = T_max·LH/(LH + LH50);
   a non-testicular (adrenal-precursor) share ~15 ng/dL is what castration leaves (Oefelein 2000);
-  exogenous testosterone adds to T (depots, gel) and suppresses LH; a GnRH-agonist depot
+  exogenous testosterone adds to T (depots, gel) and suppresses LH; hCG stimulates the Leydig
+  cells' LH receptor directly (LH-equivalent drive, Coviello 2005), so it restores testicular T and
+  E2 on TRT; a GnRH-agonist depot
   suppresses pituitary LH secretion and gonadal output (women: ovarian E2) by the same factor;
   a share of male E2 is secreted by the testes in proportion to Leydig output and is not
   inhibited by AIs (intratesticular androgen ~100× serum outcompetes them), so AIs lower male E2
@@ -49,6 +51,7 @@ from osteotwin.physiology.states import (
     ANA,
     AROM,
     GOS,
+    HCG,
     LET,
     LH,
     TAM,
@@ -83,6 +86,7 @@ _OV_INTERMITTENT = _I["ovarian_intermittency"]
 _K_E, _K_T, _LH_H = _I["lh_feedback_e2_pg_ml"], _I["lh_feedback_t_ng_dl"], _I["lh_feedback_hill"]
 _LH_T, _LH50 = _I["lh_half_life_d"], _I["testis_lh50_iu_l"]
 _LH_MALE, _T_ADRENAL = _I["male_lh_iu_l"], _I["adrenal_testosterone_ng_dl"]
+_HCG_LH = _I["hcg_lh_equivalence"]
 _GOS_EC50 = _I["goserelin_ec50_mg"]
 _EST_REF, _EST_C, _EST_N, _EST_FLOOR = (_I["est_ref_pg_ml"], _I["est_ec50_frac"], _I["est_hill"],
                                         _I["est_floor"])
@@ -165,7 +169,9 @@ def hormones(t: float, y: NDArray[np.float64], p: NDArray[np.float64],
     exo_t_mg_d = testosterone_input_mg_d(y, p) + gel_absorbed_mg_d(u[U_TGEL], p)
     exo_t = exo_t_mg_d * 1e5 / p[_MCR_T]  # mg/d → ng/dL
     if male:
-        testis = testicular_testosterone(y[LH], u[U_TMAX], p) * (1.0 - supp)
+        # hCG drives the Leydig cells' LH receptor directly (not suppressed by exogenous T)
+        leydig_drive = y[LH] + p[_HCG_LH] * max(y[HCG], 0.0)
+        testis = testicular_testosterone(leydig_drive, u[U_TMAX], p) * (1.0 - supp)
         testosterone = testis + adrenal_testosterone(u[U_TMAX], p) + exo_t
     else:
         testosterone = p[_T_F] + exo_t

@@ -185,6 +185,18 @@ PARAMETER_TABLE: tuple[Parameter, ...] = (
        "1e-5 CTX escapes before each dose); antibody association 1e5-1e6 /M/s (0.009-0.09 /pM/d; "
        "Kd 3 pM, Kostenuik 2009 JBMR 24:182) is the physical ceiling",
        "RANKL removal by denosumab", 0.3, (1e-5, 1e-4), True),
+    _p("hcg_half_life_d", 1.2, "d", "Ovidrel (choriogonadotropin alfa) label: terminal half-life "
+       "29 ± 6 h after SC injection", "hCG elimination half-life", 0.2, (0.8, 1.8)),
+    _p("hcg_bioavailability", 0.4, "1", "Ovidrel label: absolute bioavailability ~40 % SC",
+       "SC/IM hCG bioavailability", 0.2, (0.25, 0.6)),
+    _p("hcg_vd_l", 5.9, "L", "Ovidrel label: volume of distribution 5.9 ± 1.0 L",
+       "hCG volume of distribution", 0.2, (4.0, 9.0)),
+    _p("hcg_lh_equivalence", 0.23, "IU/L LH per IU/L hCG", "Coviello et al. 2005 J Clin Endocrinol "
+       "Metab 90:2595: on testosterone enanthate 200 mg/wk (LH suppressed to 5 % of "
+       "baseline), hCG 500 IU SC every other day raised intratesticular testosterone to 126 % of "
+       "baseline (250 IU: 93 %, 125 IU: 75 %); value: the Leydig drive that gives 126 % with this "
+       "PK (assumption-derived; no training trial constrains it)",
+       "LH-equivalent Leydig-cell drive of serum hCG (men)", 0.3, (0.1, 0.6)),
     _p("goserelin_depot_half_life_d", 10.0, "d", "Zoladex label (3.6 mg implant releases over 28 d)",
        "goserelin depot release half-life", 0.2, (5.0, 20.0)),
     _p("goserelin_ec50_mg", 0.008, "mg", "Zoladex label (castrate testosterone throughout the 28-d "

@@ -5,6 +5,8 @@ elimination half-lives of days; anastrozole label). Testosterone esters: IM depo
 (flip-flop) release; gel: continuous absorption. Bisphosphonates: surface-active bone-bound pool
 (alendronate-equivalent). Denosumab: SC depot, central compartment with linear plus saturable
 (target-mediated) elimination (Martínez-Reina & Pivonka 2019). Goserelin: depot releasing over ~28 d.
+hCG: SC/IM injection into one compartment (IU/L; absorption, t_max ~12-24 h, treated as immediate
+beside a ~1.2-d half-life; Ovidrel label).
 Sources per parameter in ``parameters.py``.
 """
 
@@ -25,6 +27,7 @@ from osteotwin.physiology.states import (
     DEN_SC,
     EXE,
     GOS,
+    HCG,
     LET,
     T_CYP,
     T_ENA,
@@ -58,6 +61,7 @@ _BP_T = _I["bp_surface_half_life_d"]
 _DEN_KA, _DEN_VC, _DEN_KE = _I["denosumab_ka_d"], _I["denosumab_vc_ml_kg"], _I["denosumab_ke_d"]
 _DEN_VMAX, _DEN_KM = _I["denosumab_vmax_ng_kg_d"], _I["denosumab_km_ng_ml"]
 _GOS_T = _I["goserelin_depot_half_life_d"]
+_HCG_T = _I["hcg_half_life_d"]
 
 
 @njit(cache=True, error_model="numpy")
@@ -69,7 +73,7 @@ def conc_per_mg(p: NDArray[np.float64], volume_index: int) -> float:
 @njit(cache=True, error_model="numpy")
 def pk_rhs(y: NDArray[np.float64], p: NDArray[np.float64], u: NDArray[np.float64],
            dy: NDArray[np.float64]) -> None:
-    """Write d/dt of the PK states (indices ANA..GOS) into ``dy``."""
+    """Write d/dt of the PK states (indices ANA..HCG) into ``dy``."""
     dy[ANA] = u[U_ANA] * conc_per_mg(p, _ANA_V) - LN2 / p[_ANA_T] * y[ANA]
     dy[LET] = u[U_LET] * conc_per_mg(p, _LET_V) - LN2 / p[_LET_T] * y[LET]
     dy[EXE] = u[U_EXE] * conc_per_mg(p, _EXE_V) - LN2 / p[_EXE_T] * y[EXE]
@@ -87,6 +91,7 @@ def pk_rhs(y: NDArray[np.float64], p: NDArray[np.float64], u: NDArray[np.float64
     dy[DEN] = (absorption / vc_ml - p[_DEN_KE] * c
                - p[_DEN_VMAX] * u[U_WEIGHT] / vc_ml * c / (c + p[_DEN_KM]))
     dy[GOS] = -LN2 / p[_GOS_T] * y[GOS]
+    dy[HCG] = -LN2 / p[_HCG_T] * y[HCG]
 
 
 @njit(cache=True, error_model="numpy")

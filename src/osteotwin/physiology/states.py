@@ -17,34 +17,35 @@ Time is in days. State vector ``y`` (amounts/concentrations as named):
    9  den_sc         denosumab SC depot (ng, bioavailable)
   10  den            denosumab serum concentration (ng/mL)
   11  gos            goserelin depot (mg)
-  12  lh             luteinising hormone (IU/L)
-  13  rob            responding (precursor) osteoblasts (pM)           Peterson & Riggs 2010
-  14  ob_fast        active osteoblasts, fast-apoptosis pool (pM)       idem
-  15  ob_slow        active osteoblasts, slow-apoptosis pool (pM)       idem
-  16  oc             active osteoclasts (pM)                            idem
-  17  tgfb           latent TGF-β (pM)                                  idem
-  18  tgfb_act       active TGF-β (pM)                                  idem
-  19  rankl          free RANKL (pM)                                    idem
-  20  rank           free RANK (pM)                                     idem
-  21  rank_rankl     RANK–RANKL complex (pM)                            idem
-  22  opg_rankl      OPG–RANKL complex (pM)                             idem
-  23  opg            free OPG (pM)                                      idem
-  24  sclerostin     osteocyte sclerostin signal (1 = no training)
-  25  ca_plasma      extracellular calcium (mmol; /14 L = mM)
-  26  pth            circulating PTH (pmol; /14 L = pM)
-  27  calcitriol     circulating calcitriol (pmol; /14 L = pM)
-  28  hydroxylase    renal 1α-hydroxylase activity (1 = reference)
-  29  gut_r          calcitriol-dependent active absorption capacity (0-1; 0.5 reference)
-  30  gut_ca         calcium in the intestinal lumen (mmol)
-  31  vitd25         serum 25(OH)D (ng/mL)
-  32  ca_bone        bone calcium (mmol)
-  33  ca_urine       cumulative urinary calcium (mmol)
-  34  ca_feces       cumulative faecal calcium (mmol)
-  35  ca_intake      cumulative oral calcium intake (mmol)
-  36  bmd_ls         lumbar spine BMD (ratio to the model's reference)
-  37  bmd_th         total hip BMD (ratio)
-  38  bmd_fn         femoral neck BMD (ratio)
-  39  remodel_space  remodelling space: resorbed, not yet refilled (1 = reference)  Heaney 1994
+  12  hcg            hCG serum concentration (IU/L)
+  13  lh             luteinising hormone (IU/L)
+  14  rob            responding (precursor) osteoblasts (pM)           Peterson & Riggs 2010
+  15  ob_fast        active osteoblasts, fast-apoptosis pool (pM)       idem
+  16  ob_slow        active osteoblasts, slow-apoptosis pool (pM)       idem
+  17  oc             active osteoclasts (pM)                            idem
+  18  tgfb           latent TGF-β (pM)                                  idem
+  19  tgfb_act       active TGF-β (pM)                                  idem
+  20  rankl          free RANKL (pM)                                    idem
+  21  rank           free RANK (pM)                                     idem
+  22  rank_rankl     RANK–RANKL complex (pM)                            idem
+  23  opg_rankl      OPG–RANKL complex (pM)                             idem
+  24  opg            free OPG (pM)                                      idem
+  25  sclerostin     osteocyte sclerostin signal (1 = no training)
+  26  ca_plasma      extracellular calcium (mmol; /14 L = mM)
+  27  pth            circulating PTH (pmol; /14 L = pM)
+  28  calcitriol     circulating calcitriol (pmol; /14 L = pM)
+  29  hydroxylase    renal 1α-hydroxylase activity (1 = reference)
+  30  gut_r          calcitriol-dependent active absorption capacity (0-1; 0.5 reference)
+  31  gut_ca         calcium in the intestinal lumen (mmol)
+  32  vitd25         serum 25(OH)D (ng/mL)
+  33  ca_bone        bone calcium (mmol)
+  34  ca_urine       cumulative urinary calcium (mmol)
+  35  ca_feces       cumulative faecal calcium (mmol)
+  36  ca_intake      cumulative oral calcium intake (mmol)
+  37  bmd_ls         lumbar spine BMD (ratio to the model's reference)
+  38  bmd_th         total hip BMD (ratio)
+  39  bmd_fn         femoral neck BMD (ratio)
+  40  remodel_space  remodelling space: resorbed, not yet refilled (1 = reference)  Heaney 1994
 ====  =============  ==============================================================================
 
 Input vector ``u`` (constant within a dosing segment): continuous dosing rates, the subject's
@@ -60,16 +61,16 @@ from numpy.typing import NDArray
 
 STATE_NAMES: tuple[str, ...] = (
     "ana", "let", "exe", "arom", "tam", "t_cyp", "t_ena", "t_und", "bp", "den_sc", "den", "gos",
-    "lh", "rob", "ob_fast", "ob_slow", "oc", "tgfb", "tgfb_act", "rankl", "rank", "rank_rankl",
-    "opg_rankl", "opg", "sclerostin", "ca_plasma", "pth", "calcitriol", "hydroxylase", "gut_r",
-    "gut_ca", "vitd25", "ca_bone", "ca_urine", "ca_feces", "ca_intake", "bmd_ls", "bmd_th",
+    "hcg", "lh", "rob", "ob_fast", "ob_slow", "oc", "tgfb", "tgfb_act", "rankl", "rank",
+    "rank_rankl", "opg_rankl", "opg", "sclerostin", "ca_plasma", "pth", "calcitriol", "hydroxylase",
+    "gut_r", "gut_ca", "vitd25", "ca_bone", "ca_urine", "ca_feces", "ca_intake", "bmd_ls", "bmd_th",
     "bmd_fn", "remodel_space",
 )
 N_STATES = len(STATE_NAMES)
 
-(ANA, LET, EXE, AROM, TAM, T_CYP, T_ENA, T_UND, BP, DEN_SC, DEN, GOS, LH, ROB, OB_FAST, OB_SLOW,
- OC, TGFB, TGFB_ACT, RANKL, RANK, RANK_RANKL, OPG_RANKL, OPG, SCL, CA_P, PTH, CALCITRIOL, HYDROX,
- GUT_R, GUT_CA, VITD25, CA_BONE, CA_URINE, CA_FECES, CA_INTAKE, BMD_LS, BMD_TH, BMD_FN,
+(ANA, LET, EXE, AROM, TAM, T_CYP, T_ENA, T_UND, BP, DEN_SC, DEN, GOS, HCG, LH, ROB, OB_FAST,
+ OB_SLOW, OC, TGFB, TGFB_ACT, RANKL, RANK, RANK_RANKL, OPG_RANKL, OPG, SCL, CA_P, PTH, CALCITRIOL,
+ HYDROX, GUT_R, GUT_CA, VITD25, CA_BONE, CA_URINE, CA_FECES, CA_INTAKE, BMD_LS, BMD_TH, BMD_FN,
  REMODEL_SPACE) = range(N_STATES)
 
 INPUT_NAMES: tuple[str, ...] = (
@@ -142,5 +143,6 @@ def error_scale() -> NDArray[np.float64]:
     s[DEN_SC] = 1e6
     s[DEN] = 100.0
     s[GOS] = 0.1
+    s[HCG] = 1.0
     s[CA_URINE] = s[CA_FECES] = s[CA_INTAKE] = 1e3
     return np.maximum(s, 1e-12)

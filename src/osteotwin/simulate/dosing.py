@@ -4,7 +4,7 @@ Dosing representation (same for both solvers, so they solve the same ODE):
 - oral AIs and tamoxifen dosed at most daily: continuous at the daily-average rate (half-lives of
   1-7 days make the within-day swing small; tested against explicit daily boluses);
   longer intervals (e.g. anastrozole 0.5 mg every 3.5 d): explicit boluses;
-- testosterone esters, zoledronic acid, denosumab, goserelin: explicit boluses into depots;
+- testosterone esters, zoledronic acid, denosumab, goserelin, hCG: explicit boluses;
 - gels, patches, oral estradiol, oral bisphosphonates (bone-bound pool with a half-life of a year),
   vitamin D3 (25(OH)D t½ ~15 d) and calcium: continuous daily-average rates.
 A regimen with an unknown dose uses the usual labelled dose (``TYPICAL_DOSES``; listed in the
@@ -34,7 +34,10 @@ TYPICAL_DOSES: dict[str, tuple[float, float | None]] = {
     "testosterone_undecanoate": (750.0, 70.0), "testosterone_gel": (50.0, None),
     "estradiol_transdermal": (0.05, None), "estradiol_oral": (1.0, 1.0),
     "vitamin_d3": (800.0, 1.0), "calcium_carbonate": (500.0, 1.0), "calcium_citrate": (500.0, 1.0),
+    "hcg": (1000.0, 3.5),  # IU; Pregnyl/Novarel labels, hypogonadotropic hypogonadism: 500-1000 IU 2-3×/wk
 }
+#: Drugs dosed in international units (``Regimen.dose_iu``).
+IU_DOSED = ("vitamin_d3", "hcg")
 _CONTINUOUS_MAX_INTERVAL_D = 1.0
 _MG_PER_MMOL_CA = 40.078
 
@@ -52,7 +55,7 @@ class Schedule:
 def _dose(regimen: Regimen) -> tuple[float, float | None, bool]:
     """(dose in mg or IU, interval in days or None, whether a typical dose was assumed)."""
     typical, typical_every = TYPICAL_DOSES.get(regimen.drug, (0.0, 1.0))
-    dose = regimen.dose_iu if regimen.drug == "vitamin_d3" else regimen.dose_mg
+    dose = regimen.dose_iu if regimen.drug in IU_DOSED else regimen.dose_mg
     assumed = dose is None
     every = regimen.every_d
     if assumed:
@@ -117,6 +120,8 @@ def _bolus(regimen: Regimen, params: ModelParameters, weight_kg: float,
         return {S.DEN_SC: dose * 1e6 * params["denosumab_bioavailability"]}
     if drug == "goserelin":
         return {S.GOS: dose}
+    if drug == "hcg":
+        return {S.HCG: dose * params["hcg_bioavailability"] / params["hcg_vd_l"]}
     return {}
 
 

@@ -33,12 +33,14 @@ ANDROGENS = ("testosterone_cypionate", "testosterone_enanthate", "testosterone_u
 ESTROGENS = ("estradiol_transdermal", "estradiol_oral")
 BISPHOSPHONATES = ("alendronate", "risedronate", "zoledronic_acid")
 SUPPLEMENTS = ("vitamin_d3", "calcium_carbonate", "calcium_citrate")
-#: Drugs accepted but without a modelled bone effect (no human bone evidence, or not in scope).
-NO_MODELLED_EFFECT = ("gonadorelin", "hcg", "sermorelin", "ipamorelin", "cjc_1295", "ibutamoren",
+#: Gonadotropins: hCG drives testicular testosterone and estradiol (men).
+GONADOTROPINS = ("hcg",)
+#: Drugs accepted but without a modelled effect (no human bone evidence, or not in scope).
+NO_MODELLED_EFFECT = ("gonadorelin", "sermorelin", "ipamorelin", "cjc_1295", "ibutamoren",
                       "vitamin_k2_mk7", "magnesium")
 SIMULATED_DRUGS: tuple[str, ...] = (
     *AROMATASE_INHIBITORS, "tamoxifen", *ESTROGENS, *ANDROGENS, *BISPHOSPHONATES, "denosumab",
-    "goserelin", *SUPPLEMENTS, *NO_MODELLED_EFFECT,
+    "goserelin", *GONADOTROPINS, *SUPPLEMENTS, *NO_MODELLED_EFFECT,
 )
 SITES = ("lumbar_spine", "total_hip", "femoral_neck")
 #: Untreated total testosterone assumed for a man recorded as hypogonadal without a pre-treatment
@@ -289,7 +291,8 @@ class Scenario:
             supplemental_calcium_mg_d=lifestyle.supplemental_calcium_mg_d + extra_calcium,
             vitamin_d_iu_d=lifestyle.vitamin_d_iu_d + extra_vitd,
         )
-        hormone_drugs = (*AROMATASE_INHIBITORS, *ANDROGENS, *ESTROGENS, "tamoxifen", "goserelin")
+        hormone_drugs = (*AROMATASE_INHIBITORS, *ANDROGENS, *ESTROGENS, "tamoxifen", "goserelin",
+                         *GONADOTROPINS)
         first_hormone = min((r.start_d for r in regimens if r.drug in hormone_drugs),
                             default=math.inf)
 
@@ -346,6 +349,6 @@ def _default_route(drug: str) -> str:
         return "transdermal"
     if drug == "zoledronic_acid":
         return "intravenous"
-    if drug in ("denosumab", "goserelin"):
+    if drug in ("denosumab", "goserelin", "hcg"):
         return "subcutaneous"
     return "oral"
