@@ -136,8 +136,9 @@ PARAMETER_TABLE: tuple[Parameter, ...] = (
        "IM enanthate depot absorption half-life", 0.25, (3.0, 8.0)),
     _p("testosterone_undecanoate_absorption_half_life_d", 30.0, "d", "Aveed/Nebido labels (long-acting IM)",
        "IM undecanoate depot absorption half-life", 0.25, (18.0, 45.0)),
-    _p("testosterone_gel_bioavailability", 0.09, "1",
-       f"{CF} PC18-05: 81 mg/d gel gives ~720 ng/dL in castrated men (with MCR below)",
+    _p("testosterone_gel_bioavailability", 0.12, "1",
+       f"{CF} PC18-05: 81 mg/d gel gives ~720 ng/dL in castrated men (with MCR below); AndroGel "
+       "label: ~10 % of the applied testosterone is absorbed",
        "fraction of gel testosterone absorbed at 81 mg/d", 0.35, (0.05, 0.15)),
     _p("testosterone_gel_dose_exponent", 0.42, "1",
        f"{CF} PC18-03/PC18-05: in castrated men (no endogenous T) 20.25 and 81 mg/d of 1.62 % gel "
@@ -146,7 +147,10 @@ PARAMETER_TABLE: tuple[Parameter, ...] = (
        "(Swerdloff et al. 2000 JCEM 85:4500, AndroGel 50 vs 100 mg/d)",
        "power of the gel dose in the amount absorbed, F·81 mg·(dose/81 mg)^k", 0.0, (0.3, 1.0),
        True),
-    _p("testosterone_mcr_l_d", 1000.0, "L/d", "Longcope 1969 (MCR of testosterone ~1000 L/d in men)",
+    _p("testosterone_mcr_l_d", 1350.0, "L/d", "Longcope 1969 (MCR of testosterone ~1000 L/d in men "
+       "at physiological levels); Bhasin et al. 2001 Am J Physiol Endocrinol Metab 281:E1172 "
+       "(GnRH-agonist-suppressed men, testosterone enanthate 125/300/600 mg weekly: mean nadirs 542, "
+       "1345, 2370 ng/dL, which this PK reproduces at ~1350 L/d; 1000 L/d overshoots them by 30-45 %)",
        "metabolic clearance of testosterone", 0.2, (600.0, 1500.0)),
     _p("estradiol_mcr_l_d", 1250.0, "L/d", "Estradot/Climara labels (50 µg/d patch → ~40 pg/mL)",
        "metabolic clearance of estradiol", 0.2, (800.0, 2000.0)),
