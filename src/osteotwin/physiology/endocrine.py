@@ -24,8 +24,8 @@ Estradiol (pg/mL) is quasi-steady (t½ ~12 h ≪ the model's slowest scales):
   a non-testicular (adrenal-precursor) share ~15 ng/dL is what castration leaves (Oefelein 2000);
   exogenous testosterone adds to T (depots, gel) and suppresses LH; hCG stimulates the Leydig
   cells' LH receptor directly (LH-equivalent drive, Coviello 2005), so it restores testicular T and
-  E2 on TRT; a GnRH-agonist depot
-  suppresses pituitary LH secretion and gonadal output (women: ovarian E2) by the same factor;
+  E2 on TRT; a GnRH-agonist depot suppresses pituitary LH secretion and gonadal output (women:
+  ovarian E2) by the same factor;
   a share of male E2 is secreted by the testes in proportion to Leydig output and is not
   inhibited by AIs (intratesticular androgen ~100× serum outcompetes them), so AIs lower male E2
   less than female.

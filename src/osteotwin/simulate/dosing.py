@@ -34,7 +34,8 @@ TYPICAL_DOSES: dict[str, tuple[float, float | None]] = {
     "testosterone_undecanoate": (750.0, 70.0), "testosterone_gel": (50.0, None),
     "estradiol_transdermal": (0.05, None), "estradiol_oral": (1.0, 1.0),
     "vitamin_d3": (800.0, 1.0), "calcium_carbonate": (500.0, 1.0), "calcium_citrate": (500.0, 1.0),
-    "hcg": (1000.0, 3.5),  # IU; Pregnyl/Novarel labels, hypogonadotropic hypogonadism: 500-1000 IU 2-3×/wk
+    # hCG in IU (Pregnyl/Novarel labels, hypogonadotropic hypogonadism: 500-1000 IU 2-3 times a week)
+    "hcg": (1000.0, 3.5),
 }
 #: Drugs dosed in international units (``Regimen.dose_iu``).
 IU_DOSED = ("vitamin_d3", "hcg")
