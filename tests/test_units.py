@@ -37,6 +37,13 @@ def test_wrong_unit_names_field_value_and_accepted() -> None:
     assert "labs[0].unit" in message and "ng/dL" in message and "pmol/L" in message
 
 
+@pytest.mark.parametrize("raw", ["170 0)", "170 cm(", "170 ((cm"])
+def test_unbalanced_unit_text_is_refused_with_the_field_named(raw: str) -> None:
+    """pint tokenizes unit text as Python; unbalanced brackets must not escape as a crash."""
+    with pytest.raises(UserInputError, match=r"patient\.height"):
+        parse_quantity(raw, "height", "patient.height")
+
+
 def test_implausible_lab_refused() -> None:
     with pytest.raises(UserInputError, match="implausible"):
         convert_lab("vitamin_d_25oh", 2000, "nmol/L")

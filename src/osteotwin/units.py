@@ -7,6 +7,7 @@ Lab conversions between mass and molar units use molar masses (sources per lab i
 from __future__ import annotations
 
 import re
+import tokenize
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -72,7 +73,8 @@ def compatible(from_unit: str, to_unit: str) -> bool:
     """True if ``from_unit`` parses and has the dimensions of ``to_unit``."""
     try:
         return bool(_unit(from_unit).dimensionality == _unit(to_unit).dimensionality)
-    except (pint.errors.PintError, ValueError, TypeError, AttributeError, AssertionError):
+    except (pint.errors.PintError, ValueError, TypeError, AttributeError, AssertionError,
+            SyntaxError, tokenize.TokenError):  # pint tokenizes unit text as Python
         return False
 
 
