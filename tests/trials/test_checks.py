@@ -17,7 +17,7 @@ def test_outside_checks_parse_cite_their_source_and_are_not_training_trials() ->
     assert len(checks) >= 2
     for trial in checks:
         assert trial.id not in training
-        assert any(key in trial.citation.lower() for key in ("doi", "pmid", "pmc"))
+        assert any(key in trial.citation.lower() for key in ("doi", "pmid", "pmc", "https://"))
         assert trial.endpoints
         note = yaml.safe_load(Path(str(trial.path)).read_text(encoding="utf-8"))["note"]
         assert "never used to fit" in " ".join(note.split())
