@@ -145,6 +145,15 @@ exchangeable and non-exchangeable bone calcium merged; PTH → RUNX2/CREB/BCL2 c
 (it only moves under intermittent PTH); estradiol, testosterone and PTH's fast kinetics are
 quasi-steady or explicit as stated; immunoassay bias of estradiol is not modelled (model E2 is on
 the mass-spectrometry scale).
+
+**Known departures from published physiology** (measured against published results outside the
+training set, [validation.md](validation.md), last section): turnover rises about twice as much as
+published after estrogen loss (ovarian suppression, androgen deprivation), so calibration keeps the
+remodelling space small and slows matrix accrual at low turnover; in consequence denosumab gains about
+half the published BMD in women with osteoporosis over 2-5 years, men starting androgen deprivation
+lose about twice the published first-year BMD, and bisphosphonate effects wear off within ~2 years
+(the surface half-life sits at its lower bound). Women's LH before menopause uses the men's feedback
+constants and reads near zero (an output only).
 """
 
 
