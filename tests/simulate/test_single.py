@@ -300,3 +300,17 @@ def test_hcg_restores_testicular_output_on_testosterone_therapy() -> None:
     assert high["lh_iu_l"] < 1.0
     with_ai = late_means(hcg(500.0), Regimen("anastrozole", 1.0, every_d=1.0))
     assert with_ai["estradiol_pg_ml"] < high["estradiol_pg_ml"]
+
+
+def test_womens_lh_sits_in_its_reference_ranges_and_follows_estradiol() -> None:
+    """Cycle-averaged LH ~2-10 IU/L before menopause and ~15-60 IU/L after it (reference ranges); an
+    AI raises it a little, a GnRH-agonist depot suppresses it."""
+    young = Subject(sex="female", age_y=40.0, weight_kg=65.0, years_since_menopause=-10.0)
+    older = Subject(sex="female", age_y=63.0, weight_kg=70.0, years_since_menopause=12.0)
+    goserelin = Regimen("goserelin", 3.6, route="subcutaneous", every_d=28.0)
+    pre = simulate(Scenario(young, (goserelin,), 0.5), params=P)
+    post = simulate(Scenario(older, (ANASTROZOLE,), 0.5), params=P)
+    assert 2.0 < pre.series["lh_iu_l"][0] < 10.0
+    assert pre.at("lh_iu_l", 150.0) < 1.0
+    assert 15.0 < post.series["lh_iu_l"][0] < 60.0
+    assert post.at("lh_iu_l", 150.0) > post.series["lh_iu_l"][0]

@@ -84,7 +84,7 @@ T = T_max·L/(L + LH50)·(1 − s) + T_adrenal + 10⁵·(depot release + F_gel·
 E2 = scale·arom·(f_T·T + w_A·f_A·A4)/(K_m·(1 + C_ana/K_i,ana + C_let/K_i,let) + f_T·T + f_A·A4)
      + E2_ov·φ(ysm)·(1 − s) + 10⁹·(patch + F_oral·oral)/(1000·MCR_E2),
 φ(ysm) = 1/(1 + exp((ysm − m)/w)) (women);
-dLH/dt = ln2/t½,LH·(LH_max/(1 + (E2/K_E + T/K_T)^h)·(1 − s) − LH);
+dLH/dt = ln2/t½,LH·(LH_max/(1 + (E2/K_E + T/K_T)^h)·(1 − s) − LH) (women: LH_max,f/(1 + (E2/K_E,f)^h_f));
 EST = x^n/(x^n + c^n) + EST_floor, x = E2/100 pg/mL (Riggs 2012 eq. 6);
 with tamoxifen occupancy o = C_tam/(C_tam + K_d): EST_bone = (1 − o)·EST + o·efficacy.
 
@@ -152,8 +152,7 @@ published after estrogen loss (ovarian suppression, androgen deprivation), so ca
 remodelling space small and slows matrix accrual at low turnover; in consequence denosumab gains about
 half the published BMD in women with osteoporosis over 2-5 years, men starting androgen deprivation
 lose about twice the published first-year BMD, and bisphosphonate effects wear off within ~2 years
-(the surface half-life sits at its lower bound). Women's LH before menopause uses the men's feedback
-constants and reads near zero (an output only).
+(the surface half-life sits at its lower bound).
 """
 
 

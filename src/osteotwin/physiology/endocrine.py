@@ -20,6 +20,7 @@ Estradiol (pg/mL) is quasi-steady (t½ ~12 h ≪ the model's slowest scales):
   a > 0 the bone signal falls earlier in the transition (bone loss starts ~1-2 y before the FMP:
   Greendale 2012 JBMR 27:111; Sowers 2010 JCEM 95:2155; Recker 2004 JBMR 19:1628). a = 0 is a
   smooth fall of E2 in every cycle;
+- women: LH relaxes to LH_max,f / (1 + (E2/K_E,f)^h_f) (an output only);
 - men: LH relaxes to LH_max / (1 + (E2/K_E + T/K_T)^h); testicular T = T_max·LH/(LH + LH50);
   a non-testicular (adrenal-precursor) share ~15 ng/dL is what castration leaves (Oefelein 2000);
   exogenous testosterone adds to T (depots, gel) and suppresses LH; hCG stimulates the Leydig
@@ -87,6 +88,7 @@ _K_E, _K_T, _LH_H = _I["lh_feedback_e2_pg_ml"], _I["lh_feedback_t_ng_dl"], _I["l
 _LH_T, _LH50 = _I["lh_half_life_d"], _I["testis_lh50_iu_l"]
 _LH_MALE, _T_ADRENAL = _I["male_lh_iu_l"], _I["adrenal_testosterone_ng_dl"]
 _HCG_LH = _I["hcg_lh_equivalence"]
+_K_E_F, _LH_H_F = _I["lh_feedback_e2_female_pg_ml"], _I["lh_feedback_hill_female"]
 _GOS_EC50 = _I["goserelin_ec50_mg"]
 _EST_REF, _EST_C, _EST_N, _EST_FLOOR = (_I["est_ref_pg_ml"], _I["est_ec50_frac"], _I["est_hill"],
                                         _I["est_floor"])
@@ -195,8 +197,13 @@ def hormones(t: float, y: NDArray[np.float64], p: NDArray[np.float64],
         est_bone = ((1.0 - off) * bone_estrogen_signal(active_e2, tam_odds, p)
                     + off * bone_estrogen_signal(e2, tam_odds, p))
         e2 += ovary * left
+    if male:
+        target = lh_target(e2, testosterone, u[U_LHMAX], p)
+    else:  # cycle-averaged E2 feedback (women's LH is an output only)
+        ratio = max(e2, 1e-9) / p[_K_E_F]
+        target = u[U_LHMAX] / (1.0 + math.exp(p[_LH_H_F] * math.log(ratio)))
     # a GnRH-agonist depot desensitises the pituitary: LH secretion falls with the same factor
-    target = lh_target(e2, testosterone, u[U_LHMAX], p) * (1.0 - supp)
+    target *= 1.0 - supp
     return e2, testosterone, target, est_bone
 
 

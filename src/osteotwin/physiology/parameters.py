@@ -265,6 +265,12 @@ PARAMETER_TABLE: tuple[Parameter, ...] = (
        "untreated male LH: sets each man's LH_max so his baseline LH is typical", 0.3, (2.0, 12.0)),
     _p("lh_max_female_iu_l", 35.0, "IU/L", "postmenopausal LH range", "LH with no feedback (women)",
        0.3, (15.0, 70.0)),
+    _p("lh_feedback_e2_female_pg_ml", 35.0, "pg/mL", "assumption set to adult reference ranges: "
+       "LH ~2-10 IU/L at premenopausal mean E2 (~100 pg/mL) and ~15-60 IU/L after menopause; with "
+       "the Hill exponent below, ~6 IU/L at 100 pg/mL and ~31 IU/L at 8 pg/mL",
+       "women: E2 of unit LH-feedback strength (cycle-averaged)", 0.3, (20.0, 60.0)),
+    _p("lh_feedback_hill_female", 1.5, "1", "assumption (as above); an AI then raises a "
+       "postmenopausal woman's LH by ~10 %", "women: Hill exponent of LH feedback", 0.0, (1.0, 3.0)),
     _p("lh_feedback_e2_pg_ml", 12.0, "pg/mL", "T'Sjoen 2005 JCEM 90:5717 (letrozole in older men: "
        "E2 −62 %, LH +323 %, T +99 %); Veldhuis 2005 JCEM 90:211 (anastrozole: E2 −50 %, LH ×2.1); "
        "E2 carries most male LH feedback (Hayes 2000; PMC2266963)",
