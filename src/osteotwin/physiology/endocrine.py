@@ -22,7 +22,8 @@ Estradiol (pg/mL) is quasi-steady (t½ ~12 h ≪ the model's slowest scales):
   smooth fall of E2 in every cycle;
 - women: LH relaxes to LH_max,f / (1 + (E2/K_E,f)^h_f) (an output only);
 - men: LH relaxes to LH_max / (1 + (E2/K_E + T/K_T)^h); testicular T = T_max·LH/(LH + LH50);
-  a non-testicular (adrenal-precursor) share ~15 ng/dL is what castration leaves (Oefelein 2000);
+  a non-testicular (adrenal-precursor) share, ~45 ng/dL at 35 y falling to ~15 at 75 y, is what
+  castration leaves (Finkelstein 2013; Oefelein 2000);
   exogenous testosterone adds to T (depots, gel) and suppresses LH; hCG stimulates the Leydig
   cells' LH receptor directly (LH-equivalent drive, Coviello 2005), so it restores testicular T and
   E2 on TRT; a GnRH-agonist depot suppresses pituitary LH secretion and gonadal output (women:
@@ -87,6 +88,7 @@ _OV_INTERMITTENT = _I["ovarian_intermittency"]
 _K_E, _K_T, _LH_H = _I["lh_feedback_e2_pg_ml"], _I["lh_feedback_t_ng_dl"], _I["lh_feedback_hill"]
 _LH_T, _LH50 = _I["lh_half_life_d"], _I["testis_lh50_iu_l"]
 _LH_MALE, _T_ADRENAL = _I["male_lh_iu_l"], _I["adrenal_testosterone_ng_dl"]
+_T_ADRENAL_AGE = _I["adrenal_testosterone_age_slope_per_y"]
 _HCG_LH = _I["hcg_lh_equivalence"]
 _K_E_F, _LH_H_F = _I["lh_feedback_e2_female_pg_ml"], _I["lh_feedback_hill_female"]
 _GOS_EC50 = _I["goserelin_ec50_mg"]
@@ -142,11 +144,13 @@ def testicular_testosterone(lh: float, t_max: float, p: NDArray[np.float64]) -> 
 
 
 @njit(cache=True, error_model="numpy")
-def adrenal_testosterone(t_max: float, p: NDArray[np.float64]) -> float:
-    """A man's non-testicular testosterone (ng/dL): ``adrenal_testosterone_ng_dl``, capped at his
-    untreated testicular output T_max·LH0/(LH0 + LH50) (so it is at most half his own level)."""
+def adrenal_testosterone(t_max: float, age0_y: float, p: NDArray[np.float64]) -> float:
+    """A man's non-testicular testosterone (ng/dL) at his age at scenario start:
+    ``adrenal_testosterone_ng_dl``·exp(−slope·(age − 65)), capped at his untreated testicular
+    output T_max·LH0/(LH0 + LH50) (so it is at most half his own level)."""
     leydig = p[_LH_MALE] / (p[_LH_MALE] + p[_LH50])
-    return float(min(p[_T_ADRENAL], t_max * leydig))
+    level = p[_T_ADRENAL] * math.exp(-p[_T_ADRENAL_AGE] * (age0_y - 65.0))
+    return float(min(level, t_max * leydig))
 
 
 @njit(cache=True, error_model="numpy")
@@ -174,7 +178,7 @@ def hormones(t: float, y: NDArray[np.float64], p: NDArray[np.float64],
         # hCG drives the Leydig cells' LH receptor directly (not suppressed by exogenous T)
         leydig_drive = y[LH] + p[_HCG_LH] * max(y[HCG], 0.0)
         testis = testicular_testosterone(leydig_drive, u[U_TMAX], p) * (1.0 - supp)
-        testosterone = testis + adrenal_testosterone(u[U_TMAX], p) + exo_t
+        testosterone = testis + adrenal_testosterone(u[U_TMAX], u[U_AGE0], p) + exo_t
     else:
         testosterone = p[_T_F] + exo_t
     e2 = u[U_AROM_SCALE] * aromatase_yield(testosterone, y, p)

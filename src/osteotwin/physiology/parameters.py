@@ -230,11 +230,16 @@ PARAMETER_TABLE: tuple[Parameter, ...] = (
        "default untreated male estradiol", 0.35, (8.0, 50.0)),
     _p("male_testosterone_ng_dl", 420.0, "ng/dL", "typical older-man total T (Burnett-Bowie/Leder 319-397)",
        "default untreated male testosterone", 0.3, (150.0, 900.0)),
-    _p("adrenal_testosterone_ng_dl", 15.0, "ng/dL", "Oefelein 2000 J Urol 164:726 (mean castrate "
-       "testosterone after bilateral orchiectomy 15 ng/dL: the non-testicular, adrenal-precursor "
-       "share that GnRH agonists do not remove); castration trial 0.2 ± 0.2 ng/mL at 4 wk (PC18-01)",
-       "men: testosterone not made by the testes (capped at half the man's own untreated level)",
-       0.3, (5.0, 30.0)),
+    _p("adrenal_testosterone_ng_dl", 16.0, "ng/dL", "castrate (non-testicular, adrenal-precursor) "
+       "testosterone at 65 y, on the age line through Oefelein 2000 J Urol 164:726 (mean after "
+       "bilateral orchiectomy in older men 15 ng/dL) and Finkelstein 2013 NEJM 369:1011 (men 20-50 y "
+       "on goserelin with placebo gel: 44 ± 13 ng/dL, which includes ~5 ng/dL of residual testicular "
+       "output under goserelin); castration trial 0.2 ± 0.2 ng/mL at 4 wk (PC18-01)",
+       "men: testosterone not made by the testes at 65 y (capped at half the man's own untreated "
+       "level)", 0.3, (8.0, 35.0)),
+    _p("adrenal_testosterone_age_slope_per_y", 0.029, "1/y", "ln(44/15)/37 y between the two sources "
+       "above (mean ages ~35 and ~72); adrenal androgen precursors (DHEA-S) fall ~2-3 %/y with age",
+       "log-linear fall of the castrate testosterone with age", 0.3, (0.01, 0.05)),
     _p("female_testosterone_ng_dl", 25.0, "ng/dL", "typical adult female total T",
        "female testosterone (adrenal + ovarian stroma)", 0.3, (8.0, 60.0)),
     _p("postmenopausal_estradiol_pg_ml", 8.0, "pg/mL", f"{CF} PK-14: most women on AI below LLOQ; untreated ~5-15",
