@@ -37,8 +37,6 @@ TYPICAL_DOSES: dict[str, tuple[float, float | None]] = {
     # hCG in IU (Pregnyl/Novarel labels, hypogonadotropic hypogonadism: 500-1000 IU 2-3 times a week)
     "hcg": (1000.0, 3.5),
 }
-#: Drugs dosed in international units (``Regimen.dose_iu``).
-IU_DOSED = ("vitamin_d3", "hcg")
 _CONTINUOUS_MAX_INTERVAL_D = 1.0
 _MG_PER_MMOL_CA = 40.078
 
@@ -56,7 +54,7 @@ class Schedule:
 def _dose(regimen: Regimen) -> tuple[float, float | None, bool]:
     """(dose in mg or IU, interval in days or None, whether a typical dose was assumed)."""
     typical, typical_every = TYPICAL_DOSES.get(regimen.drug, (0.0, 1.0))
-    dose = regimen.dose_iu if regimen.drug in IU_DOSED else regimen.dose_mg
+    dose = regimen.dose
     assumed = dose is None
     every = regimen.every_d
     if assumed:

@@ -55,8 +55,9 @@ class Regimen:
     """One drug regimen.
 
     ``dose_mg`` is mass per administration (per day when ``every_d`` is None, e.g. gels and
-    patches; estradiol_transdermal µg/day is given as mg/day). Vitamin D3 uses ``dose_iu``.
-    ``start_d``/``stop_d`` are days from scenario start (may be negative); ``stop_d`` None = ongoing.
+    patches; estradiol_transdermal µg/day is given as mg/day). Drugs dosed in IU (vitamin D3,
+    hCG; ``records.drugs.DOSE_LIMITS``) use ``dose_iu``. ``start_d``/``stop_d`` are days from
+    scenario start (may be negative); ``stop_d`` None = ongoing.
     """
 
     drug: str
@@ -67,6 +68,17 @@ class Regimen:
     start_d: float = 0.0
     stop_d: float | None = None
 
+    @property
+    def dose_unit(self) -> str:
+        """"IU" or "mg": the unit this drug is dosed in (``DOSE_LIMITS``; mg when not listed)."""
+        limit = DOSE_LIMITS.get(self.drug)
+        return limit.unit if limit is not None else "mg"
+
+    @property
+    def dose(self) -> float | None:
+        """The dose in ``dose_unit`` (None when the source gives none)."""
+        return self.dose_iu if self.dose_unit == "IU" else self.dose_mg
+
     def validate(self, where: str = "regimen") -> None:
         """Raise UserInputError naming the field, value and what is accepted."""
         if self.drug not in SIMULATED_DRUGS:
@@ -76,8 +88,11 @@ class Regimen:
             raise UserInputError(f"{where}.route", self.route, ", ".join(ROUTES),
                                  problem="unknown route")
         limit = DOSE_LIMITS.get(self.drug)
-        dose = self.dose_iu if limit is not None and limit.unit == "IU" else self.dose_mg
-        unit = limit.unit if limit is not None else "mg"
+        dose, unit = self.dose, self.dose_unit
+        wrong, wrong_unit = (self.dose_mg, "mg") if unit == "IU" else (self.dose_iu, "IU")
+        if wrong is not None:
+            raise UserInputError(f"{where}.dose", f"{wrong:g} {wrong_unit}",
+                                 f"a dose in {unit} for {self.drug}", problem="wrong dose unit")
         if dose is not None:
             if not math.isfinite(dose) or dose <= 0:
                 raise UserInputError(f"{where}.dose", dose, f"a positive dose in {unit}",
