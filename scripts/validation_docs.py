@@ -32,11 +32,14 @@ def main() -> None:
     checks = load_trials([packaged_training_dir().parent / "checks"])
     arms = sum(len({a for e in t.endpoints for a in e.arms}) for t in [*trials, *checks])
     simulator = default_simulator(workers=args.workers or default_workers(), people=args.n * arms)
+    def progress(trial: str) -> None:
+        print(f"simulating {trial}", flush=True)
+
     try:
         report = run_validation(trials, n=args.n, seed=args.seed, simulator=simulator,
-                                progress=lambda trial: print(f"simulating {trial}", flush=True))
+                                progress=progress)
         outside = run_validation(checks, n=args.n, seed=args.seed, simulator=simulator,
-                                 progress=lambda trial: print(f"simulating {trial}", flush=True))
+                                 progress=progress)
     finally:
         simulator.close()
     report.parameter_set = str(parameter_module().current_parameters().provenance)

@@ -172,13 +172,16 @@ def plot_scatter(report: ValidationReport, path: Path) -> None:
     plt.close(fig)
 
 
+def assumptions_markdown(report: ValidationReport) -> str:
+    """One bullet per trial with what was assumed where its file is silent."""
+    lines = [f"- **{t.trial}**: " + "; ".join(t.assumptions) for t in report.trials if t.assumptions]
+    return "\n".join(lines) or "- nothing"
+
+
 def outside_markdown(report: ValidationReport | None) -> str:
     """The section on published results outside the training set (reported, never fitted)."""
     if report is None:
         return ""
-    assumptions = "\n".join(
-        f"- **{t.trial}**: " + "; ".join(t.assumptions) for t in report.trials if t.assumptions
-    )
     return f"""
 ## Published results outside the training set
 
@@ -191,15 +194,12 @@ the calibration did not see, to show where the model's physiology departs from t
 
 What was assumed:
 
-{assumptions or "- nothing"}
+{assumptions_markdown(report)}
 """
 
 
 def validation_markdown(report: ValidationReport, *, command: str,
                         outside: ValidationReport | None = None) -> str:
-    assumptions = "\n".join(
-        f"- **{t.trial}**: " + "; ".join(t.assumptions) for t in report.trials if t.assumptions
-    )
     return f"""# Validation: predicted vs published
 
 Regenerate with `{command}`. Every training trial (`src/osteotwin/data/trials/train/`) is simulated as a
@@ -242,7 +242,7 @@ absolute lab levels; `sd` with an unknown arm size is reported, not scored). Par
 
 ## What was assumed where a trial is silent
 
-{assumptions or "- nothing"}
+{assumptions_markdown(report)}
 {outside_markdown(outside)}"""
 
 

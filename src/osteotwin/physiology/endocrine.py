@@ -144,13 +144,19 @@ def testicular_testosterone(lh: float, t_max: float, p: NDArray[np.float64]) -> 
 
 
 @njit(cache=True, error_model="numpy")
+def castrate_testosterone(age0_y: float, p: NDArray[np.float64]) -> float:
+    """Non-testicular testosterone (ng/dL) of a man of ``age0_y`` at scenario start:
+    ``adrenal_testosterone_ng_dl``·exp(−slope·(age − 65))."""
+    return float(p[_T_ADRENAL] * math.exp(-p[_T_ADRENAL_AGE] * (age0_y - 65.0)))
+
+
+@njit(cache=True, error_model="numpy")
 def adrenal_testosterone(t_max: float, age0_y: float, p: NDArray[np.float64]) -> float:
-    """A man's non-testicular testosterone (ng/dL) at his age at scenario start:
-    ``adrenal_testosterone_ng_dl``·exp(−slope·(age − 65)), capped at his untreated testicular
-    output T_max·LH0/(LH0 + LH50) (so it is at most half his own level)."""
+    """A man's non-testicular testosterone (ng/dL): ``castrate_testosterone``, capped at his
+    untreated testicular output T_max·LH0/(LH0 + LH50) (``simulate.single.subject_inputs`` caps it
+    at half his own level the same way)."""
     leydig = p[_LH_MALE] / (p[_LH_MALE] + p[_LH50])
-    level = p[_T_ADRENAL] * math.exp(-p[_T_ADRENAL_AGE] * (age0_y - 65.0))
-    return float(min(level, t_max * leydig))
+    return float(min(castrate_testosterone(age0_y, p), t_max * leydig))
 
 
 @njit(cache=True, error_model="numpy")
@@ -233,4 +239,5 @@ def age_at(t_d: float, age_t0: float) -> float:
 
 
 __all__ = ["NG_DL_PER_NMOL_L_T", "U_AGE0", "adrenal_testosterone", "age_at", "aromatase_yield",
-           "hormones", "lh_rhs", "lh_target", "ovarian_fraction", "testicular_testosterone"]
+           "castrate_testosterone", "hormones", "lh_rhs", "lh_target", "ovarian_fraction",
+           "testicular_testosterone"]

@@ -22,6 +22,7 @@ from osteotwin.physiology import states as S
 from osteotwin.physiology.calcium import MG_PER_MMOL_CA, vitd_from_intake
 from osteotwin.physiology.endocrine import (
     aromatase_yield,
+    castrate_testosterone,
     hormones,
     lh_feedback,
     ovarian_fraction,
@@ -108,8 +109,7 @@ def subject_inputs(subject: Subject, params: ModelParameters,
         lh_star = params["male_lh_iu_l"]
         u[S.U_LHMAX] = lh_star * lh_feedback(e2_star, t_star, p)
         leydig = lh_star / (lh_star + params["testis_lh50_iu_l"])
-        adrenal = min(params["adrenal_testosterone_ng_dl"] * math.exp(
-            -params["adrenal_testosterone_age_slope_per_y"] * (subject.age_y - 65.0)), 0.5 * t_star)
+        adrenal = min(castrate_testosterone(subject.age_y, p), 0.5 * t_star)
         u[S.U_TMAX] = (t_star - adrenal) / leydig  # endocrine.adrenal_testosterone gives it back
         u[S.U_E2_OV] = testis_share * e2_star / leydig  # testicular E2 at full Leydig output
     else:
