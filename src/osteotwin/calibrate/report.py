@@ -47,8 +47,12 @@ CALIBRATION_TEXT = (
     "dose-response added) `--step-rule count --margin 0.15 --n-coarse 0 --radius 0.3 "
     "--budget-minutes 24 --max-anchors 90` (its count step then ranked the shrunk intervals "
     "only), then `--step-rule count --margin 0.15 --n-coarse 0 --radius 0.3 --n-surrogate 40 "
-    "--budget-minutes 12 --max-anchors 90` with the final ranking, each run starting from the set "
-    "before it (see `osteotwin calibrate --help`)."
+    "--budget-minutes 12 --max-anchors 90` with the final ranking, then (bisphosphonate surface "
+    "half-life bounded below at 600 d, Grey 2010) the bisphosphonate parameters alone from their "
+    "literature values: `--step-rule count --margin 0.15 --n-coarse 0 --radius 0.3 --n-surrogate 40 "
+    "--budget-minutes 15 --max-anchors 15 --literature-start --parameter bp_surface_half_life_d "
+    "--parameter bp_emax --parameter bp_ec50_mg`, each run starting from the set before it (see "
+    "`osteotwin calibrate --help`)."
 )
 
 

@@ -151,8 +151,9 @@ training set, [validation.md](validation.md), last section): turnover rises abou
 published after estrogen loss (ovarian suppression, androgen deprivation), so calibration keeps the
 remodelling space small and slows matrix accrual at low turnover; in consequence denosumab gains about
 half the published BMD in women with osteoporosis over 2-5 years, men starting androgen deprivation
-lose about twice the published first-year BMD, and bisphosphonate effects wear off within ~2 years
-(the surface half-life sits at its lower bound).
+lose about twice the published first-year BMD. Bisphosphonates lower CTX and P1NP about half as much
+as published (CTX −20..−30 % against −40..−60 %) while their BMD gains are about right: the formation
+side follows resorption too weakly in the bone-cell core.
 """
 
 
