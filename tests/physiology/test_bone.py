@@ -42,7 +42,7 @@ def test_spine_shows_only_its_share_of_the_background_age_loss() -> None:
     full = P.replace(lumbar_spine_age_loss_share=1.0)
     none = P.replace(lumbar_spine_age_loss_share=0.0)
     assert change(full, "femoral_neck") < -0.5
-    assert change(full, "lumbar_spine") < -0.5
+    assert change(full, "lumbar_spine") < -0.3
     assert abs(change(none, "lumbar_spine")) < 0.2 * abs(change(full, "lumbar_spine"))
     assert change(none, "femoral_neck") == pytest.approx(change(full, "femoral_neck"))
 

@@ -51,8 +51,10 @@ CALIBRATION_TEXT = (
     "half-life bounded below at 600 d, Grey 2010) the bisphosphonate parameters alone from their "
     "literature values: `--step-rule count --margin 0.15 --n-coarse 0 --radius 0.3 --n-surrogate 40 "
     "--budget-minutes 15 --max-anchors 15 --literature-start --parameter bp_surface_half_life_d "
-    "--parameter bp_emax --parameter bp_ec50_mg`, each run starting from the set before it (see "
-    "`osteotwin calibrate --help`)."
+    "--parameter bp_emax --parameter bp_ec50_mg`, then (remodelling-space lower bounds raised to "
+    "0.02 at the spine and 0.012 at the hip, Heaney 1994) all parameters: `--step-rule count "
+    "--margin 0.15 --n-coarse 0 --radius 0.3 --n-surrogate 40 --budget-minutes 30 --max-anchors "
+    "90`, each run starting from the set before it (see `osteotwin calibrate --help`)."
 )
 
 

@@ -147,13 +147,16 @@ quasi-steady or explicit as stated; immunoassay bias of estradiol is not modelle
 the mass-spectrometry scale).
 
 **Known departures from published physiology** (measured against published results outside the
-training set, [validation.md](validation.md), last section): turnover rises about twice as much as
-published after estrogen loss (ovarian suppression, androgen deprivation), so calibration keeps the
-remodelling space small and slows matrix accrual at low turnover; in consequence denosumab gains about
-half the published BMD in women with osteoporosis over 2-5 years, men starting androgen deprivation
-lose about twice the published first-year BMD. Bisphosphonates lower CTX and P1NP about half as much
-as published (CTX −20..−30 % against −40..−60 %) while their BMD gains are about right: the formation
-side follows resorption too weakly in the bone-cell core.
+training set, [validation.md](validation.md), last section): turnover rises more than published after
+abrupt estrogen loss (CTX about +175 % a year into ovarian suppression with anastrozole, +75 % on
+androgen deprivation), so calibration keeps the remodelling space near its lower bound and slows matrix
+accrual at low turnover; in consequence denosumab gains about half the published BMD in women with
+osteoporosis over 2-5 years, and men starting androgen deprivation lose about 1.6-1.9 times the
+published first-year BMD. Bisphosphonates lower CTX and P1NP about half as much as published (CTX
+−30 % against −40..−60 %) while their BMD gains are about right: the formation side follows
+resorption too weakly in the bone-cell core. Two years of denosumab then a stop leaves the model's
+spine about 2 points below the untreated course 18 months after the last dose, with CTX ~50 % above
+baseline; this rebound has not been checked against a published discontinuation study.
 """
 
 

@@ -399,12 +399,15 @@ PARAMETER_TABLE: tuple[Parameter, ...] = (
        "time to refill a resorption cavity (remodelling-space time constant)", 0.2, (60.0, 250.0),
        True),
     _p("remodel_space_ls", 0.03, "1", f"{HEANEY94}; Heaney, Yates & Santora 1997 (alendronate LS gain "
-       "in year 1 mostly the transient)", "LS BMD fraction held in the remodelling space at reference "
-       "turnover (trabecular: large surface)", 0.25, (0.01, 0.08), True),
+       "in year 1 mostly the transient); lower bound 0.02: a first-year antiresorptive spine gain of "
+       "~4-5 % is mostly the transient (Heaney 1994), which the space must be able to hold at "
+       "postmenopausal turnover", "LS BMD fraction held in the remodelling space at reference "
+       "turnover (trabecular: large surface)", 0.25, (0.02, 0.08), True),
     _p("remodel_space_hip", 0.025, "1", f"{HEANEY94}; hip mostly cortical: smaller surface/volume, "
-       "smaller transient (alendronate/denosumab hip gains about half the LS gains)",
+       "smaller transient (alendronate/denosumab hip gains about half the LS gains, so the lower "
+       "bound is about half the spine's, 0.012)",
        "total hip and femoral neck BMD fraction held in the remodelling space at reference turnover",
-       0.25, (0.005, 0.05), True),
+       0.25, (0.012, 0.05), True),
     # Ceiling of the matrix gain from low turnover (secondary mineralisation; Boivin & Meunier 2002
     # Calcif Tissue Int 70:503): an antiresorptive freezes old bone, which goes on mineralising
     # towards full mineralisation, so the gain saturates instead of following (OC/OC0)^-γOC.
