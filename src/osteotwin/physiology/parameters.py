@@ -165,10 +165,11 @@ PARAMETER_TABLE: tuple[Parameter, ...] = (
        "bone-bound potency of zoledronic acid relative to alendronate", 0.3, (2.0, 10.0)),
     _p("risedronate_relative_potency", 2.0, "1", "assumption: risedronate 35 mg/wk ≈ alendronate 70 mg/wk",
        "bone-bound potency of risedronate relative to alendronate", 0.3, (1.0, 4.0)),
-    _p("bp_surface_half_life_d", 800.0, "d", "Grey et al. 2010 JBMR 25:2251, doi:10.1002/jbmr.103 (one 5 mg zoledronate "
-       "infusion: CTX −44 %, P1NP −40 %, spine +6.8 % vs placebo at 3 y, differences stable from 12 to "
-       "36 months) and 2009 JCEM 94:538 (stable at 12 and 24 months): the surface-active drug outlasts "
-       "2 y, so the lower bound is 600 d (a 200-d half-life loses 70 % of a dose's effect by 1 y)",
+    _p("bp_surface_half_life_d", 800.0, "d", "Grey et al. 2010 JBMR 25:2251, doi:10.1002/jbmr.103 "
+       "(one 5 mg zoledronate infusion: CTX −44 %, P1NP −40 %, spine +6.8 % vs placebo at 3 y, "
+       "differences stable from 12 to 36 months) and 2009 JCEM 94:538 (stable at 12 and 24 months): "
+       "the surface-active drug outlasts 2 y, so the lower bound is 600 d (with 200 d, 72 % of a dose "
+       "is gone by 1 y)",
        "half-life of surface-active bone-bound bisphosphonate", 0.3, (600.0, 1500.0), True),
     _p("bp_emax", 0.45, "1", "anchor: CTX −50..−70 % on bisphosphonates (Z-FAST NTX −15 vs +20 %)",
        "maximal fractional increase in osteoclast apoptosis", 0.3, (0.1, 6.0), True),
