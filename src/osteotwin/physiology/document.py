@@ -156,7 +156,9 @@ published first-year BMD. Bisphosphonates lower CTX and P1NP about half as much 
 −30 % against −40..−60 %) while their BMD gains are about right: the formation side follows
 resorption too weakly in the bone-cell core. Two years of denosumab then a stop leaves the model's
 spine about 2 points below the untreated course 18 months after the last dose, with CTX ~50 % above
-baseline; this rebound has not been checked against a published discontinuation study.
+baseline (a rebound above pre-treatment turnover with rapid loss of the gained BMD is what reviews
+describe, e.g. Anastasilakis et al. 2021 J Clin Med 10:152); its size has not been checked against a
+published discontinuation study.
 """
 
 
