@@ -239,8 +239,9 @@ def _match_on_treatment_estradiol(scenario: Scenario, params: ModelParameters, b
     Women: the aromatization scale (E2 close to proportional to it). Men: their untreated E2 as a
     whole (``subject_inputs``' ``estradiol_factor``): scaling aromatization alone would lower the
     E2 feedback on LH, let LH escape exogenous testosterone and hand the E2 to the AI-insensitive
-    testes (a man on TRT + an AI would then barely respond to stopping the AI). Secant steps in log space (elasticity from the previous step, 1 at first) bring it
-    within 2 % in a few corrections (at most ``E2_MATCH_MAX_STEPS``).
+    testes (a man on TRT + an AI would then barely respond to stopping the AI). Secant steps in
+    log space (elasticity from the previous step, 1 at first) bring it within 2 % in a few
+    corrections (at most ``E2_MATCH_MAX_STEPS``).
     """
     assert scenario.subject.estradiol_on_treatment is not None
     day, observed = scenario.subject.estradiol_on_treatment
