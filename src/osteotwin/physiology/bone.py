@@ -13,11 +13,12 @@ responding-osteoblast production and raises RANKL production (Martin 2019 struct
 BMD = M − s·(RS − 1) per site, two components (Heaney 1994; Seeman & Delmas 2006):
 - M, the mineralised-matrix balance of Peterson & Riggs 2012:
   dM/dt = kout·(OB/OB0)^γOB·S^-λ·A(age)·((T + T_off)/500)^γT − kout·(OC/OC0)^γOC·M (slow;
-  per-cycle balance accumulated over years); the spine takes A(age)^a, a = the share of the background
-  loss that PA-spine DXA shows (Greenspan 1994 JBMR 9:1959; Orwoll 1990 JCEM 70:1202); where
-  turnover is suppressed (antiresorptives) the turnover part (OB/OB0)^γOB·(OC/OC0)^−γOC of the
-  steady state saturates at 1 + a site ceiling instead of growing without bound: the gain is
-  secondary mineralisation of bone no longer renewed, which stops at full mineralisation (Boivin et al. 2000 Bone 27:687: +11 % at 3 y of alendronate;
+  per-cycle balance accumulated over years); the spine takes A(age)^a, a = the share of the
+  background loss that PA-spine DXA shows (Greenspan 1994 JBMR 9:1959; Orwoll 1990 JCEM
+  70:1202); where turnover is suppressed (antiresorptives) the turnover part
+  (OB/OB0)^γOB·(OC/OC0)^−γOC of the steady state saturates at 1 + a site ceiling instead of
+  growing without bound: the gain is secondary mineralisation of bone no longer renewed, which
+  stops at full mineralisation (Boivin et al. 2000 Bone 27:687: +11 % at 3 y of alendronate;
   Boivin & Meunier 2002; Roschger 2010: no further rise from 5 to 10 y). The matrix rate kout
   is scaled by (OC/OC0)^m and, below reference activation, by a further (OC/OC0)^m_low: the
   focal balance accrues per remodelling cycle (Parfitt 1983), so suppressed turnover slows it;

@@ -173,6 +173,13 @@ def lh_target(e2: float, testosterone: float, lh_max: float, p: NDArray[np.float
 
 
 @njit(cache=True, error_model="numpy")
+def female_lh_target(e2: float, lh_max: float, p: NDArray[np.float64]) -> float:
+    """Women's cycle-averaged LH (IU/L): LH_max,f / (1 + (E2/K_E,f)^h_f) (an output only)."""
+    ratio = max(e2, 1e-9) / p[_K_E_F]
+    return float(lh_max / (1.0 + math.exp(p[_LH_H_F] * math.log(ratio))))
+
+
+@njit(cache=True, error_model="numpy")
 def hormones(t: float, y: NDArray[np.float64], p: NDArray[np.float64],
              u: NDArray[np.float64]) -> tuple[float, float, float, float]:
     """(estradiol pg/mL, total testosterone ng/dL, LH target IU/L, bone estrogen signal EST)."""
@@ -209,9 +216,8 @@ def hormones(t: float, y: NDArray[np.float64], p: NDArray[np.float64],
         e2 += ovary * left
     if male:
         target = lh_target(e2, testosterone, u[U_LHMAX], p)
-    else:  # cycle-averaged E2 feedback (women's LH is an output only)
-        ratio = max(e2, 1e-9) / p[_K_E_F]
-        target = u[U_LHMAX] / (1.0 + math.exp(p[_LH_H_F] * math.log(ratio)))
+    else:
+        target = female_lh_target(e2, u[U_LHMAX], p)
     # a GnRH-agonist depot desensitises the pituitary: LH secretion falls with the same factor
     target *= 1.0 - supp
     return e2, testosterone, target, est_bone
@@ -239,5 +245,5 @@ def age_at(t_d: float, age_t0: float) -> float:
 
 
 __all__ = ["NG_DL_PER_NMOL_L_T", "U_AGE0", "adrenal_testosterone", "age_at", "aromatase_yield",
-           "castrate_testosterone", "hormones", "lh_rhs", "lh_target", "ovarian_fraction",
-           "testicular_testosterone"]
+           "castrate_testosterone", "female_lh_target", "hormones", "lh_rhs", "lh_target",
+           "ovarian_fraction", "testicular_testosterone"]
