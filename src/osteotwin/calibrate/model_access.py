@@ -56,7 +56,9 @@ def default_parameter_rows(
     base: Any | None = None, *, variability: bool = True
 ) -> Callable[[np.random.Generator, int], NDArray[np.float64] | None]:
     """A sampler of per-person parameter rows: population variability around ``base`` (default:
-    the packaged fitted set). With ``variability=False`` every person gets the central values."""
+    the packaged fitted set), the people of one call forming a Latin hypercube over the parameters
+    (validation means then barely depend on the seed). With ``variability=False`` every person gets
+    the central values."""
 
     def rows(rng: np.random.Generator, n: int) -> NDArray[np.float64] | None:
         module = parameter_module()
@@ -64,7 +66,7 @@ def default_parameter_rows(
         if not variability:
             return np.tile(np.asarray(central.values, dtype=float), (n, 1))
         drawn: NDArray[np.float64] = np.asarray(
-            module.sample_parameters(n, rng, central), dtype=float
+            module.sample_parameters(n, rng, central, stratified=True), dtype=float
         )
         return drawn
 

@@ -9,6 +9,14 @@ compare on the same virtual people (common random numbers across model changes).
 Hash: SplitMix64's finaliser (Steele, Lea & Flood 2014, OOPSLA "Fast splittable pseudorandom
 number generators"), which passes BigCrush as a counter-based generator; 53-bit uniforms are
 offset by half a unit so the quantile is always finite.
+
+``stratify_by_rank`` turns a block of such draws into a Latin hypercube sample (McKay, Beckman &
+Conover 1979, Technometrics 21:239): in each column the person of rank r gets the normal quantile
+of stratum r, (r + 1/2)/n, so every marginal is covered evenly while the pairing of a person's
+draws across columns stays that of the keyed draws. The mean of an output over n people then
+carries almost none of the sampling error of the inputs' main effects (Stein 1987, Technometrics
+29:143: never worse than independent sampling, asymptotically); validation means move by a few
+hundredths of a point between seeds instead of about a tenth to two.
 """
 
 from __future__ import annotations
@@ -44,3 +52,13 @@ def named_standard_normals(names: Sequence[str], people: NDArray[np.int64],
     uniform = ((bits >> np.uint64(11)).astype(np.float64) + 0.5) * 2.0**-53
     normals: NDArray[np.float64] = ndtri(uniform)
     return normals
+
+
+def stratify_by_rank(normals: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Latin hypercube version of standard normals of shape (people, columns): entry (i, j)
+    becomes the standard-normal quantile of (rank of entry i in column j + 1/2) / people."""
+    z = np.asarray(normals, dtype=np.float64)
+    n = z.shape[0]
+    ranks = np.argsort(np.argsort(z, axis=0, kind="stable"), axis=0, kind="stable")
+    stratified: NDArray[np.float64] = ndtri((ranks + 0.5) / n)
+    return stratified

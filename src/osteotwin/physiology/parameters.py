@@ -593,20 +593,23 @@ def current_parameters() -> ModelParameters:
     return load_fitted_parameters()
 
 
-def sample_parameters(n: int, rng: np.random.Generator,
-                      base: ModelParameters | None = None) -> NDArray[np.float64]:
+def sample_parameters(n: int, rng: np.random.Generator, base: ModelParameters | None = None,
+                      *, stratified: bool = False) -> NDArray[np.float64]:
     """``n`` virtual people (persons 0 to n - 1 of a run keyed by one integer drawn from ``rng``):
     see ``parameters_for_people``. Returns an array of shape (n, number of parameters)."""
     key = int(rng.integers(0, 2**63))
-    return parameters_for_people(np.arange(n, dtype=np.int64), key, base)
+    return parameters_for_people(np.arange(n, dtype=np.int64), key, base, stratified=stratified)
 
 
 def parameters_for_people(people: NDArray[np.int64], key: int,
-                          base: ModelParameters | None = None) -> NDArray[np.float64]:
+                          base: ModelParameters | None = None, *,
+                          stratified: bool = False) -> NDArray[np.float64]:
     """Log-normal draws around ``base`` with each parameter's CV, clipped to bounds, for persons
     ``people`` of run ``key``. Each draw is keyed by the parameter's name (``draws.py``), so adding a
-    parameter to the table leaves every other draw unchanged. Shape (len(people), parameters)."""
-    from osteotwin.physiology.draws import named_standard_normals
+    parameter to the table leaves every other draw unchanged. ``stratified``: the people form a
+    Latin hypercube over the parameters (``draws.stratify_by_rank``; a whole sample, not a chunk of
+    one). Shape (len(people), parameters)."""
+    from osteotwin.physiology.draws import named_standard_normals, stratify_by_rank
 
     base = base or current_parameters()
     cvs = np.array([p.cv for p in PARAMETER_TABLE])
@@ -614,6 +617,8 @@ def parameters_for_people(people: NDArray[np.int64], key: int,
     upper = np.array([p.upper for p in PARAMETER_TABLE])
     sigma = np.sqrt(np.log1p(cvs**2))
     z = named_standard_normals(NAMES, people, key)
+    if stratified:
+        z = stratify_by_rank(z)
     draws = base.values[None, :] * np.exp(sigma[None, :] * z - 0.5 * sigma[None, :] ** 2)
     draws = np.where(cvs[None, :] > 0, draws, base.values[None, :])
     return np.clip(draws, np.minimum(lower, base.values), np.maximum(upper, base.values))

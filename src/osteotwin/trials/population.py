@@ -90,8 +90,16 @@ class StandardDraws:
     n: int
 
     @classmethod
-    def make(cls, rng: np.random.Generator, n: int, names: tuple[str, ...]) -> StandardDraws:
-        return cls({name: rng.standard_normal(n) for name in names}, n)
+    def make(cls, rng: np.random.Generator, n: int, names: tuple[str, ...], *,
+             stratified: bool = False) -> StandardDraws:
+        """``n`` draws per name from ``rng``; ``stratified``: a Latin hypercube over the names
+        (``physiology.draws.stratify_by_rank``)."""
+        from osteotwin.physiology.draws import stratify_by_rank
+
+        z = np.column_stack([rng.standard_normal(n) for _ in names]) if names else np.empty((n, 0))
+        if stratified:
+            z = stratify_by_rank(z)
+        return cls({name: z[:, j].copy() for j, name in enumerate(names)}, n)
 
     def get(self, name: str) -> NDArray[np.float64]:
         return self.normals[name]

@@ -102,9 +102,10 @@ ParameterRows = Callable[[np.random.Generator, int], NDArray[np.float64] | None]
 
 def simulate_trial(trial: Trial, *, n: int, seed: int, simulator: PopulationSimulator,
                    parameter_rows: ParameterRows) -> TrialSimulation:
-    """Simulate every arm an endpoint needs, on random numbers shared by the trial's arms."""
+    """Simulate every arm an endpoint needs, on random numbers shared by the trial's arms (a Latin
+    hypercube over the person characteristics, as the parameter rows are over the parameters)."""
     rng = trial_rng(trial.id, seed)
-    draws = StandardDraws.make(rng, n, DRAW_NAMES)
+    draws = StandardDraws.make(rng, n, DRAW_NAMES, stratified=True)
     params = parameter_rows(rng, n)
     times = evaluation_times(trial)
     sims: dict[str, ArmSimulation] = {}
