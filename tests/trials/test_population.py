@@ -136,3 +136,23 @@ def test_every_training_population_draws_valid_scenarios() -> None:
         for arm in trial.arms:
             for scenario in draw_people(trial, arm, draws).scenarios:
                 scenario.validate()
+
+
+def test_stratified_draws_put_a_trial_population_on_its_published_mean() -> None:
+    """Validation draws people as a Latin hypercube: the arm's mean age and estradiol sit on the
+    truncated distributions' means whatever the seed, where independent draws wander."""
+    trial = parse_trial_document(copy.deepcopy(DOC))
+    arm = trial.arms[0]
+
+    def mean_age(seed: int, stratified: bool) -> float:
+        draws = StandardDraws.make(trial_rng(trial.id, seed), 200, DRAW_NAMES, stratified=stratified)
+        return float(np.mean([s.subject.age_y for s in draw_people(trial, arm, draws).scenarios]))
+
+    stratified = [mean_age(seed, True) for seed in range(12)]
+    independent = [mean_age(seed, False) for seed in range(12)]
+    assert np.std(stratified) < 0.1 * np.std(independent)
+    assert np.mean(stratified) == pytest.approx(np.mean(independent), abs=0.5)
+    plain = StandardDraws.make(np.random.default_rng(9), 5, ("a", "b"))
+    rng = np.random.default_rng(9)
+    assert np.array_equal(plain.get("a"), rng.standard_normal(5))  # unstratified: as drawn
+    assert np.array_equal(plain.get("b"), rng.standard_normal(5))
