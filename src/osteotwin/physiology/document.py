@@ -155,11 +155,13 @@ osteoporosis over 2-5 years, and men starting androgen deprivation lose about 1.
 published first-year BMD. Bisphosphonates lower CTX and P1NP about half as much as published (CTX
 −30 % against −40..−60 %) while their BMD gains are about right: the formation side follows
 resorption too weakly in the bone-cell core; weekly risedronate in women starting an aromatase
-inhibitor gains 5.7 spine points over placebo at 2 years against the published 3.9 ± 0.7 (Greenspan
+inhibitor gains 5.6 spine points over placebo at 2 years against the published 3.9 ± 0.7 (Greenspan
 et al. 2015; the hip difference passes). Two years of denosumab then a stop leaves the model's
-spine about 2 points below the untreated course 18 months after the last dose, with CTX ~50 % above
-baseline (a rebound above pre-treatment turnover with rapid loss of the gained BMD is what reviews
-describe, e.g. Anastasilakis et al. 2021 J Clin Med 10:152); its size has not been checked against a
+spine about 2.5 points below the untreated course 18 months after the last dose and 6 points below
+it at 30 months, with CTX still ~40 % above baseline then: the rebound is driven by latent TGF-β
+stored in matrix while resorption was blocked, which this core releases over about two years (a
+rebound above pre-treatment turnover with rapid loss of the gained BMD is what reviews describe,
+e.g. Anastasilakis et al. 2021 J Clin Med 10:152); its size has not been checked against a
 published discontinuation study.
 
 **Tried and not kept: mineralisation as its own state.** BMD as remodelling space + mean degree of
