@@ -136,7 +136,8 @@ def smoothed(trajectory: Trajectory) -> Trajectory:
 
 def default_simulator(band_draws: int = BAND_DRAWS) -> Simulator:
     """The person's trajectory with the fitted parameters, and 5-95 % bands over ``band_draws``
-    virtual people drawn around them (``physiology.parameters.sample_parameters``, fixed seed).
+    virtual people drawn around them (``physiology.parameters.sample_parameters``, a Latin hypercube,
+    fixed seed).
 
     Bands are left out when fewer than half of the draws solve (no misleading band)."""
     import importlib
@@ -145,8 +146,8 @@ def default_simulator(band_draws: int = BAND_DRAWS) -> Simulator:
         "osteotwin.simulate.single").simulate
     parameters = importlib.import_module("osteotwin.physiology.parameters")
     base = parameters.current_parameters()
-    rows = parameters.sample_parameters(band_draws, np.random.default_rng(BAND_SEED)) \
-        if band_draws > 0 else []
+    rows = parameters.sample_parameters(band_draws, np.random.default_rng(BAND_SEED),
+                                         stratified=True) if band_draws > 0 else []
     draws = [parameters.ModelParameters(row, base.names, f"{base.provenance} (draw)") for row in rows]
 
     def run(scenario: Scenario) -> tuple[Trajectory, dict[str, tuple[Any, Any]] | None]:

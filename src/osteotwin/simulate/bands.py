@@ -2,8 +2,9 @@
 
 The central line is the simulation with the current (fitted or default) parameters; the band is
 the 5th-95th percentile over ``draws`` virtual people who share the person's characteristics and
-regimens but draw model parameters from their population distributions (``sample_parameters``).
-The same seeded draws are used for every compared scenario, so differences between scenarios are
+regimens but draw model parameters from their population distributions (``sample_parameters``, a
+Latin hypercube: each parameter's distribution is covered evenly, so a band from a few dozen people
+moves little with the seed). The same seeded draws are used for every compared scenario, so differences between scenarios are
 not blurred by sampling noise.
 """
 
@@ -48,7 +49,8 @@ def project(scenarios: Sequence[Scenario], times_d: NDArray[np.float64], *, draw
     percentiles are interpolated onto ``times_d``."""
     params = params or current_parameters()
     coarse = times_d if band_times_d is None else band_times_d
-    rows = sample_parameters(draws, np.random.default_rng(seed), params) if draws > 0 else None
+    rows = (sample_parameters(draws, np.random.default_rng(seed), params, stratified=True)
+            if draws > 0 else None)
     total = len(scenarios) * (1 + draws)
     done = 0
     projections = []

@@ -164,7 +164,7 @@ def _parameter_draws(n: int) -> list[Any]:
         return []
     import numpy as np
 
-    rows = parameters.sample_parameters(n, np.random.default_rng(BAND_SEED))
+    rows = parameters.sample_parameters(n, np.random.default_rng(BAND_SEED), stratified=True)
     base = parameters.current_parameters()
     return [parameters.ModelParameters(row, base.names, base.provenance + " (draw)") for row in rows]
 
