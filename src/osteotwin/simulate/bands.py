@@ -4,8 +4,8 @@ The central line is the simulation with the current (fitted or default) paramete
 the 5th-95th percentile over ``draws`` virtual people who share the person's characteristics and
 regimens but draw model parameters from their population distributions (``sample_parameters``, a
 Latin hypercube: each parameter's distribution is covered evenly, so a band from a few dozen people
-moves little with the seed). The same seeded draws are used for every compared scenario, so differences between scenarios are
-not blurred by sampling noise.
+moves little with the seed). The same seeded draws are used for every compared scenario, so
+differences between scenarios are not blurred by sampling noise.
 """
 
 from __future__ import annotations
