@@ -56,7 +56,9 @@ def named_standard_normals(names: Sequence[str], people: NDArray[np.int64],
 
 def stratify_by_rank(normals: NDArray[np.float64]) -> NDArray[np.float64]:
     """Latin hypercube version of standard normals of shape (people, columns): entry (i, j)
-    becomes the standard-normal quantile of (rank of entry i in column j + 1/2) / people."""
+    becomes the standard-normal quantile of (rank of entry i in column j + 1/2) / people. It is a
+    property of a whole sample: one person alone is the median person (all zeros), so callers that
+    want a single random person keep the unstratified draws."""
     z = np.asarray(normals, dtype=np.float64)
     n = z.shape[0]
     ranks = np.argsort(np.argsort(z, axis=0, kind="stable"), axis=0, kind="stable")

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 from numpy.typing import NDArray
 
+from osteotwin.physiology.draws import stratify_by_rank
 from osteotwin.records.patient import Lifestyle as RecordLifestyle
 from osteotwin.simulate.scenario import Lifestyle, Regimen, Scenario, Subject
 from osteotwin.trials.background import background_regimens
@@ -94,8 +95,6 @@ class StandardDraws:
              stratified: bool = False) -> StandardDraws:
         """``n`` draws per name from ``rng``; ``stratified``: a Latin hypercube over the names
         (``physiology.draws.stratify_by_rank``)."""
-        from osteotwin.physiology.draws import stratify_by_rank
-
         z = np.column_stack([rng.standard_normal(n) for _ in names]) if names else np.empty((n, 0))
         if stratified:
             z = stratify_by_rank(z)
