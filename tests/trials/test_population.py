@@ -98,6 +98,33 @@ def test_assumptions_are_reported() -> None:
     assert any(a.startswith("weight assumed") for a in people.assumptions)
 
 
+def test_one_sided_bounds_draw_the_default_held_to_the_bound() -> None:
+    """A field published only as a bound (e.g. 'aged 85 or younger') is legal trial-file input."""
+    doc = copy.deepcopy(DOC)
+    pop = doc["population"]
+    pop["age"] = {"max": 60}
+    pop["weight"] = {"min": 90, "unit": "kg"}
+    pop["years_since_menopause"] = {"min": 12}
+    pop["baseline"]["total_hip"] = {"max": 0.8, "unit": "g/cm2"}
+    pop["baseline"]["vitamin_d_25oh"] = {"max": 20, "unit": "ng/mL"}
+    people = _people(doc)["control"]
+    subjects = [s.subject for s in people.scenarios]
+    ages = np.array([s.age_y for s in subjects])
+    weights = np.array([s.weight_kg for s in subjects])
+    ysm = np.array([s.years_since_menopause for s in subjects], dtype=float)
+    assert ages.max() <= 60 and 50 < ages.mean() < 58  # default 63 ± 8 y cut at 60
+    assert weights.min() >= 90 and weights.mean() > 95  # default 77 ± 20 kg cut at 90
+    assert ysm.min() >= 12
+    assert all("total_hip" not in s.bmd_g_cm2 for s in subjects)
+    assert any("at most 60 y as published" in a for a in people.assumptions)
+    assert any("at least 90 kg as published" in a for a in people.assumptions)
+    assert any("baseline total_hip published only as at most 0.8: not used" in a
+               for a in people.assumptions)
+    assert all(s.vitamin_d_25oh_ng_ml is None for s in subjects)  # population typical, noted
+    assert any(a.startswith("baseline vitamin_d_25oh published only as at most 20")
+               for a in people.assumptions)
+
+
 def test_background_ai_only_when_no_endocrine_therapy_listed() -> None:
     trial = parse_trial_document(copy.deepcopy(DOC))
     assert not needs_background_ai(trial)

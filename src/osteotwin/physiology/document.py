@@ -152,11 +152,15 @@ abrupt estrogen loss (CTX about +175 % a year into ovarian suppression with anas
 androgen deprivation), so calibration keeps the remodelling space near its lower bound and slows matrix
 accrual at low turnover; in consequence denosumab gains about half the published BMD in women with
 osteoporosis over 2-5 years, and men starting androgen deprivation lose about 1.6-1.9 times the
-published first-year BMD. Bisphosphonates lower CTX and P1NP about half as much as published (CTX
-−30 % against −40..−60 %) while their BMD gains are about right: the formation side follows
-resorption too weakly in the bone-cell core; weekly risedronate in women starting an aromatase
-inhibitor gains 5.6 spine points over placebo at 2 years against the published 3.9 ± 0.7 (Greenspan
-et al. 2015; the hip difference passes). Two years of denosumab then a stop leaves the model's
+published first-year BMD. Bisphosphonates lower the markers less than published: weekly alendronate
+70 mg gives CTX −33 % and P1NP −12 % at 12 months (CTX −40..−60 % published), zoledronic acid 4 mg
+every 6 months with letrozole CTX −10 % and P1NP +16 % where Z-FAST measured NTX −15 % and bone
+ALP −9 % (clinical_facts ZF07-03/05): the formation side follows resorption too weakly in the
+bone-cell core. Their BMD gains depend on the estrogen background: in women not on an aromatase
+inhibitor the spine gains about two-thirds of the published amount (weekly alendronate +3.1 % at
+12 months against +4.87 %; single zoledronate, Grey et al. 2017), while weekly risedronate in women
+starting an aromatase inhibitor gains 5.6 spine points over placebo at 2 years against the published
+3.9 ± 0.7 (Greenspan et al. 2015; the hip difference passes). Two years of denosumab then a stop leaves the model's
 spine about 2.5 points below the untreated course 18 months after the last dose and 6 points below
 it at 30 months, with CTX still ~40 % above baseline then: the rebound is driven by latent TGF-β
 stored in matrix while resorption was blocked, which this core releases over about two years (a

@@ -29,7 +29,8 @@ class Distribution:
 
     @property
     def centre(self) -> float | None:
-        """Best single value: the mean, else the midpoint of the bounds, else the one bound given."""
+        """Best single value: the mean, else the midpoint of the bounds; None when only one bound is
+        published (the population builder then draws its default held to that bound)."""
         if self.mean is not None:
             return self.mean
         if self.minimum is not None and self.maximum is not None:

@@ -134,13 +134,22 @@ def lognormal(z: NDArray[np.float64], mean: float, sd: float | None) -> NDArray[
 
 
 def _dist_draws(z: NDArray[np.float64], dist: Distribution, default_sd: float, lo: float,
-                hi: float) -> NDArray[np.float64]:
+                hi: float, default_mean: float | None = None) -> NDArray[np.float64]:
+    """Draws from ``dist`` truncated to its bounds and [lo, hi]; a distribution published as one
+    bound only (no mean) is the default N(default_mean, default_sd) truncated at that bound."""
     lo = max(lo, dist.minimum) if dist.minimum is not None else lo
     hi = min(hi, dist.maximum) if dist.maximum is not None else hi
-    centre = dist.centre
-    assert centre is not None
+    centre = dist.centre if dist.centre is not None else default_mean
+    if centre is None:
+        raise ValueError("a distribution without a centre needs a default mean")
     sd = dist.sd if dist.sd is not None else default_sd
     return truncated_normal(z, centre, sd, lo, hi)
+
+
+def _one_bound(dist: Distribution) -> str:
+    """'at least 60' or 'at most 85': the bound of a distribution published without a centre."""
+    return (f"at least {dist.minimum:g}" if dist.minimum is not None
+            else f"at most {dist.maximum:g}")
 
 
 def draw_ages(pop: Population, z: NDArray[np.float64]) -> tuple[NDArray[np.float64], list[str]]:
@@ -155,6 +164,9 @@ def draw_ages(pop: Population, z: NDArray[np.float64]) -> tuple[NDArray[np.float
         add, add_sd = AGE_ABOVE_MIN_Y
         dist = Distribution(mean=dist.minimum + add, sd=dist.sd or add_sd, minimum=dist.minimum)
         notes.append(f"age assumed {dist.mean:g} ± {dist.sd:g} y (only a lower bound published)")
+    elif dist.centre is None:  # only an upper bound published
+        notes.append(f"age assumed {mean:g} ± {sd:g} y ({key}), {_one_bound(dist)} y as published")
+        return _dist_draws(z, dist, sd, lo, hi, default_mean=mean), notes
     elif dist.sd is None:
         width = ((dist.maximum - dist.minimum) / 4.0
                  if dist.minimum is not None and dist.maximum is not None else sd)
@@ -171,29 +183,36 @@ def draw_people(trial: Trial, arm: Arm, draws: StandardDraws) -> ArmPeople:
     notes: list[str] = []
     ages, age_notes = draw_ages(pop, draws.get("age"))
     notes += age_notes
-    if pop.sex == "female" and pop.age_y is None and pop.years_since_menopause is not None:
+    ysm_given = pop.years_since_menopause
+    if pop.sex == "female" and pop.age_y is None and ysm_given is not None \
+            and ysm_given.centre is not None:
         # Cohorts timed by the final menstrual period: age follows from the age at menopause.
-        ysm_draws = _dist_draws(draws.get("ysm"), pop.years_since_menopause,
-                                _ysm_spread(pop.years_since_menopause), *YSM_LIMITS)
+        ysm_draws = _dist_draws(draws.get("ysm"), ysm_given, _ysm_spread(ysm_given), *YSM_LIMITS)
         ages = np.clip(MENOPAUSE_AGE_Y + MENOPAUSE_AGE_SD_Y * draws.get("age") + ysm_draws,
                        35.0, 95.0)
         notes[:len(age_notes)] = [f"age assumed {MENOPAUSE_AGE_Y:g} ± {MENOPAUSE_AGE_SD_Y:g} y at "
                                   "menopause plus years since menopause"]
+    mean_kg, sd_kg = DEFAULT_WEIGHT_KG[pop.sex]
     if pop.weight_kg is not None:
-        weights = _dist_draws(draws.get("weight"), pop.weight_kg, DEFAULT_WEIGHT_KG[pop.sex][1],
-                              *WEIGHT_LIMITS_KG)
+        weights = _dist_draws(draws.get("weight"), pop.weight_kg, sd_kg, *WEIGHT_LIMITS_KG,
+                              default_mean=mean_kg)
+        if pop.weight_kg.centre is None:
+            notes.append(f"weight assumed {mean_kg:g} ± {sd_kg:g} kg, "
+                         f"{_one_bound(pop.weight_kg)} kg as published")
     else:
-        mean, sd = DEFAULT_WEIGHT_KG[pop.sex]
-        weights = truncated_normal(draws.get("weight"), mean, sd, *WEIGHT_LIMITS_KG)
-        notes.append(f"weight assumed {mean:g} ± {sd:g} kg")
+        weights = truncated_normal(draws.get("weight"), mean_kg, sd_kg, *WEIGHT_LIMITS_KG)
+        notes.append(f"weight assumed {mean_kg:g} ± {sd_kg:g} kg")
     ysm = _years_since_menopause(pop, ages, draws.get("ysm"), notes)
     labs = {name: _lab_draws(pop, name, draws.get(name))
             for name in ("estradiol", "total_testosterone", "vitamin_d_25oh")}
-    bmd = {site: _dist_draws(draws.get(site), pop.baseline[site], 0.0, 0.3, 2.0)
-           for site in BMD_SITES if site in pop.baseline}
-    t_scores = {site: _dist_draws(draws.get(f"{site}_t_score"), pop.baseline[f"{site}_t_score"],
+    centred = {name: dist for name, dist in pop.baseline.items() if dist.centre is not None}
+    notes += [f"baseline {name} published only as {_one_bound(dist)}: not used"
+              for name, dist in pop.baseline.items() if dist.centre is None]
+    bmd = {site: _dist_draws(draws.get(site), centred[site], 0.0, 0.3, 2.0)
+           for site in BMD_SITES if site in centred}
+    t_scores = {site: _dist_draws(draws.get(f"{site}_t_score"), centred[f"{site}_t_score"],
                                   0.0, -5.0, 4.0)
-                for site in BMD_SITES if f"{site}_t_score" in pop.baseline}
+                for site in BMD_SITES if f"{site}_t_score" in centred}
     background, background_notes = background_regimens(trial)
     regimens = [*arm.regimens, *background]
     notes += background_notes
@@ -253,9 +272,15 @@ def _years_since_menopause(pop: Population, ages: NDArray[np.float64], z: NDArra
                            notes: list[str]) -> NDArray[np.float64] | None:
     if pop.sex != "female":
         return None
-    if pop.years_since_menopause is not None:
-        dist = pop.years_since_menopause
+    dist = pop.years_since_menopause
+    if dist is not None and dist.centre is not None:
         return _dist_draws(z, dist, _ysm_spread(dist), *YSM_LIMITS)
+    if dist is not None:  # only a bound published: the default below, held to that bound
+        notes.append(f"years since menopause {_one_bound(dist)} y as published")
+        default = _years_since_menopause(replace(pop, years_since_menopause=None), ages, z, notes)
+        assert default is not None
+        return np.clip(default, dist.minimum if dist.minimum is not None else YSM_LIMITS[0],
+                       dist.maximum if dist.maximum is not None else YSM_LIMITS[1])
     status = pop.menopausal_status
     if status == "premenopausal":
         notes.append(f"premenopausal: final menstrual period assumed at {MENOPAUSE_AGE_Y:g} y")

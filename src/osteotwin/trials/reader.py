@@ -216,8 +216,8 @@ def _baseline_entry(name: str, raw: Any, field: str) -> Distribution:
             sd_value = number(raw["sd"], f"{field}.sd", 0.0)
             sd = convert_lab(name, sd_value, unit, field=field) if sd_value > 0 else 0.0
         dist = Distribution(mean=lab("mean"), sd=sd, minimum=lab("min"), maximum=lab("max"))
-        if dist.centre is None:
-            raise UserInputError(field, dict(raw), "at least a mean, or min and max",
+        if dist.mean is None and dist.minimum is None and dist.maximum is None:
+            raise UserInputError(field, dict(raw), "at least one of mean, min, max",
                                  problem="empty distribution")
         return dist
     if name in BMD_SITES:
