@@ -54,3 +54,13 @@ def test_prior_regimen_before_start_is_clipped_to_the_simulation_window() -> Non
     schedule = build_schedule((regimen,), _base(), P, -200.0, 400.0)
     times = schedule.times_d[:-1][schedule.boluses[:, S.BP] > 0]
     assert np.allclose(times, [-400.0 + 2 * 182.6, -400.0 + 3 * 182.6, -400.0 + 4 * 182.6])
+
+
+def test_a_12_week_goserelin_implant_releases_as_three_28_day_implants() -> None:
+    regimen = Regimen("goserelin", 10.8, route="subcutaneous", every_d=84.0, start_d=0.0,
+                      stop_d=1.0)
+    schedule = build_schedule((regimen,), _base(), P, 0.0, 200.0)
+    doses = schedule.boluses[:, S.GOS]
+    times = schedule.times_d[:-1][doses > 0]
+    assert np.allclose(times, [0.0, 28.0, 56.0])  # given once; it keeps releasing after the stop
+    assert np.allclose(doses[doses > 0], 3.6)

@@ -202,6 +202,21 @@ def test_goserelin_castrates_men_through_the_dosing_interval() -> None:
     assert added_back["total_testosterone_ng_dl"][-1] > 300.0
 
 
+def test_the_12_week_goserelin_implant_castrates_to_the_end_of_its_interval() -> None:
+    """Zoladex 10.8 mg label: castrate testosterone through each 12-week interval, as the 3.6 mg
+    implant through its 28 days; given every 12 weeks it matches 3.6 mg every 28 days."""
+    man = Subject(sex="male", age_y=70.0, weight_kg=85.0)
+    times = np.array([0.0, 83.0, 167.0])  # the day before each next implant
+    long_acting = Regimen("goserelin", 10.8, route="subcutaneous", every_d=84.0)
+    monthly = Regimen("goserelin", 3.6, route="subcutaneous", every_d=28.0)
+    t_long = simulate(Scenario(man, (long_acting,), 0.5), params=P,
+                      times_d=times).series["total_testosterone_ng_dl"]
+    t_monthly = simulate(Scenario(man, (monthly,), 0.5), params=P,
+                         times_d=times).series["total_testosterone_ng_dl"]
+    assert np.all(t_long[1:] < 50.0)
+    assert np.allclose(t_long, t_monthly, rtol=0.02)
+
+
 def test_daily_average_ai_matches_explicit_daily_doses() -> None:
     averaged = _run(WOMAN, (ANASTROZOLE,), years=1.0)
     explicit = _run(WOMAN, (ANASTROZOLE,), years=1.0, explicit_oral_dosing=True)

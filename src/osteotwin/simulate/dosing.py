@@ -4,7 +4,10 @@ Dosing representation (same for both solvers, so they solve the same ODE):
 - oral AIs and tamoxifen dosed at most daily: continuous at the daily-average rate (half-lives of
   1-7 days make the within-day swing small; tested against explicit daily boluses);
   longer intervals (e.g. anastrozole 0.5 mg every 3.5 d): explicit boluses;
-- testosterone esters, zoledronic acid, denosumab, goserelin, hCG: explicit boluses;
+- testosterone esters, zoledronic acid, denosumab, goserelin, hCG: explicit boluses; a goserelin
+  implant larger than the 28-day 3.6 mg one releases over proportionally longer (Zoladex labels:
+  3.6 mg every 28 days, 10.8 mg every 12 weeks), so it enters as 28-day implants of 3.6 mg or less
+  spread evenly over that time (the depot state models the 28-day implant);
 - gels, patches, oral estradiol, oral bisphosphonates (bone-bound pool with a half-life of a year),
   vitamin D3 (25(OH)D t½ ~15 d) and calcium: continuous daily-average rates.
 A regimen with an unknown dose uses the usual labelled dose (``TYPICAL_DOSES``; listed in the
@@ -38,6 +41,9 @@ TYPICAL_DOSES: dict[str, tuple[float, float | None]] = {
     "hcg": (1000.0, 3.5),
 }
 _CONTINUOUS_MAX_INTERVAL_D = 1.0
+#: The 28-day goserelin implant (Zoladex 3.6 mg label); larger implants release over
+#: dose/3.6 mg × 28 days (Zoladex 10.8 mg label: 12 weeks).
+GOSERELIN_IMPLANT_MG, GOSERELIN_IMPLANT_D = 3.6, 28.0
 _MG_PER_MMOL_CA = 40.078
 
 
@@ -124,6 +130,17 @@ def _bolus(regimen: Regimen, params: ModelParameters, weight_kg: float,
     return {}
 
 
+def _release_times(regimen: Regimen) -> tuple[tuple[float, float], ...]:
+    """(days after administration, share of the dose) at which a bolus regimen enters the depot:
+    at once, except goserelin implants larger than the 28-day one (see the module docstring)."""
+    if regimen.drug != "goserelin":
+        return ((0.0, 1.0),)
+    dose, _, _ = _dose(regimen)
+    n = max(1, math.ceil(dose / GOSERELIN_IMPLANT_MG - 1e-9))
+    spacing = GOSERELIN_IMPLANT_D * dose / GOSERELIN_IMPLANT_MG / n
+    return tuple((j * spacing, 1.0 / n) for j in range(n))
+
+
 def build_schedule(regimens: tuple[Regimen, ...], base_inputs: NDArray[np.float64],
                    params: ModelParameters, t_start: float, t_end: float,
                    explicit_oral_dosing: bool = False,
@@ -158,15 +175,19 @@ def build_schedule(regimens: tuple[Regimen, ...], base_inputs: NDArray[np.float6
         if not bolus:
             continue
         interval = every if every is not None else 1.0
+        releases = _release_times(regimen)
         n_doses = math.floor((min(stop, t_end) - regimen.start_d) / interval - 1e-9) + 1
         for k in range(max(n_doses, 0)):
-            t = regimen.start_d + k * interval
-            if t < t_start or t >= min(stop, t_end):
+            given = regimen.start_d + k * interval
+            if given >= min(stop, t_end):
                 continue
-            t = round(t, 9)
-            vec = events.setdefault(t, np.zeros(S.N_STATES))
-            for index, amount in bolus.items():
-                vec[index] += amount
+            for offset, share in releases:  # an implant given keeps releasing after a stop
+                t = given + offset
+                if t < t_start or t >= t_end:
+                    continue
+                vec = events.setdefault(round(t, 9), np.zeros(S.N_STATES))
+                for index, amount in bolus.items():
+                    vec[index] += share * amount
     times = np.array(sorted(changes | set(events)), dtype=np.float64)
     times = times[(times >= t_start) & (times <= t_end)]
     n_seg = len(times) - 1
