@@ -64,3 +64,23 @@ def test_a_12_week_goserelin_implant_releases_as_three_28_day_implants() -> None
     times = schedule.times_d[:-1][doses > 0]
     assert np.allclose(times, [0.0, 28.0, 56.0])  # given once; it keeps releasing after the stop
     assert np.allclose(doses[doses > 0], 3.6)
+
+
+def test_an_estradiol_patch_dose_is_per_day_whatever_the_change_interval() -> None:
+    """spec/codes.yaml: estradiol_transdermal dose per day (patch: µg/day)."""
+    changed_twice_weekly = Regimen("estradiol_transdermal", 0.05, route="transdermal", every_d=3.5)
+    continuous = Regimen("estradiol_transdermal", 0.05, route="transdermal", every_d=None)
+    for regimen in (changed_twice_weekly, continuous):
+        schedule = build_schedule((regimen,), _base(), P, 0.0, 10.0)
+        assert schedule.inputs[0, S.U_E2TD] == 0.05
+
+
+def test_oral_testosterone_undecanoate_is_a_daily_rate_not_a_depot() -> None:
+    oral = Regimen("testosterone_undecanoate", 237.0, route="oral", every_d=0.5)
+    schedule = build_schedule((oral,), _base(), P, 0.0, 10.0)
+    assert not schedule.boluses[:, S.T_UND].any()
+    expected = 474.0 * 288.4 / 456.7 * P["testosterone_undecanoate_oral_bioavailability"]
+    assert np.allclose(schedule.inputs[:, S.U_TORAL], expected)
+    injected = Regimen("testosterone_undecanoate", 750.0, route="intramuscular", every_d=70.0)
+    schedule = build_schedule((injected,), _base(), P, 0.0, 10.0)
+    assert schedule.boluses[0, S.T_UND] > 0 and not schedule.inputs[:, S.U_TORAL].any()

@@ -217,6 +217,17 @@ def test_the_12_week_goserelin_implant_castrates_to_the_end_of_its_interval() ->
     assert np.allclose(t_long, t_monthly, rtol=0.02)
 
 
+def test_oral_testosterone_undecanoate_is_absorbed_in_part_not_as_an_injection() -> None:
+    """Oral TU is absorbed through the lymph, a few per cent of its testosterone reaching the
+    circulation (Bagchus et al. 2003; Jatenzo: 237 mg twice daily aims at 400-700 ng/dL); the
+    same drug intramuscularly is a depot whose whole dose is absorbed."""
+    man = Subject(sex="male", age_y=55.0, weight_kg=90.0, total_testosterone_ng_dl=200.0)
+    oral = Regimen("testosterone_undecanoate", 237.0, route="oral", every_d=0.5)
+    t = simulate(Scenario(man, (oral,), 0.25), params=P,
+                 times_d=np.array([0.0, 60.0])).series["total_testosterone_ng_dl"]
+    assert 350.0 < t[-1] < 1200.0
+
+
 def test_daily_average_ai_matches_explicit_daily_doses() -> None:
     averaged = _run(WOMAN, (ANASTROZOLE,), years=1.0)
     explicit = _run(WOMAN, (ANASTROZOLE,), years=1.0, explicit_oral_dosing=True)

@@ -68,6 +68,7 @@ from osteotwin.physiology.states import (
     U_MALE,
     U_TGEL,
     U_TMAX,
+    U_TORAL,
     U_YSM0,
 )
 
@@ -185,7 +186,8 @@ def hormones(t: float, y: NDArray[np.float64], p: NDArray[np.float64],
     """(estradiol pg/mL, total testosterone ng/dL, LH target IU/L, bone estrogen signal EST)."""
     male = u[U_MALE] > 0.5
     supp = gonadal_suppression(y, p)
-    exo_t_mg_d = testosterone_input_mg_d(y, p) + gel_absorbed_mg_d(u[U_TGEL], p)
+    exo_t_mg_d = (testosterone_input_mg_d(y, p) + gel_absorbed_mg_d(u[U_TGEL], p)
+                  + u[U_TORAL])
     exo_t = exo_t_mg_d * 1e5 / p[_MCR_T]  # mg/d → ng/dL
     if male:
         # hCG drives the Leydig cells' LH receptor directly (not suppressed by exogenous T)

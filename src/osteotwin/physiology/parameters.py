@@ -136,6 +136,15 @@ PARAMETER_TABLE: tuple[Parameter, ...] = (
        "IM enanthate depot absorption half-life", 0.25, (3.0, 8.0)),
     _p("testosterone_undecanoate_absorption_half_life_d", 30.0, "d", "Aveed/Nebido labels (long-acting IM)",
        "IM undecanoate depot absorption half-life", 0.25, (18.0, 45.0)),
+    _p("testosterone_undecanoate_oral_bioavailability", 0.03, "1",
+       "Bagchus et al. 2003 Pharmacotherapy 23:319 (Andriol 80 mg with a normal meal: absolute "
+       "bioavailability of testosterone 6.8 %; 0.4 % fasting); Jatenzo (self-emulsifying capsule, "
+       "label starting dose 237 mg twice daily, titrated to 400-700 ng/dL 6 h after the morning "
+       "dose; 434 ng/dL at 3 months in a phase IV study of 41 men, ENDO/SMSNA abstract) implies "
+       "~2 % with this model's testosterone clearance; value between the two. Oral TU is absorbed "
+       "through the lymph and its testosterone is short-lived, so it enters as a daily average",
+       "fraction of oral testosterone undecanoate's testosterone reaching the circulation (with "
+       "food)", 0.3, (0.015, 0.08)),
     _p("testosterone_gel_bioavailability", 0.12, "1",
        f"{CF} PC18-05: 81 mg/d gel gives ~720 ng/dL in castrated men (with MCR below); AndroGel "
        "label: ~10 % of the applied testosterone is absorbed",

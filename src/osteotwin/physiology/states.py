@@ -78,13 +78,12 @@ INPUT_NAMES: tuple[str, ...] = (
     "e2_transdermal_rate_mg_d", "e2_oral_rate_mg_d", "bp_bound_rate_mg_d", "calcium_intake_mmol_d",
     "vitamin_d_iu_d", "mech_stimulus", "male", "weight_kg", "years_since_menopause_t0", "age_t0",
     "aromatization_scale_pg_ml", "testis_t_max_ng_dl", "ovarian_e2_pg_ml", "vitd_endogenous_ng_ml",
-    "clock_frozen", "clock_t_d", "lh_max_iu_l",
+    "clock_frozen", "clock_t_d", "lh_max_iu_l", "t_oral_absorbed_mg_d",
 )
 N_INPUTS = len(INPUT_NAMES)
 (U_ANA, U_LET, U_EXE, U_TAM, U_TGEL, U_E2TD, U_E2OR, U_BP, U_CA, U_VITD, U_STIM, U_MALE, U_WEIGHT,
  U_YSM0, U_AGE0, U_AROM_SCALE, U_TMAX, U_E2_OV, U_VITD_ENDO, U_CLOCK_FROZEN, U_CLOCK_T,
- U_LHMAX) = range(
-    N_INPUTS)
+ U_LHMAX, U_TORAL) = range(N_INPUTS)
 
 # --- Peterson & Riggs 2010 reference (premenopausal, EST = 1) steady state (BIOMD0000000613) ---
 PIC0 = 0.228142            # active TGF-β at baseline (pM)

@@ -8,7 +8,8 @@ Dosing representation (same for both solvers, so they solve the same ODE):
   implant larger than the 28-day 3.6 mg one releases over proportionally longer (Zoladex labels:
   3.6 mg every 28 days, 10.8 mg every 12 weeks), so it enters as 28-day implants of 3.6 mg or less
   spread evenly over that time (the depot state models the 28-day implant);
-- gels, patches, oral estradiol, oral bisphosphonates (bone-bound pool with a half-life of a year),
+- gels, patches, oral estradiol, oral testosterone undecanoate (lymphatic, short-lived),
+  oral bisphosphonates (bone-bound pool with a half-life of a year),
   vitamin D3 (25(OH)D t½ ~15 d) and calcium: continuous daily-average rates.
 A regimen with an unknown dose uses the usual labelled dose (``TYPICAL_DOSES``; listed in the
 trajectory's ``meta['assumed_doses']``).
@@ -41,6 +42,9 @@ TYPICAL_DOSES: dict[str, tuple[float, float | None]] = {
     "hcg": (1000.0, 3.5),
 }
 _CONTINUOUS_MAX_INTERVAL_D = 1.0
+#: Drugs whose dose is a daily delivery rate whatever the interval (spec/codes.yaml: an estradiol
+#: patch's dose is µg/day; its ``every`` is how often the patch is changed).
+DOSE_PER_DAY = ("estradiol_transdermal",)
 #: The 28-day goserelin implant (Zoladex 3.6 mg label); larger implants release over
 #: dose/3.6 mg × 28 days (Zoladex 10.8 mg label: 12 weeks).
 GOSERELIN_IMPLANT_MG, GOSERELIN_IMPLANT_D = 3.6, 28.0
@@ -77,14 +81,17 @@ def _continuous_rates(regimen: Regimen, params: ModelParameters,
                       explicit: bool = False) -> dict[int, float]:
     """Input-vector contributions of a regimen given as a continuous daily-average rate."""
     dose, every, _ = _dose(regimen)
-    per_day = dose / every if every else dose
     drug = regimen.drug
+    per_day = dose / every if every and drug not in DOSE_PER_DAY else dose
     oral = {"anastrozole": S.U_ANA, "letrozole": S.U_LET, "exemestane": S.U_EXE,
             "tamoxifen": S.U_TAM}
     if drug in oral:
         return {oral[drug]: per_day} if _averaged(every, explicit) else {}
     if drug == "testosterone_gel":
         return {S.U_TGEL: per_day}
+    if drug == "testosterone_undecanoate" and regimen.route == "oral":
+        return {S.U_TORAL: per_day * ESTER_T_FRACTION[drug]
+                * params["testosterone_undecanoate_oral_bioavailability"]}
     if drug == "estradiol_transdermal":
         return {S.U_E2TD: per_day}
     if drug == "estradiol_oral":

@@ -54,8 +54,9 @@ MAX_YEARS = 30.0
 class Regimen:
     """One drug regimen.
 
-    ``dose_mg`` is mass per administration (per day when ``every_d`` is None, e.g. gels and
-    patches; estradiol_transdermal µg/day is given as mg/day). Drugs dosed in IU (vitamin D3,
+    ``dose_mg`` is mass per administration (per day when ``every_d`` is None, e.g. gels; an
+    estradiol patch's dose is its delivery rate, µg/day given as mg/day, whatever ``every_d``,
+    which is then how often the patch is changed). Drugs dosed in IU (vitamin D3,
     hCG; ``records.drugs.DOSE_LIMITS``) use ``dose_iu``. ``start_d``/``stop_d`` are days from
     scenario start (may be negative); ``stop_d`` None = ongoing.
     """
