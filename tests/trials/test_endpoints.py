@@ -7,7 +7,12 @@ import pytest
 
 from osteotwin.physiology.fracture import FractureParameters, cumulative_incidence_pct
 from osteotwin.trials import parse_trial_document
-from osteotwin.trials.endpoints import ArmSimulation, evaluate_endpoint, person_values
+from osteotwin.trials.endpoints import (
+    ArmSimulation,
+    duration_label,
+    evaluate_endpoint,
+    person_values,
+)
 
 TIMES = np.array([0.0, 365.25, 730.5, 1095.75])
 
@@ -100,3 +105,8 @@ def test_quantity_without_series_fails_with_a_note() -> None:
     result = evaluate_endpoint(TRIAL, TRIAL.endpoints[6], SIMS)
     assert result.passed is False and np.isnan(result.predicted)
     assert result.notes and result.to_json()["predicted"] is None
+
+
+def test_a_change_from_a_later_time_is_labelled_in_the_files_units() -> None:
+    assert [duration_label(d) for d in (730.5, 91.3125, 14.0, 10.0)] == ["2 y", "3 mo", "2 wk",
+                                                                         "10 d"]

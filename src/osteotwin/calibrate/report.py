@@ -70,10 +70,6 @@ def _arm(e: EndpointResult) -> str:
     return " − ".join(e.contrast) if e.contrast else (e.arm or "")
 
 
-def _when(e: EndpointResult) -> str:
-    return e.at if e.from_d == 0 else f"{e.from_d / 365.25:g} y → {e.at}"
-
-
 def _verdict(e: EndpointResult) -> str:
     if not e.scored:
         return "reported"
@@ -90,7 +86,7 @@ def markdown_table(report: ValidationReport) -> str:
     for e in report.endpoints:
         unit = f" {e.unit}" if e.unit else ""
         lines.append(
-            f"| {e.trial} | {_arm(e)} | {e.quantity} | {_when(e)} | {e.observed:g}{unit} "
+            f"| {e.trial} | {_arm(e)} | {e.quantity} | {e.when} | {e.observed:g}{unit} "
             f"| [{_f(e.interval[0])}, {_f(e.interval[1])}] ({e.basis}) | {_f(e.predicted)} "
             f"| [{_f(e.prediction_interval[0])}, {_f(e.prediction_interval[1])}] | {_verdict(e)} |"
         )
@@ -129,7 +125,7 @@ def plot_by_trial(report: ValidationReport, path: Path) -> None:
         ax.set_yticks(range(len(trial.endpoints)))
         ax.set_yticklabels(
             [
-                f"{_arm(e)[:22]} {e.quantity.replace('_change_pct', ' Δ%')[:26]} {_when(e)}"
+                f"{_arm(e)[:22]} {e.quantity.replace('_change_pct', ' Δ%')[:26]} {e.when}"
                 for e in trial.endpoints
             ],
             fontsize=6,

@@ -136,9 +136,8 @@ def print_table(report: ValidationReport) -> None:
         table.add_column(column, justify="right" if column in ("observed", "predicted") else "left")
     for e in report.endpoints:
         arm = " − ".join(e.contrast) if e.contrast else (e.arm or "")
-        when = e.at if e.from_d == 0 else f"{e.from_d / 365.25:g} y → {e.at}"
         verdict = ("[green]pass[/]" if e.passed else "[red]fail[/]") if e.scored else "reported"
-        table.add_row(e.trial, arm, e.quantity, when, _fmt(e.observed),
+        table.add_row(e.trial, arm, e.quantity, e.when, _fmt(e.observed),
                       f"[{_fmt(e.interval[0])}, {_fmt(e.interval[1])}]", _fmt(e.predicted),
                       f"[{_fmt(e.prediction_interval[0])}, {_fmt(e.prediction_interval[1])}]",
                       verdict)

@@ -46,6 +46,15 @@ CHANGE_SERIES: dict[str, str] = {
 PREDICTION_PERCENTILES = (2.5, 97.5)
 
 
+def duration_label(days: float) -> str:
+    """Days in the largest trial-file unit that holds them whole (y, mo, wk, else d)."""
+    for unit, length in (("y", 365.25), ("mo", 30.4375), ("wk", 7.0)):
+        count = days / length
+        if abs(count - round(count)) < 1e-6 and round(count) != 0:
+            return f"{round(count):g} {unit}"
+    return f"{days:g} d"
+
+
 @dataclass
 class ArmSimulation:
     """Simulated series of one arm: each (people, times); ages at study start; sex."""
@@ -155,6 +164,11 @@ class EndpointResult:
     n_virtual: int
     source: str | None = None
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def when(self) -> str:
+        """``at``, or ``from → at`` for a change measured from a later time than study start."""
+        return self.at if self.from_d == 0 else f"{duration_label(self.from_d)} → {self.at}"
 
     def to_json(self) -> dict[str, Any]:
         def r(x: float) -> float | None:
