@@ -68,6 +68,22 @@ def test_bad_trial_file_is_one_clear_error(tmp_path: Path) -> None:
     assert _run("validate", "--n", "0").returncode == 2
 
 
+def test_a_bad_file_among_several_is_skipped_and_named_the_others_still_run(
+        tmp_path: Path) -> None:
+    document = yaml.safe_load((TRAIN / "leder_2004.yaml").read_text(encoding="utf-8"))
+    document["id"] = "leder_with_an_unknown_drug"
+    document["arms"][0]["regimens"][0]["drug"] = "raloxifene"
+    (tmp_path / "bad.yaml").write_text(yaml.safe_dump(document), encoding="utf-8")
+    good = (TRAIN / "anastrozole_label_postmenopausal.yaml").read_text(encoding="utf-8")
+    (tmp_path / "good.yaml").write_text(good, encoding="utf-8")
+    done = _run("validate", str(tmp_path), "--format", "json", "--n", "20")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "bad.yaml" in done.stderr and "raloxifene" in done.stderr and "skipped" in done.stderr
+    report = json.loads(done.stdout)
+    assert {e["trial"] for e in report["endpoints"]} == {"anastrozole_label_postmenopausal"}
+    assert len(report["errors"]) == 1 and "raloxifene" in report["errors"][0]
+
+
 def test_means_barely_depend_on_the_seed() -> None:
     """People are a Latin hypercube: two seeds give arm means within 1.5 % of each other at 200 people
     per arm (independent draws differ by about 3 %: testosterone SD ~25 % of the mean / √200 × √2)."""

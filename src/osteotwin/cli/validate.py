@@ -2,7 +2,9 @@
 
 Simulates each trial arm as a virtual population (default 1,000 people per arm, the spec's minimum)
 and compares the mean with each published endpoint under the spec's pass rule. With no argument it
-runs the packaged training set. Heavy imports happen inside the command.
+runs the packaged training set. A file that cannot be read, or a trial whose input the simulator
+refuses, is named on stderr (and under ``errors`` in the JSON) and skipped; the others still run,
+and the exit status is then 2. Heavy imports happen inside the command.
 """
 
 from __future__ import annotations
@@ -71,10 +73,14 @@ def register(app: typer.Typer) -> None:
             raise UserInputError("--fail-under", fail_under, "a pass rate from 0 to 1",
                                  problem="out of range")
         from osteotwin.calibrate.model_access import default_simulator
-        from osteotwin.trials.reader import load_trials
+        from osteotwin.trials.reader import read_trials
         from osteotwin.trials.validation import default_workers, run_validation
 
-        trials = load_trials(paths or [packaged_training_dir()])
+        trials, unreadable = read_trials(paths or [packaged_training_dir()])
+        if not trials:
+            raise unreadable[0]
+        for err in unreadable:  # the other files still run; the exit status is 2 at the end
+            typer.echo(f"osteotwin: error: {err.one_line()} (file skipped)", err=True)
         if n < MIN_N_FOR_PASS_RULE:
             typer.echo(f"osteotwin: note: --n {n} is below the {MIN_N_FOR_PASS_RULE} people per arm "
                        "the pass rule asks for; results are indicative only", err=True)
@@ -90,12 +96,17 @@ def register(app: typer.Typer) -> None:
             close = getattr(simulator, "close", None)
             if close is not None:
                 close()
+        for message in report.errors:
+            typer.echo(f"osteotwin: error: {message} (trial skipped)", err=True)
+        report.errors[:0] = [err.one_line() for err in unreadable]
         if output_format is ValidateFormat.json:
             from osteotwin.cli.common import emit_json
 
             emit_json(report.to_json())
         else:
             print_table(report)
+        if report.errors:
+            raise typer.Exit(2)
         if fail_under is not None and not (report.pass_rate >= fail_under):
             raise typer.Exit(1)
 
@@ -146,3 +157,6 @@ def print_table(report: ValidationReport) -> None:
     rate = "—" if not report.total else f"{100 * report.pass_rate:.1f} %"
     console.print(f"passed {report.passed} of {report.total} scored endpoints ({rate}); "
                   f"{len(report.endpoints) - report.total} reported, not scored")
+    if report.errors:
+        console.print(f"[red]{len(report.errors)} trial file(s) not validated (bad input, see "
+                      "the errors above); their endpoints are not counted[/]")

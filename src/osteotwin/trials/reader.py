@@ -100,14 +100,33 @@ def trial_files(paths: Iterable[str | Path]) -> list[Path]:
 
 def load_trials(paths: Iterable[str | Path]) -> list[Trial]:
     """Read every trial file named or found in the named folders; trial ids must be unique."""
-    trials = [load_trial_file(p) for p in trial_files(paths)]
-    seen: dict[str, str | None] = {}
-    for trial in trials:
-        if trial.id in seen:
-            raise UserInputError("id", trial.id, f"a trial id not already used by {seen[trial.id]}",
-                                 source=trial.path, problem="duplicate trial id")
-        seen[trial.id] = trial.path
+    trials, errors = read_trials(paths)
+    if errors:
+        raise errors[0]
     return trials
+
+
+def read_trials(paths: Iterable[str | Path]) -> tuple[list[Trial], list[UserInputError]]:
+    """Every readable trial file named or found in the named folders, and the error of each file
+    that is not (a bad file does not stop the others; a repeated trial id is the later file's
+    error)."""
+    trials: list[Trial] = []
+    errors: list[UserInputError] = []
+    seen: dict[str, str | None] = {}
+    for path in trial_files(paths):
+        try:
+            trial = load_trial_file(path)
+        except UserInputError as err:
+            errors.append(err)
+            continue
+        if trial.id in seen:
+            errors.append(UserInputError("id", trial.id,
+                                         f"a trial id not already used by {seen[trial.id]}",
+                                         source=trial.path, problem="duplicate trial id"))
+            continue
+        seen[trial.id] = trial.path
+        trials.append(trial)
+    return trials, errors
 
 
 def parse_trial_document(document: Any, *, source: str = "trial file") -> Trial:

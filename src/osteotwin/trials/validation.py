@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from osteotwin.errors import UserInputError
 from osteotwin.physiology.fracture import FractureParameters
 from osteotwin.simulate.scenario import Scenario
 from osteotwin.trials.endpoints import ArmSimulation, EndpointResult, evaluate_endpoint
@@ -58,6 +59,8 @@ class ValidationReport:
     n: int
     seed: int
     parameter_set: str = "default"
+    #: One line per trial file that could not be read or simulated (bad input); not scored.
+    errors: list[str] = field(default_factory=list)
 
     @property
     def endpoints(self) -> list[EndpointResult]:
@@ -85,6 +88,7 @@ class ValidationReport:
                         "n_per_arm": self.n, "seed": self.seed,
                         "parameter_set": self.parameter_set},
             "assumptions": {t.trial: t.assumptions for t in self.trials if t.assumptions},
+            "errors": list(self.errors),
         }
 
 
@@ -168,12 +172,16 @@ def run_validation(trials: Sequence[Trial], *, n: int = DEFAULT_N, seed: int = 0
 
         label = str(central_parameters().provenance)
     results = []
+    errors: list[str] = []
     for trial in trials:
         if progress is not None:
             progress(trial.id)
-        results.append(run_trial(trial, n=n, seed=seed, simulator=sim, parameter_rows=rows,
-                                 fracture=fracture))
-    return ValidationReport(trials=results, n=n, seed=seed, parameter_set=label)
+        try:
+            results.append(run_trial(trial, n=n, seed=seed, simulator=sim, parameter_rows=rows,
+                                     fracture=fracture))
+        except UserInputError as err:  # e.g. a dose the simulator refuses: this trial only
+            errors.append(err.with_source(trial.path or trial.id).one_line())
+    return ValidationReport(trials=results, n=n, seed=seed, parameter_set=label, errors=errors)
 
 
 def default_workers() -> int:
