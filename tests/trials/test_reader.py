@@ -175,3 +175,13 @@ def test_files_and_folders(tmp_path: Path) -> None:
     (tmp_path / "c.yaml").write_text("version: [1\n", encoding="utf-8")
     with pytest.raises(UserInputError, match="malformed YAML"):
         load_trial_file(tmp_path / "c.yaml")
+
+
+def test_a_lab_level_may_be_published_at_study_start_but_a_change_may_not() -> None:
+    doc = copy.deepcopy(MINIMAL)
+    doc["endpoints"][0]["at"] = "0 d"
+    trial = parse_trial_document(doc)
+    assert trial.endpoints[0].at_d == 0.0
+    doc["endpoints"][1]["at"] = "0 d"
+    with pytest.raises(UserInputError, match=r"endpoints\[1\]\.at.*not after study start"):
+        parse_trial_document(doc)

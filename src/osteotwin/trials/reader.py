@@ -399,10 +399,11 @@ def _endpoint(raw: Any, field: str, arm_ids: tuple[str, ...]) -> Endpoint:
             raise UserInputError(f"{field}.{key}", None, "a value", problem="missing field")
     at_d = parse_time_offset_d(raw["at"], f"{field}.at")
     from_d = parse_time_offset_d(raw["from"], f"{field}.from") if raw.get("from") is not None else 0.0
-    if at_d <= 0 or from_d < 0:
+    # an absolute lab level may be published at study start (the baseline); a change may not
+    if at_d < 0 or from_d < 0 or (at_d == 0 and quantity not in LAB_SPECS):
         raise UserInputError(f"{field}.at", raw["at"], "a time after study start (e.g. '12 mo')",
                              problem="time not after study start")
-    if at_d <= from_d:
+    if (at_d > 0 or from_d > 0) and at_d <= from_d:
         raise UserInputError(f"{field}.at", raw["at"], f"a time after 'from' ({raw.get('from')})",
                              problem="'at' not after 'from'")
     value = number(raw["value"], f"{field}.value")
