@@ -159,6 +159,32 @@ def test_starting_high_intensity_training_raises_bmd_and_lowers_sclerostin() -> 
     assert trained.at("sclerostin_relative", end) < 0.8 * trained.at("sclerostin_relative", 0.0)
 
 
+def test_a_sustained_training_gain_levels_off_and_stopping_gives_it_back() -> None:
+    """Bone cells accommodate to customary loading (Turner 1998, rule 3): most of a programme's
+    spine gain comes in its first years, not a constant rate for as long as it lasts; a person
+    who trains habitually sits at an accommodated sclerostin near 1; detraining loses the gain."""
+    training = Lifestyle(resistance_sessions_per_week=2.0, resistance_intensity="high",
+                         impact_sessions_per_week=2.0)
+    trained = simulate(Scenario(WOMAN, (), 5.0, lifestyle_from_t0=training), params=P)
+    untrained = simulate(Scenario(WOMAN, (), 5.0), params=P)
+
+    def gain(t_y: float) -> float:
+        name = "lumbar_spine_bmd_change_pct"
+        return trained.at(name, t_y * 365.25) - untrained.at(name, t_y * 365.25)
+
+    assert gain(1.0) > 1.0
+    assert gain(5.0) - gain(2.0) < 0.5 * gain(1.0)  # the later years add far less than the first
+    habitual = Subject(sex="female", age_y=62.0, weight_kg=70.0, years_since_menopause=10.0,
+                       lifestyle=training)
+    settled = simulate(Scenario(habitual, (), 1.0), params=P)
+    new_trainee = trained.at("sclerostin_relative", 60.0)
+    assert settled.at("sclerostin_relative", 0.0) > new_trainee + 0.2
+    stopped = simulate(Scenario(habitual, (), 2.0, lifestyle_from_t0=Lifestyle()), params=P)
+    assert stopped.at("sclerostin_relative", 60.0) > 1.0
+    assert (stopped.at("lumbar_spine_bmd_change_pct", 730.0)
+            < settled.at("lumbar_spine_bmd_change_pct", 365.0) - 0.5)
+
+
 def test_more_calcium_and_vitamin_d_from_t0_raise_25ohd_and_lower_pth() -> None:
     low = Subject(sex="female", age_y=63.0, years_since_menopause=12.0,
                   vitamin_d_25oh_ng_ml=12.0,

@@ -57,7 +57,14 @@ CALIBRATION_TEXT = (
     "90`, then, with the virtual people drawn as a Latin hypercube (the set before had been fitted "
     "to one seed's sampling error: 53 of 73 at seed 0 but 43 and 41 at seeds 1 and 2), the same "
     "command (it stopped after 10 anchors, 414 s, when its model predicted no further gain; this "
-    "set passes 53, 52, 52 and 52 of 73 at seeds 0 to 3), each "
+    "set passes 53, 52, 52 and 52 of 73 at seeds 0 to 3), then, with the osteocytes accommodating "
+    "to a sustained loading (Turner 1998), the three loading gains alone: `--step-rule count "
+    "--margin 0.15 --n-coarse 0 --radius 0.3 --n-surrogate 40 --budget-minutes 8 --max-anchors 15 "
+    "--parameter mech_sclerostin_gain --parameter bmd_ls_mech_gain --parameter bmd_hip_mech_gain`, "
+    "the same three with the default (cost) step: `--n-coarse 0 --radius 0.3 --budget-minutes 6 "
+    "--max-anchors 10` and the same parameters, and all parameters with the count step as before "
+    "(it stopped after 4 anchors when its model predicted no further gain; 53, 52, 52 and 52 of "
+    "73 at seeds 0 to 3), each "
     "run starting from the set before it (see `osteotwin calibrate --help`)."
 )
 

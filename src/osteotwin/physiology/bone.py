@@ -9,7 +9,9 @@ Estrogen (Riggs 2012): EST on responding-osteoblast production (γ robGAM), late
 production and activation, osteoblast apoptosis. Drugs: bisphosphonate raises osteoclast apoptosis
 (Emax on KLSoc); denosumab removes RANKL (P&R 2012). Loading: sclerostin (1 = untrained) lowers
 responding-osteoblast production and raises RANKL production (Martin 2019 structure; Scheiner
-2013 disuse-RANKL idea) and enters site formation directly.
+2013 disuse-RANKL idea) and enters site formation directly; it answers the loading above the
+level the osteocytes have accommodated to (Turner 1998 Bone 23:399, rule 3), so a sustained
+programme's gain levels off instead of growing for as long as it lasts.
 BMD = M − s·(RS − 1) per site, two components (Heaney 1994; Seeman & Delmas 2006):
 - M, the mineralised-matrix balance of Peterson & Riggs 2012:
   dM/dt = kout·(OB/OB0)^γOB·S^-λ·A(age)·((T + T_off)/500)^γT − kout·(OC/OC0)^γOC·M (slow;
@@ -67,6 +69,7 @@ from osteotwin.physiology.states import (
     ROB,
     ROB0,
     SCL,
+    STIM_ACCOM,
     TGFB,
     TGFB0,
     TGFB_ACT,
@@ -96,6 +99,7 @@ _BP_EMAX, _BP_EC50 = _I["bp_emax"], _I["bp_ec50_mg"]
 _DEN_KON = _I["denosumab_rankl_kon"]
 _SCL_GAIN, _SCL_T, _SCL_ROB, _SCL_L = (_I["mech_sclerostin_gain"], _I["sclerostin_half_life_d"],
                                        _I["sclerostin_rob_gamma"], _I["sclerostin_rankl_gamma"])
+_ACC_T, _ACC_KEEP = _I["mech_accommodation_half_life_d"], _I["mech_unaccommodated_share"]
 _KOUT_LS, _KOUT_TH, _KOUT_FN = _I["bmd_ls_kout_d"], _I["bmd_th_kout_d"], _I["bmd_fn_kout_d"]
 _GOC_LS, _GOC_TH, _GOC_FN = _I["bmd_ls_gamma_oc"], _I["bmd_th_gamma_oc"], _I["bmd_fn_gamma_oc"]
 _GOB, _MECH_LS, _MECH_HIP = _I["bmd_gamma_ob"], _I["bmd_ls_mech_gain"], _I["bmd_hip_mech_gain"]
@@ -171,8 +175,12 @@ def bmd_formation_drive(y: NDArray[np.float64], p: NDArray[np.float64], age_y: f
 
 
 @njit(cache=True, error_model="numpy")
-def sclerostin_target(stimulus: float, p: NDArray[np.float64]) -> float:
-    return float(1.0 / (1.0 + p[_SCL_GAIN] * max(stimulus, 0.0)))
+def sclerostin_target(stimulus: float, accommodated: float, p: NDArray[np.float64]) -> float:
+    """Sclerostin the osteocytes settle at: 1/(1 + g·x) for loading x above what they have
+    accommodated to, 1 + g·|x| below it (detraining; symmetric in log to first order)."""
+    above = max(stimulus - accommodated, 0.0)
+    below = max(accommodated - stimulus, 0.0)
+    return float((1.0 + p[_SCL_GAIN] * below) / (1.0 + p[_SCL_GAIN] * above))
 
 
 @njit(cache=True, error_model="numpy")
@@ -286,8 +294,11 @@ def bone_rhs(y: NDArray[np.float64], p: NDArray[np.float64], u: NDArray[np.float
     rob_ratio = max(y[ROB], 1e-18) / ROB0
     p_opg = p[_KO] * OPG0 * rob_ratio * ((pthc + PTH_CONC0 * rob_ratio) / (2.0 * pthc))
     dy[OPG] = p_opg - bind_opg - p[_KO] * y[OPG]
-    # sclerostin follows the mechanical stimulus
-    dy[SCL] = math.log(2.0) / p[_SCL_T] * (sclerostin_target(u[U_STIM], p) - y[SCL])
+    # sclerostin follows the mechanical stimulus above the accommodated one; the osteocytes
+    # accommodate to a customary loading, all but a share of it (Turner 1998; Schriefer 2005)
+    stim = max(u[U_STIM], 0.0)
+    dy[STIM_ACCOM] = math.log(2.0) / p[_ACC_T] * ((1.0 - p[_ACC_KEEP]) * stim - y[STIM_ACCOM])
+    dy[SCL] = math.log(2.0) / p[_SCL_T] * (sclerostin_target(stim, y[STIM_ACCOM], p) - y[SCL])
     # remodelling space (reversible) and matrix balance (P&R 2012) by site; states hold the total
     rs = y[REMODEL_SPACE]
     drs = (oc_ratio - rs) / p[_RS_TF]

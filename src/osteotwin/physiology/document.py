@@ -100,7 +100,11 @@ dL/dt = k_L·L₀·r_OB^0.174·L_PTH·S^γ_S,L − k_L·L − (k₁·RANK·L −
 dRANK/dt = k_RANK·RANK₀·(TGFβ_act/Pic₀)^0.152 − k_RANK·RANK − (k₁·RANK·L − k₂·M);
 dM/dt = k₁·RANK·L − k₂·M; dN/dt = k₁·OPG·L − k₂·N;
 dOPG/dt = k_O·OPG₀·r_ROB·(PTH + 3.85·r_ROB)/(2·PTH) − (k₁·OPG·L − k₂·N) − k_O·OPG;
-dS/dt = ln2/t½,S·(1/(1 + g·stimulus) − S).
+dS/dt = ln2/t½,S·(S_target − S), S_target = 1/(1 + g·x) for x = stimulus − A ≥ 0, 1 + g·|x| below
+(detraining); the osteocytes accommodate to a customary loading (Turner 1998; Schriefer et al.
+2005), all but a share k: dA/dt = ln2/t½,A·((1 − k)·stimulus − A). A sustained programme therefore
+gives most of its gain in its first year or two and keeps the part carried by k; stopping it gives
+the rest back.
 
 **Calcium, PTH, vitamin D** (reduced Peterson & Riggs 2010; Ca in mmol, V = 14 L):
 J14 = CaDay·((1 − f14) + f14·J14OC(r_OC)·(r_M/r_OC)^0.603); J15 = CaDay·(P/P₀)·((1 − f15) + f15·r_OB);
@@ -160,7 +164,9 @@ bone-cell core. Their BMD gains depend on the estrogen background: in women not 
 inhibitor the spine gains about two-thirds of the published amount (weekly alendronate +3.1 % at
 12 months against +4.87 %; single zoledronate, Grey et al. 2017), while weekly risedronate in women
 starting an aromatase inhibitor gains 5.6 spine points over placebo at 2 years against the published
-3.9 ± 0.7 (Greenspan et al. 2015; the hip difference passes). Two years of denosumab then a stop leaves the model's
+3.9 ± 0.7 (Greenspan et al. 2015; the hip difference passes). Men gain about 70 % of what women
+gain from the same high-intensity training (spine +1.6 % against +2.3 % in 8 months), where
+LIFTMOR-M measured +4.1 ± 0.7 % in older men with low bone mass (Harding et al. 2020). Two years of denosumab then a stop leaves the model's
 spine about 2.5 points below the untreated course 18 months after the last dose and 6 points below
 it at 30 months, with CTX still ~40 % above baseline then: the rebound is driven by latent TGF-β
 stored in matrix while resorption was blocked, which this core releases over about two years (a

@@ -446,6 +446,18 @@ PARAMETER_TABLE: tuple[Parameter, ...] = (
        "fractional sclerostin fall per stimulus unit (1/(1+g·s))", 0.4, (0.05, 0.8), True),
     _p("sclerostin_half_life_d", 21.0, "d", "assumption (osteocyte adaptation over weeks)",
        "sclerostin adaptation time constant", 0.3, (7.0, 60.0)),
+    _p("mech_accommodation_half_life_d", 180.0, "d",
+       "Turner 1998 Bone 23:399 (rule 3: bone cells accommodate to customary loading); Schriefer "
+       "et al. 2005 J Biomech 38:1838 (the osteogenic response to a constant loading regimen "
+       "wanes); in women and men, supervised high-load and impact programmes give most of their "
+       "spine and hip gain within the first year (ACSM Kohrt 2004; ESSA Beck 2017). Value: "
+       "assumption; half-life of the osteocytes' accommodation to a new loading",
+       "half-life of accommodation to a new loading", 0.3, (60.0, 540.0)),
+    _p("mech_unaccommodated_share", 0.2, "1",
+       "assumption (Turner 1998: accommodation is partial; habitually loaded bone stays denser, "
+       "e.g. the playing arm of tennis players): share of a customary loading the osteocytes keep "
+       "responding to",
+       "share of a sustained loading not accommodated", 0.3, (0.0, 0.5)),
     _p("sclerostin_rob_gamma", 0.1, "1", "Martin 2019 structure (sclerostin inhibits OB lineage)",
        "power of sclerostin on responding-osteoblast production", 0.3, (0.0, 1.0)),
     _p("sclerostin_rankl_gamma", 0.02, "1", "Scheiner 2013 (disuse raises RANKL)",
