@@ -64,7 +64,9 @@ CALIBRATION_TEXT = (
     "the same three with the default (cost) step: `--n-coarse 0 --radius 0.3 --budget-minutes 6 "
     "--max-anchors 10` and the same parameters, and all parameters with the count step as before "
     "(it stopped after 4 anchors when its model predicted no further gain; 53, 52, 52 and 52 of "
-    "73 at seeds 0 to 3), each "
+    "73 at seeds 0 to 3), then, with the 25(OH)D rise per IU of vitamin D3 fixed at its sourced "
+    "value (fitted, it had gone to its lower bound: a third of B-ABLE's rise), the same command "
+    "(6 anchors, 274 s; 53, 53, 51 and 52 of 73 at seeds 0 to 3), each "
     "run starting from the set before it (see `osteotwin calibrate --help`)."
 )
 

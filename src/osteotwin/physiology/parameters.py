@@ -43,10 +43,10 @@ given, which stay inside their sources' ranges):
 - ``bp_emax``, ``bp_ec50_mg``, ``bp_surface_half_life_d``: bisphosphonate effect on osteoclasts;
   ``denosumab_rankl_kon``: denosumab's RANKL removal.
 - ``tamoxifen_bone_efficacy``: partial-agonist efficacy of tamoxifen on bone (0 = pure antagonist).
-- ``vitd_slope_ng_ml_per_iu``: 25(OH)D rise per IU/day of vitamin D3; ``pth_bone_gamma`` (0.2-1):
-  sensitivity of bone (RANKL/OPG) to PTH, i.e. of BMD to calcium and vitamin D;
-  ``pth_calcitriol_gamma`` (0-0.6): calcitriol suppression of PTH (PTH response to calcium and
-  vitamin D; anchors Chapuy 1992, B-ABLE 25(OH)D association BA12-02).
+- ``pth_bone_gamma`` (0.2-1): sensitivity of bone (RANKL/OPG) to PTH, i.e. of BMD to calcium and
+  vitamin D; ``pth_calcitriol_gamma`` (0-0.6): calcitriol suppression of PTH (PTH response to
+  calcium and vitamin D; anchors Chapuy 1992, B-ABLE 25(OH)D association BA12-02). The 25(OH)D
+  rise per IU of vitamin D3 (``vitd_slope_ng_ml_per_iu``) is fixed at its sourced value.
 """
 
 from __future__ import annotations
@@ -512,9 +512,10 @@ PARAMETER_TABLE: tuple[Parameter, ...] = (
        "25(OH)D half-saturation of calcitriol synthesis", 0.2, (8.0, 40.0)),
     _p("vitd_half_life_d", 15.0, "d", "25(OH)D t½ ~2-3 weeks", "25(OH)D half-life", 0.2, (10.0, 30.0)),
     _p("vitd_slope_ng_ml_per_iu", 0.02, "ng/mL per IU/d", f"{CF} NG10-02 (B-ABLE, deficient women: "
-       "+32.6 ng/mL at 3 mo on 800 IU/d + 16,000 IU/2 wk; replete people respond less, Heaney 2003 "
-       "~0.01 per IU/d)",
-       "initial rise of steady-state 25(OH)D per IU/d", 0.35, (0.005, 0.03), True),
+       "+32.6 ng/mL (28.1-37.0) at 3 mo on 800 IU/d + 16,000 IU/2 wk; this value gives +32.5 from a "
+       "mean of 17 ng/mL; replete people respond less, Heaney 2003 ~0.01 per IU/d). Fixed, not "
+       "fitted: fitted to the BMD endpoints it went to its lower bound, a third of this rise",
+       "initial rise of steady-state 25(OH)D per IU/d", 0.35, (0.005, 0.03)),
     _p("vitd_saturation_iu", 8000.0, "IU/d", "Heaney 2003 AJCN 77:204 (25(OH)D rise near-linear up "
        "to 10,000 IU/d); Gallagher 2012 Ann Intern Med 156:425 (flattens at high doses); "
        f"{CF} NG10-02 (+32.6 ng/mL at 3 mo on ~1,900 IU/d-equivalent)",
