@@ -84,3 +84,11 @@ def test_oral_testosterone_undecanoate_is_a_daily_rate_not_a_depot() -> None:
     injected = Regimen("testosterone_undecanoate", 750.0, route="intramuscular", every_d=70.0)
     schedule = build_schedule((injected,), _base(), P, 0.0, 10.0)
     assert schedule.boluses[0, S.T_UND] > 0 and not schedule.inputs[:, S.U_TORAL].any()
+
+
+def test_oral_testosterone_undecanoate_without_a_dose_takes_the_oral_label_dose() -> None:
+    oral = Regimen("testosterone_undecanoate", None, route="oral", every_d=None)
+    schedule = build_schedule((oral,), _base(), P, 0.0, 10.0)
+    assert schedule.assumed_doses == ("testosterone_undecanoate",)
+    expected = 474.0 * 288.4 / 456.7 * P["testosterone_undecanoate_oral_bioavailability"]
+    assert np.allclose(schedule.inputs[:, S.U_TORAL], expected)
