@@ -166,7 +166,10 @@ inhibitor the spine gains about two-thirds of the published amount (weekly alend
 starting an aromatase inhibitor gains 5.6 spine points over placebo at 2 years against the published
 3.9 ± 0.7 (Greenspan et al. 2015; the hip difference passes). Men gain about 70 % of what women
 gain from the same high-intensity training (spine +1.6 % against +2.3 % in 8 months), where
-LIFTMOR-M measured +4.1 ± 0.7 % in older men with low bone mass (Harding et al. 2020). Two years of denosumab then a stop leaves the model's
+LIFTMOR-M measured +4.1 ± 0.7 % in older men with low bone mass (Harding et al. 2020), and less
+than half the published spine gain on alendronate (+3.1 % at 2 years against +7.1 ± 0.3 %, Orwoll
+et al. 2000; the femoral neck passes): remodelling space and matrix accrual are scaled to turnover
+relative to the premenopausal reference, and men's modelled turnover is low. Two years of denosumab then a stop leaves the model's
 spine about 2.5 points below the untreated course 18 months after the last dose and 6 points below
 it at 30 months, with CTX still ~40 % above baseline then: the rebound is driven by latent TGF-β
 stored in matrix while resorption was blocked, which this core releases over about two years (a
