@@ -11,6 +11,7 @@ from osteotwin.errors import UserInputError
 from osteotwin.physiology.parameters import (
     NAMES,
     PARAMETER_TABLE,
+    band_parameter_sets,
     calibratable_parameters,
     default_parameters,
     load_fitted_parameters,
@@ -86,3 +87,20 @@ def test_fitted_value_outside_bounds_or_unknown_name_is_refused(tmp_path: Path) 
 def test_missing_fitted_file_gives_defaults(tmp_path: Path) -> None:
     params = load_fitted_parameters(tmp_path / "absent.yaml")
     assert np.array_equal(params.values, default_parameters().values)
+
+
+def test_band_parameter_sets_are_reproducible_stratified_draws_around_the_base() -> None:
+    base = default_parameters()
+    sets = band_parameter_sets(40, 7, base)
+    again = band_parameter_sets(40, 7, base)
+    assert [list(a.values) for a in sets] == [list(b.values) for b in again]
+    assert band_parameter_sets(0, 7, base) == []
+    values = np.array([s.values for s in sets])
+    varied = np.array([p.cv > 0 for p in PARAMETER_TABLE])
+    # stratified normals are symmetric, so every median sits at the log-normal's own median,
+    # base·exp(−σ²/2) (the draws keep the base as their mean); independent draws scatter around it
+    cvs = np.array([p.cv for p in PARAMETER_TABLE])[varied]
+    expected = np.exp(-0.5 * np.log1p(cvs**2))
+    medians = np.median(values[:, varied], axis=0) / base.values[varied]
+    assert np.allclose(medians, expected, rtol=0.01)
+    assert all(s.provenance.endswith("(draw)") for s in sets)

@@ -9,10 +9,13 @@ from osteotwin.physiology.fracture import FractureParameters, cumulative_inciden
 from osteotwin.trials import parse_trial_document
 from osteotwin.trials.endpoints import (
     ArmSimulation,
+    add_marker_levels,
     duration_label,
     evaluate_endpoint,
+    marker_level_notes,
     person_values,
 )
+from osteotwin.trials.model import Distribution
 
 TIMES = np.array([0.0, 365.25, 730.5, 1095.75])
 
@@ -110,3 +113,13 @@ def test_quantity_without_series_fails_with_a_note() -> None:
 def test_a_change_from_a_later_time_is_labelled_in_the_files_units() -> None:
     assert [duration_label(d) for d in (730.5, 91.3125, 14.0, 10.0)] == ["2 y", "3 mo", "2 wk",
                                                                          "10 d"]
+
+
+def test_absolute_markers_come_from_a_published_baseline_only() -> None:
+    series = {"ctx_change_pct": np.array([[0.0, 50.0], [0.0, -20.0]]),
+              "p1np_change_pct": np.array([[0.0, 10.0], [0.0, 10.0]])}
+    baseline = {"ctx": Distribution(mean=0.4, sd=0.1), "p1np": Distribution(maximum=60.0)}
+    add_marker_levels(series, baseline)
+    assert np.allclose(series["ctx_ng_ml"], [[0.4, 0.6], [0.4, 0.32]])
+    assert "p1np_ng_ml" not in series  # a bound alone gives no level to scale
+    assert marker_level_notes(baseline) == ["ctx baseline 0.4 ng/mL (the published mean) for everyone"]

@@ -140,8 +140,10 @@ PARAMETER_TABLE: tuple[Parameter, ...] = (
        "Bagchus et al. 2003 Pharmacotherapy 23:319 (Andriol 80 mg with a normal meal: absolute "
        "bioavailability of testosterone 6.8 %; 0.4 % fasting); Jatenzo (self-emulsifying capsule, "
        "label starting dose 237 mg twice daily, titrated to 400-700 ng/dL 6 h after the morning "
-       "dose; 434 ng/dL at 3 months in a phase IV study of 41 men, ENDO/SMSNA abstract) implies "
-       "~2 % with this model's testosterone clearance; value between the two. Oral TU is absorbed "
+       "dose; 434 ng/dL at 3 months in 41 men, single-centre phase IV study of patient satisfaction "
+       "with Jatenzo, conference abstract, https://discovery.researcher.life/article/"
+       "dbf236d6671d3f34aa233f592e49aa81) implies ~2 % with this model's testosterone clearance; "
+       "value between the two. Oral TU is absorbed "
        "through the lymph and its testosterone is short-lived, so it enters as a daily average",
        "fraction of oral testosterone undecanoate's testosterone reaching the circulation (with "
        "food)", 0.3, (0.015, 0.08)),
@@ -621,6 +623,18 @@ def sample_parameters(n: int, rng: np.random.Generator, base: ModelParameters | 
     see ``parameters_for_people``. Returns an array of shape (n, number of parameters)."""
     key = int(rng.integers(0, 2**63))
     return parameters_for_people(np.arange(n, dtype=np.int64), key, base, stratified=stratified)
+
+
+def band_parameter_sets(n: int, seed: int, base: ModelParameters | None = None
+                        ) -> list[ModelParameters]:
+    """``n`` parameter sets for an uncertainty band: virtual people drawn around ``base`` (default:
+    the shipped set) as a Latin hypercube from a fixed ``seed``, so the same request gives the same
+    band and a band from a few dozen people moves little with the seed."""
+    base = base or current_parameters()
+    if n <= 0:
+        return []
+    rows = sample_parameters(n, np.random.default_rng(seed), base, stratified=True)
+    return [ModelParameters(row, base.names, f"{base.provenance} (draw)") for row in rows]
 
 
 def parameters_for_people(people: NDArray[np.int64], key: int,

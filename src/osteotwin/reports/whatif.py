@@ -136,8 +136,8 @@ def smoothed(trajectory: Trajectory) -> Trajectory:
 
 def default_simulator(band_draws: int = BAND_DRAWS) -> Simulator:
     """The person's trajectory with the fitted parameters, and 5-95 % bands over ``band_draws``
-    virtual people drawn around them (``physiology.parameters.sample_parameters``, a Latin hypercube,
-    fixed seed).
+    virtual people drawn around them (``physiology.parameters.band_parameter_sets``: a Latin
+    hypercube, fixed seed).
 
     Bands are left out when fewer than half of the draws solve (no misleading band)."""
     import importlib
@@ -145,10 +145,7 @@ def default_simulator(band_draws: int = BAND_DRAWS) -> Simulator:
     simulate: Callable[..., Trajectory] = importlib.import_module(
         "osteotwin.simulate.single").simulate
     parameters = importlib.import_module("osteotwin.physiology.parameters")
-    base = parameters.current_parameters()
-    rows = parameters.sample_parameters(band_draws, np.random.default_rng(BAND_SEED),
-                                         stratified=True) if band_draws > 0 else []
-    draws = [parameters.ModelParameters(row, base.names, f"{base.provenance} (draw)") for row in rows]
+    draws = parameters.band_parameter_sets(band_draws, BAND_SEED)
 
     def run(scenario: Scenario) -> tuple[Trajectory, dict[str, tuple[Any, Any]] | None]:
         times = daily_times(scenario.years)

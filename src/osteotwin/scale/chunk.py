@@ -95,14 +95,16 @@ def evaluate_chunk(spec: RunSpec, task: ChunkTask, people: ArmPeople,
     """Per-person endpoint values of a simulated chunk as an Arrow table."""
     import pyarrow as pa
 
-    from osteotwin.trials.endpoints import ArmSimulation, person_values
+    from osteotwin.trials.endpoints import ArmSimulation, add_marker_levels, person_values
 
+    series = dict(series)
+    add_marker_levels(series, spec.trial.arms[task.arm_index].population.baseline)
     subjects = [s.subject for s in people.scenarios]
     ages = np.array([s.age_y for s in subjects], dtype=np.float64)
     hip = [s.bmd_g_cm2.get("total_hip") for s in subjects]
     baseline_hip = (np.array(hip, dtype=np.float64)
                     if all(h is not None for h in hip) and hip else None)
-    sim = ArmSimulation(arm_id=task.arm_id, times_d=spec.times_d, series=dict(series),
+    sim = ArmSimulation(arm_id=task.arm_id, times_d=spec.times_d, series=series,
                         ages_y=ages, sex=subjects[0].sex if subjects else "female",
                         baseline_hip_bmd_g_cm2=baseline_hip,
                         prior_fracture=people.prior_fracture if people.prior_fracture.size else None)

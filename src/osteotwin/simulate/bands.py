@@ -2,7 +2,7 @@
 
 The central line is the simulation with the current (fitted or default) parameters; the band is
 the 5th-95th percentile over ``draws`` virtual people who share the person's characteristics and
-regimens but draw model parameters from their population distributions (``sample_parameters``, a
+regimens but draw model parameters from their population distributions (``band_parameter_sets``, a
 Latin hypercube: each parameter's distribution is covered evenly, so a band from a few dozen people
 moves little with the seed). The same seeded draws are used for every compared scenario, so
 differences between scenarios are not blurred by sampling noise.
@@ -16,7 +16,11 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from osteotwin.physiology.parameters import ModelParameters, current_parameters, sample_parameters
+from osteotwin.physiology.parameters import (
+    ModelParameters,
+    band_parameter_sets,
+    current_parameters,
+)
 from osteotwin.simulate.scenario import Scenario
 from osteotwin.simulate.single import simulate
 from osteotwin.simulate.trajectory import Trajectory
@@ -49,8 +53,7 @@ def project(scenarios: Sequence[Scenario], times_d: NDArray[np.float64], *, draw
     percentiles are interpolated onto ``times_d``."""
     params = params or current_parameters()
     coarse = times_d if band_times_d is None else band_times_d
-    rows = (sample_parameters(draws, np.random.default_rng(seed), params, stratified=True)
-            if draws > 0 else None)
+    draw_sets = band_parameter_sets(draws, seed, params)
     total = len(scenarios) * (1 + draws)
     done = 0
     projections = []
@@ -58,9 +61,8 @@ def project(scenarios: Sequence[Scenario], times_d: NDArray[np.float64], *, draw
         central = simulate(scenario, params=params, times_d=times_d)
         done += 1
         runs: dict[str, list[NDArray[np.float64]]] = {name: [] for name in BAND_SERIES}
-        for row in rows if rows is not None else ():
-            trajectory = simulate(scenario, params=ModelParameters(row, provenance="draw"),
-                                  times_d=coarse)
+        for draw in draw_sets:
+            trajectory = simulate(scenario, params=draw, times_d=coarse)
             for name in BAND_SERIES:
                 runs[name].append(trajectory.series[name])
             done += 1

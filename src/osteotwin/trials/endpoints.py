@@ -13,6 +13,7 @@ prediction interval is taken over per-person differences.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,7 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from osteotwin.physiology.fracture import FractureParameters, cumulative_incidence_pct
-from osteotwin.trials.model import BMD_SITES, FRACTURE_QUANTITY, Endpoint, Trial
+from osteotwin.trials.model import BMD_SITES, FRACTURE_QUANTITY, Distribution, Endpoint, Trial
 from osteotwin.trials.pass_rule import scoring_interval
 
 #: Trajectory series holding each lab's absolute level (canonical unit).
@@ -44,6 +45,26 @@ CHANGE_SERIES: dict[str, str] = {
     **{f"{site}_bmd_change_pct": f"{site}_bmd_change_pct" for site in BMD_SITES},
 }
 PREDICTION_PERCENTILES = (2.5, 97.5)
+#: Turnover markers the model gives only as % change (its cells have no absolute scale): their
+#: change series and the series of their absolute level when a trial publishes a baseline.
+MARKER_SERIES = {"ctx": ("ctx_change_pct", "ctx_ng_ml"), "p1np": ("p1np_change_pct", "p1np_ng_ml")}
+
+
+def add_marker_levels(series: dict[str, NDArray[np.float64]],
+                      baseline: Mapping[str, Distribution]) -> None:
+    """Absolute CTX/P1NP (ng/mL) where an arm's population gives a baseline level: the published
+    baseline mean times each person's simulated change (``marker_level_notes`` says so)."""
+    for marker, (change, level) in MARKER_SERIES.items():
+        dist = baseline.get(marker)
+        if dist is not None and dist.centre is not None:
+            series[level] = dist.centre * (1.0 + series[change] / 100.0)
+
+
+def marker_level_notes(baseline: Mapping[str, Distribution]) -> list[str]:
+    """The assumption behind each level ``add_marker_levels`` adds."""
+    return [f"{marker} baseline {baseline[marker].centre:g} ng/mL (the published mean) for everyone"
+            for marker in MARKER_SERIES
+            if marker in baseline and baseline[marker].centre is not None]
 
 
 def duration_label(days: float) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,8 +21,14 @@ from numpy.typing import NDArray
 from osteotwin.errors import UserInputError
 from osteotwin.physiology.fracture import FractureParameters
 from osteotwin.simulate.scenario import Scenario
-from osteotwin.trials.endpoints import ArmSimulation, EndpointResult, evaluate_endpoint
-from osteotwin.trials.model import Distribution, Trial
+from osteotwin.trials.endpoints import (
+    ArmSimulation,
+    EndpointResult,
+    add_marker_levels,
+    evaluate_endpoint,
+    marker_level_notes,
+)
+from osteotwin.trials.model import Trial
 from osteotwin.trials.population import DRAW_NAMES, StandardDraws, draw_people, trial_rng
 
 #: Simulates scenarios (one row of model parameters each, or None for the central values) on a
@@ -120,7 +126,7 @@ def simulate_trial(trial: Trial, *, n: int, seed: int, simulator: PopulationSimu
             continue
         people = draw_people(trial, arm, draws)
         series = simulator(people.scenarios, times, params)
-        marker_notes = add_marker_levels(series, arm.population.baseline)
+        add_marker_levels(series, arm.population.baseline)
         ages = np.array([s.subject.age_y for s in people.scenarios])
         hip = [s.subject.bmd_g_cm2.get("total_hip") for s in people.scenarios]
         hip_bmd = None if any(h is None for h in hip) else np.array(hip, dtype=float)
@@ -129,29 +135,10 @@ def simulate_trial(trial: Trial, *, n: int, seed: int, simulator: PopulationSimu
                                      baseline_hip_bmd_g_cm2=hip_bmd,
                                      prior_fracture=people.prior_fracture,
                                      assumptions=people.assumptions)
-        for note in (*people.assumptions, *marker_notes):
+        for note in (*people.assumptions, *marker_level_notes(arm.population.baseline)):
             assumptions.setdefault(note, []).append(arm.id)
     notes = [f"{note} (arms: {', '.join(arms)})" for note, arms in assumptions.items()]
     return TrialSimulation(trial=trial, arms=sims, assumptions=notes)
-
-
-#: Turnover markers the model gives as % change (its cells have no absolute scale), and the series
-#: of their absolute level when the trial publishes a baseline.
-MARKER_SERIES = {"ctx": ("ctx_change_pct", "ctx_ng_ml"), "p1np": ("p1np_change_pct", "p1np_ng_ml")}
-
-
-def add_marker_levels(series: dict[str, NDArray[np.float64]],
-                      baseline: Mapping[str, Distribution]) -> list[str]:
-    """Absolute CTX/P1NP (ng/mL) where the arm's population gives a baseline level: the published
-    baseline mean times each person's simulated change (the model's markers are relative)."""
-    notes = []
-    for marker, (change, level) in MARKER_SERIES.items():
-        dist = baseline.get(marker)
-        if dist is None or dist.centre is None or change not in series:
-            continue
-        series[level] = dist.centre * (1.0 + series[change] / 100.0)
-        notes.append(f"{marker} baseline {dist.centre:g} ng/mL (the published mean) for everyone")
-    return notes
 
 
 def score_trial(simulation: TrialSimulation, fracture: FractureParameters | None = None

@@ -162,11 +162,8 @@ def _parameter_draws(n: int) -> list[Any]:
         parameters = importlib.import_module("osteotwin.physiology.parameters")
     except ImportError:
         return []
-    import numpy as np
-
-    rows = parameters.sample_parameters(n, np.random.default_rng(BAND_SEED), stratified=True)
-    base = parameters.current_parameters()
-    return [parameters.ModelParameters(row, base.names, base.provenance + " (draw)") for row in rows]
+    draws: list[Any] = parameters.band_parameter_sets(n, BAND_SEED)
+    return draws
 
 
 def _course(sim: Any, scenario: Any, times: Any, draws: list[Any]) -> dict[str, Any]:
