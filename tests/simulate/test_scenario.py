@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from osteotwin.errors import UserInputError
 from osteotwin.records import load_patient_file
-from osteotwin.simulate import Lifestyle, Regimen, Scenario, Subject
+from osteotwin.simulate import Lifestyle, Regimen, Scenario, Subject, simulate
 
 MAN = Subject(sex="male", age_y=60.0, weight_kg=80.0)
 
@@ -64,3 +65,25 @@ def test_from_record_carries_medications_forward(example_patient_path: Path) -> 
     # hypogonadal on file: untreated testosterone below the Endocrine Society limit (264 ng/dL)
     assert scenario.subject.total_testosterone_ng_dl is not None
     assert scenario.subject.total_testosterone_ng_dl < 264.0
+
+
+def test_a_measured_shbg_is_carried_and_sets_calculated_free_testosterone(
+        example_patient_path: Path, tmp_path: Path) -> None:
+    text = example_patient_path.read_text()
+    line = "  - {test: vitamin_d_25oh, value: 22, unit: ng/mL, date: 2024-05-01}\n"
+    assert line in text
+    with_shbg = tmp_path / "patient.yaml"
+    with_shbg.write_text(text.replace(
+        line, line + "  - {test: shbg, value: 62, unit: nmol/L, date: 2024-05-01}\n"))
+    scenario = Scenario.from_record(load_patient_file(with_shbg), years=1.0)
+    assert scenario.subject.shbg_nmol_l == 62.0
+    typical = Scenario.from_record(load_patient_file(example_patient_path), years=1.0)
+    assert typical.subject.shbg_nmol_l is None
+    measured = simulate(scenario).series
+    population = simulate(typical).series
+    assert np.all(measured["shbg_nmol_l"] == 62.0)
+    assert np.allclose(measured["total_testosterone_ng_dl"], population["total_testosterone_ng_dl"])
+    # more SHBG binds more: less free testosterone for the same total
+    assert np.all(measured["free_testosterone_pg_ml"] < population["free_testosterone_pg_ml"])
+    with pytest.raises(UserInputError, match="shbg_nmol_l"):
+        Scenario(Subject(sex="male", age_y=60.0, shbg_nmol_l=900.0), ()).validate()

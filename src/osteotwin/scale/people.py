@@ -146,6 +146,7 @@ def _hormone_kernel() -> Any:
 def series_from_states(batch: Batch, states: NDArray[np.float64]) -> dict[str, NDArray[np.float64]]:
     """Named series (N, T) from solver states (N, T + 1, n) (first column = each start)."""
     from osteotwin.physiology import states as S
+    from osteotwin.physiology.binding import binding_series
     from osteotwin.simulate.single import CA_MG_DL_PER_MM, PTH_PG_ML_PER_PM, SITE_STATE
 
     y = states[:, 1:, :]  # a view: no copy of every state at every time
@@ -174,6 +175,9 @@ def series_from_states(batch: Batch, states: NDArray[np.float64]) -> dict[str, N
         "bone_estrogen_signal": est,
         "sclerostin_relative": y[:, :, S.SCL].copy(),
     }
+    subjects = [s.subject for s in batch.scenarios]
+    series.update(binding_series(tt, [s.sex == "male" for s in subjects],
+                                 [s.age_y for s in subjects], [s.shbg_nmol_l for s in subjects]))
     for site, index in SITE_STATE.items():
         series[f"{site}_bmd_change_pct"] = change(y[:, :, index])
     return series

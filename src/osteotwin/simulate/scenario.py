@@ -169,6 +169,8 @@ class Subject:
     estradiol_pg_ml: float | None = None
     total_testosterone_ng_dl: float | None = None
     vitamin_d_25oh_ng_ml: float | None = None
+    #: Measured SHBG (nmol/L) for calculated free testosterone; None = population typical.
+    shbg_nmol_l: float | None = None
     bmd_g_cm2: dict[str, float] = field(default_factory=dict)
     t_scores: dict[str, float] = field(default_factory=dict)
     breast_cancer: bool = False
@@ -189,6 +191,7 @@ class Subject:
             ("estradiol_pg_ml", self.estradiol_pg_ml, 0.5, 2000.0),
             ("total_testosterone_ng_dl", self.total_testosterone_ng_dl, 1.0, 3000.0),
             ("vitamin_d_25oh_ng_ml", self.vitamin_d_25oh_ng_ml, 2.0, 200.0),
+            ("shbg_nmol_l", self.shbg_nmol_l, 2.0, 250.0),
         )
         for name, value, low, high in ranges:
             if value is not None and (not math.isfinite(value) or not low <= value <= high):
@@ -337,6 +340,7 @@ class Scenario:
         on_treatment: tuple[float, float] | None = None
         if e2_lab is not None and pre_treatment("estradiol") is None:
             on_treatment = (float((e2_lab.date - as_of).days), e2_lab.value)
+        shbg = record.latest_lab("shbg", on_or_before=as_of)
         testosterone = pre_treatment("total_testosterone")
         if testosterone is None and patient.sex == "male" and record.history.hypogonadism:
             testosterone = HYPOGONADAL_TESTOSTERONE_NG_DL
@@ -346,6 +350,7 @@ class Scenario:
             estradiol_pg_ml=pre_treatment("estradiol"), estradiol_on_treatment=on_treatment,
             total_testosterone_ng_dl=testosterone,
             vitamin_d_25oh_ng_ml=vit_d.value if vit_d else None,
+            shbg_nmol_l=shbg.value if shbg else None,
             bmd_g_cm2=bmd, t_scores=t_scores,
             breast_cancer=bool(record.history.breast_cancer), lifestyle=lifestyle,
         )

@@ -19,6 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from osteotwin.physiology import states as S
+from osteotwin.physiology.binding import binding_series
 from osteotwin.physiology.calcium import MG_PER_MMOL_CA, vitd_from_intake
 from osteotwin.physiology.endocrine import (
     aromatase_yield,
@@ -355,6 +356,7 @@ def outputs(scenario: Scenario, times: NDArray[np.float64], states: NDArray[np.f
         "sclerostin_relative": states[:, S.SCL].copy(),
     }
     subject = scenario.subject
+    series.update(binding_series(tt, subject.sex == "male", subject.age_y, [subject.shbg_nmol_l]))
     for site, index in SITE_STATE.items():
         change = 100.0 * (states[:, index] / states[i0, index] - 1.0)
         series[f"{site}_bmd_change_pct"] = change

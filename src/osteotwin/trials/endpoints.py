@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from osteotwin.physiology.binding import free_testosterone_pg_ml
 from osteotwin.physiology.fracture import FractureParameters, cumulative_incidence_pct
 from osteotwin.trials.model import BMD_SITES, FRACTURE_QUANTITY, Distribution, Endpoint, Trial
 from osteotwin.trials.pass_rule import scoring_interval
@@ -52,19 +53,42 @@ MARKER_SERIES = {"ctx": ("ctx_change_pct", "ctx_ng_ml"), "p1np": ("p1np_change_p
 
 def add_marker_levels(series: dict[str, NDArray[np.float64]],
                       baseline: Mapping[str, Distribution]) -> None:
-    """Absolute CTX/P1NP (ng/mL) where an arm's population gives a baseline level: the published
-    baseline mean times each person's simulated change (``marker_level_notes`` says so)."""
+    """Levels from an arm's published baseline (series of shape (N, T), column 0 = study start):
+
+    - absolute CTX/P1NP (ng/mL): the published baseline mean times each person's simulated change;
+    - SHBG (nmol/L): the published mean for everyone, and calculated free testosterone with it;
+    - free testosterone (pg/mL): the published mean times each person's simulated change (the
+      trial's own assay sets the level, the model the change).
+
+    ``marker_level_notes`` says so for each."""
     for marker, (change, level) in MARKER_SERIES.items():
         dist = baseline.get(marker)
         if dist is not None and dist.centre is not None:
             series[level] = dist.centre * (1.0 + series[change] / 100.0)
+    shbg = baseline.get("shbg")
+    total = series.get(LAB_SERIES["total_testosterone"])
+    if shbg is not None and shbg.centre is not None and total is not None:
+        series["shbg_nmol_l"] = np.full_like(total, shbg.centre)
+        series["free_testosterone_pg_ml"] = free_testosterone_pg_ml(total, series["shbg_nmol_l"])
+    free = baseline.get("free_testosterone")
+    simulated = series.get("free_testosterone_pg_ml")
+    if free is not None and free.centre is not None and simulated is not None:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            series["free_testosterone_pg_ml"] = free.centre * simulated / simulated[..., :1]
 
 
 def marker_level_notes(baseline: Mapping[str, Distribution]) -> list[str]:
     """The assumption behind each level ``add_marker_levels`` adds."""
-    return [f"{marker} baseline {baseline[marker].centre:g} ng/mL (the published mean) for everyone"
-            for marker in MARKER_SERIES
-            if marker in baseline and baseline[marker].centre is not None]
+    notes = [f"{marker} baseline {baseline[marker].centre:g} ng/mL (the published mean) for everyone"
+             for marker in MARKER_SERIES
+             if marker in baseline and baseline[marker].centre is not None]
+    if "shbg" in baseline and baseline["shbg"].centre is not None:
+        notes.append(f"SHBG {baseline['shbg'].centre:g} nmol/L (the published mean) for everyone, "
+                     "unchanged on treatment")
+    if "free_testosterone" in baseline and baseline["free_testosterone"].centre is not None:
+        notes.append(f"free testosterone baseline {baseline['free_testosterone'].centre:g} pg/mL "
+                     "(the published mean) times each person's simulated change")
+    return notes
 
 
 def duration_label(days: float) -> str:
