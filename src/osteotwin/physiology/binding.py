@@ -24,23 +24,25 @@ ALBUMIN_G_L = 43.0
 ALBUMIN_G_MOL = 69_000.0
 TESTOSTERONE_G_MOL = 288.42
 
-#: Men's SHBG (nmol/L): ~30 at 50 y (clinical cohort: 27.7 nmol/L in men <= 54 y, 36.6 at >= 55 y;
-#: Rotterdam Study, Aribas et al. 2022 Eur J Clin Invest 52:e13866: rising from 45 y), rising
-#: 0.86 nmol/L per year (UK Biobank, men 40-69 y: +3.69 nmol/L over 4.3 y).
+#: Men's SHBG (nmol/L): 30 at 50 y, an assumption inside the levels reported (Rotterdam Study,
+#: Aribas et al. 2022 Eur J Clin Invest 52:e13866: rising from 45 y; a clinical cohort: 27.7
+#: nmol/L at <= 54 y, 36.6 at >= 55 y), rising 0.86 nmol/L a year (UK Biobank men 40-69 y:
+#: +3.69 nmol/L over 4.3 y, biobank.ctsu.ox.ac.uk publication 13825).
 MALE_SHBG_AT_50_NMOL_L = 30.0
 MALE_SHBG_SLOPE_NMOL_L_Y = 0.86
-#: Women's SHBG (nmol/L) after 45 y: ~50, falling to 60 y then rising (Rotterdam Study, Aribas
-#: 2022); held at its typical level, 50.
+#: Women's SHBG (nmol/L) after 45 y: falling to 60 y, then rising (Rotterdam Study); held at 50,
+#: an assumption.
 FEMALE_SHBG_NMOL_L = 50.0
 SHBG_FLOOR_NMOL_L = 10.0
 
 
-def typical_shbg_nmol_l(male: bool, age_y: float) -> float:
-    """Population-typical SHBG (nmol/L) for a man or woman of ``age_y``."""
-    if not male:
-        return FEMALE_SHBG_NMOL_L
-    return max(MALE_SHBG_AT_50_NMOL_L + MALE_SHBG_SLOPE_NMOL_L_Y * (age_y - 50.0),
-               SHBG_FLOOR_NMOL_L)
+def typical_shbg_nmol_l(male: ArrayLike, age_y: ArrayLike) -> NDArray[np.float64]:
+    """Population-typical SHBG (nmol/L) for men (``male`` true) or women of ``age_y``."""
+    ages = np.asarray(age_y, dtype=float)
+    men = np.maximum(MALE_SHBG_AT_50_NMOL_L + MALE_SHBG_SLOPE_NMOL_L_Y * (ages - 50.0),
+                     SHBG_FLOOR_NMOL_L)
+    result: NDArray[np.float64] = np.where(np.asarray(male, dtype=bool), men, FEMALE_SHBG_NMOL_L)
+    return result
 
 
 def free_testosterone_pg_ml(total_ng_dl: ArrayLike, shbg_nmol_l: ArrayLike,
@@ -62,11 +64,7 @@ def binding_series(total_ng_dl: NDArray[np.float64], male: ArrayLike, age_y: Arr
     """``shbg_nmol_l`` and ``free_testosterone_pg_ml`` series for total testosterone series of
     shape (T,) for one person or (N, T) for N people (``male``, ``age_y`` and an optional
     measured SHBG per person; population typical where it is None)."""
-    sexes = np.atleast_1d(np.asarray(male, dtype=bool))
-    ages = np.atleast_1d(np.asarray(age_y, dtype=float))
-    male_level = np.maximum(MALE_SHBG_AT_50_NMOL_L + MALE_SHBG_SLOPE_NMOL_L_Y * (ages - 50.0),
-                            SHBG_FLOOR_NMOL_L)
-    shbg_each = np.where(sexes, male_level, FEMALE_SHBG_NMOL_L)
+    shbg_each = np.atleast_1d(typical_shbg_nmol_l(male, age_y))
     if measured_shbg_nmol_l is not None:
         measured = np.array([np.nan if v is None else v for v in measured_shbg_nmol_l], float)
         shbg_each = np.where(np.isfinite(measured), measured, shbg_each)
