@@ -35,6 +35,10 @@ def test_json_compares_regimens_side_by_side(example_patient_path: Path, tmp_pat
     assert ls["anastrozole=1mg/d"] < ls["current course"] < ls["anastrozole=none"]
     band = at_2y["current course"]["estradiol_pg_ml"]
     assert band["p5"] <= band["p95"]
+    # calculated free testosterone comes with every scenario, 1-4 % of the total (Vermeulen)
+    free_t = {k: v["free_testosterone_pg_ml"]["value"] for k, v in at_2y.items()}
+    total_t = {k: v["total_testosterone_ng_dl"]["value"] for k, v in at_2y.items()}
+    assert all(0.01 < free_t[k] / (total_t[k] * 10.0) < 0.04 for k in free_t)
     assert plot.stat().st_size > 10_000
 
 

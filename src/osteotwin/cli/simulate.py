@@ -26,9 +26,10 @@ SUMMARY_SERIES: tuple[tuple[str, str], ...] = (
     ("total_hip_bmd_change_pct", "TH BMD %"),
     ("femoral_neck_bmd_change_pct", "FN BMD %"),
     ("ctx_change_pct", "CTX %"),
+    ("free_testosterone_pg_ml", "free T pg/mL"),
 )
-TABLE_SERIES = SUMMARY_SERIES[:5]  # CTX is in the JSON/CSV; the terminal table stays narrow
-HORMONES = ("estradiol_pg_ml", "total_testosterone_ng_dl")
+TABLE_SERIES = SUMMARY_SERIES[:5]  # CTX and free T are in the JSON/CSV; the table stays narrow
+HORMONES = ("estradiol_pg_ml", "total_testosterone_ng_dl", "free_testosterone_pg_ml")
 AVERAGE_WINDOW_D = 7.0  # hormone levels in the summary: mean over the 7 days before (dosing cycles)
 DISCLAIMER = ("Decision support, not a prescription: model predictions with 5-95 % bands over "
               "virtual people; discuss any change with the treating clinician.")

@@ -26,7 +26,8 @@ from osteotwin.simulate.single import simulate
 from osteotwin.simulate.trajectory import Trajectory
 
 BAND_SERIES: tuple[str, ...] = (
-    "estradiol_pg_ml", "total_testosterone_ng_dl", "ctx_change_pct", "p1np_change_pct",
+    "estradiol_pg_ml", "total_testosterone_ng_dl", "free_testosterone_pg_ml", "ctx_change_pct",
+    "p1np_change_pct",
     "lumbar_spine_bmd_change_pct", "total_hip_bmd_change_pct", "femoral_neck_bmd_change_pct",
 )
 LOW_PCT, HIGH_PCT = 5.0, 95.0
