@@ -137,6 +137,10 @@ def test_what_if_simulation_is_cached_with_the_model_version(world: World) -> No
     assert result["cached"] is False and result["model_version"]
     band = stopped["bands"]["lumbar_spine_bmd_change_pct"]
     assert band["n"] >= 2 and all(lo <= hi for lo, hi in zip(band["low"], band["high"], strict=True))
+    # calculated free testosterone comes with total testosterone, a small share of it
+    for course in (current, stopped):
+        free, total = course["series"]["free_testosterone_pg_ml"], course["series"]["total_testosterone_ng_dl"]
+        assert all(0.0 < f < 0.05 * t * 10.0 for f, t in zip(free, total, strict=True))
     again = world.client.post(f"/api/patients/{world.patient_a}/simulations", json=body, headers=headers)
     assert again.json()["cached"] is True
     assert again.json()["courses"] == result["courses"]

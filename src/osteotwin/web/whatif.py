@@ -22,13 +22,14 @@ AI_DRUGS: tuple[str, ...] = ("anastrozole", "letrozole", "exemestane")
 SERIES_LABELS: dict[str, str] = {
     "estradiol_pg_ml": "Estradiol (pg/mL)",
     "total_testosterone_ng_dl": "Total testosterone (ng/dL)",
+    "free_testosterone_pg_ml": "Free testosterone, calculated (pg/mL)",
     "lumbar_spine_bmd_change_pct": "Lumbar spine BMD change (%)",
     "total_hip_bmd_change_pct": "Total hip BMD change (%)",
     "femoral_neck_bmd_change_pct": "Femoral neck BMD change (%)",
 }
 SHOWN_SERIES: tuple[str, ...] = ("estradiol_pg_ml", "total_testosterone_ng_dl",
-                                 "lumbar_spine_bmd_change_pct", "total_hip_bmd_change_pct",
-                                 "femoral_neck_bmd_change_pct")
+                                 "free_testosterone_pg_ml", "lumbar_spine_bmd_change_pct",
+                                 "total_hip_bmd_change_pct", "femoral_neck_bmd_change_pct")
 
 
 #: Parameter draws per course for the bands: a compromise between a stable 5-95 % band and a what-if that
