@@ -5,9 +5,10 @@ Free testosterone follows the mass-action calculation of Vermeulen, Verdonck & K
 69 kDa); with N = 1 + Ka_alb·[albumin], free T solves Ka_shbg·N·FT² + (N + Ka_shbg·(SHBG − TT))·FT
 − TT = 0 (mol/L). It is the "calculated free testosterone" most trials report.
 
-SHBG is each person's population-typical level, held over the simulation (an assumption: oral
-estrogens raise it and androgens lower it, e.g. testosterone therapy by ~10-20 %, which the model
-does not follow; a published baseline replaces it in trials, ``trials.endpoints``).
+SHBG is each person's measured level, or the population-typical one, held over the simulation
+(an assumption: oral estrogens raise it and androgens lower it, e.g. testosterone therapy by
+~10-20 %, which the model does not follow; a published baseline replaces it in trials,
+``trials.endpoints``).
 """
 
 from __future__ import annotations
