@@ -172,7 +172,9 @@ starting an aromatase inhibitor gains 5.6 spine points over placebo at 2 years a
 gain from the same high-intensity training (spine +1.6 % against +2.3 % in 8 months), where
 LIFTMOR-M measured +4.1 ± 0.7 % in older men with low bone mass (Harding et al. 2020), and less
 than half the published spine gain on alendronate (+3.1 % at 2 years against +7.1 ± 0.3 %, Orwoll
-et al. 2000; the femoral neck passes): remodelling space and matrix accrual are scaled to turnover
+et al. 2000; the femoral neck passes) and about a third of it on denosumab (+2.7 % at 2 years
+against +8.0 %, ADAMO, Langdahl et al. 2015; hip +1.8 % against +3.4 %):
+remodelling space and matrix accrual are scaled to turnover
 relative to the premenopausal reference, and men's modelled turnover is lower than
 postmenopausal women's (osteoclasts at 1.4 times the reference against 2.0 times at 65 y), so
 closing the same remodelling space gives them less (denosumab: spine +2.7 % at 2 years in a
