@@ -85,5 +85,8 @@ def test_a_measured_shbg_is_carried_and_sets_calculated_free_testosterone(
     assert np.allclose(measured["total_testosterone_ng_dl"], population["total_testosterone_ng_dl"])
     # more SHBG binds more: less free testosterone for the same total
     assert np.all(measured["free_testosterone_pg_ml"] < population["free_testosterone_pg_ml"])
-    with pytest.raises(UserInputError, match="shbg_nmol_l"):
+    with pytest.raises(UserInputError, match="shbg_nmol_l") as info:
         Scenario(Subject(sex="male", age_y=60.0, shbg_nmol_l=900.0), ()).validate()
+    assert "0 to 500" in info.value.one_line()  # the range the record reader accepts
+    # any SHBG a record may hold simulates: the subject accepts the reader's range
+    Scenario(Subject(sex="male", age_y=80.0, shbg_nmol_l=300.0), ()).validate()

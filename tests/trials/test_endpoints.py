@@ -10,11 +10,11 @@ from osteotwin.physiology.fracture import FractureParameters, cumulative_inciden
 from osteotwin.trials import parse_trial_document
 from osteotwin.trials.endpoints import (
     ArmSimulation,
-    add_marker_levels,
+    add_published_levels,
     duration_label,
     evaluate_endpoint,
-    marker_level_notes,
     person_values,
+    published_level_notes,
 )
 from osteotwin.trials.model import Distribution
 
@@ -120,24 +120,24 @@ def test_absolute_markers_come_from_a_published_baseline_only() -> None:
     series = {"ctx_change_pct": np.array([[0.0, 50.0], [0.0, -20.0]]),
               "p1np_change_pct": np.array([[0.0, 10.0], [0.0, 10.0]])}
     baseline = {"ctx": Distribution(mean=0.4, sd=0.1), "p1np": Distribution(maximum=60.0)}
-    add_marker_levels(series, baseline)
+    add_published_levels(series, baseline)
     assert np.allclose(series["ctx_ng_ml"], [[0.4, 0.6], [0.4, 0.32]])
     assert "p1np_ng_ml" not in series  # a bound alone gives no level to scale
-    assert marker_level_notes(baseline) == ["ctx baseline 0.4 ng/mL (the published mean) for everyone"]
+    assert published_level_notes(baseline) == ["ctx baseline 0.4 ng/mL (the published mean) for everyone"]
 
 
 def test_a_published_shbg_sets_free_testosterone_and_a_published_free_level_takes_the_change() -> None:
     total = np.array([[400.0, 700.0], [500.0, 500.0]])
     series = {"total_testosterone_ng_dl": total, "shbg_nmol_l": np.full_like(total, 30.0),
               "free_testosterone_pg_ml": free_testosterone_pg_ml(total, 30.0)}
-    add_marker_levels(series, {"shbg": Distribution(mean=60.0)})
+    add_published_levels(series, {"shbg": Distribution(mean=60.0)})
     assert np.all(series["shbg_nmol_l"] == 60.0)
     assert np.allclose(series["free_testosterone_pg_ml"], free_testosterone_pg_ml(total, 60.0))
     before = series["free_testosterone_pg_ml"].copy()
     baseline = {"free_testosterone": Distribution(mean=80.0)}
-    add_marker_levels(series, baseline)
+    add_published_levels(series, baseline)
     # the published level at study start, each person's simulated change after it
     assert np.allclose(series["free_testosterone_pg_ml"][:, 0], 80.0)
     assert np.allclose(series["free_testosterone_pg_ml"][:, 1],
                        80.0 * before[:, 1] / before[:, 0])
-    assert any("free testosterone baseline 80" in note for note in marker_level_notes(baseline))
+    assert any("free testosterone baseline 80" in note for note in published_level_notes(baseline))

@@ -95,10 +95,10 @@ def evaluate_chunk(spec: RunSpec, task: ChunkTask, people: ArmPeople,
     """Per-person endpoint values of a simulated chunk as an Arrow table."""
     import pyarrow as pa
 
-    from osteotwin.trials.endpoints import ArmSimulation, add_marker_levels, person_values
+    from osteotwin.trials.endpoints import ArmSimulation, add_published_levels, person_values
 
     series = dict(series)
-    add_marker_levels(series, spec.trial.arms[task.arm_index].population.baseline)
+    add_published_levels(series, spec.trial.arms[task.arm_index].population.baseline)
     subjects = [s.subject for s in people.scenarios]
     ages = np.array([s.age_y for s in subjects], dtype=np.float64)
     hip = [s.bmd_g_cm2.get("total_hip") for s in subjects]

@@ -139,14 +139,14 @@ def _assumptions(spec: RunSpec) -> dict[str, list[str]]:
     """What the population builder assumed for each arm (reported with every result)."""
     import numpy as np
 
-    from osteotwin.trials.endpoints import marker_level_notes
+    from osteotwin.trials.endpoints import published_level_notes
     from osteotwin.trials.population import DRAW_NAMES, StandardDraws, draw_people
 
     notes: dict[str, list[str]] = {}
     for arm in spec.trial.arms:
         draws = StandardDraws.make(np.random.default_rng(0), 1, DRAW_NAMES)
         notes[arm.id] = [*draw_people(spec.trial, arm, draws).assumptions,
-                         *marker_level_notes(arm.population.baseline)]
+                         *published_level_notes(arm.population.baseline)]
     return notes
 
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Literal
 
 from osteotwin.errors import UserInputError
 from osteotwin.records.drugs import DOSE_LIMITS, ROUTES
+from osteotwin.units import LAB_SPECS
 
 if TYPE_CHECKING:
     from osteotwin.records.patient import PatientRecord
@@ -191,7 +192,7 @@ class Subject:
             ("estradiol_pg_ml", self.estradiol_pg_ml, 0.5, 2000.0),
             ("total_testosterone_ng_dl", self.total_testosterone_ng_dl, 1.0, 3000.0),
             ("vitamin_d_25oh_ng_ml", self.vitamin_d_25oh_ng_ml, 2.0, 200.0),
-            ("shbg_nmol_l", self.shbg_nmol_l, 2.0, 250.0),
+            ("shbg_nmol_l", self.shbg_nmol_l, *LAB_SPECS["shbg"].plausible),
         )
         for name, value, low, high in ranges:
             if value is not None and (not math.isfinite(value) or not low <= value <= high):

@@ -51,8 +51,8 @@ PREDICTION_PERCENTILES = (2.5, 97.5)
 MARKER_SERIES = {"ctx": ("ctx_change_pct", "ctx_ng_ml"), "p1np": ("p1np_change_pct", "p1np_ng_ml")}
 
 
-def add_marker_levels(series: dict[str, NDArray[np.float64]],
-                      baseline: Mapping[str, Distribution]) -> None:
+def add_published_levels(series: dict[str, NDArray[np.float64]],
+                         baseline: Mapping[str, Distribution]) -> None:
     """Levels from an arm's published baseline (series of shape (N, T), column 0 = study start):
 
     - absolute CTX/P1NP (ng/mL): the published baseline mean times each person's simulated change;
@@ -60,7 +60,7 @@ def add_marker_levels(series: dict[str, NDArray[np.float64]],
     - free testosterone (pg/mL): the published mean times each person's simulated change (the
       trial's own assay sets the level, the model the change).
 
-    ``marker_level_notes`` says so for each."""
+    ``published_level_notes`` says so for each."""
     for marker, (change, level) in MARKER_SERIES.items():
         dist = baseline.get(marker)
         if dist is not None and dist.centre is not None:
@@ -77,8 +77,8 @@ def add_marker_levels(series: dict[str, NDArray[np.float64]],
             series["free_testosterone_pg_ml"] = free.centre * simulated / simulated[..., :1]
 
 
-def marker_level_notes(baseline: Mapping[str, Distribution]) -> list[str]:
-    """The assumption behind each level ``add_marker_levels`` adds."""
+def published_level_notes(baseline: Mapping[str, Distribution]) -> list[str]:
+    """The assumption behind each level ``add_published_levels`` adds."""
     notes = [f"{marker} baseline {baseline[marker].centre:g} ng/mL (the published mean) for everyone"
              for marker in MARKER_SERIES
              if marker in baseline and baseline[marker].centre is not None]

@@ -24,9 +24,9 @@ from osteotwin.simulate.scenario import Scenario
 from osteotwin.trials.endpoints import (
     ArmSimulation,
     EndpointResult,
-    add_marker_levels,
+    add_published_levels,
     evaluate_endpoint,
-    marker_level_notes,
+    published_level_notes,
 )
 from osteotwin.trials.model import Trial
 from osteotwin.trials.population import DRAW_NAMES, StandardDraws, draw_people, trial_rng
@@ -126,7 +126,7 @@ def simulate_trial(trial: Trial, *, n: int, seed: int, simulator: PopulationSimu
             continue
         people = draw_people(trial, arm, draws)
         series = simulator(people.scenarios, times, params)
-        add_marker_levels(series, arm.population.baseline)
+        add_published_levels(series, arm.population.baseline)
         ages = np.array([s.subject.age_y for s in people.scenarios])
         hip = [s.subject.bmd_g_cm2.get("total_hip") for s in people.scenarios]
         hip_bmd = None if any(h is None for h in hip) else np.array(hip, dtype=float)
@@ -135,7 +135,7 @@ def simulate_trial(trial: Trial, *, n: int, seed: int, simulator: PopulationSimu
                                      baseline_hip_bmd_g_cm2=hip_bmd,
                                      prior_fracture=people.prior_fracture,
                                      assumptions=people.assumptions)
-        for note in (*people.assumptions, *marker_level_notes(arm.population.baseline)):
+        for note in (*people.assumptions, *published_level_notes(arm.population.baseline)):
             assumptions.setdefault(note, []).append(arm.id)
     notes = [f"{note} (arms: {', '.join(arms)})" for note, arms in assumptions.items()]
     return TrialSimulation(trial=trial, arms=sims, assumptions=notes)
