@@ -186,7 +186,13 @@ it at 30 months, with CTX still ~40 % above baseline then: the rebound is driven
 stored in matrix while resorption was blocked, which this core releases over about two years (a
 rebound above pre-treatment turnover with rapid loss of the gained BMD is what reviews describe,
 e.g. Anastasilakis et al. 2021 J Clin Med 10:152); its size has not been checked against a
-published discontinuation study.
+published discontinuation study. Ultra-low-dose transdermal estradiol (0.014 mg/d in women aged
+60-80, ULTRA, Ettinger et al. 2004) raises the model's estradiol from the published 4.8 to 16.4 pg/mL
+at 1 year where the trial measured a median of 8.5 (mass spectrometry), and the BMD gain over placebo
+follows: 5.9 spine and 3.9 hip points at 2 years against 2.0 and 1.2. The estradiol-to-bone map is
+not the cause: at a patch dose that gives the published 8.5 pg/mL (4.5 µg/d) the same model gives
+2.2 and 1.5 points (probe run, not a check). The patch PK uses a clearance from standard-dose patch
+labels (50 µg/d → ~40 pg/mL, immunoassay era), which over-predicts this dose about threefold.
 
 **Tried and not kept: mineralisation as its own state.** BMD as remodelling space + mean degree of
 mineralisation + matrix volume (Hernandez et al. 2001), with dD/dt = k·(1 − D) − f·r_OC·(D − m0) per site
