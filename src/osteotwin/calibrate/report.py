@@ -66,8 +66,11 @@ CALIBRATION_TEXT = (
     "(it stopped after 4 anchors when its model predicted no further gain; 53, 52, 52 and 52 of "
     "73 at seeds 0 to 3), then, with the 25(OH)D rise per IU of vitamin D3 fixed at its sourced "
     "value (fitted, it had gone to its lower bound: a third of B-ABLE's rise), the same command "
-    "(6 anchors, 274 s; 53, 53, 51 and 52 of 73 at seeds 0 to 3), each "
-    "run starting from the set before it (see `osteotwin calibrate --help`)."
+    "(6 anchors, 274 s; 53, 53, 51 and 52 of 73 at seeds 0 to 3), then, with saturable gel uptake "
+    "(half-saturation fixed from Swerdloff et al. 2000) in place of the fitted gel dose exponent, "
+    "the same command with `--budget-minutes 20` (3 anchors, 193 s, no parameter moved; 53, 53, "
+    "51 and 52 of 73 at seeds 0 to 3), each run starting from the set before it (see "
+    "`osteotwin calibrate --help`)."
 )
 
 

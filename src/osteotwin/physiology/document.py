@@ -75,7 +75,8 @@ below); H(r; E₀, Emax, γ) = E₀ + Emax·r^γ/(r^γ + K) with K back-calculat
 **Pharmacokinetics** (one compartment, oral absorption treated as immediate):
 dC/dt = R·10⁶/V − ln2/t½·C for anastrozole, letrozole, exemestane, tamoxifen (R: daily-average
 rate for doses at most daily, else boluses of dose/V); testosterone ester depots
-dD/dt = −ln2/t½,abs·D with release ln2/t½,abs·D (mg/d); gel: F·dose per day;
+dD/dt = −ln2/t½,abs·D with release ln2/t½,abs·D (mg/d); gel D mg/d absorbed as
+F_gel·D·(1 + 81/K_gel)/(1 + D/K_gel) (saturable skin uptake);
 exemestane inactivates aromatase: d(arom)/dt = ln2/t½,res·(1 − arom) − k_inact·C_exe·arom;
 bone-bound bisphosphonate dB/dt = R_bound − ln2/t½,surface·B (alendronate-equivalent mg);
 denosumab dA_sc/dt = −k_a·A_sc, dC/dt = k_a·A_sc/V_c − k_e·C − V_max·W/V_c·C/(C + K_m);
@@ -83,7 +84,7 @@ goserelin depot dG/dt = −ln2/t½·G, gonadal suppression s = G/(G + EC50);
 hCG dH/dt = −ln2/t½·H, each injection adding F·dose/V (IU/L).
 
 **Endocrine** (quasi-steady hormones, LH as a state):
-T = T_max·L/(L + LH50)·(1 − s) + T_adrenal + 10⁵·(depot release + F_gel·gel)/MCR_T with Leydig
+T = T_max·L/(L + LH50)·(1 − s) + T_adrenal + 10⁵·(depot release + gel absorbed)/MCR_T with Leydig
     drive L = LH + q_hCG·H (men; women: constant); men's E2 adds E2_testis·L/(L + LH50)·(1 − s);
 E2 = scale·arom·(f_T·T + w_A·f_A·A4)/(K_m·(1 + C_ana/K_i,ana + C_let/K_i,let) + f_T·T + f_A·A4)
      + E2_ov·φ(ysm)·(1 − s) + 10⁹·(patch + F_oral·oral)/(1000·MCR_E2),
@@ -193,6 +194,14 @@ follows: 5.9 spine and 3.9 hip points at 2 years against 2.0 and 1.2. The estrad
 not the cause: at a patch dose that gives the published 8.5 pg/mL (4.5 µg/d) the same model gives
 2.2 and 1.5 points (probe run, not a check). The patch PK uses a clearance from standard-dose patch
 labels (50 µg/d → ~40 pg/mL, immunoassay era), which over-predicts this dose about threefold.
+LH in men on an aromatase inhibitor rises too far: anastrozole 1 mg daily for 12 weeks in older men
+gives LH 23 IU/L where Leder et al. 2004 measured 5.1 → 7.9; the feedback steepness (Hill 4) was
+set on letrozole (T'Sjoen et al. 2005: LH ×4.2, which the model exceeds at ×6), and published
+responses span ×1.55 (Leder) to ×4.2 (Veldhuis 2005 ×2.1; Loves 2013 ×2.7). Testosterone, the
+scored consequence, matches (Leder 572 ng/dL). A flatter feedback with a less saturated testis (Hill
+3, LH50 15 IU/L) keeps 53 of 73 training endpoints and halves the AI LH rise (Leder ×2.7) but
+weakens suppression on TRT (cypionate 100 mg weekly: LH −67 % against −75 %, labels ~80-90 %),
+so the sourced values were kept.
 
 **Tried and not kept: mineralisation as its own state.** BMD as remodelling space + mean degree of
 mineralisation + matrix volume (Hernandez et al. 2001), with dD/dt = k·(1 − D) − f·r_OC·(D − m0) per site

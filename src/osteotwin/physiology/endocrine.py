@@ -80,7 +80,7 @@ _FT, _FA, _WA = (_I["testosterone_free_fraction"], _I["androstenedione_free_frac
 _KI_ANA, _KI_LET = _I["ai_ki_anastrozole_ng_ml"], _I["ai_ki_letrozole_ng_ml"]
 _T_F = _I["female_testosterone_ng_dl"]
 _MCR_T, _GEL_F = _I["testosterone_mcr_l_d"], _I["testosterone_gel_bioavailability"]
-_GEL_K = _I["testosterone_gel_dose_exponent"]
+_GEL_K50 = _I["testosterone_gel_half_saturation_mg_d"]
 #: Gel dose at which ``testosterone_gel_bioavailability`` is the absorbed fraction (5 g of 1.62 %).
 GEL_REFERENCE_DOSE_MG_D = 81.0
 _MCR_E2, _E2_ORAL_F = _I["estradiol_mcr_l_d"], _I["estradiol_oral_bioavailability"]
@@ -120,12 +120,12 @@ def gonadal_suppression(y: NDArray[np.float64], p: NDArray[np.float64]) -> float
 
 @njit(cache=True, error_model="numpy")
 def gel_absorbed_mg_d(dose_mg_d: float, p: NDArray[np.float64]) -> float:
-    """Testosterone absorbed from a daily gel dose (mg/d): F·D_ref·(dose/D_ref)^k, D_ref = 81 mg/d
-    (absorption through the skin is less than dose-proportional; ``testosterone_gel_dose_exponent``)."""
-    ratio = max(dose_mg_d, 0.0) / GEL_REFERENCE_DOSE_MG_D
-    # ratio/(ratio + 1e-12) makes no gel exactly no input (and no dependence on the exponent)
-    return float(p[_GEL_F] * GEL_REFERENCE_DOSE_MG_D * ratio / (ratio + 1e-12)
-                 * math.exp(p[_GEL_K] * math.log(max(ratio, 1e-12))))
+    """Testosterone absorbed from a daily gel dose D (mg/d): F·D·(1 + D_ref/K)/(1 + D/K), D_ref =
+    81 mg/d, so F is the absorbed fraction at D_ref; uptake is dose-proportional at low doses and
+    saturates at high ones (K = ``testosterone_gel_half_saturation_mg_d``, Swerdloff et al. 2000)."""
+    dose = max(dose_mg_d, 0.0)
+    k = p[_GEL_K50]
+    return float(p[_GEL_F] * dose * (1.0 + GEL_REFERENCE_DOSE_MG_D / k) / (1.0 + dose / k))
 
 
 @njit(cache=True, error_model="numpy")

@@ -151,13 +151,14 @@ PARAMETER_TABLE: tuple[Parameter, ...] = (
        f"{CF} PC18-05: 81 mg/d gel gives ~720 ng/dL in castrated men (with MCR below); AndroGel "
        "label: ~10 % of the applied testosterone is absorbed",
        "fraction of gel testosterone absorbed at 81 mg/d", 0.35, (0.05, 0.15)),
-    _p("testosterone_gel_dose_exponent", 0.42, "1",
-       f"{CF} PC18-03/PC18-05: in castrated men (no endogenous T) 20.25 and 81 mg/d of 1.62 % gel "
-       "gave 410 and 720 ng/dL, a quarter of the dose giving ~55 % of the serum T (ln 1.79 / ln 4 = "
-       "0.42); absorption through a fixed application area is less than dose-proportional "
-       "(Swerdloff et al. 2000 JCEM 85:4500, AndroGel 50 vs 100 mg/d)",
-       "power of the gel dose in the amount absorbed, F·81 mg·(dose/81 mg)^k", 0.0, (0.3, 1.0),
-       True),
+    _p("testosterone_gel_half_saturation_mg_d", 80.0, "mg/d",
+       "Swerdloff et al. 2000 JCEM 85:4500 (AndroGel 1 %, hypogonadal men: Cavg at 100 mg/d 1.4 "
+       "times that at 50 mg/d; 9-14 % of the applied dose bioavailable): a saturable uptake "
+       "D/(1 + D/K) gives 1.4 at K = 67 mg/d, ~96 mg/d once the residual endogenous testosterone "
+       "under the gel is taken out of both Cavg values; value between the two. Uptake through a "
+       "fixed application area is dose-proportional at low doses and saturates at high ones",
+       "gel dose at which skin uptake is half of dose-proportional: absorbed = "
+       "F·D·(1 + 81/K)/(1 + D/K), F the absorbed fraction at 81 mg/d", 0.0, (40.0, 200.0)),
     _p("testosterone_mcr_l_d", 1350.0, "L/d", "Longcope 1969 (MCR of testosterone ~1000 L/d in men "
        "at physiological levels); Bhasin et al. 2001 Am J Physiol Endocrinol Metab 281:E1172 "
        "(GnRH-agonist-suppressed men, testosterone enanthate 125/300/600 mg weekly: mean nadirs 542, "
