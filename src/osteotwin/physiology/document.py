@@ -201,7 +201,13 @@ responses span ×1.55 (Leder) to ×4.2 (Veldhuis 2005 ×2.1; Loves 2013 ×2.7). 
 scored consequence, matches (Leder 572 ng/dL). A flatter feedback with a less saturated testis (Hill
 3, LH50 15 IU/L) keeps 53 of 73 training endpoints and halves the AI LH rise (Leder ×2.7) but
 weakens suppression on TRT (cypionate 100 mg weekly: LH −67 % against −75 %, labels ~80-90 %),
-so the sourced values were kept.
+so the sourced values were kept. Zoledronic acid with letrozole: ZO-FAST (Bundred et al. 2008),
+Z-FAST's larger sibling, measured 5.7 spine and 3.6 hip points between immediate and delayed
+treatment at 12 months where the model gives 4.5 and 3.0 (Z-FAST, training: 4.4 and 3.3, passes);
+in women starting letrozole after tamoxifen (N03CC, Hines et al. 2009) the model's immediate arm
+gains 1.6 % at the spine against 3.7 % and its delayed arm loses 2.6 % against 1.7 %: loss on an
+AI after tamoxifen is too large here as in MA.17's letrozole arm (training, hip −4.9 % against
+−3.6 % at 2 years), and the zoledronic acid gain too small.
 
 **Tried and not kept: mineralisation as its own state.** BMD as remodelling space + mean degree of
 mineralisation + matrix volume (Hernandez et al. 2001), with dD/dt = k·(1 − D) − f·r_OC·(D − m0) per site
