@@ -34,6 +34,8 @@ MALE_SHBG_SLOPE_NMOL_L_Y = 0.86
 #: Women's SHBG (nmol/L) after 45 y: falling to 60 y, then rising (Rotterdam Study); held at 50,
 #: an assumption.
 FEMALE_SHBG_NMOL_L = 50.0
+#: Lower limit of the typical men's value, so the age slope cannot run below the adult male
+#: reference interval (10-57 nmol/L, Mayo Clinic Laboratories SHBG test, males >= 18 y).
 SHBG_FLOOR_NMOL_L = 10.0
 
 

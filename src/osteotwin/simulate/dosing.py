@@ -41,8 +41,11 @@ TYPICAL_DOSES: dict[str, tuple[float, float | None]] = {
     # hCG in IU (Pregnyl/Novarel labels, hypogonadotropic hypogonadism: 500-1000 IU 2-3 times a week)
     "hcg": (1000.0, 3.5),
 }
-#: Oral testosterone undecanoate's labelled starting dose (Jatenzo: 237 mg twice daily).
-ORAL_UNDECANOATE_DOSE = (237.0, 0.5)
+#: Where a drug's usual dose depends on its route: (drug, route) → dose and interval, looked up
+#: before ``TYPICAL_DOSES`` (oral testosterone undecanoate: Jatenzo label, 237 mg twice daily).
+TYPICAL_DOSES_BY_ROUTE: dict[tuple[str, str], tuple[float, float | None]] = {
+    ("testosterone_undecanoate", "oral"): (237.0, 0.5),
+}
 _CONTINUOUS_MAX_INTERVAL_D = 1.0
 #: Drugs whose dose is a daily delivery rate whatever the interval (spec/codes.yaml: an estradiol
 #: patch's dose is µg/day; its ``every`` is how often the patch is changed).
@@ -65,9 +68,8 @@ class Schedule:
 
 def _dose(regimen: Regimen) -> tuple[float, float | None, bool]:
     """(dose in mg or IU, interval in days or None, whether a typical dose was assumed)."""
-    typical, typical_every = TYPICAL_DOSES.get(regimen.drug, (0.0, 1.0))
-    if regimen.drug == "testosterone_undecanoate" and regimen.route == "oral":
-        typical, typical_every = ORAL_UNDECANOATE_DOSE
+    typical, typical_every = TYPICAL_DOSES_BY_ROUTE.get(
+        (regimen.drug, regimen.route), TYPICAL_DOSES.get(regimen.drug, (0.0, 1.0)))
     dose = regimen.dose
     assumed = dose is None
     every = regimen.every_d
