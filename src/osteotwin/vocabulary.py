@@ -6,14 +6,14 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-import yaml
+from osteotwin.yamlio import safe_load
 
 
 @lru_cache(maxsize=1)
 def codes() -> dict[str, Any]:
     """The packaged code vocabulary: drugs, labs, findings, actions."""
     text = resources.files("osteotwin.data").joinpath("codes.yaml").read_text(encoding="utf-8")
-    loaded: dict[str, Any] = yaml.safe_load(text)
+    loaded: dict[str, Any] = safe_load(text)
     return loaded
 
 

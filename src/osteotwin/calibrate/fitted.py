@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from osteotwin.physiology.fracture import FractureParameters
+from osteotwin.yamlio import safe_load
 
 FITTED_RESOURCE = ("osteotwin.data", "model/fitted_parameters.yaml")
 
@@ -31,7 +32,7 @@ def load_fitted_document(path: Path | None = None) -> dict[str, Any]:
     path = path or fitted_path()
     if not path.is_file():
         return {}
-    loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    loaded = safe_load(path.read_text(encoding="utf-8")) or {}
     if not isinstance(loaded, dict):
         raise ValueError(f"{path}: expected a mapping")
     return loaded

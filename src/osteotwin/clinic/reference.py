@@ -9,7 +9,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-import yaml
+from osteotwin.yamlio import safe_load
 
 _PACKAGE = "osteotwin.data"
 
@@ -17,7 +17,7 @@ _PACKAGE = "osteotwin.data"
 def read_yaml(name: str) -> Any:
     """Parse ``data/clinic/<name>`` from the installed package."""
     text = resources.files(_PACKAGE).joinpath("clinic", name).read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    return safe_load(text)
 
 
 @lru_cache(maxsize=1)

@@ -594,9 +594,9 @@ def load_fitted_parameters(path: Path | None = None) -> ModelParameters:
 
 def _parse_fitted_parameters(path: Path) -> ModelParameters:
     """Read and check a fitted-parameter YAML file (see ``load_fitted_parameters``)."""
-    import yaml
+    from osteotwin.yamlio import safe_load
 
-    document: Any = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    document: Any = safe_load(path.read_text(encoding="utf-8")) or {}
     fitted = document.get("parameters", {}) if isinstance(document, dict) else {}
     values = default_parameters().values.copy()
     for name, value in dict(fitted).items():

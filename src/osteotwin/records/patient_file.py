@@ -50,6 +50,7 @@ from osteotwin.records.patient import (
 )
 from osteotwin.units import LAB_SPECS, convert_lab, lab_in, parse_quantity, split_quantity
 from osteotwin.vocabulary import drug_names
+from osteotwin.yamlio import SafeLoader
 
 MINIMUM_AGE_Y = 18.0  # osteotwin covers adults (AI therapy and TRT are adult treatments)
 
@@ -96,13 +97,13 @@ _LIFESTYLE = (
 _FRAX = ("tool", "major_osteoporotic_10y_pct", "hip_10y_pct", "date", "bmd_included", "country")
 
 
-class _NoDatesLoader(yaml.SafeLoader):
+class _NoDatesLoader(SafeLoader):
     """SafeLoader that keeps ISO dates as strings so that date errors name their field."""
 
 
 _NoDatesLoader.yaml_implicit_resolvers = {
     key: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    for key, resolvers in SafeLoader.yaml_implicit_resolvers.items()
 }
 
 

@@ -16,10 +16,9 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-import yaml
-
 from osteotwin.simulate.scenario import AROMATASE_INHIBITORS
 from osteotwin.trials.model import Trial, TrialRegimen
+from osteotwin.yamlio import safe_load
 
 ENDOCRINE_THERAPY = (*AROMATASE_INHIBITORS, "tamoxifen")
 BACKGROUND_AI = TrialRegimen(drug="anastrozole", dose_mg=1.0, dose_iu=None, route="oral",
@@ -43,7 +42,7 @@ def omitted_therapy() -> dict[str, tuple[tuple[TrialRegimen, ...], str]]:
     from osteotwin.trials.reader import parse_regimen
 
     text = resources.files("osteotwin.data").joinpath("trials/omitted_therapy.yaml").read_text()
-    table: dict[str, Any] = yaml.safe_load(text) or {}
+    table: dict[str, Any] = safe_load(text) or {}
     return {trial_id: (tuple(parse_regimen(r, f"omitted_therapy.yaml:{trial_id}.regimens[{i}]")
                              for i, r in enumerate(entry["regimens"])),
                        " ".join(str(entry["reason"]).split()))
