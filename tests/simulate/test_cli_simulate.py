@@ -61,6 +61,7 @@ def test_table_csv_and_html_plot(example_patient_path: Path, tmp_path: Path) -> 
     (["--what-if", "unobtainium=1mg/d"], "unknown drug"),
     (["--years", "-2"], "--years"),
     (["--plot", "figure.svg"], ".png or .html"),
+    (["--workers", "-1"], "--workers"),
 ])
 def test_bad_input_exits_2_with_one_line(example_patient_path: Path, args: list[str],
                                          message: str) -> None:

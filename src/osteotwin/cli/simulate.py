@@ -62,6 +62,9 @@ def simulate_command(
     draws: Annotated[int, typer.Option(
         "--draws", help="Virtual people per scenario for the 5-95 % bands (0: none).")] = 40,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the parameter draws.")] = 20250601,
+    workers: Annotated[int, typer.Option(
+        "--workers", help="Processes for the virtual people (0: one per CPU; results do not "
+        "depend on it).")] = 0,
 ) -> None:
     """Simulate a patient file and optional what-if alternatives."""
     import math
@@ -78,6 +81,8 @@ def simulate_command(
         raise UserInputError("--years", years, f"more than 0 and at most {MAX_YEARS:g}")
     if not 0 <= draws <= 1000:
         raise UserInputError("--draws", draws, "0 to 1000")
+    if not 0 <= workers <= 256:
+        raise UserInputError("--workers", workers, "0 (one per CPU) to 256")
     if plot is not None:
         from osteotwin.simulate.plot import SUFFIXES
 
@@ -102,7 +107,8 @@ def simulate_command(
                     console.print(f"simulating virtual people: {done}/{total}", end="\r")
 
     projections = project(scenarios, times, draws=draws, seed=seed, progress=progress,
-                          band_times_d=_band_times(years))
+                          band_times_d=_band_times(years),
+                          workers=workers or _cpu_count())
     if plot is not None:
         from osteotwin.simulate.plot import write_plot
 
@@ -129,6 +135,15 @@ def _output_times(years: float) -> Any:
         end = y * 365.25
         grid.append(np.linspace(max(end - AVERAGE_WINDOW_D, 0.0), end, 29))
     return np.unique(np.concatenate(grid))
+
+
+def _cpu_count() -> int:
+    """CPUs this process may use (its affinity mask where the platform has one)."""
+    import os
+
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def _band_times(years: float) -> Any:

@@ -5,12 +5,17 @@ the 5th-95th percentile over ``draws`` virtual people who share the person's cha
 regimens but draw model parameters from their population distributions (``band_parameter_sets``, a
 Latin hypercube: each parameter's distribution is covered evenly, so a band from a few dozen people
 moves little with the seed). The same seeded draws are used for every compared scenario, so
-differences between scenarios are not blurred by sampling noise.
+differences between scenarios are not blurred by sampling noise. The draws are independent
+simulations, so ``workers`` > 1 spreads them over processes (forked where the platform allows);
+the results do not depend on how many.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import multiprocessing
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,37 +49,67 @@ class Projection:
     draws: int
 
 
+def _band_series(scenario: Scenario, draw: ModelParameters,
+                 times_d: NDArray[np.float64]) -> dict[str, NDArray[np.float64]]:
+    """The band series of one virtual person (module level, so worker processes can run it)."""
+    series = simulate(scenario, params=draw, times_d=times_d).series
+    return {name: series[name] for name in BAND_SERIES}
+
+
+@contextmanager
+def _draw_pool(workers: int) -> Iterator[Executor | None]:
+    """A process pool of ``workers`` (forked where available: no re-import, compiled code shared),
+    or None for ``workers`` ≤ 1."""
+    if workers <= 1:
+        yield None
+        return
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        yield pool
+
+
 def project(scenarios: Sequence[Scenario], times_d: NDArray[np.float64], *, draws: int = 40,
             seed: int = 20250601, params: ModelParameters | None = None,
             progress: Callable[[int, int], None] | None = None,
-            band_times_d: NDArray[np.float64] | None = None) -> list[Projection]:
+            band_times_d: NDArray[np.float64] | None = None,
+            workers: int = 1) -> list[Projection]:
     """Central trajectory and band for each scenario (``draws = 0``: no band).
 
     ``band_times_d`` (a coarser grid within ``times_d``'s range) makes the draws cheaper; their
-    percentiles are interpolated onto ``times_d``."""
+    percentiles are interpolated onto ``times_d``. ``workers`` > 1 simulates the draws in that
+    many processes (same results)."""
     params = params or current_parameters()
     coarse = times_d if band_times_d is None else band_times_d
     draw_sets = band_parameter_sets(draws, seed, params)
     total = len(scenarios) * (1 + draws)
     done = 0
     projections = []
-    for scenario in scenarios:
-        central = simulate(scenario, params=params, times_d=times_d)
-        done += 1
-        runs: dict[str, list[NDArray[np.float64]]] = {name: [] for name in BAND_SERIES}
-        for draw in draw_sets:
-            trajectory = simulate(scenario, params=draw, times_d=coarse)
-            for name in BAND_SERIES:
-                runs[name].append(trajectory.series[name])
+    with _draw_pool(min(workers, draws)) as pool:
+        for scenario in scenarios:
+            central = simulate(scenario, params=params, times_d=times_d)
             done += 1
-            if progress is not None:
-                progress(done, total)
-        low = {}
-        high = {}
-        for name, values in runs.items():
-            if values:
-                stacked = np.vstack(values)
-                low[name] = np.interp(times_d, coarse, np.percentile(stacked, LOW_PCT, axis=0))
-                high[name] = np.interp(times_d, coarse, np.percentile(stacked, HIGH_PCT, axis=0))
-        projections.append(Projection(scenario, central, low, high, draws))
+            runs: dict[str, list[NDArray[np.float64]]] = {name: [] for name in BAND_SERIES}
+            if pool is None:
+                results: Iterator[dict[str, NDArray[np.float64]]] = (
+                    _band_series(scenario, draw, coarse) for draw in draw_sets)
+            else:
+                chunk = -(-len(draw_sets) // workers)
+                results = pool.map(_band_series, [scenario] * len(draw_sets), draw_sets,
+                                   [coarse] * len(draw_sets), chunksize=chunk)
+            for series in results:
+                for name in BAND_SERIES:
+                    runs[name].append(series[name])
+                done += 1
+                if progress is not None:
+                    progress(done, total)
+            low = {}
+            high = {}
+            for name, values in runs.items():
+                if values:
+                    stacked = np.vstack(values)
+                    low[name] = np.interp(times_d, coarse, np.percentile(stacked, LOW_PCT, axis=0))
+                    high[name] = np.interp(times_d, coarse,
+                                           np.percentile(stacked, HIGH_PCT, axis=0))
+            projections.append(Projection(scenario, central, low, high, draws))
     return projections

@@ -1,0 +1,41 @@
+"""Prediction bands: the virtual people's draws give the same bands in one process or several."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from osteotwin.simulate import Scenario
+from osteotwin.simulate.bands import BAND_SERIES, project
+from osteotwin.simulate.scenario import Regimen, Subject
+
+
+def _scenarios() -> list[Scenario]:
+    woman = Subject(sex="female", age_y=62.0, years_since_menopause=10.0, breast_cancer=True)
+    on_ai = Scenario(subject=woman, regimens=(Regimen("anastrozole", dose_mg=1.0, every_d=1.0),),
+                     years=1.0)
+    return [on_ai, Scenario(subject=woman, regimens=(), years=1.0)]
+
+
+def test_workers_do_not_change_the_bands() -> None:
+    times = np.linspace(0.0, 365.25, 14)
+    serial = project(_scenarios(), times, draws=6, seed=7, workers=1)
+    parallel = project(_scenarios(), times, draws=6, seed=7, workers=2)
+    for one, two in zip(serial, parallel, strict=True):
+        for name in BAND_SERIES:
+            np.testing.assert_array_equal(one.low[name], two.low[name])
+            np.testing.assert_array_equal(one.high[name], two.high[name])
+        np.testing.assert_array_equal(one.trajectory.series["lumbar_spine_bmd_change_pct"],
+                                      two.trajectory.series["lumbar_spine_bmd_change_pct"])
+
+
+def test_band_brackets_the_spread_of_the_draws_and_progress_counts_every_person() -> None:
+    times = np.linspace(0.0, 365.25, 14)
+    calls: list[tuple[int, int]] = []
+    on_ai, untreated = project(_scenarios(), times, draws=6, seed=7, workers=2,
+                               progress=lambda done, total: calls.append((done, total)))
+    assert calls[-1] == (14, 14) and len(calls) == 12  # 2 scenarios x 6 draws
+    low = on_ai.low["lumbar_spine_bmd_change_pct"]
+    high = on_ai.high["lumbar_spine_bmd_change_pct"]
+    assert np.all(low <= high) and high[-1] - low[-1] > 0.0
+    # an aromatase inhibitor lowers the whole band below the untreated one at 1 year
+    assert on_ai.high["estradiol_pg_ml"][-1] < untreated.low["estradiol_pg_ml"][-1]
