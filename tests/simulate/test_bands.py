@@ -39,3 +39,16 @@ def test_band_brackets_the_spread_of_the_draws_and_progress_counts_every_person(
     assert np.all(low <= high) and high[-1] - low[-1] > 0.0
     # an aromatase inhibitor lowers the whole band below the untreated one at 1 year
     assert on_ai.high["estradiol_pg_ml"][-1] < untreated.low["estradiol_pg_ml"][-1]
+
+
+def test_percentile_bands_need_half_the_draws_and_skip_absent_series() -> None:
+    from osteotwin.simulate.bands import percentile_bands
+
+    runs = [{"a": np.array([float(i), 10.0 * i])} for i in range(11)]  # 0..10
+    bands = percentile_bands(runs, ["a", "missing"], n_draws=20)
+    assert bands is not None and set(bands) == {"a"}
+    low, high = bands["a"]
+    np.testing.assert_allclose(low, [0.5, 5.0])
+    np.testing.assert_allclose(high, [9.5, 95.0])
+    assert percentile_bands(runs[:9], ["a"], n_draws=20) is None  # 9 of 20 solved: no band
+    assert percentile_bands([], ["a"], n_draws=0) is None

@@ -144,6 +144,7 @@ def default_simulator(band_draws: int = BAND_DRAWS) -> Simulator:
 
     simulate: Callable[..., Trajectory] = importlib.import_module(
         "osteotwin.simulate.single").simulate
+    percentile_bands = importlib.import_module("osteotwin.simulate.bands").percentile_bands
     parameters = importlib.import_module("osteotwin.physiology.parameters")
     draws = parameters.band_parameter_sets(band_draws, BAND_SEED)
 
@@ -153,16 +154,11 @@ def default_simulator(band_draws: int = BAND_DRAWS) -> Simulator:
         runs = []
         for params in draws:
             try:
-                runs.append(smoothed(simulate(scenario, params=params, times_d=times)))
+                runs.append(smoothed(simulate(scenario, params=params, times_d=times)).series)
             except Exception:  # one virtual person's solver failure must not hide the others
                 log.warning("report: a parameter draw failed for %s", scenario.label)
-        if not draws or 2 * len(runs) < len(draws):
-            return trajectory, None
-        bands = {}
-        for name in BANDED_SERIES:
-            stacked = np.array([r.series[name] for r in runs])
-            low, high = np.percentile(stacked, [5.0, 95.0], axis=0)
-            bands[name] = (low, high)
+        bands: dict[str, tuple[Any, Any]] | None = percentile_bands(runs, BANDED_SERIES,
+                                                                     len(draws))
         return trajectory, bands
 
     return run

@@ -13,7 +13,7 @@ the results do not depend on how many.
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -47,6 +47,22 @@ class Projection:
     low: dict[str, NDArray[np.float64]]
     high: dict[str, NDArray[np.float64]]
     draws: int
+
+
+def percentile_bands(runs: Sequence[Mapping[str, NDArray[np.float64]]], names: Sequence[str],
+                     n_draws: int) -> dict[str, tuple[NDArray[np.float64], NDArray[np.float64]]] | None:
+    """5th and 95th percentiles of each named series over the virtual people that solved (``runs``:
+    their series by name), or None when fewer than half of the ``n_draws`` solved (no band rather
+    than a misleading one). Series absent from every run are left out."""
+    if n_draws <= 0 or 2 * len(runs) < n_draws:
+        return None
+    bands = {}
+    for name in names:
+        values = [run[name] for run in runs if name in run]
+        if values:
+            low, high = np.percentile(np.vstack(values), [LOW_PCT, HIGH_PCT], axis=0)
+            bands[name] = (low, high)
+    return bands
 
 
 def _band_series(scenario: Scenario, draw: ModelParameters,
@@ -89,7 +105,7 @@ def project(scenarios: Sequence[Scenario], times_d: NDArray[np.float64], *, draw
         for scenario in scenarios:
             central = simulate(scenario, params=params, times_d=times_d)
             done += 1
-            runs: dict[str, list[NDArray[np.float64]]] = {name: [] for name in BAND_SERIES}
+            runs: list[dict[str, NDArray[np.float64]]] = []
             if pool is None:
                 results: Iterator[dict[str, NDArray[np.float64]]] = (
                     _band_series(scenario, draw, coarse) for draw in draw_sets)
@@ -98,18 +114,12 @@ def project(scenarios: Sequence[Scenario], times_d: NDArray[np.float64], *, draw
                 results = pool.map(_band_series, [scenario] * len(draw_sets), draw_sets,
                                    [coarse] * len(draw_sets), chunksize=chunk)
             for series in results:
-                for name in BAND_SERIES:
-                    runs[name].append(series[name])
+                runs.append(series)
                 done += 1
                 if progress is not None:
                     progress(done, total)
-            low = {}
-            high = {}
-            for name, values in runs.items():
-                if values:
-                    stacked = np.vstack(values)
-                    low[name] = np.interp(times_d, coarse, np.percentile(stacked, LOW_PCT, axis=0))
-                    high[name] = np.interp(times_d, coarse,
-                                           np.percentile(stacked, HIGH_PCT, axis=0))
+            bands = percentile_bands(runs, BAND_SERIES, len(draw_sets)) or {}
+            low = {name: np.interp(times_d, coarse, band[0]) for name, band in bands.items()}
+            high = {name: np.interp(times_d, coarse, band[1]) for name, band in bands.items()}
             projections.append(Projection(scenario, central, low, high, draws))
     return projections

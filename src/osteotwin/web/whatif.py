@@ -176,21 +176,16 @@ def _course(sim: Any, scenario: Any, times: Any, draws: list[Any]) -> dict[str, 
 
 def _bands(sim: Any, scenario: Any, times: Any, draws: list[Any]) -> dict[str, Any]:
     """5th and 95th percentiles over simulations of the parameter draws (failed draws are left out;
-    with fewer than half succeeding, no band is shown rather than a misleading one)."""
-    import numpy as np
-
+    with fewer than half succeeding, no band is shown rather than a misleading one:
+    ``simulate.bands.percentile_bands``)."""
     runs = []
     for params in draws:
         try:
-            runs.append(sim.simulate(scenario, params=params, times_d=times))
+            runs.append(sim.simulate(scenario, params=params, times_d=times).series)
         except Exception:  # a solver failure for one virtual person must not hide the others
             continue
-    if not draws or len(runs) * 2 < len(draws):
-        return {}
-    bands: dict[str, Any] = {}
-    for key in SHOWN_SERIES:
-        stacked = np.array([run.series[key] for run in runs if key in run.series])
-        if stacked.size:
-            low, high = np.percentile(stacked, [5, 95], axis=0)
-            bands[key] = {"low": jsonable(low), "high": jsonable(high), "n": len(stacked)}
-    return bands
+    percentile_bands = importlib.import_module("osteotwin.simulate.bands").percentile_bands
+    bands = percentile_bands(runs, SHOWN_SERIES, len(draws)) or {}
+    return {key: {"low": jsonable(low), "high": jsonable(high),
+                  "n": sum(key in run for run in runs)}
+            for key, (low, high) in bands.items()}
