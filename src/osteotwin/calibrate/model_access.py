@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import importlib
-import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
@@ -174,6 +173,3 @@ def default_simulator(
             return BatchBackendSimulator(module.CpuSimulator(workers), workers)
     return PoolSimulator(workers)
 
-
-def cpu_count() -> int:
-    return max(1, os.cpu_count() or 1)

@@ -162,7 +162,8 @@ def register(app: typer.Typer) -> None:
         from osteotwin.calibrate.model_access import default_simulator
         from osteotwin.cli.validate import packaged_training_dir
         from osteotwin.trials.reader import load_trials, trial_files
-        from osteotwin.trials.validation import default_workers, run_validation
+        from osteotwin.trials.validation import run_validation
+        from osteotwin.workers import default_workers
 
         if parameters:
             try:

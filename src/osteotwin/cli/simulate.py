@@ -63,8 +63,8 @@ def simulate_command(
         "--draws", help="Virtual people per scenario for the 5-95 % bands (0: none).")] = 40,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the parameter draws.")] = 20250601,
     workers: Annotated[int, typer.Option(
-        "--workers", help="Processes for the virtual people (0: one per CPU; results do not "
-        "depend on it).")] = 0,
+        "--workers", help="Processes for the virtual people (0: OSTEOTWIN_WORKERS, else one per "
+        "usable CPU; results do not depend on it).")] = 0,
 ) -> None:
     """Simulate a patient file and optional what-if alternatives."""
     import math
@@ -76,6 +76,7 @@ def simulate_command(
     from osteotwin.simulate.bands import project
     from osteotwin.simulate.scenario import MAX_YEARS, Scenario
     from osteotwin.simulate.what_if import apply_what_if, parse_what_if
+    from osteotwin.workers import default_workers
 
     if not math.isfinite(years) or not 0 < years <= MAX_YEARS:
         raise UserInputError("--years", years, f"more than 0 and at most {MAX_YEARS:g}")
@@ -108,7 +109,7 @@ def simulate_command(
 
     projections = project(scenarios, times, draws=draws, seed=seed, progress=progress,
                           band_times_d=_band_times(years),
-                          workers=workers or _cpu_count())
+                          workers=workers or default_workers())
     if plot is not None:
         from osteotwin.simulate.plot import write_plot
 
@@ -135,15 +136,6 @@ def _output_times(years: float) -> Any:
         end = y * 365.25
         grid.append(np.linspace(max(end - AVERAGE_WINDOW_D, 0.0), end, 29))
     return np.unique(np.concatenate(grid))
-
-
-def _cpu_count() -> int:
-    """CPUs this process may use (its affinity mask where the platform has one)."""
-    import os
-
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
 
 
 def _band_times(years: float) -> Any:

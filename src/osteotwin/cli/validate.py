@@ -74,7 +74,8 @@ def register(app: typer.Typer) -> None:
                                  problem="out of range")
         from osteotwin.calibrate.model_access import default_simulator
         from osteotwin.trials.reader import read_trials
-        from osteotwin.trials.validation import default_workers, run_validation
+        from osteotwin.trials.validation import run_validation
+        from osteotwin.workers import default_workers
 
         trials, unreadable = read_trials(paths or [packaged_training_dir()])
         if not trials:

@@ -101,7 +101,8 @@ def project(scenarios: Sequence[Scenario], times_d: NDArray[np.float64], *, draw
     total = len(scenarios) * (1 + draws)
     done = 0
     projections = []
-    with _draw_pool(min(workers, draws)) as pool:
+    processes = min(workers, draws)
+    with _draw_pool(processes) as pool:
         for scenario in scenarios:
             central = simulate(scenario, params=params, times_d=times_d)
             done += 1
@@ -110,7 +111,7 @@ def project(scenarios: Sequence[Scenario], times_d: NDArray[np.float64], *, draw
                 results: Iterator[dict[str, NDArray[np.float64]]] = (
                     _band_series(scenario, draw, coarse) for draw in draw_sets)
             else:
-                chunk = -(-len(draw_sets) // workers)
+                chunk = -(-len(draw_sets) // processes)  # one chunk per process
                 results = pool.map(_band_series, [scenario] * len(draw_sets), draw_sets,
                                    [coarse] * len(draw_sets), chunksize=chunk)
             for series in results:

@@ -10,7 +10,6 @@ GPU backends can be passed in.
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,6 +29,7 @@ from osteotwin.trials.endpoints import (
 )
 from osteotwin.trials.model import Trial
 from osteotwin.trials.population import DRAW_NAMES, StandardDraws, draw_people, trial_rng
+from osteotwin.workers import default_workers
 
 #: Simulates scenarios (one row of model parameters each, or None for the central values) on a
 #: time grid; returns series name -> array (people, times).
@@ -191,9 +191,3 @@ def run_validation(trials: Sequence[Trial], *, n: int = DEFAULT_N, seed: int = 0
     return ValidationReport(trials=results, n=n, seed=seed, parameter_set=label, errors=errors)
 
 
-def default_workers() -> int:
-    """Worker processes for population simulation (``OSTEOTWIN_WORKERS``, else the CPU count)."""
-    env = os.environ.get("OSTEOTWIN_WORKERS")
-    if env and env.isdigit() and int(env) > 0:
-        return int(env)
-    return max(1, os.cpu_count() or 1)
