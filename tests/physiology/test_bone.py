@@ -94,9 +94,10 @@ def test_ai_loss_is_front_loaded_at_the_spine_and_keeps_going_at_the_hip() -> No
     th_first, th_late = th[1] - th[0], th[4] - th[3]
     assert ls_first < -1.0 and th_first < -1.0
     # the spine's loss is front-loaded (remodelling space, fast trabecular balance); the hip,
-    # mostly cortical with a slow balance, is still losing in year 5
+    # mostly cortical with a slow balance, is still losing in year 5: in ATAC the hip's yearly
+    # loss in years 3-5 is 0.57 of its first two years' and the spine's 0.32 (ratio 1.8)
     assert th_late < -0.2
-    assert th_late / th_first > 3.0 * ls_late / ls_first
+    assert th_late / th_first > 1.5 * ls_late / ls_first
     assert th[4] < th[2] - 1.0
 
 
@@ -120,3 +121,34 @@ def test_denosumab_gain_is_fast_then_slower_and_reversible() -> None:
         2.0,
     )
     assert stopped["lumbar_spine"][2] < on["lumbar_spine"][2] - 1.0  # given back off treatment
+
+
+def test_estrogen_modeling_route_is_not_blocked_by_denosumab() -> None:
+    """The estrogen-dependent modeling-based formation needs no remodelling (Ominsky et al. 2014),
+    so an AI's loss through it goes on under denosumab and the two effects add; with the route
+    off (gain 0) denosumab blocks the AI's loss entirely (remodelling-only model)."""
+    times = np.array([0.0, 3.0]) * YEAR
+    denosumab = Regimen("denosumab", 60.0, every_d=182.625, route="subcutaneous")
+    anastrozole = Regimen("anastrozole", 1.0)
+
+    def spine(params: ModelParameters, regimens: tuple[Regimen, ...]) -> float:
+        woman = Subject(sex="female", age_y=64.0, weight_kg=70.0, years_since_menopause=13.0,
+                        breast_cancer=True)
+        trajectory = simulate(Scenario(woman, regimens, 3.0), params=params, times_d=times)
+        return float(trajectory.series["lumbar_spine_bmd_change_pct"][-1])
+
+    off = P.replace(bmd_ls_estrogen_modeling_gain=0.0, bmd_hip_estrogen_modeling_gain=0.0)
+    on = P.replace(bmd_ls_estrogen_modeling_gain=0.04, bmd_hip_estrogen_modeling_gain=0.04)
+    assert spine(off, (denosumab, anastrozole)) == pytest.approx(spine(off, (denosumab,)), abs=0.05)
+    ai_cost_alone = spine(on, ()) - spine(on, (anastrozole,))
+    ai_cost_on_denosumab = spine(on, (denosumab,)) - spine(on, (denosumab, anastrozole))
+    assert ai_cost_on_denosumab > 0.5
+    assert ai_cost_on_denosumab > 0.3 * ai_cost_alone
+    # with estrogen steady (an untreated man) the route sits at its equilibrium and moves nothing
+    man = Subject(sex="male", age_y=60.0, weight_kg=85.0)
+
+    def untreated_man(params: ModelParameters) -> float:
+        trajectory = simulate(Scenario(man, (), 3.0), params=params, times_d=times)
+        return float(trajectory.series["lumbar_spine_bmd_change_pct"][-1])
+
+    assert untreated_man(on) == pytest.approx(untreated_man(off), abs=0.02)

@@ -69,8 +69,17 @@ CALIBRATION_TEXT = (
     "(6 anchors, 274 s; 53, 53, 51 and 52 of 73 at seeds 0 to 3), then, with saturable gel uptake "
     "(half-saturation fixed from Swerdloff et al. 2000) in place of the fitted gel dose exponent, "
     "the same command with `--budget-minutes 20` (3 anchors, 193 s, no parameter moved; 53, 53, "
-    "51 and 52 of 73 at seeds 0 to 3), each run starting from the set before it (see "
-    "`osteotwin calibrate --help`)."
+    "51 and 52 of 73 at seeds 0 to 3), then, with the estrogen-dependent modeling route added "
+    "(its gains at 0, the remodelling-only model, the count step found no gain: 0 anchors kept), "
+    "a start moved by hand towards additive antiresorptive and inhibitor effects (route gains "
+    "0.015 at both sites, half-life 365 d; rob_est_gamma 0.22, tgfb_est_gamma 0.05; remodelling "
+    "space 0.035 spine, 0.025 hip; matrix turnover powers 0.3 and 0.5; matrix gain ceilings 0.08 "
+    "and 0.06; 29 of 58 non-fracture endpoints there), the cost step `--margin 0.15 --n-coarse 0 "
+    "--radius 0.3 --n-surrogate 40 --budget-minutes 24 --max-anchors 90` (46 anchors; 47 of 73), "
+    "then the count step `--step-rule count --margin 0.15 --n-coarse 0 --radius 0.2 --n-surrogate "
+    "40 --budget-minutes 22 --max-anchors 90` (7 anchors, 308 s; 54, 54, 52 and 54 of 73 at seeds "
+    "0 to 3; the same command with `--margin 0.25 --radius 0.15` then found no further gain), "
+    "each run starting from the set before it (see `osteotwin calibrate --help`)."
 )
 
 

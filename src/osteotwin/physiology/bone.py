@@ -28,7 +28,13 @@ BMD = M − s·(RS − 1) per site, two components (Heaney 1994; Seeman & Delmas
   to osteoclasts and refilled over one formation period, dRS/dt = (OC/OC0 − RS)/T_f; s is the site's
   BMD fraction held in it at reference turnover (trabecular spine > cortical hip). This reversible
   transient is fast (months) and is given back when turnover falls (antiresorptives, tamoxifen).
-The BMD states hold the total; M is recovered as BMD + s·(RS − 1).
+A third part follows estrogen without needing remodelling: estrogen lowers osteocyte sclerostin
+(Mödder et al. 2011 J Bone Miner Res 26:27), which restrains formation on quiescent surfaces
+(modeling-based; Ominsky et al. 2014 J Bone Miner Res 29:1424), so antiresorptives do not block it
+and their effects add to an aromatase inhibitor's loss, as the trials show (ABCSG-18 vs FREEDOM).
+Its state w is the lagged ln of estrogen-receptor activation above the EST floor, and each site's
+BMD carries the factor exp(κ_s·w): BMD = exp(κ_s·w)·(M − s·(RS − 1)).
+The BMD states hold the total; M is recovered as BMD·exp(−κ_s·w) + s·(RS − 1).
 """
 
 from __future__ import annotations
@@ -46,6 +52,7 @@ from osteotwin.physiology.states import (
     BMD_TH,
     BP,
     DEN,
+    EST_MODELING,
     FRAC_OB_FAST,
     OB0,
     OB_FAST,
@@ -111,6 +118,11 @@ _RS_TF, _RS_LS, _RS_HIP = (_I["remodel_space_formation_period_d"], _I["remodel_s
                            _I["remodel_space_hip"])
 _M_TURN, _M_LOW = _I["bmd_matrix_turnover_power"], _I["bmd_matrix_low_turnover_power"]
 _GAIN_LS, _GAIN_HIP = _I["bmd_ls_turnover_gain_max"], _I["bmd_hip_turnover_gain_max"]
+_EMOD_T, _EMOD_LS, _EMOD_HIP, _EMOD_FLOOR = (_I["estrogen_modeling_half_life_d"],
+                                             _I["bmd_ls_estrogen_modeling_gain"],
+                                             _I["bmd_hip_estrogen_modeling_gain"],
+                                             _I["estrogen_modeling_floor"])
+_EST_FLOOR = _I["est_floor"]
 _AGE_LS = _I["lumbar_spine_age_loss_share"]
 
 DENOSUMAB_KDA = 150_000.0  # g/mol → 1 ng/mL = 6.67 pM
@@ -325,12 +337,24 @@ def bone_rhs(y: NDArray[np.float64], p: NDArray[np.float64], u: NDArray[np.float
     cap_fn = saturating_turnover_balance(ln_turn_fn, p[_GAIN_HIP]) - ln_turn_fn
     drive_hip = math.exp(ln_age + ln_drive - p[_MECH_HIP] * ln_scl)
     drive_ls = math.exp(p[_AGE_LS] * ln_age + ln_drive - p[_MECH_LS] * ln_scl + cap_ls)
-    dy[BMD_LS] = site_bmd_rate(y[BMD_LS], drive_ls,
-                               math.exp(p[_GOC_LS] * ln_oc), p[_KOUT_LS] * pace, s_ls, rs, drs)
-    dy[BMD_TH] = site_bmd_rate(y[BMD_TH], drive_hip * math.exp(cap_th),
-                               math.exp(p[_GOC_TH] * ln_oc), p[_KOUT_TH] * pace, s_hip, rs, drs)
-    dy[BMD_FN] = site_bmd_rate(y[BMD_FN], drive_hip * math.exp(cap_fn),
-                               math.exp(p[_GOC_FN] * ln_oc), p[_KOUT_FN] * pace, s_hip, rs, drs)
+    # estrogen-dependent modeling-based formation (not gated by remodelling): BMD_s carries the
+    # factor exp(κ_s·w), w the lagged ln EST; the remodelling part is BMD_s·exp(−κ_s·w)
+    # it follows the receptor activation above the EST floor (plus its own small residual)
+    w = y[EST_MODELING]
+    activation = max(est - p[_EST_FLOOR], 0.0) + p[_EMOD_FLOOR]
+    dw = math.log(2.0) / p[_EMOD_T] * (math.log(activation / (1.0 + p[_EMOD_FLOOR])) - w)
+    dy[EST_MODELING] = dw
+    f_ls = math.exp(p[_EMOD_LS] * w)
+    f_hip = math.exp(p[_EMOD_HIP] * w)
+    dy[BMD_LS] = f_ls * site_bmd_rate(y[BMD_LS] / f_ls, drive_ls,
+                                      math.exp(p[_GOC_LS] * ln_oc), p[_KOUT_LS] * pace, s_ls, rs,
+                                      drs) + y[BMD_LS] * p[_EMOD_LS] * dw
+    dy[BMD_TH] = f_hip * site_bmd_rate(y[BMD_TH] / f_hip, drive_hip * math.exp(cap_th),
+                                       math.exp(p[_GOC_TH] * ln_oc), p[_KOUT_TH] * pace, s_hip,
+                                       rs, drs) + y[BMD_TH] * p[_EMOD_HIP] * dw
+    dy[BMD_FN] = f_hip * site_bmd_rate(y[BMD_FN] / f_hip, drive_hip * math.exp(cap_fn),
+                                       math.exp(p[_GOC_FN] * ln_oc), p[_KOUT_FN] * pace, s_hip,
+                                       rs, drs) + y[BMD_FN] * p[_EMOD_HIP] * dw
 
 __all__ = ["DENOSUMAB_KDA", "RANK_RANKL0", "bone_rhs", "saturating_turnover_balance",
            "sclerostin_target"]

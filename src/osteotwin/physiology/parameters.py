@@ -23,6 +23,9 @@ given, which stay inside their sources' ranges):
   gain when turnover is suppressed (secondary mineralisation; Boivin et al. 2000, Roschger 2010).
 - ``bmd_matrix_low_turnover_power`` (0.5-1): below reference activation the matrix balance accrues
   in proportion to activation frequency (Parfitt 1983), so antiresorptives slow it down.
+- ``bmd_ls_estrogen_modeling_gain`` / ``bmd_hip_estrogen_modeling_gain`` (0-0.08) and
+  ``estrogen_modeling_half_life_d``: size and pace of the estrogen-dependent, remodelling-independent
+  (modeling-based) part of BMD, which antiresorptives do not block (0 = remodelling-only model).
 - ``age_bmd_loss_pct_y`` (men, MrOS) and ``age_bmd_loss_female_pct_y`` (women, SOF): age-related
   background loss after 50; ``lumbar_spine_age_loss_share`` (-1 to 1): the share of it that PA
   lumbar-spine DXA shows (Greenspan 1994: the spine stops falling, even rises, after ~65 y;
@@ -434,6 +437,28 @@ PARAMETER_TABLE: tuple[Parameter, ...] = (
     _p("bmd_hip_turnover_gain_max", 0.05, "1", f"{BOIVIN00}: compact bone +9.3 % at 2 y, +11.6 % at 3 y",
        "total hip and femoral neck ceiling of the matrix gain from suppressed turnover, above the "
        "premenopausal reference", 0.25, (0.02, 0.12), True),
+    # Estrogen-dependent modeling-based formation, not gated by remodelling: estrogen lowers
+    # osteocyte sclerostin (Mödder et al. 2011 J Bone Miner Res 26:27: transdermal estradiol
+    # −27 % in postmenopausal women; Mirza et al. 2010 J Clin Endocrinol Metab 95:1991: higher
+    # after menopause, inversely related to estradiol), and sclerostin restrains bone formation on
+    # quiescent surfaces that needs no prior resorption (Ominsky et al. 2014 J Bone Miner Res
+    # 29:1424), which antiresorptives therefore do not block: published antiresorptive effects add
+    # to an aromatase inhibitor's loss instead of cancelling it (denosumab on an AI +10 points over
+    # placebo at 3 y, ABCSG-18, as in women not on one, FREEDOM 9.2).
+    _p("estrogen_modeling_half_life_d", 365.0, "d", "assumption: modeling-based formation follows a "
+       "change in estrogen over months to years (AI losses accrue over 2-5 y; ATAC bone substudy)",
+       "half-life of the modeling-based formation's response to the bone estrogen signal", 0.3,
+       (90.0, 1500.0), True),
+    _p("estrogen_modeling_floor", 0.02, "1", "assumption: residual signal of the route when "
+       "estrogen-receptor activation is nil (keeps its logarithm finite; well below the "
+       "activation of untreated postmenopausal women, ~0.05-0.1)", "residual added to the bone "
+       "estrogen-receptor activation (EST above its floor) that the modeling route follows", 0.0,
+       (0.005, 0.1)),
+    _p("bmd_ls_estrogen_modeling_gain", 0.0, "1", "Mödder et al. 2011; Ominsky et al. 2014 (see "
+       "above); 0 = remodelling-only model", "LS BMD exponent of the lagged bone estrogen signal "
+       "(modeling-based formation)", 0.3, (0.0, 0.08), True),
+    _p("bmd_hip_estrogen_modeling_gain", 0.0, "1", "as the spine's", "total hip and femoral neck "
+       "BMD exponent of the lagged bone estrogen signal", 0.3, (0.0, 0.08), True),
     # --- Mechanical loading (Scheiner 2013 idea; magnitude from LIFTMOR) ----------------------
     _p("mech_weight_light", 0.3, "1/session", "assumption (ACSM/ESSA: light loads barely osteogenic)",
        "stimulus per light resistance session/week", 0.0, (0.0, 0.6)),

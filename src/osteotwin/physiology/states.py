@@ -47,6 +47,7 @@ Time is in days. State vector ``y`` (amounts/concentrations as named):
   39  bmd_fn         femoral neck BMD (ratio)
   40  remodel_space  remodelling space: resorbed, not yet refilled (1 = reference)  Heaney 1994
   41  stim_accom     loading stimulus the osteocytes have accommodated to (stimulus units)
+  42  est_modeling   lagged ln of bone estrogen-receptor activation, which modeling-based formation follows
 ====  =============  ==============================================================================
 
 Input vector ``u`` (constant within a dosing segment): continuous dosing rates, the subject's
@@ -65,14 +66,14 @@ STATE_NAMES: tuple[str, ...] = (
     "hcg", "lh", "rob", "ob_fast", "ob_slow", "oc", "tgfb", "tgfb_act", "rankl", "rank",
     "rank_rankl", "opg_rankl", "opg", "sclerostin", "ca_plasma", "pth", "calcitriol", "hydroxylase",
     "gut_r", "gut_ca", "vitd25", "ca_bone", "ca_urine", "ca_feces", "ca_intake", "bmd_ls", "bmd_th",
-    "bmd_fn", "remodel_space", "stim_accom",
+    "bmd_fn", "remodel_space", "stim_accom", "est_modeling",
 )
 N_STATES = len(STATE_NAMES)
 
 (ANA, LET, EXE, AROM, TAM, T_CYP, T_ENA, T_UND, BP, DEN_SC, DEN, GOS, HCG, LH, ROB, OB_FAST,
  OB_SLOW, OC, TGFB, TGFB_ACT, RANKL, RANK, RANK_RANKL, OPG_RANKL, OPG, SCL, CA_P, PTH, CALCITRIOL,
  HYDROX, GUT_R, GUT_CA, VITD25, CA_BONE, CA_URINE, CA_FECES, CA_INTAKE, BMD_LS, BMD_TH, BMD_FN,
- REMODEL_SPACE, STIM_ACCOM) = range(N_STATES)
+ REMODEL_SPACE, STIM_ACCOM, EST_MODELING) = range(N_STATES)
 
 INPUT_NAMES: tuple[str, ...] = (
     "ana_rate_mg_d", "let_rate_mg_d", "exe_rate_mg_d", "tam_rate_mg_d", "t_gel_rate_mg_d",
@@ -145,5 +146,6 @@ def error_scale() -> NDArray[np.float64]:
     s[GOS] = 0.1
     s[HCG] = 1.0
     s[STIM_ACCOM] = 1.0
+    s[EST_MODELING] = 1.0
     s[CA_URINE] = s[CA_FECES] = s[CA_INTAKE] = 1e3
     return np.maximum(s, 1e-12)
