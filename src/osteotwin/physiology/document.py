@@ -279,7 +279,13 @@ falls from 1.63 to 1.55 points (median 1.04 to 0.86) and of the 42 training BMD 
 (κ 0.050, hip 0.035), the remodelling space doubled (0.044 spine, 0.030 hip) with a refill time at
 its 250-day bound. An intermediate point of the same re-fit (cost rule only) passed 47 of 73
 training endpoints and 30 of 65 outside checks (more of the antiresorptive, men's and recovery
-checks); the count rule traded these for training endpoints.
+checks); the count rule traded these for training endpoints. Tried on top and not kept: a
+turnover-independent approach of the matrix to its capped steady state below reference turnover
+(rate × (1 − OC/OC0); secondary mineralisation, Boivin et al. 2000, suggests ~0.3-0.5 /y). At 0.11 /y
+it lifted FREEDOM's 5-year spine gain to +12.3 % (of +13.7) and ADAMO's 2-year spine to +6.3 % (of
++8.0), but ABCSG-18's spine contrast to 11.9 points (51 of 73); re-fitted (count step) the rate fell to
+0.03 /y with 54, 53, 52 and 54 of 73 at seeds 0-3 and 24 of 65 outside checks (outside BMD error 1.49
+points): no better on the training set, so the simpler structure stays.
 """
 
 
