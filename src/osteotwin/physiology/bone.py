@@ -338,8 +338,8 @@ def bone_rhs(y: NDArray[np.float64], p: NDArray[np.float64], u: NDArray[np.float
     drive_hip = math.exp(ln_age + ln_drive - p[_MECH_HIP] * ln_scl)
     drive_ls = math.exp(p[_AGE_LS] * ln_age + ln_drive - p[_MECH_LS] * ln_scl + cap_ls)
     # estrogen-dependent modeling-based formation (not gated by remodelling): BMD_s carries the
-    # factor exp(κ_s·w), w the lagged ln EST; the remodelling part is BMD_s·exp(−κ_s·w)
-    # it follows the receptor activation above the EST floor (plus its own small residual)
+    # factor exp(κ_s·w), w the lagged ln of the receptor activation above the EST floor (plus the
+    # route's own small residual); the remodelling part is BMD_s·exp(−κ_s·w)
     w = y[EST_MODELING]
     activation = max(est - p[_EST_FLOOR], 0.0) + p[_EMOD_FLOOR]
     dw = math.log(2.0) / p[_EMOD_T] * (math.log(activation / (1.0 + p[_EMOD_FLOOR])) - w)
