@@ -8,7 +8,11 @@ import numpy as np
 import pytest
 
 from osteotwin.physiology import states as S
-from osteotwin.physiology.bone import saturating_turnover_balance, site_bmd_rate
+from osteotwin.physiology.bone import (
+    modeled_site_bmd_rate,
+    saturating_turnover_balance,
+    site_bmd_rate,
+)
 from osteotwin.physiology.model import rhs
 from osteotwin.physiology.parameters import ModelParameters, current_parameters
 from osteotwin.simulate import Regimen, Scenario, Subject, simulate
@@ -27,6 +31,20 @@ def test_site_rate_is_zero_at_balance_and_splits_matrix_from_space() -> None:
     rs = 1.5
     bmd = m - 0.04 * (rs - 1.0)
     assert site_bmd_rate(bmd, 1.0, 1.0 / m, 1e-3, 0.04, rs, 0.01) == pytest.approx(-0.04 * 0.01)
+
+
+def test_modeling_factor_scales_the_remodelling_part_and_adds_its_own_change() -> None:
+    # BMD = exp(κ·w)·B: with w still, the rate is the factor times the remodelling part's rate
+    kappa, w = 0.05, -1.2
+    factor = math.exp(kappa * w)
+    bmd = 0.9
+    inner = site_bmd_rate(bmd / factor, 1.0, 1.1, 1e-3, 0.04, 1.2, 0.002)
+    assert modeled_site_bmd_rate(bmd, 1.0, 1.1, 1e-3, 0.04, 1.2, 0.002, kappa, w, 0.0) == \
+        pytest.approx(factor * inner)
+    # with the remodelling part at balance and still, only d(ln BMD)/dt = κ·dw/dt is left
+    balanced = factor * 0.97
+    assert modeled_site_bmd_rate(balanced, 1.0, 1.0 / 0.97, 1e-3, 0.04, 1.0, 0.0, kappa, w,
+                                 -0.01) == pytest.approx(balanced * kappa * -0.01)
 
 
 def test_spine_shows_only_its_share_of_the_background_age_loss() -> None:

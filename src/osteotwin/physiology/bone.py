@@ -225,6 +225,17 @@ def site_bmd_rate(bmd: float, formation: float, resorption: float, kout: float, 
 
 
 @njit(cache=True, error_model="numpy")
+def modeled_site_bmd_rate(bmd: float, formation: float, resorption: float, kout: float,
+                          space: float, rs: float, drs: float, kappa: float, w: float,
+                          dw: float) -> float:
+    """d(total site BMD)/dt when BMD = exp(κ·w)·(remodelling part): the remodelling part moves as
+    ``site_bmd_rate`` says, the estrogen modeling factor exp(κ·w) with dw/dt."""
+    factor = math.exp(kappa * w)
+    return float(factor * site_bmd_rate(bmd / factor, formation, resorption, kout, space, rs, drs)
+                 + bmd * kappa * dw)
+
+
+@njit(cache=True, error_model="numpy")
 def bone_rhs(y: NDArray[np.float64], p: NDArray[np.float64], u: NDArray[np.float64],
              est: float, age_y: float, testosterone: float, dy: NDArray[np.float64]) -> None:
     """Write d/dt of bone-cell, sclerostin and BMD states into ``dy``.
@@ -344,17 +355,14 @@ def bone_rhs(y: NDArray[np.float64], p: NDArray[np.float64], u: NDArray[np.float
     activation = max(est - p[_EST_FLOOR], 0.0) + p[_EMOD_FLOOR]
     dw = math.log(2.0) / p[_EMOD_T] * (math.log(activation / (1.0 + p[_EMOD_FLOOR])) - w)
     dy[EST_MODELING] = dw
-    f_ls = math.exp(p[_EMOD_LS] * w)
-    f_hip = math.exp(p[_EMOD_HIP] * w)
-    dy[BMD_LS] = f_ls * site_bmd_rate(y[BMD_LS] / f_ls, drive_ls,
-                                      math.exp(p[_GOC_LS] * ln_oc), p[_KOUT_LS] * pace, s_ls, rs,
-                                      drs) + y[BMD_LS] * p[_EMOD_LS] * dw
-    dy[BMD_TH] = f_hip * site_bmd_rate(y[BMD_TH] / f_hip, drive_hip * math.exp(cap_th),
+    dy[BMD_LS] = modeled_site_bmd_rate(y[BMD_LS], drive_ls, math.exp(p[_GOC_LS] * ln_oc),
+                                       p[_KOUT_LS] * pace, s_ls, rs, drs, p[_EMOD_LS], w, dw)
+    dy[BMD_TH] = modeled_site_bmd_rate(y[BMD_TH], drive_hip * math.exp(cap_th),
                                        math.exp(p[_GOC_TH] * ln_oc), p[_KOUT_TH] * pace, s_hip,
-                                       rs, drs) + y[BMD_TH] * p[_EMOD_HIP] * dw
-    dy[BMD_FN] = f_hip * site_bmd_rate(y[BMD_FN] / f_hip, drive_hip * math.exp(cap_fn),
+                                       rs, drs, p[_EMOD_HIP], w, dw)
+    dy[BMD_FN] = modeled_site_bmd_rate(y[BMD_FN], drive_hip * math.exp(cap_fn),
                                        math.exp(p[_GOC_FN] * ln_oc), p[_KOUT_FN] * pace, s_hip,
-                                       rs, drs) + y[BMD_FN] * p[_EMOD_HIP] * dw
+                                       rs, drs, p[_EMOD_HIP], w, dw)
 
 __all__ = ["DENOSUMAB_KDA", "RANK_RANKL0", "bone_rhs", "saturating_turnover_balance",
            "sclerostin_target"]

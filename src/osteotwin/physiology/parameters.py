@@ -444,7 +444,8 @@ PARAMETER_TABLE: tuple[Parameter, ...] = (
     # quiescent surfaces that needs no prior resorption (Ominsky et al. 2014 J Bone Miner Res
     # 29:1424), which antiresorptives therefore do not block: published antiresorptive effects add
     # to an aromatase inhibitor's loss instead of cancelling it (denosumab on an AI +10 points over
-    # placebo at 3 y, ABCSG-18, as in women not on one, FREEDOM 9.2).
+    # placebo at 3 y, ABCSG-18 training file; in women not on one 9.2, FREEDOM, Cummings et al. 2009
+    # N Engl J Med 361:756).
     _p("estrogen_modeling_half_life_d", 365.0, "d", "assumption: modeling-based formation follows a "
        "change in estrogen over months to years (AI losses accrue over 2-5 y; ATAC bone substudy)",
        "half-life of the modeling-based formation's response to the bone estrogen signal", 0.3,
