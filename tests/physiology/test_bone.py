@@ -65,6 +65,30 @@ def test_spine_shows_only_its_share_of_the_background_age_loss() -> None:
     assert change(none, "femoral_neck") == pytest.approx(change(full, "femoral_neck"))
 
 
+def test_castration_costs_the_spine_only_its_share_of_the_direct_androgen_term() -> None:
+    """Finkelstein et al. 2016: with estradiol held, the spine's trabecular loss on goserelin did
+    not depend on testosterone; cortical (hip) bone did. A stronger direct androgen term deepens
+    the hip's loss after castration, and the spine's only through its share."""
+    man = Subject(sex="male", age_y=60.0, weight_kg=85.0)
+    castration = (Regimen("goserelin", 3.6, route="subcutaneous", every_d=28.0),)
+    times = np.array([0.0, 2.0]) * YEAR
+
+    def change(params: ModelParameters, site: str) -> float:
+        trajectory = simulate(Scenario(man, castration, 2.0), params=params, times_d=times)
+        return float(trajectory.series[f"{site}_bmd_change_pct"][-1])
+
+    weak = P.replace(testosterone_bone_gamma=0.02, lumbar_spine_androgen_share=0.0)
+    strong = P.replace(testosterone_bone_gamma=0.08, lumbar_spine_androgen_share=0.0)
+    hip_cost = change(weak, "total_hip") - change(strong, "total_hip")
+    assert hip_cost > 0.5
+    assert change(strong, "lumbar_spine") == pytest.approx(change(weak, "lumbar_spine"), abs=0.05)
+    spine = change(strong, "lumbar_spine")
+    full_share = spine - change(strong.replace(lumbar_spine_androgen_share=0.6), "lumbar_spine")
+    half_share = spine - change(strong.replace(lumbar_spine_androgen_share=0.3), "lumbar_spine")
+    assert full_share > 0.5
+    assert 0.35 * full_share < half_share < 0.65 * full_share
+
+
 def test_matrix_gain_from_suppressed_turnover_saturates_and_losses_keep_the_power_law() -> None:
     """Boivin et al. 2000: secondary mineralisation stops at full mineralisation, so the gain
     from low turnover has a ceiling; high turnover (net loss) is left as the power law."""

@@ -79,7 +79,10 @@ CALIBRATION_TEXT = (
     "then the count step `--step-rule count --margin 0.15 --n-coarse 0 --radius 0.2 --n-surrogate "
     "40 --budget-minutes 22 --max-anchors 90` (7 anchors, 308 s; 54, 54, 52 and 54 of 73 at seeds "
     "0 to 3; the same command with `--margin 0.25 --radius 0.15` then found no further gain), "
-    "each run starting from the set before it (see `osteotwin calibrate --help`)."
+    "then, with the lumbar spine carrying only a share of the direct androgen term (started at "
+    "0.35; Finkelstein et al. 2016), the same count step (7 anchors, 660 s; 54, 54, 53 and 54 of "
+    "73 at seeds 0 to 3), each run starting from the set before it (see `osteotwin calibrate "
+    "--help`)."
 )
 
 

@@ -333,6 +333,14 @@ PARAMETER_TABLE: tuple[Parameter, ...] = (
        "Finkelstein 2013 NEJM 369:1011 (E2 dominates male bone, T adds); anchor Burnett-Bowie 2009 "
        "(LS −1.7 %/y on anastrozole while T rises ~60 % and E2 falls)",
        "power of ((T + offset)/500 ng/dL) on BMD formation", 0.0, (0.0, 0.1)),
+    _p("lumbar_spine_androgen_share", 0.35, "1", "Finkelstein et al. 2016 JCI 126:1114 (400 men on "
+       "goserelin with graded testosterone gel, half with anastrozole: the fall in spine trabecular "
+       "vBMD followed estradiol and did not depend on the testosterone dose, while testosterone "
+       "and estradiol both mattered for cortical bone); assumption: PA-spine DXA also measures "
+       "the vertebral cortical shell and posterior elements (value: about a third; bounds: "
+       "trabecular only to mostly cortical)",
+       "share of the direct androgen term ((T + offset)/500)^γ_T that lumbar-spine formation "
+       "carries (hips: all of it)", 0.0, (0.0, 0.6), True),
     _p("testosterone_bone_offset_ng_dl", 200.0, "ng/dL", "Finkelstein 2016 JCI 126:1114 (goserelin "
        "with graded testosterone gel ± anastrozole, 400 men: testosterone above ~200 ng/dL, with E2 "
        "above 10 pg/mL, generally prevented rises in resorption and falls in BMD; spine QCT loss under "
