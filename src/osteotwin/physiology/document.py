@@ -315,6 +315,16 @@ men's share of the background loss that the spine shows was tried as its own cal
 (1.2 %/y at 75): 55 of 73 (Burnett-Bowie's placebo arm passed at +0.4 %) but an untreated man of 70
 then gained 7.9 % at the spine in 5 years and a man of 70 on anastrozole 1 mg ended 5 years 2.1 %
 above his baseline: numbers fitted at the price of physiology, so not kept.
+
+**Tried and not kept: tamoxifen acting on remodelling only.** Women stopping tamoxifen lose more
+than published (above), and whether SERMs lower sclerostin as estradiol does is not settled, so
+tamoxifen's efficacy on the modeling route was made a share of its efficacy on remodelling. At 0
+(a pure antagonist on that route) the outside checks rose to 24 of 65 (ATAC's first off-treatment
+spine year, N03CC's delayed arm and Leal's hip passed) but the training set fell to 48 of 73: ATAC's
+tamoxifen arm lost spine BMD (−0.3 % at 2 years against +2.2) and ABCSG-12's tamoxifen arm lost too
+much (−13.6 % against −11.6). At 0.5 ATAC's tamoxifen arm still failed at all four points, while
+MA.17's placebo hip after tamoxifen moved only from −2.8 % to −2.6 % (published −0.7): the
+withdrawal loss is not mostly the route's, so tamoxifen keeps the same partial agonism on both.
 """
 
 
