@@ -180,8 +180,9 @@ def age_formation_factor(age_y: float, female: float, p: NDArray[np.float64]) ->
 @njit(cache=True, error_model="numpy")
 def bmd_formation_drive(y: NDArray[np.float64], p: NDArray[np.float64], age_y: float,
                         female: float, testosterone: float) -> float:
-    """BMD formation drive (OB/OB0)^γ_ob · age factor · ((T + T_off)/500)^γ_T; ``bone_rhs`` computes
-    the same product in exp-log form together with the sites' sclerostin terms."""
+    """BMD formation drive at the hips (OB/OB0)^γ_ob · age factor · ((T + T_off)/500)^γ_T;
+    ``bone_rhs`` computes the same product in exp-log form together with the sites' sclerostin
+    terms (the lumbar spine: its shares of the age and androgen terms)."""
     ob_ratio = max(y[OB_FAST] + y[OB_SLOW], 1e-15) / OB0
     return float(ob_ratio ** p[_GOB] * age_formation_factor(age_y, female, p)
             * ((max(testosterone, 0.0) + p[_T_OFFSET]) / 500.0) ** p[_T_GAM])
