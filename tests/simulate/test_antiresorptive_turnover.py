@@ -38,7 +38,7 @@ def test_tamoxifen_lowers_both_resorption_and_formation_with_a_small_bmd_gain() 
 
 def test_tamoxifen_costs_premenopausal_women_little_bone() -> None:
     """E2 competes with tamoxifen: LS −1.4 %/y (Powles 1996), not a menopause-sized loss (the
-    fitted model loses less, about −0.3 % in the first year: docs/model.md, known departures)."""
+    fitted model loses less, about −0.4 % in the first year: docs/model.md, known departures)."""
     premenopausal = Subject(sex="female", age_y=43.0, weight_kg=70.0)
     times = np.array([0.0, 365.25])
     regimen = Regimen("tamoxifen", 20.0, every_d=1.0, start_d=0.0)

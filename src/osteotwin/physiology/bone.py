@@ -178,17 +178,6 @@ def age_formation_factor(age_y: float, female: float, p: NDArray[np.float64]) ->
 
 
 @njit(cache=True, error_model="numpy")
-def bmd_formation_drive(y: NDArray[np.float64], p: NDArray[np.float64], age_y: float,
-                        female: float, testosterone: float) -> float:
-    """BMD formation drive at the hips (OB/OB0)^γ_ob · age factor · ((T + T_off)/500)^γ_T;
-    ``bone_rhs`` computes the same product in exp-log form together with the sites' sclerostin
-    terms (the lumbar spine: its shares of the age and androgen terms)."""
-    ob_ratio = max(y[OB_FAST] + y[OB_SLOW], 1e-15) / OB0
-    return float(ob_ratio ** p[_GOB] * age_formation_factor(age_y, female, p)
-            * ((max(testosterone, 0.0) + p[_T_OFFSET]) / 500.0) ** p[_T_GAM])
-
-
-@njit(cache=True, error_model="numpy")
 def sclerostin_target(stimulus: float, accommodated: float, p: NDArray[np.float64]) -> float:
     """Sclerostin the osteocytes settle at: 1/(1 + g·x) for loading x above what they have
     accommodated to, 1 + g·|x| below it (detraining; symmetric in log to first order)."""
@@ -328,8 +317,9 @@ def bone_rhs(y: NDArray[np.float64], p: NDArray[np.float64], u: NDArray[np.float
     rs = y[REMODEL_SPACE]
     drs = (oc_ratio - rs) / p[_RS_TF]
     dy[REMODEL_SPACE] = drs
-    # bmd_formation_drive (OB/OB0)^γ_ob · age factor · ((T + T_off)/500)^γ_T, times the site's
-    # sclerostin term SCL^(−γ_mech), as one exponential per site
+    # BMD formation drive (OB/OB0)^γ_ob · age factor · ((T + T_off)/500)^γ_T (the spine: its shares
+    # of the age and androgen terms), times the site's sclerostin term SCL^(−γ_mech), as one
+    # exponential per site
     ln_androgen = p[_T_GAM] * math.log((max(testosterone, 0.0) + p[_T_OFFSET]) / 500.0)
     ln_drive = p[_GOB] * ln_ob + ln_androgen
     age_factor = age_formation_factor(age_y, 1.0 - u[U_MALE], p)

@@ -29,7 +29,9 @@ given, which stay inside their sources' ranges):
 - ``age_bmd_loss_pct_y`` (men, MrOS) and ``age_bmd_loss_female_pct_y`` (women, SOF): age-related
   background loss after 50; ``lumbar_spine_age_loss_share`` (-1 to 1): the share of it that PA
   lumbar-spine DXA shows (Greenspan 1994: the spine stops falling, even rises, after ~65 y;
-  default -0.5).
+  default -0.5); ``lumbar_spine_androgen_share`` (0-0.6): the share of the direct androgen term
+  that PA lumbar-spine formation carries (Finkelstein 2016: the spine's trabecular bone followed
+  estradiol, not testosterone; PA-spine DXA also holds cortical bone).
 - ``menopause_midpoint_y`` (-1 to 0.5 y) and ``menopause_transition_width_y`` (0.5-1.2 y): timing
   and spread of the loss of ovarian activity around the final menstrual period (SWAN, Randolph
   2011; Michigan, Sowers 2008); ``ovarian_intermittency`` (0-1): the part of that loss that comes
