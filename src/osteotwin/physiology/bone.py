@@ -327,7 +327,7 @@ def bone_rhs(y: NDArray[np.float64], p: NDArray[np.float64], u: NDArray[np.float
     # osteophytes and vertebral periosteal apposition offset it after ~65 y), and only a share
     # of the direct androgen term (spine trabecular bone follows estradiol)
     ln_age = math.log(age_factor)
-    ln_drive_ls = ln_drive - (1.0 - p[_T_LS]) * ln_androgen
+    ln_drive_ls = p[_GOB] * ln_ob + p[_T_LS] * ln_androgen
     s_ls = p[_RS_LS]
     s_hip = p[_RS_HIP]
     # the balance accrues per remodelling cycle: its rate scales with activation (Parfitt 1983)
