@@ -54,9 +54,9 @@ def test_calcium_mass_balance_holds_through_treatment() -> None:
     baseline = steady_state(scenario.subject, P, t0)
     schedule = build_schedule(scenario.regimens, baseline.inputs, P, t0, scenario.horizon_d)
     times = np.linspace(0.0, scenario.horizon_d, 9)
-    states, _, _, _ = rosenbrock_segments(baseline.state, P.values, schedule.times_d,
-                                          schedule.inputs, schedule.boluses, times, 1e-6,
-                                          S.error_scale(), 1.0)
+    states, _, _, _, _ = rosenbrock_segments(baseline.state, P.values, schedule.times_d,
+                                             schedule.inputs, schedule.boluses, times, 1e-6,
+                                             S.error_scale(), 1.0)
     body = states[:, S.CA_P] + states[:, S.GUT_CA] + states[:, S.CA_BONE]
     out = states[:, S.CA_URINE] + states[:, S.CA_FECES]
     total = body + out - states[:, S.CA_INTAKE]

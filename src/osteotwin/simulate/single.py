@@ -169,8 +169,8 @@ def equilibrate(u: NDArray[np.float64], params: ModelParameters, t_d: float) -> 
     y[S.GUT_CA] = frozen[S.U_CA] / params["gut_transit_d"]
     scale = S.error_scale()
     seg_t = np.array([0.0, EQUILIBRATION_YEARS * 365.25])
-    _, _, y, _ = rosenbrock_segments(y, p, seg_t, frozen[None, :], np.zeros((1, S.N_STATES)),
-                               np.array([seg_t[-1]]), 1e-6, scale, 1.0)
+    _, _, y, _, _ = rosenbrock_segments(y, p, seg_t, frozen[None, :], np.zeros((1, S.N_STATES)),
+                                        np.array([seg_t[-1]]), 1e-6, scale, 1.0)
     y = _newton_polish(y, p, frozen, scale)
     # bone calcium is an integrator (no state depends on it): it drifts during the transient of
     # the equilibration, so it restarts at its reference; cumulative fluxes restart at zero
@@ -225,8 +225,8 @@ def _mean_e2_before(day: float, baseline: Baseline, schedule: Schedule,
     seg_t = np.append(schedule.times_d[:cut], max(day, start) + 1e-6)
     seg_u = schedule.inputs[:cut]
     seg_b = schedule.boluses[:cut]
-    states, seg_index, _, _ = rosenbrock_segments(baseline.state, p, seg_t, seg_u, seg_b, times,
-                                                  FAST_RTOL, S.error_scale(), 1.0)
+    states, seg_index, _, _, _ = rosenbrock_segments(
+        baseline.state, p, seg_t, seg_u, seg_b, times, FAST_RTOL, S.error_scale(), 1.0)
     values = [hormones(float(t), states[i], p, seg_u[min(seg_index[i], len(seg_u) - 1)])[0]
               for i, t in enumerate(times)]
     return float(np.mean(values))
@@ -308,20 +308,21 @@ def simulate(scenario: Scenario, *, params: ModelParameters | None = None,
             scenario, params, baseline, schedule, t_start, explicit_oral_dosing)
     scale = S.error_scale()
     if method == "fast":
-        states, seg_index, _, steps = rosenbrock_segments(
+        states, seg_index, _, steps, rejected = rosenbrock_segments(
             baseline.state, p, schedule.times_d, schedule.inputs, schedule.boluses, times,
             FAST_RTOL, scale, 1.0)
     elif method == "reference":
         states, seg_index, _ = reference_segments(
             baseline.state, p, schedule.times_d, schedule.inputs, schedule.boluses, times, scale,
             REFERENCE_RTOL)
-        steps = -1
+        steps = rejected = -1
     else:
         from osteotwin.errors import UserInputError
 
         raise UserInputError("method", method, "fast, reference")
     trajectory = outputs(scenario, times, states, seg_index, schedule.inputs, p)
-    trajectory.meta.update({"method": method, "steps": steps, "t_start_d": t_start,
+    trajectory.meta.update({"method": method, "steps": steps, "rejected_steps": rejected,
+                            "t_start_d": t_start,
                             "aromatization_factor": aromatization_factor,
                             "assumed_doses": list(schedule.assumed_doses),
                             "parameters": params.provenance})

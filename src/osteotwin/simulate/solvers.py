@@ -4,7 +4,10 @@ Fast path: ROS34PW2 (Rang & Angermann 2005, BIT 45:761), a 3rd-order L-stable, s
 Rosenbrock W-method with an embedded 2nd-order solution for step control. Being a W-method it keeps
 its order with an approximate Jacobian, so the compiled finite-difference Jacobian is reused for up
 to ``JAC_EVERY`` steps. Linear algebra exploits the Jacobian's block structure (own LU with partial
-pivoting); all in numba (``cache=True``). Coefficients are transformed to the Hairer–Wanner form
+pivoting); all in numba (``cache=True``). A dose jumps the PK states and restarts the step size:
+the first step after it is the one predicted from the last dose of the same kind (the set of
+states it jumps), so a repeating schedule (weekly testosterone + twice-weekly AI: two kinds) takes
+its post-dose steps without rejections or the fresh Jacobian a rejection costs. Coefficients are transformed to the Hairer–Wanner form
 (A = αΓ⁻¹, C = diag(1/γ) − Γ⁻¹, m = bΓ⁻¹) at import.
 Reference path: ``scipy.integrate.solve_ivp`` (Radau, rtol 1e-8) per segment with the same RHS
 and the compiled Jacobian.
@@ -34,6 +37,7 @@ from osteotwin.simulate.ros34pw2 import (
 
 JAC_EVERY = 20
 MAX_ATTEMPTS = 5_000_000  # guard against a stalled integration (never reached in tests)
+DOSE_MEMORY = 8  # kinds of dose whose first step is remembered
 
 
 
@@ -98,9 +102,9 @@ def rosenbrock_segments(y0: NDArray[np.float64], p: NDArray[np.float64],
                   seg_t: NDArray[np.float64], seg_u: NDArray[np.float64],
                   seg_bolus: NDArray[np.float64], t_out: NDArray[np.float64], rtol: float,
                   scale: NDArray[np.float64], h_init: float
-                  ) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.float64], int]:
+                  ) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.float64], int, int]:
     """Integrate across segments; returns (states at t_out, segment index per output,
-    final state, number of accepted steps)."""
+    final state, number of accepted steps, number of rejected steps)."""
     n = y0.size
     n_out = t_out.size
     out = np.zeros((n_out, n))
@@ -120,10 +124,15 @@ def rosenbrock_segments(y0: NDArray[np.float64], p: NDArray[np.float64],
     bp = np.empty(PK_IDX.size)
     bc = np.empty(CORE_IDX.size)
     h_nat = h_init
-    h_after_dose = 0.1
+    # first-step size after a dose, remembered per kind of dose (which states it jumps): a weekly
+    # testosterone + twice-weekly AI schedule alternates two kinds that need different steps
+    dose_kinds = np.full(DOSE_MEMORY, -1, dtype=np.int64)
+    dose_h = np.full(DOSE_MEMORY, 0.1)
+    slot = 0
     rejected = False
     attempts = 0
     steps = 0
+    rejections = 0
     need_jac = True
     since_jac = 0
     n_seg = seg_t.size - 1
@@ -140,13 +149,21 @@ def rosenbrock_segments(y0: NDArray[np.float64], p: NDArray[np.float64],
         t = ta
         if k == 0:
             need_jac = True
-        dosed = False
+        kind = 0
         for i in range(n):
             if seg_bolus[k, i] != 0.0:
-                dosed = True
-        if dosed:  # start where the last post-dose step succeeded (avoids repeated rejections)
-            h_nat = min(h_nat, 1.2 * h_after_dose)
-        first_step = dosed
+                kind |= 1 << min(i, 62)
+        first_step = kind != 0
+        if first_step:  # start at the step predicted after the last dose of the same kind
+            slot = DOSE_MEMORY - 1
+            for j in range(DOSE_MEMORY):
+                if dose_kinds[j] == kind or dose_kinds[j] < 0:
+                    slot = j
+                    break
+            if dose_kinds[slot] != kind:
+                dose_kinds[slot] = kind
+                dose_h[slot] = 0.1
+            h_nat = min(h_nat, dose_h[slot])
         while t < tb - 1e-9:
             stop = tb
             if io < n_out and t_out[io] < tb:
@@ -204,13 +221,13 @@ def rosenbrock_segments(y0: NDArray[np.float64], p: NDArray[np.float64],
                 for i in range(n):
                     y[i] = ynew[i]
                 steps += 1
-                if first_step:
-                    h_after_dose = h
-                    first_step = False
                 since_jac += 1
                 if since_jac >= JAC_EVERY:
                     need_jac = True
                 factor = 5.0 if err < 1e-12 else min(5.0, max(0.2, 0.9 * err ** (-1.0 / 3.0)))
+                if first_step:
+                    dose_h[slot] = h * min(factor, 1.2)
+                    first_step = False
                 if not hit_stop or factor < 1.0:
                     h_nat = h * factor
                 if io < n_out and abs(t - t_out[io]) < 1e-9:
@@ -218,6 +235,7 @@ def rosenbrock_segments(y0: NDArray[np.float64], p: NDArray[np.float64],
                     out_seg[io] = k
                     io += 1
             else:
+                rejections += 1
                 h_nat = h * max(0.1, 0.9 * err ** (-1.0 / 3.0))
                 need_jac = True
                 if h_nat < 1e-12:
@@ -226,7 +244,7 @@ def rosenbrock_segments(y0: NDArray[np.float64], p: NDArray[np.float64],
         out[io] = y
         out_seg[io] = n_seg - 1
         io += 1
-    return out, out_seg, y, steps
+    return out, out_seg, y, steps, rejections
 
 
 def reference_segments(y0: NDArray[np.float64], p: NDArray[np.float64],
