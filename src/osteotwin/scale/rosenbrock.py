@@ -44,6 +44,7 @@ from osteotwin.scale.block_lu import (
     block_inverse_solve,
 )
 from osteotwin.scale.structure import Structure, dense_structure
+from osteotwin.simulate.dose_steps import DOSE_MEMORY, dose_slot
 from osteotwin.simulate.ros34pw2 import (
     ERROR_WEIGHTS,
     GAMMA,
@@ -64,8 +65,6 @@ SAFETY = 0.9
 #: (1.7: fewer factorisations for a few more steps; 5 % less CPU on the benchmark women than 1.4,
 #: errors against rtol 1e-7 no larger).
 KEEP_LOW, KEEP_HIGH = 0.95, 1.7
-#: Kinds of dose (sets of states an impulse jumps) whose first step is remembered.
-DOSE_MEMORY = 8
 
 
 def _jacobian(t: float, y: Any, f0: Any, p: Any, u: Any, colors: Any, col_ptr: Any,
@@ -231,8 +230,7 @@ def solve_person(y0: Any, p: Any, u_seg: Any, t_out: Any, breaks: Any, imp_t: An
     jac_age = JACOBIAN_AGE + 1
     mat_h = -1.0
     steps = 0
-    # first step after an impulse, remembered per kind of dose (the set of states it jumps)
-    dose_kinds = np.full(DOSE_MEMORY, -1, dtype=np.int64)
+    dose_kinds = np.full(DOSE_MEMORY, -1, dtype=np.int64)  # first step after a dose, per kind
     dose_h = np.zeros(DOSE_MEMORY)
     slot = -1  # the kind whose first step is pending (-1: none)
     while t < t_end:
@@ -338,7 +336,7 @@ def solve_person(y0: Any, p: Any, u_seg: Any, t_out: Any, breaks: Any, imp_t: An
                     jumped = True
                 while k_imp < imp_t.shape[0] and imp_t[k_imp] <= t:
                     y[imp_idx[k_imp]] += imp_amt[k_imp]
-                    kind |= 1 << min(imp_idx[k_imp], 62)
+                    kind |= 1 << min(imp_idx[k_imp], 62)  # as dose_steps.dose_kind
                     k_imp += 1
                     jumped = True
                 if jumped:
@@ -350,18 +348,11 @@ def solve_person(y0: Any, p: Any, u_seg: Any, t_out: Any, breaks: Any, imp_t: An
             else:
                 h = h_try * factor
             if jumped:  # a dose changed the problem: at most a step fit for its time scale
-                known = -1
+                known = False
                 if kind != 0:
-                    slot = DOSE_MEMORY - 1
-                    for j in range(DOSE_MEMORY):
-                        if dose_kinds[j] == kind or dose_kinds[j] < 0:
-                            slot = j
-                            break
-                    if dose_kinds[slot] == kind:
-                        known = slot
-                    dose_kinds[slot] = kind
-                if known >= 0:  # the step the last dose of this kind predicted
-                    h = min(h, dose_h[known])
+                    slot, known = dose_slot(dose_kinds, kind)
+                if known:  # the step the last dose of this kind predicted
+                    h = min(h, dose_h[slot])
                 else:
                     h = min(h, max(_start_step(y, f, rtol, atol), 1e-6))
         else:

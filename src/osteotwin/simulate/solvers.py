@@ -4,11 +4,10 @@ Fast path: ROS34PW2 (Rang & Angermann 2005, BIT 45:761), a 3rd-order L-stable, s
 Rosenbrock W-method with an embedded 2nd-order solution for step control. Being a W-method it keeps
 its order with an approximate Jacobian, so the compiled finite-difference Jacobian is reused for up
 to ``JAC_EVERY`` steps. Linear algebra exploits the Jacobian's block structure (own LU with partial
-pivoting); all in numba (``cache=True``). A dose jumps the PK states and restarts the step size:
-the first step after it is the one predicted from the last dose of the same kind (the set of
-states it jumps), so a repeating schedule (weekly testosterone + twice-weekly AI: two kinds) takes
-its post-dose steps without rejections or the fresh Jacobian a rejection costs. Coefficients are transformed to the Hairer–Wanner form
-(A = αΓ⁻¹, C = diag(1/γ) − Γ⁻¹, m = bΓ⁻¹) at import.
+pivoting); all in numba (``cache=True``). A dose jumps the PK states and restarts the step size
+at the step predicted after the last dose of the same kind (``dose_steps.py``), so a repeating
+schedule takes its post-dose steps without rejections. Coefficients are transformed to the
+Hairer–Wanner form (A = αΓ⁻¹, C = diag(1/γ) − Γ⁻¹, m = bΓ⁻¹) at import.
 Reference path: ``scipy.integrate.solve_ivp`` (Radau, rtol 1e-8) per segment with the same RHS
 and the compiled Jacobian.
 Outputs are recorded exactly at the requested times; at a dose time the pre-dose (trough) state
@@ -26,6 +25,7 @@ from numpy.typing import NDArray
 from osteotwin.physiology import states as S
 from osteotwin.physiology.model import jacobian, rhs, rhs_into
 from osteotwin.simulate.dense_lu import lu_factor, lu_solve
+from osteotwin.simulate.dose_steps import DOSE_MEMORY, dose_kind, dose_slot
 from osteotwin.simulate.ros34pw2 import (
     ERROR_WEIGHTS,
     GAMMA,
@@ -37,7 +37,7 @@ from osteotwin.simulate.ros34pw2 import (
 
 JAC_EVERY = 20
 MAX_ATTEMPTS = 5_000_000  # guard against a stalled integration (never reached in tests)
-DOSE_MEMORY = 8  # kinds of dose whose first step is remembered
+FIRST_STEP_NEW_DOSE_D = 0.1  # first step after a dose of a kind not seen before (days)
 
 
 
@@ -124,10 +124,8 @@ def rosenbrock_segments(y0: NDArray[np.float64], p: NDArray[np.float64],
     bp = np.empty(PK_IDX.size)
     bc = np.empty(CORE_IDX.size)
     h_nat = h_init
-    # first-step size after a dose, remembered per kind of dose (which states it jumps): a weekly
-    # testosterone + twice-weekly AI schedule alternates two kinds that need different steps
     dose_kinds = np.full(DOSE_MEMORY, -1, dtype=np.int64)
-    dose_h = np.full(DOSE_MEMORY, 0.1)
+    dose_h = np.zeros(DOSE_MEMORY)
     slot = 0
     rejected = False
     attempts = 0
@@ -149,21 +147,11 @@ def rosenbrock_segments(y0: NDArray[np.float64], p: NDArray[np.float64],
         t = ta
         if k == 0:
             need_jac = True
-        kind = 0
-        for i in range(n):
-            if seg_bolus[k, i] != 0.0:
-                kind |= 1 << min(i, 62)
+        kind = dose_kind(seg_bolus[k] != 0.0)
         first_step = kind != 0
         if first_step:  # start at the step predicted after the last dose of the same kind
-            slot = DOSE_MEMORY - 1
-            for j in range(DOSE_MEMORY):
-                if dose_kinds[j] == kind or dose_kinds[j] < 0:
-                    slot = j
-                    break
-            if dose_kinds[slot] != kind:
-                dose_kinds[slot] = kind
-                dose_h[slot] = 0.1
-            h_nat = min(h_nat, dose_h[slot])
+            slot, known = dose_slot(dose_kinds, kind)
+            h_nat = min(h_nat, dose_h[slot] if known else FIRST_STEP_NEW_DOSE_D)
         while t < tb - 1e-9:
             stop = tb
             if io < n_out and t_out[io] < tb:
