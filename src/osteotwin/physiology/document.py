@@ -166,7 +166,7 @@ with numba, finite-difference Jacobian reused for up to 20 steps, block-triangul
 (PK | core | leaves), rtol 1e-3. Reference path: scipy `solve_ivp` Radau, rtol 1e-8. Dosing
 events split the integration into segments; after each dose the fast path starts with the step
 predicted after the last dose of the same kind (the states it jumps), so repeating schedules take
-no rejected steps (testosterone weekly with anastrozole twice weekly, 5 years: 35 ms,
+no rejected steps (testosterone weekly with anastrozole twice weekly, 5 years: 32 ms,
 `benchmarks/results/single.json`). Tested agreement on random virtual people: BMD change
 within 0.1 percentage points, marker change within 0.25 points, levels within 1 %.
 
