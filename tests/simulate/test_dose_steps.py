@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from osteotwin.simulate.dose_steps import DOSE_MEMORY, dose_kind, dose_slot
+from osteotwin.simulate.dose_steps import (
+    DOSE_MEMORY,
+    FIRST_STEP_GROWTH_MAX,
+    dose_kind,
+    dose_slot,
+    remembered_step,
+    state_bit,
+)
 
 
 def test_a_dose_kind_is_the_set_of_states_it_jumps() -> None:
@@ -27,3 +34,10 @@ def test_each_kind_keeps_its_slot_and_a_full_memory_reuses_the_last() -> None:
     slot, known = dose_slot(kinds, 1 << 20)
     assert (slot, known) == (DOSE_MEMORY - 1, False)
     assert dose_slot(kinds, 1) == (0, True)
+
+
+def test_the_remembered_step_follows_the_error_but_grows_at_most_by_its_limit() -> None:
+    assert remembered_step(0.5, 0.8) == 0.4
+    assert remembered_step(0.5, 3.0) == 0.5 * FIRST_STEP_GROWTH_MAX
+    assert state_bit(3) == 8
+    assert state_bit(70) == state_bit(62)

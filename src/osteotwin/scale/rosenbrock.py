@@ -14,9 +14,9 @@ smooth between breakpoints, and the solver stops exactly at every breakpoint (do
 and at impulses (bolus doses added to a state), and it steps exactly onto every output time
 (interpolating over long steps of a stiff problem is not accurate enough for slow states that
 turn quickly, such as OPG after an aromatase inhibitor starts). After an impulse the first step is
-the one predicted after the last impulse of the same kind (the set of states it jumps), or the
-start-step estimate for a new kind: a man on weekly testosterone with anastrozole twice weekly
-takes 4,401 steps in 5 years instead of 5,377 (19 % less CPU time, rtol 1e-4).
+the one predicted after the last impulse of the same kind (``simulate/dose_steps.py``), or the
+start-step estimate for a new kind (steps and CPU time per person on a repeating schedule:
+``benchmarks/bench_batch_doses.py``).
 
 ``solve_batch`` runs one adaptive solve per person in a ``numba.prange`` loop, so it uses every core
 (numba threads); each person has their own step sizes, so fast and slow people do not hold each
@@ -44,7 +44,7 @@ from osteotwin.scale.block_lu import (
     block_inverse_solve,
 )
 from osteotwin.scale.structure import Structure, dense_structure
-from osteotwin.simulate.dose_steps import DOSE_MEMORY, dose_slot
+from osteotwin.simulate.dose_steps import DOSE_MEMORY, dose_slot, remembered_step, state_bit
 from osteotwin.simulate.ros34pw2 import (
     ERROR_WEIGHTS,
     GAMMA,
@@ -325,7 +325,7 @@ def solve_person(y0: Any, p: Any, u_seg: Any, t_out: Any, breaks: Any, imp_t: An
             factor = SAFETY * max(err, 1e-10) ** (-1.0 / 3.0)
             factor = min(5.0, max(0.2, factor))
             if slot >= 0:  # first step after a dose of this kind: remember what it predicts
-                dose_h[slot] = h_try * min(factor, 1.2)
+                dose_h[slot] = remembered_step(h_try, factor)
                 slot = -1
             jumped = False
             kind = 0
@@ -336,7 +336,7 @@ def solve_person(y0: Any, p: Any, u_seg: Any, t_out: Any, breaks: Any, imp_t: An
                     jumped = True
                 while k_imp < imp_t.shape[0] and imp_t[k_imp] <= t:
                     y[imp_idx[k_imp]] += imp_amt[k_imp]
-                    kind |= 1 << min(imp_idx[k_imp], 62)  # as dose_steps.dose_kind
+                    kind |= state_bit(imp_idx[k_imp])
                     k_imp += 1
                     jumped = True
                 if jumped:

@@ -1,4 +1,4 @@
-"""First step after a dose, remembered per kind of dose (shared by the one-person and batch solvers).
+"""First step after a dose, remembered per kind of dose (one-person and batch solvers alike).
 
 A dose jumps some states (a bolus of anastrozole, a testosterone depot, a zoledronate infusion) and
 the step size must restart at the time scale of that jump. Repeating schedules repeat the same
@@ -16,6 +16,15 @@ from numpy.typing import NDArray
 
 #: Kinds of dose whose first step is remembered (a new kind beyond them takes the last slot).
 DOSE_MEMORY = 8
+#: The remembered step may exceed the first step taken by at most this factor (the solvers'
+#: usual growth limit after a step that lands on a dose).
+FIRST_STEP_GROWTH_MAX = 1.2
+
+
+@njit(cache=True)
+def state_bit(state: int) -> int:
+    """A state's bit in a dose kind (states beyond 62 share the last bit)."""
+    return 1 << min(state, 62)
 
 
 @njit(cache=True)
@@ -24,7 +33,7 @@ def dose_kind(jumped: NDArray[np.bool_]) -> int:
     kind = 0
     for i in range(jumped.size):
         if jumped[i]:
-            kind |= 1 << min(i, 62)
+            kind |= state_bit(i)
     return kind
 
 
@@ -40,3 +49,10 @@ def dose_slot(kinds: NDArray[np.int64], kind: int) -> tuple[int, bool]:
     known = kinds[slot] == kind
     kinds[slot] = kind
     return slot, known
+
+
+@njit(cache=True)
+def remembered_step(h: float, factor: float) -> float:
+    """What to remember after the first accepted step ``h`` after a dose: the step its error
+    predicts (``factor`` × h), grown by at most ``FIRST_STEP_GROWTH_MAX``."""
+    return h * min(factor, FIRST_STEP_GROWTH_MAX)

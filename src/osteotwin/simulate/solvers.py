@@ -25,7 +25,7 @@ from numpy.typing import NDArray
 from osteotwin.physiology import states as S
 from osteotwin.physiology.model import jacobian, rhs, rhs_into
 from osteotwin.simulate.dense_lu import lu_factor, lu_solve
-from osteotwin.simulate.dose_steps import DOSE_MEMORY, dose_kind, dose_slot
+from osteotwin.simulate.dose_steps import DOSE_MEMORY, dose_kind, dose_slot, remembered_step
 from osteotwin.simulate.ros34pw2 import (
     ERROR_WEIGHTS,
     GAMMA,
@@ -214,7 +214,7 @@ def rosenbrock_segments(y0: NDArray[np.float64], p: NDArray[np.float64],
                     need_jac = True
                 factor = 5.0 if err < 1e-12 else min(5.0, max(0.2, 0.9 * err ** (-1.0 / 3.0)))
                 if first_step:
-                    dose_h[slot] = h * min(factor, 1.2)
+                    dose_h[slot] = remembered_step(h, factor)
                     first_step = False
                 if not hit_stop or factor < 1.0:
                     h_nat = h * factor
