@@ -202,9 +202,7 @@ matrix gain); men gain about two-thirds of the published spine response (ADAMO a
 hip and femoral neck gains run 0.3-0.6 points above it), as
 their modelled turnover is lower than postmenopausal women's (osteoclasts 1.23 times the reference
 at 55 y against 1.65 in a 65-year-old woman, so closing the remodelling space gives them less:
-denosumab +5.0 % at 2 years against +7.1 %); weekly risedronate in women starting an inhibitor gains
-5.9 spine and 4.8 hip points over placebo at 2 years against 3.9 ± 0.7 and 3.2 ± 0.5 (Greenspan et
-al. 2015); zoledronic acid with letrozole gives 4.7 spine points over delayed treatment at 12
+denosumab +5.0 % at 2 years against +7.1 %); zoledronic acid with letrozole gives 4.7 spine points over delayed treatment at 12
 months in ZO-FAST against 5.7 (its hip, 3.7, passes), and in women starting letrozole after
 tamoxifen (N03CC) the immediate arm gains 2.1 % against 3.7 % and the delayed arm loses 2.2 %
 against 1.7 %; denosumab in Japanese women with osteoporosis starting an inhibitor (Nakatsukasa et
