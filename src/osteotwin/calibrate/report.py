@@ -81,8 +81,10 @@ CALIBRATION_TEXT = (
     "0 to 3; the same command with `--margin 0.25 --radius 0.15` then found no further gain), "
     "then, with the lumbar spine carrying only a share of the direct androgen term (started at "
     "0.35; Finkelstein et al. 2016), the same count step (7 anchors, 660 s; 54, 54, 53 and 54 of "
-    "73 at seeds 0 to 3), each run starting from the set before it (see `osteotwin calibrate "
-    "--help`)."
+    "73 at seeds 0 to 3), then, with men's PA spine showing its own share of the background loss "
+    "(held at -1.8, from Zmuda et al. 2000: +0.73 %/y in men aged 51-81), the same count step (4 "
+    "anchors, 342 s; 55 of 73 at each of seeds 0 to 3), each run starting from the set before it "
+    "(see `osteotwin calibrate --help`)."
 )
 
 

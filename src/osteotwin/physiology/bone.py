@@ -123,7 +123,7 @@ _EMOD_T, _EMOD_LS, _EMOD_HIP, _EMOD_FLOOR = (_I["estrogen_modeling_half_life_d"]
                                              _I["bmd_hip_estrogen_modeling_gain"],
                                              _I["estrogen_modeling_floor"])
 _EST_FLOOR = _I["est_floor"]
-_AGE_LS = _I["lumbar_spine_age_loss_share"]
+_AGE_LS, _AGE_LS_M = _I["lumbar_spine_age_loss_share"], _I["lumbar_spine_age_loss_share_male"]
 _T_LS = _I["lumbar_spine_androgen_share"]
 
 DENOSUMAB_KDA = 150_000.0  # g/mol → 1 ng/mL = 6.67 pM
@@ -323,6 +323,7 @@ def bone_rhs(y: NDArray[np.float64], p: NDArray[np.float64], u: NDArray[np.float
     ln_androgen = p[_T_GAM] * math.log((max(testosterone, 0.0) + p[_T_OFFSET]) / 500.0)
     ln_drive = p[_GOB] * ln_ob + ln_androgen
     age_factor = age_formation_factor(age_y, 1.0 - u[U_MALE], p)
+    age_share_ls = u[U_MALE] * p[_AGE_LS_M] + (1.0 - u[U_MALE]) * p[_AGE_LS]
     # the spine shows only a share of the background loss (DXA: degenerative sclerosis,
     # osteophytes and vertebral periosteal apposition offset it after ~65 y), and only a share
     # of the direct androgen term (spine trabecular bone follows estradiol)
@@ -341,7 +342,7 @@ def bone_rhs(y: NDArray[np.float64], p: NDArray[np.float64], u: NDArray[np.float
     cap_th = saturating_turnover_balance(ln_turn_th, p[_GAIN_HIP]) - ln_turn_th
     cap_fn = saturating_turnover_balance(ln_turn_fn, p[_GAIN_HIP]) - ln_turn_fn
     drive_hip = math.exp(ln_age + ln_drive - p[_MECH_HIP] * ln_scl)
-    drive_ls = math.exp(p[_AGE_LS] * ln_age + ln_drive_ls - p[_MECH_LS] * ln_scl + cap_ls)
+    drive_ls = math.exp(age_share_ls * ln_age + ln_drive_ls - p[_MECH_LS] * ln_scl + cap_ls)
     # estrogen-dependent modeling-based formation (not gated by remodelling): BMD_s carries the
     # factor exp(κ_s·w), w the lagged ln of the receptor activation above the EST floor (plus the
     # route's own small residual); the remodelling part is BMD_s·exp(−κ_s·w)
