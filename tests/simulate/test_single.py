@@ -15,7 +15,7 @@ from osteotwin.physiology.parameters import (
 )
 from osteotwin.simulate import Lifestyle, Regimen, Scenario, Subject, simulate
 from osteotwin.simulate.dosing import build_schedule
-from osteotwin.simulate.single import start_time, steady_state
+from osteotwin.simulate.single import MALE_HISTORY_Y, start_time, steady_state
 from osteotwin.simulate.solvers import rosenbrock_segments
 from osteotwin.simulate.trajectory import REQUIRED_SERIES
 
@@ -44,6 +44,19 @@ def test_untreated_middle_aged_man_stays_flat() -> None:
             assert span < 0.05, name
         else:
             assert span < 1e-3 * max(abs(values[0]), 1.0), name
+
+
+def test_an_older_mans_age_loss_runs_at_its_rate_from_the_start() -> None:
+    """The age clock runs through men's untreated history (``MALE_HISTORY_Y``), so the slow matrix
+    balance is already following a 75-year-old's age at t = 0: his hip loses about as much in the
+    first year as in the fourth (it loses a little more each year as the loss accelerates)."""
+    old_man = Subject(sex="male", age_y=75.0, weight_kg=85.0)
+    assert start_time(Scenario(old_man, (), 4.0)) <= -MALE_HISTORY_Y * 365.25
+    times = np.arange(5.0) * 365.25
+    hip = simulate(Scenario(old_man, (), 4.0), params=P, times_d=times).series
+    yearly = np.diff(hip["femoral_neck_bmd_change_pct"])
+    assert np.all(yearly < 0.0)
+    assert yearly[0] / yearly[-1] > 0.75
 
 
 def test_calcium_mass_balance_holds_through_treatment() -> None:
@@ -363,7 +376,7 @@ def test_a_gel_started_at_time_zero_leaves_the_baseline_untreated() -> None:
     testosterone = trajectory.series["total_testosterone_ng_dl"]
     assert testosterone[0] == pytest.approx(300.0, rel=0.01)
     assert trajectory.at("total_testosterone_ng_dl", 90.0) > 1.3 * testosterone[0]
-    assert trajectory.meta["t_start_d"] == pytest.approx(-1.0)
+    assert trajectory.meta["t_start_d"] == pytest.approx(-MALE_HISTORY_Y * 365.25)
 
 
 def test_hcg_restores_testicular_output_on_testosterone_therapy() -> None:

@@ -83,8 +83,14 @@ CALIBRATION_TEXT = (
     "0.35; Finkelstein et al. 2016), the same count step (7 anchors, 660 s; 54, 54, 53 and 54 of "
     "73 at seeds 0 to 3), then, with men's PA spine showing its own share of the background loss "
     "(held at -1.8, from Zmuda et al. 2000: +0.73 %/y in men aged 51-81), the same count step (4 "
-    "anchors, 342 s; 55 of 73 at each of seeds 0 to 3), each run starting from the set before it "
-    "(see `osteotwin calibrate --help`)."
+    "anchors, 342 s; 55 of 73 at each of seeds 0 to 3), then, with the spine's matrix taking the "
+    "background loss in full and the PA surplus a factor outside remodelling (men's share re-set "
+    "to -0.6 for the same drift), the same count step (4 anchors, 318 s; 55 of 73 at seeds 0 to "
+    "3), then, with men's simulations starting after 6 years of ageing, the men's PA drift written "
+    "as its own rate (1.07 %/y at 75) and the men's background loss moved by hand from 1.0 to 0.5 "
+    "%/y at 75 (MrOS's hip loss had doubled), the same count step (no better point found; 55, 55, "
+    "54 and 54 of 73 at seeds 0 to 3), each run starting from the set before it (see `osteotwin "
+    "calibrate --help`)."
 )
 
 

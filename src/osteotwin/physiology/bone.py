@@ -15,9 +15,8 @@ programme's gain levels off instead of growing for as long as it lasts.
 BMD = M − s·(RS − 1) per site, two components (Heaney 1994; Seeman & Delmas 2006):
 - M, the mineralised-matrix balance of Peterson & Riggs 2012:
   dM/dt = kout·(OB/OB0)^γOB·S^-λ·A(age)·((T + T_off)/500)^γT − kout·(OC/OC0)^γOC·M (slow;
-  per-cycle balance accumulated over years); the spine takes A(age)^a, a = the share of the
-  background loss that PA-spine DXA shows (Greenspan 1994 JBMR 9:1959; Orwoll 1990 JCEM
-  70:1202); where turnover is suppressed (antiresorptives) the turnover part
+  per-cycle balance accumulated over years); the spine's bone, like the hip's, takes A(age) in
+  full; where turnover is suppressed (antiresorptives) the turnover part
   (OB/OB0)^γOB·(OC/OC0)^−γOC of the steady state saturates at 1 + a site ceiling instead of
   growing without bound: the gain is secondary mineralisation of bone no longer renewed, which
   stops at full mineralisation (Boivin et al. 2000 Bone 27:687: +11 % at 3 y of alendronate;
@@ -34,7 +33,14 @@ A third part follows estrogen without needing remodelling: estrogen lowers osteo
 and their effects add to an aromatase inhibitor's loss, as the trials show (ABCSG-18 vs FREEDOM).
 Its state w is the lagged ln of estrogen-receptor activation above the EST floor, and each site's
 BMD carries the factor exp(κ_s·w): BMD = exp(κ_s·w)·(M − s·(RS − 1)).
-The BMD states hold the total; M is recovered as BMD·exp(−κ_s·w) + s·(RS − 1).
+PA-spine DXA also shows a fourth part that no remodelling makes: with age, osteophytes, facet
+sclerosis and aortic calcification raise it while the vertebral bodies lose bone (men: PA spine
++0.73 %/y, lateral spine and hip falling, Zmuda et al. 2000 J Bone Miner Res 15:1417; women
+≥ 65 y: spine no longer falling, Greenspan 1994 JBMR 9:1959; Orwoll 1990 JCEM 70:1202). The spine
+carries the factor A(age)^(a − 1), a the share of the background loss PA DXA shows (per sex), so
+an untreated spine drifts as A^a, and antiresorptives do not slow that part.
+The BMD states hold the total; M is recovered as BMD·exp(−κ_s·w − g) + s·(RS − 1), g the log of
+that factor (0 at the hips).
 """
 
 from __future__ import annotations
@@ -80,6 +86,7 @@ from osteotwin.physiology.states import (
     TGFB,
     TGFB0,
     TGFB_ACT,
+    U_CLOCK_FROZEN,
     U_MALE,
     U_STIM,
     V1_L,
@@ -123,7 +130,7 @@ _EMOD_T, _EMOD_LS, _EMOD_HIP, _EMOD_FLOOR = (_I["estrogen_modeling_half_life_d"]
                                              _I["bmd_hip_estrogen_modeling_gain"],
                                              _I["estrogen_modeling_floor"])
 _EST_FLOOR = _I["est_floor"]
-_AGE_LS, _AGE_LS_M = _I["lumbar_spine_age_loss_share"], _I["lumbar_spine_age_loss_share_male"]
+_AGE_LS, _AGE_GAIN_LS_M = _I["lumbar_spine_age_loss_share"], _I["lumbar_spine_age_gain_male_pct_y"]
 _T_LS = _I["lumbar_spine_androgen_share"]
 
 DENOSUMAB_KDA = 150_000.0  # g/mol → 1 ng/mL = 6.67 pM
@@ -162,6 +169,31 @@ def pic_ob_kb_of(rg: float) -> float:
 
 
 @njit(cache=True, error_model="numpy")
+def age_loss_shape(age_y: float, female: float) -> float:
+    """Shape of the background loss with age, x = softplus(age − 50): men x²/50, women x³/1875
+    (both 12.5 at 75 y, so a rate in %/y at 75 times it /100 is the log loss)."""
+    x = age_y - 50.0
+    xs = 0.5 * (x + math.sqrt(x * x + 1.0))
+    return float((1.0 - female) * xs * xs / 50.0 + female * xs * xs * xs / 1875.0)
+
+
+@njit(cache=True, error_model="numpy")
+def age_loss_shape_slope(age_y: float, female: float) -> float:
+    """d ``age_loss_shape``/d(age), 1/y."""
+    x = age_y - 50.0
+    root = math.sqrt(x * x + 1.0)
+    xs = 0.5 * (x + root)
+    dxs = 0.5 * (1.0 + x / root)
+    return float(((1.0 - female) * 2.0 * xs / 50.0 + female * 3.0 * xs * xs / 1875.0) * dxs)
+
+
+@njit(cache=True, error_model="numpy")
+def age_loss_rate(female: float, p: NDArray[np.float64]) -> float:
+    """Background loss rate at 75 y by sex, %/y (``age_bmd_loss_pct_y``, women's own)."""
+    return float((1.0 - female) * p[_AGE_LOSS] + female * p[_AGE_LOSS_F])
+
+
+@njit(cache=True, error_model="numpy")
 def age_formation_factor(age_y: float, female: float, p: NDArray[np.float64]) -> float:
     """Age-related background loss as a factor on BMD formation, by sex (x = softplus(age − 50)).
 
@@ -170,11 +202,17 @@ def age_formation_factor(age_y: float, female: float, p: NDArray[np.float64]) ->
     accelerates with age, rate_f·(x/25)² with rate_f = ``age_bmd_loss_female_pct_y`` at 75 y
     (SOF: total hip −0.3 %/y at 67-69 y, −1.6 %/y at ≥ 85 y), factor exp(−rate_f·x³/1875).
     """
-    x = age_y - 50.0
-    xs = 0.5 * (x + math.sqrt(x * x + 1.0))
-    male_loss = p[_AGE_LOSS] / 100.0 * xs * xs / 50.0
-    female_loss = p[_AGE_LOSS_F] / 100.0 * xs * xs * xs / 1875.0
-    return math.exp(-(1.0 - female) * male_loss - female * female_loss)
+    return math.exp(-age_loss_rate(female, p) / 100.0 * age_loss_shape(age_y, female))
+
+
+@njit(cache=True, error_model="numpy")
+def pa_spine_degenerative_rate(female: float, p: NDArray[np.float64]) -> float:
+    """Rate (%/y at 75 y, on ``age_loss_shape``) of the PA spine's age drift that no remodelling
+    makes: what PA DXA shows beyond the vertebral bone's own loss (which is the hip's). Men: the
+    net PA drift ``lumbar_spine_age_gain_male_pct_y`` plus that loss; women: (1 − share)·loss."""
+    male_rate = p[_AGE_GAIN_LS_M] + p[_AGE_LOSS]
+    female_rate = (1.0 - p[_AGE_LS]) * p[_AGE_LOSS_F]
+    return float((1.0 - female) * male_rate + female * female_rate)
 
 
 @njit(cache=True, error_model="numpy")
@@ -218,12 +256,14 @@ def site_bmd_rate(bmd: float, formation: float, resorption: float, kout: float, 
 @njit(cache=True, error_model="numpy")
 def modeled_site_bmd_rate(bmd: float, formation: float, resorption: float, kout: float,
                           space: float, rs: float, drs: float, kappa: float, w: float,
-                          dw: float) -> float:
-    """d(total site BMD)/dt when BMD = exp(κ·w)·(remodelling part): the remodelling part moves as
-    ``site_bmd_rate`` says, the estrogen modeling factor exp(κ·w) with dw/dt."""
-    factor = math.exp(kappa * w)
+                          dw: float, ln_other: float = 0.0, dln_other: float = 0.0) -> float:
+    """d(total site BMD)/dt when BMD = exp(κ·w + g)·(remodelling part): the remodelling part moves
+    as ``site_bmd_rate`` says, the estrogen modeling factor exp(κ·w) with dw/dt, and a factor
+    exp(g) that no remodelling makes (``ln_other`` g, ``dln_other`` dg/dt; the spine's
+    degenerative drift) with its own rate."""
+    factor = math.exp(kappa * w + ln_other)
     return float(factor * site_bmd_rate(bmd / factor, formation, resorption, kout, space, rs, drs)
-                 + bmd * kappa * dw)
+                 + bmd * (kappa * dw + dln_other))
 
 
 @njit(cache=True, error_model="numpy")
@@ -322,11 +362,18 @@ def bone_rhs(y: NDArray[np.float64], p: NDArray[np.float64], u: NDArray[np.float
     # exponential per site
     ln_androgen = p[_T_GAM] * math.log((max(testosterone, 0.0) + p[_T_OFFSET]) / 500.0)
     ln_drive = p[_GOB] * ln_ob + ln_androgen
-    age_factor = age_formation_factor(age_y, 1.0 - u[U_MALE], p)
-    age_share_ls = u[U_MALE] * p[_AGE_LS_M] + (1.0 - u[U_MALE]) * p[_AGE_LS]
-    # the spine shows only a share of the background loss (DXA: degenerative sclerosis,
-    # osteophytes and vertebral periosteal apposition offset it after ~65 y), and only a share
-    # of the direct androgen term (spine trabecular bone follows estradiol)
+    female = 1.0 - u[U_MALE]
+    age_factor = age_formation_factor(age_y, female, p)
+    # the spine's vertebral bone loses with age as the hip does (lateral DXA, Zmuda et al. 2000);
+    # what PA DXA shows beyond that (osteophytes, facet and aortic calcification, Orwoll 1990) is
+    # not remodelled bone: a factor on the spine that antiresorptives do not slow, moving with age
+    # (not while the clocks are held to equilibrate)
+    degenerative_rate = pa_spine_degenerative_rate(female, p) / 100.0
+    ln_degenerative = degenerative_rate * age_loss_shape(age_y, female)
+    dln_degenerative = (degenerative_rate * age_loss_shape_slope(age_y, female)
+                        * (1.0 - u[U_CLOCK_FROZEN]) / 365.25)
+    # the spine's matrix carries only a share of the direct androgen term (spine trabecular bone
+    # follows estradiol)
     ln_age = math.log(age_factor)
     ln_drive_ls = p[_GOB] * ln_ob + p[_T_LS] * ln_androgen
     s_ls = p[_RS_LS]
@@ -342,7 +389,7 @@ def bone_rhs(y: NDArray[np.float64], p: NDArray[np.float64], u: NDArray[np.float
     cap_th = saturating_turnover_balance(ln_turn_th, p[_GAIN_HIP]) - ln_turn_th
     cap_fn = saturating_turnover_balance(ln_turn_fn, p[_GAIN_HIP]) - ln_turn_fn
     drive_hip = math.exp(ln_age + ln_drive - p[_MECH_HIP] * ln_scl)
-    drive_ls = math.exp(age_share_ls * ln_age + ln_drive_ls - p[_MECH_LS] * ln_scl + cap_ls)
+    drive_ls = math.exp(ln_age + ln_drive_ls - p[_MECH_LS] * ln_scl + cap_ls)
     # estrogen-dependent modeling-based formation (not gated by remodelling): BMD_s carries the
     # factor exp(κ_s·w), w the lagged ln of the receptor activation above the EST floor (plus the
     # route's own small residual); the remodelling part is BMD_s·exp(−κ_s·w)
@@ -351,13 +398,14 @@ def bone_rhs(y: NDArray[np.float64], p: NDArray[np.float64], u: NDArray[np.float
     dw = math.log(2.0) / p[_EMOD_T] * (math.log(activation / (1.0 + p[_EMOD_FLOOR])) - w)
     dy[EST_MODELING] = dw
     dy[BMD_LS] = modeled_site_bmd_rate(y[BMD_LS], drive_ls, math.exp(p[_GOC_LS] * ln_oc),
-                                       p[_KOUT_LS] * pace, s_ls, rs, drs, p[_EMOD_LS], w, dw)
+                                       p[_KOUT_LS] * pace, s_ls, rs, drs, p[_EMOD_LS], w, dw,
+                                       ln_degenerative, dln_degenerative)
     dy[BMD_TH] = modeled_site_bmd_rate(y[BMD_TH], drive_hip * math.exp(cap_th),
                                        math.exp(p[_GOC_TH] * ln_oc), p[_KOUT_TH] * pace, s_hip,
-                                       rs, drs, p[_EMOD_HIP], w, dw)
+                                       rs, drs, p[_EMOD_HIP], w, dw, 0.0, 0.0)
     dy[BMD_FN] = modeled_site_bmd_rate(y[BMD_FN], drive_hip * math.exp(cap_fn),
                                        math.exp(p[_GOC_FN] * ln_oc), p[_KOUT_FN] * pace, s_hip,
-                                       rs, drs, p[_EMOD_HIP], w, dw)
+                                       rs, drs, p[_EMOD_HIP], w, dw, 0.0, 0.0)
 
 __all__ = ["DENOSUMAB_KDA", "RANK_RANKL0", "bone_rhs", "saturating_turnover_balance",
            "sclerostin_target"]

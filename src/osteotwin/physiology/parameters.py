@@ -27,10 +27,11 @@ given, which stay inside their sources' ranges):
   ``estrogen_modeling_half_life_d``: size and pace of the estrogen-dependent, remodelling-independent
   (modeling-based) part of BMD, which antiresorptives do not block (0 = remodelling-only model).
 - ``age_bmd_loss_pct_y`` (men, MrOS) and ``age_bmd_loss_female_pct_y`` (women, SOF): age-related
-  background loss after 50; ``lumbar_spine_age_loss_share`` (women, -1 to 1) and
-  ``lumbar_spine_age_loss_share_male`` (men, -2.3 to -1.25): the share of it that PA lumbar-spine
-  DXA shows (Greenspan 1994: women's spine stops falling, even rises, after ~65 y, default -0.5;
-  Zmuda 2000: men's PA spine rises 0.73 %/y from 51 to 81 y, -1.8); ``lumbar_spine_androgen_share`` (0-0.6): the share of the direct androgen term
+  background loss after 50; ``lumbar_spine_age_loss_share`` (women, -1 to 1): the share of it
+  that PA lumbar-spine DXA shows (Greenspan 1994: the spine stops falling, even rises, after
+  ~65 y; default -0.5); ``lumbar_spine_age_gain_male_pct_y`` (men, 0.75-1.40 %/y at 75 y): the
+  net rise of men's PA spine with age (Zmuda 2000: +0.73 %/y at 51-81 y). What PA DXA shows
+  beyond the vertebral bone's own loss is not remodelled (osteophytes, calcification); ``lumbar_spine_androgen_share`` (0-0.6): the share of the direct androgen term
   that PA lumbar-spine formation carries (Finkelstein 2016: the spine's trabecular bone followed
   estradiol, not testosterone; PA-spine DXA also holds cortical bone).
 - ``menopause_midpoint_y`` (-1 to 0.5 y) and ``menopause_transition_width_y`` (0.5-1.2 y): timing
@@ -392,15 +393,15 @@ PARAMETER_TABLE: tuple[Parameter, ...] = (
        "women: share of the age-related background loss that PA lumbar-spine BMD shows (< 1: "
        "degenerative gain and vertebral periosteal apposition offset it; < 0: net gain)",
        0.0, (-1.0, 1.0), True),
-    _p("lumbar_spine_age_loss_share_male", -1.8, "1",
+    _p("lumbar_spine_age_gain_male_pct_y", 1.07, "%/y",
        "Zmuda et al. 2000 J Bone Miner Res 15:1417 (102 community-dwelling men aged 51-81, mean "
-       "67, DXA 4 y apart: PA lumbar spine +0.73 ± 1.11 %/y while lateral spine and hip fell): "
-       "-1.8 gives an untreated man of 67 +0.74 %/y with the fitted background loss; bounds from "
-       "the mean's 95 % interval (0.51-0.95 %/y); Orwoll 1990 JCEM 70:1202 (osteophytes and "
-       "aortic calcification raise men's PA-spine BMD)",
-       "men: share of the age-related background loss that PA lumbar-spine BMD shows (< 0: the "
-       "PA spine rises with age while the hip falls)",
-       0.0, (-2.3, -1.25), True),
+       "67, DXA 4 y apart: PA lumbar spine +0.73 ± 1.11 %/y while the lateral spine and the hip "
+       "fell): 1.07 at 75 y is +0.73 %/y at 67 on the men's age shape; bounds from the mean's 95 % "
+       "interval (0.51-0.95 %/y at 67); Orwoll 1990 JCEM 70:1202 (osteophytes and aortic "
+       "calcification raise men's PA-spine BMD)",
+       "men: net age drift of PA lumbar-spine BMD at 75 y (rises with age on the same shape as "
+       "the background loss; the vertebral bone itself loses as the hip)",
+       0.0, (0.75, 1.40), True),
     # --- BMD layer (Peterson & Riggs 2012; Eudy 2015 hip) -------------------------------------
     # Matrix balance M (P&R 2012 indirect response). With the remodelling space split off (below),
     # kout is the slow per-cycle balance: about the fraction of the site's bone renewed per year

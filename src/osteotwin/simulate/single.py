@@ -41,6 +41,11 @@ REFERENCE_RTOL = 1e-8
 EQUILIBRATION_YEARS = 150.0
 HISTORY_BEFORE_FMP_Y = 3.0
 MAX_HISTORY_Y = 20.0
+#: Men's untreated history (years) before the simulation start: the age clock runs through it, so
+#: at t = 0 the slow matrix balance (time constant 1.5-3 y at men's turnover) is already following
+#: the man's age as in an ageing man, instead of starting from the held-clock equilibrium with no
+#: age drift (women get the same from their menopause history).
+MALE_HISTORY_Y = 6.0
 PTH_PG_ML_PER_PM = 9.425       # PTH(1-84) 9425 g/mol
 CA_MG_DL_PER_MM = 4.008
 #: Young-adult reference mean and SD (g/cm²) for T-scores (NHANES III white women 20-29, Hologic;
@@ -139,7 +144,8 @@ UNTREATED_LEAD_IN_D = 1.0
 
 def start_time(scenario: Scenario) -> float:
     """Simulation start (days, ≤ 0): first regimen (one day before it when it is the earliest
-    time, ``UNTREATED_LEAD_IN_D``), or the menopause history for women."""
+    time, ``UNTREATED_LEAD_IN_D``), or the menopause history for women and ``MALE_HISTORY_Y``
+    for men."""
     t0 = min([0.0, *[r.start_d for r in scenario.regimens]])
     if any(r.start_d <= t0 for r in scenario.regimens):
         t0 -= UNTREATED_LEAD_IN_D
@@ -149,6 +155,8 @@ def start_time(scenario: Scenario) -> float:
         if ysm0 > -HISTORY_BEFORE_FMP_Y:
             history = -min(ysm0 + HISTORY_BEFORE_FMP_Y, MAX_HISTORY_Y) * 365.25
             t0 = min(t0, history)
+    else:
+        t0 = min(t0, -MALE_HISTORY_Y * 365.25)
     return float(t0)
 
 
