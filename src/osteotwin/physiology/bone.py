@@ -37,8 +37,9 @@ PA-spine DXA also shows a fourth part that no remodelling makes: with age, osteo
 sclerosis and aortic calcification raise it while the vertebral bodies lose bone (men: PA spine
 +0.73 %/y, lateral spine and hip falling, Zmuda et al. 2000 J Bone Miner Res 15:1417; women
 ≥ 65 y: spine no longer falling, Greenspan 1994 JBMR 9:1959; Orwoll 1990 JCEM 70:1202). The spine
-carries the factor A(age)^(a − 1), a the share of the background loss PA DXA shows (per sex), so
-an untreated spine drifts as A^a, and antiresorptives do not slow that part.
+carries a factor exp(g) on the shape of the background loss, set so that an untreated PA spine
+drifts at its published rate (women: as A^a, a the share of the background loss PA DXA shows;
+men: +0.73 %/y at 67 y), and antiresorptives do not slow that part.
 The BMD states hold the total; M is recovered as BMD·exp(−κ_s·w − g) + s·(RS − 1), g the log of
 that factor (0 at the hips).
 """
