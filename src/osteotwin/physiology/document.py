@@ -313,8 +313,10 @@ checks (was 23: Greenspan's first-year spine under ADT now passes, −6.8 % agai
 −8.6; ADAMO's 12-month hip, 2.96 against ≤ 2.9, and ATAC's 24-month off-treatment hip, 1.02 against
 ≤ 1.00, now sit just outside), mean absolute error of the 61 outside BMD endpoints 1.50 points (was
 1.55). A man of 60 on testosterone cypionate 100 mg weekly with anastrozole 0.5 mg twice weekly
-(estradiol held near his baseline) now gains +1.0 % at the spine in the first year and +2.9 % in five
-(was +2.2 and +4.9), the hip +1.4 and +2.7 %.
+(estradiol held near his baseline) then gained +1.0 % at the spine in the first year and +2.9 % in
+five (was +2.2 and +4.9), the hip +1.4 and +2.7 %; with the PA spine's age drift and men's ageing
+history below, +0.7 and +3.0 % at the spine and +0.6 and +0.8 % at the hip (his background hip loss
+now runs from the start).
 
 **Tried and kept: the PA spine's age drift, set from a cohort and kept outside remodelling.**
 Older men's placebo arms gain spine BMD (Burnett-Bowie et al. 2009 +0.8 % in 12 months, training;
