@@ -375,13 +375,14 @@ PARAMETER_TABLE: tuple[Parameter, ...] = (
        (0.2, 1.0), True),
     _p("age_bmd_loss_pct_y", 0.35, "%/y", f"{CF} CW09-01 (MrOS FN ~0.37 %/y at ~74 y; 0.008 vs "
        "0.021 g/cm2 over 4.6 y at 65 vs 85 y)",
-       "men: background BMD loss at age 75 (ramps linearly from 0 at 50), hips (spine: its share)", 0.5,
+       "men: background BMD loss at age 75 (ramps linearly from 0 at 50), every site's bone (the "
+       "PA spine adds its own drift)", 0.5,
        (0.0, 1.2), True),
     _p("age_bmd_loss_female_pct_y", 0.65, "%/y", "Ensrud 1995 JBMR 10:1778 (SOF, 5,698 women >= 65 y: "
        "total hip -2.5 mg/cm2/y at 67-69 y to -10.4 at >= 85 y, i.e. ~0.3 to ~1.6 %/y); "
        f"{CF} ML00-01 (Melton 2000: women FN ~-1.0 %/y)",
-       "women: background BMD loss at age 75 (rises with the square of age - 50), hips (spine: its "
-       "share)",
+       "women: background BMD loss at age 75 (rises with the square of age - 50), every site's "
+       "bone (the PA spine adds its own drift)",
        0.5, (0.2, 1.2), True),
     _p("lumbar_spine_age_loss_share", -0.5, "1", "Greenspan 1994 JBMR 9:1959 (women >= 65 y, "
        "mean 77, DXA over 1 y: total hip -0.95 %/y, lumbar spine +0.94 %/y, i.e. about -1; the "
