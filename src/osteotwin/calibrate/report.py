@@ -89,8 +89,10 @@ CALIBRATION_TEXT = (
     "3), then, with men's simulations starting after 6 years of ageing, the men's PA drift written "
     "as its own rate (1.07 %/y at 75) and the men's background loss moved by hand from 1.0 to 0.5 "
     "%/y at 75 (MrOS's hip loss had doubled), the same count step (no better point found; 55, 55, "
-    "54 and 54 of 73 at seeds 0 to 3), each run starting from the set before it (see `osteotwin "
-    "calibrate --help`)."
+    "54 and 54 of 73 at seeds 0 to 3), then, with the men's LH feedback steepness calibratable "
+    "(started at 3, the middle of the published responses; bounds 2.5-4), the same count step "
+    "(2 anchors, 284 s, the steepness kept at 3; 56, 56, 55 and 55 of 73 at seeds 0 to 3), each run "
+    "starting from the set before it (see `osteotwin calibrate --help`)."
 )
 
 

@@ -233,14 +233,17 @@ against 2.0 and 1.2. The estradiol-to-bone map is not the cause: at a patch dose
 published 8.5 pg/mL (4.5 µg/d) the same model gives 2.1 and 1.7 points (probe run, not a check).
 The patch PK uses a clearance from standard-dose patch labels (50 µg/d → ~40 pg/mL, immunoassay
 era), which over-predicts this dose about threefold. *Feedback in men.* LH in men on an aromatase
-inhibitor rises too far: anastrozole 1 mg daily for 12 weeks in older men gives LH 19 IU/L where
-Leder et al. 2004 measured 5.1 → 7.9; the feedback steepness (Hill 4) was set on letrozole
-(T'Sjoen et al. 2005: LH ×4.2), and published responses span ×1.55 (Leder) to ×4.2 (Veldhuis 2005
-×2.1; Loves 2013 ×2.7). Testosterone, the scored consequence, matches (Leder 572 ng/dL). With the
-earlier (remodelling-only) parameter set, a flatter feedback with a less saturated testis (Hill 3,
-LH50 15 IU/L) kept 53 of 73 training endpoints and halved the AI LH rise (Leder ×2.7) but weakened
-suppression on TRT (cypionate 100 mg weekly: LH −67 % against −75 %, labels ~80-90 %), so the
-sourced values were kept.
+inhibitor rises too far: anastrozole 1 mg daily for 12 weeks in older men gives LH 15 IU/L where
+Leder et al. 2004 measured 5.1 → 7.9. Published responses span ×1.55 (Leder) to ×4.2 (T'Sjoen et
+al. 2005, letrozole; Veldhuis 2005 ×2.1; Loves 2013 ×2.7); the feedback steepness, first set on
+T'Sjoen's letrozole response (Hill 4), is now the middle of that span (Hill 3, bounds 2.5-4,
+calibratable; the count step kept it): anastrozole raises a man of 50's LH ×2.4 and letrozole
+×2.9, and testosterone cypionate 100 mg weekly suppresses it by 74 % (81 % at Hill 4; labels
+~80-90 %). Training: 56 of 73 at seed 0 (56, 56, 55 and 55 at seeds 0 to 3; Leder's twice-weekly
+arm's estradiol now passes, 19.9 against ≤ 20.0), outside checks unchanged (28 of 65).
+Testosterone, the scored consequence, matches (Leder 548 against 572 ng/dL). With the earlier
+(remodelling-only) parameter set, Hill 3 with a less saturated testis (LH50 15 IU/L) had kept 53
+of 73 and weakened suppression on TRT further (LH −67 %), so the testis keeps its sourced LH50.
 
 **Tried and not kept: mineralisation as its own state.** BMD as remodelling space + mean degree of
 mineralisation + matrix volume (Hernandez et al. 2001), with dD/dt = k·(1 − D) − f·r_OC·(D − m0) per site

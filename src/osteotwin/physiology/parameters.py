@@ -313,8 +313,13 @@ PARAMETER_TABLE: tuple[Parameter, ...] = (
        "under aromatase blockade, an independent hypothalamic effect); with K_E above E2 carries "
        "~80 % of the feedback at baseline, as the AI responses (T'Sjoen 2005) require",
        "testosterone concentration of unit LH-feedback strength", 0.3, (150.0, 1200.0)),
-    _p("lh_feedback_hill", 4.0, "1", "T'Sjoen 2005 (LH ×4 when E2 falls 62 %); TRT suppresses LH "
-       "by ~80-90 % (testosterone gel labels)", "Hill exponent of LH feedback", 0.0, (1.0, 4.0)),
+    _p("lh_feedback_hill", 3.0, "1", "published LH rises in men on an aromatase inhibitor span "
+       "×1.55 (Leder et al. 2004, anastrozole 1 mg) and ×2.1 (Veldhuis et al. 2005 JCEM 90:211, "
+       "anastrozole) to ×4.2 (T'Sjoen et al. 2005 JCEM 90:5717, letrozole 2.5 mg, E2 −62 %); 3 "
+       "gives anastrozole ×2.4 and letrozole ×2.9 in a man of 50 (4 gave ×2.8 and ×3.5); TRT "
+       "suppresses LH by ~80-90 % (testosterone gel labels; cypionate 100 mg weekly: −74 % at 3, "
+       "−81 % at 4); bounds: the span of those responses",
+       "Hill exponent of LH feedback", 0.0, (2.5, 4.0), True),
     _p("lh_half_life_d", 1.0, "d", "assumption (LH pulsatility averaged; axis adapts over ~days)",
        "time constant of LH response", 0.3, (0.3, 5.0)),
     _p("testis_lh50_iu_l", 8.0, "IU/L", "T'Sjoen 2005 JCEM 90:5717: LH ×4.2 raises T ×2 in older "
