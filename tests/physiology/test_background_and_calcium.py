@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from osteotwin.physiology.bone import age_formation_factor
+from osteotwin.physiology.bone import age_formation_factor, age_loss_shape
 from osteotwin.physiology.parameters import default_parameters
 from osteotwin.simulate import Lifestyle, Regimen, Scenario, Subject, simulate
 
@@ -35,6 +35,17 @@ def test_men_lose_like_mros_and_women_accelerate_like_sof() -> None:
     # no background loss before 50
     assert _loss_rate_pct_y(40.0, 1.0) < 0.01
     assert _loss_rate_pct_y(40.0, 0.0) < 0.01
+
+
+@pytest.mark.parametrize("female", [0.0, 1.0])
+@pytest.mark.parametrize("age_y", [45.0, 50.0, 62.0, 81.0])
+def test_the_age_shape_slope_is_its_derivative(age_y: float, female: float) -> None:
+    """The PA spine's age factor moves at the shape's slope (it is integrated, not re-evaluated)."""
+    h = 1e-4
+    shape_up, _ = age_loss_shape(age_y + h, female)
+    shape_down, _ = age_loss_shape(age_y - h, female)
+    _, slope = age_loss_shape(age_y, female)
+    assert slope == pytest.approx((shape_up - shape_down) / (2 * h), rel=1e-5, abs=1e-9)
 
 
 def test_b_able_vitamin_d_raises_25ohd_in_deficient_women() -> None:

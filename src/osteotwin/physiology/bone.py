@@ -170,22 +170,17 @@ def pic_ob_kb_of(rg: float) -> float:
 
 
 @njit(cache=True, error_model="numpy")
-def age_loss_shape(age_y: float, female: float) -> float:
-    """Shape of the background loss with age, x = softplus(age − 50): men x²/50, women x³/1875
-    (both 12.5 at 75 y, so a rate in %/y at 75 times it /100 is the log loss)."""
-    x = age_y - 50.0
-    xs = 0.5 * (x + math.sqrt(x * x + 1.0))
-    return float((1.0 - female) * xs * xs / 50.0 + female * xs * xs * xs / 1875.0)
-
-
-@njit(cache=True, error_model="numpy")
-def age_loss_shape_slope(age_y: float, female: float) -> float:
-    """d ``age_loss_shape``/d(age), 1/y."""
+def age_loss_shape(age_y: float, female: float) -> tuple[float, float]:
+    """Shape of the background loss with age and its slope d/d(age) (1/y), x = softplus(age − 50):
+    men x²/50, women x³/1875 (both 12.5 at 75 y, so a rate in %/y at 75 times the shape /100 is
+    the log loss)."""
     x = age_y - 50.0
     root = math.sqrt(x * x + 1.0)
     xs = 0.5 * (x + root)
     dxs = 0.5 * (1.0 + x / root)
-    return float(((1.0 - female) * 2.0 * xs / 50.0 + female * 3.0 * xs * xs / 1875.0) * dxs)
+    shape = (1.0 - female) * xs * xs / 50.0 + female * xs * xs * xs / 1875.0
+    slope = ((1.0 - female) * 2.0 * xs / 50.0 + female * 3.0 * xs * xs / 1875.0) * dxs
+    return float(shape), float(slope)
 
 
 @njit(cache=True, error_model="numpy")
@@ -203,12 +198,12 @@ def age_formation_factor(age_y: float, female: float, p: NDArray[np.float64]) ->
     accelerates with age, rate_f·(x/25)² with rate_f = ``age_bmd_loss_female_pct_y`` at 75 y
     (SOF: total hip −0.3 %/y at 67-69 y, −1.6 %/y at ≥ 85 y), factor exp(−rate_f·x³/1875).
     """
-    return math.exp(-age_loss_rate(female, p) / 100.0 * age_loss_shape(age_y, female))
+    return math.exp(-age_loss_rate(female, p) / 100.0 * age_loss_shape(age_y, female)[0])
 
 
 @njit(cache=True, error_model="numpy")
 def pa_spine_degenerative_rate(female: float, p: NDArray[np.float64]) -> float:
-    """Rate (%/y at 75 y, on ``age_loss_shape``) of the PA spine's age drift that no remodelling
+    """Rate (%/y at 75 y, on ``age_loss_shape``'s shape) of the PA spine's age drift that no remodelling
     makes: what PA DXA shows beyond the vertebral bone's own loss (which is the hip's). Men: the
     net PA drift ``lumbar_spine_age_gain_male_pct_y`` plus that loss; women: (1 − share)·loss."""
     male_rate = p[_AGE_GAIN_LS_M] + p[_AGE_LOSS]
@@ -364,18 +359,17 @@ def bone_rhs(y: NDArray[np.float64], p: NDArray[np.float64], u: NDArray[np.float
     ln_androgen = p[_T_GAM] * math.log((max(testosterone, 0.0) + p[_T_OFFSET]) / 500.0)
     ln_drive = p[_GOB] * ln_ob + ln_androgen
     female = 1.0 - u[U_MALE]
-    age_factor = age_formation_factor(age_y, female, p)
+    shape, shape_slope = age_loss_shape(age_y, female)
+    ln_age = -age_loss_rate(female, p) / 100.0 * shape  # ln of ``age_formation_factor``
     # the spine's vertebral bone loses with age as the hip does (lateral DXA, Zmuda et al. 2000);
     # what PA DXA shows beyond that (osteophytes, facet and aortic calcification, Orwoll 1990) is
     # not remodelled bone: a factor on the spine that antiresorptives do not slow, moving with age
     # (not while the clocks are held to equilibrate)
     degenerative_rate = pa_spine_degenerative_rate(female, p) / 100.0
-    ln_degenerative = degenerative_rate * age_loss_shape(age_y, female)
-    dln_degenerative = (degenerative_rate * age_loss_shape_slope(age_y, female)
-                        * (1.0 - u[U_CLOCK_FROZEN]) / 365.25)
+    ln_degenerative = degenerative_rate * shape
+    dln_degenerative = degenerative_rate * shape_slope * (1.0 - u[U_CLOCK_FROZEN]) / 365.25
     # the spine's matrix carries only a share of the direct androgen term (spine trabecular bone
     # follows estradiol)
-    ln_age = math.log(age_factor)
     ln_drive_ls = p[_GOB] * ln_ob + p[_T_LS] * ln_androgen
     s_ls = p[_RS_LS]
     s_hip = p[_RS_HIP]
