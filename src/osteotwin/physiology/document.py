@@ -193,7 +193,7 @@ tamoxifen.* Men starting androgen deprivation lose more than the published first
 on losing (spine −6.4 % and hip −6.9 % at 12 months against −4.0 and −2.5, Greenspan et al. 2005,
 the spine inside its interval since it carries only its share of the direct androgen term;
 men already on it a year lose 5.6 % at the spine over the next 2 years where HALT's placebo group
-lost 1.0 %, Smith et al. 2009, while its denosumab arm, +5.4 %, passes): CTX rises 55 %
+lost 1.0 %, Smith et al. 2009, while its denosumab arm, +5.4 %, passes): CTX rises 52 %
 in the first year of castration in a 70-year-old man, and in men the remodelling-independent
 estrogen route (equations above) adds to the remodelling loss as it does in women. Of that
 man's first-year loss against his untreated course (hip −6.0 %, spine −6.7 %), about 2.0 and 1.4
