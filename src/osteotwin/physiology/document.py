@@ -244,7 +244,11 @@ low (×1.44 at 3 years on alendronate at `bp_emax` 1.0, ×1.65 on denosumab), it
 recovers, and the osteoblasts with it (0.64-0.71 of baseline at 3 years on alendronate against
 0.41-0.47 on denosumab) while the osteoclasts stay at 0.19-0.33, whereas published formation
 markers stay down with resorption (one 5 mg zoledronate infusion: P1NP −40 % and CTX −44 % at 3
-years, Grey et al. 2010, the source of `bp_surface_half_life_d`). *Stopping denosumab.* In a
+years, Grey et al. 2010, the source of `bp_surface_half_life_d`). A slower latent pool
+(`k_tgfb_d` at its lower bound, 2e-4 /d, against Peterson & Riggs's 7.2e-4) keeps the markers
+down (weekly alendronate at the fitted `bp_emax`: CTX −46 % and P1NP −24 % at 2 years) but makes
+the BMD gains larger still (spine +10.8 % at 3 years; 39 of 73 training endpoints before any
+re-fit); made calibratable, the count step kept Peterson & Riggs's value (3 anchors, no gain). *Stopping denosumab.* In a
 65-year-old woman, two years of denosumab (last dose at 24 months) then a stop leaves the model's
 spine 4.3 points below the untreated course 18 months after the last dose and 8.9 points below it
 at 30 months, with CTX 69 % and 46 % above baseline then: the rebound is driven by latent TGF-β stored in matrix while resorption was blocked,
