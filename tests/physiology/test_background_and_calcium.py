@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import math
-
 import pytest
 
-from osteotwin.physiology.bone import age_formation_factor, age_loss_shape
+from osteotwin.physiology.bone import age_loss_rate, age_loss_shape
 from osteotwin.physiology.parameters import default_parameters
 from osteotwin.simulate import Lifestyle, Regimen, Scenario, Subject, simulate
 
@@ -14,11 +12,14 @@ P = default_parameters()
 
 
 def _loss_rate_pct_y(age_y: float, female: float) -> float:
-    """Background loss rate (%/y) the age factor implies at ``age_y``."""
+    """Background loss rate (%/y) the age factor exp(−rate·shape/100) implies at ``age_y``
+    (central difference of its log, as ``bone_rhs`` forms it)."""
     h = 0.01
-    up = age_formation_factor(age_y + h, female, P.values)
-    down = age_formation_factor(age_y - h, female, P.values)
-    return -100.0 * (math.log(up) - math.log(down)) / (2 * h)
+
+    def ln_factor(age: float) -> float:
+        return -age_loss_rate(female, P.values) / 100.0 * age_loss_shape(age, female)[0]
+
+    return -100.0 * (ln_factor(age_y + h) - ln_factor(age_y - h)) / (2 * h)
 
 
 def test_men_lose_like_mros_and_women_accelerate_like_sof() -> None:

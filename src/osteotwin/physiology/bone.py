@@ -185,20 +185,14 @@ def age_loss_shape(age_y: float, female: float) -> tuple[float, float]:
 
 @njit(cache=True, error_model="numpy")
 def age_loss_rate(female: float, p: NDArray[np.float64]) -> float:
-    """Background loss rate at 75 y by sex, %/y (``age_bmd_loss_pct_y``, women's own)."""
-    return float((1.0 - female) * p[_AGE_LOSS] + female * p[_AGE_LOSS_F])
-
-
-@njit(cache=True, error_model="numpy")
-def age_formation_factor(age_y: float, female: float, p: NDArray[np.float64]) -> float:
-    """Age-related background loss as a factor on BMD formation, by sex (x = softplus(age − 50)).
+    """Background loss rate at 75 y by sex, %/y; times ``age_loss_shape``/100 it is the log of the
+    age factor on BMD formation, exp(−rate·shape/100).
 
     Men: the loss rate ramps linearly from 0 at 50 y to ``age_bmd_loss_pct_y`` at 75 y
-    (MrOS: ~0.2 %/y at 65, ~0.6 %/y at 85), factor exp(−rate·x²/50). Women (``female`` = 1): it
-    accelerates with age, rate_f·(x/25)² with rate_f = ``age_bmd_loss_female_pct_y`` at 75 y
-    (SOF: total hip −0.3 %/y at 67-69 y, −1.6 %/y at ≥ 85 y), factor exp(−rate_f·x³/1875).
-    """
-    return math.exp(-age_loss_rate(female, p) / 100.0 * age_loss_shape(age_y, female)[0])
+    (MrOS: ~0.2 %/y at 65, ~0.6 %/y at 85). Women (``female`` = 1): it accelerates with age,
+    rate_f·(x/25)² with rate_f = ``age_bmd_loss_female_pct_y`` at 75 y (SOF: total hip −0.3 %/y
+    at 67-69 y, −1.6 %/y at ≥ 85 y)."""
+    return float((1.0 - female) * p[_AGE_LOSS] + female * p[_AGE_LOSS_F])
 
 
 @njit(cache=True, error_model="numpy")
@@ -360,7 +354,7 @@ def bone_rhs(y: NDArray[np.float64], p: NDArray[np.float64], u: NDArray[np.float
     ln_drive = p[_GOB] * ln_ob + ln_androgen
     female = 1.0 - u[U_MALE]
     shape, shape_slope = age_loss_shape(age_y, female)
-    ln_age = -age_loss_rate(female, p) / 100.0 * shape  # ln of ``age_formation_factor``
+    ln_age = -age_loss_rate(female, p) / 100.0 * shape  # ln of the age factor on formation
     # the spine's vertebral bone loses with age as the hip does (lateral DXA, Zmuda et al. 2000);
     # what PA DXA shows beyond that (osteophytes, facet and aortic calcification, Orwoll 1990) is
     # not remodelled bone: a factor on the spine that antiresorptives do not slow, moving with age

@@ -31,8 +31,9 @@ given, which stay inside their sources' ranges):
   that PA lumbar-spine DXA shows (Greenspan 1994: the spine stops falling, even rises, after
   ~65 y; default -0.5); ``lumbar_spine_age_gain_male_pct_y`` (men, 0.75-1.40 %/y at 75 y): the
   net rise of men's PA spine with age (Zmuda 2000: +0.73 %/y at 51-81 y). What PA DXA shows
-  beyond the vertebral bone's own loss is not remodelled (osteophytes, calcification); ``lumbar_spine_androgen_share`` (0-0.6): the share of the direct androgen term
-  that PA lumbar-spine formation carries (Finkelstein 2016: the spine's trabecular bone followed
+  beyond the vertebral bone's own loss is not remodelled (osteophytes, calcification);
+  ``lumbar_spine_androgen_share`` (0-0.6): the share of the direct androgen term that PA
+  lumbar-spine formation carries (Finkelstein 2016: the spine's trabecular bone followed
   estradiol, not testosterone; PA-spine DXA also holds cortical bone).
 - ``menopause_midpoint_y`` (-1 to 0.5 y) and ``menopause_transition_width_y`` (0.5-1.2 y): timing
   and spread of the loss of ovarian activity around the final menstrual period (SWAN, Randolph
