@@ -476,6 +476,20 @@ parameters fitted (9 anchors) from r = 0.15: tamoxifen's efficacy rose to 0.33 a
 tamoxifen-with-goserelin arm then lost too little (55 of 73), with 27 of 65 outside (ULTRA's
 spine gain 5.1 % against 7.8 before, published 2.6). Fewer passes either way, so the route stays
 symmetric; most of the standard-dose overshoot is remodelling in any case.
+
+**Tried and not kept: the osteoblast exponent of the matrix balance fitted.** γ_OB is fixed at
+Peterson & Riggs's 0.079, below the fitted γ_OC (0.19 spine, 0.20 hip), so any coupled fall in
+turnover gains matrix: with bisphosphonates the fit holds resorption to about half its published
+fall to keep the BMD gains (bp_emax 0.26; Sebba et al. 2004: NTX −52 % at 3 months), and
+standard-dose estradiol gains too much (above). Started at γ_OB 0.2 with bp_emax 1.0 (alendronate
+CTX −81 % and P1NP −52 % in a year, as published; 31 of 73 before any re-fit, 33 of 65 outside,
+as both the inhibitors' and the menopause's coupled rise in turnover lost less), γ_OB made
+calibratable (0.03-0.3): the cost step (28 anchors, 24 minutes) reached 49 of 73 and the count
+step (9 anchors, 10 minutes) 56 of 73, with the same 17 misses once more. But the fit took γ_OB
+to its bound (0.30) and every γ_OC up with it (0.32, 0.30, 0.26), bp_emax back to 0.31
+(alendronate's CTX fall 21 % in a year) and six other parameters to their bounds; a 50 µg/d
+estradiol patch then gained 14.1 % at the spine in 2 years, and the outside checks fell to 25 of
+65 (Orwoll's alendronate arm in men and LIFTMOR-M's training arm now failed). Not kept.
 """
 
 
