@@ -77,6 +77,12 @@ def test_stopping_the_inhibitor_raises_estradiol(example: PatientRecord) -> None
     assert "(" in estradiol["current course"][0]  # a 5-95 % range is shown
     assert len(section.figures) == 1 and section.figures[0].data_uri.startswith("data:image/png")
     assert any("clinical decision" in text for text in section.cautions)  # a man on TRT + AI
+    # the model's known departure for a man on an inhibitor, named with the courses it concerns
+    departures = [text for text in section.cautions if text.startswith("Known model departure")]
+    assert len(departures) == 1
+    assert departures[0].startswith("Known model departure (current course, ")
+    assert "aromatase inhibitor stopped today" not in departures[0].split(":")[0]
+    assert "docs/model.md" in departures[0]
 
 
 @needs_simulator

@@ -40,6 +40,10 @@ def test_json_compares_regimens_side_by_side(example_patient_path: Path, tmp_pat
     total_t = {k: v["total_testosterone_ng_dl"]["value"] for k, v in at_2y.items()}
     assert all(0.01 < free_t[k] / (total_t[k] * 10.0) < 0.04 for k in free_t)
     assert plot.stat().st_size > 10_000
+    # the demo man is on anastrozole: the known departures of the model come with the courses on it
+    caveats = {s["label"]: {c["code"] for c in s["caveats"]} for s in document["scenarios"]}
+    assert "AROMATASE_INHIBITOR_IN_MAN" in caveats["current course"]
+    assert "AROMATASE_INHIBITOR_IN_MAN" not in caveats["anastrozole=none"]
 
 
 def test_table_csv_and_html_plot(example_patient_path: Path, tmp_path: Path) -> None:
@@ -48,6 +52,7 @@ def test_table_csv_and_html_plot(example_patient_path: Path, tmp_path: Path) -> 
                                 "--draws", "0", "--plot", str(page)])
     assert table.exit_code == 0, table.output
     assert "current course" in table.stdout and "LS BMD" in table.stdout
+    assert "Model caveat (current course)" in table.stdout
     assert "plotly" in page.read_text(encoding="utf-8").lower()
     csv_out = RUNNER.invoke(app, ["simulate", str(example_patient_path), "--years", "1",
                                   "--draws", "0", "--format", "csv"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
 from fastapi.testclient import TestClient
 
 from tests.web.conftest import World, browser_login
@@ -139,3 +140,21 @@ def test_what_if_form_errors_come_back_in_the_partial(world: World, page_client:
         assert response.status_code == 422, (form, response.text[:300])
         assert "<html" not in response.text  # HTMX gets the result fragment only
         assert name.replace("_", " ") in response.text
+
+
+def test_what_if_result_names_the_model_departures_that_apply(world: World,
+                                                              page_client: TestClient) -> None:
+    """The demo man is on anastrozole: the partial says which known departure applies to which
+    course, with its source; stopping the AI leaves that course without it."""
+    csrf = browser_login(page_client, "pat-a")
+    response = page_client.post(f"/patients/{world.patient_a}/what-if",
+                                data={"ai_drug": "none", "years": "1", "csrf_token": csrf},
+                                headers={"HX-Request": "true"})
+    if response.status_code == 200 and "not available" in response.text:
+        pytest.skip("simulator not available")
+    assert response.status_code == 200, response.text[:300]
+    assert 'id="whatif-caveats"' in response.text
+    item = re.search(r'<li data-code="AROMATASE_INHIBITOR_IN_MAN">([^<]*)<', response.text)
+    assert item, response.text[-1500:]
+    assert item.group(1).startswith("current course:") and "stop AI" not in item.group(1)
+    assert "Source: docs/model.md" in response.text

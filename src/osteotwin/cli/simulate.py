@@ -17,6 +17,7 @@ import typer
 
 if TYPE_CHECKING:
     from osteotwin.simulate.bands import Projection
+    from osteotwin.simulate.caveats import Caveat
 
 SUMMARY_YEARS = (1.0, 2.0, 5.0)
 SUMMARY_SERIES: tuple[tuple[str, str], ...] = (
@@ -185,6 +186,8 @@ def _regimens(projection: Projection) -> list[dict[str, Any]]:
 
 
 def _document(projections: list[Projection], years: float) -> dict[str, Any]:
+    from osteotwin.simulate.caveats import model_caveats
+
     current = projections[0].trajectory.to_json()
     scenarios = []
     for projection in projections:
@@ -194,6 +197,7 @@ def _document(projections: list[Projection], years: float) -> dict[str, Any]:
                                 "p95": [round(float(x), 4) for x in projection.high[name]]}
                          for name in projection.low}
         body["assumed_doses"] = projection.trajectory.meta.get("assumed_doses", [])
+        body["caveats"] = [c.to_json() for c in model_caveats(projection.scenario)]
         scenarios.append(body)
     summary = [{"scenario": p.trajectory.label, "at_years": y,
                 **{name: _value(p, name, y) for name, _ in SUMMARY_SERIES}}
@@ -254,6 +258,9 @@ def _table(projections: list[Projection], years: float) -> None:
     assumed = sorted({d for p in projections for d in p.trajectory.meta.get("assumed_doses", [])})
     if assumed:
         console.print(f"Doses not on file, labelled doses assumed: {', '.join(assumed)}")
+    for caveat, labels in _caveats_by_scenario(projections):
+        console.print(f"Model caveat ({', '.join(labels)}): {caveat.message} [dim]Source: "
+                      f"{caveat.source}.[/dim]", highlight=False)
     draws = projections[0].draws
     band = (f"Value: the person with the central model parameters; band: 5-95 % of {draws} "
             "virtual people with the same characteristics and parameters drawn from their "
@@ -262,6 +269,17 @@ def _table(projections: list[Projection], years: float) -> None:
     console.print(f"[dim]{band}Hormone levels are means over the 7 days before each time (dosing "
                   f"cycles). {DISCLAIMER} Parameters: "
                   f"{projections[0].trajectory.meta.get('parameters')}.[/dim]")
+
+
+def _caveats_by_scenario(projections: list[Projection]) -> list[tuple[Caveat, list[str]]]:
+    """Each known departure that applies, once, with the scenarios it applies to."""
+    from osteotwin.simulate.caveats import model_caveats
+
+    found: dict[str, tuple[Caveat, list[str]]] = {}
+    for projection in projections:
+        for caveat in model_caveats(projection.scenario):
+            found.setdefault(caveat.code, (caveat, []))[1].append(projection.trajectory.label)
+    return list(found.values())
 
 
 _SITE_SHORT = {"lumbar_spine": "LS", "total_hip": "TH", "femoral_neck": "FN"}

@@ -64,6 +64,8 @@ trajectory.at("lumbar_spine_bmd_change_pct", 2 * 365.25)
 ```
 `simulate(..., method="reference")` runs the scipy reference solver; `benchmarks/bench_single.py`
 measures both (results in `benchmarks/results/single.json`).
+`osteotwin.simulate.caveats.model_caveats(scenario)` lists the known departures below that apply
+to a scenario; `osteotwin simulate`, the web what-if and the report print them beside the numbers.
 """
 
 EQUATIONS = r"""

@@ -153,7 +153,18 @@ def run_what_if(record: PatientRecord, request: WhatIfRequest) -> dict[str, Any]
     return {"years": request.years, "model_version": model_version(),
             "bands": {"percentiles": [5, 95], "draws": request.band_draws, "seed": BAND_SEED,
                       "what": "parameter uncertainty: virtual people drawn around the fitted model"},
-            "request": request.model_dump(mode="json"), "courses": courses}
+            "request": request.model_dump(mode="json"), "courses": courses,
+            "caveats": _caveats(courses)}
+
+
+def _caveats(courses: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each known model departure that applies, once, with the courses it applies to."""
+    found: dict[str, dict[str, Any]] = {}
+    for course in courses:
+        for caveat in course["caveats"]:
+            found.setdefault(caveat["code"], {**caveat, "courses": []})["courses"].append(
+                course["label"])
+    return list(found.values())
 
 
 def _parameter_draws(n: int) -> list[Any]:
@@ -170,8 +181,10 @@ def _parameter_draws(n: int) -> list[Any]:
 def _course(sim: Any, scenario: Any, times: Any, draws: list[Any]) -> dict[str, Any]:
     trajectory = sim.simulate(scenario, times_d=times)
     series = {k: jsonable(trajectory.series[k]) for k in SHOWN_SERIES if k in trajectory.series}
+    caveats = importlib.import_module("osteotwin.simulate.caveats").model_caveats(scenario)
     return {"label": scenario.label, "times_d": jsonable(times), "series": series,
-            "bands": _bands(sim, scenario, times, draws)}
+            "bands": _bands(sim, scenario, times, draws),
+            "caveats": [caveat.to_json() for caveat in caveats]}
 
 
 def _bands(sim: Any, scenario: Any, times: Any, draws: list[Any]) -> dict[str, Any]:

@@ -1,0 +1,137 @@
+"""Known departures of the model that apply to a scenario, said next to its predictions.
+
+The model is checked against published trials it was not fitted to (``docs/model.md``, "Known
+departures from published physiology"; ``docs/validation.md``, last section). Where a scenario
+falls in a situation the model is known to get wrong, its predictions carry the caveat, so the
+numbers are never shown without it. Pure functions of the scenario; the texts give the published
+result each departure was measured against.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from osteotwin.simulate.scenario import Regimen, Scenario
+from osteotwin.vocabulary import drug_class
+
+DOCS = "docs/model.md, Known departures from published physiology"
+#: Low testosterone-gel doses whose testosterone the model over-predicts (mg/d of testosterone;
+#: Finkelstein et al. 2013 gave 1.25 and 2.5 g of 1 % gel, 12.5 and 25 mg/d).
+LOW_GEL_DOSE_MG_D = 30.0
+#: How long after stopping tamoxifen its withdrawal still shapes the course (years; MA.17 and the
+#: ATAC off-treatment follow-up measured the first 2).
+TAMOXIFEN_WITHDRAWAL_Y = 2.0
+
+
+@dataclass(frozen=True)
+class Caveat:
+    """One known departure: a stable code, what to expect, and where it was measured."""
+
+    code: str
+    message: str
+    source: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"code": self.code, "message": self.message, "source": self.source}
+
+
+def _ongoing(regimen: Regimen, horizon_d: float) -> bool:
+    """Taken at some time between the scenario start and its horizon."""
+    return regimen.start_d < horizon_d and (regimen.stop_d is None or regimen.stop_d > 0.0)
+
+
+def _stopped_within(regimen: Regimen, start_d: float, end_d: float) -> bool:
+    return regimen.stop_d is not None and start_d <= regimen.stop_d < end_d
+
+
+def _estrogen(s: Scenario) -> bool:
+    return any(drug_class(r.drug) == "estrogen" and _ongoing(r, s.horizon_d) for r in s.regimens)
+
+
+def _androgen_deprivation(s: Scenario) -> bool:
+    return s.subject.sex == "male" and any(
+        drug_class(r.drug) == "gnrh_agonist_depot" and _ongoing(r, s.horizon_d)
+        for r in s.regimens)
+
+
+def _aromatase_inhibitor_in_man(s: Scenario) -> bool:
+    return s.subject.sex == "male" and any(
+        drug_class(r.drug) == "aromatase_inhibitor" and _ongoing(r, s.horizon_d)
+        for r in s.regimens)
+
+
+def _bisphosphonate(s: Scenario) -> bool:
+    return any(drug_class(r.drug) == "bisphosphonate" and _ongoing(r, s.horizon_d)
+               for r in s.regimens)
+
+
+def _denosumab_stopped(s: Scenario) -> bool:
+    return any(r.drug == "denosumab" and _stopped_within(r, 0.0, s.horizon_d) for r in s.regimens)
+
+
+def _tamoxifen_stopped(s: Scenario) -> bool:
+    return any(r.drug == "tamoxifen"
+               and _stopped_within(r, -TAMOXIFEN_WITHDRAWAL_Y * 365.25, s.horizon_d)
+               for r in s.regimens)
+
+
+def _low_gel_dose(s: Scenario) -> bool:
+    return any(r.drug == "testosterone_gel" and r.dose_mg is not None
+               and r.dose_mg < LOW_GEL_DOSE_MG_D and _ongoing(r, s.horizon_d)
+               for r in s.regimens)
+
+
+RULES: tuple[tuple[Callable[[Scenario], bool], Caveat], ...] = (
+    (_estrogen, Caveat(
+        "ESTROGEN_THERAPY",
+        "Estrogen therapy is outside what the model was calibrated on (only falls in estradiol "
+        "were): a standard-dose patch gains two to three times the published BMD (about 3.5-5 % "
+        "at the spine in 3 years in PEPI), and an ultra-low-dose patch raises estradiol about "
+        "twice as much as measured (ULTRA).",
+        f"{DOCS}; Writing Group for the PEPI Trial 1996 JAMA 276:1389; Ettinger et al. 2004 "
+        "Obstet Gynecol 104:443")),
+    (_androgen_deprivation, Caveat(
+        "ANDROGEN_DEPRIVATION",
+        "Androgen deprivation: the model loses more bone than published, about 2.8 times the "
+        "first-year hip loss (Greenspan et al. 2005: -2.5 %), and keeps losing at the spine "
+        "after the first year (HALT placebo: -1.0 % over 2 years).",
+        f"{DOCS}; Greenspan et al. 2005 J Clin Endocrinol Metab 90:6410; Smith et al. 2009 "
+        "N Engl J Med 361:745")),
+    (_aromatase_inhibitor_in_man, Caveat(
+        "AROMATASE_INHIBITOR_IN_MAN",
+        "Aromatase inhibitor in a man: the model raises CTX by about 30 % where published trials "
+        "in older men saw no marker change, and LH to about twice the published level; "
+        "testosterone, estradiol and spine BMD match the training trials.",
+        f"{DOCS}; Leder et al. 2004 J Clin Endocrinol Metab 89:1174 and 2005 Osteoporos Int "
+        "16:1487; Burnett-Bowie et al. 2009 J Clin Endocrinol Metab 94:4785")),
+    (_bisphosphonate, Caveat(
+        "BISPHOSPHONATE_MARKERS",
+        "Bisphosphonate: CTX and P1NP fall about half as much as published; the BMD gains are "
+        "the calibrated part.",
+        f"{DOCS}; Sebba et al. 2004 Curr Med Res Opin 20:2031; Grey et al. 2010 J Bone "
+        "Miner Res 25:2251")),
+    (_denosumab_stopped, Caveat(
+        "DENOSUMAB_STOPPED",
+        "Denosumab stopped: the rebound in turnover is modelled, but the spine falls below the "
+        "untreated course for over two years, likely too far.",
+        f"{DOCS}; Anastasilakis et al. 2021 J Clin Med 10:152")),
+    (_tamoxifen_stopped, Caveat(
+        "TAMOXIFEN_STOPPED",
+        "Tamoxifen stopped: the model loses more bone after stopping than published (MA.17 "
+        "placebo: total hip -0.7 % in 2 years, model about -2.8 %).",
+        f"{DOCS}; MA.17 bone substudy, Oncology (Williston Park) 2006;20:1029, Table 3")),
+    (_low_gel_dose, Caveat(
+        "LOW_TESTOSTERONE_GEL_DOSE",
+        "Low testosterone-gel dose: the model gives about 15-25 % more testosterone than "
+        "measured at these doses.",
+        f"{DOCS}; Finkelstein et al. 2013 N Engl J Med 369:1011")),
+)
+
+
+def model_caveats(scenario: Scenario) -> tuple[Caveat, ...]:
+    """The known departures that apply to ``scenario`` (in a fixed order; none when none do)."""
+    return tuple(caveat for applies, caveat in RULES if applies(scenario))
+
+
+__all__ = ["RULES", "Caveat", "model_caveats"]
