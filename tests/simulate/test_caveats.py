@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from osteotwin.simulate import Regimen, Scenario, Subject
-from osteotwin.simulate.caveats import RULES, model_caveats
+from osteotwin.simulate.caveats import RULES, caveats_by_course, model_caveats
 
 YEAR = 365.25
 MAN = Subject(sex="male", age_y=68.0)
@@ -61,3 +61,15 @@ def test_every_caveat_names_its_source_and_codes_are_unique() -> None:
     for caveat in caveats:
         assert caveat.source.startswith("docs/model.md")
         assert caveat.message.endswith(".")
+
+
+def test_courses_side_by_side_get_each_caveat_once_with_the_courses_it_concerns() -> None:
+    anastrozole = Regimen("anastrozole", 1.0)
+    goserelin = Regimen("goserelin", 3.6, route="subcutaneous", every_d=28.0)
+    courses = (Scenario(MAN, (anastrozole,), 5.0, label="current course"),
+               Scenario(MAN, (anastrozole, goserelin), 5.0, label="with ADT"),
+               Scenario(MAN, (), 5.0, label="nothing"))
+    found = [(caveat.code, labels) for caveat, labels in caveats_by_course(courses)]
+    # in order of first appearance, course by course
+    assert found == [("AROMATASE_INHIBITOR_IN_MAN", ["current course", "with ADT"]),
+                     ("ANDROGEN_DEPRIVATION", ["with ADT"])]

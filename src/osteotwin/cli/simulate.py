@@ -17,7 +17,6 @@ import typer
 
 if TYPE_CHECKING:
     from osteotwin.simulate.bands import Projection
-    from osteotwin.simulate.caveats import Caveat
 
 SUMMARY_YEARS = (1.0, 2.0, 5.0)
 SUMMARY_SERIES: tuple[tuple[str, str], ...] = (
@@ -258,7 +257,9 @@ def _table(projections: list[Projection], years: float) -> None:
     assumed = sorted({d for p in projections for d in p.trajectory.meta.get("assumed_doses", [])})
     if assumed:
         console.print(f"Doses not on file, labelled doses assumed: {', '.join(assumed)}")
-    for caveat, labels in _caveats_by_scenario(projections):
+    from osteotwin.simulate.caveats import caveats_by_course
+
+    for caveat, labels in caveats_by_course(p.scenario for p in projections):
         console.print(f"Model caveat ({', '.join(labels)}): {caveat.message} [dim]Source: "
                       f"{caveat.source}.[/dim]", highlight=False)
     draws = projections[0].draws
@@ -269,17 +270,6 @@ def _table(projections: list[Projection], years: float) -> None:
     console.print(f"[dim]{band}Hormone levels are means over the 7 days before each time (dosing "
                   f"cycles). {DISCLAIMER} Parameters: "
                   f"{projections[0].trajectory.meta.get('parameters')}.[/dim]")
-
-
-def _caveats_by_scenario(projections: list[Projection]) -> list[tuple[Caveat, list[str]]]:
-    """Each known departure that applies, once, with the scenarios it applies to."""
-    from osteotwin.simulate.caveats import model_caveats
-
-    found: dict[str, tuple[Caveat, list[str]]] = {}
-    for projection in projections:
-        for caveat in model_caveats(projection.scenario):
-            found.setdefault(caveat.code, (caveat, []))[1].append(projection.trajectory.label)
-    return list(found.values())
 
 
 _SITE_SHORT = {"lumbar_spine": "LS", "total_hip": "TH", "femoral_neck": "FN"}

@@ -197,16 +197,10 @@ def _cautions(record: PatientRecord, scenarios: Sequence[Scenario]) -> list[str]
     if any(s.label == LIFESTYLE_LABEL for s in scenarios):
         out.append("High-intensity and impact loading need screening and, with low bone mass or "
                    "fractures, supervision (see the plan's safety notes).")
-    from osteotwin.simulate.caveats import model_caveats
+    from osteotwin.simulate.caveats import caveats_by_course
 
-    courses: dict[str, list[str]] = {}
-    found = {}
-    for scenario in scenarios:
-        for caveat in model_caveats(scenario):
-            found[caveat.code] = caveat
-            courses.setdefault(caveat.code, []).append(scenario.label)
-    out.extend(f"Known model departure ({', '.join(courses[code])}): {caveat.message} Source: "
-               f"{caveat.source}." for code, caveat in found.items())
+    out.extend(f"Known model departure ({', '.join(labels)}): {caveat.message} Source: "
+               f"{caveat.source}." for caveat, labels in caveats_by_course(scenarios))
     return out
 
 

@@ -9,7 +9,7 @@ result each departure was measured against.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from osteotwin.simulate.scenario import Regimen, Scenario
@@ -134,4 +134,14 @@ def model_caveats(scenario: Scenario) -> tuple[Caveat, ...]:
     return tuple(caveat for applies, caveat in RULES if applies(scenario))
 
 
-__all__ = ["RULES", "Caveat", "model_caveats"]
+def caveats_by_course(scenarios: Iterable[Scenario]) -> list[tuple[Caveat, list[str]]]:
+    """Each known departure that applies to any of ``scenarios``, once, with the labels of the
+    courses it applies to (for showing several courses side by side)."""
+    found: dict[str, tuple[Caveat, list[str]]] = {}
+    for scenario in scenarios:
+        for caveat in model_caveats(scenario):
+            found.setdefault(caveat.code, (caveat, []))[1].append(scenario.label)
+    return list(found.values())
+
+
+__all__ = ["RULES", "Caveat", "caveats_by_course", "model_caveats"]

@@ -150,21 +150,13 @@ def run_what_if(record: PatientRecord, request: WhatIfRequest) -> dict[str, Any]
     times = np.linspace(0.0, request.years * 365.25, round(request.years * 12) + 1)
     draws = _parameter_draws(request.band_draws)
     courses = [_course(sim, scenario, times, draws) for scenario in (base, alternative)]
+    caveats = importlib.import_module("osteotwin.simulate.caveats")
     return {"years": request.years, "model_version": model_version(),
             "bands": {"percentiles": [5, 95], "draws": request.band_draws, "seed": BAND_SEED,
                       "what": "parameter uncertainty: virtual people drawn around the fitted model"},
             "request": request.model_dump(mode="json"), "courses": courses,
-            "caveats": _caveats(courses)}
-
-
-def _caveats(courses: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Each known model departure that applies, once, with the courses it applies to."""
-    found: dict[str, dict[str, Any]] = {}
-    for course in courses:
-        for caveat in course["caveats"]:
-            found.setdefault(caveat["code"], {**caveat, "courses": []})["courses"].append(
-                course["label"])
-    return list(found.values())
+            "caveats": [{**caveat.to_json(), "courses": labels}
+                        for caveat, labels in caveats.caveats_by_course((base, alternative))]}
 
 
 def _parameter_draws(n: int) -> list[Any]:
