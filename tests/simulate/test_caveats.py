@@ -27,6 +27,9 @@ def test_an_untreated_person_carries_no_caveat() -> None:
     (MAN, Regimen("goserelin", 3.6, route="subcutaneous", every_d=28.0), "ANDROGEN_DEPRIVATION"),
     (MAN, Regimen("anastrozole", 1.0), "AROMATASE_INHIBITOR_IN_MAN"),
     (WOMAN, Regimen("alendronate", 70.0, every_d=7.0), "BISPHOSPHONATE_MARKERS"),
+    (WOMAN, Regimen("alendronate", 70.0, every_d=7.0), "ANTIRESORPTIVE_FIRST_YEAR"),
+    (MAN, Regimen("denosumab", 60.0, route="subcutaneous", every_d=182.6),
+     "ANTIRESORPTIVE_FIRST_YEAR"),
     (WOMAN, Regimen("denosumab", 60.0, route="subcutaneous", every_d=182.6, stop_d=2 * YEAR),
      "DENOSUMAB_STOPPED"),
     (WOMAN, Regimen("tamoxifen", 20.0, start_d=-5 * YEAR, stop_d=0.0), "TAMOXIFEN_STOPPED"),
@@ -43,9 +46,10 @@ def test_departures_are_limited_to_their_situation() -> None:
     # an inhibitor in a woman is what the model was calibrated on; in a man its markers depart
     assert "AROMATASE_INHIBITOR_IN_MAN" not in codes(Scenario(WOMAN, (Regimen("anastrozole", 1.0),),
                                                               5.0))
-    # ongoing denosumab, a full gel dose, and a tamoxifen course that ended long ago: no caveat
+    # ongoing denosumab is not a stopped one (nor a bisphosphonate), a full gel dose and a
+    # tamoxifen course that ended long ago carry no caveat
     assert codes(Scenario(WOMAN, (Regimen("denosumab", 60.0, route="subcutaneous",
-                                          every_d=182.6),), 5.0)) == set()
+                                          every_d=182.6),), 5.0)) == {"ANTIRESORPTIVE_FIRST_YEAR"}
     assert codes(Scenario(MAN, (Regimen("testosterone_gel", 81.0, route="transdermal"),),
                           5.0)) == set()
     assert codes(Scenario(WOMAN, (Regimen("tamoxifen", 20.0, start_d=-8 * YEAR,
