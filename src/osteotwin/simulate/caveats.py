@@ -16,8 +16,9 @@ from osteotwin.simulate.scenario import Regimen, Scenario
 from osteotwin.vocabulary import drug_class
 
 DOCS = "docs/model.md, Known departures from published physiology"
-#: Low testosterone-gel doses whose testosterone the model over-predicts (mg/d of testosterone;
-#: Finkelstein et al. 2013 gave 1.25 and 2.5 g of 1 % gel, 12.5 and 25 mg/d).
+#: Testosterone-gel doses below which the model's testosterone is off by up to a quarter (mg/d of
+#: testosterone; Finkelstein et al. 2013 gave 1.25 and 2.5 g of 1 % gel, 12.5 and 25 mg/d; the
+#: training castration study 1.25 g of 1.62 % gel, 20 mg/d; its full dose, 81 mg/d, matches).
 LOW_GEL_DOSE_MG_D = 30.0
 #: How long after stopping tamoxifen its withdrawal still shapes the course (years; MA.17 and the
 #: ATAC off-treatment follow-up measured the first 2).
