@@ -73,7 +73,8 @@ def test_courses_side_by_side_get_each_caveat_once_with_the_courses_it_concerns(
     courses = (Scenario(MAN, (anastrozole,), 5.0, label="current course"),
                Scenario(MAN, (anastrozole, goserelin), 5.0, label="with ADT"),
                Scenario(MAN, (), 5.0, label="nothing"))
-    found = [(caveat.code, labels) for caveat, labels in caveats_by_course(courses)]
+    found = [(caveat.code, labels) for caveat, labels in
+             caveats_by_course((s.label, model_caveats(s)) for s in courses)]
     # in order of first appearance, course by course
     assert found == [("AROMATASE_INHIBITOR_IN_MAN", ["current course", "with ADT"]),
                      ("ANDROGEN_DEPRIVATION", ["with ADT"])]

@@ -257,9 +257,10 @@ def _table(projections: list[Projection], years: float) -> None:
     assumed = sorted({d for p in projections for d in p.trajectory.meta.get("assumed_doses", [])})
     if assumed:
         console.print(f"Doses not on file, labelled doses assumed: {', '.join(assumed)}")
-    from osteotwin.simulate.caveats import caveats_by_course
+    from osteotwin.simulate.caveats import caveats_by_course, model_caveats
 
-    for caveat, labels in caveats_by_course(p.scenario for p in projections):
+    for caveat, labels in caveats_by_course((p.scenario.label, model_caveats(p.scenario))
+                                            for p in projections):
         console.print(f"Model caveat ({', '.join(labels)}): {caveat.message} [dim]Source: "
                       f"{caveat.source}.[/dim]", highlight=False)
     draws = projections[0].draws

@@ -197,10 +197,11 @@ def _cautions(record: PatientRecord, scenarios: Sequence[Scenario]) -> list[str]
     if any(s.label == LIFESTYLE_LABEL for s in scenarios):
         out.append("High-intensity and impact loading need screening and, with low bone mass or "
                    "fractures, supervision (see the plan's safety notes).")
-    from osteotwin.simulate.caveats import caveats_by_course
+    from osteotwin.simulate.caveats import caveats_by_course, model_caveats
 
+    grouped = caveats_by_course((s.label, model_caveats(s)) for s in scenarios)
     out.extend(f"Known model departure ({', '.join(labels)}): {caveat.message} Source: "
-               f"{caveat.source}." for caveat, labels in caveats_by_course(scenarios))
+               f"{caveat.source}." for caveat, labels in grouped)
     return out
 
 

@@ -9,7 +9,7 @@ result each departure was measured against.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from osteotwin.simulate.scenario import Regimen, Scenario
@@ -151,13 +151,15 @@ def model_caveats(scenario: Scenario) -> tuple[Caveat, ...]:
     return tuple(caveat for applies, caveat in RULES if applies(scenario))
 
 
-def caveats_by_course(scenarios: Iterable[Scenario]) -> list[tuple[Caveat, list[str]]]:
-    """Each known departure that applies to any of ``scenarios``, once, with the labels of the
-    courses it applies to (for showing several courses side by side)."""
+def caveats_by_course(courses: Iterable[tuple[str, Sequence[Caveat]]]
+                      ) -> list[tuple[Caveat, list[str]]]:
+    """Group the caveats of courses shown side by side (``(label, model_caveats(scenario))``
+    pairs): each departure once, with the labels of the courses it applies to, in order of first
+    appearance."""
     found: dict[str, tuple[Caveat, list[str]]] = {}
-    for scenario in scenarios:
-        for caveat in model_caveats(scenario):
-            found.setdefault(caveat.code, (caveat, []))[1].append(scenario.label)
+    for label, caveats in courses:
+        for caveat in caveats:
+            found.setdefault(caveat.code, (caveat, []))[1].append(label)
     return list(found.values())
 
 

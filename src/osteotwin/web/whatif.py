@@ -149,14 +149,17 @@ def run_what_if(record: PatientRecord, request: WhatIfRequest) -> dict[str, Any]
     alternative = alternative_scenario(base, request)
     times = np.linspace(0.0, request.years * 365.25, round(request.years * 12) + 1)
     draws = _parameter_draws(request.band_draws)
-    courses = [_course(sim, scenario, times, draws) for scenario in (base, alternative)]
     caveats = importlib.import_module("osteotwin.simulate.caveats")
+    per_course = [(s.label, caveats.model_caveats(s)) for s in (base, alternative)]
+    courses = [{**_course(sim, scenario, times, draws),
+                "caveats": [caveat.to_json() for caveat in found]}
+               for scenario, (_, found) in zip((base, alternative), per_course, strict=True)]
     return {"years": request.years, "model_version": model_version(),
             "bands": {"percentiles": [5, 95], "draws": request.band_draws, "seed": BAND_SEED,
                       "what": "parameter uncertainty: virtual people drawn around the fitted model"},
             "request": request.model_dump(mode="json"), "courses": courses,
             "caveats": [{**caveat.to_json(), "courses": labels}
-                        for caveat, labels in caveats.caveats_by_course((base, alternative))]}
+                        for caveat, labels in caveats.caveats_by_course(per_course)]}
 
 
 def _parameter_draws(n: int) -> list[Any]:
@@ -173,10 +176,8 @@ def _parameter_draws(n: int) -> list[Any]:
 def _course(sim: Any, scenario: Any, times: Any, draws: list[Any]) -> dict[str, Any]:
     trajectory = sim.simulate(scenario, times_d=times)
     series = {k: jsonable(trajectory.series[k]) for k in SHOWN_SERIES if k in trajectory.series}
-    caveats = importlib.import_module("osteotwin.simulate.caveats").model_caveats(scenario)
     return {"label": scenario.label, "times_d": jsonable(times), "series": series,
-            "bands": _bands(sim, scenario, times, draws),
-            "caveats": [caveat.to_json() for caveat in caveats]}
+            "bands": _bands(sim, scenario, times, draws)}
 
 
 def _bands(sim: Any, scenario: Any, times: Any, draws: list[Any]) -> dict[str, Any]:
