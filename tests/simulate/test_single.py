@@ -364,7 +364,9 @@ def test_on_treatment_estradiol_of_a_man_on_trt_scales_his_own_estradiol() -> No
     assert 6.0 < current["estradiol_pg_ml"] < 12.0
     assert current["lh_iu_l"] < 5.0  # below the untreated 5 IU/L: exogenous T holds the axis down
     assert stopped["estradiol_pg_ml"] > 1.3 * current["estradiol_pg_ml"]
-    assert daily["estradiol_pg_ml"] < 0.7 * current["estradiol_pg_ml"]
+    # a smaller step than the dose ratio: part of a man's E2 is out of the inhibitor's reach
+    # (testicular secretion, aromatase_uninhibited_share; Leder 2004 saw 17 pg/mL on both doses)
+    assert daily["estradiol_pg_ml"] < 0.8 * current["estradiol_pg_ml"]
 
 
 def test_a_gel_started_at_time_zero_leaves_the_baseline_untreated() -> None:

@@ -91,8 +91,12 @@ CALIBRATION_TEXT = (
     "%/y at 75 (MrOS's hip loss had doubled), the same count step (no better point found; 55, 55, "
     "54 and 54 of 73 at seeds 0 to 3), then, with the men's LH feedback steepness calibratable "
     "(started at 3, the middle of the published responses; bounds 2.5-4), the same count step "
-    "(2 anchors, 284 s, the steepness kept at 3; 56, 56, 55 and 55 of 73 at seeds 0 to 3), each run "
-    "starting from the set before it (see `osteotwin calibrate --help`)."
+    "(2 anchors, 284 s, the steepness kept at 3; 56, 56, 55 and 55 of 73 at seeds 0 to 3), then, "
+    "with a share of peripheral estradiol production out of the inhibitors' reach (started at "
+    "0.06; Geisler 1996) and anastrozole's constant moved by hand from its upper bound, 3, to 1.0 "
+    "ng/mL (Geisler 1996's inhibition gives 0.93), the same count step (5 anchors, 186 s; the "
+    "steepness went to 2.61; 56, 55, 55 and 55 of 73 at seeds 0 to 3), each run starting from the "
+    "set before it (see `osteotwin calibrate --help`)."
 )
 
 

@@ -2,11 +2,15 @@
 
 Estradiol (pg/mL) is quasi-steady (t½ ~12 h ≪ the model's slowest scales):
 
-    E2 = scale · arom · (f_T·T + w_A·f_A·A4) / (Km·(1 + C_ana/Ki_ana + C_let/Ki_let) + f_T·T + f_A·A4)
-         + ovarian E2 (premenopausal women; goserelin suppresses it) + exogenous E2
+    E2 = scale · [(1 − f_u) · arom · D / (Km·(1 + C_ana/Ki_ana + C_let/Ki_let) + f_T·T + f_A·A4)
+                 + f_u · D / (Km + f_T·T + f_A·A4)]
+         + ovarian E2 (premenopausal women; goserelin suppresses it) + exogenous E2,
+    D = f_T·T + w_A·f_A·A4
 
 - competitive aromatase inhibition (Michaelis–Menten in free substrate, Km 1.83 nM, Lakshman 2010),
-  exemestane as irreversible loss of active enzyme ``arom``;
+  exemestane as irreversible loss of active enzyme ``arom``; a share f_u
+  (``aromatase_uninhibited_share``) of peripheral E2 production is out of every inhibitor's reach
+  (plasma E2 fell by ≥83.5 % while whole-body aromatization fell 96.7-98.1 %, Geisler 1996);
 - the individual ``scale`` is set so the untreated E2 equals the person's own baseline;
 - ovarian E2 follows the menopause clock: logistic in years since the final menstrual period
   (SWAN); AIs do not lower ovarian E2 (ovarian feedback compensates; why AIs need ovarian
@@ -78,6 +82,7 @@ _KM, _A4 = _I["aromatase_km_nm"], _I["androstenedione_nm"]
 _FT, _FA, _WA = (_I["testosterone_free_fraction"], _I["androstenedione_free_fraction"],
                  _I["androstenedione_route_weight"])
 _KI_ANA, _KI_LET = _I["ai_ki_anastrozole_ng_ml"], _I["ai_ki_letrozole_ng_ml"]
+_ESCAPE = _I["aromatase_uninhibited_share"]
 _T_F = _I["female_testosterone_ng_dl"]
 _MCR_T, _GEL_F = _I["testosterone_mcr_l_d"], _I["testosterone_gel_bioavailability"]
 _GEL_K50 = _I["testosterone_gel_half_saturation_mg_d"]
@@ -131,11 +136,15 @@ def gel_absorbed_mg_d(dose_mg_d: float, p: NDArray[np.float64]) -> float:
 @njit(cache=True, error_model="numpy")
 def aromatase_yield(testosterone_ng_dl: float, y: NDArray[np.float64],
                     p: NDArray[np.float64]) -> float:
-    """Relative aromatization rate (multiplied by the individual scale gives E2 in pg/mL)."""
+    """Relative aromatization rate (multiplied by the individual scale gives E2 in pg/mL); the share
+    ``aromatase_uninhibited_share`` of it follows the substrate but no inhibitor."""
     s_t = p[_FT] * testosterone_ng_dl / NG_DL_PER_NMOL_L_T
     s_a = p[_FA] * p[_A4]
     load = max(y[ANA], 0.0) / p[_KI_ANA] + max(y[LET], 0.0) / p[_KI_LET]
-    return float(max(y[AROM], 0.0) * (s_t + p[_WA] * s_a) / (p[_KM] * (1.0 + load) + s_t + s_a))
+    drive = s_t + p[_WA] * s_a
+    reached = max(y[AROM], 0.0) * drive / (p[_KM] * (1.0 + load) + s_t + s_a)
+    escaped = drive / (p[_KM] + s_t + s_a)
+    return float((1.0 - p[_ESCAPE]) * reached + p[_ESCAPE] * escaped)
 
 
 @njit(cache=True, error_model="numpy")

@@ -41,7 +41,9 @@ given, which stay inside their sources' ranges):
   as hypo-estrogenic spells, which bone feels before mean E2 has fallen much.
 - ``ai_ki_anastrozole_ng_ml``: anastrozole potency (letrozole's Ki and exemestane's inactivation rate
   are fixed at their source values, Geisler 1998/2002: fitted freely they drift to their bounds,
-  where bone no longer responds to the estradiol difference).
+  where bone no longer responds to the estradiol difference); ``aromatase_uninhibited_share``
+  (0.02-0.15): the share of peripheral E2 production no inhibitor reaches (plasma E2 falls less
+  than tracer-measured aromatization, Geisler 1996).
 - ``testicular_estradiol_fraction`` (share of male E2 secreted by the testes) is fitted inside its
   sources' range, 15-25 % (Longcope 1969, de Ronde 2003); ``lh_feedback_e2_pg_ml`` (estradiol
   feedback on LH in men) is fixed at its source value (T'Sjoen 2005, Veldhuis 2005). Fitted freely
@@ -128,6 +130,13 @@ PARAMETER_TABLE: tuple[Parameter, ...] = (
        "anastrozole competitive inhibition constant", 0.35, (0.3, 3.0), True),
     _p("ai_ki_letrozole_ng_ml", 0.93, "ng/mL", "Geisler 2002: 98.9 % inhibition at 2.5 mg/d (Css ~83 ng/mL)",
        "letrozole competitive inhibition constant", 0.35, (0.3, 3.0)),
+    _p("aromatase_uninhibited_share", 0.10, "1",
+       f"{CF} PK-11: Geisler 1996, plasma E2 suppressed by ≥83.5 % while whole-body aromatization "
+       "fell 96.7 % (1 mg/d) and 98.1 % (10 mg/d): up to ~0.14 of E2 production escapes the inhibitor "
+       "at any dose; the lower bound assumes a few percent (plasma E2 falls less than tracer-measured "
+       "aromatization in every such study)",
+       "share of peripheral estradiol production no aromatase inhibitor reaches (tissue aromatization "
+       "of intracellular substrate)", 0.3, (0.02, 0.15), True),
     _p("tamoxifen_half_life_d", 7.0, "d", "Nolvadex label (t½ 5-7 d)", "tamoxifen half-life", 0.25,
        (5.0, 14.0)),
     _p("tamoxifen_vd_l", 1700.0, "L", "Nolvadex label (Css ~120 ng/mL at 20 mg/d)", "tamoxifen volume",
@@ -317,9 +326,9 @@ PARAMETER_TABLE: tuple[Parameter, ...] = (
     _p("lh_feedback_hill", 3.0, "1", "published LH rises in men on an aromatase inhibitor span "
        "×1.55 (Leder et al. 2004, anastrozole 1 mg) and ×2.1 (Veldhuis et al. 2005 JCEM 90:211, "
        "anastrozole) to ×4.2 (T'Sjoen et al. 2005 JCEM 90:5717, letrozole 2.5 mg, E2 −62 %); 3 "
-       "gives anastrozole ×2.4 and letrozole ×2.9 in a man of 50 (4 gave ×2.8 and ×3.5); TRT "
-       "suppresses LH by ~80-90 % (testosterone gel labels; cypionate 100 mg weekly: −74 % at 3, "
-       "−81 % at 4); bounds: the span of those responses",
+       "gives anastrozole ×2.4 and letrozole ×2.5 in a man of 50 (4: ×2.8 and ×2.9); TRT "
+       "suppresses LH by ~80-90 % (testosterone gel labels; cypionate 100 mg weekly, 17 weeks in: "
+       "−63 % at 3, −70 % at 4); bounds: the span of those responses",
        "Hill exponent of LH feedback", 0.0, (2.5, 4.0), True),
     _p("lh_half_life_d", 1.0, "d", "assumption (LH pulsatility averaged; axis adapts over ~days)",
        "time constant of LH response", 0.3, (0.3, 5.0)),

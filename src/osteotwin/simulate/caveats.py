@@ -107,9 +107,9 @@ RULES: tuple[tuple[Callable[[Scenario], bool], Caveat], ...] = (
     (_aromatase_inhibitor_in_man, Caveat(
         "AROMATASE_INHIBITOR_IN_MAN",
         "Aromatase inhibitor in a man: on daily dosing the model's estradiol runs a quarter to a "
-        "half below published values (anastrozole 1 mg daily in older men: 12.6 against 17 "
+        "half below published values (anastrozole 1 mg daily in older men: 12.1 against 17 "
         "pg/mL; twice weekly matches); it raises CTX by about 30 % where published trials saw "
-        "no marker change, and LH to about twice the published level; testosterone and spine "
+        "no marker change, and LH to about 1.7 times the published level; testosterone and spine "
         "BMD match the training trials.",
         f"{DOCS}; Leder et al. 2004 J Clin Endocrinol Metab 89:1174 and 2005 Osteoporos Int "
         "16:1487; Burnett-Bowie et al. 2009 J Clin Endocrinol Metab 94:4785")),
