@@ -180,7 +180,7 @@ with numba, finite-difference Jacobian reused for up to 20 steps, block-triangul
 events split the integration into segments; after each dose the fast path starts with the step
 predicted after the last dose of the same kind (the states it jumps), so repeating schedules take
 few rejected steps (testosterone weekly with anastrozole twice weekly, 5 years after a man's
-6-year history: 28-36 ms, `benchmarks/results/single.json`). Tested agreement on random virtual people: BMD change
+6-year history: 17-36 ms depending on the host, `benchmarks/results/single.json`). Tested agreement on random virtual people: BMD change
 within 0.1 percentage points, marker change within 0.25 points, levels within 1 %.
 
 **Simplifications** (relative to the published core): phosphate held at baseline; parathyroid
