@@ -186,3 +186,20 @@ def test_gel_absorption_is_proportional_at_low_doses_and_saturates_at_high_ones(
     k = P["testosterone_gel_half_saturation_mg_d"]
     half = P.replace(testosterone_gel_half_saturation_mg_d=k / 2.0)
     assert gel_absorbed_mg_d(100.0, half.values) < gel_absorbed_mg_d(100.0, P.values)
+
+
+def test_the_estrone_sulfate_pool_delays_the_first_days_fall_on_anastrozole() -> None:
+    """Arimidex label (clinical_facts PK-06/07): plasma E2 −70 % within 24 h of the first 1 mg
+    dose, −80 % by 14 days. The pool slows the first day's fall and leaves the later level alone."""
+    woman = Subject(sex="female", age_y=63.0, weight_kg=75.0, years_since_menopause=12.0)
+    times = np.linspace(0.0, 14.0, 141)
+    scenario = Scenario(woman, (Regimen("anastrozole", 1.0, every_d=1.0),), 0.1)
+
+    def fall(params: object) -> tuple[float, float]:
+        e2 = simulate(scenario, params=params, times_d=times).series["estradiol_pg_ml"]
+        return 1.0 - float(e2[10] / e2[0]), 1.0 - float(e2[-1] / e2[0])
+
+    with_pool = fall(P)
+    without = fall(P.replace(estrogen_reservoir_share=0.0))
+    assert 0.55 <= with_pool[0] < without[0] - 0.05
+    assert with_pool[1] == pytest.approx(without[1], abs=0.01)

@@ -95,8 +95,11 @@ CALIBRATION_TEXT = (
     "with a share of peripheral estradiol production out of the inhibitors' reach (started at "
     "0.06; Geisler 1996) and anastrozole's constant moved by hand from its upper bound, 3, to 1.0 "
     "ng/mL (Geisler 1996's inhibition gives 0.93), the same count step (5 anchors, 186 s; the "
-    "steepness went to 2.61; 56, 55, 55 and 55 of 73 at seeds 0 to 3), each run starting from the "
-    "set before it (see `osteotwin calibrate --help`)."
+    "steepness went to 2.61; 56, 55, 55 and 55 of 73 at seeds 0 to 3), then, with a share of "
+    "peripheral estradiol reaching plasma through the estrone-sulfate pool (half-life 0.5 d; the "
+    "share started at 0.3), the same count step (4 anchors, 176 s; the share went to 0.31; 57, 56, "
+    "56 and 56 of 73 at seeds 0 to 3), each run starting from the set before it (see "
+    "`osteotwin calibrate --help`)."
 )
 
 

@@ -11,6 +11,10 @@ Estradiol (pg/mL) is quasi-steady (t½ ~12 h ≪ the model's slowest scales):
   exemestane as irreversible loss of active enzyme ``arom``; a share f_u
   (``aromatase_uninhibited_share``) of peripheral E2 production is out of every inhibitor's reach
   (plasma E2 fell by ≥83.5 % while whole-body aromatization fell 96.7-98.1 %, Geisler 1996);
+- a share f_R (``estrogen_reservoir_share``) of peripheral E2 reaches plasma through the
+  estrone-sulfate pool, a state relaxing to the peripheral E2 made now with a half-life of about
+  half a day, so a change in aromatization shows in plasma E2 over a day or two (the Arimidex
+  label: E2 −70 % within 24 h of the first dose, −80 % by 14 days); E2 is otherwise quasi-steady;
 - the individual ``scale`` is set so the untreated E2 equals the person's own baseline;
 - ovarian E2 follows the menopause clock: logistic in years since the final menstrual period
   (SWAN); AIs do not lower ovarian E2 (ovarian feedback compensates; why AIs need ovarian
@@ -56,6 +60,7 @@ from osteotwin.physiology.pk import testosterone_input_mg_d
 from osteotwin.physiology.states import (
     ANA,
     AROM,
+    E2_RESERVOIR,
     GOS,
     HCG,
     LET,
@@ -83,6 +88,7 @@ _FT, _FA, _WA = (_I["testosterone_free_fraction"], _I["androstenedione_free_frac
                  _I["androstenedione_route_weight"])
 _KI_ANA, _KI_LET = _I["ai_ki_anastrozole_ng_ml"], _I["ai_ki_letrozole_ng_ml"]
 _ESCAPE = _I["aromatase_uninhibited_share"]
+_RES_SHARE, _RES_T = _I["estrogen_reservoir_share"], _I["estrogen_reservoir_half_life_d"]
 _T_F = _I["female_testosterone_ng_dl"]
 _MCR_T, _GEL_F = _I["testosterone_mcr_l_d"], _I["testosterone_gel_bioavailability"]
 _GEL_K50 = _I["testosterone_gel_half_saturation_mg_d"]
@@ -190,9 +196,10 @@ def female_lh_target(e2: float, lh_max: float, p: NDArray[np.float64]) -> float:
 
 
 @njit(cache=True, error_model="numpy")
-def hormones(t: float, y: NDArray[np.float64], p: NDArray[np.float64],
-             u: NDArray[np.float64]) -> tuple[float, float, float, float]:
-    """(estradiol pg/mL, total testosterone ng/dL, LH target IU/L, bone estrogen signal EST)."""
+def hormone_levels(t: float, y: NDArray[np.float64], p: NDArray[np.float64],
+                   u: NDArray[np.float64]) -> tuple[float, float, float, float, float]:
+    """(estradiol pg/mL, total testosterone ng/dL, LH target IU/L, bone estrogen signal EST,
+    peripheral E2 made now, pg/mL: what the estrone-sulfate reservoir relaxes to)."""
     male = u[U_MALE] > 0.5
     supp = gonadal_suppression(y, p)
     exo_t_mg_d = (testosterone_input_mg_d(y, p) + gel_absorbed_mg_d(u[U_TGEL], p)
@@ -205,7 +212,8 @@ def hormones(t: float, y: NDArray[np.float64], p: NDArray[np.float64],
         testosterone = testis + adrenal_testosterone(u[U_TMAX], u[U_AGE0], p) + exo_t
     else:
         testosterone = p[_T_F] + exo_t
-    e2 = u[U_AROM_SCALE] * aromatase_yield(testosterone, y, p)
+    peripheral = u[U_AROM_SCALE] * aromatase_yield(testosterone, y, p)
+    e2 = (1.0 - p[_RES_SHARE]) * peripheral + p[_RES_SHARE] * max(y[E2_RESERVOIR], 0.0)
     e2 += (u[U_E2TD] + u[U_E2OR] * p[_E2_ORAL_F]) * 1e9 / (p[_MCR_E2] * 1000.0)
     tam_odds = max(y[TAM], 0.0) / p[_TAM_KD]
     if male:
@@ -231,7 +239,22 @@ def hormones(t: float, y: NDArray[np.float64], p: NDArray[np.float64],
         target = female_lh_target(e2, u[U_LHMAX], p)
     # a GnRH-agonist depot desensitises the pituitary: LH secretion falls with the same factor
     target *= 1.0 - supp
+    return e2, testosterone, target, est_bone, peripheral
+
+
+@njit(cache=True, error_model="numpy")
+def hormones(t: float, y: NDArray[np.float64], p: NDArray[np.float64],
+             u: NDArray[np.float64]) -> tuple[float, float, float, float]:
+    """(estradiol pg/mL, total testosterone ng/dL, LH target IU/L, bone estrogen signal EST)."""
+    e2, testosterone, target, est_bone, _ = hormone_levels(t, y, p, u)
     return e2, testosterone, target, est_bone
+
+
+@njit(cache=True, error_model="numpy")
+def reservoir_rhs(peripheral: float, y: NDArray[np.float64], p: NDArray[np.float64]) -> float:
+    """d/dt of the estrone-sulfate reservoir's E2 equivalent: it relaxes to the peripheral E2
+    made now with the pool's half-life."""
+    return float(math.log(2.0) / p[_RES_T] * (peripheral - y[E2_RESERVOIR]))
 
 
 @njit(cache=True, error_model="numpy")
@@ -256,5 +279,5 @@ def age_at(t_d: float, age_t0: float) -> float:
 
 
 __all__ = ["NG_DL_PER_NMOL_L_T", "U_AGE0", "adrenal_testosterone", "age_at", "aromatase_yield",
-           "castrate_testosterone", "female_lh_target", "hormones", "lh_rhs", "lh_target",
-           "ovarian_fraction", "testicular_testosterone"]
+           "castrate_testosterone", "female_lh_target", "hormone_levels", "hormones", "lh_rhs",
+           "lh_target", "ovarian_fraction", "reservoir_rhs", "testicular_testosterone"]

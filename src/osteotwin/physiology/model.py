@@ -15,13 +15,14 @@ from numpy.typing import NDArray
 
 from osteotwin.physiology.bone import bone_rhs
 from osteotwin.physiology.calcium import calcium_rhs
-from osteotwin.physiology.endocrine import clock_d, hormones, lh_rhs
+from osteotwin.physiology.endocrine import clock_d, hormone_levels, lh_rhs, reservoir_rhs
 from osteotwin.physiology.pk import pk_rhs
 from osteotwin.physiology.states import (
     CA_BONE,
     CA_FECES,
     CA_INTAKE,
     CA_URINE,
+    E2_RESERVOIR,
     LH,
     N_STATES,
     U_AGE0,
@@ -32,9 +33,10 @@ from osteotwin.physiology.states import (
 def rhs_into(t: float, y: NDArray[np.float64], p: NDArray[np.float64], u: NDArray[np.float64],
              dy: NDArray[np.float64]) -> None:
     """Evaluate the RHS into ``dy`` (no allocation)."""
-    _e2, testosterone, lh_goal, est = hormones(t, y, p, u)
+    _e2, testosterone, lh_goal, est, peripheral = hormone_levels(t, y, p, u)
     pk_rhs(y, p, u, dy)
     dy[LH] = lh_rhs(lh_goal, y, p)
+    dy[E2_RESERVOIR] = reservoir_rhs(peripheral, y, p)
     age = u[U_AGE0] + clock_d(t, u) / 365.25
     bone_rhs(y, p, u, est, age, testosterone, dy)
     calcium_rhs(y, p, u, est, dy)

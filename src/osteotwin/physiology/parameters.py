@@ -43,7 +43,9 @@ given, which stay inside their sources' ranges):
   are fixed at their source values, Geisler 1998/2002: fitted freely they drift to their bounds,
   where bone no longer responds to the estradiol difference); ``aromatase_uninhibited_share``
   (0.02-0.15): the share of peripheral E2 production no inhibitor reaches (plasma E2 falls less
-  than tracer-measured aromatization, Geisler 1996).
+  than tracer-measured aromatization, Geisler 1996); ``estrogen_reservoir_share``: the part of
+  peripheral E2 that reaches plasma through the estrone-sulfate pool, which delays the first
+  day's fall on an inhibitor.
 - ``testicular_estradiol_fraction`` (share of male E2 secreted by the testes) is fitted inside its
   sources' range, 15-25 % (Longcope 1969, de Ronde 2003); ``lh_feedback_e2_pg_ml`` (estradiol
   feedback on LH in men) is fixed at its source value (T'Sjoen 2005, Veldhuis 2005). Fitted freely
@@ -137,6 +139,17 @@ PARAMETER_TABLE: tuple[Parameter, ...] = (
        "aromatization in every such study)",
        "share of peripheral estradiol production no aromatase inhibitor reaches (tissue aromatization "
        "of intracellular substrate)", 0.3, (0.02, 0.15), True),
+    _p("estrogen_reservoir_share", 0.3, "1",
+       "estrone sulfate, the most abundant circulating estrogen, is a reservoir from which more "
+       "active estrogens form (estradiol labels, e.g. Estrace, clinical pharmacology; Kuhl 2005 "
+       "Climacteric 8 Suppl 1:3); assumption: this share of peripheral E2 reaches plasma through "
+       "that pool and so lags a change in aromatization; calibrated on the Arimidex label's E2 "
+       "fall within 24 h of the first dose (~70 %, ~80 % by 14 days; clinical_facts PK-06/07)",
+       "share of peripheral estradiol that reaches plasma through the estrone-sulfate pool", 0.3,
+       (0.05, 0.6), True),
+    _p("estrogen_reservoir_half_life_d", 0.5, "d",
+       "assumption: the estrone-sulfate pool turns over in about half a day (unconjugated E2 and "
+       "E1 in hours; Kuhl 2005)", "half-life of the estrone-sulfate pool", 0.2, (0.25, 1.0)),
     _p("tamoxifen_half_life_d", 7.0, "d", "Nolvadex label (t½ 5-7 d)", "tamoxifen half-life", 0.25,
        (5.0, 14.0)),
     _p("tamoxifen_vd_l", 1700.0, "L", "Nolvadex label (Css ~120 ng/mL at 20 mg/d)", "tamoxifen volume",

@@ -48,6 +48,7 @@ Time is in days. State vector ``y`` (amounts/concentrations as named):
   40  remodel_space  remodelling space: resorbed, not yet refilled (1 = reference)  Heaney 1994
   41  stim_accom     loading stimulus the osteocytes have accommodated to (stimulus units)
   42  est_modeling   lagged ln of bone estrogen-receptor activation, which modeling-based formation follows
+  43  e2_reservoir   peripheral E2 held in the estrone-sulfate pool (pg/mL E2 equivalent)
 ====  =============  ==============================================================================
 
 Input vector ``u`` (constant within a dosing segment): continuous dosing rates, the subject's
@@ -66,14 +67,14 @@ STATE_NAMES: tuple[str, ...] = (
     "hcg", "lh", "rob", "ob_fast", "ob_slow", "oc", "tgfb", "tgfb_act", "rankl", "rank",
     "rank_rankl", "opg_rankl", "opg", "sclerostin", "ca_plasma", "pth", "calcitriol", "hydroxylase",
     "gut_r", "gut_ca", "vitd25", "ca_bone", "ca_urine", "ca_feces", "ca_intake", "bmd_ls", "bmd_th",
-    "bmd_fn", "remodel_space", "stim_accom", "est_modeling",
+    "bmd_fn", "remodel_space", "stim_accom", "est_modeling", "e2_reservoir",
 )
 N_STATES = len(STATE_NAMES)
 
 (ANA, LET, EXE, AROM, TAM, T_CYP, T_ENA, T_UND, BP, DEN_SC, DEN, GOS, HCG, LH, ROB, OB_FAST,
  OB_SLOW, OC, TGFB, TGFB_ACT, RANKL, RANK, RANK_RANKL, OPG_RANKL, OPG, SCL, CA_P, PTH, CALCITRIOL,
  HYDROX, GUT_R, GUT_CA, VITD25, CA_BONE, CA_URINE, CA_FECES, CA_INTAKE, BMD_LS, BMD_TH, BMD_FN,
- REMODEL_SPACE, STIM_ACCOM, EST_MODELING) = range(N_STATES)
+ REMODEL_SPACE, STIM_ACCOM, EST_MODELING, E2_RESERVOIR) = range(N_STATES)
 
 INPUT_NAMES: tuple[str, ...] = (
     "ana_rate_mg_d", "let_rate_mg_d", "exe_rate_mg_d", "tam_rate_mg_d", "t_gel_rate_mg_d",
@@ -130,6 +131,7 @@ def reference_state() -> NDArray[np.float64]:
     y[CA_BONE] = CA_BONE0
     y[BMD_LS] = y[BMD_TH] = y[BMD_FN] = 1.0
     y[REMODEL_SPACE] = 1.0
+    y[E2_RESERVOIR] = 5.0
     return y
 
 
@@ -147,5 +149,6 @@ def error_scale() -> NDArray[np.float64]:
     s[HCG] = 1.0
     s[STIM_ACCOM] = 1.0
     s[EST_MODELING] = 1.0
+    s[E2_RESERVOIR] = 20.0  # pg/mL: typical E2; its error weight then sits well below assay precision
     s[CA_URINE] = s[CA_FECES] = s[CA_INTAKE] = 1e3
     return np.maximum(s, 1e-12)
