@@ -24,7 +24,7 @@ other back. The right-hand side is any numba-compiled ``rhs(t, y, p, u) -> dy`` 
 allocation-free ``rhs_into`` is used for it).
 
 With a ``structure.Structure`` of the Jacobian (the model's: ``structure.model_structure``) the
-Jacobian costs one RHS call per column colour instead of per state (17 instead of 39 for the model)
+Jacobian costs one RHS call per column colour instead of per state (19 instead of 44 for the model)
 and the linear algebra is block-triangular (``block_lu.py``): only the diagonal blocks are
 inverted (four stage solves per factorisation: a solve is then a product with each block's
 inverse), the solves skip the zeros between blocks. Without one, everything is dense.
