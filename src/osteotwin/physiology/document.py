@@ -85,7 +85,7 @@ denosumab dA_sc/dt = −k_a·A_sc, dC/dt = k_a·A_sc/V_c − k_e·C − V_max·W
 goserelin depot dG/dt = −ln2/t½·G, gonadal suppression s = G/(G + EC50);
 hCG dH/dt = −ln2/t½·H, each injection adding F·dose/V (IU/L).
 
-**Endocrine** (quasi-steady hormones, LH as a state):
+**Endocrine** (quasi-steady hormones; LH and the estrone-sulfate pool as states):
 T = T_max·L/(L + LH50)·(1 − s) + T_adrenal + 10⁵·(depot release + gel absorbed)/MCR_T with Leydig
     drive L = LH + q_hCG·H (men; women: constant); men's E2 adds E2_testis·L/(L + LH50)·(1 − s);
 E2 = (1 − f_R)·P + f_R·R + E2_ov·φ(ysm)·(1 − s) + 10⁹·(patch + F_oral·oral)/(1000·MCR_E2),
