@@ -293,7 +293,7 @@ of 73 and weakened suppression on TRT further (LH −67 %), so the testis keeps 
 1 mg daily blocked 96.7 % of aromatization (10 mg: 98.1 %) while plasma E2 fell by at least 83.5 %
 at either dose (Geisler 1996, clinical_facts PK-11). So a share f_u of peripheral E2 production
 is taken as out of the inhibitors' reach (tissue aromatization of intracellular substrate; bounds
-0.02-0.15, fitted 0.06), and anastrozole's constant is fitted at 1.0 ng/mL, next to the 0.93 that
+0.02-0.15, fitted 0.06), and anastrozole's constant is fitted at 1.05 ng/mL, next to the 0.93 that
 Geisler's inhibition gives (it had gone to its upper bound, 3, when the whole residual had to come
 from a weaker inhibitor: that made the twice-weekly dose in men far weaker than the daily one, and
 letrozole and exemestane lowered a woman's E2 by 98.7 and 97.9 %, now 92.8 and 92.0 %, anastrozole
