@@ -46,30 +46,29 @@ def _stopped_within(regimen: Regimen, start_d: float, end_d: float) -> bool:
     return regimen.stop_d is not None and start_d <= regimen.stop_d < end_d
 
 
+def _taking(s: Scenario, *classes: str) -> bool:
+    """A drug of one of ``classes`` (codes.yaml drug classes) is taken during the scenario."""
+    return any(drug_class(r.drug) in classes and _ongoing(r, s.horizon_d) for r in s.regimens)
+
+
 def _estrogen(s: Scenario) -> bool:
-    return any(drug_class(r.drug) == "estrogen" and _ongoing(r, s.horizon_d) for r in s.regimens)
+    return _taking(s, "estrogen")
 
 
 def _androgen_deprivation(s: Scenario) -> bool:
-    return s.subject.sex == "male" and any(
-        drug_class(r.drug) == "gnrh_agonist_depot" and _ongoing(r, s.horizon_d)
-        for r in s.regimens)
+    return s.subject.sex == "male" and _taking(s, "gnrh_agonist_depot")
 
 
 def _aromatase_inhibitor_in_man(s: Scenario) -> bool:
-    return s.subject.sex == "male" and any(
-        drug_class(r.drug) == "aromatase_inhibitor" and _ongoing(r, s.horizon_d)
-        for r in s.regimens)
+    return s.subject.sex == "male" and _taking(s, "aromatase_inhibitor")
 
 
 def _bisphosphonate(s: Scenario) -> bool:
-    return any(drug_class(r.drug) == "bisphosphonate" and _ongoing(r, s.horizon_d)
-               for r in s.regimens)
+    return _taking(s, "bisphosphonate")
 
 
 def _antiresorptive(s: Scenario) -> bool:
-    return any(drug_class(r.drug) in ("bisphosphonate", "rankl_inhibitor")
-               and _ongoing(r, s.horizon_d) for r in s.regimens)
+    return _taking(s, "bisphosphonate", "rankl_inhibitor")
 
 
 def _denosumab_stopped(s: Scenario) -> bool:
