@@ -28,13 +28,16 @@ def test_writes_a_complete_fitted_set_with_its_verification(tmp_path: Path) -> N
     assert verification["n_per_arm"] == 2 and verification["total"] > 50
     assert f"{verification['passed']}/{verification['total']} endpoints pass" in result.stdout
     assert len(document["provenance"]["anchors"]) == 1  # the start only: no search allowed
+    # stage 2 scored the fracture trials' populations at four seeds (the default) together
+    assert "populations at seeds 0-3 scored together" in document["provenance"]["objective"]
 
 
 @pytest.mark.parametrize(
     ("option", "value", "got", "accepted"),
     [("--margin", "1.5", "1.5", "0.0 to 0.9"), ("--budget-minutes", "-1", "-1.0", "0.0 to 1440.0"),
      ("--n-anchor", "0", "0", "1 to 100000"), ("--radius", "0", "0.0", "0.001 to 5.0"),
-     ("--step-rule", "fastest", "'fastest'", "cost, count")],
+     ("--step-rule", "fastest", "'fastest'", "cost, count"),
+     ("--fracture-seeds", "0", "0", "1 to 20")],
 )
 def test_out_of_range_options_are_refused(option: str, value: str, got: str, accepted: str) -> None:
     result = RUNNER.invoke(app, ["calibrate", option, value])

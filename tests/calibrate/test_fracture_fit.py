@@ -14,7 +14,7 @@ from osteotwin.trials.validation import TrialSimulation
 TIMES = np.linspace(0.0, 3 * 365.25, 37)
 
 
-def _simulation(value_pct: float, trial_id: str = "f") -> TrialSimulation:
+def _simulation(value_pct: float, trial_id: str = "f", age_y: float = 65.0) -> TrialSimulation:
     trial = parse_trial_document(
         {
             "version": 1,
@@ -31,7 +31,7 @@ def _simulation(value_pct: float, trial_id: str = "f") -> TrialSimulation:
         arm_id="a",
         times_d=TIMES,
         series={"total_hip_bmd_change_pct": np.zeros((50, TIMES.size))},
-        ages_y=np.full(50, 65.0),
+        ages_y=np.full(50, age_y),
         sex="female",
     )
     return TrialSimulation(trial=trial, arms={"a": sim}, assumptions=[])
@@ -49,3 +49,14 @@ def test_fit_reaches_a_reachable_incidence_within_bounds() -> None:
 def test_unreachable_incidence_stops_at_the_bound() -> None:
     fitted = fit_fracture([_simulation(40.0)])
     assert np.isclose(fitted.women_rate_at_65_per_y, FRACTURE_BOUNDS["women_rate_at_65_per_y"][1])
+
+
+def test_populations_of_several_seeds_are_fitted_together() -> None:
+    """One endpoint scored on two virtual populations (as two seeds draw them: here one is two
+    years older): the fit passes it on both, which a fit to the younger alone need not do."""
+    younger, older = _simulation(9.0), _simulation(9.0, age_y=67.0)
+    steep = FractureParameters(women_rate_at_65_per_y=0.0285, age_log_slope_per_y=0.08)
+    assert pass_count(score_all([younger], steep)) == (1, 1)
+    assert pass_count(score_all([older], steep)) == (0, 1)
+    fitted = fit_fracture([younger, older])
+    assert pass_count(score_all([younger, older], fitted)) == (2, 2)

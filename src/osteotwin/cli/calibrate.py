@@ -104,6 +104,15 @@ def register(app: typer.Typer) -> None:
                 "anchor, a validation run at --n-anchor, is the verification).",
             ),
         ] = 0,
+        fracture_seeds: Annotated[
+            int,
+            typer.Option(
+                "--fracture-seeds",
+                help="Stage 2 scores the fracture trials' populations at this many seeds "
+                "(--seed and the next ones) together, so the fracture model passes the same "
+                "endpoints whichever seed validates it.",
+            ),
+        ] = 4,
         parameters: Annotated[
             list[str] | None,
             typer.Option(
@@ -142,6 +151,7 @@ def register(app: typer.Typer) -> None:
             ("--verify-n", verify_n, 0, 1_000_000),
             ("--n-coarse", n_coarse, 0, 100_000),
             ("--coarse-fraction", coarse_fraction, 0.0, 1.0),
+            ("--fracture-seeds", fracture_seeds, 1, 20),
         ):
             if not low <= value <= high:
                 raise UserInputError(name, value, f"{low} to {high}", problem="out of range")
@@ -191,6 +201,7 @@ def register(app: typer.Typer) -> None:
             radius=radius,
             step_rule=step_rule,
             warm_start=not literature_start,
+            fracture_seeds=fracture_seeds,
         )
         arms = sum(len({a for e in t.endpoints for a in e.arms}) for t in trials)
         simulator = default_simulator(workers=workers or default_workers(), people=n_anchor * arms)

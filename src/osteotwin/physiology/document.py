@@ -315,7 +315,8 @@ Kuhl 2005), so plasma E2 follows a change in aromatization over a day or two rat
 a share f_R of peripheral E2 now reaches plasma through a pool with a half-life of half a day
 (assumption). The count step (4 anchors, 176 s) fitted f_R at 0.31: the label's day-1 fall is
 −70 % and passes, nothing at two weeks or later moves (a woman's E2 at 14 days, −86.7 %), and the
-set passes 57 of 73 at seed 0 (57, 56, 56 and 56 at seeds 0 to 3), outside checks 28 of 65. What is
+set passes 57 of 73 at seed 0 (57, 56, 56 and 56 at seeds 0 to 3; 57 at each once the fracture
+model was re-fitted to the four seeds' populations together), outside checks 28 of 65. What is
 left in men points to more estradiol from the testis (which rises with LH; its share is at the top
 of its sourced range, 0.25): in a man of 68 (26 pg/mL, 343 ng/dL) a less saturated testis
 (LH50 15 IU/L, the top of its range, against 8) raised the daily dose's E2 from 13.8 to 14.6
