@@ -530,9 +530,10 @@ def fit_model(
                 rejected = 0
                 log(f"jacobian refreshed (radius {radius:.3g})")
     _, neg_cost, x_best, results, kept = best
+    kept_rows = parameter_rows_for(model.overrides(x_best))
     other_seeds = [
         simulate_trial(s.trial, n=settings.n_anchor, seed=settings.seed + k, simulator=simulator,
-                       parameter_rows=parameter_rows_for(model.overrides(x_best)))
+                       parameter_rows=kept_rows)
         for k in range(1, max(settings.fracture_seeds, 1))
         for s in kept
     ]
