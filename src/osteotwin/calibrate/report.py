@@ -282,9 +282,11 @@ absolute lab levels; `sd` with an unknown arm size is reported, not scored). Par
   `n` (contrasts: √(1/n₁ + 1/n₂)); no uncertainty → the floor alone. Floors: ±0.5 percentage points for
   BMD and marker changes and for fracture incidence (a percentage of people; the spec names no other
   floor), ±10 % of the value for absolute lab levels. `sd` with `n: null` is reported, not scored.
-- **Fracture incidence** comes from the hazard model in `osteotwin.physiology.fracture` (age- and
-  sex-specific incidence × relative risk 1.5 per SD of total-hip BMD lost, Marshall 1996; fitted base
-  rates within published cohort ranges).
+- **Fracture incidence** comes from the hazard model in `osteotwin.physiology.fracture`: age- and
+  sex-specific incidence × relative risks per SD of total-hip BMD lost (Marshall 1996; Johnell 2005),
+  per SD rise of ln CTX (Johansson 2014) and per fall of the bone estrogen signal (WHI, NSABP P-1),
+  with death a competing event; base rates, age slope and relative risks are fitted within their
+  sources' bounds (values in `fracture_parameters` of the fitted file).
 - **Not modelled the way the source measured it.** Published medians (ATAC bone substudy) are compared
   with the simulated mean; immunoassay estradiol in the older male trials is compared with the model's
   mass-spectrometry-scale estradiol. Background therapy a file cannot list because its source did not
