@@ -9,8 +9,9 @@ Scenarios:
   history before t = 0 is simulated too);
 - ``man_trt_ai_twice_weekly``: man on testosterone cypionate 100 mg/7 d and anastrozole 0.5 mg/3.5 d
   from t = 0 (explicit doses: 782 dosing events in 5 years);
-- ``spec_example_patient``: the spec's example patient file (regimens started 2.4 years before
-  ``as_of``, so 7.4 years are integrated).
+- ``spec_example_patient``: the spec's example patient file (a man: his 6 years of ageing history,
+  the last 2.4 of them on his regimens, then 5 years, so 11 years are integrated; his on-treatment
+  estradiol is matched by a few secant re-runs of the history).
 """
 
 from __future__ import annotations
