@@ -123,11 +123,7 @@ def test_what_if_simulation_is_cached_with_the_model_version(world: World) -> No
     headers = world.token("dr-a")
     body = {"years": 1, "aromatase_inhibitor": {"drug": "none"}, "band_draws": 4}
     first = world.client.post(f"/api/patients/{world.patient_a}/simulations", json=body, headers=headers)
-    if first.status_code == 503:
-        import pytest
-
-        pytest.skip(f"simulator not available: {first.text}")
-    assert first.status_code == 200, first.text
+    assert first.status_code == 200, first.text  # the simulator ships with the app: no 503 here
     result = first.json()
     assert [c["label"] for c in result["courses"]] == ["current course", "stop AI"]
     current, stopped = result["courses"]

@@ -141,7 +141,7 @@ RULES: tuple[tuple[Callable[[Scenario], bool], Caveat], ...] = (
     (_low_gel_dose, Caveat(
         "LOW_TESTOSTERONE_GEL_DOSE",
         "Low testosterone-gel dose: the model's testosterone is off by up to about a quarter "
-        "either way at these doses (15-25 % above the published levels at 12.5 and 25 mg/d of 1 % "
+        "either way at these doses (13-23 % above the published levels at 12.5 and 25 mg/d of 1 % "
         "gel; 24 % below them at 20 mg/d of 1.62 % gel in the training castration study).",
         f"{DOCS}; Finkelstein et al. 2013 N Engl J Med 369:1011; PMC5792144 Table 1")),
 )
