@@ -91,3 +91,29 @@ def test_means_barely_depend_on_the_seed() -> None:
                             "200", "--seed", seed).stdout)["endpoints"] for seed in ("1", "2")]
     for first, second in zip(*runs, strict=True):
         assert abs(first["predicted"] - second["predicted"]) < 0.015 * abs(first["predicted"]), first
+
+
+def test_endpoints_the_model_does_not_simulate_are_named_and_counted_as_failures(
+        tmp_path: Path) -> None:
+    document = yaml.safe_load((TRAIN / "leder_2004.yaml").read_text(encoding="utf-8"))
+    first = dict(document["endpoints"][0])
+    document["endpoints"] = [
+        first,
+        {**first, "quantity": "fsh", "value": 6.0, "unit": "IU/L"},
+        {**first, "quantity": "ctx", "value": 0.4, "unit": "ng/mL"},  # no published baseline
+    ]
+    for e in document["endpoints"][1:]:
+        e.pop("sd", None)
+        e.pop("ci95", None)
+        e.pop("se", None)
+    path = tmp_path / "unsimulated.yaml"
+    path.write_text(yaml.safe_dump(document), encoding="utf-8")
+    report = json.loads(_run("validate", str(path), "--format", "json", "--n", "20").stdout)
+    by_quantity = {e["quantity"]: e for e in report["endpoints"]}
+    assert by_quantity["fsh"]["predicted"] is None and by_quantity["fsh"]["pass"] is False
+    assert by_quantity["ctx"]["predicted"] is None and by_quantity["ctx"]["pass"] is False
+    assert by_quantity[first["quantity"]]["predicted"] is not None
+    assert report["summary"]["not_simulated"] == 2
+    table = _run("validate", str(path), "--n", "20").stdout
+    assert "2 scored endpoint(s) the model does not simulate" in table
+    assert "ctx, fsh" in table and "published baseline" in table

@@ -158,6 +158,13 @@ def print_table(report: ValidationReport) -> None:
     rate = "—" if not report.total else f"{100 * report.pass_rate:.1f} %"
     console.print(f"passed {report.passed} of {report.total} scored endpoints ({rate}); "
                   f"{len(report.endpoints) - report.total} reported, not scored")
+    missing = report.not_simulated
+    if missing:
+        quantities = sorted({e.quantity for e in missing})
+        hint = (" (absolute CTX and P1NP need the trial's published baseline)"
+                if {"ctx", "p1np"} & set(quantities) else "")
+        console.print(f"[yellow]{len(missing)} scored endpoint(s) the model does not simulate, "
+                      f"counted as failures: {', '.join(quantities)}{hint}[/]")
     if report.errors:
         console.print(f"[red]{len(report.errors)} trial file(s) not validated (bad input, see "
                       "the errors above); their endpoints are not counted[/]")

@@ -507,8 +507,10 @@ PARAMETER_TABLE: tuple[Parameter, ...] = (
        "half-life of the modeling-based formation's response to the bone estrogen signal", 0.3,
        (90.0, 1500.0), True),
     _p("estrogen_modeling_floor", 0.02, "1", "assumption: residual signal of the route when "
-       "estrogen-receptor activation is nil (keeps its logarithm finite; well below the "
-       "activation of untreated postmenopausal women, ~0.05-0.1)", "residual added to the bone "
+       "estrogen-receptor activation is nil (keeps its logarithm finite). Under the fitted E2 map "
+       "an untreated postmenopausal woman's activation is ~0.01 (5 pg/mL), below it, so it damps the "
+       "route's answer to falls under her level; fitting it gave no gain (docs/model.md)",
+       "residual added to the bone "
        "estrogen-receptor activation (EST above its floor) that the modeling route follows", 0.0,
        (0.005, 0.1)),
     _p("bmd_ls_estrogen_modeling_gain", 0.0, "1", "Mödder et al. 2011; Ominsky et al. 2014 (see "

@@ -84,6 +84,12 @@ class ValidationReport:
     def pass_rate(self) -> float:
         return self.passed / self.total if self.total else math.nan
 
+    @property
+    def not_simulated(self) -> list[EndpointResult]:
+        """Scored endpoints the model has no prediction for (labs it does not simulate, absolute
+        CTX or P1NP without a published baseline): failures under the pass rule."""
+        return [e for e in self.endpoints if e.scored and not math.isfinite(e.predicted)]
+
     def to_json(self) -> dict[str, Any]:
         """The JSON document of ``osteotwin validate --format json`` (spec/cli.md)."""
         return {
@@ -91,6 +97,7 @@ class ValidationReport:
             "summary": {"passed": self.passed, "total": self.total,
                         "reported_not_scored": sum(1 for e in self.endpoints if not e.scored),
                         "pass_rate": None if not self.total else round(self.pass_rate, 4),
+                        "not_simulated": len(self.not_simulated),
                         "n_per_arm": self.n, "seed": self.seed,
                         "parameter_set": self.parameter_set},
             "assumptions": {t.trial: t.assumptions for t in self.trials if t.assumptions},
