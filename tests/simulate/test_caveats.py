@@ -42,6 +42,23 @@ def test_each_departure_is_raised_where_it_applies(subject: Subject, regimen: Re
     assert code in codes(scenario)
 
 
+def test_a_bisphosphonate_with_ovarian_suppression_is_its_own_departure() -> None:
+    premenopausal = Subject(sex="female", age_y=42.0, years_since_menopause=-8.0,
+                            breast_cancer=True)
+    zoledronic = Regimen("zoledronic_acid", 4.0, route="intravenous", every_d=182.6)
+    goserelin = Regimen("goserelin", 3.6, route="subcutaneous", every_d=28.0)
+    scenario = Scenario(premenopausal, (goserelin, Regimen("anastrozole", 1.0), zoledronic), 3.0)
+    scenario.validate()
+    assert "BISPHOSPHONATE_WITH_OVARIAN_SUPPRESSION" in codes(scenario)
+    # neither the bisphosphonate alone nor ovarian suppression alone, nor a man on ADT with one
+    assert "BISPHOSPHONATE_WITH_OVARIAN_SUPPRESSION" not in codes(
+        Scenario(premenopausal, (zoledronic,), 3.0))
+    assert "BISPHOSPHONATE_WITH_OVARIAN_SUPPRESSION" not in codes(
+        Scenario(premenopausal, (goserelin,), 3.0))
+    assert "BISPHOSPHONATE_WITH_OVARIAN_SUPPRESSION" not in codes(
+        Scenario(MAN, (goserelin, zoledronic), 3.0))
+
+
 def test_departures_are_limited_to_their_situation() -> None:
     # an inhibitor in a woman is what the model was calibrated on; in a man its markers depart
     assert "AROMATASE_INHIBITOR_IN_MAN" not in codes(Scenario(WOMAN, (Regimen("anastrozole", 1.0),),
