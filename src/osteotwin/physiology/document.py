@@ -568,6 +568,17 @@ Greenspan's first-year ADT spine failed), outside BMD error 1.34 points (1.27), 
 (0.65). The fit had moved the large falls' loss from the route into a steeper remodelling map:
 Greenspan's ADT hip −7.5 % (−6.9), HALT's placebo spine unchanged (−5.7 %), and ABCSG-12 with
 zoledronic acid still −12.3 % at 3 years. Not kept.
+
+**Tried and not kept: published bisphosphonate suppression, everything else re-fitted.** With
+`bp_emax` held at 1.0 (weekly alendronate's CTX −47 % at 3 months and −81 % at 12, near the
+published suppression) and the other 43 calibratable parameters fitted from the shipped set,
+the count step found no accepted move (8 anchors; 43 of 58 stage-1 endpoints, 53 of 73 in all,
+with Z-FAST's upfront-minus-delayed spine contrast 7.3 points against 4.4 at 12 months and 11.3
+against 6.7 at 36). The cost step (84 anchors, 27 minutes) lowered the robust cost from 37.0 to
+19.0 but ended passing 34 of 58 stage-1 endpoints, so the calibration kept its start: the
+parameters that set BMD gain per unit of turnover suppression (remodelling space, matrix
+exponents and their ceilings) cannot shrink Z-FAST's and ABCSG-18's contrasts to size at that
+suppression while keeping the inhibitor and menopause losses. Not kept.
 """
 
 
