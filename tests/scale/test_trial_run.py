@@ -82,3 +82,20 @@ def test_cli_json_and_user_errors(small_trial: Path, tmp_path: Path) -> None:
     assert err.value.field == "--n"
     with pytest.raises(UserInputError):
         run_trial(tmp_path / "missing.yaml", n=4, out=tmp_path / "z")
+
+
+def test_cli_table_names_the_endpoints_the_model_does_not_simulate(small_trial: Path,
+                                                                    tmp_path: Path) -> None:
+    import yaml
+
+    document = yaml.safe_load(small_trial.read_text(encoding="utf-8"))
+    document["endpoints"].append({"arm": "anastrozole", "quantity": "fsh", "at": "3 mo",
+                                  "value": 6.0, "unit": "IU/L"})
+    path = tmp_path / "with_fsh.yaml"
+    path.write_text(yaml.safe_dump(document), encoding="utf-8")
+    result = CliRunner().invoke(app, ["trial", str(path), "--n", "4", "--chunk-size", "4",
+                                      "--out", str(tmp_path / "fsh"), "--quiet"])
+    assert result.exit_code == 0, result.output
+    # a row per arm for the quantity: the anastrozole endpoint and the placebo arm beside it
+    assert ("2 row(s) without a prediction; the model does not simulate: fsh"
+            in " ".join(result.output.split()))

@@ -13,6 +13,7 @@ from osteotwin.trials.endpoints import (
     add_published_levels,
     duration_label,
     evaluate_endpoint,
+    not_simulated_note,
     person_values,
     published_level_notes,
 )
@@ -141,3 +142,9 @@ def test_a_published_shbg_sets_free_testosterone_and_a_published_free_level_take
     assert np.allclose(series["free_testosterone_pg_ml"][:, 1],
                        80.0 * before[:, 1] / before[:, 0])
     assert any("free testosterone baseline 80" in note for note in published_level_notes(baseline))
+
+
+def test_not_simulated_note_names_each_quantity_once_with_the_baseline_hint() -> None:
+    assert not_simulated_note(["psa", "fsh", "psa"]) == "fsh, psa"
+    note = not_simulated_note(["p1np", "hematocrit"])
+    assert note.startswith("hematocrit, p1np") and "published baseline" in note

@@ -73,6 +73,8 @@ def _print_table(result: RunResult) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from osteotwin.trials.endpoints import not_simulated_note
+
     console = Console()
     if not console.is_terminal:
         console = Console(width=160)
@@ -89,6 +91,10 @@ def _print_table(result: RunResult) -> None:
                       f"{interval[0]:.3g} to {interval[1]:.3g}" if interval else "—",
                       {True: "yes", False: "no", None: "—"}[row["pass"]])
     console.print(table)
+    missing = [row["quantity"] for row in result.summary if row["mean"] is None]
+    if missing:
+        console.print(f"[yellow]{len(missing)} row(s) without a prediction; the model does not "
+                      f"simulate: {not_simulated_note(missing)}[/]")
     rate = result.person_years_per_s
     console.print(f"{result.people_simulated:,} people simulated in {result.seconds:.1f} s"
                   + (f" ({rate:,.0f} person-years/s)" if rate else "")

@@ -141,6 +141,8 @@ def print_table(report: ValidationReport) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from osteotwin.trials.endpoints import not_simulated_note
+
     table = Table(title=f"Validation: {report.n} virtual people per arm, seed {report.seed}",
                   show_lines=False)
     for column in ("trial", "arm / contrast", "quantity", "at", "observed", "interval",
@@ -160,11 +162,8 @@ def print_table(report: ValidationReport) -> None:
                   f"{len(report.endpoints) - report.total} reported, not scored")
     missing = report.not_simulated
     if missing:
-        quantities = sorted({e.quantity for e in missing})
-        hint = (" (absolute CTX and P1NP need the trial's published baseline)"
-                if {"ctx", "p1np"} & set(quantities) else "")
         console.print(f"[yellow]{len(missing)} scored endpoint(s) the model does not simulate, "
-                      f"counted as failures: {', '.join(quantities)}{hint}[/]")
+                      f"counted as failures: {not_simulated_note(e.quantity for e in missing)}[/]")
     if report.errors:
         console.print(f"[red]{len(report.errors)} trial file(s) not validated (bad input, see "
                       "the errors above); their endpoints are not counted[/]")

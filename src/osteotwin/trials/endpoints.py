@@ -13,7 +13,7 @@ prediction interval is taken over per-person differences.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -89,6 +89,15 @@ def published_level_notes(baseline: Mapping[str, Distribution]) -> list[str]:
         notes.append(f"free testosterone baseline {baseline['free_testosterone'].centre:g} pg/mL "
                      "(the published mean) times each person's simulated change")
     return notes
+
+
+def not_simulated_note(quantities: Iterable[str]) -> str:
+    """Name the quantities the model has no prediction for (sorted, once each), with the hint
+    that absolute CTX and P1NP need a published baseline when one of them is among them."""
+    names = sorted(set(quantities))
+    hint = (" (absolute CTX and P1NP need the trial's published baseline)"
+            if {"ctx", "p1np"} & set(names) else "")
+    return f"{', '.join(names)}{hint}"
 
 
 def duration_label(days: float) -> str:
