@@ -510,8 +510,8 @@ PARAMETER_TABLE: tuple[Parameter, ...] = (
        "estrogen-receptor activation is nil (keeps its logarithm finite). Under the fitted E2 map "
        "an untreated postmenopausal woman's activation is ~0.01 (5 pg/mL), below it, so it damps the "
        "route's answer to falls under her level; fitting it gave no gain (docs/model.md)",
-       "residual added to the bone "
-       "estrogen-receptor activation (EST above its floor) that the modeling route follows", 0.0,
+       "residual added to the bone estrogen-receptor activation (EST above its floor) that the "
+       "modeling route follows", 0.0,
        (0.005, 0.1)),
     _p("bmd_ls_estrogen_modeling_gain", 0.0, "1", "Mödder et al. 2011; Ominsky et al. 2014 (see "
        "above); 0 = remodelling-only model", "LS BMD exponent of the lagged bone estrogen signal "

@@ -32,7 +32,6 @@ LAB_SERIES: dict[str, str] = {
     "free_testosterone": "free_testosterone_pg_ml",
     "shbg": "shbg_nmol_l",
     "lh": "lh_iu_l",
-    "fsh": "fsh_iu_l",
     "vitamin_d_25oh": "vitamin_d_25oh_ng_ml",
     "calcium": "serum_calcium_mg_dl",
     "pth": "pth_pg_ml",
@@ -96,7 +95,7 @@ def not_simulated_note(quantities: Iterable[str]) -> str:
     that absolute CTX and P1NP need a published baseline when one of them is among them."""
     names = sorted(set(quantities))
     hint = (" (absolute CTX and P1NP need the trial's published baseline)"
-            if {"ctx", "p1np"} & set(names) else "")
+            if "ctx" in names or "p1np" in names else "")
     return f"{', '.join(names)}{hint}"
 
 
