@@ -25,6 +25,7 @@ def main() -> None:
     from osteotwin.calibrate.model_access import default_simulator, parameter_module
     from osteotwin.calibrate.report import write_validation_docs
     from osteotwin.cli.validate import packaged_training_dir
+    from osteotwin.trials.consistency import incompatible_pairs
     from osteotwin.trials.reader import load_trials
     from osteotwin.trials.validation import default_workers, run_validation
 
@@ -42,6 +43,9 @@ def main() -> None:
                                  progress=progress)
     finally:
         simulator.close()
+    training_ids = {t.id for t in trials}
+    outside.incompatible = [pair for pair in incompatible_pairs([*trials, *checks])
+                            if not {pair.first.trial, pair.second.trial} <= training_ids]
     report.parameter_set = str(parameter_module().current_parameters().provenance)
     command = "python scripts/validation_docs.py" + (f" --n {args.n}" if args.n != 1000 else "")
     for path in write_validation_docs(report, REPO / "docs", command=command, outside=outside):

@@ -117,3 +117,24 @@ def test_endpoints_the_model_does_not_simulate_are_named_and_counted_as_failures
     table = _run("validate", str(path), "--n", "20").stdout
     assert "2 scored endpoint(s) the model does not simulate" in table
     assert "ctx, fsh" in table and "published baseline" in table
+
+
+def test_endpoints_no_model_can_pass_together_are_named(tmp_path: Path) -> None:
+    document = yaml.safe_load((TRAIN / "leder_2004.yaml").read_text(encoding="utf-8"))
+    (tmp_path / "leder.yaml").write_text(yaml.safe_dump(document), encoding="utf-8")
+    document["id"] = "leder_2004_retold"
+    estradiol = next(i for i, e in enumerate(document["endpoints"])
+                     if e["quantity"] == "estradiol" and e["arm"] == "anastrozole_daily")
+    document["endpoints"][estradiol]["value"] = 40  # same arm, same week, far from 17 pg/mL
+    (tmp_path / "retold.yaml").write_text(yaml.safe_dump(document), encoding="utf-8")
+    done = _run("validate", str(tmp_path), "--format", "json", "--n", "20")
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["summary"]["forced_failures"] == 1
+    [pair] = result["incompatible"]
+    assert pair["rule"] == "same window"
+    assert {e["trial"] for e in pair["endpoints"]} == {"leder_2004", "leder_2004_retold"}
+    assert {e["observed"] for e in pair["endpoints"]} == {17, 40}
+    table = _run("validate", str(tmp_path), "--n", "20")
+    assert "1 pair of endpoints no model can pass together, so at least 1 endpoint fails" in \
+        " ".join(table.stdout.split())

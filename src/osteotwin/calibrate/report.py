@@ -11,6 +11,7 @@ import math
 import re
 from pathlib import Path
 
+from osteotwin.trials.consistency import forced_failures_line
 from osteotwin.trials.endpoints import EndpointResult
 from osteotwin.trials.validation import ValidationReport
 
@@ -246,7 +247,18 @@ the calibration did not see, to show where the model's physiology departs from t
 What was assumed:
 
 {assumptions_markdown(report)}
+
+Among these results and the training set's (pairs inside the training set are listed above):
+{incompatible_markdown(report)}
 """
+
+
+def incompatible_markdown(report: ValidationReport) -> str:
+    """The pairs of endpoints no model can pass together, with the floor they put on failures."""
+    if not report.incompatible:
+        return "no pair of endpoints that no model can pass together."
+    rows = "\n".join(f"- {pair.describe()}" for pair in report.incompatible)
+    return f"{forced_failures_line(report.incompatible)}:\n\n{rows}"
 
 
 def validation_markdown(report: ValidationReport, *, command: str,
@@ -266,6 +278,18 @@ absolute lab levels; `sd` with an unknown arm size is reported, not scored). Par
 ![Predicted vs published](figures/validation_scatter.png)
 
 {markdown_table(report)}
+
+## Endpoints no model can pass together
+
+Found from the files alone (`osteotwin.trials.consistency`; `osteotwin validate` prints them too):
+the simulator is fed only what a file encodes, so two arms with the same population, regimens (with
+any background therapy) and lifestyle up to a time get the same expected predictions up to it,
+whatever the parameters. Two endpoints of one quantity over the same window on such arms cannot both
+pass when their scoring intervals do not overlap, and an arm's cumulative fracture incidence cannot
+pass above another's at a later time. Training set: {incompatible_markdown(report)}
+
+The other training misses are not forced by the files alone; [model.md](model.md) ("Why the other
+training misses fail") gives, for each, the published results it disagrees with.
 
 ## How it is computed
 

@@ -164,6 +164,13 @@ def print_table(report: ValidationReport) -> None:
     if missing:
         console.print(f"[yellow]{len(missing)} scored endpoint(s) the model does not simulate, "
                       f"counted as failures: {not_simulated_note(e.quantity for e in missing)}[/]")
+    if report.incompatible:
+        from osteotwin.trials.consistency import forced_failures_line
+
+        console.print(f"[yellow]{forced_failures_line(report.incompatible)} (the same inputs, "
+                      "published intervals apart):[/]")
+        for pair in report.incompatible:
+            console.print(f"  {pair.describe()}", highlight=False)
     if report.errors:
         console.print(f"[red]{len(report.errors)} trial file(s) not validated (bad input, see "
                       "the errors above); their endpoints are not counted[/]")

@@ -20,6 +20,7 @@ from numpy.typing import NDArray
 from osteotwin.errors import UserInputError
 from osteotwin.physiology.fracture import FractureParameters
 from osteotwin.simulate.scenario import Scenario
+from osteotwin.trials.consistency import Incompatibility, forced_failures, incompatible_pairs
 from osteotwin.trials.endpoints import (
     ArmSimulation,
     EndpointResult,
@@ -67,6 +68,8 @@ class ValidationReport:
     parameter_set: str = "default"
     #: One line per trial file that could not be read or simulated (bad input); not scored.
     errors: list[str] = field(default_factory=list)
+    #: Pairs of these trials' endpoints that no model can pass together (``trials.consistency``).
+    incompatible: list[Incompatibility] = field(default_factory=list)
 
     @property
     def endpoints(self) -> list[EndpointResult]:
@@ -99,7 +102,9 @@ class ValidationReport:
                         "pass_rate": None if not self.total else round(self.pass_rate, 4),
                         "not_simulated": len(self.not_simulated),
                         "n_per_arm": self.n, "seed": self.seed,
-                        "parameter_set": self.parameter_set},
+                        "parameter_set": self.parameter_set,
+                        "forced_failures": forced_failures(self.incompatible)},
+            "incompatible": [pair.to_json() for pair in self.incompatible],
             "assumptions": {t.trial: t.assumptions for t in self.trials if t.assumptions},
             "errors": list(self.errors),
         }
@@ -195,6 +200,9 @@ def run_validation(trials: Sequence[Trial], *, n: int = DEFAULT_N, seed: int = 0
                                      fracture=fracture))
         except UserInputError as err:  # e.g. a dose the simulator refuses: this trial only
             errors.append(err.with_source(trial.path or trial.id).one_line())
-    return ValidationReport(trials=results, n=n, seed=seed, parameter_set=label, errors=errors)
+    validated = {r.trial for r in results}
+    return ValidationReport(trials=results, n=n, seed=seed, parameter_set=label, errors=errors,
+                            incompatible=incompatible_pairs([t for t in trials
+                                                             if t.id in validated]))
 
 
