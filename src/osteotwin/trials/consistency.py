@@ -30,6 +30,7 @@ from osteotwin.trials.model import FRACTURE_QUANTITY, Arm, Endpoint, Trial, Tria
 from osteotwin.trials.pass_rule import ScoringInterval, scoring_interval
 
 _TIME_TOLERANCE_D = 1e-6
+_EXACT_GROUP = 12  # largest group of linked endpoints whose cover is found exactly
 
 
 @dataclass(frozen=True)
@@ -184,17 +185,6 @@ def forced_failures(pairs: Sequence[Incompatibility]) -> int:
     return total
 
 
-_EXACT_GROUP = 12
-
-
-def forced_failures_line(pairs: Sequence[Incompatibility]) -> str:
-    """"N pairs of endpoints no model can pass together, so at least K fail whatever the model"."""
-    forced = forced_failures(pairs)
-    return (f"{len(pairs)} pair{'s' * (len(pairs) != 1)} of endpoints no model can pass together, "
-            f"so at least {forced} endpoint{'s' * (forced != 1)} fail{'s' * (forced == 1)} "
-            "whatever the model")
-
-
 def _cover_size(nodes: list[EndpointRef], edges: list[tuple[EndpointRef, EndpointRef]]) -> int:
     if len(nodes) <= _EXACT_GROUP:
         for size in range(1, len(nodes) + 1):
@@ -207,6 +197,14 @@ def _cover_size(nodes: list[EndpointRef], edges: list[tuple[EndpointRef, Endpoin
         if a not in used and b not in used:
             used.update((a, b))
     return len(used) // 2
+
+
+def forced_failures_line(pairs: Sequence[Incompatibility]) -> str:
+    """One line: how many pairs there are and the floor on failures they force."""
+    forced = forced_failures(pairs)
+    return (f"{len(pairs)} pair{'s' * (len(pairs) != 1)} of endpoints no model can pass together, "
+            f"so at least {forced} endpoint{'s' * (forced != 1)} fail{'s' * (forced == 1)} "
+            "whatever the model")
 
 
 __all__ = ["EndpointRef", "Incompatibility", "forced_failures", "forced_failures_line",
