@@ -212,10 +212,11 @@ anastrozole 1 mg daily (a 70-year-old man's E2 22.0 → 10.5 pg/mL, testosterone
 raises his CTX 31 % in the first year, while Leder et al. 2005 and Burnett-Bowie et al. 2009
 reported no rise in resorption markers (abstracts, clinical_facts LD05-01 and BB09-07, no numbers
 stored); Burnett-Bowie's spine loss, which the model passes, then came without a marker change.
-Women stopping 5 years of tamoxifen lose more than published
-(spine −1.5 % and −2.7 % at 1 and 2 years against −0.8 and −0.3, ATAC off-treatment; MA.17's
-placebo arm, training, hip −2.8 % against −0.7 % at 2 years; its letrozole arm −5.7 % against
-−3.6 %). In a woman of 61, 12 years past the menopause, the hip's −2.7 % in the 2 years after 5
+Women stopping 5 years of tamoxifen lose more than published at the
+spine (−1.5 % and −2.7 % at 1 and 2 years against −0.8 and −0.3, ATAC off-treatment); at the hip
+the two published reports disagree for the same inputs, and the model sides with ATAC's (−2.8 %
+at 2 years against −2.5, a pass) against MA.17's placebo arm (training, −0.7 %; its letrozole arm
+−5.6 % against −3.6 %). In a woman of 61, 12 years past the menopause, the hip's −2.7 % in the 2 years after 5
 years of tamoxifen splits into the estrogen route's decline (0.9 points; its 1,500-day half-life
 keeps it falling for years), the reopened remodelling space (0.6) and the matrix with the
 background loss (1.2); her osteoclasts rise 14 % and stay 2-3.5 % above a never-treated

@@ -150,9 +150,11 @@ RULES: tuple[tuple[Callable[[Scenario], bool], Caveat], ...] = (
         f"{DOCS}; Anastasilakis et al. 2021 J Clin Med 10:152")),
     (_tamoxifen_stopped, Caveat(
         "TAMOXIFEN_STOPPED",
-        "Tamoxifen stopped: the model loses more bone after stopping than published (MA.17 "
-        "placebo: total hip -0.7 % in 2 years, model about -2.8 %).",
-        f"{DOCS}; MA.17 bone substudy, Oncology (Williston Park) 2006;20:1029, Table 3")),
+        "Tamoxifen stopped: the model loses more spine bone after stopping than published (ATAC "
+        "off-treatment: -0.3 % in 2 years, model about -2.7 %); at the total hip the published "
+        "2-year losses disagree (MA.17 placebo -0.7 %, ATAC -2.5 %; model about -2.8 %).",
+        f"{DOCS}; Eastell et al. 2011 Ann Oncol 22:857 (ATAC); MA.17 bone substudy, Oncology "
+        "(Williston Park) 2006;20:1029, Table 3")),
     (_low_gel_dose, Caveat(
         "LOW_TESTOSTERONE_GEL_DOSE",
         "Low testosterone-gel dose: the model's testosterone is off by up to about a quarter "
