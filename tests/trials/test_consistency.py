@@ -103,3 +103,24 @@ def test_the_training_set_holds_two_forced_failures() -> None:
     assert frozenset(("atac_fracture_incidence", "big_1_98_fractures")) in named
     assert all(p.first.quantity == "fracture_incidence_pct" for p in pairs)
     assert forced_failures(pairs) == 2
+
+
+def test_contrasts_on_the_same_pair_of_arms_are_compared_arm_by_arm() -> None:
+    def with_contrast(trial_id: str, value: float, first: str = "zol", second: str = "ai") -> Trial:
+        document = copy.deepcopy(_BASE)
+        document["id"] = trial_id
+        zol = copy.deepcopy(document["arms"][0])
+        zol["id"] = "zol"
+        zol["regimens"].append({"drug": "zoledronic_acid", "dose": "4 mg", "route": "intravenous",
+                                "every": "6 mo", "start": "0 d", "stop": None})
+        document["arms"].append(zol)
+        document["endpoints"] = [{"contrast": [first, second], "at": "12 mo", "value": value,
+                                  "quantity": "lumbar_spine_bmd_change_pct"}]
+        return parse_trial_document(document)
+
+    [pair] = incompatible_pairs([with_contrast("z_fast_like", 4.4), with_contrast("other", 6.0)])
+    assert pair.rule == "same window" and pair.first.contrast
+    assert pair.first.to_json()["contrast"] == ["zol", "ai"] and pair.first.to_json()["arm"] is None
+    assert "zol − ai" in pair.describe()
+    reversed_arms = with_contrast("other", 6.0, first="ai", second="zol")  # other inputs per side
+    assert incompatible_pairs([with_contrast("z_fast_like", 4.4), reversed_arms]) == []

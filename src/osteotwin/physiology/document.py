@@ -238,7 +238,8 @@ against 7.7 %); men's first-year spine response is short (ADAMO +4.6 % at 12 mon
 hip and femoral neck gains run 0.3-0.7 points above it at 12 months), as their modelled turnover
 is lower than postmenopausal women's (osteoclasts 1.23 times the reference at 55 y against 1.65 in
 a 65-year-old woman, so closing the remodelling space gives them less); zoledronic acid with letrozole gives 4.8 spine points over delayed treatment at 12
-months in ZO-FAST against 5.7 (its hip, 3.7, passes), and in women starting letrozole after
+months in ZO-FAST against 5.7 (its hip, 3.7, passes; Z-FAST, training, published 4.4 [3.7, 5.0]
+for the same inputs, so no model passes both), and in women starting letrozole after
 tamoxifen (N03CC) the immediate arm gains 2.2 % against 3.7 % and the delayed arm loses 2.2 %
 against 1.7 %; denosumab in Japanese women with osteoporosis starting an inhibitor (Nakatsukasa et
 al. 2018) raises the spine 3.2 % and 4.5 % at 6 and 12 months against 4.9 and 6.6. Bisphosphonates

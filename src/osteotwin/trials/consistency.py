@@ -8,9 +8,9 @@ are drawn from the same distributions, so their means differ only by sampling er
 follow, each needing nothing but the files:
 
 * **same window**: two endpoints of one quantity over the same window, on arms whose inputs agree up
-  to its end, get the same prediction, so both cannot pass when their scoring intervals (the spec's
+  to its end (for contrasts: first arm with first arm, second with second), get the same prediction, so both cannot pass when their scoring intervals (the spec's
   pass rule, ``osteotwin.trials.pass_rule``) do not overlap;
-* **incidence cannot fall**: cumulative fracture incidence never decreases, so an arm's incidence at
+* **incidence cannot fall** (single arms): cumulative fracture incidence never decreases, so an arm's incidence at
   t₁ cannot pass above another's at t₂ ≥ t₁ when their inputs agree up to t₂ and the first interval
   lies wholly above the second.
 
@@ -35,10 +35,12 @@ _EXACT_GROUP = 12  # largest group of linked endpoints whose cover is found exac
 
 @dataclass(frozen=True)
 class EndpointRef:
-    """One scored single-arm endpoint and the interval it is scored against."""
+    """One scored endpoint (one arm's, or a contrast: the first arm minus the second) and the
+    interval it is scored against."""
 
     trial: str
-    arm: str
+    arms: tuple[str, ...]
+    contrast: bool
     quantity: str
     at: str
     at_d: float
@@ -47,11 +49,12 @@ class EndpointRef:
     interval: ScoringInterval
 
     def label(self) -> str:
-        return f"{self.trial} {self.arm} {self.quantity} at {self.at}"
+        return f"{self.trial} {' − '.join(self.arms)} {self.quantity} at {self.at}"
 
     def to_json(self) -> dict[str, Any]:
-        return {"trial": self.trial, "arm": self.arm, "quantity": self.quantity, "at": self.at,
-                "observed": self.observed,
+        return {"trial": self.trial, "arm": None if self.contrast else self.arms[0],
+                "contrast": list(self.arms) if self.contrast else None,
+                "quantity": self.quantity, "at": self.at, "observed": self.observed,
                 "interval": [round(self.interval.low, 4), round(self.interval.high, 4)]}
 
 
@@ -106,49 +109,54 @@ class _ArmInputs:
                 and _regimens_until(self.regimens, t_d) == _regimens_until(other.regimens, t_d))
 
 
-def _scored_endpoints(trials: Sequence[Trial]) -> list[tuple[EndpointRef, _ArmInputs]]:
+#: The inputs of an endpoint's arms, in order (one arm, or a contrast's two).
+_Inputs = tuple[_ArmInputs, ...]
+
+
+def _agree_until(a: _Inputs, b: _Inputs, t_d: float) -> bool:
+    return len(a) == len(b) and all(x.agree_until(y, t_d) for x, y in zip(a, b, strict=True))
+
+
+def _scored_endpoints(trials: Sequence[Trial]) -> list[tuple[EndpointRef, _Inputs]]:
     found = []
     for trial in trials:
         background, _ = background_regimens(trial)
         sizes = {a.id: a.n for a in trial.arms}
         for endpoint in trial.endpoints:
-            if endpoint.contrast is not None or endpoint.arm is None:
-                continue
             interval = scoring_interval(endpoint, sizes)
             if not interval.scored:
                 continue
-            arm = trial.arm(endpoint.arm)
-            found.append((_ref(trial, endpoint, interval),
-                          _ArmInputs(arm, (*arm.regimens, *background))))
+            inputs = tuple(_ArmInputs(arm, (*arm.regimens, *background))
+                           for arm in map(trial.arm, endpoint.arms))
+            found.append((_ref(trial, endpoint, interval), inputs))
     return found
 
 
 def _ref(trial: Trial, endpoint: Endpoint, interval: ScoringInterval) -> EndpointRef:
-    assert endpoint.arm is not None
-    return EndpointRef(trial.id, endpoint.arm, endpoint.quantity, endpoint.at_text, endpoint.at_d,
-                       endpoint.from_d, endpoint.value, interval)
+    return EndpointRef(trial.id, endpoint.arms, endpoint.contrast is not None, endpoint.quantity,
+                       endpoint.at_text, endpoint.at_d, endpoint.from_d, endpoint.value, interval)
 
 
-def _pair(a: EndpointRef, a_in: _ArmInputs, b: EndpointRef, b_in: _ArmInputs
-          ) -> Incompatibility | None:
+def _pair(a: EndpointRef, a_in: _Inputs, b: EndpointRef, b_in: _Inputs) -> Incompatibility | None:
     if a.quantity != b.quantity or abs(a.from_d - b.from_d) > _TIME_TOLERANCE_D:
         return None
     if abs(a.at_d - b.at_d) <= _TIME_TOLERANCE_D:
-        if (a.trial, a.arm) == (b.trial, b.arm) or not a_in.agree_until(b_in, a.at_d):
+        if (a.trial, a.arms) == (b.trial, b.arms) or not _agree_until(a_in, b_in, a.at_d):
             return None
         gap = max(a.interval.low - b.interval.high, b.interval.low - a.interval.high)
         return Incompatibility(a, b, "same window", gap) if gap > 0 else None
-    if a.quantity != FRACTURE_QUANTITY or a.from_d > _TIME_TOLERANCE_D:
+    if a.quantity != FRACTURE_QUANTITY or a.from_d > _TIME_TOLERANCE_D or a.contrast \
+            or b.contrast:
         return None
     early, late, early_in, late_in = (a, b, a_in, b_in) if a.at_d < b.at_d else (b, a, b_in, a_in)
     gap = early.interval.low - late.interval.high
-    if gap <= 0 or not early_in.agree_until(late_in, late.at_d):
+    if gap <= 0 or not _agree_until(early_in, late_in, late.at_d):
         return None
     return Incompatibility(early, late, "incidence cannot fall", gap)
 
 
 def incompatible_pairs(trials: Sequence[Trial]) -> list[Incompatibility]:
-    """Every pair of scored single-arm endpoints of ``trials`` that no model can pass together."""
+    """Every pair of scored endpoints of ``trials`` that no model can pass together."""
     endpoints = _scored_endpoints(trials)
     pairs = []
     for i, (a, a_in) in enumerate(endpoints):
