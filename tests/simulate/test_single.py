@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -13,9 +16,17 @@ from osteotwin.physiology.parameters import (
     default_parameters,
     sample_parameters,
 )
-from osteotwin.simulate import Lifestyle, Regimen, Scenario, Subject, simulate
+from osteotwin.simulate import Lifestyle, Regimen, Scenario, Subject, simulate, single
 from osteotwin.simulate.dosing import build_schedule
-from osteotwin.simulate.single import MALE_HISTORY_Y, start_time, steady_state
+from osteotwin.simulate.single import (
+    MALE_HISTORY_Y,
+    _rebased_schedule,
+    equilibrate,
+    scenario_schedule,
+    start_time,
+    steady_state,
+    subject_inputs,
+)
 from osteotwin.simulate.solvers import rosenbrock_segments
 from osteotwin.simulate.trajectory import REQUIRED_SERIES
 
@@ -433,3 +444,93 @@ def test_vitamin_d_repletion_raises_25ohd_as_in_b_able() -> None:
     d = simulate(Scenario(woman, (daily, bolus), 0.25),
                  times_d=np.array([0.0, 91.0])).series["vitamin_d_25oh_ng_ml"]
     assert 28.1 <= d[-1] - d[0] <= 37.0
+
+
+def test_matching_on_treatment_estradiol_resumes_the_history_as_the_reference_integrates_it() -> None:
+    """With an on-treatment estradiol measured before the start, the fast path continues from the
+    state its last matching run reached (the history is not integrated twice); the reference path
+    integrates it all. They agree within the stated tolerances."""
+    subject = Subject(sex="male", age_y=57.0, weight_kg=86.0, estradiol_on_treatment=(-400.0, 9.0))
+    regimens = (Regimen("testosterone_cypionate", 100.0, route="intramuscular", every_d=7.0,
+                        start_d=-880.0),
+                Regimen("anastrozole", 0.5, every_d=3.5, start_d=-830.0))
+    scenario = Scenario(subject, regimens, 0.5)
+    times = np.linspace(0.0, scenario.horizon_d, 5)
+    fast = simulate(scenario, params=P, times_d=times)
+    reference = simulate(scenario, params=P, times_d=times, method="reference")
+    assert fast.meta["aromatization_factor"] == reference.meta["aromatization_factor"] != 1.0
+    assert fast.meta["history_resumed_at_d"] == -400.0
+    assert reference.meta["history_resumed_at_d"] is None
+    for name in ("lumbar_spine_bmd_change_pct", "total_hip_bmd_change_pct"):
+        assert np.max(np.abs(fast.series[name] - reference.series[name])) < 0.1, name
+    for name in ("estradiol_pg_ml", "total_testosterone_ng_dl", "lh_iu_l"):
+        assert np.allclose(fast.series[name], reference.series[name], rtol=0.01), name
+
+
+def test_a_nearby_steady_state_is_found_by_newton_as_integration_finds_it() -> None:
+    params = current_parameters()
+    for subject in (OLD_MAN, WOMAN, Subject(sex="female", age_y=47.0, years_since_menopause=-3.0)):
+        near = steady_state(subject, params, -800.0)
+        for factor in (0.1, 0.6, 3.0):
+            inputs = subject_inputs(subject, params, factor)
+            integrated = equilibrate(inputs, params, -800.0)
+            newton = equilibrate(inputs, params, -800.0, near)
+            assert np.allclose(newton.state, integrated.state, rtol=1e-8, atol=1e-12)
+            assert not np.allclose(newton.state, near.state, rtol=1e-3)  # it did move
+
+
+def test_a_rescaled_person_keeps_the_schedule_with_the_new_constants() -> None:
+    params = current_parameters()
+    subject = Subject(sex="male", age_y=57.0, weight_kg=86.0)
+    scenario = Scenario(subject, (Regimen("anastrozole", 0.5, every_d=3.5, start_d=-100.0),), 1.0)
+    old, new = (subject_inputs(subject, params, f) for f in (1.0, 0.5))
+    schedule = scenario_schedule(scenario, old, params, -200.0)
+    rebased = _rebased_schedule(schedule, old, new)
+    rebuilt = scenario_schedule(scenario, new, params, -200.0)
+    assert rebased is not None
+    assert np.array_equal(rebased.inputs, rebuilt.inputs)
+    assert np.array_equal(rebased.times_d, rebuilt.times_d)
+    assert np.array_equal(rebased.boluses, rebuilt.boluses)
+    overridden = schedule.inputs.copy()
+    changed = int(np.flatnonzero(old != new)[0])
+    overridden[-1, changed] += 1.0  # a segment that sets one of the changed constants itself
+    assert _rebased_schedule(replace(schedule, inputs=overridden), old, new) is None
+
+
+def test_estradiol_is_matched_over_the_whole_history_behind_a_slow_depot(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The factor search looks at the recent history only; the match is then checked over the
+    whole history, so doses before that window (a slowly absorbed depot) still count: the factor
+    agrees with a search over the whole history each time."""
+    subject = Subject(sex="male", age_y=52.0, weight_kg=90.0, estradiol_on_treatment=(-40.0, 10.0))
+    regimens = (Regimen("testosterone_undecanoate", 750.0, route="intramuscular", every_d=70.0,
+                        start_d=-1000.0),
+                Regimen("anastrozole", 0.5, every_d=3.5, start_d=-900.0))
+    scenario = Scenario(subject, regimens, 0.5)
+    windowed = simulate(scenario, params=P).meta["aromatization_factor"]
+    monkeypatch.setattr(single, "E2_MATCH_SEARCH_HISTORY_D", 1e6)
+    whole = simulate(scenario, params=P).meta["aromatization_factor"]
+    assert windowed != 1.0
+    assert abs(math.log(windowed / whole)) < 0.03
+
+
+def test_resuming_on_a_dose_day_keeps_that_dose() -> None:
+    """The state kept at the lab date is taken before that day's dose: resuming there gives the
+    dose, as the uninterrupted run does (and a lab date between doses gives none twice)."""
+    params = current_parameters()
+    subject = Subject(sex="male", age_y=57.0, weight_kg=86.0)
+    scenario = Scenario(subject, (Regimen("testosterone_cypionate", 100.0, route="intramuscular",
+                                          every_d=7.0, start_d=-700.0),), 0.1)
+    t_start = start_time(scenario)
+    baseline = steady_state(subject, params, t_start)
+    schedule = scenario_schedule(scenario, baseline.inputs, params, t_start)
+    times = np.array([-5.0, -1.0, 0.0])
+    whole, *_ = single._fast_run(baseline.state, params.values, schedule, times,
+                                 S.error_scale(), None)
+    for lab_day in (-7.0, -9.5):  # on a dose day; between doses
+        _, resume = single._mean_e2_before(lab_day, baseline, schedule, params.values)
+        assert resume is not None and resume.t_d == lab_day
+        resumed, _, _, _, at = single._fast_run(baseline.state, params.values, schedule, times,
+                                                S.error_scale(), resume)
+        assert at == lab_day
+        assert np.allclose(resumed, whole, rtol=2e-3, atol=1e-6 * S.error_scale()), lab_day

@@ -43,7 +43,10 @@ When only an estradiol measured on treatment is known (e.g. a man on TRT plus an
 own estradiol production is scaled (a few secant corrections) so the simulated 7-day mean
 estradiol before the lab date matches it: a woman's aromatization; a man's untreated estradiol as
 a whole (aromatization, testicular secretion and the LH set point its feedback holds), so exogenous
-testosterone still suppresses his axis and the AI keeps its effect on aromatization.
+testosterone still suppresses his axis and the AI keeps its effect on aromatization. The search
+runs over the last 180 days before the lab date (drug levels and LH settle within weeks), each
+rescaled steady state found by Newton steps from the one before; the factor is then checked over
+the whole history, whose state at the lab date the fast path continues from.
 """
 
 USAGE = """
@@ -182,7 +185,8 @@ with numba, finite-difference Jacobian reused for up to 20 steps, block-triangul
 events split the integration into segments; after each dose the fast path starts with the step
 predicted after the last dose of the same kind (the states it jumps), so repeating schedules take
 few rejected steps (testosterone weekly with anastrozole twice weekly, 5 years after a man's
-6-year history: 17-36 ms depending on the host, `benchmarks/results/single.json`). Tested agreement on random virtual people: BMD change
+6-year history: 17-36 ms depending on the host; the spec's example patient, whose on-treatment
+estradiol is matched first, 55 ms where the man took 32, `benchmarks/results/single.json`). Tested agreement on random virtual people: BMD change
 within 0.1 percentage points, marker change within 0.25 points, levels within 1 %.
 
 **Simplifications** (relative to the published core): phosphate held at baseline; parathyroid

@@ -12,7 +12,7 @@ Reported changes are relative to t = 0.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
@@ -167,19 +167,31 @@ def steady_state(subject: Subject, params: ModelParameters | None = None,
     return equilibrate(subject_inputs(subject, params), params, t_d)
 
 
-def equilibrate(u: NDArray[np.float64], params: ModelParameters, t_d: float) -> Baseline:
-    """Steady state for the untreated input vector ``u`` with the clocks held at ``t_d``."""
+def equilibrate(u: NDArray[np.float64], params: ModelParameters, t_d: float,
+                near: Baseline | None = None) -> Baseline:
+    """Steady state for the untreated input vector ``u`` with the clocks held at ``t_d``.
+
+    Integrated for ``EQUILIBRATION_YEARS`` from the reference state, or, given ``near`` (the
+    steady state of nearby inputs at the same ``t_d``), found by damped Newton steps from it when
+    they converge (else integrated as without it)."""
     p = params.values
     frozen = u.copy()
     frozen[S.U_CLOCK_FROZEN] = 1.0
     frozen[S.U_CLOCK_T] = t_d
-    y = S.reference_state()
-    y[S.GUT_CA] = frozen[S.U_CA] / params["gut_transit_d"]
     scale = S.error_scale()
-    seg_t = np.array([0.0, EQUILIBRATION_YEARS * 365.25])
-    _, _, y, _, _ = rosenbrock_segments(y, p, seg_t, frozen[None, :], np.zeros((1, S.N_STATES)),
-                                        np.array([seg_t[-1]]), 1e-6, scale, 1.0)
-    y = _newton_polish(y, p, frozen, scale)
+    found = None
+    if near is not None and near.t_start_d == t_d:
+        found = _newton_steady(near.state, p, frozen, scale)
+    if found is None:
+        y = S.reference_state()
+        y[S.GUT_CA] = frozen[S.U_CA] / params["gut_transit_d"]
+        seg_t = np.array([0.0, EQUILIBRATION_YEARS * 365.25])
+        _, _, y, _, _ = rosenbrock_segments(y, p, seg_t, frozen[None, :],
+                                            np.zeros((1, S.N_STATES)), np.array([seg_t[-1]]),
+                                            1e-6, scale, 1.0)
+        y = _newton_polish(y, p, frozen, scale)
+    else:
+        y = found
     # bone calcium is an integrator (no state depends on it): it drifts during the transient of
     # the equilibration, so it restarts at its reference; cumulative fluxes restart at zero
     y[S.CA_BONE] = S.CA_BONE0
@@ -207,6 +219,45 @@ def _newton_polish(y: NDArray[np.float64], p: NDArray[np.float64], u: NDArray[np
     return y
 
 
+NEWTON_STEADY_ITERATIONS = 40
+#: Converged when no state moves by more than this share of its size (or error scale) in a step
+#: and the residual's largest rate is below ``NEWTON_STEADY_RESIDUAL`` of its scale per day.
+NEWTON_STEADY_STEP = 1e-10
+NEWTON_STEADY_RESIDUAL = 1e-9
+
+
+def _newton_steady(y0: NDArray[np.float64], p: NDArray[np.float64], u: NDArray[np.float64],
+                   scale: NDArray[np.float64]) -> NDArray[np.float64] | None:
+    """Damped Newton from ``y0`` to a steady state of ``u`` (states stay positive; the
+    integrators are left alone), or None when it does not converge."""
+    keep = np.array([i for i in range(S.N_STATES) if i not in _INTEGRATORS])
+    y = y0.copy()
+    f = rhs(0.0, y, p, u)
+    for _ in range(NEWTON_STEADY_ITERATIONS):
+        jac = jacobian(0.0, y, p, u, f, scale)[np.ix_(keep, keep)]
+        try:
+            step = np.linalg.solve(jac, -f[keep])
+        except np.linalg.LinAlgError:
+            return None
+        if not np.all(np.isfinite(step)):
+            return None
+        size = np.maximum(np.abs(y[keep]), scale[keep])
+        damping = 1.0
+        while damping > 1e-3:  # no state that was positive turns negative (beyond round-off)
+            trial = y[keep] + damping * step
+            if np.all((trial > -NEWTON_STEADY_STEP * size) | (y[keep] <= 0.0)):
+                break
+            damping *= 0.5
+        else:
+            return None
+        y[keep] = y[keep] + damping * step
+        f = rhs(0.0, y, p, u)
+        if (damping == 1.0 and np.max(np.abs(step) / size) < NEWTON_STEADY_STEP
+                and np.max(np.abs(f[keep]) / size) < NEWTON_STEADY_RESIDUAL):
+            return y
+    return None
+
+
 def scenario_schedule(scenario: Scenario, inputs: NDArray[np.float64], params: ModelParameters,
                       t_start: float, explicit_oral_dosing: bool = False) -> Schedule:
     """Dosing segments of a scenario, including a lifestyle change at t = 0 if it has one."""
@@ -222,45 +273,83 @@ E2_MATCH_WINDOW_D = 7.0
 E2_MATCH_FACTOR_RANGE = (0.1, 10.0)
 E2_MATCH_TOLERANCE = 0.02
 E2_MATCH_MAX_STEPS = 6
+#: The search runs over the last ``E2_MATCH_SEARCH_HISTORY_D`` days before the measurement only,
+#: from the untreated state (estradiol follows the drug levels and LH, which settle within weeks
+#: of a change; the slowest, a testosterone undecanoate depot, within months); the factor it
+#: finds is then checked, and refined if need be, over the whole history.
+E2_MATCH_SEARCH_HISTORY_D = 180.0
 
 
-def _mean_e2_before(day: float, baseline: Baseline, schedule: Schedule,
-                    p: NDArray[np.float64]) -> float:
-    """Simulated E2 averaged over the 7 days before ``day`` (fast path)."""
+@dataclass(frozen=True)
+class _Resume:
+    """The fast path's state at ``t_d`` (before the first output) on the final schedule, so the
+    last run need not integrate that history again."""
+
+    t_d: float
+    state: NDArray[np.float64]
+
+
+def _mean_e2_before(day: float, baseline: Baseline, schedule: Schedule, p: NDArray[np.float64],
+                    from_d: float | None = None) -> tuple[float, _Resume | None]:
+    """Simulated E2 averaged over the 7 days before ``day`` (fast path), and the state there.
+
+    From ``from_d`` (after the baseline's start) the run starts from the untreated state and
+    leaves out the doses before it: its E2 approximates the full history's, and no state comes
+    back."""
     start = max(day - E2_MATCH_WINDOW_D, baseline.t_start_d)
-    times = np.linspace(start, max(day, start), 8)
+    end = max(day, start)
+    times = np.linspace(start, end, 8)
     cut = int(np.searchsorted(schedule.times_d, day, side="right"))
-    seg_t = np.append(schedule.times_d[:cut], max(day, start) + 1e-6)
-    seg_u = schedule.inputs[:cut]
-    seg_b = schedule.boluses[:cut]
+    first = 0
+    seg_t = np.append(schedule.times_d[:cut], end + 1e-6)
+    seg_b = schedule.boluses
+    windowed = from_d is not None and schedule.times_d[0] < from_d < start
+    if windowed:
+        assert from_d is not None
+        first = int(np.searchsorted(schedule.times_d, from_d, side="right")) - 1
+        seg_t = np.concatenate([[from_d], seg_t[first + 1:]])
+        seg_b = seg_b.copy()
+        seg_b[first] = 0.0  # given before the window
+    seg_u = schedule.inputs[first:cut]
+    seg_b = seg_b[first:cut]
     states, seg_index, _, _, _ = rosenbrock_segments(
         baseline.state, p, seg_t, seg_u, seg_b, times, FAST_RTOL, S.error_scale(), 1.0)
     values = [hormones(float(t), states[i], p, seg_u[min(seg_index[i], len(seg_u) - 1)])[0]
               for i, t in enumerate(times)]
-    return float(np.mean(values))
+    resume = None if windowed else _Resume(end, states[-1].copy())
+    return float(np.mean(values)), resume
 
 
 def _match_on_treatment_estradiol(scenario: Scenario, params: ModelParameters, baseline: Baseline,
                                   schedule: Schedule, t_start: float, explicit: bool
-                                  ) -> tuple[Baseline, Schedule, float]:
+                                  ) -> tuple[Baseline, Schedule, float, _Resume | None]:
     """Scale the person's own estradiol production so simulated E2 matches an on-treatment result.
 
     Women: the aromatization scale (E2 close to proportional to it). Men: their untreated E2 as a
     whole (``subject_inputs``' ``estradiol_factor``): scaling aromatization alone would lower the
     E2 feedback on LH, let LH escape exogenous testosterone and hand the E2 to the AI-insensitive
     testes (a man on TRT + an AI would then barely respond to stopping the AI). Secant steps in
-    log space (elasticity from the previous step, 1 at first) bring it within 2 % in a few
-    corrections (at most ``E2_MATCH_MAX_STEPS``).
-    """
+    log space (elasticity from the previous step, 1 at first) bring it within 2 %, first over
+    the recent history (``E2_MATCH_SEARCH_HISTORY_D``), then over the whole of it, in at most
+    ``E2_MATCH_MAX_STEPS`` corrections. When the last run was on the returned baseline over the
+    whole history, its state at the measurement comes back too (``_Resume``)."""
     assert scenario.subject.estradiol_on_treatment is not None
     day, observed = scenario.subject.estradiol_on_treatment
     log_low, log_high = (math.log(v) for v in E2_MATCH_FACTOR_RANGE)
     log_factor, elasticity = 0.0, 1.0
     previous: tuple[float, float] | None = None
-    for _ in range(E2_MATCH_MAX_STEPS):
-        simulated = _mean_e2_before(day, baseline, schedule, params.values)
+    window: float | None = day - E2_MATCH_SEARCH_HISTORY_D
+    steps = 0
+    while True:
+        simulated, resume = _mean_e2_before(day, baseline, schedule, params.values, window)
         if simulated <= 0.0 or abs(simulated / observed - 1.0) < E2_MATCH_TOLERANCE:
-            break
+            if resume is not None or window is None:
+                return baseline, schedule, math.exp(log_factor), resume
+            window, previous = None, None  # check it over the whole history
+            continue
+        if steps == E2_MATCH_MAX_STEPS:
+            return baseline, schedule, math.exp(log_factor), None
+        steps += 1
         log_e2 = math.log(simulated)
         if previous is not None and abs(log_factor - previous[0]) > 1e-9:
             slope = (log_e2 - previous[1]) / (log_factor - previous[0])
@@ -268,14 +357,27 @@ def _match_on_treatment_estradiol(scenario: Scenario, params: ModelParameters, b
         previous = (log_factor, log_e2)
         step = math.log(observed / simulated) / elasticity
         log_factor = min(max(log_factor + step, log_low), log_high)
-        baseline = _scaled_baseline(scenario, params, t_start, math.exp(log_factor))
-        schedule = scenario_schedule(scenario, baseline.inputs, params, t_start, explicit)
-    return baseline, schedule, math.exp(log_factor)
+        previous_inputs = baseline.inputs
+        baseline = _scaled_baseline(scenario, params, t_start, math.exp(log_factor), baseline)
+        schedule = (_rebased_schedule(schedule, previous_inputs, baseline.inputs)
+                    or scenario_schedule(scenario, baseline.inputs, params, t_start, explicit))
+
+
+def _rebased_schedule(schedule: Schedule, old: NDArray[np.float64], new: NDArray[np.float64]
+                      ) -> Schedule | None:
+    """``schedule`` with the person's constants ``old`` replaced by ``new`` in every segment, or
+    None when a segment overrides one of the changed constants (then it must be rebuilt)."""
+    changed = np.flatnonzero(old != new)
+    if np.any(schedule.inputs[:, changed] != old[changed]):
+        return None
+    inputs = schedule.inputs.copy()
+    inputs[:, changed] = new[changed]
+    return replace(schedule, inputs=inputs)
 
 
 def _scaled_baseline(scenario: Scenario, params: ModelParameters, t_start: float,
-                     factor: float) -> Baseline:
-    return equilibrate(subject_inputs(scenario.subject, params, factor), params, t_start)
+                     factor: float, near: Baseline) -> Baseline:
+    return equilibrate(subject_inputs(scenario.subject, params, factor), params, t_start, near)
 
 
 def default_times(years: float) -> NDArray[np.float64]:
@@ -310,20 +412,21 @@ def simulate(scenario: Scenario, *, params: ModelParameters | None = None,
     baseline = steady_state(scenario.subject, params, t_start)
     schedule = scenario_schedule(scenario, baseline.inputs, params, t_start, explicit_oral_dosing)
     aromatization_factor = 1.0
+    resume: _Resume | None = None
     if scenario.subject.estradiol_on_treatment is not None \
             and scenario.subject.estradiol_pg_ml is None:
-        baseline, schedule, aromatization_factor = _match_on_treatment_estradiol(
+        baseline, schedule, aromatization_factor, resume = _match_on_treatment_estradiol(
             scenario, params, baseline, schedule, t_start, explicit_oral_dosing)
     scale = S.error_scale()
     if method == "fast":
-        states, seg_index, _, steps, rejected = rosenbrock_segments(
-            baseline.state, p, schedule.times_d, schedule.inputs, schedule.boluses, times,
-            FAST_RTOL, scale, 1.0)
+        states, seg_index, steps, rejected, resumed_at = _fast_run(
+            baseline.state, p, schedule, times, scale, resume)
     elif method == "reference":
         states, seg_index, _ = reference_segments(
             baseline.state, p, schedule.times_d, schedule.inputs, schedule.boluses, times, scale,
             REFERENCE_RTOL)
         steps = rejected = -1
+        resumed_at = None
     else:
         from osteotwin.errors import UserInputError
 
@@ -332,12 +435,37 @@ def simulate(scenario: Scenario, *, params: ModelParameters | None = None,
     trajectory.meta.update({"method": method, "steps": steps, "rejected_steps": rejected,
                             "t_start_d": t_start,
                             "aromatization_factor": aromatization_factor,
+                            "history_resumed_at_d": resumed_at,
                             "assumed_doses": list(schedule.assumed_doses),
                             "parameters": params.provenance})
     if drop_first:
         trajectory.times_d = trajectory.times_d[1:]
         trajectory.series = {k: v[1:] for k, v in trajectory.series.items()}
     return trajectory
+
+
+def _fast_run(state: NDArray[np.float64], p: NDArray[np.float64], schedule: Schedule,
+              times: NDArray[np.float64], scale: NDArray[np.float64], resume: _Resume | None
+              ) -> tuple[NDArray[np.float64], NDArray[np.int64], int, int, float | None]:
+    """The fast path over ``schedule`` from its start, or from ``resume`` when one is given before
+    the first output (the history up to it was integrated while matching estradiol); the last
+    item is the day it resumed from, or None."""
+    seg_t, seg_u, seg_b, first = schedule.times_d, schedule.inputs, schedule.boluses, 0
+    resumed = None
+    if resume is not None and seg_t[0] < resume.t_d < times[0]:
+        resumed = resume.t_d
+        first = int(np.searchsorted(seg_t, resume.t_d, side="right")) - 1
+        seg_t = np.concatenate([[resume.t_d], seg_t[first + 1:]])
+        seg_u = seg_u[first:]
+        seg_b = seg_b[first:].copy()
+        # outputs are taken before a segment's dose: a dose at ``resume`` itself is still to come,
+        # one earlier in its segment was given before it
+        if resume.t_d > schedule.times_d[first] + 1e-9:
+            seg_b[0] = 0.0
+        state = resume.state
+    states, seg_index, _, steps, rejected = rosenbrock_segments(
+        state, p, seg_t, seg_u, seg_b, times, FAST_RTOL, scale, 1.0)
+    return states, seg_index + first, steps, rejected, resumed
 
 
 def outputs(scenario: Scenario, times: NDArray[np.float64], states: NDArray[np.float64],
