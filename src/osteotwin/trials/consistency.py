@@ -7,12 +7,13 @@ have the same expected predictions up to T, whatever the model's parameters (the
 are drawn from the same distributions, so their means differ only by sampling error). Two rules
 follow, each needing nothing but the files:
 
-* **same window**: two endpoints of one quantity over the same window, on arms whose inputs agree up
-  to its end (for contrasts: first arm with first arm, second with second), get the same prediction, so both cannot pass when their scoring intervals (the spec's
-  pass rule, ``osteotwin.trials.pass_rule``) do not overlap;
-* **incidence cannot fall** (single arms): cumulative fracture incidence never decreases, so an arm's incidence at
-  t₁ cannot pass above another's at t₂ ≥ t₁ when their inputs agree up to t₂ and the first interval
-  lies wholly above the second.
+* **same window**: two endpoints of one quantity over the same window, on arms whose inputs agree
+  up to its end (for contrasts: first arm with first arm, second with second), get the same
+  prediction, so both cannot pass when their scoring intervals (the spec's pass rule,
+  ``osteotwin.trials.pass_rule``) do not overlap;
+* **incidence cannot fall** (single arms): cumulative fracture incidence never decreases, so an
+  arm's incidence at t₁ cannot pass above another's at t₂ ≥ t₁ when their inputs agree up to t₂
+  and the first interval lies wholly above the second.
 
 Each incompatible pair forces at least one failure under the pass rule, so the fewest endpoints that
 touch every pair (``forced_failures``) is a floor on the failures of any model.
