@@ -497,21 +497,24 @@ def test_a_rescaled_person_keeps_the_schedule_with_the_new_constants() -> None:
     assert _rebased_schedule(replace(schedule, inputs=overridden), old, new) is None
 
 
-def test_estradiol_is_matched_over_the_whole_history_behind_a_slow_depot(
+def test_estradiol_is_matched_over_the_whole_history_when_the_recent_one_misleads(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    """The factor search looks at the recent history only; the match is then checked over the
-    whole history, so doses before that window (a slowly absorbed depot) still count: the factor
-    agrees with a search over the whole history each time."""
-    subject = Subject(sex="male", age_y=52.0, weight_kg=90.0, estradiol_on_treatment=(-40.0, 10.0))
-    regimens = (Regimen("testosterone_undecanoate", 750.0, route="intramuscular", every_d=70.0,
-                        start_d=-1000.0),
-                Regimen("anastrozole", 0.5, every_d=3.5, start_d=-900.0))
+    """The factor search looks at the recent history first; the match is then checked, and if
+    need be searched again, over the whole history, so treatment acting from before that window
+    (here a goserelin depot, with a window shortened to 10 days) still counts."""
+    subject = Subject(sex="female", age_y=42.0, years_since_menopause=-8.0,
+                      estradiol_on_treatment=(-40.0, 3.0))
+    regimens = (Regimen("goserelin", 3.6, route="subcutaneous", every_d=28.0, start_d=-400.0),
+                Regimen("anastrozole", 1.0, start_d=-400.0))
     scenario = Scenario(subject, regimens, 0.5)
-    windowed = simulate(scenario, params=P).meta["aromatization_factor"]
-    monkeypatch.setattr(single, "E2_MATCH_SEARCH_HISTORY_D", 1e6)
+    usual = simulate(scenario, params=P).meta["aromatization_factor"]
+    monkeypatch.setattr(single, "E2_MATCH_SEARCH_HISTORY_D", 1e6)  # whole history only
     whole = simulate(scenario, params=P).meta["aromatization_factor"]
-    assert windowed != 1.0
-    assert abs(math.log(windowed / whole)) < 0.03
+    monkeypatch.setattr(single, "E2_MATCH_SEARCH_HISTORY_D", 10.0)  # too short: E2 not yet down
+    short = simulate(scenario, params=P).meta["aromatization_factor"]
+    assert whole > 1.5  # her E2 of 3 pg/mL asks for more aromatization than typical
+    assert abs(math.log(usual / whole)) < 0.03
+    assert abs(math.log(short / whole)) < 0.03
 
 
 def test_resuming_on_a_dose_day_keeps_that_dose() -> None:

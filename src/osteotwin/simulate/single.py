@@ -179,19 +179,17 @@ def equilibrate(u: NDArray[np.float64], params: ModelParameters, t_d: float,
     frozen[S.U_CLOCK_FROZEN] = 1.0
     frozen[S.U_CLOCK_T] = t_d
     scale = S.error_scale()
-    found = None
+    found = False
     if near is not None and near.t_start_d == t_d:
-        found = _newton_steady(near.state, p, frozen, scale)
-    if found is None:
+        y, found = _newton(near.state, p, frozen, scale, NEWTON_STEADY_ITERATIONS)
+    if not found:
         y = S.reference_state()
         y[S.GUT_CA] = frozen[S.U_CA] / params["gut_transit_d"]
         seg_t = np.array([0.0, EQUILIBRATION_YEARS * 365.25])
         _, _, y, _, _ = rosenbrock_segments(y, p, seg_t, frozen[None, :],
                                             np.zeros((1, S.N_STATES)), np.array([seg_t[-1]]),
                                             1e-6, scale, 1.0)
-        y = _newton_polish(y, p, frozen, scale)
-    else:
-        y = found
+        y, _ = _newton(y, p, frozen, scale, NEWTON_POLISH_ITERATIONS)
     # bone calcium is an integrator (no state depends on it): it drifts during the transient of
     # the equilibration, so it restarts at its reference; cumulative fluxes restart at zero
     y[S.CA_BONE] = S.CA_BONE0
@@ -200,62 +198,47 @@ def equilibrate(u: NDArray[np.float64], params: ModelParameters, t_d: float,
 
 
 _INTEGRATORS = (S.CA_BONE, S.CA_URINE, S.CA_FECES, S.CA_INTAKE)
-
-
-def _newton_polish(y: NDArray[np.float64], p: NDArray[np.float64], u: NDArray[np.float64],
-                   scale: NDArray[np.float64]) -> NDArray[np.float64]:
-    keep = np.array([i for i in range(S.N_STATES) if i not in _INTEGRATORS])
-    y = y.copy()
-    for _ in range(6):
-        f = rhs(0.0, y, p, u)
-        jac = jacobian(0.0, y, p, u, f, scale)[np.ix_(keep, keep)]
-        try:
-            step = np.linalg.solve(jac, -f[keep])
-        except np.linalg.LinAlgError:
-            break
-        y[keep] += step
-        if np.max(np.abs(step) / np.maximum(np.abs(y[keep]), scale[keep])) < 1e-12:
-            break
-    return y
-
-
+#: The states a steady state is solved for (every state but the integrators).
+_SOLVED = np.array([i for i in range(S.N_STATES) if i not in _INTEGRATORS])
+#: Newton converged: no solved state moves by more than this share of its size (or error scale)
+#: in a full step, and no rate exceeds ``NEWTON_RESIDUAL`` of it per day.
+NEWTON_STEP = 1e-12
+NEWTON_RESIDUAL = 1e-9
+#: Newton iterations when polishing an integrated steady state, and when finding one from a
+#: nearby steady state.
+NEWTON_POLISH_ITERATIONS = 6
 NEWTON_STEADY_ITERATIONS = 40
-#: Converged when no state moves by more than this share of its size (or error scale) in a step
-#: and the residual's largest rate is below ``NEWTON_STEADY_RESIDUAL`` of its scale per day.
-NEWTON_STEADY_STEP = 1e-10
-NEWTON_STEADY_RESIDUAL = 1e-9
 
 
-def _newton_steady(y0: NDArray[np.float64], p: NDArray[np.float64], u: NDArray[np.float64],
-                   scale: NDArray[np.float64]) -> NDArray[np.float64] | None:
-    """Damped Newton from ``y0`` to a steady state of ``u`` (states stay positive; the
-    integrators are left alone), or None when it does not converge."""
-    keep = np.array([i for i in range(S.N_STATES) if i not in _INTEGRATORS])
+def _newton(y0: NDArray[np.float64], p: NDArray[np.float64], u: NDArray[np.float64],
+            scale: NDArray[np.float64], iterations: int) -> tuple[NDArray[np.float64], bool]:
+    """Damped Newton steps from ``y0`` towards a steady state of ``u`` (the integrators left
+    alone; no state that was positive turns negative beyond round-off): (state, converged)."""
     y = y0.copy()
     f = rhs(0.0, y, p, u)
-    for _ in range(NEWTON_STEADY_ITERATIONS):
-        jac = jacobian(0.0, y, p, u, f, scale)[np.ix_(keep, keep)]
+    for _ in range(iterations):
+        jac = jacobian(0.0, y, p, u, f, scale)[np.ix_(_SOLVED, _SOLVED)]
         try:
-            step = np.linalg.solve(jac, -f[keep])
+            step = np.linalg.solve(jac, -f[_SOLVED])
         except np.linalg.LinAlgError:
-            return None
+            return y, False
         if not np.all(np.isfinite(step)):
-            return None
-        size = np.maximum(np.abs(y[keep]), scale[keep])
+            return y, False
+        size = np.maximum(np.abs(y[_SOLVED]), scale[_SOLVED])
         damping = 1.0
-        while damping > 1e-3:  # no state that was positive turns negative (beyond round-off)
-            trial = y[keep] + damping * step
-            if np.all((trial > -NEWTON_STEADY_STEP * size) | (y[keep] <= 0.0)):
+        while damping > 1e-3:
+            trial = y[_SOLVED] + damping * step
+            if np.all((trial > -NEWTON_STEP * size) | (y[_SOLVED] <= 0.0)):
                 break
             damping *= 0.5
         else:
-            return None
-        y[keep] = y[keep] + damping * step
+            return y, False
+        y[_SOLVED] = y[_SOLVED] + damping * step
         f = rhs(0.0, y, p, u)
-        if (damping == 1.0 and np.max(np.abs(step) / size) < NEWTON_STEADY_STEP
-                and np.max(np.abs(f[keep]) / size) < NEWTON_STEADY_RESIDUAL):
-            return y
-    return None
+        if (damping == 1.0 and np.max(np.abs(step) / size) < NEWTON_STEP
+                and np.max(np.abs(f[_SOLVED]) / size) < NEWTON_RESIDUAL):
+            return y, True
+    return y, False
 
 
 def scenario_schedule(scenario: Scenario, inputs: NDArray[np.float64], params: ModelParameters,
@@ -331,7 +314,7 @@ def _match_on_treatment_estradiol(scenario: Scenario, params: ModelParameters, b
     testes (a man on TRT + an AI would then barely respond to stopping the AI). Secant steps in
     log space (elasticity from the previous step, 1 at first) bring it within 2 %, first over
     the recent history (``E2_MATCH_SEARCH_HISTORY_D``), then over the whole of it, in at most
-    ``E2_MATCH_MAX_STEPS`` corrections. When the last run was on the returned baseline over the
+    ``E2_MATCH_MAX_STEPS`` corrections each. When the last run was on the returned baseline over the
     whole history, its state at the measurement comes back too (``_Resume``)."""
     assert scenario.subject.estradiol_on_treatment is not None
     day, observed = scenario.subject.estradiol_on_treatment
@@ -348,7 +331,12 @@ def _match_on_treatment_estradiol(scenario: Scenario, params: ModelParameters, b
             window, previous = None, None  # check it over the whole history
             continue
         if steps == E2_MATCH_MAX_STEPS:
-            return baseline, schedule, math.exp(log_factor), None
+            if window is None:
+                return baseline, schedule, math.exp(log_factor), None
+            # the recent history alone does not reach it (a depot still acting from before):
+            # search again over the whole history from the factor reached
+            window, previous, steps = None, None, 0
+            continue
         steps += 1
         log_e2 = math.log(simulated)
         if previous is not None and abs(log_factor - previous[0]) > 1e-9:
