@@ -164,11 +164,11 @@ def build_schedule(regimens: tuple[Regimen, ...], base_inputs: NDArray[np.float6
     daily-average representation). ``inputs_from_t0`` replaces ``base_inputs`` from t = 0 on
     (a lifestyle change; ``single.scenario_schedule`` builds it from a scenario)."""
     weight = float(base_inputs[S.U_WEIGHT])
-    events: dict[float, NDArray[np.float64]] = {}
     changes: set[float] = {t_start, t_end}
     if inputs_from_t0 is not None and t_start < 0.0 < t_end:
         changes.add(0.0)
     continuous: list[tuple[float, float, dict[int, float]]] = []
+    doses: list[tuple[NDArray[np.float64], int, float]] = []  # (times, state, amount each)
     assumed: list[str] = []
     for regimen in regimens:
         _, every, was_assumed = _dose(regimen)
@@ -188,32 +188,25 @@ def build_schedule(regimens: tuple[Regimen, ...], base_inputs: NDArray[np.float6
         if not bolus:
             continue
         interval = every if every is not None else 1.0
-        releases = _release_times(regimen)
         n_doses = math.floor((min(stop, t_end) - regimen.start_d) / interval - 1e-9) + 1
-        for k in range(max(n_doses, 0)):
-            given = regimen.start_d + k * interval
-            if given >= min(stop, t_end):
-                continue
-            for offset, share in releases:  # an implant given keeps releasing after a stop
-                t = given + offset
-                if t < t_start or t >= t_end:
-                    continue
-                vec = events.setdefault(round(t, 9), np.zeros(S.N_STATES))
-                for index, amount in bolus.items():
-                    vec[index] += share * amount
-    times = np.array(sorted(changes | set(events)), dtype=np.float64)
+        given = regimen.start_d + np.arange(max(n_doses, 0)) * interval
+        given = given[given < min(stop, t_end)]
+        for offset, share in _release_times(regimen):  # an implant keeps releasing after a stop
+            t = given + offset
+            released = np.round(t[(t >= t_start) & (t < t_end)], 9).astype(np.float64)
+            doses.extend((released, index, share * amount) for index, amount in bolus.items())
+    times = np.unique(np.concatenate([np.fromiter(changes, float), *(t for t, _, _ in doses)]))
     times = times[(times >= t_start) & (times <= t_end)]
     n_seg = len(times) - 1
     inputs = np.repeat(base_inputs[None, :], n_seg, axis=0)
     if inputs_from_t0 is not None:
         inputs[times[:-1] >= 0.0] = inputs_from_t0
+    for start, stop, rates in continuous:
+        taken = (times[:-1] >= start) & (times[:-1] < stop)
+        for index, rate in rates.items():
+            inputs[taken, index] += rate
     boluses = np.zeros((n_seg, S.N_STATES))
-    for k in range(n_seg):
-        t = times[k]
-        for start, stop, rates in continuous:
-            if start <= t < stop:
-                for index, rate in rates.items():
-                    inputs[k, index] += rate
-        if t in events:
-            boluses[k] = events[t]
+    for t, index, amount in doses:
+        segment = np.searchsorted(times, t)
+        np.add.at(boluses[:, index], segment[segment < n_seg], amount)
     return Schedule(times, inputs, boluses, tuple(sorted(set(assumed))))
