@@ -467,6 +467,36 @@ def test_matching_on_treatment_estradiol_resumes_the_history_as_the_reference_in
         assert np.allclose(fast.series[name], reference.series[name], rtol=0.01), name
 
 
+def test_what_ifs_share_the_course_before_time_zero_and_give_what_each_gives_alone() -> None:
+    """``simulate_alike``: what-ifs of one man (an on-treatment estradiol to match, a history on
+    testosterone and anastrozole) reuse the first scenario's course up to t = 0 and give, bit for
+    bit, what ``simulate`` gives each of them; a scenario with another history is simulated in
+    full, as is one for another person."""
+    man = Subject(sex="male", age_y=57.0, weight_kg=86.0, estradiol_on_treatment=(-400.0, 9.0))
+    ester = Regimen("testosterone_cypionate", 100.0, route="intramuscular", every_d=7.0,
+                    start_d=-880.0)
+    current = Scenario(man, (ester, Regimen("anastrozole", 0.5, every_d=3.5, start_d=-830.0)), 1.0)
+    stop = Scenario(man, (ester, Regimen("anastrozole", 0.5, every_d=3.5, start_d=-830.0,
+                                         stop_d=0.0)), 1.0)
+    daily = Scenario(man, (*stop.regimens, Regimen("anastrozole", 1.0, every_d=1.0)), 1.0,
+                     lifestyle_from_t0=replace(man.lifestyle, supplemental_calcium_mg_d=1000.0))
+    other_history = Scenario(man, (ester, Regimen("anastrozole", 1.0, every_d=3.5,
+                                                  start_d=-830.0)), 1.0)
+    other_person = Scenario(replace(man, age_y=58.0), current.regimens, 1.0)
+    scenarios = [current, stop, daily, other_history, other_person]
+    times = np.linspace(0.0, 365.25, 7)
+    together = single.simulate_alike(scenarios, params=P, times_d=times)
+    assert [t.meta["history_shared"] for t in together] == [False, True, True, False, False]
+    for scenario, trajectory in zip(scenarios, together, strict=True):
+        alone = simulate(scenario, params=P, times_d=times)
+        for name, values in alone.series.items():
+            np.testing.assert_array_equal(trajectory.series[name], values, err_msg=name)
+        assert trajectory.meta["aromatization_factor"] == alone.meta["aromatization_factor"]
+    # the what-ifs differ from t = 0 only: stopping the AI raises estradiol within weeks
+    e2 = {id(s): t.series["estradiol_pg_ml"] for s, t in zip(scenarios, together, strict=True)}
+    assert e2[id(stop)][0] == e2[id(current)][0] and e2[id(stop)][2] > 1.3 * e2[id(current)][2]
+
+
 def test_a_nearby_steady_state_is_found_by_newton_as_integration_finds_it() -> None:
     params = current_parameters()
     for subject in (OLD_MAN, WOMAN, Subject(sex="female", age_y=47.0, years_since_menopause=-3.0)):

@@ -5,7 +5,8 @@ the 5th-95th percentile over ``draws`` virtual people who share the person's cha
 regimens but draw model parameters from their population distributions (``band_parameter_sets``, a
 Latin hypercube: each parameter's distribution is covered evenly, so a band from a few dozen people
 moves little with the seed). The same seeded draws are used for every compared scenario, so
-differences between scenarios are not blurred by sampling noise. The draws are independent
+differences between scenarios are not blurred by sampling noise, and each virtual person's course
+up to t = 0, which the compared scenarios share, is simulated once (``single.simulate_alike``). The draws are independent
 simulations, so ``workers`` > 1 spreads them over processes (forked where the platform allows);
 the results do not depend on how many.
 """
@@ -27,7 +28,7 @@ from osteotwin.physiology.parameters import (
     current_parameters,
 )
 from osteotwin.simulate.scenario import Scenario
-from osteotwin.simulate.single import simulate
+from osteotwin.simulate.single import simulate_alike
 from osteotwin.simulate.trajectory import Trajectory
 
 BAND_SERIES: tuple[str, ...] = (
@@ -65,11 +66,12 @@ def percentile_bands(runs: Sequence[Mapping[str, NDArray[np.float64]]], names: S
     return bands
 
 
-def _band_series(scenario: Scenario, draw: ModelParameters,
-                 times_d: NDArray[np.float64]) -> dict[str, NDArray[np.float64]]:
-    """The band series of one virtual person (module level, so worker processes can run it)."""
-    series = simulate(scenario, params=draw, times_d=times_d).series
-    return {name: series[name] for name in BAND_SERIES}
+def _band_series(scenarios: Sequence[Scenario], draw: ModelParameters,
+                 times_d: NDArray[np.float64]) -> list[dict[str, NDArray[np.float64]]]:
+    """The band series of one virtual person under each scenario (module level, so worker
+    processes can run it; ``simulate_alike``: the history before t = 0 is simulated once)."""
+    return [{name: trajectory.series[name] for name in BAND_SERIES}
+            for trajectory in simulate_alike(scenarios, params=draw, times_d=times_d)]
 
 
 @contextmanager
@@ -99,28 +101,28 @@ def project(scenarios: Sequence[Scenario], times_d: NDArray[np.float64], *, draw
     coarse = times_d if band_times_d is None else band_times_d
     draw_sets = band_parameter_sets(draws, seed, params)
     total = len(scenarios) * (1 + draws)
-    done = 0
-    projections = []
     processes = min(workers, draws)
+    centrals = simulate_alike(scenarios, params=params, times_d=times_d)
+    done = len(scenarios)
+    runs: list[list[dict[str, NDArray[np.float64]]]] = [[] for _ in scenarios]
     with _draw_pool(processes) as pool:
-        for scenario in scenarios:
-            central = simulate(scenario, params=params, times_d=times_d)
-            done += 1
-            runs: list[dict[str, NDArray[np.float64]]] = []
-            if pool is None:
-                results: Iterator[dict[str, NDArray[np.float64]]] = (
-                    _band_series(scenario, draw, coarse) for draw in draw_sets)
-            else:
-                chunk = -(-len(draw_sets) // processes)  # one chunk per process
-                results = pool.map(_band_series, [scenario] * len(draw_sets), draw_sets,
-                                   [coarse] * len(draw_sets), chunksize=chunk)
-            for series in results:
-                runs.append(series)
-                done += 1
-                if progress is not None:
-                    progress(done, total)
-            bands = percentile_bands(runs, BAND_SERIES, len(draw_sets)) or {}
-            low = {name: np.interp(times_d, coarse, band[0]) for name, band in bands.items()}
-            high = {name: np.interp(times_d, coarse, band[1]) for name, band in bands.items()}
-            projections.append(Projection(scenario, central, low, high, draws))
+        if pool is None:
+            results: Iterator[list[dict[str, NDArray[np.float64]]]] = (
+                _band_series(scenarios, draw, coarse) for draw in draw_sets)
+        else:
+            chunk = -(-len(draw_sets) // processes)  # one chunk per process
+            results = pool.map(_band_series, [scenarios] * len(draw_sets), draw_sets,
+                               [coarse] * len(draw_sets), chunksize=chunk)
+        for person in results:
+            for scenario_runs, series in zip(runs, person, strict=True):
+                scenario_runs.append(series)
+            done += len(scenarios)
+            if progress is not None:
+                progress(done, total)
+    projections = []
+    for scenario, central, scenario_runs in zip(scenarios, centrals, runs, strict=True):
+        bands = percentile_bands(scenario_runs, BAND_SERIES, len(draw_sets)) or {}
+        low = {name: np.interp(times_d, coarse, band[0]) for name, band in bands.items()}
+        high = {name: np.interp(times_d, coarse, band[1]) for name, band in bands.items()}
+        projections.append(Projection(scenario, central, low, high, draws))
     return projections

@@ -12,6 +12,7 @@ Reported changes are relative to t = 0.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -375,6 +376,113 @@ def default_times(years: float) -> NDArray[np.float64]:
     return np.append(grid, horizon)
 
 
+def _output_times(scenario: Scenario, times_d: NDArray[np.float64] | None
+                  ) -> tuple[NDArray[np.float64], bool]:
+    """The requested output days, starting at t = 0 (prepended when missing: the flag says so)."""
+    horizon = scenario.horizon_d
+    times = default_times(scenario.years) if times_d is None else np.asarray(times_d, float)
+    if times.size == 0 or np.any(np.diff(times) < 0) or times[0] < 0 or times[-1] > horizon + 1e-6:
+        from osteotwin.errors import UserInputError
+
+        raise UserInputError("times_d", f"{times[:3]}...", f"increasing days within 0..{horizon:g}")
+    if times[0] > 0:
+        return np.concatenate([[0.0], times]), True
+    return times, False
+
+
+@dataclass(frozen=True)
+class _History:
+    """A person's course up to t = 0 on one scenario's schedule (the fast path): the matched
+    baseline and schedule, and the pre-dose state at t = 0 with the steps it took. Scenarios for
+    the same person whose schedules agree before t = 0 (what-ifs) share it (:func:`simulate_alike`)."""
+
+    subject: Subject
+    baseline: Baseline
+    schedule: Schedule
+    aromatization_factor: float
+    resumed_at_d: float | None
+    state: NDArray[np.float64]
+    steps: int
+    rejected: int
+
+    def agrees_before_zero(self, schedule: Schedule) -> bool:
+        """Whether ``schedule`` has this history's segments, inputs and doses before t = 0."""
+        mine, theirs = (int(np.searchsorted(x.times_d, 0.0, side="left"))
+                        for x in (self.schedule, schedule))
+        return (mine == theirs and self.schedule.times_d[0] == schedule.times_d[0]
+                and np.array_equal(self.schedule.times_d[:mine], schedule.times_d[:mine])
+                and np.array_equal(self.schedule.inputs[:mine], schedule.inputs[:mine])
+                and np.array_equal(self.schedule.boluses[:mine], schedule.boluses[:mine]))
+
+
+def _history(scenario: Scenario, params: ModelParameters, explicit: bool) -> _History:
+    """Equilibrate, match an on-treatment estradiol if given, and integrate to t = 0 (fast path)."""
+    t_start = start_time(scenario)
+    baseline = steady_state(scenario.subject, params, t_start)
+    schedule = scenario_schedule(scenario, baseline.inputs, params, t_start, explicit)
+    factor = 1.0
+    resume: _Resume | None = None
+    if scenario.subject.estradiol_on_treatment is not None \
+            and scenario.subject.estradiol_pg_ml is None:
+        baseline, schedule, factor, resume = _match_on_treatment_estradiol(
+            scenario, params, baseline, schedule, t_start, explicit)
+    state, steps, rejected, resumed_at = baseline.state, 0, 0, None
+    if resume is not None and resume.t_d == 0.0:
+        state, resumed_at = resume.state, resume.t_d
+    elif schedule.times_d[0] < 0.0:
+        cut = int(np.searchsorted(schedule.times_d, 0.0, side="left"))
+        before = replace(schedule, times_d=np.append(schedule.times_d[:cut], 0.0),
+                         inputs=schedule.inputs[:cut], boluses=schedule.boluses[:cut])
+        states, _, steps, rejected, resumed_at = _fast_run(
+            baseline.state, params.values, before, np.zeros(1), S.error_scale(), resume)
+        state = states[0]
+    return _History(scenario.subject, baseline, schedule, factor, resumed_at, state, steps,
+                    rejected)
+
+
+def _simulate_fast(scenario: Scenario, params: ModelParameters, times_d: NDArray[np.float64] | None,
+                   explicit: bool, shared: _History | None = None) -> tuple[Trajectory, _History]:
+    """The fast path: the history up to t = 0 (``shared`` when it fits ``scenario``), then the
+    scenario from the state at t = 0 with a fresh step-size controller, so that a scenario gives
+    the same result whether it is simulated alone or beside others."""
+    times, drop_first = _output_times(scenario, times_d)
+    history = None
+    if shared is not None and scenario.subject == shared.subject:
+        schedule = scenario_schedule(scenario, shared.baseline.inputs, params,
+                                     start_time(scenario), explicit)
+        if shared.agrees_before_zero(schedule):
+            history = replace(shared, schedule=schedule)
+    reused = history is not None
+    if history is None:
+        history = _history(scenario, params, explicit)
+    states, seg_index, steps, rejected, _ = _fast_run(
+        history.state, params.values, history.schedule, times, S.error_scale(),
+        _Resume(0.0, history.state))
+    meta = {"method": "fast", "steps": history.steps + steps,
+            "rejected_steps": history.rejected + rejected,
+            "history_resumed_at_d": history.resumed_at_d, "history_shared": reused}
+    trajectory = _trajectory(scenario, params, times, drop_first, states, seg_index,
+                             history.schedule, history.aromatization_factor, meta)
+    return trajectory, history
+
+
+def _trajectory(scenario: Scenario, params: ModelParameters, times: NDArray[np.float64],
+                drop_first: bool, states: NDArray[np.float64], seg_index: NDArray[np.int64],
+                schedule: Schedule, aromatization_factor: float,
+                meta: dict[str, object]) -> Trajectory:
+    """The named series at ``times`` with the run's ``meta`` (``outputs``), less the t = 0 row
+    when it was only added for the changes' baseline (``drop_first``)."""
+    trajectory = outputs(scenario, times, states, seg_index, schedule.inputs, params.values)
+    trajectory.meta.update({**meta, "t_start_d": float(schedule.times_d[0]),
+                            "aromatization_factor": aromatization_factor,
+                            "assumed_doses": list(schedule.assumed_doses),
+                            "parameters": params.provenance})
+    if drop_first:
+        trajectory.times_d = trajectory.times_d[1:]
+        trajectory.series = {k: v[1:] for k, v in trajectory.series.items()}
+    return trajectory
+
+
 def simulate(scenario: Scenario, *, params: ModelParameters | None = None,
              method: Method = "fast", times_d: NDArray[np.float64] | None = None,
              explicit_oral_dosing: bool = False) -> Trajectory:
@@ -384,63 +492,57 @@ def simulate(scenario: Scenario, *, params: ModelParameters | None = None,
     daily-average rate (slower; used to check that approximation)."""
     scenario.validate()
     params = params or current_parameters()
-    p = params.values
-    horizon = scenario.horizon_d
-    times = default_times(scenario.years) if times_d is None else np.asarray(times_d, float)
-    if times.size == 0 or np.any(np.diff(times) < 0) or times[0] < 0 or times[-1] > horizon + 1e-6:
-        from osteotwin.errors import UserInputError
-
-        raise UserInputError("times_d", f"{times[:3]}...", f"increasing days within 0..{horizon:g}")
-    if times[0] > 0:
-        times = np.concatenate([[0.0], times])
-        drop_first = True
-    else:
-        drop_first = False
-    t_start = start_time(scenario)
-    baseline = steady_state(scenario.subject, params, t_start)
-    schedule = scenario_schedule(scenario, baseline.inputs, params, t_start, explicit_oral_dosing)
-    aromatization_factor = 1.0
-    resume: _Resume | None = None
-    if scenario.subject.estradiol_on_treatment is not None \
-            and scenario.subject.estradiol_pg_ml is None:
-        baseline, schedule, aromatization_factor, resume = _match_on_treatment_estradiol(
-            scenario, params, baseline, schedule, t_start, explicit_oral_dosing)
-    scale = S.error_scale()
     if method == "fast":
-        states, seg_index, steps, rejected, resumed_at = _fast_run(
-            baseline.state, p, schedule, times, scale, resume)
-    elif method == "reference":
-        states, seg_index, _ = reference_segments(
-            baseline.state, p, schedule.times_d, schedule.inputs, schedule.boluses, times, scale,
-            REFERENCE_RTOL)
-        steps = rejected = -1
-        resumed_at = None
-    else:
+        return _simulate_fast(scenario, params, times_d, explicit_oral_dosing)[0]
+    if method != "reference":
         from osteotwin.errors import UserInputError
 
         raise UserInputError("method", method, "fast, reference")
-    trajectory = outputs(scenario, times, states, seg_index, schedule.inputs, p)
-    trajectory.meta.update({"method": method, "steps": steps, "rejected_steps": rejected,
-                            "t_start_d": t_start,
-                            "aromatization_factor": aromatization_factor,
-                            "history_resumed_at_d": resumed_at,
-                            "assumed_doses": list(schedule.assumed_doses),
-                            "parameters": params.provenance})
-    if drop_first:
-        trajectory.times_d = trajectory.times_d[1:]
-        trajectory.series = {k: v[1:] for k, v in trajectory.series.items()}
-    return trajectory
+    times, drop_first = _output_times(scenario, times_d)
+    t_start = start_time(scenario)
+    baseline = steady_state(scenario.subject, params, t_start)
+    schedule = scenario_schedule(scenario, baseline.inputs, params, t_start, explicit_oral_dosing)
+    factor = 1.0
+    if scenario.subject.estradiol_on_treatment is not None \
+            and scenario.subject.estradiol_pg_ml is None:
+        baseline, schedule, factor, _ = _match_on_treatment_estradiol(
+            scenario, params, baseline, schedule, t_start, explicit_oral_dosing)
+    states, seg_index, _ = reference_segments(
+        baseline.state, params.values, schedule.times_d, schedule.inputs, schedule.boluses, times,
+        S.error_scale(), REFERENCE_RTOL)
+    meta = {"method": "reference", "steps": -1, "rejected_steps": -1,
+            "history_resumed_at_d": None}
+    return _trajectory(scenario, params, times, drop_first, states, seg_index, schedule, factor,
+                       meta)
+
+
+def simulate_alike(scenarios: Sequence[Scenario], *, params: ModelParameters | None = None,
+                   times_d: NDArray[np.float64] | None = None) -> list[Trajectory]:
+    """Fast-path simulations of scenarios for one person that differ only from t = 0 (what-ifs).
+
+    The history up to t = 0 (equilibration, the estradiol match, the run to t = 0) is computed
+    for the first scenario and reused by every other whose schedule before t = 0 is the same
+    (any other is simulated in full); each result equals ``simulate`` of its scenario."""
+    params = params or current_parameters()
+    results: list[Trajectory] = []
+    shared: _History | None = None
+    for scenario in scenarios:
+        scenario.validate()
+        trajectory, history = _simulate_fast(scenario, params, times_d, False, shared)
+        shared = shared or history
+        results.append(trajectory)
+    return results
 
 
 def _fast_run(state: NDArray[np.float64], p: NDArray[np.float64], schedule: Schedule,
               times: NDArray[np.float64], scale: NDArray[np.float64], resume: _Resume | None
               ) -> tuple[NDArray[np.float64], NDArray[np.int64], int, int, float | None]:
-    """The fast path over ``schedule`` from its start, or from ``resume`` when one is given before
-    the first output (the history up to it was integrated while matching estradiol); the last
-    item is the day it resumed from, or None."""
+    """The fast path over ``schedule`` from its start, or from ``resume`` when one is given at or
+    before the first output (the history up to it was integrated already: while matching
+    estradiol, or up to t = 0); the last item is the day it resumed from, or None."""
     seg_t, seg_u, seg_b, first = schedule.times_d, schedule.inputs, schedule.boluses, 0
     resumed = None
-    if resume is not None and seg_t[0] < resume.t_d < times[0]:
+    if resume is not None and seg_t[0] < resume.t_d <= times[0]:
         resumed = resume.t_d
         first = int(np.searchsorted(seg_t, resume.t_d, side="right")) - 1
         seg_t = np.concatenate([[resume.t_d], seg_t[first + 1:]])
@@ -453,7 +555,11 @@ def _fast_run(state: NDArray[np.float64], p: NDArray[np.float64], schedule: Sche
         state = resume.state
     states, seg_index, _, steps, rejected = rosenbrock_segments(
         state, p, seg_t, seg_u, seg_b, times, FAST_RTOL, scale, 1.0)
-    return states, seg_index + first, steps, rejected, resumed
+    seg_index = seg_index + first
+    if resumed is not None and first > 0 and resumed <= schedule.times_d[first] + 1e-9:
+        # an output at a segment's start reads the segment before it (the pre-dose state)
+        seg_index[times <= resumed + 1e-9] = first - 1
+    return states, seg_index, steps, rejected, resumed
 
 
 def outputs(scenario: Scenario, times: NDArray[np.float64], states: NDArray[np.float64],
