@@ -91,7 +91,7 @@ def alternatives(base: Scenario) -> list[Scenario]:
             elif r.start_d < 0:
                 kept.append(replace(r, stop_d=0.0))
         out.append(base.with_regimens(tuple(kept), STOP_LABEL))
-    life = base.subject.lifestyle
+    life = base.lifestyle_from_t0 or base.subject.lifestyle
     calcium_total = life.dietary_calcium_mg_d + life.supplemental_calcium_mg_d
     target = replace(
         life,
@@ -105,10 +105,8 @@ def alternatives(base: Scenario) -> list[Scenario]:
         + max(0.0, TARGET_CALCIUM_TOTAL_MG - calcium_total),
         vitamin_d_iu_d=max(life.vitamin_d_iu_d, TARGET_VITAMIN_D_IU),
     )
-    if target != life:
-        subject = replace(base.subject, lifestyle=target)
-        out.append(replace(base, subject=subject,
-                           label=LIFESTYLE_LABEL))
+    if target != life:  # lived from today on: the person's past (and equilibrium) is their own
+        out.append(replace(base, lifestyle_from_t0=target, label=LIFESTYLE_LABEL))
     return out
 
 

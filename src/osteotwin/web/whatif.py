@@ -94,17 +94,26 @@ def _simulation_api() -> Any:
     return module
 
 
+#: Raised whenever what a what-if computes changes other than through the parameter set (which
+#: ``model_version`` digests): 2 = lifestyle changes lived from t = 0, not through the whole
+#: simulated history (before, the person was equilibrated on them and they showed no effect).
+WHAT_IF_REVISION = 2
+
+
 def model_version() -> str:
-    """Version tag of the simulator for the cache key."""
+    """Version tag of the simulator for the cache key: the package version, ``WHAT_IF_REVISION``
+    and a digest of the parameter set in use (a re-fitted set must not serve cached results)."""
+    import hashlib
+
     import osteotwin
 
+    tag = f"{osteotwin.__version__}+w{WHAT_IF_REVISION}"
     try:
         parameters = importlib.import_module("osteotwin.physiology.parameters")
     except ImportError:
-        return osteotwin.__version__
-    tag = getattr(parameters, "PARAMETER_SET_VERSION", None) or getattr(parameters, "MODEL_VERSION",
-                                                                        None)
-    return f"{osteotwin.__version__}+{tag}" if tag else osteotwin.__version__
+        return tag
+    values = parameters.current_parameters().values
+    return f"{tag}+p{hashlib.sha256(values.tobytes()).hexdigest()[:16]}"
 
 
 def alternative_scenario(base: Any, request: WhatIfRequest) -> Any:
@@ -129,13 +138,14 @@ def alternative_scenario(base: Any, request: WhatIfRequest) -> Any:
         if ai.drug != "none":
             regimens.append(sim.Regimen(drug=ai.drug, dose_mg=ai.dose_mg, route="oral",
                                         every_d=ai.every_d, start_d=0.0))
-    life = base.subject.lifestyle
     changes = {key: getattr(request, key) for key in (
         "resistance_sessions_per_week", "resistance_intensity", "impact_sessions_per_week",
         "supplemental_calcium_mg_d", "vitamin_d_iu_d") if getattr(request, key) is not None}
-    subject = dataclasses.replace(base.subject, lifestyle=dataclasses.replace(life, **changes))
-    scenario = dataclasses.replace(base, subject=subject, regimens=tuple(regimens),
-                                   label=request.describe())
+    lifestyle = base.lifestyle_from_t0
+    if changes:  # lived from t = 0 on: the person before it (and their equilibrium) is unchanged
+        lifestyle = dataclasses.replace(lifestyle or base.subject.lifestyle, **changes)
+    scenario = dataclasses.replace(base, regimens=tuple(regimens), label=request.describe(),
+                                   lifestyle_from_t0=lifestyle)
     scenario.validate()
     return scenario
 
@@ -150,14 +160,21 @@ def run_what_if(record: PatientRecord, request: WhatIfRequest) -> dict[str, Any]
     times = np.linspace(0.0, request.years * 365.25, round(request.years * 12) + 1)
     draws = _parameter_draws(request.band_draws)
     caveats = importlib.import_module("osteotwin.simulate.caveats")
-    per_course = [(s.label, caveats.model_caveats(s)) for s in (base, alternative)]
-    courses = [{**_course(sim, scenario, times, draws),
-                "caveats": [caveat.to_json() for caveat in found]}
-               for scenario, (_, found) in zip((base, alternative), per_course, strict=True)]
+    courses = (base, alternative)
+    per_course = [(s.label, caveats.model_caveats(s)) for s in courses]
+    trajectories = sim_single().simulate_alike(courses, times_d=times)
+    runs = _draw_runs(courses, times, draws)
+    shown = [{"label": scenario.label, "times_d": jsonable(times),
+              "series": {k: jsonable(trajectory.series[k]) for k in SHOWN_SERIES
+                         if k in trajectory.series},
+              "bands": _bands(course_runs, len(draws)),
+              "caveats": [caveat.to_json() for caveat in found]}
+             for scenario, trajectory, course_runs, (_, found)
+             in zip(courses, trajectories, runs, per_course, strict=True)]
     return {"years": request.years, "model_version": model_version(),
             "bands": {"percentiles": [5, 95], "draws": request.band_draws, "seed": BAND_SEED,
                       "what": "parameter uncertainty: virtual people drawn around the fitted model"},
-            "request": request.model_dump(mode="json"), "courses": courses,
+            "request": request.model_dump(mode="json"), "courses": shown,
             "caveats": [{**caveat.to_json(), "courses": labels}
                         for caveat, labels in caveats.caveats_by_course(per_course)]}
 
@@ -173,25 +190,30 @@ def _parameter_draws(n: int) -> list[Any]:
     return draws
 
 
-def _course(sim: Any, scenario: Any, times: Any, draws: list[Any]) -> dict[str, Any]:
-    trajectory = sim.simulate(scenario, times_d=times)
-    series = {k: jsonable(trajectory.series[k]) for k in SHOWN_SERIES if k in trajectory.series}
-    return {"label": scenario.label, "times_d": jsonable(times), "series": series,
-            "bands": _bands(sim, scenario, times, draws)}
+def sim_single() -> Any:
+    """The one-person simulator module (imported when first needed)."""
+    return importlib.import_module("osteotwin.simulate.single")
 
 
-def _bands(sim: Any, scenario: Any, times: Any, draws: list[Any]) -> dict[str, Any]:
-    """5th and 95th percentiles over simulations of the parameter draws (failed draws are left out;
-    with fewer than half succeeding, no band is shown rather than a misleading one:
-    ``simulate.bands.percentile_bands``)."""
-    runs = []
+def _draw_runs(courses: tuple[Any, ...], times: Any, draws: list[Any]) -> list[list[Any]]:
+    """Each course's series for every parameter draw that solves (a draw's courses share its
+    history before t = 0: ``simulate_alike``); a draw that fails is left out of every course."""
+    runs: list[list[Any]] = [[] for _ in courses]
     for params in draws:
         try:
-            runs.append(sim.simulate(scenario, params=params, times_d=times).series)
+            person = sim_single().simulate_alike(courses, params=params, times_d=times)
         except Exception:  # a solver failure for one virtual person must not hide the others
             continue
+        for course_runs, trajectory in zip(runs, person, strict=True):
+            course_runs.append(trajectory.series)
+    return runs
+
+
+def _bands(runs: list[Any], n_draws: int) -> dict[str, Any]:
+    """5th and 95th percentiles over the draws' simulations (with fewer than half succeeding, no
+    band is shown rather than a misleading one: ``simulate.bands.percentile_bands``)."""
     percentile_bands = importlib.import_module("osteotwin.simulate.bands").percentile_bands
-    bands = percentile_bands(runs, SHOWN_SERIES, len(draws)) or {}
+    bands = percentile_bands(runs, SHOWN_SERIES, n_draws) or {}
     return {key: {"low": jsonable(low), "high": jsonable(high),
                   "n": sum(key in run for run in runs)}
             for key, (low, high) in bands.items()}
