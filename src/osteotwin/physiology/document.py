@@ -66,7 +66,10 @@ trajectory = simulate(Scenario(Subject(sex="female", age_y=64, years_since_menop
 trajectory.at("lumbar_spine_bmd_change_pct", 2 * 365.25)
 ```
 `simulate(..., method="reference")` runs the scipy reference solver; `benchmarks/bench_single.py`
-measures both (results in `benchmarks/results/single.json`).
+measures both (results in `benchmarks/results/single.json`). The fast path integrates the history
+to t = 0 and continues from the state there; `osteotwin.simulate.single.simulate_alike(scenarios)`
+runs courses of one person that differ only from t = 0 (what-ifs) on one shared history, each
+exactly as `simulate` runs it alone.
 `osteotwin.simulate.caveats.model_caveats(scenario)` lists the known departures below that apply
 to a scenario; `osteotwin simulate`, the web what-if and the report print them beside the numbers.
 """
