@@ -76,7 +76,9 @@ class WhatIf:
     cautions: tuple[str, ...] = ()
 
 
-Simulator = Callable[["Scenario"], tuple["Trajectory", dict[str, tuple[Any, Any]] | None]]
+#: Courses of one person → for each, its trajectory and its 5-95 % bands (None: no bands).
+Simulator = Callable[[Sequence["Scenario"]],
+                     list[tuple["Trajectory", dict[str, tuple[Any, Any]] | None]]]
 
 
 def alternatives(base: Scenario) -> list[Scenario]:
@@ -133,31 +135,34 @@ def smoothed(trajectory: Trajectory) -> Trajectory:
 
 
 def default_simulator(band_draws: int = BAND_DRAWS) -> Simulator:
-    """The person's trajectory with the fitted parameters, and 5-95 % bands over ``band_draws``
+    """The courses' trajectories with the fitted parameters, and 5-95 % bands over ``band_draws``
     virtual people drawn around them (``physiology.parameters.band_parameter_sets``: a Latin
-    hypercube, fixed seed).
+    hypercube, fixed seed); each person's courses share their past (``simulate_alike``).
 
     Bands are left out when fewer than half of the draws solve (no misleading band)."""
     import importlib
 
-    simulate: Callable[..., Trajectory] = importlib.import_module(
-        "osteotwin.simulate.single").simulate
+    simulate_alike: Callable[..., list[Trajectory]] = importlib.import_module(
+        "osteotwin.simulate.single").simulate_alike
     percentile_bands = importlib.import_module("osteotwin.simulate.bands").percentile_bands
     parameters = importlib.import_module("osteotwin.physiology.parameters")
     draws = parameters.band_parameter_sets(band_draws, BAND_SEED)
 
-    def run(scenario: Scenario) -> tuple[Trajectory, dict[str, tuple[Any, Any]] | None]:
-        times = daily_times(scenario.years)
-        trajectory = smoothed(simulate(scenario, times_d=times))
-        runs = []
+    def run(scenarios: Sequence[Scenario]
+            ) -> list[tuple[Trajectory, dict[str, tuple[Any, Any]] | None]]:
+        times = daily_times(scenarios[0].years)
+        centrals = [smoothed(t) for t in simulate_alike(scenarios, times_d=times)]
+        runs: list[list[dict[str, Any]]] = [[] for _ in scenarios]
         for params in draws:
             try:
-                runs.append(smoothed(simulate(scenario, params=params, times_d=times)).series)
+                person = simulate_alike(scenarios, params=params, times_d=times)
             except Exception:  # one virtual person's solver failure must not hide the others
-                log.warning("report: a parameter draw failed for %s", scenario.label)
-        bands: dict[str, tuple[Any, Any]] | None = percentile_bands(runs, BANDED_SERIES,
-                                                                     len(draws))
-        return trajectory, bands
+                log.warning("report: a parameter draw failed")
+                continue
+            for course_runs, trajectory in zip(runs, person, strict=True):
+                course_runs.append(smoothed(trajectory).series)
+        return [(central, percentile_bands(course_runs, BANDED_SERIES, len(draws)))
+                for central, course_runs in zip(centrals, runs, strict=True)]
 
     return run
 
@@ -175,7 +180,7 @@ def what_if_section(record: PatientRecord, as_of: dt.date, *, years: float = 5.0
     try:
         base = Scenario.from_record(record.model_copy(update={"as_of": as_of}), years=years)
         scenarios = alternatives(base)
-        results = [(s.label, *run(s)) for s in scenarios]
+        results = [(s.label, *result) for s, result in zip(scenarios, run(scenarios), strict=True)]
         return replace(_view(results, years), cautions=tuple(_cautions(record, scenarios)))
     except Exception as exc:  # one failed section must not lose the whole report
         return _failed("what-if simulation", exc)
