@@ -415,17 +415,24 @@ class _History:
                 and np.array_equal(self.schedule.boluses[:mine], schedule.boluses[:mine]))
 
 
-def _history(scenario: Scenario, params: ModelParameters, explicit: bool) -> _History:
-    """Equilibrate, match an on-treatment estradiol if given, and integrate to t = 0 (fast path)."""
+def _prepared(scenario: Scenario, params: ModelParameters, explicit: bool
+              ) -> tuple[Baseline, Schedule, float, _Resume | None]:
+    """The person equilibrated at the scenario's start and its schedule, both matched to an
+    on-treatment estradiol when one is given: (baseline, schedule, the estradiol production
+    factor, the fast path's state at the lab date when the match's last run reached it)."""
     t_start = start_time(scenario)
     baseline = steady_state(scenario.subject, params, t_start)
     schedule = scenario_schedule(scenario, baseline.inputs, params, t_start, explicit)
-    factor = 1.0
-    resume: _Resume | None = None
     if scenario.subject.estradiol_on_treatment is not None \
             and scenario.subject.estradiol_pg_ml is None:
-        baseline, schedule, factor, resume = _match_on_treatment_estradiol(
-            scenario, params, baseline, schedule, t_start, explicit)
+        return _match_on_treatment_estradiol(scenario, params, baseline, schedule, t_start,
+                                             explicit)
+    return baseline, schedule, 1.0, None
+
+
+def _history(scenario: Scenario, params: ModelParameters, explicit: bool) -> _History:
+    """Equilibrate, match an on-treatment estradiol if given, and integrate to t = 0 (fast path)."""
+    baseline, schedule, factor, resume = _prepared(scenario, params, explicit)
     state, steps, rejected, resumed_at = baseline.state, 0, 0, None
     if resume is not None and resume.t_d == 0.0:
         state, resumed_at = resume.state, resume.t_d
@@ -499,14 +506,7 @@ def simulate(scenario: Scenario, *, params: ModelParameters | None = None,
 
         raise UserInputError("method", method, "fast, reference")
     times, drop_first = _output_times(scenario, times_d)
-    t_start = start_time(scenario)
-    baseline = steady_state(scenario.subject, params, t_start)
-    schedule = scenario_schedule(scenario, baseline.inputs, params, t_start, explicit_oral_dosing)
-    factor = 1.0
-    if scenario.subject.estradiol_on_treatment is not None \
-            and scenario.subject.estradiol_pg_ml is None:
-        baseline, schedule, factor, _ = _match_on_treatment_estradiol(
-            scenario, params, baseline, schedule, t_start, explicit_oral_dosing)
+    baseline, schedule, factor, _ = _prepared(scenario, params, explicit_oral_dosing)
     states, seg_index, _ = reference_segments(
         baseline.state, params.values, schedule.times_d, schedule.inputs, schedule.boluses, times,
         S.error_scale(), REFERENCE_RTOL)
