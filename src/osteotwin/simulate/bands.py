@@ -6,9 +6,9 @@ regimens but draw model parameters from their population distributions (``band_p
 Latin hypercube: each parameter's distribution is covered evenly, so a band from a few dozen people
 moves little with the seed). The same seeded draws are used for every compared scenario, so
 differences between scenarios are not blurred by sampling noise, and each virtual person's course
-up to t = 0, which the compared scenarios share, is simulated once (``single.simulate_alike``). The draws are independent
-simulations, so ``workers`` > 1 spreads them over processes (forked where the platform allows);
-the results do not depend on how many.
+up to t = 0, which the compared scenarios share, is simulated once (``single.simulate_alike``).
+The draws are independent simulations, so ``workers`` > 1 spreads them over processes (forked where
+the platform allows); the results do not depend on how many.
 """
 
 from __future__ import annotations

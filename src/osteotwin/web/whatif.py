@@ -162,7 +162,7 @@ def run_what_if(record: PatientRecord, request: WhatIfRequest) -> dict[str, Any]
     caveats = importlib.import_module("osteotwin.simulate.caveats")
     courses = (base, alternative)
     per_course = [(s.label, caveats.model_caveats(s)) for s in courses]
-    trajectories = sim_single().simulate_alike(courses, times_d=times)
+    trajectories = _sim_single().simulate_alike(courses, times_d=times)
     runs = _draw_runs(courses, times, draws)
     shown = [{"label": scenario.label, "times_d": jsonable(times),
               "series": {k: jsonable(trajectory.series[k]) for k in SHOWN_SERIES
@@ -190,7 +190,7 @@ def _parameter_draws(n: int) -> list[Any]:
     return draws
 
 
-def sim_single() -> Any:
+def _sim_single() -> Any:
     """The one-person simulator module (imported when first needed)."""
     return importlib.import_module("osteotwin.simulate.single")
 
@@ -201,7 +201,7 @@ def _draw_runs(courses: tuple[Any, ...], times: Any, draws: list[Any]) -> list[l
     runs: list[list[Any]] = [[] for _ in courses]
     for params in draws:
         try:
-            person = sim_single().simulate_alike(courses, params=params, times_d=times)
+            person = _sim_single().simulate_alike(courses, params=params, times_d=times)
         except Exception:  # a solver failure for one virtual person must not hide the others
             continue
         for course_runs, trajectory in zip(runs, person, strict=True):
