@@ -34,7 +34,7 @@ def simulation_output(record: PatientRecord, as_of: dt.date, years: float) -> Mo
     from osteotwin.simulate import Scenario
 
     scenario = Scenario.from_record(record.model_copy(update={"as_of": as_of}), years=years)
-    trajectory, bands = default_simulator()(scenario)
+    [(trajectory, bands)] = default_simulator()([scenario])
     return trajectory_output(
         trajectory.times_d, trajectory.series, model=f"osteotwin {osteotwin.__version__} "
         f"({trajectory.meta.get('parameters', 'model parameters')})", bands=bands, as_of=as_of,
