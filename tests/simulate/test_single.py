@@ -493,8 +493,8 @@ def test_what_ifs_share_the_course_before_time_zero_and_give_what_each_gives_alo
             np.testing.assert_array_equal(trajectory.series[name], values, err_msg=name)
         assert trajectory.meta["aromatization_factor"] == alone.meta["aromatization_factor"]
     # the what-ifs differ from t = 0 only: stopping the AI raises estradiol within weeks
-    e2 = {id(s): t.series["estradiol_pg_ml"] for s, t in zip(scenarios, together, strict=True)}
-    assert e2[id(stop)][0] == e2[id(current)][0] and e2[id(stop)][2] > 1.3 * e2[id(current)][2]
+    on_ai, stopped = (together[i].series["estradiol_pg_ml"] for i in (0, 1))
+    assert stopped[0] == on_ai[0] and stopped[2] > 1.3 * on_ai[2]
 
 
 def test_a_nearby_steady_state_is_found_by_newton_as_integration_finds_it() -> None:
