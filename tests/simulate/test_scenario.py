@@ -45,6 +45,9 @@ def test_bad_horizon_and_subject_fields_are_refused() -> None:
                          lifestyle=Lifestyle(dietary_calcium_mg_d=-5.0)), ()).validate()
     with pytest.raises(UserInputError, match="bmd_g_cm2"):
         Scenario(Subject(sex="female", age_y=60.0, bmd_g_cm2={"wrist": 0.8}), ()).validate()
+    with pytest.raises(UserInputError, match=r"bmd_scan_d\.lumbar_spine"):
+        Scenario(Subject(sex="female", age_y=60.0, bmd_g_cm2={"lumbar_spine": 0.9},
+                         bmd_scan_d={"lumbar_spine": 30.0}), ()).validate()
 
 
 def test_from_record_carries_medications_forward(example_patient_path: Path) -> None:
@@ -58,6 +61,8 @@ def test_from_record_carries_medications_forward(example_patient_path: Path) -> 
     life = scenario.subject.lifestyle
     assert life.supplemental_calcium_mg_d == 500.0 and life.vitamin_d_iu_d == 1000.0
     assert scenario.subject.bmd_g_cm2["lumbar_spine"] == 1.02
+    # scanned 2023-01-05, t = 0 is 2025-06-01: carried along the simulated course from that day
+    assert scenario.subject.bmd_scan_d == {"lumbar_spine": -878.0, "femoral_neck": -878.0}
     # the labs were measured on treatment: not the untreated baseline, but matched on treatment
     assert scenario.subject.estradiol_pg_ml is None
     assert scenario.subject.estradiol_on_treatment == (-396.0, 9.0)  # 2024-05-01 vs 2025-06-01

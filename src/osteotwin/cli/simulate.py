@@ -254,6 +254,12 @@ def _table(projections: list[Projection], years: float) -> None:
                       for site in t_sites]
             table.add_row(f"{y:g}", *cells)
         console.print(table)
+    carried = projections[0].trajectory.meta.get("bmd_change_scan_to_t0_pct") or {}
+    if carried:  # the courses share the past, so one carry serves all
+        console.print("T-scores start from the last scan, carried to today along the simulated "
+                      "course since: " + ", ".join(
+                          f"{site.replace('_', ' ')} {change:+.1f} %"
+                          for site, change in carried.items()), highlight=False)
     assumed = sorted({d for p in projections for d in p.trajectory.meta.get("assumed_doses", [])})
     if assumed:
         console.print(f"Doses not on file, labelled doses assumed: {', '.join(assumed)}")

@@ -34,7 +34,10 @@ Each person is equilibrated at their own untreated baseline (own estradiol, test
 25(OH)D, calcium intake, activity) at the start of the simulation, which is the earliest of t = 0,
 the first regimen (one untreated day before it when it starts the simulation) and (women) three
 years before the final menstrual period (≤ 20 y back).
-Outputs are reported relative to t = 0, and as absolute BMD and T-score when a baseline is known.
+Outputs are reported relative to t = 0, and as absolute BMD and T-score when a scan is known; a scan
+taken before t = 0 is first carried to t = 0 along the person's simulated course (from the
+simulation start if it is older), so a woman scanned a year into an inhibitor starts today from
+what she has lost since (`meta['bmd_change_scan_to_t0_pct']`; `osteotwin simulate` prints it).
 Calculated free testosterone (Vermeulen et al. 1999 mass action: SHBG and albumin binding) comes
 with total testosterone, using the person's measured SHBG or a population-typical one (men ~30
 nmol/L at 50 y, +0.86 nmol/L a year; women 50), held over the simulation (treatment effects on

@@ -159,7 +159,10 @@ class Subject:
     """One person. Labs are untreated (pre-treatment) baseline values; None = population typical.
 
     ``years_since_menopause`` (women) at t = 0; negative = final menstrual period still ahead.
-    ``bmd_g_cm2`` / ``t_scores`` map site names (lumbar_spine, total_hip, femoral_neck) to values at t=0.
+    ``bmd_g_cm2`` / ``t_scores`` map site names (lumbar_spine, total_hip, femoral_neck) to the last
+    scan's values, ``bmd_scan_d`` to that scan's day (≤ 0, relative to t = 0; a site not in it was
+    scanned at t = 0): the simulation carries an earlier scan to t = 0 along the person's simulated
+    course before reporting absolute BMD and T-scores.
     """
 
     sex: Sex
@@ -180,6 +183,7 @@ class Subject:
     #: untreated estradiol is known, the person's own E2 production is scaled so the simulated
     #: E2 (7-day mean before that day) matches it (``simulate.single.subject_inputs``).
     estradiol_on_treatment: tuple[float, float] | None = None
+    bmd_scan_d: dict[str, float] = field(default_factory=dict)
 
     def validate(self, where: str = "subject") -> None:
         if self.sex not in ("male", "female"):
@@ -214,6 +218,12 @@ class Subject:
                 raise UserInputError(f"{where}.t_scores", site, ", ".join(SITES))
             if not -8.0 <= score <= 6.0:
                 raise UserInputError(f"{where}.t_scores.{site}", score, "-8 to 6")
+        for site, day in self.bmd_scan_d.items():
+            if site not in SITES:
+                raise UserInputError(f"{where}.bmd_scan_d", site, ", ".join(SITES))
+            if not (math.isfinite(day) and -MAX_YEARS * 365.25 <= day <= 0.0):
+                raise UserInputError(f"{where}.bmd_scan_d.{site}", day,
+                                     "a day on or before scenario start")
         self.lifestyle.validate(f"{where}.lifestyle")
 
     @property
@@ -325,12 +335,15 @@ class Scenario:
         vit_d = record.latest_lab("vitamin_d_25oh", on_or_before=as_of)
         bmd: dict[str, float] = {}
         t_scores: dict[str, float] = {}
+        scan_d: dict[str, float] = {}
         for site in SITES:
             scans = record.scans_for(site, on_or_before=as_of)
             if scans and scans[-1].bmd_g_cm2 is not None:
                 bmd[site] = scans[-1].bmd_g_cm2
             if scans and scans[-1].t_score is not None:
                 t_scores[site] = scans[-1].t_score
+            if site in bmd or site in t_scores:
+                scan_d[site] = max(float((scans[-1].date - as_of).days), -MAX_YEARS * 365.25)
         age = patient.age_on(as_of)
         ysm: float | None = None
         if patient.sex == "female":
@@ -352,7 +365,7 @@ class Scenario:
             total_testosterone_ng_dl=testosterone,
             vitamin_d_25oh_ng_ml=vit_d.value if vit_d else None,
             shbg_nmol_l=shbg.value if shbg else None,
-            bmd_g_cm2=bmd, t_scores=t_scores,
+            bmd_g_cm2=bmd, t_scores=t_scores, bmd_scan_d=scan_d,
             breast_cancer=bool(record.history.breast_cancer), lifestyle=lifestyle,
         )
         scenario = cls(subject=subject, regimens=tuple(regimens), years=years)

@@ -404,6 +404,8 @@ class _History:
     state: NDArray[np.float64]
     steps: int
     rejected: int
+    #: Per scanned site, BMD at t = 0 over BMD on the scan's day along the simulated course.
+    bmd_carry: dict[str, float]
 
     def agrees_before_zero(self, schedule: Schedule) -> bool:
         """Whether ``schedule`` has this history's segments, inputs and doses before t = 0."""
@@ -433,18 +435,40 @@ def _prepared(scenario: Scenario, params: ModelParameters, explicit: bool
 def _history(scenario: Scenario, params: ModelParameters, explicit: bool) -> _History:
     """Equilibrate, match an on-treatment estradiol if given, and integrate to t = 0 (fast path)."""
     baseline, schedule, factor, resume = _prepared(scenario, params, explicit)
+    scan_days = _scan_days(scenario.subject)
     state, steps, rejected, resumed_at = baseline.state, 0, 0, None
-    if resume is not None and resume.t_d == 0.0:
+    carry: dict[str, float] = {}
+    if resume is not None and resume.t_d == 0.0 and scan_days.size == 0:
         state, resumed_at = resume.state, resume.t_d
     elif schedule.times_d[0] < 0.0:
         cut = int(np.searchsorted(schedule.times_d, 0.0, side="left"))
         before = replace(schedule, times_d=np.append(schedule.times_d[:cut], 0.0),
                          inputs=schedule.inputs[:cut], boluses=schedule.boluses[:cut])
         states, _, steps, rejected, resumed_at = _fast_run(
-            baseline.state, params.values, before, np.zeros(1), S.error_scale(), resume)
-        state = states[0]
+            baseline.state, params.values, before, np.append(scan_days, 0.0), S.error_scale(),
+            resume)
+        state = states[-1]
+        carry = _bmd_carry(scenario.subject, scan_days, states[:-1], state)
     return _History(scenario.subject, baseline, schedule, factor, resumed_at, state, steps,
-                    rejected)
+                    rejected, carry)
+
+
+def _scan_days(subject: Subject) -> NDArray[np.float64]:
+    """The distinct days before t = 0 of the subject's scans, ascending."""
+    return np.unique([d for d in subject.bmd_scan_d.values() if d < 0.0]).astype(np.float64)
+
+
+def _bmd_carry(subject: Subject, scan_days: NDArray[np.float64], at_scans: NDArray[np.float64],
+               at_zero: NDArray[np.float64]) -> dict[str, float]:
+    """Per site scanned before t = 0: simulated BMD at t = 0 over BMD on the scan's day (a scan
+    before the simulation start is carried from the start)."""
+    carry = {}
+    for site, day in subject.bmd_scan_d.items():
+        if day < 0.0:
+            index = SITE_STATE[site]
+            row = int(np.searchsorted(scan_days, day))
+            carry[site] = float(at_zero[index] / at_scans[row, index])
+    return carry
 
 
 def _simulate_fast(scenario: Scenario, params: ModelParameters, times_d: NDArray[np.float64] | None,
@@ -469,19 +493,23 @@ def _simulate_fast(scenario: Scenario, params: ModelParameters, times_d: NDArray
             "rejected_steps": history.rejected + rejected,
             "history_resumed_at_d": history.resumed_at_d, "history_shared": reused}
     trajectory = _trajectory(scenario, params, times, drop_first, states, seg_index,
-                             history.schedule, history.aromatization_factor, meta)
+                             history.schedule, history.aromatization_factor, meta,
+                             history.bmd_carry)
     return trajectory, history
 
 
 def _trajectory(scenario: Scenario, params: ModelParameters, times: NDArray[np.float64],
                 drop_first: bool, states: NDArray[np.float64], seg_index: NDArray[np.int64],
                 schedule: Schedule, aromatization_factor: float,
-                meta: dict[str, object]) -> Trajectory:
+                meta: dict[str, object], bmd_carry: dict[str, float]) -> Trajectory:
     """The named series at ``times`` with the run's ``meta`` (``outputs``), less the t = 0 row
     when it was only added for the changes' baseline (``drop_first``)."""
-    trajectory = outputs(scenario, times, states, seg_index, schedule.inputs, params.values)
+    trajectory = outputs(scenario, times, states, seg_index, schedule.inputs, params.values,
+                         bmd_carry)
     trajectory.meta.update({**meta, "t_start_d": float(schedule.times_d[0]),
                             "aromatization_factor": aromatization_factor,
+                            "bmd_change_scan_to_t0_pct": {
+                                site: 100.0 * (ratio - 1.0) for site, ratio in bmd_carry.items()},
                             "assumed_doses": list(schedule.assumed_doses),
                             "parameters": params.provenance})
     if drop_first:
@@ -507,13 +535,18 @@ def simulate(scenario: Scenario, *, params: ModelParameters | None = None,
         raise UserInputError("method", method, "fast, reference")
     times, drop_first = _output_times(scenario, times_d)
     baseline, schedule, factor, _ = _prepared(scenario, params, explicit_oral_dosing)
+    scan_days = _scan_days(scenario.subject)
+    if schedule.times_d[0] >= 0.0:
+        scan_days = scan_days[:0]  # no simulated past to carry a scan along
+    k = scan_days.size
     states, seg_index, _ = reference_segments(
-        baseline.state, params.values, schedule.times_d, schedule.inputs, schedule.boluses, times,
-        S.error_scale(), REFERENCE_RTOL)
+        baseline.state, params.values, schedule.times_d, schedule.inputs, schedule.boluses,
+        np.concatenate([scan_days, times]), S.error_scale(), REFERENCE_RTOL)
+    carry = _bmd_carry(scenario.subject, scan_days, states[:k], states[k]) if k else {}
     meta = {"method": "reference", "steps": -1, "rejected_steps": -1,
             "history_resumed_at_d": None}
-    return _trajectory(scenario, params, times, drop_first, states, seg_index, schedule, factor,
-                       meta)
+    return _trajectory(scenario, params, times, drop_first, states[k:], seg_index[k:], schedule,
+                       factor, meta, carry)
 
 
 def simulate_alike(scenarios: Sequence[Scenario], *, params: ModelParameters | None = None,
@@ -564,8 +597,11 @@ def _fast_run(state: NDArray[np.float64], p: NDArray[np.float64], schedule: Sche
 
 def outputs(scenario: Scenario, times: NDArray[np.float64], states: NDArray[np.float64],
             seg_index: NDArray[np.int64], seg_inputs: NDArray[np.float64],
-            p: NDArray[np.float64]) -> Trajectory:
-    """Turn states at output times into the named clinical series (changes relative to t = 0)."""
+            p: NDArray[np.float64], bmd_carry: dict[str, float] | None = None) -> Trajectory:
+    """Turn states at output times into the named clinical series (changes relative to t = 0).
+
+    Absolute BMD and T-scores start from the subject's scan, carried to t = 0 by ``bmd_carry``
+    (per site: simulated BMD at t = 0 over BMD on the scan's day; absent: scanned at t = 0)."""
     n = times.size
     e2 = np.empty(n)
     tt = np.empty(n)
@@ -591,14 +627,14 @@ def outputs(scenario: Scenario, times: NDArray[np.float64], states: NDArray[np.f
     for site, index in SITE_STATE.items():
         change = 100.0 * (states[:, index] / states[i0, index] - 1.0)
         series[f"{site}_bmd_change_pct"] = change
-        bmd0 = subject.bmd_g_cm2.get(site)
+        scanned = subject.bmd_g_cm2.get(site)
         mean, sd = T_SCORE_REFERENCE[site]
-        t0 = subject.t_scores.get(site)
-        if bmd0 is None and t0 is not None:
-            bmd0 = mean + t0 * sd
-        if bmd0 is not None:
-            bmd = bmd0 * (1.0 + change / 100.0)
+        t_scan = subject.t_scores.get(site)
+        if scanned is None and t_scan is not None:
+            scanned = mean + t_scan * sd
+        if scanned is not None:
+            bmd = scanned * (bmd_carry or {}).get(site, 1.0) * (1.0 + change / 100.0)
             series[f"{site}_bmd_g_cm2"] = bmd
-            offset = t0 if t0 is not None else (bmd0 - mean) / sd
-            series[f"{site}_t_score"] = offset + (bmd - bmd0) / sd
+            offset = t_scan if t_scan is not None else (scanned - mean) / sd
+            series[f"{site}_t_score"] = offset + (bmd - scanned) / sd
     return Trajectory(times_d=times.copy(), series=series, label=scenario.label)
