@@ -525,6 +525,23 @@ def test_an_earlier_scan_is_carried_to_time_zero_along_the_simulated_course() ->
     assert old.meta["bmd_change_scan_to_t0_pct"]["lumbar_spine"] < change  # menopause included
 
 
+def test_an_estradiol_measured_before_a_young_womans_simulated_past_is_reached() -> None:
+    """A woman years before her menopause with an estradiol from last week given as measured on
+    treatment: her simulation had no past to match it in (it started at t = 0 and the match
+    failed with an IndexError); it now starts before that week. Her estradiol is mostly ovarian,
+    which the match (of extra-ovarian production) cannot lower to 36 pg/mL: it goes as far as its
+    bound allows, below her untreated level."""
+    woman = Subject(sex="female", age_y=45.0, years_since_menopause=-4.0,
+                    estradiol_on_treatment=(-7.0, 36.0))
+    times = np.array([0.0, 30.0])
+    matched = simulate(Scenario(woman, (), 1.0), params=P, times_d=times)
+    assert matched.meta["t_start_d"] <= -14.0
+    assert matched.meta["aromatization_factor"] == pytest.approx(single.E2_MATCH_FACTOR_RANGE[0])
+    untreated = simulate(Scenario(replace(woman, estradiol_on_treatment=None), (), 1.0), params=P,
+                         times_d=times)
+    assert 36.0 < matched.series["estradiol_pg_ml"][0] < untreated.series["estradiol_pg_ml"][0]
+
+
 def test_a_nearby_steady_state_is_found_by_newton_as_integration_finds_it() -> None:
     params = current_parameters()
     for subject in (OLD_MAN, WOMAN, Subject(sex="female", age_y=47.0, years_since_menopause=-3.0)):

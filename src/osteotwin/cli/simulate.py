@@ -201,9 +201,12 @@ def _document(projections: list[Projection], years: float) -> dict[str, Any]:
     summary = [{"scenario": p.trajectory.label, "at_years": y,
                 **{name: _value(p, name, y) for name, _ in SUMMARY_SERIES}}
                for p in projections for y in _summary_times(years)]
+    meta = projections[0].trajectory.meta  # the courses share the person's past
     return {"times_d": current["times_d"], "series": current["series"], "scenarios": scenarios,
             "summary": summary, "draws": projections[0].draws,
-            "parameters": projections[0].trajectory.meta.get("parameters"), "note": DISCLAIMER}
+            "bmd_change_scan_to_t0_pct": meta.get("bmd_change_scan_to_t0_pct") or {},
+            "estradiol_match": meta.get("estradiol_match"),
+            "parameters": meta.get("parameters"), "note": DISCLAIMER}
 
 
 def _csv(projections: list[Projection]) -> str:
@@ -260,6 +263,12 @@ def _table(projections: list[Projection], years: float) -> None:
                       "course since: " + ", ".join(
                           f"{site.replace('_', ' ')} {change:+.1f} %"
                           for site, change in carried.items()), highlight=False)
+    match = projections[0].trajectory.meta.get("estradiol_match")
+    if match and not match["matched"]:
+        console.print(f"The estradiol measured on treatment ({match['measured_pg_ml']:g} pg/mL, "
+                      f"day {match['day']:g}) could not be reproduced: the model comes no closer "
+                      f"than {match['simulated_pg_ml']:.1f} pg/mL, so its estradiol and bone "
+                      "predictions for this person are less certain.", highlight=False)
     assumed = sorted({d for p in projections for d in p.trajectory.meta.get("assumed_doses", [])})
     if assumed:
         console.print(f"Doses not on file, labelled doses assumed: {', '.join(assumed)}")

@@ -146,7 +146,8 @@ UNTREATED_LEAD_IN_D = 1.0
 def start_time(scenario: Scenario) -> float:
     """Simulation start (days, ≤ 0): first regimen (one day before it when it is the earliest
     time, ``UNTREATED_LEAD_IN_D``), or the menopause history for women and ``MALE_HISTORY_Y``
-    for men."""
+    for men, and never after the week an on-treatment estradiol is averaged over (a woman far
+    from her menopause has no history otherwise)."""
     t0 = min([0.0, *[r.start_d for r in scenario.regimens]])
     if any(r.start_d <= t0 for r in scenario.regimens):
         t0 -= UNTREATED_LEAD_IN_D
@@ -158,6 +159,8 @@ def start_time(scenario: Scenario) -> float:
             t0 = min(t0, history)
     else:
         t0 = min(t0, -MALE_HISTORY_Y * 365.25)
+    if subject.estradiol_on_treatment is not None:
+        t0 = min(t0, subject.estradiol_on_treatment[0] - E2_MATCH_WINDOW_D)
     return float(t0)
 
 
@@ -306,7 +309,7 @@ def _mean_e2_before(day: float, baseline: Baseline, schedule: Schedule, p: NDArr
 
 def _match_on_treatment_estradiol(scenario: Scenario, params: ModelParameters, baseline: Baseline,
                                   schedule: Schedule, t_start: float, explicit: bool
-                                  ) -> tuple[Baseline, Schedule, float, _Resume | None]:
+                                  ) -> tuple[Baseline, Schedule, float, _Resume | None, float]:
     """Scale the person's own estradiol production so simulated E2 matches an on-treatment result.
 
     Women: the aromatization scale (E2 close to proportional to it). Men: their untreated E2 as a
@@ -316,7 +319,9 @@ def _match_on_treatment_estradiol(scenario: Scenario, params: ModelParameters, b
     log space (elasticity from the previous step, 1 at first) bring it within 2 %, first over
     the recent history (``E2_MATCH_SEARCH_HISTORY_D``), then over the whole of it, in at most
     ``E2_MATCH_MAX_STEPS`` corrections each. When the last run was on the returned baseline over the
-    whole history, its state at the measurement comes back too (``_Resume``)."""
+    whole history, its state at the measurement comes back too (``_Resume``), and last the
+    simulated 7-day mean it reached (pg/mL; outside the tolerance when the factor's range or the
+    steps ran out)."""
     assert scenario.subject.estradiol_on_treatment is not None
     day, observed = scenario.subject.estradiol_on_treatment
     log_low, log_high = (math.log(v) for v in E2_MATCH_FACTOR_RANGE)
@@ -328,12 +333,12 @@ def _match_on_treatment_estradiol(scenario: Scenario, params: ModelParameters, b
         simulated, resume = _mean_e2_before(day, baseline, schedule, params.values, window)
         if simulated <= 0.0 or abs(simulated / observed - 1.0) < E2_MATCH_TOLERANCE:
             if resume is not None or window is None:
-                return baseline, schedule, math.exp(log_factor), resume
+                return baseline, schedule, math.exp(log_factor), resume, simulated
             window, previous = None, None  # check it over the whole history
             continue
         if steps == E2_MATCH_MAX_STEPS:
             if window is None:
-                return baseline, schedule, math.exp(log_factor), None
+                return baseline, schedule, math.exp(log_factor), None, simulated
             # the recent history alone does not reach it (a depot still acting from before):
             # search again over the whole history from the factor reached
             window, previous, steps = None, None, 0
@@ -406,6 +411,8 @@ class _History:
     rejected: int
     #: Per scanned site, BMD at t = 0 over BMD on the scan's day along the simulated course.
     bmd_carry: dict[str, float]
+    #: The on-treatment estradiol match's simulated 7-day mean (pg/mL; None without a match).
+    matched_pg_ml: float | None
 
     def agrees_before_zero(self, schedule: Schedule) -> bool:
         """Whether ``schedule`` has this history's segments, inputs and doses before t = 0."""
@@ -417,24 +424,47 @@ class _History:
                 and np.array_equal(self.schedule.boluses[:mine], schedule.boluses[:mine]))
 
 
-def _prepared(scenario: Scenario, params: ModelParameters, explicit: bool
-              ) -> tuple[Baseline, Schedule, float, _Resume | None]:
+@dataclass(frozen=True)
+class _Prepared:
     """The person equilibrated at the scenario's start and its schedule, both matched to an
-    on-treatment estradiol when one is given: (baseline, schedule, the estradiol production
-    factor, the fast path's state at the lab date when the match's last run reached it)."""
+    on-treatment estradiol when one is given, with the estradiol production factor, the fast
+    path's state at the lab date when the match's last run reached it, and the match's
+    simulated 7-day mean there (pg/mL; None without a match)."""
+
+    baseline: Baseline
+    schedule: Schedule
+    factor: float
+    resume: _Resume | None
+    matched_pg_ml: float | None
+
+
+def _prepared(scenario: Scenario, params: ModelParameters, explicit: bool) -> _Prepared:
+    """Equilibrate and schedule ``scenario``, matching an on-treatment estradiol if given."""
     t_start = start_time(scenario)
     baseline = steady_state(scenario.subject, params, t_start)
     schedule = scenario_schedule(scenario, baseline.inputs, params, t_start, explicit)
     if scenario.subject.estradiol_on_treatment is not None \
             and scenario.subject.estradiol_pg_ml is None:
-        return _match_on_treatment_estradiol(scenario, params, baseline, schedule, t_start,
-                                             explicit)
-    return baseline, schedule, 1.0, None
+        return _Prepared(*_match_on_treatment_estradiol(scenario, params, baseline, schedule,
+                                                        t_start, explicit))
+    return _Prepared(baseline, schedule, 1.0, None, None)
+
+
+def _match_meta(subject: Subject, matched_pg_ml: float | None) -> dict[str, object]:
+    """The on-treatment estradiol match as reported: measured and simulated 7-day means (pg/mL)
+    and whether they agree within ``E2_MATCH_TOLERANCE``."""
+    if subject.estradiol_on_treatment is None or matched_pg_ml is None:
+        return {}
+    day, measured = subject.estradiol_on_treatment
+    return {"estradiol_match": {
+        "day": day, "measured_pg_ml": measured, "simulated_pg_ml": matched_pg_ml,
+        "matched": abs(matched_pg_ml / measured - 1.0) < E2_MATCH_TOLERANCE}}
 
 
 def _history(scenario: Scenario, params: ModelParameters, explicit: bool) -> _History:
     """Equilibrate, match an on-treatment estradiol if given, and integrate to t = 0 (fast path)."""
-    baseline, schedule, factor, resume = _prepared(scenario, params, explicit)
+    prepared = _prepared(scenario, params, explicit)
+    baseline, schedule, resume = prepared.baseline, prepared.schedule, prepared.resume
     scan_days = _scan_days(scenario.subject)
     state, steps, rejected, resumed_at = baseline.state, 0, 0, None
     carry: dict[str, float] = {}
@@ -449,8 +479,8 @@ def _history(scenario: Scenario, params: ModelParameters, explicit: bool) -> _Hi
             resume)
         state = states[-1]
         carry = _bmd_carry(scenario.subject, scan_days, states[:-1], state)
-    return _History(scenario.subject, baseline, schedule, factor, resumed_at, state, steps,
-                    rejected, carry)
+    return _History(scenario.subject, baseline, schedule, prepared.factor, resumed_at, state,
+                    steps, rejected, carry, prepared.matched_pg_ml)
 
 
 def _scan_days(subject: Subject) -> NDArray[np.float64]:
@@ -491,7 +521,8 @@ def _simulate_fast(scenario: Scenario, params: ModelParameters, times_d: NDArray
         _Resume(0.0, history.state))
     meta = {"method": "fast", "steps": history.steps + steps,
             "rejected_steps": history.rejected + rejected,
-            "history_resumed_at_d": history.resumed_at_d, "history_shared": reused}
+            "history_resumed_at_d": history.resumed_at_d, "history_shared": reused,
+            **_match_meta(scenario.subject, history.matched_pg_ml)}
     trajectory = _trajectory(scenario, params, times, drop_first, states, seg_index,
                              history.schedule, history.aromatization_factor, meta,
                              history.bmd_carry)
@@ -534,7 +565,8 @@ def simulate(scenario: Scenario, *, params: ModelParameters | None = None,
 
         raise UserInputError("method", method, "fast, reference")
     times, drop_first = _output_times(scenario, times_d)
-    baseline, schedule, factor, _ = _prepared(scenario, params, explicit_oral_dosing)
+    prepared = _prepared(scenario, params, explicit_oral_dosing)
+    baseline, schedule = prepared.baseline, prepared.schedule
     scan_days = _scan_days(scenario.subject)
     if schedule.times_d[0] >= 0.0:
         scan_days = scan_days[:0]  # no simulated past to carry a scan along
@@ -544,9 +576,9 @@ def simulate(scenario: Scenario, *, params: ModelParameters | None = None,
         np.concatenate([scan_days, times]), S.error_scale(), REFERENCE_RTOL)
     carry = _bmd_carry(scenario.subject, scan_days, states[:k], states[k]) if k else {}
     meta = {"method": "reference", "steps": -1, "rejected_steps": -1,
-            "history_resumed_at_d": None}
+            "history_resumed_at_d": None, **_match_meta(scenario.subject, prepared.matched_pg_ml)}
     return _trajectory(scenario, params, times, drop_first, states[k:], seg_index[k:], schedule,
-                       factor, meta, carry)
+                       prepared.factor, meta, carry)
 
 
 def simulate_alike(scenarios: Sequence[Scenario], *, params: ModelParameters | None = None,
