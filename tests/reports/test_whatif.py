@@ -121,3 +121,19 @@ def test_bad_scenario_is_reported_not_raised(example: PatientRecord) -> None:
     section = what_if_section(example, date(2025, 6, 1), years=-1)
     assert isinstance(section, Unavailable)
     assert "could not be computed" in section.reason
+
+
+@needs_simulator
+def test_an_estradiol_the_model_cannot_reproduce_is_a_caution() -> None:
+    record = parse_patient_document({
+        "version": 1, "as_of": "2025-06-01",
+        "patient": {"sex": "female", "birth_date": "1982-03-01", "weight": "64 kg",
+                    "menopausal_status": "premenopausal"},
+        "history": {"breast_cancer": True},
+        "medications": [{"drug": "tamoxifen", "dose": "20 mg", "route": "oral", "every": "1 d",
+                         "start": "2024-01-10"}],
+        "labs": [{"test": "estradiol", "value": 12, "unit": "pg/mL", "date": "2025-03-01"}]})
+    section = what_if_section(record, date(2025, 6, 1), years=1,
+                              simulator=default_simulator(band_draws=0))
+    assert isinstance(section, WhatIf), section
+    assert "could not be reproduced" in section.cautions[0]

@@ -263,12 +263,11 @@ def _table(projections: list[Projection], years: float) -> None:
                       "course since: " + ", ".join(
                           f"{site.replace('_', ' ')} {change:+.1f} %"
                           for site, change in carried.items()), highlight=False)
-    match = projections[0].trajectory.meta.get("estradiol_match")
-    if match and not match["matched"]:
-        console.print(f"The estradiol measured on treatment ({match['measured_pg_ml']:g} pg/mL, "
-                      f"day {match['day']:g}) could not be reproduced: the model comes no closer "
-                      f"than {match['simulated_pg_ml']:.1f} pg/mL, so its estradiol and bone "
-                      "predictions for this person are less certain.", highlight=False)
+    from osteotwin.simulate.single import unmatched_estradiol_note
+
+    unmatched = unmatched_estradiol_note(projections[0].trajectory.meta)
+    if unmatched:
+        console.print(unmatched, highlight=False)
     assumed = sorted({d for p in projections for d in p.trajectory.meta.get("assumed_doses", [])})
     if assumed:
         console.print(f"Doses not on file, labelled doses assumed: {', '.join(assumed)}")

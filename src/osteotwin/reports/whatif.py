@@ -181,7 +181,12 @@ def what_if_section(record: PatientRecord, as_of: dt.date, *, years: float = 5.0
         base = Scenario.from_record(record.model_copy(update={"as_of": as_of}), years=years)
         scenarios = alternatives(base)
         results = [(s.label, *result) for s, result in zip(scenarios, run(scenarios), strict=True)]
-        return replace(_view(results, years), cautions=tuple(_cautions(record, scenarios)))
+        cautions = _cautions(record, scenarios)
+        from osteotwin.simulate.single import unmatched_estradiol_note
+
+        unmatched = unmatched_estradiol_note(results[0][1].meta)
+        return replace(_view(results, years),
+                       cautions=tuple([unmatched, *cautions] if unmatched else cautions))
     except Exception as exc:  # one failed section must not lose the whole report
         return _failed("what-if simulation", exc)
 

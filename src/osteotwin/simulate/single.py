@@ -12,9 +12,9 @@ Reported changes are relative to t = 0.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -448,6 +448,18 @@ def _prepared(scenario: Scenario, params: ModelParameters, explicit: bool) -> _P
         return _Prepared(*_match_on_treatment_estradiol(scenario, params, baseline, schedule,
                                                         t_start, explicit))
     return _Prepared(baseline, schedule, 1.0, None, None)
+
+
+def unmatched_estradiol_note(meta: Mapping[str, Any]) -> str | None:
+    """A sentence for readers when a trajectory's on-treatment estradiol match (``meta``) did not
+    reach the measured value, else None."""
+    match = meta.get("estradiol_match")
+    if not match or match["matched"]:
+        return None
+    return (f"The estradiol measured on treatment ({match['measured_pg_ml']:g} pg/mL, day "
+            f"{match['day']:g}) could not be reproduced: the model comes no closer than "
+            f"{match['simulated_pg_ml']:.1f} pg/mL, so its estradiol and bone predictions for this "
+            "person are less certain.")
 
 
 def _match_meta(subject: Subject, matched_pg_ml: float | None) -> dict[str, object]:

@@ -96,8 +96,10 @@ def _simulation_api() -> Any:
 
 #: Raised whenever what a what-if computes changes other than through the parameter set (which
 #: ``model_version`` digests): 2 = lifestyle changes lived from t = 0, not through the whole
-#: simulated history (before, the person was equilibrated on them and they showed no effect).
-WHAT_IF_REVISION = 2
+#: simulated history (before, the person was equilibrated on them and they showed no effect);
+#: 3 = a note when the on-treatment estradiol could not be reproduced, the last scan carried to
+#: t = 0 for T-scores.
+WHAT_IF_REVISION = 3
 
 
 def model_version() -> str:
@@ -175,6 +177,7 @@ def run_what_if(record: PatientRecord, request: WhatIfRequest) -> dict[str, Any]
             "bands": {"percentiles": [5, 95], "draws": request.band_draws, "seed": BAND_SEED,
                       "what": "parameter uncertainty: virtual people drawn around the fitted model"},
             "request": request.model_dump(mode="json"), "courses": shown,
+            "estradiol_note": _sim_single().unmatched_estradiol_note(trajectories[0].meta),
             "caveats": [{**caveat.to_json(), "courses": labels}
                         for caveat, labels in caveats.caveats_by_course(per_course)]}
 
