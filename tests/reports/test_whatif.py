@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -124,15 +125,9 @@ def test_bad_scenario_is_reported_not_raised(example: PatientRecord) -> None:
 
 
 @needs_simulator
-def test_an_estradiol_the_model_cannot_reproduce_is_a_caution() -> None:
-    record = parse_patient_document({
-        "version": 1, "as_of": "2025-06-01",
-        "patient": {"sex": "female", "birth_date": "1982-03-01", "weight": "64 kg",
-                    "menopausal_status": "premenopausal"},
-        "history": {"breast_cancer": True},
-        "medications": [{"drug": "tamoxifen", "dose": "20 mg", "route": "oral", "every": "1 d",
-                         "start": "2024-01-10"}],
-        "labs": [{"test": "estradiol", "value": 12, "unit": "pg/mL", "date": "2025-03-01"}]})
+def test_an_estradiol_the_model_cannot_reproduce_is_a_caution(
+        premenopausal_on_tamoxifen: dict[str, Any]) -> None:
+    record = parse_patient_document(premenopausal_on_tamoxifen)
     section = what_if_section(record, date(2025, 6, 1), years=1,
                               simulator=default_simulator(band_draws=0))
     assert isinstance(section, WhatIf), section

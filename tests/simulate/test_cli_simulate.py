@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -83,21 +84,12 @@ def test_bad_input_exits_2_with_one_line(example_patient_path: Path, args: list[
     assert len(result.stderr.strip().splitlines()) == 1
 
 
-def test_an_estradiol_the_model_cannot_reproduce_is_said_so(tmp_path: Path) -> None:
-    """A premenopausal woman on tamoxifen with a low estradiol measured on it: her estradiol is
-    mostly ovarian, which the on-treatment match (of extra-ovarian production) cannot lower that
-    far; the table says so and the JSON carries the match, with the scan carried to today."""
-    patient = tmp_path / "patient.yaml"
-    patient.write_text(
-        "version: 1\nas_of: 2025-06-01\n"
-        "patient: {sex: female, birth_date: 1982-03-01, weight: 64 kg,"
-        " menopausal_status: premenopausal}\n"
-        "history: {breast_cancer: true}\n"
-        "medications:\n"
-        "  - {drug: tamoxifen, dose: 20 mg, route: oral, every: 1 d, start: 2024-01-10}\n"
-        "labs:\n  - {test: estradiol, value: 12, unit: pg/mL, date: 2025-03-01}\n"
-        "dxa:\n  - {date: 2024-01-05, site: lumbar_spine, bmd: 1.05 g/cm2, t_score: 0.1}\n",
-        encoding="utf-8")
+def test_an_estradiol_the_model_cannot_reproduce_is_said_so(
+        tmp_path: Path, premenopausal_on_tamoxifen: dict[str, Any]) -> None:
+    """The table says when the model cannot reproduce an estradiol measured on treatment (see
+    the fixture); the JSON carries the match, and the scan's carry to today."""
+    patient = tmp_path / "patient.json"
+    patient.write_text(json.dumps(premenopausal_on_tamoxifen), encoding="utf-8")
     table = RUNNER.invoke(app, ["simulate", str(patient), "--years", "1", "--draws", "0"])
     assert table.exit_code == 0, table.output
     assert "estradiol measured on treatment (12 pg/mL, day -92) could not be" in \

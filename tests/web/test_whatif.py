@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -54,21 +55,13 @@ def test_the_result_names_the_simulator_it_came_from() -> None:
         current["series"]["lumbar_spine_bmd_change_pct"][-1]
 
 
-def test_an_estradiol_the_model_cannot_reproduce_is_noted() -> None:
-    """A premenopausal woman on tamoxifen with a low estradiol measured on it: the model cannot
-    lower her (mostly ovarian) estradiol that far, and the what-if says so; the demo patient's
-    is reproduced, with no note."""
+def test_an_estradiol_the_model_cannot_reproduce_is_noted(
+        premenopausal_on_tamoxifen: dict[str, Any]) -> None:
+    """The what-if says when the model cannot reproduce an estradiol measured on treatment (see
+    the fixture); the demo patient's is reproduced, with no note."""
     from osteotwin.records import parse_patient_document
 
-    woman = parse_patient_document({
-        "version": 1, "as_of": "2025-06-01",
-        "patient": {"sex": "female", "birth_date": "1982-03-01", "weight": "64 kg",
-                    "menopausal_status": "premenopausal"},
-        "history": {"breast_cancer": True},
-        "medications": [{"drug": "tamoxifen", "dose": "20 mg", "route": "oral", "every": "1 d",
-                         "start": "2024-01-10"}],
-        "labs": [{"test": "estradiol", "value": 12, "unit": "pg/mL", "date": "2025-03-01"}]})
     request = WhatIfRequest(years=1, resistance_sessions_per_week=2, band_draws=0)
-    note = run_what_if(woman, request)["estradiol_note"]
-    assert note is not None and "could not be reproduced" in note and "12 pg/mL" in note
+    note = run_what_if(parse_patient_document(premenopausal_on_tamoxifen), request)
+    assert note["estradiol_note"] is not None and "12 pg/mL" in note["estradiol_note"]
     assert run_what_if(load_patient_file(EXAMPLE), request)["estradiol_note"] is None
