@@ -72,7 +72,10 @@ trajectory.at("lumbar_spine_bmd_change_pct", 2 * 365.25)
 measures both (results in `benchmarks/results/single.json`). The fast path integrates the history
 to t = 0 and continues from the state there; `osteotwin.simulate.single.simulate_alike(scenarios)`
 runs courses of one person that differ only from t = 0 (what-ifs) on one shared history, each
-exactly as `simulate` runs it alone.
+exactly as `simulate` runs it alone. An estradiol measured on treatment is matched by scaling the
+person's own production (men: all of it; women: the extra-ovarian part) and the match is reported
+(`meta['estradiol_match']`); where it cannot be reached (a premenopausal woman's estradiol is
+mostly ovarian) `osteotwin simulate`, the web what-if and the report say so.
 `osteotwin.simulate.caveats.model_caveats(scenario)` lists the known departures below that apply
 to a scenario; `osteotwin simulate`, the web what-if and the report print them beside the numbers.
 """
