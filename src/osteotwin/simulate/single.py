@@ -457,9 +457,9 @@ def unmatched_estradiol_note(meta: Mapping[str, Any]) -> str | None:
     if not match or match["matched"]:
         return None
     return (f"The estradiol measured on treatment ({match['measured_pg_ml']:g} pg/mL, day "
-            f"{match['day']:g}) could not be reproduced: the model comes no closer than "
-            f"{match['simulated_pg_ml']:.1f} pg/mL, so its estradiol and bone predictions for this "
-            "person are less certain.")
+            f"{match['day']:g}) could not be reproduced: the simulation gives "
+            f"{match['simulated_pg_ml']:.1f} pg/mL for that week, so its estradiol and bone "
+            "predictions for this person are less certain.")
 
 
 def _match_meta(subject: Subject, matched_pg_ml: float | None) -> dict[str, object]:
