@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from osteotwin.simulate import Scenario
 from osteotwin.simulate.bands import BAND_SERIES, project
@@ -53,3 +54,20 @@ def test_percentile_bands_need_half_the_draws_and_skip_absent_series() -> None:
     np.testing.assert_allclose(high, [9.5, 95.0])
     assert percentile_bands(runs[:9], ["a"], n_draws=20) is None  # 9 of 20 solved: no band
     assert percentile_bands([], ["a"], n_draws=0) is None
+
+
+def test_a_draw_that_fails_is_left_out_of_every_course(caplog: pytest.LogCaptureFixture) -> None:
+    """``draw_runs`` (the web what-if's and the report's bands): a virtual person whose simulation
+    fails (here parameters that are not numbers) is dropped from every course and logged, the
+    others kept."""
+    from dataclasses import replace
+
+    from osteotwin.physiology.parameters import default_parameters
+    from osteotwin.simulate.bands import draw_runs
+
+    params = default_parameters()
+    broken = replace(params, values=np.full_like(params.values, np.nan))
+    with caplog.at_level("WARNING"):
+        runs = draw_runs(_scenarios(), [params, broken, params], np.array([0.0, 365.25]))
+    assert [len(course) for course in runs] == [2, 2]
+    assert "a parameter draw failed" in caplog.text

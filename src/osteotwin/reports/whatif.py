@@ -14,7 +14,6 @@ around the person when the simulator provides one.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
@@ -28,7 +27,6 @@ from osteotwin.reports.sections import Unavailable, _failed
 if TYPE_CHECKING:
     from osteotwin.simulate import Scenario, Trajectory
 
-log = logging.getLogger(__name__)
 
 AROMATASE_INHIBITORS = ("anastrozole", "letrozole", "exemestane")
 STOP_LABEL = "aromatase inhibitor stopped today"
@@ -144,7 +142,7 @@ def default_simulator(band_draws: int = BAND_DRAWS) -> Simulator:
 
     simulate_alike: Callable[..., list[Trajectory]] = importlib.import_module(
         "osteotwin.simulate.single").simulate_alike
-    percentile_bands = importlib.import_module("osteotwin.simulate.bands").percentile_bands
+    bands = importlib.import_module("osteotwin.simulate.bands")
     parameters = importlib.import_module("osteotwin.physiology.parameters")
     draws = parameters.band_parameter_sets(band_draws, BAND_SEED)
 
@@ -152,16 +150,9 @@ def default_simulator(band_draws: int = BAND_DRAWS) -> Simulator:
             ) -> list[tuple[Trajectory, dict[str, tuple[Any, Any]] | None]]:
         times = daily_times(scenarios[0].years)
         centrals = [smoothed(t) for t in simulate_alike(scenarios, times_d=times)]
-        runs: list[list[dict[str, Any]]] = [[] for _ in scenarios]
-        for params in draws:
-            try:
-                person = simulate_alike(scenarios, params=params, times_d=times)
-            except Exception:  # one virtual person's solver failure must not hide the others
-                log.warning("report: a parameter draw failed")
-                continue
-            for course_runs, trajectory in zip(runs, person, strict=True):
-                course_runs.append(smoothed(trajectory).series)
-        return [(central, percentile_bands(course_runs, BANDED_SERIES, len(draws)))
+        runs = bands.draw_runs(scenarios, draws, times)
+        return [(central, bands.percentile_bands([smoothed(t).series for t in course_runs],
+                                                 BANDED_SERIES, len(draws)))
                 for central, course_runs in zip(centrals, runs, strict=True)]
 
     return run

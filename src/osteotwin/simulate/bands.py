@@ -13,6 +13,7 @@ the platform allows); the results do not depend on how many.
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -30,6 +31,8 @@ from osteotwin.physiology.parameters import (
 from osteotwin.simulate.scenario import Scenario
 from osteotwin.simulate.single import simulate_alike
 from osteotwin.simulate.trajectory import Trajectory
+
+log = logging.getLogger(__name__)
 
 BAND_SERIES: tuple[str, ...] = (
     "estradiol_pg_ml", "total_testosterone_ng_dl", "free_testosterone_pg_ml", "ctx_change_pct",
@@ -72,6 +75,23 @@ def _band_series(scenarios: Sequence[Scenario], draw: ModelParameters,
     processes can run it; ``simulate_alike``: the history before t = 0 is simulated once)."""
     return [{name: trajectory.series[name] for name in BAND_SERIES}
             for trajectory in simulate_alike(scenarios, params=draw, times_d=times_d)]
+
+
+def draw_runs(scenarios: Sequence[Scenario], draws: Sequence[ModelParameters],
+              times_d: NDArray[np.float64]) -> list[list[Trajectory]]:
+    """Each course's trajectory for every parameter draw that solves, in one process (a draw's
+    courses share its past: ``simulate_alike``); a draw whose simulation fails is left out of
+    every course and logged (``percentile_bands`` then shows no band below half the draws)."""
+    runs: list[list[Trajectory]] = [[] for _ in scenarios]
+    for draw in draws:
+        try:
+            person = simulate_alike(scenarios, params=draw, times_d=times_d)
+        except Exception:  # one virtual person's solver failure must not hide the others
+            log.warning("a parameter draw failed for %s", ", ".join(s.label for s in scenarios))
+            continue
+        for course_runs, trajectory in zip(runs, person, strict=True):
+            course_runs.append(trajectory)
+    return runs
 
 
 @contextmanager

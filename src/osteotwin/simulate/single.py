@@ -289,16 +289,16 @@ def _mean_e2_before(day: float, baseline: Baseline, schedule: Schedule, p: NDArr
     cut = int(np.searchsorted(schedule.times_d, day, side="right"))
     first = 0
     seg_t = np.append(schedule.times_d[:cut], end + 1e-6)
-    seg_b = schedule.boluses
     windowed = from_d is not None and schedule.times_d[0] < from_d < start
     if windowed:
         assert from_d is not None
         first = int(np.searchsorted(schedule.times_d, from_d, side="right")) - 1
         seg_t = np.concatenate([[from_d], seg_t[first + 1:]])
-        seg_b = seg_b.copy()
-        seg_b[first] = 0.0  # given before the window
     seg_u = schedule.inputs[first:cut]
-    seg_b = seg_b[first:cut]
+    seg_b = schedule.boluses[first:cut]
+    if windowed:
+        seg_b = seg_b.copy()
+        seg_b[0] = 0.0  # given before the window
     states, seg_index, _, _, _ = rosenbrock_segments(
         baseline.state, p, seg_t, seg_u, seg_b, times, FAST_RTOL, S.error_scale(), 1.0)
     values = [hormones(float(t), states[i], p, seg_u[min(seg_index[i], len(seg_u) - 1)])[0]

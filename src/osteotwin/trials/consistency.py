@@ -22,7 +22,7 @@ touch every pair (``forced_failures``) is a floor on the failures of any model.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import combinations
 from typing import Any
 
@@ -93,8 +93,7 @@ def _regimens_until(regimens: Sequence[TrialRegimen], t_d: float) -> tuple[Trial
             continue
         stop = reg.stop_d if reg.stop_d is not None and reg.stop_d < t_d - _TIME_TOLERANCE_D \
             else None
-        kept.append(TrialRegimen(reg.drug, reg.dose_mg, reg.dose_iu, reg.route, reg.every_d,
-                                 reg.start_d, stop))
+        kept.append(replace(reg, stop_d=stop))
     return tuple(sorted(kept, key=repr))
 
 

@@ -165,7 +165,8 @@ def run_what_if(record: PatientRecord, request: WhatIfRequest) -> dict[str, Any]
     courses = (base, alternative)
     per_course = [(s.label, caveats.model_caveats(s)) for s in courses]
     trajectories = _sim_single().simulate_alike(courses, times_d=times)
-    runs = _draw_runs(courses, times, draws)
+    runs = [[t.series for t in course_runs] for course_runs in importlib.import_module(
+        "osteotwin.simulate.bands").draw_runs(courses, draws, times)]
     shown = [{"label": scenario.label, "times_d": jsonable(times),
               "series": {k: jsonable(trajectory.series[k]) for k in SHOWN_SERIES
                          if k in trajectory.series},
@@ -196,20 +197,6 @@ def _parameter_draws(n: int) -> list[Any]:
 def _sim_single() -> Any:
     """The one-person simulator module (imported when first needed)."""
     return importlib.import_module("osteotwin.simulate.single")
-
-
-def _draw_runs(courses: tuple[Any, ...], times: Any, draws: list[Any]) -> list[list[Any]]:
-    """Each course's series for every parameter draw that solves (a draw's courses share its
-    history before t = 0: ``simulate_alike``); a draw that fails is left out of every course."""
-    runs: list[list[Any]] = [[] for _ in courses]
-    for params in draws:
-        try:
-            person = _sim_single().simulate_alike(courses, params=params, times_d=times)
-        except Exception:  # a solver failure for one virtual person must not hide the others
-            continue
-        for course_runs, trajectory in zip(runs, person, strict=True):
-            course_runs.append(trajectory.series)
-    return runs
 
 
 def _bands(runs: list[Any], n_draws: int) -> dict[str, Any]:
