@@ -295,6 +295,27 @@ CASES: list[tuple[str, dict[str, Any], set[str], set[str]]] = [
                                           labs=[lab("calcium", 9.5, "mg/dL"),
                                                 lab("egfr", 80, "mL/min/1.73m2")]),
      {"BMD_OSTEOPOROSIS"}, {"DISCUSS_ANTIRESORPTIVE", "CHECK_CALCIUM_AND_RENAL"}),
+    # --- denosumab: a stop without a bisphosphonate after it, and the next dose on time
+    ("denosumab stopped, nothing after it",
+     make(sex="female", age=68, medications=[
+         med("denosumab", "60 mg", "6 mo", start_days_ago=900, stop=days_ago(300),
+             route="subcutaneous")]),
+     {"DENOSUMAB_STOPPED", "DISCUSS_DENOSUMAB_TRANSITION"}, {"DENOSUMAB_DOSE_DUE"}),
+    ("denosumab stopped, zoledronic acid after it",
+     make(sex="female", age=68, medications=[
+         med("denosumab", "60 mg", "6 mo", start_days_ago=900, stop=days_ago(300),
+             route="subcutaneous"),
+         med("zoledronic_acid", "5 mg", "1 y", start_days_ago=200, route="intravenous")]),
+     set(), {"DENOSUMAB_STOPPED", "DISCUSS_DENOSUMAB_TRANSITION"}),
+    ("denosumab ongoing", make(sex="female", age=68, medications=[
+        med("denosumab", "60 mg", "6 mo", start_days_ago=900, route="subcutaneous")]),
+     {"DENOSUMAB_DOSE_DUE"}, {"DENOSUMAB_STOPPED", "DISCUSS_DENOSUMAB_TRANSITION",
+                              "DISCUSS_ANTIRESORPTIVE"}),
+    ("denosumab stopped after a dose 35 days ago",
+     make(sex="female", age=68, medications=[
+         med("denosumab", "60 mg", "6 mo", start_days_ago=400, stop=days_ago(30),
+             route="subcutaneous")]),
+     {"DENOSUMAB_STOPPED", "DISCUSS_DENOSUMAB_TRANSITION"}, {"DENOSUMAB_DOSE_DUE"}),
     ("calcium and renal already checked", make(sex="female", age=66, dxa=hip_spine(-2.7),
                                                labs=[lab("calcium", 9.5, "mg/dL"),
                                                      lab("egfr", 80, "mL/min/1.73m2")]),

@@ -8,6 +8,7 @@ intervals and indications are cited in ``data/clinic/rules.yaml`` and in the com
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterable
 
 from osteotwin.clinic.densitometry import DensitometrySummary
@@ -17,6 +18,11 @@ from osteotwin.clinic.monitoring import BASELINE_DXA_WINDOW_D, LAB_INTERVAL_D, d
 from osteotwin.clinic.reference import target_for, targets
 from osteotwin.records.patient import LabResult, Medication, PatientRecord
 from osteotwin.vocabulary import codes
+
+#: Denosumab 60 mg is given every 6 months (label); a follow-on bisphosphonate starts 6 months after
+#: the last injection (Tsourdi et al. 2021).
+DENOSUMAB_INTERVAL_D = 182.625
+DAYS_PER_MONTH = 30.4375
 
 MASS_SPEC_MARKERS = ("lc-ms", "lcms", "lc/ms", "gc-ms", "gcms", "ms/ms", "mass spec", "lc-msms")
 
@@ -135,6 +141,7 @@ def derive_facts(record: PatientRecord, as_of: dt.date, dxa: DensitometrySummary
     s.put("ai_for_breast_cancer", bool(ai) and (
         h.breast_cancer is True or (p.sex == "female" and h.breast_cancer is None)))
 
+    _denosumab(s, record, as_of)
     _labs(s, record, as_of, ai_start, trt_start)
     _densitometry(s, dxa, as_of, ai_start)
     _intake(s, record, as_of, age, p.sex)
@@ -150,6 +157,38 @@ def derive_facts(record: PatientRecord, as_of: dt.date, dxa: DensitometrySummary
     _fracture_risk(s, risk)
     _composites(s, record, age)
     return s.facts
+
+
+def _denosumab(s: FactSheet, record: PatientRecord, as_of: dt.date) -> None:
+    """Denosumab's last dose, the next one due, and whether it was stopped with nothing to follow.
+
+    Resorption rises above its pre-treatment level about 6 months after a missed dose (Cummings et
+    al. 2018), so a bisphosphonate should follow a stop, started 6 months after the last injection
+    (ECTS, Tsourdi et al. 2021).
+    """
+    last: dt.date | None = None
+    next_due: dt.date | None = None
+    for regimen in record.medications:
+        day = regimen.last_dose_on_or_before(as_of)
+        if _drug_class(regimen.drug) != "rankl_inhibitor" or day is None or (
+                last is not None and day <= last):
+            continue
+        last = day
+        ongoing = regimen.active_on(as_of) and regimen.every_d is not None
+        next_due = day + dt.timedelta(days=math.floor(regimen.every_d or 0.0)) if ongoing else None
+    s.put("denosumab_last_dose", last)
+    s.put("denosumab_next_dose_due", next_due)
+    if last is None:
+        s.put("denosumab_months_since_last_dose", None, "months")
+        s.put("denosumab_follow_on_due", None)
+        s.put("denosumab_stopped_without_follow_on", False)
+        return
+    s.put("denosumab_months_since_last_dose", round((as_of - last).days / DAYS_PER_MONTH, 1),
+          "months")
+    s.put("denosumab_follow_on_due", last + dt.timedelta(days=math.floor(DENOSUMAB_INTERVAL_D)))
+    followed = any(_drug_class(m.drug) == "bisphosphonate" and (
+        m.active_on(as_of) or (m.start is not None and m.start >= last)) for m in record.medications)
+    s.put("denosumab_stopped_without_follow_on", next_due is None and not followed)
 
 
 def _labs(s: FactSheet, record: PatientRecord, as_of: dt.date, ai_start: dt.date | None,

@@ -7,6 +7,7 @@ that would change advice (spec/patient-file.md).
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -96,6 +97,17 @@ class Medication(_Frozen):
         """True if the regimen is ongoing on ``when`` (start unknown counts as started)."""
         started = self.start is None or self.start <= when
         return started and (self.stop is None or self.stop > when)
+
+    def last_dose_on_or_before(self, when: dt.date) -> dt.date | None:
+        """Day of the last scheduled administration on or before ``when`` (doses at ``start`` +
+        k · ``every_d``, before ``stop``, as the simulator places them); None for a continuous
+        regimen, an unknown start, or no dose by then."""
+        if self.every_d is None or self.start is None or self.start > when:
+            return None
+        k = math.floor((when - self.start).days / self.every_d + 1e-9)  # a dose on ``when`` counts
+        if self.stop is not None:  # the last k with k · every before stop
+            k = min(k, math.ceil((self.stop - self.start).days / self.every_d - 1e-9) - 1)
+        return None if k < 0 else self.start + dt.timedelta(days=math.floor(k * self.every_d))
 
     def daily_dose_mg(self) -> float | None:
         """Average mass per day (mg/d), or None if dose or interval is unknown."""
