@@ -1,4 +1,4 @@
-"""Whole-plan edge cases: missing body size, no foods left, minors."""
+"""Whole-plan edge cases: missing body size, no foods left, minors; vitamin D as the assessment sees it."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from osteotwin.clinic import assess
 from osteotwin.errors import UserInputError
 from osteotwin.plan.nutrition.foods import FoodTable
 from osteotwin.plan.nutrition.plan import build_nutrition_plan
@@ -50,3 +51,29 @@ def test_no_foods_left_is_explained_not_a_crash() -> None:
     assert all("no allowed food provides it" in g.explanation for g in plan.gaps)
     assert any("no foods are left" in n for n in plan.notes)
     assert {s.nutrient for s in plan.supplements} == {"calcium_mg", "vitamin_d_iu"}
+
+
+def _woman(medications: list[dict[str, Any]], vitamin_d_ng_ml: float) -> dict[str, Any]:
+    return {"version": 1, "as_of": "2025-06-01",
+            "patient": {"sex": "female", "birth_date": "1962-05-05", "height": "165 cm",
+                        "weight": "62 kg", "menopausal_status": "postmenopausal"},
+            "history": {"breast_cancer": True},
+            "medications": medications,
+            "labs": [{"test": "vitamin_d_25oh", "value": vitamin_d_ng_ml, "unit": "ng/mL",
+                      "date": "2025-05-01"}],
+            "lifestyle": {"diet_pattern": "omnivore"}}
+
+
+def test_plan_and_assessment_agree_on_vitamin_d_for_a_woman_on_an_ai() -> None:
+    letrozole = [{"drug": "letrozole", "dose": "2.5 mg", "every": "1 d", "start": "2024-01-01"}]
+    record = parse_patient_document(_woman(letrozole, 15), source="test")
+    plan = build_personal_plan(record, weeks=1)
+    minimum = plan.nutrition.targets.get("vitamin_d_iu").minimum
+    assessment = assess(record)
+    assert minimum == assessment.facts["vitamin_d_ai_minimum_iu_d"].value == 800
+    assert "VITAMIN_D_DEFICIENT" in assessment.finding_codes()
+    assert any(n.startswith("25(OH)D 15 ng/mL on 2025-05-01 is deficient") for n in plan.nutrition.notes)
+    stopped = [{**letrozole[0], "stop": "2025-01-01"}]
+    off_ai = build_personal_plan(parse_patient_document(_woman(stopped, 35), source="test"), weeks=1)
+    assert off_ai.nutrition.targets.get("vitamin_d_iu").minimum == 600
+    assert not any("25(OH)D" in n for n in off_ai.nutrition.notes)

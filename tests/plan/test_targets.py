@@ -69,3 +69,10 @@ def test_iom_age_bands_run_to_the_birthday(age: float, calcium_man: float, vitam
     t = nutrient_targets("male", age, 80, 175)
     assert t.get("calcium_mg").minimum == calcium_man
     assert t.get("vitamin_d_iu").minimum == vitamin_d
+
+
+def test_an_aromatase_inhibitor_raises_vitamin_d_to_the_asco_minimum() -> None:
+    on_ai = nutrient_targets("female", 60, 65, 165, on_aromatase_inhibitor=True).get("vitamin_d_iu")
+    assert on_ai.minimum == 800 and "ASCO2019" in on_ai.sources and on_ai.maximum == 4000
+    older = nutrient_targets("female", 75, 65, 165, on_aromatase_inhibitor=True).get("vitamin_d_iu")
+    assert older.minimum == 800 and older.sources == ("IOM2011",)  # the RDA is already 800 at 71+

@@ -273,6 +273,8 @@ def _intake(s: FactSheet, record: PatientRecord, as_of: dt.date, age: float, sex
           "IU/d")
     s.put("vitamin_d_ul_iu_d", target_for(table["vitamin_d_iu_d"]["upper_level"], sex, age), "IU/d")
     s.put("vitamin_d_rda_iu_d", target_for(table["vitamin_d_iu_d"]["rda"], sex, age), "IU/d")
+    s.put("vitamin_d_ai_minimum_iu_d",
+          target_for(table["vitamin_d_iu_d"]["aromatase_inhibitor_minimum"], sex, age), "IU/d")
     s.put("protein_g_kg_d", life.protein_g_kg_d, "g/kg/d")
     s.put("protein_target_g_kg_d", target_for(table["protein_g_kg_d"]["target"], sex, age), "g/kg/d")
 

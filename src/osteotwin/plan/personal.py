@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from osteotwin.clinic import assess
 from osteotwin.errors import UserInputError
 from osteotwin.plan.exercise.program import ExerciseProgram, build_program
 from osteotwin.plan.exercise.screening import screen
@@ -15,6 +16,7 @@ from osteotwin.plan.nutrition.plan import (
     current_supplement_totals,
 )
 from osteotwin.records import PatientRecord
+from osteotwin.vocabulary import codes
 
 MIN_WEEKS, MAX_WEEKS = 1, 52
 ADULT_AGE = 18  # the intake tables and exercise guidelines used are for adults
@@ -57,5 +59,20 @@ def build_personal_plan(
         diet_pattern=life.diet_pattern, food_exclusions=life.food_exclusions,
         current_supplements=current_supplement_totals((s.name, s.dose_per_day) for s in life.supplements),
         settings=settings,
+        on_aromatase_inhibitor=any(codes()["drugs"].get(m.drug, {}).get("class") == "aromatase_inhibitor"
+                                   for m in record.active_medications(when)),
+        low_vitamin_d=_low_vitamin_d(record, when),
     )
     return PersonalPlan(when, program, nutrition)
+
+
+def _low_vitamin_d(record: PatientRecord, when: dt.date) -> str | None:
+    """The latest 25(OH)D when the assessment finds it deficient or insufficient, else None."""
+    low = {"VITAMIN_D_DEFICIENT": "deficient", "VITAMIN_D_INSUFFICIENT": "insufficient"}
+    found = [low[code] for code in assess(record, when).finding_codes() if code in low]
+    lab = record.latest_lab("vitamin_d_25oh", on_or_before=when)
+    if not found or lab is None:
+        return None
+    reported = "" if lab.reported_unit == "ng/mL" else \
+        f" (reported {lab.reported_value:g} {lab.reported_unit})"
+    return f"25(OH)D {lab.value:.0f} ng/mL{reported} on {lab.date.isoformat()} is {found[0]}"

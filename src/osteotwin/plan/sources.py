@@ -42,6 +42,9 @@ SOURCES: Mapping[str, str] = {
     "IOM2011": "Institute of Medicine. Dietary Reference Intakes for Calcium and Vitamin D. Washington DC: "
                "National Academies Press; 2011 (summary: Ross AC et al. J Clin Endocrinol Metab. "
                "2011;96(1):53-58. doi:10.1210/jc.2010-2704)",
+    "ASCO2019": "Shapiro CL et al. Management of osteoporosis in survivors of adult cancers with "
+                "nonmetastatic disease: ASCO clinical practice guideline. J Clin Oncol. "
+                "2019;37(31):2916-2946. doi:10.1200/JCO.19.01696",
     "IOM1997": "Institute of Medicine. Dietary Reference Intakes for Calcium, Phosphorus, Magnesium, "
                "Vitamin D, and Fluoride. Washington DC: National Academies Press; 1997",
     "IOM2001": "Institute of Medicine. Dietary Reference Intakes for Vitamin A, Vitamin K, Arsenic, Boron, "

@@ -172,12 +172,17 @@ def build_nutrition_plan(
     current_supplements: Mapping[str, float] | None = None,
     table: FoodTable | None = None,
     settings: PlannerSettings = DEFAULT_SETTINGS,
+    on_aromatase_inhibitor: bool = False,
+    low_vitamin_d: str | None = None,
 ) -> NutritionPlan:
-    """A week of day plans meeting the targets from food, with flagged supplements for what cannot."""
+    """A week of day plans meeting the targets from food, with flagged supplements for what cannot.
+
+    ``low_vitamin_d`` describes a low 25(OH)D (the assessment's finding): the plan's vitamin D is a
+    maintenance intake, and correcting a low level is the clinician's dose, so the plan says so."""
     full = table if table is not None else packaged_food_table()
     banned = excluded_tags(diet_pattern, food_exclusions)
     allowed = full.without_tags(banned)
-    targets = nutrient_targets(sex, age_years, weight_kg, height_cm)
+    targets = nutrient_targets(sex, age_years, weight_kg, height_cm, on_aromatase_inhibitor)
     current = dict(current_supplements or {})
     caps = _food_caps(targets, current)
     solution: WeekSolution = plan_week(allowed, targets, food_caps=caps, settings=settings)
@@ -187,6 +192,10 @@ def build_nutrition_plan(
                  "preparations); salt added in cooking or at the table comes on top")
     if diet_pattern is None:
         notes.append("diet pattern not recorded: the plan uses all foods except named exclusions")
+    if low_vitamin_d is not None:
+        notes.append(f"{low_vitamin_d}: the vitamin D here is a maintenance intake; raising a low "
+                     "level may need a larger dose for a time, which is the clinician's decision "
+                     "(see the assessment's vitamin D action)")
     if solution.status == "failed":
         notes.append(f"the optimiser found no plan: {solution.message}")
     elif solution.status == "time_limit":

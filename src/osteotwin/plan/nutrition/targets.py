@@ -1,7 +1,8 @@
 """Daily nutrient targets for bone health by age, sex and body weight, each with its source.
 
 Reference values (adults):
-- Calcium RDA and UL, vitamin D RDA and UL: IOM 2011 [IOM2011].
+- Calcium RDA and UL, vitamin D RDA and UL: IOM 2011 [IOM2011]; on an aromatase inhibitor, vitamin D at
+  least 800 IU/d, the lower end of ASCO 2019's 800-1000 IU/d for cancer survivors at risk [ASCO2019].
 - Protein 1.0-1.2 g/kg/d for bone health in older adults [ESCEO2018]; without a weight, the adult RDA
   in g/d [IOM2005].
 - Magnesium RDA [IOM1997]; its UL (350 mg/d) applies to supplements only, not to food.
@@ -92,6 +93,26 @@ def vitamin_d_rda_iu(age_years: float) -> float:
     return _assessment_band("vitamin_d_iu_d", "rda", "any", age_years)
 
 
+def vitamin_d_ai_minimum_iu(age_years: float) -> float:
+    """[ASCO2019] at least 800 IU/d on an aromatase inhibitor."""
+    return _assessment_band("vitamin_d_iu_d", "aromatase_inhibitor_minimum", "any", age_years)
+
+
+def vitamin_d_target(age_years: float, on_aromatase_inhibitor: bool) -> NutrientTarget:
+    """The RDA, raised to the aromatase-inhibitor minimum when one is taken; UL for food plus
+    supplements [IOM2011]."""
+    rda = vitamin_d_rda_iu(age_years)
+    ai_minimum = vitamin_d_ai_minimum_iu(age_years)
+    if on_aromatase_inhibitor and ai_minimum > rda:
+        return NutrientTarget("vitamin_d_iu", "Vitamin D", "IU", ai_minimum, VITAMIN_D_UL_IU,
+                              f"at least {ai_minimum:.0f} IU/d on an aromatase inhibitor (RDA "
+                              f"{rda:.0f}); UL for food plus supplements", ("ASCO2019", "IOM2011"),
+                              maximum_includes_supplements=True)
+    return NutrientTarget("vitamin_d_iu", "Vitamin D", "IU", rda, VITAMIN_D_UL_IU,
+                          "RDA; UL for food plus supplements", ("IOM2011",),
+                          maximum_includes_supplements=True)
+
+
 VITAMIN_D_UL_IU = 4000.0  # [IOM2011]
 
 
@@ -146,7 +167,8 @@ def energy_target_kcal(
 
 
 def nutrient_targets(
-    sex: str, age_years: float, weight_kg: float | None = None, height_cm: float | None = None
+    sex: str, age_years: float, weight_kg: float | None = None, height_cm: float | None = None,
+    on_aromatase_inhibitor: bool = False,
 ) -> NutritionTargets:
     """Daily targets for an adult (``age_years`` >= 19)."""
     protein_min, protein_basis, protein_src = protein_target_g(sex, weight_kg)
@@ -155,9 +177,7 @@ def nutrient_targets(
         NutrientTarget("calcium_mg", "Calcium", "mg", calcium_rda_mg(sex, age_years),
                        calcium_ul_mg(age_years), "RDA; UL for food plus supplements", ("IOM2011",),
                        maximum_includes_supplements=True),
-        NutrientTarget("vitamin_d_iu", "Vitamin D", "IU", vitamin_d_rda_iu(age_years),
-                       VITAMIN_D_UL_IU, "RDA; UL for food plus supplements", ("IOM2011",),
-                       maximum_includes_supplements=True),
+        vitamin_d_target(age_years, on_aromatase_inhibitor),
         NutrientTarget("protein_g", "Protein", "g", protein_min, None, protein_basis, protein_src),
         NutrientTarget("magnesium_mg", "Magnesium", "mg", magnesium_rda_mg(sex, age_years), None,
                        "RDA (the 350 mg/d UL applies to supplements only)", ("IOM1997",)),
