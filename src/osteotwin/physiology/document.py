@@ -398,6 +398,17 @@ that miss with their placebo arms (their contrasts match: MA.17 2.79 points agai
 at constant dosing, and 4 need a fracture rate or estradiol level that the other trials or the
 sources' ranges rule out.
 
+**Tried and not kept: tamoxifen kept off the modeling route.** Women stopping 5 years of
+tamoxifen lose more spine than published (above), so the route was made to read the estrogen
+signal of estradiol alone, tamoxifen's agonism acting through remodelling only. Before a re-fit
+the tamoxifen arms lose their gains (ATAC's spine +0.6 % at 5 years against +2.8; 51 of 73) and
+the spine still loses 2.2 % in the 2 years after stopping; re-fitted (count step, 15 anchors, 805
+s) the set passes 57 of 73 again, with a stronger remodelling effect of tamoxifen, and the loss
+after stopping grows (ATAC off-treatment spine −3.1 % at 2 years against −0.3; MA.17's placebo hip
+−3.2 % against −0.7; 27 of 65 outside checks). The loss after tamoxifen comes from remodelling,
+the reopened space and the rebound of turnover as latent TGF-β stored while resorption was low is
+released, not from the route.
+
 **Tried and not kept: mineralisation as its own state.** BMD as remodelling space + mean degree of
 mineralisation + matrix volume (Hernandez et al. 2001), with dD/dt = k·(1 − D) − f·r_OC·(D − m0) per site
 and literature bounds (m0 0.5-0.75, Fuchs et al. 2008; half-time 100-1,500 d; renewal 0.1-0.4 /y spine,
