@@ -1,4 +1,4 @@
-"""Facts derived from a record: denosumab's dosing history."""
+"""Facts derived from a record: denosumab's dosing history, a bisphosphonate course's length."""
 
 from __future__ import annotations
 
@@ -40,3 +40,16 @@ def test_a_later_course_replaces_an_earlier_stop() -> None:
     result = run(restarted)
     assert result.facts["denosumab_stopped_without_follow_on"].value is False
     assert result.facts["denosumab_last_dose"].value == AS_OF - dt.timedelta(days=300 - 182)
+
+
+def test_a_switch_between_bisphosphonates_is_one_course() -> None:
+    switched = [med("alendronate", "70 mg", "7 d", start_days_ago=2200, stop=days_ago(1100)),
+                med("risedronate", "35 mg", "7 d", start_days_ago=1040)]
+    facts = run(make(sex="female", age=70, medications=switched)).facts
+    assert facts["bisphosphonate_years"].value == round(2200 / 365.25, 1)
+    assert facts["bisphosphonate_review_due"].value is True
+    # a break of more than 90 days starts a new course
+    broken = [switched[0], med("risedronate", "35 mg", "7 d", start_days_ago=900)]
+    facts = run(make(sex="female", age=70, medications=broken)).facts
+    assert facts["bisphosphonate_years"].value == round(900 / 365.25, 1)
+    assert facts["bisphosphonate_review_due"].value is False

@@ -316,6 +316,19 @@ CASES: list[tuple[str, dict[str, Any], set[str], set[str]]] = [
          med("denosumab", "60 mg", "6 mo", start_days_ago=400, stop=days_ago(30),
              route="subcutaneous")]),
      {"DENOSUMAB_STOPPED", "DISCUSS_DENOSUMAB_TRANSITION"}, {"DENOSUMAB_DOSE_DUE"}),
+    # --- bisphosphonate course length (review after 5 years oral, 3 years intravenous)
+    ("alendronate 6 years", make(sex="female", age=70, medications=[
+        med("alendronate", "70 mg", "7 d", start_days_ago=6 * 365)]),
+     {"REVIEW_BISPHOSPHONATE_DURATION"}, set()),
+    ("alendronate 2 years", make(sex="female", age=70, medications=[
+        med("alendronate", "70 mg", "7 d", start_days_ago=2 * 365)]),
+     set(), {"REVIEW_BISPHOSPHONATE_DURATION"}),
+    ("zoledronic acid 3.5 years", make(sex="female", age=70, medications=[
+        med("zoledronic_acid", "5 mg", "1 y", start_days_ago=1280, route="intravenous")]),
+     {"REVIEW_BISPHOSPHONATE_DURATION"}, set()),
+    ("alendronate stopped after 6 years", make(sex="female", age=70, medications=[
+        med("alendronate", "70 mg", "7 d", start_days_ago=8 * 365, stop=days_ago(2 * 365))]),
+     set(), {"REVIEW_BISPHOSPHONATE_DURATION"}),
     ("calcium and renal already checked", make(sex="female", age=66, dxa=hip_spine(-2.7),
                                                labs=[lab("calcium", 9.5, "mg/dL"),
                                                      lab("egfr", 80, "mL/min/1.73m2")]),

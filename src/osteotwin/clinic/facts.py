@@ -23,6 +23,11 @@ from osteotwin.vocabulary import codes
 #: the last injection (Tsourdi et al. 2021).
 DENOSUMAB_INTERVAL_D = 182.625
 DAYS_PER_MONTH = 30.4375
+#: Bisphosphonate duration review: after 5 years oral, 3 years intravenous (Adler et al. 2016, ASBMR
+#: task force); regimens at most 90 days apart count as one course (osteotwin's reading of a switch).
+BISPHOSPHONATE_REVIEW_ORAL_Y = 5.0
+BISPHOSPHONATE_REVIEW_IV_Y = 3.0
+COURSE_GAP_D = 90
 
 MASS_SPEC_MARKERS = ("lc-ms", "lcms", "lc/ms", "gc-ms", "gcms", "ms/ms", "mass spec", "lc-msms")
 
@@ -138,10 +143,13 @@ def derive_facts(record: PatientRecord, as_of: dt.date, dxa: DensitometrySummary
     s.put("on_tamoxifen", bool(_active(record, as_of, "serm")))
     # Women with breast cancer on an AI (also when breast cancer is not recorded for a woman).
     s.put("ai_vitd_note", " (40 ng/mL is the level studied in AI users)" if ai else "")
+    s.put("ai_antiresorptive_note", " While the aromatase inhibitor continues, the indication for "
+          "bone protection usually continues with it." if ai else "")
     s.put("ai_for_breast_cancer", bool(ai) and (
         h.breast_cancer is True or (p.sex == "female" and h.breast_cancer is None)))
 
     _denosumab(s, record, as_of)
+    _bisphosphonate_course(s, record, as_of)
     _labs(s, record, as_of, ai_start, trt_start)
     _densitometry(s, dxa, as_of, ai_start)
     _intake(s, record, as_of, age, p.sex)
@@ -189,6 +197,30 @@ def _denosumab(s: FactSheet, record: PatientRecord, as_of: dt.date) -> None:
     followed = any(_drug_class(m.drug) == "bisphosphonate" and (
         m.active_on(as_of) or (m.start is not None and m.start >= last)) for m in record.medications)
     s.put("denosumab_stopped_without_follow_on", next_due is None and not followed)
+
+
+def _bisphosphonate_course(s: FactSheet, record: PatientRecord, as_of: dt.date) -> None:
+    """How long the current bisphosphonate course has run (regimens that follow one another within
+    ``COURSE_GAP_D`` count as one), and whether its duration is due for review: after 5 years of an
+    oral or 3 years of an intravenous bisphosphonate (ASBMR task force, Adler et al. 2016)."""
+    spans = [(m.start, m.stop) for m in record.medications if _drug_class(m.drug) == "bisphosphonate"
+             and m.start is not None and m.start <= as_of]
+    active = [m for m in record.active_medications(as_of) if _drug_class(m.drug) == "bisphosphonate"]
+    current = [begin for begin, end in spans if end is None or end > as_of]
+    start = min(current) if current and active else None
+    while start is not None:  # walk back through the regimens this course continued
+        gap_start = start - dt.timedelta(days=COURSE_GAP_D)
+        earlier = [begin for begin, end in spans if begin < start and (end is None or end >= gap_start)]
+        if not earlier:
+            break
+        start = min(earlier)
+    years = None if start is None else round((as_of - start).days / 365.25, 1)
+    intravenous = any(m.route == "intravenous" or m.drug == "zoledronic_acid" for m in active)
+    s.put("bisphosphonate_years", years, "years")
+    s.put("bisphosphonate_intravenous", intravenous if active else None)
+    review_years = BISPHOSPHONATE_REVIEW_IV_Y if intravenous else BISPHOSPHONATE_REVIEW_ORAL_Y
+    s.put("bisphosphonate_review_years", None if years is None else review_years, "years")
+    s.put("bisphosphonate_review_due", years is not None and years >= review_years)
 
 
 def _labs(s: FactSheet, record: PatientRecord, as_of: dt.date, ai_start: dt.date | None,
