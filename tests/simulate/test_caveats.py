@@ -33,6 +33,8 @@ def test_an_untreated_person_carries_no_caveat() -> None:
     (WOMAN, Regimen("denosumab", 60.0, route="subcutaneous", every_d=182.6, stop_d=2 * YEAR),
      "DENOSUMAB_STOPPED"),
     (WOMAN, Regimen("tamoxifen", 20.0, start_d=-5 * YEAR, stop_d=0.0), "TAMOXIFEN_STOPPED"),
+    (WOMAN, Regimen("denosumab", 60.0, route="subcutaneous", every_d=182.6, start_d=-3 * YEAR,
+                    stop_d=-1 * YEAR), "DENOSUMAB_STOPPED"),
     (MAN, Regimen("testosterone_gel", 12.5, route="transdermal"), "LOW_TESTOSTERONE_GEL_DOSE"),
 ])
 def test_each_departure_is_raised_where_it_applies(subject: Subject, regimen: Regimen,
@@ -64,13 +66,15 @@ def test_departures_are_limited_to_their_situation() -> None:
     assert "AROMATASE_INHIBITOR_IN_MAN" not in codes(Scenario(WOMAN, (Regimen("anastrozole", 1.0),),
                                                               5.0))
     # ongoing denosumab is not a stopped one (nor a bisphosphonate), a full gel dose and a
-    # tamoxifen course that ended long ago carry no caveat
+    # tamoxifen or denosumab course that ended long ago carry no caveat
     assert codes(Scenario(WOMAN, (Regimen("denosumab", 60.0, route="subcutaneous",
                                           every_d=182.6),), 5.0)) == {"ANTIRESORPTIVE_FIRST_YEAR"}
     assert codes(Scenario(MAN, (Regimen("testosterone_gel", 81.0, route="transdermal"),),
                           5.0)) == set()
     assert codes(Scenario(WOMAN, (Regimen("tamoxifen", 20.0, start_d=-8 * YEAR,
                                           stop_d=-3 * YEAR),), 5.0)) == set()
+    assert codes(Scenario(WOMAN, (Regimen("denosumab", 60.0, route="subcutaneous", every_d=182.6,
+                                          start_d=-8 * YEAR, stop_d=-5 * YEAR),), 5.0)) == set()
     # a regimen that starts after the horizon does not apply
     assert codes(Scenario(MAN, (Regimen("goserelin", 3.6, route="subcutaneous", every_d=28.0,
                                         start_d=3 * YEAR),), 2.0)) == set()

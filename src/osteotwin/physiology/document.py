@@ -286,11 +286,18 @@ the BMD gains larger still (spine +10.8 % at 3 years; 39 of 73 training endpoint
 re-fit); made calibratable, the count step kept Peterson & Riggs's value (3 anchors, no gain). *Stopping denosumab.* In a
 65-year-old woman, two years of denosumab (last dose at 24 months) then a stop leaves the model's
 spine 4.3 points below the untreated course 18 months after the last dose and 8.9 points below it
-at 30 months, with CTX 69 % and 46 % above baseline then: the rebound is driven by latent TGF-β stored in matrix while resorption was blocked,
-which this core releases over about two years (a rebound above pre-treatment turnover with rapid
-loss of the gained BMD is what reviews describe, e.g. Anastasilakis et al. 2021 J Clin Med
-10:152, but the loss to below the untreated course is likely too large; not checked against a
-published discontinuation study). *Low-dose estradiol.* Ultra-low-dose transdermal estradiol
+at 30 months, with CTX 69 % and 46 % above baseline then: the rebound is driven by latent TGF-β
+stored in matrix while resorption was blocked, which this core releases over about two years,
+and its high turnover runs at a negative balance (γ_OC above γ_OB). Published BMD returns to
+about its pre-treatment level within a year of stopping, with turnover above baseline from 6
+months after the missed dose (FREEDOM and its extension, Cummings et al. 2018 J Bone Miner Res
+33:190), and after 8 years of treatment fell 6.7 % at the spine and 6.6 % at the hip in the year
+off it (McClung et al. 2017 Osteoporos Int 28:1723); in a woman of 63 treated 8 years the model
+loses about 22 points at the spine in the year after the missed dose (CTX +112 % then). Latent
+TGF-β's turnover (`k_tgfb_d`) moves when the loss comes, not its size: at its upper bound,
+0.002 /d, CTX is back near baseline 30 months after the last dose, but 2 years of treatment still
+leave the spine 7.3 points below the untreated course at 18 months (probe runs, not re-fits).
+Predictions that include a stop carry this as a caveat (`DENOSUMAB_STOPPED`). *Low-dose estradiol.* Ultra-low-dose transdermal estradiol
 (0.014 mg/d in women aged 60-80, ULTRA, Ettinger et al. 2004) raises the model's estradiol from the
 published 4.8 to 16.4 pg/mL at 1 year where the trial measured a median of 8.5 (mass
 spectrometry), and the BMD gain over placebo follows: 7.5 spine and 5.9 hip points at 2 years

@@ -98,8 +98,9 @@ def _simulation_api() -> Any:
 #: ``model_version`` digests): 2 = lifestyle changes lived from t = 0, not through the whole
 #: simulated history (before, the person was equilibrated on them and they showed no effect);
 #: 3 = a note when the on-treatment estradiol could not be reproduced, the last scan carried to
-#: t = 0 for T-scores.
-WHAT_IF_REVISION = 3
+#: t = 0 for T-scores; 4 = the denosumab-stop caveat also for a stop in the 3 years before t = 0,
+#: with the published comparison.
+WHAT_IF_REVISION = 4
 
 
 def model_version() -> str:
