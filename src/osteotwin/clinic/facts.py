@@ -206,8 +206,7 @@ def _bisphosphonate_course(s: FactSheet, record: PatientRecord, as_of: dt.date) 
     spans = [(m.start, m.stop) for m in record.medications if _drug_class(m.drug) == "bisphosphonate"
              and m.start is not None and m.start <= as_of]
     active = [m for m in record.active_medications(as_of) if _drug_class(m.drug) == "bisphosphonate"]
-    current = [begin for begin, end in spans if end is None or end > as_of]
-    start = min(current) if current and active else None
+    start = min((begin for begin, end in spans if end is None or end > as_of), default=None)
     while start is not None:  # walk back through the regimens this course continued
         gap_start = start - dt.timedelta(days=COURSE_GAP_D)
         earlier = [begin for begin, end in spans if begin < start and (end is None or end >= gap_start)]
