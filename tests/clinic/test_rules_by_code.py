@@ -329,6 +329,16 @@ CASES: list[tuple[str, dict[str, Any], set[str], set[str]]] = [
     ("alendronate stopped after 6 years", make(sex="female", age=70, medications=[
         med("alendronate", "70 mg", "7 d", start_days_ago=8 * 365, stop=days_ago(2 * 365))]),
      set(), {"REVIEW_BISPHOSPHONATE_DURATION"}),
+    # --- kidney function and antiresorptive choice (labels; FDA 2024 on denosumab)
+    ("eGFR 28 on alendronate", make(sex="female", age=78, medications=[ALENDRONATE],
+                                    labs=[lab("egfr", 28, "mL/min/1.73m2")]),
+     {"KIDNEY_FUNCTION_LIMITS_ANTIRESORPTIVE"}, set()),
+    ("eGFR 28 without a bone indication", make(sex="male", age=55,
+                                               labs=[lab("egfr", 28, "mL/min/1.73m2")]),
+     set(), {"KIDNEY_FUNCTION_LIMITS_ANTIRESORPTIVE"}),
+    ("eGFR 60 on alendronate", make(sex="female", age=70, medications=[ALENDRONATE],
+                                    labs=[lab("egfr", 60, "mL/min/1.73m2")]),
+     set(), {"KIDNEY_FUNCTION_LIMITS_ANTIRESORPTIVE"}),
     ("calcium and renal already checked", make(sex="female", age=66, dxa=hip_spine(-2.7),
                                                labs=[lab("calcium", 9.5, "mg/dL"),
                                                      lab("egfr", 80, "mL/min/1.73m2")]),
