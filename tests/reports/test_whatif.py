@@ -13,11 +13,13 @@ import pytest
 from osteotwin.records import PatientRecord, load_patient_file, parse_patient_document
 from osteotwin.reports.sections import Unavailable
 from osteotwin.reports.whatif import (
+    ILLUSTRATIVE_COURSES,
     TARGET_CALCIUM_TOTAL_MG,
     TARGET_VITAMIN_D_IU,
     WhatIf,
     alternatives,
     default_simulator,
+    illustrative_course,
     rolling_mean,
     what_if_section,
 )
@@ -132,3 +134,44 @@ def test_an_estradiol_the_model_cannot_reproduce_is_a_caution(
                               simulator=default_simulator(band_draws=0))
     assert isinstance(section, WhatIf), section
     assert "could not be reproduced" in section.cautions[0]
+
+
+def _woman(medications: list[dict[str, Any]], t_score: float, **history: Any) -> PatientRecord:
+    return parse_patient_document({
+        "version": 1, "as_of": "2025-06-01",
+        "patient": {"sex": "female", "birth_date": "1956-01-01",
+                    "menopausal_status": "postmenopausal"},
+        "history": history, "medications": medications,
+        "dxa": [{"date": "2025-01-10", "site": "femoral_neck", "t_score": t_score},
+                {"date": "2025-01-10", "site": "lumbar_spine", "t_score": t_score}]})
+
+
+DENOSUMAB_STOPPED = [{"drug": "denosumab", "dose": "60 mg", "route": "subcutaneous",
+                      "every": "6 mo", "start": "2022-03-01", "stop": "2024-06-01"}]
+LETROZOLE = [{"drug": "letrozole", "dose": "2.5 mg", "every": "1 d", "start": "2024-01-01"}]
+
+
+def test_the_antiresorptive_shown_follows_the_assessment(example: PatientRecord) -> None:
+    when = date(2025, 6, 1)
+    assert illustrative_course(_woman(DENOSUMAB_STOPPED, -1.2), when) == "after_denosumab"
+    assert illustrative_course(_woman(LETROZOLE, -2.1, breast_cancer=True), when) == \
+        "aromatase_inhibitor"
+    assert illustrative_course(_woman([], -2.7), when) == "other"
+    assert illustrative_course(_woman(LETROZOLE, -0.5, breast_cancer=True), when) is None
+    assert illustrative_course(example, when) is None  # the demo man: no antiresorptive to discuss
+
+
+@needs_simulator
+def test_a_follow_on_bisphosphonate_after_denosumab_keeps_bone_the_stop_loses() -> None:
+    from osteotwin.simulate import Scenario, simulate
+
+    base = Scenario.from_record(_woman(DENOSUMAB_STOPPED, -1.2), years=2)
+    scenarios = alternatives(base, "after_denosumab")
+    follow_on = scenarios[-1]
+    assert follow_on.label == ILLUSTRATIVE_COURSES["after_denosumab"][4]
+    added = [r for r in follow_on.regimens if r not in base.regimens]
+    assert [(r.drug, r.dose_mg, r.start_d) for r in added] == [("zoledronic_acid", 5.0, 0.0)]
+    times = np.array([0.0, 365.25])
+    spine = [simulate(s, times_d=times).series["lumbar_spine_bmd_change_pct"][-1]
+             for s in (base, follow_on)]
+    assert spine[1] > spine[0] + 1.0  # the rebound after the stop is partly prevented

@@ -5,7 +5,9 @@ Alternatives (each shown only where it changes something):
 - the aromatase inhibitor stopped today (when one is active);
 - bone-targeted lifestyle: progressive high-intensity resistance and impact training twice a week
   (LIFTMOR: Watson et al., J Bone Miner Res 2018;33:211-220), 150 min/week weight-bearing aerobic
-  activity, total calcium 1,200 mg/day and vitamin D 800 IU/day (IOM 2011 RDAs for older adults).
+  activity, total calcium 1,200 mg/day and vitamin D 800 IU/day (IOM 2011 RDAs for older adults);
+- an antiresorptive from today, when the assessment asks to discuss one (``ILLUSTRATIVE_COURSES``:
+  one sourced course as an illustration; drug, dose and timing stay the clinician's choice).
 
 Trajectories come from ``osteotwin.simulate``; bands are the 5-95 % range of a virtual population
 around the person when the simulator provides one.
@@ -61,6 +63,32 @@ SOURCES: dict[str, str] = {
 }
 
 
+#: The antiresorptive course shown when the assessment emits one of these actions, by situation:
+#: (drug, dose mg, route, every days, label, source key). After a denosumab stop, zoledronic acid
+#: 5 mg once a year (the follow-on most studied; ECTS, Tsourdi et al. 2021); on an aromatase
+#: inhibitor for breast cancer, zoledronic acid 4 mg every 6 months (Z-FAST and ABCSG-12; ESMO 2020);
+#: otherwise weekly alendronate 70 mg (first-line in BHOF 2022).
+ANTIRESORPTIVE_ACTIONS = ("DISCUSS_DENOSUMAB_TRANSITION", "DISCUSS_ANTIRESORPTIVE")
+ILLUSTRATIVE_COURSES: dict[str, tuple[str, float, str, float, str, str]] = {
+    "after_denosumab": ("zoledronic_acid", 5.0, "intravenous", 365.25,
+                        "zoledronic acid 5 mg yearly from today (illustration)", "tsourdi_2021"),
+    "aromatase_inhibitor": ("zoledronic_acid", 4.0, "intravenous", 182.625,
+                            "zoledronic acid 4 mg every 6 months from today (illustration)",
+                            "coleman_esmo_2020"),
+    "other": ("alendronate", 70.0, "oral", 7.0,
+              "alendronate 70 mg weekly from today (illustration)", "bhof_2022"),
+}
+SOURCES.update({
+    "tsourdi_2021": "Tsourdi E, Zillikens MC, Meier C, et al. Fracture risk and management of "
+    "discontinuation of denosumab therapy: a systematic review and position statement by ECTS. "
+    "J Clin Endocrinol Metab 2021;106:264-281.",
+    "coleman_esmo_2020": "Coleman R, Hadji P, Body JJ, et al. Bone health in cancer: ESMO Clinical "
+    "Practice Guidelines. Ann Oncol 2020;31:1650-1663.",
+    "bhof_2022": "LeBoff MS, Greenspan SL, Insogna KL, et al. The clinician's guide to prevention "
+    "and treatment of osteoporosis. Osteoporos Int 2022;33:2049-2102.",
+})
+
+
 @dataclass(frozen=True)
 class WhatIf:
     """What the template shows: text, figures, a table (scenario rows) and the sources used."""
@@ -79,8 +107,23 @@ Simulator = Callable[[Sequence["Scenario"]],
                      list[tuple["Trajectory", dict[str, tuple[Any, Any]] | None]]]
 
 
-def alternatives(base: Scenario) -> list[Scenario]:
-    """The current course and the alternatives that differ from it."""
+def illustrative_course(record: PatientRecord, as_of: dt.date) -> str | None:
+    """The ``ILLUSTRATIVE_COURSES`` key to show for ``record``, or None when its assessment asks to
+    discuss no antiresorptive."""
+    from osteotwin.clinic import assess
+
+    actions = set(assess(record, as_of).action_codes())
+    if "DISCUSS_DENOSUMAB_TRANSITION" in actions:
+        return "after_denosumab"
+    if "DISCUSS_ANTIRESORPTIVE" not in actions:
+        return None
+    on_ai = any(m.drug in AROMATASE_INHIBITORS for m in record.active_medications(as_of))
+    return "aromatase_inhibitor" if on_ai and record.history.breast_cancer else "other"
+
+
+def alternatives(base: Scenario, antiresorptive: str | None = None) -> list[Scenario]:
+    """The current course and the alternatives that differ from it (with the
+    ``ILLUSTRATIVE_COURSES`` entry ``antiresorptive`` added from today, when given)."""
     out = [base]
     if any(r.drug in AROMATASE_INHIBITORS and (r.stop_d is None or r.stop_d > 0)
            for r in base.regimens):
@@ -107,6 +150,12 @@ def alternatives(base: Scenario) -> list[Scenario]:
     )
     if target != life:  # lived from today on: the person's past (and equilibrium) is their own
         out.append(replace(base, lifestyle_from_t0=target, label=LIFESTYLE_LABEL))
+    if antiresorptive is not None:
+        from osteotwin.simulate import Regimen
+
+        drug, dose, route, every, label, _ = ILLUSTRATIVE_COURSES[antiresorptive]
+        course = Regimen(drug, dose, route=route, every_d=every, start_d=0.0)
+        out.append(base.with_regimens((*base.regimens, course), label))
     return out
 
 
@@ -170,14 +219,22 @@ def what_if_section(record: PatientRecord, as_of: dt.date, *, years: float = 5.0
                            "osteotwin.")
     try:
         base = Scenario.from_record(record.model_copy(update={"as_of": as_of}), years=years)
-        scenarios = alternatives(base)
+        course = illustrative_course(record, as_of)
+        scenarios = alternatives(base, course)
         results = [(s.label, *result) for s, result in zip(scenarios, run(scenarios), strict=True)]
         cautions = _cautions(record, scenarios)
+        if course is not None:
+            cautions.insert(0, f"The course \"{ILLUSTRATIVE_COURSES[course][4]}\" illustrates the "
+                            "assessment's advice to discuss an antiresorptive: drug, dose and timing "
+                            "are the clinician's choice, after calcium, kidney function and dental "
+                            "health are checked.")
         from osteotwin.simulate.single import unmatched_estradiol_note
 
         unmatched = unmatched_estradiol_note(results[0][1].meta)
-        return replace(_view(results, years),
-                       cautions=tuple([unmatched, *cautions] if unmatched else cautions))
+        view = _view(results, years)
+        if course is not None:
+            view = replace(view, sources=(*view.sources, ILLUSTRATIVE_COURSES[course][5]))
+        return replace(view, cautions=tuple([unmatched, *cautions] if unmatched else cautions))
     except Exception as exc:  # one failed section must not lose the whole report
         return _failed("what-if simulation", exc)
 
