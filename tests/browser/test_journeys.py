@@ -103,6 +103,27 @@ def test_a_training_what_if_shows_its_gain(web_page: Any, live_server: LiveServe
     assert spine["resistance 3/wk (high), impact 3/wk"] > spine["current course"] + 1.0
 
 
+def test_an_antiresorptive_what_if(web_page: Any, live_server: LiveServer) -> None:
+    """A course chosen from the antiresorptive list is simulated from today beside the current
+    one, and keeps the spine above it."""
+    if importlib.util.find_spec("osteotwin.simulate.single") is None:
+        pytest.skip("the simulator has not landed")
+    page = web_page
+    log_in(page, live_server, "pat-a")
+    page.get_by_role("link", name="What-if").click()
+    page.get_by_label("Add from today", exact=True).select_option(
+        label="denosumab 60 mg every 6 months")
+    page.get_by_label("Horizon (years, 1-5)", exact=True).fill("1")
+    page.get_by_role("button", name="Run what-if").click()
+    page.locator("#whatif-table").wait_for(timeout=120_000)
+    spine = {}
+    for row in page.locator("#whatif-table tbody tr").all():
+        cells = row.locator("td").all_inner_texts()
+        if "spine" in cells[1].lower():
+            spine[cells[0]] = float(cells[-1])
+    assert spine["+ denosumab 60 mg every 6 months"] > spine["current course"] + 2.0, spine
+
+
 def test_download_the_report(web_page: Any, live_server: LiveServer, tmp_path: Any) -> None:
     if importlib.util.find_spec("osteotwin.reports") is None:
         pytest.skip("the reports module has not landed")

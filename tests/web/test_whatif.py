@@ -65,3 +65,25 @@ def test_an_estradiol_the_model_cannot_reproduce_is_noted(
     note = run_what_if(parse_patient_document(premenopausal_on_tamoxifen), request)
     assert note["estradiol_note"] is not None and "12 pg/mL" in note["estradiol_note"]
     assert run_what_if(load_patient_file(EXAMPLE), request)["estradiol_note"] is None
+
+
+def test_an_antiresorptive_course_is_added_from_today() -> None:
+    """Each offered course is the registry's regimen from t = 0 (the form's choices are the
+    registry's keys); denosumab keeps the demo man's spine above his current course."""
+    from typing import get_args
+
+    from osteotwin.simulate.what_if import ANTIRESORPTIVE_COURSES
+    from osteotwin.web.whatif import AntiresorptiveCourse
+
+    assert set(get_args(AntiresorptiveCourse)) == set(ANTIRESORPTIVE_COURSES)
+    base = Scenario.from_record(load_patient_file(EXAMPLE), years=1.0)
+    request = WhatIfRequest(antiresorptive="denosumab_60mg_6mo", band_draws=0)
+    alternative = alternative_scenario(base, request)
+    added = [r for r in alternative.regimens if r not in base.regimens]
+    assert [(r.drug, r.dose_mg, r.every_d, r.start_d) for r in added] == \
+        [("denosumab", 60.0, 182.625, 0.0)]
+    assert request.describe() == "+ denosumab 60 mg every 6 months"
+    times = np.array([0.0, 365.25])
+    spine = [simulate(s, times_d=times).series["lumbar_spine_bmd_change_pct"][-1]
+             for s in (base, alternative)]
+    assert spine[1] > spine[0] + 2.0

@@ -63,20 +63,15 @@ SOURCES: dict[str, str] = {
 }
 
 
-#: The antiresorptive course shown when the assessment emits one of these actions, by situation:
-#: (drug, dose mg, route, every days, label, source key). After a denosumab stop, zoledronic acid
-#: 5 mg once a year (the follow-on most studied; ECTS, Tsourdi et al. 2021); on an aromatase
-#: inhibitor for breast cancer, zoledronic acid 4 mg every 6 months (Z-FAST and ABCSG-12; ESMO 2020);
-#: otherwise weekly alendronate 70 mg (first-line in BHOF 2022).
-ANTIRESORPTIVE_ACTIONS = ("DISCUSS_DENOSUMAB_TRANSITION", "DISCUSS_ANTIRESORPTIVE")
-ILLUSTRATIVE_COURSES: dict[str, tuple[str, float, str, float, str, str]] = {
-    "after_denosumab": ("zoledronic_acid", 5.0, "intravenous", 365.25,
-                        "zoledronic acid 5 mg yearly from today (illustration)", "tsourdi_2021"),
-    "aromatase_inhibitor": ("zoledronic_acid", 4.0, "intravenous", 182.625,
-                            "zoledronic acid 4 mg every 6 months from today (illustration)",
-                            "coleman_esmo_2020"),
-    "other": ("alendronate", 70.0, "oral", 7.0,
-              "alendronate 70 mg weekly from today (illustration)", "bhof_2022"),
+#: The antiresorptive course shown when the assessment asks to discuss one, by situation
+#: (``simulate.what_if.ANTIRESORPTIVE_COURSES`` key, source key of ``SOURCES``): after a denosumab
+#: stop, zoledronic acid 5 mg yearly (the follow-on most studied; ECTS, Tsourdi et al. 2021); on an
+#: aromatase inhibitor for breast cancer, zoledronic acid 4 mg every 6 months (Z-FAST and ABCSG-12;
+#: ESMO 2020); otherwise weekly alendronate 70 mg (first-line in BHOF 2022).
+ILLUSTRATIVE_COURSES: dict[str, tuple[str, str]] = {
+    "after_denosumab": ("zoledronic_acid_5mg_yearly", "tsourdi_2021"),
+    "aromatase_inhibitor": ("zoledronic_acid_4mg_6mo", "coleman_esmo_2020"),
+    "other": ("alendronate_70mg_weekly", "bhof_2022"),
 }
 SOURCES.update({
     "tsourdi_2021": "Tsourdi E, Zillikens MC, Meier C, et al. Fracture risk and management of "
@@ -87,6 +82,14 @@ SOURCES.update({
     "bhof_2022": "LeBoff MS, Greenspan SL, Insogna KL, et al. The clinician's guide to prevention "
     "and treatment of osteoporosis. Osteoporos Int 2022;33:2049-2102.",
 })
+
+
+def illustration_label(situation: str) -> str:
+    """The label of the course shown for ``situation`` (an ``ILLUSTRATIVE_COURSES`` key)."""
+    from osteotwin.simulate.what_if import ANTIRESORPTIVE_COURSES
+
+    course = ANTIRESORPTIVE_COURSES[ILLUSTRATIVE_COURSES[situation][0]]
+    return f"{course.label} from today (illustration)"
 
 
 @dataclass(frozen=True)
@@ -151,11 +154,11 @@ def alternatives(base: Scenario, antiresorptive: str | None = None) -> list[Scen
     if target != life:  # lived from today on: the person's past (and equilibrium) is their own
         out.append(replace(base, lifestyle_from_t0=target, label=LIFESTYLE_LABEL))
     if antiresorptive is not None:
-        from osteotwin.simulate import Regimen
+        from osteotwin.simulate.what_if import ANTIRESORPTIVE_COURSES
 
-        drug, dose, route, every, label, _ = ILLUSTRATIVE_COURSES[antiresorptive]
-        course = Regimen(drug, dose, route=route, every_d=every, start_d=0.0)
-        out.append(base.with_regimens((*base.regimens, course), label))
+        course = ANTIRESORPTIVE_COURSES[ILLUSTRATIVE_COURSES[antiresorptive][0]]
+        out.append(base.with_regimens((*base.regimens, course.regimen()),
+                                      illustration_label(antiresorptive)))
     return out
 
 
@@ -224,7 +227,7 @@ def what_if_section(record: PatientRecord, as_of: dt.date, *, years: float = 5.0
         results = [(s.label, *result) for s, result in zip(scenarios, run(scenarios), strict=True)]
         cautions = _cautions(record, scenarios)
         if course is not None:
-            cautions.insert(0, f"The course \"{ILLUSTRATIVE_COURSES[course][4]}\" illustrates the "
+            cautions.insert(0, f"The course \"{illustration_label(course)}\" illustrates the "
                             "assessment's advice to discuss an antiresorptive: drug, dose and timing "
                             "are the clinician's choice, after calcium, kidney function and dental "
                             "health are checked.")
@@ -233,7 +236,7 @@ def what_if_section(record: PatientRecord, as_of: dt.date, *, years: float = 5.0
         unmatched = unmatched_estradiol_note(results[0][1].meta)
         view = _view(results, years)
         if course is not None:
-            view = replace(view, sources=(*view.sources, ILLUSTRATIVE_COURSES[course][5]))
+            view = replace(view, sources=(*view.sources, ILLUSTRATIVE_COURSES[course][1]))
         return replace(view, cautions=tuple([unmatched, *cautions] if unmatched else cautions))
     except Exception as exc:  # one failed section must not lose the whole report
         return _failed("what-if simulation", exc)

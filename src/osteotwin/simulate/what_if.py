@@ -31,6 +31,42 @@ ACCEPTED = ("<drug>=<dose>mg/<days>d | <drug>=none | training=<n>x<light|moderat
 
 
 @dataclass(frozen=True)
+class Course:
+    """A named antiresorptive course a what-if can add from t = 0 (doses in mg), with its source."""
+
+    drug: str
+    dose_mg: float
+    route: str
+    every_d: float
+    label: str
+    source: str
+
+    def regimen(self) -> Regimen:
+        """The course as a regimen starting at t = 0."""
+        return Regimen(self.drug, self.dose_mg, route=self.route, every_d=self.every_d, start_d=0.0)
+
+
+#: Antiresorptive courses offered to compare (the web what-if, the report's illustration), each as
+#: given in the trials or guidance named.
+ANTIRESORPTIVE_COURSES: dict[str, Course] = {
+    "zoledronic_acid_4mg_6mo": Course(
+        "zoledronic_acid", 4.0, "intravenous", 182.625, "zoledronic acid 4 mg every 6 months",
+        "Z-FAST and ABCSG-12 (women on an aromatase inhibitor); ESMO 2020, Coleman et al. Ann "
+        "Oncol 31:1650"),
+    "zoledronic_acid_5mg_yearly": Course(
+        "zoledronic_acid", 5.0, "intravenous", 365.25, "zoledronic acid 5 mg yearly",
+        "HORIZON, Black et al. 2007 N Engl J Med 356:1809; after a denosumab stop, ECTS, Tsourdi "
+        "et al. 2021 J Clin Endocrinol Metab 106:264"),
+    "alendronate_70mg_weekly": Course(
+        "alendronate", 70.0, "oral", 7.0, "alendronate 70 mg weekly",
+        "first-line in BHOF 2022, LeBoff et al. Osteoporos Int 33:2049"),
+    "denosumab_60mg_6mo": Course(
+        "denosumab", 60.0, "subcutaneous", 182.625, "denosumab 60 mg every 6 months",
+        "ABCSG-18, Gnant et al. 2015 Lancet 386:433 (women on an aromatase inhibitor); FREEDOM"),
+}
+
+
+@dataclass(frozen=True)
 class WhatIf:
     """A named set of overrides applied from t = 0."""
 

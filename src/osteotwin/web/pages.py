@@ -20,6 +20,7 @@ from osteotwin.records.storage import accounts, repository
 from osteotwin.records.storage.audit import audit_trail
 from osteotwin.records.storage.logs import EXERCISE_ACTIVITIES, INTENSITIES, SYMPTOMS
 from osteotwin.records.storage.models import PatientRow, UserRow
+from osteotwin.simulate.what_if import ANTIRESORPTIVE_COURSES
 from osteotwin.units import LAB_SPECS
 from osteotwin.vocabulary import drug_names
 from osteotwin.web import charts, forms, services
@@ -371,6 +372,7 @@ def _what_if_context(user: UserRow, row: PatientRow, record: PatientRecord) -> d
     current_ai = [m for m in record.active_medications(record.as_of or dt.date.today())
                   if m.drug in AI_DRUGS]
     return {"user": user, "row": row, "record": record, "ai_drugs": AI_DRUGS,
+            "antiresorptives": {key: course.label for key, course in ANTIRESORPTIVE_COURSES.items()},
             "current_ai": current_ai, "life": record.lifestyle, "values": {}, "errors": {},
             "result": None, "figures": [], "unavailable": None, "series_labels": SERIES_LABELS}
 
@@ -400,9 +402,11 @@ def what_if_request(form: FormData) -> WhatIfRequest:
         if drug != "none":
             ai.update(dose_mg=number("ai_dose_mg"), every_d=number("ai_every_d"))
     intensity = str(form.get("resistance_intensity") or "") or None
+    antiresorptive = str(form.get("antiresorptive") or "") or None
     years = number("years")
     return WhatIfRequest.model_validate({
         "years": 5.0 if years is None else years, "aromatase_inhibitor": ai,
+        "antiresorptive": antiresorptive,
         "resistance_sessions_per_week": number("resistance_sessions_per_week"),
         "resistance_intensity": intensity,
         "impact_sessions_per_week": number("impact_sessions_per_week"),

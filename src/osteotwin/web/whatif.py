@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from osteotwin.errors import UserInputError
 from osteotwin.records import PatientRecord
+from osteotwin.simulate.what_if import ANTIRESORPTIVE_COURSES
 from osteotwin.web.services import Unavailable, jsonable
 
 AI_DRUGS: tuple[str, ...] = ("anastrozole", "letrozole", "exemestane")
@@ -48,6 +49,10 @@ class AromataseInhibitorChange(BaseModel):
     every_d: float | None = Field(None, gt=0, le=30, description="dosing interval (days)")
 
 
+AntiresorptiveCourse = Literal["zoledronic_acid_4mg_6mo", "zoledronic_acid_5mg_yearly",
+                              "alendronate_70mg_weekly", "denosumab_60mg_6mo"]
+
+
 class WhatIfRequest(BaseModel):
     """Changes to compare with the current course; fields left out keep the current value."""
 
@@ -60,6 +65,8 @@ class WhatIfRequest(BaseModel):
     impact_sessions_per_week: float | None = Field(None, ge=0, le=7)
     supplemental_calcium_mg_d: float | None = Field(None, ge=0, le=2500)
     vitamin_d_iu_d: float | None = Field(None, ge=0, le=10000)
+    antiresorptive: AntiresorptiveCourse | None = Field(None, description=(
+        "an antiresorptive course added from today (simulate.what_if.ANTIRESORPTIVE_COURSES)"))
     label: str | None = Field(None, max_length=80)
     band_draws: int = Field(BAND_DRAWS, ge=0, le=100, description=(
         "virtual people drawn around the fitted parameters for the 5-95 % bands (0: no bands)"))
@@ -82,6 +89,8 @@ class WhatIfRequest(BaseModel):
             parts.append(f"calcium {self.supplemental_calcium_mg_d:g} mg/d")
         if self.vitamin_d_iu_d is not None:
             parts.append(f"vitamin D {self.vitamin_d_iu_d:g} IU/d")
+        if self.antiresorptive is not None:
+            parts.append(f"+ {ANTIRESORPTIVE_COURSES[self.antiresorptive].label}")
         return ", ".join(parts) or "unchanged"
 
 
@@ -147,6 +156,8 @@ def alternative_scenario(base: Any, request: WhatIfRequest) -> Any:
     lifestyle = base.lifestyle_from_t0
     if changes:  # lived from t = 0 on: the person before it (and their equilibrium) is unchanged
         lifestyle = dataclasses.replace(lifestyle or base.subject.lifestyle, **changes)
+    if request.antiresorptive is not None:
+        regimens.append(ANTIRESORPTIVE_COURSES[request.antiresorptive].regimen())
     scenario = dataclasses.replace(base, regimens=tuple(regimens), label=request.describe(),
                                    lifestyle_from_t0=lifestyle)
     scenario.validate()
