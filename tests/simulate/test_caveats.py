@@ -61,6 +61,19 @@ def test_a_bisphosphonate_with_ovarian_suppression_is_its_own_departure() -> Non
         Scenario(MAN, (goserelin, zoledronic), 3.0))
 
 
+def test_an_inhibitor_with_working_ovaries_is_its_own_departure() -> None:
+    premenopausal = Subject(sex="female", age_y=44.0, years_since_menopause=-6.0,
+                            breast_cancer=True)
+    letrozole = Regimen("letrozole", 2.5)
+    goserelin = Regimen("goserelin", 3.6, route="subcutaneous", every_d=28.0)
+    assert "AROMATASE_INHIBITOR_WITH_WORKING_OVARIES" in codes(
+        Scenario(premenopausal, (letrozole,), 2.0))
+    assert "AROMATASE_INHIBITOR_WITH_WORKING_OVARIES" not in codes(
+        Scenario(premenopausal, (letrozole, goserelin), 2.0))
+    assert "AROMATASE_INHIBITOR_WITH_WORKING_OVARIES" not in codes(
+        Scenario(WOMAN, (letrozole,), 2.0))
+
+
 def test_departures_are_limited_to_their_situation() -> None:
     # an inhibitor in a woman is what the model was calibrated on; in a man its markers depart
     assert "AROMATASE_INHIBITOR_IN_MAN" not in codes(Scenario(WOMAN, (Regimen("anastrozole", 1.0),),

@@ -283,7 +283,13 @@ years, Grey et al. 2010, the source of `bp_surface_half_life_d`). A slower laten
 (`k_tgfb_d` at its lower bound, 2e-4 /d, against Peterson & Riggs's 7.2e-4) keeps the markers
 down (weekly alendronate at the fitted `bp_emax`: CTX −46 % and P1NP −24 % at 2 years) but makes
 the BMD gains larger still (spine +10.8 % at 3 years; 39 of 73 training endpoints before any
-re-fit); made calibratable, the count step kept Peterson & Riggs's value (3 anchors, no gain). *Stopping denosumab.* In a
+re-fit); made calibratable, the count step kept Peterson & Riggs's value (3 anchors, no gain). *An inhibitor with working ovaries.* The ovary's estradiol output is an input that follows age
+and menopause (and GnRH-agonist suppression), not the inhibitors: in a premenopausal woman an
+inhibitor alone lowers only peripheral production (a woman of 44 on letrozole keeps about 90
+pg/mL), where in life it blocks ovarian aromatase too and the gonadotropins it releases drive
+the ovary to escape; inhibitors are given before the menopause only with ovarian suppression
+(Burstein et al. 2016 J Clin Oncol 34:1689), and such scenarios carry the caveat
+`AROMATASE_INHIBITOR_WITH_WORKING_OVARIES`. *Stopping denosumab.* In a
 65-year-old woman, two years of denosumab (last dose at 24 months) then a stop leaves the model's
 spine 4.3 points below the untreated course 18 months after the last dose and 8.9 points below it
 at 30 months, with CTX 69 % and 46 % above baseline then: the rebound is driven by latent TGF-β

@@ -67,6 +67,12 @@ def _aromatase_inhibitor_in_man(s: Scenario) -> bool:
     return s.subject.sex == "male" and _taking(s, "aromatase_inhibitor")
 
 
+def _aromatase_inhibitor_with_working_ovaries(s: Scenario) -> bool:
+    ysm = s.subject.years_since_menopause
+    return (s.subject.sex == "female" and ysm is not None and ysm < 0.0
+            and _taking(s, "aromatase_inhibitor") and not _taking(s, "gnrh_agonist_depot"))
+
+
 def _bisphosphonate(s: Scenario) -> bool:
     return _taking(s, "bisphosphonate")
 
@@ -123,6 +129,14 @@ RULES: tuple[tuple[Callable[[Scenario], bool], Caveat], ...] = (
         "BMD match the training trials.",
         f"{DOCS}; Leder et al. 2004 J Clin Endocrinol Metab 89:1174 and 2005 Osteoporos Int "
         "16:1487; Burnett-Bowie et al. 2009 J Clin Endocrinol Metab 94:4785")),
+    (_aromatase_inhibitor_with_working_ovaries, Caveat(
+        "AROMATASE_INHIBITOR_WITH_WORKING_OVARIES",
+        "Aromatase inhibitor before the menopause without ovarian suppression: the model's ovaries "
+        "go on making estradiol as before (it simulates neither the inhibitor's block of ovarian "
+        "aromatase nor the gonadotropin-driven escape that follows), so estradiol and bone follow "
+        "the untreated course; published practice gives an inhibitor before the menopause only "
+        "with ovarian suppression.",
+        f"{DOCS}; Burstein et al. 2016 J Clin Oncol 34:1689 (ASCO)")),
     (_bisphosphonate, Caveat(
         "BISPHOSPHONATE_MARKERS",
         "Bisphosphonate: CTX and P1NP fall about half as much as published; the BMD gains are "

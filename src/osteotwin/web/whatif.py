@@ -108,8 +108,8 @@ def _simulation_api() -> Any:
 #: simulated history (before, the person was equilibrated on them and they showed no effect);
 #: 3 = a note when the on-treatment estradiol could not be reproduced, the last scan carried to
 #: t = 0 for T-scores; 4 = the denosumab-stop caveat also for a stop in the 3 years before t = 0,
-#: with the published comparison.
-WHAT_IF_REVISION = 4
+#: with the published comparison; 5 = the caveat for an inhibitor with working ovaries.
+WHAT_IF_REVISION = 5
 
 
 def model_version() -> str:
