@@ -122,6 +122,7 @@ def test_an_antiresorptive_what_if(web_page: Any, live_server: LiveServer) -> No
         if "spine" in cells[1].lower():
             spine[cells[0]] = float(cells[-1])
     assert spine["+ denosumab 60 mg every 6 months"] > spine["current course"] + 2.0, spine
+    assert "ABCSG-18" in page.locator("#whatif-course-note").inner_text()
 
 
 def test_download_the_report(web_page: Any, live_server: LiveServer, tmp_path: Any) -> None:

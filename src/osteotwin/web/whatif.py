@@ -108,7 +108,8 @@ def _simulation_api() -> Any:
 #: simulated history (before, the person was equilibrated on them and they showed no effect);
 #: 3 = a note when the on-treatment estradiol could not be reproduced, the last scan carried to
 #: t = 0 for T-scores; 4 = the denosumab-stop caveat also for a stop in the 3 years before t = 0,
-#: with the published comparison; 5 = the caveat for an inhibitor with working ovaries.
+#: with the published comparison; 5 = the caveat for an inhibitor with working ovaries, the
+#: antiresorptive course note.
 WHAT_IF_REVISION = 5
 
 
@@ -191,6 +192,10 @@ def run_what_if(record: PatientRecord, request: WhatIfRequest) -> dict[str, Any]
                       "what": "parameter uncertainty: virtual people drawn around the fitted model"},
             "request": request.model_dump(mode="json"), "courses": shown,
             "estradiol_note": _sim_single().unmatched_estradiol_note(trajectories[0].meta),
+            "course_note": None if request.antiresorptive is None else (
+                f"{ANTIRESORPTIVE_COURSES[request.antiresorptive].label}, as given in "
+                f"{ANTIRESORPTIVE_COURSES[request.antiresorptive].source}: a course to compare, "
+                "not a prescription; drug, dose and timing are the clinician's choice."),
             "caveats": [{**caveat.to_json(), "courses": labels}
                         for caveat, labels in caveats.caveats_by_course(per_course)]}
 
