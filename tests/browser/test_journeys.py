@@ -80,6 +80,18 @@ def test_run_a_what_if(web_page: Any, live_server: LiveServer) -> None:
     assert page.locator("#whatif-table tbody tr").count() >= 2
 
 
+def run_what_if_spine(page: Any) -> dict[str, float]:
+    """Submit the what-if form and read each course's spine BMD change at the horizon."""
+    page.get_by_role("button", name="Run what-if").click()
+    page.locator("#whatif-table").wait_for(timeout=120_000)
+    spine = {}
+    for row in page.locator("#whatif-table tbody tr").all():
+        cells = row.locator("td").all_inner_texts()
+        if "spine" in cells[1].lower():
+            spine[cells[0]] = float(cells[-1])
+    return spine
+
+
 def test_a_training_what_if_shows_its_gain(web_page: Any, live_server: LiveServer) -> None:
     """Training asked for starts today: its spine gain shows against the current course (it was
     lived through the whole simulated past before, and showed no difference)."""
@@ -92,13 +104,7 @@ def test_a_training_what_if_shows_its_gain(web_page: Any, live_server: LiveServe
     page.get_by_label("Resistance intensity", exact=True).select_option("high")
     page.get_by_label("Impact sessions per week", exact=True).fill("3")
     page.get_by_label("Horizon (years, 1-5)", exact=True).fill("2")
-    page.get_by_role("button", name="Run what-if").click()
-    page.locator("#whatif-table").wait_for(timeout=120_000)
-    spine = {}
-    for row in page.locator("#whatif-table tbody tr").all():
-        cells = row.locator("td").all_inner_texts()
-        if "spine" in cells[1].lower():
-            spine[cells[0]] = float(cells[-1])
+    spine = run_what_if_spine(page)
     assert len(spine) == 2, spine
     assert spine["resistance 3/wk (high), impact 3/wk"] > spine["current course"] + 1.0
 
@@ -114,13 +120,7 @@ def test_an_antiresorptive_what_if(web_page: Any, live_server: LiveServer) -> No
     page.get_by_label("Add from today", exact=True).select_option(
         label="denosumab 60 mg every 6 months")
     page.get_by_label("Horizon (years, 1-5)", exact=True).fill("1")
-    page.get_by_role("button", name="Run what-if").click()
-    page.locator("#whatif-table").wait_for(timeout=120_000)
-    spine = {}
-    for row in page.locator("#whatif-table tbody tr").all():
-        cells = row.locator("td").all_inner_texts()
-        if "spine" in cells[1].lower():
-            spine[cells[0]] = float(cells[-1])
+    spine = run_what_if_spine(page)
     assert spine["+ denosumab 60 mg every 6 months"] > spine["current course"] + 2.0, spine
     assert "ABCSG-18" in page.locator("#whatif-course-note").inner_text()
 
