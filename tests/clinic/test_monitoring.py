@@ -1,4 +1,5 @@
-"""Monitoring intervals: DXA every 1-2 years on treatment, Gourlay intervals otherwise, yearly labs."""
+"""Monitoring intervals: DXA every 1-2 years on treatment, Gourlay intervals otherwise, yearly labs;
+denosumab injections and the bisphosphonate course review."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import datetime as dt
 
 from osteotwin.clinic.monitoring import add_months, dxa_plan, lab_due, screening_interval_months
 from osteotwin.records import parse_patient_document
-from tests.clinic.builders import ANASTROZOLE, AS_OF, e2, make, med
+from tests.clinic.builders import ANASTROZOLE, AS_OF, e2, make, med, run
 
 
 def test_add_months_clamps_to_month_end() -> None:
@@ -43,3 +44,16 @@ def test_lab_due_counts_pre_treatment_value_only_in_the_first_three_months() -> 
     stale = parse_patient_document(make(medications=[old_ai], labs=[e2(25, age_days=500)]))
     assert lab_due(stale, AS_OF, "estradiol", stale.medications[0].start)
     assert lab_due(stale, AS_OF, "vitamin_d_25oh", None)
+
+
+def test_the_schedule_lists_denosumab_injections_and_a_bisphosphonate_review() -> None:
+    on_denosumab = run(make(sex="female", age=70, medications=[
+        med("denosumab", "60 mg", "6 mo", start_days_ago=400, route="subcutaneous")]))
+    rows = {test: (last, due) for test, last, due, _ in on_denosumab.monitoring}
+    assert rows["Denosumab injection"] == (AS_OF - dt.timedelta(days=35),
+                                           AS_OF - dt.timedelta(days=35) + dt.timedelta(days=182))
+    on_alendronate = run(make(sex="female", age=70, medications=[
+        med("alendronate", "70 mg", "7 d", start_days_ago=round(3 * 365.25))]))
+    rows = {test: (last, due) for test, last, due, _ in on_alendronate.monitoring}
+    assert "Denosumab injection" not in rows
+    assert rows["Bisphosphonate course review"][1] == AS_OF + dt.timedelta(days=730)  # 2 y left

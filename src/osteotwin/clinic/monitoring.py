@@ -114,4 +114,17 @@ def schedule(record: PatientRecord, facts: dict[str, Fact], as_of: dt.date
         due_date = as_of if last_date is None or facts[due_fact].value else max(
             as_of, last_date + dt.timedelta(days=LAB_INTERVAL_D))
         rows.append((label, last_date, due_date, f"{why}; yearly"))
+    last_dose, next_dose = facts["denosumab_last_dose"].value, facts["denosumab_next_dose_due"].value
+    if isinstance(last_dose, dt.date) and isinstance(next_dose, dt.date):
+        rows.append(("Denosumab injection", last_dose, next_dose,
+                     "every 6 months, no more than 4 weeks late (Lyu 2020); not stopped without a "
+                     "bisphosphonate to follow (ECTS 2021)"))
+    if facts["bisphosphonate_review_years"].value is not None:
+        years = facts["bisphosphonate_years"].value
+        review = facts["bisphosphonate_review_years"].value
+        assert isinstance(years, float) and isinstance(review, float)
+        due = as_of + dt.timedelta(days=round(max(0.0, (review - years) * 365.25)))
+        rows.append(("Bisphosphonate course review", None, due,
+                     f"{years:g} years so far; review after {review:g} years of this route "
+                     "(ASBMR task force, Adler 2016)"))
     return rows

@@ -90,7 +90,7 @@ def render_text(assessment: Assessment, *, width: int = 110, color: bool = False
     if assessment.monitoring:
         console.print(Text("Monitoring schedule", style="bold"))
         for test, last, due, why in assessment.monitoring:
-            console.print(f"  {test}: last {last or 'never'}, next due {due or '—'} ({why})")
+            console.print(f"  {test}: last {last or 'none on file'}, next due {due or '—'} ({why})")
 
     console.print(Text("References", style="bold"))
     for cid in assessment.citation_ids():
