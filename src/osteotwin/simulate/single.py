@@ -483,16 +483,37 @@ def _history(scenario: Scenario, params: ModelParameters, explicit: bool) -> _Hi
     if resume is not None and resume.t_d == 0.0 and scan_days.size == 0:
         state, resumed_at = resume.state, resume.t_d
     elif schedule.times_d[0] < 0.0:
-        cut = int(np.searchsorted(schedule.times_d, 0.0, side="left"))
-        before = replace(schedule, times_d=np.append(schedule.times_d[:cut], 0.0),
-                         inputs=schedule.inputs[:cut], boluses=schedule.boluses[:cut])
-        states, _, steps, rejected, resumed_at = _fast_run(
-            baseline.state, params.values, before, np.append(scan_days, 0.0), S.error_scale(),
-            resume)
+        before = _until(schedule, 0.0)
+        if resume is not None and scan_days.size and scan_days[-1] <= resume.t_d:
+            # the scans lie before the estradiol match's last run ended: the states on their days
+            # from a run up to the last of them, the rest of the history from that run's end
+            at_scans, _, steps, rejected, _ = _fast_run(
+                baseline.state, params.values, _until(schedule, float(scan_days[-1])), scan_days,
+                S.error_scale(), None)
+            at_zero, resumed_at = resume.state, resume.t_d
+            if resume.t_d < 0.0:
+                rest, _, more, more_rejected, resumed_at = _fast_run(
+                    baseline.state, params.values, before, np.array([0.0]), S.error_scale(),
+                    resume)
+                at_zero, steps, rejected = rest[-1], steps + more, rejected + more_rejected
+            states = np.vstack([at_scans, at_zero[None, :]])
+        else:
+            states, _, steps, rejected, resumed_at = _fast_run(
+                baseline.state, params.values, before, np.append(scan_days, 0.0), S.error_scale(),
+                resume)
         state = states[-1]
         carry = _bmd_carry(scenario.subject, scan_days, states[:-1], state)
     return _History(scenario.subject, baseline, schedule, prepared.factor, resumed_at, state,
                     steps, rejected, carry, prepared.matched_pg_ml)
+
+
+def _until(schedule: Schedule, day: float) -> Schedule:
+    """``schedule`` cut at ``day`` (its segments before it; the doses on that day are left out; a
+    day before its start leaves one empty segment, whose output is the starting state)."""
+    start = float(schedule.times_d[0])
+    cut = max(int(np.searchsorted(schedule.times_d, day, side="left")), 1)
+    return replace(schedule, times_d=np.append(schedule.times_d[:cut], max(day, start)),
+                   inputs=schedule.inputs[:cut], boluses=schedule.boluses[:cut])
 
 
 def _scan_days(subject: Subject) -> NDArray[np.float64]:

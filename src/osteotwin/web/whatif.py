@@ -109,8 +109,9 @@ def _simulation_api() -> Any:
 #: 3 = a note when the on-treatment estradiol could not be reproduced, the last scan carried to
 #: t = 0 for T-scores; 4 = the denosumab-stop caveat also for a stop in the 3 years before t = 0,
 #: with the published comparison; 5 = the caveat for an inhibitor with working ovaries, the
-#: antiresorptive course note.
-WHAT_IF_REVISION = 5
+#: antiresorptive course note; 6 = a history with scans before a matched estradiol continues the
+#: match's run (outputs move within the solver tolerance).
+WHAT_IF_REVISION = 6
 
 
 def model_version() -> str:
