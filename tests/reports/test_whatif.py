@@ -151,6 +151,12 @@ LETROZOLE = [{"drug": "letrozole", "dose": "2.5 mg", "every": "1 d", "start": "2
 
 
 def test_the_antiresorptive_shown_follows_the_assessment(example: PatientRecord) -> None:
+    from osteotwin.clinic.reference import citation_text
+    from osteotwin.reports.whatif import ILLUSTRATIVE_COURSES
+
+    # each illustration's source is in the assessment's citation registry (the report's list)
+    assert all(citation_text(source).startswith(("Tsourdi", "Coleman", "LeBoff"))
+               for _, source in ILLUSTRATIVE_COURSES.values())
     when = date(2025, 6, 1)
     assert illustrative_course(_woman(DENOSUMAB_STOPPED, -1.2), when) == "after_denosumab"
     assert illustrative_course(_woman(LETROZOLE, -2.1, breast_cancer=True), when) == \

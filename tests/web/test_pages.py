@@ -139,6 +139,12 @@ def test_what_if_form_errors_come_back_in_the_partial(world: World, page_client:
         assert response.status_code == 422, (form, response.text[:300])
         assert "<html" not in response.text  # HTMX gets the result fragment only
         assert name.replace("_", " ") in response.text
+    # an antiresorptive course not on the list: the field, and the courses it accepts
+    response = page_client.post(url, data={"ai_drug": "keep", "antiresorptive": "teriparatide",
+                                           "years": "1", "csrf_token": csrf},
+                                headers={"HX-Request": "true"})
+    assert response.status_code == 422, response.text[:300]
+    assert "antiresorptive" in response.text and "denosumab_60mg_6mo" in response.text
 
 
 def test_what_if_result_names_the_model_departures_that_apply(world: World,

@@ -17,12 +17,13 @@ from osteotwin.clinic.model import Fact, FactValue
 from osteotwin.clinic.monitoring import BASELINE_DXA_WINDOW_D, LAB_INTERVAL_D, dxa_plan, lab_due
 from osteotwin.clinic.reference import target_for, targets
 from osteotwin.records.patient import LabResult, Medication, PatientRecord
+from osteotwin.units import parse_time_offset_d
 from osteotwin.vocabulary import codes
 
 #: Denosumab 60 mg is given every 6 months (label); a follow-on bisphosphonate starts 6 months after
 #: the last injection (Tsourdi et al. 2021).
-DENOSUMAB_INTERVAL_D = 182.625
-DAYS_PER_MONTH = 30.4375
+DAYS_PER_MONTH = parse_time_offset_d("1 mo", "month")  # the files' calendar month, 30.4375 d
+DENOSUMAB_INTERVAL_D = 6 * DAYS_PER_MONTH
 #: Bisphosphonate duration review: after 5 years oral, 3 years intravenous (Adler et al. 2016, ASBMR
 #: task force); regimens at most 90 days apart count as one course (osteotwin's reading of a switch).
 BISPHOSPHONATE_REVIEW_ORAL_Y = 5.0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from osteotwin.clinic import assess
+from osteotwin.clinic import Assessment, assess
 from osteotwin.errors import UserInputError
 from osteotwin.plan.exercise.program import ExerciseProgram, build_program
 from osteotwin.plan.exercise.screening import screen
@@ -16,7 +16,6 @@ from osteotwin.plan.nutrition.plan import (
     current_supplement_totals,
 )
 from osteotwin.records import PatientRecord
-from osteotwin.vocabulary import codes
 
 MIN_WEEKS, MAX_WEEKS = 1, 52
 ADULT_AGE = 18  # the intake tables and exercise guidelines used are for adults
@@ -54,22 +53,22 @@ def build_personal_plan(
     screening = screen(record, when)
     program = build_program(screening, weeks)
     p, life = record.patient, record.lifestyle
+    assessment = assess(record, when)  # the plan's vitamin D follows its findings
     nutrition = build_nutrition_plan(
         sex=p.sex, age_years=age, weight_kg=p.weight_kg, height_cm=p.height_cm,
         diet_pattern=life.diet_pattern, food_exclusions=life.food_exclusions,
         current_supplements=current_supplement_totals((s.name, s.dose_per_day) for s in life.supplements),
         settings=settings,
-        on_aromatase_inhibitor=any(codes()["drugs"].get(m.drug, {}).get("class") == "aromatase_inhibitor"
-                                   for m in record.active_medications(when)),
-        low_vitamin_d=_low_vitamin_d(record, when),
+        on_aromatase_inhibitor=assessment.facts["on_ai"].value is True,
+        low_vitamin_d=_low_vitamin_d(record, when, assessment),
     )
     return PersonalPlan(when, program, nutrition)
 
 
-def _low_vitamin_d(record: PatientRecord, when: dt.date) -> str | None:
+def _low_vitamin_d(record: PatientRecord, when: dt.date, assessment: Assessment) -> str | None:
     """The latest 25(OH)D when the assessment finds it deficient or insufficient, else None."""
     low = {"VITAMIN_D_DEFICIENT": "deficient", "VITAMIN_D_INSUFFICIENT": "insufficient"}
-    found = [low[code] for code in assess(record, when).finding_codes() if code in low]
+    found = [low[code] for code in assessment.finding_codes() if code in low]
     lab = record.latest_lab("vitamin_d_25oh", on_or_before=when)
     if not found or lab is None:
         return None

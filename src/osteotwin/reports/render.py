@@ -48,10 +48,11 @@ class ReportContent:
             for cid, entry in self.assessment.get("citations", {}).items():
                 out.setdefault(cid, str(entry.get("text", cid)))
         if not isinstance(self.what_if, Unavailable):
+            from osteotwin.clinic.reference import citation_text
             from osteotwin.reports.whatif import SOURCES
 
-            for cid in self.what_if.sources:
-                out.setdefault(cid, SOURCES[cid])
+            for cid in self.what_if.sources:  # the model's own, else the assessment's registry
+                out.setdefault(cid, SOURCES.get(cid) or citation_text(cid))
         if isinstance(self.plan, dict):
             for cid, text in self.plan.get("sources", {}).items():
                 out.setdefault(cid, str(text))

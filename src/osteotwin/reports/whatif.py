@@ -64,7 +64,8 @@ SOURCES: dict[str, str] = {
 
 
 #: The antiresorptive course shown when the assessment asks to discuss one, by situation
-#: (``simulate.what_if.ANTIRESORPTIVE_COURSES`` key, source key of ``SOURCES``): after a denosumab
+#: (``simulate.what_if.ANTIRESORPTIVE_COURSES`` key, citation id in the assessment's registry,
+#: ``data/clinic/citations.yaml``): after a denosumab
 #: stop, zoledronic acid 5 mg yearly (the follow-on most studied; ECTS, Tsourdi et al. 2021); on an
 #: aromatase inhibitor for breast cancer, zoledronic acid 4 mg every 6 months (Z-FAST and ABCSG-12;
 #: ESMO 2020); otherwise weekly alendronate 70 mg (first-line in BHOF 2022).
@@ -73,15 +74,6 @@ ILLUSTRATIVE_COURSES: dict[str, tuple[str, str]] = {
     "aromatase_inhibitor": ("zoledronic_acid_4mg_6mo", "coleman_esmo_2020"),
     "other": ("alendronate_70mg_weekly", "bhof_2022"),
 }
-SOURCES.update({
-    "tsourdi_2021": "Tsourdi E, Zillikens MC, Meier C, et al. Fracture risk and management of "
-    "discontinuation of denosumab therapy: a systematic review and position statement by ECTS. "
-    "J Clin Endocrinol Metab 2021;106:264-281.",
-    "coleman_esmo_2020": "Coleman R, Hadji P, Body JJ, et al. Bone health in cancer: ESMO Clinical "
-    "Practice Guidelines. Ann Oncol 2020;31:1650-1663.",
-    "bhof_2022": "LeBoff MS, Greenspan SL, Insogna KL, et al. The clinician's guide to prevention "
-    "and treatment of osteoporosis. Osteoporos Int 2022;33:2049-2102.",
-})
 
 
 def illustration_label(situation: str) -> str:
@@ -115,13 +107,13 @@ def illustrative_course(record: PatientRecord, as_of: dt.date) -> str | None:
     discuss no antiresorptive."""
     from osteotwin.clinic import assess
 
-    actions = set(assess(record, as_of).action_codes())
+    assessment = assess(record, as_of)
+    actions = set(assessment.action_codes())
     if "DISCUSS_DENOSUMAB_TRANSITION" in actions:
         return "after_denosumab"
     if "DISCUSS_ANTIRESORPTIVE" not in actions:
         return None
-    on_ai = any(m.drug in AROMATASE_INHIBITORS for m in record.active_medications(as_of))
-    return "aromatase_inhibitor" if on_ai and record.history.breast_cancer else "other"
+    return "aromatase_inhibitor" if assessment.facts["ai_for_breast_cancer"].value else "other"
 
 
 def alternatives(base: Scenario, antiresorptive: str | None = None) -> list[Scenario]:
