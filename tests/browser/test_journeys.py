@@ -110,14 +110,14 @@ def test_a_training_what_if_shows_its_gain(web_page: Any, live_server: LiveServe
 
 
 def test_an_antiresorptive_what_if(web_page: Any, live_server: LiveServer) -> None:
-    """A course chosen from the antiresorptive list is simulated from today beside the current
-    one, and keeps the spine above it."""
+    """A course chosen from the antiresorptive list is simulated from the record's start date
+    beside the current one, and keeps the spine above it."""
     if importlib.util.find_spec("osteotwin.simulate.single") is None:
         pytest.skip("the simulator has not landed")
     page = web_page
     log_in(page, live_server, "pat-a")
     page.get_by_role("link", name="What-if").click()
-    page.get_by_label("Add from today", exact=True).select_option(
+    page.get_by_label("Add from 2025-06-01", exact=True).select_option(
         label="denosumab 60 mg every 6 months")
     page.get_by_label("Horizon (years, 1-5)", exact=True).fill("1")
     spine = run_what_if_spine(page)

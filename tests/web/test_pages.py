@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 
@@ -29,6 +30,19 @@ def test_patient_list_has_risk_badges(world: World, page_client: TestClient) -> 
     page = page_client.get("/patients").text
     assert 'class="badge badge-' in page
     assert "demo-001" in page
+
+
+def test_age_names_the_record_assessment_date(world: World, page_client: TestClient) -> None:
+    """The spec's example record is assessed as of 2025-06-01: the age shown is on that date, and
+    the page says so (a clinician reading it later would otherwise take it for today's)."""
+    browser_login(page_client, "dr-a")
+    page = page_client.get(f"/patients/{world.patient_a}").text
+    match = re.search(r"Age ([\d.]+) y on 2025-06-01 \(the record's assessment date\)", page)
+    assert match, "the age does not name the record's assessment date"
+    born_1968_04_02_on_2025_06_01 = 57 + (dt.date(2025, 6, 1) - dt.date(2025, 4, 2)).days / 365.25
+    assert abs(float(match.group(1)) - born_1968_04_02_on_2025_06_01) <= 0.06
+    listing = page_client.get("/patients").text
+    assert "(on 2025-06-01)" in listing
 
 
 def test_adding_a_lab_in_other_units_updates_the_chart(world: World, page_client: TestClient) -> None:
@@ -162,3 +176,7 @@ def test_what_if_result_names_the_model_departures_that_apply(world: World,
     assert item, response.text[-1500:]
     assert item.group(1).startswith("current course:") and "stop AI" not in item.group(1)
     assert "Source: docs/model.md" in response.text
+    # the record is assessed as of 2025-06-01: that is t = 0 of the courses, and the axes say so
+    assert "years from 2025-06-01" in response.text and "years from today" not in response.text
+    form = page_client.get(f"/patients/{world.patient_a}/what-if").text
+    assert "Changes start on 2025-06-01, the record's assessment date" in form

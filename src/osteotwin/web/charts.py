@@ -74,16 +74,18 @@ def trend_charts(record: PatientRecord) -> list[tuple[str, dict[str, Any], int]]
 
 WHAT_IF_PANELS: tuple[tuple[str, str, str], ...] = (
     ("estradiol_pg_ml", "Predicted estradiol", "pg/mL"),
-    ("lumbar_spine_bmd_change_pct", "Lumbar spine BMD change", "% from today"),
-    ("total_hip_bmd_change_pct", "Total hip BMD change", "% from today"),
-    ("femoral_neck_bmd_change_pct", "Femoral neck BMD change", "% from today"),
+    ("lumbar_spine_bmd_change_pct", "Lumbar spine BMD change", "% from {start}"),
+    ("total_hip_bmd_change_pct", "Total hip BMD change", "% from {start}"),
+    ("femoral_neck_bmd_change_pct", "Femoral neck BMD change", "% from {start}"),
 )
 
 
-def what_if_charts(result: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
-    """One figure per quantity: each course as a line, its 5-95 % band shaded when present."""
+def what_if_charts(result: dict[str, Any], start: str = "today") -> list[tuple[str, dict[str, Any]]]:
+    """One figure per quantity: each course as a line, its 5-95 % band shaded when present;
+    ``start`` names t = 0 on the axes (today, or the record's assessment date)."""
     figures = []
-    for key, title, unit in WHAT_IF_PANELS:
+    for key, title, unit_pattern in WHAT_IF_PANELS:
+        unit = unit_pattern.format(start=start)
         traces: list[dict[str, Any]] = []
         for course, colour in zip(result.get("courses", []), COURSE_COLOURS, strict=False):
             if key not in course.get("series", {}):
@@ -99,7 +101,7 @@ def what_if_charts(result: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
             traces.append({"type": "scatter", "mode": "lines", "name": course["label"], "x": years,
                            "y": course["series"][key], "line": {"color": colour, "width": 2}})
         if traces:
-            layout = _layout(title, unit, "years from today")
+            layout = _layout(title, unit, f"years from {start}")
             layout.update(height=420, margin={"l": 60, "r": 20, "t": 40, "b": 150},
                           legend={"orientation": "h", "x": 0, "y": -0.25, "yanchor": "top"})
             figures.append((f"whatif-{key}", {"data": traces, "layout": layout}))

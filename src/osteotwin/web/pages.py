@@ -374,7 +374,8 @@ def _what_if_context(user: UserRow, row: PatientRow, record: PatientRecord) -> d
     return {"user": user, "row": row, "record": record, "ai_drugs": AI_DRUGS,
             "antiresorptives": {key: course.label for key, course in ANTIRESORPTIVE_COURSES.items()},
             "current_ai": current_ai, "life": record.lifestyle, "values": {}, "errors": {},
-            "result": None, "figures": [], "unavailable": None, "series_labels": SERIES_LABELS}
+            "result": None, "figures": [], "unavailable": None, "series_labels": SERIES_LABELS,
+            "start": record.as_of.isoformat() if record.as_of else None}
 
 
 @router.get("/patients/{patient_id}/what-if", response_class=HTMLResponse)
@@ -430,7 +431,7 @@ async def what_if_run(request: Request, patient_id: PatientId, user: PageUser, d
         body = what_if_request(form)
         result = services.cached_simulation(db, row, body.model_dump(mode="json"),
                                             lambda: run_what_if(record, body), model_version())
-        context.update(result=result, figures=charts.what_if_charts(result))
+        context.update(result=result, figures=charts.what_if_charts(result, context["start"] or "today"))
     except ValidationError as exc:
         first = exc.errors()[0]
         name = str(first["loc"][-1]) if first["loc"] else "form"
