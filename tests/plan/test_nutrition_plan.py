@@ -48,6 +48,10 @@ def test_existing_supplement_that_covers_the_gap_is_reported_not_doubled() -> No
                                 current_supplements={"vitamin_d_iu": 1000.0})
     vit_d = next(s for s in plan.supplements if s.nutrient == "vitamin_d_iu")
     assert vit_d.status == "current_supplement_covers" and vit_d.dose_per_day == 1000.0
+    # the notes name the nutrient and its unit as a reader says them, not the field name
+    assert ("current supplements provide 1000 IU/d of vitamin D; food is kept below the upper "
+            "level minus that amount") in plan.notes
+    assert not any("vitamin_d_iu" in note for note in plan.notes)
 
 
 def test_same_input_same_plan() -> None:

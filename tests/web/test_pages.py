@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
 import re
 
@@ -43,6 +44,32 @@ def test_age_names_the_record_assessment_date(world: World, page_client: TestCli
     assert abs(float(match.group(1)) - born_1968_04_02_on_2025_06_01) <= 0.06
     listing = page_client.get("/patients").text
     assert "(on 2025-06-01)" in listing
+
+
+def test_plan_summary_reads_as_a_plan(world: World, page_client: TestClient) -> None:
+    """The in-app plan shows the week with readable session names, the safety notes with their
+    severity, every nutrient target with its unit and source, and the plan's notes (the demo
+    man's insufficient 25(OH)D among them), as the plan module built them."""
+    browser_login(page_client, "dr-a")
+    page = page_client.get(f"/patients/{world.patient_a}/plan/summary").text
+    response = world.client.get(f"/api/patients/{world.patient_a}/plan", headers=world.token("dr-a"))
+    assert response.status_code == 200, response.text[:300]
+    document = response.json()
+    for day in document["exercise"]["weekly_schedule"]:
+        assert f"<td>{day['day']}</td>" in page
+    assert "resistance and impact" in page and "resistance_impact" not in page
+    for finding in document["exercise"]["safety"]:
+        assert f'data-code="{finding["code"]}"' in page
+    for target in document["nutrition"]["target_details"]:
+        match = re.search(rf'<tr data-nutrient="{target["nutrient"]}"><td>{re.escape(html.escape(target["label"]))}</td>\s*'
+                          r"<td>([^<]*)</td>", page)
+        assert match, target["nutrient"]
+        if target["minimum"] is not None and not target.get("estimate"):
+            assert match.group(1) == f"at least {target['minimum']:,.0f} {target['unit']}"
+    assert document["nutrition"]["notes"]
+    for note in document["nutrition"]["notes"]:
+        assert note in html.unescape(page)
+    assert any("25(OH)D" in note for note in document["nutrition"]["notes"])
 
 
 def test_adding_a_lab_in_other_units_updates_the_chart(world: World, page_client: TestClient) -> None:

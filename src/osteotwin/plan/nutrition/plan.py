@@ -200,10 +200,12 @@ def build_nutrition_plan(
         notes.append(f"the optimiser found no plan: {solution.message}")
     elif solution.status == "time_limit":
         notes.append("best plan found within the solver's time limit (not proven optimal)")
+    named = {t.nutrient: (t.label[:1].lower() + t.label[1:], t.unit) for t in targets.targets}
     for nutrient, amount in current.items():
         if nutrient in caps:
-            notes.append(f"current supplements provide {amount:.0f} of {nutrient}; food is kept below "
-                         f"the upper level minus that amount")
+            label, unit = named.get(nutrient, (nutrient, ""))
+            notes.append(f"current supplements provide {amount:.0f} {unit}/d of {label}; food is "
+                         "kept below the upper level minus that amount")
 
     gaps: list[Gap] = []
     supplements: list[SupplementAdvice] = []
@@ -225,8 +227,9 @@ def build_nutrition_plan(
     for nutrient, amount in current.items():
         if nutrient in SUPPLEMENT_STEPS and nutrient not in gap_nutrients and amount > 0 and \
                 solution.days and all(d.items for d in solution.days):
-            notes.append(f"the food plan alone meets the {nutrient} target every day: whether the "
-                         f"current supplement ({amount:.0f}/d) is still needed is a question for "
-                         "the clinician")
+            label, unit = named.get(nutrient, (nutrient, ""))
+            notes.append(f"the food plan alone meets the {label} target every day: whether the "
+                         f"current supplement ({amount:.0f} {unit}/d) is still needed is a "
+                         "question for the clinician")
     return NutritionPlan(targets, solution.days, solution.status, solution.solve_time_s, banned,
                          len(allowed), caps, tuple(supplements), tuple(gaps), tuple(notes))
