@@ -13,7 +13,8 @@ from osteotwin.plan.nutrition.foods import FoodTable
 from osteotwin.plan.nutrition.plan import build_nutrition_plan
 from osteotwin.plan.personal import build_personal_plan
 from osteotwin.plan.serialize import plan_document
-from osteotwin.records import parse_patient_document
+from osteotwin.records import parse_patient_document, parse_text
+from osteotwin.records.storage.seed import demo_record_text
 
 
 def _doc(**patient: Any) -> dict[str, Any]:
@@ -77,3 +78,15 @@ def test_plan_and_assessment_agree_on_vitamin_d_for_a_woman_on_an_ai() -> None:
     off_ai = build_personal_plan(parse_patient_document(_woman(stopped, 35), source="test"), weeks=1)
     assert off_ai.nutrition.targets.get("vitamin_d_iu").minimum == 600
     assert not any("25(OH)D" in n for n in off_ai.nutrition.notes)
+
+
+def test_a_low_25ohd_keeps_the_vitamin_d_supplement_out_of_question() -> None:
+    """The demo man (25(OH)D 22 ng/mL, vitamin D3 1000 IU/d) gets a food plan that meets the
+    maintenance target alone: the plan must not ask whether his supplement is still needed while
+    his level is low, only say that raising it is the clinician's decision."""
+    record = parse_patient_document(parse_text(demo_record_text(), source="demo"))
+    notes = build_personal_plan(record, weeks=1).nutrition.notes
+    assert any(n.startswith("the food plan alone meets the maintenance vitamin D target, but "
+                            "25(OH)D is low") for n in notes), notes
+    assert not any("current supplement (1000 IU/d) is still needed" in n for n in notes)
+    assert any("calcium target every day: whether the current supplement" in n for n in notes)

@@ -39,7 +39,7 @@ def render_text(doc: dict[str, Any], *, sessions_shown: int = 14) -> str:
     shown = ex["sessions"][:sessions_shown]
     out.append(f"  sessions (first {len(shown)} of {len(ex['sessions'])}; all in --format json):")
     for s in shown:
-        out.append(f"   week {s['week']} {s['day']} ({s['kind']}, {s['phase']})")
+        out.append(f"   week {s['week']} {s['day']} ({s['kind_label']}, {s['phase']})")
         out += [_rx_line(rx) for rx in s["exercises"]]
     out += ["", "NUTRITION — targets per day"]
     out += [f"  {t['label']}: " + (f">= {t['minimum']:.0f} " if t["minimum"] is not None else "")
@@ -74,20 +74,21 @@ table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid #ccc;paddin
 {% if ex.substitutions %}<h3>Substitutions</h3><ul>{% for s in ex.substitutions %}<li>{{ s.instead_of }} →
 {{ s.use }}: {{ s.reason }} <span class="src">[{{ s.sources|join(', ') }}]</span></li>{% endfor %}</ul>{% endif %}
 <h2>Exercise ({{ ex.weeks }} weeks)</h2>
-<table><tr><th>Day</th><th>Session</th><th>Minutes</th></tr>{% for d in ex.weekly_schedule %}
-<tr><td>{{ d.day }}</td><td>{{ d.summary }}</td><td>{{ d.minutes }}</td></tr>{% endfor %}</table>
+<table><tr><th>Day</th><th>Session</th><th>What</th><th>Minutes</th></tr>{% for d in ex.weekly_schedule %}
+<tr><td>{{ d.day }}</td><td>{{ d.kind_label }}</td><td>{{ d.summary }}</td><td>{{ '%.0f'|format(d.minutes) }}</td></tr>{% endfor %}</table>
 <ul>{% for r in ex.progression_rules %}<li>{{ r.rule }} <span class="src">[{{ r.sources|join(', ') }}]</span></li>{% endfor %}</ul>
-{% for s in ex.sessions %}<h3>Week {{ s.week }} {{ s.day }} — {{ s.kind }} ({{ s.phase }})</h3>
+{% for s in ex.sessions %}<h3>Week {{ s.week }} {{ s.day }} — {{ s.kind_label }} ({{ s.phase }})</h3>
 <table><tr><th>Exercise</th><th>Sets × reps / minutes</th><th>Intensity</th><th>Notes</th><th>Regression</th></tr>
-{% for x in s.exercises %}<tr><td>{{ x.name }}</td><td>{% if x.sets and x.reps %}{{ x.sets }} × {{ x.reps }}{% elif x.sets %}{{ x.sets }} sets{% else %}{{ x.duration_min }} min{% endif %}</td>
+{% for x in s.exercises %}<tr><td>{{ x.name }}</td><td>{% if x.sets and x.reps %}{{ x.sets }} × {{ x.reps }}{% elif x.sets %}{{ x.sets }} sets{% else %}{{ '%g'|format(x.duration_min) }} min{% endif %}</td>
 <td>{{ x.intensity }}{% if x.supervised %} (supervised){% endif %}</td><td>{{ x.notes }}</td><td>{{ x.regression }}</td></tr>{% endfor %}</table>{% endfor %}
 <h2>Nutrition</h2>
-<table><tr><th>Target</th><th>Minimum</th><th>Maximum</th><th>Basis</th><th>Sources</th></tr>
-{% for t in nu.target_details %}<tr><td>{{ t.label }} ({{ t.unit }})</td><td>{{ t.minimum if t.minimum is not none else (t.estimate or '') }}</td>
-<td>{{ t.maximum if t.maximum is not none else '' }}</td><td>{{ t.basis }}</td><td>{{ t.sources|join(', ') }}</td></tr>{% endfor %}</table>
+<table><tr><th>Per day</th><th>Target</th><th>Upper limit</th><th>Basis</th><th>Sources</th></tr>
+{% for t in nu.target_details %}<tr><td>{{ t.label }}</td><td>{% if t.estimate %}about {{ '{:,.0f}'.format(t.estimate) }} {{ t.unit }}{% elif t.minimum is not none %}at least {{ '{:,.0f}'.format(t.minimum) }} {{ t.unit }}{% endif %}</td>
+<td>{% if t.maximum is not none %}{{ '{:,.0f}'.format(t.maximum) }} {{ t.unit }}{% endif %}</td><td>{{ t.basis }}</td><td>{{ t.sources|join(', ') }}</td></tr>{% endfor %}</table>
+{% if nu.notes %}<ul>{% for n in nu.notes %}<li>{{ n }}</li>{% endfor %}</ul>{% endif %}
 {% for d in nu.days %}<h3>Day {{ d.day }}</h3><table><tr><th>Meal</th><th>Food (SR28)</th><th>Portion</th><th>Grams</th></tr>
 {% for f in d.foods %}<tr><td>{{ f.meal }}</td><td>{{ f.description }} ({{ f.ndb_no }})</td><td>{{ f.portion }}</td><td>{{ f.grams }}</td></tr>{% endfor %}</table>
-<p>Totals: {% for k, v in d.totals.items() %}{{ k }} {{ v }}{% if not loop.last %}, {% endif %}{% endfor %}</p>{% endfor %}
+<p>Totals: {% for k, v in d.totals.items() %}{{ names.get(k, (k, ''))[0] }} {{ '{:,.0f}'.format(v) }} {{ names.get(k, ('', ''))[1] }}{% if not loop.last %}, {% endif %}{% endfor %}</p>{% endfor %}
 {% for s in nu.supplements %}<p class="caution"><strong>Supplement ({{ s.status }}):</strong> {{ s.name }} {{ s.dose_per_day }} {{ s.unit }} — {{ s.reason }}</p>{% endfor %}
 {% for g in nu.unmet %}<p class="restriction"><strong>Not met from food:</strong> {{ g.explanation }}</p>{% endfor %}
 <h2>Sources</h2><ul>{% for k, v in doc.sources.items() %}<li>[{{ k }}] {{ v }}</li>{% endfor %}</ul>
@@ -98,4 +99,6 @@ table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid #ccc;paddin
 def render_html(doc: dict[str, Any]) -> str:
     """A self-contained HTML page of the whole plan (all values escaped)."""
     env = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
-    return env.from_string(_HTML).render(doc=doc, ex=doc["exercise"], nu=doc["nutrition"])
+    names = {t["nutrient"]: (t["label"], t["unit"]) for t in doc["nutrition"]["target_details"]}
+    return env.from_string(_HTML).render(doc=doc, ex=doc["exercise"], nu=doc["nutrition"],
+                                         names=names)

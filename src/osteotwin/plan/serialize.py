@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from osteotwin.plan.exercise.program import ExerciseProgram, Prescription, Substitution
+from osteotwin.plan.exercise.program import (
+    RECOVERY_WALK_MIN,
+    SESSION_KIND_LABELS,
+    ExerciseProgram,
+    Prescription,
+    Substitution,
+)
 from osteotwin.plan.nutrition.foods import OPTIMISED_NUTRIENTS
 from osteotwin.plan.nutrition.meals import MEALS, assign_meals
 from osteotwin.plan.nutrition.mk7 import estimate_mk7
@@ -29,16 +35,18 @@ def exercise_document(program: ExerciseProgram) -> dict[str, Any]:
     s = program.screening
     return {
         "weeks": program.weeks,
-        "weekly_schedule": [{"day": d.day, "kind": d.kind, "summary": d.summary, "minutes": d.minutes,
-                             "sources": list(d.sources)} for d in program.weekly_schedule],
+        "weekly_schedule": [{"day": d.day, "kind": d.kind, "kind_label": SESSION_KIND_LABELS[d.kind],
+                             "summary": d.summary, "minutes": d.minutes, "sources": list(d.sources)}
+                            for d in program.weekly_schedule],
         "weekly_weight_bearing_aerobic_minutes": sum(
             d.minutes for d in program.weekly_schedule if d.kind == "weight_bearing_aerobic") + sum(
-            30.0 for d in program.weekly_schedule if d.kind == "active_recovery"),
+            RECOVERY_WALK_MIN for d in program.weekly_schedule if d.kind == "active_recovery"),
         "phases": [{"name": p.name, "weeks": [p.first_week, p.last_week], "description": p.description,
                     "sources": list(p.sources)} for p in program.phases],
         "progression_rules": [{"rule": r.rule, "sources": list(r.sources)}
                               for r in program.progression_rules],
-        "sessions": [{"week": x.week, "day": x.day, "kind": x.kind, "phase": x.phase,
+        "sessions": [{"week": x.week, "day": x.day, "kind": x.kind,
+                      "kind_label": SESSION_KIND_LABELS[x.kind], "phase": x.phase,
                       "exercises": [_rx(p) for p in x.exercises]} for x in program.sessions],
         "safety": [{"code": f.code, "severity": f.severity, "message": f.message,
                     "sources": list(f.sources)} for f in s.flags],

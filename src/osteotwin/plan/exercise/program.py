@@ -18,6 +18,10 @@ DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 DAY_KIND = {"Mon": "resistance_impact", "Tue": "weight_bearing_aerobic", "Wed": "active_recovery",
             "Thu": "resistance_impact", "Fri": "weight_bearing_aerobic", "Sat": "active_recovery",
             "Sun": "rest"}
+#: How each kind of day reads in a plan (what the day trains, in a patient's words).
+SESSION_KIND_LABELS = {"resistance_impact": "resistance and impact",
+                       "weight_bearing_aerobic": "weight-bearing aerobic",
+                       "active_recovery": "balance and recovery", "rest": "rest"}
 AEROBIC_DAY_MIN = 45.0  # Tue/Fri [TTFF14: 30-60 min]; 2 × 45 + 2 × 30 = 150 min/week
 RECOVERY_WALK_MIN = 30.0
 BUILD_WEEKS = 4

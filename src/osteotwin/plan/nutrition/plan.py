@@ -228,6 +228,13 @@ def build_nutrition_plan(
         if nutrient in SUPPLEMENT_STEPS and nutrient not in gap_nutrients and amount > 0 and \
                 solution.days and all(d.items for d in solution.days):
             label, unit = named.get(nutrient, (nutrient, ""))
+            if nutrient == "vitamin_d_iu" and low_vitamin_d is not None:
+                # a maintenance intake met from food says nothing about repleting a low level
+                notes.append(f"the food plan alone meets the maintenance {label} target, but "
+                             f"25(OH)D is low (above): the current supplement ({amount:.0f} "
+                             f"{unit}/d) may be part of raising it, which is the clinician's "
+                             "decision")
+                continue
             notes.append(f"the food plan alone meets the {label} target every day: whether the "
                          f"current supplement ({amount:.0f} {unit}/d) is still needed is a "
                          "question for the clinician")

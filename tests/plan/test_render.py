@@ -1,0 +1,36 @@
+"""The plan's human renderings: a reader sees session names, units and the plan's notes, not fields."""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+
+from osteotwin.plan.exercise.program import SESSION_KIND_LABELS
+from osteotwin.plan.render import render_html, render_text
+
+
+def test_html_plan_names_sessions_units_and_notes(persona_documents: dict[str, Any]) -> None:
+    doc = persona_documents["trt_anastrozole_home"]
+    page = render_html(doc)
+    text = html.unescape(page)
+    for day in doc["exercise"]["weekly_schedule"]:
+        assert day["kind_label"] == SESSION_KIND_LABELS[day["kind"]]
+        assert f"<td>{day['kind_label']}</td>" in text
+    assert not any(kind in text for kind in SESSION_KIND_LABELS if "_" in kind)
+    for note in doc["nutrition"]["notes"]:
+        assert note in text  # the notes were missing from the HTML plan
+    for target in doc["nutrition"]["target_details"]:
+        if target["minimum"] is not None and not target.get("estimate"):
+            assert f"at least {target['minimum']:,.0f} {target['unit']}" in text
+    # day totals by label and unit (``calcium_mg 1234.5`` before)
+    totals = re.findall(r"<p>Totals: ([^<]*)</p>", text)
+    assert len(totals) == len(doc["nutrition"]["days"])
+    assert all("calcium_mg" not in line and re.search(r"Calcium [\d,]+ mg", line) for line in totals)
+
+
+def test_text_plan_names_session_kinds(persona_documents: dict[str, Any]) -> None:
+    doc = persona_documents["older_vertebral_fracture_falls"]
+    text = render_text(doc)
+    first = doc["exercise"]["sessions"][0]
+    assert f"week {first['week']} {first['day']} ({first['kind_label']}, {first['phase']})" in text
