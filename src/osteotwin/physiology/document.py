@@ -422,6 +422,24 @@ after stopping grows (ATAC off-treatment spine −3.1 % at 2 years against −0.
 the reopened space and the rebound of turnover as latent TGF-β stored while resorption was low is
 released, not from the route.
 
+**Tried and not kept: latent TGF-β laid down with formation.** The denosumab rebound is driven by
+latent TGF-β that builds up while resorption is blocked (×1.55 at the stop after 2 years in a woman
+of 65, 14 years past the menopause), because Peterson & Riggs make it almost independently of the
+osteoblasts (power 0.0111 on OB/OB0); in bone it is made by osteoblasts and laid down in the matrix
+they form (Bonewald & Mundy 1990 Clin Orthop 250:261), to be released by resorption (Tang et al.
+2009 Nat Med 15:757), so a store built under suppressed formation should be smaller. With that
+power as a parameter (probe runs, not re-fits): at 0.5 the store reaches ×1.34, CTX peaks 24 %
+above the untreated course instead of 70 %, and the spine sits 2.1 points above the untreated
+course 18 months after the last dose and 3.6 below it at 30 months (shipped: 4.3 and 9.0 below),
+but the same osteoblast-to-TGF-β loop raises every postmenopausal woman's own turnover (osteoclasts
+2.35 times the reference against 1.65), and the set falls to 32 of 73 (24 of 65 outside); at 0.25
+with the estrogen effect on TGF-β production at its lower bound (0.02) her turnover stays near the
+shipped one (1.78), the rebound loss is 1.6 and 6.9 points, and the set passes 45 of 73 (29 of 65
+outside: FREEDOM's extension passes, the menopause and antiresorptive contrasts overshoot). The
+loss after stopping tamoxifen does not move (ATAC off-treatment spine −2.8 → −2.9 % at 2 years),
+and what is left of the denosumab loss comes from the matrix balance at high turnover. Not taken
+further: a re-fit would have to rebuild the estrogen response around the new loop.
+
 **Tried and not kept: mineralisation as its own state.** BMD as remodelling space + mean degree of
 mineralisation + matrix volume (Hernandez et al. 2001), with dD/dt = k·(1 − D) − f·r_OC·(D − m0) per site
 and literature bounds (m0 0.5-0.75, Fuchs et al. 2008; half-time 100-1,500 d; renewal 0.1-0.4 /y spine,
