@@ -72,6 +72,28 @@ def test_plan_summary_reads_as_a_plan(world: World, page_client: TestClient) -> 
     assert any("25(OH)D" in note for note in document["nutrition"]["notes"])
 
 
+def test_assessment_page_shows_the_printable_sections(world: World, page_client: TestClient) -> None:
+    """The clinician's assessment page lays out densitometry, fracture risk, the monitoring
+    schedule and the numbered references as the printable assessment does (one template), each
+    finding's sources linking to its reference, instead of a dump of the document's fields."""
+    browser_login(page_client, "dr-a")
+    page = html.unescape(page_client.get(f"/patients/{world.patient_a}/assessment").text)
+    response = world.client.get(f"/api/patients/{world.patient_a}/assessment",
+                                headers=world.token("dr-a"))
+    document = response.json()
+    for site, scan in document["densitometry"].items():
+        assert re.search(rf"<td>{site.replace('_', ' ')}</td>\s*<td>{scan['date']}</td>\s*"
+                         rf"<td>{scan['bmd_g_cm2']:.3f}</td>", page), site
+    for row in document["monitoring"]:
+        assert f"<td>{row['test']}</td><td>{row['last'] or 'never'}</td>" in page
+    for cid in document["citations"]:
+        assert f'<li id="ref-{cid}">' in page
+    for finding in document["findings"]:
+        for cid in finding["evidence"]:
+            assert f'<a href="#ref-{cid}">{cid}</a>' in page
+    assert "t score source" not in page and "<dt>" not in page
+
+
 def test_adding_a_lab_in_other_units_updates_the_chart(world: World, page_client: TestClient) -> None:
     csrf = browser_login(page_client, "pat-a")
     url = f"/patients/{world.patient_a}"

@@ -8,6 +8,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import jinja2
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
@@ -70,6 +71,9 @@ def create_app(database_url: str | None = None, *, secret_key: str | None = None
     app.state.session_codec = SessionCodec(secret_key or os.environ.get(ENV_SECRET_KEY)
                                            or secrets.token_urlsafe(32))
     templates = Jinja2Templates(directory=str(WEB_DIR / "templates"))
+    # the assessment page shows the same sections as the printable assessment (one template)
+    templates.env.loader = jinja2.ChoiceLoader([
+        templates.env.loader, jinja2.PackageLoader("osteotwin.clinic.render", "templates")])
     templates.env.globals["version"] = osteotwin.__version__
     app.state.templates = templates
 
