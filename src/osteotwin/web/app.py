@@ -73,7 +73,8 @@ def create_app(database_url: str | None = None, *, secret_key: str | None = None
     templates = Jinja2Templates(directory=str(WEB_DIR / "templates"))
     # the assessment page shows the same sections as the printable assessment (one template)
     templates.env.loader = jinja2.ChoiceLoader([
-        templates.env.loader, jinja2.PackageLoader("osteotwin.clinic.render", "templates")])
+        jinja2.FileSystemLoader(WEB_DIR / "templates"),
+        jinja2.PackageLoader("osteotwin.clinic.render", "templates")])
     templates.env.globals["version"] = osteotwin.__version__
     app.state.templates = templates
 
