@@ -70,6 +70,9 @@ def test_plan_summary_reads_as_a_plan(world: World, page_client: TestClient) -> 
     for note in document["nutrition"]["notes"]:
         assert note in html.unescape(page)
     assert any("25(OH)D" in note for note in document["nutrition"]["notes"])
+    for key, text in document["sources"].items():
+        assert f'<span class="code">[{key}]</span> {text}' in html.unescape(page)
+    assert "<dt>" not in page  # no field dump
 
 
 def test_assessment_page_shows_the_printable_sections(world: World, page_client: TestClient) -> None:
