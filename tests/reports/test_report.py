@@ -64,7 +64,7 @@ def test_plan_summary_and_its_sources(example: PatientRecord, example_html: str)
     plan = plan_document(build_personal_plan(example, as_of=example.as_of))
     text = _text(example_html)
     for day in plan["exercise"]["weekly_schedule"]:
-        assert day["summary"] in text
+        assert f"{day['kind_label']}: {day['summary']}" in text
     for key in plan["sources"]:
         assert f'id="src-{key}"' in example_html
     assert plan["nutrition"]["days"][0]["foods"][0]["description"] in text
