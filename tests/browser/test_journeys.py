@@ -88,7 +88,7 @@ def run_what_if_spine(page: Any) -> dict[str, float]:
     for row in page.locator("#whatif-table tbody tr").all():
         cells = row.locator("td").all_inner_texts()
         if "spine" in cells[1].lower():
-            spine[cells[0]] = float(cells[-1])
+            spine[cells[0]] = float(row.locator("td").last.locator(".value").inner_text())
     return spine
 
 

@@ -228,6 +228,12 @@ def test_what_if_result_names_the_model_departures_that_apply(world: World,
     assert item, response.text[-1500:]
     assert item.group(1).startswith("current course:") and "stop AI" not in item.group(1)
     assert "Source: docs/model.md" in response.text
+    # values carry no false precision and show their 5-95 % band (changes: signed, one decimal)
+    spine = re.findall(r"<td>Lumbar spine BMD change \(%\)</td>\s*<td>(.*?)</td>", response.text)
+    assert len(spine) == 2, response.text[-3000:]
+    for cell in spine:
+        assert re.fullmatch(r'<span class="value">[+-]\d+\.\d</span> <span class="small band">'
+                            r"\([+-]\d+\.\d to [+-]\d+\.\d\)</span>", cell), cell
     # the record is assessed as of 2025-06-01: that is t = 0 of the courses, and the axes say so
     assert "years from 2025-06-01" in response.text and "years from today" not in response.text
     form = page_client.get(f"/patients/{world.patient_a}/what-if").text
