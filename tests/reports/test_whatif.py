@@ -19,7 +19,6 @@ from osteotwin.reports.whatif import (
     alternatives,
     default_simulator,
     illustrative_course,
-    rolling_mean,
     what_if_section,
 )
 
@@ -30,14 +29,6 @@ needs_simulator = pytest.mark.skipif(importlib.util.find_spec("osteotwin.simulat
 @pytest.fixture(scope="module")
 def example() -> PatientRecord:
     return load_patient_file(Path(__file__).resolve().parents[2] / "examples" / "demo_patient.yaml")
-
-
-def test_rolling_mean_removes_a_weekly_swing() -> None:
-    days = np.arange(200)
-    swing = 15.0 + 5.0 * np.sin(2 * np.pi * days / 7.0)
-    averaged = rolling_mean(swing, 28)
-    assert np.allclose(averaged[14:-14], 15.0, atol=1e-9)
-    assert np.allclose(rolling_mean(np.full(50, 3.0)), 3.0)
 
 
 def test_alternatives_for_the_example(example: PatientRecord) -> None:

@@ -29,8 +29,6 @@ SUMMARY_SERIES: tuple[tuple[str, str], ...] = (
     ("free_testosterone_pg_ml", "free T pg/mL"),
 )
 TABLE_SERIES = SUMMARY_SERIES[:5]  # CTX and free T are in the JSON/CSV; the table stays narrow
-HORMONES = ("estradiol_pg_ml", "total_testosterone_ng_dl", "free_testosterone_pg_ml")
-AVERAGE_WINDOW_D = 7.0  # hormone levels in the summary: mean over the 7 days before (dosing cycles)
 DISCLAIMER = ("Decision support, not a prescription: model predictions with 5-95 % bands over "
               "virtual people; discuss any change with the treating clinician.")
 
@@ -127,27 +125,18 @@ def simulate_command(
 
 
 def _output_times(years: float) -> Any:
-    """A daily grid (resolves dosing cycles) plus a dense 7-day window before each summary time."""
-    import numpy as np
+    """A daily grid (resolves dosing cycles) plus a dense window (every 6 h) before each summary
+    time."""
+    from osteotwin.simulate.averaging import summary_grid
 
-    horizon = years * 365.25
-    grid = [np.append(np.arange(0.0, horizon, 1.0), horizon)]
-    for y in _summary_times(years):
-        end = y * 365.25
-        grid.append(np.linspace(max(end - AVERAGE_WINDOW_D, 0.0), end, 29))
-    return np.unique(np.concatenate(grid))
+    return summary_grid(years, _summary_times(years), 1.0, window_points=29)
 
 
 def _band_times(years: float) -> Any:
     """Coarser grid for the virtual-people draws (every 14 days plus the summary windows)."""
-    import numpy as np
+    from osteotwin.simulate.averaging import summary_grid
 
-    horizon = years * 365.25
-    grid = [np.append(np.arange(0.0, horizon, 14.0), horizon)]
-    for y in _summary_times(years):
-        end = y * 365.25
-        grid.append(np.linspace(max(end - AVERAGE_WINDOW_D, 0.0), end, 8))
-    return np.unique(np.concatenate(grid))
+    return summary_grid(years, _summary_times(years), 14.0)
 
 
 def _summary_times(years: float) -> list[float]:
@@ -158,24 +147,19 @@ def _summary_times(years: float) -> list[float]:
 
 
 def _value(projection: Projection, name: str, years: float) -> dict[str, float | None]:
-    """Value and band at ``years``; hormone levels are averaged over the preceding 7 days."""
-    import numpy as np
+    """Value and band at ``years``; hormone levels are averaged over the preceding 7 days
+    (``simulate.averaging.summary_value``)."""
+    from osteotwin.simulate.averaging import DAYS_PER_YEAR, summary_value
 
-    t = years * 365.25
+    t = years * DAYS_PER_YEAR
     times = projection.trajectory.times_d
-    if name in HORMONES:
-        window = (times >= t - AVERAGE_WINDOW_D - 1e-9) & (times <= t + 1e-9)
-    else:
-        window = np.abs(times - t) < 1e-6
-    if not window.any():
-        window = np.abs(times - t) == np.min(np.abs(times - t))
     series = projection.trajectory.series
     cell: dict[str, float | None] = {
-        "value": round(float(np.mean(series[name][window])), 2) if name in series else None,
+        "value": round(summary_value(times, series[name], t, name), 2) if name in series else None,
         "p5": None, "p95": None}
     if name in projection.low:
-        cell["p5"] = round(float(np.mean(projection.low[name][window])), 2)
-        cell["p95"] = round(float(np.mean(projection.high[name][window])), 2)
+        cell["p5"] = round(summary_value(times, projection.low[name], t, name), 2)
+        cell["p95"] = round(summary_value(times, projection.high[name], t, name), 2)
     return cell
 
 

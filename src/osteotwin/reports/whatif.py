@@ -25,6 +25,7 @@ import numpy as np
 from osteotwin.records.patient import PatientRecord
 from osteotwin.reports.figures import Curve, Figure, what_if_figure
 from osteotwin.reports.sections import Unavailable, _failed
+from osteotwin.simulate.averaging import DAYS_PER_YEAR, averaged_curves, daily_times
 
 if TYPE_CHECKING:
     from osteotwin.simulate import Scenario, Trajectory
@@ -34,7 +35,6 @@ AROMATASE_INHIBITORS = ("anastrozole", "letrozole", "exemestane")
 STOP_LABEL = "aromatase inhibitor stopped today"
 LIFESTYLE_LABEL = "bone-loading exercise, calcium and vitamin D at target"
 HORIZONS_Y = (1.0, 2.0, 5.0)
-DAYS_PER_YEAR = 365.25
 BMD_SERIES = (("lumbar_spine_bmd_change_pct", "Lumbar spine BMD"),
               ("total_hip_bmd_change_pct", "Total hip BMD"))
 #: Lifestyle alternative (sources in the module docstring).
@@ -47,9 +47,6 @@ TARGET_VITAMIN_D_IU = 800.0
 #: simulation (about 0.1 s), so 12 draws keep a three-scenario report within seconds.
 BAND_DRAWS = 12
 BAND_SEED = 20250601
-#: Hormones are shown as 28-day averages (a weekly injection swings estradiol within each week).
-AVERAGED_SERIES = ("estradiol_pg_ml",)
-AVERAGING_WINDOW_D = 28
 BANDED_SERIES = ("estradiol_pg_ml", "lumbar_spine_bmd_change_pct", "total_hip_bmd_change_pct")
 SOURCES: dict[str, str] = {
     "peterson_riggs_2010": "Peterson MC, Riggs MM. A physiologically based mathematical model of "
@@ -154,25 +151,10 @@ def alternatives(base: Scenario, antiresorptive: str | None = None) -> list[Scen
     return out
 
 
-def daily_times(years: float) -> np.ndarray:
-    """Output every day from 0 to the horizon (inclusive): injections and patches make hormones
-    swing within a week, so coarser sampling would alias the swings."""
-    horizon = years * DAYS_PER_YEAR
-    return np.append(np.arange(0.0, horizon, 1.0), horizon)
-
-
-def rolling_mean(values: Any, window_d: int = AVERAGING_WINDOW_D) -> np.ndarray:
-    """Centred moving average over ``window_d`` daily points (shorter at the ends)."""
-    x = np.asarray(values, dtype=float)
-    kernel = np.ones(min(window_d, x.size))
-    return np.convolve(x, kernel, mode="same") / np.convolve(np.ones_like(x), kernel, mode="same")
-
-
 def smoothed(trajectory: Trajectory) -> Trajectory:
-    """The trajectory with hormone series replaced by their 28-day averages (daily grid)."""
-    for name in AVERAGED_SERIES:
-        if name in trajectory.series:
-            trajectory.series[name] = rolling_mean(trajectory.series[name])
+    """The trajectory (on a daily grid) with its hormone series replaced by their averages over
+    the dosing cycle (``simulate.averaging.averaged_curves``)."""
+    trajectory.series = averaged_curves(trajectory.series)
     return trajectory
 
 

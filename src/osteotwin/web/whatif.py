@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from osteotwin.errors import UserInputError
 from osteotwin.records import PatientRecord
+from osteotwin.simulate import averaging
 from osteotwin.simulate.what_if import ANTIRESORPTIVE_COURSES
 from osteotwin.web.services import Unavailable, jsonable
 
@@ -37,6 +38,7 @@ SHOWN_SERIES: tuple[str, ...] = ("estradiol_pg_ml", "total_testosterone_ng_dl",
 #: answers within seconds on a laptop (each draw is one simulation of about a tenth of a second).
 BAND_DRAWS = 12
 BAND_SEED = 20250601  # fixed: the same request gives the same bands (and the cache stays truthful)
+TABLE_YEARS: tuple[float, ...] = (1.0, 2.0, 5.0)
 
 
 class AromataseInhibitorChange(BaseModel):
@@ -111,7 +113,7 @@ def _simulation_api() -> Any:
 #: with the published comparison; 5 = the caveat for an inhibitor with working ovaries, the
 #: antiresorptive course note; 6 = a history with scans before a matched estradiol continues the
 #: match's run (outputs move within the solver tolerance).
-WHAT_IF_REVISION = 6
+WHAT_IF_REVISION = 7
 
 
 def model_version() -> str:
@@ -167,13 +169,15 @@ def alternative_scenario(base: Any, request: WhatIfRequest) -> Any:
 
 
 def run_what_if(record: PatientRecord, request: WhatIfRequest) -> dict[str, Any]:
-    """Simulate the current course and the alternative; monthly points, 5-95 % bands from parameter draws."""
-    import numpy as np
-
+    """Simulate the current course and the alternative on a daily grid, 5-95 % bands from
+    parameter draws. Curves are shown monthly with hormones averaged over the dosing cycle; the
+    table's hormone levels are means over the week before each time (``simulate.averaging``), so
+    neither depends on where a day falls between injections."""
     sim = _simulation_api()
     base = sim.Scenario.from_record(record, years=request.years)
     alternative = alternative_scenario(base, request)
-    times = np.linspace(0.0, request.years * 365.25, round(request.years * 12) + 1)
+    times = averaging.daily_times(request.years)
+    monthly = _monthly_indices(times, request.years)
     draws = _parameter_draws(request.band_draws)
     caveats = importlib.import_module("osteotwin.simulate.caveats")
     courses = (base, alternative)
@@ -181,13 +185,19 @@ def run_what_if(record: PatientRecord, request: WhatIfRequest) -> dict[str, Any]
     trajectories = _sim_single().simulate_alike(courses, times_d=times)
     runs = [[t.series for t in course_runs] for course_runs in importlib.import_module(
         "osteotwin.simulate.bands").draw_runs(courses, draws, times)]
-    shown = [{"label": scenario.label, "times_d": jsonable(times),
-              "series": {k: jsonable(trajectory.series[k]) for k in SHOWN_SERIES
-                         if k in trajectory.series},
-              "bands": _bands(course_runs, len(draws)),
-              "caveats": [caveat.to_json() for caveat in found]}
-             for scenario, trajectory, course_runs, (_, found)
-             in zip(courses, trajectories, runs, per_course, strict=True)]
+    table_years = [y for y in TABLE_YEARS if y <= request.years + 1e-9]
+    shown = []
+    for scenario, trajectory, course_runs, (_, found) in zip(courses, trajectories, runs,
+                                                              per_course, strict=True):
+        curves = averaging.averaged_curves(
+            {k: trajectory.series[k] for k in SHOWN_SERIES if k in trajectory.series})
+        shown.append({
+            "label": scenario.label, "times_d": jsonable(times[monthly]),
+            "series": {k: jsonable(v[monthly]) for k, v in curves.items()},
+            "bands": _bands([averaging.averaged_curves(run) for run in course_runs], len(draws),
+                            monthly),
+            "table": _table(times, trajectory.series, course_runs, len(draws), table_years),
+            "caveats": [caveat.to_json() for caveat in found]})
     return {"years": request.years, "model_version": model_version(),
             "bands": {"percentiles": [5, 95], "draws": request.band_draws, "seed": BAND_SEED,
                       "what": "parameter uncertainty: virtual people drawn around the fitted model"},
@@ -217,11 +227,36 @@ def _sim_single() -> Any:
     return importlib.import_module("osteotwin.simulate.single")
 
 
-def _bands(runs: list[Any], n_draws: int) -> dict[str, Any]:
-    """5th and 95th percentiles over the draws' simulations (with fewer than half succeeding, no
-    band is shown rather than a misleading one: ``simulate.bands.percentile_bands``)."""
+def _bands(runs: list[Any], n_draws: int, index: Any = slice(None)) -> dict[str, Any]:
+    """5th and 95th percentiles over the draws' simulations at ``index`` (with fewer than half
+    succeeding, no band is shown rather than a misleading one: ``simulate.bands.percentile_bands``)."""
     percentile_bands = importlib.import_module("osteotwin.simulate.bands").percentile_bands
     bands = percentile_bands(runs, SHOWN_SERIES, n_draws) or {}
-    return {key: {"low": jsonable(low), "high": jsonable(high),
+    return {key: {"low": jsonable(low[index]), "high": jsonable(high[index]),
                   "n": sum(key in run for run in runs)}
             for key, (low, high) in bands.items()}
+
+
+def _monthly_indices(times: Any, years: float) -> Any:
+    """Indices of the daily grid nearest to each month from 0 to the horizon (the last: the
+    horizon itself)."""
+    import numpy as np
+
+    months = np.arange(round(years * 12) + 1) * averaging.DAYS_PER_YEAR / 12.0
+    index = np.clip(np.searchsorted(times, months - 0.5), 0, times.size - 1)
+    index[-1] = times.size - 1
+    return index
+
+
+def _table(times: Any, series: dict[str, Any], runs: list[Any], n_draws: int,
+           years: list[float]) -> dict[str, Any]:
+    """Values at ``years`` (hormones: the mean over the week before, ``averaging.summary_value``)
+    with their 5-95 % band over the draws."""
+    import numpy as np
+
+    def at(values: dict[str, Any]) -> dict[str, Any]:
+        return {k: np.array([averaging.summary_value(times, values[k], y * averaging.DAYS_PER_YEAR, k)
+                             for y in years]) for k in SHOWN_SERIES if k in values}
+
+    return {"years": years, "values": {k: jsonable(v) for k, v in at(series).items()},
+            "bands": _bands([at(run) for run in runs], n_draws)}
