@@ -26,6 +26,7 @@ from osteotwin.records.patient import PatientRecord
 from osteotwin.reports.figures import Curve, Figure, what_if_figure
 from osteotwin.reports.sections import Unavailable, _failed
 from osteotwin.simulate.averaging import DAYS_PER_YEAR, averaged_curves, daily_times
+from osteotwin.simulate.what_if import BAND_DRAWS, BAND_SEED
 
 if TYPE_CHECKING:
     from osteotwin.simulate import Scenario, Trajectory
@@ -43,10 +44,6 @@ TARGET_IMPACT_SESSIONS = 2.0
 TARGET_AEROBIC_MIN = 150.0
 TARGET_CALCIUM_TOTAL_MG = 1200.0
 TARGET_VITAMIN_D_IU = 800.0
-#: Virtual people per scenario for the bands, and the seed (same report, same bands). Each draw is one
-#: simulation (about 0.1 s), so 12 draws keep a three-scenario report within seconds.
-BAND_DRAWS = 12
-BAND_SEED = 20250601
 BANDED_SERIES = ("estradiol_pg_ml", "lumbar_spine_bmd_change_pct", "total_hip_bmd_change_pct")
 SOURCES: dict[str, str] = {
     "peterson_riggs_2010": "Peterson MC, Riggs MM. A physiologically based mathematical model of "

@@ -25,6 +25,11 @@ _DOSE = re.compile(
     re.IGNORECASE)
 _TRAINING = re.compile(r"^(?P<n>\d+(?:\.\d+)?)\s*x\s*(?P<intensity>light|moderate|high)$",
                        re.IGNORECASE)
+#: Virtual people per course for the bands of the web what-if and the report, and their seed (the
+#: same request gives the same bands, so cached results stay truthful): a compromise between a
+#: stable band (Latin hypercube draws) and an answer within seconds (each draw is one simulation).
+BAND_DRAWS = 12
+BAND_SEED = 20250601
 _LIFESTYLE_KEYS = ("training", "impact", "aerobic", "calcium", "dietary_calcium", "vitamin_d")
 ACCEPTED = ("<drug>=<dose>mg/<days>d | <drug>=none | training=<n>x<light|moderate|high> | "
             "impact=<n> | aerobic=<min> | calcium=<mg> | dietary_calcium=<mg> | vitamin_d=<IU>")

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from osteotwin.errors import UserInputError
 from osteotwin.records import PatientRecord
 from osteotwin.simulate import averaging
-from osteotwin.simulate.what_if import ANTIRESORPTIVE_COURSES
+from osteotwin.simulate.what_if import ANTIRESORPTIVE_COURSES, BAND_DRAWS, BAND_SEED
 from osteotwin.web.services import Unavailable, jsonable
 
 AI_DRUGS: tuple[str, ...] = ("anastrozole", "letrozole", "exemestane")
@@ -34,10 +34,6 @@ SHOWN_SERIES: tuple[str, ...] = ("estradiol_pg_ml", "total_testosterone_ng_dl",
                                  "total_hip_bmd_change_pct", "femoral_neck_bmd_change_pct")
 
 
-#: Parameter draws per course for the bands: a compromise between a stable 5-95 % band and a what-if that
-#: answers within seconds on a laptop (each draw is one simulation of about a tenth of a second).
-BAND_DRAWS = 12
-BAND_SEED = 20250601  # fixed: the same request gives the same bands (and the cache stays truthful)
 TABLE_YEARS: tuple[float, ...] = (1.0, 2.0, 5.0)
 
 
@@ -112,7 +108,8 @@ def _simulation_api() -> Any:
 #: t = 0 for T-scores; 4 = the denosumab-stop caveat also for a stop in the 3 years before t = 0,
 #: with the published comparison; 5 = the caveat for an inhibitor with working ovaries, the
 #: antiresorptive course note; 6 = a history with scans before a matched estradiol continues the
-#: match's run (outputs move within the solver tolerance).
+#: match's run (outputs move within the solver tolerance); 7 = a daily grid: hormone curves as
+#: 28-day averages, a table of week-before means with bands (``simulate.averaging``).
 WHAT_IF_REVISION = 7
 
 

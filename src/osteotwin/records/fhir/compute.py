@@ -30,8 +30,9 @@ def simulation_output(record: PatientRecord, as_of: dt.date, years: float) -> Mo
     """The current course simulated over ``years``: estradiol (28-day average) and BMD change per
     site at 1, 2 and 5 years, with 5-95 % ranges over parameter draws (as in the report)."""
     import osteotwin
-    from osteotwin.reports.whatif import BAND_DRAWS, default_simulator
+    from osteotwin.reports.whatif import default_simulator
     from osteotwin.simulate import Scenario
+    from osteotwin.simulate.what_if import BAND_DRAWS
 
     scenario = Scenario.from_record(record.model_copy(update={"as_of": as_of}), years=years)
     [(trajectory, bands)] = default_simulator()([scenario])
