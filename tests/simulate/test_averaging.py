@@ -35,7 +35,7 @@ def test_averaged_curves_smooth_hormones_and_leave_bmd_alone() -> None:
 def test_summary_value_averages_a_cycle_whatever_the_phase() -> None:
     """A weekly swing read at 1 and 2 years: one-day values differ with the phase, cycle means
     do not; a BMD change is read at the time itself."""
-    times = summary_grid(2.0, (1.0, 2.0), step_d=14.0)
+    times = summary_grid(2.0, (1.0, 2.0), step_d=14.0, window_points=8)
     swing = 500.0 + 300.0 * np.cos(2 * np.pi * times / 7.0)
     one_day = [float(np.interp(y * DAYS_PER_YEAR, times, swing)) for y in (1.0, 2.0)]
     means = [summary_value(times, swing, y * DAYS_PER_YEAR, "total_testosterone_ng_dl")
@@ -43,5 +43,13 @@ def test_summary_value_averages_a_cycle_whatever_the_phase() -> None:
     assert abs(one_day[0] - one_day[1]) > 100.0
     # the seven daily points of the half-open window weigh each phase of the week once
     assert all(abs(m - 500.0) < 1e-6 for m in means), means
+    # a sharp weekly peak (an injection) needs the default window, 28 points: within 0.1 %
+    dense = summary_grid(2.0, (1.0, 2.0), step_d=14.0)
+    peak = 500.0 + 2000.0 * np.exp(-((dense % 7.0) - 1.5) ** 2 / 0.3)
+    fine = np.linspace(0.0, 7.0, 70001)
+    cycle = float(np.mean(500.0 + 2000.0 * np.exp(-((fine % 7.0) - 1.5) ** 2 / 0.3)))
+    for y in (1.0, 2.0):
+        value = summary_value(dense, peak, y * DAYS_PER_YEAR, "total_testosterone_ng_dl")
+        assert abs(value - cycle) < 1e-3 * cycle, (value, cycle)
     bmd = -times / 365.25
     assert summary_value(times, bmd, DAYS_PER_YEAR, "lumbar_spine_bmd_change_pct") == -1.0

@@ -129,7 +129,7 @@ def _output_times(years: float) -> Any:
     time."""
     from osteotwin.simulate.averaging import summary_grid
 
-    return summary_grid(years, _summary_times(years), 1.0, window_points=29)
+    return summary_grid(years, _summary_times(years), 1.0)
 
 
 def _band_times(years: float) -> Any:

@@ -173,7 +173,9 @@ def run_what_if(record: PatientRecord, request: WhatIfRequest) -> dict[str, Any]
     sim = _simulation_api()
     base = sim.Scenario.from_record(record, years=request.years)
     alternative = alternative_scenario(base, request)
-    times = averaging.daily_times(request.years)
+    table_years = [y for y in TABLE_YEARS if y <= request.years + 1e-9]
+    # daily, with each table time's week before on its own evenly spaced days
+    times = averaging.summary_grid(request.years, table_years, 1.0)
     monthly = _monthly_indices(times, request.years)
     draws = _parameter_draws(request.band_draws)
     caveats = importlib.import_module("osteotwin.simulate.caveats")
@@ -182,7 +184,6 @@ def run_what_if(record: PatientRecord, request: WhatIfRequest) -> dict[str, Any]
     trajectories = _sim_single().simulate_alike(courses, times_d=times)
     runs = [[t.series for t in course_runs] for course_runs in importlib.import_module(
         "osteotwin.simulate.bands").draw_runs(courses, draws, times)]
-    table_years = [y for y in TABLE_YEARS if y <= request.years + 1e-9]
     shown = []
     for scenario, trajectory, course_runs, (_, found) in zip(courses, trajectories, runs,
                                                               per_course, strict=True):
