@@ -34,3 +34,20 @@ def test_text_plan_names_session_kinds(persona_documents: dict[str, Any]) -> Non
     text = render_text(doc)
     first = doc["exercise"]["sessions"][0]
     assert f"week {first['week']} {first['day']} ({first['kind_label']}, {first['phase']})" in text
+
+
+def test_substitutions_and_movements_to_avoid_read_as_exercises(
+        persona_documents: dict[str, Any]) -> None:
+    """A woman with a vertebral fracture is told what to avoid and what replaces a lift by the
+    exercises' names, in the text and the HTML plan (the HTML left the avoid list out)."""
+    doc = persona_documents["older_vertebral_fracture_falls"]
+    ex = doc["exercise"]
+    assert ex["avoid"] and ex["substitutions"]
+    text, page = render_text(doc), html.unescape(render_html(doc))
+    for item in ex["avoid"] + ex["substitutions"]:
+        assert item["instead_of_name"] != item["instead_of"]  # a library name, not the id
+        assert item["instead_of_name"] in text and item["instead_of_name"] in page
+        for exercise_id in (item["instead_of"], item["use"]):
+            if "_" in exercise_id:  # an id, not a word a message may use ("deadlift")
+                assert exercise_id not in text and exercise_id not in page, exercise_id
+    assert "<h3>Avoid</h3>" in page

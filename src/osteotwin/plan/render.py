@@ -25,10 +25,11 @@ def render_text(doc: dict[str, Any], *, sessions_shown: int = 14) -> str:
     out += [f"  [{f['severity']}] {f['message']} [{', '.join(f['sources'])}]" for f in ex["safety"]]
     if ex["substitutions"]:
         out.append("  substitutions:")
-        out += [f"    {s['instead_of']} → {s['use']}: {s['reason']} [{', '.join(s['sources'])}]"
+        out += [f"    {s['instead_of_name']} → {s['use_name']}: {s['reason']} [{', '.join(s['sources'])}]"
                 for s in ex["substitutions"]]
     if ex["avoid"]:
-        out.append("  avoid: " + "; ".join(f"{a['instead_of']} ({a['reason']})" for a in ex["avoid"]))
+        out.append("  avoid: " + "; ".join(f"{a['instead_of_name']} ({a['reason']})"
+                                           for a in ex["avoid"]))
     out += ["", f"EXERCISE — {ex['weeks']} weeks"]
     out += [f"  {p['name']}: weeks {p['weeks'][0]}-{p['weeks'][1]}: {p['description']}"
             for p in ex["phases"]]
@@ -71,8 +72,10 @@ table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid #ccc;paddin
 <p><strong>{{ doc.disclaimer }}</strong></p>
 <h2>Safety</h2><ul>{% for f in ex.safety %}<li class="{{ f.severity }}">{{ f.message }}
 <span class="src">[{{ f.sources|join(', ') }}]</span></li>{% endfor %}</ul>
-{% if ex.substitutions %}<h3>Substitutions</h3><ul>{% for s in ex.substitutions %}<li>{{ s.instead_of }} →
-{{ s.use }}: {{ s.reason }} <span class="src">[{{ s.sources|join(', ') }}]</span></li>{% endfor %}</ul>{% endif %}
+{% if ex.substitutions %}<h3>Substitutions</h3><ul>{% for s in ex.substitutions %}<li>{{ s.instead_of_name }} →
+{{ s.use_name }}: {{ s.reason }} <span class="src">[{{ s.sources|join(', ') }}]</span></li>{% endfor %}</ul>{% endif %}
+{% if ex.avoid %}<h3>Avoid</h3><ul>{% for a in ex.avoid %}<li>{{ a.instead_of_name }}: {{ a.reason }} (instead: {{ a.use_name }})
+<span class="src">[{{ a.sources|join(', ') }}]</span></li>{% endfor %}</ul>{% endif %}
 <h2>Exercise ({{ ex.weeks }} weeks)</h2>
 <table><tr><th>Day</th><th>Session</th><th>What</th><th>Minutes</th></tr>{% for d in ex.weekly_schedule %}
 <tr><td>{{ d.day }}</td><td>{{ d.kind_label }}</td><td>{{ d.summary }}</td><td>{{ '%.0f'|format(d.minutes) }}</td></tr>{% endfor %}</table>

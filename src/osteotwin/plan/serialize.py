@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from osteotwin.plan.exercise.library import exercise_library
 from osteotwin.plan.exercise.program import (
     RECOVERY_WALK_MIN,
     SESSION_KIND_LABELS,
@@ -27,8 +28,16 @@ def _rx(p: Prescription) -> dict[str, Any]:
             "sources": list(p.sources)}
 
 
+def _exercise_name(exercise_id: str) -> str:
+    """The library's name of an exercise (the id, read as words, for one not in it)."""
+    known = exercise_library().get(exercise_id)
+    return known.name if known is not None else exercise_id.replace("_", " ")
+
+
 def _sub(s: Substitution) -> dict[str, Any]:
-    return {"instead_of": s.instead_of, "use": s.use, "reason": s.reason, "sources": list(s.sources)}
+    return {"instead_of": s.instead_of, "instead_of_name": _exercise_name(s.instead_of),
+            "use": s.use, "use_name": _exercise_name(s.use), "reason": s.reason,
+            "sources": list(s.sources)}
 
 
 def exercise_document(program: ExerciseProgram) -> dict[str, Any]:
