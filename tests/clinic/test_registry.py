@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from osteotwin.clinic.conditions import ConditionError, evaluate, referenced_facts
+from osteotwin.clinic.conditions import ConditionError, evaluate, numeric_bounds, referenced_facts
 from osteotwin.clinic.engine import load_rules, template_fields
 from osteotwin.clinic.model import Fact
 from osteotwin.clinic.reference import citations
@@ -91,6 +91,15 @@ def test_condition_grammar() -> None:
         evaluate({"fact": "a", "lt": 1, "gt": 0}, facts, set())
     with pytest.raises(ConditionError):
         evaluate({"bogus": 1}, facts, set())
+
+
+def test_numeric_bounds_reads_a_facts_thresholds_anywhere_in_a_condition() -> None:
+    condition = {"all": [{"fact": "sex", "eq": "male"}, {"fact": "a", "ge": 20},
+                         {"any": [{"fact": "a", "lt": 30}, {"not": {"fact": "a", "gt": 50}}]},
+                         {"fact": "b", "lt": 7}, {"fact": "a", "lt": {"fact": "b"}}]}
+    assert numeric_bounds(condition, "a") == [("ge", 20.0), ("lt", 30.0), ("gt", 50.0)]
+    assert numeric_bounds(condition, "b") == [("lt", 7.0)]
+    assert numeric_bounds(condition, "sex") == [] and numeric_bounds("flag", "a") == []
 
 
 def test_docs_list_every_fact() -> None:

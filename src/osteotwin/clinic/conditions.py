@@ -115,6 +115,23 @@ def referenced_facts(condition: Any) -> list[str]:
     return list(names)
 
 
+def numeric_bounds(condition: Any, fact: str) -> list[tuple[str, float]]:
+    """(operator, number) of each comparison of ``fact`` with a number (``lt``/``le``/``gt``/``ge``)
+    in a condition, in order of appearance: the thresholds a rule applies to that fact (a chart's
+    reference lines)."""
+    bounds: list[tuple[str, float]] = []
+    if isinstance(condition, Mapping):
+        if condition.get("fact") == fact:
+            bounds.extend((op, float(condition[op])) for op in ("lt", "le", "gt", "ge")
+                          if op in condition and isinstance(condition[op], int | float))
+        for key in ("all", "any"):
+            for child in condition.get(key, []):
+                bounds.extend(numeric_bounds(child, fact))
+        if "not" in condition:
+            bounds.extend(numeric_bounds(condition["not"], fact))
+    return bounds
+
+
 def referenced_findings(condition: Any) -> list[str]:
     """Finding codes a condition depends on."""
     found: list[str] = []

@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from osteotwin.clinic.conditions import numeric_bounds
+from osteotwin.clinic.engine import load_rules
 from osteotwin.records import PatientRecord
 from osteotwin.records.patient import SITES
 
@@ -20,6 +22,19 @@ TREND_TESTS: tuple[tuple[str, str, str], ...] = (
 SITE_LABELS: dict[str, str] = {"lumbar_spine": "Lumbar spine", "total_hip": "Total hip",
                                "femoral_neck": "Femoral neck"}
 COURSE_COLOURS = ("#4c566a", "#d08770")
+#: Reference lines on the trend charts: the assessment's own thresholds, read from its rules (rule
+#: id, the fact it tests, the sex it applies to, the side of the line its finding lies on), so chart
+#: and finding cannot disagree; estradiol's lines are drawn for men only (a woman's low estradiol on
+#: an inhibitor is the intended effect).
+TREND_REFERENCES: dict[str, tuple[tuple[str, str, str | None, str], ...]] = {
+    "estradiol": (("e2-low-men-deficient", "estradiol_pg_ml", "male", "below"),
+                  ("e2-high-men", "estradiol_pg_ml", "male", "above")),
+    "total_testosterone": (("t-low-severe", "testosterone_ng_dl", "male", "below"),
+                           ("t-low", "testosterone_ng_dl", "male", "below")),
+    "vitamin_d_25oh": (("vitd-deficient", "vitamin_d_ng_ml", None, "below"),
+                       ("vitd-insufficient", "vitamin_d_ng_ml", None, "below")),
+}
+_SIDE_OPERATORS = {"below": ("lt", "le"), "above": ("gt", "ge")}
 
 
 def _layout(title: str, y_title: str, x_title: str = "date") -> dict[str, Any]:
@@ -39,13 +54,47 @@ def _date_axis(layout: dict[str, Any], dates: list[str]) -> dict[str, Any]:
     return layout
 
 
+def reference_lines(test: str, sex: str) -> list[tuple[float, str]]:
+    """(value, label) of each threshold the assessment applies to ``test`` for this sex, in the
+    chart's unit: the edge of each rule's finding ("below 10: ESTRADIOL_LOW, high (sources)")."""
+    rules = {rule.id: rule for rule in load_rules()}
+    lines: dict[float, str] = {}
+    for rule_id, fact, applies_to, side in TREND_REFERENCES.get(test, ()):
+        if applies_to is not None and applies_to != sex:
+            continue
+        rule = rules[rule_id]
+        for op, value in numeric_bounds(rule.when, fact):
+            if op in _SIDE_OPERATORS[side]:
+                severity = f", {rule.severity}" if rule.severity else ""
+                lines.setdefault(value, f"{side} {value:g}: {rule.emits}{severity} "
+                                        f"({', '.join(rule.citations[:2])})")
+    return sorted(lines.items())
+
+
 def lab_trend(record: PatientRecord, test: str, title: str, unit: str) -> dict[str, Any]:
-    """Recorded results of one test over time (markers and lines)."""
+    """Recorded results of one test over time (markers and lines), with the assessment's
+    thresholds for it as dashed reference lines."""
     labs = record.labs_for(test)
     dates = [lab.date.isoformat() for lab in labs]
-    trace = {"type": "scatter", "mode": "lines+markers", "name": f"{title} ({unit})", "x": dates, "y": [round(lab.value, 4) for lab in labs],
+    values = [round(lab.value, 4) for lab in labs]
+    trace = {"type": "scatter", "mode": "lines+markers", "name": f"{title} ({unit})", "x": dates, "y": values,
              "hovertemplate": "%{x}: %{y} " + unit + "<extra></extra>"}
-    return {"data": [trace], "layout": _date_axis(_layout(title, unit), dates)}
+    layout = _date_axis(_layout(title, unit), dates)
+    lines = reference_lines(test, record.patient.sex)
+    if lines:
+        layout["shapes"] = [{"type": "line", "xref": "paper", "x0": 0, "x1": 1, "yref": "y",
+                             "y0": value, "y1": value,
+                             "line": {"dash": "dash", "width": 1, "color": "#8a1c1c"}}
+                            for value, _ in lines]
+        layout["annotations"] = [{"xref": "paper", "x": 0, "xanchor": "left", "yref": "y",
+                                  "y": value, "yanchor": "bottom", "text": label,
+                                  "showarrow": False, "font": {"size": 10, "color": "#8a1c1c"}}
+                                 for value, label in lines]
+        span = [*values, *(value for value, _ in lines)]
+        low, high = min(span), max(span)
+        pad = 0.15 * (high - low or high or 1.0)
+        layout["yaxis"]["range"] = [max(0.0, low - pad), high + pad]
+    return {"data": [trace], "layout": layout}
 
 
 def bmd_trend(record: PatientRecord) -> dict[str, Any]:
