@@ -160,3 +160,12 @@ def test_wrong_password_does_not_log_in(world: World, page_client: TestClient) -
                                                 "csrf_token": csrf}, follow_redirects=False)
     assert response.status_code == 401
     assert page_client.get(f"/patients/{world.patient_a}", follow_redirects=False).status_code == 303
+
+
+def test_the_import_form_needs_a_clinicians_login_and_token(world: World, page_client: TestClient) -> None:
+    file = {"file": ("new.yaml", b"version: 1\npatient: {sex: female, birth_date: 1950-01-01}\n")}
+    anonymous = page_client.post("/patients/import", files=file, follow_redirects=False)
+    assert anonymous.status_code == 303 and anonymous.headers["location"] == "/login"
+    browser_login(page_client, "dr-a")
+    no_token = page_client.post("/patients/import", files=file, follow_redirects=False)
+    assert no_token.status_code == 403

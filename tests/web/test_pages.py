@@ -195,6 +195,41 @@ def test_patient_file_and_fhir_downloads_round_trip(world: World, page_client: T
     assert bundle_to_record(bundle) == from_yaml
 
 
+def test_clinician_imports_a_patient_file_or_a_fhir_bundle(world: World, page_client: TestClient) -> None:
+    """The import form takes what the download links give (patient file, FHIR bundle) and makes a
+    new patient of each with the same record; a bad file is refused naming the problem and adds
+    nothing; a patient account may not import."""
+    from osteotwin.records import parse_patient_document, parse_text
+
+    csrf = browser_login(page_client, "dr-a")
+    original = page_client.get(f"/patients/{world.patient_a}/patient.yaml").text
+    bundle = page_client.get(f"/patients/{world.patient_a}/fhir.json").content
+    expected = parse_patient_document(parse_text(original, source="download"))
+    before = len(world.client.get("/api/patients", headers=world.token("dr-a")).json())
+    for name, data in (("demo.yaml", original.encode()), ("demo.fhir.json", bundle)):
+        response = page_client.post("/patients/import", data={"csrf_token": csrf},
+                                    files={"file": (name, data)}, follow_redirects=False)
+        assert response.status_code == 303, response.text[:500]
+        new_id = int(response.headers["location"].rsplit("/", 1)[1])
+        copy = page_client.get(f"/patients/{new_id}/patient.yaml").text
+        assert parse_patient_document(parse_text(copy, source="copy")) == expected, name
+    bad = original.replace("unit: pg/mL", "unit: pg/dL", 1)
+    assert bad != original
+    refused = page_client.post("/patients/import", data={"csrf_token": csrf},
+                               files={"file": ("bad.yaml", bad.encode())}, follow_redirects=False)
+    assert refused.status_code == 422
+    assert 'id="import-error"' in refused.text and "pg/dL" in html.unescape(refused.text)
+    not_text = page_client.post("/patients/import", data={"csrf_token": csrf},
+                                files={"file": ("scan.png", b"\x89PNG\r\n\x1a\n\x00\xff")})
+    assert not_text.status_code == 422 and "UTF-8" in not_text.text
+    after = len(world.client.get("/api/patients", headers=world.token("dr-a")).json())
+    assert after == before + 2
+    patient_csrf = browser_login(page_client, "pat-a")
+    forbidden = page_client.post("/patients/import", data={"csrf_token": patient_csrf},
+                                 files={"file": ("demo.yaml", original.encode())})
+    assert forbidden.status_code == 403
+
+
 def test_what_if_form_errors_come_back_in_the_partial(world: World, page_client: TestClient) -> None:
     csrf = browser_login(page_client, "pat-a")
     url = f"/patients/{world.patient_a}/what-if"

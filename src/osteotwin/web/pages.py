@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from osteotwin.errors import UserInputError
-from osteotwin.records import LabResult, PatientRecord, dump_patient_yaml
+from osteotwin.records import LabResult, PatientRecord, dump_patient_yaml, parse_text
 from osteotwin.records.patient import MENOPAUSAL_STATUSES, SEXES, SITES
 from osteotwin.records.storage import accounts, repository
 from osteotwin.records.storage.audit import audit_trail
@@ -178,6 +178,47 @@ async def new_patient(request: Request, user: PageUser, db: DbSession) -> Respon
     except UserInputError as err:
         return render(request, "patient_new.html",
                       _new_patient_context(user, values, forms.field_errors(err)), status_code=422)
+    row = repository.create_patient(db, record, actor_of(user))
+    db.commit()
+    return RedirectResponse(f"/patients/{row.id}", status_code=303)
+
+
+#: Largest patient file or FHIR bundle accepted by the import form (a full record is tens of kB).
+IMPORT_MAX_BYTES = 2_000_000
+
+
+def imported_record(name: str, data: bytes) -> PatientRecord:
+    """The record in an uploaded file: a FHIR R4 Bundle (JSON with ``resourceType: Bundle``) or a
+    patient file v1 (YAML or JSON); ``UserInputError`` names what is wrong with it."""
+    if len(data) > IMPORT_MAX_BYTES:
+        raise UserInputError("file", f"{len(data):,} bytes", f"a file of at most {IMPORT_MAX_BYTES:,} bytes")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise UserInputError("file", name or "upload", "a UTF-8 text file (patient file YAML or JSON, "
+                             "or a FHIR R4 Bundle in JSON)") from None
+    document = parse_text(text, source=name or "upload")
+    if isinstance(document, dict) and document.get("resourceType") == "Bundle":
+        return services.record_from_fhir(document)
+    return repository.parse_record(document, source=name or "upload")
+
+
+@router.post("/patients/import", response_class=HTMLResponse)
+async def import_patient(request: Request, user: PageUser, db: DbSession) -> Response:
+    """A new patient from an uploaded patient file or FHIR R4 Bundle (clinicians)."""
+    if user.role != "clinician":
+        raise HTTPException(status_code=403, detail="only clinicians may add patients")
+    form = await checked_form(request)
+    upload = form.get("file")
+    try:
+        if upload is None or isinstance(upload, str):
+            raise UserInputError("file", "nothing", "a patient file (YAML or JSON) or a FHIR R4 Bundle")
+        record = imported_record(upload.filename or "upload", await upload.read())
+    except (UserInputError, services.Unavailable) as err:
+        message = str(err) if isinstance(err, UserInputError) else err.reason
+        return render(request, "patient_new.html",
+                      {**_new_patient_context(user, {}, {}), "import_error": message},
+                      status_code=422)
     row = repository.create_patient(db, record, actor_of(user))
     db.commit()
     return RedirectResponse(f"/patients/{row.id}", status_code=303)
