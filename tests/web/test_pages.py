@@ -222,6 +222,9 @@ def test_clinician_imports_a_patient_file_or_a_fhir_bundle(world: World, page_cl
     not_text = page_client.post("/patients/import", data={"csrf_token": csrf},
                                 files={"file": ("scan.png", b"\x89PNG\r\n\x1a\n\x00\xff")})
     assert not_text.status_code == 422 and "UTF-8" in not_text.text
+    too_big = page_client.post("/patients/import", data={"csrf_token": csrf},
+                               files={"file": ("big.yaml", b"#" * 2_000_001)})
+    assert too_big.status_code == 422 and "at most 2,000,000 bytes" in too_big.text
     after = len(world.client.get("/api/patients", headers=world.token("dr-a")).json())
     assert after == before + 2
     patient_csrf = browser_login(page_client, "pat-a")

@@ -191,7 +191,8 @@ def imported_record(name: str, data: bytes) -> PatientRecord:
     """The record in an uploaded file: a FHIR R4 Bundle (JSON with ``resourceType: Bundle``) or a
     patient file v1 (YAML or JSON); ``UserInputError`` names what is wrong with it."""
     if len(data) > IMPORT_MAX_BYTES:
-        raise UserInputError("file", f"{len(data):,} bytes", f"a file of at most {IMPORT_MAX_BYTES:,} bytes")
+        raise UserInputError("file", f"more than {IMPORT_MAX_BYTES:,} bytes",
+                             f"a file of at most {IMPORT_MAX_BYTES:,} bytes")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -213,7 +214,8 @@ async def import_patient(request: Request, user: PageUser, db: DbSession) -> Res
     try:
         if upload is None or isinstance(upload, str):
             raise UserInputError("file", "nothing", "a patient file (YAML or JSON) or a FHIR R4 Bundle")
-        record = imported_record(upload.filename or "upload", await upload.read())
+        # read at most one byte past the limit: a larger upload is refused without holding it
+        record = imported_record(upload.filename or "upload", await upload.read(IMPORT_MAX_BYTES + 1))
     except (UserInputError, services.Unavailable) as err:
         message = str(err) if isinstance(err, UserInputError) else err.reason
         return render(request, "patient_new.html",
