@@ -63,3 +63,22 @@ def test_html_is_standalone_and_escaped() -> None:
     assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
     assert "<script>" not in page and "&lt;script&gt;" in page
     assert "FRACTURE_RISK_NOT_ESTIMATED" in page
+
+
+def test_data_labels_drop_unit_suffixes() -> None:
+    from osteotwin.clinic.render.labels import data_label
+
+    assert data_label("estradiol_pg_ml") == "estradiol"
+    assert data_label("ai_drugs") == "AI drugs"
+    assert data_label("last_dxa_date") == "last DXA date"
+    assert data_label("lumbar_spine_bmd_change_pct") == "lumbar spine BMD change"
+    assert data_label("sleep_hours") == "sleep hours"
+
+
+def test_data_values_read_as_words() -> None:
+    from osteotwin.clinic.render.labels import data_value
+
+    assert data_value(True) == "yes" and data_value(False) == "no"
+    assert data_value(None) == "not recorded"
+    assert data_value("low_bone_mass") == "low bone mass"
+    assert data_value(9.0) == "9.0" and data_value(0) == "0"

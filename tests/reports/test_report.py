@@ -135,13 +135,3 @@ def test_pdf_renders_without_display(example: PatientRecord) -> None:
 def test_unknown_format_is_refused(example: PatientRecord) -> None:
     with pytest.raises(UserInputError, match="unsupported format"):
         build_report(example, fmt="docx")
-
-
-def test_data_labels_drop_unit_suffixes() -> None:
-    from osteotwin.reports.render import data_label
-
-    assert data_label("estradiol_pg_ml") == "estradiol"
-    assert data_label("ai_drugs") == "AI drugs"
-    assert data_label("last_dxa_date") == "last DXA date"
-    assert data_label("lumbar_spine_bmd_change_pct") == "lumbar spine BMD change"
-    assert data_label("sleep_hours") == "sleep hours"

@@ -96,7 +96,7 @@ def test_assessment_page_shows_the_printable_sections(world: World, page_client:
             assert f'<a href="#ref-{cid}">{cid}</a>' in page
     assert "t score source" not in page and "<dt>" not in page
     # the data a finding used reads as words: the demo man is on an inhibitor
-    assert "on ai: yes" in page and "on_ai: True" not in page
+    assert "on AI: yes" in page and "on_ai: True" not in page
 
 
 def test_adding_a_lab_in_other_units_updates_the_chart(world: World, page_client: TestClient) -> None:

@@ -14,6 +14,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any, Literal
 
+from osteotwin.clinic.render.labels import FILTERS
 from osteotwin.errors import UserInputError
 from osteotwin.records.patient import PatientRecord
 from osteotwin.reports.figures import Figure, bmd_history_figure, lab_history_figure
@@ -82,22 +83,6 @@ def collect_content(record: PatientRecord, as_of: dt.date | None = None, *,
     )
 
 
-#: Unit suffixes of data names (``estradiol_pg_ml``): the unit is shown beside the value instead.
-_UNIT_SUFFIXES = ("_pg_ml", "_ng_ml", "_ng_dl", "_mg_dl", "_g_cm2", "_mg_d", "_iu_d", "_g_kg_d",
-                  "_pct")
-_ABBREVIATIONS = {"ai": "AI", "trt": "TRT", "dxa": "DXA", "bmd": "BMD", "frax": "FRAX"}
-
-
-def data_label(name: str) -> str:
-    """Readable label of a data name: ``estradiol_pg_ml`` -> ``estradiol``, ``ai_drugs`` -> ``AI
-    drugs`` (units are shown with the value)."""
-    for suffix in _UNIT_SUFFIXES:
-        if name.endswith(suffix) and len(name) > len(suffix):
-            name = name[: -len(suffix)]
-            break
-    return " ".join(_ABBREVIATIONS.get(word, word) for word in name.split("_"))
-
-
 @lru_cache(maxsize=1)
 def _environment() -> jinja2.Environment:
     import jinja2
@@ -109,7 +94,7 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["data_label"] = data_label
+    env.filters.update(FILTERS)
     return env
 
 

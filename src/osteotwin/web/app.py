@@ -17,6 +17,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import osteotwin
+from osteotwin.clinic.render.labels import FILTERS
 from osteotwin.errors import UserInputError
 from osteotwin.records.storage import make_engine, make_sessionmaker, upgrade_to_head
 from osteotwin.web import api, pages
@@ -76,6 +77,7 @@ def create_app(database_url: str | None = None, *, secret_key: str | None = None
         jinja2.FileSystemLoader(WEB_DIR / "templates"),
         jinja2.PackageLoader("osteotwin.clinic.render", "templates")])
     templates.env.globals["version"] = osteotwin.__version__
+    templates.env.filters.update(FILTERS)  # the assessment sections' data labels
     app.state.templates = templates
 
     app.include_router(api.router)

@@ -8,17 +8,20 @@ import jinja2
 
 from osteotwin.clinic.model import Assessment
 from osteotwin.clinic.render.document import to_document
+from osteotwin.clinic.render.labels import FILTERS
 
 
 @lru_cache(maxsize=1)
 def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.PackageLoader("osteotwin.clinic.render", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters.update(FILTERS)
+    return env
 
 
 def render_html(assessment: Assessment) -> str:
