@@ -14,12 +14,16 @@ from osteotwin.simulate.averaging import (
 )
 
 
-def test_rolling_mean_removes_a_weekly_swing() -> None:
+def test_rolling_mean_removes_a_weekly_swing_and_never_runs_ahead() -> None:
     days = np.arange(200)
     swing = 15.0 + 5.0 * np.sin(2 * np.pi * days / 7.0)
     averaged = rolling_mean(swing, 28)
-    assert np.allclose(averaged[14:-14], 15.0, atol=1e-9)
+    assert np.allclose(averaged[27:], 15.0, atol=1e-9)
     assert np.allclose(rolling_mean(np.full(50, 3.0)), 3.0)
+    # a step on day 100 shows from day 100 on, not before (a what-if's change starts at t = 0)
+    step = np.where(days < 100, 8.0, 20.0)
+    stepped = rolling_mean(step, 28)
+    assert np.all(stepped[:100] == 8.0) and stepped[100] > 8.0 and stepped[127] == 20.0
 
 
 def test_averaged_curves_smooth_hormones_and_leave_bmd_alone() -> None:

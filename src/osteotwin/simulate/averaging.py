@@ -8,8 +8,9 @@ averages are used:
 - a summary value at a time (tables: ``osteotwin simulate``, the web what-if) is the mean over the
   ``SUMMARY_WINDOW_D`` days before it, a whole weekly cycle, as the estradiol match averages the
   simulated level before a lab date (``simulate.single``);
-- a curve (figures) is a centred moving average over ``CURVE_WINDOW_D`` daily points, which also
-  smooths fortnightly and monthly cycles.
+- a curve (figures) is the mean over the ``CURVE_WINDOW_D`` days up to each day (trailing, so a
+  change of course shows from its own day on, never before it), which also smooths fortnightly
+  and monthly cycles.
 
 BMD and marker changes are not averaged: they move over months, not within a dosing interval.
 """
@@ -39,11 +40,12 @@ def daily_times(years: float) -> NDArray[np.float64]:
 
 
 def rolling_mean(values: ArrayLike, window_d: int = CURVE_WINDOW_D) -> NDArray[np.float64]:
-    """Centred moving average over ``window_d`` daily points (shorter at the ends)."""
+    """Mean of each daily point and the ``window_d`` − 1 before it (fewer at the start)."""
     x = np.asarray(values, dtype=float)
-    kernel = np.ones(min(window_d, x.size))
-    averaged: NDArray[np.float64] = (np.convolve(x, kernel, mode="same")
-                                     / np.convolve(np.ones_like(x), kernel, mode="same"))
+    total = np.concatenate([[0.0], np.cumsum(x)])
+    end = np.arange(1, x.size + 1)
+    start = np.maximum(end - window_d, 0)
+    averaged: NDArray[np.float64] = (total[end] - total[start]) / (end - start)
     return averaged
 
 

@@ -109,8 +109,9 @@ def _simulation_api() -> Any:
 #: with the published comparison; 5 = the caveat for an inhibitor with working ovaries, the
 #: antiresorptive course note; 6 = a history with scans before a matched estradiol continues the
 #: match's run (outputs move within the solver tolerance); 7 = a daily grid: hormone curves as
-#: 28-day averages, a table of week-before means with bands (``simulate.averaging``).
-WHAT_IF_REVISION = 7
+#: 28-day averages, a table of week-before means with bands (``simulate.averaging``); 8 = the
+#: curves' 28-day averages trailing (a change shows from its own day on, not 14 days early).
+WHAT_IF_REVISION = 8
 
 
 def model_version() -> str:
