@@ -7,6 +7,7 @@ import numpy as np
 from osteotwin.simulate.averaging import (
     DAYS_PER_YEAR,
     averaged_curves,
+    daily_points,
     daily_times,
     rolling_mean,
     summary_grid,
@@ -57,3 +58,10 @@ def test_summary_value_averages_a_cycle_whatever_the_phase() -> None:
         assert abs(value - cycle) < 1e-3 * cycle, (value, cycle)
     bmd = -times / 365.25
     assert summary_value(times, bmd, DAYS_PER_YEAR, "lumbar_spine_bmd_change_pct") == -1.0
+
+
+def test_daily_points_pick_whole_days_and_the_horizon_from_a_summary_grid() -> None:
+    grid = summary_grid(2.0, (1.0, 2.0), step_d=1.0)
+    days = grid[daily_points(grid)]
+    assert days[-1] == 2.0 * DAYS_PER_YEAR
+    assert np.array_equal(days[:-1], np.arange(0.0, 731.0))  # every day, once

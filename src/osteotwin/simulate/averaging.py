@@ -55,6 +55,15 @@ def averaged_curves(series: Mapping[str, NDArray[np.float64]]) -> dict[str, NDAr
             for name, values in series.items()}
 
 
+def daily_points(times_d: ArrayLike) -> NDArray[np.int64]:
+    """Indices of the whole days in a grid, and of its last point (the horizon): the daily grid
+    ``averaged_curves`` needs, taken from a ``summary_grid`` whose windows add finer points."""
+    t = np.asarray(times_d, dtype=float)
+    keep = np.isclose(t, np.round(t), atol=1e-9)
+    keep[-1] = True
+    return np.flatnonzero(keep)
+
+
 def summary_value(times_d: ArrayLike, values: ArrayLike, at_d: float, name: str) -> float:
     """The value of series ``name`` at ``at_d`` days: a hormone's mean over the
     ``SUMMARY_WINDOW_D`` days before it (the output times in the half-open window

@@ -110,7 +110,8 @@ def _simulation_api() -> Any:
 #: antiresorptive course note; 6 = a history with scans before a matched estradiol continues the
 #: match's run (outputs move within the solver tolerance); 7 = a daily grid: hormone curves as
 #: 28-day averages, a table of week-before means with bands (``simulate.averaging``); 8 = the
-#: curves' 28-day averages trailing (a change shows from its own day on, not 14 days early).
+#: curves' 28-day averages trailing (a change shows from its own day on, not 14 days early) and
+#: over whole days (the table windows' finer points had made a week of them look like 28 days).
 WHAT_IF_REVISION = 8
 
 
@@ -177,7 +178,8 @@ def run_what_if(record: PatientRecord, request: WhatIfRequest) -> dict[str, Any]
     table_years = [y for y in TABLE_YEARS if y <= request.years + 1e-9]
     # daily, with each table time's week before on its own evenly spaced days
     times = averaging.summary_grid(request.years, table_years, 1.0)
-    monthly = _monthly_indices(times, request.years)
+    daily = averaging.daily_points(times)  # the curves' 28-day means count days, not points
+    monthly = _monthly_indices(times[daily], request.years)
     draws = _parameter_draws(request.band_draws)
     caveats = importlib.import_module("osteotwin.simulate.caveats")
     courses = (base, alternative)
@@ -189,12 +191,12 @@ def run_what_if(record: PatientRecord, request: WhatIfRequest) -> dict[str, Any]
     for scenario, trajectory, course_runs, (_, found) in zip(courses, trajectories, runs,
                                                               per_course, strict=True):
         curves = averaging.averaged_curves(
-            {k: trajectory.series[k] for k in SHOWN_SERIES if k in trajectory.series})
+            {k: trajectory.series[k][daily] for k in SHOWN_SERIES if k in trajectory.series})
         shown.append({
-            "label": scenario.label, "times_d": jsonable(times[monthly]),
+            "label": scenario.label, "times_d": jsonable(times[daily][monthly]),
             "series": {k: jsonable(v[monthly]) for k, v in curves.items()},
-            "bands": _bands([averaging.averaged_curves(run) for run in course_runs], len(draws),
-                            monthly),
+            "bands": _bands([averaging.averaged_curves({k: v[daily] for k, v in run.items()})
+                             for run in course_runs], len(draws), monthly),
             "table": _table(times, trajectory.series, course_runs, len(draws), table_years),
             "caveats": [caveat.to_json() for caveat in found]})
     return {"years": request.years, "model_version": model_version(),
