@@ -18,7 +18,6 @@ import typer
 if TYPE_CHECKING:
     from osteotwin.simulate.bands import Projection
 
-SUMMARY_YEARS = (1.0, 2.0, 5.0)
 SUMMARY_SERIES: tuple[tuple[str, str], ...] = (
     ("estradiol_pg_ml", "E2 pg/mL"),
     ("total_testosterone_ng_dl", "T ng/dL"),
@@ -140,6 +139,8 @@ def _band_times(years: float) -> Any:
 
 
 def _summary_times(years: float) -> list[float]:
+    from osteotwin.simulate.averaging import SUMMARY_YEARS
+
     chosen = [y for y in SUMMARY_YEARS if y <= years + 1e-9]
     if not chosen or (abs(chosen[-1] - years) > 1e-9 and years not in SUMMARY_YEARS):
         chosen.append(years)

@@ -25,8 +25,8 @@ import numpy as np
 from osteotwin.records.patient import PatientRecord
 from osteotwin.reports.figures import Curve, Figure, what_if_figure
 from osteotwin.reports.sections import Unavailable, _failed
-from osteotwin.simulate.averaging import DAYS_PER_YEAR, averaged_curves, daily_times
-from osteotwin.simulate.what_if import BAND_DRAWS, BAND_SEED
+from osteotwin.simulate.averaging import DAYS_PER_YEAR, SUMMARY_YEARS, averaged_curves, daily_times
+from osteotwin.simulate.what_if import ANTIRESORPTIVE_COURSES, BAND_DRAWS, BAND_SEED
 
 if TYPE_CHECKING:
     from osteotwin.simulate import Scenario, Trajectory
@@ -35,7 +35,6 @@ if TYPE_CHECKING:
 AROMATASE_INHIBITORS = ("anastrozole", "letrozole", "exemestane")
 STOP_LABEL = "aromatase inhibitor stopped today"
 LIFESTYLE_LABEL = "bone-loading exercise, calcium and vitamin D at target"
-HORIZONS_Y = (1.0, 2.0, 5.0)
 BMD_SERIES = (("lumbar_spine_bmd_change_pct", "Lumbar spine BMD"),
               ("total_hip_bmd_change_pct", "Total hip BMD"))
 #: Lifestyle alternative (sources in the module docstring).
@@ -72,8 +71,6 @@ ILLUSTRATIVE_COURSES: dict[str, tuple[str, str]] = {
 
 def illustration_label(situation: str) -> str:
     """The label of the course shown for ``situation`` (an ``ILLUSTRATIVE_COURSES`` key)."""
-    from osteotwin.simulate.what_if import ANTIRESORPTIVE_COURSES
-
     course = ANTIRESORPTIVE_COURSES[ILLUSTRATIVE_COURSES[situation][0]]
     return f"{course.label} from today (illustration)"
 
@@ -140,8 +137,6 @@ def alternatives(base: Scenario, antiresorptive: str | None = None) -> list[Scen
     if target != life:  # lived from today on: the person's past (and equilibrium) is their own
         out.append(replace(base, lifestyle_from_t0=target, label=LIFESTYLE_LABEL))
     if antiresorptive is not None:
-        from osteotwin.simulate.what_if import ANTIRESORPTIVE_COURSES
-
         course = ANTIRESORPTIVE_COURSES[ILLUSTRATIVE_COURSES[antiresorptive][0]]
         out.append(base.with_regimens((*base.regimens, course.regimen()),
                                       illustration_label(antiresorptive)))
@@ -255,7 +250,7 @@ def _view(results: Sequence[tuple[str, Trajectory, dict[str, tuple[Any, Any]] | 
                             "report date; lines are the model's prediction for this person"
                             + (", shaded bands the 5-95 % range of a virtual population"
                                if any(b for _, _, b in results) else "") + ".")
-    horizons = [h for h in HORIZONS_Y if h <= years]
+    horizons = [h for h in SUMMARY_YEARS if h <= years]
     tables = []
     for name, label, unit in series:
         rows = []

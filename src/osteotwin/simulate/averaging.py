@@ -23,6 +23,9 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 DAYS_PER_YEAR = 365.25
+#: When compared courses are summarised (tables of ``osteotwin simulate``, the web what-if and the
+#: report): 1, 2 and 5 years, the times the issue's comparison of anastrozole doses asks for.
+SUMMARY_YEARS: tuple[float, ...] = (1.0, 2.0, 5.0)
 HORMONE_SERIES: tuple[str, ...] = ("estradiol_pg_ml", "total_testosterone_ng_dl",
                                    "free_testosterone_pg_ml", "lh_iu_l")
 SUMMARY_WINDOW_D = 7.0  # one weekly dosing cycle (osteotwin choice; the estradiol match's window)

@@ -34,9 +34,6 @@ SHOWN_SERIES: tuple[str, ...] = ("estradiol_pg_ml", "total_testosterone_ng_dl",
                                  "total_hip_bmd_change_pct", "femoral_neck_bmd_change_pct")
 
 
-TABLE_YEARS: tuple[float, ...] = (1.0, 2.0, 5.0)
-
-
 class AromataseInhibitorChange(BaseModel):
     """The AI regimen to compare: a drug with dose and interval, or ``none`` to stop it."""
 
@@ -175,7 +172,7 @@ def run_what_if(record: PatientRecord, request: WhatIfRequest) -> dict[str, Any]
     sim = _simulation_api()
     base = sim.Scenario.from_record(record, years=request.years)
     alternative = alternative_scenario(base, request)
-    table_years = [y for y in TABLE_YEARS if y <= request.years + 1e-9]
+    table_years = [y for y in averaging.SUMMARY_YEARS if y <= request.years + 1e-9]
     # daily, with each table time's week before on its own evenly spaced days
     times = averaging.summary_grid(request.years, table_years, 1.0)
     daily = averaging.daily_points(times)  # the curves' 28-day means count days, not points
@@ -195,8 +192,8 @@ def run_what_if(record: PatientRecord, request: WhatIfRequest) -> dict[str, Any]
         shown.append({
             "label": scenario.label, "times_d": jsonable(times[daily][monthly]),
             "series": {k: jsonable(v[monthly]) for k, v in curves.items()},
-            "bands": _bands([averaging.averaged_curves({k: v[daily] for k, v in run.items()})
-                             for run in course_runs], len(draws), monthly),
+            "bands": _bands([{k: v[monthly] for k, v in averaging.averaged_curves(
+                {k: v[daily] for k, v in run.items()}).items()} for run in course_runs], len(draws)),
             "table": _table(times, trajectory.series, course_runs, len(draws), table_years),
             "caveats": [caveat.to_json() for caveat in found]})
     return {"years": request.years, "model_version": model_version(),
@@ -228,12 +225,12 @@ def _sim_single() -> Any:
     return importlib.import_module("osteotwin.simulate.single")
 
 
-def _bands(runs: list[Any], n_draws: int, index: Any = slice(None)) -> dict[str, Any]:
-    """5th and 95th percentiles over the draws' simulations at ``index`` (with fewer than half
-    succeeding, no band is shown rather than a misleading one: ``simulate.bands.percentile_bands``)."""
+def _bands(runs: list[Any], n_draws: int) -> dict[str, Any]:
+    """5th and 95th percentiles over the draws' simulations (with fewer than half succeeding, no
+    band is shown rather than a misleading one: ``simulate.bands.percentile_bands``)."""
     percentile_bands = importlib.import_module("osteotwin.simulate.bands").percentile_bands
     bands = percentile_bands(runs, SHOWN_SERIES, n_draws) or {}
-    return {key: {"low": jsonable(low[index]), "high": jsonable(high[index]),
+    return {key: {"low": jsonable(low), "high": jsonable(high),
                   "n": sum(key in run for run in runs)}
             for key, (low, high) in bands.items()}
 
