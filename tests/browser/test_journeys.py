@@ -42,6 +42,8 @@ def test_add_a_lab_and_see_the_chart_change(web_page: Any, live_server: LiveServ
     page.get_by_role("button", name="Add lab result").click()
     page.wait_for_url("**added=labs**")
     assert chart_points(page, "chart-estradiol") == before + 1
+    # the timeline row, waited for (the page can still be settling on a loaded CI machine)
+    page.get_by_role("cell", name="88 pmol/L (23.97 pg/mL)").wait_for(timeout=15_000)
     assert page.get_by_role("cell", name="88 pmol/L (23.97 pg/mL)").count() == 1
 
 
