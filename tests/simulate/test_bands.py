@@ -43,6 +43,19 @@ def test_band_brackets_the_spread_of_the_draws_and_progress_counts_every_person(
     assert on_ai.high["estradiol_pg_ml"][-1] < untreated.low["estradiol_pg_ml"][-1]
 
 
+def test_summary_bands_are_asked_for_and_only_at_their_times() -> None:
+    """A summary band exists only where one was asked for; BMD changes (not averaged) take the
+    virtual people's value at the time itself, so their band is the band curve's value there."""
+    times = np.linspace(0.0, 365.25, 14)
+    plain = project(_scenarios(), times, draws=6, seed=7)[0]
+    assert plain.summary_band("lumbar_spine_bmd_change_pct", 365.25) is None
+    banded = project(_scenarios(), times, draws=6, seed=7, summary_times_d=[365.25])[0]
+    low, high = banded.summary_band("lumbar_spine_bmd_change_pct", 365.25) or (np.nan, np.nan)
+    assert (low, high) == pytest.approx((banded.low["lumbar_spine_bmd_change_pct"][-1],
+                                         banded.high["lumbar_spine_bmd_change_pct"][-1]))
+    assert banded.summary_band("lumbar_spine_bmd_change_pct", 180.0) is None
+
+
 def test_percentile_bands_need_half_the_draws_and_skip_absent_series() -> None:
     from osteotwin.simulate.bands import percentile_bands
 

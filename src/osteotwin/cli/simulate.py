@@ -70,6 +70,7 @@ def simulate_command(
 
     from osteotwin.errors import UserInputError
     from osteotwin.records import load_patient_file
+    from osteotwin.simulate.averaging import DAYS_PER_YEAR
     from osteotwin.simulate.bands import project
     from osteotwin.simulate.scenario import MAX_YEARS, Scenario
     from osteotwin.simulate.what_if import apply_what_if, parse_what_if
@@ -106,6 +107,7 @@ def simulate_command(
 
     projections = project(scenarios, times, draws=draws, seed=seed, progress=progress,
                           band_times_d=_band_times(years),
+                          summary_times_d=[y * DAYS_PER_YEAR for y in _summary_times(years)],
                           workers=workers or default_workers())
     if plot is not None:
         from osteotwin.simulate.plot import write_plot
@@ -158,9 +160,9 @@ def _value(projection: Projection, name: str, years: float) -> dict[str, float |
     cell: dict[str, float | None] = {
         "value": round(summary_value(times, series[name], t, name), 2) if name in series else None,
         "p5": None, "p95": None}
-    if name in projection.low:
-        cell["p5"] = round(summary_value(times, projection.low[name], t, name), 2)
-        cell["p95"] = round(summary_value(times, projection.high[name], t, name), 2)
+    band = projection.summary_band(name, t)
+    if band is not None:
+        cell["p5"], cell["p95"] = round(band[0], 2), round(band[1], 2)
     return cell
 
 
@@ -215,6 +217,14 @@ def _csv(projections: list[Projection]) -> str:
     return out.getvalue()
 
 
+def _number(name: str, value: float) -> str:
+    """Changes signed with one decimal; levels to three significant figures (no false precision;
+    the web what-if's table reads the same)."""
+    if name.endswith("_change_pct"):
+        return f"{value:+.1f}"
+    return f"{value:.0f}" if abs(value) >= 100 else f"{value:.3g}"
+
+
 def _table(projections: list[Projection], years: float) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -234,9 +244,9 @@ def _table(projections: list[Projection], years: float) -> None:
             cells = []
             for name, _ in TABLE_SERIES:
                 cell = _value(projection, name, y)
-                text = "-" if cell["value"] is None else f"{cell['value']:.1f}"
-                if cell["p5"] is not None:
-                    text += f" [{cell['p5']:.1f}, {cell['p95']:.1f}]"
+                text = "-" if cell["value"] is None else _number(name, cell["value"])
+                if cell["p5"] is not None and cell["p95"] is not None:
+                    text += f" [{_number(name, cell['p5'])}, {_number(name, cell['p95'])}]"
                 cells.append(text)
             cells += [f"{projection.trajectory.at(f'{site}_t_score', y * 365.25):.1f}"
                       for site in t_sites]

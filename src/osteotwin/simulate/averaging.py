@@ -81,6 +81,14 @@ def summary_value(times_d: ArrayLike, values: ArrayLike, at_d: float, name: str)
     return float(x[int(np.argmin(np.abs(t - at_d)))])
 
 
+def summary_values(times_d: ArrayLike, series: Mapping[str, ArrayLike], at_d: Sequence[float],
+                   names: Sequence[str]) -> dict[str, NDArray[np.float64]]:
+    """``summary_value`` of each of ``names`` present in ``series`` at each of ``at_d`` days (one
+    course, or one virtual person: its own week means, of which a band takes percentiles)."""
+    return {name: np.array([summary_value(times_d, series[name], t, name) for t in at_d])
+            for name in names if name in series}
+
+
 def summary_grid(years: float, at_years: Sequence[float], step_d: float,
                  window_points: int = WINDOW_POINTS) -> NDArray[np.float64]:
     """Output times every ``step_d`` days up to the horizon, plus ``window_points`` evenly spaced

@@ -18,7 +18,7 @@ import multiprocessing
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
@@ -28,6 +28,7 @@ from osteotwin.physiology.parameters import (
     band_parameter_sets,
     current_parameters,
 )
+from osteotwin.simulate.averaging import summary_values
 from osteotwin.simulate.scenario import Scenario
 from osteotwin.simulate.single import simulate_alike
 from osteotwin.simulate.trajectory import Trajectory
@@ -44,13 +45,29 @@ LOW_PCT, HIGH_PCT = 5.0, 95.0
 
 @dataclass
 class Projection:
-    """A scenario's central trajectory and its 5-95 % band per series."""
+    """A scenario's central trajectory and its 5-95 % band per series; ``summary_low`` and
+    ``summary_high`` band the summary values (hormones: week means) at ``summary_times_d``, taken
+    over each virtual person's own summary values (a week mean's band is not the week mean of the
+    percentile curves)."""
 
     scenario: Scenario
     trajectory: Trajectory
     low: dict[str, NDArray[np.float64]]
     high: dict[str, NDArray[np.float64]]
     draws: int
+    summary_times_d: tuple[float, ...] = ()
+    summary_low: dict[str, NDArray[np.float64]] = field(default_factory=dict)
+    summary_high: dict[str, NDArray[np.float64]] = field(default_factory=dict)
+
+    def summary_band(self, name: str, at_d: float) -> tuple[float, float] | None:
+        """The 5-95 % band of ``name``'s summary value at ``at_d`` (one of ``summary_times_d``),
+        or None without one."""
+        if name not in self.summary_low:
+            return None
+        for i, t in enumerate(self.summary_times_d):
+            if abs(t - at_d) < 1e-6:
+                return float(self.summary_low[name][i]), float(self.summary_high[name][i])
+        return None
 
 
 def percentile_bands(runs: Sequence[Mapping[str, NDArray[np.float64]]], names: Sequence[str],
@@ -111,12 +128,15 @@ def project(scenarios: Sequence[Scenario], times_d: NDArray[np.float64], *, draw
             seed: int = 20250601, params: ModelParameters | None = None,
             progress: Callable[[int, int], None] | None = None,
             band_times_d: NDArray[np.float64] | None = None,
+            summary_times_d: Sequence[float] = (),
             workers: int = 1) -> list[Projection]:
     """Central trajectory and band for each scenario (``draws = 0``: no band).
 
     ``band_times_d`` (a coarser grid within ``times_d``'s range) makes the draws cheaper; their
-    percentiles are interpolated onto ``times_d``. ``workers`` > 1 simulates the draws in that
-    many processes (same results)."""
+    percentiles are interpolated onto ``times_d``. At ``summary_times_d`` each virtual person's
+    summary values (``averaging.summary_value`` on the draws' grid, which should hold each
+    summary window's points: ``averaging.summary_grid``) are banded too. ``workers`` > 1
+    simulates the draws in that many processes (same results)."""
     params = params or current_parameters()
     coarse = times_d if band_times_d is None else band_times_d
     draw_sets = band_parameter_sets(draws, seed, params)
@@ -144,5 +164,11 @@ def project(scenarios: Sequence[Scenario], times_d: NDArray[np.float64], *, draw
         bands = percentile_bands(scenario_runs, BAND_SERIES, len(draw_sets)) or {}
         low = {name: np.interp(times_d, coarse, band[0]) for name, band in bands.items()}
         high = {name: np.interp(times_d, coarse, band[1]) for name, band in bands.items()}
-        projections.append(Projection(scenario, central, low, high, draws))
+        summary = percentile_bands(
+            [summary_values(coarse, run, summary_times_d, BAND_SERIES) for run in scenario_runs],
+            BAND_SERIES, len(draw_sets)) if summary_times_d else None
+        projections.append(Projection(
+            scenario, central, low, high, draws, tuple(float(t) for t in summary_times_d),
+            {name: band[0] for name, band in (summary or {}).items()},
+            {name: band[1] for name, band in (summary or {}).items()}))
     return projections

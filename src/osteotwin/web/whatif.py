@@ -250,11 +250,10 @@ def _table(times: Any, series: dict[str, Any], runs: list[Any], n_draws: int,
            years: list[float]) -> dict[str, Any]:
     """Values at ``years`` (hormones: the mean over the week before, ``averaging.summary_value``)
     with their 5-95 % band over the draws."""
-    import numpy as np
 
     def at(values: dict[str, Any]) -> dict[str, Any]:
-        return {k: np.array([averaging.summary_value(times, values[k], y * averaging.DAYS_PER_YEAR, k)
-                             for y in years]) for k in SHOWN_SERIES if k in values}
+        return averaging.summary_values(times, values, [y * averaging.DAYS_PER_YEAR for y in years],
+                                        SHOWN_SERIES)
 
     return {"years": years, "values": {k: jsonable(v) for k, v in at(series).items()},
             "bands": _bands([at(run) for run in runs], n_draws)}
