@@ -12,6 +12,7 @@ from osteotwin.simulate.averaging import (
     rolling_mean,
     summary_grid,
     summary_value,
+    summary_years,
 )
 
 
@@ -65,3 +66,11 @@ def test_daily_points_pick_whole_days_and_the_horizon_from_a_summary_grid() -> N
     days = grid[daily_points(grid)]
     assert days[-1] == 2.0 * DAYS_PER_YEAR
     assert np.array_equal(days[:-1], np.arange(0.0, 731.0))  # every day, once
+
+
+def test_summary_years_take_the_standard_times_and_the_horizon() -> None:
+    """1, 2 and 5 years within the horizon, and the horizon itself when it is not one of them."""
+    assert summary_years(5.0) == [1.0, 2.0, 5.0]
+    assert summary_years(2.0) == [1.0, 2.0]
+    assert summary_years(3.0) == [1.0, 2.0, 3.0]
+    assert summary_years(0.5) == [0.5]

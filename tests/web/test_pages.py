@@ -278,3 +278,10 @@ def test_what_if_result_names_the_model_departures_that_apply(world: World,
     assert "years from 2025-06-01" in response.text and "years from today" not in response.text
     form = page_client.get(f"/patients/{world.patient_a}/what-if").text
     assert "Changes start on 2025-06-01, the record's assessment date" in form
+    # a horizon that is not one of the standard times gets its own column
+    response = page_client.post(f"/patients/{world.patient_a}/what-if",
+                                data={"ai_drug": "none", "years": "3", "csrf_token": csrf},
+                                headers={"HX-Request": "true"})
+    assert response.status_code == 200, response.text[:300]
+    assert re.findall(r'<th scope="col">([^<]*)</th>', response.text)[2:] == ["1 y", "2 y", "3 y"]
+    assert "Values at 1, 2, 3 years" in response.text

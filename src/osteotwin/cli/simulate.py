@@ -141,12 +141,9 @@ def _band_times(years: float) -> Any:
 
 
 def _summary_times(years: float) -> list[float]:
-    from osteotwin.simulate.averaging import SUMMARY_YEARS
+    from osteotwin.simulate.averaging import summary_years
 
-    chosen = [y for y in SUMMARY_YEARS if y <= years + 1e-9]
-    if not chosen or (abs(chosen[-1] - years) > 1e-9 and years not in SUMMARY_YEARS):
-        chosen.append(years)
-    return chosen
+    return summary_years(years)
 
 
 def _value(projection: Projection, name: str, years: float) -> dict[str, float | None]:

@@ -25,7 +25,7 @@ import numpy as np
 from osteotwin.records.patient import PatientRecord
 from osteotwin.reports.figures import Curve, Figure, what_if_figure
 from osteotwin.reports.sections import Unavailable, _failed
-from osteotwin.simulate.averaging import DAYS_PER_YEAR, SUMMARY_YEARS, averaged_curves, daily_times
+from osteotwin.simulate.averaging import DAYS_PER_YEAR, averaged_curves, daily_times, summary_years
 from osteotwin.simulate.what_if import ANTIRESORPTIVE_COURSES, BAND_DRAWS, BAND_SEED
 
 if TYPE_CHECKING:
@@ -250,7 +250,7 @@ def _view(results: Sequence[tuple[str, Trajectory, dict[str, tuple[Any, Any]] | 
                             "report date; lines are the model's prediction for this person"
                             + (", shaded bands the 5-95 % range of a virtual population"
                                if any(b for _, _, b in results) else "") + ".")
-    horizons = [h for h in SUMMARY_YEARS if h <= years]
+    horizons = summary_years(years)
     tables = []
     for name, label, unit in series:
         rows = []

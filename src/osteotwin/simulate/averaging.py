@@ -67,6 +67,15 @@ def daily_points(times_d: ArrayLike) -> NDArray[np.int64]:
     return np.flatnonzero(keep)
 
 
+def summary_years(years: float) -> list[float]:
+    """When a course over ``years`` is summarised: each of ``SUMMARY_YEARS`` within it, and the
+    horizon itself when it is not one of them (a 3-year what-if also shows its value at 3 years)."""
+    chosen = [y for y in SUMMARY_YEARS if y <= years + 1e-9]
+    if not chosen or abs(chosen[-1] - years) > 1e-9:
+        chosen.append(float(years))
+    return chosen
+
+
 def summary_value(times_d: ArrayLike, values: ArrayLike, at_d: float, name: str) -> float:
     """The value of series ``name`` at ``at_d`` days: a hormone's mean over the
     ``SUMMARY_WINDOW_D`` days before it (the output times in the half-open window

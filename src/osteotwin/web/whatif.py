@@ -108,8 +108,9 @@ def _simulation_api() -> Any:
 #: match's run (outputs move within the solver tolerance); 7 = a daily grid: hormone curves as
 #: 28-day averages, a table of week-before means with bands (``simulate.averaging``); 8 = the
 #: curves' 28-day averages trailing (a change shows from its own day on, not 14 days early) and
-#: over whole days (the table windows' finer points had made a week of them look like 28 days).
-WHAT_IF_REVISION = 8
+#: over whole days (the table windows' finer points had made a week of them look like 28 days);
+#: 9 = the table also at a horizon that is not 1, 2 or 5 years (``averaging.summary_years``).
+WHAT_IF_REVISION = 9
 
 
 def model_version() -> str:
@@ -172,7 +173,7 @@ def run_what_if(record: PatientRecord, request: WhatIfRequest) -> dict[str, Any]
     sim = _simulation_api()
     base = sim.Scenario.from_record(record, years=request.years)
     alternative = alternative_scenario(base, request)
-    table_years = [y for y in averaging.SUMMARY_YEARS if y <= request.years + 1e-9]
+    table_years = averaging.summary_years(request.years)
     # daily, with each table time's week before on its own evenly spaced days
     times = averaging.summary_grid(request.years, table_years, 1.0)
     daily = averaging.daily_points(times)  # the curves' 28-day means count days, not points
