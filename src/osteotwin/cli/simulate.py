@@ -214,17 +214,11 @@ def _csv(projections: list[Projection]) -> str:
     return out.getvalue()
 
 
-def _number(name: str, value: float) -> str:
-    """Changes signed with one decimal; levels to three significant figures (no false precision;
-    the web what-if's table reads the same)."""
-    if name.endswith("_change_pct"):
-        return f"{value:+.1f}"
-    return f"{value:.0f}" if abs(value) >= 100 else f"{value:.3g}"
-
-
 def _table(projections: list[Projection], years: float) -> None:
     from rich.console import Console
     from rich.table import Table
+
+    from osteotwin.simulate.display import simulated_value
 
     console = Console()
     for projection in projections:
@@ -241,9 +235,10 @@ def _table(projections: list[Projection], years: float) -> None:
             cells = []
             for name, _ in TABLE_SERIES:
                 cell = _value(projection, name, y)
-                text = "-" if cell["value"] is None else _number(name, cell["value"])
+                text = "-" if cell["value"] is None else simulated_value(name, cell["value"])
                 if cell["p5"] is not None and cell["p95"] is not None:
-                    text += f" [{_number(name, cell['p5'])}, {_number(name, cell['p95'])}]"
+                    text += (f" [{simulated_value(name, cell['p5'])}, "
+                             f"{simulated_value(name, cell['p95'])}]")
                 cells.append(text)
             cells += [f"{projection.trajectory.at(f'{site}_t_score', y * 365.25):.1f}"
                       for site in t_sites]

@@ -20,6 +20,7 @@ import osteotwin
 from osteotwin.clinic.render.labels import FILTERS
 from osteotwin.errors import UserInputError
 from osteotwin.records.storage import make_engine, make_sessionmaker, upgrade_to_head
+from osteotwin.simulate.display import simulated_value
 from osteotwin.web import api, pages
 from osteotwin.web.deps import LoginRequired
 from osteotwin.web.security import SessionCodec
@@ -78,6 +79,7 @@ def create_app(database_url: str | None = None, *, secret_key: str | None = None
         jinja2.PackageLoader("osteotwin.clinic.render", "templates")])
     templates.env.globals["version"] = osteotwin.__version__
     templates.env.filters.update(FILTERS)  # the assessment sections' data labels
+    templates.env.filters["simulated_value"] = simulated_value  # the what-if table's numbers
     app.state.templates = templates
 
     app.include_router(api.router)
