@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import re
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -85,6 +86,12 @@ def test_stopping_the_inhibitor_raises_estradiol(example: PatientRecord) -> None
     stopped = float(estradiol["aromatase inhibitor stopped today"][0].split()[0])
     assert stopped > current  # aromatase inhibition lowers estradiol; stopping it restores it
     assert "(" in estradiol["current course"][0]  # a 5-95 % range is shown
+    # levels to three significant figures, value and range alike; changes signed to one decimal
+    assert re.fullmatch(r"\d+\.\d+ pg/mL \(\d+\.\d+ to \d+\.\d+\)", estradiol["current course"][0])
+    assert all(len(re.sub(r"\D", "", number).lstrip("0")) == 3
+               for number in re.findall(r"\d+\.\d+", estradiol["current course"][0]))
+    spine = dict(section.tables[1][1])["current course"][0]
+    assert re.fullmatch(r"[+-]\d+\.\d % \([+-]\d+\.\d to [+-]\d+\.\d\)", spine), spine
     assert len(section.figures) == 1 and section.figures[0].data_uri.startswith("data:image/png")
     assert any("clinical decision" in text for text in section.cautions)  # a man on TRT + AI
     # the model's known departure for a man on an inhibitor, named with the courses it concerns

@@ -26,6 +26,7 @@ from osteotwin.records.patient import PatientRecord
 from osteotwin.reports.figures import Curve, Figure, what_if_figure
 from osteotwin.reports.sections import Unavailable, _failed
 from osteotwin.simulate.averaging import DAYS_PER_YEAR, averaged_curves, daily_times, summary_years
+from osteotwin.simulate.display import simulated_value
 from osteotwin.simulate.what_if import ANTIRESORPTIVE_COURSES, BAND_DRAWS, BAND_SEED
 
 if TYPE_CHECKING:
@@ -258,11 +259,11 @@ def _view(results: Sequence[tuple[str, Trajectory, dict[str, tuple[Any, Any]] | 
             cells = []
             for h in horizons:
                 value = trajectory.at(name, h * DAYS_PER_YEAR)
-                text = f"{value:.1f} pg/mL" if unit == "pg/mL" else f"{value:+.1f} %"
+                text = f"{simulated_value(name, value)} {'pg/mL' if unit == 'pg/mL' else '%'}"
                 if bands is not None and name in bands:
                     low = float(np.interp(h * DAYS_PER_YEAR, trajectory.times_d, bands[name][0]))
                     high = float(np.interp(h * DAYS_PER_YEAR, trajectory.times_d, bands[name][1]))
-                    text += f" ({low:.1f} to {high:.1f})"
+                    text += f" ({simulated_value(name, low)} to {simulated_value(name, high)})"
                 cells.append(text)
             rows.append((scenario, tuple(cells)))
         tables.append((f"{label} ({unit})", tuple(rows)))

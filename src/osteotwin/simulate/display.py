@@ -3,8 +3,8 @@
 Changes (percent or percentage points) are signed with one decimal; levels (hormones in pg/mL or
 ng/dL) keep three significant figures, trailing zeros included, so a value and its band read with
 the same precision ("4.50 [3.28, 5.63]", not "4.5 [3.28, 5.63]"); levels of 100 or more are whole
-numbers. Used by ``osteotwin simulate``'s table and the web what-if's table (osteotwin's choice:
-the model's uncertainty is far wider than a fourth figure).
+numbers. Used by the tables of ``osteotwin simulate``, the web what-if and the report (osteotwin's
+choice: the model's uncertainty is far wider than a fourth figure).
 """
 
 from __future__ import annotations
