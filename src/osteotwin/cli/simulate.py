@@ -218,6 +218,7 @@ def _table(projections: list[Projection], years: float) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from osteotwin.simulate.averaging import DAYS_PER_YEAR
     from osteotwin.simulate.display import simulated_value
 
     console = Console()
@@ -240,7 +241,7 @@ def _table(projections: list[Projection], years: float) -> None:
                     text += (f" [{simulated_value(name, cell['p5'])}, "
                              f"{simulated_value(name, cell['p95'])}]")
                 cells.append(text)
-            cells += [f"{projection.trajectory.at(f'{site}_t_score', y * 365.25):.1f}"
+            cells += [f"{projection.trajectory.at(f'{site}_t_score', y * DAYS_PER_YEAR):.1f}"
                       for site in t_sites]
             table.add_row(f"{y:g}", *cells)
         console.print(table)

@@ -27,13 +27,13 @@ from osteotwin.reports.figures import Curve, Figure, what_if_figure
 from osteotwin.reports.sections import Unavailable, _failed
 from osteotwin.simulate.averaging import DAYS_PER_YEAR, averaged_curves, daily_times, summary_years
 from osteotwin.simulate.display import simulated_value
+from osteotwin.simulate.scenario import AROMATASE_INHIBITORS
 from osteotwin.simulate.what_if import ANTIRESORPTIVE_COURSES, BAND_DRAWS, BAND_SEED
 
 if TYPE_CHECKING:
     from osteotwin.simulate import Scenario, Trajectory
 
 
-AROMATASE_INHIBITORS = ("anastrozole", "letrozole", "exemestane")
 STOP_LABEL = "aromatase inhibitor stopped today"
 LIFESTYLE_LABEL = "bone-loading exercise, calcium and vitamin D at target"
 BMD_SERIES = (("lumbar_spine_bmd_change_pct", "Lumbar spine BMD"),
