@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from functools import lru_cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any, Literal
 
-from osteotwin.clinic.render.labels import FILTERS
 from osteotwin.errors import UserInputError
 from osteotwin.records.patient import PatientRecord
 from osteotwin.reports.figures import Figure, bmd_history_figure, lab_history_figure
@@ -22,8 +20,6 @@ from osteotwin.reports.patient_summary import PatientSummary, summarize_record
 from osteotwin.reports.sections import Unavailable, assessment_section, plan_section
 
 if TYPE_CHECKING:
-    import jinja2
-
     from osteotwin.reports.whatif import WhatIf
 
 ReportFormat = Literal["html", "pdf"]
@@ -83,24 +79,10 @@ def collect_content(record: PatientRecord, as_of: dt.date | None = None, *,
     )
 
 
-@lru_cache(maxsize=1)
-def _environment() -> jinja2.Environment:
-    import jinja2
-
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("osteotwin.reports", "templates"),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters.update(FILTERS)
-    return env
-
-
 def render_html(content: ReportContent) -> str:
     """The report as one self-contained HTML page (figures embedded, no external assets)."""
     from osteotwin import __version__
+    from osteotwin.clinic.render.html import template_environment
 
     css = resources.files("osteotwin.reports").joinpath("templates/report.css").read_text("utf-8")
     sources = content.sources()
@@ -111,7 +93,7 @@ def render_html(content: ReportContent) -> str:
     assessment, assessment_unavailable = section(content.assessment)
     what_if, what_if_unavailable = section(content.what_if)
     plan, plan_unavailable = section(content.plan)
-    return _environment().get_template("report.html.j2").render(
+    return template_environment("osteotwin.reports").get_template("report.html.j2").render(
         css=css, version=__version__, as_of=content.as_of.isoformat(),
         patient_id=content.patient_id, patient=content.patient,
         history_figures=content.history_figures,

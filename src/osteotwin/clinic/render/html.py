@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import jinja2
 
@@ -11,10 +11,12 @@ from osteotwin.clinic.render.document import to_document
 from osteotwin.clinic.render.labels import FILTERS
 
 
-@lru_cache(maxsize=1)
-def _environment() -> jinja2.Environment:
+@cache
+def template_environment(package: str) -> jinja2.Environment:
+    """The Jinja2 environment for the printable pages' templates in ``package``/templates:
+    autoescaped, strict about missing values, with the clinical label filters."""
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader("osteotwin.clinic.render", "templates"),
+        loader=jinja2.PackageLoader(package, "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -26,5 +28,5 @@ def _environment() -> jinja2.Environment:
 
 def render_html(assessment: Assessment) -> str:
     """A complete HTML document a clinician can print."""
-    template = _environment().get_template("assessment.html.j2")
+    template = template_environment("osteotwin.clinic.render").get_template("assessment.html.j2")
     return template.render(doc=to_document(assessment))
