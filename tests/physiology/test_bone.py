@@ -70,7 +70,9 @@ def test_spine_shows_only_its_share_of_the_background_age_loss(
     assert change(falls, "femoral_neck") < -0.5
     assert change(falls, "lumbar_spine") < -0.3
     assert abs(change(flat, "lumbar_spine")) < 0.2 * abs(change(falls, "lumbar_spine"))
-    assert change(flat, "femoral_neck") == pytest.approx(change(falls, "femoral_neck"))
+    # the hip is the same up to the fast path's tolerance: the sites share one adaptive solve,
+    # whose steps also follow the spine
+    assert change(flat, "femoral_neck") == pytest.approx(change(falls, "femoral_neck"), abs=1e-3)
 
 
 def test_an_older_mans_pa_spine_rises_while_his_hip_falls() -> None:

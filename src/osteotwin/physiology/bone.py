@@ -106,6 +106,8 @@ OSTEO_EFFECT_GAM, EMAX_LPTH = 0.173833, 1.30721
 RUNX2_KB_FACT = 1.01  # E0RUNX2kbEffFACT; the RUNX2 term equals 0.01·kb at baseline BCL2
 
 _KB, _DA, _KTGF = _I["kb_d"], _I["da_d"], _I["k_tgfb_d"]
+_TGF_CAP = _I["latent_tgfb_capacity"]
+TGF_CAP_HILL = 8.0  # steepness of the capacity (assumption: near 1 until the store approaches it)
 _KL, _KRNK, _KO, _KON, _KOFF = (_I["rankl_kout_d"], _I["rank_kout_d"], _I["opg_kout_d"],
                                 _I["k_bind_pm_d"], _I["k_unbind_d"])
 _ROB_G, _TGFB_G, _TGFBA_G, _OBAP_G = (_I["rob_est_gamma"], _I["tgfb_est_gamma"],
@@ -316,7 +318,12 @@ def bone_rhs(y: NDArray[np.float64], p: NDArray[np.float64], u: NDArray[np.float
     kin_tgf = ktgf * TGFB0
     # (OC/OC0)^γ · EST^γ_a and (OB/OB0)^γ · (1/EST)^γ_tgfb
     activation = ktgf * max(y[TGFB], 0.0) * math.exp(OC_TGF_GAM * ln_oc + p[_TGFBA_G] * ln_est)
-    dy[TGFB] = kin_tgf * math.exp(OB_TGF_GAM * ln_ob - p[_TGFB_G] * ln_est) - activation
+    # the matrix holds latent TGF-β up to a capacity (ratio C to the reference store): production
+    # falls as the store nears it, ×(1 + C^−n)/(1 + (TGFβ/(C·TGFβ₀))^n), 1 at the reference store
+    cap = p[_TGF_CAP]
+    stored = max(y[TGFB], 0.0) / TGFB0 / cap
+    room = (1.0 + cap ** -TGF_CAP_HILL) / (1.0 + stored ** TGF_CAP_HILL)
+    dy[TGFB] = kin_tgf * room * math.exp(OB_TGF_GAM * ln_ob - p[_TGFB_G] * ln_est) - activation
     dy[TGFB_ACT] = activation - 1000.0 * ktgf * y[TGFB_ACT]
     # RANKL / RANK / OPG (explicit binding); PTH raises RANKL, lowers OPG; denosumab binds RANKL
     osteo_effect = math.exp(OSTEO_EFFECT_GAM * ln_ob)

@@ -391,6 +391,17 @@ PARAMETER_TABLE: tuple[Parameter, ...] = (
     _p("da_d", 0.7, "1/d", f"{PR10} Da = 0.7/24 /h", "osteoclast turnover rate constant", 0.0, (0.3, 1.5)),
     _p("k_tgfb_d", 2.98449e-5 * 24, "1/d", f"{PR10} koutTGF0", "latent TGF-β turnover", 0.0,
        (2e-4, 2e-3)),
+    _p("latent_tgfb_capacity", 1.15, "1", "latent TGF-β is laid down in the matrix by osteoblasts and "
+       "released by resorption (Bonewald & Mundy 1990 Clin Orthop 250:261; Tang et al. 2009 Nat Med "
+       "15:757), so under an antiresorptive, which lowers formation with resorption, the store cannot "
+       "grow as Peterson & Riggs's formation-independent production lets it (×1.55 after 2 years of "
+       "denosumab, and on for years); value set so that stopping denosumab gives back about what it "
+       "gained, as published (BMD back to about its pre-treatment level within a year or so of the "
+       "missed dose after 2 years of treatment, Cummings et al. 2018 J Bone Miner Res 33:190; −6.7 % "
+       "at the spine in the year off it after 8 years, McClung et al. 2017 Osteoporos Int 28:1723), "
+       "where without a capacity the model lost 2-3 times as much; shape (Hill 8): assumption",
+       "latent TGF-β the matrix can hold, as a ratio to the reference store: production falls as "
+       "the store nears it", 0.0, (1.05, 3.0)),
     _p("rankl_kout_d", 0.00293273 * 24, "1/d", f"{PR10} koutL", "RANKL elimination", 0.0, (0.02, 0.2)),
     _p("rank_kout_d", 0.00323667 * 24, "1/d", f"{PR10} koutRNK", "RANK elimination", 0.0, (0.02, 0.2)),
     _p("opg_kout_d", 15.8885 * 24, "1/d", f"{PR10} kO", "OPG elimination", 0.0, (100.0, 800.0)),
