@@ -336,7 +336,7 @@ inhibitor rises too far: anastrozole 1 mg daily for 12 weeks in older men gives 
 Leder et al. 2004 measured 5.1 → 7.9. Published responses span ×1.55 (Leder) to ×4.2 (T'Sjoen et
 al. 2005, letrozole; Veldhuis 2005 ×2.1; Loves 2013 ×2.7); the feedback steepness, first set on
 T'Sjoen's letrozole response (Hill 4), was set to the middle of that span (Hill 3, bounds 2.5-4,
-calibratable) and is now fitted at 2.61 (with the uninhibited share below): anastrozole raises a
+calibratable) and is now fitted at 2.58 (with the uninhibited share below): anastrozole raises a
 man of 50's LH ×2.2 and letrozole ×2.3, and testosterone cypionate 100 mg weekly lowers it by 60 %
 17 weeks in, a day after a dose (63 % at Hill 3; labels ~80-90 %). Testosterone, the scored
 consequence, matches (Leder 534 and 564 against 572 and 520 ng/dL). With the earlier
@@ -346,13 +346,13 @@ of 73 and weakened suppression on TRT further (LH −67 %), so the testis keeps 
 1 mg daily blocked 96.7 % of aromatization (10 mg: 98.1 %) while plasma E2 fell by at least 83.5 %
 at either dose (Geisler 1996, clinical_facts PK-11). So a share f_u of peripheral E2 production
 is taken as out of the inhibitors' reach (tissue aromatization of intracellular substrate; bounds
-0.02-0.15, fitted 0.06), and anastrozole's constant is fitted at 1.05 ng/mL, next to the 0.93 that
+0.02-0.15, fitted 0.054), and anastrozole's constant is fitted at 1.05 ng/mL, next to the 0.93 that
 Geisler's inhibition gives (it had gone to its upper bound, 3, when the whole residual had to come
 from a weaker inhibitor: that made the twice-weekly dose in men far weaker than the daily one, and
-letrozole and exemestane lowered a woman's E2 by 98.7 and 97.9 %, now 92.8 and 92.0 %, anastrozole
-90.3 % at 3 months). Men's estradiol now depends less on the dose, as published (Leder et al. 2004:
+letrozole and exemestane lowered a woman's E2 by 98.7 and 97.9 %, now 93.3 and 92.6 %, anastrozole
+90.7 % at 3 months). Men's estradiol now depends less on the dose, as published (Leder et al. 2004:
 17 pg/mL on 1 mg daily and on 1 mg twice weekly alike, from 26 and 27), but still falls further
-than published on daily dosing: the model gives 12.1 (a miss) and 16.5; Burnett-Bowie et al. 2009
+than published on daily dosing: the model gives 12.0 (a miss) and 16.3; Burnett-Bowie et al. 2009
 (1 mg daily, older men) measured 15 → 12 pg/mL at 3 months (−20 %; its abstract 55.8 → 42.2
 pmol/L; reported, not scored, as the arm size is unknown) where the model gives 6.4 pg/mL (−57 %);
 castrated men on full-dose testosterone gel and letrozole kept 1.6 and 3.7 pg/mL at 2 and 4 weeks
