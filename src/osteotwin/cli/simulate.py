@@ -70,7 +70,7 @@ def simulate_command(
 
     from osteotwin.errors import UserInputError
     from osteotwin.records import load_patient_file
-    from osteotwin.simulate.averaging import DAYS_PER_YEAR
+    from osteotwin.simulate.averaging import DAYS_PER_YEAR, summary_years
     from osteotwin.simulate.bands import project
     from osteotwin.simulate.scenario import MAX_YEARS, Scenario
     from osteotwin.simulate.what_if import apply_what_if, parse_what_if
@@ -107,7 +107,7 @@ def simulate_command(
 
     projections = project(scenarios, times, draws=draws, seed=seed, progress=progress,
                           band_times_d=_band_times(years),
-                          summary_times_d=[y * DAYS_PER_YEAR for y in _summary_times(years)],
+                          summary_times_d=[y * DAYS_PER_YEAR for y in summary_years(years)],
                           workers=workers or default_workers())
     if plot is not None:
         from osteotwin.simulate.plot import write_plot
@@ -128,22 +128,16 @@ def simulate_command(
 def _output_times(years: float) -> Any:
     """A daily grid (resolves dosing cycles) plus a dense window (every 6 h) before each summary
     time."""
-    from osteotwin.simulate.averaging import summary_grid
+    from osteotwin.simulate.averaging import summary_grid, summary_years
 
-    return summary_grid(years, _summary_times(years), 1.0)
+    return summary_grid(years, summary_years(years), 1.0)
 
 
 def _band_times(years: float) -> Any:
     """Coarser grid for the virtual-people draws (every 14 days plus the summary windows)."""
-    from osteotwin.simulate.averaging import summary_grid
+    from osteotwin.simulate.averaging import summary_grid, summary_years
 
-    return summary_grid(years, _summary_times(years), 14.0)
-
-
-def _summary_times(years: float) -> list[float]:
-    from osteotwin.simulate.averaging import summary_years
-
-    return summary_years(years)
+    return summary_grid(years, summary_years(years), 14.0)
 
 
 def _value(projection: Projection, name: str, years: float) -> dict[str, float | None]:
@@ -169,6 +163,7 @@ def _regimens(projection: Projection) -> list[dict[str, Any]]:
 
 
 def _document(projections: list[Projection], years: float) -> dict[str, Any]:
+    from osteotwin.simulate.averaging import summary_years
     from osteotwin.simulate.caveats import model_caveats
 
     current = projections[0].trajectory.to_json()
@@ -184,7 +179,7 @@ def _document(projections: list[Projection], years: float) -> dict[str, Any]:
         scenarios.append(body)
     summary = [{"scenario": p.trajectory.label, "at_years": y,
                 **{name: _value(p, name, y) for name, _ in SUMMARY_SERIES}}
-               for p in projections for y in _summary_times(years)]
+               for p in projections for y in summary_years(years)]
     meta = projections[0].trajectory.meta  # the courses share the person's past
     return {"times_d": current["times_d"], "series": current["series"], "scenarios": scenarios,
             "summary": summary, "draws": projections[0].draws,
@@ -218,7 +213,7 @@ def _table(projections: list[Projection], years: float) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from osteotwin.simulate.averaging import DAYS_PER_YEAR
+    from osteotwin.simulate.averaging import DAYS_PER_YEAR, summary_years
     from osteotwin.simulate.display import simulated_value
 
     console = Console()
@@ -232,7 +227,7 @@ def _table(projections: list[Projection], years: float) -> None:
                    if f"{site}_t_score" in projection.trajectory.series]
         for site in t_sites:
             table.add_column(f"{_SITE_SHORT[site]} T-score", justify="right")
-        for y in _summary_times(years):
+        for y in summary_years(years):
             cells = []
             for name, _ in TABLE_SERIES:
                 cell = _value(projection, name, y)
