@@ -103,6 +103,39 @@ def test_stopping_the_inhibitor_raises_estradiol(example: PatientRecord) -> None
 
 
 @needs_simulator
+def test_the_report_table_shows_what_the_web_what_if_shows() -> None:
+    """The demo man, injecting 200 mg every 2 weeks: the report's table gives his estradiol as the
+    web what-if's table does (the mean over the week before, not the curves' 28-day average, which
+    on a fortnightly cycle reads differently), so one record reads the same on screen and on
+    paper."""
+    import yaml
+
+    from osteotwin.web.whatif import WhatIfRequest, run_what_if
+
+    text = (Path(__file__).resolve().parents[2] / "examples" / "demo_patient.yaml").read_text()
+    document = yaml.safe_load(text.replace("dose: 100 mg", "dose: 200 mg").replace(
+        "every: 7 d  ", "every: 14 d "))
+    assert document["medications"][0]["every"] == "14 d"
+    example = parse_patient_document(document)
+    as_of = date(2025, 6, 1)
+    section = what_if_section(example, as_of, years=2, simulator=default_simulator(band_draws=4))
+    assert isinstance(section, WhatIf), section
+    title, rows = section.tables[0]
+    assert title == "Estradiol (mean over the week before) (pg/mL)"
+    report = [float(cell.split()[0]) for cell in dict(rows)["current course"]]
+    web = run_what_if(example.model_copy(update={"as_of": as_of}),
+                      WhatIfRequest(years=2, aromatase_inhibitor={"drug": "none"}, band_draws=4))
+    table = web["courses"][0]["table"]
+    assert table["years"] == [1.0, 2.0]
+    for shown, value in zip(report, table["values"]["estradiol_pg_ml"], strict=True):
+        assert shown == pytest.approx(value, rel=0.005)  # the report rounds to 3 figures
+    low, high = (float(x) for x in re.findall(r"\d+\.\d+", dict(rows)["current course"][0])[1:])
+    band = table["bands"]["estradiol_pg_ml"]
+    assert low == pytest.approx(band["low"][0], rel=0.005)
+    assert high == pytest.approx(band["high"][0], rel=0.005)
+
+
+@needs_simulator
 def test_breast_cancer_stop_scenario_carries_an_oncology_caution() -> None:
     record = parse_patient_document({
         "version": 1, "as_of": "2025-06-01",

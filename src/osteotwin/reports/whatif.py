@@ -25,7 +25,14 @@ import numpy as np
 from osteotwin.records.patient import PatientRecord
 from osteotwin.reports.figures import Curve, Figure, what_if_figure
 from osteotwin.reports.sections import Unavailable, _failed
-from osteotwin.simulate.averaging import DAYS_PER_YEAR, averaged_curves, daily_times, summary_years
+from osteotwin.simulate.averaging import (
+    DAYS_PER_YEAR,
+    averaged_curves,
+    daily_points,
+    summary_grid,
+    summary_values,
+    summary_years,
+)
 from osteotwin.simulate.display import simulated_value
 from osteotwin.simulate.scenario import AROMATASE_INHIBITORS
 from osteotwin.simulate.what_if import ANTIRESORPTIVE_COURSES, BAND_DRAWS, BAND_SEED
@@ -45,6 +52,8 @@ TARGET_AEROBIC_MIN = 150.0
 TARGET_CALCIUM_TOTAL_MG = 1200.0
 TARGET_VITAMIN_D_IU = 800.0
 BANDED_SERIES = ("estradiol_pg_ml", "lumbar_spine_bmd_change_pct", "total_hip_bmd_change_pct")
+#: Summarised at the table's times (the report shows the first three; FHIR exports all four).
+TABLE_SERIES = (*BANDED_SERIES, "femoral_neck_bmd_change_pct")
 SOURCES: dict[str, str] = {
     "peterson_riggs_2010": "Peterson MC, Riggs MM. A physiologically based mathematical model of "
     "integrated calcium homeostasis and bone remodeling. Bone 2010;46:49-63.",
@@ -89,9 +98,26 @@ class WhatIf:
     cautions: tuple[str, ...] = ()
 
 
-#: Courses of one person → for each, its trajectory and its 5-95 % bands (None: no bands).
-Simulator = Callable[[Sequence["Scenario"]],
-                     list[tuple["Trajectory", dict[str, tuple[Any, Any]] | None]]]
+Bands = dict[str, tuple[Any, Any]]
+
+
+@dataclass(frozen=True)
+class SimulatedCourse:
+    """One course as the report shows it.
+
+    ``trajectory``: daily, hormones as 28-day averages (the curves), with ``bands`` (5-95 % per
+    series; None: no band). ``table``: each series at ``averaging.summary_years`` of the horizon,
+    hormones as the mean over the week before (``averaging.summary_value``, as the web what-if and
+    ``osteotwin simulate`` give them), with ``table_bands`` over each virtual person's own values."""
+
+    trajectory: Trajectory
+    bands: Bands | None
+    table: dict[str, Any]
+    table_bands: Bands | None
+
+
+#: Courses of one person → each simulated.
+Simulator = Callable[[Sequence["Scenario"]], list[SimulatedCourse]]
 
 
 def illustrative_course(record: PatientRecord, as_of: dt.date) -> str | None:
@@ -144,17 +170,19 @@ def alternatives(base: Scenario, antiresorptive: str | None = None) -> list[Scen
     return out
 
 
-def smoothed(trajectory: Trajectory) -> Trajectory:
-    """The trajectory (on a daily grid) with its hormone series replaced by their averages over
-    the dosing cycle (``simulate.averaging.averaged_curves``)."""
-    trajectory.series = averaged_curves(trajectory.series)
-    return trajectory
+def on_daily_grid(trajectory: Trajectory, daily: Any) -> Trajectory:
+    """The trajectory at the whole days ``daily`` (indices into its times) with its hormone series
+    replaced by their averages over the dosing cycle (``simulate.averaging.averaged_curves``)."""
+    series = averaged_curves({name: values[daily] for name, values in trajectory.series.items()})
+    return replace(trajectory, times_d=trajectory.times_d[daily], series=series)
 
 
 def default_simulator(band_draws: int = BAND_DRAWS) -> Simulator:
-    """The courses' trajectories with the fitted parameters, and 5-95 % bands over ``band_draws``
+    """The courses simulated with the fitted parameters, and 5-95 % bands over ``band_draws``
     virtual people drawn around them (``physiology.parameters.band_parameter_sets``: a Latin
-    hypercube, fixed seed); each person's courses share their past (``simulate_alike``).
+    hypercube, fixed seed); each person's courses share their past (``simulate_alike``). The
+    output grid is daily plus evenly spaced points over the week before each table time
+    (``averaging.summary_grid``, the web what-if's grid).
 
     Bands are left out when fewer than half of the draws solve (no misleading band)."""
     import importlib
@@ -165,14 +193,23 @@ def default_simulator(band_draws: int = BAND_DRAWS) -> Simulator:
     parameters = importlib.import_module("osteotwin.physiology.parameters")
     draws = parameters.band_parameter_sets(band_draws, BAND_SEED)
 
-    def run(scenarios: Sequence[Scenario]
-            ) -> list[tuple[Trajectory, dict[str, tuple[Any, Any]] | None]]:
-        times = daily_times(scenarios[0].years)
-        centrals = [smoothed(t) for t in simulate_alike(scenarios, times_d=times)]
-        runs = bands.draw_runs(scenarios, draws, times)
-        return [(central, bands.percentile_bands([smoothed(t).series for t in course_runs],
-                                                 BANDED_SERIES, len(draws)))
-                for central, course_runs in zip(centrals, runs, strict=True)]
+    def run(scenarios: Sequence[Scenario]) -> list[SimulatedCourse]:
+        years = scenarios[0].years
+        table_d = [y * DAYS_PER_YEAR for y in summary_years(years)]
+        times = summary_grid(years, summary_years(years), 1.0)
+        daily = daily_points(times)
+        centrals = simulate_alike(scenarios, times_d=times)
+        courses = []
+        for central, course_runs in zip(centrals, bands.draw_runs(scenarios, draws, times),
+                                        strict=True):
+            courses.append(SimulatedCourse(
+                on_daily_grid(central, daily),
+                bands.percentile_bands([on_daily_grid(t, daily).series for t in course_runs],
+                                       BANDED_SERIES, len(draws)),
+                summary_values(times, central.series, table_d, TABLE_SERIES),
+                bands.percentile_bands([summary_values(times, t.series, table_d, TABLE_SERIES)
+                                        for t in course_runs], TABLE_SERIES, len(draws))))
+        return courses
 
     return run
 
@@ -191,7 +228,7 @@ def what_if_section(record: PatientRecord, as_of: dt.date, *, years: float = 5.0
         base = Scenario.from_record(record.model_copy(update={"as_of": as_of}), years=years)
         course = illustrative_course(record, as_of)
         scenarios = alternatives(base, course)
-        results = [(s.label, *result) for s, result in zip(scenarios, run(scenarios), strict=True)]
+        results = list(zip((s.label for s in scenarios), run(scenarios), strict=True))
         cautions = _cautions(record, scenarios)
         if course is not None:
             cautions.insert(0, f"The course \"{illustration_label(course)}\" illustrates the "
@@ -200,7 +237,7 @@ def what_if_section(record: PatientRecord, as_of: dt.date, *, years: float = 5.0
                             "health are checked.")
         from osteotwin.simulate.single import unmatched_estradiol_note
 
-        unmatched = unmatched_estradiol_note(results[0][1].meta)
+        unmatched = unmatched_estradiol_note(results[0][1].trajectory.meta)
         view = _view(results, years)
         if course is not None:
             view = replace(view, sources=(*view.sources, ILLUSTRATIVE_COURSES[course][1]))
@@ -240,29 +277,31 @@ def _curve(label: str, trajectory: Trajectory, name: str,
     return Curve(label, list(map(float, years)), list(map(float, trajectory.series[name])), band)
 
 
-def _view(results: Sequence[tuple[str, Trajectory, dict[str, tuple[Any, Any]] | None]],
-          years: float) -> WhatIf:
-    series = [("estradiol_pg_ml", "Estradiol (28-day average)", "pg/mL"),
-              *((name, label, "% change") for name, label in BMD_SERIES)]
-    panels = [(label, unit, [_curve(lbl, traj, name, bands) for lbl, traj, bands in results])
-              for name, label, unit in series]
+def _view(results: Sequence[tuple[str, SimulatedCourse]], years: float) -> WhatIf:
+    """Curves (hormones as 28-day averages) and the table (hormones as week-before means)."""
+    series = [("estradiol_pg_ml", "Estradiol (28-day average)", "Estradiol (mean over the week "
+               "before)", "pg/mL"),
+              *((name, label, label, "% change") for name, label in BMD_SERIES)]
+    panels = [(label, unit, [_curve(lbl, course.trajectory, name, course.bands)
+                             for lbl, course in results])
+              for name, label, _, unit in series]
+    banded = any(course.bands for _, course in results)
     figure = what_if_figure(panels, title="Estradiol and bone density: current course and "
                             "alternatives", caption=f"Simulated over {years:g} years from the "
                             "report date; lines are the model's prediction for this person"
                             + (", shaded bands the 5-95 % range of a virtual population"
-                               if any(b for _, _, b in results) else "") + ".")
+                               if banded else "") + ".")
     horizons = summary_years(years)
     tables = []
-    for name, label, unit in series:
+    for name, _, label, unit in series:
         rows = []
-        for scenario, trajectory, bands in results:
+        for scenario, course in results:
             cells = []
-            for h in horizons:
-                value = trajectory.at(name, h * DAYS_PER_YEAR)
+            for i in range(len(horizons)):
+                value = float(course.table[name][i])
                 text = f"{simulated_value(name, value)} {'pg/mL' if unit == 'pg/mL' else '%'}"
-                if bands is not None and name in bands:
-                    low = float(np.interp(h * DAYS_PER_YEAR, trajectory.times_d, bands[name][0]))
-                    high = float(np.interp(h * DAYS_PER_YEAR, trajectory.times_d, bands[name][1]))
+                if course.table_bands is not None and name in course.table_bands:
+                    low, high = (float(course.table_bands[name][k][i]) for k in (0, 1))
                     text += f" ({simulated_value(name, low)} to {simulated_value(name, high)})"
                 cells.append(text)
             rows.append((scenario, tuple(cells)))
@@ -279,7 +318,7 @@ def _view(results: Sequence[tuple[str, Trajectory, dict[str, tuple[Any, Any]] | 
         "model's validation against published trials are documented in docs/model.md."
         + (f" Ranges in brackets are the 5-95 % range over {BAND_DRAWS} virtual people drawn "
            "around the model's parameters (parameter uncertainty only)."
-           if any(b for _, _, b in results) else " No population band could be computed for "
+           if banded else " No population band could be computed for "
            "this report, so no interval is shown; treat single values as central estimates."),
         sources=("peterson_riggs_2010", "watson_2018_liftmor", "iom_2011"),
     )

@@ -27,18 +27,23 @@ def fracture_risk_outputs(record: PatientRecord, as_of: dt.date) -> list[ModelOu
 
 
 def simulation_output(record: PatientRecord, as_of: dt.date, years: float) -> ModelOutput:
-    """The current course simulated over ``years``: estradiol (28-day average) and BMD change per
-    site at 1, 2 and 5 years, with 5-95 % ranges over parameter draws (as in the report)."""
+    """The current course simulated over ``years``: estradiol (mean over the week before) and BMD
+    change per site at 1, 2 and 5 years and the horizon, with 5-95 % ranges over parameter draws
+    (the report's table: ``reports.whatif.SimulatedCourse``)."""
     import osteotwin
     from osteotwin.reports.whatif import default_simulator
     from osteotwin.simulate import Scenario
+    from osteotwin.simulate.averaging import DAYS_PER_YEAR, summary_years
     from osteotwin.simulate.what_if import BAND_DRAWS
 
     scenario = Scenario.from_record(record.model_copy(update={"as_of": as_of}), years=years)
-    [(trajectory, bands)] = default_simulator()([scenario])
+    [course] = default_simulator()([scenario])
+    horizons = summary_years(years)
+    meta = course.trajectory.meta
     return trajectory_output(
-        trajectory.times_d, trajectory.series, model=f"osteotwin {osteotwin.__version__} "
-        f"({trajectory.meta.get('parameters', 'model parameters')})", bands=bands, as_of=as_of,
+        [h * DAYS_PER_YEAR for h in horizons], course.table, years=horizons,
+        model=f"osteotwin {osteotwin.__version__} ({meta.get('parameters', 'model parameters')})",
+        bands=course.table_bands, as_of=as_of,
         note=f"Simulated current course; intervals are 5-95 % over {BAND_DRAWS} virtual people "
         "drawn around the model parameters (parameter uncertainty only). Decision support only.")
 
