@@ -107,8 +107,11 @@ CALIBRATION_TEXT = (
     "seeds 0 to 3), then, with a capacity of the matrix for latent TGF-β (held at 1.15 times its "
     "reference store), the count step `--step-rule count --margin 0.15 --n-coarse 0 --radius 0.2 "
     "--n-surrogate 40 --budget-minutes 15 --max-anchors 90` with stage 2 at seeds 0 to 3 (7 "
-    "anchors, 458 s; 57, 57, 57 and 56 of 73 at seeds 0 to 3), each run starting from the set "
-    "before it (see `osteotwin calibrate --help`)."
+    "anchors, 458 s; 57, 57, 57 and 56 of 73 at seeds 0 to 3), then, with the remodelling "
+    "space's refill time bounded by its source's formation period (at most 5 months, Eriksen 1986; "
+    "it had sat at a 250-day bound), the same command at a 180-day bound (4 anchors, 743 s) and "
+    "again at 150 days (6 anchors, 841 s; 57, 57, 57 and 56 of 73 at seeds 0 to 3), each run "
+    "starting from the set before it (see `osteotwin calibrate --help`)."
 )
 
 

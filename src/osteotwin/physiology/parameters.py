@@ -480,8 +480,10 @@ PARAMETER_TABLE: tuple[Parameter, ...] = (
     # refilled grows with osteoclast number and is refilled over one formation period, so a change
     # in turnover moves BMD within months, and antiresorptives give most of it back.
     _p("remodel_space_formation_period_d", 120.0, "d", f"{HEANEY94}: formation phase ~3-4 mo; "
-       "Eriksen 1986 Endocr Rev 7:379 (trabecular formation period ~3-5 mo)",
-       "time to refill a resorption cavity (remodelling-space time constant)", 0.2, (60.0, 250.0),
+       "Eriksen 1986 Endocr Rev 7:379 (trabecular formation period ~3-5 mo); upper bound 150 d, "
+       "the source's 5 months (a 250-day bound let the fit go to 8 months; at 150 d the re-fitted "
+       "set passes as many training endpoints)",
+       "time to refill a resorption cavity (remodelling-space time constant)", 0.2, (60.0, 150.0),
        True),
     _p("remodel_space_ls", 0.03, "1", f"{HEANEY94}; Heaney, Yates & Santora 1997 (alendronate LS gain "
        "in year 1 mostly the transient); lower bound 0.02: a first-year antiresorptive spine gain of "
