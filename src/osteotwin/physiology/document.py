@@ -743,6 +743,21 @@ against 6.7 at 36). The cost step (84 anchors, 27 minutes) lowered the robust co
 parameters that set BMD gain per unit of turnover suppression (remodelling space, matrix
 exponents and their ceilings) cannot shrink Z-FAST's and ABCSG-18's contrasts to size at that
 suppression while keeping the inhibitor and menopause losses. Not kept.
+
+**Tried and not kept: a larger spine remodelling space.** The first-year antiresorptive spine
+gains run short (above, *Antiresorptive gains*), and the transient of a closing remodelling space
+is what gives them (Heaney 1994). With the space at 0.05 of spine BMD (fitted 0.033; probe on the
+set before the refill-time bound, no re-fit) ADAMO's, Nakatsukasa's and ZO-FAST's first-year
+spine gains pass (outside checks 32 of 65), but the later gains overshoot: ABCSG-18's 3-year
+spine contrast 13.9 points against 10.0 (training) and FREEDOM's 5-year spine +15.9 % against
++13.7, with the training set at 46 of 73; a lower matrix-gain ceiling (0.085 against 0.105) did
+not take the excess back (46 of 73), and 0.065 with a ceiling of 0.07 passed 45. ABCSG-18's
+contrast grew 3.6 points where the larger transient alone accounts for about 1.5 (0.017 of BMD
+times a space closed by 80-90 %), so the training set's long-term contrasts hold the space where
+it is. What did move the first-year gains without costing the training set was the refill time
+brought inside its source's 3-5 months (`remodel_space_formation_period_d`, bound 150 d; it had
+sat at a 250-day bound): Nakatsukasa's denosumab spine +4.0 and +4.9 % at 6 and 12 months, from
++3.0 and +4.2 (published 4.9 and 6.6).
 """
 
 
