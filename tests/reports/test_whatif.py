@@ -94,12 +94,15 @@ def test_stopping_the_inhibitor_raises_estradiol(example: PatientRecord) -> None
     assert re.fullmatch(r"[+-]\d+\.\d % \([+-]\d+\.\d to [+-]\d+\.\d\)", spine), spine
     assert len(section.figures) == 1 and section.figures[0].data_uri.startswith("data:image/png")
     assert any("clinical decision" in text for text in section.cautions)  # a man on TRT + AI
-    # the model's known departure for a man on an inhibitor, named with the courses it concerns
+    # the model's known departures, each named with the courses it concerns: a man on an
+    # inhibitor (not the course that stops it), and the recovery after the stop (that course only)
     departures = [text for text in section.cautions if text.startswith("Known model departure")]
-    assert len(departures) == 1
+    assert len(departures) == 2
     assert departures[0].startswith("Known model departure (current course, ")
     assert "aromatase inhibitor stopped today" not in departures[0].split(":")[0]
-    assert "docs/model.md" in departures[0]
+    assert departures[1].startswith("Known model departure (aromatase inhibitor stopped today): "
+                                    "Aromatase inhibitor stopped")
+    assert all("docs/model.md" in text for text in departures)
 
 
 @needs_simulator

@@ -36,6 +36,10 @@ def test_an_untreated_person_carries_no_caveat() -> None:
     (WOMAN, Regimen("denosumab", 60.0, route="subcutaneous", every_d=182.6, start_d=-3 * YEAR,
                     stop_d=-1 * YEAR), "DENOSUMAB_STOPPED"),
     (MAN, Regimen("testosterone_gel", 12.5, route="transdermal"), "LOW_TESTOSTERONE_GEL_DOSE"),
+    (WOMAN, Regimen("anastrozole", 1.0, start_d=-5 * YEAR, stop_d=0.0),
+     "AROMATASE_INHIBITOR_STOPPED"),
+    (MAN, Regimen("anastrozole", 0.5, every_d=3.5, start_d=0.0, stop_d=2 * YEAR),
+     "AROMATASE_INHIBITOR_STOPPED"),
 ])
 def test_each_departure_is_raised_where_it_applies(subject: Subject, regimen: Regimen,
                                                    code: str) -> None:
@@ -88,6 +92,12 @@ def test_departures_are_limited_to_their_situation() -> None:
                                           stop_d=-3 * YEAR),), 5.0)) == set()
     assert codes(Scenario(WOMAN, (Regimen("denosumab", 60.0, route="subcutaneous", every_d=182.6,
                                           start_d=-8 * YEAR, stop_d=-5 * YEAR),), 5.0)) == set()
+    # a switch to another inhibitor is not a stop, nor is a course that ended long ago
+    anastrozole_until_today = Regimen("anastrozole", 1.0, start_d=-5 * YEAR, stop_d=0.0)
+    assert "AROMATASE_INHIBITOR_STOPPED" not in codes(Scenario(
+        WOMAN, (anastrozole_until_today, Regimen("letrozole", 2.5, start_d=0.0)), 5.0))
+    assert codes(Scenario(WOMAN, (Regimen("anastrozole", 1.0, start_d=-8 * YEAR,
+                                          stop_d=-3 * YEAR),), 5.0)) == set()
     # a regimen that starts after the horizon does not apply
     assert codes(Scenario(MAN, (Regimen("goserelin", 3.6, route="subcutaneous", every_d=28.0,
                                         start_d=3 * YEAR),), 2.0)) == set()

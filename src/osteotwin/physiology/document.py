@@ -313,7 +313,15 @@ blocked, released when the osteoclasts return, and its high turnover runs at a n
 after long treatment is still about 1.7 times the published at the spine while the marker rise
 is about half. At a capacity of 1.3 the rise matches the label (CTX +40 %) and the 2-year stop
 leaves the spine 4.9 points below the untreated course at 30 months; at 1.05, CTX +13 % and 1.1
-points below (probe runs, not re-fits). Predictions that include a stop carry this as a caveat (`DENOSUMAB_STOPPED`). *Low-dose estradiol.* Ultra-low-dose transdermal estradiol
+points below (probe runs, not re-fits). Predictions that include a stop carry this as a caveat
+(`DENOSUMAB_STOPPED`). *Stopping an aromatase inhibitor.* After 5 years of anastrozole the model's
+spine regains 1.0 % by the first year off it and 2.0 % by the second, between ATAC's +2.35 and
++4.02 % (Eastell et al. 2011) and IBIS-II's +1.25 % at 2 years (Sestak et al. 2021), which disagree
+for like women; its hip (ATAC +0.71 and +0.50 %) passes. No recovery in men is stored, and where
+estradiol rises from a low level the model gains more than the estradiol trials measured (below),
+so predictions with a stop carry the caveat `AROMATASE_INHIBITOR_STOPPED` (a man on TRT whose
+anastrozole is stopped: the example patient's spine +6.7 % at 2 years, estradiol 8.6 → 19.8 pg/mL).
+*Low-dose estradiol.* Ultra-low-dose transdermal estradiol
 (0.014 mg/d in women aged 60-80, ULTRA, Ettinger et al. 2004) raises the model's estradiol from the
 published 4.8 to 16.4 pg/mL at 1 year where the trial measured a median of 8.5 (mass
 spectrometry), and the BMD gain over placebo follows: 7.8 spine and 5.6 hip points at 2 years

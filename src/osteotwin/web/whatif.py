@@ -109,8 +109,9 @@ def _simulation_api() -> Any:
 #: 28-day averages, a table of week-before means with bands (``simulate.averaging``); 8 = the
 #: curves' 28-day averages trailing (a change shows from its own day on, not 14 days early) and
 #: over whole days (the table windows' finer points had made a week of them look like 28 days);
-#: 9 = the table also at a horizon that is not 1, 2 or 5 years (``averaging.summary_years``).
-WHAT_IF_REVISION = 9
+#: 9 = the table also at a horizon that is not 1, 2 or 5 years (``averaging.summary_years``);
+#: 10 = the caveat for the recovery after an aromatase inhibitor is stopped.
+WHAT_IF_REVISION = 10
 
 
 def model_version() -> str:
