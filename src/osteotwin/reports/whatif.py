@@ -108,12 +108,14 @@ class SimulatedCourse:
     ``trajectory``: daily, hormones as 28-day averages (the curves), with ``bands`` (5-95 % per
     series; None: no band). ``table``: each series at ``averaging.summary_years`` of the horizon,
     hormones as the mean over the week before (``averaging.summary_value``, as the web what-if and
-    ``osteotwin simulate`` give them), with ``table_bands`` over each virtual person's own values."""
+    ``osteotwin simulate`` give them), with ``table_bands`` over each virtual person's own values;
+    ``table_years`` the times of the table's columns (years)."""
 
     trajectory: Trajectory
     bands: Bands | None
     table: dict[str, Any]
     table_bands: Bands | None
+    table_years: tuple[float, ...]
 
 
 #: Courses of one person → each simulated.
@@ -195,8 +197,9 @@ def default_simulator(band_draws: int = BAND_DRAWS) -> Simulator:
 
     def run(scenarios: Sequence[Scenario]) -> list[SimulatedCourse]:
         years = scenarios[0].years
-        table_d = [y * DAYS_PER_YEAR for y in summary_years(years)]
-        times = summary_grid(years, summary_years(years), 1.0)
+        table_years = tuple(summary_years(years))
+        table_d = [y * DAYS_PER_YEAR for y in table_years]
+        times = summary_grid(years, table_years, 1.0)
         daily = daily_points(times)
         centrals = simulate_alike(scenarios, times_d=times)
         courses = []
@@ -207,8 +210,9 @@ def default_simulator(band_draws: int = BAND_DRAWS) -> Simulator:
                 bands.percentile_bands([on_daily_grid(t, daily).series for t in course_runs],
                                        BANDED_SERIES, len(draws)),
                 summary_values(times, central.series, table_d, TABLE_SERIES),
-                bands.percentile_bands([summary_values(times, t.series, table_d, TABLE_SERIES)
-                                        for t in course_runs], TABLE_SERIES, len(draws))))
+                bands.summary_bands(times, [t.series for t in course_runs], table_d, TABLE_SERIES,
+                                    len(draws)),
+                table_years))
         return courses
 
     return run
@@ -291,7 +295,7 @@ def _view(results: Sequence[tuple[str, SimulatedCourse]], years: float) -> WhatI
                             "report date; lines are the model's prediction for this person"
                             + (", shaded bands the 5-95 % range of a virtual population"
                                if banded else "") + ".")
-    horizons = summary_years(years)
+    horizons = results[0][1].table_years
     tables = []
     for name, _, label, unit in series:
         rows = []

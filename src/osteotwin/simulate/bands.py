@@ -86,6 +86,16 @@ def percentile_bands(runs: Sequence[Mapping[str, NDArray[np.float64]]], names: S
     return bands
 
 
+def summary_bands(times_d: NDArray[np.float64], runs: Sequence[Mapping[str, NDArray[np.float64]]],
+                  at_d: Sequence[float], names: Sequence[str], n_draws: int
+                  ) -> dict[str, tuple[NDArray[np.float64], NDArray[np.float64]]] | None:
+    """5-95 % bands of the summary values (``averaging.summary_value``: hormones as the mean over
+    the week before) at ``at_d``, taken over each virtual person's own values (a week mean's band
+    is not the week mean of the percentile curves); None as ``percentile_bands``."""
+    return percentile_bands([summary_values(times_d, run, at_d, names) for run in runs], names,
+                            n_draws)
+
+
 def _band_series(scenarios: Sequence[Scenario], draw: ModelParameters,
                  times_d: NDArray[np.float64]) -> list[dict[str, NDArray[np.float64]]]:
     """The band series of one virtual person under each scenario (module level, so worker
@@ -164,9 +174,8 @@ def project(scenarios: Sequence[Scenario], times_d: NDArray[np.float64], *, draw
         bands = percentile_bands(scenario_runs, BAND_SERIES, len(draw_sets)) or {}
         low = {name: np.interp(times_d, coarse, band[0]) for name, band in bands.items()}
         high = {name: np.interp(times_d, coarse, band[1]) for name, band in bands.items()}
-        summary = percentile_bands(
-            [summary_values(coarse, run, summary_times_d, BAND_SERIES) for run in scenario_runs],
-            BAND_SERIES, len(draw_sets)) if summary_times_d else None
+        summary = summary_bands(coarse, scenario_runs, summary_times_d, BAND_SERIES,
+                                len(draw_sets)) if summary_times_d else None
         projections.append(Projection(
             scenario, central, low, high, draws, tuple(float(t) for t in summary_times_d),
             {name: band[0] for name, band in (summary or {}).items()},

@@ -33,15 +33,14 @@ def simulation_output(record: PatientRecord, as_of: dt.date, years: float) -> Mo
     import osteotwin
     from osteotwin.reports.whatif import default_simulator
     from osteotwin.simulate import Scenario
-    from osteotwin.simulate.averaging import DAYS_PER_YEAR, summary_years
+    from osteotwin.simulate.averaging import DAYS_PER_YEAR
     from osteotwin.simulate.what_if import BAND_DRAWS
 
     scenario = Scenario.from_record(record.model_copy(update={"as_of": as_of}), years=years)
     [course] = default_simulator()([scenario])
-    horizons = summary_years(years)
     meta = course.trajectory.meta
     return trajectory_output(
-        [h * DAYS_PER_YEAR for h in horizons], course.table, years=horizons,
+        [h * DAYS_PER_YEAR for h in course.table_years], course.table, years=course.table_years,
         model=f"osteotwin {osteotwin.__version__} ({meta.get('parameters', 'model parameters')})",
         bands=course.table_bands, as_of=as_of,
         note=f"Simulated current course; intervals are 5-95 % over {BAND_DRAWS} virtual people "
