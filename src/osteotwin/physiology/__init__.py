@@ -18,7 +18,9 @@ def _configure_numba_cache() -> None:
     compiled = ("states", "parameters", "pk", "endocrine", "calcium", "bone", "model")
     sources = [*(package / f"{name}.py" for name in compiled),
                *(package.parent / "simulate" / f"{name}.py"
-                 for name in ("solvers", "dense_lu", "ros34pw2"))]
+                 for name in ("solvers", "dose_steps", "ros34pw2")),
+               *(package.parent / "scale" / f"{name}.py"
+                 for name in ("block_lu", "rosenbrock", "kernels"))]
     digest = hashlib.sha256()
     for path in sources:
         if path.exists():

@@ -5,7 +5,7 @@ The matrix is stored dense in block order (``structure.block_triangular_order``)
 ignored (zero). Factorising costs Σ size³/3 instead of n³/3; a solve runs block forward
 substitution (Duff, Erisman & Reid, Direct Methods for Sparse Matrices, ch. 6). Pivoting stays
 inside a block, so the off-block part of each row is never swapped. With one block spanning
-everything this is ``simulate.dense_lu`` exactly.
+everything this is dense LU with partial pivoting.
 
 The Rosenbrock solver solves four systems per factorisation (one per stage) and factorises far less
 often than it solves, so it uses explicit inverses of the diagonal blocks instead
@@ -25,7 +25,25 @@ from typing import Any
 import numpy as np
 from numba import njit
 
-from osteotwin.simulate.dense_lu import pivot_rows
+
+@njit(cache=True, error_model="numpy")
+def pivot_rows(a: Any, piv: Any, k: int, lo: int, hi: int) -> float:
+    """Partial pivoting on rows ``[k, hi)`` of columns ``[lo, hi)``: swap into row ``k`` the row
+    with the largest entry of column ``k`` at or below it (recorded in ``piv[k]``); returns that
+    entry's magnitude (0 or not finite: the column is singular)."""
+    p = k
+    big = abs(a[k, k])
+    for i in range(k + 1, hi):
+        if abs(a[i, k]) > big:
+            big = abs(a[i, k])
+            p = i
+    piv[k] = p
+    if p != k:
+        for j in range(lo, hi):
+            tmp = a[k, j]
+            a[k, j] = a[p, j]
+            a[p, j] = tmp
+    return float(big)
 
 
 @njit(cache=True, error_model="numpy")

@@ -32,6 +32,7 @@ inverse), the solves skip the zeros between blocks. Without one, everything is d
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import numba
@@ -139,7 +140,7 @@ def _start_step(y: Any, f: Any, rtol: float, atol: Any) -> float:
 
 
 @njit(cache=True, error_model="numpy")
-def _off_block_pattern(order: Any, starts: Any, col_ptr: Any, col_rows: Any) -> Any:
+def off_block_pattern(order: Any, starts: Any, col_ptr: Any, col_rows: Any) -> Any:
     """The pattern's entries left of the diagonal blocks in block order, by row (CSR: ``ptr``,
     ``col``), with the (row, column) of each in model order (``src``)."""
     n = order.shape[0]
@@ -219,7 +220,7 @@ def solve_person(y0: Any, p: Any, u_seg: Any, t_out: Any, breaks: Any, imp_t: An
     piv = np.empty(n, dtype=np.int64)
     x = np.empty(n)
     work = np.empty(n)
-    off_ptr, off_col, off_src = _off_block_pattern(order, starts, col_ptr, col_rows)
+    off_ptr, off_col, off_src = off_block_pattern(order, starts, col_ptr, col_rows)
     off_val = np.empty(off_col.shape[0])
     stages = np.empty((4, n))
     ys = np.empty(n)
@@ -399,6 +400,16 @@ def rhs_into(t: float, y: Any, p: Any, u: Any, dy: Any) -> None:
 _SOLVERS: dict[int, Any] = {}
 
 
+@lru_cache(maxsize=1)
+def model_jacobian() -> Any:
+    """``_jacobian`` compiled for the model's RHS (``model.rhs_into``), disk-cached per model
+    version; shared by the batch solver and the one-person fast path."""
+    from osteotwin.physiology import model
+    from osteotwin.scale.kernels import bind, model_tag
+
+    return bind(_jacobian, {"rhs_into": model.rhs_into}, tag=model_tag())
+
+
 def solver(rhs_function: Any) -> Any:
     """``solve_batch`` compiled for ``rhs_function``; the model's RHS gets a disk-cached kernel."""
     from osteotwin.physiology import model
@@ -409,10 +420,11 @@ def solver(rhs_function: Any) -> Any:
         if rhs_function is model.rhs:
             tag: str | None = model_tag()
             into = model.rhs_into
+            jac = model_jacobian()
         else:
             tag = None
             into = bind(rhs_into, {"rhs": rhs_function}, tag=None)
-        jac = bind(_jacobian, {"rhs_into": into}, tag=tag)
+            jac = bind(_jacobian, {"rhs_into": into}, tag=None)
         person = bind(solve_person, {"rhs_into": into, "_jacobian": jac}, tag=tag)
         _SOLVERS[key] = bind(solve_batch, {"solve_person": person}, tag=tag, parallel=True,
                              nogil=True)  # other Python threads run while people are solved

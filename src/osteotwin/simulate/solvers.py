@@ -3,8 +3,12 @@
 Fast path: ROS34PW2 (Rang & Angermann 2005, BIT 45:761), a 3rd-order L-stable, stiffly accurate
 Rosenbrock W-method with an embedded 2nd-order solution for step control. Being a W-method it keeps
 its order with an approximate Jacobian, so the compiled finite-difference Jacobian is reused for up
-to ``JAC_EVERY`` steps. Linear algebra exploits the Jacobian's block structure (own LU with partial
-pivoting); all in numba (``cache=True``). A dose jumps the PK states and restarts the step size
+to ``JAC_EVERY`` steps, and the factorised matrix while the step size would change by less than
+the ``KEEP_LOW``-``KEEP_HIGH`` band (as the batch solver does). The linear algebra is the batch
+solver's (``scale.structure``, ``scale.block_lu``): states in the Jacobian's block lower-triangular
+order, only the diagonal blocks inverted (one block of 17 states, the rest scalars and a pair),
+the Jacobian by compressed forward differences (one RHS call per column colour). All in numba
+(``cache=True``). A dose jumps the PK states and restarts the step size
 at the step predicted after the last dose of the same kind (``dose_steps.py``), so a repeating
 schedule takes its post-dose steps without rejections. Coefficients are transformed to the
 Hairer–Wanner form (A = αΓ⁻¹, C = diag(1/γ) − Γ⁻¹, m = bΓ⁻¹) at import.
@@ -17,14 +21,16 @@ is recorded.
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
-from osteotwin.physiology import states as S
 from osteotwin.physiology.model import jacobian, rhs, rhs_into
-from osteotwin.simulate.dense_lu import lu_factor, lu_solve
+from osteotwin.scale.block_lu import block_inverse_factor, block_inverse_solve
+from osteotwin.scale.rosenbrock import model_jacobian, off_block_pattern
+from osteotwin.scale.structure import model_structure
 from osteotwin.simulate.dose_steps import DOSE_MEMORY, dose_kind, dose_slot, remembered_step
 from osteotwin.simulate.ros34pw2 import (
     ERROR_WEIGHTS,
@@ -36,75 +42,50 @@ from osteotwin.simulate.ros34pw2 import (
 )
 
 JAC_EVERY = 20
+#: Keep the step size, and so the factorised matrix, while the error would let it grow or shrink
+#: by a factor within this band (1.4: a few more steps, fewer factorisations; 1.2 and 2.0 were
+#: slower on ``benchmarks/bench_single.py``).
+KEEP_LOW, KEEP_HIGH = 0.95, 1.4
 MAX_ATTEMPTS = 5_000_000  # guard against a stalled integration (never reached in tests)
 FIRST_STEP_NEW_DOSE_D = 0.1  # first step after a dose of a kind not seen before (days)
+#: The compressed forward-difference Jacobian compiled for the model (one RHS call per column
+#: colour; ``scale.rosenbrock``).
+compressed_jacobian = model_jacobian()
 
 
-
-# Block structure of the Jacobian (exact zeros, by construction of the RHS): the PK states depend
-# only on PK states; nothing depends on the bone-calcium pool or the cumulative calcium states
-# ("leaves"). W = I − γhJ is therefore block lower-triangular [PK | core | leaves]; only the PK
-# (12×12) and core (24×24) blocks are factorised, instead of the full 40×40 matrix.
-_LEAVES = (S.CA_BONE, S.CA_URINE, S.CA_FECES, S.CA_INTAKE)
-PK_IDX = np.arange(0, S.LH, dtype=np.int64)
-CORE_IDX = np.array([i for i in range(S.LH, S.N_STATES) if i not in _LEAVES], dtype=np.int64)
-LEAF_IDX = np.array(_LEAVES, dtype=np.int64)
-
-
-@njit(cache=True)
-def _factor_blocks(jac: NDArray[np.float64], gh: float, wp: NDArray[np.float64],
-                   pp: NDArray[np.int64], wc: NDArray[np.float64], pc: NDArray[np.int64]) -> None:
-    """Factorise the PK and core diagonal blocks of W = I − gh·J."""
-    for a in range(PK_IDX.size):
-        for b in range(PK_IDX.size):
-            wp[a, b] = -gh * jac[PK_IDX[a], PK_IDX[b]]
-        wp[a, a] += 1.0
-    lu_factor(wp, pp, 1e-300)
-    for a in range(CORE_IDX.size):
-        for b in range(CORE_IDX.size):
-            wc[a, b] = -gh * jac[CORE_IDX[a], CORE_IDX[b]]
-        wc[a, a] += 1.0
-    lu_factor(wc, pc, 1e-300)
+@lru_cache(maxsize=1)
+def _structure_arrays() -> tuple[NDArray[np.int64], ...]:
+    """The model's Jacobian structure as the kernel takes it: block order, block starts, column
+    colours and pattern (``scale.structure.model_structure``), and the pattern's entries left of
+    the diagonal blocks by row (``ptr``, ``col``, and each one's model-order ``src``)."""
+    st = model_structure()
+    off_ptr, off_col, off_src = off_block_pattern(st.order, st.starts, st.col_ptr, st.col_rows)
+    return (st.order, st.starts, st.colors, st.col_ptr, st.col_rows, off_ptr, off_col, off_src)
 
 
-@njit(cache=True)
-def _solve_blocks(jac: NDArray[np.float64], gh: float, wp: NDArray[np.float64],
-                  pp: NDArray[np.int64], wc: NDArray[np.float64], pc: NDArray[np.int64],
-                  x: NDArray[np.float64], bp: NDArray[np.float64],
-                  bc: NDArray[np.float64]) -> None:
-    """Solve W·x = x in place by block forward substitution."""
-    for a in range(PK_IDX.size):
-        bp[a] = x[PK_IDX[a]]
-    lu_solve(wp, pp, bp)
-    for a in range(PK_IDX.size):
-        x[PK_IDX[a]] = bp[a]
-    for a in range(CORE_IDX.size):
-        i = CORE_IDX[a]
-        s = x[i]
-        for b in range(PK_IDX.size):
-            s += gh * jac[i, PK_IDX[b]] * bp[b]
-        bc[a] = s
-    lu_solve(wc, pc, bc)
-    for a in range(CORE_IDX.size):
-        x[CORE_IDX[a]] = bc[a]
-    for a in range(LEAF_IDX.size):
-        i = LEAF_IDX[a]
-        s = x[i]
-        for b in range(PK_IDX.size):
-            s += gh * jac[i, PK_IDX[b]] * bp[b]
-        for b in range(CORE_IDX.size):
-            s += gh * jac[i, CORE_IDX[b]] * bc[b]
-        x[i] = s
-
-
-@njit(cache=True)
 def rosenbrock_segments(y0: NDArray[np.float64], p: NDArray[np.float64],
-                  seg_t: NDArray[np.float64], seg_u: NDArray[np.float64],
-                  seg_bolus: NDArray[np.float64], t_out: NDArray[np.float64], rtol: float,
-                  scale: NDArray[np.float64], h_init: float
-                  ) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.float64], int, int]:
-    """Integrate across segments; returns (states at t_out, segment index per output,
-    final state, number of accepted steps, number of rejected steps)."""
+                        seg_t: NDArray[np.float64], seg_u: NDArray[np.float64],
+                        seg_bolus: NDArray[np.float64], t_out: NDArray[np.float64], rtol: float,
+                        scale: NDArray[np.float64], h_init: float
+                        ) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.float64],
+                                   int, int]:
+    """Integrate across segments (``seg_t`` (k + 1,) bounds, inputs ``seg_u`` (k, q), doses
+    ``seg_bolus`` (k, n) added at each segment's start); returns (states at ``t_out``, segment
+    index per output, final state, accepted steps, rejected steps)."""
+    return _segments(y0, p, seg_t, seg_u, seg_bolus, t_out, rtol, scale, h_init,
+                     *_structure_arrays())
+
+
+@njit(cache=True, error_model="numpy")
+def _segments(y0: NDArray[np.float64], p: NDArray[np.float64], seg_t: NDArray[np.float64],
+              seg_u: NDArray[np.float64], seg_bolus: NDArray[np.float64],
+              t_out: NDArray[np.float64], rtol: float, scale: NDArray[np.float64], h_init: float,
+              order: NDArray[np.int64], starts: NDArray[np.int64], colors: NDArray[np.int64],
+              col_ptr: NDArray[np.int64], col_rows: NDArray[np.int64],
+              off_ptr: NDArray[np.int64], off_col: NDArray[np.int64],
+              off_src: NDArray[np.int64]
+              ) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.float64], int, int]:
+    """:func:`rosenbrock_segments` with the Jacobian's structure (``_structure_arrays``)."""
     n = y0.size
     n_out = t_out.size
     out = np.zeros((n_out, n))
@@ -117,12 +98,12 @@ def rosenbrock_segments(y0: NDArray[np.float64], p: NDArray[np.float64],
     ytmp = np.empty(n)
     ynew = np.empty(n)
     jac = np.zeros((n, n))
-    wp = np.empty((PK_IDX.size, PK_IDX.size))
-    pp = np.zeros(PK_IDX.size, dtype=np.int64)
-    wc = np.empty((CORE_IDX.size, CORE_IDX.size))
-    pc = np.zeros(CORE_IDX.size, dtype=np.int64)
-    bp = np.empty(PK_IDX.size)
-    bc = np.empty(CORE_IDX.size)
+    mat = np.zeros((n, n))
+    piv = np.empty(n, dtype=np.int64)
+    x = np.empty(n)
+    work = np.empty(n)
+    off_val = np.empty(off_col.size)
+    mat_h = -1.0
     h_nat = h_init
     dose_kinds = np.full(DOSE_MEMORY, -1, dtype=np.int64)
     dose_h = np.zeros(DOSE_MEMORY)
@@ -162,11 +143,28 @@ def rosenbrock_segments(y0: NDArray[np.float64], p: NDArray[np.float64],
             hit_stop = h >= stop - t - 1e-12
             rhs_into(t, y, p, u, f0)
             if need_jac:
-                jac = jacobian(t, y, p, u, f0, scale)
+                compressed_jacobian(t, y, f0, p, u, colors, col_ptr, col_rows, jac)
                 need_jac = False
                 since_jac = 0
-            gh = GAMMA * h
-            _factor_blocks(jac, gh, wp, pp, wc, pc)
+                mat_h = -1.0
+            if h != mat_h:  # W / (γh) = I / (γh) − J: invert its diagonal blocks
+                for b in range(starts.size - 1):
+                    for a in range(starts[b], starts[b + 1]):
+                        for c in range(starts[b], starts[b + 1]):
+                            mat[a, c] = -jac[order[a], order[c]]
+                        mat[a, a] += 1.0 / (GAMMA * h)
+                for j in range(off_col.size):
+                    off_val[j] = -jac[off_src[j, 0], off_src[j, 1]]
+                if not block_inverse_factor(mat, piv, starts):  # singular: a smaller step
+                    mat_h = -1.0
+                    rejected = True
+                    rejections += 1
+                    h_nat = 0.25 * h
+                    need_jac = True
+                    if h_nat < 1e-12:
+                        raise RuntimeError("step size underflow")
+                    continue
+                mat_h = h
             for st in range(4):
                 if st == 0:
                     for i in range(n):
@@ -178,14 +176,15 @@ def rosenbrock_segments(y0: NDArray[np.float64], p: NDArray[np.float64],
                             acc += STAGE_A[st, j] * stages[j, i]
                         ytmp[i] = acc
                     rhs_into(t + STAGE_ALPHA[st] * h, ytmp, p, u, fs)
-                    for i in range(n):
-                        acc = fs[i]
-                        for j in range(st):
-                            acc += STAGE_C[st, j] / h * stages[j, i]
-                        fs[i] = acc
-                _solve_blocks(jac, gh, wp, pp, wc, pc, fs, bp, bc)
-                for i in range(n):
-                    stages[st, i] = gh * fs[i]
+                    for j in range(st):
+                        cj = STAGE_C[st, j] / h
+                        for i in range(n):
+                            fs[i] += cj * stages[j, i]
+                for a in range(n):
+                    x[a] = fs[order[a]]
+                block_inverse_solve(mat, starts, off_ptr, off_col, off_val, x, work)
+                for a in range(n):
+                    stages[st, order[a]] = x[a]
             err = 0.0
             finite = True
             for i in range(n):
@@ -217,7 +216,8 @@ def rosenbrock_segments(y0: NDArray[np.float64], p: NDArray[np.float64],
                     dose_h[slot] = remembered_step(h, factor)
                     first_step = False
                 if not hit_stop or factor < 1.0:
-                    h_nat = h * factor
+                    # keep the step (and the factorised matrix) while it would change little
+                    h_nat = h if KEEP_LOW <= factor <= KEEP_HIGH else h * factor
                 if io < n_out and abs(t - t_out[io]) < 1e-9:
                     out[io] = y
                     out_seg[io] = k
