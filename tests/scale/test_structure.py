@@ -16,6 +16,7 @@ from osteotwin.scale.block_lu import (
     block_inverse_solve,
     block_lu_factor,
     block_lu_solve,
+    block_lu_solve_sparse,
 )
 from osteotwin.scale.cpu_backend import solve_states
 from osteotwin.scale.people import Batch
@@ -77,6 +78,9 @@ def test_block_lu_solves_block_lower_triangular_systems() -> None:
     rows, col = np.nonzero(left)
     val = a[rows, col]
     assert order.size == 25
+    w = b.copy()
+    block_lu_solve_sparse(factors, piv, starts, ptr, col, val, w)
+    np.testing.assert_allclose(w, expected, rtol=1e-9, atol=1e-12)
     singular = np.zeros((25, 25))
     assert not block_lu_factor(singular, piv, starts)
     inverses = a.copy()

@@ -193,13 +193,13 @@ CTX change = OC/OC(0) − 1; P1NP change = OB/OB(0) − 1.
 with numba, finite-difference Jacobian reused for up to 20 steps and the factorised matrix while
 the step size changes little, rtol 1e-3; the population solver's linear algebra (the Jacobian's
 block-triangular order, `scale/structure.py`: only the 17-state calcium and bone-cell block is
-inverted, the other states are scalars and one pair; the Jacobian by coloured finite differences,
-19 RHS calls instead of 40). Reference path: scipy `solve_ivp` Radau, rtol 1e-8. Dosing
+factorised, the other states are scalars and one pair; the Jacobian by coloured finite
+differences, 19 RHS calls instead of 40). Reference path: scipy `solve_ivp` Radau, rtol 1e-8. Dosing
 events split the integration into segments; after each dose the fast path starts with the step
 predicted after the last dose of the same kind (the states it jumps), so repeating schedules take
 few rejected steps (testosterone weekly with anastrozole twice weekly, 5 years after a man's
-6-year history: 17-33 ms depending on the host; the spec's example patient, whose on-treatment
-estradiol is matched first, 59 ms where the man took 32, `benchmarks/results/single.json`). Tested agreement on random virtual people: BMD change
+6-year history: 17-29 ms depending on the host; the spec's example patient, whose on-treatment
+estradiol is matched first, 53 ms where the man took 29, `benchmarks/results/single.json`). Tested agreement on random virtual people: BMD change
 within 0.1 percentage points, marker change within 0.25 points, levels within 1 %.
 
 **Simplifications** (relative to the published core): phosphate held at baseline; parathyroid

@@ -6,7 +6,7 @@ its order with an approximate Jacobian, so the compiled finite-difference Jacobi
 to ``JAC_EVERY`` steps, and the factorised matrix while the step size would change by less than
 the ``KEEP_LOW``-``KEEP_HIGH`` band (as the batch solver does). The linear algebra is the batch
 solver's (``scale.structure``, ``scale.block_lu``): states in the Jacobian's block lower-triangular
-order, only the diagonal blocks inverted (one block of 17 states, the rest scalars and a pair),
+order, only the diagonal blocks factorised (one block of 17 states, the rest scalars and a pair),
 the Jacobian by compressed forward differences (one RHS call per column colour). All in numba
 (``cache=True``). A dose jumps the PK states and restarts the step size
 at the step predicted after the last dose of the same kind (``dose_steps.py``), so a repeating
@@ -28,7 +28,7 @@ from numba import njit
 from numpy.typing import NDArray
 
 from osteotwin.physiology.model import jacobian, rhs, rhs_into
-from osteotwin.scale.block_lu import block_inverse_factor, block_inverse_solve
+from osteotwin.scale.block_lu import block_lu_factor, block_lu_solve_sparse
 from osteotwin.scale.rosenbrock import model_jacobian, off_block_pattern
 from osteotwin.scale.structure import model_structure
 from osteotwin.simulate.dose_steps import DOSE_MEMORY, dose_kind, dose_slot, remembered_step
@@ -101,7 +101,6 @@ def _segments(y0: NDArray[np.float64], p: NDArray[np.float64], seg_t: NDArray[np
     mat = np.zeros((n, n))
     piv = np.empty(n, dtype=np.int64)
     x = np.empty(n)
-    work = np.empty(n)
     off_val = np.empty(off_col.size)
     mat_h = -1.0
     h_nat = h_init
@@ -147,7 +146,7 @@ def _segments(y0: NDArray[np.float64], p: NDArray[np.float64], seg_t: NDArray[np
                 need_jac = False
                 since_jac = 0
                 mat_h = -1.0
-            if h != mat_h:  # W / (γh) = I / (γh) − J: invert its diagonal blocks
+            if h != mat_h:  # W / (γh) = I / (γh) − J: factorise its diagonal blocks
                 for b in range(starts.size - 1):
                     for a in range(starts[b], starts[b + 1]):
                         for c in range(starts[b], starts[b + 1]):
@@ -155,7 +154,7 @@ def _segments(y0: NDArray[np.float64], p: NDArray[np.float64], seg_t: NDArray[np
                         mat[a, a] += 1.0 / (GAMMA * h)
                 for j in range(off_col.size):
                     off_val[j] = -jac[off_src[j, 0], off_src[j, 1]]
-                if not block_inverse_factor(mat, piv, starts):  # singular: a smaller step
+                if not block_lu_factor(mat, piv, starts):  # singular: a smaller step
                     mat_h = -1.0
                     rejected = True
                     rejections += 1
@@ -182,7 +181,7 @@ def _segments(y0: NDArray[np.float64], p: NDArray[np.float64], seg_t: NDArray[np
                             fs[i] += cj * stages[j, i]
                 for a in range(n):
                     x[a] = fs[order[a]]
-                block_inverse_solve(mat, starts, off_ptr, off_col, off_val, x, work)
+                block_lu_solve_sparse(mat, piv, starts, off_ptr, off_col, off_val, x)
                 for a in range(n):
                     stages[st, order[a]] = x[a]
             err = 0.0
