@@ -22,6 +22,7 @@ from osteotwin.simulate.single import (
     MALE_HISTORY_Y,
     _rebased_schedule,
     equilibrate,
+    integrated_steady_state,
     scenario_schedule,
     start_time,
     steady_state,
@@ -576,6 +577,40 @@ def test_a_nearby_steady_state_is_found_by_newton_as_integration_finds_it() -> N
             newton = equilibrate(inputs, params, -800.0, near)
             assert np.allclose(newton.state, integrated.state, rtol=1e-8, atol=1e-12)
             assert not np.allclose(newton.state, near.state, rtol=1e-3)  # it did move
+
+
+def test_newton_from_the_reference_state_finds_the_integrated_steady_state() -> None:
+    """The steady state found by Newton steps from the reference state (the default) is the one
+    the 150-year integration reaches, for people of both sexes, all ages, before and after the
+    menopause, with low and high calcium, vitamin D and loading, and drawn parameters."""
+    rng = np.random.default_rng(7)
+    drawn = sample_parameters(8, rng, current_parameters())
+    for k in range(16):
+        params = current_parameters() if k < 8 else ModelParameters(drawn[k - 8])
+        sex = "male" if k % 2 else "female"
+        age = float(rng.uniform(30.0, 88.0))
+        lifestyle = Lifestyle(
+            dietary_calcium_mg_d=float(rng.uniform(200.0, 2000.0)),
+            vitamin_d_iu_d=float(rng.choice([0.0, 800.0, 4000.0])),
+            resistance_sessions_per_week=float(rng.choice([0.0, 3.0])),
+            impact_sessions_per_week=float(rng.choice([0.0, 4.0])),
+            weight_bearing_aerobic_minutes_per_week=float(rng.uniform(0.0, 600.0)))
+        subject = Subject(sex=sex, age_y=age, weight_kg=float(rng.uniform(50.0, 120.0)),
+                          years_since_menopause=(None if sex == "male"
+                                                 else float(rng.uniform(-8.0, age - 40.0))),
+                          lifestyle=lifestyle)
+        t_d = float(rng.uniform(-3000.0, 0.0))
+        inputs = subject_inputs(subject, params)
+        found = equilibrate(inputs, params, t_d)
+        integrated = integrated_steady_state(inputs, params, t_d)
+        frozen = single._frozen_inputs(inputs, t_d)
+        _, converged = single._newton(single._reference_start(frozen, params), params.values,
+                                      frozen, S.error_scale(), single.NEWTON_STEADY_ITERATIONS)
+        assert converged, subject  # Newton found it, not the fallback integration
+        solved = [i for i in range(S.N_STATES)
+                  if i not in (S.CA_BONE, S.CA_URINE, S.CA_FECES, S.CA_INTAKE)]
+        assert np.allclose(found.state[solved], integrated[solved], rtol=1e-8,
+                           atol=1e-12), subject
 
 
 def test_a_rescaled_person_keeps_the_schedule_with_the_new_constants() -> None:

@@ -33,7 +33,9 @@ bisphosphonate and denosumab effects, tamoxifen partial agonism, age-related bac
 Each person is equilibrated at their own untreated baseline (own estradiol, testosterone,
 25(OH)D, calcium intake, activity) at the start of the simulation, which is the earliest of t = 0,
 the first regimen (one untreated day before it when it starts the simulation) and (women) three
-years before the final menstrual period (≤ 20 y back).
+years before the final menstrual period (≤ 20 y back). That steady state (the clocks held at the
+start) is found by damped Newton steps from the model's reference state, or, where they do not
+converge, by integrating 150 years from it and polishing (the two agree to 1e-8, tested).
 Outputs are reported relative to t = 0, and as absolute BMD and T-score when a scan is known; a scan
 taken before t = 0 is first carried to t = 0 along the person's simulated course (from the
 simulation start if it is older), so a woman scanned a year into an inhibitor starts today from
