@@ -200,8 +200,8 @@ differences, 19 RHS calls instead of 40). Reference path: scipy `solve_ivp` Rada
 events split the integration into segments; after each dose the fast path starts with the step
 predicted after the last dose of the same kind (the states it jumps), so repeating schedules take
 few rejected steps (testosterone weekly with anastrozole twice weekly, 5 years after a man's
-6-year history: 17-29 ms depending on the host; the spec's example patient, whose on-treatment
-estradiol is matched first, 53 ms where the man took 29, `benchmarks/results/single.json`). Tested agreement on random virtual people: BMD change
+6-year history: 17-26 ms depending on the host; the spec's example patient, whose on-treatment
+estradiol is matched first, 49 ms where the man took 26, `benchmarks/results/single.json`). Tested agreement on random virtual people: BMD change
 within 0.1 percentage points, marker change within 0.25 points, levels within 1 %.
 
 **Simplifications** (relative to the published core): phosphate held at baseline; parathyroid

@@ -46,6 +46,10 @@ JAC_EVERY = 20
 #: by a factor within this band (1.4: a few more steps, fewer factorisations; 1.2 and 2.0 were
 #: slower on ``benchmarks/bench_single.py``).
 KEEP_LOW, KEEP_HIGH = 0.95, 1.4
+#: A step that would leave less than this many more of itself before the next stop (a dose, an
+#: output) is stretched to land on it (1.5: 9 % fewer steps on the spec's example than 1.25, no
+#: rejections, BMD still within 0.01 points of the reference; 2.0 took rejected steps).
+STOP_REACH = 1.5
 MAX_ATTEMPTS = 5_000_000  # guard against a stalled integration (never reached in tests)
 FIRST_STEP_NEW_DOSE_D = 0.1  # first step after a dose of a kind not seen before (days)
 #: The compressed forward-difference Jacobian compiled for the model (one RHS call per column
@@ -136,8 +140,8 @@ def _segments(y0: NDArray[np.float64], p: NDArray[np.float64], seg_t: NDArray[np
             stop = tb
             if io < n_out and t_out[io] < tb:
                 stop = t_out[io]
-            # stretch by up to 25 % to land on the stop, except right after a rejection
-            reach = 1.0 if rejected else 1.25
+            # stretch by up to ``STOP_REACH`` to land on the stop, except right after a rejection
+            reach = 1.0 if rejected else STOP_REACH
             h = h_nat if t + reach * h_nat < stop else stop - t
             hit_stop = h >= stop - t - 1e-12
             rhs_into(t, y, p, u, f0)
