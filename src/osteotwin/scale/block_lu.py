@@ -122,7 +122,9 @@ def block_lu_solve(a: Any, piv: Any, starts: Any, x: Any) -> None:
 def block_lu_solve_sparse(a: Any, piv: Any, starts: Any, ptr: Any, col: Any, val: Any,
                           x: Any) -> None:
     """:func:`block_lu_solve` with the entries left of the diagonal blocks given row by row (CSR,
-    as :func:`block_inverse_solve` takes them) instead of read from ``a``."""
+    as :func:`block_inverse_solve` takes them) instead of read from ``a``. The off-block loop and
+    the scalar case are written out here as there: through a shared helper, and with the scalar
+    case inside ``_solve_diagonal_block``, the one-person solver ran 1.5 times as long."""
     for b in range(starts.shape[0] - 1):
         lo = starts[b]
         hi = starts[b + 1]
