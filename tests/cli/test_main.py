@@ -55,3 +55,32 @@ def test_unit_error_names_file_field_value_and_accepted(tmp_path: Path) -> None:
     message = result.stderr.strip()
     for part in (str(patient), "labs[0].unit", "ng/dL", "pg/mL", "pmol/L"):
         assert part in message
+
+
+def test_an_output_folder_the_file_system_refuses_is_one_line_exit_2(tmp_path: Path) -> None:
+    """``trial --out`` under a file (the run folder cannot be made): one line naming the path,
+    exit 2, no traceback."""
+    import osteotwin
+
+    trial_file = Path(osteotwin.__file__).parent / "data" / "trials" / "checks" / \
+        "greenspan_2005_adt.yaml"
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("x", encoding="utf-8")
+    result = run("trial", str(trial_file), "--n", "10", "--quiet", "--out", str(a_file / "run"))
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and str(a_file / "run") in lines[0] and "not a directory" in lines[0]
+
+
+def test_only_file_system_errors_on_a_path_become_user_errors() -> None:
+    import errno
+
+    from osteotwin.cli import path_error
+
+    refused = path_error(PermissionError(errno.EACCES, "Permission denied", "/srv/out.png"))
+    assert refused is not None
+    assert refused.one_line().startswith("path: permission denied (got '/srv/out.png'")
+    # no path, or an errno that is not about a user's path: a programming error, shown as such
+    assert path_error(OSError(errno.EACCES, "Permission denied")) is None
+    assert path_error(OSError(errno.EBADF, "Bad file descriptor", "/srv/out.png")) is None

@@ -153,6 +153,20 @@ def test_breast_cancer_stop_scenario_carries_an_oncology_caution() -> None:
     assert any("oncology decision" in text for text in section.cautions)
 
 
+def test_what_the_record_left_to_assumption_is_a_caution() -> None:
+    record = parse_patient_document({
+        "version": 1, "as_of": "2025-06-01",
+        "patient": {"sex": "female", "birth_date": "1958-01-01"},
+        "medications": [{"drug": "letrozole", "dose": "2.5 mg", "every": "1 d"}]})
+    section = what_if_section(record, date(2025, 6, 1), years=1,
+                              simulator=default_simulator(band_draws=0))
+    assert isinstance(section, WhatIf), section
+    assumed = [text for text in section.cautions if text.startswith("Assumed where")]
+    assert len(assumed) == 1
+    assert "taken as postmenopausal at 67 y" in assumed[0]
+    assert "medications[0] (letrozole): no start on file" in assumed[0]
+
+
 def test_bad_scenario_is_reported_not_raised(example: PatientRecord) -> None:
     section = what_if_section(example, date(2025, 6, 1), years=-1)
     assert isinstance(section, Unavailable)

@@ -84,3 +84,51 @@ def test_a_draw_that_fails_is_left_out_of_every_course(caplog: pytest.LogCapture
         runs = draw_runs(_scenarios(), [params, broken, params], np.array([0.0, 365.25]))
     assert [len(course) for course in runs] == [2, 2]
     assert "a parameter draw failed" in caplog.text
+
+
+def test_trailing_mean_averages_the_window_up_to_each_time() -> None:
+    from osteotwin.simulate.bands import trailing_mean
+
+    t = np.arange(0.0, 30.0)
+    np.testing.assert_allclose(trailing_mean(t, np.full_like(t, 4.0)), 4.0)
+    ramp = trailing_mean(t, t)  # mean of s over [t - 7, t]; over [0, t] before day 7
+    np.testing.assert_allclose(ramp[7:], t[7:] - 3.5)
+    np.testing.assert_allclose(ramp[:7], t[:7] / 2.0)
+
+
+def test_hormone_curves_are_week_means_on_the_days_and_others_stay_as_they_are() -> None:
+    """On a daily grid with a 6-hourly summary window (``averaging.summary_grid``) a level that
+    swings every 3.5 days becomes its cycle mean everywhere after the first week, the window's
+    extra points included (they would otherwise step the curve); BMD is left as it is."""
+    from osteotwin.simulate.averaging import summary_grid
+    from osteotwin.simulate.bands import band_curves, mean_points
+
+    t = summary_grid(1.0, [1.0], 1.0)
+    assert mean_points(t).size < t.size  # the whole days and the horizon
+    coarse = np.linspace(0.0, 365.25, 14)
+    np.testing.assert_array_equal(mean_points(coarse), np.arange(14))  # no daily grid: all
+    phase = 2.0 * np.pi * t / 3.5
+    swinging = 10.0 + 5.0 * np.sin(phase) ** 3 + 2.0 * np.cos(2.0 * phase)  # mean 10
+    bmd = 0.01 * t
+    curves = band_curves(t, {"estradiol_pg_ml": swinging, "lumbar_spine_bmd_change_pct": bmd})
+    assert set(curves) == {"estradiol_pg_ml", "lumbar_spine_bmd_change_pct"}
+    late = t >= 7.0
+    assert np.ptp(swinging[late]) > 5.0
+    # every week of whole days holds each phase once; the horizon (day 365.25) is off that grid
+    np.testing.assert_allclose(curves["estradiol_pg_ml"][late][:-1], 10.0, rtol=1e-9)
+    assert curves["estradiol_pg_ml"][-1] == pytest.approx(10.0, rel=0.01)
+    np.testing.assert_array_equal(curves["lumbar_spine_bmd_change_pct"], bmd)
+
+
+def test_the_central_curve_is_the_band_quantity_of_the_central_trajectory() -> None:
+    from osteotwin.simulate.averaging import summary_grid
+    from osteotwin.simulate.bands import band_curves, band_quantity
+
+    times = summary_grid(0.5, [0.5], 1.0)
+    on_ai = project(_scenarios()[:1], times, draws=0)[0]
+    assert on_ai.low == {} and set(on_ai.central) == set(BAND_SERIES)
+    expected = band_curves(times, on_ai.trajectory.series)
+    for name in BAND_SERIES:
+        np.testing.assert_array_equal(on_ai.central[name], expected[name])
+    assert band_quantity("estradiol_pg_ml") == "mean over the 7 days up to each time"
+    assert band_quantity("ctx_change_pct") == "value at each time"

@@ -48,6 +48,12 @@ def test_each_departure_is_raised_where_it_applies(subject: Subject, regimen: Re
     assert code in codes(scenario)
 
 
+def test_a_horizon_beyond_the_checked_follow_up_carries_its_caveat_untreated_too() -> None:
+    assert "BEYOND_CHECKED_FOLLOW_UP" in codes(Scenario(MAN, (), 30.0))
+    assert "BEYOND_CHECKED_FOLLOW_UP" in codes(Scenario(WOMAN, (), 10.5))
+    assert "BEYOND_CHECKED_FOLLOW_UP" not in codes(Scenario(WOMAN, (), 10.0))
+
+
 def test_a_bisphosphonate_with_ovarian_suppression_is_its_own_departure() -> None:
     premenopausal = Subject(sex="female", age_y=42.0, years_since_menopause=-8.0,
                             breast_cancer=True)

@@ -99,3 +99,126 @@ def test_an_estradiol_the_model_cannot_reproduce_is_said_so(
     match = document["estradiol_match"]
     assert match["matched"] is False and match["simulated_pg_ml"] > 1.5 * 12
     assert set(document["bmd_change_scan_to_t0_pct"]) == {"lumbar_spine"}
+
+
+MAN_ON_INJECTIONS = """version: 1
+as_of: 2025-06-01
+patient: {id: tc-ai, sex: male, birth_date: 1968-04-02, height: 178 cm, weight: 86 kg}
+history: {hypogonadism: true}
+medications:
+  - {drug: testosterone_cypionate, dose: 100 mg, route: intramuscular, every: 7 d,
+     start: 2023-01-10}
+  - {drug: anastrozole, dose: 0.5 mg, route: oral, every: 3.5 d, start: 2023-03-01}
+"""
+
+
+def _week_mean_on_days(times: Any, values: Any) -> Any:
+    """The test's own mean over the 7 days up to each whole day (trapezoid on daily points)."""
+    import numpy as np
+
+    t, x = np.asarray(times), np.asarray(values)
+    days = np.isclose(t, np.round(t)) & (t > 7.0 - 1e-9)
+    out = [np.trapezoid(x[(t >= d - 7.0 - 1e-9) & (t <= d + 1e-9) & np.isclose(t, np.round(t))],
+                        dx=1.0) / 7.0 for d in t[days]]
+    return days, np.array(out)
+
+
+def test_hormone_bands_describe_the_same_7_day_mean_as_their_central_line(tmp_path: Path) -> None:
+    """A man on weekly testosterone cypionate and anastrozole every 3.5 days: each hormone's band
+    and its central line are the mean over the 7 days up to each time, and the central line lies
+    inside its band at nearly all times (a band sampled on one phase of the dosing cycles missed
+    the central value at most times)."""
+    import numpy as np
+
+    patient = tmp_path / "man.yaml"
+    patient.write_text(MAN_ON_INJECTIONS, encoding="utf-8")
+    args = ["simulate", str(patient), "--years", "2", "--draws", "5", "--workers", "1"]
+    result = RUNNER.invoke(app, [*args, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    course = json.loads(result.stdout)["scenarios"][0]
+    for name in ("estradiol_pg_ml", "total_testosterone_ng_dl", "free_testosterone_pg_ml"):
+        band = course["bands"][name]
+        assert band["quantity"] == "mean over the 7 days up to each time"
+        central, low, high = (np.array(band[k]) for k in ("central", "p5", "p95"))
+        days, own_mean = _week_mean_on_days(course["times_d"], course["series"][name])
+        np.testing.assert_allclose(central[days], own_mean, rtol=1e-3)
+        # the level itself swings over the cycle; its 7-day mean does not
+        level = np.array(course["series"][name])[days]
+        assert np.ptp(level[-28:]) > 5 * np.ptp(central[days][-28:])
+        inside = (low - 1e-6 <= central) & (central <= high + 1e-6)
+        assert inside.mean() > 0.95, (name, inside.mean())
+        assert np.all(high - low > 0.0)
+    bmd = course["bands"]["lumbar_spine_bmd_change_pct"]
+    assert bmd["quantity"] == "value at each time"
+    assert bmd["central"] == pytest.approx(course["series"]["lumbar_spine_bmd_change_pct"],
+                                           abs=1e-4)
+    csv_out = RUNNER.invoke(app, [*args, "--format", "csv"])
+    assert csv_out.exit_code == 0, csv_out.output
+    rows = csv_out.stdout.splitlines()
+    header = rows[0].split(",")
+    for column in ("estradiol_pg_ml", "estradiol_pg_ml_7d_mean", "estradiol_pg_ml_7d_mean_p5",
+                   "estradiol_pg_ml_7d_mean_p95", "lumbar_spine_bmd_change_pct_p5"):
+        assert column in header
+    values = np.array([[float(v) for v in row.split(",")[1:]] for row in rows[1:]])
+    mean, low, high = (values[:, header.index(c) - 1] for c in (
+        "estradiol_pg_ml_7d_mean", "estradiol_pg_ml_7d_mean_p5", "estradiol_pg_ml_7d_mean_p95"))
+    assert ((low <= mean * (1 + 1e-3)) & (mean <= high * (1 + 1e-3))).mean() > 0.95
+
+
+def test_plot_title_shows_user_text_as_typed(example_patient_path: Path, tmp_path: Path) -> None:
+    """A patient id or what-if with ``$`` is not read as matplotlib mathtext (``$\\frac$`` failed
+    to parse)."""
+    text = example_patient_path.read_text(encoding="utf-8").replace(
+        "id: demo-001", "id: 'demo $\\frac$ 1'")
+    assert "$\\frac$" in text
+    patient = tmp_path / "dollar.yaml"
+    patient.write_text(text, encoding="utf-8")
+    plot = tmp_path / "dollar.png"
+    result = RUNNER.invoke(app, ["simulate", str(patient), "--years", "1", "--draws", "0",
+                                 "--plot", str(plot), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert plot.stat().st_size > 10_000
+
+
+def test_help_and_table_title_say_what_is_shown(example_patient_path: Path) -> None:
+    help_text = RUNNER.invoke(app, ["simulate", "--help"]).stdout.replace("│", " ")
+    assert "Horizon in years (more than 0, at most 30)" in " ".join(help_text.split())
+    plain = RUNNER.invoke(app, ["simulate", str(example_patient_path), "--years", "1",
+                                "--draws", "0"])
+    assert plain.exit_code == 0, plain.output
+    assert "current course: value" in plain.stdout and "value [5-95 % band]" not in plain.stdout
+    banded = RUNNER.invoke(app, ["simulate", str(example_patient_path), "--years", "1",
+                                 "--draws", "3", "--workers", "1"])
+    assert banded.exit_code == 0, banded.output
+    assert "current course: value [5-95 % band]" in banded.stdout
+
+
+def _main(*args: str) -> Any:
+    import subprocess
+    import sys
+
+    code = f"import sys; sys.argv = {['osteotwin', *args]!r}; from osteotwin.cli import main; main()"
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=False, timeout=300)
+
+
+def test_a_plot_path_that_cannot_be_written_is_refused_before_simulating(
+        example_patient_path: Path, tmp_path: Path) -> None:
+    """A folder where the figure should go, or a 'folder' that is a file: one line, exit 2, before
+    the patient file is even read (here it does not exist) and nothing left behind."""
+    folder = tmp_path / "figure.png"
+    folder.mkdir()
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("x", encoding="utf-8")
+    for plot, problem in ((folder, "is a folder"), (a_file / "figure.png", "cannot write")):
+        result = _main("simulate", str(tmp_path / "nobody.yaml"), "--plot", str(plot))
+        assert result.returncode == 2, result.stderr
+        assert "Traceback" not in result.stderr
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and "--plot" in lines[0] and problem in lines[0]
+        assert str(plot) in lines[0]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["figure.png", "notes.txt"]
+    # a writable path is probed without leaving an empty file behind when the run then fails
+    fine = tmp_path / "fine.png"
+    assert _main("simulate", str(tmp_path / "nobody.yaml"), "--plot", str(fine)).returncode == 2
+    assert not fine.exists()

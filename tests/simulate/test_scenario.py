@@ -95,3 +95,102 @@ def test_a_measured_shbg_is_carried_and_sets_calculated_free_testosterone(
     assert "0 to 500" in info.value.one_line()  # the range the record reader accepts
     # any SHBG a record may hold simulates: the subject accepts the reader's range
     Scenario(Subject(sex="male", age_y=80.0, shbg_nmol_l=300.0), ()).validate()
+
+
+def _woman(status: str | None, age_y: int, **extra: object) -> dict[str, object]:
+    return {"version": 1, "as_of": "2025-06-01",
+            "patient": {"id": "w", "sex": "female", "birth_date": f"{2025 - age_y}-01-01",
+                        "menopausal_status": status}, **extra}
+
+
+@pytest.mark.parametrize(
+    ("status", "age_y", "expected_ysm", "assumed"),
+    [
+        ("premenopausal", 35, 35 - 51, False),    # her final period at the median age, 51
+        ("premenopausal", 50, -4, False),         # at least the transition's length ahead
+        ("perimenopausal", 49, 0, False),
+        ("postmenopausal", 63, 63 - 51, False),
+        ("postmenopausal", 45, 1, False),          # early menopause: at least a year after it
+        (None, 35, 35 - 51, True),                # not on file: by age, and said so
+        (None, 63, 63 - 51, True),
+    ],
+)
+def test_a_womans_menopausal_timing_follows_her_status_or_is_stated(
+        status: str | None, age_y: int, expected_ysm: float, assumed: bool) -> None:
+    from osteotwin.records.patient_file import parse_patient_document
+
+    scenario = Scenario.from_record(parse_patient_document(_woman(status, age_y)), years=5.0)
+    assert scenario.subject.years_since_menopause == pytest.approx(expected_ysm, abs=0.5)
+    notes = [a for a in scenario.assumptions if "menopausal status not on file" in a]
+    assert bool(notes) == assumed
+    if assumed:
+        stage = "premenopausal" if age_y < 51 else "postmenopausal"
+        assert stage in notes[0]
+
+
+def test_an_untreated_young_woman_without_a_status_keeps_her_estradiol_and_bone() -> None:
+    from osteotwin.records.patient_file import parse_patient_document
+
+    scenario = Scenario.from_record(parse_patient_document(_woman(None, 35)), years=5.0)
+    trajectory = simulate(scenario)
+    assert trajectory.at("estradiol_pg_ml", 5 * 365.25) > 50.0  # ovaries still working
+    assert abs(trajectory.at("lumbar_spine_bmd_change_pct", 5 * 365.25)) < 0.5
+
+
+def test_medication_history_beyond_the_simulator_is_clipped_and_stated() -> None:
+    from osteotwin.records.patient_file import parse_patient_document
+
+    document = _woman("postmenopausal", 80, medications=[
+        {"drug": "tamoxifen", "dose": "20 mg", "every": "1 d", "start": "1985-01-01",
+         "stop": "1990-01-01"},
+        {"drug": "alendronate", "dose": "70 mg", "every": "7 d", "start": "1990-03-01"},
+        {"drug": "zoledronic_acid", "dose": "5 mg", "every": "18 mo", "start": "2024-01-01"},
+        {"drug": "anastrozole", "dose": "1 mg", "every": "1 d"},
+        {"drug": "denosumab", "dose": "60 mg", "start": "2025-01-01", "stop": "2025-01-01"},
+    ])
+    scenario = Scenario.from_record(parse_patient_document(document), years=2.0)
+    drugs = {r.drug: r for r in scenario.regimens}
+    assert "tamoxifen" not in drugs  # stopped 35 years before: left out, and said so
+    assert drugs["alendronate"].start_d == pytest.approx(-30 * 365.25)
+    assert drugs["zoledronic_acid"].every_d == pytest.approx(18 * 30.4375)  # a published interval
+    assert drugs["anastrozole"].start_d == pytest.approx(-365.25)
+    denosumab = drugs["denosumab"]  # stopped on its start day: one injection
+    assert denosumab.stop_d == pytest.approx(denosumab.start_d + 1.0)
+    said = " | ".join(scenario.assumptions)
+    assert "medications[0] (tamoxifen): stopped more than 30 years" in said
+    assert "medications[1] (alendronate): started more than 30 years" in said
+    assert "medications[3] (anastrozole): no start on file" in said
+    simulate(scenario)  # and it runs
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "accepted"),
+    [
+        ({"patient": {"weight": "28 kg"}}, "patient.weight", "30 to 300 kg"),
+        ({"lifestyle": {"dietary_calcium": "5000 mg/d"}}, "lifestyle.dietary_calcium",
+         "0 to 4000 mg/d"),
+        ({"lifestyle": {"resistance_sessions_per_week": 18}},
+         "lifestyle.resistance_sessions_per_week", "0 to 14 per week"),
+        ({"labs": [{"test": "estradiol", "value": 0, "unit": "pg/mL", "date": "2025-01-01"}]},
+         "labs: estradiol", "0.5 to 2000 pg/mL"),
+        ({"medications": [{"drug": "vitamin_d3", "dose": "1000 IU/d", "start": "2024-01-01"},
+                          {"drug": "anastrozole", "dose": "1 mg", "every": "1 h",
+                           "start": "2024-01-01"}]}, "medications[1].every", "0.25 to 1100 days"),
+    ],
+)
+def test_a_file_value_the_simulator_cannot_take_names_the_files_field(
+        change: dict[str, object], field: str, accepted: str) -> None:
+    from osteotwin.records.patient_file import parse_patient_document
+
+    document = _woman("postmenopausal", 63)
+    for key, value in change.items():
+        if isinstance(value, dict):
+            document[key] = {**document.get(key, {}), **value}  # type: ignore[dict-item]
+        else:
+            document[key] = value
+    record = parse_patient_document(document)  # the reader takes it
+    with pytest.raises(UserInputError) as info:
+        Scenario.from_record(record, years=2.0)
+    assert info.value.field == field
+    assert "outside the range the simulator is built for" in info.value.one_line()
+    assert accepted in info.value.accepted

@@ -68,6 +68,20 @@ def test_an_estradiol_the_model_cannot_reproduce_is_noted(
     assert run_what_if(load_patient_file(EXAMPLE), request)["estradiol_note"] is None
 
 
+def test_what_the_record_left_to_assumption_is_listed_with_the_result(
+        premenopausal_on_tamoxifen: dict[str, Any]) -> None:
+    """A woman without a recorded menopausal status is timed by her age, and the what-if says
+    so; the demo record leaves nothing to assume."""
+    from osteotwin.records import parse_patient_document
+
+    request = WhatIfRequest(years=1, band_draws=0)
+    document = json.loads(json.dumps(premenopausal_on_tamoxifen))
+    document["patient"]["menopausal_status"] = None
+    result = run_what_if(parse_patient_document(document), request)
+    assert any("menopausal status not on file" in a for a in result["assumptions"])
+    assert run_what_if(load_patient_file(EXAMPLE), request)["assumptions"] == []
+
+
 def test_an_antiresorptive_course_is_added_from_today() -> None:
     """Each offered course is the registry's regimen from t = 0 (the form's choices are the
     registry's keys); denosumab keeps the demo man's spine above his current course."""

@@ -3,7 +3,9 @@
 SCENARIO is a patient file; its medications and lifestyle are carried forward ("current course").
 Each ``--what-if`` (e.g. ``"anastrozole=1mg/d"``, ``"anastrozole=none"``,
 ``"training=2xhigh,impact=2"``, ``"calcium=1000,vitamin_d=2000"``) adds a scenario changed from
-today, shown side by side. Bands are 5-95 % over ``--draws`` virtual people (parameter draws).
+today, shown side by side. Bands are 5-95 % over ``--draws`` virtual people (parameter draws);
+hormone curves and their bands are means over the 7 days up to each time (dosing cycles), the
+table's hormone values means over the 7 days before each summary time.
 Heavy imports (numpy, numba, scipy, matplotlib) happen inside the command.
 """
 
@@ -46,7 +48,8 @@ def register(app: typer.Typer) -> None:
 
 def simulate_command(
     scenario: Annotated[Path, typer.Argument(help="Patient file (YAML or JSON, spec v1).")],
-    years: Annotated[float, typer.Option("--years", help="Horizon in years (0-30).")] = 5.0,
+    years: Annotated[float, typer.Option(
+        "--years", help="Horizon in years (more than 0, at most 30).")] = 5.0,
     output_format: Annotated[SimulateFormat, typer.Option(
         "--format", "-f", help="table (terminal), json (one document) or csv.",
         case_sensitive=False)] = SimulateFormat.table,
@@ -82,14 +85,15 @@ def simulate_command(
         raise UserInputError("--draws", draws, "0 to 1000")
     if not 0 <= workers <= 256:
         raise UserInputError("--workers", workers, "0 (one per CPU) to 256")
-    if plot is not None:
-        from osteotwin.simulate.plot import SUFFIXES
+    if plot is not None:  # before the simulation, which is the costly part
+        from osteotwin.simulate.plot import check_plot_path
 
-        if plot.suffix.lower() not in SUFFIXES:
-            raise UserInputError("--plot", str(plot), "a file name ending in .png or .html",
-                                 problem="unsupported plot type")
+        check_plot_path(plot)
     record = load_patient_file(scenario)
-    base = Scenario.from_record(record, years)
+    try:
+        base = Scenario.from_record(record, years)
+    except UserInputError as err:  # the file was read; a value the simulator cannot take
+        raise err.with_source(str(scenario)) from None
     scenarios = [base]
     for text in what_if or []:
         scenarios.append(apply_what_if(base, parse_what_if(text)))
@@ -106,7 +110,6 @@ def simulate_command(
                     console.print(f"simulating virtual people: {done}/{total}", end="\r")
 
     projections = project(scenarios, times, draws=draws, seed=seed, progress=progress,
-                          band_times_d=_band_times(years),
                           summary_times_d=[y * DAYS_PER_YEAR for y in summary_years(years)],
                           workers=workers or default_workers())
     if plot is not None:
@@ -126,18 +129,11 @@ def simulate_command(
 
 
 def _output_times(years: float) -> Any:
-    """A daily grid (resolves dosing cycles) plus a dense window (every 6 h) before each summary
-    time."""
+    """A daily grid (resolves dosing cycles; the virtual people are simulated on it too, so their
+    hormone means are not aliased) plus a dense window (every 6 h) before each summary time."""
     from osteotwin.simulate.averaging import summary_grid, summary_years
 
     return summary_grid(years, summary_years(years), 1.0)
-
-
-def _band_times(years: float) -> Any:
-    """Coarser grid for the virtual-people draws (every 14 days plus the summary windows)."""
-    from osteotwin.simulate.averaging import summary_grid, summary_years
-
-    return summary_grid(years, summary_years(years), 14.0)
 
 
 def _value(projection: Projection, name: str, years: float) -> dict[str, float | None]:
@@ -164,6 +160,7 @@ def _regimens(projection: Projection) -> list[dict[str, Any]]:
 
 def _document(projections: list[Projection], years: float) -> dict[str, Any]:
     from osteotwin.simulate.averaging import summary_years
+    from osteotwin.simulate.bands import band_quantity
     from osteotwin.simulate.caveats import model_caveats
 
     current = projections[0].trajectory.to_json()
@@ -171,8 +168,10 @@ def _document(projections: list[Projection], years: float) -> dict[str, Any]:
     for projection in projections:
         body = projection.trajectory.to_json()
         body["regimens"] = _regimens(projection)
-        body["bands"] = {name: {"p5": [round(float(x), 4) for x in projection.low[name]],
-                                "p95": [round(float(x), 4) for x in projection.high[name]]}
+        body["bands"] = {name: {"quantity": band_quantity(name),
+                                "central": _rounded(projection.central[name]),
+                                "p5": _rounded(projection.low[name]),
+                                "p95": _rounded(projection.high[name])}
                          for name in projection.low}
         body["assumed_doses"] = projection.trajectory.meta.get("assumed_doses", [])
         body["caveats"] = [c.to_json() for c in model_caveats(projection.scenario)]
@@ -185,25 +184,45 @@ def _document(projections: list[Projection], years: float) -> dict[str, Any]:
             "summary": summary, "draws": projections[0].draws,
             "bmd_change_scan_to_t0_pct": meta.get("bmd_change_scan_to_t0_pct") or {},
             "estradiol_match": meta.get("estradiol_match"),
+            "assumptions": list(projections[0].scenario.assumptions),
             "parameters": meta.get("parameters"), "note": DISCLAIMER}
 
 
+def _rounded(values: Any) -> list[float]:
+    return [round(float(x), 4) for x in values]
+
+
+def _band_column(name: str) -> str:
+    """CSV name of the quantity a band describes: ``estradiol_pg_ml_7d_mean`` for a hormone (the
+    mean over the 7 days up to each time), the series name for the others."""
+    from osteotwin.simulate.averaging import HORMONE_SERIES
+    from osteotwin.simulate.bands import MEAN_WINDOW_D
+
+    return f"{name}_{MEAN_WINDOW_D:g}d_mean" if name in HORMONE_SERIES else name
+
+
 def _csv(projections: list[Projection]) -> str:
+    """One row per scenario and time: the series (hormones: the level at that time), each
+    hormone's 7-day mean (``*_7d_mean``) and the band of each banded quantity (``*_p5``,
+    ``*_p95``)."""
     import csv
     import io
 
     names = list(projections[0].trajectory.series)
+    means = [n for n in projections[0].central if _band_column(n) != n]
     band_names = list(projections[0].low)
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["scenario", "time_d", *names, *[f"{n}_p5" for n in band_names],
-                     *[f"{n}_p95" for n in band_names]])
+    writer.writerow(["scenario", "time_d", *names, *[_band_column(n) for n in means],
+                     *[f"{_band_column(n)}_p5" for n in band_names],
+                     *[f"{_band_column(n)}_p95" for n in band_names]])
     for projection in projections:
         trajectory = projection.trajectory
         for i, t in enumerate(trajectory.times_d):
             writer.writerow([trajectory.label, f"{t:.2f}",
                              *[f"{trajectory.series[n][i]:.4g}" if n in trajectory.series else ""
                                for n in names],
+                             *[f"{projection.central[n][i]:.4g}" for n in means],
                              *[f"{projection.low[n][i]:.4g}" for n in band_names],
                              *[f"{projection.high[n][i]:.4g}" for n in band_names]])
     return out.getvalue()
@@ -219,7 +238,8 @@ def _table(projections: list[Projection], years: float) -> None:
     console = Console()
     for projection in projections:
         label = projection.trajectory.label
-        table = Table(title=f"{label}: value [5-95 % band]", title_justify="left")
+        heading = "value [5-95 % band]" if projection.summary_low else "value"
+        table = Table(title=f"{label}: {heading}", title_justify="left")
         table.add_column("year", justify="right")
         for _, header in TABLE_SERIES:
             table.add_column(header, justify="right")
@@ -254,6 +274,9 @@ def _table(projections: list[Projection], years: float) -> None:
     assumed = sorted({d for p in projections for d in p.trajectory.meta.get("assumed_doses", [])})
     if assumed:
         console.print(f"Doses not on file, labelled doses assumed: {', '.join(assumed)}")
+    if projections[0].scenario.assumptions:  # the record's, shared by every course
+        console.print("Assumed where the record is silent: "
+                      + "; ".join(projections[0].scenario.assumptions) + ".", highlight=False)
     from osteotwin.simulate.caveats import caveats_by_course, model_caveats
 
     for caveat, labels in caveats_by_course((p.scenario.label, model_caveats(p.scenario))

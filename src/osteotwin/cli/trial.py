@@ -34,7 +34,11 @@ def trial(
     backend: Annotated[Backend, typer.Option(help="cpu: compiled solver on every core; jax: batched "
                                              "float64 solver (GPU if present, else CPU); dask: "
                                              "chunks as tasks on a Dask cluster.")] = Backend.cpu,
-    seed: Annotated[int, typer.Option(help="Random seed (same seed, same people, any backend).")] = 0,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed draws the same people on "
+                                           "any backend (independent draws, chunk by chunk; "
+                                           "`osteotwin validate` draws each arm as a Latin "
+                                           "hypercube instead, so at small n the two means "
+                                           "differ by sampling error).")] = 0,
     out: Annotated[Path | None, typer.Option(help="Run folder for Parquet chunks and summary; "
                                              "rerunning into it resumes.")] = None,
     chunk_size: Annotated[int, typer.Option(help="People per chunk (a killed run loses at most "

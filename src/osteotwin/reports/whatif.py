@@ -234,6 +234,9 @@ def what_if_section(record: PatientRecord, as_of: dt.date, *, years: float = 5.0
         scenarios = alternatives(base, course)
         results = list(zip((s.label for s in scenarios), run(scenarios), strict=True))
         cautions = _cautions(record, scenarios)
+        if base.assumptions:
+            cautions.insert(0, "Assumed where the record is silent: "
+                            + "; ".join(base.assumptions) + ".")
         if course is not None:
             cautions.insert(0, f"The course \"{illustration_label(course)}\" illustrates the "
                             "assessment's advice to discuss an antiresorptive: drug, dose and timing "

@@ -9,6 +9,13 @@ differences between scenarios are not blurred by sampling noise, and each virtua
 up to t = 0, which the compared scenarios share, is simulated once (``single.simulate_alike``).
 The draws are independent simulations, so ``workers`` > 1 spreads them over processes (forked where
 the platform allows); the results do not depend on how many.
+
+Hormone levels swing within dosing cycles (a weekly injection, anastrozole every 3.5 days), so their
+band curves are of the mean over the ``MEAN_WINDOW_D`` days up to each time, taken per virtual person
+on the output grid (daily or finer, which resolves the cycles) before the percentiles, and the
+central curve they go with is the same mean of the central person (``Projection.central``). A band
+of the level itself sampled on a coarser grid would alias: every sample on the same phase of the
+cycle. BMD and marker changes move over months and are banded as they are.
 """
 
 from __future__ import annotations
@@ -28,7 +35,12 @@ from osteotwin.physiology.parameters import (
     band_parameter_sets,
     current_parameters,
 )
-from osteotwin.simulate.averaging import summary_values
+from osteotwin.simulate.averaging import (
+    HORMONE_SERIES,
+    SUMMARY_WINDOW_D,
+    daily_points,
+    summary_values,
+)
 from osteotwin.simulate.scenario import Scenario
 from osteotwin.simulate.single import simulate_alike
 from osteotwin.simulate.trajectory import Trajectory
@@ -41,14 +53,67 @@ BAND_SERIES: tuple[str, ...] = (
     "lumbar_spine_bmd_change_pct", "total_hip_bmd_change_pct", "femoral_neck_bmd_change_pct",
 )
 LOW_PCT, HIGH_PCT = 5.0, 95.0
+MEAN_WINDOW_D = SUMMARY_WINDOW_D  # hormone curves and bands: the mean over the 7 days up to each time
+
+
+def band_quantity(name: str) -> str:
+    """What the central curve and band of series ``name`` are: a hormone level's trailing mean
+    (``"mean over the 7 days up to each time"``) or the value itself (``"value at each time"``)."""
+    if name in HORMONE_SERIES:
+        return f"mean over the {MEAN_WINDOW_D:g} days up to each time"
+    return "value at each time"
+
+
+def trailing_mean(times_d: NDArray[np.float64], values: NDArray[np.float64],
+                  window_d: float = MEAN_WINDOW_D) -> NDArray[np.float64]:
+    """Mean of ``values`` (piecewise linear between ``times_d``, days) over the ``window_d`` days up
+    to each time, fewer at the start of the grid (its first point: the value itself)."""
+    t = np.asarray(times_d, dtype=float)
+    x = np.asarray(values, dtype=float)
+    cumulative = np.concatenate([[0.0], np.cumsum(np.diff(t) * (x[1:] + x[:-1]) / 2.0)])
+    start = np.maximum(t - window_d, t[0])
+    span = t - start
+    area = cumulative - np.interp(start, t, cumulative)
+    mean: NDArray[np.float64] = np.where(span > 1e-9, area / np.where(span > 1e-9, span, 1.0), x)
+    return mean
+
+
+def mean_points(times_d: NDArray[np.float64]) -> NDArray[np.int64]:
+    """Indices of the points ``band_curves`` averages over: the whole days (and the last point)
+    where the grid holds every day, so each phase of a dosing cycle weighs alike everywhere (the
+    finer summary windows of ``averaging.summary_grid`` would step the curve), else every point."""
+    t = np.asarray(times_d, dtype=float)
+    daily = daily_points(t)
+    if daily.size >= 2 and np.all(np.diff(t[daily]) <= 1.0 + 1e-9):
+        return daily
+    return np.arange(t.size)
+
+
+def band_curves(times_d: NDArray[np.float64], series: Mapping[str, NDArray[np.float64]]
+                ) -> dict[str, NDArray[np.float64]]:
+    """The band series present in ``series`` as their band quantity (``band_quantity``): hormone
+    levels as ``trailing_mean`` over ``mean_points`` (linear between them at the other times),
+    the others as they are."""
+    t = np.asarray(times_d, dtype=float)
+    base = mean_points(t)
+    curves = {}
+    for name in BAND_SERIES:
+        if name not in series:
+            continue
+        values = np.asarray(series[name], dtype=float)
+        if name in HORMONE_SERIES:
+            values = np.interp(t, t[base], trailing_mean(t[base], values[base]))
+        curves[name] = values
+    return curves
 
 
 @dataclass
 class Projection:
-    """A scenario's central trajectory and its 5-95 % band per series; ``summary_low`` and
-    ``summary_high`` band the summary values (hormones: week means) at ``summary_times_d``, taken
-    over each virtual person's own summary values (a week mean's band is not the week mean of the
-    percentile curves)."""
+    """A scenario's central trajectory; ``central`` its band series as the band describes them
+    (``band_quantity``: hormones as 7-day trailing means) and ``low``/``high`` their 5-95 % band
+    (empty without draws); ``summary_low`` and ``summary_high`` band the summary values (hormones:
+    week means) at ``summary_times_d``, taken over each virtual person's own summary values (a week
+    mean's band is not the week mean of the percentile curves)."""
 
     scenario: Scenario
     trajectory: Trajectory
@@ -58,6 +123,7 @@ class Projection:
     summary_times_d: tuple[float, ...] = ()
     summary_low: dict[str, NDArray[np.float64]] = field(default_factory=dict)
     summary_high: dict[str, NDArray[np.float64]] = field(default_factory=dict)
+    central: dict[str, NDArray[np.float64]] = field(default_factory=dict)
 
     def summary_band(self, name: str, at_d: float) -> tuple[float, float] | None:
         """The 5-95 % band of ``name``'s summary value at ``at_d`` (one of ``summary_times_d``),
@@ -96,12 +162,20 @@ def summary_bands(times_d: NDArray[np.float64], runs: Sequence[Mapping[str, NDAr
                             n_draws)
 
 
-def _band_series(scenarios: Sequence[Scenario], draw: ModelParameters,
-                 times_d: NDArray[np.float64]) -> list[dict[str, NDArray[np.float64]]]:
-    """The band series of one virtual person under each scenario (module level, so worker
-    processes can run it; ``simulate_alike``: the history before t = 0 is simulated once)."""
-    return [{name: trajectory.series[name] for name in BAND_SERIES}
-            for trajectory in simulate_alike(scenarios, params=draw, times_d=times_d)]
+PersonBands = tuple[dict[str, NDArray[np.float64]], dict[str, NDArray[np.float64]]]
+
+
+def _band_series(scenarios: Sequence[Scenario], draw: ModelParameters, times_d: NDArray[np.float64],
+                 summary_times_d: Sequence[float]) -> list[PersonBands]:
+    """One virtual person under each scenario: its band curves (``band_curves``) and its summary
+    values at ``summary_times_d`` (module level, so worker processes can run it;
+    ``simulate_alike``: the history before t = 0 is simulated once)."""
+    people = []
+    for trajectory in simulate_alike(scenarios, params=draw, times_d=times_d):
+        series = {name: trajectory.series[name] for name in BAND_SERIES}
+        people.append((band_curves(times_d, series),
+                       summary_values(times_d, series, summary_times_d, BAND_SERIES)))
+    return people
 
 
 def draw_runs(scenarios: Sequence[Scenario], draws: Sequence[ModelParameters],
@@ -137,47 +211,48 @@ def _draw_pool(workers: int) -> Iterator[Executor | None]:
 def project(scenarios: Sequence[Scenario], times_d: NDArray[np.float64], *, draws: int = 40,
             seed: int = 20250601, params: ModelParameters | None = None,
             progress: Callable[[int, int], None] | None = None,
-            band_times_d: NDArray[np.float64] | None = None,
             summary_times_d: Sequence[float] = (),
             workers: int = 1) -> list[Projection]:
     """Central trajectory and band for each scenario (``draws = 0``: no band).
 
-    ``band_times_d`` (a coarser grid within ``times_d``'s range) makes the draws cheaper; their
-    percentiles are interpolated onto ``times_d``. At ``summary_times_d`` each virtual person's
-    summary values (``averaging.summary_value`` on the draws' grid, which should hold each
-    summary window's points: ``averaging.summary_grid``) are banded too. ``workers`` > 1
-    simulates the draws in that many processes (same results)."""
+    The virtual people are simulated on ``times_d`` (days), which should resolve the dosing cycles
+    (daily or finer: hormone bands are of per-person trailing means, ``band_curves``). At
+    ``summary_times_d`` each virtual person's summary values (``averaging.summary_value``; the grid
+    should hold each summary window's points: ``averaging.summary_grid``) are banded too.
+    ``workers`` > 1 simulates the draws in that many processes (same results)."""
     params = params or current_parameters()
-    coarse = times_d if band_times_d is None else band_times_d
     draw_sets = band_parameter_sets(draws, seed, params)
     total = len(scenarios) * (1 + draws)
     processes = min(workers, draws)
+    at_d = [float(t) for t in summary_times_d]
     centrals = simulate_alike(scenarios, params=params, times_d=times_d)
     done = len(scenarios)
-    runs: list[list[dict[str, NDArray[np.float64]]]] = [[] for _ in scenarios]
+    runs: list[list[PersonBands]] = [[] for _ in scenarios]
     with _draw_pool(processes) as pool:
         if pool is None:
-            results: Iterator[list[dict[str, NDArray[np.float64]]]] = (
-                _band_series(scenarios, draw, coarse) for draw in draw_sets)
+            results: Iterator[list[PersonBands]] = (
+                _band_series(scenarios, draw, times_d, at_d) for draw in draw_sets)
         else:
             chunk = -(-len(draw_sets) // processes)  # one chunk per process
-            results = pool.map(_band_series, [scenarios] * len(draw_sets), draw_sets,
-                               [coarse] * len(draw_sets), chunksize=chunk)
+            n = len(draw_sets)
+            results = pool.map(_band_series, [scenarios] * n, draw_sets, [times_d] * n, [at_d] * n,
+                               chunksize=chunk)
         for person in results:
-            for scenario_runs, series in zip(runs, person, strict=True):
-                scenario_runs.append(series)
+            for scenario_runs, own in zip(runs, person, strict=True):
+                scenario_runs.append(own)
             done += len(scenarios)
             if progress is not None:
                 progress(done, total)
     projections = []
     for scenario, central, scenario_runs in zip(scenarios, centrals, runs, strict=True):
-        bands = percentile_bands(scenario_runs, BAND_SERIES, len(draw_sets)) or {}
-        low = {name: np.interp(times_d, coarse, band[0]) for name, band in bands.items()}
-        high = {name: np.interp(times_d, coarse, band[1]) for name, band in bands.items()}
-        summary = summary_bands(coarse, scenario_runs, summary_times_d, BAND_SERIES,
-                                len(draw_sets)) if summary_times_d else None
+        bands = percentile_bands([curves for curves, _ in scenario_runs], BAND_SERIES,
+                                 len(draw_sets)) or {}
+        summary = percentile_bands([values for _, values in scenario_runs], BAND_SERIES,
+                                   len(draw_sets)) if at_d else None
         projections.append(Projection(
-            scenario, central, low, high, draws, tuple(float(t) for t in summary_times_d),
+            scenario, central, {name: band[0] for name, band in bands.items()},
+            {name: band[1] for name, band in bands.items()}, draws, tuple(at_d),
             {name: band[0] for name, band in (summary or {}).items()},
-            {name: band[1] for name, band in (summary or {}).items()}))
+            {name: band[1] for name, band in (summary or {}).items()},
+            band_curves(central.times_d, central.series)))
     return projections

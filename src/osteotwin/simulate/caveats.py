@@ -30,6 +30,9 @@ AROMATASE_INHIBITOR_RECOVERY_Y = 2.0
 #: above baseline from 6 months after a missed dose, Cummings et al. 2018; the model's stays above
 #: it for about 3 years).
 DENOSUMAB_REBOUND_Y = 3.0
+#: The longest follow-up the model was checked against (years): SWAN's menopause cohort, 10 years
+#: (training); treatment trials ran 5 years or less (FREEDOM's extension, ATAC).
+LONGEST_CHECKED_FOLLOW_UP_Y = 10.0
 
 
 @dataclass(frozen=True)
@@ -119,6 +122,10 @@ def _low_gel_dose(s: Scenario) -> bool:
     return any(r.drug == "testosterone_gel" and r.dose_mg is not None
                and r.dose_mg < LOW_GEL_DOSE_MG_D and _ongoing(r, s.horizon_d)
                for r in s.regimens)
+
+
+def _beyond_checked_follow_up(s: Scenario) -> bool:
+    return s.years > LONGEST_CHECKED_FOLLOW_UP_Y
 
 
 RULES: tuple[tuple[Callable[[Scenario], bool], Caveat], ...] = (
@@ -213,6 +220,17 @@ RULES: tuple[tuple[Callable[[Scenario], bool], Caveat], ...] = (
         "either way at these doses (13-23 % above the published levels at 12.5 and 25 mg/d of 1 % "
         "gel; 24 % below them at 20 mg/d of 1.62 % gel in the training castration study).",
         f"{DOCS}; Finkelstein et al. 2013 N Engl J Med 369:1011; PMC5792144 Table 1")),
+    (_beyond_checked_follow_up, Caveat(
+        "BEYOND_CHECKED_FOLLOW_UP",
+        f"Horizon beyond {LONGEST_CHECKED_FOLLOW_UP_Y:g} years, the longest follow-up the model "
+        "was checked against (SWAN's menopause cohort; treatment trials 5 years or less): the "
+        "slow parts are extrapolated, the background loss with age and, at the PA spine, the rise "
+        "with age from osteophytes and calcification (measured in men of 51-81 at +0.73 %/y), "
+        "which the model carries forward: an untreated man of 60 gains about 7 % at the spine in "
+        "10 years and 38 % in 30 while his hip loses 13 %. Read long projections as trends, and "
+        "the hip before the spine.",
+        f"{DOCS}; Greendale et al. 2012 J Bone Miner Res 27:111 (SWAN); Zmuda et al. 2000 J Bone "
+        "Miner Res 15:1417")),
 )
 
 

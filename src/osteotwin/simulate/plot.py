@@ -1,7 +1,9 @@
 """Figures of compared scenarios: estradiol and BMD trajectories with 5-95 % bands.
 
-PNG via matplotlib (Agg backend), interactive HTML via Plotly (self-contained file). Heavy imports
-stay inside the functions.
+Each line and its band show the same quantity (``Projection.central``, ``bands.band_quantity``):
+estradiol as the mean over the 7 days up to each time, BMD changes as they are. PNG via matplotlib
+(Agg backend), interactive HTML via Plotly (self-contained file). Heavy imports stay inside the
+functions.
 """
 
 from __future__ import annotations
@@ -22,40 +24,56 @@ PANELS: tuple[tuple[str, str], ...] = (
 )
 COLOURS = ("#1f5fa8", "#c0392b", "#2e8b57", "#8e44ad", "#d68910", "#5d6d7e")
 SUFFIXES = (".png", ".html")
-SMOOTHED = ("estradiol_pg_ml",)  # fluctuates within dosing cycles: drawn as a 7-day running mean
-WINDOW_D = 7.0
 
 
-def _curve(times: NDArray[np.float64], values: NDArray[np.float64],
-           name: str) -> NDArray[np.float64]:
-    """The values to draw: hormone levels as a trailing 7-day mean (trapezoid), others as is."""
-    if name not in SMOOTHED:
-        return values
-    out = np.empty_like(values)
-    cumulative = np.concatenate([[0.0], np.cumsum(np.diff(times) * (values[1:] + values[:-1]) / 2)])
-    for i, t in enumerate(times):
-        start = max(t - WINDOW_D, times[0])
-        if t - start < 1e-9:
-            out[i] = values[i]
-            continue
-        area = cumulative[i] - np.interp(start, times, cumulative)
-        out[i] = area / (t - start)
-    return out
-
-
-def write_plot(projections: Sequence[Projection], path: Path, title: str) -> None:
-    """Write a PNG or HTML figure to ``path`` (suffix decides)."""
-    suffix = path.suffix.lower()
-    if suffix not in SUFFIXES:
+def check_plot_path(path: Path) -> None:
+    """Raise ``UserInputError`` unless a figure can be written to ``path``: a .png or .html name,
+    not a folder, in an existing folder that accepts the file (tried by opening it for appending;
+    a file that was not there is removed again)."""
+    if path.suffix.lower() not in SUFFIXES:
         raise UserInputError("--plot", str(path), "a file name ending in .png or .html",
                              problem="unsupported plot type")
     if not path.parent.exists():
         raise UserInputError("--plot", str(path), "a path in an existing folder",
                              problem="folder does not exist")
-    if suffix == ".png":
-        _png(projections, path, title)
-    else:
-        _html(projections, path, title)
+    if path.is_dir():
+        raise UserInputError("--plot", str(path), "a file path, not a folder",
+                             problem="is a folder")
+    existed = path.exists()
+    try:
+        with path.open("ab"):
+            pass
+        if not existed:
+            path.unlink()
+    except OSError as err:
+        raise UserInputError("--plot", str(path), "a file path in a folder you may write to",
+                             problem=f"cannot write the file ({err.strerror or err})") from err
+
+
+def plain_text(text: str) -> str:
+    """``text`` shown as typed in a matplotlib title or label (``$`` escaped: no mathtext)."""
+    return text.replace("$", r"\$")
+
+
+def write_plot(projections: Sequence[Projection], path: Path, title: str) -> None:
+    """Write a PNG or HTML figure to ``path`` (suffix decides); a path that cannot be written is a
+    ``UserInputError``."""
+    check_plot_path(path)
+    try:
+        if path.suffix.lower() == ".png":
+            _png(projections, path, title)
+        else:
+            _html(projections, path, title)
+    except OSError as err:
+        raise UserInputError("--plot", str(path), "a file path in a folder you may write to",
+                             problem=f"cannot write the file ({err.strerror or err})") from err
+
+
+def _central(projection: Projection, name: str) -> NDArray[np.float64]:
+    """The line of ``name``: the quantity its band describes (hormones: 7-day trailing mean)."""
+    if name in projection.central:
+        return projection.central[name]
+    return projection.trajectory.series[name]
 
 
 def _png(projections: Sequence[Projection], path: Path, title: str) -> None:
@@ -68,21 +86,21 @@ def _png(projections: Sequence[Projection], path: Path, title: str) -> None:
     for ax, (name, label) in zip(axes, PANELS, strict=True):
         for i, projection in enumerate(projections):
             colour = COLOURS[i % len(COLOURS)]
-            times = projection.trajectory.times_d
-            years = times / 365.25
+            years = projection.trajectory.times_d / 365.25
             if name in projection.low:
-                ax.fill_between(years, _curve(times, projection.low[name], name),
-                                _curve(times, projection.high[name], name), color=colour,
+                ax.fill_between(years, projection.low[name], projection.high[name], color=colour,
                                 alpha=0.15, linewidth=0)
-            ax.plot(years, _curve(times, projection.trajectory.series[name], name), color=colour,
-                    label=projection.trajectory.label)
+            ax.plot(years, _central(projection, name), color=colour,
+                    label=plain_text(projection.trajectory.label))
         ax.set_xlabel("Years from today")
         ax.set_ylabel(label)
         ax.grid(alpha=0.3)
     axes[0].legend(fontsize=8)
     draws = projections[0].draws if projections else 0
-    fig.suptitle(f"{title}\nLines: model prediction; bands: 5-95 % over {draws} virtual people "
-                 "(model uncertainty, not a guarantee)", fontsize=10)
+    banded = any(p.low for p in projections)
+    fig.suptitle(f"{plain_text(title)}\nLines: model prediction" + (
+        f"; bands: 5-95 % over {draws} virtual people (model uncertainty, not a guarantee)"
+        if banded else ""), fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
@@ -94,16 +112,15 @@ def _html(projections: Sequence[Projection], path: Path, title: str) -> None:
     fig = make_subplots(rows=1, cols=len(PANELS), subplot_titles=[label for _, label in PANELS])
     for i, projection in enumerate(projections):
         colour = COLOURS[i % len(COLOURS)]
-        times = projection.trajectory.times_d
-        years = list(times / 365.25)
+        years = list(projection.trajectory.times_d / 365.25)
         for col, (name, _label) in enumerate(PANELS, start=1):
             if name in projection.low:
-                high = list(_curve(times, projection.high[name], name))
-                low = list(_curve(times, projection.low[name], name))
+                high = list(projection.high[name])
+                low = list(projection.low[name])
                 fig.add_scatter(x=years + years[::-1], y=high + low[::-1],
                                 fill="toself", fillcolor=colour, opacity=0.15, line={"width": 0},
                                 hoverinfo="skip", showlegend=False, row=1, col=col)
-            fig.add_scatter(x=years, y=list(_curve(times, projection.trajectory.series[name], name)),
+            fig.add_scatter(x=years, y=list(_central(projection, name)),
                             line={"color": colour}, name=projection.trajectory.label,
                             legendgroup=projection.trajectory.label, showlegend=col == 1,
                             row=1, col=col)

@@ -49,6 +49,16 @@ SITES = ("lumbar_spine", "total_hip", "femoral_neck")
 #: 103:1715).
 HYPOGONADAL_TESTOSTERONE_NG_DL = 250.0
 MAX_YEARS = 30.0
+#: Dosing intervals the simulator accepts (days): from 6-hourly to a zoledronic acid infusion
+#: every 3 years (18-monthly single infusions: Reid et al. 2018 N Engl J Med 379:2407).
+MIN_INTERVAL_D, MAX_INTERVAL_D = 0.25, 1100.0
+#: Median age at the final menstrual period, used when a woman's status or timing is not on file
+#: (SWAN, clinical_facts.md).
+AGE_AT_MENOPAUSE_Y = 51.0
+#: A premenopausal woman (regular cycles, STRAW+10 stage -3 or earlier) is taken to have her final
+#: period at least this many years ahead: the menopausal transition (stages -2 and -1) lasts about
+#: 4 years before it (Harlow et al. 2012 J Clin Endocrinol Metab 97:1159).
+PREMENOPAUSE_MIN_YEARS_TO_FMP = 4.0
 
 
 @dataclass(frozen=True)
@@ -104,10 +114,10 @@ class Regimen:
                                      f"at most {limit.maximum:g} {unit} for {self.drug}",
                                      problem="implausible dose")
         if self.every_d is not None and (not math.isfinite(self.every_d) or not
-                                         0.25 <= self.every_d <= 400):
+                                         MIN_INTERVAL_D <= self.every_d <= MAX_INTERVAL_D):
             raise UserInputError(f"{where}.every", self.every_d,
-                                 "an interval from 0.25 to 400 days, or none for continuous",
-                                 problem="implausible dosing interval")
+                                 f"an interval from {MIN_INTERVAL_D:g} to {MAX_INTERVAL_D:g} days, "
+                                 "or none for continuous", problem="implausible dosing interval")
         if not math.isfinite(self.start_d) or abs(self.start_d) > MAX_YEARS * 365.25:
             raise UserInputError(f"{where}.start", self.start_d,
                                  f"days within ±{MAX_YEARS:g} years of scenario start")
@@ -136,19 +146,20 @@ class Lifestyle:
     weight_bearing_aerobic_minutes_per_week: float = 60.0
 
     def validate(self, where: str = "lifestyle") -> None:
-        checks: tuple[tuple[str, float, float, float], ...] = (
-            ("dietary_calcium_mg_d", self.dietary_calcium_mg_d, 0.0, 4000.0),
-            ("supplemental_calcium_mg_d", self.supplemental_calcium_mg_d, 0.0, 3000.0),
-            ("vitamin_d_iu_d", self.vitamin_d_iu_d, 0.0, 50000.0),
-            ("protein_g_kg_d", self.protein_g_kg_d, 0.0, 4.0),
-            ("resistance_sessions_per_week", self.resistance_sessions_per_week, 0.0, 14.0),
-            ("impact_sessions_per_week", self.impact_sessions_per_week, 0.0, 14.0),
+        checks: tuple[tuple[str, float, float, float, str], ...] = (
+            ("dietary_calcium_mg_d", self.dietary_calcium_mg_d, 0.0, 4000.0, "mg/d"),
+            ("supplemental_calcium_mg_d", self.supplemental_calcium_mg_d, 0.0, 3000.0, "mg/d"),
+            ("vitamin_d_iu_d", self.vitamin_d_iu_d, 0.0, 50000.0, "IU/d"),
+            ("protein_g_kg_d", self.protein_g_kg_d, 0.0, 4.0, "g/kg/d"),
+            ("resistance_sessions_per_week", self.resistance_sessions_per_week, 0.0, 14.0,
+             "per week"),
+            ("impact_sessions_per_week", self.impact_sessions_per_week, 0.0, 14.0, "per week"),
             ("weight_bearing_aerobic_minutes_per_week",
-             self.weight_bearing_aerobic_minutes_per_week, 0.0, 3000.0),
+             self.weight_bearing_aerobic_minutes_per_week, 0.0, 3000.0, "min/week"),
         )
-        for name, value, low, high in checks:
+        for name, value, low, high, unit in checks:
             if not math.isfinite(value) or not low <= value <= high:
-                raise UserInputError(f"{where}.{name}", value, f"{low:g} to {high:g}")
+                raise UserInputError(f"{where}.{name}", value, f"{low:g} to {high:g} {unit}")
         if self.resistance_intensity not in ("light", "moderate", "high"):
             raise UserInputError(f"{where}.resistance_intensity", self.resistance_intensity,
                                  "light, moderate, high")
@@ -188,19 +199,19 @@ class Subject:
     def validate(self, where: str = "subject") -> None:
         if self.sex not in ("male", "female"):
             raise UserInputError(f"{where}.sex", self.sex, "male, female")
-        ranges: tuple[tuple[str, float | None, float, float], ...] = (
-            ("age_y", self.age_y, 18.0, 110.0),
-            ("weight_kg", self.weight_kg, 30.0, 300.0),
-            ("height_cm", self.height_cm, 120.0, 230.0),
-            ("years_since_menopause", self.years_since_menopause, -20.0, 60.0),
-            ("estradiol_pg_ml", self.estradiol_pg_ml, 0.5, 2000.0),
-            ("total_testosterone_ng_dl", self.total_testosterone_ng_dl, 1.0, 3000.0),
-            ("vitamin_d_25oh_ng_ml", self.vitamin_d_25oh_ng_ml, 2.0, 200.0),
-            ("shbg_nmol_l", self.shbg_nmol_l, *LAB_SPECS["shbg"].plausible),
+        ranges: tuple[tuple[str, float | None, float, float, str], ...] = (
+            ("age_y", self.age_y, 18.0, 110.0, "years"),
+            ("weight_kg", self.weight_kg, 30.0, 300.0, "kg"),
+            ("height_cm", self.height_cm, 120.0, 230.0, "cm"),
+            ("years_since_menopause", self.years_since_menopause, -40.0, 60.0, "years"),
+            ("estradiol_pg_ml", self.estradiol_pg_ml, 0.5, 2000.0, "pg/mL"),
+            ("total_testosterone_ng_dl", self.total_testosterone_ng_dl, 1.0, 3000.0, "ng/dL"),
+            ("vitamin_d_25oh_ng_ml", self.vitamin_d_25oh_ng_ml, 2.0, 200.0, "ng/mL"),
+            ("shbg_nmol_l", self.shbg_nmol_l, *LAB_SPECS["shbg"].plausible, "nmol/L"),
         )
-        for name, value, low, high in ranges:
+        for name, value, low, high, unit in ranges:
             if value is not None and (not math.isfinite(value) or not low <= value <= high):
-                raise UserInputError(f"{where}.{name}", value, f"{low:g} to {high:g}")
+                raise UserInputError(f"{where}.{name}", value, f"{low:g} to {high:g} {unit}")
         if self.estradiol_on_treatment is not None:
             day, value = self.estradiol_on_treatment
             if not (math.isfinite(day) and -MAX_YEARS * 365.25 <= day <= 0.0):
@@ -247,6 +258,9 @@ class Scenario:
     #: Lifestyle lived from t = 0 on (e.g. training added, calcium changed); None = unchanged.
     #: The person is equilibrated on ``subject.lifestyle`` before t = 0.
     lifestyle_from_t0: Lifestyle | None = None
+    #: What was assumed where the patient file is silent or beyond the simulator's range (shown
+    #: with the results, never silent).
+    assumptions: tuple[str, ...] = ()
 
     def validate(self) -> None:
         """Check every field; raises UserInputError on the first problem found."""
@@ -270,13 +284,17 @@ class Scenario:
         """Build a scenario from a patient file; medications are carried forward.
 
         t = 0 is ``record.as_of`` (or today). Medications with a known start keep it (negative days
-        for past starts); an unknown start counts as started one year before t = 0. Stopped
-        medications keep their stop. Supplements (vitamin D3, calcium) go to lifestyle. Labs and
-        DXA are used as baseline only when dated on or before t = 0; estradiol and testosterone
-        are used only when measured before any sex-hormone-altering drug started (they describe
-        the untreated baseline the model equilibrates at); a man recorded as hypogonadal without
-        such a result is given an untreated testosterone of 250 ng/dL. An estradiol measured on
-        treatment is kept as ``estradiol_on_treatment`` (the simulation matches it).
+        for past starts); an unknown start counts as started one year before t = 0, a start more
+        than ``MAX_YEARS`` back as that far back, and a medication stopped before then is left
+        out; one stopped on its start day is one day of treatment (a single dose). Supplements
+        (vitamin D3, calcium) go to lifestyle. Labs and DXA are used as baseline only when dated
+        on or before t = 0; estradiol and testosterone are used only when measured before any
+        sex-hormone-altering drug started (they describe the untreated baseline the model
+        equilibrates at); a man recorded as hypogonadal without such a result is given an
+        untreated testosterone of 250 ng/dL. An estradiol measured on treatment is kept as
+        ``estradiol_on_treatment`` (the simulation matches it). A woman's menopausal timing
+        follows her recorded status (``_years_since_menopause``). Each such choice is listed in
+        ``assumptions``; a value the simulator cannot take is refused naming the file's field.
         """
         from osteotwin.records.patient import PatientRecord  # noqa: F401  (typing at runtime)
 
@@ -296,16 +314,30 @@ class Scenario:
                 life.weight_bearing_aerobic_minutes_per_week,
                 Lifestyle.weight_bearing_aerobic_minutes_per_week),
         )
+        assumptions: list[str] = []
         regimens: list[Regimen] = []
+        medication_of: list[int] = []  # regimens[k] comes from medications[medication_of[k]]
         extra_calcium = 0.0
         extra_vitd = 0.0
-        for med in record.medications:
+        earliest = -MAX_YEARS * 365.25
+        for i, med in enumerate(record.medications):
+            where = f"medications[{i}] ({med.drug})"
             start_d = float((med.start - as_of).days) if med.start else -365.25
             stop_d = float((med.stop - as_of).days) if med.stop else None
+            if med.start is None:
+                assumptions.append(f"{where}: no start on file, taken as one year before "
+                                   f"{as_of.isoformat()}")
             if stop_d is not None and stop_d <= start_d:
-                raise UserInputError("medications.stop", str(med.stop),
-                                     f"a date after start ({med.start})",
-                                     problem="stop is not after start")
+                stop_d = start_d + 1.0  # stopped on its start day: one day (a single dose)
+            if stop_d is not None and stop_d <= earliest:
+                assumptions.append(f"{where}: stopped more than {MAX_YEARS:g} years before "
+                                   f"{as_of.isoformat()}, not simulated")
+                continue
+            if start_d < earliest:
+                start_d = earliest
+                assumptions.append(f"{where}: started more than {MAX_YEARS:g} years before "
+                                   f"{as_of.isoformat()}, simulated from then (the longest history "
+                                   "the simulator runs)")
             ongoing = stop_d is None or stop_d > 0
             if med.drug in ("calcium_carbonate", "calcium_citrate") and ongoing:
                 extra_calcium += med.daily_dose_mg() or 0.0
@@ -316,6 +348,7 @@ class Scenario:
             regimens.append(Regimen(drug=med.drug, dose_mg=med.dose_mg, dose_iu=med.dose_iu,
                                     route=med.route or _default_route(med.drug),
                                     every_d=med.every_d, start_d=start_d, stop_d=stop_d))
+            medication_of.append(i)
         lifestyle = replace(
             lifestyle,
             supplemental_calcium_mg_d=lifestyle.supplemental_calcium_mg_d + extra_calcium,
@@ -332,6 +365,12 @@ class Scenario:
                 return None
             return lab.value
 
+        later = sorted({f"{lab.test} ({lab.date.isoformat()})" for lab in record.labs
+                        if lab.date > as_of}
+                       | {f"{scan.site} scan ({scan.date.isoformat()})" for scan in record.dxa
+                          if scan.date > as_of})
+        if later:
+            assumptions.append(f"dated after {as_of.isoformat()}, not used: {', '.join(later)}")
         vit_d = record.latest_lab("vitamin_d_25oh", on_or_before=as_of)
         bmd: dict[str, float] = {}
         t_scores: dict[str, float] = {}
@@ -347,9 +386,9 @@ class Scenario:
         age = patient.age_on(as_of)
         ysm: float | None = None
         if patient.sex == "female":
-            status = patient.menopausal_status
-            ysm = {"premenopausal": -5.0, "perimenopausal": 0.0}.get(status or "",
-                                                                      max(age - 51.0, 1.0))
+            ysm, assumed = _years_since_menopause(patient.menopausal_status, age)
+            if assumed:
+                assumptions.append(assumed)
         e2_lab = record.latest_lab("estradiol", on_or_before=as_of)
         on_treatment: tuple[float, float] | None = None
         if e2_lab is not None and pre_treatment("estradiol") is None:
@@ -368,9 +407,79 @@ class Scenario:
             bmd_g_cm2=bmd, t_scores=t_scores, bmd_scan_d=scan_d,
             breast_cancer=bool(record.history.breast_cancer), lifestyle=lifestyle,
         )
-        scenario = cls(subject=subject, regimens=tuple(regimens), years=years)
-        scenario.validate()
+        scenario = cls(subject=subject, regimens=tuple(regimens), years=years,
+                       assumptions=tuple(assumptions))
+        try:
+            scenario.validate()
+        except UserInputError as err:
+            raise _in_file_terms(err, medication_of) from None
         return scenario
+
+
+def _years_since_menopause(status: str | None, age_y: float) -> tuple[float, str | None]:
+    """A woman's years since her final menstrual period at t = 0 from her recorded status, and
+    what was assumed (None when the status settles it).
+
+    Postmenopausal: age − 51 (the median age at the final period), at least 1 year.
+    Perimenopausal: the final period now (0). Premenopausal: at age 51, but at least
+    ``PREMENOPAUSE_MIN_YEARS_TO_FMP`` years ahead. Not recorded: by age, against the median age at
+    the final period (before 51 premenopausal as above, from 51 postmenopausal), stated."""
+    premenopausal = min(age_y - AGE_AT_MENOPAUSE_Y, -PREMENOPAUSE_MIN_YEARS_TO_FMP)
+    postmenopausal = max(age_y - AGE_AT_MENOPAUSE_Y, 1.0)
+    if status == "premenopausal":
+        return premenopausal, None
+    if status == "perimenopausal":
+        return 0.0, None
+    if status == "postmenopausal":
+        return postmenopausal, None
+    if age_y < AGE_AT_MENOPAUSE_Y:
+        return premenopausal, (f"menopausal status not on file: taken as premenopausal at "
+                               f"{age_y:.0f} y (final period expected at {age_y - premenopausal:.0f}"
+                               f" y; median age {AGE_AT_MENOPAUSE_Y:g}); record the status if not")
+    return postmenopausal, (f"menopausal status not on file: taken as postmenopausal at "
+                            f"{age_y:.0f} y (median age at the final period "
+                            f"{AGE_AT_MENOPAUSE_Y:g}); record the status if not")
+
+
+#: Where each simulator field comes from in the patient file (``_in_file_terms``).
+_FILE_FIELDS = {
+    "subject.age_y": "patient.birth_date (age)",
+    "subject.weight_kg": "patient.weight",
+    "subject.height_cm": "patient.height",
+    "subject.estradiol_pg_ml": "labs: estradiol",
+    "subject.estradiol_on_treatment": "labs: estradiol",
+    "subject.total_testosterone_ng_dl": "labs: total_testosterone",
+    "subject.vitamin_d_25oh_ng_ml": "labs: vitamin_d_25oh",
+    "subject.shbg_nmol_l": "labs: shbg",
+    "subject.bmd_g_cm2": "dxa",
+    "subject.t_scores": "dxa",
+    "subject.lifestyle.dietary_calcium_mg_d": "lifestyle.dietary_calcium",
+    "subject.lifestyle.supplemental_calcium_mg_d":
+        "calcium supplements (lifestyle.supplements and medications, in total)",
+    "subject.lifestyle.vitamin_d_iu_d":
+        "vitamin D3 supplements (lifestyle.supplements and medications, in total)",
+    "subject.lifestyle.protein_g_kg_d": "lifestyle.protein",
+    "subject.lifestyle": "lifestyle",
+}
+
+
+def _in_file_terms(err: UserInputError, medication_of: list[int]) -> UserInputError:
+    """``err`` (a simulator field) renamed to the patient-file field it came from: the file was
+    read, but its value lies outside the range the simulator is built for."""
+    field = err.field
+    if field.startswith("regimens["):
+        index, _, rest = field[len("regimens["):].partition("]")
+        field = f"medications[{medication_of[int(index)]}]{rest}"
+    else:
+        for model_field, file_field in _FILE_FIELDS.items():
+            if field == model_field or field.startswith(model_field + "."):
+                field = file_field + field[len(model_field):]
+                break
+    if field == err.field:
+        return err
+    outside = "outside the range the simulator is built for"
+    problem = outside if err.problem == "invalid value" else f"{err.problem}: {outside}"
+    return UserInputError(field, err.value, err.accepted, problem=problem)
 
 
 def _or(value: float | None, default: float) -> float:

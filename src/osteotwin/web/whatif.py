@@ -110,8 +110,10 @@ def _simulation_api() -> Any:
 #: curves' 28-day averages trailing (a change shows from its own day on, not 14 days early) and
 #: over whole days (the table windows' finer points had made a week of them look like 28 days);
 #: 9 = the table also at a horizon that is not 1, 2 or 5 years (``averaging.summary_years``);
-#: 10 = the caveat for the recovery after an aromatase inhibitor is stopped.
-WHAT_IF_REVISION = 10
+#: 10 = the caveat for the recovery after an aromatase inhibitor is stopped; 11 = a woman's
+#: menopausal timing from her status or age, the record's assumptions listed, long horizons'
+#: caveat.
+WHAT_IF_REVISION = 11
 
 
 def model_version() -> str:
@@ -203,6 +205,7 @@ def run_what_if(record: PatientRecord, request: WhatIfRequest) -> dict[str, Any]
                       "what": "parameter uncertainty: virtual people drawn around the fitted model"},
             "request": request.model_dump(mode="json"), "courses": shown,
             "estradiol_note": _sim_single().unmatched_estradiol_note(trajectories[0].meta),
+            "assumptions": list(base.assumptions),
             "course_note": None if request.antiresorptive is None else (
                 f"{ANTIRESORPTIVE_COURSES[request.antiresorptive].label}, as given in "
                 f"{ANTIRESORPTIVE_COURSES[request.antiresorptive].source}: a course to compare, "
