@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -84,3 +85,39 @@ def test_only_file_system_errors_on_a_path_become_user_errors() -> None:
     # no path, or an errno that is not about a user's path: a programming error, shown as such
     assert path_error(OSError(errno.EACCES, "Permission denied")) is None
     assert path_error(OSError(errno.EBADF, "Bad file descriptor", "/srv/out.png")) is None
+
+
+def test_validate_with_every_file_bad_lists_every_error_and_writes_json(tmp_path: Path) -> None:
+    """As when some files are good: each bad file's one-line error, the JSON document listing
+    them, exit 2 (it was the first error alone and no JSON)."""
+    bad_unit = tmp_path / "a_bad_unit.yaml"
+    bad_unit.write_text(
+        "version: 1\nid: a\npopulation: {sex: male}\narms: [{id: x, n: 10}]\nendpoints:\n"
+        "  - {arm: x, quantity: estradiol_change_pct, at: 1 fortnight, value: -50}\n",
+        encoding="utf-8")
+    no_arms = tmp_path / "b_no_arms.yaml"
+    no_arms.write_text("version: 1\nid: b\nendpoints: []\n", encoding="utf-8")
+    result = run("validate", str(tmp_path), "--format", "json", "--n", "10")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 2
+    assert str(bad_unit) in lines[0] and "endpoints[0].at" in lines[0]
+    assert str(no_arms) in lines[1] and "arms" in lines[1]
+    document = json.loads(result.stdout)
+    assert document["endpoints"] == [] and document["summary"]["total"] == 0
+    assert [e.split(":")[0] for e in document["errors"]] == [str(bad_unit), str(no_arms)]
+
+
+@pytest.mark.parametrize(("args", "parts"), [
+    (["simulate", "x.yaml", "--years", "abc"], ["--years", "number", "osteotwin simulate --help"]),
+    (["validate", "--format", "xml"], ["--format", "'xml'", "'table', 'json'"]),
+    (["trial", "x.yaml"], ["--n", "required option"]),
+    (["validate", "--bogus"], ["--bogus", "no such option"]),
+])
+def test_usage_errors_are_one_line_exit_2(args: list[str], parts: list[str]) -> None:
+    result = run(*args)
+    assert result.returncode == 2 and result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("osteotwin: error: ")
+    for part in parts:
+        assert part in lines[0]

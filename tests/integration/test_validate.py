@@ -38,7 +38,7 @@ def test_json_on_one_trial_has_the_spec_shape() -> None:
     assert testosterone["observed"] == 572 and testosterone["at"] == "12 wk"
     summary = document["summary"]
     assert summary["total"] == 4 and summary["passed"] == sum(e["pass"] for e in endpoints)
-    assert "below the 1000 people" in done.stderr
+    assert "below the 1,000 virtual people per arm" in done.stderr
     again = _run("validate", str(TRAIN / "leder_2004.yaml"), "--format", "json", "--n", "20",
                  "--seed", "7")
     assert json.loads(again.stdout) == document  # seeded: reproducible

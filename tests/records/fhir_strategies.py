@@ -7,7 +7,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from osteotwin.records.drugs import DOSE_LIMITS, ROUTES, SUPPLEMENT_UNITS
+from osteotwin.records.drugs import DAILY_AVERAGE_LIMITS, DOSE_LIMITS, ROUTES, SUPPLEMENT_UNITS
 from osteotwin.records.patient import (
     DIET_PATTERNS,
     FOOD_EXCLUSIONS,
@@ -51,6 +51,10 @@ def medications(draw: st.DrawFn) -> dict[str, Any]:
         doc["dose"] = {"value": draw(floats(1e-3, top)), "unit": unit}
     if not per_day and draw(st.booleans()):
         doc["every"] = {"value": draw(floats(0.01, 3653.0)), "unit": "d"}
+    daily = DAILY_AVERAGE_LIMITS.get(drug)
+    if daily is not None and "dose" in doc:  # a daily average the reader takes
+        days = doc["every"]["value"] if "every" in doc else 1.0
+        doc["dose"]["value"] = min(doc["dose"]["value"], daily.maximum * days)
     route = draw(optional(st.sampled_from(ROUTES)))
     if route is not None:
         doc["route"] = route
@@ -97,7 +101,8 @@ def scans(draw: st.DrawFn) -> dict[str, Any]:
 def supplements(draw: st.DrawFn) -> dict[str, Any]:
     name = draw(st.sampled_from(sorted(SUPPLEMENT_UNITS)))
     unit = SUPPLEMENT_UNITS[name]
-    top = min(DOSE_LIMITS[name].maximum, _DAILY_IU_MAX if unit == "IU/d" else 20000.0)
+    limit = DAILY_AVERAGE_LIMITS.get(name) or DOSE_LIMITS[name]
+    top = min(limit.maximum, _DAILY_IU_MAX if unit == "IU/d" else 20000.0)
     return {"name": name, "dose": {"value": draw(floats(0.0, top)), "unit": unit}}
 
 

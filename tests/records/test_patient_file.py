@@ -53,6 +53,39 @@ def test_spec_example_matches_shared_spec(example_patient_path: Path, shared_dir
     assert block == example_patient_path.read_text(encoding="utf-8")
 
 
+@pytest.mark.parametrize(
+    ("dose", "every", "refused"),
+    [
+        ("10 mg", "1 d", True),          # 10 mg written for 10 µg: 400,000 IU a day
+        ("100000 IU/d", None, True),
+        ("50000 IU", "7 d", False),      # a weekly bolus
+        ("600000 IU", "365 d", False),   # a yearly "stoss" bolus
+        ("2000 IU/d", None, False),
+    ],
+)
+def test_vitamin_d_is_limited_by_its_daily_average_not_only_per_dose(
+        dose: str, every: str | None, refused: bool) -> None:
+    medication = {"drug": "vitamin_d3", "dose": dose, "start": "2024-01-01",
+                  **({"every": every} if every else {})}
+    document = {**MINIMAL, "medications": [medication]}
+    if not refused:
+        parse_patient_document(document)
+        return
+    with pytest.raises(UserInputError) as info:
+        parse_patient_document(document)
+    assert info.value.field == "medications[0].dose"
+    assert "50000 IU of vitamin_d3 a day on average" in info.value.accepted
+
+
+def test_a_vitamin_d_supplement_above_the_daily_limit_is_refused() -> None:
+    document = {**MINIMAL, "lifestyle": {"supplements": [{"name": "vitamin_d3",
+                                                          "dose": "80000 IU/d"}]}}
+    with pytest.raises(UserInputError) as info:
+        parse_patient_document(document)
+    assert info.value.field == "lifestyle.supplements[0].dose"
+    assert "at most 50000 IU/d" in info.value.accepted
+
+
 def test_minimal_file_is_enough() -> None:
     record = parse_patient_document(MINIMAL)
     assert record.labs == () and record.lifestyle.dietary_calcium_mg_d is None

@@ -99,3 +99,36 @@ def test_cli_table_names_the_endpoints_the_model_does_not_simulate(small_trial: 
     # a row per arm for the quantity: the anastrozole endpoint and the placebo arm beside it
     assert ("2 row(s) without a prediction; the model does not simulate: fsh"
             in " ".join(result.output.split()))
+
+
+def test_cli_table_states_the_rate_in_significant_digits_and_notes_a_small_n(
+        small_trial: Path, tmp_path: Path) -> None:
+    """The rate keeps three significant digits (a slow short run read ``0 person-years/s``), or is
+    left out when the run was too short to time; n below the pass rule's 1,000 is noted on stderr."""
+    import re
+
+    from osteotwin.cli.trial import rate_text
+
+    out = tmp_path / "rate"
+    result = CliRunner().invoke(app, ["trial", str(small_trial), "--n", "4", "--chunk-size", "4",
+                                      "--out", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    expected = rate_text(summary["person_years_per_s"], summary["seconds"])
+    shown = re.search(r"\(([0-9.,e+-]+) person-years/s\)", " ".join(result.stdout.split()))
+    if expected is None:  # a warm machine: under MIN_TIMED_S
+        assert shown is None and "person-years/s" not in result.stdout
+    else:
+        assert shown is not None and shown.group(1) == expected
+    assert "--n 4 is below the 1,000 virtual people per arm" in result.stderr
+
+
+def test_rate_text_keeps_significant_digits_and_omits_what_cannot_be_timed() -> None:
+    from osteotwin.cli.trial import rate_text
+
+    assert rate_text(123_456.7, 5.0) == "123,000"
+    assert rate_text(999.6, 5.0) == "1,000"
+    assert rate_text(12.345, 5.0) == "12.3"
+    assert rate_text(0.2345, 5.0) == "0.234"
+    assert rate_text(50.0, 0.01) is None  # too short to time
+    assert rate_text(None, 5.0) is None and rate_text(0.0, 5.0) is None

@@ -13,6 +13,7 @@ from osteotwin.trials.background import BACKGROUND_AI, needs_background_ai
 from osteotwin.trials.population import (
     DRAW_NAMES,
     StandardDraws,
+    check_simulable,
     draw_people,
     trial_rng,
 )
@@ -183,3 +184,38 @@ def test_stratified_draws_put_a_trial_population_on_its_published_mean() -> None
     rng = np.random.default_rng(9)
     assert np.array_equal(plain.get("a"), rng.standard_normal(5))  # unstratified: as drawn
     assert np.array_equal(plain.get("b"), rng.standard_normal(5))
+
+
+def test_what_the_simulator_cannot_run_names_the_trial_files_field() -> None:
+    """A trial built in code past the simulator's 30-year horizon, or with a dosing interval it
+    refuses: the error names ``endpoints[i].at`` or the arm's regimen field, not ``years``, and
+    validation reports it under the trial's file."""
+    from dataclasses import replace
+
+    from osteotwin.errors import UserInputError
+    from osteotwin.physiology.fracture import FractureParameters
+    from osteotwin.trials.validation import run_validation
+
+    trial = parse_trial_document(copy.deepcopy(DOC))
+    late = replace(trial, endpoints=(replace(trial.endpoints[0], at_d=40 * 365.25, at_text="40 y"),),
+                   path="late.yaml")
+    with pytest.raises(UserInputError) as info:
+        check_simulable(late)
+    assert info.value.field == "endpoints[0].at" and info.value.value == "40 y"
+    assert "30 y" in info.value.accepted
+
+    arm = trial.arms[0]
+    sparse = replace(trial, arms=(replace(arm, regimens=(replace(arm.regimens[0], every_d=5000.0),
+                                                         *arm.regimens[1:])), *trial.arms[1:]))
+    with pytest.raises(UserInputError) as info:
+        check_simulable(sparse)
+    assert info.value.field == "arms[0].regimens[0].every"
+
+    def simulator(scenarios: Any, times: Any, params: Any) -> dict[str, Any]:
+        for scenario in scenarios:  # as every population simulator does first
+            scenario.validate()
+        raise AssertionError("not reached: refused before simulating")
+
+    report = run_validation([late], n=2, simulator=simulator, parameter_rows=lambda rng, n: None,
+                            fracture=FractureParameters())
+    assert len(report.errors) == 1 and report.errors[0].startswith("late.yaml: endpoints[0].at: ")

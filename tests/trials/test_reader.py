@@ -147,6 +147,12 @@ _DELETE = object()
     ("endpoints.1.ci95", [1.0, -1.0], "endpoints[1].ci95"),
     ("endpoints.1.contrast", ["ai", "ai"], "endpoints[1].contrast"),
     ("population.baseline.estradiol.unit", "mg", "population.baseline.estradiol"),
+    # values the simulator cannot run are refused here, naming the file's field (not ``years``)
+    ("endpoints.1.at", "31 y", "endpoints[1].at"),
+    ("arms.0.regimens.0.start", "-31 y", "arms[0].regimens[0].start"),
+    ("arms.0.regimens.0.every", "4 y", "arms[0].regimens[0].every"),
+    ("arms.0.regimens.0.every", "1 h", "arms[0].regimens[0].every"),
+    ("arms.0.regimens.0.stop", "0 d", "arms[0].regimens[0].stop"),
 ])
 def test_bad_documents_name_field_value_and_accepted(path: str, value: Any, field: str) -> None:
     with pytest.raises(UserInputError) as info:

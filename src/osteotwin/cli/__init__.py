@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import importlib
 import sys
+from typing import Any
 
 import typer
 
@@ -60,10 +61,63 @@ def path_error(err: OSError) -> UserInputError | None:
                           problem=(err.strerror or type(err).__name__).lower())
 
 
+def _click_exceptions() -> Any:
+    """The Click exception classes Typer raises (vendored as ``typer._click`` by newer Typer)."""
+    try:
+        return importlib.import_module("typer._click.exceptions")
+    except ImportError:
+        return importlib.import_module("click.exceptions")
+
+
+def usage_error_line(err: Any) -> str:
+    """A command-line usage error (a bad or missing option, an unknown command) as one line:
+    ``<option>: <problem> (see '<command> --help')``, instead of Typer's boxed usage text."""
+    param = getattr(err, "param", None)
+    hint = getattr(err, "param_hint", None)
+    if hint is None and param is not None:
+        opts = [o for o in getattr(param, "opts", ()) if o.startswith("-")]
+        hint = " / ".join(opts) or getattr(param, "metavar", None) or str(param.name).upper()
+    elif hint is not None and not isinstance(hint, str):
+        hint = " / ".join(hint)
+    option = getattr(err, "option_name", None)  # an unknown option, or one without its value
+    if hint is None and option is None:
+        text = err.format_message()
+    elif hint is None:
+        message = err.format_message().replace(f"No such option: {option}", "no such option")
+        text = f"{option}: {message[:1].lower()}{message[1:]}"
+    elif getattr(err, "param_type", None) is not None or type(err).__name__ == "MissingParameter":
+        kind = getattr(err, "param_type", None) or getattr(param, "param_type_name", "value")
+        text = f"{hint}: required {kind} not given"
+    else:
+        message = str(err.message).removeprefix("Value error, ")
+        text = f"{hint}: {message[:1].lower()}{message[1:]}"
+    text = text.rstrip(".")
+    ctx = getattr(err, "ctx", None)
+    if ctx is not None:
+        text = f"{text} (see '{ctx.command_path} --help')"
+    return " ".join(text.split())
+
+
 def main() -> None:
     """Console-script entry point."""
+    errors = _click_exceptions()
     try:
-        app()
+        code = app(prog_name="osteotwin", standalone_mode=False)  # usage errors: one line below
+        if isinstance(code, int) and code:  # typer.Exit(code) raised by a command
+            sys.exit(code)
+    except getattr(errors, "NoArgsIsHelpError", ()) as err:  # bare ``osteotwin``: the help
+        if err.format_message().strip():  # (Rich has printed it already)
+            err.show()
+        sys.exit(err.exit_code)
+    except errors.UsageError as err:
+        typer.echo(f"osteotwin: error: {usage_error_line(err)}", err=True)
+        sys.exit(err.exit_code)
+    except errors.ClickException as err:
+        typer.echo(f"osteotwin: error: {' '.join(err.format_message().split())}", err=True)
+        sys.exit(err.exit_code)
+    except typer.Abort:
+        typer.echo("osteotwin: aborted", err=True)
+        sys.exit(1)
     except UserInputError as err:
         typer.echo(f"osteotwin: error: {err.one_line()}", err=True)
         sys.exit(2)

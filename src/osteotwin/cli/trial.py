@@ -54,6 +54,7 @@ def trial(
     to Parquet (OUT/people/), the summary (mean, SD, percentiles, published value) to OUT/summary.json
     and OUT/summary.csv."""
     from osteotwin.cli.common import emit_json
+    from osteotwin.cli.validate import small_n_note
     from osteotwin.scale.runner import run_trial
 
     result = run_trial(trial_file, n=n, backend=backend.value, seed=seed, out=out,
@@ -61,8 +62,11 @@ def trial(
                        progress=not quiet)
     if output_format is TrialFormat.json:
         emit_json(result.to_json())
-        return
-    _print_table(result)
+    else:
+        _print_table(result)
+    note = small_n_note(n)
+    if note:
+        typer.echo(note, err=True)
 
 
 def _fmt(value: Any) -> str:
@@ -71,6 +75,19 @@ def _fmt(value: Any) -> str:
     if isinstance(value, float):
         return "—" if not math.isfinite(value) else f"{value:.3g}"
     return str(value)
+
+
+#: Runs shorter than this are too short for a meaningful simulation rate (start-up dominates).
+MIN_TIMED_S = 0.1
+
+
+def rate_text(rate: float | None, seconds: float) -> str | None:
+    """A simulation rate to three significant digits (``12,300``, ``4.56``, ``0.0123``), or None
+    when nothing was simulated or the run was too short to time."""
+    if rate is None or not math.isfinite(rate) or rate <= 0 or seconds < MIN_TIMED_S:
+        return None
+    rounded = float(f"{rate:.3g}")
+    return f"{rounded:,.0f}" if rounded >= 1000 else f"{rounded:g}"
 
 
 def _print_table(result: RunResult) -> None:
@@ -99,9 +116,9 @@ def _print_table(result: RunResult) -> None:
     if missing:
         console.print(f"[yellow]{len(missing)} row(s) without a prediction; the model does not "
                       f"simulate: {not_simulated_note(missing)}[/]")
-    rate = result.person_years_per_s
+    rate = rate_text(result.person_years_per_s, result.seconds)
     console.print(f"{result.people_simulated:,} people simulated in {result.seconds:.1f} s"
-                  + (f" ({rate:,.0f} person-years/s)" if rate else "")
+                  + (f" ({rate} person-years/s)" if rate else "")
                   + f"; {result.chunks_total - result.chunks_run} of {result.chunks_total} chunks "
                   f"resumed from {result.out}. Backend: {result.backend_note or result.backend}.")
     console.print("Decision support: a virtual population from published summaries and a "

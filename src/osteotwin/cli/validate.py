@@ -78,25 +78,30 @@ def register(app: typer.Typer) -> None:
         from osteotwin.workers import default_workers
 
         trials, unreadable = read_trials(paths or [packaged_training_dir()])
-        if not trials:
-            raise unreadable[0]
         for err in unreadable:  # the other files still run; the exit status is 2 at the end
             typer.echo(f"osteotwin: error: {err.one_line()} (file skipped)", err=True)
-        if n < MIN_N_FOR_PASS_RULE:
-            typer.echo(f"osteotwin: note: --n {n} is below the {MIN_N_FOR_PASS_RULE} people per arm "
-                       "the pass rule asks for; results are indicative only", err=True)
-        people = n * sum(len({a for e in t.endpoints for a in e.arms}) for t in trials)
-        simulator = default_simulator(workers=workers or default_workers(), backend=backend.value,
-                                      people=people)
-        try:
-            if output_format is ValidateFormat.table:
-                report = _run_with_progress(trials, n, seed, simulator)
-            else:
-                report = run_validation(trials, n=n, seed=seed, simulator=simulator)
-        finally:
-            close = getattr(simulator, "close", None)
-            if close is not None:
-                close()
+        if trials:
+            note = small_n_note(n)
+            if note:
+                typer.echo(note, err=True)
+            people = n * sum(len({a for e in t.endpoints for a in e.arms}) for t in trials)
+            simulator = default_simulator(workers=workers or default_workers(),
+                                          backend=backend.value, people=people)
+            try:
+                if output_format is ValidateFormat.table:
+                    report = _run_with_progress(trials, n, seed, simulator)
+                else:
+                    report = run_validation(trials, n=n, seed=seed, simulator=simulator)
+            finally:
+                close = getattr(simulator, "close", None)
+                if close is not None:
+                    close()
+        else:  # every file is bad: nothing to simulate, the same report of their errors
+            from osteotwin.calibrate.model_access import central_parameters
+            from osteotwin.trials.validation import ValidationReport
+
+            report = ValidationReport(trials=[], n=n, seed=seed,
+                                      parameter_set=str(central_parameters().provenance))
         for message in report.errors:
             typer.echo(f"osteotwin: error: {message} (trial skipped)", err=True)
         report.errors[:0] = [err.one_line() for err in unreadable]
@@ -110,6 +115,14 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(2)
         if fail_under is not None and not (report.pass_rate >= fail_under):
             raise typer.Exit(1)
+
+
+def small_n_note(n: int) -> str | None:
+    """The stderr note for fewer virtual people per arm than the pass rule asks for, else None."""
+    if n >= MIN_N_FOR_PASS_RULE:
+        return None
+    return (f"osteotwin: note: --n {n} is below the {MIN_N_FOR_PASS_RULE:,} virtual people per arm "
+            "the pass rule asks for; results are indicative only")
 
 
 def _run_with_progress(trials: list[Trial], n: int, seed: int,

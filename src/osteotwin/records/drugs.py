@@ -7,8 +7,10 @@ undecanoate 750-1000 mg IM (Aveed/Nebido labels), cypionate/enanthate 50-400 mg 
 testosterone gel up to 100 mg/d (AndroGel 1.62 % label), alendronate 70 mg weekly, risedronate 150 mg
 monthly, zoledronic acid 5 mg yearly / 4 mg 6-monthly (labels; Z-FAST), denosumab 60 mg 6-monthly
 (Prolia) and 120 mg (Xgeva), goserelin 10.8 mg depot (Zoladex), estradiol oral up to 2-4 mg/d and
-transdermal 0.025-0.1 mg/d (labels), hCG 250-10,000 IU (labels), vitamin D3 up to 50,000 IU a dose
-(IOM 2011 trials use bolus doses; 16,000 IU fortnightly in B-ABLE), calcium up to 2,500 mg/d (IOM UL).
+transdermal 0.025-0.1 mg/d (labels), hCG 250-10,000 IU (labels), vitamin D3 up to 600,000 IU a dose
+(single yearly or "stoss" boluses: 500,000 IU yearly in Sanders et al. 2010 JAMA 303:1815; 16,000 IU
+fortnightly in B-ABLE) but at most 50,000 IU a day on average (``DAILY_AVERAGE_LIMITS``), calcium up to
+2,500 mg/d (IOM UL).
 """
 
 from __future__ import annotations
@@ -52,6 +54,13 @@ DOSE_LIMITS: dict[str, DoseLimit] = {
     "vitamin_k2_mk7": DoseLimit(50.0, "mg"),
     "magnesium": DoseLimit(2000.0, "mg"),
 }
+
+#: Largest plausible average daily amount (dose ÷ interval; a per-day dose as it is) where a single dose
+#: may be a large bolus but a daily intake that size is a unit mix-up: vitamin D3 50,000 IU/d, five
+#: times the no-observed-adverse-effect level (10,000 IU/d, IOM 2011) and seven times the largest
+#: prescribed bolus regimen's average (50,000 IU weekly, about 7,100 IU/d); 10 mg written for 10 µg
+#: would be 400,000 IU/d.
+DAILY_AVERAGE_LIMITS: dict[str, DoseLimit] = {"vitamin_d3": DoseLimit(50000.0, "IU")}
 
 ROUTES = ("oral", "intramuscular", "subcutaneous", "transdermal", "intravenous")
 

@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from osteotwin.errors import UserInputError
-from osteotwin.records.drugs import DOSE_LIMITS, ROUTES, SUPPLEMENT_UNITS
+from osteotwin.records.drugs import DAILY_AVERAGE_LIMITS, DOSE_LIMITS, ROUTES, SUPPLEMENT_UNITS
 from osteotwin.records.fields import (
     boolean,
     choice,
@@ -327,6 +327,16 @@ class _Parser:
                 "no 'every' when the dose is per day (e.g. '50 mg/d')",
                 problem="dose per day given together with an interval",
             )
+        daily = DAILY_AVERAGE_LIMITS.get(drug)
+        dose = dose_iu if daily is not None and daily.unit == "IU" else dose_mg
+        if daily is not None and dose is not None and dose / (every or 1.0) > daily.maximum:
+            raise UserInputError(
+                f"{field}.dose",
+                raw["dose"],
+                f"at most {daily.maximum:g} {daily.unit} of {drug} a day on average (dose ÷ "
+                "interval; a bolus may be larger if given less often)",
+                problem="implausible daily amount (a unit mix-up?)",
+            )
         start = optional(raw, "start", lambda v: iso_date(v, f"{field}.start"))
         stop = optional(raw, "stop", lambda v: iso_date(v, f"{field}.stop"))
         if start is not None:
@@ -510,7 +520,7 @@ class _Parser:
             dose = parse_quantity(raw["dose"], "daily_iu", f"{field}.dose")
         else:
             dose = parse_quantity(raw["dose"], "daily_mass", f"{field}.dose")
-        limit = DOSE_LIMITS[name]
+        limit = DAILY_AVERAGE_LIMITS.get(name) or DOSE_LIMITS[name]
         if dose > limit.maximum:
             raise UserInputError(
                 f"{field}.dose",

@@ -67,6 +67,7 @@ def run_trial(trial_path: Path, *, n: int, backend: str = "cpu", seed: int = 0,
               scheduler: str | None = None, workers: int | None = None,
               progress: bool = True) -> RunResult:
     """Run (or resume) a virtual trial of ``n`` people per arm and write people and summary to ``out``."""
+    from osteotwin.trials.population import check_simulable
     from osteotwin.trials.reader import load_trial_file
 
     if backend not in BACKENDS:
@@ -78,6 +79,10 @@ def run_trial(trial_path: Path, *, n: int, backend: str = "cpu", seed: int = 0,
         raise UserInputError("--workers", workers, "1 to 1024")
     check_run_size(n, chunk_size, seed)
     trial = load_trial_file(trial_path)
+    try:
+        check_simulable(trial)  # before any worker starts: errors name the file's field
+    except UserInputError as err:
+        raise err.with_source(str(trial_path)) from None
     columns = endpoint_columns(trial)
     spec = RunSpec(trial=trial, columns=columns, times_d=output_times(columns), seed=seed)
     arms = tuple(arm.id for arm in trial.arms)

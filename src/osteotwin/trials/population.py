@@ -323,6 +323,23 @@ def simulation_lifestyle(record: RecordLifestyle | None) -> Lifestyle:
     )
 
 
+def check_simulable(trial: Trial) -> None:
+    """Refuse what the simulator cannot run, naming the trial file's field (``endpoints[i].at``,
+    ``arms[i].regimens[j].<field>``) rather than the simulator's; the reader refuses the same values
+    up front, so this guards trials built in code and the packaged background therapy."""
+    from osteotwin.simulate.scenario import MAX_YEARS
+    from osteotwin.trials.reader import beyond_horizon
+
+    for i, endpoint in enumerate(trial.endpoints):
+        if not endpoint.at_d <= MAX_YEARS * 365.25:
+            raise beyond_horizon(f"endpoints[{i}].at", endpoint.at_text)
+    for i, arm in enumerate(trial.arms):
+        for j, regimen in enumerate(arm.regimens):
+            to_regimen(regimen).validate(f"arms[{i}].regimens[{j}]")
+    for regimen in background_regimens(trial)[0]:
+        to_regimen(regimen).validate(f"background therapy ({regimen.drug})")
+
+
 def to_regimen(reg: TrialRegimen) -> Regimen:
     """A trial regimen as a simulation regimen (route defaults to the drug's usual route)."""
     from osteotwin.simulate.scenario import _default_route

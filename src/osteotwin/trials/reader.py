@@ -26,6 +26,7 @@ from osteotwin.records.fields import (
 from osteotwin.records.patient import Lifestyle
 from osteotwin.records.patient_file import _Parser as _PatientParser
 from osteotwin.records.patient_file import read_document
+from osteotwin.simulate.scenario import MAX_INTERVAL_D, MAX_YEARS, MIN_INTERVAL_D
 from osteotwin.trials.model import (
     BMD_CHANGE_QUANTITIES,
     BMD_SITES,
@@ -61,6 +62,8 @@ _ENDPOINT = ("arm", "contrast", "quantity", "at", "from", "value", "unit", "ci95
 _SEXES = ("male", "female")
 _MENOPAUSAL = ("premenopausal", "perimenopausal", "postmenopausal")
 T_SCORE_KEYS = tuple(f"{site}_t_score" for site in BMD_SITES)
+#: Latest time the simulator reaches (an endpoint's ``at``) and farthest regimen start, in days.
+MAX_OFFSET_D = MAX_YEARS * 365.25
 _BASELINE_KEYS = (*LAB_SPECS, *BMD_SITES, *T_SCORE_KEYS)
 
 
@@ -69,6 +72,12 @@ def accepted_quantities() -> tuple[str, ...]:
     labs = tuple(LAB_SPECS)
     return (*labs, *(f"{lab}_change_pct" for lab in labs), *BMD_CHANGE_QUANTITIES,
             FRACTURE_QUANTITY)
+
+
+def beyond_horizon(field: str, value: Any) -> UserInputError:
+    """The error for an endpoint time later than the simulator reaches (``MAX_YEARS``)."""
+    return UserInputError(field, value, f"a time up to {MAX_YEARS:g} y after study start",
+                          problem="beyond the simulator's horizon")
 
 
 def load_trial_file(path: str | Path) -> Trial:
@@ -331,12 +340,22 @@ def parse_regimen(raw: Any, field: str) -> TrialRegimen:
         if every <= 0:
             raise UserInputError(f"{field}.every", raw["every"], "a positive interval such as '1 d'",
                                  problem="interval must be positive")
+        if not MIN_INTERVAL_D <= every <= MAX_INTERVAL_D:
+            raise UserInputError(f"{field}.every", raw["every"],
+                                 f"an interval from {MIN_INTERVAL_D * 24:g} h to "
+                                 f"{MAX_INTERVAL_D:g} d, or no 'every' for a continuous product",
+                                 problem="dosing interval outside the simulator's range")
     dose_mg, dose_iu = _dose(drug, raw.get("dose"), f"{field}.dose", every is not None)
     start = parse_time_offset_d(raw["start"], f"{field}.start") if raw.get("start") is not None else 0.0
+    if abs(start) > MAX_OFFSET_D:
+        raise UserInputError(f"{field}.start", raw["start"],
+                             f"a time within {MAX_YEARS:g} y of study start (the simulator's range)",
+                             problem="start beyond the simulator's range")
     stop = parse_time_offset_d(raw["stop"], f"{field}.stop") if raw.get("stop") is not None else None
-    if stop is not None and stop < start:
-        raise UserInputError(f"{field}.stop", raw["stop"], f"a time on or after start ({raw.get('start')})",
-                             problem="stop before start")
+    if stop is not None and stop <= start:
+        raise UserInputError(f"{field}.stop", raw["stop"], f"a time after start ({raw.get('start', '0 d')}),"
+                             " or null for therapy to the end of follow-up",
+                             problem="stop not after start")
     return TrialRegimen(drug=drug, dose_mg=dose_mg, dose_iu=dose_iu, route=route, every_d=every,
                         start_d=start, stop_d=stop)
 
@@ -403,6 +422,8 @@ def _endpoint(raw: Any, field: str, arm_ids: tuple[str, ...]) -> Endpoint:
     if at_d < 0 or from_d < 0 or (at_d == 0 and quantity not in LAB_SPECS):
         raise UserInputError(f"{field}.at", raw["at"], "a time after study start (e.g. '12 mo')",
                              problem="time not after study start")
+    if at_d > MAX_OFFSET_D:
+        raise beyond_horizon(f"{field}.at", raw["at"])
     if (at_d > 0 or from_d > 0) and at_d <= from_d:
         raise UserInputError(f"{field}.at", raw["at"], f"a time after 'from' ({raw.get('from')})",
                              problem="'at' not after 'from'")

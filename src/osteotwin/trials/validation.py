@@ -29,7 +29,13 @@ from osteotwin.trials.endpoints import (
     published_level_notes,
 )
 from osteotwin.trials.model import Trial
-from osteotwin.trials.population import DRAW_NAMES, StandardDraws, draw_people, trial_rng
+from osteotwin.trials.population import (
+    DRAW_NAMES,
+    StandardDraws,
+    check_simulable,
+    draw_people,
+    trial_rng,
+)
 from osteotwin.workers import default_workers
 
 #: Simulates scenarios (one row of model parameters each, or None for the central values) on a
@@ -126,6 +132,7 @@ def simulate_trial(trial: Trial, *, n: int, seed: int, simulator: PopulationSimu
                    parameter_rows: ParameterRows) -> TrialSimulation:
     """Simulate every arm an endpoint needs, on random numbers shared by the trial's arms (a Latin
     hypercube over the person characteristics, as the parameter rows are over the parameters)."""
+    check_simulable(trial)
     rng = trial_rng(trial.id, seed)
     draws = StandardDraws.make(rng, n, DRAW_NAMES, stratified=True)
     params = parameter_rows(rng, n)
