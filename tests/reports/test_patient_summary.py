@@ -20,6 +20,9 @@ def test_minimal_record_shows_not_recorded() -> None:
     assert dict(summary.history)["Smoking"] == NOT_RECORDED
     assert summary.medications == [] and summary.labs == [] and summary.dxa == []
     assert summary.external_risk == []
+    # ages in completed years: the day before her 76th birthday she is 75
+    older = dict(summarize_record(record, date(2026, 5, 31)).person)
+    assert older["Birth date (age)"] == "1950-06-01 (75 years)"
 
 
 def test_example_rows(example_patient_path: Path) -> None:

@@ -136,6 +136,12 @@ def test_the_report_table_shows_what_the_web_what_if_shows() -> None:
     band = table["bands"]["estradiol_pg_ml"]
     assert low == pytest.approx(band["low"][0], rel=0.005)
     assert high == pytest.approx(band["high"][0], rel=0.005)
+    # every site the web shows, the femoral neck (often the lowest T-score) included
+    assert [t for t, _ in section.tables][1:] == [
+        "Lumbar spine BMD (% change)", "Total hip BMD (% change)", "Femoral neck BMD (% change)"]
+    neck = dict(dict(section.tables)["Femoral neck BMD (% change)"])["current course"]
+    for shown, value in zip(neck, table["values"]["femoral_neck_bmd_change_pct"], strict=True):
+        assert float(shown.split()[0]) == pytest.approx(value, abs=0.051)
 
 
 @needs_simulator

@@ -137,8 +137,13 @@ def bmd_history_figure(record: PatientRecord, as_of: dt.date) -> Figure | None:
 
 def what_if_figure(panels: Sequence[tuple[str, str, Sequence[Curve]]], *, title: str,
                    caption: str) -> Figure:
-    """Simulated trajectories: one panel per series (title, y label), one line per scenario."""
-    fig, axes = _new_figure(1, len(panels), height=2.8)
+    """Simulated trajectories: one panel per series (title, y label), one line per scenario; up to
+    three panels side by side, more two to a row (the page is 7 inches wide)."""
+    cols = len(panels) if len(panels) <= 3 else 2
+    rows = -(-len(panels) // cols)
+    fig, axes = _new_figure(rows, cols, height=2.8 if rows == 1 else 2.3)
+    for unused in axes[len(panels):]:
+        unused.set_visible(False)
     alt = []
     for ax, (panel_title, ylabel, curves) in zip(axes, panels, strict=True):
         for colour, curve in zip(_COLOURS, curves, strict=False):
@@ -155,5 +160,5 @@ def what_if_figure(panels: Sequence[tuple[str, str, Sequence[Curve]]], *, title:
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower center", ncol=min(3, len(labels)), fontsize=7,
                frameon=False)
-    fig.tight_layout(rect=(0, 0.1, 1, 1))
+    fig.tight_layout(rect=(0, 0.1 / rows, 1, 1))
     return Figure(title, _to_uri(fig, tight=False), caption, "; ".join(alt))

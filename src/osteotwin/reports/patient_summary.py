@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -52,7 +53,7 @@ def summarize_record(record: PatientRecord, as_of: dt.date) -> PatientSummary:
     person = [
         ("Patient id", p.id if p.id else NOT_RECORDED),
         ("Sex", p.sex),
-        ("Birth date (age)", f"{p.birth_date.isoformat()} ({p.age_on(as_of):.0f} years)"),
+        ("Birth date (age)", f"{p.birth_date.isoformat()} ({math.floor(p.age_on(as_of))} years)"),
         ("Height", _num(p.height_cm, "cm", 4)),
         ("Weight", _num(p.weight_kg, "kg", 4)),
         ("BMI", NOT_RECORDED if bmi is None else f"{bmi:.1f} kg/m²"),

@@ -44,16 +44,17 @@ if TYPE_CHECKING:
 STOP_LABEL = "aromatase inhibitor stopped today"
 LIFESTYLE_LABEL = "bone-loading exercise, calcium and vitamin D at target"
 BMD_SERIES = (("lumbar_spine_bmd_change_pct", "Lumbar spine BMD"),
-              ("total_hip_bmd_change_pct", "Total hip BMD"))
+              ("total_hip_bmd_change_pct", "Total hip BMD"),
+              ("femoral_neck_bmd_change_pct", "Femoral neck BMD"))
 #: Lifestyle alternative (sources in the module docstring).
 TARGET_RESISTANCE_SESSIONS = 2.0
 TARGET_IMPACT_SESSIONS = 2.0
 TARGET_AEROBIC_MIN = 150.0
 TARGET_CALCIUM_TOTAL_MG = 1200.0
 TARGET_VITAMIN_D_IU = 800.0
-BANDED_SERIES = ("estradiol_pg_ml", "lumbar_spine_bmd_change_pct", "total_hip_bmd_change_pct")
-#: Summarised at the table's times (the report shows the first three; FHIR exports all four).
-TABLE_SERIES = (*BANDED_SERIES, "femoral_neck_bmd_change_pct")
+BANDED_SERIES = ("estradiol_pg_ml", *(name for name, _ in BMD_SERIES))
+#: Summarised at the table's times (shown in the report, exported by FHIR).
+TABLE_SERIES = BANDED_SERIES
 SOURCES: dict[str, str] = {
     "peterson_riggs_2010": "Peterson MC, Riggs MM. A physiologically based mathematical model of "
     "integrated calcium homeostasis and bone remodeling. Bone 2010;46:49-63.",
