@@ -7,6 +7,7 @@ No I/O and no clock: the same record and date always give the same assessment. D
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 from osteotwin.clinic.densitometry import summarize
 from osteotwin.clinic.engine import run_rules
@@ -42,7 +43,11 @@ def assess(record: PatientRecord, as_of: dt.date | None = None) -> Assessment:
 
 def _summary(record: PatientRecord, facts: dict[str, Fact]) -> list[str]:
     p, h = record.patient, record.history
-    who = f"{'Man' if p.sex == 'male' else 'Woman'}, {facts['age_y'].value:.0f} years"
+    as_of = facts["as_of"].value
+    assert isinstance(as_of, dt.date)
+    age = p.age_on(as_of)
+    # Completed years (35.5 is 35), as ages are normally given.
+    who = f"{'Man' if p.sex == 'male' else 'Woman'}, {math.floor(age)} years"
     if p.menopausal_status:
         who += f", {p.menopausal_status}"
     bmi = facts["bmi_kg_m2"].value

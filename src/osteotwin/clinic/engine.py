@@ -131,10 +131,24 @@ def _merge_finding(old: Finding | None, new: Finding) -> Finding:
     first, second = (old, new) if SEVERITY_RANK[old.severity] <= SEVERITY_RANK[new.severity] \
         else (new, old)
     data = tuple(dict.fromkeys((*first.data, *second.data)))
-    return replace(first, message=f"{first.message} {second.message}",
+    return replace(first, message=_merge_messages(first.message, second.message),
                    evidence=_union(first.evidence, second.evidence),
                    data=data, rules=_union(first.rules, second.rules),
                    grade=min(first.grade, second.grade))
+
+
+def _merge_messages(first: str, second: str) -> str:
+    """Join two messages of one code; when both open with the same lead-in ("Discuss ... therapy: "),
+    say it once and join the reasons ("Discuss ... therapy: reason one; reason two.")."""
+    if second == first:
+        return first
+    head, sep, rest = first.partition(": ")
+    if sep and second.startswith(head + sep):
+        other = second[len(head + sep):]
+        if other == rest:
+            return first
+        return f"{head}{sep}{rest.rstrip('.')}; {other}"
+    return f"{first} {second}"
 
 
 def _merge_action(old: Action | None, new: Action) -> Action:
@@ -142,9 +156,7 @@ def _merge_action(old: Action | None, new: Action) -> Action:
         return new
     first, second = (old, new) if old.priority <= new.priority else (new, old)
     dues = [d for d in (old.due, new.due) if d is not None]
-    message = first.message if second.message == first.message else \
-        f"{first.message} {second.message}"
-    return replace(first, message=message, due=min(dues) if dues else None,
+    return replace(first, message=_merge_messages(first.message, second.message), due=min(dues) if dues else None,
                    evidence=_union(first.evidence, second.evidence),
                    because=_union(first.because, second.because),
                    rules=_union(first.rules, second.rules), grade=min(first.grade, second.grade))

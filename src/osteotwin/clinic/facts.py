@@ -73,13 +73,21 @@ def _lab(sheet: FactSheet, record: PatientRecord, as_of: dt.date, test: str, nam
     lab = record.latest_lab(test, on_or_before=as_of)
     # Shown in the canonical unit; a result reported in another unit keeps its original beside it.
     label = None
-    if lab is not None and lab.reported_unit.replace(" ", "").lower() != unit.replace(" ", "").lower():
+    if lab is not None and _unit_key(lab.reported_unit) != _unit_key(unit):
         label = f"reported {lab.reported_value:g} {lab.reported_unit}"
     sheet.put(name, None if lab is None else round(lab.value, 2), unit,
               None if lab is None else lab.date, label)
     sheet.put(f"{name}_date", None if lab is None else lab.date)
+    # The last result with its date, for "not measured" messages ("none on file" when there is none).
+    sheet.put(f"{name}_last", "none on file" if lab is None
+              else f"{sheet.facts[name].display()} on {lab.date.isoformat()}")
     sheet.put(f"{name}_age_days", _days(as_of, lab.date if lab else None), "days")
     return lab
+
+
+def _unit_key(unit: str) -> str:
+    """A unit compared without spaces, case or superscripts ("mL/min/1.73m²" is "mL/min/1.73m2")."""
+    return unit.replace(" ", "").replace("²", "2").replace("³", "3").lower()
 
 
 def _names(meds: Iterable[Medication]) -> str | None:
@@ -143,16 +151,19 @@ def derive_facts(record: PatientRecord, as_of: dt.date, dxa: DensitometrySummary
     s.put("on_gnrh_agonist", bool(_active(record, as_of, "gnrh_agonist_depot")))
     s.put("on_tamoxifen", bool(_active(record, as_of, "serm")))
     # Women with breast cancer on an AI (also when breast cancer is not recorded for a woman).
-    s.put("ai_vitd_note", " (40 ng/mL is the level studied in AI users)" if ai else "")
+    ai_for_bc = bool(ai) and (h.breast_cancer is True or (p.sex == "female" and h.breast_cancer is None))
+    # B-ABLE (the 40 ng/mL level) studied women starting an AI for breast cancer, not men.
+    s.put("ai_vitd_note", " (40 ng/mL is the level studied in women starting an AI for breast cancer)"
+          if ai_for_bc else "")
     s.put("ai_antiresorptive_note", " While the aromatase inhibitor continues, the indication for "
           "bone protection usually continues with it." if ai else "")
-    s.put("ai_for_breast_cancer", bool(ai) and (
-        h.breast_cancer is True or (p.sex == "female" and h.breast_cancer is None)))
+    s.put("ai_for_breast_cancer", ai_for_bc)
 
     _denosumab(s, record, as_of)
     _bisphosphonate_course(s, record, as_of)
     _labs(s, record, as_of, ai_start, trt_start)
     _densitometry(s, dxa, as_of, ai_start)
+    _score_notes(s, dxa)
     _intake(s, record, as_of, age, p.sex)
     s.put("resistance_sessions_per_week", life.resistance_sessions_per_week, "sessions/week")
     s.put("resistance_intensity", life.resistance_intensity)
@@ -165,7 +176,72 @@ def derive_facts(record: PatientRecord, as_of: dt.date, dxa: DensitometrySummary
 
     _fracture_risk(s, risk)
     _composites(s, record, age)
+    _exercise_screen(s, record, age)
     return s.facts
+
+
+def _score_notes(s: FactSheet, dxa: DensitometrySummary) -> None:
+    """Which score the lowest site was judged by, and notes that keep the BMD finding consistent with
+    the data (a T-score judged against the Z cut-off) and with the AIBL algorithm (T-scores)."""
+    s.put("score_reason", dxa.choice.reason)
+    site = dxa.sites.get(dxa.lowest_site) if dxa.lowest_site else None
+    used = site.score_used if site is not None else None
+    s.put("lowest_score_kind", used)
+    note = ""
+    if used == "T" and dxa.choice.kind == "Z":
+        note = ("; no Z-score was reported, so this T-score is judged against the Z-score cut-off as an "
+                "approximation: ask for the Z-score")
+    s.put("lowest_score_note", note)
+    lowest_t, t_site = s.value("lowest_t_score"), s.value("lowest_t_site")
+    ai_note = ""
+    if dxa.choice.kind == "Z" and s.value("ai_for_breast_cancer") and isinstance(lowest_t, float | int):
+        ai_note = (f" On an aromatase inhibitor the bone-loss treatment algorithm (Hadji 2017) uses the "
+                   f"T-score: lowest T-score {lowest_t:g} at the {str(t_site).replace('_', ' ')}.")
+    s.put("ai_t_score_note", ai_note)
+
+
+#: Age from which the exercise plan's safety screen starts lower and caps impact at a low level
+#: (plan/exercise/screening.py OLDER_ADULT_AGE, an osteotwin convention).
+OLDER_ADULT_AGE = 75.0
+
+
+def _exercise_screen(s: FactSheet, record: PatientRecord, age: float) -> None:
+    """The contraindications the exercise plan's safety screen applies (plan/exercise/screening.py;
+    protocols.md 8.4: UK consensus 2022, Too Fit To Fracture 2014/2015), so that the assessment's
+    exercise actions never ask for more than the plan allows.
+
+    High-intensity lifting (LIFTMOR 5 x 5) is left out with a vertebral fracture, with vertebral
+    fracture status unknown where bone mass is low, with two or more low-trauma fractures, and at 75
+    or over after a fall. Jumps and drop landings are left out with a vertebral fracture or two or more
+    low-trauma fractures (impact up to brisk walking), after a fall in the last 12 months (strength and
+    balance before impact) and at 75 or over (low impact only).
+    """
+    h = record.history
+    lowest_t = s.value("lowest_t_score")
+    t_min = float(lowest_t) if isinstance(lowest_t, float | int) else None
+    fractures = h.prior_fragility_fractures or 0
+    vf = h.vertebral_fracture
+    osteoporosis = (t_min is not None and t_min <= -2.5) or fractures >= 1 or vf is True
+    low_mass = osteoporosis or (t_min is not None and t_min < -1.0)
+    multiple = fractures >= 2
+    falls = (h.falls_last_12_months or 0) >= 1
+    older = age >= OLDER_ADULT_AGE
+    heavy = [label for label, yes in (
+        ("vertebral fracture", vf is True),
+        ("vertebral fracture status not recorded with low bone mass", vf is None and low_mass),
+        ("two or more low-trauma fractures", multiple),
+        ("age 75 or over with a fall in the last 12 months", older and falls),
+    ) if yes]
+    impact = [label for label, yes in (
+        ("vertebral fracture: impact up to brisk walking", vf is True),
+        ("two or more low-trauma fractures: impact up to brisk walking", multiple),
+        ("a fall in the last 12 months: strength and balance before impact", falls),
+        ("age 75 or over: low impact only", older),
+    ) if yes]
+    s.put("high_intensity_contraindication", "; ".join(heavy) or None)
+    s.put("impact_contraindication", "; ".join(impact) or None)
+    s.put("impact_deferral_note", "; no jumps or drop landings for now (" + "; ".join(impact) + ")"
+          if impact else "")
 
 
 def _denosumab(s: FactSheet, record: PatientRecord, as_of: dt.date) -> None:
