@@ -89,3 +89,73 @@ def test_meals_follow_the_category_rules() -> None:
     twice = tuple((f, 1) for f in packaged_food_table().foods if f.category == "vegetable")[:2]
     assert assign_meals(twice) == ["dinner", "lunch"]
     assert set(assign_meals(tuple((f, 1) for f in packaged_food_table().foods))) <= set(MEALS)
+
+
+def _calcium_days(plan: object) -> list[float]:
+    return [d.total("calcium_mg") or 0.0 for d in plan.days]  # type: ignore[attr-defined]
+
+
+def test_supplement_over_the_upper_level_is_flagged_for_reduction_not_paid_for_with_food() -> None:
+    # audit p/11: 1200 mg/d calcium carbonate used to cap food at 800 mg and call the supplement enough
+    plan = build_nutrition_plan(sex="female", age_years=66, weight_kg=62, height_cm=160,
+                                diet_pattern="omnivore", current_supplements={"calcium_mg": 1200.0})
+    assert plan.food_caps["calcium_mg"] == 2000.0  # food alone stays under the upper level
+    assert min(_calcium_days(plan)) >= 1200 * 0.99, "food meets the target on its own"
+    assert not any(g.nutrient == "calcium_mg" for g in plan.gaps)
+    calcium = next(s for s in plan.supplements if s.nutrient == "calcium_mg")
+    assert calcium.status == "reduce" and calcium.dose_per_day == 0.0
+    assert calcium.reason.startswith("REDUCE SUPPLEMENT (food first)")
+    assert "above the upper level of 2000 mg/d" in calcium.reason and "stopping" in calcium.reason
+    assert "IOM2011" in calcium.sources
+    # a supplement that fits under the upper level with the target from food still limits food
+    within = build_nutrition_plan(sex="female", age_years=66, weight_kg=62, height_cm=160,
+                                  diet_pattern="omnivore", current_supplements={"calcium_mg": 500.0})
+    assert within.food_caps["calcium_mg"] == 1500.0
+    assert max(_calcium_days(within)) <= 1500.0 + 1e-6
+    assert not any(s.status == "reduce" for s in within.supplements)
+
+
+def test_high_dose_vitamin_d_does_not_zero_food_vitamin_d() -> None:
+    # audit p/09: 10000 IU/d left a food cap of 0 IU
+    plan = build_nutrition_plan(sex="female", age_years=63, weight_kg=62, height_cm=160,
+                                diet_pattern="omnivore", current_supplements={"vitamin_d_iu": 10000.0},
+                                on_aromatase_inhibitor=True)
+    food_d = [d.total("vitamin_d_iu") or 0.0 for d in plan.days]
+    assert min(food_d) > 0 and plan.food_caps["vitamin_d_iu"] == 4000.0
+    advice = next(s for s in plan.supplements if s.nutrient == "vitamin_d_iu")
+    assert advice.status == "reduce" and advice.dose_per_day < 10000
+    # food plus the reduced dose stays under the upper level
+    assert max(food_d) + advice.dose_per_day <= 4000
+    # with a low 25(OH)D the high dose may be a repletion course: the clinician confirms it
+    low = build_nutrition_plan(sex="female", age_years=63, weight_kg=62, height_cm=160,
+                               diet_pattern="omnivore", current_supplements={"vitamin_d_iu": 10000.0},
+                               on_aromatase_inhibitor=True,
+                               low_vitamin_d="25(OH)D 8 ng/mL on 2025-05-01 is deficient")
+    advice = next(s for s in low.supplements if s.nutrient == "vitamin_d_iu")
+    assert advice.status == "review_dose" and "repletion" in advice.reason
+
+
+def test_reduced_kidney_function_holds_back_protein_and_potassium() -> None:
+    # audit p/12 (eGFR 28): protein reached 1.5-2.0 g/kg/d and potassium was aimed at the AI
+    plan = build_nutrition_plan(sex="female", age_years=75, weight_kg=64, height_cm=163,
+                                diet_pattern="omnivore", reduced_kidney_function=True,
+                                kidney_function="eGFR 28 mL/min/1.73 m² on 2025-04-01")
+    assert plan.targets.get("potassium_mg").minimum is None
+    assert plan.targets.get("protein_g").maximum == 1.2 * 64
+    assert all((d.total("protein_g") or 0.0) <= 1.2 * 64 + 1e-6 for d in plan.days)
+    assert "potassium_mg" not in plan.targets.headline()
+    assert any(n.startswith("reduced kidney function (eGFR 28") and "renal dietitian" in n
+               for n in plan.notes)
+    normal = build_nutrition_plan(sex="female", age_years=75, weight_kg=64, height_cm=163,
+                                  diet_pattern="omnivore")
+    assert normal.targets.get("potassium_mg").minimum == 2600
+    assert any("assume normal kidney function (no eGFR on file)" in n for n in normal.notes)
+
+
+def test_natto_is_an_occasional_dish() -> None:
+    # audit: a cup of natto on three days a week, and soy most days
+    plan = build_nutrition_plan(sex="male", age_years=50, weight_kg=85, height_cm=180,
+                                diet_pattern="omnivore", current_supplements={"vitamin_d_iu": 1000.0})
+    natto_days = sum(any(f.ndb_no == "16113" for f, _ in d.items) for d in plan.days)
+    assert natto_days <= 2
+    assert not plan.gaps

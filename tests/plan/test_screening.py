@@ -73,3 +73,63 @@ def test_missing_training_setting_assumes_no_equipment() -> None:
     assert s.training_setting == "bodyweight_only"
     ids = {rx.exercise_id for x in build_program(s, 12).sessions for rx in x.exercises}
     assert {"back_squat", "goblet_squat", "overhead_press", "farmers_carry"}.isdisjoint(ids)
+
+
+def test_vertebral_fracture_keeps_loads_at_an_8_to_12_rm_and_the_dowel_unloaded() -> None:
+    # audit p/15: "no heavy axial loading without clearance" yet a goblet squat at an 8-rep maximum,
+    # and a dowel drill "at an 8-12 RM load"
+    s = screen(_record(history__vertebral_fracture=True, lifestyle__training_setting="home_weights"),
+               AS_OF)
+    program = build_program(s, 16)
+    late = [rx for x in program.sessions if x.phase == "consolidate" for rx in x.exercises]
+    assert late, "the program reaches the consolidate phase"
+    assert not any("at most 8" in rx.intensity for rx in late)
+    goblet = [rx for rx in late if rx.exercise_id == "goblet_squat"]
+    assert goblet and all(rx.rep_range == "8-12" and "clearance" in rx.notes for rx in goblet)
+    dowel = [rx for x in program.sessions if x.phase != "familiarisation" for rx in x.exercises
+             if rx.exercise_id == "hip_hinge_drill"]
+    assert dowel and all("RM" not in rx.intensity and "no load" in rx.intensity for rx in dowel)
+    consolidate = next(p for p in program.phases if p.name == "consolidate")
+    assert "8-12 RM" in consolidate.description and "clearance" in consolidate.description
+
+
+def test_older_person_with_falls_gets_daily_balance_and_moderate_walking() -> None:
+    # audit p/16: 85 years, 3 falls: 45 min "moderate to vigorous" walking and about 40 min of balance
+    s = screen(_record(patient__birth_date="1940-03-03", history__falls_last_12_months=3,
+                       history__prior_fragility_fractures=1), AS_OF)
+    program = build_program(s, 12)
+    from osteotwin.plan.exercise.library import exercise_library
+
+    library = exercise_library()
+    for week in (1, 12):
+        balance = sum(rx.duration_min or 0 for x in program.sessions if x.week == week
+                      for rx in x.exercises if library[rx.exercise_id].loading_type == "balance")
+        assert balance >= 120, week  # TTFF14: daily 15-20 min, about 2 h a week
+        days = {x.day for x in program.sessions if x.week == week
+                for rx in x.exercises if library[rx.exercise_id].loading_type == "balance"}
+        assert days == {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat"}
+    walks = [rx for x in program.sessions for rx in x.exercises if rx.exercise_id == "brisk_walk"]
+    assert not any("vigorous" in rx.intensity for rx in walks)
+    schedule = {d.day: d for d in program.weekly_schedule}
+    assert "balance 20 min" in schedule["Tue"].summary and "brisk" not in schedule["Tue"].summary
+    # the aerobic minutes of the week are unchanged by the added balance work
+    from osteotwin.plan.serialize import exercise_document
+
+    doc = exercise_document(program)
+    assert doc["weekly_weight_bearing_aerobic_minutes"] == 150
+    assert doc["weekly_balance_minutes"] >= 120
+
+
+def test_ai_joint_pain_note_names_its_population_and_what_not_to_stop() -> None:
+    # demo patient: a man on testosterone with off-label anastrozole got the HOPE note (women with
+    # breast cancer), worded so that it read as "do not stop the drug"
+    meds = [{"drug": "anastrozole", "dose": "0.5 mg", "route": "oral", "every": "7 d",
+             "start": "2024-01-01"}]
+    man = screen(_record(patient__sex="male", medications=meds,
+                         history__breast_cancer=False), AS_OF)
+    assert "AI_ARTHRALGIA" not in {f.code for f in man.flags}
+    woman = screen(_record(medications=[{"drug": "letrozole", "dose": "2.5 mg/d", "route": "oral",
+                                         "start": "2024-01-01"}], history__breast_cancer=True), AS_OF)
+    note = next(f for f in woman.flags if f.code == "AI_ARTHRALGIA")
+    assert "not a reason to stop exercising" in note.message
+    assert "women with breast cancer" in note.message and note.sources == ("HOPE",)

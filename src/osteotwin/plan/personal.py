@@ -18,6 +18,9 @@ from osteotwin.plan.nutrition.plan import (
 from osteotwin.records import PatientRecord
 
 MIN_WEEKS, MAX_WEEKS = 1, 52
+#: The assessment's finding for a low eGFR (threshold and sources in data/clinic/rules.yaml); the
+#: nutrition plan then holds back on protein and potassium (see ``nutrient_targets``).
+KIDNEY_FINDING = "KIDNEY_FUNCTION_LIMITS_ANTIRESORPTIVE"
 ADULT_AGE = 18  # the intake tables and exercise guidelines used are for adults
 
 
@@ -61,6 +64,8 @@ def build_personal_plan(
         settings=settings,
         on_aromatase_inhibitor=assessment.facts["on_ai"].value is True,
         low_vitamin_d=_low_vitamin_d(record, when, assessment),
+        kidney_function=_kidney_function(record, when),
+        reduced_kidney_function=KIDNEY_FINDING in assessment.finding_codes(),
     )
     return PersonalPlan(when, program, nutrition)
 
@@ -75,3 +80,11 @@ def _low_vitamin_d(record: PatientRecord, when: dt.date, assessment: Assessment)
     reported = "" if lab.reported_unit == "ng/mL" else \
         f" (reported {lab.reported_value:g} {lab.reported_unit})"
     return f"25(OH)D {lab.value:.0f} ng/mL{reported} on {lab.date.isoformat()} is {found[0]}"
+
+
+def _kidney_function(record: PatientRecord, when: dt.date) -> str | None:
+    """The latest eGFR on file, in words, or None when none is recorded."""
+    lab = record.latest_lab("egfr", on_or_before=when)
+    if lab is None:
+        return None
+    return f"eGFR {lab.value:.0f} mL/min/1.73 m² on {lab.date.isoformat()}"

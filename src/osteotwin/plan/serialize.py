@@ -6,6 +6,7 @@ from typing import Any
 
 from osteotwin.plan.exercise.library import exercise_library
 from osteotwin.plan.exercise.program import (
+    AEROBIC_DAY_MIN,
     RECOVERY_WALK_MIN,
     SESSION_KIND_LABELS,
     ExerciseProgram,
@@ -40,6 +41,13 @@ def _sub(s: Substitution) -> dict[str, Any]:
             "sources": list(s.sources)}
 
 
+def _balance_minutes(program: ExerciseProgram) -> float:
+    """Minutes of balance exercises (library loading type ``balance``) in the program's first week."""
+    library = exercise_library()
+    return sum(rx.duration_min or 0.0 for x in program.sessions if x.week == 1 for rx in x.exercises
+               if library[rx.exercise_id].loading_type == "balance")
+
+
 def exercise_document(program: ExerciseProgram) -> dict[str, Any]:
     s = program.screening
     return {
@@ -48,8 +56,9 @@ def exercise_document(program: ExerciseProgram) -> dict[str, Any]:
                              "summary": d.summary, "minutes": d.minutes, "sources": list(d.sources)}
                             for d in program.weekly_schedule],
         "weekly_weight_bearing_aerobic_minutes": sum(
-            d.minutes for d in program.weekly_schedule if d.kind == "weight_bearing_aerobic") + sum(
+            AEROBIC_DAY_MIN for d in program.weekly_schedule if d.kind == "weight_bearing_aerobic") + sum(
             RECOVERY_WALK_MIN for d in program.weekly_schedule if d.kind == "active_recovery"),
+        "weekly_balance_minutes": _balance_minutes(program),
         "phases": [{"name": p.name, "weeks": [p.first_week, p.last_week], "description": p.description,
                     "sources": list(p.sources)} for p in program.phases],
         "progression_rules": [{"rule": r.rule, "sources": list(r.sources)}

@@ -25,6 +25,12 @@ SESSION_KIND_LABELS = {"resistance_impact": "resistance and impact",
 AEROBIC_DAY_MIN = 45.0  # Tue/Fri [TTFF14: 30-60 min]; 2 × 45 + 2 × 30 = 150 min/week
 RECOVERY_WALK_MIN = 30.0
 BUILD_WEEKS = 4
+#: Balance work on each of the six training days for people at risk of falls or aged 75 and over:
+#: 6 × 20 = 120 min a week, the "daily, 15-20 min (about 2 h/week)" of TTFF14 Table 6 / TTFF15 Table 4,
+#: and UK22's "people at risk of falls start with targeted strength and balance training".
+DAILY_BALANCE_MIN = 20.0
+#: Exercises moved with body weight or an unloaded dowel: their dose is a harder variation, not a load.
+BODY_WEIGHT_EXERCISES = frozenset({"sit_to_stand", "push_up"})
 
 
 @dataclass(frozen=True)
@@ -100,6 +106,17 @@ def familiarisation_weeks(s: Screening) -> int:
     return 4 if (s.novice or s.osteoporosis or s.older_adult or s.falls_risk) else 2
 
 
+def daily_balance(s: Screening) -> bool:
+    """Balance on every training day (about 2 h a week) for falls risk or older age [TTFF14] [UK22]."""
+    return s.falls_risk or s.older_adult
+
+
+def moderate_aerobic_only(s: Screening) -> bool:
+    """Aerobic work at a moderate pace: vertebral fracture [TTFF14] [TTFF15], or falls risk or older age,
+    where the start is at a lower intensity [TTFF14] [HBA-2025] and balance comes first [UK22]."""
+    return not s.vigorous_aerobic_allowed or s.falls_risk or s.older_adult
+
+
 def phase_of(week: int, s: Screening) -> str:
     fam = familiarisation_weeks(s)
     if week <= fam:
@@ -166,16 +183,36 @@ def carry_choice(s: Screening) -> str:
 # --- dose by phase ---
 
 def _main_lift(exercise_id: str, s: Screening, phase: str, week: int) -> Prescription:
+    """Dose of a main lift by phase. The dowel hinge drill stays a technique drill (no load) [TTFF15];
+    body-weight patterns progress by variation, not load; after a vertebral fracture the load stays at
+    an 8-12 RM (form and alignment before intensity) [TTFF14] [TTFF15] and heavier loading waits for the
+    physiotherapist's clearance, as the screening says."""
     fam_end = familiarisation_weeks(s)
     if phase == "familiarisation":
         return _rx(exercise_id, sets=2, reps=10, rep_range="8-12",
                    intensity="body weight or light load; technique first (effort 3-4/10)",
                    notes="learn neutral-spine technique; stop a set when form changes")
-    if phase == "build":
-        sets = 2 if week <= fam_end + 2 else 3
+    sets = 2 if (phase == "build" and week <= fam_end + 2) else 3
+    if exercise_id == "hip_hinge_drill":
         return _rx(exercise_id, sets=sets, reps=10, rep_range="8-12",
-                   intensity="8-12 RM load (the last reps are hard, form unchanged)",
-                   notes="add load when 12 reps are done on every set")
+                   intensity="technique drill with the dowel (no load); slow, controlled reps",
+                   notes="hinge at the hips with a neutral spine; a loaded hinge only with "
+                         "clearance and equipment")
+    if phase == "build" or s.vertebral_fracture is True:
+        notes = "add load when 12 reps are done on every set"
+        if s.vertebral_fracture is True:
+            notes = ("form and alignment before intensity: stay at an 8-12 RM; heavier loading only "
+                     "with the physiotherapist's clearance")
+        if exercise_id in BODY_WEIGHT_EXERCISES:
+            return _rx(exercise_id, sets=sets, reps=10, rep_range="8-12",
+                       intensity="the hardest variation allowing 8-12 good reps (the last reps are "
+                                 "hard, form unchanged)",
+                       notes="move to the next variation when 12 reps are done on every set"
+                       if s.vertebral_fracture is not True else
+                       "form and alignment before intensity: a harder variation only with the "
+                       "physiotherapist's clearance")
+        return _rx(exercise_id, sets=sets, reps=10, rep_range="8-12",
+                   intensity="8-12 RM load (the last reps are hard, form unchanged)", notes=notes)
     if phase == "strength" and exercise_id in ("back_squat", "deadlift", "overhead_press", "rack_pull"):
         into = week - fam_end - BUILD_WEEKS  # 1, 2, ...
         if into <= 2:
@@ -188,6 +225,10 @@ def _main_lift(exercise_id: str, s: Screening, phase: str, week: int) -> Prescri
                    intensity=f"{load} (1RM estimated from a multi-rep set, not tested)",
                    notes="supervised by a qualified instructor; 3-5 min rest between heavy sets",
                    supervised=True)
+    if exercise_id in BODY_WEIGHT_EXERCISES:
+        return _rx(exercise_id, sets=3, reps=8, rep_range="6-8",
+                   intensity="a variation allowing at most 8 good reps",
+                   notes="up to 3 sets of up to 8 reps")
     return _rx(exercise_id, sets=3, reps=8, rep_range="6-8",
                intensity="load allowing at most 8 good reps", notes="up to 3 sets of up to 8 reps")
 
@@ -251,21 +292,26 @@ def resistance_session(s: Screening, week: int, day: str) -> Session:
     if impact is not None:
         items.append(_impact(impact, phase, s, week))
     items.append(_extensors(5.0))
+    if daily_balance(s):
+        items.append(_balance(phase, s, DAILY_BALANCE_MIN))
     return Session(week, day, "resistance_impact", phase, tuple(items))
 
 
 def aerobic_session(s: Screening, week: int, day: str) -> Session:
     phase = phase_of(week, s)
-    pace = "moderate (able to talk, not sing)" if not s.vigorous_aerobic_allowed \
-        else "moderate to vigorous"
-    items = [_rx("brisk_walk", minutes=AEROBIC_DAY_MIN, intensity=pace,
-                 notes="10-minute bouts count; weight-bearing")]
+    pace = "moderate (able to talk, not sing)" if moderate_aerobic_only(s) else "moderate to vigorous"
+    walk_notes = "10-minute bouts count; weight-bearing"
+    if s.falls_risk:
+        walk_notes += "; even ground, with a walking aid if one is used"
+    items = [_rx("brisk_walk", minutes=AEROBIC_DAY_MIN, intensity=pace, notes=walk_notes)]
     if phase != "familiarisation" and s.impact_cap in ("moderate", "high") and day == "Fri":
         items = [_rx("jog_intervals", minutes=AEROBIC_DAY_MIN,
                      intensity="walk with 1-2 min jogging bouts", notes="moderate impact")]
     elif day == "Fri" and not s.falls_risk:
         items = [_rx("stair_climb", minutes=15.0, intensity=pace, notes="use the handrail"),
                  _rx("brisk_walk", minutes=AEROBIC_DAY_MIN - 15.0, intensity=pace, notes="")]
+    if daily_balance(s):
+        items.append(_balance(phase, s, DAILY_BALANCE_MIN))
     return Session(week, day, "weight_bearing_aerobic", phase_of(week, s), tuple(items))
 
 
@@ -283,25 +329,32 @@ def weekly_schedule(s: Screening) -> tuple[ScheduleDay, ...]:
     impact = {"brisk_walking": "no impact drill (impact capped at brisk walking)",
               "low": "heel drops", "moderate": "impact drill (heel drops → low jumps)",
               "high": "impact drill (heel drops → jumps → drop landings)"}[s.impact_cap]
+    walk = "walking at a moderate pace" if moderate_aerobic_only(s) else "brisk walking"
     if s.impact_cap in ("moderate", "high"):
-        friday = f"brisk walking with stairs, later jog intervals, {AEROBIC_DAY_MIN:.0f} min"
+        friday = f"{walk} with stairs, later jog intervals, {AEROBIC_DAY_MIN:.0f} min"
     elif s.falls_risk:
-        friday = f"brisk walking {AEROBIC_DAY_MIN:.0f} min (moderate pace, even ground)"
+        friday = f"{walk} {AEROBIC_DAY_MIN:.0f} min (even ground)"
     else:
-        friday = f"brisk walking with stairs {AEROBIC_DAY_MIN:.0f} min"
+        friday = f"{walk} with stairs {AEROBIC_DAY_MIN:.0f} min"
+    balance = f", balance {DAILY_BALANCE_MIN:.0f} min" if daily_balance(s) else ""
+    extra = DAILY_BALANCE_MIN if daily_balance(s) else 0.0
+    balance_src: tuple[str, ...] = ("TTFF14", "UK22") if daily_balance(s) else ()
+    sunday = ("rest; everyday balance practice (balance work on the six other days makes about "
+              f"{6 * DAILY_BALANCE_MIN / 60:g} h a week)" if daily_balance(s)
+              else "rest; everyday balance practice")
     return (
         ScheduleDay("Mon", "resistance_impact", "squat, hinge and press patterns, row, carry or leg "
-                    f"work, {impact}, spinal extensors", res_minutes, ("LIFTMOR", "ACSM04", "TTFF14",
-                                                                      "UK22")),
-        ScheduleDay("Tue", "weight_bearing_aerobic", f"brisk walking {AEROBIC_DAY_MIN:.0f} min",
-                    AEROBIC_DAY_MIN, ("TTFF14", "ACSM04")),
+                    f"work, {impact}, spinal extensors{balance}", res_minutes + extra,
+                    ("LIFTMOR", "ACSM04", "TTFF14", "UK22")),
+        ScheduleDay("Tue", "weight_bearing_aerobic", f"{walk} {AEROBIC_DAY_MIN:.0f} min{balance}",
+                    AEROBIC_DAY_MIN + extra, ("TTFF14", "ACSM04", *balance_src)),
         ScheduleDay("Wed", "active_recovery", "balance 20 min, spinal extensors 10 min, easy walk "
                     f"{RECOVERY_WALK_MIN:.0f} min", 60.0, ("TTFF15", "TTFF14")),
-        ScheduleDay("Thu", "resistance_impact", "as Monday", res_minutes, ("LIFTMOR", "TTFF14")),
-        ScheduleDay("Fri", "weight_bearing_aerobic", friday, AEROBIC_DAY_MIN,
+        ScheduleDay("Thu", "resistance_impact", "as Monday", res_minutes + extra, ("LIFTMOR", "TTFF14")),
+        ScheduleDay("Fri", "weight_bearing_aerobic", friday + balance, AEROBIC_DAY_MIN + extra,
                     ("TTFF14", "UK22", "ACSM04")),
         ScheduleDay("Sat", "active_recovery", "as Wednesday", 60.0, ("TTFF15",)),
-        ScheduleDay("Sun", "rest", "rest; everyday balance practice", 0.0, ("TTFF14",)),
+        ScheduleDay("Sun", "rest", sunday, 0.0, ("TTFF14",)),
     )
 
 
@@ -318,6 +371,11 @@ def phases(s: Screening, weeks: int) -> tuple[Phase, ...]:
             out.append(Phase("strength", fam + BUILD_WEEKS + 1, weeks,
                              "supervised: 3 × 8 → 4 × 6 → 5 × 5 at 80-85 % 1RM on squat, deadlift and "
                              "overhead press", ("LIFTMOR", "UK22", "ACSM09")))
+        elif s.vertebral_fracture is True:
+            out.append(Phase("consolidate", fam + BUILD_WEEKS + 1, weeks,
+                             "3 sets at an 8-12 RM load, form and alignment before intensity; heavier "
+                             "loading only with the physiotherapist's clearance (vertebral fracture)",
+                             ("TTFF14", "TTFF15")))
         else:
             out.append(Phase("consolidate", fam + BUILD_WEEKS + 1, weeks,
                              "up to 3 sets of up to 8 reps; load rises by the overload rule",

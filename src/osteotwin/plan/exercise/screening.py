@@ -149,10 +149,14 @@ def screen(record: PatientRecord, as_of: dt.date) -> Screening:
         flag("BONE_METASTASES_CHECK", "caution",
              "cancer history: known or suspected bone metastases need individual assessment by an "
              "oncology-informed professional before loading", "IBMEWG")
-    if any(m.drug in AROMATASE_INHIBITORS for m in record.active_medications(as_of)):
+    on_ai = any(m.drug in AROMATASE_INHIBITORS for m in record.active_medications(as_of))
+    if on_ai and record.history.breast_cancer is True:
+        # HOPE enrolled women with breast cancer on an AI: shown only to that population
         flag("AI_ARTHRALGIA", "info",
-             "aromatase-inhibitor joint pain is not a reason to stop: aerobic plus supervised strength "
-             "training reduced it in the HOPE trial", "HOPE")
+             "joint pain from the aromatase inhibitor is not a reason to stop exercising: in women "
+             "with breast cancer on an aromatase inhibitor (HOPE trial), aerobic plus supervised "
+             "strength training reduced it; whether to change the medicine is for the oncologist",
+             "HOPE")
     flag("CALCIUM_VITAMIN_D", "info", "exercise works alongside adequate calcium and vitamin D (see the "
          "nutrition plan)", "ESSA")
 

@@ -5,7 +5,8 @@ nutrient minimum, stay under every maximum (upper levels, sodium) and keep energ
 estimate. Minimums are soft: a shortfall variable per nutrient, heavily penalised, so an impossible
 target still gives the nearest plan and names the gap instead of failing [OSTEOTWIN]. Realism and
 variety [OSTEOTWIN]: portion caps per food, gram caps and floors per food category, and a food on at
-most 3 days a week unless it is a staple (milks, bread, oil, rice, oats); days are solved in order, each
+most 3 days a week unless it is a staple (milks, bread, oil, rice, oats), natto on at most 2 (a specialty
+food); days are solved in order, each
 seeing which foods earlier days used up.
 
 Speed: the LP relaxation picks a small "kernel" of foods (its support plus a few random others); the
@@ -39,6 +40,10 @@ CATEGORY_MAX_G: Mapping[str, float] = {
 #: Days a week a food category may appear at most [OSTEOTWIN: UV-exposed and maitake mushrooms are
 #: specialty items; counting on them daily for vitamin D would not be a realistic diet].
 CATEGORY_MAX_DAYS: Mapping[str, int] = {"vitamin_d_mushroom": 2}
+#: Days a week single foods may appear at most, below the general limit [OSTEOTWIN: natto, a cup of
+#: which is a large serving of a specialty food outside Japanese diets, came up on three days a week
+#: as the richest vitamin K and protein source; two days keep it an occasional dish].
+FOOD_MAX_DAYS: Mapping[str, int] = {"16113": 2}
 #: Grams per day a group of categories must reach at least [OSTEOTWIN: a plate with vegetables,
 #: fruit and a starch every day].
 GROUP_MIN_G: Mapping[str, tuple[tuple[str, ...], float]] = {
@@ -263,7 +268,8 @@ def plan_week(
         if cap is not None:
             caps.append((t.nutrient, max(cap, 0.0)))
     model = _day_model(foods, targets, caps, settings)
-    max_days = np.array([n_days if f.staple else settings.max_days_per_food for f in foods])
+    max_days = np.array([min(n_days if f.staple else settings.max_days_per_food,
+                             FOOD_MAX_DAYS.get(f.ndb_no, n_days)) for f in foods])
     used_days = np.zeros(len(foods), dtype=int)
     category = np.array([f.category for f in foods])
     category_days: dict[str, int] = dict.fromkeys(CATEGORY_MAX_DAYS, 0)

@@ -3,6 +3,14 @@
 Food first: every target is pursued from food. A supplement is suggested only for calcium or vitamin D
 (the nutrients bone programs name [ESSA]) and only for the gap that remains, flagged as such; other
 gaps are explained (what cannot be met and why) and left to a dietitian [OSTEOTWIN].
+
+Supplements already taken count against the upper level for food plus supplements [IOM2011], but food
+is never trimmed below the target to make room for them: when the current supplement leaves less room
+under the upper level than the target needs, food is planned to meet the target on its own and the
+supplement is flagged for reduction (to the dose food leaves unmet, or none), to discuss with the
+clinician [IOM2011] [ASCO2019: supplement if diet falls short]. A low 25(OH)D is the exception for
+vitamin D: a dose above the upper level may be a time-limited repletion course, so the plan asks the
+clinician to confirm it rather than to reduce it.
 """
 
 from __future__ import annotations
@@ -42,7 +50,10 @@ class SupplementAdvice:
     name: str
     dose_per_day: float
     unit: str
-    status: str  # "suggested" (to discuss with the clinician) or "current_supplement_covers"
+    #: "suggested" (to discuss with the clinician), "current_supplement_covers", "reduce" (food plus
+    #: the current supplement exceed the upper level) or "review_dose" (above the upper level while
+    #: 25(OH)D is low: a repletion dose is the clinician's)
+    status: str
     reason: str
     sources: tuple[str, ...]
 
@@ -86,12 +97,17 @@ def current_supplement_totals(supplements: Iterable[tuple[str, float]]) -> dict[
 
 
 def _food_caps(targets: NutritionTargets, current: Mapping[str, float]) -> dict[str, float]:
+    """Most of each capped nutrient food may give: the upper level minus current supplements, but never
+    less than the target (food first: a supplement over the room is flagged, food is not trimmed)."""
     caps: dict[str, float] = {}
     for t in targets.targets:
         if t.maximum is None:
             continue
         taken = current.get(t.nutrient, 0.0) if t.maximum_includes_supplements else 0.0
-        caps[t.nutrient] = max(t.maximum - taken, 0.0)
+        cap = max(t.maximum - taken, 0.0)
+        if t.minimum is not None and cap < t.minimum:
+            cap = t.maximum
+        caps[t.nutrient] = cap
     return caps
 
 
@@ -133,6 +149,14 @@ def _round_up(amount: float, steps: tuple[float, ...]) -> float:
     return steps[-1] * -(-amount // steps[-1])
 
 
+def _fit_dose(dose: float, steps: tuple[float, ...], room: float) -> float:
+    """The largest of the usual doses not above ``dose`` that fits in ``room`` (0 when none fits)."""
+    while dose > room and dose > 0:
+        smaller = [s for s in steps if s < dose]
+        dose = smaller[-1] if smaller else 0.0
+    return dose
+
+
 def _supplement_for_gap(
     target: NutrientTarget, gap_max: float, highest_food_day: float, current: float
 ) -> SupplementAdvice | None:
@@ -147,10 +171,7 @@ def _supplement_for_gap(
             f"in the record ({current:.0f} {unit}) covers it", sources)
     dose = _round_up(gap_max - current, steps)
     if target.maximum is not None:
-        room = target.maximum - highest_food_day - current
-        while dose > room and dose > 0:
-            smaller = [s for s in steps if s < dose]
-            dose = smaller[-1] if smaller else 0.0
+        dose = _fit_dose(dose, steps, target.maximum - highest_food_day - current)
         if dose <= 0:
             return None
     return SupplementAdvice(
@@ -159,6 +180,39 @@ def _supplement_for_gap(
         + (f" besides the current {current:.0f} {unit}" if current else "")
         + "; a dose to discuss with the clinician, keeping food plus supplements under the upper level",
         sources)
+
+
+def _supplement_over_upper_level(
+    target: NutrientTarget, gap_max: float, highest_food_day: float, current: float,
+    low_vitamin_d: str | None,
+) -> SupplementAdvice:
+    """Advice when food plus the current supplement exceed the upper level [IOM2011]: reduce the
+    supplement to what food leaves unmet (food first), or, for vitamin D with a low 25(OH)D, have the
+    clinician confirm the repletion dose."""
+    assert target.maximum is not None
+    name, unit, steps = SUPPLEMENT_STEPS[target.nutrient]
+    sources = (*target.sources, "OSTEOTWIN")
+    total = highest_food_day + current
+    over = (f"food plus the current {current:.0f} {unit} reach up to {total:.0f} {target.unit}/d, "
+            f"above the upper level of {target.maximum:.0f} {target.unit}/d for food plus supplements")
+    if target.nutrient == "vitamin_d_iu" and low_vitamin_d is not None:
+        return SupplementAdvice(
+            target.nutrient, name, current, unit, "review_dose",
+            f"SUPPLEMENT ABOVE THE UPPER LEVEL: {over}; {low_vitamin_d}, so this may be a time-limited "
+            "repletion dose: its dose and duration are the clinician's decision, and the usual "
+            "maintenance intake stays under the upper level", sources)
+    needed = _fit_dose(_round_up(gap_max, steps), steps, target.maximum - highest_food_day) \
+        if gap_max > 0 else 0.0
+    if needed > 0:
+        advice = (f"food leaves up to {gap_max:.0f} {target.unit}/d of the target unmet, so about "
+                  f"{needed:.0f} {unit} would be enough")
+    else:
+        advice = "the food plan meets the target every day without it"
+    return SupplementAdvice(
+        target.nutrient, name, needed, unit, "reduce",
+        f"REDUCE SUPPLEMENT (food first): {over}; {advice}: to discuss with the clinician "
+        + (f"reducing the supplement to {needed:.0f} {unit}" if needed > 0 else "stopping the supplement")
+        + " rather than eating less", sources)
 
 
 def build_nutrition_plan(
@@ -174,15 +228,21 @@ def build_nutrition_plan(
     settings: PlannerSettings = DEFAULT_SETTINGS,
     on_aromatase_inhibitor: bool = False,
     low_vitamin_d: str | None = None,
+    kidney_function: str | None = None,
+    reduced_kidney_function: bool = False,
 ) -> NutritionPlan:
     """A week of day plans meeting the targets from food, with flagged supplements for what cannot.
 
     ``low_vitamin_d`` describes a low 25(OH)D (the assessment's finding): the plan's vitamin D is a
-    maintenance intake, and correcting a low level is the clinician's dose, so the plan says so."""
+    maintenance intake, and correcting a low level is the clinician's dose, so the plan says so.
+    ``kidney_function`` describes the latest eGFR on file (None: none recorded);
+    ``reduced_kidney_function`` is True when the assessment finds it low: protein and potassium are
+    then not pushed (see ``nutrient_targets``)."""
     full = table if table is not None else packaged_food_table()
     banned = excluded_tags(diet_pattern, food_exclusions)
     allowed = full.without_tags(banned)
-    targets = nutrient_targets(sex, age_years, weight_kg, height_cm, on_aromatase_inhibitor)
+    targets = nutrient_targets(sex, age_years, weight_kg, height_cm, on_aromatase_inhibitor,
+                               reduced_kidney_function)
     current = dict(current_supplements or {})
     caps = _food_caps(targets, current)
     solution: WeekSolution = plan_week(allowed, targets, food_caps=caps, settings=settings)
@@ -196,6 +256,16 @@ def build_nutrition_plan(
         notes.append(f"{low_vitamin_d}: the vitamin D here is a maintenance intake; raising a low "
                      "level may need a larger dose for a time, which is the clinician's decision "
                      "(see the assessment's vitamin D action)")
+    if reduced_kidney_function:
+        notes.append(f"reduced kidney function ({kidney_function or 'eGFR low'}): protein and "
+                     "potassium need individual targets that this plan cannot set; it keeps protein "
+                     "within the bone-health range and does not aim at the potassium intake for healthy "
+                     "people. Review the plan with the clinician or a renal dietitian before following "
+                     "it")
+    else:
+        notes.append("the protein and potassium targets assume normal kidney function"
+                     + (f" ({kidney_function})" if kidney_function else " (no eGFR on file)")
+                     + "; with kidney disease, ask the clinician or a dietitian before following them")
     if solution.status == "failed":
         notes.append(f"the optimiser found no plan: {solution.message}")
     elif solution.status == "time_limit":
@@ -203,9 +273,16 @@ def build_nutrition_plan(
     named = {t.nutrient: (t.label[:1].lower() + t.label[1:], t.unit) for t in targets.targets}
     for nutrient, amount in current.items():
         if nutrient in caps:
+            t = targets.get(nutrient)
             label, unit = named.get(nutrient, (nutrient, ""))
-            notes.append(f"current supplements provide {amount:.0f} {unit}/d of {label}; food is "
-                         "kept below the upper level minus that amount")
+            if t.maximum is not None and caps[nutrient] >= t.maximum and amount > 0:
+                notes.append(f"current supplements provide {amount:.0f} {unit}/d of {label}, leaving "
+                             "less room under the upper level than the target needs: food is planned "
+                             "to meet the target on its own (food first) and the supplement is checked "
+                             "against the upper level below")
+            else:
+                notes.append(f"current supplements provide {amount:.0f} {unit}/d of {label}; food is "
+                             "kept below the upper level minus that amount")
 
     gaps: list[Gap] = []
     supplements: list[SupplementAdvice] = []
@@ -215,17 +292,29 @@ def build_nutrition_plan(
         day_totals = [day.total(t.nutrient) or 0.0 for day in solution.days]
         short_days = tuple(d.day for d, total in zip(solution.days, day_totals, strict=True)
                            if total < t.minimum * (1.0 - SHORTFALL_TOLERANCE))
+        lowest = min(day_totals) if day_totals else 0.0
+        highest = max(day_totals) if day_totals else 0.0
+        taken = current.get(t.nutrient, 0.0)
+        gap_max = t.minimum - lowest if short_days else 0.0
+        advice: SupplementAdvice | None = None
+        if (t.nutrient in SUPPLEMENT_STEPS and t.maximum is not None and t.maximum_includes_supplements
+                and taken > 0 and highest + taken > t.maximum * (1.0 + SHORTFALL_TOLERANCE)
+                and solution.days and all(d.items for d in solution.days)):
+            advice = _supplement_over_upper_level(t, gap_max, highest, taken, low_vitamin_d)
+            supplements.append(advice)
         if not short_days:
             continue
-        lowest = min(day_totals)
-        advice = _supplement_for_gap(t, t.minimum - lowest, max(day_totals), current.get(t.nutrient, 0.0))
-        if advice is not None:
-            supplements.append(advice)
+        if advice is None:
+            advice = _supplement_for_gap(t, gap_max, highest, taken)
+            if advice is not None:
+                supplements.append(advice)
+        closed = advice is not None and advice.dose_per_day > 0
         gaps.append(Gap(t.nutrient, t.label, t.unit, t.minimum, lowest, short_days,
-                        explain_gap(t, lowest, allowed, full, banned), advice is not None))
+                        explain_gap(t, lowest, allowed, full, banned), closed))
     gap_nutrients = {g.nutrient for g in gaps}
+    advised = {a.nutrient for a in supplements}
     for nutrient, amount in current.items():
-        if nutrient in SUPPLEMENT_STEPS and nutrient not in gap_nutrients and amount > 0 and \
+        if nutrient in SUPPLEMENT_STEPS and nutrient not in gap_nutrients | advised and amount > 0 and \
                 solution.days and all(d.items for d in solution.days):
             label, unit = named.get(nutrient, (nutrient, ""))
             if nutrient == "vitamin_d_iu" and low_vitamin_d is not None:

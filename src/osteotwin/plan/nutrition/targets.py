@@ -168,22 +168,43 @@ def energy_target_kcal(
 
 def nutrient_targets(
     sex: str, age_years: float, weight_kg: float | None = None, height_cm: float | None = None,
-    on_aromatase_inhibitor: bool = False,
+    on_aromatase_inhibitor: bool = False, reduced_kidney_function: bool = False,
 ) -> NutritionTargets:
-    """Daily targets for an adult (``age_years`` >= 19)."""
+    """Daily targets for an adult (``age_years`` >= 19).
+
+    ``reduced_kidney_function`` (the assessment found a low eGFR): the DRIs used here are set for
+    healthy people [NASEM2019] [IOM2005], and no kidney-specific protein or potassium target is among
+    the project's sources, so the plan does not push either: potassium has no minimum, and protein is
+    kept within the bone-health range (at most 1.2 g/kg/d [ESCEO2018]) instead of rising with the
+    dairy and legumes chosen for calcium [OSTEOTWIN]. The intake itself is for the clinician or a
+    renal dietitian."""
     protein_min, protein_basis, protein_src = protein_target_g(sex, weight_kg)
+    protein_max: float | None = None
+    if reduced_kidney_function and weight_kg is not None:
+        protein_max = PROTEIN_G_PER_KG[1] * weight_kg
+        protein_basis += (f"; at most {PROTEIN_G_PER_KG[1]:g} g/kg/d while kidney function is reduced "
+                          "(the clinician or a renal dietitian sets the intake)")
+        protein_src = (*protein_src, "OSTEOTWIN")
+    potassium_min: float | None = potassium_ai_mg(sex)
+    potassium_basis = "AI"
+    if reduced_kidney_function:
+        potassium_min = None
+        potassium_basis = ("not pursued: kidney function is reduced, and the AI "
+                           f"({potassium_ai_mg(sex):.0f} mg/d) is set for healthy people; the "
+                           "clinician or a renal dietitian sets the intake")
     energy, energy_basis, energy_src = energy_target_kcal(sex, age_years, weight_kg, height_cm)
     targets = (
         NutrientTarget("calcium_mg", "Calcium", "mg", calcium_rda_mg(sex, age_years),
                        calcium_ul_mg(age_years), "RDA; UL for food plus supplements", ("IOM2011",),
                        maximum_includes_supplements=True),
         vitamin_d_target(age_years, on_aromatase_inhibitor),
-        NutrientTarget("protein_g", "Protein", "g", protein_min, None, protein_basis, protein_src),
+        NutrientTarget("protein_g", "Protein", "g", protein_min, protein_max, protein_basis,
+                       protein_src),
         NutrientTarget("magnesium_mg", "Magnesium", "mg", magnesium_rda_mg(sex, age_years), None,
                        "RDA (the 350 mg/d UL applies to supplements only)", ("IOM1997",)),
         NutrientTarget("vitamin_k1_mcg", "Vitamin K (phylloquinone)", "µg", vitamin_k_ai_mcg(sex), None,
                        "AI", ("IOM2001",)),
-        NutrientTarget("potassium_mg", "Potassium", "mg", potassium_ai_mg(sex), None, "AI",
+        NutrientTarget("potassium_mg", "Potassium", "mg", potassium_min, None, potassium_basis,
                        ("NASEM2019",)),
         NutrientTarget("sodium_mg", "Sodium", "mg", None, SODIUM_CDRR_MG,
                        "chronic-disease risk reduction intake (upper limit of the plan)", ("NASEM2019",)),
