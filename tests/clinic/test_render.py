@@ -82,3 +82,16 @@ def test_data_values_read_as_words() -> None:
     assert data_value(None) == "not recorded"
     assert data_value("low_bone_mass") == "low bone mass"
     assert data_value(9.0) == "9.0" and data_value(0) == "0"
+
+
+def test_a_missing_value_reads_as_missing_without_a_unit_or_a_repeat() -> None:
+    """A man on an AI with no estradiol on file: no "not recorded pg/mL" in the data column and no
+    "not recorded (not recorded)" in the review action."""
+    from tests.clinic.builders import ANASTROZOLE, TESTOSTERONE
+
+    doc = make(sex="male", age=60, medications=[TESTOSTERONE, ANASTROZOLE])
+    doc["labs"] = []
+    page = render_html(run(doc))
+    assert "estradiol: not recorded<br>" in page
+    assert "not recorded pg/mL" not in page and "not recorded (not recorded)" not in page
+    assert "given the last estradiol (none on file)" in page

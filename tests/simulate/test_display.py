@@ -17,6 +17,7 @@ from osteotwin.simulate.display import simulated_value
     ("total_testosterone_ng_dl", 99.96, "100"),  # not "100.0": a rounding that gains a digit
     ("lumbar_spine_bmd_change_pct", 0.2, "+0.2"),
     ("lumbar_spine_bmd_change_pct", -1.54, "-1.5"),
+    ("lumbar_spine_bmd_change_pct", -0.04, "+0.0"),  # never "-0.0"
     ("estradiol_pg_ml", float("nan"), "-"),
 ])
 def test_simulated_value(name: str, value: float, text: str) -> None:

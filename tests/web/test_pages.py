@@ -236,21 +236,34 @@ def test_clinician_imports_a_patient_file_or_a_fhir_bundle(world: World, page_cl
 
 
 def test_what_if_form_errors_come_back_in_the_partial(world: World, page_client: TestClient) -> None:
+    """With HTMX a form error replaces the form and its result box (HX-Retarget): the input at
+    fault is marked invalid beside its label, and the summary names it by its label, the value
+    and what is accepted (not the request's internal field names)."""
     csrf = browser_login(page_client, "pat-a")
     url = f"/patients/{world.patient_a}/what-if"
-    for form, name in (({"ai_drug": "none", "years": "0"}, "years"),
-                       ({"ai_drug": "letrozole", "ai_every_d": "1", "years": "1"}, "ai_dose_mg"),
-                       ({"ai_drug": "keep", "vitamin_d_iu_d": "lots", "years": "1"}, "vitamin_d_iu_d")):
+    for form, name, words in (
+            ({"ai_drug": "none", "years": "0"}, "years", ("Horizon (years)", "Too low (got '0')",
+                                                            "1 up to 5 years")),
+            ({"ai_drug": "letrozole", "ai_every_d": "1", "years": "1"}, "ai_dose_mg",
+             ("AI dose (mg per dose)", "letrozole needs a dose", "up to 25 mg per dose")),
+            ({"ai_drug": "keep", "vitamin_d_iu_d": "lots", "years": "1"}, "vitamin_d_iu_d",
+             ("Vitamin D3 (IU/d)", "Not a number (got 'lots')", "0 up to 10000 IU/d"))):
         response = page_client.post(url, data={**form, "csrf_token": csrf}, headers={"HX-Request": "true"})
         assert response.status_code == 422, (form, response.text[:300])
-        assert "<html" not in response.text  # HTMX gets the result fragment only
-        assert name.replace("_", " ") in response.text
+        assert "<html" not in response.text  # HTMX gets the fragment only
+        assert response.headers["HX-Retarget"] == "#whatif"
+        assert f'aria-invalid="true" aria-describedby="err-{name}"' in response.text, name
+        assert f'id="err-{name}"' in response.text
+        assert f'<a href="#{name}">' in response.text
+        text = html.unescape(response.text)
+        for word in words:
+            assert word in text, (name, word)
     # an antiresorptive course not on the list: the field, and the courses it accepts
     response = page_client.post(url, data={"ai_drug": "keep", "antiresorptive": "teriparatide",
                                            "years": "1", "csrf_token": csrf},
                                 headers={"HX-Request": "true"})
     assert response.status_code == 422, response.text[:300]
-    assert "antiresorptive" in response.text and "denosumab_60mg_6mo" in response.text
+    assert 'id="err-antiresorptive"' in response.text and "denosumab_60mg_6mo" in response.text
 
 
 def test_what_if_result_names_the_model_departures_that_apply(world: World,

@@ -17,7 +17,7 @@ def simulated_value(name: str, value: float) -> str:
     if not math.isfinite(value):
         return "-"
     if name.endswith("_change_pct"):
-        return f"{value:+.1f}"
+        return f"{round(value, 1) + 0.0:+.1f}"  # + 0.0: no "-0.0" for a change that rounds to 0
     if value == 0 or abs(value) >= 99.95:
         return f"{value:.0f}"
     decimals = max(0, 2 - math.floor(math.log10(abs(value))))

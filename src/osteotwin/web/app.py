@@ -57,6 +57,15 @@ def _wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api")
 
 
+def _page_message(items: list[dict[str, Any]]) -> str:
+    """A request validation error as one sentence for a browser: each field, its value and the problem."""
+    parts = []
+    for item in items:
+        got = f" (got '{item['value']}')" if item["value"] not in (None, "") else ""
+        parts.append(f"{item['field']}{got}: {item['problem']}")
+    return "This address is not valid: " + "; ".join(parts) + "."
+
+
 def create_app(database_url: str | None = None, *, secret_key: str | None = None,
                migrate: bool = True) -> FastAPI:
     """The web application bound to a database (migrated to the newest schema unless told not to)."""
@@ -105,17 +114,29 @@ def create_app(database_url: str | None = None, *, secret_key: str | None = None
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
+    def error_page(request: Request, title: str, message: str, status_code: int) -> Response:
+        return templates.TemplateResponse(
+            request, "error.html", {"title": title, "message": message, "user": None, "csrf": ""},
+            status_code=status_code)
+
     @app.exception_handler(UserInputError)
     def user_input_error(request: Request, exc: UserInputError) -> Response:
-        return JSONResponse({"detail": [exc.as_dict()]}, status_code=422)
+        if _wants_json(request):
+            return JSONResponse({"detail": [exc.as_dict()]}, status_code=422)
+        return error_page(request, "Error 422", exc.one_line(), 422)
 
     @app.exception_handler(RequestValidationError)
     def validation_error(request: Request, exc: RequestValidationError) -> Response:
-        return JSONResponse({"detail": _error_items(exc)}, status_code=422)
+        items = _error_items(exc)
+        if _wants_json(request):
+            return JSONResponse({"detail": items}, status_code=422)
+        return error_page(request, "Error 422", _page_message(items), 422)
 
     @app.exception_handler(Unavailable)
     def unavailable(request: Request, exc: Unavailable) -> Response:
-        return JSONResponse({"detail": str(exc)}, status_code=503)
+        if _wants_json(request):
+            return JSONResponse({"detail": str(exc)}, status_code=503)
+        return error_page(request, f"{exc.feature.capitalize()} not available", exc.reason, 503)
 
     @app.exception_handler(LoginRequired)
     def login_required(request: Request, exc: LoginRequired) -> Response:
@@ -126,9 +147,7 @@ def create_app(database_url: str | None = None, *, secret_key: str | None = None
         if _wants_json(request) or not isinstance(exc, StarletteHTTPException | HTTPException):
             return JSONResponse({"detail": exc.detail}, status_code=exc.status_code,
                                 headers=getattr(exc, "headers", None))
-        return templates.TemplateResponse(
-            request, "error.html", {"title": f"Error {exc.status_code}", "message": exc.detail,
-                                    "user": None, "csrf": ""}, status_code=exc.status_code)
+        return error_page(request, f"Error {exc.status_code}", str(exc.detail), exc.status_code)
 
     return app
 

@@ -6,6 +6,7 @@ turns text inputs into the entry shape and maps the error's field back to the in
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
@@ -62,14 +63,31 @@ def _drop_empty(entry: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in entry.items() if v not in (None, "")}
 
 
+def _past_date(form: Mapping[str, Any], key: str, what: str, today: dt.date | None = None) -> str:
+    """The date input ``key`` as text, refused when it is after today: a result, scan or log
+    entry records what has happened (a future date is a typo, and would be left out of every
+    assessment). Text that is not an ISO date is left to the patient file reader's message."""
+    text = _text(form, key)
+    try:
+        when = dt.date.fromisoformat(text)
+    except ValueError:
+        return text
+    today = today or dt.date.today()
+    if when > today:
+        raise UserInputError(key, text, f"a date on or before today ({today.isoformat()})",
+                             problem=f"date in the future: {what} cannot be dated after today")
+    return text
+
+
 def lab_entry(form: Mapping[str, Any]) -> dict[str, Any]:
     return _drop_empty({"test": _text(form, "test"), "value": _number(form, "value", required=True),
-                        "unit": _text(form, "unit"), "date": _text(form, "date"),
+                        "unit": _text(form, "unit"), "date": _past_date(form, "date", "a lab result"),
                         "method": _text(form, "method")})
 
 
 def dxa_entry(form: Mapping[str, Any]) -> dict[str, Any]:
-    return _drop_empty({"date": _text(form, "date"), "site": _text(form, "site"),
+    """A DXA scan (its date may not be after today); a medication's start and stop may be (planned)."""
+    return _drop_empty({"date": _past_date(form, "date", "a DXA scan"), "site": _text(form, "site"),
                         "bmd": _quantity(form, "bmd_value", "bmd_unit"),
                         "t_score": _number(form, "t_score"), "z_score": _number(form, "z_score"),
                         "device": _text(form, "device")})
@@ -83,7 +101,7 @@ def medication_entry(form: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def log_entry(form: Mapping[str, Any]) -> dict[str, Any]:
-    entry: dict[str, Any] = {"kind": _text(form, "kind"), "date": _text(form, "date"),
+    entry: dict[str, Any] = {"kind": _text(form, "kind"), "date": _past_date(form, "date", "a log entry"),
                              "note": _text(form, "note")}
     kind = entry["kind"]
     if kind == "exercise":

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
-from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from osteotwin.errors import UserInputError
@@ -42,9 +43,12 @@ from osteotwin.web.security import (
 )
 from osteotwin.web.whatif import (
     AI_DRUGS,
+    FORM_LABELS,
     SERIES_LABELS,
-    WhatIfRequest,
+    WhatIfFormError,
+    form_errors_of,
     model_version,
+    request_from_form,
     run_what_if,
 )
 
@@ -71,6 +75,15 @@ async def checked_form(request: Request) -> FormData:
         raise HTTPException(status_code=403, detail="the form's security token is missing or stale; "
                             "reload the page and try again")
     return form
+
+
+def attachment(name: str) -> str:
+    """A Content-Disposition header for a download named ``name`` (which holds a patient id, any
+    text): a plain ASCII fallback name, and the exact name percent-encoded (RFC 6266, RFC 8187)."""
+    plain = re.sub(r"[^A-Za-z0-9._-]", "_", name)
+    if plain == name:
+        return f'attachment; filename="{name}"'
+    return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
 def _attach_session(response: Response, request: Request, session: BrowserSession) -> None:
@@ -141,17 +154,14 @@ def patient_list(request: Request, user: PageUser, db: DbSession) -> HTMLRespons
     rows = []
     for row in repository.list_patients(db, user):
         record = repository.record_from_row(row)
+        dated = services.assessment_date(record)
         try:
-            badge = services.risk_badge(services.assessment(db, row, record))
+            badge = services.risk_badge(services.assessment(db, row, record, dated.when))
         except (services.Unavailable, UserInputError):
             badge = services.risk_badge(None)
-        rows.append({"row": row, "record": record, "badge": badge,
-                     "age": round(row_age(record), 1)})
+        rows.append({"row": row, "record": record, "badge": badge, "dated": dated,
+                     "age": round(record.patient.age_on(dated.when), 1)})
     return render(request, "patients.html", {"user": user, "patients": rows})
-
-
-def row_age(record: PatientRecord) -> float:
-    return record.patient.age_on(record.as_of or dt.date.today())
 
 
 def _new_patient_context(user: UserRow, values: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
@@ -235,6 +245,7 @@ def _timeline_context(user: UserRow, row: PatientRow, *, form_name: str | None =
                       values: dict[str, Any] | None = None,
                       errors: dict[str, str] | None = None) -> dict[str, Any]:
     record = repository.record_from_row(row)
+    dated = services.assessment_date(record)
     events = _timeline_events(record, row)
     lab_test = (values or {}).get("test") if form_name == "lab" else None
     if lab_test not in LAB_SPECS:
@@ -248,7 +259,8 @@ def _timeline_context(user: UserRow, row: PatientRow, *, form_name: str | None =
         "routes": ("oral", "intramuscular", "subcutaneous", "transdermal", "intravenous"),
         "dose_units": forms.DOSE_UNITS, "interval_units": forms.INTERVAL_UNITS,
         "activities": EXERCISE_ACTIVITIES, "intensities": INTENSITIES, "symptoms": SYMPTOMS,
-        "today": dt.date.today().isoformat(), "age": round(row_age(record), 1),
+        "today": dt.date.today().isoformat(), "dated": dated,
+        "age": round(record.patient.age_on(dated.when), 1),
     }
 
 
@@ -358,17 +370,18 @@ async def post_log(request: Request, patient_id: PatientId, user: PageUser, db: 
 def assessment_page(request: Request, patient_id: PatientId, user: PageUser, db: DbSession) -> HTMLResponse:
     row = accessible_patient(db, user, patient_id)
     record = repository.record_from_row(row)
+    dated = services.assessment_date(record)
     result: dict[str, Any] | None = None
     unavailable = None
     try:
-        result = services.assessment(db, row, record)
+        result = services.assessment(db, row, record, dated.when)
     except services.Unavailable as exc:
         unavailable = exc.reason
     except UserInputError as err:
         unavailable = err.one_line()
     return render(request, "assessment.html", {"user": user, "row": row, "record": record,
                                                "result": result, "unavailable": unavailable,
-                                               "badge": services.risk_badge(result)})
+                                               "badge": services.risk_badge(result), "dated": dated})
 
 
 @router.get("/patients/{patient_id}/plan", response_class=HTMLResponse)
@@ -376,12 +389,13 @@ def plan_page(request: Request, patient_id: PatientId, user: PageUser, db: DbSes
     """The plan page; its body is computed after load (HTMX) because the nutrition MILP takes seconds."""
     row = accessible_patient(db, user, patient_id)
     record = repository.record_from_row(row)
-    return render(request, "plan.html", {"user": user, "row": row, "record": record})
+    return render(request, "plan.html", {"user": user, "row": row, "record": record,
+                                         "dated": services.assessment_date(record)})
 
 
 def _plan_or_reason(row: PatientRow, record: PatientRecord) -> tuple[dict[str, Any] | None, str | None]:
     try:
-        return services.plan(row, record), None
+        return services.plan(row, record, as_of=services.assessment_date(record).when), None
     except services.Unavailable as exc:
         return None, exc.reason
     except UserInputError as err:
@@ -412,13 +426,13 @@ def plan_full(request: Request, patient_id: PatientId, user: PageUser, db: DbSes
 
 
 def _what_if_context(user: UserRow, row: PatientRow, record: PatientRecord) -> dict[str, Any]:
-    current_ai = [m for m in record.active_medications(record.as_of or dt.date.today())
-                  if m.drug in AI_DRUGS]
+    dated = services.assessment_date(record)
+    current_ai = [m for m in record.active_medications(dated.when) if m.drug in AI_DRUGS]
     return {"user": user, "row": row, "record": record, "ai_drugs": AI_DRUGS,
             "antiresorptives": {key: course.label for key, course in ANTIRESORPTIVE_COURSES.items()},
             "current_ai": current_ai, "life": record.lifestyle, "values": {}, "errors": {},
             "result": None, "figures": [], "unavailable": None, "series_labels": SERIES_LABELS,
-            "start": record.as_of.isoformat() if record.as_of else None}
+            "input_labels": FORM_LABELS, "dated": dated, "start": dated.when.isoformat()}
 
 
 @router.get("/patients/{patient_id}/what-if", response_class=HTMLResponse)
@@ -428,65 +442,36 @@ def what_if_page(request: Request, patient_id: PatientId, user: PageUser, db: Db
     return render(request, "whatif.html", _what_if_context(user, row, record))
 
 
-def what_if_request(form: FormData) -> WhatIfRequest:
-    """The what-if form as a request (raises pydantic ValidationError or UserInputError)."""
-    def number(key: str) -> float | None:
-        text = str(form.get(key) or "").strip()
-        if not text:
-            return None
-        try:
-            return float(text)
-        except ValueError:
-            raise UserInputError(key, text, "a number", problem="not a number") from None
-
-    drug = str(form.get("ai_drug") or "keep")
-    ai: dict[str, Any] | None = None
-    if drug != "keep":
-        ai = {"drug": drug}
-        if drug != "none":
-            ai.update(dose_mg=number("ai_dose_mg"), every_d=number("ai_every_d"))
-    intensity = str(form.get("resistance_intensity") or "") or None
-    antiresorptive = str(form.get("antiresorptive") or "") or None
-    years = number("years")
-    return WhatIfRequest.model_validate({
-        "years": 5.0 if years is None else years, "aromatase_inhibitor": ai,
-        "antiresorptive": antiresorptive,
-        "resistance_sessions_per_week": number("resistance_sessions_per_week"),
-        "resistance_intensity": intensity,
-        "impact_sessions_per_week": number("impact_sessions_per_week"),
-        "supplemental_calcium_mg_d": number("supplemental_calcium_mg_d"),
-        "vitamin_d_iu_d": number("vitamin_d_iu_d")})
-
-
-_WHAT_IF_INPUTS = {"aromatase_inhibitor": "ai_drug", "dose_mg": "ai_dose_mg", "every_d": "ai_every_d"}
-
-
 @router.post("/patients/{patient_id}/what-if", response_class=HTMLResponse)
 async def what_if_run(request: Request, patient_id: PatientId, user: PageUser, db: DbSession) -> HTMLResponse:
+    """Run the what-if form. With HTMX the result replaces the result box; a form error replaces
+    the form as well (HX-Retarget), so that the inputs at fault are marked beside their labels."""
     row = accessible_patient(db, user, patient_id)
     form = await checked_form(request)
     record = repository.record_from_row(row)
     context = _what_if_context(user, row, record)
     context["values"] = {k: str(v) for k, v in form.items() if k != CSRF_FIELD}
-    template = "_whatif_result.html" if request.headers.get("HX-Request") else "whatif.html"
-    status = 200
+    htmx = bool(request.headers.get("HX-Request"))
+    template = "_whatif_result.html" if htmx else "whatif.html"
+    dated: services.AssessmentDate = context["dated"]
+    on_date = record.model_copy(update={"as_of": dated.when})  # t = 0: the date the pages assess
     try:
-        body = what_if_request(form)
-        result = services.cached_simulation(db, row, body.model_dump(mode="json"),
-                                            lambda: run_what_if(record, body), model_version())
-        context.update(result=result, figures=charts.what_if_charts(result, context["start"] or "today"))
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        name = str(first["loc"][-1]) if first["loc"] else "form"
-        context["errors"] = {_WHAT_IF_INPUTS.get(name, name): str(first["msg"])}
-        status = 422
-    except UserInputError as err:
-        name = err.field.split(".")[-1]
-        context["errors"] = {_WHAT_IF_INPUTS.get(name, name): f"{err.problem}. Accepted: {err.accepted}."}
-        status = 422
+        body = request_from_form(form)
+        result = services.cached_simulation(
+            db, row, {**body.model_dump(mode="json"), "as_of": dated.when.isoformat()},
+            lambda: run_what_if(on_date, body), model_version())
+        context.update(result=result, figures=charts.what_if_charts(result, context["start"]))
+    except (WhatIfFormError, UserInputError) as err:
+        context["errors"] = err.errors if isinstance(err, WhatIfFormError) else form_errors_of(err)
+        if not htmx:
+            return render(request, template, context, status_code=422)
+        response = render(request, "_whatif_form.html", context, status_code=422)
+        response.headers["HX-Retarget"] = "#whatif"
+        response.headers["HX-Reswap"] = "outerHTML"
+        return response
     except services.Unavailable as exc:
         context["unavailable"] = exc.reason
-    return render(request, template, context, status_code=status)
+    return render(request, template, context)
 
 
 @router.get("/patients/{patient_id}/report.{fmt}")
@@ -497,7 +482,8 @@ def report_download(request: Request, patient_id: PatientId, fmt: str, user: Pag
         raise HTTPException(status_code=404, detail="reports are available as .html or .pdf")
     row = accessible_patient(db, user, patient_id)
     try:
-        data = services.report(repository.record_from_row(row), fmt, what_if=what_if)
+        record = repository.record_from_row(row)
+        data = services.report(record, fmt, services.assessment_date(record).when, what_if=what_if)
     except services.Unavailable as exc:
         return render(request, "error.html", {"user": user, "title": "Report not available",
                                               "message": exc.reason}, status_code=503)
@@ -505,7 +491,7 @@ def report_download(request: Request, patient_id: PatientId, fmt: str, user: Pag
     name = f"osteotwin-report-{row.external_id or row.id}{suffix}.{fmt}"
     media = "application/pdf" if fmt == "pdf" else "text/html; charset=utf-8"
     return Response(data, media_type=media,
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+                    headers={"Content-Disposition": attachment(name)})
 
 
 @router.get("/patients/{patient_id}/patient.yaml")
@@ -515,7 +501,7 @@ def patient_file_download(patient_id: PatientId, user: PageUser, db: DbSession) 
     text = dump_patient_yaml(repository.record_from_row(row))
     name = f"osteotwin-patient-{row.external_id or row.id}.yaml"
     return Response(text, media_type="application/yaml",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+                    headers={"Content-Disposition": attachment(name)})
 
 
 @router.get("/patients/{patient_id}/fhir.json")
@@ -529,7 +515,7 @@ def fhir_download(request: Request, patient_id: PatientId, user: PageUser, db: D
                                               "message": exc.reason}, status_code=503)
     name = f"osteotwin-fhir-{row.external_id or row.id}.json"
     return Response(json.dumps(bundle, indent=1), media_type="application/fhir+json",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+                    headers={"Content-Disposition": attachment(name)})
 
 
 @router.get("/patients/{patient_id}/audit", response_class=HTMLResponse)

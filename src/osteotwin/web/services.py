@@ -88,6 +88,73 @@ def _version_of(module: Any) -> str:
                or osteotwin.__version__)
 
 
+@dataclasses.dataclass(frozen=True)
+class AssessmentDate:
+    """The date the web pages assess a record on, and why; entries it leaves out are named."""
+
+    when: dt.date
+    record_as_of: dt.date | None
+    #: entries dated after the record's ``as_of`` (the reason ``when`` is today instead)
+    newer: tuple[str, ...] = ()
+    #: entries dated after ``when`` (not counted: results and scans in the future, planned starts)
+    later: tuple[str, ...] = ()
+
+    @property
+    def moved(self) -> bool:
+        """Whether ``when`` differs from the record's own ``as_of``."""
+        return self.record_as_of is not None and self.when != self.record_as_of
+
+    def note(self) -> str | None:
+        """One sentence for the page on why this date and what it leaves out (None: nothing to say)."""
+        parts = []
+        if self.moved and self.newer:
+            parts.append(f"The record's own date is {self.record_as_of}, but entries were added "
+                         f"after it ({'; '.join(self.newer)}), so it is assessed as of today.")
+        if self.later:
+            parts.append(f"Dated after {self.when.isoformat()} and not counted: {'; '.join(self.later)}.")
+        return " ".join(parts) or None
+
+
+def _dated_entries(record: PatientRecord) -> list[tuple[dt.date, str, bool]]:
+    """(date, description, whether it counts as data after that date) for every dated entry."""
+    entries: list[tuple[dt.date, str, bool]] = []
+    for lab in record.labs:
+        entries.append((lab.date, f"{lab.test.replace('_', ' ')} on {lab.date.isoformat()}", True))
+    for scan in record.dxa:
+        entries.append((scan.date, f"DXA {scan.site.replace('_', ' ')} on {scan.date.isoformat()}", True))
+    for med in record.medications:
+        drug = med.drug.replace("_", " ")
+        if med.start is not None:
+            entries.append((med.start, f"{drug} start on {med.start.isoformat()}", True))
+        if med.stop is not None:  # a planned stop changes nothing before it: not "left out"
+            entries.append((med.stop, f"{drug} stop on {med.stop.isoformat()}", False))
+    return sorted(entries, key=lambda entry: entry[0])
+
+
+def assessment_date(record: PatientRecord, today: dt.date | None = None) -> AssessmentDate:
+    """The date the web pages (assessment, what-if, plan, report, list) assess ``record`` on.
+
+    A record without ``as_of`` is assessed today. A record with one (seeded or imported) keeps it,
+    so that a snapshot reads the same every day, until an entry is dated after it: then the record
+    is being kept up to date and a clinician expects today's picture (the new result counted, ages
+    and monitoring intervals counted to today), so it is assessed today. Today rather than the
+    newest entry's date: intervals ("no estradiol in the last 12 months", "DXA overdue") must run
+    to the day the page is read, and an entry dated in the future must not move the assessment
+    there. Entries after the date used are listed (``later``) instead of silently dropped.
+    """
+    today = today or dt.date.today()
+    entries = _dated_entries(record)
+    as_of = record.as_of
+    newer: tuple[str, ...] = ()
+    if as_of is None:
+        when = today
+    else:
+        newer = tuple(text for date, text, _ in entries if as_of < date <= today)
+        when = max(as_of, today) if newer else as_of
+    later = tuple(text for date, text, counts in entries if counts and date > when)
+    return AssessmentDate(when=when, record_as_of=as_of, newer=newer, later=later)
+
+
 def assessment(db: Session, row: PatientRow, record: PatientRecord, as_of: dt.date | None = None) -> dict[
         str, Any]:
     """The assessment (spec/cli.md JSON shape) of the record, cached per revision and engine version."""
@@ -122,21 +189,28 @@ def _store(db: Session, cached: AssessmentRow | SimulationRow) -> None:
         db.rollback()
 
 
+#: Graded severities, least to most severe; "info" findings are information, not a grade.
 SEVERITY_ORDER = ("low", "moderate", "high", "very_high")
 
 
 def risk_badge(result: dict[str, Any] | None) -> tuple[str, str]:
-    """(css level, label) for a patient-list badge: the most severe finding of the assessment."""
+    """(css level, label) for a patient-list badge: the most severe finding of the assessment and
+    how many findings there are; findings that are information only are counted as such."""
     if result is None:
         return ("unknown", "not assessed")
     severities = [str(f.get("severity", "")).lower() for f in result.get("findings", [])
                   if isinstance(f, dict)]
+    count = len(severities)
+    findings = f"{count} finding{'s' if count != 1 else ''}"
+    if not count:
+        return ("low", "no findings")
     ranked = [s for s in severities if s in SEVERITY_ORDER]
     if not ranked:
-        return ("low", "no findings")
+        if all(s == "info" for s in severities):
+            return ("info", f"{findings} (information only)")
+        return ("unknown", f"{findings} (severity not graded)")
     top = max(ranked, key=SEVERITY_ORDER.index)
-    count = len(severities)
-    return (top, f"{top.replace('_', ' ')} · {count} finding{'s' if count != 1 else ''}")
+    return (top, f"{top.replace('_', ' ')} · {findings}")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -144,25 +218,27 @@ def risk_badge(result: dict[str, Any] | None) -> tuple[str, str]:
 # --------------------------------------------------------------------------------------------------
 
 
-_PLAN_CACHE: OrderedDict[tuple[int, int, int], dict[str, Any]] = OrderedDict()
+_PLAN_CACHE: OrderedDict[tuple[int, int, int, dt.date | None], dict[str, Any]] = OrderedDict()
 _PLAN_CACHE_SIZE = 64
 _PLAN_LOCK = threading.Lock()
 
 
-def plan(row: PatientRow, record: PatientRecord, weeks: int = 12) -> dict[str, Any]:
-    """The exercise and nutrition plan document (``osteotwin.plan``), cached in memory per revision.
+def plan(row: PatientRow, record: PatientRecord, weeks: int = 12,
+         as_of: dt.date | None = None) -> dict[str, Any]:
+    """The exercise and nutrition plan document (``osteotwin.plan``) on ``as_of`` (default: the
+    record's, else today), cached in memory per revision.
 
     Building a plan solves a nutrition MILP (seconds), so results are kept per (patient, revision,
-    weeks) for the life of the server process.
+    weeks, date) for the life of the server process.
     """
-    key = (row.id, row.revision, weeks)
+    key = (row.id, row.revision, weeks, as_of)
     with _PLAN_LOCK:
         if key in _PLAN_CACHE:
             _PLAN_CACHE.move_to_end(key)
             return _PLAN_CACHE[key]
     personal = _module("osteotwin.plan.personal", "plan")
     serialize = _module("osteotwin.plan.serialize", "plan")
-    built = _guarded("plan", personal.build_personal_plan, record, weeks=weeks)
+    built = _guarded("plan", personal.build_personal_plan, record, weeks=weeks, as_of=as_of)
     document: dict[str, Any] = jsonable(serialize.plan_document(built))
     with _PLAN_LOCK:
         _PLAN_CACHE[key] = document

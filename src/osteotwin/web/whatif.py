@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import math
+from collections.abc import Mapping
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from osteotwin.errors import UserInputError
 from osteotwin.records import PatientRecord
@@ -78,6 +80,8 @@ class WhatIfRequest(BaseModel):
         if self.resistance_sessions_per_week is not None:
             parts.append(f"resistance {self.resistance_sessions_per_week:g}/wk"
                          + (f" ({self.resistance_intensity})" if self.resistance_intensity else ""))
+        elif self.resistance_intensity is not None:
+            parts.append(f"resistance intensity {self.resistance_intensity}")
         if self.impact_sessions_per_week is not None:
             parts.append(f"impact {self.impact_sessions_per_week:g}/wk")
         if self.supplemental_calcium_mg_d is not None:
@@ -87,6 +91,176 @@ class WhatIfRequest(BaseModel):
         if self.antiresorptive is not None:
             parts.append(f"+ {ANTIRESORPTIVE_COURSES[self.antiresorptive].label}")
         return ", ".join(parts) or "unchanged"
+
+    def changes_anything(self) -> bool:
+        """Whether the request changes the course at all (the horizon and bands are no change)."""
+        return any(getattr(self, key) is not None for key in CHANGE_FIELDS)
+
+
+#: The request fields that change the course (all of them blank: the current course again).
+CHANGE_FIELDS: tuple[str, ...] = (
+    "aromatase_inhibitor", "resistance_sessions_per_week", "resistance_intensity",
+    "impact_sessions_per_week", "supplemental_calcium_mg_d", "vitamin_d_iu_d", "antiresorptive")
+
+
+# --------------------------------------------------------------------------------------------------
+# The what-if form
+# --------------------------------------------------------------------------------------------------
+
+#: The what-if form's inputs: name -> (label, unit of the accepted range, request field).
+FORM_INPUTS: dict[str, tuple[str, str, tuple[type[BaseModel], str] | None]] = {
+    "ai_drug": ("Aromatase inhibitor regimen", "", None),
+    "ai_dose_mg": ("AI dose (mg per dose)", "mg per dose", (AromataseInhibitorChange, "dose_mg")),
+    "ai_every_d": ("AI dosing interval (days)", "days", (AromataseInhibitorChange, "every_d")),
+    "antiresorptive": ("Antiresorptive course", "", None),
+    "resistance_sessions_per_week": ("Resistance sessions per week", "sessions per week",
+                                     (WhatIfRequest, "resistance_sessions_per_week")),
+    "resistance_intensity": ("Resistance intensity", "", None),
+    "impact_sessions_per_week": ("Impact sessions per week", "sessions per week",
+                                 (WhatIfRequest, "impact_sessions_per_week")),
+    "supplemental_calcium_mg_d": ("Calcium supplement (mg/d elemental)", "mg/d",
+                                  (WhatIfRequest, "supplemental_calcium_mg_d")),
+    "vitamin_d_iu_d": ("Vitamin D3 (IU/d)", "IU/d", (WhatIfRequest, "vitamin_d_iu_d")),
+    "years": ("Horizon (years)", "years", (WhatIfRequest, "years")),
+}
+FORM_LABELS: dict[str, str] = {name: label for name, (label, _, _) in FORM_INPUTS.items()}
+FORM_LABELS["form"] = "What-if"
+
+#: Field names in validation errors (request, AI change, simulator) -> the form input.
+_ERROR_TO_INPUT = {"aromatase_inhibitor": "ai_drug", "drug": "ai_drug", "dose_mg": "ai_dose_mg",
+                   "dose": "ai_dose_mg", "every_d": "ai_every_d", "every": "ai_every_d"}
+_CHOICES = {
+    "ai_drug": "keep current, stop (none), " + ", ".join(AI_DRUGS),
+    "antiresorptive": "none, " + ", ".join(ANTIRESORPTIVE_COURSES),
+    "resistance_intensity": "keep, light, moderate, high",
+}
+
+
+class WhatIfFormError(Exception):
+    """The what-if form cannot be run: ``errors`` maps form input names to messages."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{FORM_LABELS.get(k, k)}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+def accepted_range(name: str) -> str:
+    """What a numeric form input accepts, from the request model's bounds (``0 to 10000 IU/d``)."""
+    _, unit, target = FORM_INPUTS[name]
+    if target is None:
+        return _CHOICES.get(name, "")
+    model, field = target
+    low = high = None
+    strict = False
+    for bound in model.model_fields[field].metadata:
+        if hasattr(bound, "ge"):
+            low = bound.ge
+        elif hasattr(bound, "gt"):
+            low, strict = bound.gt, True
+        elif hasattr(bound, "le"):
+            high = bound.le
+    if low is None or high is None:
+        return f"a number ({unit})"
+    lower = f"more than {low:g}, up" if strict else f"{low:g} up"
+    return f"{lower} to {high:g} {unit}".strip()
+
+
+def _message(problem: str, value: Any, accepted: str) -> str:
+    got = f" (got '{value}')" if value not in (None, "") else ""
+    return f"{problem[:1].upper()}{problem[1:]}{got}. Accepted: {accepted}."
+
+
+def input_of(field: str) -> str:
+    """The form input an error's field belongs to (``aromatase_inhibitor.dose_mg`` -> ``ai_dose_mg``)."""
+    parts = [part.split("[")[0] for part in str(field).split(".") if part]
+    for part in reversed(parts):
+        name = _ERROR_TO_INPUT.get(part, part)
+        if name in FORM_INPUTS:
+            return name
+    return "form"
+
+
+def form_errors_of(error: UserInputError) -> dict[str, str]:
+    """``{input: message}`` for a user error from the request or the simulator."""
+    return {input_of(error.field): _message(error.problem, error.value, str(error.accepted))}
+
+
+def _validation_errors(exc: ValidationError, typed: Mapping[str, str]) -> dict[str, str]:
+    """``{input: message}`` for the request model's errors, each showing the value as typed."""
+    errors: dict[str, str] = {}
+    for item in exc.errors():
+        name = input_of(".".join(str(part) for part in item.get("loc", ())))
+        kind = str(item.get("type", ""))
+        accepted = accepted_range(name) if name in FORM_INPUTS else ""
+        if kind in ("less_than_equal", "less_than"):
+            problem = "too high"
+        elif kind in ("greater_than_equal", "greater_than"):
+            problem = "too low"
+        elif kind == "literal_error":
+            problem = "not one of the choices"
+        else:
+            problem = str(item.get("msg", "invalid value"))
+        value = typed.get(name) or item.get("input")
+        shown = value if isinstance(value, str | int | float) else None
+        errors.setdefault(name, _message(problem, shown, accepted or str(item.get("msg", ""))))
+    return errors
+
+
+def request_from_form(form: Mapping[str, Any]) -> WhatIfRequest:
+    """The what-if form as a request; ``WhatIfFormError`` names every input that is wrong, and a
+    form that changes nothing is refused (it would only repeat the current course)."""
+    errors: dict[str, str] = {}
+
+    def text(key: str) -> str:
+        value = form.get(key)
+        return value.strip() if isinstance(value, str) else ""
+
+    def number(key: str) -> float | None:
+        raw = text(key)
+        if not raw:
+            return None
+        try:
+            value = float(raw.replace(",", "."))
+        except ValueError:
+            errors[key] = _message("not a number", raw, accepted_range(key))
+            return None
+        if not math.isfinite(value):
+            errors[key] = _message("not a finite number", raw, accepted_range(key))
+            return None
+        return value
+
+    drug = text("ai_drug") or "keep"
+    ai: dict[str, Any] | None = None
+    if drug != "keep":
+        ai = {"drug": drug}
+        if drug != "none":
+            ai.update(dose_mg=number("ai_dose_mg"), every_d=number("ai_every_d"))
+            if drug in AI_DRUGS:
+                for key, what in (("dose_mg", "ai_dose_mg"), ("every_d", "ai_every_d")):
+                    if ai[key] is None and what not in errors:
+                        errors[what] = _message(f"missing: {drug} needs a dose and an interval",
+                                                None, accepted_range(what))
+    years = number("years")
+    fields = {"years": 5.0 if years is None else years, "aromatase_inhibitor": ai,
+              "antiresorptive": text("antiresorptive") or None,
+              "resistance_sessions_per_week": number("resistance_sessions_per_week"),
+              "resistance_intensity": text("resistance_intensity") or None,
+              "impact_sessions_per_week": number("impact_sessions_per_week"),
+              "supplemental_calcium_mg_d": number("supplemental_calcium_mg_d"),
+              "vitamin_d_iu_d": number("vitamin_d_iu_d")}
+    try:
+        request = WhatIfRequest.model_validate(fields)
+    except ValidationError as exc:
+        typed = {key: text(key) for key in FORM_INPUTS}
+        raise WhatIfFormError({**_validation_errors(exc, typed), **errors}) from None
+    if errors:
+        raise WhatIfFormError(errors)
+    if not request.changes_anything():
+        raise WhatIfFormError({"form": (
+            "Nothing to compare: every change was left blank or on keep, so the alternative would "
+            "repeat the current course. Accepted: at least one change (aromatase inhibitor, "
+            "antiresorptive, training, calcium or vitamin D).")})
+    return request
 
 
 def _simulation_api() -> Any:
