@@ -266,6 +266,23 @@ def test_what_if_form_errors_come_back_in_the_partial(world: World, page_client:
     assert 'id="err-antiresorptive"' in response.text and "denosumab_60mg_6mo" in response.text
 
 
+def test_a_what_if_run_after_a_form_error_clears_its_marks(world: World,
+                                                          page_client: TestClient) -> None:
+    """The form and the result are swapped together: a run that succeeds after a form error
+    comes back with the values as typed and no field still marked invalid."""
+    csrf = browser_login(page_client, "pat-a")
+    url = f"/patients/{world.patient_a}/what-if"
+    bad = page_client.post(url, data={"ai_drug": "keep", "vitamin_d_iu_d": "nan", "years": "1",
+                                      "csrf_token": csrf}, headers={"HX-Request": "true"})
+    assert bad.status_code == 422 and 'aria-invalid="true"' in bad.text
+    good = page_client.post(url, data={"ai_drug": "keep", "vitamin_d_iu_d": "2000", "years": "1",
+                                       "csrf_token": csrf}, headers={"HX-Request": "true"})
+    assert good.status_code == 200, good.text[:300]
+    assert good.headers["HX-Retarget"] == "#whatif" and "<html" not in good.text
+    assert 'aria-invalid="true"' not in good.text and "Not a finite number" not in good.text
+    assert 'value="2000"' in good.text and 'id="whatif-table"' in good.text
+
+
 def test_what_if_result_names_the_model_departures_that_apply(world: World,
                                                               page_client: TestClient) -> None:
     """The demo man is on anastrozole: the partial says which known departure applies to which

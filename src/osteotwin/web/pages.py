@@ -444,17 +444,18 @@ def what_if_page(request: Request, patient_id: PatientId, user: PageUser, db: Db
 
 @router.post("/patients/{patient_id}/what-if", response_class=HTMLResponse)
 async def what_if_run(request: Request, patient_id: PatientId, user: PageUser, db: DbSession) -> HTMLResponse:
-    """Run the what-if form. With HTMX the result replaces the result box; a form error replaces
-    the form as well (HX-Retarget), so that the inputs at fault are marked beside their labels."""
+    """Run the what-if form. With HTMX the form and its result box are replaced together
+    (HX-Retarget): after a form error the inputs at fault are marked beside their labels, and a
+    run that succeeds clears an earlier error's marks."""
     row = accessible_patient(db, user, patient_id)
     form = await checked_form(request)
     record = repository.record_from_row(row)
     context = _what_if_context(user, row, record)
     context["values"] = {k: str(v) for k, v in form.items() if k != CSRF_FIELD}
     htmx = bool(request.headers.get("HX-Request"))
-    template = "_whatif_result.html" if htmx else "whatif.html"
     dated: services.AssessmentDate = context["dated"]
     on_date = record.model_copy(update={"as_of": dated.when})  # t = 0: the date the pages assess
+    status = 200
     try:
         body = request_from_form(form)
         result = services.cached_simulation(
@@ -463,15 +464,15 @@ async def what_if_run(request: Request, patient_id: PatientId, user: PageUser, d
         context.update(result=result, figures=charts.what_if_charts(result, context["start"]))
     except (WhatIfFormError, UserInputError) as err:
         context["errors"] = err.errors if isinstance(err, WhatIfFormError) else form_errors_of(err)
-        if not htmx:
-            return render(request, template, context, status_code=422)
-        response = render(request, "_whatif_form.html", context, status_code=422)
-        response.headers["HX-Retarget"] = "#whatif"
-        response.headers["HX-Reswap"] = "outerHTML"
-        return response
+        status = 422
     except services.Unavailable as exc:
         context["unavailable"] = exc.reason
-    return render(request, template, context)
+    if not htmx:
+        return render(request, "whatif.html", context, status_code=status)
+    response = render(request, "_whatif_form.html", context, status_code=status)
+    response.headers["HX-Retarget"] = "#whatif"
+    response.headers["HX-Reswap"] = "outerHTML"
+    return response
 
 
 @router.get("/patients/{patient_id}/report.{fmt}")
