@@ -30,6 +30,34 @@ def test_writes_a_complete_fitted_set_with_its_verification(tmp_path: Path) -> N
     assert len(document["provenance"]["anchors"]) == 1  # the start only: no search allowed
     # stage 2 scored the fracture trials' populations at four seeds (the default) together
     assert "populations at seeds 0-3 scored together" in document["provenance"]["objective"]
+    # the other commands take it through OSTEOTWIN_PARAMETERS
+    from osteotwin.physiology.parameters import current_parameters
+
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("OSTEOTWIN_PARAMETERS", str(target))
+        chosen = current_parameters()
+        assert chosen.provenance == document["provenance"]["label"]
+        assert chosen.values[chosen.names.index("bp_emax")] == pytest.approx(
+            document["parameters"]["bp_emax"])
+        env.setenv("OSTEOTWIN_PARAMETERS", str(tmp_path / "missing.yaml"))
+        with pytest.raises(UserInputError, match="OSTEOTWIN_PARAMETERS: no such file"):
+            current_parameters()
+
+
+@pytest.mark.parametrize(("argv", "words"), [
+    ([], "name one output (got 'neither'"),
+    (["-o", "fitted.yaml", "--install"], "name one output (got 'both'"),
+    (["-o", "fitted.json"], "the fitted set is written as YAML"),
+])
+def test_an_output_must_be_named_so_the_shipped_set_is_never_replaced_by_accident(
+        argv: list[str], words: str) -> None:
+    from osteotwin.calibrate.fitted import fitted_path
+
+    before = fitted_path().read_bytes()
+    result = RUNNER.invoke(app, ["calibrate", "--n-anchor", "2", "--max-anchors", "0", *argv])
+    assert result.exit_code != 0
+    assert isinstance(result.exception, UserInputError) and words in str(result.exception)
+    assert fitted_path().read_bytes() == before
 
 
 @pytest.mark.parametrize(

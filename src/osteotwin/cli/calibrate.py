@@ -4,8 +4,11 @@ Stage 1 fits the calibratable model parameters to the population means of every 
 endpoint (``--n-anchor`` people per arm with parameter variability, as ``osteotwin validate``), by a
 trust-region search on a Broyden-updated linear model whose Jacobian comes from a small population
 (``--n-surrogate``); stage 2 fits the fracture model. Seeded and reproducible; bounded in wall time
-(``--budget-minutes``). Writes the fitted set with its provenance to
-``src/osteotwin/data/model/fitted_parameters.yaml`` (or ``-o FILE``). Heavy imports stay inside.
+(``--budget-minutes``). Writes the fitted set with its provenance to ``-o FILE.yaml`` (other commands
+use it with ``OSTEOTWIN_PARAMETERS=FILE.yaml``), or with ``--install`` to the packaged
+``src/osteotwin/data/model/fitted_parameters.yaml`` that every command uses by default, the set it
+replaces kept beside it as ``fitted_parameters.previous.yaml``: an output must be named, so a run
+never replaces the shipped set by accident. Heavy imports stay inside.
 """
 
 from __future__ import annotations
@@ -124,9 +127,17 @@ def register(app: typer.Typer) -> None:
         output: Annotated[
             Path | None,
             typer.Option(
-                "-o", "--output", help="Where to write the fitted set (default: the packaged file)."
+                "-o", "--output", help="Where to write the fitted set (a .yaml file; other "
+                "commands use it with OSTEOTWIN_PARAMETERS=FILE)."
             ),
         ] = None,
+        install: Annotated[
+            bool,
+            typer.Option(
+                "--install", help="Write to the packaged set every command uses by default "
+                "(the set it replaces is kept as fitted_parameters.previous.yaml)."
+            ),
+        ] = False,
         workers: Annotated[int | None, typer.Option("--workers", help="Worker threads.")] = None,
         literature_start: Annotated[
             bool,
@@ -139,7 +150,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Fit the model to the training trials and write the fitted parameter set.
 
-        Example: osteotwin calibrate --budget-minutes 25 (what ships: docs/validation.md)
+        Example: osteotwin calibrate --step-rule count --margin 0.15 -o fitted.yaml (how the
+        shipped set was fitted: docs/model.md, Calibration)
         """
         for name, value, low, high in (
             ("--n-anchor", n_anchor, 1, 100_000),
@@ -162,6 +174,15 @@ def register(app: typer.Typer) -> None:
             raise UserInputError("--loss", loss, ", ".join(LOSSES))
         if step_rule not in STEP_RULES:
             raise UserInputError("--step-rule", step_rule, ", ".join(STEP_RULES))
+        if (output is None) == (not install):
+            raise UserInputError(
+                "-o/--install", "both" if install else "neither",
+                "-o FILE.yaml to write the fitted set to a file, or --install to replace the "
+                "packaged set that assess, simulate, report and validate use",
+                problem="name one output")
+        if output is not None and output.suffix.lower() not in (".yaml", ".yml"):
+            raise UserInputError("-o", str(output), "a file name ending in .yaml or .yml",
+                                 problem="the fitted set is written as YAML")
         from osteotwin.calibrate.fit import (
             FitSettings,
             calibratable_bounds,
@@ -212,6 +233,8 @@ def register(app: typer.Typer) -> None:
         try:
             result = fit_model(trials, simulator, settings, log)
             target = output or fitted_path()
+            if install and target.is_file():  # keep the set it replaces
+                target.with_name("fitted_parameters.previous.yaml").write_bytes(target.read_bytes())
             document = fitted_document(result, settings, files)
             write_fitted_document(document, target)
             verification: dict[str, object] = document["provenance"]["verification"]

@@ -63,6 +63,7 @@ given, which stay inside their sources' ranges):
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -73,6 +74,9 @@ from numpy.typing import NDArray
 from osteotwin.errors import UserInputError
 
 FITTED_PARAMETERS_PATH = Path(__file__).resolve().parents[1] / "data" / "model" / "fitted_parameters.yaml"
+#: Environment variable naming a fitted set to use instead of the packaged one (e.g. one written by
+#: ``osteotwin calibrate -o FILE``).
+PARAMETERS_ENV = "OSTEOTWIN_PARAMETERS"
 
 PR10 = "Peterson & Riggs 2010, Bone 46:49-63 (BIOMD0000000613)"
 R12 = "Riggs et al. 2012, CPT:PSP 1:e11 (estrogen extension)"
@@ -713,8 +717,17 @@ def _parse_fitted_parameters(path: Path) -> ModelParameters:
 
 
 def current_parameters() -> ModelParameters:
-    """The parameter set simulations use by default: fitted if shipped, else literature defaults."""
-    return load_fitted_parameters()
+    """The parameter set simulations use by default: the file named by ``OSTEOTWIN_PARAMETERS``
+    when set (it must exist), else the packaged fitted set, else the literature defaults."""
+    chosen = os.environ.get(PARAMETERS_ENV)
+    if not chosen:
+        return load_fitted_parameters()
+    path = Path(chosen)
+    if not path.is_file():
+        raise UserInputError(PARAMETERS_ENV, chosen, "a fitted parameter file written by "
+                             "osteotwin calibrate -o FILE.yaml, or unset for the packaged set",
+                             problem="no such file")
+    return load_fitted_parameters(path)
 
 
 def sample_parameters(n: int, rng: np.random.Generator, base: ModelParameters | None = None,
