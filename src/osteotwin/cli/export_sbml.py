@@ -20,7 +20,8 @@ def register(app: typer.Typer) -> None:
 def export_sbml(
     output: Annotated[Path, typer.Option("-o", "--output", help="SBML file to write (.xml or .sbml).")],
     patient: Annotated[Path | None, typer.Argument(help="Patient file: export this person's model "
-                                                   "(medications carried forward).")] = None,
+                                                   "(medications carried forward); without one, "
+                                                   f"{DEFAULT_DESCRIPTION}.")] = None,
     years: Annotated[float, typer.Option(help="Horizon of the regimens in years.")] = 5.0,
 ) -> None:
     """Export the mechanistic model with one person's parameters, steady state and regimens.
@@ -34,9 +35,13 @@ def export_sbml(
     from osteotwin.simulate.scenario import Regimen, Scenario, Subject
 
     if patient is not None:
+        from osteotwin.errors import UserInputError
         from osteotwin.records import load_patient_file
 
-        scenario = Scenario.from_record(load_patient_file(patient), years)
+        try:
+            scenario = Scenario.from_record(load_patient_file(patient), years)
+        except UserInputError as err:
+            raise err.with_source(str(patient)) from None
     else:
         scenario = Scenario(
             Subject(sex="female", age_y=62.0, weight_kg=70.0, years_since_menopause=10.0,

@@ -40,7 +40,8 @@ def trial(
                                            "hypercube instead, so at small n the two means "
                                            "differ by sampling error).")] = 0,
     out: Annotated[Path | None, typer.Option(help="Run folder for Parquet chunks and summary; "
-                                             "rerunning into it resumes.")] = None,
+                                             "rerunning into it resumes (default: "
+                                             "./trial-<id>-n<N>-seed<S>).")] = None,
     chunk_size: Annotated[int, typer.Option(help="People per chunk (a killed run loses at most "
                                             "the chunks in flight).")] = 2_000,
     scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address (with --backend "
@@ -52,7 +53,12 @@ def trial(
 ) -> None:
     """Simulate every arm of TRIAL_FILE as a virtual population of N people; per-person endpoints go
     to Parquet (OUT/people/), the summary (mean, SD, percentiles, published value) to OUT/summary.json
-    and OUT/summary.csv."""
+    and OUT/summary.csv.
+
+    Parquet columns, one row per virtual person: arm_index, arm_id, person (index within the arm),
+    chunk, age_y, weight_kg, and one column per endpoint named QUANTITY@AT (e.g.
+    lumbar_spine_bmd_change_pct@24 mo; "from D d" appended for a change from a later time), in the
+    trial file's units."""
     from osteotwin.cli.common import emit_json
     from osteotwin.cli.validate import small_n_note
     from osteotwin.scale.runner import run_trial
