@@ -325,7 +325,12 @@ training misses fail") gives, for each, the published results it disagrees with.
   study) is added as an assumption, printed below; only inputs are added, no parameter is set per trial
   (`osteotwin.trials.background`).
 - **Calibration** used only these training files (see `src/osteotwin/data/model/fitted_parameters.yaml`
-  for what was fitted, bounds, objective, seed and data checksums; `osteotwin calibrate` reproduces it).
+  for what was fitted, bounds, objective, seed and data checksums). The shipped set is the end of a
+  chain of `osteotwin calibrate` runs, each started from the set before it, with the structural
+  changes and hand-set values between them named below. The search is seeded: the last run
+  repeats from the set before it when allowed the same anchors (`--max-anchors 6` with a generous
+  `--budget-minutes`: the wall-time budget alone can stop a slower machine earlier), written with
+  `-o FILE.yaml` (used through `OSTEOTWIN_PARAMETERS`) or `--install` (the packaged set).
   {CALIBRATION_TEXT}
 
 ## What was assumed where a trial is silent

@@ -30,8 +30,9 @@ SUMMARY_SERIES: tuple[tuple[str, str], ...] = (
     ("free_testosterone_pg_ml", "free T pg/mL"),
 )
 TABLE_SERIES = SUMMARY_SERIES[:5]  # CTX and free T are in the JSON/CSV; the table stays narrow
-DISCLAIMER = ("Decision support, not a prescription: model predictions with 5-95 % bands over "
-              "virtual people; discuss any change with the treating clinician.")
+DISCLAIMER = ("Decision support, not a prescription: model predictions, uncertain (5-95 % bands "
+              "over virtual people with --draws); discuss any change with the treating "
+              "clinician.")
 
 
 class SimulateFormat(StrEnum):

@@ -129,7 +129,8 @@ dS/dt = ln2/t½,S·(S_target − S), S_target = 1/(1 + g·x) for x = stimulus �
 (detraining); the osteocytes accommodate to a customary loading (Turner 1998; Schriefer et al.
 2005), all but a share k: dA/dt = ln2/t½,A·((1 − k)·stimulus − A). A sustained programme therefore
 gives most of its gain in its first year or two and keeps the part carried by k; stopping it gives
-the rest back.
+the rest back (the demo patient, `examples/demo_patient.yaml`, with high-intensity training twice a
+week: +1.6 spine points over the current course at 8 months, +0.8 at 5 years).
 
 **Calcium, PTH, vitamin D** (reduced Peterson & Riggs 2010; Ca in mmol, V = 14 L):
 J14 = CaDay·((1 − f14) + f14·J14OC(r_OC)·(r_M/r_OC)^0.603); J15 = CaDay·(P/P₀)·((1 − f15) + f15·r_OB);
@@ -261,10 +262,10 @@ et al. 1996). An aromatase inhibitor raises a postmenopausal woman's
 CTX by 8 % in a year where Z-FAST's letrozole arm measured NTX +20 % (clinical_facts ZF07-04), and
 ovarian suppression with anastrozole by 109 %. *Antiresorptive gains* (the route's additivity and
 the PA spine's age drift outside remodelling brought them closer: FREEDOM extension spine +12.2 %
-at 5 years, was +5.4 and then +8.7; weekly alendronate +3.9 % at 12 months, was +3.1) are still
+at 5 years against +13.7, was +5.4 and then +8.7; weekly alendronate +3.9 % at 12 months, was +3.1) are still
 short at the hips and in the first year: denosumab in a 72-year-old woman gives +6.4, +8.8, +10.3
 and +13.1 % at the spine at 1, 2, 3 and 5 years but +4.4, +5.5, +5.8 and +6.1 % at the hip
-(FREEDOM extension hip +7.0 % at 5 years, and its older cross-over group's spine gains 8.4 %
+(FREEDOM extension hip +5.7 % at 5 years against +7.0, and its older cross-over group's spine gains 8.4 %
 against 7.7 %); men's first-year spine response is short (ADAMO +4.6 % at 12 months and +5.9 % at
 24 against +5.7 and +8.0; Orwoll's alendronate arm, +7.0 % against +7.1 ± 0.3, passes; ADAMO's
 hip and femoral neck gains run 0.6 and 0.8 points above it at 12 months, just outside its intervals), as their modelled turnover
@@ -349,7 +350,13 @@ alendronate (the model's alendronate 70 mg weekly in the same woman: 6.6 and 4.7
 it falls; below); the rest is remodelling, whose balance term favours any coupled fall in
 turnover (γ_OC 0.19 against γ_OB 0.08: with remodelling alone the patch still gains 8.7 %).
 Estrogen therapy is not in the training set, which calibrates only falls in estradiol below the
-postmenopausal level and tamoxifen's partial agonism, so these gains are extrapolation. *Feedback in men.* LH in men on an aromatase
+postmenopausal level and tamoxifen's partial agonism, so these gains are extrapolation.
+*Low testosterone-gel doses.* Below 30 mg/d of testosterone applied as gel (the caveat's threshold) the
+model's testosterone is off by up to a quarter either way: 235 and 382 ng/dL at 12.5 and 25 mg/d of 1 % gel
+(1.25 and 2.5 g) against 191 and 337 (Finkelstein et al. 2013, 23 % and 13 % too high), and 311
+against 410 ng/dL at 20 mg/d of 1.62 % gel in the training castration study (24 % too low; it
+passes within its wide interval); the full dose, 81 mg/d, matches. Such scenarios carry a caveat.
+*Feedback in men.* LH in men on an aromatase
 inhibitor rises too far: anastrozole 1 mg daily for 12 weeks in older men gives LH 13.6 IU/L where
 Leder et al. 2004 measured 5.1 → 7.9. Published responses span ×1.55 (Leder) to ×4.2 (T'Sjoen et
 al. 2005, letrozole; Veldhuis 2005 ×2.1; Loves 2013 ×2.7); the feedback steepness, first set on
@@ -379,7 +386,7 @@ the 2-week one for a constant regimen). Women: the trial populations' mean E2 fa
 weeks (the Japanese study passes; the label's −80 % at 14 days does not). That re-fit (count
 step, 5 anchors, 186 s) kept 56 of 73 at seed 0 (56, 55, 55 and 55 at seeds 0 to 3; before, 56,
 56, 55 and 55), with the castrated men's 2-week estradiol passing and the label's day-1 fall
-(−79 % against −70 %) failing in place of each other, and 28 of 65 outside checks (Leder's LH
+(−79 % against −70 %) failing in place of each other, and 28 of 65 outside checks then (Leder's LH
 13.6 against 15.0 before). *The estrone-sulfate pool.* Estrone sulfate, the most abundant
 circulating estrogen, is a reservoir from which more active estrogens form (estradiol labels;
 Kuhl 2005), so plasma E2 follows a change in aromatization over a day or two rather than at once:
@@ -387,7 +394,7 @@ a share f_R of peripheral E2 now reaches plasma through a pool with a half-life 
 (assumption). The count step (4 anchors, 176 s) fitted f_R at 0.31: the label's day-1 fall is
 −70 % and passes, nothing at two weeks or later moves (a woman's E2 at 14 days, −86.7 %), and the
 set passes 57 of 73 at seed 0 (57, 56, 56 and 56 at seeds 0 to 3; 57 at each once the fracture
-model was re-fitted to the four seeds' populations together), outside checks 28 of 65. What is
+model was re-fitted to the four seeds' populations together), outside checks 28 of 65 then. What is
 left in men points to more estradiol from the testis (which rises with LH; its share is at the top
 of its sourced range, 0.25): in a man of 68 (26 pg/mL, 343 ng/dL) a less saturated testis
 (LH50 15 IU/L, the top of its range, against 8) raised the daily dose's E2 from 13.8 to 14.6
@@ -402,7 +409,7 @@ alone (validation.md, "Endpoints no model can pass together": ABCSG-18's placebo
 against ATAC's anastrozole arm at 40, and BIG 1-98's tamoxifen arm against ATAC's at 60 months),
 and a third once ATAC's off-treatment report is read with them (MA.17's placebo hip, −0.71 % in the
 2 years after 5 years of tamoxifen, against ATAC's women stopping 5 years of tamoxifen, −2.52 %;
-an outside check, which the model passes). Each of the others disagrees with other published
+an outside check, which the model just misses: −3.04 % against [−3.02, −2.02]). Each of the others disagrees with other published
 results for the same or like people and regimens; the model sits with the majority or with the
 physiology's sources. *Fractures.* ABCSG-18's placebo arm (on an inhibitor) at 84
 months, 26.2 % [25.7, 26.7], with ATAC's anastrozole arm at 60 months, 11.0 % [10.5, 11.5], on the
@@ -488,7 +495,7 @@ published 6.7 and 6.6 %, McClung et al. 2017), and on treatment P1NP stays 61 % 
 (before 26 %: the growing store's activation let the osteoblasts recover, where published
 turnover markers stayed reduced through 10 years, Bone et al. 2017 Lancet Diabetes Endocrinol
 5:513). The training set passes 57 of 73 at seed 0 (57, 57 and 56 at seeds 1-3; before, 57 at
-each), the outside checks 27 of 65 (before 28) with the same BMD error (1.27 points; training
+each), the outside checks 27 of 65 (before 28; the shipped set, after the refill-time bound: 26) with the same BMD error (1.27 points; training
 0.69 against 0.65). Costs, each a documented departure made a little larger: the fit
 lowered the bisphosphonate effect (`bp_emax` 0.20 against 0.26; weekly alendronate's CTX −25 %
 at 12 months against −33 %, published −50 to −70 %), the spine after stopping tamoxifen loses
