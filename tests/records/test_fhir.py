@@ -448,3 +448,229 @@ def test_lab_dated_by_period_or_issued() -> None:
     del observation["effectivePeriod"]
     observation["issued"] = "2024-03-05T10:00:00Z"
     assert bundle_to_record(bundle).labs[0].date == date(2024, 3, 5)
+
+
+# --------------------------------------------------------------------------------------------------
+# Bundles from EHR exports: whose data, dose timing, several dosages, routes, statuses, references
+# --------------------------------------------------------------------------------------------------
+
+GTS = "http://terminology.hl7.org/CodeSystem/v3-GTSAbbreviation"
+
+
+def _resource(bundle: dict[str, Any], rid: str) -> dict[str, Any]:
+    resource: dict[str, Any] = next(e["resource"] for e in bundle["entry"]
+                                    if e["resource"].get("id") == rid)
+    return resource
+
+
+@pytest.mark.parametrize("rid", ["o1", "m1", "c1"])
+def test_data_about_another_patient_is_refused(rid: str) -> None:
+    bundle = _foreign_bundle()
+    _resource(bundle, rid)["subject"] = {"reference": "Patient/other"}
+    err = _error(bundle)
+    assert err.problem == "refers to another patient" and err.value == "Patient/other"
+    assert f"/{rid}.subject" in err.field and "Patient/p1" in err.accepted
+
+
+def test_subject_may_name_the_patient_by_url_fullurl_or_identifier() -> None:
+    bundle = _foreign_bundle()
+    _resource(bundle, "o1")["subject"] = {
+        "reference": "https://ehr.example.org/fhir/Patient/p1/_history/3"}
+    _resource(bundle, "m1")["subject"] = {"reference": bundle["entry"][0]["fullUrl"]}
+    _resource(bundle, "c1")["subject"] = {"identifier": {"system": "urn:oid:1.2.3",
+                                                         "value": "MRN-77"}}
+    record = bundle_to_record(bundle)
+    assert len(record.labs) == 1 and len(record.medications) == 1
+    _resource(bundle, "c1")["subject"] = {"identifier": {"system": "urn:oid:1.2.3",
+                                                         "value": "MRN-78"}}
+    err = _error(bundle)
+    assert "Condition/c1.subject" in err.field and err.problem == "refers to another patient"
+
+
+def _letrozole(**dosage: Any) -> dict[str, Any]:
+    bundle = _foreign_bundle()
+    _resource(bundle, "m1")["dosage"] = [{
+        "doseAndRate": [{"doseQuantity": {"value": 2.5, "unit": "mg", "system": UCUM,
+                                          "code": "mg"}}], **dosage}]
+    return bundle
+
+
+@pytest.mark.parametrize(("code", "every_d"), [
+    ("BID", 0.5), ("TID", 1 / 3), ("QID", 0.25), ("QD", 1.0), ("QOD", 2.0), ("WK", 7.0),
+    ("MO", 30.4375), ("Q8H", 1 / 3)])
+def test_timing_code_gives_the_dose_interval(code: str, every_d: float) -> None:
+    bundle = _letrozole(timing={"code": {"coding": [{"system": GTS, "code": code}]}})
+    [letrozole] = bundle_to_record(bundle).medications
+    assert letrozole.every_d == pytest.approx(every_d)
+    assert letrozole.daily_dose_mg() == pytest.approx(2.5 / every_d)  # BID: 5 mg/d, not 2.5
+
+
+def test_timing_code_next_to_bounds_only_repeat_is_read() -> None:
+    bundle = _letrozole(timing={"code": {"coding": [{"system": GTS, "code": "BID"}]},
+                                "repeat": {"boundsPeriod": {"start": "2023-01-01"}}})
+    [letrozole] = bundle_to_record(bundle).medications
+    assert letrozole.every_d == 0.5 and letrozole.start == date(2023, 1, 1)
+
+
+def test_unknown_timing_code_or_frequency_without_period_is_refused() -> None:
+    err = _error(_letrozole(timing={"code": {"coding": [{"system": GTS, "code": "Q12H-ODD"}],
+                                             "text": "when needed"}}))
+    assert err.problem == "dose frequency not understood"
+    assert "MedicationStatement/m1.dosage[0].timing.code" in err.field and "BID" in err.accepted
+    err = _error(_letrozole(timing={"repeat": {"frequency": 2}}))
+    assert err.problem == "dose frequency without a period"
+
+
+def test_several_times_of_day_without_period_are_doses_a_day() -> None:
+    bundle = _letrozole(timing={"repeat": {"timeOfDay": ["08:00:00", "20:00:00"]}})
+    [letrozole] = bundle_to_record(bundle).medications
+    assert letrozole.every_d == 0.5
+
+
+def _dosage(mg: float, bounds: dict[str, str] | None = None, **more: Any) -> dict[str, Any]:
+    repeat: dict[str, Any] = {"frequency": 1, "period": 1, "periodUnit": "d"}
+    if bounds is not None:
+        repeat["boundsPeriod"] = bounds
+    return {"timing": {"repeat": repeat}, **more,
+            "doseAndRate": [{"doseQuantity": {"value": mg, "unit": "mg", "system": UCUM,
+                                              "code": "mg"}}]}
+
+
+def test_each_dosage_is_its_own_regimen() -> None:
+    bundle = _foreign_bundle()
+    _resource(bundle, "m1")["dosage"] = [
+        _dosage(2.5, {"start": "2022-06-01", "end": "2023-06-01"}),
+        _dosage(5.0, {"start": "2023-06-01"})]
+    result = import_bundle(bundle)
+    assert [(m.dose_mg, m.start, m.stop) for m in result.record.medications] == [
+        (2.5, date(2022, 6, 1), date(2023, 6, 1)), (5.0, date(2023, 6, 1), None)]
+    # the same Dosage.sequence: doses taken together, over the statement's period
+    _resource(bundle, "m1")["dosage"] = [_dosage(2.5, sequence=1), _dosage(1.0, sequence=1)]
+    record = bundle_to_record(bundle)
+    assert [(m.dose_mg, m.start) for m in record.medications] == [
+        (2.5, date(2022, 6, 1)), (1.0, date(2022, 6, 1))]
+
+
+def test_overlapping_dosages_are_refused_not_added_up_or_dropped() -> None:
+    bundle = _foreign_bundle()  # the audit's case: a later dose change, first dosage not bounded
+    _resource(bundle, "m1")["dosage"] = [_dosage(2.5), _dosage(5.0, {"start": "2025-01-01"})]
+    err = _error(bundle)
+    assert "MedicationStatement/m1.dosage[1]" in err.field
+    assert err.problem.startswith("dosages overlap in time") and "2025-01-01" in err.value
+
+
+def test_dose_parts_the_file_cannot_hold_are_listed() -> None:
+    bundle = _letrozole(timing={"repeat": {"frequency": 1, "period": 1, "periodUnit": "d",
+                                           "count": 30}})
+    _resource(bundle, "m1")["dosage"][0]["doseAndRate"].append(
+        {"doseQuantity": {"value": 2, "unit": "mg", "system": UCUM, "code": "mg"}})
+    skipped = "\n".join(import_bundle(bundle).skipped)
+    assert "dosage[0].timing.repeat.count: 30" in skipped
+    assert "dosage[0].doseAndRate[1]: only the first dose" in skipped
+    bundle = _letrozole()
+    _resource(bundle, "m1")["dosage"][0]["doseAndRate"] = [
+        {"doseRange": {"low": {"value": 1, "unit": "mg"}, "high": {"value": 2, "unit": "mg"}}}]
+    result = import_bundle(bundle)
+    assert result.record.medications[0].dose_mg is None
+    assert any("doseAndRate[0].doseRange" in line for line in result.skipped)
+
+
+@pytest.mark.parametrize(("code", "route"), [
+    ("26643006", "oral"), ("78421000", "intramuscular"), ("34206005", "subcutaneous"),
+    ("45890007", "transdermal"), ("47625008", "intravenous")])
+def test_snomed_route_is_read(code: str, route: str) -> None:
+    bundle = _letrozole(route={"coding": [{"system": SNOMED, "code": code}]})
+    result = import_bundle(bundle)
+    assert result.record.medications[0].route == route
+    assert not any("route" in line for line in result.skipped)
+
+
+def test_unknown_route_is_listed() -> None:
+    bundle = _letrozole(route={"coding": [{"system": SNOMED, "code": "37161004",
+                                           "display": "Rectal route"}]})
+    result = import_bundle(bundle)
+    assert result.record.medications[0].route is None
+    assert any("m1.dosage[0].route" in line and "Rectal route" in line
+               for line in result.skipped)
+
+
+def test_only_final_amended_or_corrected_observations_are_imported() -> None:
+    for status in ("preliminary", "registered", "unknown", "entered-in-error", "cancelled"):
+        bundle = _foreign_bundle()
+        _resource(bundle, "o1")["status"] = status
+        _resource(bundle, "o6")["status"] = status
+        result = import_bundle(bundle)
+        assert result.record.labs == () and result.record.dxa[0].bmd_g_cm2 is None, status
+        assert any(f"Observation/o1: status {status}" in line for line in result.skipped)
+    bundle = _foreign_bundle()
+    _resource(bundle, "o1")["status"] = "amended"
+    _resource(bundle, "o6")["status"] = "corrected"
+    record = bundle_to_record(bundle)
+    assert len(record.labs) == 1 and record.dxa[0].bmd_g_cm2 == 0.71
+
+
+def test_condition_entered_in_error_is_listed(example: PatientRecord) -> None:
+    bundle = record_to_bundle(example)
+    flag = next(r for r in _resources(bundle, "Condition")
+                if r["code"]["coding"][-1]["code"] == "history.hypogonadism")
+    flag["verificationStatus"]["coding"][0]["code"] = "entered-in-error"
+    result = import_bundle(bundle)
+    assert result.record.history.hypogonadism is None
+    assert any("verificationStatus entered-in-error" in line for line in result.skipped)
+
+
+def _medication_resource(rid: str) -> dict[str, Any]:
+    return {"resourceType": "Medication", "id": rid,
+            "code": {"coding": [{"system": RXNORM, "code": "84857", "display": "anastrozole"}]}}
+
+
+@pytest.mark.parametrize("how", ["Type/id", "fullUrl", "contained"])
+def test_medication_reference_is_resolved(how: str) -> None:
+    bundle = _foreign_bundle()
+    statement = _resource(bundle, "m1")
+    del statement["medicationCodeableConcept"]
+    statement["dosage"] = [_dosage(1.0)]
+    if how == "contained":
+        statement["contained"] = [_medication_resource("med")]
+        statement["medicationReference"] = {"reference": "#med"}
+    else:
+        bundle["entry"].append(_entry(_medication_resource("med1"), 99))
+        statement["medicationReference"] = {
+            "reference": "Medication/med1" if how == "Type/id" else bundle["entry"][-1]["fullUrl"]}
+    result = import_bundle(bundle)
+    [anastrozole] = result.record.medications
+    assert (anastrozole.drug, anastrozole.dose_mg, anastrozole.every_d) == ("anastrozole", 1.0, 1.0)
+    assert not any(" Medication/" in line for line in result.skipped)  # read, not left out
+
+
+def test_unresolved_medication_reference_is_listed_as_such() -> None:
+    bundle = _foreign_bundle()
+    statement = _resource(bundle, "m1")
+    del statement["medicationCodeableConcept"]
+    statement["medicationReference"] = {"reference": "Medication/nowhere"}
+    result = import_bundle(bundle)
+    assert result.record.medications == ()
+    [line] = [x for x in result.skipped if "MedicationStatement/m1" in x]
+    assert "'Medication/nowhere' does not resolve to a Medication" in line
+    assert "drug list" not in line
+
+
+def test_lab_value_given_as_string_is_refused_by_name() -> None:
+    bundle = _foreign_bundle()
+    observation = _resource(bundle, "o1")
+    del observation["valueQuantity"]
+    observation["valueString"] = "20 pg/mL"
+    err = _error(bundle)
+    assert "Observation/o1" in err.field and "labs[0].value" in err.field
+    assert err.problem == "a quantity is needed, valueString given" and err.value == "20 pg/mL"
+    assert "valueQuantity" in err.accepted
+
+
+def test_request_only_entry_is_listed_not_refused() -> None:
+    bundle = _foreign_bundle()
+    bundle["type"] = "transaction"
+    bundle["entry"].append({"request": {"method": "DELETE", "url": "Observation/o9"}})
+    result = import_bundle(bundle)
+    assert len(result.record.labs) == 1
+    assert any("Bundle.entry[11]: request DELETE Observation/o9 without a resource" in line
+               for line in result.skipped)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from tests.web.conftest import PASSWORD, World
@@ -117,6 +118,17 @@ def test_fhir_export_and_import_round_trip(world: World) -> None:
     assert imported.json()["document"] == original
     broken = world.client.post("/api/fhir", json={"resourceType": "Bundle", "entry": "nope"}, headers=headers)
     assert broken.status_code == 422
+    assert imported.json()["not_imported"] == []
+    # a preliminary result is not imported, and the import says so (and keeps it with the record)
+    preliminary = json.loads(json.dumps(bundle))
+    observation = next(e["resource"] for e in preliminary["entry"]
+                       if e["resource"]["resourceType"] == "Observation")
+    observation["status"] = "preliminary"
+    partial = world.client.post("/api/fhir", json=preliminary, headers=headers)
+    assert partial.status_code == 201, partial.text
+    notes = partial.json()["not_imported"]
+    assert len(notes) == 1 and "preliminary" in notes[0]
+    assert partial.json()["document"]["extra"]["not_imported_from_fhir"] == notes
 
 
 def test_what_if_simulation_is_cached_with_the_model_version(world: World) -> None:

@@ -227,8 +227,19 @@ def test_clinician_imports_a_patient_file_or_a_fhir_bundle(world: World, page_cl
     too_big = page_client.post("/patients/import", data={"csrf_token": csrf},
                                files={"file": ("big.yaml", b"#" * 2_000_001)})
     assert too_big.status_code == 422 and "at most 2,000,000 bytes" in too_big.text
+    # what the bundle held but was not imported is shown on the new record's page
+    import json
+
+    preliminary = json.loads(bundle)
+    next(e["resource"] for e in preliminary["entry"]
+         if e["resource"]["resourceType"] == "Observation")["status"] = "preliminary"
+    response = page_client.post("/patients/import", data={"csrf_token": csrf},
+                                files={"file": ("p.fhir.json", json.dumps(preliminary).encode())})
+    assert response.status_code == 200 and 'id="not-imported"' in response.text
+    assert "1 item of the imported FHIR bundle not imported" in response.text
+    assert "preliminary" in response.text
     after = len(world.client.get("/api/patients", headers=world.token("dr-a")).json())
-    assert after == before + 2
+    assert after == before + 3
     patient_csrf = browser_login(page_client, "pat-a")
     forbidden = page_client.post("/patients/import", data={"csrf_token": patient_csrf},
                                  files={"file": ("demo.yaml", original.encode())})

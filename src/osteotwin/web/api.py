@@ -55,6 +55,9 @@ class PatientSummary(BaseModel):
 class CreatedPatient(BaseModel):
     id: int
     document: dict[str, Any]
+    #: What the imported FHIR bundle held but was not imported, one line each (also kept in the
+    #: record's ``extra``).
+    not_imported: list[str] = []
 
 
 class ErrorItem(BaseModel):
@@ -219,4 +222,5 @@ def import_fhir(bundle: Annotated[dict[str, Any], Body(description="a FHIR R4 Bu
     record = services.record_from_fhir(bundle)
     row = repository.create_patient(db, record, actor_of(user))
     db.commit()
-    return CreatedPatient(id=row.id, document=repository.as_document(row))
+    return CreatedPatient(id=row.id, document=repository.as_document(row),
+                          not_imported=services.not_imported(record))

@@ -261,6 +261,7 @@ def _timeline_context(user: UserRow, row: PatientRow, *, form_name: str | None =
         "activities": EXERCISE_ACTIVITIES, "intensities": INTENSITIES, "symptoms": SYMPTOMS,
         "today": dt.date.today().isoformat(), "dated": dated,
         "age": round(record.patient.age_on(dated.when), 1),
+        "not_imported": services.not_imported(record),
     }
 
 

@@ -277,22 +277,39 @@ def fhir_bundle(record: PatientRecord) -> dict[str, Any]:
     return dict(_guarded("FHIR export", func, record))
 
 
+#: Where an imported record keeps what its FHIR bundle held but osteotwin did not import (the patient
+#: file's ``extra``: kept with the record, shown on its page, never interpreted).
+NOT_IMPORTED_KEY = "not_imported_from_fhir"
+
+
 def record_from_fhir(bundle: dict[str, Any]) -> PatientRecord:
-    """A record from a FHIR R4 Bundle (user errors name the resource field)."""
+    """A record from a FHIR R4 Bundle (user errors name the resource field). What the bundle held
+    but was not imported (the importer's one-line reports) goes into the record's ``extra`` under
+    ``NOT_IMPORTED_KEY``, so nothing is left out silently."""
     module = _module("osteotwin.records.fhir", "FHIR import")
-    func = getattr(module, "bundle_to_record", None)
+    func = getattr(module, "import_bundle", None)
     if not callable(func):
         raise Unavailable("FHIR import", "not available yet in this version of osteotwin")
     try:
-        record = func(bundle)
+        result = func(bundle)
     except (UserInputError, Unavailable):
         raise
     except Exception as exc:  # the bundle is user input: refuse it rather than fail
         raise UserInputError("bundle", type(exc).__name__, "a FHIR R4 Bundle (type collection or "
                              "transaction) with one Patient", problem=f"cannot import: {exc}"[:200]) from exc
+    record = getattr(result, "record", None)
     if not isinstance(record, PatientRecord):
         raise Unavailable("FHIR import", "the importer returned no patient record")
+    skipped = [str(line) for line in getattr(result, "skipped", ())]
+    if skipped:
+        record = record.model_copy(update={"extra": {**record.extra, NOT_IMPORTED_KEY: skipped}})
     return record
+
+
+def not_imported(record: PatientRecord) -> list[str]:
+    """What the record's FHIR import left out (``record_from_fhir``), one line each."""
+    lines = record.extra.get(NOT_IMPORTED_KEY) or []
+    return [str(line) for line in lines] if isinstance(lines, list) else []
 
 
 # --------------------------------------------------------------------------------------------------

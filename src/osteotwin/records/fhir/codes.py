@@ -137,3 +137,25 @@ UNIT_OF_UCUM: dict[str, str] = {
 
 # UCUM time units of Timing.repeat.periodUnit -> the patient file's interval units.
 PERIOD_UNIT: dict[str, str] = {"h": "h", "d": "d", "wk": "wk", "mo": "mo", "a": "y"}
+
+#: Timing.code systems for the HL7 timing abbreviations (R4 value set ``timing-abbreviation``; the
+#: second is the older spelling of the same code system).
+GTS_ABBREVIATION = ("http://terminology.hl7.org/CodeSystem/v3-GTSAbbreviation",
+                    "http://hl7.org/fhir/v3/GTSAbbreviation")
+#: GTSAbbreviation code -> the interval between doses (value, patient-file unit). BID is every
+#: 12 h (0.5 d): the dose is per administration, so 1 mg BID is 2 mg/d.
+TIMING_CODE_INTERVAL: dict[str, tuple[float, str]] = {
+    "QD": (1, "d"), "AM": (1, "d"), "PM": (1, "d"), "BED": (1, "d"),
+    "BID": (12, "h"), "TID": (8, "h"), "QID": (6, "h"),
+    "Q1H": (1, "h"), "Q2H": (2, "h"), "Q3H": (3, "h"), "Q4H": (4, "h"), "Q6H": (6, "h"),
+    "Q8H": (8, "h"), "QOD": (2, "d"), "WK": (1, "wk"), "MO": (1, "mo"),
+}
+
+#: SNOMED CT route of administration -> the patient file's route (``records.drugs.ROUTES``).
+ROUTE_OF_SNOMED: dict[str, str] = {
+    "26643006": "oral",
+    "78421000": "intramuscular",
+    "34206005": "subcutaneous",
+    "45890007": "transdermal",
+    "47625008": "intravenous",
+}

@@ -1,16 +1,20 @@
 """FHIR R4 Bundle -> PatientRecord.
 
-Each resource is first checked against the fhir.resources R4B models; the bundle is then mapped to a
+Each resource is first checked against the fhir.resources R4B models (R4B keeps R4's structure for
+every resource read here; docs/fhir.md "FHIR version"); the bundle is then mapped to a
 patient file v1 document and read by the ordinary patient-file reader, so an imported record passes
 exactly the checks a file does (units, plausible ranges, known drugs). Errors name the bundle entry
 and resource as well as the patient-file field. Bundles from other systems are read through their
 standard codes (LOINC, RxNorm, SNOMED CT smoking status); resources with no place in the patient
-file are listed in ``ImportResult.skipped`` rather than silently dropped.
+file are listed in ``ImportResult.skipped`` rather than silently dropped. Data about another person
+(a ``subject`` that is not the bundle's Patient) and dose timings that cannot be read exactly are
+refused, never attributed or guessed.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +26,10 @@ from osteotwin.records.patient import PatientRecord
 from osteotwin.records.patient_file import parse_patient_document
 
 _SKIP_STATUSES = {"entered-in-error", "cancelled", "not-taken"}
+#: Observation statuses imported; the others (preliminary, registered, unknown ...) are listed.
+_OBSERVATION_STATUSES = ("final", "amended", "corrected")
+#: Resources whose ``subject`` (or ``patient``) must be the bundle's Patient.
+_PATIENT_DATA = ("Observation", "MedicationStatement", "Condition", "RiskAssessment")
 _LIFESTYLE_QUANTITIES = ("dietary_calcium", "protein")
 _LIFESTYLE_NUMBERS = ("resistance_sessions_per_week", "impact_sessions_per_week",
                       "weight_bearing_aerobic_minutes_per_week", "sleep_hours")
@@ -52,8 +60,9 @@ def bundle_to_record(bundle: Any) -> PatientRecord:
 
 def import_bundle(bundle: Any, *, source: str = "FHIR bundle") -> ImportResult:
     """Read a FHIR R4 Bundle; raise ``UserInputError`` naming the entry, resource and field."""
-    resources = validated_resources(bundle, source=source)
-    reader = _Reader(resources)
+    notes: list[str] = []
+    resources = validated_resources(bundle, source=source, notes=notes)
+    reader = _Reader(resources, notes)
     try:
         document = reader.document()
     except UserInputError as err:
@@ -67,8 +76,12 @@ def import_bundle(bundle: Any, *, source: str = "FHIR bundle") -> ImportResult:
                         model_outputs=tuple(reader.outputs))
 
 
-def validated_resources(bundle: Any, *, source: str = "FHIR bundle") -> list[_Resource]:
-    """Check the bundle shell and every resource against the R4B models; JSON forms in order."""
+def validated_resources(bundle: Any, *, source: str = "FHIR bundle",
+                        notes: list[str] | None = None) -> list[_Resource]:
+    """Check the bundle shell and every resource against the R4B models; JSON forms in order.
+
+    Entries with a request or response but no resource (a transaction's DELETE, a batch's GET) carry
+    no patient data: they are listed in ``notes`` (when given) and left out."""
     from fhir.resources.R4B import get_fhir_model_class
     from pydantic import ValidationError
 
@@ -86,6 +99,12 @@ def validated_resources(bundle: Any, *, source: str = "FHIR bundle") -> list[_Re
     for i, entry in enumerate(entries):
         where = f"Bundle.entry[{i}]"
         resource = entry.get("resource") if isinstance(entry, Mapping) else None
+        if resource is None and isinstance(entry, Mapping) \
+                and isinstance(entry.get("request") or entry.get("response"), Mapping):
+            if notes is not None:
+                notes.append(f"{where}: {_request_text(entry)} without a resource (a request, "
+                             "not patient data)")
+            continue
         if not isinstance(resource, Mapping):
             raise UserInputError(f"{where}.resource", None, "a FHIR resource (a JSON object)",
                                  source=source, problem="missing resource")
@@ -105,6 +124,15 @@ def validated_resources(bundle: Any, *, source: str = "FHIR bundle") -> list[_Re
         full_url = entry.get("fullUrl")
         out.append(_Resource(label, str(kind), data, str(full_url) if full_url else None))
     return out
+
+
+def _request_text(entry: Mapping[str, Any]) -> str:
+    request = entry.get("request")
+    if isinstance(request, Mapping):
+        return f"request {request.get('method', '?')} {request.get('url', '?')}"
+    response = entry.get("response")
+    status = response.get("status", "?") if isinstance(response, Mapping) else "?"
+    return f"response {status}"
 
 
 def _validation_error(exc: Exception, where: str, source: str) -> UserInputError:
@@ -225,6 +253,33 @@ def _number(resource: Mapping[str, Any]) -> Any:
     return resource.get("valueDecimal")
 
 
+def _value_quantity(resource: _Resource, path: str) -> Mapping[str, Any] | None:
+    """The Observation's valueQuantity; a value of another type (valueString "20 pg/mL") is refused
+    by name rather than read as missing."""
+    data = resource.data
+    if "valueQuantity" in data:
+        quantity: Mapping[str, Any] = data["valueQuantity"]
+        return quantity
+    other = next((key for key in data if key.startswith("value")), None)
+    if other is not None:
+        raise UserInputError(f"{resource.label}: {path}", data[other],
+                             "valueQuantity with a number and a UCUM unit, e.g. {\"value\": 20, "
+                             "\"unit\": \"pg/mL\", \"system\": \"http://unitsofmeasure.org\", "
+                             "\"code\": \"pg/mL\"}",
+                             problem=f"a quantity is needed, {other} given")
+    return None
+
+
+_HISTORY_SUFFIX = re.compile(r"/_history/[^/]*$")
+
+
+def _local_reference(reference: str) -> str:
+    """``Type/id`` of a relative or absolute RESTful reference (version dropped), else as given."""
+    plain = _HISTORY_SUFFIX.sub("", reference)
+    match = re.search(r"(?:^|/)([A-Z][A-Za-z]+/[A-Za-z0-9\-.]{1,64})$", plain)
+    return match.group(1) if match else plain
+
+
 @dataclass
 class _Scan:
     date: Any
@@ -236,9 +291,9 @@ class _Scan:
 class _Reader:
     """Builds a patient file v1 document from JSON-form resources, remembering each field's origin."""
 
-    def __init__(self, resources: list[_Resource]) -> None:
+    def __init__(self, resources: list[_Resource], notes: list[str] | None = None) -> None:
         self.resources = resources
-        self.skipped: list[str] = []
+        self.skipped: list[str] = list(notes or ())
         self.outputs: list[ModelOutput] = []
         self.origins: dict[str, str] = {}
         self.doc: dict[str, Any] = {"version": 1}
@@ -251,7 +306,14 @@ class _Reader:
         self.vitals: dict[str, tuple[str, str, dict[str, Any] | None]] = {}
         self.by_url = {r.full_url: r for r in resources if r.full_url}
         self.by_url.update({f"{r.kind}/{r.data['id']}": r for r in resources if "id" in r.data})
+        self.patient_refs: set[str] = set()
+        self.patient_ids: set[tuple[str, str]] = set()
 
+    def _lookup(self, reference: Any) -> _Resource | None:
+        """The bundle resource a reference points to (fullUrl, ``Type/id`` or an absolute URL)."""
+        if not isinstance(reference, str):
+            return None
+        return self.by_url.get(reference) or self.by_url.get(_local_reference(reference))
     def origin_of(self, field_path: str) -> str:
         """The bundle entry a patient-file field came from (longest matching prefix)."""
         best = ""
@@ -271,13 +333,18 @@ class _Reader:
                                  "exactly one Patient resource", problem="no single patient")
         self._patient(patients[0])
         members = self._panel_members()
+        used = self._referenced_medications()
         handlers = {"Observation": self._observation, "MedicationStatement": self._medication,
                     "Condition": self._condition, "RiskAssessment": self._risk}
         for resource in self.resources:
-            if resource.kind == "Patient" or resource.label in members:
+            if resource.kind in _PATIENT_DATA:
+                self._check_subject(resource)
+            if resource.kind == "Patient" or resource.label in members | used:
                 continue
             if resource.data.get("status") in _SKIP_STATUSES:
                 self.skipped.append(f"{resource.label}: status {resource.data['status']}")
+                continue
+            if resource.kind == "Observation" and not self._final(resource):
                 continue
             handler = handlers.get(resource.kind)
             if handler is None:
@@ -295,12 +362,55 @@ class _Reader:
         self.doc["lifestyle"] = self.lifestyle
         return self.doc
 
+    # -- Whose data, and how sure --------------------------------------------------------------
+
+    def _refers_to_patient(self, ref: Mapping[str, Any]) -> bool | None:
+        """True/False if a Reference does/does not point to the bundle's Patient; None if it says
+        neither (no reference, no identifier)."""
+        reference = ref.get("reference")
+        if isinstance(reference, str):
+            return reference in self.patient_refs \
+                or _local_reference(reference) in self.patient_refs
+        identifier = ref.get("identifier")
+        if isinstance(identifier, Mapping) and identifier.get("value") is not None:
+            key = (str(identifier.get("system", "")), str(identifier["value"]))
+            return key in self.patient_ids
+        return None
+
+    def _check_subject(self, resource: _Resource) -> None:
+        """Refuse data about another person: never attribute it to this bundle's patient."""
+        for key in ("subject", "patient"):
+            ref = resource.data.get(key)
+            if isinstance(ref, Mapping) and self._refers_to_patient(ref) is False:
+                shown = ref.get("reference") or ref.get("identifier")
+                ours = ", ".join(sorted(self.patient_refs)) or "the Patient has no id or fullUrl"
+                raise UserInputError(
+                    f"{resource.label}.{key}", shown,
+                    f"a reference to this bundle's Patient ({ours}); a bundle holds one person's "
+                    "data", problem="refers to another patient")
+
+    def _final(self, resource: _Resource) -> bool:
+        """Only final results are imported; preliminary, registered etc. are listed."""
+        status = resource.data.get("status")
+        if status in _OBSERVATION_STATUSES:
+            return True
+        self.skipped.append(f"{resource.label}: status {status} (only "
+                            f"{', '.join(_OBSERVATION_STATUSES)} results are imported)")
+        return False
+
     # -- Patient ---------------------------------------------------------------------------------
 
     def _patient(self, resource: _Resource) -> None:
         data = resource.data
         for path in ("patient", "version", "as_of", "extra"):
             self._note(path, resource)
+        if resource.full_url:
+            self.patient_refs.update({resource.full_url, _local_reference(resource.full_url)})
+        if data.get("id") is not None:
+            self.patient_refs.add(f"Patient/{data['id']}")
+        for identifier in data.get("identifier", ()):
+            if identifier.get("value") is not None:
+                self.patient_ids.add((str(identifier.get("system", "")), str(identifier["value"])))
         self.patient["sex"] = data.get("gender")
         self.patient["birth_date"] = data.get("birthDate")
         version = _extension(data, c.EXT_RECORD_VERSION)
@@ -378,7 +488,8 @@ class _Reader:
             return
         if previous is not None:
             self.skipped.append(f"{previous[1]}: {name} superseded by a later one")
-        self.vitals[name] = (when, resource.label, _quantity_doc(resource.data.get("valueQuantity")))
+        self.vitals[name] = (when, resource.label,
+                             _quantity_doc(_value_quantity(resource, f"patient.{name}")))
 
     def _lab(self, test: str, resource: _Resource) -> None:
         data = resource.data
@@ -390,7 +501,7 @@ class _Reader:
             return
         path = f"labs[{len(self.labs)}]"
         self._note(path, resource)
-        q = _quantity_doc(data.get("valueQuantity")) or {}
+        q = _quantity_doc(_value_quantity(resource, f"{path}.value")) or {}
         lab: dict[str, Any] = {"test": test, "value": q.get("value"), "unit": q.get("unit"),
                                "date": _when(data)}
         method = _text_of(data.get("method"), "text")
@@ -417,12 +528,17 @@ class _Reader:
                 raise UserInputError(f"{resource.label}.hasMember", ref.get("reference"),
                                      "a reference to an Observation in this bundle",
                                      problem="unresolved reference")
+            self._check_subject(member)
             key = _concept_key(member.data.get("code"))
             if key is None or key.count(".") != 2:
                 self.skipped.append(f"{member.label}: DXA member not recognised")
                 continue
+            if not self._final(member):
+                continue
             scan.site = scan.site or self._site(member.data, key)
-            scan.values[key.split(".")[2]] = _quantity_doc(member.data.get("valueQuantity"))
+            measure = key.split(".")[2]
+            scan.values[measure] = _quantity_doc(
+                _value_quantity(member, f"dxa[{len(self.scans)}].{measure}"))
         self.scans.append(scan)
 
     def _standalone_measure(self, key: str, resource: _Resource) -> None:
@@ -431,13 +547,14 @@ class _Reader:
         site, measure = key.split(".")[1:]
         when, device = _when(data), _text_of(data.get("device"), "display")
         site = self._site(data, key)
-        scan = next((s for s in self.scans if (s.date, s.site, s.device) == (when, site, device)
-                     and measure not in s.values), None)
-        if scan is None:
-            self._note(f"dxa[{len(self.scans)}]", resource)
-            scan = _Scan(when, site, device)
-            self.scans.append(scan)
-        scan.values[measure] = _quantity_doc(data.get("valueQuantity"))
+        index = next((i for i, s in enumerate(self.scans)
+                      if (s.date, s.site, s.device) == (when, site, device)
+                      and measure not in s.values), len(self.scans))
+        if index == len(self.scans):
+            self._note(f"dxa[{index}]", resource)
+            self.scans.append(_Scan(when, site, device))
+        self.scans[index].values[measure] = _quantity_doc(
+            _value_quantity(resource, f"dxa[{index}].{measure}"))
 
     @staticmethod
     def _scan_doc(scan: _Scan) -> dict[str, Any]:
@@ -460,7 +577,7 @@ class _Reader:
             return
         self._note(f"lifestyle.{name}", resource)
         if name in _LIFESTYLE_QUANTITIES:
-            self.lifestyle[name] = _quantity_doc(data.get("valueQuantity"))
+            self.lifestyle[name] = _quantity_doc(_value_quantity(resource, f"lifestyle.{name}"))
         elif name in _LIFESTYLE_NUMBERS:
             self.lifestyle[name] = _number(data)
         elif name in _LIFESTYLE_CHOICES:
@@ -470,52 +587,203 @@ class _Reader:
 
     # -- Medications, conditions, risk -----------------------------------------------------------
 
+    def _referenced_medications(self) -> set[str]:
+        """Medication resources read through a MedicationStatement's medicationReference."""
+        used = set()
+        for resource in self.resources:
+            if resource.kind == "MedicationStatement":
+                ref = resource.data.get("medicationReference") or {}
+                target = self._lookup(ref.get("reference"))
+                if target is not None and target.kind == "Medication":
+                    used.add(target.label)
+        return used
+
+    def _medication_code(self, resource: _Resource) -> tuple[Mapping[str, Any] | None, str]:
+        """The medicine's CodeableConcept (inline, or the referenced Medication's code, in the
+        bundle or contained) and where it came from; (None, why) if the reference is unresolved."""
+        data = resource.data
+        if "medicationCodeableConcept" in data:
+            concept: Mapping[str, Any] = data["medicationCodeableConcept"]
+            return concept, ""
+        ref = data.get("medicationReference") or {}
+        reference = ref.get("reference")
+        if isinstance(reference, str) and reference.startswith("#"):
+            target = next((r for r in data.get("contained", ())
+                           if r.get("resourceType") == "Medication"
+                           and r.get("id") == reference[1:]), None)
+            if target is not None:
+                return target.get("code") or {}, f" from contained Medication {reference}"
+        else:
+            found = self._lookup(reference)
+            if found is not None and found.kind == "Medication":
+                return found.data.get("code") or {}, f" from {found.label}"
+        shown = reference or ref.get("display") or "no reference"
+        return None, (f"medicationReference '{shown}' does not resolve to a Medication in this "
+                      "bundle (or contained), so the medicine is unknown")
+
     def _medication(self, resource: _Resource) -> None:
         data = resource.data
-        concept = data.get("medicationCodeableConcept")
+        concept, origin = self._medication_code(resource)
+        if concept is None:
+            self.skipped.append(f"{resource.label}: {origin}")
+            return
         drug = _code_in(concept, c.CS_DRUG)
         if drug is None:
             key = _concept_key(concept)
             drug = key.split(".", 1)[1] if key and key.startswith("drug.") else None
         if drug is None:
             self.skipped.append(f"{resource.label}: medication not in osteotwin's drug list "
-                                f"({_describe(concept)})")
+                                f"({_describe(concept)}{origin})")
             return
-        dosage = (data.get("dosage") or [{}])[0]
-        rates = dosage.get("doseAndRate") or [{}]
-        dose_q = rates[0].get("doseQuantity") or rates[0].get("rateQuantity")
+        dosages = data.get("dosage") or [{}]
         if _code_in(data.get("category"), c.CS_MEDICATION_KIND) == "supplement":
             supplements = self.lifestyle.setdefault("supplements", [])
             self._note(f"lifestyle.supplements[{len(supplements)}]", resource)
-            supplements.append({"name": drug, "dose": _quantity_doc(dose_q)})
+            supplements.append({"name": drug, "dose": _quantity_doc(
+                self._dose_quantity(resource, dosages[0], 0))})
+            for i in range(1, len(dosages)):
+                self.skipped.append(f"{resource.label}.dosage[{i}]: a supplement has one daily "
+                                    "dose; only dosage[0] is imported")
             return
-        path = f"medications[{len(self.medications)}]"
-        self._note(path, resource)
-        med: dict[str, Any] = {"drug": drug}
-        repeat = (dosage.get("timing") or {}).get("repeat") or {}
-        if dose_q is not None:
-            med["dose"] = _quantity_doc(dose_q)
-            unit = med["dose"].get("unit")
-            if repeat.get("period") is None and isinstance(unit, str) and unit.endswith("/d"):
-                # Without an interval a dose is per day either way (Medication.every_d None); the
-                # per-administration reading keeps its wider plausible range (e.g. IU boluses).
-                med["dose"]["unit"] = unit.removesuffix("/d")
-        route = dosage.get("route")
-        if route is not None:
-            med["route"] = _code_in(route, c.CS_ROUTE) or route.get("text")
+        regimens = [self._regimen(resource, drug, dosage, i, len(dosages))
+                    for i, dosage in enumerate(dosages)]
+        self._check_dosages_apart(resource, dosages, regimens)
+        for i, med in enumerate(regimens):
+            label = resource.label if len(dosages) == 1 else f"{resource.label}.dosage[{i}]"
+            self.origins[f"medications[{len(self.medications)}]"] = label
+            self.medications.append(med)
+
+    def _dose_quantity(self, resource: _Resource, dosage: Mapping[str, Any], i: int
+                       ) -> Mapping[str, Any] | None:
+        """doseAndRate[0]'s doseQuantity or rateQuantity; other forms and further entries listed."""
+        rates = dosage.get("doseAndRate") or [{}]
+        where = f"{resource.label}.dosage[{i}].doseAndRate"
+        for j in range(1, len(rates)):
+            self.skipped.append(f"{where}[{j}]: only the first dose of a dosage is imported")
+        first = rates[0]
+        quantity: Mapping[str, Any] | None = first.get("doseQuantity") or first.get("rateQuantity")
+        if quantity is None:
+            other = [key for key in ("doseRange", "rateRatio", "rateRange") if key in first]
+            if other:
+                self.skipped.append(f"{where}[0].{other[0]}: a range or ratio is not a dose the "
+                                    "patient file can hold; dose left unknown")
+        return quantity
+
+    def _interval(self, resource: _Resource, timing: Mapping[str, Any], i: int
+                  ) -> dict[str, Any] | None:
+        """The patient file's ``every`` from Timing (repeat.frequency/period, else Timing.code, else
+        several times of day), or None for once a day / not stated (the dose is then per day)."""
+        repeat = timing.get("repeat") or {}
+        where = f"{resource.label}.dosage[{i}].timing"
         if repeat.get("period") is not None:
             frequency = repeat.get("frequency", 1)
             period = repeat["period"]
             value = period if frequency == 1 else period / frequency
-            med["every"] = {"value": value,
-                            "unit": c.PERIOD_UNIT.get(str(repeat.get("periodUnit")), "?")}
+            return {"value": value, "unit": c.PERIOD_UNIT.get(str(repeat.get("periodUnit")), "?")}
+        accepted_codes = ", ".join(c.TIMING_CODE_INTERVAL)
+        code = timing.get("code")
+        if code is not None:
+            for coding in code.get("coding", ()):
+                if coding.get("system") in (*c.GTS_ABBREVIATION, None) \
+                        and str(coding.get("code")) in c.TIMING_CODE_INTERVAL:
+                    value, unit = c.TIMING_CODE_INTERVAL[str(coding["code"])]
+                    return {"value": value, "unit": unit}
+            raise UserInputError(f"{where}.code", _describe(code),
+                                 f"an HL7 GTSAbbreviation code ({accepted_codes}) or "
+                                 "timing.repeat with frequency, period and periodUnit",
+                                 problem="dose frequency not understood")
+        if repeat.get("dayOfWeek") or repeat.get("frequency", 1) != 1:
+            raise UserInputError(f"{where}.repeat", repeat,
+                                 "frequency with period and periodUnit (e.g. frequency 2, period "
+                                 f"1, periodUnit wk), or timing.code ({accepted_codes})",
+                                 problem="dose frequency without a period")
+        times = len(repeat.get("timeOfDay") or repeat.get("when") or ())
+        if times > 1:  # times of day without a period: that many doses a day
+            return {"value": 24 / times, "unit": "h"}
+        return None
+
+    def _regimen(self, resource: _Resource, drug: str, dosage: Mapping[str, Any], i: int,
+                 count: int) -> dict[str, Any]:
+        data = resource.data
+        where = f"{resource.label}.dosage[{i}]"
+        med: dict[str, Any] = {"drug": drug}
+        timing = dosage.get("timing") or {}
+        repeat = timing.get("repeat") or {}
+        every = self._interval(resource, timing, i)
+        dose_q = self._dose_quantity(resource, dosage, i)
+        if dose_q is not None:
+            med["dose"] = _quantity_doc(dose_q)
+            unit = med["dose"].get("unit")
+            if every is None and isinstance(unit, str) and unit.endswith("/d"):
+                # Without an interval a dose is per day either way (Medication.every_d None); the
+                # per-administration reading keeps its wider plausible range (e.g. IU boluses).
+                med["dose"]["unit"] = unit.removesuffix("/d")
+        route = self._route(dosage.get("route"), where)
+        if route is not None:
+            med["route"] = route
+        if every is not None:
+            med["every"] = every
+        for key in ("count", "countMax"):
+            if key in repeat:
+                self.skipped.append(f"{where}.timing.repeat.{key}: {repeat[key]} doses in all is "
+                                    "not imported (the regimen runs to its end date, if any)")
+        for key in ("boundsDuration", "boundsRange"):
+            if key in repeat:
+                raise UserInputError(f"{where}.timing.repeat.{key}", repeat[key],
+                                     "timing.repeat.boundsPeriod (start and end dates)",
+                                     problem="dosage period not as dates")
         period_of_use = data.get("effectivePeriod") or {}
-        start = period_of_use.get("start") or data.get("effectiveDateTime")
+        bounds = repeat.get("boundsPeriod") or {}
+        start = bounds.get("start") or period_of_use.get("start") or data.get("effectiveDateTime")
+        stop = bounds.get("end") or period_of_use.get("end")
         if start is not None:
             med["start"] = _day(start)
-        if period_of_use.get("end") is not None:
-            med["stop"] = _day(period_of_use["end"])
-        self.medications.append(med)
+        if stop is not None:
+            med["stop"] = _day(stop)
+        return med
+
+    def _route(self, route: Mapping[str, Any] | None, where: str) -> str | None:
+        """osteotwin's route code, a SNOMED CT route, or text naming a route; others listed."""
+        if route is None:
+            return None
+        from osteotwin.records.drugs import ROUTES
+
+        own = _code_in(route, c.CS_ROUTE)
+        if own is not None:
+            return own
+        snomed = _code_in(route, c.SNOMED)
+        if snomed in c.ROUTE_OF_SNOMED:
+            return c.ROUTE_OF_SNOMED[snomed]
+        text = _text_of(route, "text")
+        if text is not None and text.strip().lower() in ROUTES:
+            return text.strip().lower()
+        self.skipped.append(f"{where}.route: {_describe(route)} is not a route osteotwin knows "
+                            f"({', '.join(ROUTES)}); the drug's usual route is assumed")
+        return None
+
+    def _check_dosages_apart(self, resource: _Resource, dosages: list[Any],
+                             regimens: list[dict[str, Any]]) -> None:
+        """Several dosages are imported as regimens one after another (a dose change, dated by
+        timing.repeat.boundsPeriod) or, with the same Dosage.sequence, taken together; dosages
+        that overlap in time without saying which are refused rather than added up or dropped."""
+        for j in range(1, len(regimens)):
+            for i in range(j):
+                a, b = regimens[i], regimens[j]
+                overlap = (a.get("start") is None or b.get("stop") is None
+                           or str(a["start"]) < str(b["stop"])) and \
+                          (b.get("start") is None or a.get("stop") is None
+                           or str(b["start"]) < str(a["stop"]))
+                together = dosages[i].get("sequence") is not None \
+                    and dosages[i].get("sequence") == dosages[j].get("sequence")
+                if overlap and not together:
+                    spans = [f"dosage[{k}] {r.get('start') or '...'} to {r.get('stop') or '...'}"
+                             for k, r in ((i, a), (j, b))]
+                    raise UserInputError(
+                        f"{resource.label}.dosage[{j}]", "; ".join(spans),
+                        "dosages one after another with timing.repeat.boundsPeriod that do not "
+                        "overlap (a dose change), or the same Dosage.sequence for doses taken "
+                        "together", problem="dosages overlap in time (taken together, or one "
+                        "replacing the other?)")
 
     def _condition(self, resource: _Resource) -> None:
         data = resource.data
@@ -523,6 +791,9 @@ class _Reader:
         for category in data.get("category", ()):
             kind = kind or _code_in(category, c.CS_CONDITION_KIND)
         verification = _code_in(data.get("verificationStatus"), c.CONDITION_VERIFICATION)
+        if verification == "entered-in-error":
+            self.skipped.append(f"{resource.label}: verificationStatus entered-in-error")
+            return
         key = _concept_key(data.get("code"))
         if key is not None and key.startswith("history."):
             self._note(key, resource)
