@@ -160,6 +160,7 @@ def test_medication_history_beyond_the_simulator_is_clipped_and_stated() -> None
     assert "medications[0] (tamoxifen): stopped more than 30 years" in said
     assert "medications[1] (alendronate): started more than 30 years" in said
     assert "medications[3] (anastrozole): no start on file" in said
+    assert "medications[4] (denosumab): no dosing interval on file, the dose taken as a daily" in said
     simulate(scenario)  # and it runs
 
 

@@ -34,6 +34,9 @@ ANDROGENS = ("testosterone_cypionate", "testosterone_enanthate", "testosterone_u
 ESTROGENS = ("estradiol_transdermal", "estradiol_oral")
 BISPHOSPHONATES = ("alendronate", "risedronate", "zoledronic_acid")
 SUPPLEMENTS = ("vitamin_d3", "calcium_carbonate", "calcium_citrate")
+#: Products dosed as a rate per day (a gel's daily amount, a patch's delivery rate), so a dose
+#: without an interval is expected.
+DAILY_RATE_PRODUCTS = ("testosterone_gel", "estradiol_transdermal")
 #: Gonadotropins: hCG drives testicular testosterone and estradiol (men).
 GONADOTROPINS = ("hcg",)
 #: Drugs accepted but without a modelled effect (no human bone evidence, or not in scope).
@@ -338,6 +341,10 @@ class Scenario:
                 assumptions.append(f"{where}: started more than {MAX_YEARS:g} years before "
                                    f"{as_of.isoformat()}, simulated from then (the longest history "
                                    "the simulator runs)")
+            if (med.every_d is None and med.drug not in (*SUPPLEMENTS, *DAILY_RATE_PRODUCTS)
+                    and (med.dose_mg is not None or med.dose_iu is not None)):
+                assumptions.append(f"{where}: no dosing interval on file, the dose taken as a "
+                                   "daily dose")
             ongoing = stop_d is None or stop_d > 0
             if med.drug in ("calcium_carbonate", "calcium_citrate") and ongoing:
                 extra_calcium += med.daily_dose_mg() or 0.0
