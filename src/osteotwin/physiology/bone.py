@@ -137,6 +137,9 @@ _AGE_LS, _AGE_GAIN_LS_M = _I["lumbar_spine_age_loss_share"], _I["lumbar_spine_ag
 _T_LS = _I["lumbar_spine_androgen_share"]
 
 DENOSUMAB_KDA = 150_000.0  # g/mol → 1 ng/mL = 6.67 pM
+#: Oldest age in the cohort men's PA-spine drift is measured in (Zmuda et al. 2000 J Bone Miner Res
+#: 15:1417: men aged 51-81); beyond it the drift keeps the rate it has there.
+PA_DRIFT_MALE_MAX_AGE_Y = 81.0
 LOW_TURNOVER_WIDTH = 0.03  # smoothing width (ln units) of ``low_turnover_log``
 _LN_HILL_FLOOR = math.log(1e-12)  # the 1e-12 floor of the TGF-β ratio in the Hill terms
 
@@ -183,6 +186,16 @@ def age_loss_shape(age_y: float, female: float) -> tuple[float, float]:
     shape = (1.0 - female) * xs * xs / 50.0 + female * xs * xs * xs / 1875.0
     slope = ((1.0 - female) * 2.0 * xs / 50.0 + female * 3.0 * xs * xs / 1875.0) * dxs
     return float(shape), float(slope)
+
+
+@njit(cache=True, error_model="numpy")
+def pa_spine_drift_shape(age_y: float, female: float) -> tuple[float, float]:
+    """Shape of the PA spine's degenerative drift and its slope (1/y): ``age_loss_shape``, for men
+    continued at its slope at ``PA_DRIFT_MALE_MAX_AGE_Y`` beyond that age (the oldest men of the
+    cohort the drift is measured in), not steepening further with age."""
+    capped = female * age_y + (1.0 - female) * min(age_y, PA_DRIFT_MALE_MAX_AGE_Y)
+    shape, slope = age_loss_shape(capped, female)
+    return float(shape + slope * (age_y - capped)), float(slope)
 
 
 @njit(cache=True, error_model="numpy")
@@ -360,15 +373,16 @@ def bone_rhs(y: NDArray[np.float64], p: NDArray[np.float64], u: NDArray[np.float
     ln_androgen = p[_T_GAM] * math.log((max(testosterone, 0.0) + p[_T_OFFSET]) / 500.0)
     ln_drive = p[_GOB] * ln_ob + ln_androgen
     female = 1.0 - u[U_MALE]
-    shape, shape_slope = age_loss_shape(age_y, female)
+    shape, _ = age_loss_shape(age_y, female)
     ln_age = -age_loss_rate(female, p) / 100.0 * shape  # ln of the age factor on formation
     # the spine's vertebral bone loses with age as the hip does (lateral DXA, Zmuda et al. 2000);
     # what PA DXA shows beyond that (osteophytes, facet and aortic calcification, Orwoll 1990) is
     # not remodelled bone: a factor on the spine that antiresorptives do not slow, moving with age
     # (not while the clocks are held to equilibrate)
     degenerative_rate = pa_spine_degenerative_rate(female, p) / 100.0
-    ln_degenerative = degenerative_rate * shape
-    dln_degenerative = degenerative_rate * shape_slope * (1.0 - u[U_CLOCK_FROZEN]) / 365.25
+    drift_shape, drift_slope = pa_spine_drift_shape(age_y, female)
+    ln_degenerative = degenerative_rate * drift_shape
+    dln_degenerative = degenerative_rate * drift_slope * (1.0 - u[U_CLOCK_FROZEN]) / 365.25
     # the spine's matrix carries only a share of the direct androgen term (spine trabecular bone
     # follows estradiol)
     ln_drive_ls = p[_GOB] * ln_ob + p[_T_LS] * ln_androgen

@@ -159,8 +159,9 @@ al. 1990) is not remodelled bone: the spine carries a factor exp(g·shape(age)) 
 matrix, with shape = x²/50 (men) or x³/1875 (women) and g chosen so that an untreated spine
 drifts at its published rate: women A^a (a the share of the background loss PA DXA shows;
 Greenspan 1994: the spine stops falling after ~65 y), men +0.73 %/y at 67 y (Zmuda et al. 2000:
-PA spine +0.73 %/y from 51 to 81 y while the hip fell). Antiresorptives slow the matrix, not
-this factor. Men's simulations start 6 years before t = 0 with the age clock running (women's
+PA spine +0.73 %/y from 51 to 81 y while the hip fell; beyond 81 y, the cohort's oldest, the
+men's shape goes on at its slope there instead of steepening further). Antiresorptives slow the
+matrix, not this factor. Men's simulations start 6 years before t = 0 with the age clock running (women's
 start with their menopause history), so the slow matrix already follows the person's age at
 baseline.
 The direct androgen term reaches the hips in full (c = 1) and the spine with its share c_LS
@@ -215,7 +216,14 @@ gland pool and hyperplasia replaced by a power-law calcitriol suppression of PTH
 exchangeable and non-exchangeable bone calcium merged; PTH → RUNX2/CREB/BCL2 cascade at baseline
 (it only moves under intermittent PTH); estradiol, testosterone and PTH's fast kinetics are
 quasi-steady or explicit as stated; immunoassay bias of estradiol is not modelled (model E2 is on
-the mass-spectrometry scale).
+the mass-spectrometry scale). Goserelin suppresses the gonads as soon as its depot is in (the
+label's first-week surge and castrate levels at 2-4 weeks are not modelled: the first month's
+hormones, not the bone course). Protein intake is read (the plan uses it) but has no modelled
+effect on bone. Each person is equilibrated at their own calcium and vitamin D intake, so a
+lifelong low intake gives no ongoing loss of its own (its steady state has a little more PTH);
+only a change of intake moves bone. A bolus of vitamin D3 enters as its average daily amount over
+the dosing interval (no peak of 25(OH)D after a large single dose), and vitamin D toxicity is
+not modelled.
 
 **Known departures from published physiology** (measured against published results outside the
 training set, [validation.md](validation.md), last section; figures from those checks are the

@@ -227,7 +227,7 @@ RULES: tuple[tuple[Callable[[Scenario], bool], Caveat], ...] = (
         "slow parts are extrapolated, the background loss with age and, at the PA spine, the rise "
         "with age from osteophytes and calcification (measured in men of 51-81 at +0.73 %/y), "
         "which the model carries forward: an untreated man of 60 gains about 7 % at the spine in "
-        "10 years and 38 % in 30 while his hip loses 13 %. Read long projections as trends, and "
+        "10 years and 35 % in 30 while his hip loses 13 %. Read long projections as trends, and "
         "the hip before the spine.",
         f"{DOCS}; Greendale et al. 2012 J Bone Miner Res 27:111 (SWAN); Zmuda et al. 2000 J Bone "
         "Miner Res 15:1417")),
