@@ -74,3 +74,4 @@ def test_summary_years_take_the_standard_times_and_the_horizon() -> None:
     assert summary_years(2.0) == [1.0, 2.0]
     assert summary_years(3.0) == [1.0, 2.0, 3.0]
     assert summary_years(0.5) == [0.5]
+    assert summary_years(30.0) == [1.0, 2.0, 5.0, 10.0, 20.0, 30.0]  # long horizons in between

@@ -208,3 +208,31 @@ def test_download_names_are_safe_for_any_patient_id(world: World, page_client: T
         "filename*=UTF-8''osteotwin-patient-a%22b%3Bc.yaml")
     fhir = page_client.get(f"/patients/{new_id}/fhir.json")
     assert 'filename="osteotwin-fhir-a_b_c.json"' in fhir.headers["content-disposition"]
+
+
+def test_the_json_api_assesses_on_the_pages_date_and_refuses_future_results(
+        world: World, page_client: TestClient) -> None:
+    """The API follows the pages: a new imported copy of the demo (dated 2025-06-01) is assessed
+    on that date until an entry is added after it, then today, without ``as_of``; results, scans
+    and logs dated after today are refused naming the field, medications may be planned."""
+    csrf = browser_login(page_client, "dr-a")
+    patient = _import(page_client, csrf, yaml.safe_load(demo_record_text()))
+    headers = world.token("dr-a")
+    api = f"/api/patients/{patient}"
+    assert world.client.get(f"{api}/assessment", headers=headers).json()["as_of"] == "2025-06-01"
+    tomorrow = (dt.date.today() + dt.timedelta(days=1)).isoformat()
+    for kind, entry in (
+            ("labs", {"test": "estradiol", "value": 20, "unit": "pg/mL", "date": tomorrow}),
+            ("dxa", {"date": tomorrow, "site": "lumbar_spine", "bmd": "1.0 g/cm2"}),
+            ("logs", {"kind": "symptom", "date": tomorrow, "symptom": "joint_pain", "severity": 2})):
+        refused = world.client.post(f"{api}/{kind}", json=entry, headers=headers)
+        assert refused.status_code == 422, (kind, refused.text[:300])
+        assert f"{kind}.date" in refused.text and "date in the future" in refused.text
+    planned = world.client.post(f"{api}/medications", headers=headers, json={
+        "drug": "alendronate", "dose": "70 mg", "every": "7 d", "start": tomorrow})
+    assert planned.status_code == 201, planned.text[:300]
+    today = dt.date.today().isoformat()
+    added = world.client.post(f"{api}/labs", headers=headers, json={
+        "test": "estradiol", "value": 20, "unit": "pg/mL", "date": today})
+    assert added.status_code == 201, added.text[:300]
+    assert world.client.get(f"{api}/assessment", headers=headers).json()["as_of"] == today

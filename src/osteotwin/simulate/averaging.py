@@ -24,8 +24,9 @@ from numpy.typing import ArrayLike, NDArray
 
 DAYS_PER_YEAR = 365.25
 #: When compared courses are summarised (tables of ``osteotwin simulate``, the web what-if and the
-#: report): 1, 2 and 5 years, the times the issue's comparison of anastrozole doses asks for.
-SUMMARY_YEARS: tuple[float, ...] = (1.0, 2.0, 5.0)
+#: report): 1, 2 and 5 years, the times the issue's comparison of anastrozole doses asks for, and
+#: 10 and 20 years for the command line's longer horizons (up to 30).
+SUMMARY_YEARS: tuple[float, ...] = (1.0, 2.0, 5.0, 10.0, 20.0)
 HORMONE_SERIES: tuple[str, ...] = ("estradiol_pg_ml", "total_testosterone_ng_dl",
                                    "free_testosterone_pg_ml", "lh_iu_l")
 SUMMARY_WINDOW_D = 7.0  # one weekly dosing cycle (osteotwin choice; the estradiol match's window)

@@ -19,6 +19,7 @@ from osteotwin.web.deps import (
     actor_of,
     require_clinician,
 )
+from osteotwin.web.forms import past_date
 from osteotwin.web.whatif import WhatIfRequest, model_version, run_what_if
 
 router = APIRouter(prefix="/api", tags=["api"])
@@ -27,7 +28,8 @@ PatientDocument = Annotated[dict[str, Any], Body(
     description="A patient file v1 document (spec/patient-file.md) as JSON",
     examples=[{"version": 1, "patient": {"sex": "female", "birth_date": "1960-02-01"}}])]
 EntryBody = Annotated[dict[str, Any], Body(description="One entry as in the patient file v1 list")]
-AsOf = Annotated[dt.date | None, Query(description="assessment date (default: the record's as_of or today)")]
+AsOf = Annotated[dt.date | None, Query(description="assessment date (default: the date the pages use: the "
+                                       "record's as_of, or today once entries are dated after it)")]
 
 
 class TokenRequest(BaseModel):
@@ -128,7 +130,14 @@ def replace_patient(patient_id: PatientId, document: PatientDocument, user: ApiU
     return repository.as_document(row)
 
 
+#: What each kind of entry records, for the future-date check (``forms.past_date``); medications may
+#: be planned ahead.
+_PAST_ONLY = {"labs": "a lab result", "dxa": "a DXA scan", "logs": "a log entry"}
+
+
 def _add(kind: str, patient_id: PatientId, entry: dict[str, Any], user: Any, db: Any) -> dict[str, Any]:
+    if kind in _PAST_ONLY and isinstance(entry.get("date"), str):
+        past_date(entry["date"], f"{kind}.date", _PAST_ONLY[kind])
     row = accessible_patient(db, user, patient_id)
     stored = repository.add_entry(db, row, kind, entry, actor_of(user))
     db.commit()
@@ -165,6 +174,8 @@ def add_log(patient_id: PatientId, entry: Annotated[dict[str, Any], Body(
         user: ApiUser, db: DbSession) -> dict[str, Any]:
     """Add a lifestyle log: exercise (activity, minutes, intensity), intake (calcium_mg, vitamin_d_iu,
     protein_g) or symptom (symptom, severity 0-10)."""
+    if isinstance(entry.get("date"), str):
+        past_date(entry["date"], "logs.date", _PAST_ONLY["logs"])
     row = accessible_patient(db, user, patient_id)
     stored = repository.add_log(db, row, entry, actor_of(user))
     db.commit()
@@ -182,7 +193,8 @@ def list_logs(patient_id: PatientId, user: ApiUser, db: DbSession) -> list[dict[
 def get_assessment(patient_id: PatientId, user: ApiUser, db: DbSession, as_of: AsOf = None) -> dict[str, Any]:
     """Findings, actions, densitometry and fracture risk (spec/cli.md JSON shape)."""
     row = accessible_patient(db, user, patient_id)
-    return services.assessment(db, row, repository.record_from_row(row), as_of)
+    record = repository.record_from_row(row)
+    return services.assessment(db, row, record, as_of or services.assessment_date(record).when)
 
 
 @router.get("/patients/{patient_id}/plan", responses={**ERRORS, **UNAVAILABLE})
@@ -190,7 +202,8 @@ def get_plan(patient_id: PatientId, user: ApiUser, db: DbSession,
              weeks: Annotated[int, Query(ge=1, le=52)] = 12) -> dict[str, Any]:
     """Exercise program and nutrition plan."""
     row = accessible_patient(db, user, patient_id)
-    return services.plan(row, repository.record_from_row(row), weeks)
+    record = repository.record_from_row(row)
+    return services.plan(row, record, weeks, as_of=services.assessment_date(record).when)
 
 
 @router.post("/patients/{patient_id}/simulations", responses={**ERRORS, **UNAVAILABLE})
@@ -199,8 +212,10 @@ def create_simulation(patient_id: PatientId, body: WhatIfRequest, user: ApiUser,
     """What-if: the current course and the changed one over 1-5 years (cached per model version)."""
     row = accessible_patient(db, user, patient_id)
     record = repository.record_from_row(row)
-    request = body.model_dump(mode="json")
-    return services.cached_simulation(db, row, request, lambda: run_what_if(record, body),
+    when = services.assessment_date(record).when  # t = 0: the date the pages assess, too
+    on_date = record.model_copy(update={"as_of": when})
+    request = {**body.model_dump(mode="json"), "as_of": when.isoformat()}
+    return services.cached_simulation(db, row, request, lambda: run_what_if(on_date, body),
                                       model_version())
 
 

@@ -63,20 +63,25 @@ def _drop_empty(entry: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in entry.items() if v not in (None, "")}
 
 
-def _past_date(form: Mapping[str, Any], key: str, what: str, today: dt.date | None = None) -> str:
-    """The date input ``key`` as text, refused when it is after today: a result, scan or log
-    entry records what has happened (a future date is a typo, and would be left out of every
-    assessment). Text that is not an ISO date is left to the patient file reader's message."""
-    text = _text(form, key)
+def past_date(text: str, key: str, what: str, today: dt.date | None = None) -> str:
+    """``text``, refused when it is an ISO date after today: a result, scan or log entry records
+    what has happened (a future date is a typo, and would be left out of every assessment). Text
+    that is not an ISO date is left to the patient file reader's message. Shared by the forms and
+    the JSON API."""
     try:
         when = dt.date.fromisoformat(text)
-    except ValueError:
+    except (TypeError, ValueError):
         return text
     today = today or dt.date.today()
     if when > today:
         raise UserInputError(key, text, f"a date on or before today ({today.isoformat()})",
                              problem=f"date in the future: {what} cannot be dated after today")
     return text
+
+
+def _past_date(form: Mapping[str, Any], key: str, what: str, today: dt.date | None = None) -> str:
+    """The date input ``key`` as text (``past_date``)."""
+    return past_date(_text(form, key), key, what, today)
 
 
 def lab_entry(form: Mapping[str, Any]) -> dict[str, Any]:
