@@ -29,9 +29,7 @@ class UserInputError(ValueError):
 
     def one_line(self) -> str:
         """The error as a single line, suitable for stderr or an HTTP 422 detail."""
-        shown = repr(self.value) if not isinstance(self.value, str) else f"'{self.value}'"
-        if len(shown) > 160:  # keep both ends: a file path's name is at its end
-            shown = shown[:60] + "..." + shown[-97:]
+        shown = _shortened(repr(self.value) if not isinstance(self.value, str) else f"'{self.value}'")
         prefix = f"{self.source}: " if self.source else ""
         where = f"{self.field}: " if self.field else ""
         text = f"{prefix}{where}{self.problem} (got {shown}; accepted: {self.accepted})"
@@ -44,13 +42,17 @@ class UserInputError(ValueError):
         )
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON-friendly form for API error bodies."""
+        """JSON-friendly form for API error bodies (a long value shortened, as in the message)."""
+        value = self.value if isinstance(self.value, int | float | str | None) else repr(self.value)
         return {
             "field": self.field,
-            "value": self.value
-            if isinstance(self.value, int | float | str | None)
-            else repr(self.value),
+            "value": _shortened(value) if isinstance(value, str) else value,
             "accepted": self.accepted,
             "problem": self.problem,
             "message": self.one_line(),
         }
+
+
+def _shortened(text: str, limit: int = 160) -> str:
+    """``text`` cut to ``limit`` characters keeping both ends (a file path's name is at its end)."""
+    return text if len(text) <= limit else text[:60] + "..." + text[-(limit - 63):]

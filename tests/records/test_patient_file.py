@@ -239,3 +239,28 @@ def test_non_finite_counts_are_refused(count: float) -> None:
     document["history"] = {"falls_last_12_months": count}
     with pytest.raises(UserInputError, match=r"history\.falls_last_12_months"):
         parse_patient_document(document)
+
+
+def test_a_yaml_alias_bomb_and_an_oversized_extra_are_refused_without_expanding() -> None:
+    """A few hundred bytes of nested aliases would reach 10^9 values once written out: the
+    reader stops counting at its limit; the free ``extra`` block has its own, smaller limit."""
+    from osteotwin.records.patient_file import MAX_EXTRA_VALUES
+
+    lines = ['a0: &a0 ["x", "x", "x", "x", "x", "x", "x", "x", "x", "x"]']
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 9)]
+    bomb = "version: 1\npatient: {sex: female, birth_date: 1960-05-01}\nextra:\n" + "\n".join(
+        "  " + line for line in lines)
+    with pytest.raises(UserInputError, match="document too large or too deeply nested"):
+        parse_text(bomb, source="bomb.yaml")
+    too_many = {**MINIMAL, "extra": {"notes": list(range(MAX_EXTRA_VALUES + 1))}}
+    with pytest.raises(UserInputError) as info:
+        parse_patient_document(too_many)
+    assert info.value.field == "extra"
+    deep: dict[str, Any] = {}
+    node = deep
+    for _ in range(12):
+        node["x"] = {}
+        node = node["x"]
+    with pytest.raises(UserInputError, match="nested"):
+        parse_patient_document({**MINIMAL, "extra": deep})
+    assert parse_patient_document({**MINIMAL, "extra": {"site": "clinic A", "ids": [1, 2]}}).extra

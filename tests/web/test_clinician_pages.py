@@ -236,3 +236,22 @@ def test_the_json_api_assesses_on_the_pages_date_and_refuses_future_results(
         "test": "estradiol", "value": 20, "unit": "pg/mL", "date": today})
     assert added.status_code == 201, added.text[:300]
     assert world.client.get(f"{api}/assessment", headers=headers).json()["as_of"] == today
+
+
+def test_a_patient_adds_entries_but_may_not_replace_the_record_and_a_save_is_confirmed(
+        world: World, page_client: TestClient) -> None:
+    """A patient logs and adds to their own record, and the timeline confirms the save; replacing
+    the whole record (which could drop what the clinician entered) is the clinician's."""
+    headers = world.token("pat-a")
+    api = f"/api/patients/{world.patient_a}"
+    document = world.client.get(api, headers=headers).json()
+    emptied = {**document, "labs": [], "dxa": [], "medications": []}
+    refused = world.client.put(api, json=emptied, headers=headers)
+    assert refused.status_code == 403, refused.text[:300]
+    assert world.client.get(api, headers=headers).json() == document  # nothing dropped
+    csrf = browser_login(page_client, "pat-a")
+    saved = page_client.post(f"/patients/{world.patient_a}/logs", data={
+        "kind": "symptom", "date": dt.date.today().isoformat(), "symptom": "joint_pain",
+        "severity": "3", "csrf_token": csrf})
+    assert saved.status_code == 200 and 'id="entry-saved"' in saved.text
+    assert "Saved: the log entry." in _text(saved.text)

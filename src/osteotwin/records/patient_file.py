@@ -135,12 +135,41 @@ def load_patient_file(path: str | Path) -> PatientRecord:
     return parse_patient_document(document, source=str(path))
 
 
+#: Largest parsed document (values counted as they are reached, an alias's each time) and deepest
+#: nesting accepted from a user's file: a full record has a few thousand values and depth 5; a
+#: few hundred bytes of nested YAML aliases ("billion laughs") reach billions of values.
+MAX_DOCUMENT_VALUES = 200_000
+MAX_DOCUMENT_DEPTH = 20
+#: The free ``extra`` block is kept with the record as it is: at most this many values and depth.
+MAX_EXTRA_VALUES = 5_000
+MAX_EXTRA_DEPTH = 8
+
+
+def check_size(value: Any, field: str, max_values: int, max_depth: int) -> None:
+    """Refuse ``value`` when it holds more than ``max_values`` values or nests deeper than
+    ``max_depth``, counting shared (aliased) parts each time they are reached, and stopping as soon
+    as a limit is passed (so an alias bomb is refused without being expanded)."""
+    count = 0
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        count += 1
+        if count > max_values or depth > max_depth:
+            raise UserInputError(
+                field, "a nested document" if depth > max_depth else f"more than {max_values:,} values",
+                f"at most {max_values:,} values nested at most {max_depth} deep",
+                problem="document too large or too deeply nested")
+        if isinstance(item, Mapping):
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list | tuple):
+            stack.extend((v, depth + 1) for v in item)
+
+
 def parse_text(text: str, *, source: str, json_only: bool = False) -> Any:
-    """Parse YAML (a superset of JSON) or strict JSON, with a one-line error on syntax problems."""
+    """Parse YAML (a superset of JSON) or strict JSON, with a one-line error on syntax problems
+    and on documents too large or deep to be a record (``check_size``)."""
     try:
-        if json_only:
-            return json.loads(text)
-        return yaml.load(text, Loader=_NoDatesLoader)
+        parsed = json.loads(text) if json_only else yaml.load(text, Loader=_NoDatesLoader)
     except json.JSONDecodeError as exc:
         raise UserInputError(
             f"line {exc.lineno} column {exc.colno}",
@@ -156,6 +185,14 @@ def parse_text(text: str, *, source: str, json_only: bool = False) -> Any:
         raise UserInputError(
             where, problem, "valid YAML", source=source, problem="malformed YAML"
         ) from exc
+    except RecursionError:  # a self-referencing or absurdly nested document
+        raise UserInputError("document", "nested too deeply", "a patient, trial or FHIR document",
+                             source=source, problem="document too deeply nested") from None
+    try:
+        check_size(parsed, "document", MAX_DOCUMENT_VALUES, MAX_DOCUMENT_DEPTH)
+    except UserInputError as err:
+        raise err.with_source(source) from None
+    return parsed
 
 
 def parse_patient_document(document: Any, *, source: str = "patient file") -> PatientRecord:
@@ -191,6 +228,7 @@ class _Parser:
         extra = doc.get("extra") or {}
         if not isinstance(extra, Mapping):
             raise UserInputError("extra", describe(extra), "a mapping", problem="not a mapping")
+        check_size(extra, "extra", MAX_EXTRA_VALUES, MAX_EXTRA_DEPTH)
         return PatientRecord(
             version=1,
             as_of=as_of,

@@ -41,6 +41,16 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _private_sqlite_file(path: Path) -> None:
+    """Create the folder (owner only) and an empty database file readable by its owner only, if
+    they are new: the file holds health records (an existing file's permissions are left as its
+    owner set them). SQLite gives its WAL and shared-memory files the database file's mode."""
+    if not path.parent.exists():
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
 def make_engine(url: str | None = None) -> Engine:
     """Create an engine; SQLite files get their folder created and the pragmas above on each connection."""
     resolved = resolve_database_url(url)
@@ -53,7 +63,7 @@ def make_engine(url: str | None = None) -> Engine:
     if backend == "sqlite":
         database = parsed.database
         if database and database != ":memory:":
-            Path(database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
+            _private_sqlite_file(Path(database).expanduser().resolve())
         engine = create_engine(resolved, connect_args={"check_same_thread": False, "timeout": 30},
                                pool_size=20, max_overflow=20)
         event.listen(engine, "connect", _on_sqlite_connect)

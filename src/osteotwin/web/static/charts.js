@@ -5,7 +5,10 @@
     root.querySelectorAll("[data-figure]").forEach(function (el) {
       if (el.dataset.rendered === "1" || typeof Plotly === "undefined") { return; }
       var figure = JSON.parse(el.dataset.figure);
-      Plotly.newPlot(el, figure.data, figure.layout, {responsive: true, displaylogo: false});
+      // no mode bar: its "share" button uploads the chart (a patient's values) to Plotly's cloud, and its
+      // hidden buttons would take keyboard focus; the page's tables and timeline carry the numbers
+      Plotly.newPlot(el, figure.data, figure.layout,
+                     {responsive: true, displaylogo: false, displayModeBar: false, showSendToCloud: false});
       el.dataset.rendered = "1";
     });
   }
