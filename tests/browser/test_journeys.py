@@ -24,7 +24,8 @@ def log_in(page: Any, server: LiveServer, username: str) -> None:
 
 
 def chart_points(page: Any, chart_id: str) -> int:
-    page.wait_for_function(f"document.getElementById('{chart_id}').classList.contains('js-plotly-plot')")
+    # the function form: a bare expression string is evaluated with eval, which the CSP forbids
+    page.wait_for_function(f"() => document.getElementById('{chart_id}').classList.contains('js-plotly-plot')")
     count: int = page.evaluate(
         f"document.getElementById('{chart_id}').data.reduce((n, t) => n + t.x.length, 0)")
     return count
@@ -51,7 +52,7 @@ def test_unit_choice_follows_the_test_and_errors_name_the_field(web_page: Any, l
     page = web_page
     log_in(page, live_server, "pat-a")
     page.get_by_label("Test", exact=True).select_option("vitamin_d_25oh")
-    page.wait_for_function("[...document.querySelectorAll('#lab-unit option')].some(o => o.value === 'nmol/L')")
+    page.wait_for_function("() => [...document.querySelectorAll('#lab-unit option')].some(o => o.value === 'nmol/L')")
     units = page.locator("#lab-unit option").all_inner_texts()
     assert units == ["ng/mL", "nmol/L"]
     page.get_by_label("Value", exact=True).fill("900")
@@ -77,7 +78,7 @@ def test_run_a_what_if(web_page: Any, live_server: LiveServer) -> None:
         assert "not available" in result.inner_text()
         pytest.skip("the simulator has not landed: the page shows 'not available' as designed")
     assert "Predicted course over 1" in result.inner_text()
-    page.wait_for_function("document.getElementById('whatif-estradiol_pg_ml')"
+    page.wait_for_function("() => document.getElementById('whatif-estradiol_pg_ml')"
                            " && document.getElementById('whatif-estradiol_pg_ml').data.length >= 2")
     assert page.locator("#whatif-table tbody tr").count() >= 2
 

@@ -24,9 +24,15 @@ EXAMPLES = {"default": 12}
 EXPENSIVE = ("POST /api/patients/{patient_id}/simulations", "GET /api/patients/{patient_id}/plan")
 
 
+# Revoking the token would sign the clinician out of every operation generated after it
+# (tests/web/test_security_hardening.py covers it).
+SKIPPED = ("DELETE /api/auth/token",)
+
+
 def _operations(world: World) -> list[Any]:
     schema = schemathesis.openapi.from_asgi("/api/openapi.json", world.client.app)
-    return [result.ok() for result in schema.get_all_operations()]
+    return [op for op in (result.ok() for result in schema.get_all_operations())
+            if op.label not in SKIPPED]
 
 
 def test_generated_requests_never_cause_server_errors(world: World) -> None:

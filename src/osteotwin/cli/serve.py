@@ -6,6 +6,9 @@ from typing import Annotated
 
 import typer
 
+#: Environment variable for --demo/--no-demo (0/false/no: no demo accounts).
+ENV_DEMO = "OSTEOTWIN_DEMO"
+
 
 def register(app: typer.Typer) -> None:
     app.command("serve")(serve)
@@ -19,8 +22,14 @@ def serve(
     port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port")] = 8000,
     workers: Annotated[int, typer.Option(min=1, max=64, help="server processes (SQLite in WAL mode and "
                                                            "PostgreSQL both take several)")] = 2,
+    demo: Annotated[bool, typer.Option(
+        "--demo/--no-demo", envvar=ENV_DEMO,
+        help="seed an empty database with a demo patient and demo accounts, printing their passwords "
+             "once (the default, as `make run` does); --no-demo (or $OSTEOTWIN_DEMO=0) starts with no "
+             "accounts at all: create them with `osteotwin users create`")] = True,
 ) -> None:
-    """Serve the web app; a new database is created, migrated and seeded with demo accounts."""
+    """Serve the web app; a new database is created and migrated, and (unless --no-demo) an empty one
+    is seeded with demo accounts."""
     import os
     import secrets
 
@@ -35,8 +44,10 @@ def serve(
     url = resolve_database_url(db)
     engine = make_engine(url)
     upgrade_to_head(engine)
-    with make_sessionmaker(engine)() as session:
-        seeded = seed_demo(session)
+    seeded = []
+    if demo:
+        with make_sessionmaker(engine)() as session:
+            seeded = seed_demo(session)
     engine.dispose()
     if seeded:
         typer.echo("Demo accounts created (passwords are shown only this once):")

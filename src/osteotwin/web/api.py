@@ -122,8 +122,11 @@ def get_patient(patient_id: PatientId, user: ApiUser, db: DbSession) -> dict[str
 @router.put("/patients/{patient_id}", responses=ERRORS)
 def replace_patient(patient_id: PatientId, document: PatientDocument, user: ApiUser,
                     db: DbSession) -> dict[str, Any]:
-    """Replace the record with a patient file v1 document (audited with before and after)."""
-    row = accessible_patient(db, user, patient_id)
+    """Replace the record with a patient file v1 document (audited with before and after;
+    clinicians: a patient adds entries to their record but may not replace it, which could drop
+    what their clinician entered)."""
+    row = accessible_patient(db, user, patient_id)  # another patient's record: 404, as elsewhere
+    require_clinician(user)
     record = repository.parse_record(document)
     repository.replace_patient(db, row, record, actor_of(user))
     db.commit()

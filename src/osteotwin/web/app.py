@@ -6,28 +6,39 @@ import os
 import secrets
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import jinja2
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp
 
 import osteotwin
 from osteotwin.clinic.render.labels import FILTERS
 from osteotwin.errors import UserInputError
-from osteotwin.records.storage import make_engine, make_sessionmaker, upgrade_to_head
+from osteotwin.records.storage import accounts, make_engine, make_sessionmaker, upgrade_to_head
 from osteotwin.simulate.display import simulated_value
 from osteotwin.web import api, pages
-from osteotwin.web.deps import LoginRequired
-from osteotwin.web.security import SessionCodec
+from osteotwin.web.deps import ApiUser, DbSession, LoginRequired, bearer_scheme
+from osteotwin.web.security import (
+    MAX_REQUEST_BODY_BYTES,
+    BodySizeLimitMiddleware,
+    LoginThrottle,
+    SecurityHeadersMiddleware,
+    SessionCodec,
+    TokenThrottleMiddleware,
+)
 from osteotwin.web.services import Unavailable
 
 WEB_DIR = Path(str(resources.files("osteotwin.web")))
 ENV_SECRET_KEY = "OSTEOTWIN_SECRET_KEY"
+#: Submitted values longer than this are cut in error messages (the whole value is not echoed back).
+ERROR_VALUE_CHARS = 200
 
 
 def plotly_js_path() -> Path:
@@ -47,10 +58,17 @@ def _error_items(exc: RequestValidationError) -> list[dict[str, Any]]:
         field = ".".join(loc) or "body"
         items.append({"field": field, "problem": str(error.get("msg", "invalid value")),
                       "accepted": str(error.get("type", "")),
-                      "value": error.get("input") if isinstance(error.get("input"),
-                                                                str | int | float | None) else None,
+                      "value": _clipped(error.get("input")) if isinstance(error.get("input"),
+                                                                          str | int | float | None)
+                      else None,
                       "message": f"{field}: {error.get('msg', 'invalid value')}"})
     return items
+
+
+def _clipped(value: Any) -> Any:
+    if isinstance(value, str) and len(value) > ERROR_VALUE_CHARS:
+        return value[:ERROR_VALUE_CHARS] + "…"
+    return value
 
 
 def _wants_json(request: Request) -> bool:
@@ -66,18 +84,49 @@ def _page_message(items: list[dict[str, Any]]) -> str:
     return "This address is not valid: " + "; ".join(parts) + "."
 
 
+class OsteotwinApp(FastAPI):
+    """FastAPI with the security middleware outside Starlette's own error handling: the headers
+    reach 500 responses too, and oversized bodies are refused before any other layer runs."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        inner = TokenThrottleMiddleware(super().build_middleware_stack(), self.state.login_throttle)
+        return SecurityHeadersMiddleware(BodySizeLimitMiddleware(inner, self.state.max_body_bytes))
+
+
+#: Bearer-token revocation (kept beside the app factory; the other API routes are in ``api``).
+auth_router = APIRouter(prefix="/api", tags=["api"])
+
+
+@auth_router.delete("/auth/token", status_code=204, responses={401: {"description": "no or invalid "
+                                                                              "bearer token"}})
+def revoke_token(user: ApiUser, db: DbSession,
+                 credentials: Annotated[HTTPAuthorizationCredentials | None,
+                                        Depends(bearer_scheme)]) -> Response:
+    """Revoke the bearer token this request carries (log out of the API); it stops working at once."""
+    if credentials is not None:
+        accounts.revoke_token(db, credentials.credentials)
+        db.commit()
+    return Response(status_code=204)
+
+
 def create_app(database_url: str | None = None, *, secret_key: str | None = None,
-               migrate: bool = True) -> FastAPI:
-    """The web application bound to a database (migrated to the newest schema unless told not to)."""
+               migrate: bool = True, login_throttle: LoginThrottle | None = None,
+               max_body_bytes: int = MAX_REQUEST_BODY_BYTES) -> FastAPI:
+    """The web application bound to a database (migrated to the newest schema unless told not to).
+
+    Failed logins are counted by ``login_throttle`` (a new one with the default limits if not
+    given), in this process's memory; request bodies over ``max_body_bytes`` are refused (413)."""
     engine = make_engine(database_url)
     if migrate:
         upgrade_to_head(engine)
-    app = FastAPI(title="osteotwin", version=osteotwin.__version__,
+    app = OsteotwinApp(title="osteotwin", version=osteotwin.__version__,
                   description="Bone safety under aromatase inhibitors: records, assessment, plan and "
                   "what-if simulations. Decision support only.",
                   # the interactive docs pages would load their scripts from a CDN: only the JSON is served
                   openapi_url="/api/openapi.json", docs_url=None, redoc_url=None)
     app.state.engine = engine
+    app.state.login_throttle = login_throttle or LoginThrottle()
+    app.state.max_body_bytes = max_body_bytes
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.session_codec = SessionCodec(secret_key or os.environ.get(ENV_SECRET_KEY)
                                            or secrets.token_urlsafe(32))
@@ -91,6 +140,7 @@ def create_app(database_url: str | None = None, *, secret_key: str | None = None
     templates.env.filters["simulated_value"] = simulated_value  # the what-if table's numbers
     app.state.templates = templates
 
+    app.include_router(auth_router)
     app.include_router(api.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
@@ -99,16 +149,6 @@ def create_app(database_url: str | None = None, *, secret_key: str | None = None
     def plotly_js() -> FileResponse:
         return FileResponse(plotly_js_path(), media_type="text/javascript",
                             headers={"Cache-Control": "public, max-age=86400"})
-
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next: Any) -> Response:
-        response: Response = await call_next(request)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        if request.url.path.startswith(("/patients", "/api/patients")):
-            response.headers.setdefault("Cache-Control", "no-store")  # health data stays out of caches
-        return response
 
     @app.get("/healthz", include_in_schema=False)
     def health() -> dict[str, str]:
@@ -122,7 +162,10 @@ def create_app(database_url: str | None = None, *, secret_key: str | None = None
     @app.exception_handler(UserInputError)
     def user_input_error(request: Request, exc: UserInputError) -> Response:
         if _wants_json(request):
-            return JSONResponse({"detail": [exc.as_dict()]}, status_code=422)
+            item = exc.as_dict()
+            if "value" in item:
+                item["value"] = _clipped(item["value"])
+            return JSONResponse({"detail": [item]}, status_code=422)
         return error_page(request, "Error 422", exc.one_line(), 422)
 
     @app.exception_handler(RequestValidationError)

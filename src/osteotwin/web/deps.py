@@ -63,6 +63,8 @@ def page_user(request: Request, db: DbSession) -> UserRow:
     user = None if session is None or session.user_id is None else db.get(UserRow, session.user_id)
     if user is None or not user.active or session is None:
         raise LoginRequired()
+    if session.generation != user.session_generation:  # the user logged out since: cookie revoked
+        raise LoginRequired()
     request.state.csrf = session.csrf
     return user
 

@@ -38,8 +38,11 @@ from osteotwin.web.security import (
     CSRF_HEADER,
     SESSION_COOKIE,
     BrowserSession,
+    LoginThrottle,
+    client_address,
     csrf_matches,
     new_session,
+    throttled_message,
 )
 from osteotwin.web.whatif import (
     AI_DRUGS,
@@ -115,19 +118,40 @@ async def login(request: Request, db: DbSession) -> Response:
     form = await checked_form(request)
     username = str(form.get("username") or "").strip()
     password = str(form.get("password") or "")
+    throttle: LoginThrottle = request.app.state.login_throttle
+    address = client_address(request.scope)
+    wait = throttle.retry_after(username, address) if username else None
+    if wait is not None:  # refused without checking the password (even a right one)
+        request.state.csrf = browser_session(request).csrf  # type: ignore[union-attr]
+        refused = render(request, "login.html", {"error": throttled_message(wait),
+                                                 "username": username}, status_code=429)
+        refused.headers["Retry-After"] = str(wait)
+        return refused
     user = accounts.authenticate(db, username, password) if username and password else None
     if user is None:
+        if username and password:
+            throttle.failed(username, address)
         request.state.csrf = browser_session(request).csrf  # type: ignore[union-attr]
         return render(request, "login.html", {"error": "Unknown username or wrong password.",
                                               "username": username}, status_code=401)
+    throttle.succeeded(username)
     response = RedirectResponse(_home(user), status_code=303)
-    _attach_session(response, request, new_session(user.id))  # new session and CSRF token at login
+    # new session and CSRF token at login, tied to the user's current session generation
+    _attach_session(response, request, new_session(user.id, user.session_generation))
     return response
 
 
 @router.post("/logout")
-async def logout(request: Request) -> Response:
+async def logout(request: Request, db: DbSession) -> Response:
+    """Sign out: the user's session generation is incremented, so this cookie, even if copied, and
+    every other browser session of the same user stop working (API tokens are not affected; they
+    are revoked with DELETE /api/auth/token)."""
     await checked_form(request)
+    session = browser_session(request)
+    user = None if session is None or session.user_id is None else db.get(UserRow, session.user_id)
+    if user is not None and session is not None and session.generation == user.session_generation:
+        accounts.end_browser_sessions(db, user)
+        db.commit()
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
@@ -303,9 +327,19 @@ def _timeline_events(record: PatientRecord, row: PatientRow) -> list[dict[str, s
 
 
 @router.get("/patients/{patient_id}", response_class=HTMLResponse)
-def timeline(request: Request, patient_id: PatientId, user: PageUser, db: DbSession) -> HTMLResponse:
+def timeline(request: Request, patient_id: PatientId, user: PageUser, db: DbSession,
+             added: str | None = None) -> HTMLResponse:
+    """The record's timeline and entry forms; ``?added=KIND`` (after a saved entry) says it was
+    saved."""
     row = accessible_patient(db, user, patient_id)
-    return render(request, "patient.html", _timeline_context(user, row))
+    context = _timeline_context(user, row)
+    context["request_added"] = _ADDED_LABELS.get(added or "")
+    return render(request, "patient.html", context)
+
+
+#: What the timeline says after an entry of each kind was saved.
+_ADDED_LABELS = {"labs": "the lab result", "dxa": "the DXA scan", "medications": "the medication",
+                 "logs": "the log entry"}
 
 
 @router.get("/ui/lab-units", response_class=HTMLResponse)

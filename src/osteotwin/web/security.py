@@ -1,17 +1,32 @@
-"""Browser sessions (signed HttpOnly SameSite cookies) and CSRF tokens for forms.
+"""Browser sessions, CSRF tokens, login throttling and the app's outermost ASGI middleware.
 
-The cookie holds the user id, a per-session CSRF token and the issue time, signed with the app's
-secret (itsdangerous, HMAC-SHA1 over a SHA-512-derived key); it expires after ``SESSION_MAX_AGE_S``.
+The cookie holds the user id, the user's session generation at login, a per-session CSRF token and
+the issue time, signed with the app's secret (itsdangerous, HMAC-SHA1 over a SHA-512-derived key); it
+expires after ``SESSION_MAX_AGE_S``. A cookie is honoured only while its generation equals the user
+row's ``session_generation``: logout increments it, which ends every browser session of that user.
 Forms carry the CSRF token in a hidden field (HTMX sends it as the ``X-CSRF-Token`` header).
+
+The middleware here wraps the whole application (outside Starlette's error handling, so that its
+500 responses get the headers too): security headers, the request body size limit, and the login
+throttle of the API token endpoint (the login form applies the same throttle in its route).
 """
 
 from __future__ import annotations
 
 import hmac
+import json
+import math
 import secrets
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from fastapi import HTTPException
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 SESSION_COOKIE = "osteotwin_session"
 SESSION_MAX_AGE_S = 12 * 3600
@@ -25,6 +40,8 @@ class BrowserSession:
 
     user_id: int | None
     csrf: str
+    #: The user's ``session_generation`` when the cookie was issued (0 for anonymous sessions).
+    generation: int = 0
 
 
 class SessionCodec:
@@ -34,7 +51,8 @@ class SessionCodec:
         self._serializer = URLSafeTimedSerializer(secret_key, salt="osteotwin.session")
 
     def dump(self, session: BrowserSession) -> str:
-        return self._serializer.dumps({"uid": session.user_id, "csrf": session.csrf})
+        return self._serializer.dumps({"uid": session.user_id, "csrf": session.csrf,
+                                       "gen": session.generation})
 
     def load(self, cookie: str | None) -> BrowserSession | None:
         """The session in ``cookie``, or None if missing, tampered with or expired."""
@@ -47,14 +65,316 @@ class SessionCodec:
         if not isinstance(data, dict) or not isinstance(data.get("csrf"), str):
             return None
         uid = data.get("uid")
-        return BrowserSession(uid if isinstance(uid, int) else None, data["csrf"])
+        gen = data.get("gen", 0)
+        if not isinstance(gen, int) or isinstance(gen, bool):
+            return None
+        return BrowserSession(uid if isinstance(uid, int) else None, data["csrf"], gen)
 
 
-def new_session(user_id: int | None) -> BrowserSession:
+def new_session(user_id: int | None, generation: int = 0) -> BrowserSession:
     """A fresh session with a new CSRF token (issued at login, so tokens never outlive a session)."""
-    return BrowserSession(user_id, secrets.token_urlsafe(24))
+    return BrowserSession(user_id, secrets.token_urlsafe(24), generation)
 
 
 def csrf_matches(expected: str, given: str | None) -> bool:
     """Constant-time comparison of the session's CSRF token with the one a form sent."""
     return given is not None and hmac.compare_digest(expected.encode(), given.encode())
+
+
+# --------------------------------------------------------------------------------------------------
+# Login throttling
+# --------------------------------------------------------------------------------------------------
+
+#: Failed logins for one username within ``LOGIN_WINDOW_S`` after which that username's logins are
+#: refused (even with the right password) until the oldest failure leaves the window. Passwords here
+#: are at least 10 characters, so 10 guesses per 15 minutes (under 1,000 a day) leaves online
+#: guessing hopeless while a user who mistypes a few times is not locked out. OWASP's Authentication
+#: Cheat Sheet asks for a lockout threshold, an observation window and a lockout duration without
+#: fixing numbers; NIST SP 800-63B allows at most 100 consecutive failures per account.
+LOGIN_FAILURES_PER_USERNAME = 10
+#: Failed logins from one client address within ``LOGIN_WINDOW_S`` after which that address's logins
+#: are refused: higher than the per-username limit, because several people may share an address
+#: (a clinic behind NAT), but it stops one address from spraying guesses over many usernames.
+LOGIN_FAILURES_PER_ADDRESS = 50
+#: The observation window (and so the longest refusal), in seconds.
+LOGIN_WINDOW_S = 15 * 60
+#: Most usernames and addresses tracked at once (bounds memory under a spray of made-up names).
+LOGIN_THROTTLE_MAX_KEYS = 100_000
+#: Throttle keys are cut to this many characters (the login form does not limit the username).
+_KEY_CHARS = 200
+
+
+class LoginThrottle:
+    """Failed-login counts per username and per client address over a sliding window.
+
+    Kept in the memory of one server process: each worker of ``osteotwin serve --workers N`` counts
+    on its own (so at most N times the limits overall), and a restart forgets the counts.
+    """
+
+    def __init__(self, *, per_username: int = LOGIN_FAILURES_PER_USERNAME,
+                 per_address: int = LOGIN_FAILURES_PER_ADDRESS, window_s: float = LOGIN_WINDOW_S,
+                 max_keys: int = LOGIN_THROTTLE_MAX_KEYS,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.per_username = per_username
+        self.per_address = per_address
+        self.window_s = window_s
+        self.max_keys = max_keys
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._failures: dict[tuple[str, str], deque[float]] = {}
+
+    def _recent(self, key: tuple[str, str], now: float) -> deque[float] | None:
+        times = self._failures.get(key)
+        if times is None:
+            return None
+        while times and times[0] <= now - self.window_s:
+            times.popleft()
+        if not times:
+            del self._failures[key]
+            return None
+        return times
+
+    def _wait(self, key: tuple[str, str], limit: int, now: float) -> float:
+        times = self._recent(key, now)
+        if times is None or len(times) < limit:
+            return 0.0
+        # refused until enough failures have left the window to bring the count under the limit
+        return times[len(times) - limit] + self.window_s - now
+
+    @staticmethod
+    def _keys(username: str, address: str) -> tuple[tuple[str, str], tuple[str, str]]:
+        return ("user", username[:_KEY_CHARS]), ("addr", address[:_KEY_CHARS])
+
+    def retry_after(self, username: str, address: str) -> int | None:
+        """Seconds until a login for ``username`` from ``address`` is accepted again, or None if it
+        may be tried now."""
+        user_key, addr_key = self._keys(username, address)
+        with self._lock:
+            now = self._clock()
+            wait = max(self._wait(user_key, self.per_username, now),
+                       self._wait(addr_key, self.per_address, now))
+        return max(1, math.ceil(wait)) if wait > 0 else None
+
+    def failed(self, username: str, address: str) -> None:
+        """Count a failed login against the username and the address."""
+        with self._lock:
+            now = self._clock()
+            for key in self._keys(username, address):
+                self._failures.setdefault(key, deque()).append(now)
+            if len(self._failures) > self.max_keys:
+                self._prune(now)
+
+    def succeeded(self, username: str) -> None:
+        """A successful login clears the username's failures (not the address's)."""
+        with self._lock:
+            self._failures.pop(self._keys(username, "")[0], None)
+
+    def _prune(self, now: float) -> None:
+        for key in list(self._failures):
+            self._recent(key, now)
+        while len(self._failures) > self.max_keys:  # still full: forget the oldest keys
+            del self._failures[next(iter(self._failures))]
+
+
+def throttled_message(retry_after_s: int) -> str:
+    minutes = math.ceil(retry_after_s / 60)
+    return (f"Too many failed sign-in attempts for this account or from this address. Try again in "
+            f"{minutes} minute{'s' if minutes != 1 else ''}.")
+
+
+def client_address(scope: Scope) -> str:
+    """The client's IP address as the server sees it (behind a proxy: as uvicorn's
+    ``--forwarded-allow-ips`` lets it read ``X-Forwarded-For``)."""
+    client = scope.get("client")
+    return str(client[0]) if client else "unknown"
+
+
+# --------------------------------------------------------------------------------------------------
+# ASGI middleware (outermost)
+# --------------------------------------------------------------------------------------------------
+
+#: Largest request body accepted, in bytes: above the import form's 2 MB file limit plus multipart
+#: overhead, far above any JSON document the API takes. Larger bodies get 413 before being read.
+MAX_REQUEST_BODY_BYTES = 4_000_000
+
+#: Scripts and styles come only from this origin (htmx, plotly and charts.js are served locally);
+#: inline ``style`` attributes are used by the templates and by plotly, inline scripts nowhere.
+CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                           "img-src 'self' data: blob:; font-src 'self'; connect-src 'self'; "
+                           "object-src 'none'; base-uri 'none'; form-action 'self'; "
+                           "frame-ancestors 'none'")
+SECURITY_HEADERS: dict[str, str] = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+}
+#: Paths whose responses may be cached (static assets: no health data, no tokens); every other
+#: response (pages, records, API, tokens, errors) gets ``Cache-Control: no-store``.
+CACHEABLE_PREFIXES = ("/static/", "/vendor/")
+
+TOKEN_PATH = "/api/auth/token"
+
+
+class SecurityHeadersMiddleware:
+    """Adds the security headers (and no-store outside static assets) to every HTTP response,
+    including the 500s of Starlette's error middleware; headers a route set itself are kept."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        cacheable = str(scope.get("path", "")).startswith(CACHEABLE_PREFIXES)
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in SECURITY_HEADERS.items():
+                    headers.setdefault(name, value)
+                if not cacheable:
+                    headers.setdefault("Cache-Control", "no-store")
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+class BodyTooLarge(HTTPException):
+    """Raised when a streamed request body passes the limit (a 413 through the app's handlers)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(status_code=413, detail=too_large_message(limit))
+
+
+def too_large_message(limit: int) -> str:
+    return f"the request body is larger than the {limit:,} bytes this server accepts"
+
+
+class BodySizeLimitMiddleware:
+    """Refuses request bodies over ``limit`` bytes with 413, for every route: at once when the
+    Content-Length says so (the route never runs), else when the streamed bytes pass the limit."""
+
+    def __init__(self, app: ASGIApp, limit: int = MAX_REQUEST_BODY_BYTES) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = Headers(scope=scope).get("content-length")
+        if length is not None:
+            try:
+                too_large = int(length) > self.limit
+            except ValueError:
+                too_large = False  # the server rejects a malformed Content-Length itself
+            if too_large:
+                await self._refuse(scope, send)
+                return
+        received = 0
+        started = False
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.limit:
+                    raise BodyTooLarge(self.limit)
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, tracking_send)
+        except BodyTooLarge:  # raised outside the app's exception handlers (e.g. by a middleware)
+            if started:
+                raise
+            await self._refuse(scope, send)
+
+    async def _refuse(self, scope: Scope, send: Send) -> None:
+        message = too_large_message(self.limit)
+        if str(scope.get("path", "")).startswith("/api"):
+            body, media = json.dumps({"detail": message}).encode(), b"application/json"
+        else:
+            body, media = f"413 Content Too Large: {message}.".encode(), b"text/plain; charset=utf-8"
+        await send({"type": "http.response.start", "status": 413,
+                    "headers": [(b"content-type", media), (b"content-length", str(len(body)).encode()),
+                                (b"connection", b"close")]})
+        await send({"type": "http.response.body", "body": body})
+
+
+class TokenThrottleMiddleware:
+    """Applies the login throttle to ``POST /api/auth/token``: reads the JSON body's username,
+    answers 429 while that username or the client address is throttled, and counts the route's 401
+    answers as failures and its 200 answers as successes."""
+
+    def __init__(self, app: ASGIApp, throttle: LoginThrottle) -> None:
+        self.app = app
+        self.throttle = throttle
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope.get("path") != TOKEN_PATH or scope.get("method") != "POST":
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        while True:  # the body size limit outside this middleware bounds what is buffered
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        username = _username_of(body)
+        if username is None:  # not a credentials document: the route answers 422 without a login
+            await self.app(scope, _replay(body, receive), send)
+            return
+        address = client_address(scope)
+        wait = self.throttle.retry_after(username, address)
+        if wait is not None:
+            payload = json.dumps({"detail": throttled_message(wait)}).encode()
+            await send({"type": "http.response.start", "status": 429,
+                        "headers": [(b"content-type", b"application/json"),
+                                    (b"content-length", str(len(payload)).encode()),
+                                    (b"retry-after", str(wait).encode())]})
+            await send({"type": "http.response.body", "body": payload})
+            return
+
+        async def observing_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                if message["status"] == 401:
+                    self.throttle.failed(username, address)
+                elif message["status"] == 200:
+                    self.throttle.succeeded(username)
+            await send(message)
+
+        await self.app(scope, _replay(body, receive), observing_send)
+
+
+def _username_of(body: bytes) -> str | None:
+    try:
+        document = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    username = document.get("username") if isinstance(document, dict) else None
+    return username if isinstance(username, str) and username else None
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    sent = False
+
+    async def replayed() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replayed

@@ -10,7 +10,7 @@ from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from osteotwin.errors import UserInputError
@@ -100,6 +100,7 @@ def _digest(token: str) -> str:
 def issue_token(session: Session, user: UserRow, *, lifetime: dt.timedelta = TOKEN_LIFETIME) -> str:
     """A new bearer token for ``user`` (the plain token is returned once, only its digest is stored)."""
     token = secrets.token_urlsafe(32)
+    session.execute(delete(ApiTokenRow).where(ApiTokenRow.expires_at < utcnow()))  # purge expired ones
     session.add(ApiTokenRow(user_id=user.id, token_sha256=_digest(token),
                             expires_at=utcnow() + lifetime))
     return token
@@ -115,3 +116,18 @@ def user_for_token(session: Session, token: str) -> UserRow | None:
     user, expires = found
     expires = expires if expires.tzinfo else expires.replace(tzinfo=dt.UTC)
     return user if expires > utcnow() and user.active else None
+
+
+def revoke_token(session: Session, token: str) -> bool:
+    """Delete a bearer token (it stops working at once); True if it existed. Not committed."""
+    result = session.execute(delete(ApiTokenRow).where(ApiTokenRow.token_sha256 == _digest(token)))
+    return bool(getattr(result, "rowcount", 0))
+
+
+def end_browser_sessions(session: Session, user: UserRow) -> int:
+    """Invalidate every browser session cookie of ``user`` (all devices) by incrementing the user's
+    session generation; returns the new generation. Not committed."""
+    session.execute(update(UserRow).where(UserRow.id == user.id)
+                    .values(session_generation=UserRow.session_generation + 1))
+    session.refresh(user, ["session_generation"])
+    return user.session_generation

@@ -145,6 +145,9 @@ class UserRow(Base):
         ForeignKey("patients.id", ondelete="SET NULL"), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    #: Browser session cookies carry the value they were issued with and are honoured only while it
+    #: is unchanged: logout increments it, which ends all of this user's browser sessions.
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     __table_args__ = (
         CheckConstraint("role in ('clinician', 'patient')", name="ck_users_role"),)
