@@ -3,9 +3,6 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,7 +23,7 @@ from osteotwin.web.security import (
     SESSION_COOKIE,
     LoginThrottle,
 )
-from tests.web.conftest import CSRF_RE, PASSWORD, World, browser_login
+from tests.web.conftest import CSRF_RE, PASSWORD, World, browser_login, served
 
 SECRET = "hardening-test-secret"
 
@@ -105,36 +102,14 @@ def test_chunked_body_counted_as_it_streams(world: World) -> None:
     app.state.engine.dispose()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def test_real_server_refuses_oversized_post(world: World) -> None:
-    import uvicorn
-
-    app = _app(world)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    try:
+    with served(_app(world)) as base_url:
         body = b"z" * (MAX_REQUEST_BODY_BYTES + 1_000_000)
-        response = httpx.post(f"http://127.0.0.1:{port}/api/patients", content=body,
+        response = httpx.post(f"{base_url}/api/patients", content=body,
                               headers={"Content-Type": "application/json"}, timeout=30)
         assert response.status_code == 413
-        ok = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=10)
+        ok = httpx.get(f"{base_url}/healthz", timeout=10)
         assert ok.status_code == 200
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        app.state.engine.dispose()
 
 
 # --------------------------------------------------------------------------------------------------
