@@ -28,6 +28,16 @@ def _finding_codes(world: World, patient_id: int, **params: str) -> set[str]:
     return {finding["code"] for finding in response.json()["findings"]}
 
 
+def _new_patient(client: TestClient, patient_id: str, sex: str, birth_date: str) -> int:
+    """A new patient through the clinician's form; returns its id."""
+    csrf = browser_login(client, "dr-a")
+    response = client.post("/patients/new", data={"patient_id": patient_id, "sex": sex,
+                                                  "birth_date": birth_date, "csrf_token": csrf},
+                           follow_redirects=False)
+    assert response.status_code == 303, response.text[:300]
+    return int(response.headers["location"].rsplit("/", 1)[1])
+
+
 def _import(client: TestClient, csrf: str, document: dict[str, object]) -> int:
     response = client.post("/patients/import", data={"csrf_token": csrf},
                            files={"file": ("record.yaml", yaml.safe_dump(document).encode())},
@@ -119,12 +129,7 @@ def test_information_only_findings_are_counted_in_the_badge(world: World,
                                                             page_client: TestClient) -> None:
     """A woman without a menopausal status gets findings that are information only: the badge
     counts them as such instead of saying there are none."""
-    csrf = browser_login(page_client, "dr-a")
-    response = page_client.post("/patients/new", data={"patient_id": "info-only", "sex": "female",
-                                                       "birth_date": "1968-02-15", "csrf_token": csrf},
-                                follow_redirects=False)
-    assert response.status_code == 303, response.text[:300]
-    new_id = int(response.headers["location"].rsplit("/", 1)[1])
+    new_id = _new_patient(page_client, "info-only", "female", "1968-02-15")
     findings = world.client.get(f"/api/patients/{new_id}/assessment",
                                 headers=world.token("dr-a")).json()["findings"]
     assert findings and {f["severity"] for f in findings} == {"info"}
@@ -196,12 +201,7 @@ def test_a_bad_address_gets_an_error_page_not_json(world: World, page_client: Te
 def test_download_names_are_safe_for_any_patient_id(world: World, page_client: TestClient) -> None:
     """A patient id with quotes or semicolons cannot break the download header: the plain name
     has them replaced, the exact name goes percent-encoded."""
-    csrf = browser_login(page_client, "dr-a")
-    response = page_client.post("/patients/new", data={"patient_id": 'a"b;c', "sex": "male",
-                                                       "birth_date": "1960-01-01", "csrf_token": csrf},
-                                follow_redirects=False)
-    assert response.status_code == 303, response.text[:300]
-    new_id = int(response.headers["location"].rsplit("/", 1)[1])
+    new_id = _new_patient(page_client, 'a"b;c', "male", "1960-01-01")
     download = page_client.get(f"/patients/{new_id}/patient.yaml")
     assert download.headers["content-disposition"] == (
         "attachment; filename=\"osteotwin-patient-a_b_c.yaml\"; "
