@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, HTTPException, Query, Response
+from fastapi import APIRouter, Body, Depends, HTTPException, Query, Response
+from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel, ConfigDict, Field
 
 from osteotwin.records.storage import accounts, repository
@@ -17,6 +18,7 @@ from osteotwin.web.deps import (
     PatientId,
     accessible_patient,
     actor_of,
+    bearer_scheme,
     require_clinician,
 )
 from osteotwin.web.forms import past_date
@@ -93,6 +95,18 @@ def create_token(body: TokenRequest, db: DbSession) -> TokenResponse:
     token = accounts.issue_token(db, user)
     db.commit()
     return TokenResponse(access_token=token, expires_in=int(TOKEN_LIFETIME.total_seconds()))
+
+
+@router.delete("/auth/token", status_code=204,
+               responses={401: {"description": "no or invalid bearer token"}})
+def revoke_token(user: ApiUser, db: DbSession,
+                 credentials: Annotated[HTTPAuthorizationCredentials | None,
+                                        Depends(bearer_scheme)]) -> Response:
+    """Revoke the bearer token this request carries (log out of the API); it stops working at once."""
+    if credentials is not None:
+        accounts.revoke_token(db, credentials.credentials)
+        db.commit()
+    return Response(status_code=204)
 
 
 @router.get("/patients", response_model=list[PatientSummary], responses=ERRORS)

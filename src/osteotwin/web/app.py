@@ -6,13 +6,12 @@ import os
 import secrets
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import jinja2
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
+from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
-from fastapi.security import HTTPAuthorizationCredentials
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -21,10 +20,10 @@ from starlette.types import ASGIApp
 import osteotwin
 from osteotwin.clinic.render.labels import FILTERS
 from osteotwin.errors import UserInputError
-from osteotwin.records.storage import accounts, make_engine, make_sessionmaker, upgrade_to_head
+from osteotwin.records.storage import make_engine, make_sessionmaker, upgrade_to_head
 from osteotwin.simulate.display import simulated_value
 from osteotwin.web import api, pages
-from osteotwin.web.deps import ApiUser, DbSession, LoginRequired, bearer_scheme
+from osteotwin.web.deps import LoginRequired
 from osteotwin.web.security import (
     MAX_REQUEST_BODY_BYTES,
     BodySizeLimitMiddleware,
@@ -93,22 +92,6 @@ class OsteotwinApp(FastAPI):
         return SecurityHeadersMiddleware(BodySizeLimitMiddleware(inner, self.state.max_body_bytes))
 
 
-#: Bearer-token revocation (kept beside the app factory; the other API routes are in ``api``).
-auth_router = APIRouter(prefix="/api", tags=["api"])
-
-
-@auth_router.delete("/auth/token", status_code=204, responses={401: {"description": "no or invalid "
-                                                                              "bearer token"}})
-def revoke_token(user: ApiUser, db: DbSession,
-                 credentials: Annotated[HTTPAuthorizationCredentials | None,
-                                        Depends(bearer_scheme)]) -> Response:
-    """Revoke the bearer token this request carries (log out of the API); it stops working at once."""
-    if credentials is not None:
-        accounts.revoke_token(db, credentials.credentials)
-        db.commit()
-    return Response(status_code=204)
-
-
 def create_app(database_url: str | None = None, *, secret_key: str | None = None,
                migrate: bool = True, login_throttle: LoginThrottle | None = None,
                max_body_bytes: int = MAX_REQUEST_BODY_BYTES) -> FastAPI:
@@ -140,7 +123,6 @@ def create_app(database_url: str | None = None, *, secret_key: str | None = None
     templates.env.filters["simulated_value"] = simulated_value  # the what-if table's numbers
     app.state.templates = templates
 
-    app.include_router(auth_router)
     app.include_router(api.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
