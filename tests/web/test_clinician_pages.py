@@ -255,3 +255,17 @@ def test_a_patient_adds_entries_but_may_not_replace_the_record_and_a_save_is_con
         "severity": "3", "csrf_token": csrf})
     assert saved.status_code == 200 and 'id="entry-saved"' in saved.text
     assert "Saved: the log entry." in _text(saved.text)
+
+
+def test_a_patient_reads_their_assessment_with_its_terms_explained(
+        world: World, page_client: TestClient) -> None:
+    """The assessment is written for clinicians: a patient also gets what the page is (not
+    instructions), what its label counts and what its terms mean; a clinician does not."""
+    browser_login(page_client, "pat-a")
+    page = page_client.get(f"/patients/{world.patient_a}/assessment").text
+    assert 'id="for-patients"' in page
+    text = _text(page)
+    assert "it is not a set of instructions" in text and "T-score" in text and "CTX and P1NP" in text
+    browser_login(page_client, "dr-a")
+    assert 'id="for-patients"' not in page_client.get(
+        f"/patients/{world.patient_a}/assessment").text

@@ -319,3 +319,24 @@ def test_long_values_are_clipped_in_error_bodies(world: World) -> None:
     response = world.client.post("/api/auth/token", json={"username": "u" * 5000, "password": "p"})
     assert response.status_code == 422
     assert len(response.text) < 2000
+
+
+def test_over_https_the_session_cookie_is_secure_and_hsts_is_sent(world: World) -> None:
+    """Behind a TLS proxy (``serve --forwarded-allow-ips``) the app sees https: the session cookie
+    is marked Secure and HSTS is sent; over plain http neither (HSTS there is ignored by browsers)."""
+    app = _app(world)
+    with TestClient(app, base_url="https://testserver") as tls:
+        signed_in = _form_login(tls, "pat-a", PASSWORD)
+        assert signed_in.status_code == 303
+        assert "secure" in _cookie_flags(signed_in)
+        assert tls.get("/login").headers["strict-transport-security"].startswith("max-age=")
+    with TestClient(app) as plain:
+        response = _form_login(plain, "pat-b", PASSWORD)
+        assert "secure" not in _cookie_flags(response)
+        assert "strict-transport-security" not in plain.get("/login").headers
+    app.state.engine.dispose()
+
+
+def _cookie_flags(response: httpx.Response) -> set[str]:
+    """The attribute names of the response's session cookie (``secure``, ``httponly``...)."""
+    return {part.split("=")[0].strip().lower() for part in response.headers["set-cookie"].split(";")[1:]}

@@ -27,6 +27,12 @@ def serve(
         help="seed an empty database with a demo patient and demo accounts, printing their passwords "
              "once (the default, as `make run` does); --no-demo (or $OSTEOTWIN_DEMO=0) starts with no "
              "accounts at all: create them with `osteotwin users create`")] = True,
+    forwarded_allow_ips: Annotated[str | None, typer.Option(
+        "--forwarded-allow-ips",
+        help="behind a TLS reverse proxy: the proxy's address(es), comma-separated, whose "
+             "X-Forwarded-Proto and X-Forwarded-For are trusted, so the app sees https (session "
+             "cookies marked Secure, HSTS sent) and each client's own address (login throttling)")
+    ] = None,
 ) -> None:
     """Serve the web app; a new database is created and migrated, and (unless --no-demo) an empty one
     is seeded with demo accounts."""
@@ -55,14 +61,17 @@ def serve(
             extra = f", record /patients/{account.patient_id}" if account.patient_id else ""
             typer.echo(f"  {account.role:<9} {account.username:<16} password: {account.password}{extra}")
     typer.echo(f"osteotwin: serving http://{host}:{port}/ (database {_safe(url)})")
+    proxy: dict[str, object] = ({} if forwarded_allow_ips is None else
+                                {"proxy_headers": True, "forwarded_allow_ips": forwarded_allow_ips})
     if workers == 1:
-        uvicorn.run(create_app(url, migrate=False), host=host, port=port, log_level="warning")
+        uvicorn.run(create_app(url, migrate=False), host=host, port=port, log_level="warning",
+                    **proxy)  # type: ignore[arg-type]
         return
     os.environ[ENV_DATABASE_URL] = url
     # one secret for all workers, so a session cookie signed by one is valid on the others
     os.environ.setdefault(ENV_SECRET_KEY, secrets.token_urlsafe(32))
     uvicorn.run("osteotwin.web.app:app_from_environment", factory=True, host=host, port=port,
-                workers=workers, log_level="warning")
+                workers=workers, log_level="warning", **proxy)  # type: ignore[arg-type]
 
 
 def _safe(url: str) -> str:

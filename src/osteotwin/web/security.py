@@ -209,6 +209,8 @@ SECURITY_HEADERS: dict[str, str] = {
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "same-origin",
 }
+#: Sent on responses served over https (a year; browsers then refuse plain http to this host).
+HSTS = "max-age=31536000"
 #: Paths whose responses may be cached (static assets: no health data, no tokens); every other
 #: response (pages, records, API, tokens, errors) gets ``Cache-Control: no-store``.
 CACHEABLE_PREFIXES = ("/static/", "/vendor/")
@@ -229,11 +231,15 @@ class SecurityHeadersMiddleware:
             return
         cacheable = str(scope.get("path", "")).startswith(CACHEABLE_PREFIXES)
 
+        https = scope.get("scheme") == "https"
+
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 for name, value in SECURITY_HEADERS.items():
                     headers.setdefault(name, value)
+                if https:  # only over TLS (RFC 6797: ignored, and misleading, over plain HTTP)
+                    headers.setdefault("Strict-Transport-Security", HSTS)
                 if not cacheable:
                     headers.setdefault("Cache-Control", "no-store")
             await send(message)
