@@ -29,7 +29,7 @@ class UserInputError(ValueError):
 
     def one_line(self) -> str:
         """The error as a single line, suitable for stderr or an HTTP 422 detail."""
-        shown = _shortened(repr(self.value) if not isinstance(self.value, str) else f"'{self.value}'")
+        shown = shortened(repr(self.value) if not isinstance(self.value, str) else f"'{self.value}'")
         prefix = f"{self.source}: " if self.source else ""
         where = f"{self.field}: " if self.field else ""
         text = f"{prefix}{where}{self.problem} (got {shown}; accepted: {self.accepted})"
@@ -46,13 +46,13 @@ class UserInputError(ValueError):
         value = self.value if isinstance(self.value, int | float | str | None) else repr(self.value)
         return {
             "field": self.field,
-            "value": _shortened(value) if isinstance(value, str) else value,
+            "value": shortened(value) if isinstance(value, str) else value,
             "accepted": self.accepted,
             "problem": self.problem,
             "message": self.one_line(),
         }
 
 
-def _shortened(text: str, limit: int = 160) -> str:
+def shortened(text: str, limit: int = 160) -> str:
     """``text`` cut to ``limit`` characters keeping both ends (a file path's name is at its end)."""
     return text if len(text) <= limit else text[:60] + "..." + text[-(limit - 63):]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, HTTPException, Query, Response
+from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -22,6 +22,7 @@ from osteotwin.web.deps import (
     require_clinician,
 )
 from osteotwin.web.forms import past_date
+from osteotwin.web.security import LoginThrottled, client_address, throttled_login
 from osteotwin.web.whatif import WhatIfRequest, model_version, run_what_if
 
 router = APIRouter(prefix="/api", tags=["api"])
@@ -86,10 +87,19 @@ UNAVAILABLE: dict[int | str, dict[str, Any]] = {
     503: {"model": ErrorBody, "description": "the module behind this route is not available"}}
 
 
-@router.post("/auth/token", response_model=TokenResponse, responses={401: ERRORS[401], 422: ERRORS[422]})
-def create_token(body: TokenRequest, db: DbSession) -> TokenResponse:
-    """Exchange a username and password for a bearer token."""
-    user = accounts.authenticate(db, body.username, body.password)
+@router.post("/auth/token", response_model=TokenResponse,
+             responses={401: ERRORS[401], 422: ERRORS[422],
+                        429: {"description": "too many failed logins for this username or address "
+                                             "(Retry-After gives the seconds to wait)"}})
+def create_token(body: TokenRequest, request: Request, db: DbSession) -> TokenResponse:
+    """Exchange a username and password for a bearer token (throttled as the login form is)."""
+    try:
+        user = throttled_login(request.app.state.login_throttle, body.username,
+                               client_address(request.scope),
+                               lambda: accounts.authenticate(db, body.username, body.password))
+    except LoginThrottled as refused:
+        raise HTTPException(status_code=429, detail=str(refused),
+                            headers={"Retry-After": str(refused.retry_after_s)}) from None
     if user is None:
         raise HTTPException(status_code=401, detail="unknown username or wrong password")
     token = accounts.issue_token(db, user)

@@ -19,7 +19,7 @@ from starlette.types import ASGIApp
 
 import osteotwin
 from osteotwin.clinic.render.labels import FILTERS
-from osteotwin.errors import UserInputError
+from osteotwin.errors import UserInputError, shortened
 from osteotwin.records.storage import make_engine, make_sessionmaker, upgrade_to_head
 from osteotwin.simulate.display import simulated_value
 from osteotwin.web import api, pages
@@ -30,14 +30,11 @@ from osteotwin.web.security import (
     LoginThrottle,
     SecurityHeadersMiddleware,
     SessionCodec,
-    TokenThrottleMiddleware,
 )
 from osteotwin.web.services import Unavailable
 
 WEB_DIR = Path(str(resources.files("osteotwin.web")))
 ENV_SECRET_KEY = "OSTEOTWIN_SECRET_KEY"
-#: Submitted values longer than this are cut in error messages (the whole value is not echoed back).
-ERROR_VALUE_CHARS = 200
 
 
 def plotly_js_path() -> Path:
@@ -57,17 +54,17 @@ def _error_items(exc: RequestValidationError) -> list[dict[str, Any]]:
         field = ".".join(loc) or "body"
         items.append({"field": field, "problem": str(error.get("msg", "invalid value")),
                       "accepted": str(error.get("type", "")),
-                      "value": _clipped(error.get("input")) if isinstance(error.get("input"),
-                                                                          str | int | float | None)
-                      else None,
+                      "value": _echoed(error.get("input")),
                       "message": f"{field}: {error.get('msg', 'invalid value')}"})
     return items
 
 
-def _clipped(value: Any) -> Any:
-    if isinstance(value, str) and len(value) > ERROR_VALUE_CHARS:
-        return value[:ERROR_VALUE_CHARS] + "…"
-    return value
+def _echoed(value: Any) -> Any:
+    """A submitted value as an error body repeats it: plain values only, long text shortened
+    (``errors.shortened``, as in every error message)."""
+    if isinstance(value, str):
+        return shortened(value)
+    return value if isinstance(value, int | float | None) else None
 
 
 def _wants_json(request: Request) -> bool:
@@ -88,7 +85,7 @@ class OsteotwinApp(FastAPI):
     reach 500 responses too, and oversized bodies are refused before any other layer runs."""
 
     def build_middleware_stack(self) -> ASGIApp:
-        inner = TokenThrottleMiddleware(super().build_middleware_stack(), self.state.login_throttle)
+        inner = super().build_middleware_stack()
         return SecurityHeadersMiddleware(BodySizeLimitMiddleware(inner, self.state.max_body_bytes))
 
 
@@ -144,10 +141,7 @@ def create_app(database_url: str | None = None, *, secret_key: str | None = None
     @app.exception_handler(UserInputError)
     def user_input_error(request: Request, exc: UserInputError) -> Response:
         if _wants_json(request):
-            item = exc.as_dict()
-            if "value" in item:
-                item["value"] = _clipped(item["value"])
-            return JSONResponse({"detail": [item]}, status_code=422)
+            return JSONResponse({"detail": [exc.as_dict()]}, status_code=422)
         return error_page(request, "Error 422", exc.one_line(), 422)
 
     @app.exception_handler(RequestValidationError)

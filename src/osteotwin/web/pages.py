@@ -38,11 +38,11 @@ from osteotwin.web.security import (
     CSRF_HEADER,
     SESSION_COOKIE,
     BrowserSession,
-    LoginThrottle,
+    LoginThrottled,
     client_address,
     csrf_matches,
     new_session,
-    throttled_message,
+    throttled_login,
 )
 from osteotwin.web.whatif import (
     AI_DRUGS,
@@ -118,23 +118,22 @@ async def login(request: Request, db: DbSession) -> Response:
     form = await checked_form(request)
     username = str(form.get("username") or "").strip()
     password = str(form.get("password") or "")
-    throttle: LoginThrottle = request.app.state.login_throttle
-    address = client_address(request.scope)
-    wait = throttle.retry_after(username, address) if username else None
-    if wait is not None:  # refused without checking the password (even a right one)
-        request.state.csrf = browser_session(request).csrf  # type: ignore[union-attr]
-        refused = render(request, "login.html", {"error": throttled_message(wait),
-                                                 "username": username}, status_code=429)
-        refused.headers["Retry-After"] = str(wait)
-        return refused
-    user = accounts.authenticate(db, username, password) if username and password else None
+    user = None
+    if username and password:
+        try:
+            user = throttled_login(request.app.state.login_throttle, username,
+                                   client_address(request.scope),
+                                   lambda: accounts.authenticate(db, username, password))
+        except LoginThrottled as refused:  # refused without checking the password (even a right one)
+            request.state.csrf = browser_session(request).csrf  # type: ignore[union-attr]
+            page = render(request, "login.html", {"error": str(refused), "username": username},
+                          status_code=429)
+            page.headers["Retry-After"] = str(refused.retry_after_s)
+            return page
     if user is None:
-        if username and password:
-            throttle.failed(username, address)
         request.state.csrf = browser_session(request).csrf  # type: ignore[union-attr]
         return render(request, "login.html", {"error": "Unknown username or wrong password.",
                                               "username": username}, status_code=401)
-    throttle.succeeded(username)
     response = RedirectResponse(_home(user), status_code=303)
     # new session and CSRF token at login, tied to the user's current session generation
     _attach_session(response, request, new_session(user.id, user.session_generation))

@@ -7,8 +7,8 @@ row's ``session_generation``: logout increments it, which ends every browser ses
 Forms carry the CSRF token in a hidden field (HTMX sends it as the ``X-CSRF-Token`` header).
 
 The middleware here wraps the whole application (outside Starlette's error handling, so that its
-500 responses get the headers too): security headers, the request body size limit, and the login
-throttle of the API token endpoint (the login form applies the same throttle in its route).
+500 responses get the headers too): security headers and the request body size limit. The login
+form and the API token route both log in through ``throttled_login``.
 """
 
 from __future__ import annotations
@@ -22,11 +22,14 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from fastapi import HTTPException
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+T = TypeVar("T")
 
 SESSION_COOKIE = "osteotwin_session"
 SESSION_MAX_AGE_S = 12 * 3600
@@ -176,6 +179,30 @@ class LoginThrottle:
             del self._failures[next(iter(self._failures))]
 
 
+class LoginThrottled(Exception):
+    """A login refused by the throttle; ``retry_after_s`` until it may be tried again."""
+
+    def __init__(self, retry_after_s: int) -> None:
+        super().__init__(throttled_message(retry_after_s))
+        self.retry_after_s = retry_after_s
+
+
+def throttled_login(throttle: LoginThrottle, username: str, address: str,
+                    authenticate: Callable[[], T | None]) -> T | None:
+    """One login attempt through ``throttle`` (the form and the API token route alike): refused
+    with ``LoginThrottled`` while the username or the address is throttled, without checking the
+    password; else ``authenticate()``, its failure counted and its success clearing the username."""
+    wait = throttle.retry_after(username, address)
+    if wait is not None:
+        raise LoginThrottled(wait)
+    user = authenticate()
+    if user is None:
+        throttle.failed(username, address)
+    else:
+        throttle.succeeded(username)
+    return user
+
+
 def throttled_message(retry_after_s: int) -> str:
     minutes = math.ceil(retry_after_s / 60)
     return (f"Too many failed sign-in attempts for this account or from this address. Try again in "
@@ -215,7 +242,6 @@ HSTS = "max-age=31536000"
 #: response (pages, records, API, tokens, errors) gets ``Cache-Control: no-store``.
 CACHEABLE_PREFIXES = ("/static/", "/vendor/")
 
-TOKEN_PATH = "/api/auth/token"
 
 
 class SecurityHeadersMiddleware:
@@ -314,73 +340,3 @@ class BodySizeLimitMiddleware:
                     "headers": [(b"content-type", media), (b"content-length", str(len(body)).encode()),
                                 (b"connection", b"close")]})
         await send({"type": "http.response.body", "body": body})
-
-
-class TokenThrottleMiddleware:
-    """Applies the login throttle to ``POST /api/auth/token``: reads the JSON body's username,
-    answers 429 while that username or the client address is throttled, and counts the route's 401
-    answers as failures and its 200 answers as successes."""
-
-    def __init__(self, app: ASGIApp, throttle: LoginThrottle) -> None:
-        self.app = app
-        self.throttle = throttle
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope.get("path") != TOKEN_PATH or scope.get("method") != "POST":
-            await self.app(scope, receive, send)
-            return
-        chunks: list[bytes] = []
-        while True:  # the body size limit outside this middleware bounds what is buffered
-            message = await receive()
-            if message["type"] != "http.request":
-                break
-            chunks.append(message.get("body", b""))
-            if not message.get("more_body", False):
-                break
-        body = b"".join(chunks)
-        username = _username_of(body)
-        if username is None:  # not a credentials document: the route answers 422 without a login
-            await self.app(scope, _replay(body, receive), send)
-            return
-        address = client_address(scope)
-        wait = self.throttle.retry_after(username, address)
-        if wait is not None:
-            payload = json.dumps({"detail": throttled_message(wait)}).encode()
-            await send({"type": "http.response.start", "status": 429,
-                        "headers": [(b"content-type", b"application/json"),
-                                    (b"content-length", str(len(payload)).encode()),
-                                    (b"retry-after", str(wait).encode())]})
-            await send({"type": "http.response.body", "body": payload})
-            return
-
-        async def observing_send(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                if message["status"] == 401:
-                    self.throttle.failed(username, address)
-                elif message["status"] == 200:
-                    self.throttle.succeeded(username)
-            await send(message)
-
-        await self.app(scope, _replay(body, receive), observing_send)
-
-
-def _username_of(body: bytes) -> str | None:
-    try:
-        document = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        return None
-    username = document.get("username") if isinstance(document, dict) else None
-    return username if isinstance(username, str) and username else None
-
-
-def _replay(body: bytes, receive: Receive) -> Receive:
-    sent = False
-
-    async def replayed() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return replayed
