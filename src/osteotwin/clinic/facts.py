@@ -176,7 +176,7 @@ def derive_facts(record: PatientRecord, as_of: dt.date, dxa: DensitometrySummary
 
     _fracture_risk(s, risk)
     _composites(s, record, age)
-    _exercise_screen(s, record, age)
+    _exercise_screen(s, record, as_of)
     return s.facts
 
 
@@ -200,43 +200,32 @@ def _score_notes(s: FactSheet, dxa: DensitometrySummary) -> None:
     s.put("ai_t_score_note", ai_note)
 
 
-#: Age from which the exercise plan's safety screen starts lower and caps impact at a low level
-#: (plan/exercise/screening.py OLDER_ADULT_AGE, an osteotwin convention).
-OLDER_ADULT_AGE = 75.0
-
-
-def _exercise_screen(s: FactSheet, record: PatientRecord, age: float) -> None:
-    """The contraindications the exercise plan's safety screen applies (plan/exercise/screening.py;
-    protocols.md 8.4: UK consensus 2022, Too Fit To Fracture 2014/2015), so that the assessment's
-    exercise actions never ask for more than the plan allows.
+def _exercise_screen(s: FactSheet, record: PatientRecord, as_of: dt.date) -> None:
+    """The contraindications of the exercise plan's own safety screen (``plan.exercise.screening``;
+    protocols.md 8.4: UK consensus 2022, Too Fit To Fracture 2014/2015), named, so that the
+    assessment's exercise actions never ask for more than the plan allows.
 
     High-intensity lifting (LIFTMOR 5 x 5) is left out with a vertebral fracture, with vertebral
-    fracture status unknown where bone mass is low, with two or more low-trauma fractures, and at 75
-    or over after a fall. Jumps and drop landings are left out with a vertebral fracture or two or more
-    low-trauma fractures (impact up to brisk walking), after a fall in the last 12 months (strength and
-    balance before impact) and at 75 or over (low impact only).
+    fracture status unknown where bone mass is low, with two or more low-trauma fractures, and in an
+    older adult after a fall (the screen's gym setting aside: the action is the suggestion to go to
+    one). Jumps and drop landings are left out where the screen caps impact below moderate.
     """
-    h = record.history
-    lowest_t = s.value("lowest_t_score")
-    t_min = float(lowest_t) if isinstance(lowest_t, float | int) else None
-    fractures = h.prior_fragility_fractures or 0
-    vf = h.vertebral_fracture
-    osteoporosis = (t_min is not None and t_min <= -2.5) or fractures >= 1 or vf is True
-    low_mass = osteoporosis or (t_min is not None and t_min < -1.0)
-    multiple = fractures >= 2
-    falls = (h.falls_last_12_months or 0) >= 1
-    older = age >= OLDER_ADULT_AGE
+    from osteotwin.plan.exercise.screening import screen  # the plan's screen: one set of rules
+
+    sc = screen(record, as_of)
+    vf = sc.vertebral_fracture
     heavy = [label for label, yes in (
         ("vertebral fracture", vf is True),
-        ("vertebral fracture status not recorded with low bone mass", vf is None and low_mass),
-        ("two or more low-trauma fractures", multiple),
-        ("age 75 or over with a fall in the last 12 months", older and falls),
+        ("vertebral fracture status not recorded with low bone mass", vf is None and sc.low_bone_mass),
+        ("two or more low-trauma fractures", sc.multiple_low_trauma_fractures),
+        (f"age {sc.age_years:.0f} with a fall in the last 12 months", sc.older_adult and sc.falls_risk),
     ) if yes]
     impact = [label for label, yes in (
         ("vertebral fracture: impact up to brisk walking", vf is True),
-        ("two or more low-trauma fractures: impact up to brisk walking", multiple),
-        ("a fall in the last 12 months: strength and balance before impact", falls),
-        ("age 75 or over: low impact only", older),
+        ("two or more low-trauma fractures: impact up to brisk walking",
+         sc.multiple_low_trauma_fractures),
+        ("a fall in the last 12 months: strength and balance before impact", sc.falls_risk),
+        (f"age {sc.age_years:.0f}: low impact only", sc.older_adult),
     ) if yes]
     s.put("high_intensity_contraindication", "; ".join(heavy) or None)
     s.put("impact_contraindication", "; ".join(impact) or None)
