@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import TYPE_CHECKING, Any, Literal
 
+from osteotwin.clinic.patient_log import LogNote
 from osteotwin.errors import UserInputError
 from osteotwin.records.patient import PatientRecord
 from osteotwin.reports.figures import Figure, bmd_history_figure, lab_history_figure
@@ -37,6 +38,8 @@ class ReportContent:
     assessment: dict[str, Any] | Unavailable
     what_if: WhatIf | Unavailable
     plan: dict[str, Any] | Unavailable
+    #: what the patient's own log says (osteotwin.clinic.patient_log), shown after the assessment
+    patient_log: tuple[LogNote, ...] = ()
 
     def sources(self) -> list[tuple[str, str]]:
         """Every source cited, numbered in order of first appearance (assessment, model, plan)."""
@@ -44,6 +47,12 @@ class ReportContent:
         if isinstance(self.assessment, dict):
             for cid, entry in self.assessment.get("citations", {}).items():
                 out.setdefault(cid, str(entry.get("text", cid)))
+        if self.patient_log:
+            from osteotwin.clinic.reference import citation_text
+
+            for note in self.patient_log:
+                for cid in note.citations:
+                    out.setdefault(cid, citation_text(cid))
         if not isinstance(self.what_if, Unavailable):
             from osteotwin.clinic.reference import citation_text
             from osteotwin.reports.whatif import SOURCES
@@ -57,8 +66,9 @@ class ReportContent:
 
 
 def collect_content(record: PatientRecord, as_of: dt.date | None = None, *,
-                    what_if: bool = True) -> ReportContent:
-    """Compute every section for ``record`` on ``as_of`` (default: the record's, else today)."""
+                    what_if: bool = True, patient_log: tuple[LogNote, ...] = ()) -> ReportContent:
+    """Compute every section for ``record`` on ``as_of`` (default: the record's, else today);
+    ``patient_log`` is the web tracker's log read on that date (a patient file has none)."""
     when = as_of or record.as_of or dt.date.today()
     figures = tuple(f for f in (lab_history_figure(record, when), bmd_history_figure(record, when))
                     if f is not None)
@@ -76,6 +86,7 @@ def collect_content(record: PatientRecord, as_of: dt.date | None = None, *,
         assessment=assessment_section(record, when),
         what_if=simulated,
         plan=plan_section(record, when),
+        patient_log=patient_log,
     )
 
 
@@ -99,7 +110,7 @@ def render_html(content: ReportContent) -> str:
         history_figures=content.history_figures,
         assessment=assessment, assessment_unavailable=assessment_unavailable,
         what_if=what_if, what_if_unavailable=what_if_unavailable,
-        plan=plan, plan_unavailable=plan_unavailable,
+        plan=plan, plan_unavailable=plan_unavailable, patient_log=content.patient_log,
         sources=sources, source_numbers={cid: i + 1 for i, (cid, _) in enumerate(sources)},
     )
 
@@ -113,9 +124,9 @@ def html_to_pdf(html: str) -> bytes:
 
 
 def build_report(record: PatientRecord, *, fmt: str = "html", as_of: dt.date | None = None,
-                 what_if: bool = True) -> bytes:
+                 what_if: bool = True, patient_log: tuple[LogNote, ...] = ()) -> bytes:
     """The report for ``record`` as UTF-8 HTML or PDF bytes."""
     if fmt not in FORMATS:
         raise UserInputError("format", fmt, " or ".join(FORMATS), problem="unsupported format")
-    html = render_html(collect_content(record, as_of, what_if=what_if))
+    html = render_html(collect_content(record, as_of, what_if=what_if, patient_log=patient_log))
     return html.encode("utf-8") if fmt == "html" else html_to_pdf(html)

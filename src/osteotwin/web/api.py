@@ -218,10 +218,12 @@ def list_logs(patient_id: PatientId, user: ApiUser, db: DbSession) -> list[dict[
 
 @router.get("/patients/{patient_id}/assessment", responses={**ERRORS, **UNAVAILABLE})
 def get_assessment(patient_id: PatientId, user: ApiUser, db: DbSession, as_of: AsOf = None) -> dict[str, Any]:
-    """Findings, actions, densitometry and fracture risk (spec/cli.md JSON shape)."""
+    """Findings, actions, densitometry and fracture risk (spec/cli.md JSON shape), assessed with the
+    falls the patient logged counted; ``patient_log`` (an addition) lists what the log says, with
+    sources, and whether the assessment counted it."""
     row = accessible_patient(db, user, patient_id)
-    record = repository.record_from_row(row)
-    return services.assessment(db, row, record, as_of or services.assessment_date(record).when)
+    read = services.assessed(row, as_of)
+    return {**services.assessment(db, row, read.record, read.when), "patient_log": read.log_notes()}
 
 
 @router.get("/patients/{patient_id}/plan", responses={**ERRORS, **UNAVAILABLE})
@@ -229,8 +231,8 @@ def get_plan(patient_id: PatientId, user: ApiUser, db: DbSession,
              weeks: Annotated[int, Query(ge=1, le=52)] = 12) -> dict[str, Any]:
     """Exercise program and nutrition plan."""
     row = accessible_patient(db, user, patient_id)
-    record = repository.record_from_row(row)
-    return services.plan(row, record, weeks, as_of=services.assessment_date(record).when)
+    read = services.assessed(row)
+    return services.plan(row, read.record, weeks, as_of=read.when)
 
 
 @router.post("/patients/{patient_id}/simulations", responses={**ERRORS, **UNAVAILABLE})
@@ -238,9 +240,9 @@ def create_simulation(patient_id: PatientId, body: WhatIfRequest, user: ApiUser,
                       db: DbSession) -> dict[str, Any]:
     """What-if: the current course and the changed one over 1-5 years (cached per model version)."""
     row = accessible_patient(db, user, patient_id)
-    record = repository.record_from_row(row)
-    when = services.assessment_date(record).when  # t = 0: the date the pages assess, too
-    on_date = record.model_copy(update={"as_of": when})
+    read = services.assessed(row)
+    when = read.when  # t = 0: the date the pages assess, too
+    on_date = read.record.model_copy(update={"as_of": when})
     request = {**body.model_dump(mode="json"), "as_of": when.isoformat()}
     return services.cached_simulation(db, row, request, lambda: run_what_if(on_date, body),
                                       model_version())

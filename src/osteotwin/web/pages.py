@@ -176,14 +176,13 @@ def home(user: PageUser) -> Response:
 def patient_list(request: Request, user: PageUser, db: DbSession) -> HTMLResponse:
     rows = []
     for row in repository.list_patients(db, user):
-        record = repository.record_from_row(row)
-        dated = services.assessment_date(record)
+        read = services.assessed(row)
         try:
-            badge = services.risk_badge(services.assessment(db, row, record, dated.when))
+            badge = services.risk_badge(services.assessment(db, row, read.record, read.when))
         except (services.Unavailable, UserInputError):
             badge = services.risk_badge(None)
-        rows.append({"row": row, "record": record, "badge": badge, "dated": dated,
-                     "age": round(record.patient.age_on(dated.when), 1)})
+        rows.append({"row": row, "record": read.stored, "badge": badge, "dated": read.dated,
+                     "age": round(read.stored.patient.age_on(read.when), 1)})
     return render(request, "patients.html", {"user": user, "patients": rows})
 
 
@@ -267,8 +266,8 @@ async def import_patient(request: Request, user: PageUser, db: DbSession) -> Res
 def _timeline_context(user: UserRow, row: PatientRow, *, form_name: str | None = None,
                       values: dict[str, Any] | None = None,
                       errors: dict[str, str] | None = None) -> dict[str, Any]:
-    record = repository.record_from_row(row)
-    dated = services.assessment_date(record)
+    read = services.assessed(row)
+    record, dated = read.stored, read.dated
     events = _timeline_events(record, row)
     lab_test = (values or {}).get("test") if form_name == "lab" else None
     if lab_test not in LAB_SPECS:
@@ -403,33 +402,34 @@ async def post_log(request: Request, patient_id: PatientId, user: PageUser, db: 
 @router.get("/patients/{patient_id}/assessment", response_class=HTMLResponse)
 def assessment_page(request: Request, patient_id: PatientId, user: PageUser, db: DbSession) -> HTMLResponse:
     row = accessible_patient(db, user, patient_id)
-    record = repository.record_from_row(row)
-    dated = services.assessment_date(record)
+    read = services.assessed(row)
     result: dict[str, Any] | None = None
     unavailable = None
     try:
-        result = services.assessment(db, row, record, dated.when)
+        result = services.assessment(db, row, read.record, read.when)
     except services.Unavailable as exc:
         unavailable = exc.reason
     except UserInputError as err:
         unavailable = err.one_line()
-    return render(request, "assessment.html", {"user": user, "row": row, "record": record,
+    return render(request, "assessment.html", {"user": user, "row": row, "record": read.stored,
                                                "result": result, "unavailable": unavailable,
-                                               "badge": services.risk_badge(result), "dated": dated})
+                                               "badge": services.risk_badge(result), "dated": read.dated,
+                                               "log_notes": read.log_notes()})
 
 
 @router.get("/patients/{patient_id}/plan", response_class=HTMLResponse)
 def plan_page(request: Request, patient_id: PatientId, user: PageUser, db: DbSession) -> HTMLResponse:
     """The plan page; its body is computed after load (HTMX) because the nutrition MILP takes seconds."""
     row = accessible_patient(db, user, patient_id)
-    record = repository.record_from_row(row)
-    return render(request, "plan.html", {"user": user, "row": row, "record": record,
-                                         "dated": services.assessment_date(record)})
+    read = services.assessed(row)
+    return render(request, "plan.html", {"user": user, "row": row, "record": read.stored,
+                                         "dated": read.dated})
 
 
-def _plan_or_reason(row: PatientRow, record: PatientRecord) -> tuple[dict[str, Any] | None, str | None]:
+def _plan_or_reason(row: PatientRow) -> tuple[dict[str, Any] | None, str | None]:
     try:
-        return services.plan(row, record, as_of=services.assessment_date(record).when), None
+        read = services.assessed(row)
+        return services.plan(row, read.record, as_of=read.when), None
     except services.Unavailable as exc:
         return None, exc.reason
     except UserInputError as err:
@@ -439,7 +439,7 @@ def _plan_or_reason(row: PatientRow, record: PatientRecord) -> tuple[dict[str, A
 @router.get("/patients/{patient_id}/plan/summary", response_class=HTMLResponse)
 def plan_summary(request: Request, patient_id: PatientId, user: PageUser, db: DbSession) -> HTMLResponse:
     row = accessible_patient(db, user, patient_id)
-    result, unavailable = _plan_or_reason(row, repository.record_from_row(row))
+    result, unavailable = _plan_or_reason(row)
     return render(request, "_plan_summary.html", {"row": row, "result": result,
                                                   "unavailable": unavailable})
 
@@ -448,7 +448,7 @@ def plan_summary(request: Request, patient_id: PatientId, user: PageUser, db: Db
 def plan_full(request: Request, patient_id: PatientId, user: PageUser, db: DbSession) -> HTMLResponse:
     """The whole plan as the plan module renders it (a self-contained page)."""
     row = accessible_patient(db, user, patient_id)
-    result, unavailable = _plan_or_reason(row, repository.record_from_row(row))
+    result, unavailable = _plan_or_reason(row)
     if result is None:
         return render(request, "error.html", {"user": user, "title": "Plan not available",
                                               "message": unavailable}, status_code=503)
@@ -459,8 +459,8 @@ def plan_full(request: Request, patient_id: PatientId, user: PageUser, db: DbSes
                                               "message": exc.reason}, status_code=503)
 
 
-def _what_if_context(user: UserRow, row: PatientRow, record: PatientRecord) -> dict[str, Any]:
-    dated = services.assessment_date(record)
+def _what_if_context(user: UserRow, row: PatientRow, read: services.Assessed) -> dict[str, Any]:
+    record, dated = read.record, read.dated
     current_ai = [m for m in record.active_medications(dated.when) if m.drug in AI_DRUGS]
     return {"user": user, "row": row, "record": record, "ai_drugs": AI_DRUGS,
             "antiresorptives": {key: course.label for key, course in ANTIRESORPTIVE_COURSES.items()},
@@ -472,8 +472,7 @@ def _what_if_context(user: UserRow, row: PatientRow, record: PatientRecord) -> d
 @router.get("/patients/{patient_id}/what-if", response_class=HTMLResponse)
 def what_if_page(request: Request, patient_id: PatientId, user: PageUser, db: DbSession) -> HTMLResponse:
     row = accessible_patient(db, user, patient_id)
-    record = repository.record_from_row(row)
-    return render(request, "whatif.html", _what_if_context(user, row, record))
+    return render(request, "whatif.html", _what_if_context(user, row, services.assessed(row)))
 
 
 @router.post("/patients/{patient_id}/what-if", response_class=HTMLResponse)
@@ -483,8 +482,9 @@ async def what_if_run(request: Request, patient_id: PatientId, user: PageUser, d
     run that succeeds clears an earlier error's marks."""
     row = accessible_patient(db, user, patient_id)
     form = await checked_form(request)
-    record = repository.record_from_row(row)
-    context = _what_if_context(user, row, record)
+    read = services.assessed(row)
+    record = read.record
+    context = _what_if_context(user, row, read)
     context["values"] = {k: str(v) for k, v in form.items() if k != CSRF_FIELD}
     htmx = bool(request.headers.get("HX-Request"))
     dated: services.AssessmentDate = context["dated"]
@@ -517,8 +517,8 @@ def report_download(request: Request, patient_id: PatientId, fmt: str, user: Pag
         raise HTTPException(status_code=404, detail="reports are available as .html or .pdf")
     row = accessible_patient(db, user, patient_id)
     try:
-        record = repository.record_from_row(row)
-        data = services.report(record, fmt, services.assessment_date(record).when, what_if=what_if)
+        read = services.assessed(row)
+        data = services.report(read.record, fmt, read.when, what_if=what_if, log=read.log)
     except services.Unavailable as exc:
         return render(request, "error.html", {"user": user, "title": "Report not available",
                                               "message": exc.reason}, status_code=503)

@@ -23,8 +23,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 import osteotwin
+from osteotwin.clinic.patient_log import LogEntry, LogReview, review_logs
+from osteotwin.clinic.reference import citation_text
 from osteotwin.errors import UserInputError
 from osteotwin.records import PatientRecord
+from osteotwin.records.storage import repository
 from osteotwin.records.storage.models import AssessmentRow, PatientRow, SimulationRow
 
 log = logging.getLogger(__name__)
@@ -115,9 +118,10 @@ class AssessmentDate:
         return " ".join(parts) or None
 
 
-def _dated_entries(record: PatientRecord) -> list[tuple[dt.date, str, bool]]:
+def _dated_entries(record: PatientRecord, logs: tuple[LogEntry, ...] = ()) -> list[tuple[dt.date, str, bool]]:
     """(date, description, whether it counts as data after that date) for every dated entry."""
-    entries: list[tuple[dt.date, str, bool]] = []
+    entries: list[tuple[dt.date, str, bool]] = [
+        (log.date, f"{log.kind} log on {log.date.isoformat()}", True) for log in logs]
     for lab in record.labs:
         entries.append((lab.date, f"{lab.test.replace('_', ' ')} on {lab.date.isoformat()}", True))
     for scan in record.dxa:
@@ -131,7 +135,8 @@ def _dated_entries(record: PatientRecord) -> list[tuple[dt.date, str, bool]]:
     return sorted(entries, key=lambda entry: entry[0])
 
 
-def assessment_date(record: PatientRecord, today: dt.date | None = None) -> AssessmentDate:
+def assessment_date(record: PatientRecord, today: dt.date | None = None,
+                    logs: tuple[LogEntry, ...] = ()) -> AssessmentDate:
     """The date the web pages (assessment, what-if, plan, report, list) assess ``record`` on.
 
     A record without ``as_of`` is assessed today. A record with one (seeded or imported) keeps it,
@@ -140,10 +145,11 @@ def assessment_date(record: PatientRecord, today: dt.date | None = None) -> Asse
     and monitoring intervals counted to today), so it is assessed today. Today rather than the
     newest entry's date: intervals ("no estradiol in the last 12 months", "DXA overdue") must run
     to the day the page is read, and an entry dated in the future must not move the assessment
-    there. Entries after the date used are listed (``later``) instead of silently dropped.
+    there. Entries after the date used are listed (``later``) instead of silently dropped. The
+    patient's log entries (``logs``) count as entries: a fall logged after the record's date is read.
     """
     today = today or dt.date.today()
-    entries = _dated_entries(record)
+    entries = _dated_entries(record, logs)
     as_of = record.as_of
     newer: tuple[str, ...] = ()
     if as_of is None:
@@ -153,6 +159,43 @@ def assessment_date(record: PatientRecord, today: dt.date | None = None) -> Asse
         when = max(as_of, today) if newer else as_of
     later = tuple(text for date, text, counts in entries if counts and date > when)
     return AssessmentDate(when=when, record_as_of=as_of, newer=newer, later=later)
+
+
+@dataclasses.dataclass(frozen=True)
+class Assessed:
+    """A stored record as the web pages assess it: on which date, and with the patient's log read.
+
+    ``stored`` is the record as kept (the timeline, exports); ``record`` is what the assessment,
+    plan, what-if and report read: ``stored`` with the falls the patient logged counted
+    (``osteotwin.clinic.patient_log``); ``log.notes`` are the rest of the log, to show beside them.
+    """
+
+    stored: PatientRecord
+    dated: AssessmentDate
+    log: LogReview
+
+    @property
+    def when(self) -> dt.date:
+        return self.log.as_of
+
+    @property
+    def record(self) -> PatientRecord:
+        return self.log.apply(self.stored)
+
+    def log_notes(self) -> list[dict[str, Any]]:
+        """The log's notes as JSON-ready dicts, each with its sources written out."""
+        return [{"topic": note.topic, "message": note.message, "counted": note.counted,
+                 "citations": list(note.citations),
+                 "sources": [citation_text(c) for c in note.citations]} for note in self.log.notes]
+
+
+def assessed(row: PatientRow, as_of: dt.date | None = None, today: dt.date | None = None) -> Assessed:
+    """The stored record of ``row`` read on ``as_of`` (default: ``assessment_date``) with its log."""
+    stored = repository.record_from_row(row)
+    logs = tuple(LogEntry(kind=log.kind, date=log.date, data=dict(log.data)) for log in row.logs)
+    dated = assessment_date(stored, today, logs)
+    when = as_of or dated.when
+    return Assessed(stored=stored, dated=dated, log=review_logs(logs, stored, when))
 
 
 def assessment(db: Session, row: PatientRow, record: PatientRecord, as_of: dt.date | None = None) -> dict[
@@ -254,9 +297,10 @@ def plan_html(document: dict[str, Any]) -> str:
 
 
 def report(record: PatientRecord, fmt: str, as_of: dt.date | None = None, *,
-           what_if: bool = True) -> bytes:
+           what_if: bool = True, log: LogReview | None = None) -> bytes:
     """The report as HTML or PDF bytes; ``what_if=False`` leaves out the simulated trajectories
-    (where the report module supports that), which makes it return in seconds."""
+    (where the report module supports that), which makes it return in seconds; ``log`` adds what
+    the patient's log says."""
     module = _module("osteotwin.reports", "report")
     build = getattr(module, "build_report", None)
     if not callable(build):
@@ -264,6 +308,8 @@ def report(record: PatientRecord, fmt: str, as_of: dt.date | None = None, *,
     options: dict[str, Any] = {"fmt": fmt, "as_of": as_of}
     if "what_if" in inspect.signature(build).parameters:
         options["what_if"] = what_if
+    if log is not None and log.notes and "patient_log" in inspect.signature(build).parameters:
+        options["patient_log"] = log.notes
     data = _guarded("report", build, record, **options)
     return bytes(data)
 
