@@ -46,3 +46,57 @@ def test_users_create_refuses_bad_input(tmp_path: Path) -> None:
     assert "role" in str(result.exception or result.output)
     missing = runner.invoke(app, ["users", "assign", "nobody", "1", "--db", url])
     assert missing.exit_code != 0
+
+
+def test_disable_enable_and_set_password_take_effect_on_a_running_app(tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from osteotwin.web.app import create_app
+    from tests.web.conftest import browser_login
+
+    url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
+    password = "the first password"
+    created = runner.invoke(app, ["users", "create", "--role", "clinician", "--username", "dr-off",
+                                  "--password-stdin", "--db", url], input=password + "\n")
+    assert created.exit_code == 0, created.output
+    web = create_app(url, secret_key="test-secret")
+    with TestClient(web) as api, TestClient(web) as browser:
+        token = api.post("/api/auth/token", json={"username": "dr-off", "password": password}).json()
+        bearer = {"Authorization": f"Bearer {token['access_token']}"}
+        browser_login(browser, "dr-off", password)
+        assert api.get("/api/patients", headers=bearer).status_code == 200
+        assert browser.get("/patients", follow_redirects=False).status_code == 200
+
+        disabled = runner.invoke(app, ["users", "disable", "dr-off", "--db", url])
+        assert disabled.exit_code == 0 and "disabled" in disabled.output, disabled.output
+        assert api.get("/api/patients", headers=bearer).status_code == 401
+        assert browser.get("/patients", follow_redirects=False).status_code in (303, 401)
+        refused = api.post("/api/auth/token", json={"username": "dr-off", "password": password})
+        assert refused.status_code == 401
+        listed = runner.invoke(app, ["users", "list", "--db", url])
+        assert "dr-off\tclinician\t\tdisabled" in listed.output, listed.output
+
+        assert runner.invoke(app, ["users", "enable", "dr-off", "--db", url]).exit_code == 0
+        again = api.post("/api/auth/token", json={"username": "dr-off", "password": password})
+        assert again.status_code == 200
+        bearer = {"Authorization": f"Bearer {again.json()['access_token']}"}
+
+        changed = runner.invoke(app, ["users", "set-password", "dr-off", "--password-stdin", "--db", url],
+                                input="the second password\n")
+        assert changed.exit_code == 0, changed.output
+        assert api.get("/api/patients", headers=bearer).status_code == 401  # its tokens ended
+        assert api.post("/api/auth/token", json={"username": "dr-off",
+                                                 "password": password}).status_code == 401
+        assert api.post("/api/auth/token", json={"username": "dr-off",
+                                                 "password": "the second password"}).status_code == 200
+    web.state.engine.dispose()
+    engine = make_engine(url)
+    with make_sessionmaker(engine)() as session:
+        from osteotwin.records.storage.audit import audit_trail
+
+        actions = [row.action for row in audit_trail(session) if row.entity == "user"]
+        assert {"disable", "enable", "set_password"} <= set(actions)
+        assert all("second" not in str(row.after) for row in audit_trail(session))
+    engine.dispose()
+    unknown = runner.invoke(app, ["users", "disable", "nobody", "--db", url])
+    assert unknown.exit_code != 0 and "nobody" in str(unknown.exception or unknown.output)

@@ -131,3 +131,42 @@ def end_browser_sessions(session: Session, user: UserRow) -> int:
                     .values(session_generation=UserRow.session_generation + 1))
     session.refresh(user, ["session_generation"])
     return user.session_generation
+
+
+def existing_user(session: Session, username: str) -> UserRow:
+    """The account named ``username``, or a ``UserInputError`` naming it."""
+    user = find_user(session, username)
+    if user is None:
+        raise UserInputError("username", username, "an existing username", problem="no such user")
+    return user
+
+
+def _sign_out_everywhere(session: Session, user: UserRow) -> None:
+    """End every browser session and delete every bearer token of ``user`` (not committed)."""
+    end_browser_sessions(session, user)
+    session.execute(delete(ApiTokenRow).where(ApiTokenRow.user_id == user.id))
+
+
+def set_active(session: Session, user: UserRow, active: bool, actor: Actor) -> bool:
+    """Enable or disable an account; disabling also ends its sessions and tokens at once (a
+    disabled user can neither log in nor use a cookie or token issued before). Returns whether
+    anything changed; audited, not committed. The account and its audit history are kept."""
+    if user.active == active:
+        return False
+    if not active:
+        _sign_out_everywhere(session, user)
+    user.active = active
+    record_change(session, actor, action="enable" if active else "disable", entity="user",
+                  entity_id=user.id, patient_id=user.patient_id, before={"active": not active},
+                  after={"active": active})
+    return True
+
+
+def set_password(session: Session, user: UserRow, password: str, actor: Actor) -> None:
+    """Replace an account's password (same rules as a new one) and end its sessions and tokens;
+    audited without the password or its hash, not committed."""
+    check_new_credentials(user.username, password, user.role)
+    user.password_hash = hash_password(password)
+    _sign_out_everywhere(session, user)
+    record_change(session, actor, action="set_password", entity="user", entity_id=user.id,
+                  patient_id=user.patient_id, before=None, after={"username": user.username})
