@@ -25,6 +25,7 @@ from tests.clinic.builders import (
     lab,
     make,
     med,
+    run,
     scan,
     total_t,
     vitd,
@@ -380,3 +381,16 @@ def test_every_code_has_a_positive_and_a_negative_case() -> None:
     all_codes = set(finding_codes()) | set(action_codes())
     assert all_codes - positive == set()
     assert all_codes - negative - {"BMD_NORMAL"} <= set(), sorted(all_codes - negative)
+
+
+def test_calcium_shortfall_is_graded_against_the_average_requirement() -> None:
+    """A woman of 60: EAR 1000, RDA 1200 mg/d (IOM 2011)."""
+    def severity(calcium: str) -> str | None:
+        found = {f.code: f for f in run(make(sex="female", age=60,
+                                             lifestyle={"dietary_calcium": calcium})).findings}
+        return found["CALCIUM_INTAKE_LOW"].severity if "CALCIUM_INTAKE_LOW" in found else None
+
+    assert severity("999 mg/d") == "moderate"
+    assert severity("1000 mg/d") == "low"
+    assert severity("1199 mg/d") == "low"
+    assert severity("1200 mg/d") is None

@@ -357,6 +357,7 @@ def _intake(s: FactSheet, record: PatientRecord, as_of: dt.date, age: float, sex
     # Known lower bound of intake: supplements alone, when food calcium is not recorded.
     s.put("calcium_known_min_mg_d", round((life.dietary_calcium_mg_d or 0.0) + supp_ca), "mg/d")
     s.put("calcium_rda_mg_d", target_for(table["calcium_mg_d"]["rda"], sex, age), "mg/d")
+    s.put("calcium_ear_mg_d", target_for(table["calcium_mg_d"]["ear"], sex, age), "mg/d")
     s.put("calcium_ul_mg_d", target_for(table["calcium_mg_d"]["upper_level"], sex, age), "mg/d")
     # Supplement intake is known when supplements or vitamin D medicines are listed, or when the
     # lifestyle section was filled in (an empty supplement list then means none); a file without any
