@@ -326,3 +326,25 @@ def test_what_if_result_names_the_model_departures_that_apply(world: World,
     assert response.status_code == 200, response.text[:300]
     assert re.findall(r'<th scope="col">([^<]*)</th>', response.text)[2:] == ["1 y", "2 y", "3 y"]
     assert "Values at 1, 2, 3 years" in response.text
+
+
+def test_patient_list_shows_the_earliest_monitoring_due(world: World, page_client: TestClient) -> None:
+    browser_login(page_client, "dr-a")
+    page = page_client.get("/patients").text
+    # the demo record (assessed 2025-06-01 or later): its DXA was due 2025-01-05
+    assert '<span class="due-overdue">DXA' in page and "overdue since 2025-01-05" in page
+
+
+def test_monitoring_due_names_every_test_due_by_the_first_date() -> None:
+    from osteotwin.web.services import monitoring_due
+
+    result = {"monitoring": [{"test": "DXA", "next_due": "2026-03-01"},
+                             {"test": "Estradiol", "next_due": "2026-01-10"},
+                             {"test": "25(OH)D", "next_due": "2026-01-10"},
+                             {"test": "CTX", "next_due": None}]}
+    assert monitoring_due(result, dt.date(2025, 12, 1)) == ("scheduled", "Estradiol, 25(OH)D: due 2026-01-10")
+    assert monitoring_due(result, dt.date(2026, 1, 10)) == ("due", "Estradiol, 25(OH)D: due 2026-01-10")
+    assert monitoring_due(result, dt.date(2026, 4, 1)) == (
+        "overdue", "Estradiol, 25(OH)D, DXA: overdue since 2026-01-10")
+    assert monitoring_due({"monitoring": []}, dt.date(2026, 1, 1)) is None
+    assert monitoring_due(None, dt.date(2026, 1, 1)) is None

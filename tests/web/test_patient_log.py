@@ -39,6 +39,8 @@ def test_a_logged_fall_is_counted_and_a_logged_fracture_is_raised(world: World,
     assert stored["history"]["falls_last_12_months"] == 0
 
     browser_login(page_client, "dr-a")
+    listed = page_client.get("/patients").text  # the list points the clinician at the log
+    assert f'href="/patients/{patient}/assessment#patient-log">falls, fracture</a>' in listed
     page = page_client.get(f"/patients/{patient}/assessment").text
     assert 'id="patient-log"' in page
     assert "Counted in this assessment." in page and "left wrist" in page and "FALL_RISK" in page

@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from starlette.datastructures import FormData
 
+from osteotwin.clinic.render.plain import plain_language
 from osteotwin.errors import UserInputError
 from osteotwin.records import LabResult, PatientRecord, dump_patient_yaml, parse_text
 from osteotwin.records.patient import MENOPAUSAL_STATUSES, SEXES, SITES
@@ -178,10 +179,13 @@ def patient_list(request: Request, user: PageUser, db: DbSession) -> HTMLRespons
     for row in repository.list_patients(db, user):
         read = services.assessed(row)
         try:
-            badge = services.risk_badge(services.assessment(db, row, read.record, read.when))
+            result: dict[str, Any] | None = services.assessment(db, row, read.record, read.when)
         except (services.Unavailable, UserInputError):
-            badge = services.risk_badge(None)
-        rows.append({"row": row, "record": read.stored, "badge": badge, "dated": read.dated,
+            result = None
+        to_review = [n for n in read.log.notes if n.counted or n.topic in ("fracture", "joint_pain")]
+        rows.append({"row": row, "record": read.stored, "badge": services.risk_badge(result),
+                     "due": services.monitoring_due(result, read.when), "dated": read.dated,
+                     "log": ", ".join(n.topic.replace("_", " ") for n in to_review),
                      "age": round(read.stored.patient.age_on(read.when), 1)})
     return render(request, "patients.html", {"user": user, "patients": rows})
 
@@ -414,7 +418,8 @@ def assessment_page(request: Request, patient_id: PatientId, user: PageUser, db:
     return render(request, "assessment.html", {"user": user, "row": row, "record": read.stored,
                                                "result": result, "unavailable": unavailable,
                                                "badge": services.risk_badge(result), "dated": read.dated,
-                                               "log_notes": read.log_notes()})
+                                               "log_notes": read.log_notes(),
+                                               "plain_words": plain_language()})
 
 
 @router.get("/patients/{patient_id}/plan", response_class=HTMLResponse)

@@ -256,6 +256,28 @@ def risk_badge(result: dict[str, Any] | None) -> tuple[str, str]:
     return (top, f"{top.replace('_', ' ')} · {findings}")
 
 
+def monitoring_due(result: dict[str, Any] | None, when: dt.date) -> tuple[str, str] | None:
+    """(css level, label) for the patient list: the assessment's earliest monitoring date, with
+    every test due by then and whether it is past (``when`` is the date the list assesses on)."""
+    dated: list[tuple[dt.date, str]] = []
+    for item in (result or {}).get("monitoring", []):
+        try:
+            due = dt.date.fromisoformat(str(item["next_due"]))
+        except (KeyError, TypeError, ValueError):
+            continue  # no date: nothing scheduled for this test
+        dated.append((due, str(item.get("test", "test"))))
+    if not dated:
+        return None
+    first = min(due for due, _ in dated)
+    tests = ", ".join(test for due, test in sorted(dated, key=lambda item: item[0])
+                      if due <= max(first, when))
+    if first < when:
+        return ("overdue", f"{tests}: overdue since {first.isoformat()}")
+    if first == when:
+        return ("due", f"{tests}: due {first.isoformat()}")
+    return ("scheduled", f"{tests}: due {first.isoformat()}")
+
+
 # --------------------------------------------------------------------------------------------------
 # Plan, report, FHIR
 # --------------------------------------------------------------------------------------------------
