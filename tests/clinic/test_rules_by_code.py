@@ -113,6 +113,9 @@ CASES: list[tuple[str, dict[str, Any], set[str], set[str]]] = [
     ("vit d intake within UL", make(lifestyle={"supplements": [
         {"name": "vitamin_d3", "dose": "2000 IU/d"}]}), set(),
      {"VITAMIN_D_INTAKE_EXCESSIVE", "REDUCE_VITAMIN_D"}),
+    ("vit d level high", make(labs=[vitd(120)]), {"VITAMIN_D_HIGH", "REDUCE_VITAMIN_D"},
+     {"VITAMIN_D_DEFICIENT", "START_VITAMIN_D"}),
+    ("vit d level 50", make(labs=[vitd(50)]), set(), {"VITAMIN_D_HIGH", "REDUCE_VITAMIN_D"}),
     # --- calcium and protein
     ("calcium low woman 60", make(sex="female", age=60, dxa=RECENT_DXA, lifestyle={
         "dietary_calcium": "800 mg/d",
@@ -394,3 +397,11 @@ def test_calcium_shortfall_is_graded_against_the_average_requirement() -> None:
     assert severity("1000 mg/d") == "low"
     assert severity("1199 mg/d") == "low"
     assert severity("1200 mg/d") is None
+
+
+@pytest.mark.parametrize(("ng_ml", "severity"), [(50, None), (51, "low"), (100, "low"), (101, "moderate")])
+def test_a_high_25ohd_is_a_finding_graded_by_level(ng_ml: float, severity: str | None) -> None:
+    doc = make(labs=[lab("vitamin_d_25oh", ng_ml, "ng/mL")])
+    found = {f.code: f for f in run(doc).findings}
+    assert (found["VITAMIN_D_HIGH"].severity if "VITAMIN_D_HIGH" in found else None) == severity
+    assert ("REDUCE_VITAMIN_D" in {a.code for a in run(doc).actions}) == (severity is not None)
