@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from osteotwin.plan.nutrition.foods import FoodTable, packaged_food_table
 from osteotwin.plan.nutrition.plan import build_nutrition_plan, current_supplement_totals
@@ -159,3 +160,15 @@ def test_natto_is_an_occasional_dish() -> None:
     natto_days = sum(any(f.ndb_no == "16113" for f, _ in d.items) for d in plan.days)
     assert natto_days <= 2
     assert not plan.gaps
+
+
+def test_a_high_25ohd_gets_no_vitamin_d_supplement_for_a_food_shortfall() -> None:
+    kwargs: dict[str, Any] = {"sex": "female", "age_years": 63, "weight_kg": 62, "height_cm": 160,
+                              "diet_pattern": "vegan", "food_exclusions": ("soy",),
+                              "on_aromatase_inhibitor": True}
+    usual = build_nutrition_plan(**kwargs)
+    assert any(g.nutrient == "vitamin_d_iu" for g in usual.gaps), "precondition: food falls short"
+    assert any(s.nutrient == "vitamin_d_iu" and s.dose_per_day > 0 for s in usual.supplements)
+    high = build_nutrition_plan(**kwargs, high_vitamin_d="25(OH)D 120 ng/mL on 2025-05-01 is above 50 ng/mL")
+    assert not any(s.nutrient == "vitamin_d_iu" for s in high.supplements)
+    assert any(n.startswith("25(OH)D 120 ng/mL") and "no vitamin D supplement" in n for n in high.notes)

@@ -90,3 +90,13 @@ def test_a_low_25ohd_keeps_the_vitamin_d_supplement_out_of_question() -> None:
                             "25(OH)D is low") for n in notes), notes
     assert not any("current supplement (1000 IU/d) is still needed" in n for n in notes)
     assert any("calcium target every day: whether the current supplement" in n for n in notes)
+
+
+def test_a_high_25ohd_reaches_the_plan_from_the_assessment() -> None:
+    doc = {**_doc(), "labs": [{"test": "vitamin_d_25oh", "value": 300, "unit": "nmol/L",
+                               "date": "2025-05-01"}]}  # 120 ng/mL
+    record = parse_patient_document(doc)
+    assert "VITAMIN_D_HIGH" in assess(record, dt.date(2025, 6, 1)).finding_codes()
+    plan = build_personal_plan(record, weeks=1).nutrition
+    assert any("is above 50 ng/mL: the plan suggests no vitamin D supplement" in n for n in plan.notes)
+    assert not any(s.nutrient == "vitamin_d_iu" and s.dose_per_day > 0 for s in plan.supplements)

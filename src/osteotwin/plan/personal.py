@@ -64,6 +64,7 @@ def build_personal_plan(
         settings=settings,
         on_aromatase_inhibitor=assessment.facts["on_ai"].value is True,
         low_vitamin_d=_low_vitamin_d(record, when, assessment),
+        high_vitamin_d=_high_vitamin_d(record, when, assessment),
         kidney_function=_kidney_function(record, when),
         reduced_kidney_function=KIDNEY_FINDING in assessment.finding_codes(),
     )
@@ -80,6 +81,14 @@ def _low_vitamin_d(record: PatientRecord, when: dt.date, assessment: Assessment)
     reported = "" if lab.reported_unit == "ng/mL" else \
         f" (reported {lab.reported_value:g} {lab.reported_unit})"
     return f"25(OH)D {lab.value:.0f} ng/mL{reported} on {lab.date.isoformat()} is {found[0]}"
+
+
+def _high_vitamin_d(record: PatientRecord, when: dt.date, assessment: Assessment) -> str | None:
+    """The latest 25(OH)D when the assessment finds it high (VITAMIN_D_HIGH), else None."""
+    lab = record.latest_lab("vitamin_d_25oh", on_or_before=when)
+    if "VITAMIN_D_HIGH" not in assessment.finding_codes() or lab is None:
+        return None
+    return f"25(OH)D {lab.value:.0f} ng/mL on {lab.date.isoformat()} is above 50 ng/mL"
 
 
 def _kidney_function(record: PatientRecord, when: dt.date) -> str | None:

@@ -228,6 +228,7 @@ def build_nutrition_plan(
     settings: PlannerSettings = DEFAULT_SETTINGS,
     on_aromatase_inhibitor: bool = False,
     low_vitamin_d: str | None = None,
+    high_vitamin_d: str | None = None,
     kidney_function: str | None = None,
     reduced_kidney_function: bool = False,
 ) -> NutritionPlan:
@@ -235,6 +236,8 @@ def build_nutrition_plan(
 
     ``low_vitamin_d`` describes a low 25(OH)D (the assessment's finding): the plan's vitamin D is a
     maintenance intake, and correcting a low level is the clinician's dose, so the plan says so.
+    ``high_vitamin_d`` describes a 25(OH)D above 50 ng/mL (the assessment's VITAMIN_D_HIGH): no
+    vitamin D supplement is suggested for a shortfall of food (IOM 2011's concern above that level).
     ``kidney_function`` describes the latest eGFR on file (None: none recorded);
     ``reduced_kidney_function`` is True when the assessment finds it low: protein and potassium are
     then not pushed (see ``nutrient_targets``)."""
@@ -256,6 +259,10 @@ def build_nutrition_plan(
         notes.append(f"{low_vitamin_d}: the vitamin D here is a maintenance intake; raising a low "
                      "level may need a larger dose for a time, which is the clinician's decision "
                      "(see the assessment's vitamin D action)")
+    if high_vitamin_d is not None:
+        notes.append(f"{high_vitamin_d}: the plan suggests no vitamin D supplement, whatever the food "
+                     "provides; the current dose is for the clinician to review (see the assessment's "
+                     "vitamin D action)")
     if reduced_kidney_function:
         notes.append(f"reduced kidney function ({kidney_function or 'eGFR low'}): protein and "
                      "potassium need individual targets that this plan cannot set; it keeps protein "
@@ -304,7 +311,7 @@ def build_nutrition_plan(
             supplements.append(advice)
         if not short_days:
             continue
-        if advice is None:
+        if advice is None and not (t.nutrient == "vitamin_d_iu" and high_vitamin_d is not None):
             advice = _supplement_for_gap(t, gap_max, highest, taken)
             if advice is not None:
                 supplements.append(advice)
