@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials
@@ -157,6 +157,8 @@ def replace_patient(patient_id: PatientId, document: PatientDocument, user: ApiU
     return repository.as_document(row)
 
 
+EntryKind = Literal["labs", "dxa", "medications", "logs"]
+
 #: What each kind of entry records, for the future-date check (``forms.past_date``); medications may
 #: be planned ahead.
 _PAST_ONLY = {"labs": "a lab result", "dxa": "a DXA scan", "logs": "a log entry"}
@@ -207,6 +209,43 @@ def add_log(patient_id: PatientId, entry: Annotated[dict[str, Any], Body(
     stored = repository.add_log(db, row, entry, actor_of(user))
     db.commit()
     return stored
+
+
+@router.get("/patients/{patient_id}/entries/{kind}", responses=ERRORS)
+def list_entries(patient_id: PatientId, kind: EntryKind, user: ApiUser, db: DbSession) -> list[dict[str, Any]]:
+    """The stored entries of one kind (labs, dxa, medications, logs), each with the ``id`` that
+    corrections name, in the order they were added."""
+    return repository.entry_documents(accessible_patient(db, user, patient_id), kind)
+
+
+@router.delete("/patients/{patient_id}/entries/{kind}/{entry_id}", responses=ERRORS)
+def remove_entry(patient_id: PatientId, kind: EntryKind, entry_id: int, user: ApiUser, db: DbSession,
+                 reason: Annotated[str, Query(min_length=1, max_length=200, examples=["entered in error"])]
+                 ) -> dict[str, Any]:
+    """Remove an entry made in error; returns it. The audit trail keeps it with the reason
+    (clinicians; a patient may remove log entries of their own record)."""
+    row = accessible_patient(db, user, patient_id)
+    if kind != "logs":
+        require_clinician(user)
+    removed = repository.remove_entry(db, row, kind, entry_id, reason, actor_of(user))
+    db.commit()
+    return removed
+
+
+class StopBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    stop: str = Field(examples=["2025-06-30"], description="the date the medication stopped (YYYY-MM-DD)")
+
+
+@router.post("/patients/{patient_id}/medications/{medication_id}/stop", responses=ERRORS)
+def stop_medication(patient_id: PatientId, medication_id: int, body: StopBody, user: ApiUser,
+                    db: DbSession) -> dict[str, Any]:
+    """Record the date a medication stopped (or is planned to stop); clinicians."""
+    row = accessible_patient(db, user, patient_id)
+    require_clinician(user)
+    stopped = repository.stop_medication(db, row, medication_id, body.stop, actor_of(user))
+    db.commit()
+    return stopped
 
 
 @router.get("/patients/{patient_id}/logs", responses=ERRORS)

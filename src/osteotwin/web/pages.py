@@ -298,50 +298,60 @@ def _lab_text(lab: LabResult) -> str:
     return shown
 
 
-def _timeline_events(record: PatientRecord, row: PatientRow) -> list[dict[str, str]]:
-    """Labs, DXA, medication starts/stops and logs as one dated list, newest first."""
-    events: list[dict[str, str]] = []
-    for lab in record.labs:
+def _timeline_events(record: PatientRecord, row: PatientRow) -> list[dict[str, Any]]:
+    """Labs, DXA, medication starts/stops and logs as one dated list, newest first. Each entry's
+    first event carries what correcting it needs: ``entry`` (kind, id) and, for a medication not
+    yet stopped, ``can_stop``."""
+    events: list[dict[str, Any]] = []
+    for lab, lab_row in zip(record.labs, row.labs, strict=True):
         events.append({"date": lab.date.isoformat(), "kind": "lab", "what": lab.test.replace("_", " "),
-                       "detail": _lab_text(lab) + (f", {lab.method}" if lab.method else "")})
-    for scan in record.dxa:
+                       "detail": _lab_text(lab) + (f", {lab.method}" if lab.method else ""),
+                       "entry": ("labs", lab_row.id)})
+    for scan, scan_row in zip(record.dxa, row.dxa_scans, strict=True):
         parts = [f"BMD {scan.bmd_g_cm2:.3f} g/cm²" if scan.bmd_g_cm2 is not None else "",
                  f"T {scan.t_score:+.1f}" if scan.t_score is not None else "",
                  f"Z {scan.z_score:+.1f}" if scan.z_score is not None else ""]
-        events.append({"date": scan.date.isoformat(), "kind": "dxa",
-                       "what": charts.SITE_LABELS[scan.site], "detail": ", ".join(p for p in parts if p)})
-    for med in record.medications:
+        events.append({"date": scan.date.isoformat(), "kind": "dxa", "what": charts.SITE_LABELS[scan.site],
+                       "detail": ", ".join(p for p in parts if p), "entry": ("dxa", scan_row.id)})
+    for med, med_row in zip(record.medications, row.medications, strict=True):
         dose = (f"{med.dose_mg:g} mg" if med.dose_mg is not None else
                 f"{med.dose_iu:g} IU" if med.dose_iu is not None else "dose not recorded")
         how = f"every {med.every_d:g} d" if med.every_d is not None else "per day"
-        if med.start is not None:
-            events.append({"date": med.start.isoformat(), "kind": "medication",
-                           "what": f"start {med.drug.replace('_', ' ')}",
-                           "detail": f"{dose} {how}" + (f", {med.route}" if med.route else "")})
+        drug = med.drug.replace("_", " ")
+        correct = {"entry": ("medications", med_row.id), "can_stop": med.stop is None}
+        events.append({"date": med.start.isoformat() if med.start else "(no start date)",
+                       "kind": "medication", "what": f"start {drug}" if med.start else f"taking {drug}",
+                       "detail": f"{dose} {how}" + (f", {med.route}" if med.route else ""), **correct})
         if med.stop is not None:
-            events.append({"date": med.stop.isoformat(), "kind": "medication",
-                           "what": f"stop {med.drug.replace('_', ' ')}", "detail": ""})
+            events.append({"date": med.stop.isoformat(), "kind": "medication", "what": f"stop {drug}",
+                           "detail": ""})
     for log in row.logs:
         detail = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in log.data.items())
         events.append({"date": log.date.isoformat(), "kind": log.kind, "what": log.kind,
-                       "detail": detail})
+                       "detail": detail, "entry": ("logs", log.id)})
     return sorted(events, key=lambda e: e["date"], reverse=True)
 
 
 @router.get("/patients/{patient_id}", response_class=HTMLResponse)
 def timeline(request: Request, patient_id: PatientId, user: PageUser, db: DbSession,
-             added: str | None = None) -> HTMLResponse:
+             added: str | None = None, corrected: str | None = None) -> HTMLResponse:
     """The record's timeline and entry forms; ``?added=KIND`` (after a saved entry) says it was
     saved."""
     row = accessible_patient(db, user, patient_id)
     context = _timeline_context(user, row)
     context["request_added"] = _ADDED_LABELS.get(added or "")
+    context["request_corrected"] = _ADDED_LABELS.get(corrected or "")
     return render(request, "patient.html", context)
 
 
 #: What the timeline says after an entry of each kind was saved.
 _ADDED_LABELS = {"labs": "the lab result", "dxa": "the DXA scan", "medications": "the medication",
                  "logs": "the log entry"}
+
+
+def may_correct(user: UserRow, kind: str) -> bool:
+    """Clinicians correct any entry; a patient only the log entries of their own record."""
+    return user.role == "clinician" or kind == "logs"
 
 
 @router.get("/ui/lab-units", response_class=HTMLResponse)
@@ -376,6 +386,44 @@ async def _post_entry(request: Request, patient_id: PatientId, user: UserRow, db
         return render(request, "patient.html", context, status_code=422)
     db.commit()
     return RedirectResponse(f"/patients/{patient_id}?added={kind}#timeline", status_code=303)
+
+
+async def _correct(request: Request, patient_id: PatientId, user: UserRow, db: Any, kind: str,
+                   change: Any) -> Response:
+    """Apply one correction (``change(row, form)``) to an entry; a refused one re-renders the
+    timeline with the reason beside it, nothing changed."""
+    row = accessible_patient(db, user, patient_id)
+    if not may_correct(user, kind):
+        raise HTTPException(status_code=403, detail="only clinicians may correct this entry")
+    form = await checked_form(request)
+    try:
+        change(row, form)
+    except UserInputError as err:
+        db.rollback()
+        row = accessible_patient(db, user, patient_id)
+        context = _timeline_context(user, row, form_name="correct", errors=forms.field_errors(err))
+        return render(request, "patient.html", context, status_code=422)
+    db.commit()
+    return RedirectResponse(f"/patients/{patient_id}?corrected={kind}#timeline", status_code=303)
+
+
+@router.post("/patients/{patient_id}/entries/{kind}/{entry_id}/remove")
+async def remove_entry(request: Request, patient_id: PatientId, kind: str, entry_id: int, user: PageUser,
+                       db: DbSession) -> Response:
+    """Remove an entry made in error (the audit keeps it, with the reason given)."""
+    if kind not in repository.REMOVABLE_KINDS:
+        raise HTTPException(status_code=404, detail="no such kind of entry")
+    return await _correct(request, patient_id, user, db, kind, lambda row, form: repository.remove_entry(
+        db, row, kind, entry_id, str(form.get("reason") or ""), actor_of(user)))
+
+
+@router.post("/patients/{patient_id}/medications/{medication_id}/stop")
+async def stop_medication(request: Request, patient_id: PatientId, medication_id: int, user: PageUser,
+                          db: DbSession) -> Response:
+    """Record the date a medication stopped."""
+    return await _correct(request, patient_id, user, db, "medications",
+                          lambda row, form: repository.stop_medication(
+                              db, row, medication_id, str(form.get("stop") or ""), actor_of(user)))
 
 
 @router.post("/patients/{patient_id}/labs")

@@ -140,3 +140,30 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(engine: Engine) -> None:
     with engine.connect() as conn:
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+
+
+def test_remove_and_stop_correct_entries_with_the_audit_keeping_them(session: Session) -> None:
+    row = repo.create_patient(session, demo_record(), CLINICIAN)
+    session.commit()
+    labs_before = repo.entry_documents(row, "labs")
+    removed = repo.remove_entry(session, row, "labs", int(labs_before[0]["id"]), "duplicate", CLINICIAN)
+    med = next(m for m in repo.entry_documents(row, "medications") if m["drug"] == "anastrozole")
+    stopped = repo.stop_medication(session, row, int(med["id"]), "2025-04-30", CLINICIAN)
+    session.commit()
+    session.expunge_all()
+    stored = repo.load_patient(session, row.id)
+    assert stored is not None and stored.revision == 3
+    assert repo.entry_documents(stored, "labs") == labs_before[1:]
+    assert removed == labs_before[0] and stopped["stop"] == "2025-04-30"
+    record = repo.record_from_row(stored)
+    assert next(m for m in record.medications if m.drug == "anastrozole").stop == dt.date(2025, 4, 30)
+    trail = {entry.action: entry for entry in audit_trail(session, patient_id=row.id)}
+    assert trail["remove"].before == labs_before[0] and trail["remove"].after == {"reason": "duplicate"}
+    assert trail["stop"].before is not None and trail["stop"].before["stop"] is None
+    for call, field in ((lambda: repo.remove_entry(session, stored, "labs", 10**6, "x", CLINICIAN), "id"),
+                        (lambda: repo.remove_entry(session, stored, "dxa", 1, " ", CLINICIAN), "reason"),
+                        (lambda: repo.stop_medication(session, stored, int(med["id"]), "2001-01-01",
+                                                      CLINICIAN), "stop")):
+        with pytest.raises(UserInputError) as err:
+            call()
+        assert err.value.field == field

@@ -254,6 +254,73 @@ def log_document(log: LifestyleLogRow) -> dict[str, Any]:
     return {"id": log.id, "kind": log.kind, "date": log.date.isoformat(), **log.data}
 
 
+#: Entries that can be corrected (removed), with the relationship holding them on ``PatientRow``.
+REMOVABLE_KINDS: dict[str, str] = {"labs": "labs", "dxa": "dxa_scans", "medications": "medications",
+                                   "logs": "logs"}
+MAX_REASON_LENGTH = 200
+
+
+def entry_documents(row: PatientRow, kind: str) -> list[dict[str, Any]]:
+    """The stored entries of one kind as documents, each with its ``id`` (the order they were added)."""
+    if kind == "logs":
+        return [log_document(log) for log in row.logs]
+    children = getattr(row, REMOVABLE_KINDS[kind])
+    documents: list[dict[str, Any]] = record_to_document(record_from_row(row)).get(kind, [])
+    return [{"id": child.id, **document} for child, document in zip(children, documents, strict=True)]
+
+
+def _entry(row: PatientRow, kind: str, entry_id: int) -> tuple[Any, dict[str, Any]]:
+    """(row object, document) of one entry of ``row``; an id of another record is 'no such entry'."""
+    if kind not in REMOVABLE_KINDS:
+        raise UserInputError("kind", kind, " | ".join(REMOVABLE_KINDS), problem="unknown entry kind")
+    for child, document in zip(getattr(row, REMOVABLE_KINDS[kind]), entry_documents(row, kind),
+                               strict=True):
+        if child.id == entry_id:
+            return child, document
+    raise UserInputError("id", entry_id, f"the id of one of this record's {kind} entries",
+                         problem="no such entry")
+
+
+def _reason(reason: str | None) -> str:
+    text = (reason or "").strip()
+    if not text or len(text) > MAX_REASON_LENGTH:
+        raise UserInputError("reason", reason, f"why the entry is removed, 1-{MAX_REASON_LENGTH} "
+                             "characters (e.g. entered in error, duplicate)", problem="missing or too long")
+    return text
+
+
+def remove_entry(session: Session, row: PatientRow, kind: str, entry_id: int, reason: str | None,
+                 actor: Actor) -> dict[str, Any]:
+    """Remove a lab, DXA scan, medication or log entered in error. Nothing is lost: the audit
+    entry keeps the whole entry (``before``) and the reason. Returns the removed entry."""
+    why = _reason(reason)
+    child, document = _entry(row, kind, entry_id)
+    getattr(row, REMOVABLE_KINDS[kind]).remove(child)  # delete-orphan: the row goes at flush
+    _touch(row)
+    session.flush()
+    record_change(session, actor, action="remove", entity=kind, entity_id=entry_id, patient_id=row.id,
+                  before=document, after={"reason": why})
+    return document
+
+
+def stop_medication(session: Session, row: PatientRow, medication_id: int, stop: Any,
+                    actor: Actor) -> dict[str, Any]:
+    """Record the date a medication stopped (or is planned to stop), checked like a new entry
+    (a date, not before its start); audited with the entry before and after."""
+    if stop is None or stop == "":
+        raise UserInputError("stop", stop, "the date it stopped (YYYY-MM-DD)", problem="missing field")
+    child, before = _entry(row, "medications", medication_id)
+    entry = {key: value for key, value in before.items() if key != "id"}
+    parsed = validate_entry("medications", {**entry, "stop": stop}, record_from_row(row))
+    child.stop = parsed.medications[0].stop
+    _touch(row)
+    session.flush()
+    after = {"id": medication_id, **record_to_document(parsed)["medications"][0]}
+    record_change(session, actor, action="stop", entity="medications", entity_id=medication_id,
+                  patient_id=row.id, before=before, after=after)
+    return after
+
+
 def assign(session: Session, clinician: UserRow, patient_id: int, actor: Actor) -> None:
     """Assign a patient to a clinician (idempotent, audited)."""
     if clinician.role != "clinician":

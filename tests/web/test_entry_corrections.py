@@ -1,0 +1,96 @@
+"""Correcting a record: removing an entry made in error and recording a medication's stop, through
+the API and the pages (real app on SQLite); nothing is lost, the audit keeps what was there."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+
+from tests.web.conftest import World, browser_login
+
+
+def _entries(world: World, kind: str, user: str = "dr-a", patient: int | None = None) -> list[dict[str, object]]:
+    response = world.client.get(f"/api/patients/{patient or world.patient_a}/entries/{kind}",
+                                headers=world.token(user))
+    assert response.status_code == 200, response.text
+    return list(response.json())
+
+
+def test_a_clinician_removes_a_lab_entered_in_error_and_the_audit_keeps_it(world: World) -> None:
+    headers, patient = world.token("dr-a"), world.patient_a
+    added = world.client.post(f"/api/patients/{patient}/labs", headers=headers, json={
+        "test": "estradiol", "value": 90, "unit": "pg/mL", "date": "2025-05-20"})
+    assert added.status_code == 201
+    labs = _entries(world, "labs")
+    wrong = next(lab for lab in labs if lab["value"] == 90)
+    url = f"/api/patients/{patient}/entries/labs/{wrong['id']}"
+
+    assert world.client.delete(url, headers=headers).status_code == 422  # a reason is required
+    assert world.client.delete(url, params={"reason": "x"}, headers=world.token("pat-a")).status_code == 403
+    other = _entries(world, "labs", "dr-b", world.patient_b)[0]
+    refused = world.client.delete(f"/api/patients/{patient}/entries/labs/{other['id']}",
+                                  params={"reason": "entered in error"}, headers=headers)
+    assert refused.status_code == 422 and "no such entry" in refused.text  # another record's entry
+    assert len(_entries(world, "labs", "dr-b", world.patient_b)) == 1
+
+    removed = world.client.delete(url, params={"reason": "typed 90 for 9"}, headers=headers)
+    assert removed.status_code == 200 and removed.json()["value"] == 90
+    assert [lab["id"] for lab in _entries(world, "labs")] == [lab["id"] for lab in labs if lab is not wrong]
+    from osteotwin.records.storage import make_engine, make_sessionmaker
+    from osteotwin.records.storage.audit import audit_trail
+
+    engine = make_engine(world.url)
+    with make_sessionmaker(engine)() as session:
+        entry = next(r for r in audit_trail(session, patient_id=patient) if r.action == "remove")
+        assert entry.entity == "labs" and entry.before is not None and entry.before["value"] == 90
+        assert entry.after == {"reason": "typed 90 for 9"} and entry.username == "dr-a"
+    engine.dispose()
+
+
+def test_stopping_a_medication_ends_it_in_the_assessment(world: World) -> None:
+    headers, patient = world.token("dr-a"), world.patient_a
+    anastrozole = next(m for m in _entries(world, "medications") if m["drug"] == "anastrozole")
+    url = f"/api/patients/{patient}/medications/{anastrozole['id']}/stop"
+    early = world.client.post(url, json={"stop": "2020-01-01"}, headers=headers)
+    assert early.status_code == 422 and "stop" in early.text  # before its start, 2023-03-01
+    assert world.client.post(url, json={"stop": ""}, headers=headers).status_code == 422
+    assert world.client.post(url, json={"stop": "2025-03-01"}, headers=world.token("pat-a")).status_code == 403
+
+    stopped = world.client.post(url, json={"stop": "2025-03-01"}, headers=headers)
+    assert stopped.status_code == 200, stopped.text
+    assert stopped.json()["stop"] == "2025-03-01" and stopped.json()["start"] == "2023-03-01"
+    record = world.client.get(f"/api/patients/{patient}", headers=headers).json()
+    assert any(m["drug"] == "anastrozole" and m["stop"] == "2025-03-01" for m in record["medications"])
+    assessment = world.client.get(f"/api/patients/{patient}/assessment", headers=headers).json()
+    # no longer on an inhibitor: the man's off-label AI finding goes
+    assert "AI_USE_IN_MEN" not in {f["code"] for f in assessment["findings"]}
+
+
+def test_pages_offer_corrections_by_role(world: World, page_client: TestClient) -> None:
+    patient = world.patient_a
+    log = world.client.post(f"/api/patients/{patient}/logs", headers=world.token("pat-a"), json={
+        "kind": "symptom", "date": "2025-05-01", "symptom": "back_pain", "severity": 2})
+    assert log.status_code == 201
+    log_id, lab_id = log.json()["id"], _entries(world, "labs")[0]["id"]
+
+    csrf = browser_login(page_client, "pat-a")
+    page = page_client.get(f"/patients/{patient}").text
+    assert f'/entries/logs/{log_id}/remove"' in page and f"/entries/labs/{lab_id}/remove" not in page
+    forbidden = page_client.post(f"/patients/{patient}/entries/labs/{lab_id}/remove",
+                                 data={"csrf_token": csrf, "reason": "mine"}, follow_redirects=False)
+    assert forbidden.status_code == 403
+    done = page_client.post(f"/patients/{patient}/entries/logs/{log_id}/remove",
+                            data={"csrf_token": csrf, "reason": "wrong day"}, follow_redirects=False)
+    assert done.status_code == 303 and "corrected=logs" in done.headers["location"]
+    assert "Corrected: the log entry." in page_client.get(done.headers["location"]).text
+    assert all(entry["id"] != log_id for entry in _entries(world, "logs"))
+
+    page_client.post("/logout", data={"csrf_token": csrf})
+    csrf = browser_login(page_client, "dr-a")
+    page = page_client.get(f"/patients/{patient}").text
+    assert f"/entries/labs/{lab_id}/remove" in page
+    refused = page_client.post(f"/patients/{patient}/entries/labs/{lab_id}/remove",
+                               data={"csrf_token": csrf, "reason": "  "})
+    assert refused.status_code == 422 and "The correction was not made" in refused.text
+    assert re.search(r"reason", refused.text) and any(e["id"] == lab_id for e in _entries(world, "labs"))
