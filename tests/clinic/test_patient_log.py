@@ -109,3 +109,38 @@ def test_every_note_cites_sources_in_the_registry() -> None:
     assert {n.topic for n in notes} == {"falls", "fracture", "joint_pain", "intake", "exercise"}
     for note in notes:
         assert note.citations and set(note.citations) <= set(citations())
+
+
+def test_exercise_rates_count_from_the_first_entry_ever_not_the_first_in_the_window() -> None:
+    sessions = [entry("exercise", d, activity="resistance", minutes=40) for d in (1, 4, 8, 11, 14, 29)]
+    (note,) = review_logs(sessions, record(), AS_OF).notes
+    assert "over the last 28 days: resistance 1.2 sessions a week" in note.message  # 5 in 4 weeks
+
+
+def test_joint_pain_before_the_inhibitor_was_started_is_not_raised() -> None:
+    started_10_days_ago = [{"drug": "anastrozole", "dose": "1 mg", "every": "1 d",
+                            "start": (AS_OF - dt.timedelta(days=10)).isoformat()}]
+    on_ai = record(sex="female", age=62, history={"breast_cancer": True}, medications=started_10_days_ago)
+    assert review_logs([entry("symptom", 60, symptom="joint_pain", severity=7)], on_ai, AS_OF).notes == ()
+    assert review_logs([entry("symptom", 5, symptom="joint_pain", severity=7)], on_ai, AS_OF).notes
+
+
+def test_fractures_are_raised_for_12_months() -> None:
+    stored = record(age=66)
+    assert review_logs([entry("symptom", 400, symptom="fracture")], stored, AS_OF).notes == ()
+    assert review_logs([entry("symptom", 300, symptom="fracture")], stored, AS_OF).notes[0].needs_review
+
+
+def test_patients_read_each_note_in_plain_words_without_statistics_about_stopping() -> None:
+    on_ai = record(sex="female", age=62, history={"breast_cancer": True}, medications=ANASTROZOLE)
+    logs = [fall(5), entry("symptom", 6, symptom="fracture"),
+            entry("symptom", 7, symptom="joint_pain", severity=6), entry("intake", 3, calcium_mg=900),
+            *(entry("exercise", d, activity="impact", minutes=10) for d in (1, 9))]
+    notes = review_logs(logs, on_ai, AS_OF).notes
+    assert len(notes) == 5
+    for note in notes:
+        assert note.for_patient.startswith(("You ", "What you ", "The exercise you "))
+        assert "predicts" not in note.for_patient and "patient" not in note.for_patient.lower()
+    pain = next(n for n in notes if n.topic == "joint_pain")
+    assert "keep taking your medicine as prescribed unless they advise a change" in pain.for_patient
+    assert [n.topic for n in notes if n.needs_review] == ["falls", "fracture", "joint_pain"]

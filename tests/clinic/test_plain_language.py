@@ -46,6 +46,23 @@ def test_no_code_is_explained_twice_in_the_file() -> None:
     assert len(keys) == len(plain_language())
 
 
+CHANGE = r"(start|stop|skip|lower|raise|increase|reduce|change|switch|double|halve|take)"
+#: An instruction: a sentence opening with a change verb ("Stop ...", "Take ..."), or one telling
+#: the reader they should, must or need to change something ("you should lower ...").
+INSTRUCTION = re.compile(rf"^{CHANGE}\b|\byou (?:should|must|need to|have to) {CHANGE}\b", re.IGNORECASE)
+
+
+def test_no_explanation_instructs_a_change_unless_with_the_care_team() -> None:
+    """Decision support: a sentence that tells the patient to start, stop or change something
+    must put the decision with the care team."""
+    for code, text in plain_language().items():
+        for sentence in re.split(r"(?<=[.!?])\s+", text):
+            if INSTRUCTION.search(sentence):
+                assert "care team" in sentence.lower(), f"{code}: {sentence!r}"
+    assert INSTRUCTION.search("Stop your anastrozole.") and INSTRUCTION.search("You should take less.")
+    assert not INSTRUCTION.search("Aromatase inhibitors lower this hormone.")
+
+
 def test_explanations_are_plain_and_never_prescribe() -> None:
     for code, text in plain_language().items():
         assert not CODE_LIKE.search(text), f"{code}: code-like token in {text!r}"

@@ -116,6 +116,8 @@ CASES: list[tuple[str, dict[str, Any], set[str], set[str]]] = [
     ("vit d level high", make(labs=[vitd(120)]), {"VITAMIN_D_HIGH", "REDUCE_VITAMIN_D"},
      {"VITAMIN_D_DEFICIENT", "START_VITAMIN_D"}),
     ("vit d level 50", make(labs=[vitd(50)]), set(), {"VITAMIN_D_HIGH", "REDUCE_VITAMIN_D"}),
+    ("vit d level high but old", make(labs=[lab("vitamin_d_25oh", 120, "ng/mL", 400)]), set(),
+     {"VITAMIN_D_HIGH", "REDUCE_VITAMIN_D"}),
     # --- calcium and protein
     ("calcium low woman 60", make(sex="female", age=60, dxa=RECENT_DXA, lifestyle={
         "dietary_calcium": "800 mg/d",

@@ -70,13 +70,16 @@ def test_disable_enable_and_set_password_take_effect_on_a_running_app(tmp_path: 
         disabled = runner.invoke(app, ["users", "disable", "dr-off", "--db", url])
         assert disabled.exit_code == 0 and "disabled" in disabled.output, disabled.output
         assert api.get("/api/patients", headers=bearer).status_code == 401
-        assert browser.get("/patients", follow_redirects=False).status_code in (303, 401)
+        assert browser.get("/patients", follow_redirects=False).status_code == 303  # to the login page
         refused = api.post("/api/auth/token", json={"username": "dr-off", "password": password})
         assert refused.status_code == 401
         listed = runner.invoke(app, ["users", "list", "--db", url])
         assert "dr-off\tclinician\t\tdisabled" in listed.output, listed.output
 
         assert runner.invoke(app, ["users", "enable", "dr-off", "--db", url]).exit_code == 0
+        # enabling again does not revive what disabling ended: the old token and cookie stay dead
+        assert api.get("/api/patients", headers=bearer).status_code == 401
+        assert browser.get("/patients", follow_redirects=False).status_code == 303  # to the login page
         again = api.post("/api/auth/token", json={"username": "dr-off", "password": password})
         assert again.status_code == 200
         bearer = {"Authorization": f"Bearer {again.json()['access_token']}"}

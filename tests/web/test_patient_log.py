@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from fastapi.testclient import TestClient
 
@@ -38,7 +39,7 @@ def test_a_logged_fall_is_counted_and_a_logged_fracture_is_raised(world: World,
     stored = world.client.get(f"/api/patients/{patient}", headers=world.token("dr-a")).json()
     assert stored["history"]["falls_last_12_months"] == 0
 
-    browser_login(page_client, "dr-a")
+    csrf = browser_login(page_client, "dr-a")
     listed = page_client.get("/patients").text  # the list points the clinician at the log
     assert f'href="/patients/{patient}/assessment#patient-log">falls, fracture</a>' in listed
     page = page_client.get(f"/patients/{patient}/assessment").text
@@ -49,3 +50,12 @@ def test_a_logged_fall_is_counted_and_a_logged_fracture_is_raised(world: World,
     assert report.status_code == 200
     assert "From the patient" in report.text and "left wrist" in report.text
     assert "montero" in report.text.lower()  # the falls note's source is in the report's sources
+    # the summary shows the record as kept (0 falls); the assessment counts the logged one
+    assert re.search(r"Falls in the last 12 months</th><td>0<", report.text), report.text[:3000]
+    assert "FALL_RISK" in report.text
+
+    page_client.post("/logout", data={"csrf_token": csrf})
+    browser_login(page_client, "pat-a")
+    own = page_client.get(f"/patients/{patient}/assessment").text
+    assert "From what you logged" in own and "You logged 1 fall in the 12 months" in own
+    assert "The patient logged" not in own and "Update the record" not in own

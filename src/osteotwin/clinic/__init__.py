@@ -7,13 +7,18 @@ from osteotwin.clinic.model import Finding as Finding
 
 
 def _engine_version() -> str:
-    """Version of the assessment logic: changes whenever the packaged rules or citations change."""
+    """Version of the assessment logic: changes whenever the packaged rules, citations, targets or
+    the assessment's own code change (the web app caches assessments per version, so an upgrade
+    never serves one computed by older logic)."""
     import hashlib
     from importlib import resources
 
     digest = hashlib.sha1(usedforsecurity=False)
     for name in ("rules.yaml", "citations.yaml", "targets.yaml", "densitometry.yaml"):
         digest.update(resources.files("osteotwin.data").joinpath("clinic", name).read_bytes())
+    code = resources.files("osteotwin.clinic")
+    for source in sorted((f for f in code.iterdir() if f.name.endswith(".py")), key=lambda f: f.name):
+        digest.update(source.name.encode() + source.read_bytes())
     return f"1.0+{digest.hexdigest()[:10]}"
 
 

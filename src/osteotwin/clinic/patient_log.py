@@ -9,13 +9,17 @@ falls and fractures). The record is what the clinician keeps; the log is patient
   falls logged in the 12 months up to the assessment date (the larger, not the sum: the clinician
   may have recorded the same falls).
 - **Fractures** are not counted: whether a fracture was low-trauma (a fragility fracture), and
-  where, needs a clinician. Each logged fracture is listed for the clinician to confirm and record.
+  where, needs a clinician. Each fracture logged in the last 12 months is listed for the clinician
+  to confirm and record.
 - **Joint pain on an aromatase inhibitor** at 4/10 or worse predicts stopping the inhibitor early
   (Chim et al. 2013: worst joint pain >= 4 on the Brief Pain Inventory, HR 2.09); a quarter of
   women stopped for musculoskeletal symptoms within 2 years (Henry et al. 2012), and supervised
   aerobic plus resistance exercise lowered the pain (Irwin et al. 2015). It is raised for review.
 - **Intake and exercise** logs are summarised (means per logged day; sessions and minutes per
   week) beside the targets, not substituted for the record's values: logs are often incomplete.
+
+Each note has a clinician's wording (``message``) and a patient's (``for_patient``: plain words, no
+statistics about stopping medicines, never an instruction about them).
 
 Pure functions; ``LogEntry`` is what storage hands over (kind, date, data).
 """
@@ -31,7 +35,8 @@ from osteotwin.clinic.reference import target_for, targets
 from osteotwin.records.patient import PatientRecord
 from osteotwin.vocabulary import drug_class
 
-#: Falls counted over the 12 months up to the assessment date (FALL_RISK's window, codes.yaml).
+#: Falls counted, and fractures raised, over the 12 months up to the assessment date (FALL_RISK's
+#: window, codes.yaml).
 FALLS_WINDOW_D = 365
 #: Joint pain at or above this (0-10 scale) on an aromatase inhibitor is raised (Chim et al. 2013).
 JOINT_PAIN_REVIEW_SEVERITY = 4.0
@@ -57,12 +62,19 @@ class LogEntry:
 
 @dataclass(frozen=True)
 class LogNote:
-    """One thing the log says that the clinician should see; ``counted`` if the assessment uses it."""
+    """One thing the log says: ``message`` for the clinician, ``for_patient`` in plain words;
+    ``counted`` if the assessment uses it."""
 
     topic: str
     message: str
+    for_patient: str
     citations: tuple[str, ...] = ()
     counted: bool = False
+
+    @property
+    def needs_review(self) -> bool:
+        """Whether a clinician should act on it: counted in the assessment, or to confirm."""
+        return self.counted or self.topic in ("fracture", "joint_pain")
 
 
 @dataclass(frozen=True)
@@ -108,14 +120,17 @@ def _falls_note(falls: list[LogEntry], recorded: int | None, as_of: dt.date) -> 
         return None
     count = len(falls)
     shown = "not recorded" if recorded is None else str(recorded)
+    plural = "s" if count > 1 else ""
+    logged = f"{count} fall{plural} in the 12 months to {as_of.isoformat()} ({_dates(falls)})"
     if count > (recorded or 0):
-        text = (f"The patient logged {count} fall{'s' if count > 1 else ''} in the 12 months to "
-                f"{as_of.isoformat()} ({_dates(falls)}); the record's count is {shown}, so the "
-                f"assessment counts {count}. Update the record's falls if this is right.")
-        return LogNote("falls", text, ("montero_odasso_2022",), counted=True)
-    text = (f"The patient logged {count} fall{'s' if count > 1 else ''} in the 12 months to "
-            f"{as_of.isoformat()} ({_dates(falls)}); the record already counts {shown}.")
-    return LogNote("falls", text, ("montero_odasso_2022",))
+        text = (f"The patient logged {logged}; the record's count is {shown}, so the assessment "
+                f"counts {count}. Update the record's falls if this is right.")
+        plain = (f"You logged {logged}. Falls matter for bone health, so this assessment counts "
+                 f"them; tell your care team how each one happened.")
+        return LogNote("falls", text, plain, ("montero_odasso_2022",), counted=True)
+    text = f"The patient logged {logged}; the record already counts {shown}."
+    plain = f"You logged {logged}; your record already includes them."
+    return LogNote("falls", text, plain, ("montero_odasso_2022",))
 
 
 def _fracture_note(fractures: list[LogEntry], record: PatientRecord) -> LogNote | None:
@@ -124,28 +139,41 @@ def _fracture_note(fractures: list[LogEntry], record: PatientRecord) -> LogNote 
     described = "; ".join(e.date.isoformat() + (f" ({e.data['note']})" if e.data.get("note") else "")
                           for e in fractures)
     recorded = record.history.prior_fragility_fractures
-    text = (f"The patient logged {'a fracture' if len(fractures) == 1 else f'{len(fractures)} fractures'}"
-            f" on {described}. Not counted by itself: confirm whether it was a low-trauma (fragility) "
-            f"fracture and which bone, and if so record it (prior fragility fractures, now "
-            f"{'not recorded' if recorded is None else recorded}; vertebral fracture). A fragility "
-            f"fracture roughly doubles the risk of another.")
-    return LogNote("fracture", text, ("bhof_2022", "papaioannou_2010"))
+    which = "a fracture" if len(fractures) == 1 else f"{len(fractures)} fractures"
+    text = (f"The patient logged {which} on {described}. Not counted by itself: confirm whether it "
+            f"was a low-trauma (fragility) fracture and which bone, and if so record it (prior "
+            f"fragility fractures, now {'not recorded' if recorded is None else recorded}; vertebral "
+            f"fracture); if it is already recorded, nothing more is needed. A fragility fracture "
+            f"roughly doubles the risk of another.")
+    plain = (f"You logged a broken bone ({_dates(fractures)}). Your care team will ask how it "
+             f"happened and add it to your record: a bone broken in a minor fall can be a sign that "
+             f"bones need more protection.")
+    return LogNote("fracture", text, plain, ("bhof_2022", "papaioannou_2010"))
+
+
+def _inhibitors_on(record: PatientRecord, when: dt.date) -> set[str]:
+    return {m.drug.replace("_", " ") for m in record.active_medications(when)
+            if drug_class(m.drug) == "aromatase_inhibitor"}
 
 
 def _joint_pain_note(pains: list[LogEntry], record: PatientRecord, as_of: dt.date) -> LogNote | None:
-    inhibitors = sorted({m.drug.replace("_", " ") for m in record.active_medications(as_of)
-                         if drug_class(m.drug) == "aromatase_inhibitor"})
+    # pain counts only when logged on an inhibitor (taken on that day), not before one was started
     severe = [e for e in pains if _within(e, as_of, JOINT_PAIN_WINDOW_D)
-              and float(e.data.get("severity") or 0.0) >= JOINT_PAIN_REVIEW_SEVERITY]
-    if not inhibitors or not severe:
+              and float(e.data.get("severity") or 0.0) >= JOINT_PAIN_REVIEW_SEVERITY
+              and _inhibitors_on(record, e.date)]
+    if not severe:
         return None
+    inhibitors = sorted(set().union(*(_inhibitors_on(record, e.date) for e in severe)))
     worst = max(float(e.data["severity"]) for e in severe)
     text = (f"Joint pain up to {worst:g}/10 logged while on {' and '.join(inhibitors)} "
             f"({_dates(severe)}). Worst joint pain of {JOINT_PAIN_REVIEW_SEVERITY:g}/10 or more "
             f"predicts stopping an aromatase inhibitor early, and a quarter of women stopped one "
             f"within 2 years for such symptoms; supervised aerobic and resistance exercise lowered "
             f"the pain. Ask about it at the next review.")
-    return LogNote("joint_pain", text, ("chim_2013", "henry_2012", "irwin_2015"))
+    plain = (f"You logged joint pain (up to {worst:g}/10). Joint pain is common with this kind of "
+             f"medicine and can often be eased, for example with regular exercise. Tell your care "
+             f"team about it, and keep taking your medicine as prescribed unless they advise a change.")
+    return LogNote("joint_pain", text, plain, ("chim_2013", "henry_2012", "irwin_2015"))
 
 
 def _intake_note(entries: list[LogEntry], record: PatientRecord, as_of: dt.date) -> LogNote | None:
@@ -179,13 +207,17 @@ def _intake_note(entries: list[LogEntry], record: PatientRecord, as_of: dt.date)
         return None
     message = (f"Logged intake in the {INTAKE_WINDOW_D} days to {as_of.isoformat()}, mean of logged "
                f"days: {'; '.join(parts)}. Shown beside the record's intake, not instead of it.")
-    return LogNote("intake", message, ("iom_2011",))
+    plain = (f"What you logged to eat and drink over the last {INTAKE_WINDOW_D} days, on average per "
+             f"logged day: {'; '.join(parts)}.")
+    return LogNote("intake", message, plain, ("iom_2011",))
 
 
-def _exercise_note(entries: list[LogEntry], as_of: dt.date) -> LogNote | None:
-    if not entries:
+def _exercise_note(entries: list[LogEntry], first_logged: dt.date | None, as_of: dt.date) -> LogNote | None:
+    """``entries``: the window's exercise entries; ``first_logged``: the patient's first exercise
+    entry ever (the rates are per week since then when that is inside the window)."""
+    if not entries or first_logged is None:
         return None
-    span_d = min(EXERCISE_WINDOW_D, (as_of - min(e.date for e in entries)).days + 1)
+    span_d = min(EXERCISE_WINDOW_D, (as_of - first_logged).days + 1)
     if span_d < MIN_EXERCISE_SPAN_D:
         return None
     weeks = span_d / 7.0
@@ -198,12 +230,14 @@ def _exercise_note(entries: list[LogEntry], as_of: dt.date) -> LogNote | None:
                and e.data.get("intensity") == "high") / weeks
     minutes = sum(float(e.data.get("minutes") or 0.0) for e in entries
                   if e.data.get("activity") == "weight_bearing_aerobic") / weeks
-    message = (f"Logged exercise over the last {span_d} days: resistance {resistance:.1f} sessions a "
-               f"week ({hard:.1f} at high intensity), impact {per_week('impact'):.1f} a week, "
-               f"weight-bearing aerobic {minutes:.0f} min a week, balance {per_week('balance'):.1f} "
-               f"a week (targets: resistance at least 2 a week building to high intensity, impact "
-               f"where safe, 150 min of weight-bearing aerobic activity).")
-    return LogNote("exercise", message, ("beck_2017", "brooke_wavell_2022"))
+    done = (f"resistance {resistance:.1f} sessions a week ({hard:.1f} at high intensity), impact "
+            f"{per_week('impact'):.1f} a week, weight-bearing aerobic {minutes:.0f} min a week, "
+            f"balance {per_week('balance'):.1f} a week")
+    message = (f"Logged exercise over the last {span_d} days: {done} (targets: resistance at least 2 "
+               f"a week building to high intensity, impact where safe, 150 min of weight-bearing "
+               f"aerobic activity).")
+    plain = f"The exercise you logged over the last {span_d} days: {done}."
+    return LogNote("exercise", message, plain, ("beck_2017", "brooke_wavell_2022"))
 
 
 def review_logs(entries: Iterable[LogEntry], record: PatientRecord, as_of: dt.date) -> LogReview:
@@ -211,14 +245,16 @@ def review_logs(entries: Iterable[LogEntry], record: PatientRecord, as_of: dt.da
     logged = [e for e in entries if e.date <= as_of]
     falls = [e for e in _symptoms(logged, "fall") if _within(e, as_of, FALLS_WINDOW_D)]
     recorded = record.history.falls_last_12_months
+    exercise = [e for e in logged if e.kind == "exercise"]
     notes = [
         _falls_note(falls, recorded, as_of),
-        _fracture_note(_symptoms(logged, "fracture"), record),
+        _fracture_note([e for e in _symptoms(logged, "fracture") if _within(e, as_of, FALLS_WINDOW_D)],
+                       record),
         _joint_pain_note(_symptoms(logged, "joint_pain"), record, as_of),
         _intake_note([e for e in logged if e.kind == "intake" and _within(e, as_of, INTAKE_WINDOW_D)],
                      record, as_of),
-        _exercise_note([e for e in logged if e.kind == "exercise"
-                        and _within(e, as_of, EXERCISE_WINDOW_D)], as_of),
+        _exercise_note([e for e in exercise if _within(e, as_of, EXERCISE_WINDOW_D)],
+                       min((e.date for e in exercise), default=None), as_of),
     ]
     return LogReview(as_of=as_of, logged_falls=tuple(e.date for e in falls), recorded_falls=recorded,
                      notes=tuple(n for n in notes if n is not None))

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import TYPE_CHECKING, Any, Literal
 
-from osteotwin.clinic.patient_log import LogNote
+from osteotwin.clinic.patient_log import LogNote, LogReview
 from osteotwin.errors import UserInputError
 from osteotwin.records.patient import PatientRecord
 from osteotwin.reports.figures import Figure, bmd_history_figure, lab_history_figure
@@ -66,10 +66,14 @@ class ReportContent:
 
 
 def collect_content(record: PatientRecord, as_of: dt.date | None = None, *,
-                    what_if: bool = True, patient_log: tuple[LogNote, ...] = ()) -> ReportContent:
-    """Compute every section for ``record`` on ``as_of`` (default: the record's, else today);
-    ``patient_log`` is the web tracker's log read on that date (a patient file has none)."""
+                    what_if: bool = True, patient_log: LogReview | None = None) -> ReportContent:
+    """Compute every section for ``record`` on ``as_of`` (default: the record's, else today).
+
+    ``patient_log`` is the web tracker's log read on that date (a patient file has none): the
+    patient summary shows the record as kept, the assessment, what-if and plan read it with the
+    logged falls counted, and the log's notes follow the assessment."""
     when = as_of or record.as_of or dt.date.today()
+    stored, record = record, (patient_log.apply(record) if patient_log is not None else record)
     figures = tuple(f for f in (lab_history_figure(record, when), bmd_history_figure(record, when))
                     if f is not None)
     if what_if:
@@ -81,12 +85,12 @@ def collect_content(record: PatientRecord, as_of: dt.date | None = None, *,
     return ReportContent(
         as_of=when,
         patient_id=record.patient.id,
-        patient=summarize_record(record, when),
+        patient=summarize_record(stored, when),
         history_figures=figures,
         assessment=assessment_section(record, when),
         what_if=simulated,
         plan=plan_section(record, when),
-        patient_log=patient_log,
+        patient_log=patient_log.notes if patient_log is not None else (),
     )
 
 
@@ -124,8 +128,9 @@ def html_to_pdf(html: str) -> bytes:
 
 
 def build_report(record: PatientRecord, *, fmt: str = "html", as_of: dt.date | None = None,
-                 what_if: bool = True, patient_log: tuple[LogNote, ...] = ()) -> bytes:
-    """The report for ``record`` as UTF-8 HTML or PDF bytes."""
+                 what_if: bool = True, patient_log: LogReview | None = None) -> bytes:
+    """The report for ``record`` (as stored) as UTF-8 HTML or PDF bytes; ``patient_log`` adds the
+    web tracker's log (``collect_content``)."""
     if fmt not in FORMATS:
         raise UserInputError("format", fmt, " or ".join(FORMATS), problem="unsupported format")
     html = render_html(collect_content(record, as_of, what_if=what_if, patient_log=patient_log))

@@ -262,7 +262,7 @@ def get_assessment(patient_id: PatientId, user: ApiUser, db: DbSession, as_of: A
     sources, and whether the assessment counted it."""
     row = accessible_patient(db, user, patient_id)
     read = services.assessed(row, as_of)
-    return {**services.assessment(db, row, read.record, read.when), "patient_log": read.log_notes()}
+    return {**services.assessment(db, row, read), "patient_log": read.log_notes()}
 
 
 @router.get("/patients/{patient_id}/plan", responses={**ERRORS, **UNAVAILABLE})

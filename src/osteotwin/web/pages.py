@@ -179,13 +179,12 @@ def patient_list(request: Request, user: PageUser, db: DbSession) -> HTMLRespons
     for row in repository.list_patients(db, user):
         read = services.assessed(row)
         try:
-            result: dict[str, Any] | None = services.assessment(db, row, read.record, read.when)
+            result: dict[str, Any] | None = services.assessment(db, row, read)
         except (services.Unavailable, UserInputError):
             result = None
-        to_review = [n for n in read.log.notes if n.counted or n.topic in ("fracture", "joint_pain")]
         rows.append({"row": row, "record": read.stored, "badge": services.risk_badge(result),
                      "due": services.monitoring_due(result, read.when), "dated": read.dated,
-                     "log": ", ".join(n.topic.replace("_", " ") for n in to_review),
+                     "log": ", ".join(n.topic.replace("_", " ") for n in read.log.notes if n.needs_review),
                      "age": round(read.stored.patient.age_on(read.when), 1)})
     return render(request, "patients.html", {"user": user, "patients": rows})
 
@@ -458,7 +457,7 @@ def assessment_page(request: Request, patient_id: PatientId, user: PageUser, db:
     result: dict[str, Any] | None = None
     unavailable = None
     try:
-        result = services.assessment(db, row, read.record, read.when)
+        result = services.assessment(db, row, read)
     except services.Unavailable as exc:
         unavailable = exc.reason
     except UserInputError as err:
@@ -571,7 +570,7 @@ def report_download(request: Request, patient_id: PatientId, fmt: str, user: Pag
     row = accessible_patient(db, user, patient_id)
     try:
         read = services.assessed(row)
-        data = services.report(read.record, fmt, read.when, what_if=what_if, log=read.log)
+        data = services.report(read.stored, fmt, read.when, what_if=what_if, log=read.log)
     except services.Unavailable as exc:
         return render(request, "error.html", {"user": user, "title": "Report not available",
                                               "message": exc.reason}, status_code=503)

@@ -184,7 +184,8 @@ class Assessed:
 
     def log_notes(self) -> list[dict[str, Any]]:
         """The log's notes as JSON-ready dicts, each with its sources written out."""
-        return [{"topic": note.topic, "message": note.message, "counted": note.counted,
+        return [{"topic": note.topic, "message": note.message, "for_patient": note.for_patient,
+                 "counted": note.counted, "needs_review": note.needs_review,
                  "citations": list(note.citations),
                  "sources": [citation_text(c) for c in note.citations]} for note in self.log.notes]
 
@@ -198,13 +199,13 @@ def assessed(row: PatientRow, as_of: dt.date | None = None, today: dt.date | Non
     return Assessed(stored=stored, dated=dated, log=review_logs(logs, stored, when))
 
 
-def assessment(db: Session, row: PatientRow, record: PatientRecord, as_of: dt.date | None = None) -> dict[
-        str, Any]:
-    """The assessment (spec/cli.md JSON shape) of the record, cached per revision and engine version."""
+def assessment(db: Session, row: PatientRow, read: Assessed) -> dict[str, Any]:
+    """The assessment (spec/cli.md JSON shape) of ``row`` as ``read`` on its date (the patient's
+    logged falls counted), cached per revision (a log entry is one), date and engine version."""
     clinic = _module("osteotwin.clinic", "assessment")
     if not hasattr(clinic, "assess"):
         raise Unavailable("assessment", "not available yet in this version of osteotwin")
-    when = as_of or record.as_of or dt.date.today()
+    record, when = read.record, read.when
     version = _version_of(clinic)
     cached = db.scalars(select(AssessmentRow).where(
         AssessmentRow.patient_id == row.id, AssessmentRow.revision == row.revision,
@@ -320,9 +321,10 @@ def plan_html(document: dict[str, Any]) -> str:
 
 def report(record: PatientRecord, fmt: str, as_of: dt.date | None = None, *,
            what_if: bool = True, log: LogReview | None = None) -> bytes:
-    """The report as HTML or PDF bytes; ``what_if=False`` leaves out the simulated trajectories
-    (where the report module supports that), which makes it return in seconds; ``log`` adds what
-    the patient's log says."""
+    """The report of ``record`` as stored, as HTML or PDF bytes; ``what_if=False`` leaves out the
+    simulated trajectories (where the report module supports that), which makes it return in
+    seconds; ``log`` is the patient's log read on ``as_of`` (its falls counted in the assessment,
+    its notes shown)."""
     module = _module("osteotwin.reports", "report")
     build = getattr(module, "build_report", None)
     if not callable(build):
@@ -330,8 +332,8 @@ def report(record: PatientRecord, fmt: str, as_of: dt.date | None = None, *,
     options: dict[str, Any] = {"fmt": fmt, "as_of": as_of}
     if "what_if" in inspect.signature(build).parameters:
         options["what_if"] = what_if
-    if log is not None and log.notes and "patient_log" in inspect.signature(build).parameters:
-        options["patient_log"] = log.notes
+    if log is not None and "patient_log" in inspect.signature(build).parameters:
+        options["patient_log"] = log
     data = _guarded("report", build, record, **options)
     return bytes(data)
 
