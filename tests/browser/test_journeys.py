@@ -162,3 +162,35 @@ def test_keyboard_and_labels(web_page: Any, live_server: LiveServer) -> None:
     page.keyboard.type("21")
     page.keyboard.press("Enter")
     page.wait_for_url("**added=labs**")
+
+
+def test_correct_the_record_and_read_the_log_in_plain_words(web_page: Any, live_server: LiveServer) -> None:
+    """Patient B's clinician records that letrozole stopped (a <details> form on the timeline); the
+    patient logs a fall and reads it on her assessment in plain words; her clinician sees it counted."""
+    page = web_page
+    log_in(page, live_server, "dr-b")
+    page.goto(f"{live_server.base_url}/patients/{live_server.patient_b}#timeline")
+    row = page.locator("tr.event-medication", has_text="start letrozole")
+    row.get_by_text("Correct", exact=True).click()
+    row.get_by_label("Stopped on").fill("2025-05-31")
+    row.get_by_role("button", name="Record the stop").click()
+    page.wait_for_url("**corrected=medications**")
+    assert page.locator("#entry-corrected").is_visible()
+    page.locator("tr.event-medication", has_text="stop letrozole").wait_for()
+    page.get_by_role("button", name="Log out").click()
+
+    log_in(page, live_server, "pat-b")
+    page.locator("#sy-symptom").select_option("fall")
+    page.locator("#sy-severity").fill("3")
+    page.get_by_role("button", name="Log symptom").click()
+    page.wait_for_url("**added=logs**")
+    page.goto(f"{live_server.base_url}/patients/{live_server.patient_b}/assessment")
+    section = page.locator("#patient-log")
+    assert "From what you logged" in section.inner_text() and "You logged 1 fall" in section.inner_text()
+    assert page.locator("#plain-findings").is_visible()
+    page.get_by_role("button", name="Log out").click()
+
+    log_in(page, live_server, "dr-b")
+    page.goto(f"{live_server.base_url}/patients/{live_server.patient_b}/assessment")
+    assert "Counted in this assessment." in page.locator("#patient-log").inner_text()
+    assert page.locator("#plain-findings").count() == 0
