@@ -144,3 +144,14 @@ def test_patients_read_each_note_in_plain_words_without_statistics_about_stoppin
     pain = next(n for n in notes if n.topic == "joint_pain")
     assert "keep taking your medicine as prescribed unless they advise a change" in pain.for_patient
     assert [n.topic for n in notes if n.needs_review] == ["falls", "fracture", "joint_pain"]
+
+
+def test_reviewed_entries_still_count_but_ask_for_nothing() -> None:
+    stored = record(age=70)
+    reviewed = [LogEntry("symptom", AS_OF - dt.timedelta(days=9), {"symptom": "fall"}, id=7, reviewed=True)]
+    review = review_logs(reviewed, stored, AS_OF)
+    (note,) = review.notes
+    assert review.apply(stored).history.falls_last_12_months == 1
+    assert note.counted and note.reviewed and not note.needs_review and note.entry_ids == (7,)
+    mixed = review_logs([*reviewed, LogEntry("symptom", AS_OF, {"symptom": "fall"}, id=8)], stored, AS_OF)
+    assert mixed.notes[0].needs_review and mixed.notes[0].entry_ids == (7, 8)

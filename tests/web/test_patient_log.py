@@ -59,3 +59,37 @@ def test_a_logged_fall_is_counted_and_a_logged_fracture_is_raised(world: World,
     own = page_client.get(f"/patients/{patient}/assessment").text
     assert "From what you logged" in own and "You logged 1 fall in the 12 months" in own
     assert "The patient logged" not in own and "Update the record" not in own
+
+
+def test_a_clinician_marks_the_log_reviewed_and_the_fall_still_counts(world: World,
+                                                                       page_client: TestClient) -> None:
+    patient = world.patient_b  # on letrozole, no falls recorded
+    fall = world.client.post(f"/api/patients/{patient}/logs", headers=world.token("pat-b"), json={
+        "kind": "symptom", "date": dt.date.today().isoformat(), "symptom": "fall", "severity": 1})
+    assert fall.status_code == 201
+    review = f"/api/patients/{patient}/logs/reviewed"
+    assert world.client.post(review, json={"ids": [fall.json()["id"]]},
+                             headers=world.token("pat-b")).status_code == 403
+    other = world.client.post(f"/api/patients/{world.patient_a}/logs", headers=world.token("pat-a"), json={
+        "kind": "symptom", "date": dt.date.today().isoformat(), "symptom": "fall", "severity": 1})
+    refused = world.client.post(review, json={"ids": [other.json()["id"]]}, headers=world.token("dr-b"))
+    assert refused.status_code == 422 and "no such entry" in refused.text  # another record's entry
+
+    csrf = browser_login(page_client, "dr-b")
+    assert f'href="/patients/{patient}/assessment#patient-log">falls</a>' in page_client.get("/patients").text
+    page = page_client.get(f"/patients/{patient}/assessment").text
+    assert "Mark reviewed" in page
+    ids = re.findall(r'name="ids" value="(\d+)"', page)
+    assert ids == [str(fall.json()["id"])]
+    done = page_client.post(f"/patients/{patient}/logs/reviewed", data={"csrf_token": csrf, "ids": ids},
+                            follow_redirects=False)
+    assert done.status_code == 303
+    page = page_client.get(f"/patients/{patient}/assessment").text
+    assert "Reviewed." in page and "Mark reviewed" not in page
+    assert f'href="/patients/{patient}/assessment#patient-log">falls</a>' not in page_client.get("/patients").text
+    assessment = world.client.get(f"/api/patients/{patient}/assessment", headers=world.token("dr-b")).json()
+    assert "FALL_RISK" in _codes(assessment)  # reviewed, still a fall
+    note = next(n for n in assessment["patient_log"] if n["topic"] == "falls")
+    assert note["reviewed"] and not note["needs_review"] and note["counted"]
+    logs = world.client.get(f"/api/patients/{patient}/logs", headers=world.token("dr-b")).json()
+    assert next(x for x in logs if x["id"] == fall.json()["id"])["reviewed"]["by"] == "dr-b"

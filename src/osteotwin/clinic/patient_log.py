@@ -53,11 +53,14 @@ MIN_EXERCISE_SPAN_D = 7
 
 @dataclass(frozen=True)
 class LogEntry:
-    """One stored log entry: ``kind`` exercise | intake | symptom, its date and its fields."""
+    """One stored log entry: ``kind`` exercise | intake | symptom, its date and its fields; ``id``
+    (storage's) and whether a clinician has ``reviewed`` it."""
 
     kind: str
     date: dt.date
     data: Mapping[str, Any]
+    id: int | None = None
+    reviewed: bool = False
 
 
 @dataclass(frozen=True)
@@ -70,11 +73,21 @@ class LogNote:
     for_patient: str
     citations: tuple[str, ...] = ()
     counted: bool = False
+    #: the log entries the note reads (storage ids), and whether a clinician reviewed them all
+    entry_ids: tuple[int, ...] = ()
+    reviewed: bool = False
 
     @property
     def needs_review(self) -> bool:
-        """Whether a clinician should act on it: counted in the assessment, or to confirm."""
-        return self.counted or self.topic in ("fracture", "joint_pain")
+        """Whether a clinician should look at it: counted in the assessment or to confirm, and not
+        yet marked reviewed (a reviewed fall still counts)."""
+        return (self.counted or self.topic in ("fracture", "joint_pain")) and not self.reviewed
+
+
+def _read(entries: list[LogEntry]) -> dict[str, Any]:
+    """The ``LogNote`` fields that name the entries a note reads."""
+    return {"entry_ids": tuple(e.id for e in entries if e.id is not None),
+            "reviewed": bool(entries) and all(e.reviewed for e in entries)}
 
 
 @dataclass(frozen=True)
@@ -127,10 +140,10 @@ def _falls_note(falls: list[LogEntry], recorded: int | None, as_of: dt.date) -> 
                 f"counts {count}. Update the record's falls if this is right.")
         plain = (f"You logged {logged}. Falls matter for bone health, so this assessment counts "
                  f"them; tell your care team how each one happened.")
-        return LogNote("falls", text, plain, ("montero_odasso_2022",), counted=True)
+        return LogNote("falls", text, plain, ("montero_odasso_2022",), counted=True, **_read(falls))
     text = f"The patient logged {logged}; the record already counts {shown}."
     plain = f"You logged {logged}; your record already includes them."
-    return LogNote("falls", text, plain, ("montero_odasso_2022",))
+    return LogNote("falls", text, plain, ("montero_odasso_2022",), **_read(falls))
 
 
 def _fracture_note(fractures: list[LogEntry], record: PatientRecord) -> LogNote | None:
@@ -148,7 +161,7 @@ def _fracture_note(fractures: list[LogEntry], record: PatientRecord) -> LogNote 
     plain = (f"You logged a broken bone ({_dates(fractures)}). Your care team will ask how it "
              f"happened and add it to your record: a bone broken in a minor fall can be a sign that "
              f"bones need more protection.")
-    return LogNote("fracture", text, plain, ("bhof_2022", "papaioannou_2010"))
+    return LogNote("fracture", text, plain, ("bhof_2022", "papaioannou_2010"), **_read(fractures))
 
 
 def _inhibitors_on(record: PatientRecord, when: dt.date) -> set[str]:
@@ -173,7 +186,7 @@ def _joint_pain_note(pains: list[LogEntry], record: PatientRecord, as_of: dt.dat
     plain = (f"You logged joint pain (up to {worst:g}/10). Joint pain is common with this kind of "
              f"medicine and can often be eased, for example with regular exercise. Tell your care "
              f"team about it, and keep taking your medicine as prescribed unless they advise a change.")
-    return LogNote("joint_pain", text, plain, ("chim_2013", "henry_2012", "irwin_2015"))
+    return LogNote("joint_pain", text, plain, ("chim_2013", "henry_2012", "irwin_2015"), **_read(severe))
 
 
 def _intake_note(entries: list[LogEntry], record: PatientRecord, as_of: dt.date) -> LogNote | None:

@@ -248,6 +248,22 @@ def stop_medication(patient_id: PatientId, medication_id: int, body: StopBody, u
     return stopped
 
 
+class ReviewBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    ids: list[int] = Field(min_length=1, max_length=1000, description="log entry ids of this record")
+
+
+@router.post("/patients/{patient_id}/logs/reviewed", responses=ERRORS)
+def review_logs(patient_id: PatientId, body: ReviewBody, user: ApiUser, db: DbSession) -> dict[str, int]:
+    """Mark log entries reviewed (clinicians): a reviewed fall still counts in the assessment, but
+    the patient list no longer flags it."""
+    row = accessible_patient(db, user, patient_id)
+    require_clinician(user)
+    changed = repository.mark_logs_reviewed(db, row, body.ids, actor_of(user))
+    db.commit()
+    return {"reviewed": changed}
+
+
 @router.get("/patients/{patient_id}/logs", responses=ERRORS)
 def list_logs(patient_id: PatientId, user: ApiUser, db: DbSession) -> list[dict[str, Any]]:
     """Lifestyle logs, oldest first."""

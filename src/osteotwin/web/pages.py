@@ -33,6 +33,7 @@ from osteotwin.web.deps import (
     accessible_patient,
     actor_of,
     browser_session,
+    require_clinician,
 )
 from osteotwin.web.security import (
     CSRF_FIELD,
@@ -423,6 +424,25 @@ async def stop_medication(request: Request, patient_id: PatientId, medication_id
     return await _correct(request, patient_id, user, db, "medications",
                           lambda row, form: repository.stop_medication(
                               db, row, medication_id, str(form.get("stop") or ""), actor_of(user)))
+
+
+@router.post("/patients/{patient_id}/logs/reviewed")
+async def review_logs(request: Request, patient_id: PatientId, user: PageUser, db: DbSession) -> Response:
+    """A clinician marks what the patient logged as reviewed (the assessment page's log notes)."""
+    row = accessible_patient(db, user, patient_id)
+    require_clinician(user)
+    form = await checked_form(request)
+    try:
+        ids = [int(str(value)) for value in form.getlist("ids")]
+    except ValueError:
+        raise HTTPException(status_code=422, detail="ids must be log entry ids") from None
+    try:
+        repository.mark_logs_reviewed(db, row, ids, actor_of(user))
+    except UserInputError as err:
+        db.rollback()
+        raise HTTPException(status_code=422, detail=err.one_line()) from None
+    db.commit()
+    return RedirectResponse(f"/patients/{patient_id}/assessment#patient-log", status_code=303)
 
 
 @router.post("/patients/{patient_id}/labs")

@@ -186,6 +186,7 @@ class Assessed:
         """The log's notes as JSON-ready dicts, each with its sources written out."""
         return [{"topic": note.topic, "message": note.message, "for_patient": note.for_patient,
                  "counted": note.counted, "needs_review": note.needs_review,
+                 "reviewed": note.reviewed, "entry_ids": list(note.entry_ids),
                  "citations": list(note.citations),
                  "sources": [citation_text(c) for c in note.citations]} for note in self.log.notes]
 
@@ -193,7 +194,8 @@ class Assessed:
 def assessed(row: PatientRow, as_of: dt.date | None = None, today: dt.date | None = None) -> Assessed:
     """The stored record of ``row`` read on ``as_of`` (default: ``assessment_date``) with its log."""
     stored = repository.record_from_row(row)
-    logs = tuple(LogEntry(kind=log.kind, date=log.date, data=dict(log.data)) for log in row.logs)
+    logs = tuple(LogEntry(kind=log.kind, date=log.date, data=dict(log.data), id=log.id,
+                          reviewed=log.reviewed_at is not None) for log in row.logs)
     dated = assessment_date(stored, today, logs)
     when = as_of or dated.when
     return Assessed(stored=stored, dated=dated, log=review_logs(logs, stored, when))

@@ -127,6 +127,10 @@ class LifestyleLogRow(Base):
     kind: Mapped[str] = mapped_column(String(16))
     date: Mapped[dt.date] = mapped_column(Date)
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: When and by whom a clinician marked the entry reviewed (None: not yet); a reviewed fall still
+    #: counts, but no longer asks for attention (osteotwin.clinic.patient_log).
+    reviewed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    reviewed_by: Mapped[str | None] = mapped_column(String(80))
 
     patient: Mapped[PatientRow] = relationship(back_populates="logs")
 

@@ -250,8 +250,31 @@ def add_log(session: Session, row: PatientRow, entry: Any, actor: Actor,
 
 
 def log_document(log: LifestyleLogRow) -> dict[str, Any]:
-    """A log row as a JSON document."""
-    return {"id": log.id, "kind": log.kind, "date": log.date.isoformat(), **log.data}
+    """A log row as a JSON document (``reviewed`` by whom and when, once a clinician has)."""
+    document = {"id": log.id, "kind": log.kind, "date": log.date.isoformat(), **log.data}
+    if log.reviewed_at is not None:
+        document["reviewed"] = {"by": log.reviewed_by, "at": log.reviewed_at.isoformat()}
+    return document
+
+
+def mark_logs_reviewed(session: Session, row: PatientRow, log_ids: list[int], actor: Actor) -> int:
+    """Mark log entries of ``row`` reviewed by ``actor`` (a clinician); returns how many changed.
+    An id of another record's entry is refused; audited, not committed."""
+    logs = {log.id: log for log in row.logs}
+    unknown = [i for i in log_ids if i not in logs]
+    if unknown or not log_ids:
+        raise UserInputError("ids", unknown or log_ids, "ids of this record's log entries",
+                             problem="no such entry" if unknown else "missing field")
+    changed = [logs[i] for i in dict.fromkeys(log_ids) if logs[i].reviewed_at is None]
+    now = utcnow()
+    for log in changed:
+        log.reviewed_at, log.reviewed_by = now, actor.username
+    if changed:
+        _touch(row)
+        session.flush()
+        record_change(session, actor, action="review", entity="log", entity_id=None, patient_id=row.id,
+                      before=None, after={"reviewed": [log.id for log in changed]})
+    return len(changed)
 
 
 #: Entries that can be corrected (removed), with the relationship holding them on ``PatientRow``.
