@@ -172,7 +172,7 @@ def test_correct_the_record_and_read_the_log_in_plain_words(web_page: Any, live_
     page.goto(f"{live_server.base_url}/patients/{live_server.patient_b}#timeline")
     row = page.locator("tr.event-medication", has_text="start letrozole")
     row.get_by_text("Correct", exact=True).click()
-    row.get_by_label("Stopped on").fill("2025-05-31")
+    row.get_by_label("Stop date").fill("2025-05-31")
     row.get_by_role("button", name="Record the stop").click()
     page.wait_for_url("**corrected=medications**")
     assert page.locator("#entry-corrected").is_visible()

@@ -125,10 +125,15 @@ def test_joint_pain_before_the_inhibitor_was_started_is_not_raised() -> None:
     assert review_logs([entry("symptom", 5, symptom="joint_pain", severity=7)], on_ai, AS_OF).notes
 
 
-def test_fractures_are_raised_for_12_months() -> None:
+def test_a_fracture_is_raised_until_reviewed_then_shown_for_12_months() -> None:
     stored = record(age=66)
-    assert review_logs([entry("symptom", 400, symptom="fracture")], stored, AS_OF).notes == ()
-    assert review_logs([entry("symptom", 300, symptom="fracture")], stored, AS_OF).notes[0].needs_review
+    old = LogEntry("symptom", AS_OF - dt.timedelta(days=400), {"symptom": "fracture"}, id=1)
+    assert review_logs([old], stored, AS_OF).notes[0].needs_review  # never reviewed: still raised
+    reviewed_old = LogEntry("symptom", old.date, old.data, id=1, reviewed=True)
+    assert review_logs([reviewed_old], stored, AS_OF).notes == ()
+    recent = LogEntry("symptom", AS_OF - dt.timedelta(days=300), {"symptom": "fracture"}, id=2, reviewed=True)
+    (note,) = review_logs([recent], stored, AS_OF).notes
+    assert note.reviewed and not note.needs_review
 
 
 def test_patients_read_each_note_in_plain_words_without_statistics_about_stopping() -> None:

@@ -90,7 +90,56 @@ def test_pages_offer_corrections_by_role(world: World, page_client: TestClient) 
     csrf = browser_login(page_client, "dr-a")
     page = page_client.get(f"/patients/{patient}").text
     assert f"/entries/labs/{lab_id}/remove" in page
+    revision = re.search(r'name="revision" value="(\d+)"', page)
+    assert revision is not None
     refused = page_client.post(f"/patients/{patient}/entries/labs/{lab_id}/remove",
-                               data={"csrf_token": csrf, "reason": "  "})
+                               data={"csrf_token": csrf, "reason": "  ", "revision": revision.group(1)})
     assert refused.status_code == 422 and "The correction was not made" in refused.text
-    assert re.search(r"reason", refused.text) and any(e["id"] == lab_id for e in _entries(world, "labs"))
+    assert "reason: Missing or too long" in refused.text  # the summary names the field
+    assert f'id="correct-labs-{lab_id}" open' in refused.text  # that entry's correction stays open
+    assert any(e["id"] == lab_id for e in _entries(world, "labs"))
+    # a page loaded before the record changed: refused, nothing removed
+    world.client.post(f"/api/patients/{patient}/logs", headers=world.token("pat-a"), json={
+        "kind": "intake", "date": "2025-05-02", "calcium_mg": 800})
+    stale = page_client.post(f"/patients/{patient}/entries/labs/{lab_id}/remove",
+                             data={"csrf_token": csrf, "reason": "duplicate", "revision": revision.group(1)})
+    assert stale.status_code == 422 and "changed since this view was loaded" in stale.text
+    assert any(e["id"] == lab_id for e in _entries(world, "labs"))
+    no_token = page_client.post(f"/patients/{patient}/entries/labs/{lab_id}/remove",
+                                data={"reason": "duplicate"}, follow_redirects=False)
+    assert no_token.status_code == 403  # CSRF
+
+
+def test_a_patient_removes_only_their_own_unreviewed_log_entries(world: World) -> None:
+    patient, as_patient, as_doctor = world.patient_a, world.token("pat-a"), world.token("dr-a")
+    entry = {"kind": "symptom", "date": "2025-05-03", "symptom": "fall", "severity": 2}
+    by_doctor = world.client.post(f"/api/patients/{patient}/logs", headers=as_doctor, json=entry).json()
+    own = world.client.post(f"/api/patients/{patient}/logs", headers=as_patient, json=entry).json()
+    own_reviewed = world.client.post(f"/api/patients/{patient}/logs", headers=as_patient, json=entry).json()
+    assert world.client.post(f"/api/patients/{patient}/logs/reviewed", json={"ids": [own_reviewed["id"]]},
+                             headers=as_doctor).status_code == 200
+
+    def remove(entry_id: int) -> int:
+        return world.client.delete(f"/api/patients/{patient}/entries/logs/{entry_id}",
+                                   params={"reason": "mine"}, headers=as_patient).status_code
+
+    assert remove(by_doctor["id"]) == 403 and remove(own_reviewed["id"]) == 403
+    assert remove(own["id"]) == 200
+    left = {e["id"] for e in _entries(world, "logs")}
+    assert {by_doctor["id"], own_reviewed["id"]} <= left and own["id"] not in left
+
+
+def test_a_stop_is_not_overwritten_unless_replaced_and_stale_api_writes_are_refused(world: World) -> None:
+    headers, patient = world.token("dr-b"), world.patient_b
+    letrozole = _entries(world, "medications", "dr-b", patient)[0]
+    url = f"/api/patients/{patient}/medications/{letrozole['id']}/stop"
+    revision = next(p["revision"] for p in world.client.get("/api/patients", headers=headers).json()
+                    if p["id"] == patient)
+    assert world.client.post(url, json={"stop": "2025-04-01", "revision": revision - 1},
+                             headers=headers).status_code == 422  # read at an older revision
+    assert world.client.post(url, json={"stop": "2025-04-01", "revision": revision},
+                             headers=headers).status_code == 200
+    again = world.client.post(url, json={"stop": "2199-12-31"}, headers=headers)
+    assert again.status_code == 422 and "already stopped" in again.text
+    replaced = world.client.post(url, json={"stop": "2025-05-01", "replace": True}, headers=headers)
+    assert replaced.status_code == 200 and replaced.json()["stop"] == "2025-05-01"

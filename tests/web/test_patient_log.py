@@ -59,6 +59,8 @@ def test_a_logged_fall_is_counted_and_a_logged_fracture_is_raised(world: World,
     own = page_client.get(f"/patients/{patient}/assessment").text
     assert "From what you logged" in own and "You logged 1 fall in the 12 months" in own
     assert "The patient logged" not in own and "Update the record" not in own
+    their_report = page_client.get(f"/patients/{patient}/report.html?what_if=false").text
+    assert "From what you logged" in their_report and "The patient logged" not in their_report
 
 
 def test_a_clinician_marks_the_log_reviewed_and_the_fall_still_counts(world: World,

@@ -9,8 +9,8 @@ falls and fractures). The record is what the clinician keeps; the log is patient
   falls logged in the 12 months up to the assessment date (the larger, not the sum: the clinician
   may have recorded the same falls).
 - **Fractures** are not counted: whether a fracture was low-trauma (a fragility fracture), and
-  where, needs a clinician. Each fracture logged in the last 12 months is listed for the clinician
-  to confirm and record.
+  where, needs a clinician. Each logged fracture is listed for the clinician to confirm and record
+  until they mark it reviewed (then for 12 months more, as information).
 - **Joint pain on an aromatase inhibitor** at 4/10 or worse predicts stopping the inhibitor early
   (Chim et al. 2013: worst joint pain >= 4 on the Brief Pain Inventory, HR 2.09); a quarter of
   women stopped for musculoskeletal symptoms within 2 years (Henry et al. 2012), and supervised
@@ -261,8 +261,8 @@ def review_logs(entries: Iterable[LogEntry], record: PatientRecord, as_of: dt.da
     exercise = [e for e in logged if e.kind == "exercise"]
     notes = [
         _falls_note(falls, recorded, as_of),
-        _fracture_note([e for e in _symptoms(logged, "fracture") if _within(e, as_of, FALLS_WINDOW_D)],
-                       record),
+        _fracture_note([e for e in _symptoms(logged, "fracture")
+                        if not e.reviewed or _within(e, as_of, FALLS_WINDOW_D)], record),
         _joint_pain_note(_symptoms(logged, "joint_pain"), record, as_of),
         _intake_note([e for e in logged if e.kind == "intake" and _within(e, as_of, INTAKE_WINDOW_D)],
                      record, as_of),

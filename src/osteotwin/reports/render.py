@@ -40,6 +40,8 @@ class ReportContent:
     plan: dict[str, Any] | Unavailable
     #: what the patient's own log says (osteotwin.clinic.patient_log), shown after the assessment
     patient_log: tuple[LogNote, ...] = ()
+    #: the reader is the patient: the log's notes in plain words (``LogNote.for_patient``)
+    for_patient: bool = False
 
     def sources(self) -> list[tuple[str, str]]:
         """Every source cited, numbered in order of first appearance (assessment, model, plan)."""
@@ -66,7 +68,8 @@ class ReportContent:
 
 
 def collect_content(record: PatientRecord, as_of: dt.date | None = None, *,
-                    what_if: bool = True, patient_log: LogReview | None = None) -> ReportContent:
+                    what_if: bool = True, patient_log: LogReview | None = None,
+                    for_patient: bool = False) -> ReportContent:
     """Compute every section for ``record`` on ``as_of`` (default: the record's, else today).
 
     ``patient_log`` is the web tracker's log read on that date (a patient file has none): the
@@ -91,6 +94,7 @@ def collect_content(record: PatientRecord, as_of: dt.date | None = None, *,
         what_if=simulated,
         plan=plan_section(record, when),
         patient_log=patient_log.notes if patient_log is not None else (),
+        for_patient=for_patient,
     )
 
 
@@ -115,6 +119,7 @@ def render_html(content: ReportContent) -> str:
         assessment=assessment, assessment_unavailable=assessment_unavailable,
         what_if=what_if, what_if_unavailable=what_if_unavailable,
         plan=plan, plan_unavailable=plan_unavailable, patient_log=content.patient_log,
+        for_patient=content.for_patient,
         sources=sources, source_numbers={cid: i + 1 for i, (cid, _) in enumerate(sources)},
     )
 
@@ -128,10 +133,12 @@ def html_to_pdf(html: str) -> bytes:
 
 
 def build_report(record: PatientRecord, *, fmt: str = "html", as_of: dt.date | None = None,
-                 what_if: bool = True, patient_log: LogReview | None = None) -> bytes:
+                 what_if: bool = True, patient_log: LogReview | None = None,
+                 for_patient: bool = False) -> bytes:
     """The report for ``record`` (as stored) as UTF-8 HTML or PDF bytes; ``patient_log`` adds the
-    web tracker's log (``collect_content``)."""
+    web tracker's log (``collect_content``), in plain words when the reader is the patient."""
     if fmt not in FORMATS:
         raise UserInputError("format", fmt, " or ".join(FORMATS), problem="unsupported format")
-    html = render_html(collect_content(record, as_of, what_if=what_if, patient_log=patient_log))
+    html = render_html(collect_content(record, as_of, what_if=what_if, patient_log=patient_log,
+                                       for_patient=for_patient))
     return html.encode("utf-8") if fmt == "html" else html_to_pdf(html)

@@ -220,13 +220,17 @@ def list_entries(patient_id: PatientId, kind: EntryKind, user: ApiUser, db: DbSe
 
 @router.delete("/patients/{patient_id}/entries/{kind}/{entry_id}", responses=ERRORS)
 def remove_entry(patient_id: PatientId, kind: EntryKind, entry_id: int, user: ApiUser, db: DbSession,
-                 reason: Annotated[str, Query(min_length=1, max_length=200, examples=["entered in error"])]
-                 ) -> dict[str, Any]:
+                 reason: Annotated[str, Query(min_length=1, max_length=200, examples=["entered in error"])],
+                 revision: Annotated[int | None, Query(
+                     description="the record's revision the entry was read at; refused (422) if it "
+                                 "changed since")] = None) -> dict[str, Any]:
     """Remove an entry made in error; returns it. The audit trail keeps it with the reason
-    (clinicians; a patient may remove log entries of their own record)."""
+    (clinicians; a patient may remove log entries they made that no clinician has reviewed)."""
     row = accessible_patient(db, user, patient_id)
-    if kind != "logs":
-        require_clinician(user)
+    if user.role != "clinician" and not repository.patient_may_remove(row, kind, entry_id, user.username):
+        raise HTTPException(status_code=403, detail="a patient may remove only log entries they made "
+                                                    "that no clinician has reviewed")
+    repository.check_revision(row, revision)
     removed = repository.remove_entry(db, row, kind, entry_id, reason, actor_of(user))
     db.commit()
     return removed
@@ -235,6 +239,9 @@ def remove_entry(patient_id: PatientId, kind: EntryKind, entry_id: int, user: Ap
 class StopBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     stop: str = Field(examples=["2025-06-30"], description="the date the medication stopped (YYYY-MM-DD)")
+    replace: bool = Field(False, description="replace a stop date already recorded (else refused)")
+    revision: int | None = Field(None, description="the record's revision the entry was read at; "
+                                                   "refused (422) if it changed since")
 
 
 @router.post("/patients/{patient_id}/medications/{medication_id}/stop", responses=ERRORS)
@@ -243,7 +250,9 @@ def stop_medication(patient_id: PatientId, medication_id: int, body: StopBody, u
     """Record the date a medication stopped (or is planned to stop); clinicians."""
     row = accessible_patient(db, user, patient_id)
     require_clinician(user)
-    stopped = repository.stop_medication(db, row, medication_id, body.stop, actor_of(user))
+    repository.check_revision(row, body.revision)
+    stopped = repository.stop_medication(db, row, medication_id, body.stop, actor_of(user),
+                                         replace=body.replace)
     db.commit()
     return stopped
 

@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp
 
@@ -156,6 +157,15 @@ def create_app(database_url: str | None = None, *, secret_key: str | None = None
         if _wants_json(request):
             return JSONResponse({"detail": str(exc)}, status_code=503)
         return error_page(request, f"{exc.feature.capitalize()} not available", exc.reason, 503)
+
+    @app.exception_handler(StaleDataError)
+    def concurrent_change(request: Request, exc: StaleDataError) -> Response:
+        """Two changes of one record at the same time: the later one is refused, nothing half-written
+        (the session rolls back when the request ends)."""
+        message = "The record was changed by someone else at the same time: reload it and try again."
+        if _wants_json(request):
+            return JSONResponse({"detail": message}, status_code=409)
+        return error_page(request, "Error 409", message, 409)
 
     @app.exception_handler(LoginRequired)
     def login_required(request: Request, exc: LoginRequired) -> Response:

@@ -328,7 +328,8 @@ def _timeline_events(record: PatientRecord, row: PatientRow) -> list[dict[str, A
     for log in row.logs:
         detail = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in log.data.items())
         events.append({"date": log.date.isoformat(), "kind": log.kind, "what": log.kind,
-                       "detail": detail, "entry": ("logs", log.id)})
+                       "detail": detail, "entry": ("logs", log.id), "created_by": log.created_by,
+                       "reviewed": log.reviewed_at is not None})
     return sorted(events, key=lambda e: e["date"], reverse=True)
 
 
@@ -349,9 +350,10 @@ _ADDED_LABELS = {"labs": "the lab result", "dxa": "the DXA scan", "medications":
                  "logs": "the log entry"}
 
 
-def may_correct(user: UserRow, kind: str) -> bool:
-    """Clinicians correct any entry; a patient only the log entries of their own record."""
-    return user.role == "clinician" or kind == "logs"
+def may_correct(user: UserRow, row: PatientRow, kind: str, entry_id: int) -> bool:
+    """Clinicians correct any entry of their patients; a patient removes only log entries they made
+    themselves that no clinician has reviewed (``repository.patient_may_remove``)."""
+    return user.role == "clinician" or repository.patient_may_remove(row, kind, entry_id, user.username)
 
 
 @router.get("/ui/lab-units", response_class=HTMLResponse)
@@ -389,19 +391,25 @@ async def _post_entry(request: Request, patient_id: PatientId, user: UserRow, db
 
 
 async def _correct(request: Request, patient_id: PatientId, user: UserRow, db: Any, kind: str,
-                   change: Any) -> Response:
-    """Apply one correction (``change(row, form)``) to an entry; a refused one re-renders the
-    timeline with the reason beside it, nothing changed."""
+                   entry_id: int, change: Any) -> Response:
+    """Apply one correction (``change(row, form)``) to an entry, if the page was loaded at the
+    record's current revision; a refused one re-renders the timeline with that entry's correction
+    open, what was typed kept and the reason beside it, nothing changed."""
     row = accessible_patient(db, user, patient_id)
-    if not may_correct(user, kind):
-        raise HTTPException(status_code=403, detail="only clinicians may correct this entry")
+    if not may_correct(user, row, kind, entry_id):
+        raise HTTPException(status_code=403, detail="a patient may remove only log entries they made "
+                                                    "that no clinician has reviewed")
     form = await checked_form(request)
     try:
+        repository.check_revision(row, form.get("revision"))
         change(row, form)
     except UserInputError as err:
         db.rollback()
         row = accessible_patient(db, user, patient_id)
-        context = _timeline_context(user, row, form_name="correct", errors=forms.field_errors(err))
+        values = {k: str(v) for k, v in form.items() if k != CSRF_FIELD}
+        context = _timeline_context(user, row, form_name="correct", values=values,
+                                    errors=forms.field_errors(err))
+        context["correcting"] = f"{kind}-{entry_id}"
         return render(request, "patient.html", context, status_code=422)
     db.commit()
     return RedirectResponse(f"/patients/{patient_id}?corrected={kind}#timeline", status_code=303)
@@ -413,15 +421,18 @@ async def remove_entry(request: Request, patient_id: PatientId, kind: str, entry
     """Remove an entry made in error (the audit keeps it, with the reason given)."""
     if kind not in repository.REMOVABLE_KINDS:
         raise HTTPException(status_code=404, detail="no such kind of entry")
-    return await _correct(request, patient_id, user, db, kind, lambda row, form: repository.remove_entry(
-        db, row, kind, entry_id, str(form.get("reason") or ""), actor_of(user)))
+    return await _correct(request, patient_id, user, db, kind, entry_id,
+                          lambda row, form: repository.remove_entry(
+                              db, row, kind, entry_id, str(form.get("reason") or ""), actor_of(user)))
 
 
 @router.post("/patients/{patient_id}/medications/{medication_id}/stop")
 async def stop_medication(request: Request, patient_id: PatientId, medication_id: int, user: PageUser,
                           db: DbSession) -> Response:
     """Record the date a medication stopped."""
-    return await _correct(request, patient_id, user, db, "medications",
+    if user.role != "clinician":
+        raise HTTPException(status_code=403, detail="only clinicians record a medication's stop")
+    return await _correct(request, patient_id, user, db, "medications", medication_id,
                           lambda row, form: repository.stop_medication(
                               db, row, medication_id, str(form.get("stop") or ""), actor_of(user)))
 
@@ -590,7 +601,8 @@ def report_download(request: Request, patient_id: PatientId, fmt: str, user: Pag
     row = accessible_patient(db, user, patient_id)
     try:
         read = services.assessed(row)
-        data = services.report(read.stored, fmt, read.when, what_if=what_if, log=read.log)
+        data = services.report(read.stored, fmt, read.when, what_if=what_if, log=read.log,
+                              for_patient=user.role != "clinician")
     except services.Unavailable as exc:
         return render(request, "error.html", {"user": user, "title": "Report not available",
                                               "message": exc.reason}, status_code=503)

@@ -322,11 +322,11 @@ def plan_html(document: dict[str, Any]) -> str:
 
 
 def report(record: PatientRecord, fmt: str, as_of: dt.date | None = None, *,
-           what_if: bool = True, log: LogReview | None = None) -> bytes:
+           what_if: bool = True, log: LogReview | None = None, for_patient: bool = False) -> bytes:
     """The report of ``record`` as stored, as HTML or PDF bytes; ``what_if=False`` leaves out the
     simulated trajectories (where the report module supports that), which makes it return in
     seconds; ``log`` is the patient's log read on ``as_of`` (its falls counted in the assessment,
-    its notes shown)."""
+    its notes shown, in plain words ``for_patient``)."""
     module = _module("osteotwin.reports", "report")
     build = getattr(module, "build_report", None)
     if not callable(build):
@@ -336,6 +336,7 @@ def report(record: PatientRecord, fmt: str, as_of: dt.date | None = None, *,
         options["what_if"] = what_if
     if log is not None and "patient_log" in inspect.signature(build).parameters:
         options["patient_log"] = log
+        options["for_patient"] = for_patient
     data = _guarded("report", build, record, **options)
     return bytes(data)
 

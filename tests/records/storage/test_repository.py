@@ -167,3 +167,38 @@ def test_remove_and_stop_correct_entries_with_the_audit_keeping_them(session: Se
         with pytest.raises(UserInputError) as err:
             call()
         assert err.value.field == field
+
+
+def test_a_removed_entrys_id_is_never_given_to_a_new_one(session: Session) -> None:
+    row = repo.create_patient(session, demo_record(), CLINICIAN)
+    lab = {"test": "estradiol", "value": 9, "unit": "pg/mL", "date": "2025-01-15"}
+    newest = repo.add_entry(session, row, "labs", lab, CLINICIAN)["id"]
+    repo.remove_entry(session, row, "labs", newest, "duplicate", CLINICIAN)
+    session.commit()
+    again = repo.add_entry(session, row, "labs", lab, CLINICIAN)["id"]
+    session.commit()
+    assert again > newest  # SQLite reuses the highest id unless the table is AUTOINCREMENT
+
+
+def test_two_concurrent_changes_of_one_record_cannot_both_commit(engine: Engine) -> None:
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from osteotwin.records.storage import make_sessionmaker
+
+    maker = make_sessionmaker(engine)
+    with maker() as setup:
+        patient_id = repo.create_patient(setup, demo_record(), CLINICIAN).id
+        setup.commit()
+    with maker() as first, maker() as second:
+        row_1, row_2 = repo.load_patient(first, patient_id), repo.load_patient(second, patient_id)
+        assert row_1 is not None and row_2 is not None and row_1.revision == row_2.revision == 1
+        lab = {"test": "estradiol", "value": 9, "unit": "pg/mL", "date": "2025-01-15"}
+        repo.add_entry(first, row_1, "labs", lab, CLINICIAN)
+        first.commit()
+        with pytest.raises(StaleDataError):
+            repo.add_entry(second, row_2, "labs", lab, CLINICIAN)  # read at revision 1, now 2
+            second.commit()
+        second.rollback()
+    with maker() as check:
+        stored = repo.load_patient(check, patient_id)
+        assert stored is not None and stored.revision == 2 and len(stored.labs) == len(demo_record().labs) + 1

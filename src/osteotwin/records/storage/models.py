@@ -68,6 +68,9 @@ class PatientRow(Base):
         back_populates="patient", cascade="all, delete-orphan", order_by="LifestyleLogRow.id")
 
     __table_args__ = (CheckConstraint("sex in ('male', 'female')", name="ck_patients_sex"),)
+    #: ``revision`` is set by the repository (``_touch``) and checked by every UPDATE of the row,
+    #: so two concurrent changes of one record cannot both commit the same revision.
+    __mapper_args__ = {"version_id_col": revision, "version_id_generator": False}  # noqa: RUF012
 
 
 class MedicationRow(Base):
@@ -85,6 +88,8 @@ class MedicationRow(Base):
 
     patient: Mapped[PatientRow] = relationship(back_populates="medications")
 
+    __table_args__ = ({"sqlite_autoincrement": True},)  # ids are never reused (migration 0004)
+
 
 class LabRow(Base):
     __tablename__ = "labs"
@@ -101,6 +106,8 @@ class LabRow(Base):
 
     patient: Mapped[PatientRow] = relationship(back_populates="labs")
 
+    __table_args__ = ({"sqlite_autoincrement": True},)  # ids are never reused (migration 0004)
+
 
 class DxaRow(Base):
     __tablename__ = "dxa_scans"
@@ -115,6 +122,8 @@ class DxaRow(Base):
     device: Mapped[str | None] = mapped_column(String(64))
 
     patient: Mapped[PatientRow] = relationship(back_populates="dxa_scans")
+
+    __table_args__ = ({"sqlite_autoincrement": True},)  # ids are never reused (migration 0004)
 
 
 class LifestyleLogRow(Base):
@@ -131,11 +140,14 @@ class LifestyleLogRow(Base):
     #: counts, but no longer asks for attention (osteotwin.clinic.patient_log).
     reviewed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     reviewed_by: Mapped[str | None] = mapped_column(String(80))
+    #: Who made the entry (None: made before migration 0004); a patient may remove only their own.
+    created_by: Mapped[str | None] = mapped_column(String(80))
 
     patient: Mapped[PatientRow] = relationship(back_populates="logs")
 
     __table_args__ = (
-        CheckConstraint("kind in ('exercise', 'intake', 'symptom')", name="ck_logs_kind"),)
+        CheckConstraint("kind in ('exercise', 'intake', 'symptom')", name="ck_logs_kind"),
+        {"sqlite_autoincrement": True})  # ids are never reused (migration 0004)
 
 
 class UserRow(Base):

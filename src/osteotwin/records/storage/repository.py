@@ -106,8 +106,22 @@ def _apply_record(row: PatientRow, record: PatientRecord) -> None:
 
 
 def _touch(row: PatientRow) -> None:
+    """A new revision of the record. ``revision`` is the mapper's version counter, so the UPDATE
+    also checks the revision read: a concurrent change of the same record fails with
+    ``StaleDataError`` (the web app answers 409) instead of both writing the same revision."""
     row.revision = (row.revision or 0) + 1
     row.updated_at = utcnow()
+
+
+def check_revision(row: PatientRow, expected: Any) -> None:
+    """Refuse a change made from an out-of-date view (a page loaded, or entries listed, before the
+    record last changed): ``expected`` is the revision that view showed (None: not checked)."""
+    if expected is None or expected == "":
+        return
+    if str(expected) != str(row.revision):
+        raise UserInputError("revision", expected, f"the record's current revision, {row.revision}",
+                             problem="the record changed since this view was loaded: reload it and "
+                                     "try again")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -239,7 +253,7 @@ def add_log(session: Session, row: PatientRow, entry: Any, actor: Actor,
             *, today: dt.date | None = None) -> dict[str, Any]:
     """Validate and append a lifestyle log entry; returns it as a document."""
     kind, when, data = validate_log(entry, birth_date=row.birth_date, today=today)
-    child = LifestyleLogRow(kind=kind, date=when, data=data)
+    child = LifestyleLogRow(kind=kind, date=when, data=data, created_by=actor.username)
     row.logs.append(child)
     _touch(row)
     session.flush()
@@ -269,8 +283,7 @@ def mark_logs_reviewed(session: Session, row: PatientRow, log_ids: list[int], ac
     now = utcnow()
     for log in changed:
         log.reviewed_at, log.reviewed_by = now, actor.username
-    if changed:
-        _touch(row)
+    if changed:  # no new revision: nothing the assessment, plan or what-if compute has changed
         session.flush()
         record_change(session, actor, action="review", entity="log", entity_id=None, patient_id=row.id,
                       before=None, after={"reviewed": [log.id for log in changed]})
@@ -304,6 +317,16 @@ def _entry(row: PatientRow, kind: str, entry_id: int) -> tuple[Any, dict[str, An
                          problem="no such entry")
 
 
+def patient_may_remove(row: PatientRow, kind: str, entry_id: int, username: str) -> bool:
+    """Whether a patient account may remove this entry: only a log entry they made themselves that
+    no clinician has reviewed (a reviewed fall counts in the assessment; removing it is for the
+    clinician). An id not on the record is let through, to be refused as 'no such entry'."""
+    if kind != "logs":
+        return False
+    log = next((log for log in row.logs if log.id == entry_id), None)
+    return log is None or (log.created_by == username and log.reviewed_at is None)
+
+
 def _reason(reason: str | None) -> str:
     text = (reason or "").strip()
     if not text or len(text) > MAX_REASON_LENGTH:
@@ -321,18 +344,28 @@ def remove_entry(session: Session, row: PatientRow, kind: str, entry_id: int, re
     getattr(row, REMOVABLE_KINDS[kind]).remove(child)  # delete-orphan: the row goes at flush
     _touch(row)
     session.flush()
-    record_change(session, actor, action="remove", entity=kind, entity_id=entry_id, patient_id=row.id,
-                  before=document, after={"reason": why})
+    record_change(session, actor, action="remove", entity="log" if kind == "logs" else kind,
+                  entity_id=entry_id, patient_id=row.id, before=document, after={"reason": why})
     return document
 
 
 def stop_medication(session: Session, row: PatientRow, medication_id: int, stop: Any,
-                    actor: Actor) -> dict[str, Any]:
+                    actor: Actor, *, replace: bool = False) -> dict[str, Any]:
     """Record the date a medication stopped (or is planned to stop), checked like a new entry
-    (a date, not before its start); audited with the entry before and after."""
+    (a date, not before its start or the birth date); one already stopped keeps its date unless
+    ``replace``. Audited with the entry before and after."""
     if stop is None or stop == "":
         raise UserInputError("stop", stop, "the date it stopped (YYYY-MM-DD)", problem="missing field")
     child, before = _entry(row, "medications", medication_id)
+    if child.stop is not None and not replace:
+        raise UserInputError("stop", stop, f"no new date: it already stopped on {child.stop.isoformat()} "
+                             "(replace it explicitly, or remove the entry and add it again)",
+                             problem="already stopped")
+    stop_date = dt.date.fromisoformat(stop) if isinstance(stop, str) and len(stop) == 10 and \
+        stop[4] == "-" else None
+    if stop_date is not None and stop_date < row.birth_date:
+        raise UserInputError("stop", stop, f"a date after the birth date {row.birth_date.isoformat()}",
+                             problem="date before birth")
     entry = {key: value for key, value in before.items() if key != "id"}
     parsed = validate_entry("medications", {**entry, "stop": stop}, record_from_row(row))
     child.stop = parsed.medications[0].stop
