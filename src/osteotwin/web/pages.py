@@ -158,6 +158,47 @@ async def logout(request: Request, db: DbSession) -> Response:
     return response
 
 
+@router.get("/account", response_class=HTMLResponse)
+def account_page(request: Request, user: PageUser, changed: bool = False) -> HTMLResponse:
+    """The signed-in user's account: change the password."""
+    return render(request, "account.html", {"user": user, "changed": changed, "error": None,
+                                            "min_length": accounts.MIN_PASSWORD_LENGTH})
+
+
+@router.post("/account/password", response_class=HTMLResponse)
+async def change_password(request: Request, user: PageUser, db: DbSession) -> Response:
+    """Change one's own password: the current one is checked (throttled like a login), the new one
+    follows the account rules; every other session and API token of the user ends, and this
+    browser gets a fresh session."""
+    form = await checked_form(request)
+    current, new, confirm = (str(form.get(k) or "") for k in ("current", "new", "confirm"))
+
+    def refuse(message: str, status: int) -> HTMLResponse:
+        return render(request, "account.html", {"user": user, "changed": False, "error": message,
+                                                "min_length": accounts.MIN_PASSWORD_LENGTH},
+                      status_code=status)
+
+    try:
+        checked = throttled_login(request.app.state.login_throttle, user.username,
+                                  client_address(request.scope),
+                                  lambda: accounts.authenticate(db, user.username, current))
+    except LoginThrottled as refused:
+        return refuse(str(refused), 429)
+    if checked is None:
+        return refuse("The current password is not right.", 401)
+    if new != confirm:
+        return refuse("The two new passwords differ.", 422)
+    try:
+        accounts.set_password(db, user, new, actor_of(user))
+    except UserInputError as err:
+        db.rollback()
+        return refuse(err.one_line(), 422)
+    db.commit()
+    response = RedirectResponse("/account?changed=true", status_code=303)
+    _attach_session(response, request, new_session(user.id, user.session_generation))
+    return response
+
+
 def _home(user: UserRow) -> str:
     if user.role == "patient":
         return f"/patients/{user.patient_id}" if user.patient_id is not None else "/patients"
