@@ -158,9 +158,10 @@ def _fracture_note(fractures: list[LogEntry], record: PatientRecord) -> LogNote 
             f"fragility fractures, now {'not recorded' if recorded is None else recorded}; vertebral "
             f"fracture); if it is already recorded, nothing more is needed. A fragility fracture "
             f"roughly doubles the risk of another.")
-    plain = (f"You logged a broken bone ({_dates(fractures)}). Your care team will ask how it "
-             f"happened and add it to your record: a bone broken in a minor fall can be a sign that "
-             f"bones need more protection.")
+    broken = "a broken bone" if len(fractures) == 1 else f"{len(fractures)} broken bones"
+    plain = (f"You logged {broken} ({_dates(fractures)}). Your care team will ask how it happened "
+             f"and add it to your record: a bone broken in a minor fall can be a sign that bones "
+             f"need more protection.")
     return LogNote("fracture", text, plain, ("bhof_2022", "papaioannou_2010"), **_read(fractures))
 
 
