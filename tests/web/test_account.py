@@ -39,3 +39,24 @@ def test_change_your_own_password(world: World, page_client: TestClient) -> None
     new = world.client.post("/api/auth/token", json={"username": "pat-b", "password": "a brand new password"})
     assert new.status_code == 200
     other_browser.close()
+
+
+def test_guessable_or_unchanged_passwords_are_refused() -> None:
+    import pytest
+
+    from osteotwin.errors import UserInputError
+    from osteotwin.records.storage.accounts import check_new_credentials
+
+    for password in ("aaaaaaaaaaaa", "abababababab", "xx-dr-smith-xx"):
+        with pytest.raises(UserInputError) as err:
+            check_new_credentials("dr-smith", password, "clinician")
+        assert err.value.field == "password" and "too easy" in err.value.problem
+    check_new_credentials("dr-smith", "a long test password", "clinician")  # accepted
+
+
+def test_the_current_password_is_not_a_new_one(world: World, page_client: TestClient) -> None:
+    csrf = browser_login(page_client, "dr-b")
+    same = page_client.post("/account/password", data={"csrf_token": csrf, "current": PASSWORD,
+                                                       "new": PASSWORD, "confirm": PASSWORD})
+    assert same.status_code == 422 and "same as the current password" in same.text.lower()
+    assert page_client.get("/favicon.ico").status_code == 204

@@ -94,7 +94,10 @@ def test_pages_offer_corrections_by_role(world: World, page_client: TestClient) 
     assert revision is not None
     refused = page_client.post(f"/patients/{patient}/entries/labs/{lab_id}/remove",
                                data={"csrf_token": csrf, "reason": "  ", "revision": revision.group(1)})
-    assert refused.status_code == 422 and "The correction was not made" in refused.text
+    assert refused.status_code == 422 and "was not made" in refused.text
+    # the summary names the entry and links to its open correction
+    assert re.search(rf'The correction of <a href="#correct-labs-{lab_id}">estradiol \(\d{{4}}-\d\d-\d\d\)</a>',
+                     refused.text)
     assert "reason: Missing or too long" in refused.text  # the summary names the field
     assert f'id="correct-labs-{lab_id}" open' in refused.text  # that entry's correction stays open
     assert any(e["id"] == lab_id for e in _entries(world, "labs"))

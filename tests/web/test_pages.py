@@ -348,3 +348,14 @@ def test_monitoring_due_names_every_test_due_by_the_first_date() -> None:
         "overdue", "Estradiol, 25(OH)D, DXA: overdue since 2026-01-10")
     assert monitoring_due({"monitoring": []}, dt.date(2026, 1, 1)) is None
     assert monitoring_due(None, dt.date(2026, 1, 1)) is None
+
+
+def test_timeline_says_what_each_log_entry_is_in_words(world: World, page_client: TestClient) -> None:
+    patient = world.patient_a
+    added = world.client.post(f"/api/patients/{patient}/logs", headers=world.token("pat-a"), json={
+        "kind": "symptom", "date": "2025-05-04", "symptom": "joint_pain", "severity": 6, "note": "hands"})
+    assert added.status_code == 201
+    browser_login(page_client, "pat-a")
+    page = page_client.get(f"/patients/{patient}").text
+    assert "<td>joint pain</td><td>severity 6/10 — hands</td>" in page
+    assert '<option value="joint_pain" >joint pain</option>' in page  # options in words, value kept

@@ -180,10 +180,11 @@ def _joint_pain_note(pains: list[LogEntry], record: PatientRecord, as_of: dt.dat
     inhibitors = sorted(set().union(*(_inhibitors_on(record, e.date) for e in severe)))
     worst = max(float(e.data["severity"]) for e in severe)
     text = (f"Joint pain up to {worst:g}/10 logged while on {' and '.join(inhibitors)} "
-            f"({_dates(severe)}). Worst joint pain of {JOINT_PAIN_REVIEW_SEVERITY:g}/10 or more "
-            f"predicts stopping an aromatase inhibitor early, and a quarter of women stopped one "
-            f"within 2 years for such symptoms; supervised aerobic and resistance exercise lowered "
-            f"the pain. Ask about it at the next review.")
+            f"({_dates(severe)}). In women taking an aromatase inhibitor after breast cancer, worst "
+            f"joint pain of {JOINT_PAIN_REVIEW_SEVERITY:g}/10 or more predicted stopping it early, a "
+            f"quarter stopped one within 2 years for such symptoms, and supervised aerobic and "
+            f"resistance exercise lowered the pain (these studies were in women). Ask about it at the "
+            f"next review.")
     plain = (f"You logged joint pain (up to {worst:g}/10). Joint pain is common with this kind of "
              f"medicine and can often be eased, for example with regular exercise. Tell your care "
              f"team about it, and keep taking your medicine as prescribed unless they advise a change.")

@@ -205,6 +205,12 @@ def _home(user: UserRow) -> str:
     return "/patients"
 
 
+@router.get("/favicon.ico", include_in_schema=False)
+def favicon() -> Response:
+    """No icon (browsers ask for one on every first visit; an empty answer, not a 404)."""
+    return Response(status_code=204)
+
+
 @router.get("/")
 def home(user: PageUser) -> Response:
     return RedirectResponse(_home(user), status_code=303)
@@ -332,6 +338,24 @@ def _timeline_context(user: UserRow, row: PatientRow, *, form_name: str | None =
     }
 
 
+def _log_text(kind: str, data: dict[str, Any]) -> dict[str, str]:
+    """What a log entry says, in words, for the timeline: ``what`` (the symptom or activity) and
+    ``detail`` (severity, minutes, amounts, the patient's note)."""
+    note = f" — {data['note']}" if data.get("note") else ""
+    if kind == "symptom":
+        severity = f"severity {data['severity']:g}/10" if data.get("severity") is not None else ""
+        return {"what": str(data.get("symptom", "symptom")).replace("_", " "), "detail": severity + note}
+    if kind == "exercise":
+        parts = [f"{data['minutes']:g} min" if data.get("minutes") is not None else "",
+                 str(data.get("intensity") or "")]
+        return {"what": str(data.get("activity", "exercise")).replace("_", " "),
+                "detail": ", ".join(x for x in parts if x) + note}
+    amounts = [f"calcium {data['calcium_mg']:g} mg" if data.get("calcium_mg") is not None else "",
+               f"vitamin D {data['vitamin_d_iu']:g} IU" if data.get("vitamin_d_iu") is not None else "",
+               f"protein {data['protein_g']:g} g" if data.get("protein_g") is not None else ""]
+    return {"what": "a day's intake", "detail": ", ".join(x for x in amounts if x) + note}
+
+
 def _lab_text(lab: LabResult) -> str:
     shown = f"{lab.reported_value:g} {lab.reported_unit}"
     if lab.reported_unit != lab.unit:
@@ -367,9 +391,8 @@ def _timeline_events(record: PatientRecord, row: PatientRow) -> list[dict[str, A
             events.append({"date": med.stop.isoformat(), "kind": "medication", "what": f"stop {drug}",
                            "detail": ""})
     for log in row.logs:
-        detail = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in log.data.items())
-        events.append({"date": log.date.isoformat(), "kind": log.kind, "what": log.kind,
-                       "detail": detail, "entry": ("logs", log.id), "created_by": log.created_by,
+        events.append({"date": log.date.isoformat(), "kind": log.kind, **_log_text(log.kind, log.data),
+                       "entry": ("logs", log.id), "created_by": log.created_by,
                        "reviewed": log.reviewed_at is not None})
     return sorted(events, key=lambda e: e["date"], reverse=True)
 
@@ -451,6 +474,9 @@ async def _correct(request: Request, patient_id: PatientId, user: UserRow, db: A
         context = _timeline_context(user, row, form_name="correct", values=values,
                                     errors=forms.field_errors(err))
         context["correcting"] = f"{kind}-{entry_id}"
+        context["correcting_label"] = next(
+            (f"{ev['what']} ({ev['date']})" for ev in context["events"] if ev.get("entry") == (kind, entry_id)),
+            f"entry {entry_id}")
         return render(request, "patient.html", context, status_code=422)
     db.commit()
     return RedirectResponse(f"/patients/{patient_id}?corrected={kind}#timeline", status_code=303)

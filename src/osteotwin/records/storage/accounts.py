@@ -19,6 +19,7 @@ from osteotwin.records.storage.models import ROLES, ApiTokenRow, PatientRow, Use
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9._@-]{3,80}$")
 MIN_PASSWORD_LENGTH = 10
+MIN_DISTINCT_CHARACTERS = 5
 TOKEN_LIFETIME = dt.timedelta(hours=12)
 
 
@@ -53,6 +54,11 @@ def check_new_credentials(username: str, password: str, role: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise UserInputError("password", "*" * len(password),
                              f"at least {MIN_PASSWORD_LENGTH} characters", problem="password too short")
+    # NIST SP 800-63B 5.1.1.2: refuse passwords that are repetitive or contain the account's name
+    if len(set(password)) < MIN_DISTINCT_CHARACTERS or username.lower() in password.lower():
+        raise UserInputError("password", "*" * len(password),
+                             f"at least {MIN_DISTINCT_CHARACTERS} different characters, not containing the "
+                             "username", problem="password too easy to guess")
     if role not in ROLES:
         raise UserInputError("role", role, " | ".join(ROLES), problem="unknown role")
 
@@ -166,6 +172,9 @@ def set_password(session: Session, user: UserRow, password: str, actor: Actor) -
     """Replace an account's password (same rules as a new one) and end its sessions and tokens;
     audited without the password or its hash, not committed."""
     check_new_credentials(user.username, password, user.role)
+    if verify_password(user.password_hash, password):
+        raise UserInputError("password", "*" * len(password), "a password other than the current one",
+                             problem="same as the current password")
     user.password_hash = hash_password(password)
     _sign_out_everywhere(session, user)
     record_change(session, actor, action="set_password", entity="user", entity_id=user.id,
