@@ -146,3 +146,15 @@ def test_a_stop_is_not_overwritten_unless_replaced_and_stale_api_writes_are_refu
     assert again.status_code == 422 and "already stopped" in again.text
     replaced = world.client.post(url, json={"stop": "2025-05-01", "replace": True}, headers=headers)
     assert replaced.status_code == 200 and replaced.json()["stop"] == "2025-05-01"
+
+
+def test_a_patient_is_told_why_a_reviewed_entry_cannot_be_removed(world: World, page_client: TestClient) -> None:
+    patient = world.patient_b
+    log = world.client.post(f"/api/patients/{patient}/logs", headers=world.token("pat-b"), json={
+        "kind": "symptom", "date": "2025-05-05", "symptom": "back_pain", "severity": 3}).json()
+    assert world.client.post(f"/api/patients/{patient}/logs/reviewed", json={"ids": [log["id"]]},
+                             headers=world.token("dr-b")).status_code == 200
+    browser_login(page_client, "pat-b")
+    page = page_client.get(f"/patients/{patient}").text
+    assert f"/entries/logs/{log['id']}/remove" not in page
+    assert "Reviewed by your care team: ask them to change it" in page
