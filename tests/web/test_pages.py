@@ -357,5 +357,5 @@ def test_timeline_says_what_each_log_entry_is_in_words(world: World, page_client
     assert added.status_code == 201
     browser_login(page_client, "pat-a")
     page = page_client.get(f"/patients/{patient}").text
-    assert "<td>joint pain</td><td>severity 6/10 — hands</td>" in page
+    assert '<td data-label="What">joint pain</td><td data-label="Detail">severity 6/10 — hands</td>' in page
     assert '<option value="joint_pain" >joint pain</option>' in page  # options in words, value kept

@@ -23,7 +23,7 @@ from osteotwin.clinic.render.labels import FILTERS
 from osteotwin.errors import UserInputError, shortened
 from osteotwin.records.storage import make_engine, make_sessionmaker, upgrade_to_head
 from osteotwin.simulate.display import simulated_value
-from osteotwin.web import api, pages
+from osteotwin.web import api, details, pages
 from osteotwin.web.deps import LoginRequired
 from osteotwin.web.security import (
     MAX_REQUEST_BODY_BYTES,
@@ -123,6 +123,7 @@ def create_app(database_url: str | None = None, *, secret_key: str | None = None
 
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(details.router)
     app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
 
     @app.get("/vendor/plotly.min.js", include_in_schema=False)

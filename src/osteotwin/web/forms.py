@@ -32,13 +32,15 @@ _FIELD_TO_INPUT = {"bmd": "bmd_value", "dose": "dose_value", "every": "every_val
                    "patient.birth_date": "birth_date", "patient.menopausal_status": "menopausal_status"}
 
 
-def _text(form: Mapping[str, Any], key: str) -> str:
+def form_text(form: Mapping[str, Any], key: str) -> str:
+    """An input's text, stripped ("" when absent)."""
     value = form.get(key)
     return value.strip() if isinstance(value, str) else ""
 
 
-def _number(form: Mapping[str, Any], key: str, *, required: bool = False) -> float | None:
-    text = _text(form, key)
+def form_number(form: Mapping[str, Any], key: str, *, required: bool = False) -> float | None:
+    """An input as a finite number (a decimal comma accepted), None when blank; errors name ``key``."""
+    text = form_text(form, key)
     if not text:
         if required:
             raise UserInputError(key, None, "a number", problem="missing value")
@@ -52,11 +54,12 @@ def _number(form: Mapping[str, Any], key: str, *, required: bool = False) -> flo
     return value
 
 
-def _quantity(form: Mapping[str, Any], value_key: str, unit_key: str) -> str | None:
-    value = _number(form, value_key)
+def form_quantity(form: Mapping[str, Any], value_key: str, unit_key: str) -> str | None:
+    """A value input and its unit select as the patient file's quantity text ("178 cm"), or None."""
+    value = form_number(form, value_key)
     if value is None:
         return None
-    return f"{value:g} {_text(form, unit_key)}".strip()
+    return f"{value:g} {form_text(form, unit_key)}".strip()
 
 
 def _drop_empty(entry: dict[str, Any]) -> dict[str, Any]:
@@ -81,52 +84,52 @@ def past_date(text: str, key: str, what: str, today: dt.date | None = None) -> s
 
 def _past_date(form: Mapping[str, Any], key: str, what: str, today: dt.date | None = None) -> str:
     """The date input ``key`` as text (``past_date``)."""
-    return past_date(_text(form, key), key, what, today)
+    return past_date(form_text(form, key), key, what, today)
 
 
 def lab_entry(form: Mapping[str, Any]) -> dict[str, Any]:
-    return _drop_empty({"test": _text(form, "test"), "value": _number(form, "value", required=True),
-                        "unit": _text(form, "unit"), "date": _past_date(form, "date", "a lab result"),
-                        "method": _text(form, "method")})
+    return _drop_empty({"test": form_text(form, "test"), "value": form_number(form, "value", required=True),
+                        "unit": form_text(form, "unit"), "date": _past_date(form, "date", "a lab result"),
+                        "method": form_text(form, "method")})
 
 
 def dxa_entry(form: Mapping[str, Any]) -> dict[str, Any]:
     """A DXA scan (its date may not be after today); a medication's start and stop may be (planned)."""
-    return _drop_empty({"date": _past_date(form, "date", "a DXA scan"), "site": _text(form, "site"),
-                        "bmd": _quantity(form, "bmd_value", "bmd_unit"),
-                        "t_score": _number(form, "t_score"), "z_score": _number(form, "z_score"),
-                        "device": _text(form, "device")})
+    return _drop_empty({"date": _past_date(form, "date", "a DXA scan"), "site": form_text(form, "site"),
+                        "bmd": form_quantity(form, "bmd_value", "bmd_unit"),
+                        "t_score": form_number(form, "t_score"), "z_score": form_number(form, "z_score"),
+                        "device": form_text(form, "device")})
 
 
 def medication_entry(form: Mapping[str, Any]) -> dict[str, Any]:
-    return _drop_empty({"drug": _text(form, "drug"), "dose": _quantity(form, "dose_value", "dose_unit"),
-                        "route": _text(form, "route"),
-                        "every": _quantity(form, "every_value", "every_unit"),
-                        "start": _text(form, "start"), "stop": _text(form, "stop")})
+    return _drop_empty({"drug": form_text(form, "drug"), "dose": form_quantity(form, "dose_value", "dose_unit"),
+                        "route": form_text(form, "route"),
+                        "every": form_quantity(form, "every_value", "every_unit"),
+                        "start": form_text(form, "start"), "stop": form_text(form, "stop")})
 
 
 def log_entry(form: Mapping[str, Any]) -> dict[str, Any]:
-    entry: dict[str, Any] = {"kind": _text(form, "kind"), "date": _past_date(form, "date", "a log entry"),
-                             "note": _text(form, "note")}
+    entry: dict[str, Any] = {"kind": form_text(form, "kind"), "date": _past_date(form, "date", "a log entry"),
+                             "note": form_text(form, "note")}
     kind = entry["kind"]
     if kind == "exercise":
-        entry.update(activity=_text(form, "activity"), minutes=_number(form, "minutes"),
-                     intensity=_text(form, "intensity"))
+        entry.update(activity=form_text(form, "activity"), minutes=form_number(form, "minutes"),
+                     intensity=form_text(form, "intensity"))
     elif kind == "intake":
-        entry.update(calcium_mg=_number(form, "calcium_mg"), vitamin_d_iu=_number(form, "vitamin_d_iu"),
-                     protein_g=_number(form, "protein_g"))
+        entry.update(calcium_mg=form_number(form, "calcium_mg"), vitamin_d_iu=form_number(form, "vitamin_d_iu"),
+                     protein_g=form_number(form, "protein_g"))
     elif kind == "symptom":
-        entry.update(symptom=_text(form, "symptom"), severity=_number(form, "severity"))
+        entry.update(symptom=form_text(form, "symptom"), severity=form_number(form, "severity"))
     return _drop_empty(entry)
 
 
 def patient_document(form: Mapping[str, Any]) -> dict[str, Any]:
     """A minimal patient file v1 document from the new-patient form."""
-    patient = _drop_empty({"id": _text(form, "patient_id"), "sex": _text(form, "sex"),
-                           "birth_date": _text(form, "birth_date"),
-                           "height": _quantity(form, "height_value", "height_unit"),
-                           "weight": _quantity(form, "weight_value", "weight_unit"),
-                           "menopausal_status": _text(form, "menopausal_status")})
+    patient = _drop_empty({"id": form_text(form, "patient_id"), "sex": form_text(form, "sex"),
+                           "birth_date": form_text(form, "birth_date"),
+                           "height": form_quantity(form, "height_value", "height_unit"),
+                           "weight": form_quantity(form, "weight_value", "weight_unit"),
+                           "menopausal_status": form_text(form, "menopausal_status")})
     return {"version": 1, "patient": patient}
 
 

@@ -100,9 +100,15 @@ def _apply_record(row: PatientRow, record: PatientRecord) -> None:
     row.fracture_risk_external = (None if record.fracture_risk_external is None
                                   else record.fracture_risk_external.model_dump(mode="json"))
     row.extra = dict(record.extra)
-    row.medications = [_medication_row(m) for m in record.medications]
-    row.labs = [_lab_row(x) for x in record.labs]
-    row.dxa_scans = [_dxa_row(s) for s in record.dxa]
+    # entries are rebuilt only where they changed: an edit of the details (or a PUT that leaves the
+    # labs as they were) keeps their rows and ids, which pages, API clients and the audit name
+    current = record_from_row(row) if row.id is not None else None
+    if current is None or current.medications != record.medications:
+        row.medications = [_medication_row(m) for m in record.medications]
+    if current is None or current.labs != record.labs:
+        row.labs = [_lab_row(x) for x in record.labs]
+    if current is None or current.dxa != record.dxa:
+        row.dxa_scans = [_dxa_row(s) for s in record.dxa]
 
 
 def _touch(row: PatientRow) -> None:
