@@ -45,6 +45,7 @@ def test_a_logged_fall_is_counted_and_a_logged_fracture_is_raised(world: World,
     page = page_client.get(f"/patients/{patient}/assessment").text
     assert 'id="patient-log"' in page
     assert "Counted in this assessment." in page and "left wrist" in page and "FALL_RISK" in page
+    assert f'href="/patients/{patient}/details#details-history">Update the record\'s history</a>' in page
 
     report = page_client.get(f"/patients/{patient}/report.html?what_if=false")
     assert report.status_code == 200

@@ -137,7 +137,7 @@ def _falls_note(falls: list[LogEntry], recorded: int | None, as_of: dt.date) -> 
     logged = f"{count} fall{plural} in the 12 months to {as_of.isoformat()} ({_dates(falls)})"
     if count > (recorded or 0):
         text = (f"The patient logged {logged}; the record's count is {shown}, so the assessment "
-                f"counts {count}. Update the record's falls if this is right.")
+                f"counts {count}. Update the record's falls (its history) if this is right.")
         plain = (f"You logged {logged}. Falls matter for bone health, so this assessment counts "
                  f"them; tell your care team how each one happened.")
         return LogNote("falls", text, plain, ("montero_odasso_2022",), counted=True, **_read(falls))
