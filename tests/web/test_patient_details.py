@@ -435,3 +435,31 @@ def test_a_details_save_keeps_the_entries_and_their_ids(world: World, page_clien
     assert saved.status_code == 303, saved.text[:500]
     assert document(world)["history"]["falls_last_12_months"] == 1
     assert ids() == before
+
+
+def test_an_unchanged_save_keeps_every_supplement_and_number_exactly(world: World, page_client: TestClient) -> None:
+    patient = world.patient_b
+    doc = document(world, patient, "dr-b")
+    doc["patient"]["weight"] = "151 lb"  # 68.49244787 kg: more digits than a short format keeps
+    doc["lifestyle"] = {**(doc.get("lifestyle") or {}), "protein": "1.123456789 g/kg/d", "supplements": [
+        {"name": "vitamin_d3", "dose": f"{400 + 100 * i} IU/d"} for i in range(5)]}
+    doc.pop("revision", None)
+    put = world.client.put(f"/api/patients/{patient}", json=doc, headers=world.token("dr-b"))
+    assert put.status_code == 200, put.text
+    before = document(world, patient, "dr-b")
+    browser_login(page_client, "dr-b")
+    pairs = page_form(page_client, patient)
+    assert {k for k, _ in pairs if k.endswith("_name") and k.startswith("supplement_")} == {
+        f"supplement_{i}_name" for i in range(6)}  # all five, and a blank row for a sixth
+    assert save(page_client, patient, pairs).status_code == 303
+    assert document(world, patient, "dr-b") == before
+
+
+def test_a_supplement_dose_without_its_unit_is_refused(world: World, page_client: TestClient) -> None:
+    patient = world.patient_b
+    browser_login(page_client, "dr-b")
+    pairs = changed(page_form(page_client, patient), supplement_3_name="vitamin_d3",
+                    supplement_3_dose_value="1000", supplement_3_dose_unit="")
+    refused = save(page_client, patient, pairs)
+    assert refused.status_code == 422 and "Missing unit" in refused.text
+    assert 'id="supplement_3_dose_unit" name="supplement_3_dose_unit" aria-invalid="true"' in refused.text

@@ -159,9 +159,10 @@ def _fracture_note(fractures: list[LogEntry], record: PatientRecord) -> LogNote 
             f"fracture); if it is already recorded, nothing more is needed. A fragility fracture "
             f"roughly doubles the risk of another.")
     broken = "a broken bone" if len(fractures) == 1 else f"{len(fractures)} broken bones"
-    plain = (f"You logged {broken} ({_dates(fractures)}). Your care team will ask how it happened "
-             f"and add it to your record: a bone broken in a minor fall can be a sign that bones "
-             f"need more protection.")
+    plain = (f"You logged {broken} ({_dates(fractures)}). Your care team will ask how "
+             f"{'it' if len(fractures) == 1 else 'they'} happened and add "
+             f"{'it' if len(fractures) == 1 else 'them'} to your record: a bone broken in a minor fall "
+             f"can be a sign that bones need more protection.")
     return LogNote("fracture", text, plain, ("bhof_2022", "papaioannou_2010"), **_read(fractures))
 
 
@@ -183,8 +184,7 @@ def _joint_pain_note(pains: list[LogEntry], record: PatientRecord, as_of: dt.dat
             f"({_dates(severe)}). In women taking an aromatase inhibitor after breast cancer, worst "
             f"joint pain of {JOINT_PAIN_REVIEW_SEVERITY:g}/10 or more predicted stopping it early, a "
             f"quarter stopped one within 2 years for such symptoms, and supervised aerobic and "
-            f"resistance exercise lowered the pain (these studies were in women). Ask about it at the "
-            f"next review.")
+            f"resistance exercise lowered the pain. Ask about it at the next review.")
     plain = (f"You logged joint pain (up to {worst:g}/10). Joint pain is common with this kind of "
              f"medicine and can often be eased, for example with regular exercise. Tell your care "
              f"team about it, and keep taking your medicine as prescribed unless they advise a change.")

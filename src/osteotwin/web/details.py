@@ -60,7 +60,9 @@ CLINICIAN_ONLY_INPUTS = (*PATIENT_INPUTS, *HISTORY_INPUTS)
 
 #: Supplement rows shown (more when the record holds more) and the most read from a form.
 SUPPLEMENT_ROWS = 4
-MAX_SUPPLEMENT_ROWS = 20
+#: Rows read from a form: a record may hold more supplements than the page's usual rows (it shows
+#: all of them, and one blank row more), never more than this.
+MAX_SUPPLEMENT_ROWS = 60
 SUPPLEMENT_NAMES: tuple[str, ...] = tuple(SUPPLEMENT_UNITS)
 SUPPLEMENT_DOSE_UNITS = ("IU/d", "ug/d", "mg/d", "g/d")
 
@@ -168,7 +170,7 @@ def history_section(form: Mapping[str, Any], stored: Mapping[str, Any]) -> dict[
 
 def _fixed_unit(form: Mapping[str, Any], key: str, unit: str) -> str | None:
     value = form_number(form, key)
-    return None if value is None else f"{value:g} {unit}"
+    return None if value is None else f"{value:.10g} {unit}"
 
 
 def supplement_rows(form: Mapping[str, Any]) -> tuple[list[dict[str, Any]], list[int]]:
@@ -183,10 +185,13 @@ def supplement_rows(form: Mapping[str, Any]) -> tuple[list[dict[str, Any]], list
             continue
         if not name:
             raise UserInputError(f"supplement_{i}_name", None, " | ".join(SUPPLEMENT_NAMES),
-                                 problem="missing value: which supplement is this dose of?")
+                                 problem="missing value (which supplement is this dose of)")
         if dose is None:
             raise UserInputError(f"supplement_{i}_dose_value", None, "a daily dose, e.g. 1000 IU/d or "
                                  "500 mg/d", problem="missing value")
+        if not form_text(form, f"supplement_{i}_dose_unit"):
+            raise UserInputError(f"supplement_{i}_dose_unit", None, " | ".join(SUPPLEMENT_DOSE_UNITS),
+                                 problem="missing unit")
         supplements.append({"name": name, "dose": dose})
         rows.append(i)
     return supplements, rows
@@ -251,7 +256,7 @@ def errors_of(error: UserInputError, supplement_rows: list[int]) -> dict[str, st
 
 def _context(user: UserRow, row: PatientRow, record: PatientRecord, values: dict[str, Any],
              errors: dict[str, str], **extra: Any) -> dict[str, Any]:
-    shown = max(SUPPLEMENT_ROWS, len(record.lifestyle.supplements),
+    shown = max(SUPPLEMENT_ROWS, len(record.lifestyle.supplements) + 1,
                 *(int(m.group(1)) + 1 for key in values
                   if (m := re.fullmatch(r"supplement_(\d+)_name", key))))
     return {"user": user, "row": row, "record": record, "values": values, "errors": errors,

@@ -59,7 +59,7 @@ def form_quantity(form: Mapping[str, Any], value_key: str, unit_key: str) -> str
     value = form_number(form, value_key)
     if value is None:
         return None
-    return f"{value:g} {form_text(form, unit_key)}".strip()
+    return f"{value:.10g} {form_text(form, unit_key)}".strip()  # as the patient file writes numbers
 
 
 def _drop_empty(entry: dict[str, Any]) -> dict[str, Any]:

@@ -126,8 +126,8 @@ def check_revision(row: PatientRow, expected: Any) -> None:
         return
     if str(expected) != str(row.revision):
         raise UserInputError("revision", expected, f"the record's current revision, {row.revision}",
-                             problem="the record changed since this view was loaded (another entry "
-                                     "or correction was saved): check it and try again")
+                             problem="the record changed since this view was loaded (another change "
+                                     "was saved): check it and try again")
 
 
 # --------------------------------------------------------------------------------------------------
