@@ -47,7 +47,8 @@ def test_guessable_or_unchanged_passwords_are_refused() -> None:
     from osteotwin.errors import UserInputError
     from osteotwin.records.storage.accounts import check_new_credentials
 
-    for password in ("aaaaaaaaaaaa", "abababababab", "xx-dr-smith-xx"):
+    for password in ("aaaaaaaaaaaa", "abababababab", "xx-dr-smith-xx", "1234567890", "ZYXWVUTSRQPO",
+                     "qwertyuiop"):
         with pytest.raises(UserInputError) as err:
             check_new_credentials("dr-smith", password, "clinician")
         assert err.value.field == "password" and "too easy" in err.value.problem

@@ -46,6 +46,16 @@ def generate_password() -> str:
     return secrets.token_urlsafe(16)
 
 
+#: Runs a password may not simply follow: the alphabet, the digits (wrapping) and keyboard rows.
+_SEQUENCES = ("abcdefghijklmnopqrstuvwxyz", "01234567890123456789", "qwertyuiopasdfghjklzxcvbnm")
+
+
+def _sequential(password: str) -> bool:
+    """Whether the whole password is one run of a common sequence, forwards or backwards."""
+    text = password.lower()
+    return any(text in run or text in run[::-1] for run in _SEQUENCES)
+
+
 def check_new_credentials(username: str, password: str, role: str) -> None:
     """Refuse malformed usernames, short passwords and unknown roles."""
     if not USERNAME_RE.match(username):
@@ -54,8 +64,10 @@ def check_new_credentials(username: str, password: str, role: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise UserInputError("password", "*" * len(password),
                              f"at least {MIN_PASSWORD_LENGTH} characters", problem="password too short")
-    # NIST SP 800-63B 5.1.1.2: refuse passwords that are repetitive or contain the account's name
-    if len(set(password)) < MIN_DISTINCT_CHARACTERS or username.lower() in password.lower():
+    # NIST SP 800-63B 5.1.1.2: refuse passwords that are repetitive, sequential or contain the
+    # account's name
+    if (len(set(password)) < MIN_DISTINCT_CHARACTERS or username.lower() in password.lower()
+            or _sequential(password)):
         raise UserInputError("password", "*" * len(password),
                              f"at least {MIN_DISTINCT_CHARACTERS} different characters, not containing the "
                              "username", problem="password too easy to guess")
