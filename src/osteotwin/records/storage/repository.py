@@ -136,10 +136,11 @@ def check_revision(row: PatientRow, expected: Any) -> None:
 
 
 def load_patient(session: Session, patient_id: int) -> PatientRow | None:
-    """A patient row with its record's children loaded (logs load when first used), or None."""
+    """A patient row with its record's children and logs loaded (the pages read the log with the
+    record: ``web.services.assessed``), or None."""
     query = (select(PatientRow).where(PatientRow.id == patient_id)
              .options(selectinload(PatientRow.medications), selectinload(PatientRow.labs),
-                      selectinload(PatientRow.dxa_scans)))
+                      selectinload(PatientRow.dxa_scans), selectinload(PatientRow.logs)))
     return session.scalars(query).first()
 
 
@@ -175,7 +176,8 @@ def list_patients(session: Session, user: UserRow) -> list[PatientRow]:
     if not ids:
         return []
     query = (select(PatientRow).where(PatientRow.id.in_(ids)).order_by(PatientRow.id)
-             .options(selectinload(PatientRow.labs), selectinload(PatientRow.dxa_scans)))
+             .options(selectinload(PatientRow.medications), selectinload(PatientRow.labs),
+                      selectinload(PatientRow.dxa_scans), selectinload(PatientRow.logs)))
     return list(session.scalars(query))
 
 
