@@ -202,3 +202,30 @@ def test_two_concurrent_changes_of_one_record_cannot_both_commit(engine: Engine)
     with maker() as check:
         stored = repo.load_patient(check, patient_id)
         assert stored is not None and stored.revision == 2 and len(stored.labs) == len(demo_record().labs) + 1
+
+
+def test_a_whole_record_replace_keeps_the_ids_of_entries_it_keeps(session: Session) -> None:
+    row = repo.create_patient(session, demo_record(), CLINICIAN)
+    for day in ("2025-01-10", "2025-02-10", "2025-03-10"):
+        repo.add_entry(session, row, "labs", {"test": "estradiol", "value": 9, "unit": "pg/mL", "date": day},
+                       CLINICIAN)
+    session.commit()
+    ids = [lab.id for lab in row.labs]
+    document = record_to_document(repo.record_from_row(row))
+
+    def replace(labs: list[dict[str, object]]) -> list[int]:
+        record = parse_patient_document({**document, "labs": labs})
+        repo.replace_patient(session, row, record, CLINICIAN)
+        session.commit()
+        session.expire_all()
+        assert record_to_document(repo.record_from_row(row))["labs"] == record_to_document(record)["labs"]
+        return [lab.id for lab in row.labs]
+
+    edited = [dict(lab) for lab in document["labs"]]
+    edited[1] = {**edited[1], "value": 11.0}  # an edit in the middle
+    assert replace(edited) == ids  # the edited lab keeps its id, in place
+    removed = [lab for i, lab in enumerate(edited) if i != 2]
+    assert replace(removed) == [i for k, i in enumerate(ids) if k != 2]
+    appended = [*removed, {"test": "vitamin_d_25oh", "value": 30, "unit": "ng/mL", "date": "2025-04-01"}]
+    after = replace(appended)
+    assert after[:-1] == [i for k, i in enumerate(ids) if k != 2] and after[-1] > max(ids)

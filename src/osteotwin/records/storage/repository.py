@@ -100,15 +100,43 @@ def _apply_record(row: PatientRow, record: PatientRecord) -> None:
     row.fracture_risk_external = (None if record.fracture_risk_external is None
                                   else record.fracture_risk_external.model_dump(mode="json"))
     row.extra = dict(record.extra)
-    # entries are rebuilt only where they changed: an edit of the details (or a PUT that leaves the
-    # labs as they were) keeps their rows and ids, which pages, API clients and the audit name
+    # entries keep their rows, and so their ids (which pages, API clients and the audit name),
+    # wherever they are unchanged (``_kept_rows``)
     current = record_from_row(row) if row.id is not None else None
-    if current is None or current.medications != record.medications:
-        row.medications = [_medication_row(m) for m in record.medications]
-    if current is None or current.labs != record.labs:
-        row.labs = [_lab_row(x) for x in record.labs]
-    if current is None or current.dxa != record.dxa:
-        row.dxa_scans = [_dxa_row(s) for s in record.dxa]
+    row.medications = _kept_rows(row.medications, None if current is None else current.medications,
+                                 record.medications, _medication_row)
+    row.labs = _kept_rows(row.labs, None if current is None else current.labs, record.labs, _lab_row)
+    row.dxa_scans = _kept_rows(row.dxa_scans, None if current is None else current.dxa, record.dxa,
+                               _dxa_row)
+
+
+def _kept_rows(rows: list[Any], stored: tuple[Any, ...] | None, wanted: tuple[Any, ...],
+               make: Any) -> list[Any]:
+    """The rows for the ``wanted`` entries, reusing ``rows`` (which hold ``stored``, in id order) so
+    that entries keep their ids where the record's order allows: as many entries as before are
+    updated in place, position by position (an edited entry keeps its id); otherwise the longest
+    run of stored entries that ``wanted`` begins with, in their stored order, keeps its rows and
+    the rest get new ones (entries come back in id order, so the order is the same)."""
+    if stored is None or not rows:
+        return [make(entry) for entry in wanted]
+    if len(wanted) == len(stored):
+        for child, old, new in zip(rows, stored, wanted, strict=True):
+            if old != new:
+                fresh = make(new)
+                for column in child.__table__.columns.keys():
+                    if column not in ("id", "patient_id"):
+                        setattr(child, column, getattr(fresh, column))
+        return list(rows)
+    kept: list[Any] = []
+    position = 0
+    for entry in wanted:
+        try:
+            position = stored.index(entry, position)
+        except ValueError:
+            break
+        kept.append(rows[position])
+        position += 1
+    return kept + [make(entry) for entry in wanted[len(kept):]]
 
 
 def _touch(row: PatientRow) -> None:
