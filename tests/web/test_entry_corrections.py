@@ -158,3 +158,23 @@ def test_a_patient_is_told_why_a_reviewed_entry_cannot_be_removed(world: World, 
     page = page_client.get(f"/patients/{patient}").text
     assert f"/entries/logs/{log['id']}/remove" not in page
     assert "Reviewed by your care team: ask them to change it" in page
+
+
+def test_what_a_patient_enters_is_marked_and_theirs_to_remove(world: World, page_client: TestClient) -> None:
+    patient = world.patient_b
+    lab = world.client.post(f"/api/patients/{patient}/labs", headers=world.token("pat-b"), json={
+        "test": "egfr", "value": 30, "unit": "mL/min/1.73m2", "date": "2025-05-06"})
+    assert lab.status_code == 201, lab.text
+    lab_id = lab.json()["id"]
+    browser_login(page_client, "dr-b")
+    page = page_client.get(f"/patients/{patient}").text
+    row = page[page.index(f"/entries/labs/{lab_id}/remove") - 3000:page.index(f"/entries/labs/{lab_id}/remove")]
+    assert "(entered by the patient)" in row.split("<tr")[-1]
+    by_doctor = world.client.post(f"/api/patients/{patient}/labs", headers=world.token("dr-b"), json={
+        "test": "egfr", "value": 60, "unit": "mL/min/1.73m2", "date": "2025-05-07"}).json()["id"]
+
+    def remove(entry_id: int) -> int:
+        return world.client.delete(f"/api/patients/{patient}/entries/labs/{entry_id}",
+                                   params={"reason": "typo"}, headers=world.token("pat-b")).status_code
+
+    assert remove(by_doctor) == 403 and remove(lab_id) == 200

@@ -12,6 +12,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import object_session
 from starlette.datastructures import FormData
 
 from osteotwin.clinic.render.plain import plain_language
@@ -320,6 +321,10 @@ def _timeline_context(user: UserRow, row: PatientRow, *, form_name: str | None =
     read = services.assessed(row)
     record, dated = read.stored, read.dated
     events = _timeline_events(record, row)
+    session = object_session(row)
+    by_patient = repository.patient_usernames(session, row) if session is not None else set()
+    for event in events:  # what the patient entered themselves is marked for the clinician
+        event["by_patient"] = event.get("created_by") in by_patient
     lab_test = (values or {}).get("test") if form_name == "lab" else None
     if lab_test not in LAB_SPECS:
         lab_test = "estradiol"
@@ -371,19 +376,21 @@ def _timeline_events(record: PatientRecord, row: PatientRow) -> list[dict[str, A
     for lab, lab_row in zip(record.labs, row.labs, strict=True):
         events.append({"date": lab.date.isoformat(), "kind": "lab", "what": lab.test.replace("_", " "),
                        "detail": _lab_text(lab) + (f", {lab.method}" if lab.method else ""),
-                       "entry": ("labs", lab_row.id)})
+                       "entry": ("labs", lab_row.id), "created_by": lab_row.created_by})
     for scan, scan_row in zip(record.dxa, row.dxa_scans, strict=True):
         parts = [f"BMD {scan.bmd_g_cm2:.3f} g/cm²" if scan.bmd_g_cm2 is not None else "",
                  f"T {scan.t_score:+.1f}" if scan.t_score is not None else "",
                  f"Z {scan.z_score:+.1f}" if scan.z_score is not None else ""]
         events.append({"date": scan.date.isoformat(), "kind": "dxa", "what": charts.SITE_LABELS[scan.site],
-                       "detail": ", ".join(p for p in parts if p), "entry": ("dxa", scan_row.id)})
+                       "detail": ", ".join(p for p in parts if p), "entry": ("dxa", scan_row.id),
+                       "created_by": scan_row.created_by})
     for med, med_row in zip(record.medications, row.medications, strict=True):
         dose = (f"{med.dose_mg:g} mg" if med.dose_mg is not None else
                 f"{med.dose_iu:g} IU" if med.dose_iu is not None else "dose not recorded")
         how = f"every {med.every_d:g} d" if med.every_d is not None else "per day"
         drug = med.drug.replace("_", " ")
-        correct = {"entry": ("medications", med_row.id), "can_stop": med.stop is None}
+        correct = {"entry": ("medications", med_row.id), "can_stop": med.stop is None,
+                   "created_by": med_row.created_by}
         events.append({"date": med.start.isoformat() if med.start else "(no start date)",
                        "kind": "medication", "what": f"start {drug}" if med.start else f"taking {drug}",
                        "detail": f"{dose} {how}" + (f", {med.route}" if med.route else ""), **correct})

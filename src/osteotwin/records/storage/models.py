@@ -85,6 +85,8 @@ class MedicationRow(Base):
     every_d: Mapped[float | None] = mapped_column(Float)
     start: Mapped[dt.date | None] = mapped_column(Date)
     stop: Mapped[dt.date | None] = mapped_column(Date)
+    #: Who entered it (a username; None: entered before migration 0005 or imported with the record).
+    created_by: Mapped[str | None] = mapped_column(String(80))
 
     patient: Mapped[PatientRow] = relationship(back_populates="medications")
 
@@ -103,6 +105,8 @@ class LabRow(Base):
     reported_unit: Mapped[str] = mapped_column(String(32))
     date: Mapped[dt.date] = mapped_column(Date)
     method: Mapped[str | None] = mapped_column(String(64))
+    #: Who entered it (a username; None: entered before migration 0005 or imported with the record).
+    created_by: Mapped[str | None] = mapped_column(String(80))
 
     patient: Mapped[PatientRow] = relationship(back_populates="labs")
 
@@ -120,6 +124,8 @@ class DxaRow(Base):
     t_score: Mapped[float | None] = mapped_column(Float)
     z_score: Mapped[float | None] = mapped_column(Float)
     device: Mapped[str | None] = mapped_column(String(64))
+    #: Who entered it (a username; None: entered before migration 0005 or imported with the record).
+    created_by: Mapped[str | None] = mapped_column(String(80))
 
     patient: Mapped[PatientRow] = relationship(back_populates="dxa_scans")
 

@@ -124,7 +124,7 @@ def _kept_rows(rows: list[Any], stored: tuple[Any, ...] | None, wanted: tuple[An
             if old != new:
                 fresh = make(new)
                 for column in child.__table__.columns.keys():
-                    if column not in ("id", "patient_id"):
+                    if column not in ("id", "patient_id", "created_by"):  # who entered it stays
                         setattr(child, column, getattr(fresh, column))
         return list(rows)
     kept: list[Any] = []
@@ -277,6 +277,7 @@ def add_entry(session: Session, row: PatientRow, kind: str, entry: Any, actor: A
     else:
         child = _medication_row(parsed.medications[0])
         row.medications.append(child)
+    child.created_by = actor.username
     _touch(row)
     session.flush()
     stored = {"id": child.id, **stored}
@@ -353,14 +354,23 @@ def _entry(row: PatientRow, kind: str, entry_id: int) -> tuple[Any, dict[str, An
                          problem="no such entry")
 
 
+def patient_usernames(session: Session, row: PatientRow) -> set[str]:
+    """The usernames of the patient accounts of ``row``'s record (to mark what the patient entered)."""
+    return set(session.scalars(select(UserRow.username).where(UserRow.patient_id == row.id,
+                                                              UserRow.role == "patient")))
+
+
 def patient_may_remove(row: PatientRow, kind: str, entry_id: int, username: str) -> bool:
-    """Whether a patient account may remove this entry: only a log entry they made themselves that
-    no clinician has reviewed (a reviewed fall counts in the assessment; removing it is for the
-    clinician). An id not on the record is let through, to be refused as 'no such entry'."""
-    if kind != "logs":
+    """Whether a patient account may remove this entry: only one they entered themselves, and for
+    a log entry one no clinician has reviewed (a reviewed fall counts in the assessment; removing it
+    is for the clinician). An id not on the record is let through, to be refused as 'no such
+    entry'."""
+    if kind not in REMOVABLE_KINDS:
         return False
-    log = next((log for log in row.logs if log.id == entry_id), None)
-    return log is None or (log.created_by == username and log.reviewed_at is None)
+    child = next((c for c in getattr(row, REMOVABLE_KINDS[kind]) if c.id == entry_id), None)
+    if child is None:
+        return True
+    return bool(child.created_by == username and getattr(child, "reviewed_at", None) is None)
 
 
 def _reason(reason: str | None) -> str:
