@@ -194,3 +194,25 @@ def test_correct_the_record_and_read_the_log_in_plain_words(web_page: Any, live_
     page.goto(f"{live_server.base_url}/patients/{live_server.patient_b}/assessment")
     assert "Counted in this assessment." in page.locator("#patient-log").inner_text()
     assert page.locator("#plain-findings").count() == 0
+
+
+def test_edit_the_record_details(web_page: Any, live_server: LiveServer) -> None:
+    """A clinician records a smoker with a fall on the Details tab (kept, and the assessment finds
+    the smoking); a refused value keeps the form with the field marked."""
+    page = web_page
+    log_in(page, live_server, "dr-b")
+    page.goto(f"{live_server.base_url}/patients/{live_server.patient_b}")
+    page.get_by_role("link", name="Details").click()
+    page.get_by_label("Sleep (hours a night)").fill("30")
+    page.get_by_role("button", name="Save details").click()
+    assert page.get_by_label("Sleep (hours a night)").get_attribute("aria-invalid") == "true"
+    page.get_by_label("Sleep (hours a night)").fill("7")
+    page.get_by_label("Falls in the last 12 months (count)").fill("1")
+    page.get_by_label("Smoking").select_option("current")
+    page.get_by_role("button", name="Save details").click()
+    page.wait_for_url("**saved=true**")
+    assert page.locator("#details-saved").is_visible()
+    assert page.get_by_label("Falls in the last 12 months (count)").input_value() == "1"
+    assert page.get_by_label("Smoking").input_value() == "current"
+    page.get_by_role("link", name="Assessment").click()
+    assert "SMOKING_CURRENT" in page.locator("main").inner_text()
