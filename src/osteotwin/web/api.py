@@ -225,11 +225,12 @@ def remove_entry(patient_id: PatientId, kind: EntryKind, entry_id: int, user: Ap
                      description="the record's revision the entry was read at; refused (422) if it "
                                  "changed since")] = None) -> dict[str, Any]:
     """Remove an entry made in error; returns it. The audit trail keeps it with the reason
-    (clinicians; a patient may remove log entries they made that no clinician has reviewed)."""
+    (clinicians; a patient may remove entries they entered themselves, log entries only while no
+    clinician has reviewed them)."""
     row = accessible_patient(db, user, patient_id)
     if user.role != "clinician" and not repository.patient_may_remove(row, kind, entry_id, user.username):
-        raise HTTPException(status_code=403, detail="a patient may remove only log entries they made "
-                                                    "that no clinician has reviewed")
+        raise HTTPException(status_code=403, detail="a patient may remove only entries they entered "
+                                                    "themselves (log entries while unreviewed)")
     repository.check_revision(row, revision)
     removed = repository.remove_entry(db, row, kind, entry_id, reason, actor_of(user))
     db.commit()

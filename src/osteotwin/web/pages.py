@@ -422,8 +422,8 @@ _ADDED_LABELS = {"labs": "the lab result", "dxa": "the DXA scan", "medications":
 
 
 def may_correct(user: UserRow, row: PatientRow, kind: str, entry_id: int) -> bool:
-    """Clinicians correct any entry of their patients; a patient removes only log entries they made
-    themselves that no clinician has reviewed (``repository.patient_may_remove``)."""
+    """Clinicians correct any entry of their patients; a patient removes only entries they entered
+    themselves, log entries only while unreviewed (``repository.patient_may_remove``)."""
     return user.role == "clinician" or repository.patient_may_remove(row, kind, entry_id, user.username)
 
 
@@ -468,8 +468,8 @@ async def _correct(request: Request, patient_id: PatientId, user: UserRow, db: A
     open, what was typed kept and the reason beside it, nothing changed."""
     row = accessible_patient(db, user, patient_id)
     if not may_correct(user, row, kind, entry_id):
-        raise HTTPException(status_code=403, detail="a patient may remove only log entries they made "
-                                                    "that no clinician has reviewed")
+        raise HTTPException(status_code=403, detail="a patient may remove only entries they entered "
+                                                    "themselves (log entries while unreviewed)")
     form = await checked_form(request)
     try:
         repository.check_revision(row, form.get("revision"))
