@@ -407,3 +407,24 @@ def test_a_high_25ohd_is_a_finding_graded_by_level(ng_ml: float, severity: str |
     found = {f.code: f for f in run(doc).findings}
     assert (found["VITAMIN_D_HIGH"].severity if "VITAMIN_D_HIGH" in found else None) == severity
     assert ("REDUCE_VITAMIN_D" in {a.code for a in run(doc).actions}) == (severity is not None)
+
+
+def test_an_old_severe_25ohd_is_graded_deficient_and_remeasured_not_treated_as_today() -> None:
+    current = {f.code: f for f in run(make(labs=[lab("vitamin_d_25oh", 10, "ng/mL", 30)])).findings}
+    assert current["VITAMIN_D_DEFICIENT"].severity == "high"
+    old_doc = make(labs=[lab("vitamin_d_25oh", 10, "ng/mL", 5 * 365)])
+    old = run(old_doc)
+    assert {f.code: f.severity for f in old.findings}["VITAMIN_D_DEFICIENT"] == "moderate"
+    assert "VITAMIN_D_NOT_MEASURED" in {f.code for f in old.findings} or "CHECK_VITAMIN_D" in {
+        a.code for a in old.actions}
+    assert all(a.priority != 1 for a in old.actions if a.code == "START_VITAMIN_D")
+
+
+def test_the_kidney_referral_is_for_people_on_a_bone_treatment() -> None:
+    on_ai = make(sex="female", age=62, history={"breast_cancer": True}, medications=[ANASTROZOLE],
+                 labs=[lab("egfr", 25, "mL/min/1.73m2")])
+    assert "KIDNEY_FUNCTION_LIMITS_ANTIRESORPTIVE" in codes(on_ai)
+    assert not any(a.code == "REFER_SPECIALIST" and "prescriber" in a.message for a in run(on_ai).actions)
+    treated = make(sex="female", age=62, history={"breast_cancer": True}, medications=[ANASTROZOLE, ALENDRONATE],
+                   labs=[lab("egfr", 25, "mL/min/1.73m2")])
+    assert any(a.code == "REFER_SPECIALIST" and "prescriber" in a.message for a in run(treated).actions)

@@ -142,6 +142,9 @@ def test_a_stop_is_not_overwritten_unless_replaced_and_stale_api_writes_are_refu
                              headers=headers).status_code == 422  # read at an older revision
     assert world.client.post(url, json={"stop": "2025-04-01", "revision": revision},
                              headers=headers).status_code == 200
+    for bad in ("2025-13-45", "1900-01-01"):  # no such date; before the birth date (no start needed)
+        refused = world.client.post(url, json={"stop": bad, "replace": True}, headers=headers)
+        assert refused.status_code == 422 and "stop" in refused.text, refused.text
     again = world.client.post(url, json={"stop": "2199-12-31"}, headers=headers)
     assert again.status_code == 422 and "already stopped" in again.text
     replaced = world.client.post(url, json={"stop": "2025-05-01", "replace": True}, headers=headers)

@@ -379,6 +379,8 @@ class _Parser:
         stop = optional(raw, "stop", lambda v: iso_date(v, f"{field}.stop"))
         if start is not None:
             self._check_not_before_birth(start, f"{field}.start")
+        if stop is not None:
+            self._check_not_before_birth(stop, f"{field}.stop")
         if start is not None and stop is not None and stop < start:
             raise UserInputError(
                 f"{field}.stop",

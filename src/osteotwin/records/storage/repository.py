@@ -398,8 +398,8 @@ def remove_entry(session: Session, row: PatientRow, kind: str, entry_id: int, re
 def stop_medication(session: Session, row: PatientRow, medication_id: int, stop: Any,
                     actor: Actor, *, replace: bool = False) -> dict[str, Any]:
     """Record the date a medication stopped (or is planned to stop), checked like a new entry
-    (a date, not before its start or the birth date); one already stopped keeps its date unless
-    ``replace``. Audited with the entry before and after."""
+    (by the patient file reader: a date, not before its start or the birth date); one already
+    stopped keeps its date unless ``replace``. Audited with the entry before and after."""
     if stop is None or stop == "":
         raise UserInputError("stop", stop, "the date it stopped (YYYY-MM-DD)", problem="missing field")
     child, before = _entry(row, "medications", medication_id)
@@ -407,11 +407,6 @@ def stop_medication(session: Session, row: PatientRow, medication_id: int, stop:
         raise UserInputError("stop", stop, f"no new date: it already stopped on {child.stop.isoformat()} "
                              "(replace it explicitly, or remove the entry and add it again)",
                              problem="already stopped")
-    stop_date = dt.date.fromisoformat(stop) if isinstance(stop, str) and len(stop) == 10 and \
-        stop[4] == "-" else None
-    if stop_date is not None and stop_date < row.birth_date:
-        raise UserInputError("stop", stop, f"a date after the birth date {row.birth_date.isoformat()}",
-                             problem="date before birth")
     entry = {key: value for key, value in before.items() if key != "id"}
     parsed = validate_entry("medications", {**entry, "stop": stop}, record_from_row(row))
     child.stop = parsed.medications[0].stop
