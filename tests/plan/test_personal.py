@@ -100,3 +100,16 @@ def test_a_high_25ohd_reaches_the_plan_from_the_assessment() -> None:
     plan = build_personal_plan(record, weeks=1).nutrition
     assert any("is above 50 ng/mL: the plan suggests no vitamin D supplement" in n for n in plan.notes)
     assert not any(s.nutrient == "vitamin_d_iu" and s.dose_per_day > 0 for s in plan.supplements)
+
+
+def test_a_low_egfr_holds_back_protein_without_a_bone_treatment_indication() -> None:
+    """eGFR 25 in a man with no bone-health indication: the assessment's antiresorptive kidney finding
+    does not fire, but the diet is still for reduced kidney function (KDIGO 2012: below 30)."""
+    doc = {**_doc(weight="80 kg"), "labs": [{"test": "egfr", "value": 25, "unit": "mL/min/1.73m2",
+                                              "date": "2025-05-01"}]}
+    record = parse_patient_document(doc)
+    assert "KIDNEY_FUNCTION_LIMITS_ANTIRESORPTIVE" not in assess(record, dt.date(2025, 6, 1)).finding_codes()
+    nutrition = build_personal_plan(record, weeks=1).nutrition
+    assert nutrition.targets.get("potassium_mg").minimum is None
+    assert nutrition.targets.get("protein_g").maximum == 1.2 * 80
+    assert any(n.startswith("reduced kidney function (eGFR 25") for n in nutrition.notes)

@@ -16,8 +16,16 @@ def _engine_version() -> str:
     digest = hashlib.sha1(usedforsecurity=False)
     for name in ("rules.yaml", "citations.yaml", "targets.yaml", "densitometry.yaml"):
         digest.update(resources.files("osteotwin.data").joinpath("clinic", name).read_bytes())
-    code = resources.files("osteotwin.clinic")
-    for source in sorted((f for f in code.iterdir() if f.name.endswith(".py")), key=lambda f: f.name):
+    # the assessment's code, its renderers, and what it reads from outside the package
+    for package, names in (("osteotwin.clinic", None), ("osteotwin.clinic.render", None),
+                           ("osteotwin.plan.exercise", ("screening.py",)),
+                           ("osteotwin.records", ("patient.py",)), ("osteotwin", ("vocabulary.py",))):
+        folder = resources.files(package)
+        for source in sorted((f for f in folder.iterdir() if f.name.endswith((".py", ".j2"))
+                              and (names is None or f.name in names)), key=lambda f: f.name):
+            digest.update(f"{package}/{source.name}".encode() + source.read_bytes())
+    templates = resources.files("osteotwin.clinic.render").joinpath("templates")
+    for source in sorted(templates.iterdir(), key=lambda f: f.name):
         digest.update(source.name.encode() + source.read_bytes())
     return f"1.0+{digest.hexdigest()[:10]}"
 

@@ -18,9 +18,14 @@ from osteotwin.plan.nutrition.plan import (
 from osteotwin.records import PatientRecord
 
 MIN_WEEKS, MAX_WEEKS = 1, 52
-#: The assessment's finding for a low eGFR (threshold and sources in data/clinic/rules.yaml); the
-#: nutrition plan then holds back on protein and potassium (see ``nutrient_targets``).
+#: The assessment's finding for a low eGFR with a bone-health indication (threshold and sources in
+#: data/clinic/rules.yaml); with it, or with an eGFR below ``DIET_EGFR_LIMIT`` whatever the
+#: indication, the nutrition plan holds back on protein and potassium (see ``nutrient_targets``).
 KIDNEY_FINDING = "KIDNEY_FUNCTION_LIMITS_ANTIRESORPTIVE"
+#: eGFR (mL/min/1.73 m²) below which KDIGO 2012 (CKD guideline, rec. 3.1.2: GFR categories G4-G5)
+#: lowers adults' protein to 0.8 g/kg/d: the plan then pushes neither protein nor potassium and
+#: asks for an individual diet.
+DIET_EGFR_LIMIT = 30.0
 ADULT_AGE = 18  # the intake tables and exercise guidelines used are for adults
 
 
@@ -66,7 +71,8 @@ def build_personal_plan(
         low_vitamin_d=_low_vitamin_d(record, when, assessment),
         high_vitamin_d=_high_vitamin_d(record, when, assessment),
         kidney_function=_kidney_function(record, when),
-        reduced_kidney_function=KIDNEY_FINDING in assessment.finding_codes(),
+        reduced_kidney_function=(KIDNEY_FINDING in assessment.finding_codes()
+                                 or _egfr_below(record, when, DIET_EGFR_LIMIT)),
     )
     return PersonalPlan(when, program, nutrition)
 
@@ -89,6 +95,12 @@ def _high_vitamin_d(record: PatientRecord, when: dt.date, assessment: Assessment
     if "VITAMIN_D_HIGH" not in assessment.finding_codes() or lab is None:
         return None
     return f"25(OH)D {lab.value:.0f} ng/mL on {lab.date.isoformat()} is above 50 ng/mL"
+
+
+def _egfr_below(record: PatientRecord, when: dt.date, limit: float) -> bool:
+    """Whether the latest eGFR on file (mL/min/1.73 m²) is below ``limit``."""
+    lab = record.latest_lab("egfr", on_or_before=when)
+    return lab is not None and lab.value < limit
 
 
 def _kidney_function(record: PatientRecord, when: dt.date) -> str | None:
