@@ -115,21 +115,26 @@ def referenced_facts(condition: Any) -> list[str]:
     return list(names)
 
 
-def numeric_bounds(condition: Any, fact: str) -> list[tuple[str, float]]:
+def numeric_bounds(condition: Any, fact: str, *, negated: bool = False) -> list[tuple[str, float]]:
     """(operator, number) of each comparison of ``fact`` with a number (``lt``/``le``/``gt``/``ge``)
     in a condition, in order of appearance: the thresholds a rule applies to that fact (a chart's
-    reference lines)."""
+    reference lines). A comparison under ``not`` is given as what it then requires (``not lt 12``
+    is ``ge 12``), so that its side is the rule's."""
     bounds: list[tuple[str, float]] = []
     if isinstance(condition, Mapping):
         if condition.get("fact") == fact:
-            bounds.extend((op, float(condition[op])) for op in ("lt", "le", "gt", "ge")
+            bounds.extend((_NEGATED[op] if negated else op, float(condition[op]))
+                          for op in ("lt", "le", "gt", "ge")
                           if op in condition and isinstance(condition[op], int | float))
         for key in ("all", "any"):
             for child in condition.get(key, []):
-                bounds.extend(numeric_bounds(child, fact))
+                bounds.extend(numeric_bounds(child, fact, negated=negated))
         if "not" in condition:
-            bounds.extend(numeric_bounds(condition["not"], fact))
+            bounds.extend(numeric_bounds(condition["not"], fact, negated=not negated))
     return bounds
+
+
+_NEGATED = {"lt": "ge", "le": "gt", "gt": "le", "ge": "lt"}
 
 
 def referenced_findings(condition: Any) -> list[str]:

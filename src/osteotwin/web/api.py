@@ -20,6 +20,7 @@ from osteotwin.web.deps import (
     actor_of,
     bearer_scheme,
     require_clinician,
+    require_may_remove,
 )
 from osteotwin.web.forms import past_date
 from osteotwin.web.security import LoginThrottled, client_address, throttled_login
@@ -228,9 +229,7 @@ def remove_entry(patient_id: PatientId, kind: EntryKind, entry_id: int, user: Ap
     (clinicians; a patient may remove entries they entered themselves, log entries only while no
     clinician has reviewed them)."""
     row = accessible_patient(db, user, patient_id)
-    if user.role != "clinician" and not repository.patient_may_remove(row, kind, entry_id, user.username):
-        raise HTTPException(status_code=403, detail="a patient may remove only entries they entered "
-                                                    "themselves (log entries while unreviewed)")
+    require_may_remove(user, row, kind, entry_id)
     repository.check_revision(row, revision)
     removed = repository.remove_entry(db, row, kind, entry_id, reason, actor_of(user))
     db.commit()

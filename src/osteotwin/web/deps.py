@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from osteotwin.records.storage.accounts import user_for_token
 from osteotwin.records.storage.audit import Actor
 from osteotwin.records.storage.models import PatientRow, UserRow
-from osteotwin.records.storage.repository import patient_for
+from osteotwin.records.storage.repository import patient_for, patient_may_remove
 from osteotwin.web.security import SESSION_COOKIE, BrowserSession, SessionCodec
 
 #: Record ids are 32-bit positive integers in every supported database.
@@ -87,3 +87,16 @@ def accessible_patient(db: Session, user: UserRow, patient_id: int) -> PatientRo
 def require_clinician(user: UserRow) -> None:
     if user.role != "clinician":
         raise HTTPException(status_code=403, detail="only clinicians may do this")
+
+
+def may_remove(user: UserRow, row: PatientRow, kind: str, entry_id: int) -> bool:
+    """Clinicians remove any entry of their patients; a patient only entries they entered
+    themselves, log entries only while unreviewed (``repository.patient_may_remove``)."""
+    return user.role == "clinician" or patient_may_remove(row, kind, entry_id, user.username)
+
+
+def require_may_remove(user: UserRow, row: PatientRow, kind: str, entry_id: int) -> None:
+    """403 unless ``may_remove`` (pages and API alike)."""
+    if not may_remove(user, row, kind, entry_id):
+        raise HTTPException(status_code=403, detail="a patient may remove only entries they entered "
+                                                    "themselves (log entries while unreviewed)")

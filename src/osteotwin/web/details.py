@@ -35,7 +35,7 @@ from osteotwin.records.storage import repository
 from osteotwin.records.storage.models import PatientRow, UserRow
 from osteotwin.web import forms
 from osteotwin.web.deps import DbSession, PageUser, PatientId, accessible_patient, actor_of
-from osteotwin.web.forms import form_number, form_quantity, form_text
+from osteotwin.web.forms import drop_empty, form_number, form_quantity, form_text
 from osteotwin.web.pages import checked_form, render
 from osteotwin.web.security import CSRF_FIELD
 
@@ -146,17 +146,13 @@ def _flag(form: Mapping[str, Any], key: str) -> bool | None:
     return YES_NO[text]
 
 
-def _drop_none(section: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in section.items() if v is not None and v != ""}
-
-
 def patient_section(form: Mapping[str, Any], stored: Mapping[str, Any]) -> dict[str, Any]:
     """The document's ``patient`` block: identifier, sex and birth date as stored, the rest typed."""
     typed = {"height": form_quantity(form, "height_value", "height_unit"),
              "weight": form_quantity(form, "weight_value", "weight_unit"),
              "menopausal_status": form_text(form, "menopausal_status")}
     kept = {k: stored[k] for k in ("id", "sex", "birth_date") if stored.get(k) is not None}
-    return {**kept, **_drop_none(typed)}
+    return {**kept, **drop_empty(typed)}
 
 
 def history_section(form: Mapping[str, Any], stored: Mapping[str, Any]) -> dict[str, Any]:
@@ -165,7 +161,7 @@ def history_section(form: Mapping[str, Any], stored: Mapping[str, Any]) -> dict[
     typed["smoking"] = form_text(form, "smoking")
     typed["alcohol_units_per_week"] = form_number(form, "alcohol_units_per_week")
     typed.update({key: _flag(form, key) for key in HISTORY_FLAGS})
-    return {**_drop_none(typed), "conditions": list(stored.get("conditions") or [])}
+    return {**drop_empty(typed), "conditions": list(stored.get("conditions") or [])}
 
 
 def _fixed_unit(form: Mapping[str, Any], key: str, unit: str) -> str | None:
@@ -211,7 +207,7 @@ def lifestyle_section(form: FormData | Mapping[str, Any]) -> tuple[dict[str, Any
                              "protein": _fixed_unit(form, "protein", "g/kg/d")}
     typed.update({key: form_number(form, key) for key in LIFESTYLE_NUMBERS})
     typed.update({key: form_text(form, key) for key in LIFESTYLE_CHOICES})
-    return {**_drop_none(typed), "supplements": supplements,
+    return {**drop_empty(typed), "supplements": supplements,
             "food_exclusions": list(dict.fromkeys(_texts(form, "food_exclusions")))}, rows
 
 

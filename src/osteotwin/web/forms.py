@@ -62,7 +62,8 @@ def form_quantity(form: Mapping[str, Any], value_key: str, unit_key: str) -> str
     return f"{value:.10g} {form_text(form, unit_key)}".strip()  # as the patient file writes numbers
 
 
-def _drop_empty(entry: dict[str, Any]) -> dict[str, Any]:
+def drop_empty(entry: dict[str, Any]) -> dict[str, Any]:
+    """``entry`` without its blank (None or "") values: blank means not recorded."""
     return {k: v for k, v in entry.items() if v not in (None, "")}
 
 
@@ -88,21 +89,21 @@ def _past_date(form: Mapping[str, Any], key: str, what: str, today: dt.date | No
 
 
 def lab_entry(form: Mapping[str, Any]) -> dict[str, Any]:
-    return _drop_empty({"test": form_text(form, "test"), "value": form_number(form, "value", required=True),
+    return drop_empty({"test": form_text(form, "test"), "value": form_number(form, "value", required=True),
                         "unit": form_text(form, "unit"), "date": _past_date(form, "date", "a lab result"),
                         "method": form_text(form, "method")})
 
 
 def dxa_entry(form: Mapping[str, Any]) -> dict[str, Any]:
     """A DXA scan (its date may not be after today); a medication's start and stop may be (planned)."""
-    return _drop_empty({"date": _past_date(form, "date", "a DXA scan"), "site": form_text(form, "site"),
+    return drop_empty({"date": _past_date(form, "date", "a DXA scan"), "site": form_text(form, "site"),
                         "bmd": form_quantity(form, "bmd_value", "bmd_unit"),
                         "t_score": form_number(form, "t_score"), "z_score": form_number(form, "z_score"),
                         "device": form_text(form, "device")})
 
 
 def medication_entry(form: Mapping[str, Any]) -> dict[str, Any]:
-    return _drop_empty({"drug": form_text(form, "drug"), "dose": form_quantity(form, "dose_value", "dose_unit"),
+    return drop_empty({"drug": form_text(form, "drug"), "dose": form_quantity(form, "dose_value", "dose_unit"),
                         "route": form_text(form, "route"),
                         "every": form_quantity(form, "every_value", "every_unit"),
                         "start": form_text(form, "start"), "stop": form_text(form, "stop")})
@@ -120,12 +121,12 @@ def log_entry(form: Mapping[str, Any]) -> dict[str, Any]:
                      protein_g=form_number(form, "protein_g"))
     elif kind == "symptom":
         entry.update(symptom=form_text(form, "symptom"), severity=form_number(form, "severity"))
-    return _drop_empty(entry)
+    return drop_empty(entry)
 
 
 def patient_document(form: Mapping[str, Any]) -> dict[str, Any]:
     """A minimal patient file v1 document from the new-patient form."""
-    patient = _drop_empty({"id": form_text(form, "patient_id"), "sex": form_text(form, "sex"),
+    patient = drop_empty({"id": form_text(form, "patient_id"), "sex": form_text(form, "sex"),
                            "birth_date": form_text(form, "birth_date"),
                            "height": form_quantity(form, "height_value", "height_unit"),
                            "weight": form_quantity(form, "weight_value", "weight_unit"),

@@ -34,7 +34,9 @@ from osteotwin.web.deps import (
     accessible_patient,
     actor_of,
     browser_session,
+    may_remove,
     require_clinician,
+    require_may_remove,
 )
 from osteotwin.web.security import (
     CSRF_FIELD,
@@ -323,8 +325,9 @@ def _timeline_context(user: UserRow, row: PatientRow, *, form_name: str | None =
     events = _timeline_events(record, row)
     session = object_session(row)
     by_patient = repository.patient_usernames(session, row) if session is not None else set()
-    for event in events:  # what the patient entered themselves is marked for the clinician
+    for event in events:  # what the patient entered is marked; who may correct each entry
         event["by_patient"] = event.get("created_by") in by_patient
+        event["may_correct"] = "entry" in event and may_remove(user, row, *event["entry"])
     lab_test = (values or {}).get("test") if form_name == "lab" else None
     if lab_test not in LAB_SPECS:
         lab_test = "estradiol"
@@ -421,12 +424,6 @@ _ADDED_LABELS = {"labs": "the lab result", "dxa": "the DXA scan", "medications":
                  "logs": "the log entry"}
 
 
-def may_correct(user: UserRow, row: PatientRow, kind: str, entry_id: int) -> bool:
-    """Clinicians correct any entry of their patients; a patient removes only entries they entered
-    themselves, log entries only while unreviewed (``repository.patient_may_remove``)."""
-    return user.role == "clinician" or repository.patient_may_remove(row, kind, entry_id, user.username)
-
-
 @router.get("/ui/lab-units", response_class=HTMLResponse)
 def lab_units(request: Request, user: PageUser, test: str = "estradiol") -> HTMLResponse:
     """The unit choices of one lab test (HTMX swaps them into the lab form)."""
@@ -467,9 +464,7 @@ async def _correct(request: Request, patient_id: PatientId, user: UserRow, db: A
     record's current revision; a refused one re-renders the timeline with that entry's correction
     open, what was typed kept and the reason beside it, nothing changed."""
     row = accessible_patient(db, user, patient_id)
-    if not may_correct(user, row, kind, entry_id):
-        raise HTTPException(status_code=403, detail="a patient may remove only entries they entered "
-                                                    "themselves (log entries while unreviewed)")
+    require_may_remove(user, row, kind, entry_id)
     form = await checked_form(request)
     try:
         repository.check_revision(row, form.get("revision"))
@@ -503,9 +498,8 @@ async def remove_entry(request: Request, patient_id: PatientId, kind: str, entry
 @router.post("/patients/{patient_id}/medications/{medication_id}/stop")
 async def stop_medication(request: Request, patient_id: PatientId, medication_id: int, user: PageUser,
                           db: DbSession) -> Response:
-    """Record the date a medication stopped."""
-    if user.role != "clinician":
-        raise HTTPException(status_code=403, detail="only clinicians record a medication's stop")
+    """Record the date a medication stopped (clinicians)."""
+    require_clinician(user)
     return await _correct(request, patient_id, user, db, "medications", medication_id,
                           lambda row, form: repository.stop_medication(
                               db, row, medication_id, str(form.get("stop") or ""), actor_of(user)))
@@ -521,11 +515,7 @@ async def review_logs(request: Request, patient_id: PatientId, user: PageUser, d
         ids = [int(str(value)) for value in form.getlist("ids")]
     except ValueError:
         raise HTTPException(status_code=422, detail="ids must be log entry ids") from None
-    try:
-        repository.mark_logs_reviewed(db, row, ids, actor_of(user))
-    except UserInputError as err:
-        db.rollback()
-        raise HTTPException(status_code=422, detail=err.one_line()) from None
+    repository.mark_logs_reviewed(db, row, ids, actor_of(user))  # a refusal: the app's 422 page
     db.commit()
     return RedirectResponse(f"/patients/{patient_id}/assessment#patient-log", status_code=303)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import hashlib
 import importlib
 import inspect
@@ -178,7 +179,7 @@ class Assessed:
     def when(self) -> dt.date:
         return self.log.as_of
 
-    @property
+    @functools.cached_property
     def record(self) -> PatientRecord:
         return self.log.apply(self.stored)
 

@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from osteotwin.errors import UserInputError
+from osteotwin.errors import UserInputError, shortened
 from osteotwin.records import PatientRecord
 from osteotwin.simulate import averaging
 from osteotwin.simulate.what_if import ANTIRESORPTIVE_COURSES, BAND_DRAWS, BAND_SEED
@@ -166,7 +166,7 @@ def accepted_range(name: str) -> str:
 
 
 def _message(problem: str, value: Any, accepted: str) -> str:
-    got = f" (got '{value}')" if value not in (None, "") else ""
+    got = f" (got '{shortened(str(value))}')" if value not in (None, "") else ""
     return f"{problem[:1].upper()}{problem[1:]}{got}. Accepted: {accepted}."
 
 

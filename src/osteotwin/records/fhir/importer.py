@@ -442,7 +442,7 @@ class _Reader:
         for resource in self.resources:
             if resource.kind == "Observation" and _concept_key(resource.data.get("code")) == "dxa.scan":
                 for ref in resource.data.get("hasMember", ()):
-                    target = self.by_url.get(str(ref.get("reference")))
+                    target = self._lookup(ref.get("reference"))
                     if target is not None:
                         members.add(target.label)
         return members
@@ -523,7 +523,7 @@ class _Reader:
         scan = _Scan(_when(data), self._site(data, None),
                      _text_of(data.get("device"), "display"))
         for ref in data.get("hasMember", ()):
-            member = self.by_url.get(str(ref.get("reference")))
+            member = self._lookup(ref.get("reference"))
             if member is None:
                 raise UserInputError(f"{resource.label}.hasMember", ref.get("reference"),
                                      "a reference to an Observation in this bundle",
