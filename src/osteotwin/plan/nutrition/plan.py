@@ -97,8 +97,9 @@ def current_supplement_totals(supplements: Iterable[tuple[str, float]]) -> dict[
 
 
 def _food_caps(targets: NutritionTargets, current: Mapping[str, float]) -> dict[str, float]:
-    """Most of each capped nutrient food may give: the upper level minus current supplements, but never
-    less than the target (food first: a supplement over the room is flagged, food is not trimmed)."""
+    """Most of each capped nutrient food may give: the upper level minus current supplements; where
+    that leaves less than the target, the whole upper level (food first: the food plan meets the
+    target on its own and the supplement is flagged to reduce, rather than food being trimmed)."""
     caps: dict[str, float] = {}
     for t in targets.targets:
         if t.maximum is None:

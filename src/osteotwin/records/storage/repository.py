@@ -86,7 +86,9 @@ def _dxa_row(s: DxaScan) -> DxaRow:
                   z_score=s.z_score, device=s.device)
 
 
-def _apply_record(row: PatientRow, record: PatientRecord) -> None:
+def _apply_record(row: PatientRow, record: PatientRecord, current: PatientRecord | None = None) -> None:
+    """Write ``record`` into ``row``; ``current`` is the record the row holds now (None: a new row),
+    whose entries keep their rows where unchanged (``_kept_rows``)."""
     p = record.patient
     row.external_id = p.id
     row.sex = p.sex
@@ -101,8 +103,7 @@ def _apply_record(row: PatientRow, record: PatientRecord) -> None:
                                   else record.fracture_risk_external.model_dump(mode="json"))
     row.extra = dict(record.extra)
     # entries keep their rows, and so their ids (which pages, API clients and the audit name),
-    # wherever they are unchanged (``_kept_rows``)
-    current = record_from_row(row) if row.id is not None else None
+    # wherever they are unchanged
     row.medications = _kept_rows(row.medications, None if current is None else current.medications,
                                  record.medications, _medication_row)
     row.labs = _kept_rows(row.labs, None if current is None else current.labs, record.labs, _lab_row)
@@ -229,8 +230,9 @@ def create_patient(session: Session, record: PatientRecord, actor: Actor) -> Pat
 
 def replace_patient(session: Session, row: PatientRow, record: PatientRecord, actor: Actor) -> PatientRow:
     """Replace the whole record (PUT); the audit entry holds both documents."""
-    before = record_to_document(record_from_row(row))
-    _apply_record(row, record)
+    current = record_from_row(row)
+    before = record_to_document(current)
+    _apply_record(row, record, current)
     _touch(row)
     session.flush()
     record_change(session, actor, action="replace", entity="patient", entity_id=row.id,
