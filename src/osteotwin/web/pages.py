@@ -227,10 +227,15 @@ def home(user: PageUser) -> Response:
 @router.get("/patients", response_class=HTMLResponse)
 def patient_list(request: Request, user: PageUser, db: DbSession) -> HTMLResponse:
     rows = []
-    for row in repository.list_patients(db, user):
+    patients = repository.list_patients(db, user)
+    try:
+        cached = services.cached_assessments(db, patients)
+    except services.Unavailable:
+        cached = {}
+    for row in patients:
         read = services.assessed(row)
         try:
-            result: dict[str, Any] | None = services.assessment(db, row, read)
+            result: dict[str, Any] | None = services.assessment(db, row, read, cached)
         except (services.Unavailable, UserInputError):
             result = None
         rows.append({"row": row, "record": read.stored, "badge": services.risk_badge(result),

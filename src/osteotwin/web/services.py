@@ -19,7 +19,7 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -202,19 +202,47 @@ def assessed(row: PatientRow, as_of: dt.date | None = None, today: dt.date | Non
     return Assessed(stored=stored, dated=dated, log=review_logs(logs, stored, when))
 
 
-def assessment(db: Session, row: PatientRow, read: Assessed) -> dict[str, Any]:
-    """The assessment (spec/cli.md JSON shape) of ``row`` as ``read`` on its date (the patient's
-    logged falls counted), cached per revision (a log entry is one), date and engine version."""
+def _clinic() -> Any:
     clinic = _module("osteotwin.clinic", "assessment")
     if not hasattr(clinic, "assess"):
         raise Unavailable("assessment", "not available yet in this version of osteotwin")
+    return clinic
+
+
+#: A cached assessment's key: patient id, record revision, assessment date.
+CacheKey = tuple[int, int, dt.date]
+
+
+def cached_assessments(db: Session, rows: list[PatientRow]) -> dict[CacheKey, dict[str, Any]]:
+    """Every cached assessment of ``rows`` at their current revisions by this engine version, in
+    one query (the patient list; ``assessment(..., cached=)`` reads it instead of one query each)."""
+    if not rows:
+        return {}
+    version = _version_of(_clinic())
+    found = db.scalars(select(AssessmentRow).where(
+        tuple_(AssessmentRow.patient_id, AssessmentRow.revision).in_(
+            [(row.id, row.revision) for row in rows]),
+        AssessmentRow.engine_version == version))
+    return {(c.patient_id, c.revision, c.as_of): c.result for c in found}
+
+
+def assessment(db: Session, row: PatientRow, read: Assessed,
+               cached: dict[CacheKey, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The assessment (spec/cli.md JSON shape) of ``row`` as ``read`` on its date (the patient's
+    logged falls counted), cached per revision (a log entry is one), date and engine version;
+    ``cached`` is ``cached_assessments`` read beforehand (else the cache is queried here)."""
+    clinic = _clinic()
     record, when = read.record, read.when
     version = _version_of(clinic)
-    cached = db.scalars(select(AssessmentRow).where(
-        AssessmentRow.patient_id == row.id, AssessmentRow.revision == row.revision,
-        AssessmentRow.as_of == when, AssessmentRow.engine_version == version)).first()
     if cached is not None:
-        return dict(cached.result)
+        hit = cached.get((row.id, row.revision, when))
+    else:
+        row_hit = db.scalars(select(AssessmentRow).where(
+            AssessmentRow.patient_id == row.id, AssessmentRow.revision == row.revision,
+            AssessmentRow.as_of == when, AssessmentRow.engine_version == version)).first()
+        hit = None if row_hit is None else row_hit.result
+    if hit is not None:
+        return dict(hit)
     assessed = _guarded("assessment", clinic.assess, record, when)
     try:
         document = importlib.import_module("osteotwin.clinic.render.document")
