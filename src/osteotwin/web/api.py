@@ -24,7 +24,7 @@ from osteotwin.web.deps import (
 )
 from osteotwin.web.forms import past_date
 from osteotwin.web.security import LoginThrottled, client_address, throttled_login
-from osteotwin.web.whatif import WhatIfRequest, model_version, run_what_if
+from osteotwin.web.whatif import WhatIfRequest, stored_what_if
 
 router = APIRouter(prefix="/api", tags=["api"])
 
@@ -294,9 +294,7 @@ def get_assessment(patient_id: PatientId, user: ApiUser, db: DbSession, as_of: A
 def get_plan(patient_id: PatientId, user: ApiUser, db: DbSession,
              weeks: Annotated[int, Query(ge=1, le=52)] = 12) -> dict[str, Any]:
     """Exercise program and nutrition plan."""
-    row = accessible_patient(db, user, patient_id)
-    read = services.assessed(row)
-    return services.plan(row, read.record, weeks, as_of=read.when)
+    return services.plan(accessible_patient(db, user, patient_id), weeks)
 
 
 @router.post("/patients/{patient_id}/simulations", responses={**ERRORS, **UNAVAILABLE})
@@ -304,12 +302,7 @@ def create_simulation(patient_id: PatientId, body: WhatIfRequest, user: ApiUser,
                       db: DbSession) -> dict[str, Any]:
     """What-if: the current course and the changed one over 1-5 years (cached per model version)."""
     row = accessible_patient(db, user, patient_id)
-    read = services.assessed(row)
-    when = read.when  # t = 0: the date the pages assess, too
-    on_date = read.record.model_copy(update={"as_of": when})
-    request = {**body.model_dump(mode="json"), "as_of": when.isoformat()}
-    return services.cached_simulation(db, row, request, lambda: run_what_if(on_date, body),
-                                      model_version())
+    return stored_what_if(db, row, services.assessed(row), body)
 
 
 @router.get("/patients/{patient_id}/fhir", responses={**ERRORS, **UNAVAILABLE})

@@ -55,9 +55,8 @@ from osteotwin.web.whatif import (
     SERIES_LABELS,
     WhatIfFormError,
     form_errors_of,
-    model_version,
     request_from_form,
-    run_what_if,
+    stored_what_if,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -580,8 +579,7 @@ def plan_page(request: Request, patient_id: PatientId, user: PageUser, db: DbSes
 
 def _plan_or_reason(row: PatientRow) -> tuple[dict[str, Any] | None, str | None]:
     try:
-        read = services.assessed(row)
-        return services.plan(row, read.record, as_of=read.when), None
+        return services.plan(row), None
     except services.Unavailable as exc:
         return None, exc.reason
     except UserInputError as err:
@@ -635,18 +633,12 @@ async def what_if_run(request: Request, patient_id: PatientId, user: PageUser, d
     row = accessible_patient(db, user, patient_id)
     form = await checked_form(request)
     read = services.assessed(row)
-    record = read.record
     context = _what_if_context(user, row, read)
     context["values"] = {k: str(v) for k, v in form.items() if k != CSRF_FIELD}
     htmx = bool(request.headers.get("HX-Request"))
-    dated: services.AssessmentDate = context["dated"]
-    on_date = record.model_copy(update={"as_of": dated.when})  # t = 0: the date the pages assess
     status = 200
     try:
-        body = request_from_form(form)
-        result = services.cached_simulation(
-            db, row, {**body.model_dump(mode="json"), "as_of": dated.when.isoformat()},
-            lambda: run_what_if(on_date, body), model_version())
+        result = stored_what_if(db, row, read, request_from_form(form))
         context.update(result=result, figures=charts.what_if_charts(result, context["start"]))
     except (WhatIfFormError, UserInputError) as err:
         context["errors"] = err.errors if isinstance(err, WhatIfFormError) else form_errors_of(err)

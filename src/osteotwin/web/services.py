@@ -320,14 +320,15 @@ _PLAN_CACHE_SIZE = 64
 _PLAN_LOCK = threading.Lock()
 
 
-def plan(row: PatientRow, record: PatientRecord, weeks: int = 12,
-         as_of: dt.date | None = None) -> dict[str, Any]:
-    """The exercise and nutrition plan document (``osteotwin.plan``) on ``as_of`` (default: the
-    record's, else today), cached in memory per revision.
+def plan(row: PatientRow, weeks: int = 12) -> dict[str, Any]:
+    """The exercise and nutrition plan document (``osteotwin.plan``) of ``row`` read as the pages
+    assess it (``assessed``: on its date, the patient's log read), cached in memory per revision.
 
     Building a plan solves a nutrition MILP (seconds), so results are kept per (patient, revision,
     weeks, date) for the life of the server process.
     """
+    read = assessed(row)
+    record, as_of = read.record, read.when
     key = (row.id, row.revision, weeks, as_of)
     with _PLAN_LOCK:
         if key in _PLAN_CACHE:

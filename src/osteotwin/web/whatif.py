@@ -20,6 +20,7 @@ from osteotwin.errors import UserInputError, shortened
 from osteotwin.records import PatientRecord
 from osteotwin.simulate import averaging
 from osteotwin.simulate.what_if import ANTIRESORPTIVE_COURSES, BAND_DRAWS, BAND_SEED
+from osteotwin.web import services
 from osteotwin.web.services import Unavailable, jsonable
 
 AI_DRUGS: tuple[str, ...] = ("anastrozole", "letrozole", "exemestane")
@@ -386,6 +387,15 @@ def run_what_if(record: PatientRecord, request: WhatIfRequest) -> dict[str, Any]
                 "not a prescription; drug, dose and timing are the clinician's choice."),
             "caveats": [{**caveat.to_json(), "courses": labels}
                         for caveat, labels in caveats.caveats_by_course(per_course)]}
+
+
+def stored_what_if(db: Any, row: Any, read: services.Assessed, request: WhatIfRequest) -> dict[str, Any]:
+    """``run_what_if`` for a stored patient (the page and the API alike): t = 0 is the date the
+    pages assess ``read`` on; the result is cached per record revision, request and model version."""
+    when = read.when
+    on_date = read.record.model_copy(update={"as_of": when})
+    return services.cached_simulation(db, row, {**request.model_dump(mode="json"), "as_of": when.isoformat()},
+                                      lambda: run_what_if(on_date, request), model_version())
 
 
 def _parameter_draws(n: int) -> list[Any]:
