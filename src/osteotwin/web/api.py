@@ -19,11 +19,12 @@ from osteotwin.web.deps import (
     accessible_patient,
     actor_of,
     bearer_scheme,
+    checked_password,
     require_clinician,
     require_may_remove,
 )
 from osteotwin.web.forms import past_date
-from osteotwin.web.security import LoginThrottled, client_address, throttled_login
+from osteotwin.web.security import LoginThrottled
 from osteotwin.web.whatif import WhatIfRequest, stored_what_if
 
 router = APIRouter(prefix="/api", tags=["api"])
@@ -95,9 +96,7 @@ UNAVAILABLE: dict[int | str, dict[str, Any]] = {
 def create_token(body: TokenRequest, request: Request, db: DbSession) -> TokenResponse:
     """Exchange a username and password for a bearer token (throttled as the login form is)."""
     try:
-        user = throttled_login(request.app.state.login_throttle, body.username,
-                               client_address(request.scope),
-                               lambda: accounts.authenticate(db, body.username, body.password))
+        user = checked_password(request, db, body.username, body.password)
     except LoginThrottled as refused:
         raise HTTPException(status_code=429, detail=str(refused),
                             headers={"Retry-After": str(refused.retry_after_s)}) from None

@@ -9,11 +9,17 @@ from fastapi import Depends, HTTPException, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session, sessionmaker
 
-from osteotwin.records.storage.accounts import user_for_token
+from osteotwin.records.storage.accounts import authenticate, user_for_token
 from osteotwin.records.storage.audit import Actor
 from osteotwin.records.storage.models import PatientRow, UserRow
 from osteotwin.records.storage.repository import patient_for, patient_may_remove
-from osteotwin.web.security import SESSION_COOKIE, BrowserSession, SessionCodec
+from osteotwin.web.security import (
+    SESSION_COOKIE,
+    BrowserSession,
+    SessionCodec,
+    client_address,
+    throttled_login,
+)
 
 #: Record ids are 32-bit positive integers in every supported database.
 PatientId = Annotated[int, Path(ge=1, le=2_147_483_647, description="the record's id")]
@@ -70,6 +76,13 @@ def page_user(request: Request, db: DbSession) -> UserRow:
 
 
 PageUser = Annotated[UserRow, Depends(page_user)]
+
+
+def checked_password(request: Request, db: Session, username: str, password: str) -> UserRow | None:
+    """The active user whose password this is, through the app's login throttle (the login form,
+    the token route and a password change alike); raises ``LoginThrottled`` while throttled."""
+    return throttled_login(request.app.state.login_throttle, username, client_address(request.scope),
+                           lambda: authenticate(db, username, password))
 
 
 def actor_of(user: UserRow) -> Actor:

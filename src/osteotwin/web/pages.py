@@ -34,6 +34,7 @@ from osteotwin.web.deps import (
     accessible_patient,
     actor_of,
     browser_session,
+    checked_password,
     may_remove,
     require_clinician,
     require_may_remove,
@@ -44,10 +45,8 @@ from osteotwin.web.security import (
     SESSION_COOKIE,
     BrowserSession,
     LoginThrottled,
-    client_address,
     csrf_matches,
     new_session,
-    throttled_login,
 )
 from osteotwin.web.whatif import (
     AI_DRUGS,
@@ -125,9 +124,7 @@ async def login(request: Request, db: DbSession) -> Response:
     user = None
     if username and password:
         try:
-            user = throttled_login(request.app.state.login_throttle, username,
-                                   client_address(request.scope),
-                                   lambda: accounts.authenticate(db, username, password))
+            user = checked_password(request, db, username, password)
         except LoginThrottled as refused:  # refused without checking the password (even a right one)
             request.state.csrf = browser_session(request).csrf  # type: ignore[union-attr]
             page = render(request, "login.html", {"error": str(refused), "username": username},
@@ -181,9 +178,7 @@ async def change_password(request: Request, user: PageUser, db: DbSession) -> Re
                       status_code=status)
 
     try:
-        checked = throttled_login(request.app.state.login_throttle, user.username,
-                                  client_address(request.scope),
-                                  lambda: accounts.authenticate(db, user.username, current))
+        checked = checked_password(request, db, user.username, current)
     except LoginThrottled as refused:
         return refuse(str(refused), 429)
     if checked is None:

@@ -8,7 +8,8 @@ Forms carry the CSRF token in a hidden field (HTMX sends it as the ``X-CSRF-Toke
 
 The middleware here wraps the whole application (outside Starlette's error handling, so that its
 500 responses get the headers too): security headers and the request body size limit. The login
-form and the API token route both log in through ``throttled_login``.
+form, the API token route and a password change all check a password through ``throttled_login``
+(``deps.checked_password``).
 """
 
 from __future__ import annotations
