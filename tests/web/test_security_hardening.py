@@ -340,3 +340,25 @@ def test_over_https_the_session_cookie_is_secure_and_hsts_is_sent(world: World) 
 def _cookie_flags(response: httpx.Response) -> set[str]:
     """The attribute names of the response's session cookie (``secure``, ``httponly``...)."""
     return {part.split("=")[0].strip().lower() for part in response.headers["set-cookie"].split(";")[1:]}
+
+
+def test_text_a_patient_enters_is_escaped_on_the_clinicians_assessment(world: World,
+                                                                        page_client: TestClient) -> None:
+    """The assessment page includes the clinic's own section templates (``.j2``): what a patient
+    typed (a lab's method, shown with a man's low estradiol) is shown as text there too, never as
+    markup."""
+    markup = '<a href="https://evil.example/login" id="injected">Session expired</a>'
+    response = world.client.post(f"/api/patients/{world.patient_a}/labs", headers=world.token("pat-a"),
+                                 json={"test": "estradiol", "value": 3, "unit": "pg/mL",
+                                       "date": "2025-06-01", "method": markup})
+    assert response.status_code == 201, response.text
+    try:
+        browser_login(page_client, "dr-a")
+        page = page_client.get(f"/patients/{world.patient_a}/assessment")
+        assert page.status_code == 200
+        assert "evil.example" in page.text  # the method is shown ...
+        assert 'id="injected"' not in page.text and "&lt;a href=" in page.text  # ... as text
+    finally:
+        removed = world.client.delete(f"/api/patients/{world.patient_a}/entries/labs/{response.json()['id']}",
+                                      params={"reason": "test entry"}, headers=world.token("dr-a"))
+        assert removed.status_code == 200, removed.text

@@ -112,6 +112,7 @@ def create_app(database_url: str | None = None, *, secret_key: str | None = None
     app.state.session_codec = SessionCodec(secret_key or os.environ.get(ENV_SECRET_KEY)
                                            or secrets.token_urlsafe(32))
     templates = Jinja2Templates(directory=str(WEB_DIR / "templates"))
+    templates.env.autoescape = True  # every template is HTML, the .j2 sections included
     # the assessment page shows the same sections as the printable assessment (one template)
     templates.env.loader = jinja2.ChoiceLoader([
         jinja2.FileSystemLoader(WEB_DIR / "templates"),
