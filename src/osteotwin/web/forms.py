@@ -38,17 +38,46 @@ def form_text(form: Mapping[str, Any], key: str) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
+#: What a number input accepts, for error messages.
+NUMBER_ACCEPTED = "a number written with digits and at most one decimal point or comma (1200, 12.5, 12,5)"
+
+
+class AmbiguousNumber(ValueError):
+    """A number typed with a thousands separator, or one that reads two ways."""
+
+
+def parse_decimal(text: str) -> float:
+    """``text`` as a float, a decimal comma accepted ("12,5" = 12.5). Refused (``ValueError``;
+    ``AmbiguousNumber`` where it reads two ways): a comma followed by exactly three digits after a
+    non-zero whole part ("1,000": one thousand, or one?), a comma and a point together, more than
+    one comma, and Python's digit grouping ("1_000"), so a separator never silently scales a
+    value a thousandfold."""
+    if "_" in text:
+        raise AmbiguousNumber(text)
+    if "," in text:
+        whole, _, fraction = text.partition(",")
+        if "." in text or "," in fraction:
+            raise AmbiguousNumber(text)
+        if len(fraction) == 3 and fraction.isdigit() and whole.strip("+-") not in ("", "0"):
+            raise AmbiguousNumber(text)
+        text = f"{whole}.{fraction}"
+    return float(text)
+
+
 def form_number(form: Mapping[str, Any], key: str, *, required: bool = False) -> float | None:
-    """An input as a finite number (a decimal comma accepted), None when blank; errors name ``key``."""
+    """An input as a finite number (``parse_decimal``), None when blank; errors name ``key``."""
     text = form_text(form, key)
     if not text:
         if required:
             raise UserInputError(key, None, "a number", problem="missing value")
         return None
     try:
-        value = float(text.replace(",", "."))
+        value = parse_decimal(text)
+    except AmbiguousNumber:
+        raise UserInputError(key, text, NUMBER_ACCEPTED, problem="ambiguous number: a thousands "
+                             "separator or two decimal marks") from None
     except ValueError:
-        raise UserInputError(key, text, "a number", problem="not a number") from None
+        raise UserInputError(key, text, NUMBER_ACCEPTED, problem="not a number") from None
     if value != value or value in (float("inf"), float("-inf")):
         raise UserInputError(key, text, "a finite number", problem="not a number")
     return value

@@ -21,6 +21,7 @@ from osteotwin.records import PatientRecord
 from osteotwin.simulate import averaging
 from osteotwin.simulate.what_if import ANTIRESORPTIVE_COURSES, BAND_DRAWS, BAND_SEED
 from osteotwin.web import services
+from osteotwin.web.forms import AmbiguousNumber, parse_decimal
 from osteotwin.web.services import Unavailable, jsonable
 
 AI_DRUGS: tuple[str, ...] = ("anastrozole", "letrozole", "exemestane")
@@ -221,7 +222,11 @@ def request_from_form(form: Mapping[str, Any]) -> WhatIfRequest:
         if not raw:
             return None
         try:
-            value = float(raw.replace(",", "."))
+            value = parse_decimal(raw)
+        except AmbiguousNumber:
+            errors[key] = _message("ambiguous number: a thousands separator or two decimal marks", raw,
+                                   f"{accepted_range(key)}, written without thousands separators")
+            return None
         except ValueError:
             errors[key] = _message("not a number", raw, accepted_range(key))
             return None
