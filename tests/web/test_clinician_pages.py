@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import json
 import re
 
 import yaml
@@ -225,9 +226,25 @@ def test_the_json_api_assesses_on_the_pages_date_and_refuses_future_results(
             ("labs", {"test": "estradiol", "value": 20, "unit": "pg/mL", "date": tomorrow}),
             ("dxa", {"date": tomorrow, "site": "lumbar_spine", "bmd": "1.0 g/cm2"}),
             ("logs", {"kind": "symptom", "date": tomorrow, "symptom": "joint_pain", "severity": 2})):
-        refused = world.client.post(f"{api}/{kind}", json=entry, headers=headers)
-        assert refused.status_code == 422, (kind, refused.text[:300])
-        assert f"{kind}.date" in refused.text and "date in the future" in refused.text
+        for date in (tomorrow, f" {tomorrow} "):  # spaces are read past, as the file reader does
+            refused = world.client.post(f"{api}/{kind}", json={**entry, "date": date}, headers=headers)
+            assert refused.status_code == 422, (kind, refused.text[:300])
+            assert f"{kind}.date" in refused.text and "date in the future" in refused.text
+    # a whole record created, replaced or imported is checked the same way, and nothing is kept
+    future = json.loads(json.dumps(yaml.safe_load(demo_record_text()), default=str))
+    future["labs"][1]["date"] = tomorrow
+    count = len(world.client.get("/api/patients", headers=headers).json())
+    refused = world.client.post("/api/patients", json=future, headers=headers)
+    assert refused.status_code == 422 and "labs[1].date" in refused.text, refused.text[:300]
+    stored = world.client.get(api, headers=headers).json()
+    refused = world.client.put(api, json={**stored, "dxa": [{**stored["dxa"][0], "date": tomorrow}]},
+                               headers=headers)
+    assert refused.status_code == 422 and "dxa[0].date" in refused.text, refused.text[:300]
+    assert world.client.get(api, headers=headers).json() == stored
+    upload = page_client.post("/patients/import", data={"csrf_token": csrf},
+                              files={"file": ("record.yaml", yaml.safe_dump(future).encode())})
+    assert upload.status_code == 422 and "labs[1].date" in upload.text
+    assert len(world.client.get("/api/patients", headers=headers).json()) == count
     planned = world.client.post(f"{api}/medications", headers=headers, json={
         "drug": "alendronate", "dose": "70 mg", "every": "7 d", "start": tomorrow})
     assert planned.status_code == 201, planned.text[:300]
@@ -236,6 +253,9 @@ def test_the_json_api_assesses_on_the_pages_date_and_refuses_future_results(
         "test": "estradiol", "value": 20, "unit": "pg/mL", "date": today})
     assert added.status_code == 201, added.text[:300]
     assert world.client.get(f"{api}/assessment", headers=headers).json()["as_of"] == today
+    for outside in ("1900-01-01", tomorrow):  # before birth, or not yet: refused, nothing cached
+        refused = world.client.get(f"{api}/assessment", params={"as_of": outside}, headers=headers)
+        assert refused.status_code == 422 and "as_of" in refused.text and outside in refused.text
 
 
 def test_a_patient_adds_entries_but_may_not_replace_the_record_and_a_save_is_confirmed(

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request, Res
 from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel, ConfigDict, Field
 
+from osteotwin.errors import UserInputError
 from osteotwin.records.storage import accounts, repository
 from osteotwin.records.storage.accounts import TOKEN_LIFETIME
 from osteotwin.web import services
@@ -23,7 +24,7 @@ from osteotwin.web.deps import (
     require_clinician,
     require_may_remove,
 )
-from osteotwin.web.forms import past_date
+from osteotwin.web.forms import past_date, past_results
 from osteotwin.web.security import LoginThrottled
 from osteotwin.web.whatif import WhatIfRequest, stored_what_if
 
@@ -131,7 +132,7 @@ def list_patients(user: ApiUser, db: DbSession) -> list[PatientSummary]:
 def create_patient(document: PatientDocument, user: ApiUser, db: DbSession) -> CreatedPatient:
     """Create a patient from a patient file v1 document (clinicians; you are assigned to it)."""
     require_clinician(user)
-    record = repository.parse_record(document)
+    record = past_results(repository.parse_record(document))
     row = repository.create_patient(db, record, actor_of(user))
     db.commit()
     return CreatedPatient(id=row.id, document=repository.as_document(row))
@@ -151,7 +152,7 @@ def replace_patient(patient_id: PatientId, document: PatientDocument, user: ApiU
     what their clinician entered)."""
     row = accessible_patient(db, user, patient_id)  # another patient's record: 404, as elsewhere
     require_clinician(user)
-    record = repository.parse_record(document)
+    record = past_results(repository.parse_record(document))
     repository.replace_patient(db, row, record, actor_of(user))
     db.commit()
     return repository.as_document(row)
@@ -285,6 +286,12 @@ def get_assessment(patient_id: PatientId, user: ApiUser, db: DbSession, as_of: A
     falls the patient logged counted; ``patient_log`` (an addition) lists what the log says, with
     sources, and whether the assessment counted it."""
     row = accessible_patient(db, user, patient_id)
+    if as_of is not None:
+        today = dt.date.today()
+        if not row.birth_date <= as_of <= today:
+            raise UserInputError("as_of", as_of.isoformat(), f"a date from the patient's birth date "
+                                 f"({row.birth_date.isoformat()}) to today ({today.isoformat()})",
+                                 problem="assessment date outside the patient's life so far")
     read = services.assessed(row, as_of)
     return {**services.assessment(db, row, read), "patient_log": read.log_notes()}
 
@@ -319,7 +326,7 @@ def import_fhir(bundle: Annotated[dict[str, Any], Body(description="a FHIR R4 Bu
                 db: DbSession) -> CreatedPatient:
     """Import a FHIR R4 Bundle as a new patient (clinicians)."""
     require_clinician(user)
-    record = services.record_from_fhir(bundle)
+    record = past_results(services.record_from_fhir(bundle))
     row = repository.create_patient(db, record, actor_of(user))
     db.commit()
     return CreatedPatient(id=row.id, document=repository.as_document(row),

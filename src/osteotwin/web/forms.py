@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from osteotwin.errors import UserInputError
+from osteotwin.records import PatientRecord
 
 LAB_FIELDS = ("test", "value", "unit", "date", "method")
 DXA_FIELDS = ("date", "site", "bmd_value", "bmd_unit", "t_score", "z_score", "device")
@@ -102,14 +103,28 @@ def past_date(text: str, key: str, what: str, today: dt.date | None = None) -> s
     that is not an ISO date is left to the patient file reader's message. Shared by the forms and
     the JSON API."""
     try:
-        when = dt.date.fromisoformat(text)
-    except (TypeError, ValueError):
+        when = dt.date.fromisoformat(text.strip())  # as the patient file reader reads it
+    except (AttributeError, TypeError, ValueError):
         return text
+    _refuse_after_today(when, key, what, today)
+    return text
+
+
+def _refuse_after_today(when: dt.date, key: str, what: str, today: dt.date | None) -> None:
     today = today or dt.date.today()
     if when > today:
-        raise UserInputError(key, text, f"a date on or before today ({today.isoformat()})",
+        raise UserInputError(key, when.isoformat(), f"a date on or before today ({today.isoformat()})",
                              problem=f"date in the future: {what} cannot be dated after today")
-    return text
+
+
+def past_results(record: PatientRecord, today: dt.date | None = None) -> PatientRecord:
+    """``record``, refused when a lab result or DXA scan in it is dated after today (``past_date``
+    for a whole record: created, replaced or imported); errors name the entry (``labs[2].date``)."""
+    for i, lab in enumerate(record.labs):
+        _refuse_after_today(lab.date, f"labs[{i}].date", "a lab result", today)
+    for i, scan in enumerate(record.dxa):
+        _refuse_after_today(scan.date, f"dxa[{i}].date", "a DXA scan", today)
+    return record
 
 
 def _past_date(form: Mapping[str, Any], key: str, what: str, today: dt.date | None = None) -> str:

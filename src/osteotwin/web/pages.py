@@ -285,8 +285,8 @@ def imported_record(name: str, data: bytes) -> PatientRecord:
                              "or a FHIR R4 Bundle in JSON)") from None
     document = parse_text(text, source=name or "upload")
     if isinstance(document, dict) and document.get("resourceType") == "Bundle":
-        return services.record_from_fhir(document)
-    return repository.parse_record(document, source=name or "upload")
+        return forms.past_results(services.record_from_fhir(document))
+    return forms.past_results(repository.parse_record(document, source=name or "upload"))
 
 
 @router.post("/patients/import", response_class=HTMLResponse)
