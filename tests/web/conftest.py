@@ -52,6 +52,13 @@ class World:
         return self.tokens[username]
 
 
+def revision_of(client: TestClient, patient_id: int, headers: dict[str, str]) -> dict[str, int]:
+    """The ``revision`` query a whole-record PUT needs: the record's current ETag."""
+    response = client.get(f"/api/patients/{patient_id}", headers=headers)
+    assert response.status_code == 200, response.text
+    return {"revision": int(response.headers["etag"].strip('"'))}
+
+
 def build_world(db_path: Path) -> tuple[str, int, int]:
     url = f"sqlite:///{db_path}"
     engine = make_engine(url)

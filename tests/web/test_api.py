@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.web.conftest import PASSWORD, World
+from tests.web.conftest import PASSWORD, World, revision_of
 
 
 def test_token_needs_the_right_password(world: World) -> None:
@@ -27,7 +27,8 @@ def test_create_get_put_round_trip(world: World) -> None:
     assert fetched["labs"][0] == {"test": "total_testosterone", "value": 20.1, "unit": "nmol/L",
                                   "date": "2025-02-02"}
     fetched["history"] = {"smoking": "former"}
-    replaced = world.client.put(f"/api/patients/{patient_id}", json=fetched, headers=headers)
+    replaced = world.client.put(f"/api/patients/{patient_id}", json=fetched, headers=headers,
+                                params=revision_of(world.client, patient_id, headers))
     assert replaced.status_code == 200
     assert world.client.get(f"/api/patients/{patient_id}", headers=headers).json()["history"]["smoking"] == "former"
     listing = world.client.get("/api/patients", headers=headers).json()
@@ -179,3 +180,25 @@ def test_what_if_hormone_levels_do_not_depend_on_the_injection_phase(world: Worl
     # BMD changes are read at the time itself: the table's 2-year value is the curve's last point
     spine = current["table"]["values"]["lumbar_spine_bmd_change_pct"][1]
     assert abs(spine - current["series"]["lumbar_spine_bmd_change_pct"][-1]) < 0.02
+
+
+def test_a_whole_record_replace_names_the_revision_it_replaces(world: World) -> None:
+    """A PUT made from a document read before someone else added an entry would drop that entry:
+    it must give the revision it read (the GET's ETag) and is refused when the record changed."""
+    clinician = world.token("dr-a")
+    url = f"/api/patients/{world.patient_a}"
+    read = world.client.get(url, headers=clinician)
+    document, tag = read.json(), read.headers["etag"]
+    missing = world.client.put(url, json=document, headers=clinician)
+    assert missing.status_code == 422 and "revision" in missing.text
+    added = world.client.post(f"{url}/labs", headers=world.token("pat-a"), json={
+        "test": "vitamin_d_25oh", "value": 31, "unit": "ng/mL", "date": "2025-04-04"})
+    assert added.status_code == 201
+    stale = world.client.put(url, json={**document, "history": {"smoking": "never"}}, headers=clinician,
+                             params={"revision": int(tag.strip('"'))})
+    assert stale.status_code == 422 and "changed since" in stale.text
+    kept = world.client.get(url, headers=clinician)
+    assert {"test": "vitamin_d_25oh", "value": 31, "unit": "ng/mL", "date": "2025-04-04"} in kept.json()["labs"]
+    fresh = world.client.put(url, json=kept.json(), headers=clinician,
+                             params={"revision": int(kept.headers["etag"].strip('"'))})
+    assert fresh.status_code == 200 and fresh.headers["etag"] != kept.headers["etag"]

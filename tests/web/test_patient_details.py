@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from osteotwin.records.storage import make_engine, make_sessionmaker
 from osteotwin.records.storage.audit import audit_trail
-from tests.web.conftest import World, browser_login
+from tests.web.conftest import World, browser_login, revision_of
 
 SECTIONS = ("patient", "history", "lifestyle")
 
@@ -260,7 +260,8 @@ def test_a_blank_field_is_not_recorded_and_inches_are_converted(world: World,
 def test_a_details_save_keeps_everything_outside_its_sections(world: World, page_client: TestClient) -> None:
     headers = world.token("dr-a")
     current = document(world)
-    put = world.client.put(f"/api/patients/{world.patient_a}", headers=headers, json={
+    put = world.client.put(f"/api/patients/{world.patient_a}", headers=headers,
+                           params=revision_of(world.client, world.patient_a, headers), json={
         **current, "extra": {"clinic": "north", "ids": [1, 2]},
         "history": {**current["history"], "conditions": ["hypertension"]},
         "fracture_risk_external": {"tool": "frax", "major_osteoporotic_10y_pct": 12.5, "hip_10y_pct": 2.1,
@@ -444,7 +445,8 @@ def test_an_unchanged_save_keeps_every_supplement_and_number_exactly(world: Worl
     doc["lifestyle"] = {**(doc.get("lifestyle") or {}), "protein": "1.123456789 g/kg/d", "supplements": [
         {"name": "vitamin_d3", "dose": f"{400 + 100 * i} IU/d"} for i in range(5)]}
     doc.pop("revision", None)
-    put = world.client.put(f"/api/patients/{patient}", json=doc, headers=world.token("dr-b"))
+    put = world.client.put(f"/api/patients/{patient}", json=doc, headers=world.token("dr-b"),
+                           params=revision_of(world.client, patient, world.token("dr-b")))
     assert put.status_code == 200, put.text
     before = document(world, patient, "dr-b")
     browser_login(page_client, "dr-b")

@@ -138,23 +138,41 @@ def create_patient(document: PatientDocument, user: ApiUser, db: DbSession) -> C
     return CreatedPatient(id=row.id, document=repository.as_document(row))
 
 
+def _revision_tag(row: Any) -> dict[str, str]:
+    """The record's revision as an HTTP entity tag (``PUT`` takes it back as ``revision``)."""
+    return {"ETag": f'"{row.revision}"'}
+
+
 @router.get("/patients/{patient_id}", responses=ERRORS)
-def get_patient(patient_id: PatientId, user: ApiUser, db: DbSession) -> dict[str, Any]:
-    """The record as a patient file v1 document."""
-    return repository.as_document(accessible_patient(db, user, patient_id))
+def get_patient(patient_id: PatientId, user: ApiUser, db: DbSession, response: Response) -> dict[str, Any]:
+    """The record as a patient file v1 document; its revision in the ``ETag`` header."""
+    row = accessible_patient(db, user, patient_id)
+    response.headers.update(_revision_tag(row))
+    return repository.as_document(row)
 
 
 @router.put("/patients/{patient_id}", responses=ERRORS)
-def replace_patient(patient_id: PatientId, document: PatientDocument, user: ApiUser,
-                    db: DbSession) -> dict[str, Any]:
+def replace_patient(patient_id: PatientId, document: PatientDocument, user: ApiUser, db: DbSession,
+                    response: Response,
+                    revision: Annotated[int | None, Query(
+                        description="required: the record's revision the document was read at (the "
+                                    "GET's ETag, or the list's revision); refused (422) if the record "
+                                    "changed since, so a replace never drops what was added meanwhile")
+                    ] = None) -> dict[str, Any]:
     """Replace the record with a patient file v1 document (audited with before and after;
     clinicians: a patient adds entries to their record but may not replace it, which could drop
-    what their clinician entered)."""
+    what their clinician entered). The new revision is in the ``ETag`` header."""
     row = accessible_patient(db, user, patient_id)  # another patient's record: 404, as elsewhere
     require_clinician(user)
+    if revision is None:
+        raise UserInputError("revision", None, "the record's revision the document was read at (the "
+                             "ETag of GET /api/patients/{id})", problem="missing value: a whole-record "
+                             "replace must say which revision it replaces")
+    repository.check_revision(row, revision)
     record = past_results(repository.parse_record(document))
     repository.replace_patient(db, row, record, actor_of(user))
     db.commit()
+    response.headers.update(_revision_tag(row))
     return repository.as_document(row)
 
 
