@@ -12,9 +12,9 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from osteotwin.records.storage import make_engine, make_sessionmaker
+from osteotwin.records.storage import Actor, accounts, make_engine, make_sessionmaker, repository
 from osteotwin.records.storage.audit import audit_trail
-from tests.web.conftest import World, browser_login, revision_of
+from tests.web.conftest import PASSWORD, World, browser_login, revision_of
 
 SECTIONS = ("patient", "history", "lifestyle")
 
@@ -161,7 +161,7 @@ def test_the_page_is_prefilled_from_the_record_and_every_input_is_labelled(world
     assert values["supplement_2_name"] == "" and values["supplement_3_dose_value"] == ""
     assert "supplement_4_name" not in values  # four rows
     assert "menopausal_status" not in values  # a man's record
-    assert "revision" in values and form.disabled == set()
+    assert "digest" in values and "revision" not in values and form.disabled == set()
     assert form.ids and all(i in form.label_for for i in form.ids), set(form.ids) - form.label_for
     assert "demo-001" in page.text and "1968-04-02" in page.text  # shown, not editable
     assert "<script>" not in page.text and 'style="' not in page.text.split("<main", 1)[1]
@@ -359,23 +359,140 @@ def test_a_womans_menopausal_status_is_edited_and_a_clinician_of_another_record_
     assert doc["history"]["breast_cancer"] is True
 
 
-def test_a_stale_page_is_refused_and_shows_the_record_as_it_is(world: World, page_client: TestClient) -> None:
+def test_entries_added_while_the_form_is_open_do_not_stop_the_save_and_are_kept(
+        world: World, page_client: TestClient) -> None:
+    """The reviewer's repro: the clinician opens the form, the patient logs exercise and a lab is
+    added (each a new revision of the record), then the clinician's weight and sleep are saved."""
     browser_login(page_client, "dr-a")
-    stale = page_form(page_client, world.patient_a)
-    added = world.client.post(f"/api/patients/{world.patient_a}/labs", headers=world.token("dr-a"), json={
-        "test": "estradiol", "value": 11, "unit": "pg/mL", "date": "2025-05-10"})
-    assert added.status_code == 201
+    opened = page_form(page_client, world.patient_a)
+    revision = revision_of(world.client, world.patient_a, world.token("dr-a"))["revision"]
+    exercise = {"kind": "exercise", "date": "2025-05-03", "activity": "resistance", "minutes": 40,
+                "intensity": "moderate"}
+    logged = world.client.post(f"/api/patients/{world.patient_a}/logs", headers=world.token("pat-a"),
+                               json=exercise)
+    assert logged.status_code == 201, logged.text
+    lab = {"test": "estradiol", "value": 12, "unit": "pg/mL", "date": "2025-05-11"}
+    added = world.client.post(f"/api/patients/{world.patient_a}/labs", headers=world.token("dr-a"), json=lab)
+    assert added.status_code == 201, added.text
+    assert revision_of(world.client, world.patient_a, world.token("dr-a"))["revision"] > revision
+    before, logs_before = document(world), logs(world)
+
+    response = save(page_client, world.patient_a, changed(opened, weight_value="80", sleep_hours="8"))
+    assert response.status_code == 303, response.text[:800]
+    after = document(world)
+    assert after["patient"] == {**before["patient"], "weight": "80 kg"}
+    assert after["lifestyle"] == {**before["lifestyle"], "sleep_hours": 8}
+    assert after["history"] == before["history"]
+    assert outside(after) == outside(before)  # the lab added meanwhile is kept, as are the others
+    assert any(x["test"] == "estradiol" and x["date"] == "2025-05-11" for x in after["labs"])
+    assert logs(world) == logs_before  # and the exercise logged meanwhile
+    assert any(e.get("kind") == "exercise" and e.get("date") == "2025-05-03" for e in logs_before)
+
+    # a patient's lifestyle form is not stopped by a clinician's change to the other sections either
+    browser_login(page_client, "pat-a")
+    patient_form = page_form(page_client, world.patient_a)
+    clinician = TestClient(world.client.app)
+    with clinician:
+        browser_login(clinician, "dr-a")
+        assert save(clinician, world.patient_a,
+                    changed(page_form(clinician, world.patient_a), weight_value="81")).status_code == 303
+    assert save(page_client, world.patient_a, changed(patient_form, sleep_hours="7")).status_code == 303
+    final = document(world)
+    assert final["patient"]["weight"] == "81 kg" and final["lifestyle"]["sleep_hours"] == 7
+
+
+def _second_clinician(world: World, username: str = "dr-c") -> None:
+    """Another clinician of patient A (added to the module's world once)."""
+    engine = make_engine(world.url)
+    with make_sessionmaker(engine)() as session:
+        if accounts.find_user(session, username) is None:
+            user = accounts.create_user(session, username=username, password=PASSWORD, role="clinician",
+                                        actor=Actor.system("test"))
+            repository.assign(session, user, world.patient_a, Actor.system("test"))
+            session.commit()
+    engine.dispose()
+
+
+def test_a_real_conflict_keeps_what_was_typed_names_the_section_and_a_second_save_wins(
+        world: World, page_client: TestClient) -> None:
+    _second_clinician(world)
+    browser_login(page_client, "dr-a")
+    opened = page_form(page_client, world.patient_a)
+    colleague = TestClient(world.client.app)
+    with colleague:  # another clinician changes the weight through the same form meanwhile
+        browser_login(colleague, "dr-c")
+        theirs = save(colleague, world.patient_a, changed(page_form(colleague, world.patient_a),
+                                                          weight_value="95"))
+        assert theirs.status_code == 303, theirs.text[:800]
     before = document(world)
-    response = save(page_client, world.patient_a, changed(stale, falls_last_12_months="7"))
-    assert response.status_code == 409
-    assert 'id="form-error-summary"' in response.text and "changed since" in response.text
-    current = dict(parsed(response.text).pairs)
-    assert current["revision"] != dict(stale)["revision"]
-    assert current["falls_last_12_months"] == str(before["history"]["falls_last_12_months"])
+    assert before["patient"]["weight"] == "95 kg"
+
+    typed = changed(opened, weight_value="80", sleep_hours="8", falls_last_12_months="3")
+    response = save(page_client, world.patient_a, typed)
+    assert response.status_code == 409, response.text[:800]
+    assert document(world) == before  # nothing saved
+    summary = response.text.split('id="form-error-summary"', 1)[1].split("</div>", 1)[0]
+    assert "the Patient section of this record changed since you opened this form" in summary
+    assert "History" not in summary and "Lifestyle" not in summary  # only the section that changed
+    assert '<a href="#weight_value">Weight</a>: stored now 95 kg' in summary
+    assert 'id="stored-weight_value">Stored now: 95 kg</span>' in response.text  # beside the field
+    assert 'aria-describedby="stored-weight_value"' in response.text
+    form = parsed(response.text)
+    shown = dict(form.pairs)
+    for key in ("weight_value", "sleep_hours", "falls_last_12_months"):
+        assert shown[key] == dict(typed)[key], key  # what was typed, not what is stored
+    assert shown["digest"] != dict(opened)["digest"]  # the record as it now is
+
+    again = save(page_client, world.patient_a, form.pairs)  # saved again: the user's values win
+    assert again.status_code == 303, again.text[:800]
+    after = document(world)
+    assert after["patient"]["weight"] == "80 kg" and after["lifestyle"]["sleep_hours"] == 8
+    assert after["history"]["falls_last_12_months"] == 3
+    assert outside(after) == outside(before)
+
+
+def test_a_patients_lifestyle_form_conflicts_only_on_the_lifestyle(world: World,
+                                                                  page_client: TestClient) -> None:
+    browser_login(page_client, "pat-a")
+    opened = page_form(page_client, world.patient_a)
+    clinician = TestClient(world.client.app)
+    with clinician:
+        browser_login(clinician, "dr-a")
+        assert save(clinician, world.patient_a, changed(page_form(clinician, world.patient_a),
+                                                        sleep_hours="9", weight_value="82")).status_code == 303
+    before = document(world)
+    response = save(page_client, world.patient_a, changed(opened, sleep_hours="6"))
+    assert response.status_code == 409, response.text[:800]
     assert document(world) == before
-    missing = [(k, v) for k, v in changed(stale, falls_last_12_months="7") if k != "revision"]
-    assert save(page_client, world.patient_a, missing).status_code == 409
+    assert "the Lifestyle section of this record changed" in response.text
+    form = parsed(response.text)
+    assert dict(form.pairs)["sleep_hours"] == "6"
+    assert 'id="stored-sleep_hours">Stored now: 9</span>' in response.text
+    assert "stored-weight_value" not in response.text  # not the patient's to edit
+    assert {"height_value", "weight_value"} <= form.disabled
+    assert save(page_client, world.patient_a, form.pairs).status_code == 303
+    after = document(world)
+    assert after["lifestyle"]["sleep_hours"] == 6 and after["patient"]["weight"] == "82 kg"
+
+
+def test_a_form_without_its_digest_is_refused_keeping_what_was_typed(world: World,
+                                                                    page_client: TestClient) -> None:
+    browser_login(page_client, "dr-a")
+    before = document(world)
+    for digest in (None, "", "patient=abc", "lifestyle=" + "0" * 64):
+        pairs = [(k, v) for k, v in changed(page_form(page_client, world.patient_a),
+                                            falls_last_12_months="7") if k != "digest"]
+        if digest is not None:
+            pairs.append(("digest", digest))
+        response = save(page_client, world.patient_a, pairs)
+        assert response.status_code == 409, digest
+        assert dict(parsed(response.text).pairs)["falls_last_12_months"] == "7"
+        assert "could not be ruled out" in response.text
+        assert "Stored now: " in response.text
     assert document(world) == before
+    again = save(page_client, world.patient_a, parsed(response.text).pairs)
+    assert again.status_code == 303
+    assert document(world)["history"]["falls_last_12_months"] == 7
 
 
 def test_the_form_needs_its_csrf_token_and_a_login(world: World, page_client: TestClient) -> None:

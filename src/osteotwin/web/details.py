@@ -8,10 +8,20 @@ is filled in.
 
 Clinicians edit all three sections. A patient account edits only the Lifestyle section of their own
 record: a patient's POST that carries any patient or history input is refused (403), nothing saved.
+
+The form carries a digest of each section as the page showed it (``section_digests``: the form's own
+values for the stored record), not the record's revision: labs, DXA scans, medications and log
+entries added while the form is open change the revision but none of these sections, so they do not
+stop the save (and are kept, as the save keeps every entry). Only a section the user may edit that
+changed since the form was loaded is a conflict: the form comes back (409) with what was typed, the
+sections that changed named, the stored value beside each field that differs, and the digests of
+the record as it now is, so that saving again deliberately replaces it.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -86,8 +96,17 @@ LABELS: dict[str, str] = {
     "weight_bearing_aerobic_minutes_per_week": "Weight-bearing aerobic minutes a week",
     "sleep_hours": "Sleep (hours a night)", "diet_pattern": "Diet pattern",
     "food_exclusions": "Foods excluded", "training_setting": "Training setting",
-    "supplements": "Supplements", "revision": "Record revision",
+    "supplements": "Supplements",
 }
+
+#: The form's sections, as the conflict message names them.
+SECTIONS = {"patient": "Patient", "history": "History", "lifestyle": "Lifestyle"}
+#: The inputs of the Lifestyle section in the page's order (supplement rows follow).
+LIFESTYLE_INPUTS = ("dietary_calcium", "protein", "resistance_sessions_per_week", "resistance_intensity",
+                    "impact_sessions_per_week", "weight_bearing_aerobic_minutes_per_week", "sleep_hours",
+                    "diet_pattern", "food_exclusions", "training_setting")
+#: The hidden input that carries the sections' digests.
+DIGEST_FIELD = "digest"
 
 
 def label(name: str) -> str:
@@ -135,6 +154,107 @@ def form_values(record: PatientRecord) -> dict[str, Any]:
         values[f"supplement_{i}_dose_value"] = _shown(supplement.dose_per_day)
         values[f"supplement_{i}_dose_unit"] = supplement.unit
     return values
+
+
+# --------------------------------------------------------------------------------------------------
+# What the form was loaded with: a digest of each section, and what differs on a conflict
+# --------------------------------------------------------------------------------------------------
+
+
+def section_of(name: str) -> str:
+    """The section an input belongs to (``weight_value`` -> ``patient``)."""
+    if name in PATIENT_INPUTS:
+        return "patient"
+    if name in HISTORY_INPUTS:
+        return "history"
+    return "lifestyle"
+
+
+def section_digests(values: Mapping[str, Any]) -> dict[str, str]:
+    """``{section: sha256}`` of form values (``form_values`` of a stored record), each section's
+    values as canonical JSON: equal digests, the same form."""
+    parts: dict[str, dict[str, Any]] = {section: {} for section in SECTIONS}
+    for name, value in values.items():
+        parts[section_of(name)][name] = value
+    return {section: hashlib.sha256(json.dumps(part, sort_keys=True, separators=(",", ":"),
+                                               ensure_ascii=False).encode()).hexdigest()
+            for section, part in parts.items()}
+
+
+def digest_text(digests: Mapping[str, str]) -> str:
+    """The digest input's value (``patient=...;history=...;lifestyle=...``)."""
+    return ";".join(f"{section}={digests[section]}" for section in SECTIONS)
+
+
+def posted_digests(text: Any) -> dict[str, str]:
+    """The digests a posted form carries (a section missing or unreadable is left out)."""
+    if not isinstance(text, str):
+        return {}
+    pairs = (part.partition("=") for part in text.split(";"))
+    return {key.strip(): value.strip() for key, sep, value in pairs
+            if sep and key.strip() in SECTIONS and re.fullmatch(r"[0-9a-f]{64}", value.strip())}
+
+
+def _input_order(name: str) -> tuple[int, int, int]:
+    """Where an input comes on the page (the conflict summary lists fields in that order)."""
+    match = re.fullmatch(r"supplement_(\d+)_(name|dose_value|dose_unit)", name)
+    if match:
+        return (len(CLINICIAN_ONLY_INPUTS) + len(LIFESTYLE_INPUTS), int(match.group(1)),
+                ("name", "dose_value", "dose_unit").index(match.group(2)))
+    order = (*CLINICIAN_ONLY_INPUTS, *LIFESTYLE_INPUTS)
+    return (order.index(name) if name in order else len(order) + 1, 0, 0)
+
+
+def _unit_of(name: str) -> str | None:
+    """The unit select that goes with a value input (``weight_value`` -> ``weight_unit``)."""
+    if name in ("height_value", "weight_value") or re.fullmatch(r"supplement_\d+_dose_value", name):
+        return name.removesuffix("_value") + "_unit"
+    return None
+
+
+def _comparable(name: str, values: Mapping[str, Any]) -> Any:
+    """An input's value as compared on a conflict ("80" and "80.0 " are the same weight)."""
+    def one(value: Any) -> Any:
+        if isinstance(value, list):
+            return sorted({str(x).strip() for x in value if str(x).strip()})
+        text = str(value or "").strip()
+        try:
+            return float(text.replace(",", "."))
+        except ValueError:
+            return text
+    unit = _unit_of(name)
+    value = one(values.get(name, ""))
+    if unit is None:
+        return value
+    return (value, one(values.get(unit, ""))) if value != "" else ""
+
+
+def _stored_text(name: str, values: Mapping[str, Any]) -> str:
+    """An input's stored value in words, shown beside the field on a conflict."""
+    value = values.get(name, "")
+    if isinstance(value, list):
+        return ", ".join(value) or "none"
+    if not str(value).strip():
+        return "none" if name.startswith("supplement_") else "not recorded"
+    unit = _unit_of(name)
+    if unit is not None:
+        return f"{value} {values.get(unit, '')}".strip()
+    return str(value).replace("_", " ")
+
+
+def conflict_of(typed: Mapping[str, Any], stored: Mapping[str, Any], sections: list[str],
+                named: bool) -> dict[str, Any]:
+    """What the 409 page says: the sections that changed since the form was loaded (``named``:
+    False when the form carried no digest, so that which ones is not known) and ``{input: stored
+    value in words}`` for each of their fields where what was typed differs from what is stored."""
+    names = {name for name in (*typed, *stored) if section_of(name) in sections
+             and not (name.endswith("_unit") and name.removesuffix("_unit") + "_value" in (*typed, *stored))}
+    differing = sorted((name for name in names if _comparable(name, typed) != _comparable(name, stored)),
+                       key=_input_order)
+    titles = [SECTIONS[section] for section in SECTIONS if section in sections]
+    words = titles[0] if len(titles) == 1 else f"{', '.join(titles[:-1])} and {titles[-1]}"
+    return {"sections": titles, "words": words, "named": named,
+            "stored": {name: _stored_text(name, stored) for name in differing}}
 
 
 def _flag(form: Mapping[str, Any], key: str) -> bool | None:
@@ -252,18 +372,24 @@ def errors_of(error: UserInputError, supplement_rows: list[int]) -> dict[str, st
 
 def _context(user: UserRow, row: PatientRow, record: PatientRecord, values: dict[str, Any],
              errors: dict[str, str], **extra: Any) -> dict[str, Any]:
+    """The page's context. The form carries the digests of ``record``'s sections as stored: what
+    it shows (typed or not) is based on the record as it is now."""
     shown = max(SUPPLEMENT_ROWS, len(record.lifestyle.supplements) + 1,
                 *(int(m.group(1)) + 1 for key in values
                   if (m := re.fullmatch(r"supplement_(\d+)_name", key))))
+    conflict = extra.get("conflict")
+    named = [*errors, *(conflict["stored"] if conflict else ())]
     return {"user": user, "row": row, "record": record, "values": values, "errors": errors,
-            "labels": {name: label(name) for name in errors}, "clinician": user.role == "clinician",
+            "labels": {name: label(name) for name in named}, "clinician": user.role == "clinician",
+            "digest_field": DIGEST_FIELD,
+            "digest": digest_text(section_digests(form_values(record))),
             "height_units": forms.HEIGHT_UNITS, "weight_units": forms.WEIGHT_UNITS,
             "statuses": MENOPAUSAL_STATUSES, "smoking": SMOKING, "flags": HISTORY_FLAGS,
             "flag_labels": {key: LABELS[key] for key in HISTORY_FLAGS},
             "intensities": INTENSITIES, "diet_patterns": DIET_PATTERNS,
             "training_settings": TRAINING_SETTINGS, "food_exclusions": FOOD_EXCLUSIONS,
             "supplement_names": SUPPLEMENT_NAMES, "supplement_units": SUPPLEMENT_DOSE_UNITS,
-            "supplement_rows": range(min(shown, MAX_SUPPLEMENT_ROWS)), "saved": False, "stale": None,
+            "supplement_rows": range(min(shown, MAX_SUPPLEMENT_ROWS)), "saved": False, "conflict": None,
             **extra}
 
 
@@ -287,7 +413,7 @@ def _posted_values(form: FormData, record: PatientRecord, clinician: bool) -> di
     values.update(dict.fromkeys(lifestyle_keys, ""))
     values = {k: v for k, v in values.items() if not k.startswith("supplement_")}
     for key, value in form.multi_items():
-        if key in (CSRF_FIELD, "revision", "food_exclusions") or not isinstance(value, str):
+        if key in (CSRF_FIELD, DIGEST_FIELD, "revision", "food_exclusions") or not isinstance(value, str):
             continue
         if key in CLINICIAN_ONLY_INPUTS and not clinician:
             continue
@@ -299,8 +425,13 @@ def _posted_values(form: FormData, record: PatientRecord, clinician: bool) -> di
 @router.post("/patients/{patient_id}/details", response_class=HTMLResponse)
 async def save_details(request: Request, patient_id: PatientId, user: PageUser, db: DbSession) -> Response:
     """Save the form: the record's sections replaced (audited with the document before and after),
-    or the form again with the field at fault marked (422) and nothing saved. A page loaded before
-    the record last changed is refused (409) and shows the record as it now is."""
+    or the form again with the field at fault marked (422) and nothing saved.
+
+    A section the user may edit that changed since the form was loaded (its digest differs from the
+    stored section's) is a conflict: nothing saved, the form again with what was typed, the changed
+    sections named and the stored values beside the fields that differ, carrying the digests of the
+    record as it now is, so that saving again replaces it (409). Entries added meanwhile (labs, DXA
+    scans, medications, log entries) are not a conflict, and the save keeps them."""
     row = accessible_patient(db, user, patient_id)
     form = await checked_form(request)
     clinician = user.role == "clinician"
@@ -308,13 +439,15 @@ async def save_details(request: Request, patient_id: PatientId, user: PageUser, 
         raise HTTPException(status_code=403, detail="a patient may change only the Lifestyle section; "
                                                     "patient details and history are kept by the clinician")
     record = repository.record_from_row(row)
-    revision = form.get("revision")
-    try:
-        repository.check_revision(row, revision if isinstance(revision, str) and revision else "missing")
-    except UserInputError as err:
+    stored = form_values(record)
+    loaded, now = posted_digests(form.get(DIGEST_FIELD)), section_digests(stored)
+    editable = list(SECTIONS) if clinician else ["lifestyle"]
+    changed = [section for section in editable if loaded.get(section) != now[section]]
+    if changed:
+        typed = _posted_values(form, record, clinician)
+        conflict = conflict_of(typed, stored, changed, named=all(s in loaded for s in editable))
         return render(request, "patient_details.html",
-                      _context(user, row, record, form_values(record), {}, stale=err.problem),
-                      status_code=409)
+                      _context(user, row, record, typed, {}, conflict=conflict), status_code=409)
     rows: list[int] = []
     try:
         document, rows = details_document(record, form, clinician=clinician)
