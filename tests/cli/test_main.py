@@ -113,6 +113,9 @@ def test_validate_with_every_file_bad_lists_every_error_and_writes_json(tmp_path
     (["validate", "--format", "xml"], ["--format", "'xml'", "'table', 'json'"]),
     (["trial", "x.yaml"], ["--n", "required option"]),
     (["validate", "--bogus"], ["--bogus", "no such option"]),
+    (["simulate", "x.yaml", "--seed", "-5"], ["--seed", "greater than or equal to 0"]),
+    (["validate", "--seed", "-1"], ["--seed", "greater than or equal to 0"]),
+    (["calibrate", "--seed", str(2**63)], ["--seed", "less than or equal to"]),
 ])
 def test_usage_errors_are_one_line_exit_2(args: list[str], parts: list[str]) -> None:
     result = run(*args)

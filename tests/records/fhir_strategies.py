@@ -23,7 +23,10 @@ from osteotwin.vocabulary import drug_names
 # Per-day amounts have their own plausible ranges in osteotwin.units.KINDS (daily_iu up to 100,000).
 _DAILY_IU_MAX = 100_000.0
 
-texts = st.text(max_size=12)
+texts = st.text(max_size=12)  # any text (``extra`` is kept as given)
+#: Text for the reader's text fields (ids, method, device, conditions, ...): no control characters,
+#: tabs or line breaks, which ``fields.plain_text`` refuses there.
+line_texts = st.text(st.characters(exclude_categories=("Cc", "Cs")), max_size=12)
 events = st.dates(date(2000, 1, 1), date(2030, 12, 31))
 
 
@@ -76,7 +79,7 @@ def labs(draw: st.DrawFn) -> dict[str, Any]:
     canonical = draw(floats(low * 1.01, high * 0.99))
     doc: dict[str, Any] = {"test": test, "value": lab_in(test, canonical, unit), "unit": unit,
                            "date": _iso(draw(events))}
-    method = draw(optional(texts))
+    method = draw(optional(line_texts))
     if method is not None:
         doc["method"] = method
     return doc
@@ -91,7 +94,7 @@ def scans(draw: st.DrawFn) -> dict[str, Any]:
     for score in ("t_score", "z_score"):
         if score in present:
             doc[score] = draw(floats(-8.0, 6.0))
-    device = draw(optional(texts))
+    device = draw(optional(line_texts))
     if device is not None:
         doc["device"] = device
     return doc
@@ -123,7 +126,7 @@ def patient_documents(draw: st.DrawFn) -> dict[str, Any]:
     """A valid patient file v1 document; floats are exact, units canonical or as reported."""
     sex = draw(st.sampled_from(["male", "female"]))
     patient = _drop_none({
-        "id": draw(optional(texts)),
+        "id": draw(optional(line_texts)),
         "sex": sex,
         "birth_date": _iso(draw(st.dates(date(1925, 1, 1), date(1999, 12, 31)))),
         "height": draw(optional(floats(100.0, 230.0).map(lambda v: {"value": v, "unit": "cm"}))),
@@ -139,7 +142,7 @@ def patient_documents(draw: st.DrawFn) -> dict[str, Any]:
         **{flag: draw(optional(st.booleans())) for flag in (
             "glucocorticoids", "rheumatoid_arthritis", "parent_hip_fracture",
             "vertebral_fracture", "breast_cancer", "prostate_cancer", "hypogonadism")},
-        "conditions": draw(st.lists(texts, max_size=3)),
+        "conditions": draw(st.lists(line_texts, max_size=3)),
     })
     lifestyle = _drop_none({
         "dietary_calcium": draw(optional(floats(0.0, 20000.0).map(
@@ -166,11 +169,11 @@ def patient_documents(draw: st.DrawFn) -> dict[str, Any]:
         doc["as_of"] = _iso(as_of)
     if draw(st.booleans()):
         doc["fracture_risk_external"] = _drop_none({
-            "tool": draw(texts),
+            "tool": draw(line_texts),
             "major_osteoporotic_10y_pct": draw(optional(floats(0.0, 100.0))),
             "hip_10y_pct": draw(optional(floats(0.0, 100.0))),
             "date": draw(optional(events.map(_iso))),
             "bmd_included": draw(optional(st.booleans())),
-            "country": draw(optional(texts)),
+            "country": draw(optional(line_texts)),
         })
     return doc

@@ -77,6 +77,44 @@ def test_vitamin_d_is_limited_by_its_daily_average_not_only_per_dose(
     assert "50000 IU of vitamin_d3 a day on average" in info.value.accepted
 
 
+@pytest.mark.parametrize(
+    ("medication", "accepted"),
+    [
+        ({"drug": "zoledronic_acid", "dose": "4 mg", "every": "1 d"}, "0.6 mg of zoledronic_acid"),
+        ({"drug": "zoledronic_acid", "dose": "5 mg"}, "a single dose: the same start and stop date"),
+        ({"drug": "denosumab", "dose": "120 mg", "every": "6 h"}, "18 mg of denosumab"),
+        ({"drug": "alendronate", "dose": "70 mg", "every": "1 d"}, "40 mg of alendronate"),
+        ({"drug": "anastrozole", "dose": "1 mg", "every": "1 h"}, "10 mg of anastrozole"),
+        ({"drug": "testosterone_undecanoate", "dose": "237 mg", "every": "12 h",
+          "route": "intramuscular"}, "50 mg of testosterone_undecanoate"),
+    ],
+)
+def test_a_dose_given_far_too_often_is_refused(medication: dict[str, str], accepted: str) -> None:
+    """Each dose is plausible; its average a day is not (Zometa, Xgeva, Fosamax, Arimidex labels)."""
+    document = {**MINIMAL, "medications": [{**medication, "start": "2024-01-01"}]}
+    with pytest.raises(UserInputError) as info:
+        parse_patient_document(document)
+    assert info.value.field == "medications[0].dose"
+    assert accepted in info.value.accepted
+
+
+@pytest.mark.parametrize(
+    "medication",
+    [
+        {"drug": "zoledronic_acid", "dose": "5 mg", "every": "365 d"},
+        {"drug": "zoledronic_acid", "dose": "4 mg", "every": "28 d"},
+        {"drug": "zoledronic_acid", "dose": "5 mg", "stop": "2024-01-01"},  # one infusion
+        {"drug": "denosumab", "dose": "120 mg", "every": "28 d"},
+        {"drug": "alendronate", "dose": "70 mg", "every": "7 d"},
+        {"drug": "anastrozole", "dose": "0.5 mg", "every": "3.5 d"},
+        {"drug": "testosterone_undecanoate", "dose": "237 mg", "every": "12 h", "route": "oral"},
+        {"drug": "testosterone_cypionate", "dose": "200 mg", "every": "7 d"},
+    ],
+)
+def test_labelled_regimens_are_within_the_daily_average(medication: dict[str, str]) -> None:
+    parse_patient_document({**MINIMAL, "medications": [{**medication, "start": "2024-01-01"}]})
+
+
 def test_a_vitamin_d_supplement_above_the_daily_limit_is_refused() -> None:
     document = {**MINIMAL, "lifestyle": {"supplements": [{"name": "vitamin_d3",
                                                           "dose": "80000 IU/d"}]}}

@@ -175,7 +175,7 @@ def test_medication_history_beyond_the_simulator_is_clipped_and_stated() -> None
         ({"labs": [{"test": "estradiol", "value": 0, "unit": "pg/mL", "date": "2025-01-01"}]},
          "labs: estradiol", "0.5 to 2000 pg/mL"),
         ({"medications": [{"drug": "vitamin_d3", "dose": "1000 IU/d", "start": "2024-01-01"},
-                          {"drug": "anastrozole", "dose": "1 mg", "every": "1 h",
+                          {"drug": "anastrozole", "dose": "0.1 mg", "every": "2 h",
                            "start": "2024-01-01"}]}, "medications[1].every", "0.25 to 1100 days"),
     ],
 )
@@ -195,3 +195,36 @@ def test_a_file_value_the_simulator_cannot_take_names_the_files_field(
     assert info.value.field == field
     assert "outside the range the simulator is built for" in info.value.one_line()
     assert accepted in info.value.accepted
+
+
+def test_a_regimen_given_far_too_often_is_refused_naming_its_daily_average() -> None:
+    """A what-if regimen is checked as a file's medication is (``records.drugs.DAILY_AVERAGE_LIMITS``)."""
+    with pytest.raises(UserInputError) as info:
+        Regimen("zoledronic_acid", 4.0, route="intravenous", every_d=1.0).validate()
+    assert info.value.field == "regimen.dose" and "0.6 mg of zoledronic_acid" in info.value.accepted
+    with pytest.raises(UserInputError):
+        Regimen("testosterone_undecanoate", 237.0, route="intramuscular", every_d=0.5).validate()
+    Regimen("zoledronic_acid", 5.0, route="intravenous", every_d=None, start_d=0.0,
+            stop_d=1.0).validate()  # one infusion
+    Regimen("zoledronic_acid", 4.0, route="intravenous", every_d=28.0).validate()
+    Regimen("testosterone_undecanoate", 237.0, route="oral", every_d=0.5).validate()
+
+
+def test_typical_values_standing_in_for_what_the_record_lacks_are_listed() -> None:
+    """Weight, intake, activity and 25(OH)D change a prediction: when the record lacks them the
+    defaults used are named in ``assumptions``, and not when it has them."""
+    from osteotwin.records.patient_file import parse_patient_document
+
+    bare = _woman("postmenopausal", 63)
+    bare["patient"].pop("weight", None)  # type: ignore[union-attr]
+    bare.pop("lifestyle", None)
+    said = " ".join(Scenario.from_record(parse_patient_document(bare), years=1.0).assumptions)
+    for typical in ("weight 75 kg", "dietary calcium 800 mg/d", "protein 1 g/kg/d",
+                    "no resistance or impact training", "25(OH)D not measured"):
+        assert typical in said
+    full = {**bare, "patient": {**bare["patient"], "weight": "61 kg"},  # type: ignore[dict-item]
+            "lifestyle": {"dietary_calcium": "900 mg/d", "protein": "1.2 g/kg/d",
+                          "resistance_sessions_per_week": 2},
+            "labs": [{"test": "vitamin_d_25oh", "value": 30, "unit": "ng/mL", "date": "2025-01-01"}]}
+    assert not any("typical values" in a for a in Scenario.from_record(
+        parse_patient_document(full), years=1.0).assumptions)

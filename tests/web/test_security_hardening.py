@@ -347,7 +347,7 @@ def test_text_a_patient_enters_is_escaped_on_the_clinicians_assessment(world: Wo
     """The assessment page includes the clinic's own section templates (``.j2``): what a patient
     typed (a lab's method, shown with a man's low estradiol) is shown as text there too, never as
     markup."""
-    markup = '<a href="https://evil.example/login" id="injected">Session expired</a>'
+    markup = '<a href="https://evil.example" id="injected">Sign in</a>'
     response = world.client.post(f"/api/patients/{world.patient_a}/labs", headers=world.token("pat-a"),
                                  json={"test": "estradiol", "value": 3, "unit": "pg/mL",
                                        "date": "2025-06-01", "method": markup})

@@ -71,7 +71,8 @@ def test_an_estradiol_the_model_cannot_reproduce_is_noted(
 def test_what_the_record_left_to_assumption_is_listed_with_the_result(
         premenopausal_on_tamoxifen: dict[str, Any]) -> None:
     """A woman without a recorded menopausal status is timed by her age, and the what-if says
-    so; the demo record leaves nothing to assume."""
+    so; the demo record (a hypogonadal man on testosterone) leaves only his untreated testosterone
+    to assume, and says so."""
     from osteotwin.records import parse_patient_document
 
     request = WhatIfRequest(years=1, band_draws=0)
@@ -79,7 +80,9 @@ def test_what_the_record_left_to_assumption_is_listed_with_the_result(
     document["patient"]["menopausal_status"] = None
     result = run_what_if(parse_patient_document(document), request)
     assert any("menopausal status not on file" in a for a in result["assumptions"])
-    assert run_what_if(load_patient_file(EXAMPLE), request)["assumptions"] == []
+    assert run_what_if(load_patient_file(EXAMPLE), request)["assumptions"] == [
+        "hypogonadism on file without a testosterone result before treatment: untreated "
+        "testosterone taken as 250 ng/dL"]
 
 
 def test_an_antiresorptive_course_is_added_from_today() -> None:

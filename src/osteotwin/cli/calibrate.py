@@ -54,7 +54,8 @@ def register(app: typer.Typer) -> None:
             typer.Option("--coarse-fraction", help="Share of the budget for the coarse phase."),
         ] = 0.6,
         seed: Annotated[
-            int, typer.Option("--seed", help="Random seed (that of the scored run).")
+            int, typer.Option("--seed", min=0, max=2**63 - 1,
+                                help="Random seed (that of the scored run).")
         ] = 0,
         max_anchors: Annotated[
             int,

@@ -62,7 +62,7 @@ def simulate_command(
         "Repeat for more.")] = None,
     draws: Annotated[int, typer.Option(
         "--draws", help="Virtual people per scenario for the 5-95 % bands (0: none).")] = 40,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the parameter draws.")] = 20250601,
+    seed: Annotated[int, typer.Option("--seed", min=0, max=2**63 - 1, help="Seed of the parameter draws.")] = 20250601,
     workers: Annotated[int, typer.Option(
         "--workers", help="Processes for the virtual people (0: OSTEOTWIN_WORKERS, else one per "
         "usable CPU; results do not depend on it).")] = 0,

@@ -54,7 +54,7 @@ def register(app: typer.Typer) -> None:
             "--format", help="table (Rich) or json (one document on stdout).")] = ValidateFormat.table,
         n: Annotated[int, typer.Option(
             "--n", help="Virtual people per arm (the pass rule needs at least 1,000).")] = 1000,
-        seed: Annotated[int, typer.Option("--seed", help="Random seed (reproducible).")] = 0,
+        seed: Annotated[int, typer.Option("--seed", min=0, max=2**63 - 1, help="Random seed (reproducible).")] = 0,
         workers: Annotated[int | None, typer.Option(
             "--workers", help="Worker processes (default: OSTEOTWIN_WORKERS or all CPUs).")] = None,
         backend: Annotated[Backend, typer.Option(

@@ -55,12 +55,55 @@ DOSE_LIMITS: dict[str, DoseLimit] = {
     "magnesium": DoseLimit(2000.0, "mg"),
 }
 
-#: Largest plausible average daily amount (dose ÷ interval; a per-day dose as it is) where a single dose
-#: may be a large bolus but a daily intake that size is a unit mix-up: vitamin D3 50,000 IU/d, five
-#: times the no-observed-adverse-effect level (10,000 IU/d, IOM 2011) and seven times the largest
-#: prescribed bolus regimen's average (50,000 IU weekly, about 7,100 IU/d); 10 mg written for 10 µg
-#: would be 400,000 IU/d.
-DAILY_AVERAGE_LIMITS: dict[str, DoseLimit] = {"vitamin_d3": DoseLimit(50000.0, "IU")}
+#: Largest plausible average daily amount (dose ÷ interval; a per-day dose as it is): a single dose may
+#: be large, but not given that often. Generous bounds above the most intensive labelled or trial
+#: regimen, so only a typo or a unit mix-up is refused (not dosing advice):
+#: - vitamin D3 50,000 IU/d: five times the no-observed-adverse-effect level (10,000 IU/d, IOM 2011)
+#:   and seven times the largest prescribed bolus regimen's average (50,000 IU weekly); 10 mg written
+#:   for 10 µg would be 400,000 IU/d;
+#: - zoledronic acid 0.6 mg/d: 4 mg no sooner than 7 days apart (Zometa label, retreatment of
+#:   hypercalcaemia of malignancy; bone metastases 4 mg every 3-4 weeks, osteoporosis 5 mg yearly);
+#: - denosumab 18 mg/d: 120 mg weekly, above Xgeva's loading month (120 mg on days 1, 8, 15 and 29);
+#: - alendronate 40 mg/d (Fosamax label, Paget's disease); risedronate 30 mg/d (Actonel label,
+#:   Paget's disease); goserelin 0.5 mg/d (3.6 mg every 28 days, Zoladex label: 0.13 mg/d);
+#: - testosterone cypionate/enanthate 100 mg/d (700 mg a week; Bhasin et al. 2001 Am J Physiol
+#:   Endocrinol Metab 281:E1172 gave up to 600 mg a week); undecanoate 50 mg/d (Aveed label's
+#:   loading 750 mg 4 weeks apart is 27 mg/d); hCG 5,000 IU/d (label: up to 4,000 IU three times a
+#:   week, 1,714 IU/d);
+#: - the aromatase inhibitors, tamoxifen, oral estradiol and testosterone gel: at most one largest
+#:   single dose (``DOSE_LIMITS``) a day (labels: once daily).
+DAILY_AVERAGE_LIMITS: dict[str, DoseLimit] = {
+    "vitamin_d3": DoseLimit(50000.0, "IU"),
+    "zoledronic_acid": DoseLimit(0.6, "mg"),
+    "denosumab": DoseLimit(18.0, "mg"),
+    "alendronate": DoseLimit(40.0, "mg"),
+    "risedronate": DoseLimit(30.0, "mg"),
+    "goserelin": DoseLimit(0.5, "mg"),
+    "testosterone_cypionate": DoseLimit(100.0, "mg"),
+    "testosterone_enanthate": DoseLimit(100.0, "mg"),
+    "testosterone_undecanoate": DoseLimit(50.0, "mg"),
+    "hcg": DoseLimit(5000.0, "IU"),
+    **{drug: DOSE_LIMITS[drug] for drug in ("anastrozole", "letrozole", "exemestane", "tamoxifen",
+                                            "estradiol_oral", "testosterone_gel")},
+}
+
+
+#: Oral products of a drug whose injection is a depot: testosterone undecanoate capsules, up to 396 mg
+#: twice daily (Jatenzo label; Kyzatrex up to 400 mg twice daily).
+ORAL_DAILY_AVERAGE_LIMITS: dict[str, DoseLimit] = {"testosterone_undecanoate": DoseLimit(800.0, "mg")}
+
+
+def daily_average_problem(drug: str, dose: float, every_d: float | None,
+                          route: str | None = None) -> str | None:
+    """What is accepted, when ``dose`` every ``every_d`` days (None: a dose per day) by ``route``
+    averages more than ``DAILY_AVERAGE_LIMITS`` (oral: ``ORAL_DAILY_AVERAGE_LIMITS`` first) allows
+    for ``drug``; None when it is within it (or unlisted)."""
+    limit = (route == "oral" and ORAL_DAILY_AVERAGE_LIMITS.get(drug)) or DAILY_AVERAGE_LIMITS.get(drug)
+    if limit is None or dose / (every_d or 1.0) <= limit.maximum * (1 + 1e-9):
+        return None
+    return (f"at most {limit.maximum:g} {limit.unit} of {drug} a day on average (dose ÷ interval); "
+            "a larger dose only given less often")
+
 
 ROUTES = ("oral", "intramuscular", "subcutaneous", "transdermal", "intravenous")
 

@@ -7,11 +7,12 @@ and what is accepted.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any, TypeVar
 
-from osteotwin.errors import UserInputError
+from osteotwin.errors import UserInputError, shortened
 
 T = TypeVar("T")
 
@@ -102,8 +103,41 @@ def boolean(raw: Any, field: str) -> bool:
     return raw
 
 
-def plain_text(raw: Any, field: str, *, allow_empty: bool = False) -> str:
-    """Text (numbers are accepted as their text, e.g. an id of 42); empty only if allowed."""
+#: Longest text :func:`plain_text` takes where the caller names no length (e.g. a trial's citation).
+TEXT_MAX_LENGTH = 1000
+
+#: Characters never accepted in text: control characters (NUL, escape, DEL, C1 controls; tab, CR
+#: and LF only in multi-line text, see ``_LINE_BREAKS``) and unpaired surrogates, which a database
+#: refuses (PostgreSQL: NUL, invalid UTF-8) or a page cannot show.
+_REFUSED_CATEGORIES = frozenset({"Cc", "Cs"})
+#: Characters that break or indent a line, accepted only in multi-line text.
+_LINE_BREAKS = frozenset("\t\n\r")
+
+
+def _escaped(text: str) -> str:
+    """``text`` with its control characters shown as escapes (``a\\x00b``), for error messages."""
+    return "".join(
+        c.encode("unicode_escape", "backslashreplace").decode("ascii")
+        if unicodedata.category(c) in _REFUSED_CATEGORIES
+        else c
+        for c in text
+    )
+
+
+def plain_text(
+    raw: Any,
+    field: str,
+    *,
+    allow_empty: bool = False,
+    max_length: int = TEXT_MAX_LENGTH,
+    single_line: bool = False,
+) -> str:
+    """Text (numbers are accepted as their text, e.g. an id of 42); empty only if allowed.
+
+    At most ``max_length`` characters (give the length of the column a value is stored in), without
+    control characters (NUL, escape, ...); ``single_line`` also refuses tabs and line breaks (ids,
+    names, units), which multi-line text (notes, citations) may hold.
+    """
     empty = isinstance(raw, str) and raw.strip() == ""
     if (
         isinstance(raw, bool)
@@ -113,7 +147,29 @@ def plain_text(raw: Any, field: str, *, allow_empty: bool = False) -> str:
         raise UserInputError(
             field, describe(raw), "text" if allow_empty else "non-empty text", problem="not text"
         )
-    return str(raw)
+    text = str(raw)
+    accepted = (
+        f"{'text' if allow_empty else 'non-empty text'} of at most {max_length} characters, "
+        + ("without tabs, line breaks or other control characters" if single_line
+           else "without control characters (line breaks and tabs are fine)")
+    )
+    for c in text:
+        category = unicodedata.category(c)
+        if category in _REFUSED_CATEGORIES and c not in _LINE_BREAKS:
+            problem = ("contains an unpaired surrogate" if category == "Cs"
+                       else "contains a control character")
+        elif single_line and c in _LINE_BREAKS:
+            problem = "contains a tab or line break"
+        else:
+            continue
+        raise UserInputError(
+            field, shortened(_escaped(text)), accepted, problem=f"{problem} ({_escaped(c)})"
+        )
+    if len(text) > max_length:
+        raise UserInputError(
+            field, shortened(_escaped(text)), accepted, problem=f"too long ({len(text)} characters)"
+        )
+    return text
 
 
 def optional(raw: Mapping[str, Any], key: str, convert: Callable[[Any], T]) -> T | None:

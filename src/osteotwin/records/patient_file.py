@@ -17,7 +17,13 @@ from typing import Any
 import yaml
 
 from osteotwin.errors import UserInputError
-from osteotwin.records.drugs import DAILY_AVERAGE_LIMITS, DOSE_LIMITS, ROUTES, SUPPLEMENT_UNITS
+from osteotwin.records.drugs import (
+    DAILY_AVERAGE_LIMITS,
+    DOSE_LIMITS,
+    ROUTES,
+    SUPPLEMENT_UNITS,
+    daily_average_problem,
+)
 from osteotwin.records.fields import (
     boolean,
     choice,
@@ -53,6 +59,19 @@ from osteotwin.vocabulary import drug_names
 from osteotwin.yamlio import SafeLoader
 
 MINIMUM_AGE_Y = 18.0  # osteotwin covers adults (AI therapy and TRT are adult treatments)
+
+#: The longest text each free-text field takes: the length of the column it is stored in
+#: (``records.storage.models``; a longer value would fail only at the database), or a generous
+#: limit for text kept inside a JSON document (history, external fracture risk).
+TEXT_LENGTHS: dict[str, int] = {
+    "patient.id": 100,  # patients.external_id
+    "labs.unit": 32,  # labs.reported_unit
+    "labs.method": 64,  # labs.method
+    "dxa.device": 64,  # dxa_scans.device
+    "history.conditions": 500,  # JSON
+    "fracture_risk_external.tool": 500,  # JSON
+    "fracture_risk_external.country": 500,  # JSON
+}
 
 _TOP = (
     "version",
@@ -295,7 +314,12 @@ class _Parser:
             raw, "weight", lambda v: parse_quantity(v, "weight", "patient.weight")
         )
         return Patient(
-            id=optional(raw, "id", lambda v: plain_text(v, "patient.id", allow_empty=True)),
+            id=optional(
+                raw, "id", lambda v: plain_text(
+                    v, "patient.id", allow_empty=True, max_length=TEXT_LENGTHS["patient.id"],
+                    single_line=True,
+                )
+            ),
             sex=sex,
             birth_date=birth,
             height_cm=optional(
@@ -326,7 +350,10 @@ class _Parser:
         )
         conditions = optional_list(raw.get("conditions"), "history.conditions")
         values["conditions"] = tuple(
-            plain_text(c, f"history.conditions[{i}]", allow_empty=True)
+            plain_text(
+                c, f"history.conditions[{i}]", allow_empty=True,
+                max_length=TEXT_LENGTHS["history.conditions"],
+            )
             for i, c in enumerate(conditions)
         )
         return History(**values)
@@ -365,18 +392,22 @@ class _Parser:
                 "no 'every' when the dose is per day (e.g. '50 mg/d')",
                 problem="dose per day given together with an interval",
             )
-        daily = DAILY_AVERAGE_LIMITS.get(drug)
-        dose = dose_iu if daily is not None and daily.unit == "IU" else dose_mg
-        if daily is not None and dose is not None and dose / (every or 1.0) > daily.maximum:
+        start = optional(raw, "start", lambda v: iso_date(v, f"{field}.start"))
+        stop = optional(raw, "stop", lambda v: iso_date(v, f"{field}.stop"))
+        dose = dose_iu if dose_iu is not None else dose_mg
+        single = every is None and not per_day and start is not None and start == stop
+        accepted = None if dose is None or single else daily_average_problem(drug, dose, every, route)
+        if accepted is not None and every is not None:
+            raise UserInputError(f"{field}.dose", f"{raw['dose']} every {raw['every']}", accepted,
+                                 problem="implausible daily amount (too often, or a unit mix-up?)")
+        if accepted is not None:
             raise UserInputError(
                 f"{field}.dose",
                 raw["dose"],
-                f"at most {daily.maximum:g} {daily.unit} of {drug} a day on average (dose ÷ "
-                "interval; a bolus may be larger if given less often)",
-                problem="implausible daily amount (a unit mix-up?)",
+                f"{accepted}; without 'every' a dose is read as daily (a single dose: the same "
+                "start and stop date)",
+                problem="implausible daily amount (a unit mix-up, or a missing interval?)",
             )
-        start = optional(raw, "start", lambda v: iso_date(v, f"{field}.start"))
-        stop = optional(raw, "stop", lambda v: iso_date(v, f"{field}.stop"))
         if start is not None:
             self._check_not_before_birth(start, f"{field}.start")
         if stop is not None:
@@ -432,7 +463,10 @@ class _Parser:
         value = raw["value"]
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise UserInputError(f"{field}.value", value, "a number", problem="not a number")
-        unit = plain_text(raw["unit"], f"{field}.unit", allow_empty=True)
+        unit = plain_text(
+            raw["unit"], f"{field}.unit", allow_empty=True, max_length=TEXT_LENGTHS["labs.unit"],
+            single_line=True,
+        )
         canonical = convert_lab(test, float(value), unit, field=field)
         when = iso_date(raw["date"], f"{field}.date")
         self._check_not_before_birth(when, f"{field}.date")
@@ -453,7 +487,10 @@ class _Parser:
             unit=spec.canonical,
             date=when,
             method=optional(
-                raw, "method", lambda v: plain_text(v, f"{field}.method", allow_empty=True)
+                raw, "method", lambda v: plain_text(
+                    v, f"{field}.method", allow_empty=True,
+                    max_length=TEXT_LENGTHS["labs.method"], single_line=True,
+                )
             ),
             reported_value=float(value),
             reported_unit=reported_unit,
@@ -484,7 +521,10 @@ class _Parser:
             t_score=t,
             z_score=z,
             device=optional(
-                raw, "device", lambda v: plain_text(v, f"{field}.device", allow_empty=True)
+                raw, "device", lambda v: plain_text(
+                    v, f"{field}.device", allow_empty=True,
+                    max_length=TEXT_LENGTHS["dxa.device"], single_line=True,
+                )
             ),
         )
 
@@ -578,7 +618,10 @@ class _Parser:
                 f"{f}.tool", None, "the tool's name, e.g. frax", problem="missing field"
             )
         return ExternalFractureRisk(
-            tool=plain_text(raw["tool"], f"{f}.tool", allow_empty=True),
+            tool=plain_text(
+                raw["tool"], f"{f}.tool", allow_empty=True, max_length=TEXT_LENGTHS[f"{f}.tool"],
+                single_line=True,
+            ),
             major_osteoporotic_10y_pct=optional(
                 raw,
                 "major_osteoporotic_10y_pct",
@@ -590,7 +633,10 @@ class _Parser:
             date=optional(raw, "date", lambda v: iso_date(v, f"{f}.date")),
             bmd_included=optional(raw, "bmd_included", lambda v: boolean(v, f"{f}.bmd_included")),
             country=optional(
-                raw, "country", lambda v: plain_text(v, f"{f}.country", allow_empty=True)
+                raw, "country", lambda v: plain_text(
+                    v, f"{f}.country", allow_empty=True, max_length=TEXT_LENGTHS[f"{f}.country"],
+                    single_line=True,
+                )
             ),
         )
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Literal
 
 from osteotwin.errors import UserInputError
-from osteotwin.records.drugs import DOSE_LIMITS, ROUTES
+from osteotwin.records.drugs import DOSE_LIMITS, ROUTES, daily_average_problem
 from osteotwin.units import LAB_SPECS
 
 if TYPE_CHECKING:
@@ -116,6 +116,14 @@ class Regimen:
                 raise UserInputError(f"{where}.dose", dose,
                                      f"at most {limit.maximum:g} {unit} for {self.drug}",
                                      problem="implausible dose")
+            single = (self.every_d is None and self.stop_d is not None
+                      and self.stop_d - self.start_d <= 1.0)  # one day's dose (a one-off)
+            too_often = None if single else daily_average_problem(self.drug, dose, self.every_d,
+                                                                   self.route)
+            if too_often is not None:
+                shown = f"{dose:g} {unit}" + (f" every {self.every_d:g} d" if self.every_d else " a day")
+                raise UserInputError(f"{where}.dose", shown, too_often,
+                                     problem="implausible daily amount (too often, or a unit mix-up?)")
         if self.every_d is not None and (not math.isfinite(self.every_d) or not
                                          MIN_INTERVAL_D <= self.every_d <= MAX_INTERVAL_D):
             raise UserInputError(f"{where}.every", self.every_d,
@@ -404,8 +412,15 @@ class Scenario:
         testosterone = pre_treatment("total_testosterone")
         if testosterone is None and patient.sex == "male" and record.history.hypogonadism:
             testosterone = HYPOGONADAL_TESTOSTERONE_NG_DL
+            assumptions.append(f"hypogonadism on file without a testosterone result before "
+                               f"treatment: untreated testosterone taken as "
+                               f"{HYPOGONADAL_TESTOSTERONE_NG_DL:g} ng/dL")
+        typical = _typical_values_used(record, vitamin_d_measured=vit_d is not None)
+        if typical:
+            assumptions.append("not on file, typical values used (record them if known): "
+                               + "; ".join(typical))
         subject = Subject(
-            sex=patient.sex, age_y=age, weight_kg=patient.weight_kg or 75.0,
+            sex=patient.sex, age_y=age, weight_kg=patient.weight_kg or Subject.weight_kg,
             height_cm=patient.height_cm, years_since_menopause=ysm,
             estradiol_pg_ml=pre_treatment("estradiol"), estradiol_on_treatment=on_treatment,
             total_testosterone_ng_dl=testosterone,
@@ -421,6 +436,27 @@ class Scenario:
         except UserInputError as err:
             raise _in_file_terms(err, medication_of) from None
         return scenario
+
+
+def _typical_values_used(record: PatientRecord, *, vitamin_d_measured: bool) -> list[str]:
+    """What ``Scenario.from_record`` took from the typical-adult defaults because the record is
+    silent (``Lifestyle`` and ``Subject`` defaults; the physiology's own population values)."""
+    life, used = record.lifestyle, []
+    if record.patient.weight_kg is None:
+        used.append(f"weight {Subject.weight_kg:g} kg")
+    if life.dietary_calcium_mg_d is None:
+        used.append(f"dietary calcium {Lifestyle.dietary_calcium_mg_d:g} mg/d (adult median, IOM 2011)")
+    if life.protein_g_kg_d is None:
+        used.append(f"protein {Lifestyle.protein_g_kg_d:g} g/kg/d")
+    if all(value is None for value in (life.resistance_sessions_per_week, life.impact_sessions_per_week,
+                                       life.weight_bearing_aerobic_minutes_per_week)):
+        used.append(f"no resistance or impact training, "
+                    f"{Lifestyle.weight_bearing_aerobic_minutes_per_week:g} min/week weight-bearing "
+                    "aerobic activity")
+    if not vitamin_d_measured:
+        used.append("25(OH)D not measured: the population's level without supplements (NHANES), "
+                    "plus any vitamin D on file")
+    return used
 
 
 def _years_since_menopause(status: str | None, age_y: float) -> tuple[float, str | None]:

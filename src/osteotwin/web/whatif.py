@@ -292,8 +292,9 @@ def _simulation_api() -> Any:
 #: 9 = the table also at a horizon that is not 1, 2 or 5 years (``averaging.summary_years``);
 #: 10 = the caveat for the recovery after an aromatase inhibitor is stopped; 11 = a woman's
 #: menopausal timing from her status or age, the record's assumptions listed, long horizons'
-#: caveat; 12 = men's PA-spine drift no longer steepening beyond 81 y.
-WHAT_IF_REVISION = 12
+#: caveat; 12 = men's PA-spine drift no longer steepening beyond 81 y; 13 = the typical values
+#: standing in for what the record lacks are listed with the assumptions.
+WHAT_IF_REVISION = 13
 
 
 def model_version() -> str:

@@ -221,11 +221,16 @@ def test_a_whole_record_replace_keeps_the_ids_of_entries_it_keeps(session: Sessi
         assert record_to_document(repo.record_from_row(row))["labs"] == record_to_document(record)["labs"]
         return [lab.id for lab in row.labs]
 
-    edited = [dict(lab) for lab in document["labs"]]
-    edited[1] = {**edited[1], "value": 11.0}  # an edit in the middle
-    assert replace(edited) == ids  # the edited lab keeps its id, in place
-    removed = [lab for i, lab in enumerate(edited) if i != 2]
+    labs = [dict(lab) for lab in document["labs"]]
+    assert replace(labs) == ids  # unchanged: every entry keeps its id
+    removed = [lab for i, lab in enumerate(labs) if i != 2]
     assert replace(removed) == [i for k, i in enumerate(ids) if k != 2]
     appended = [*removed, {"test": "vitamin_d_25oh", "value": 30, "unit": "ng/mL", "date": "2025-04-01"}]
     after = replace(appended)
-    assert after[:-1] == [i for k, i in enumerate(ids) if k != 2] and after[-1] > max(ids)
+    assert after[:-1] == [i for k, i in enumerate(ids) if k != 2] and after[-1] > max(after[:-1] + ids)
+    # an edit is a new entry (a new id); the others keep theirs (tests/records/storage/
+    # test_replace_entries.py: matched by content, whatever the order)
+    edited = [*appended[:-2], appended[-1], {**appended[-2], "value": 11.0}]
+    again = replace(edited)
+    assert again[:-1] == [i for k, i in enumerate(after) if k != len(after) - 2]
+    assert again[-1] > max(after)

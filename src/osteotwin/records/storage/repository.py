@@ -86,9 +86,11 @@ def _dxa_row(s: DxaScan) -> DxaRow:
                   z_score=s.z_score, device=s.device)
 
 
-def _apply_record(row: PatientRow, record: PatientRecord, current: PatientRecord | None = None) -> None:
+def _apply_record(row: PatientRow, record: PatientRecord, current: PatientRecord | None = None,
+                  *, entered_by: str | None = None) -> None:
     """Write ``record`` into ``row``; ``current`` is the record the row holds now (None: a new row),
-    whose entries keep their rows where unchanged (``_kept_rows``)."""
+    whose entries keep their rows where ``record`` has them unchanged (``_kept_rows``); entries
+    it adds are entered by ``entered_by`` (None: imported with the record)."""
     p = record.patient
     row.external_id = p.id
     row.sex = p.sex
@@ -102,42 +104,43 @@ def _apply_record(row: PatientRow, record: PatientRecord, current: PatientRecord
     row.fracture_risk_external = (None if record.fracture_risk_external is None
                                   else record.fracture_risk_external.model_dump(mode="json"))
     row.extra = dict(record.extra)
-    # entries keep their rows, and so their ids (which pages, API clients and the audit name),
-    # wherever they are unchanged
+    # entries keep their rows, and so their ids (which pages, API clients and the audit name) and
+    # who entered them (which decides who may remove them), wherever they are unchanged
     row.medications = _kept_rows(row.medications, None if current is None else current.medications,
-                                 record.medications, _medication_row)
-    row.labs = _kept_rows(row.labs, None if current is None else current.labs, record.labs, _lab_row)
+                                 record.medications, _medication_row, entered_by)
+    row.labs = _kept_rows(row.labs, None if current is None else current.labs, record.labs, _lab_row,
+                          entered_by)
     row.dxa_scans = _kept_rows(row.dxa_scans, None if current is None else current.dxa, record.dxa,
-                               _dxa_row)
+                               _dxa_row, entered_by)
 
 
 def _kept_rows(rows: list[Any], stored: tuple[Any, ...] | None, wanted: tuple[Any, ...],
-               make: Any) -> list[Any]:
-    """The rows for the ``wanted`` entries, reusing ``rows`` (which hold ``stored``, in id order) so
-    that entries keep their ids where the record's order allows: as many entries as before are
-    updated in place, position by position (an edited entry keeps its id); otherwise the longest
-    run of stored entries that ``wanted`` begins with, in their stored order, keeps its rows and
-    the rest get new ones (entries come back in id order, so the order is the same)."""
-    if stored is None or not rows:
-        return [make(entry) for entry in wanted]
-    if len(wanted) == len(stored):
-        for child, old, new in zip(rows, stored, wanted, strict=True):
-            if old != new:
-                fresh = make(new)
-                for column in child.__table__.columns.keys():
-                    if column not in ("id", "patient_id", "created_by"):  # who entered it stays
-                        setattr(child, column, getattr(fresh, column))
-        return list(rows)
-    kept: list[Any] = []
-    position = 0
+               make: Any, entered_by: str | None) -> list[Any]:
+    """The rows for the ``wanted`` entries, reusing ``rows`` (which hold ``stored``, in id order).
+
+    Entries are matched by content, whatever their order in ``wanted``: a wanted entry equal to a
+    stored one (as the record model compares them, i.e. after the reader's normalisation) keeps
+    that entry's row, and so its id and who entered it; equal entries pair one to one, in id order.
+    Any other wanted entry is a new row (a new id, never a reused one; entered by ``entered_by``),
+    and a stored entry no wanted one matches is deleted (an edited entry is a removal and an
+    addition: its id and who entered it never pass to different content). The rows come back in
+    id order, the order in which entries are read back."""
+    if stored is None:  # a new record: no rows yet
+        rows, stored = [], ()
+    unmatched: dict[Any, list[Any]] = {}  # stored entry -> its rows not yet matched, in id order
+    for child, entry in zip(rows, stored, strict=True):
+        unmatched.setdefault(entry, []).append(child)
+    kept: set[int] = set()  # identities of the rows kept
+    added: list[Any] = []
     for entry in wanted:
-        try:
-            position = stored.index(entry, position)
-        except ValueError:
-            break
-        kept.append(rows[position])
-        position += 1
-    return kept + [make(entry) for entry in wanted[len(kept):]]
+        same = unmatched.get(entry)
+        if same:
+            kept.add(id(same.pop(0)))
+        else:
+            child = make(entry)
+            child.created_by = entered_by
+            added.append(child)
+    return [child for child in rows if id(child) in kept] + added
 
 
 def _touch(row: PatientRow) -> None:
@@ -229,10 +232,12 @@ def create_patient(session: Session, record: PatientRecord, actor: Actor) -> Pat
 
 
 def replace_patient(session: Session, row: PatientRow, record: PatientRecord, actor: Actor) -> PatientRow:
-    """Replace the whole record (PUT); the audit entry holds both documents."""
+    """Replace the whole record (PUT); the audit entry holds both documents. Entries are matched
+    to the stored ones by content (``_kept_rows``): an unchanged entry keeps its id and who entered
+    it, wherever it is in the document; a new or edited one is a new entry entered by ``actor``."""
     current = record_from_row(row)
     before = record_to_document(current)
-    _apply_record(row, record, current)
+    _apply_record(row, record, current, entered_by=actor.username)
     _touch(row)
     session.flush()
     record_change(session, actor, action="replace", entity="patient", entity_id=row.id,
