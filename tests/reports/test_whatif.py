@@ -121,13 +121,13 @@ def test_the_report_table_shows_what_the_web_what_if_shows() -> None:
     assert document["medications"][0]["every"] == "14 d"
     example = parse_patient_document(document)
     as_of = date(2025, 6, 1)
-    section = what_if_section(example, as_of, years=2, simulator=default_simulator(band_draws=4))
+    section = what_if_section(example, as_of, years=2, simulator=default_simulator(band_draws=10))
     assert isinstance(section, WhatIf), section
     title, rows = section.tables[0]
     assert title == "Estradiol (mean over the week before) (pg/mL)"
     report = [float(cell.split()[0]) for cell in dict(rows)["current course"]]
     web = run_what_if(example.model_copy(update={"as_of": as_of}),
-                      WhatIfRequest(years=2, aromatase_inhibitor={"drug": "none"}, band_draws=4))
+                      WhatIfRequest(years=2, aromatase_inhibitor={"drug": "none"}, band_draws=10))
     table = web["courses"][0]["table"]
     assert table["years"] == [1.0, 2.0]
     for shown, value in zip(report, table["values"]["estradiol_pg_ml"], strict=True):

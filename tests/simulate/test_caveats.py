@@ -40,6 +40,8 @@ def test_an_untreated_person_carries_no_caveat() -> None:
      "AROMATASE_INHIBITOR_STOPPED"),
     (MAN, Regimen("anastrozole", 0.5, every_d=3.5, start_d=0.0, stop_d=2 * YEAR),
      "AROMATASE_INHIBITOR_STOPPED"),
+    (MAN, Regimen("ibutamoren", 25.0), "NO_MODELLED_EFFECT"),
+    (WOMAN, Regimen("magnesium", 400.0), "NO_MODELLED_EFFECT"),
 ])
 def test_each_departure_is_raised_where_it_applies(subject: Subject, regimen: Regimen,
                                                    code: str) -> None:

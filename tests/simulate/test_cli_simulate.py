@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from osteotwin.cli import app
+from osteotwin.errors import UserInputError
 
 RUNNER = CliRunner()
 
@@ -17,7 +18,7 @@ RUNNER = CliRunner()
 def test_json_compares_regimens_side_by_side(example_patient_path: Path, tmp_path: Path) -> None:
     plot = tmp_path / "course.png"
     result = RUNNER.invoke(app, ["simulate", str(example_patient_path), "--years", "2",
-                                 "--format", "json", "--draws", "3", "--plot", str(plot),
+                                 "--format", "json", "--draws", "10", "--plot", str(plot),
                                  "--what-if", "anastrozole=1mg/d",
                                  "--what-if", "anastrozole=none"])
     assert result.exit_code == 0, result.output
@@ -132,7 +133,7 @@ def test_hormone_bands_describe_the_same_7_day_mean_as_their_central_line(tmp_pa
 
     patient = tmp_path / "man.yaml"
     patient.write_text(MAN_ON_INJECTIONS, encoding="utf-8")
-    args = ["simulate", str(patient), "--years", "2", "--draws", "5", "--workers", "1"]
+    args = ["simulate", str(patient), "--years", "2", "--draws", "10", "--workers", "1"]
     result = RUNNER.invoke(app, [*args, "--format", "json"])
     assert result.exit_code == 0, result.output
     course = json.loads(result.stdout)["scenarios"][0]
@@ -188,7 +189,7 @@ def test_help_and_table_title_say_what_is_shown(example_patient_path: Path) -> N
     assert plain.exit_code == 0, plain.output
     assert "current course: value" in plain.stdout and "value [5-95 % band]" not in plain.stdout
     banded = RUNNER.invoke(app, ["simulate", str(example_patient_path), "--years", "1",
-                                 "--draws", "3", "--workers", "1"])
+                                 "--draws", "10", "--workers", "1"])
     assert banded.exit_code == 0, banded.output
     assert "current course: value [5-95 % band]" in banded.stdout
 
@@ -222,3 +223,10 @@ def test_a_plot_path_that_cannot_be_written_is_refused_before_simulating(
     fine = tmp_path / "fine.png"
     assert _main("simulate", str(tmp_path / "nobody.yaml"), "--plot", str(fine)).returncode == 2
     assert not fine.exists()
+
+
+@pytest.mark.parametrize("draws", ["1", "9", "1001"])
+def test_too_few_draws_for_a_band_are_refused(example_patient_path: Path, draws: str) -> None:
+    result = RUNNER.invoke(app, ["simulate", str(example_patient_path), "--years", "1", "--draws", draws])
+    assert isinstance(result.exception, UserInputError)  # the entry point's one-line exit 2
+    assert result.exception.field == "--draws" and "0 (no bands) or 10 to 1000" in str(result.exception)

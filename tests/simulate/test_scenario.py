@@ -228,3 +228,25 @@ def test_typical_values_standing_in_for_what_the_record_lacks_are_listed() -> No
             "labs": [{"test": "vitamin_d_25oh", "value": 30, "unit": "ng/mL", "date": "2025-01-01"}]}
     assert not any("typical values" in a for a in Scenario.from_record(
         parse_patient_document(full), years=1.0).assumptions)
+
+
+def test_a_t_score_is_shown_only_where_the_assessment_can_read_one() -> None:
+    """A BMD without a reported T-score gets one only where ``clinic.densitometry`` has the site's
+    and device's reference (the Hologic femoral neck), as the assessment; a T-score without a BMD
+    is followed, but no absolute BMD is made up from it."""
+    from osteotwin.clinic.densitometry import t_score_from_bmd
+    from osteotwin.records.patient_file import parse_patient_document
+
+    def course(*scans: dict[str, object]) -> dict[str, np.ndarray]:
+        document = _woman("postmenopausal", 63, dxa=[{"date": "2025-05-01", **scan} for scan in scans])
+        return simulate(Scenario.from_record(parse_patient_document(document), years=1.0)).series
+
+    for device in ("hologic", "lunar"):  # the same spine BMD: no young-adult mean packaged for it
+        series = course({"site": "lumbar_spine", "bmd": "0.95 g/cm2", "device": device})
+        assert "lumbar_spine_bmd_g_cm2" in series and "lumbar_spine_t_score" not in series
+    neck = course({"site": "femoral_neck", "bmd": "0.70 g/cm2", "device": "hologic"})
+    expected = t_score_from_bmd(0.70, "femoral_neck", "hologic")
+    assert expected is not None
+    assert neck["femoral_neck_t_score"][0] == pytest.approx(expected, abs=0.05)
+    t_only = course({"site": "lumbar_spine", "t_score": -2.0, "device": "lunar"})
+    assert "lumbar_spine_t_score" in t_only and "lumbar_spine_bmd_g_cm2" not in t_only

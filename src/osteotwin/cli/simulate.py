@@ -61,7 +61,7 @@ def simulate_command(
         "'anastrozole=none', 'training=2xhigh,impact=2', 'calcium=1000,vitamin_d=2000'. "
         "Repeat for more.")] = None,
     draws: Annotated[int, typer.Option(
-        "--draws", help="Virtual people per scenario for the 5-95 % bands (0: none).")] = 40,
+        "--draws", help="Virtual people per scenario for the 5-95 % bands (0: none; else at least 10).")] = 40,
     seed: Annotated[int, typer.Option("--seed", min=0, max=2**63 - 1, help="Seed of the parameter draws.")] = 20250601,
     workers: Annotated[int, typer.Option(
         "--workers", help="Processes for the virtual people (0: OSTEOTWIN_WORKERS, else one per "
@@ -77,13 +77,13 @@ def simulate_command(
     from osteotwin.simulate.averaging import DAYS_PER_YEAR, summary_years
     from osteotwin.simulate.bands import project
     from osteotwin.simulate.scenario import MAX_YEARS, Scenario
-    from osteotwin.simulate.what_if import apply_what_if, parse_what_if
+    from osteotwin.simulate.what_if import MIN_BAND_DRAWS, apply_what_if, parse_what_if
     from osteotwin.workers import default_workers
 
     if not math.isfinite(years) or not 0 < years <= MAX_YEARS:
         raise UserInputError("--years", years, f"more than 0 and at most {MAX_YEARS:g}")
-    if not 0 <= draws <= 1000:
-        raise UserInputError("--draws", draws, "0 to 1000")
+    if not (draws == 0 or MIN_BAND_DRAWS <= draws <= 1000):
+        raise UserInputError("--draws", draws, f"0 (no bands) or {MIN_BAND_DRAWS} to 1000 virtual people")
     if not 0 <= workers <= 256:
         raise UserInputError("--workers", workers, "0 (one per CPU) to 256")
     if plot is not None:  # before the simulation, which is the costly part

@@ -36,7 +36,9 @@ the first regimen (one untreated day before it when it starts the simulation) an
 years before the final menstrual period (≤ 20 y back). That steady state (the clocks held at the
 start) is found by damped Newton steps from the model's reference state, or, where they do not
 converge, by integrating 150 years from it and polishing (the two agree to 1e-8, tested).
-Outputs are reported relative to t = 0, and as absolute BMD and T-score when a scan is known; a scan
+Outputs are reported relative to t = 0, as absolute BMD when a scan's BMD is known, and as a
+T-score when the scan's is known (reported, or computed from g/cm² where the assessment has a
+reference for the site and device: a BMD alone is not turned into a T-score); a scan
 taken before t = 0 is first carried to t = 0 along the person's simulated course (from the
 simulation start if it is older), so a woman scanned a year into an inhibitor starts today from
 what she has lost since (`meta['bmd_change_scan_to_t0_pct']`; `osteotwin simulate` prints it).
@@ -805,6 +807,8 @@ def _table_row(p: Parameter) -> str:
 
 def generated_sections() -> str:
     """Everything except the validation section, as Markdown."""
+    from osteotwin.simulate.scenario import NO_MODELLED_EFFECT
+
     lines = [INTRO, "## States", "", "| index | state | meaning (unit) |", "| --- | --- | --- |"]
     meaning: dict[str, str] = {}
     for line in (states.__doc__ or "").splitlines():
@@ -814,7 +818,11 @@ def generated_sections() -> str:
     lines += [f"| {i} | `{name}` | {meaning.get(name, '')} |"
               for i, name in enumerate(states.STATE_NAMES)]
     lines += ["", "## Inputs (per dosing segment)", "",
-              ", ".join(f"`{n}`" for n in states.INPUT_NAMES), "", USAGE, EQUATIONS,
+              ", ".join(f"`{n}`" for n in states.INPUT_NAMES), "",
+              "Drugs without a modelled effect (" + ", ".join(f"`{d}`" for d in NO_MODELLED_EFFECT)
+              + ") are accepted in records and what-ifs and carried with no effect on hormones or "
+              "bone; a caveat (`NO_MODELLED_EFFECT`) says so beside the numbers.", "",
+              USAGE, EQUATIONS,
               "## Parameters", "",
               "Population distribution: log-normal with the CV shown (virtual people), clipped to "
               "the bounds. \"cal.\" marks parameters calibration may fit (within the bounds).", "",

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from osteotwin.simulate.scenario import Regimen, Scenario
+from osteotwin.simulate.scenario import NO_MODELLED_EFFECT, Regimen, Scenario
 from osteotwin.vocabulary import drug_class
 
 DOCS = "docs/model.md, Known departures from published physiology"
@@ -124,6 +124,10 @@ def _low_gel_dose(s: Scenario) -> bool:
                for r in s.regimens)
 
 
+def _unmodelled_drug(s: Scenario) -> bool:
+    return any(r.drug in NO_MODELLED_EFFECT and _ongoing(r, s.horizon_d) for r in s.regimens)
+
+
 def _beyond_checked_follow_up(s: Scenario) -> bool:
     return s.years > LONGEST_CHECKED_FOLLOW_UP_Y
 
@@ -220,6 +224,13 @@ RULES: tuple[tuple[Callable[[Scenario], bool], Caveat], ...] = (
         "either way at these doses (13-23 % above the published levels at 12.5 and 25 mg/d of 1 % "
         "gel; 24 % below them at 20 mg/d of 1.62 % gel in the training castration study).",
         f"{DOCS}; Finkelstein et al. 2013 N Engl J Med 369:1011; PMC5792144 Table 1")),
+    (_unmodelled_drug, Caveat(
+        "NO_MODELLED_EFFECT",
+        "A drug on this course is not in the model (gonadorelin, the growth-hormone "
+        "secretagogues sermorelin, ipamorelin, CJC-1295 and ibutamoren, vitamin K2 or "
+        "magnesium): it is carried with no effect on hormones or bone, so whatever it does is not "
+        "in these numbers.",
+        "docs/model.md, Inputs (drugs without a modelled effect)")),
     (_beyond_checked_follow_up, Caveat(
         "BEYOND_CHECKED_FOLLOW_UP",
         f"Horizon beyond {LONGEST_CHECKED_FOLLOW_UP_Y:g} years, the longest follow-up the model "

@@ -64,6 +64,13 @@ AGE_AT_MENOPAUSE_Y = 51.0
 PREMENOPAUSE_MIN_YEARS_TO_FMP = 4.0
 
 
+#: Lowest estradiol measured on treatment that the simulation matches (pg/mL): the lower limits of
+#: quantification of the most sensitive LC-MS/MS assays lie about here (0.1-0.6 pg/mL; e.g.
+#: Ketha et al. 2015 J Steroid Biochem Mol Biol 152:116: 0.25 pg/mL); a lower result reads as
+#: undetectable and is not matched.
+ON_TREATMENT_E2_MIN_PG_ML = 0.1
+
+
 @dataclass(frozen=True)
 class Regimen:
     """One drug regimen.
@@ -228,8 +235,9 @@ class Subject:
             if not (math.isfinite(day) and -MAX_YEARS * 365.25 <= day <= 0.0):
                 raise UserInputError(f"{where}.estradiol_on_treatment", day,
                                      "a day on or before scenario start")
-            if not (math.isfinite(value) and 0.5 <= value <= 2000.0):
-                raise UserInputError(f"{where}.estradiol_on_treatment", value, "0.5 to 2000 pg/mL")
+            if not (math.isfinite(value) and ON_TREATMENT_E2_MIN_PG_ML <= value <= 2000.0):
+                raise UserInputError(f"{where}.estradiol_on_treatment", value,
+                                     f"{ON_TREATMENT_E2_MIN_PG_ML:g} to 2000 pg/mL")
         for site, bmd in self.bmd_g_cm2.items():
             if site not in SITES:
                 raise UserInputError(f"{where}.bmd_g_cm2", site, ", ".join(SITES))
@@ -396,6 +404,13 @@ class Scenario:
                 bmd[site] = scans[-1].bmd_g_cm2
             if scans and scans[-1].t_score is not None:
                 t_scores[site] = scans[-1].t_score
+            elif scans and scans[-1].bmd_g_cm2 is not None:
+                computed = _t_score_from_bmd(scans[-1].bmd_g_cm2, site, scans[-1].device)
+                if computed is not None:
+                    t_scores[site] = computed
+                    assumptions.append(f"{site.replace('_', ' ')} T-score not reported: computed "
+                                       f"from the scan's BMD ({computed:+.1f}; NHANES III, Looker "
+                                       "1998), as the assessment does")
             if site in bmd or site in t_scores:
                 scan_d[site] = max(float((scans[-1].date - as_of).days), -MAX_YEARS * 365.25)
         age = patient.age_on(as_of)
@@ -407,7 +422,12 @@ class Scenario:
         e2_lab = record.latest_lab("estradiol", on_or_before=as_of)
         on_treatment: tuple[float, float] | None = None
         if e2_lab is not None and pre_treatment("estradiol") is None:
-            on_treatment = (float((e2_lab.date - as_of).days), e2_lab.value)
+            if e2_lab.value >= ON_TREATMENT_E2_MIN_PG_ML:
+                on_treatment = (float((e2_lab.date - as_of).days), e2_lab.value)
+            else:
+                assumptions.append(f"estradiol {e2_lab.value:g} pg/mL on {e2_lab.date.isoformat()} "
+                                   f"is below {ON_TREATMENT_E2_MIN_PG_ML:g} pg/mL (undetectable on "
+                                   "most assays): not matched, the model's own estradiol used")
         shbg = record.latest_lab("shbg", on_or_before=as_of)
         testosterone = pre_treatment("total_testosterone")
         if testosterone is None and patient.sex == "male" and record.history.hypogonadism:
@@ -436,6 +456,14 @@ class Scenario:
         except UserInputError as err:
             raise _in_file_terms(err, medication_of) from None
         return scenario
+
+
+def _t_score_from_bmd(bmd_g_cm2: float, site: str, device: str | None) -> float | None:
+    """The assessment's T-score from g/cm² (``clinic.densitometry.t_score_from_bmd``: only where a
+    published reference for the site and device is packaged), so both read a scan alike."""
+    from osteotwin.clinic.densitometry import t_score_from_bmd
+
+    return t_score_from_bmd(bmd_g_cm2, site, device)
 
 
 def _typical_values_used(record: PatientRecord, *, vitamin_d_measured: bool) -> list[str]:

@@ -50,8 +50,12 @@ MALE_HISTORY_Y = 6.0
 PTH_PG_ML_PER_PM = 9.425       # PTH(1-84) 9425 g/mol
 CA_MG_DL_PER_MM = 4.008
 #: Young-adult reference mean and SD (g/cm²) for T-scores (NHANES III white women 20-29, Hologic;
-#: Looker 1998 for hip/neck; ISCD uses the female reference for men too). Used only to turn a
-#: T-score without a BMD into a BMD and back.
+#: Looker 1998 for hip/neck; ISCD uses the female reference for men too). Used only to follow a
+#: known T-score (reported, or computed where ``clinic.densitometry`` has a reference for the
+#: scan's site and device) as BMD changes: ΔT = BMD₀·Δ%/SD, BMD₀ the scan's, or the one the
+#: T-score implies when only the T-score is on file (then no absolute BMD is reported). A BMD
+#: without a known T-score gets no T-score: another device's young-adult mean differs (GE Lunar
+#: spine ~1.18 against Hologic's 1.05 g/cm²).
 T_SCORE_REFERENCE: dict[str, tuple[float, float]] = {
     "lumbar_spine": (1.047, 0.110), "total_hip": (0.942, 0.122), "femoral_neck": (0.858, 0.120),
 }
@@ -723,11 +727,10 @@ def outputs(scenario: Scenario, times: NDArray[np.float64], states: NDArray[np.f
         scanned = subject.bmd_g_cm2.get(site)
         mean, sd = T_SCORE_REFERENCE[site]
         t_scan = subject.t_scores.get(site)
-        if scanned is None and t_scan is not None:
-            scanned = mean + t_scan * sd
+        carried = (bmd_carry or {}).get(site, 1.0) * (1.0 + change / 100.0)
         if scanned is not None:
-            bmd = scanned * (bmd_carry or {}).get(site, 1.0) * (1.0 + change / 100.0)
-            series[f"{site}_bmd_g_cm2"] = bmd
-            offset = t_scan if t_scan is not None else (scanned - mean) / sd
-            series[f"{site}_t_score"] = offset + (bmd - scanned) / sd
+            series[f"{site}_bmd_g_cm2"] = scanned * carried
+        if t_scan is not None:
+            at_scan = scanned if scanned is not None else mean + t_scan * sd
+            series[f"{site}_t_score"] = t_scan + at_scan * (carried - 1.0) / sd
     return Trajectory(times_d=times.copy(), series=series, label=scenario.label)

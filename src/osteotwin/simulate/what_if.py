@@ -46,6 +46,9 @@ _TRAINING = re.compile(r"^(?P<n>\d+(?:\.\d+)?)\s*x\s*(?P<intensity>light|moderat
 #: same request gives the same bands, so cached results stay truthful): a compromise between a
 #: stable band (Latin hypercube draws) and an answer within seconds (each draw is one simulation).
 BAND_DRAWS = 12
+#: Fewest draws that make a 5-95 % band (0: none): below 10 values the 5th and 95th percentiles are
+#: the extremes, or interpolations between the outermost one or two, not a band.
+MIN_BAND_DRAWS = 10
 BAND_SEED = 20250601
 _LIFESTYLE_KEYS = ("training", "impact", "aerobic", "calcium", "dietary_calcium", "vitamin_d")
 #: Drugs a what-if may change or stop (the supplements go through ``calcium=`` and ``vitamin_d=``).

@@ -14,12 +14,12 @@ import math
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from osteotwin.errors import UserInputError, shortened
 from osteotwin.records import PatientRecord
 from osteotwin.simulate import averaging
-from osteotwin.simulate.what_if import ANTIRESORPTIVE_COURSES, BAND_DRAWS, BAND_SEED
+from osteotwin.simulate.what_if import ANTIRESORPTIVE_COURSES, BAND_DRAWS, BAND_SEED, MIN_BAND_DRAWS
 from osteotwin.web import services
 from osteotwin.web.forms import AmbiguousNumber, parse_decimal
 from osteotwin.web.services import Unavailable, jsonable
@@ -68,7 +68,15 @@ class WhatIfRequest(BaseModel):
         "an antiresorptive course added from today (simulate.what_if.ANTIRESORPTIVE_COURSES)"))
     label: str | None = Field(None, max_length=80)
     band_draws: int = Field(BAND_DRAWS, ge=0, le=100, description=(
-        "virtual people drawn around the fitted parameters for the 5-95 % bands (0: no bands)"))
+        f"virtual people drawn around the fitted parameters for the 5-95 % bands (0: no bands; else "
+        f"at least {MIN_BAND_DRAWS})"))
+
+    @field_validator("band_draws")
+    @classmethod
+    def _a_band_needs_draws(cls, value: int) -> int:
+        if 0 < value < MIN_BAND_DRAWS:
+            raise ValueError(f"0 (no bands) or {MIN_BAND_DRAWS} to 100 draws: fewer make no 5-95 % band")
+        return value
 
     def describe(self) -> str:
         """A short label for the alternative course."""
@@ -293,7 +301,8 @@ def _simulation_api() -> Any:
 #: 10 = the caveat for the recovery after an aromatase inhibitor is stopped; 11 = a woman's
 #: menopausal timing from her status or age, the record's assumptions listed, long horizons'
 #: caveat; 12 = men's PA-spine drift no longer steepening beyond 81 y; 13 = the typical values
-#: standing in for what the record lacks are listed with the assumptions.
+#: standing in for what the record lacks are listed with the assumptions, and a T-score only
+#: where the scan's is known (reported, or computed as the assessment does).
 WHAT_IF_REVISION = 13
 
 
