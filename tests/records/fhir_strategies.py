@@ -7,7 +7,13 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from osteotwin.records.drugs import DAILY_AVERAGE_LIMITS, DOSE_LIMITS, ROUTES, SUPPLEMENT_UNITS
+from osteotwin.records.drugs import (
+    DAILY_AVERAGE_LIMITS,
+    DOSE_LIMITS,
+    DRUG_ROUTES,
+    ROUTES,
+    SUPPLEMENT_UNITS,
+)
 from osteotwin.records.patient import (
     DIET_PATTERNS,
     FOOD_EXCLUSIONS,
@@ -58,7 +64,7 @@ def medications(draw: st.DrawFn) -> dict[str, Any]:
     if daily is not None and "dose" in doc:  # a daily average the reader takes
         days = doc["every"]["value"] if "every" in doc else 1.0
         doc["dose"]["value"] = min(doc["dose"]["value"], daily.maximum * days)
-    route = draw(optional(st.sampled_from(ROUTES)))
+    route = draw(optional(st.sampled_from(DRUG_ROUTES.get(drug, ROUTES))))
     if route is not None:
         doc["route"] = route
     start = draw(optional(events))

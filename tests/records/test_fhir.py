@@ -23,6 +23,7 @@ from osteotwin.records.fhir import (
     record_to_bundle,
     trajectory_output,
 )
+from osteotwin.records.fhir.codes import CS_DRUG
 from tests.records.fhir_strategies import patient_documents
 
 LOINC = "http://loinc.org"
@@ -575,14 +576,28 @@ def test_dose_parts_the_file_cannot_hold_are_listed() -> None:
     assert any("doseAndRate[0].doseRange" in line for line in result.skipped)
 
 
-@pytest.mark.parametrize(("code", "route"), [
-    ("26643006", "oral"), ("78421000", "intramuscular"), ("34206005", "subcutaneous"),
-    ("45890007", "transdermal"), ("47625008", "intravenous")])
-def test_snomed_route_is_read(code: str, route: str) -> None:
+@pytest.mark.parametrize(("code", "route", "drug", "dose"), [
+    ("26643006", "oral", "letrozole", 2.5),
+    ("78421000", "intramuscular", "testosterone_cypionate", 100.0),
+    ("34206005", "subcutaneous", "denosumab", 10.0),
+    ("45890007", "transdermal", "testosterone_gel", 50.0),
+    ("47625008", "intravenous", "zoledronic_acid", 0.1)])
+def test_snomed_route_is_read(code: str, route: str, drug: str, dose: float) -> None:
+    """Each SNOMED route, on a drug given by it (a drug's own routes: ``records.drugs.DRUG_ROUTES``)."""
     bundle = _letrozole(route={"coding": [{"system": SNOMED, "code": code}]})
+    _resource(bundle, "m1")["medicationCodeableConcept"] = {"coding": [{"system": CS_DRUG, "code": drug}]}
+    _resource(bundle, "m1")["dosage"][0]["doseAndRate"][0]["doseQuantity"]["value"] = dose
     result = import_bundle(bundle)
+    assert result.record.medications[0].drug == drug
     assert result.record.medications[0].route == route
     assert not any("route" in line for line in result.skipped)
+
+
+def test_a_route_the_drug_is_not_given_by_is_refused() -> None:
+    bundle = _letrozole(route={"coding": [{"system": SNOMED, "code": "47625008"}]})  # intravenous
+    with pytest.raises(UserInputError) as info:
+        import_bundle(bundle)
+    assert info.value.field.endswith("route") and "oral for letrozole" in info.value.accepted
 
 
 def test_unknown_route_is_listed() -> None:

@@ -302,3 +302,17 @@ def test_a_yaml_alias_bomb_and_an_oversized_extra_are_refused_without_expanding(
     with pytest.raises(UserInputError, match="nested"):
         parse_patient_document({**MINIMAL, "extra": deep})
     assert parse_patient_document({**MINIMAL, "extra": {"site": "clinic A", "ids": [1, 2]}}).extra
+
+
+@pytest.mark.parametrize(("drug", "dose", "route", "accepted"), [
+    ("anastrozole", "1 mg", "intravenous", "oral for anastrozole"),
+    ("zoledronic_acid", "5 mg", "oral", "intravenous for zoledronic_acid"),
+    ("denosumab", "60 mg", "oral", "subcutaneous for denosumab"),
+])
+def test_a_route_the_drug_is_not_given_by_is_refused(drug: str, dose: str, route: str,
+                                                     accepted: str) -> None:
+    document = {**MINIMAL, "medications": [{"drug": drug, "dose": dose, "every": "365 d",
+                                            "route": route, "start": "2024-01-01"}]}
+    with pytest.raises(UserInputError) as info:
+        parse_patient_document(document)
+    assert info.value.field == "medications[0].route" and info.value.accepted == accepted

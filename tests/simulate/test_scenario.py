@@ -24,7 +24,7 @@ MAN = Subject(sex="male", age_y=60.0, weight_kg=80.0)
         (Regimen("anastrozole", 1.0, start_d=100.0, stop_d=50.0), "regimens[0].stop", "after start"),
         (Regimen("anastrozole", 1.0, route="rectal"), "regimens[0].route", "unknown route"),
         (Regimen("vitamin_d3", dose_iu=2_000_000.0), "regimens[0].dose", "IU"),
-        (Regimen("hcg", dose_mg=500.0), "regimens[0].dose", "a dose in IU for hcg"),
+        (Regimen("hcg", dose_mg=500.0, route="subcutaneous"), "regimens[0].dose", "a dose in IU for hcg"),
         (Regimen("anastrozole", dose_iu=1.0), "regimens[0].dose", "a dose in mg for anastrozole"),
     ],
 )

@@ -107,6 +107,36 @@ def daily_average_problem(drug: str, dose: float, every_d: float | None,
 
 ROUTES = ("oral", "intramuscular", "subcutaneous", "transdermal", "intravenous")
 
+#: The routes each drug is given by (labels; the first is the usual one): a record's or what-if's
+#: route outside them is a typo (anastrozole is only made as tablets; zoledronic acid only as an
+#: infusion; testosterone enanthate also subcutaneously, Xyosted label; undecanoate also as oral
+#: capsules, Jatenzo label; vitamin D also as an intramuscular depot, magnesium also intravenously).
+DRUG_ROUTES: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(("anastrozole", "letrozole", "exemestane", "tamoxifen", "estradiol_oral", "alendronate", "risedronate", "ibutamoren", "calcium_carbonate", "calcium_citrate", "vitamin_k2_mk7"), ("oral",)),
+    "estradiol_transdermal": ("transdermal",),
+    "testosterone_gel": ("transdermal",),
+    "testosterone_cypionate": ("intramuscular", "subcutaneous"),
+    "testosterone_enanthate": ("intramuscular", "subcutaneous"),
+    "testosterone_undecanoate": ("intramuscular", "oral"),
+    "gonadorelin": ("subcutaneous", "intravenous"),
+    "hcg": ("subcutaneous", "intramuscular"),
+    "zoledronic_acid": ("intravenous",),
+    "denosumab": ("subcutaneous",),
+    "goserelin": ("subcutaneous",),
+    **dict.fromkeys(("sermorelin", "ipamorelin", "cjc_1295"), ("subcutaneous",)),
+    "vitamin_d3": ("oral", "intramuscular"),
+    "magnesium": ("oral", "intravenous"),
+}
+
+
+def route_problem(drug: str, route: str) -> str | None:
+    """What is accepted when ``drug`` is not given by ``route`` (``DRUG_ROUTES``); None when it is."""
+    routes = DRUG_ROUTES.get(drug)
+    if routes is None or route in routes:
+        return None
+    return f"{' or '.join(routes)} for {drug}"
+
+
 SUPPLEMENT_UNITS: dict[str, str] = {
     "vitamin_d3": "IU/d",
     "calcium_carbonate": "mg/d",

@@ -23,6 +23,7 @@ from osteotwin.records.drugs import (
     ROUTES,
     SUPPLEMENT_UNITS,
     daily_average_problem,
+    route_problem,
 )
 from osteotwin.records.fields import (
     boolean,
@@ -374,6 +375,9 @@ class _Parser:
             raise UserInputError(f"{field}.drug", None, ", ".join(drugs), problem="missing field")
         drug = choice(raw["drug"], f"{field}.drug", tuple(drugs))
         route = optional(raw, "route", lambda v: choice(v, f"{field}.route", ROUTES))
+        wrong_route = None if route is None else route_problem(drug, route)
+        if wrong_route is not None:
+            raise UserInputError(f"{field}.route", route, wrong_route, problem="not a route this drug is given by")
         every = optional(raw, "every", lambda v: parse_quantity(v, "interval", f"{field}.every"))
         if every is not None and every <= 0:
             raise UserInputError(

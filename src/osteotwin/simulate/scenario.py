@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Literal
 
 from osteotwin.errors import UserInputError
-from osteotwin.records.drugs import DOSE_LIMITS, ROUTES, daily_average_problem
+from osteotwin.records.drugs import DOSE_LIMITS, ROUTES, daily_average_problem, route_problem
 from osteotwin.units import LAB_SPECS
 
 if TYPE_CHECKING:
@@ -109,6 +109,10 @@ class Regimen:
         if self.route not in ROUTES:
             raise UserInputError(f"{where}.route", self.route, ", ".join(ROUTES),
                                  problem="unknown route")
+        wrong_route = route_problem(self.drug, self.route)
+        if wrong_route is not None:
+            raise UserInputError(f"{where}.route", self.route, wrong_route,
+                                 problem="not a route this drug is given by")
         limit = DOSE_LIMITS.get(self.drug)
         dose, unit = self.dose, self.dose_unit
         wrong, wrong_unit = (self.dose_mg, "mg") if unit == "IU" else (self.dose_iu, "IU")
