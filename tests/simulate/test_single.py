@@ -723,3 +723,22 @@ def test_resuming_on_a_dose_day_keeps_that_dose() -> None:
                                                 S.error_scale(), resume)
         assert at == lab_day
         assert np.allclose(resumed, whole, rtol=2e-3, atol=1e-6 * S.error_scale()), lab_day
+
+
+def test_an_estradiol_matched_only_by_an_implausible_production_is_flagged() -> None:
+    """A man on letrozole with 60 pg/mL: the match needs several times his own production, which
+    points at the result (assay, timing, adherence), and the reader is told; a plausible result is
+    matched without a note."""
+    from osteotwin.simulate.single import E2_PLAUSIBLE_FACTOR, unmatched_estradiol_note
+
+    def run(e2_pg_ml: float) -> dict[str, object]:
+        subject = Subject(sex="male", age_y=60.0, estradiol_on_treatment=(-30.0, e2_pg_ml))
+        letrozole = Regimen("letrozole", 2.5, start_d=-500.0)
+        return simulate(Scenario(subject, (letrozole,), 1.0), params=P).meta
+
+    high = run(60.0)
+    assert high["estradiol_match"]["matched"]  # type: ignore[index]
+    assert float(high["aromatization_factor"]) > E2_PLAUSIBLE_FACTOR  # type: ignore[arg-type]
+    note = unmatched_estradiol_note(high)
+    assert note is not None and "60 pg/mL" in note and "check the result" in note
+    assert unmatched_estradiol_note(run(5.0)) is None

@@ -482,12 +482,31 @@ def _prepared(scenario: Scenario, params: ModelParameters, explicit: bool) -> _P
     return _Prepared(baseline, schedule, 1.0, None, None)
 
 
+#: How far the estradiol production factor may move before a matched on-treatment estradiol is
+#: flagged: untreated levels lie within about half to twice the typical one for age and sex (older
+#: men, MrOS: Orwoll et al. 2006 J Clin Endocrinol Metab 91:1336), so a match needing three times
+#: (or a third) points at the result rather than the person.
+E2_PLAUSIBLE_FACTOR = 3.0
+
+
 def unmatched_estradiol_note(meta: Mapping[str, Any]) -> str | None:
     """A sentence for readers when a trajectory's on-treatment estradiol match (``meta``) did not
-    reach the measured value, else None."""
+    reach the measured value, or reached it only with a production factor beyond
+    ``E2_PLAUSIBLE_FACTOR``; else None."""
     match = meta.get("estradiol_match")
-    if not match or match["matched"]:
+    if not match:
         return None
+    if match["matched"]:
+        factor = float(meta.get("aromatization_factor", 1.0))
+        if 1.0 / E2_PLAUSIBLE_FACTOR <= factor <= E2_PLAUSIBLE_FACTOR:
+            return None
+        return (f"The estradiol measured on treatment ({match['measured_pg_ml']:g} pg/mL, day "
+                f"{match['day']:g}) was reproduced only by setting this person's own estradiol "
+                f"production to {factor:.2g} times the typical for their age and sex, outside the "
+                "usual range (about half to twice): check the result before relying on these "
+                "predictions (an immunoassay can read low estradiol falsely high, notably on an "
+                "aromatase inhibitor; sample timing or missed doses also count; Rosner et al. 2013 "
+                "J Clin Endocrinol Metab 98:1376).")
     return (f"The estradiol measured on treatment ({match['measured_pg_ml']:g} pg/mL, day "
             f"{match['day']:g}) could not be reproduced: the simulation gives "
             f"{match['simulated_pg_ml']:.1f} pg/mL for that week, so its estradiol and bone "

@@ -302,7 +302,8 @@ def _simulation_api() -> Any:
 #: menopausal timing from her status or age, the record's assumptions listed, long horizons'
 #: caveat; 12 = men's PA-spine drift no longer steepening beyond 81 y; 13 = the typical values
 #: standing in for what the record lacks are listed with the assumptions, and a T-score only
-#: where the scan's is known (reported, or computed as the assessment does).
+#: where the scan's is known (reported, or computed as the assessment does); an estradiol matched
+#: only by an implausible production is flagged.
 WHAT_IF_REVISION = 13
 
 
