@@ -95,12 +95,15 @@ def test_stopping_the_inhibitor_raises_estradiol(example: PatientRecord) -> None
     assert len(section.figures) == 1 and section.figures[0].data_uri.startswith("data:image/png")
     assert any("clinical decision" in text for text in section.cautions)  # a man on TRT + AI
     # the model's known departures, each named with the courses it concerns: a man on an
-    # inhibitor (not the course that stops it), and the recovery after the stop (that course only)
+    # inhibitor (not the course that stops it), his vitamin D supplement (every course), and the
+    # recovery after the stop (that course only)
     departures = [text for text in section.cautions if text.startswith("Known model departure")]
-    assert len(departures) == 2
+    assert len(departures) == 3
     assert departures[0].startswith("Known model departure (current course, ")
     assert "aromatase inhibitor stopped today" not in departures[0].split(":")[0]
-    assert departures[1].startswith("Known model departure (aromatase inhibitor stopped today): "
+    assert "aromatase inhibitor stopped today" in departures[1].split(":")[0]
+    assert "Vitamin D supplement" in departures[1]
+    assert departures[2].startswith("Known model departure (aromatase inhibitor stopped today): "
                                     "Aromatase inhibitor stopped")
     assert all("docs/model.md" in text for text in departures)
 

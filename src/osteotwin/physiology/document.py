@@ -412,7 +412,14 @@ pg/mL and the twice-weekly dose's from 20.1 to 20.5 with the earlier constants (
 central person, not re-fits). So on daily anastrozole or letrozole the model's estradiol in men
 runs low (by a quarter to a half at 1 mg daily in older men); the bone loss it predicts for them
 is not lowered by that, since Burnett-Bowie's spine loss, which the model passes, was fitted
-through the lower modelled estradiol.
+through the lower modelled estradiol. *Vitamin D.* The 25(OH)D rise per IU of vitamin D3
+(`vitd_slope_ng_ml_per_iu`, near-linear to `vitd_saturation_iu`) is B-ABLE's, measured in
+deficient women (about 18 ng/mL per 1,000 IU/d), and does not depend on the starting level, where
+people already replete rise about half as much (Heaney et al. 2003 Am J Clin Nutr 77:204; Aloia et
+al. 2008 Am J Clin Nutr 87:1952): a man measured at 22 ng/mL on 1,000 IU/d is given an
+unsupplemented level of about 4 ng/mL. B-ABLE's BMD endpoints sit near the edges of their
+intervals (hip and femoral neck), so a level-dependent response waits for a re-fit; meanwhile a
+caveat (`VITAMIN_D_RESPONSE`) goes with every course on a supplement.
 
 **Why the other training misses fail.** Two of the 16 training misses are forced by the files
 alone (validation.md, "Endpoints no model can pass together": ABCSG-18's placebo arm at 36 months

@@ -124,6 +124,12 @@ def _low_gel_dose(s: Scenario) -> bool:
                for r in s.regimens)
 
 
+def _vitamin_d_supplement(s: Scenario) -> bool:
+    later = s.lifestyle_from_t0
+    return (s.subject.lifestyle.vitamin_d_iu_d > 0.0 or (later is not None and later.vitamin_d_iu_d > 0.0)
+            or any(r.drug == "vitamin_d3" and _ongoing(r, s.horizon_d) for r in s.regimens))
+
+
 def _unmodelled_drug(s: Scenario) -> bool:
     return any(r.drug in NO_MODELLED_EFFECT and _ongoing(r, s.horizon_d) for r in s.regimens)
 
@@ -224,6 +230,15 @@ RULES: tuple[tuple[Callable[[Scenario], bool], Caveat], ...] = (
         "either way at these doses (13-23 % above the published levels at 12.5 and 25 mg/d of 1 % "
         "gel; 24 % below them at 20 mg/d of 1.62 % gel in the training castration study).",
         f"{DOCS}; Finkelstein et al. 2013 N Engl J Med 369:1011; PMC5792144 Table 1")),
+    (_vitamin_d_supplement, Caveat(
+        "VITAMIN_D_RESPONSE",
+        "Vitamin D supplement: the model raises 25(OH)D by the same amount per IU whatever the "
+        "starting level, at the rise measured in deficient women (B-ABLE: about 18 ng/mL per "
+        "1,000 IU/d); people already replete rise about half as much, so the modelled 25(OH)D on "
+        "a supplement, and the level inferred without one from a result measured on it, can be "
+        "too far apart.",
+        f"{DOCS}; Heaney et al. 2003 Am J Clin Nutr 77:204; Aloia et al. 2008 Am J Clin Nutr "
+        "87:1952")),
     (_unmodelled_drug, Caveat(
         "NO_MODELLED_EFFECT",
         "A drug on this course is not in the model (gonadorelin, the growth-hormone "
