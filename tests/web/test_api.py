@@ -134,7 +134,7 @@ def test_fhir_export_and_import_round_trip(world: World) -> None:
 
 def test_what_if_simulation_is_cached_with_the_model_version(world: World) -> None:
     headers = world.token("dr-a")
-    body = {"years": 1, "aromatase_inhibitor": {"drug": "none"}, "band_draws": 4}
+    body = {"years": 1, "aromatase_inhibitor": {"drug": "none"}, "band_draws": 10}
     first = world.client.post(f"/api/patients/{world.patient_a}/simulations", json=body, headers=headers)
     assert first.status_code == 200, first.text  # the simulator ships with the app: no 503 here
     result = first.json()
