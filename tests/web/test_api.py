@@ -145,10 +145,12 @@ def test_what_if_simulation_is_cached_with_the_model_version(world: World) -> No
     assert stopped["series"]["estradiol_pg_ml"][-1] > current["series"]["estradiol_pg_ml"][-1]
     assert result["cached"] is False and result["model_version"]
     # the demo man is on anastrozole: that course carries the model's known departure there, and
-    # the course that stops it the departure of the recovery after a stop
-    assert {c["code"] for c in current["caveats"]} == {"AROMATASE_INHIBITOR_IN_MAN"}
-    assert {c["code"] for c in stopped["caveats"]} == {"AROMATASE_INHIBITOR_STOPPED"}
-    assert [c["courses"] for c in result["caveats"]] == [["current course"], ["stop AI"]]
+    # the course that stops it the departure of the recovery after a stop; his vitamin D
+    # supplement goes with both
+    assert {c["code"] for c in current["caveats"]} == {"AROMATASE_INHIBITOR_IN_MAN", "VITAMIN_D_RESPONSE"}
+    assert {c["code"] for c in stopped["caveats"]} == {"AROMATASE_INHIBITOR_STOPPED", "VITAMIN_D_RESPONSE"}
+    assert [c["courses"] for c in result["caveats"]] == [["current course"], ["current course", "stop AI"],
+                                                         ["stop AI"]]
     band = stopped["bands"]["lumbar_spine_bmd_change_pct"]
     assert band["n"] >= 2 and all(lo <= hi for lo, hi in zip(band["low"], band["high"], strict=True))
     # calculated free testosterone comes with total testosterone, a small share of it
