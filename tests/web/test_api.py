@@ -204,3 +204,17 @@ def test_a_whole_record_replace_names_the_revision_it_replaces(world: World) -> 
     fresh = world.client.put(url, json=kept.json(), headers=clinician,
                              params={"revision": int(kept.headers["etag"].strip('"'))})
     assert fresh.status_code == 200 and fresh.headers["etag"] != kept.headers["etag"]
+
+
+def test_a_refused_request_says_what_each_field_accepts_in_words(world: World) -> None:
+    headers = world.token("dr-a")
+    url = f"/api/patients/{world.patient_a}/simulations"
+    refused = world.client.post(url, headers=headers, json={"years": 9, "band_draws": 4,
+                                                             "resistance_intensity": "extreme"})
+    assert refused.status_code == 422
+    accepted = {item["field"]: item["accepted"] for item in refused.json()["detail"]}
+    assert accepted["years"] == "at most 5"
+    assert "0 (no bands) or 10 to 100" in accepted["band_draws"]
+    assert "'light', 'moderate' or 'high'" in accepted["resistance_intensity"]
+    missing = world.client.post("/api/auth/token", json={"username": "dr-a"})
+    assert missing.json()["detail"][0]["accepted"] == "a value (the field is required)"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -54,10 +55,31 @@ def _error_items(exc: RequestValidationError) -> list[dict[str, Any]]:
         loc = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path")]
         field = ".".join(loc) or "body"
         items.append({"field": field, "problem": str(error.get("msg", "invalid value")),
-                      "accepted": str(error.get("type", "")),
+                      "accepted": _accepted(error),
                       "value": _echoed(error.get("input")),
                       "message": f"{field}: {error.get('msg', 'invalid value')}"})
     return items
+
+
+#: Pydantic's bound checks and what each accepts (``ctx`` holds the bound).
+_BOUNDS = {"greater_than_equal": ("ge", "at least"), "less_than_equal": ("le", "at most"),
+           "greater_than": ("gt", "more than"), "less_than": ("lt", "less than")}
+
+
+def _accepted(error: Mapping[str, Any]) -> str:
+    """What a request validation error's field accepts, in words where pydantic says it: a bound
+    (``at least 1``), the allowed values, a validator's own message; else pydantic's error type."""
+    kind, ctx = str(error.get("type", "")), error.get("ctx") or {}
+    if kind in _BOUNDS and _BOUNDS[kind][0] in ctx:
+        bound = ctx[_BOUNDS[kind][0]]
+        return f"{_BOUNDS[kind][1]} {bound:g}" if isinstance(bound, int | float) else f"{_BOUNDS[kind][1]} {bound}"
+    if kind in ("literal_error", "enum") and "expected" in ctx:
+        return str(ctx["expected"])
+    if kind == "value_error":
+        return str(error.get("msg", "")).removeprefix("Value error, ")
+    if kind == "missing":
+        return "a value (the field is required)"
+    return kind
 
 
 def _echoed(value: Any) -> Any:
