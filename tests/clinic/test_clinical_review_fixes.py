@@ -92,7 +92,8 @@ def test_exercise_actions_respect_the_plans_safety_screen() -> None:
     resistance = next(a for a in result.actions if a.code == "START_RESISTANCE_TRAINING")
     assert "80-85 %" not in resistance.message and "not advised" in resistance.message
     balance = next(a for a in result.actions if a.code == "ADD_BALANCE_TRAINING")
-    assert "strength and balance before impact" in balance.message
+    assert "no jumps or drop landings for now" in balance.message
+    assert "a fall in the last 12 months" in balance.message  # the plan screen's own reason
     plan = screen(parse_patient_document(doc, source="test"), AS_OF)
     assert not plan.high_intensity_eligible and plan.impact_cap == "low"
 

@@ -25,7 +25,8 @@ def assess(record: PatientRecord, as_of: dt.date | None = None) -> Assessment:
         raise ValueError("assess() needs a date: pass as_of or set it in the record")
     dxa = summarize(record, when)
     fn = dxa.sites.get("femoral_neck")
-    risk = estimate(record, when, None if fn is None else fn.t_score, None if fn is None else fn.date)
+    risk = estimate(record, when, None if fn is None else fn.t_score, None if fn is None else fn.date,
+                    dxa.last_scan_date)
     facts = derive_facts(record, when, dxa, risk)
     findings, actions = run_rules(facts)
     return Assessment(

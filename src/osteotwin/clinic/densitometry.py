@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
 from osteotwin.clinic.reference import densitometry_reference
@@ -93,8 +94,11 @@ def no_reference_reason(site: str, device: str | None) -> str:
 
 
 def least_significant_change_pct(site: str) -> float:
-    """LSC (% of BMD) at 95 % confidence from ISCD minimum acceptable precision at ``site``."""
-    return float(densitometry_reference()["least_significant_change_pct"][site])
+    """LSC (% of BMD) at 95 % confidence: 2.77 x the ISCD minimum acceptable precision at ``site``,
+    to 0.01 % (rounded half up in decimal, so 2.77 x 2.5 = 6.925 is 6.93, not the binary 6.92)."""
+    ref = densitometry_reference()["least_significant_change"]
+    lsc = Decimal(str(ref["multiplier"])) * Decimal(str(ref["precision_pct"][site]))
+    return float(lsc.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
 @dataclass(frozen=True)
@@ -109,13 +113,15 @@ class BmdChange:
     change_pct: float
     lsc_pct: float
 
+    # ISCD: a change of at least the LSC is significant. Both are held to 0.01 %, so the comparison
+    # is the one the reader sees.
     @property
     def significant_loss(self) -> bool:
-        return -self.change_pct > self.lsc_pct
+        return -self.change_pct >= self.lsc_pct
 
     @property
     def significant_gain(self) -> bool:
-        return self.change_pct > self.lsc_pct
+        return self.change_pct >= self.lsc_pct
 
 
 def bmd_change(earlier: DxaScan, later: DxaScan) -> BmdChange | None:
@@ -133,7 +139,7 @@ def bmd_change(earlier: DxaScan, later: DxaScan) -> BmdChange | None:
         return None
     change = (later.bmd_g_cm2 - earlier.bmd_g_cm2) / earlier.bmd_g_cm2 * 100.0
     return BmdChange(later.site, earlier.date, later.date, earlier.bmd_g_cm2, later.bmd_g_cm2,
-                     round(change, 1), least_significant_change_pct(later.site))
+                     round(change, 2), least_significant_change_pct(later.site))
 
 
 @dataclass(frozen=True)

@@ -147,7 +147,9 @@ def derive_facts(record: PatientRecord, as_of: dt.date, dxa: DensitometrySummary
     s.put("antiresorptive_drugs", _names(antiresorptive))
     s.put("on_gh_secretagogue", bool(ghs))
     s.put("gh_secretagogues", _names(ghs))
-    s.put("on_estrogen", bool(_active(record, as_of, "estrogen")))
+    estrogen = _active(record, as_of, "estrogen")
+    s.put("on_estrogen", bool(estrogen))
+    s.put("estrogen_drugs", _names(estrogen))
     s.put("on_gnrh_agonist", bool(_active(record, as_of, "gnrh_agonist_depot")))
     s.put("on_tamoxifen", bool(_active(record, as_of, "serm")))
     # Women with breast cancer on an AI (also when breast cancer is not recorded for a woman).
@@ -158,6 +160,11 @@ def derive_facts(record: PatientRecord, as_of: dt.date, dxa: DensitometrySummary
     s.put("ai_antiresorptive_note", " While the aromatase inhibitor continues, the indication for "
           "bone protection usually continues with it." if ai else "")
     s.put("ai_for_breast_cancer", ai_for_bc)
+    # Exemestane is a steroid: its metabolites can read as estradiol in immunoassays (Dieudonné 2009;
+    # Giralt 2025), so a raised immunoassay estradiol on it is confirmed by mass spectrometry.
+    s.put("exemestane_assay_note", " Exemestane, a steroid, can make estradiol immunoassays read "
+          "falsely high (its metabolites cross-react)." if any(m.drug == "exemestane" for m in ai)
+          else "")
 
     _denosumab(s, record, as_of)
     _bisphosphonate_course(s, record, as_of)
@@ -202,31 +209,17 @@ def _score_notes(s: FactSheet, dxa: DensitometrySummary) -> None:
 
 def _exercise_screen(s: FactSheet, record: PatientRecord, as_of: dt.date) -> None:
     """The contraindications of the exercise plan's own safety screen (``plan.exercise.screening``;
-    protocols.md 8.4: UK consensus 2022, Too Fit To Fracture 2014/2015), named, so that the
-    assessment's exercise actions never ask for more than the plan allows.
-
-    High-intensity lifting (LIFTMOR 5 x 5) is left out with a vertebral fracture, with vertebral
-    fracture status unknown where bone mass is low, with two or more low-trauma fractures, and in an
-    older adult after a fall (the screen's gym setting aside: the action is the suggestion to go to
-    one). Jumps and drop landings are left out where the screen caps impact below moderate.
+    protocols.md 8.4: UK consensus 2022, Too Fit To Fracture 2014/2015), as the screen words them, so
+    that the assessment's exercise actions never ask for more than the plan allows: high-intensity
+    lifting (LIFTMOR 5 x 5) left out for the screen's reasons (the gym setting aside: the action is
+    the suggestion to go to one), and jumps and drop landings left out where the screen caps impact
+    below moderate.
     """
     from osteotwin.plan.exercise.screening import screen  # the plan's screen: one set of rules
 
     sc = screen(record, as_of)
-    vf = sc.vertebral_fracture
-    heavy = [label for label, yes in (
-        ("vertebral fracture", vf is True),
-        ("vertebral fracture status not recorded with low bone mass", vf is None and sc.low_bone_mass),
-        ("two or more low-trauma fractures", sc.multiple_low_trauma_fractures),
-        (f"age {sc.age_years:.0f} with a fall in the last 12 months", sc.older_adult and sc.falls_risk),
-    ) if yes]
-    impact = [label for label, yes in (
-        ("vertebral fracture: impact up to brisk walking", vf is True),
-        ("two or more low-trauma fractures: impact up to brisk walking",
-         sc.multiple_low_trauma_fractures),
-        ("a fall in the last 12 months: strength and balance before impact", sc.falls_risk),
-        (f"age {sc.age_years:.0f}: low impact only", sc.older_adult),
-    ) if yes]
+    heavy = list(sc.high_intensity_held_back)
+    impact = [sc.impact_cap_reason] if sc.impact_cap in ("brisk_walking", "low") else []
     s.put("high_intensity_contraindication", "; ".join(heavy) or None)
     s.put("impact_contraindication", "; ".join(impact) or None)
     s.put("impact_deferral_note", "; no jumps or drop landings for now (" + "; ".join(impact) + ")"
@@ -296,13 +289,18 @@ def _labs(s: FactSheet, record: PatientRecord, as_of: dt.date, ai_start: dt.date
     _lab(s, record, as_of, "total_testosterone", "testosterone_ng_dl", "ng/dL")
     _lab(s, record, as_of, "vitamin_d_25oh", "vitamin_d_ng_ml", "ng/mL")
     _lab(s, record, as_of, "calcium", "serum_calcium_mg_dl", "mg/dL")
+    _lab(s, record, as_of, "pth", "pth_pg_ml", "pg/mL")
     _lab(s, record, as_of, "egfr", "egfr", "mL/min/1.73m²")
     _lab(s, record, as_of, "ctx", "ctx_ng_ml", "ng/mL")
     _lab(s, record, as_of, "p1np", "p1np_ng_ml", "ng/mL")
     _lab(s, record, as_of, "hematocrit", "hematocrit_pct", "%")
-    cal, egfr = s.value("serum_calcium_mg_dl_age_days"), s.value("egfr_age_days")
-    s.put("calcium_and_renal_recent", isinstance(cal, int) and cal <= LAB_INTERVAL_D
-          and isinstance(egfr, int) and egfr <= LAB_INTERVAL_D)
+    # A result counts as current within the yearly monitoring interval: an abnormal calcium older than
+    # that is not treated as today's level, and a current one is not asked for again.
+    for name, fact in (("calcium_recent", "serum_calcium_mg_dl_age_days"),
+                       ("egfr_recent", "egfr_age_days")):
+        age_days = s.value(fact)
+        s.put(name, isinstance(age_days, int) and age_days <= LAB_INTERVAL_D)
+    s.put("calcium_and_renal_recent", bool(s.value("calcium_recent")) and bool(s.value("egfr_recent")))
 
     s.put("estradiol_due", lab_due(record, as_of, "estradiol", ai_start))
     s.put("testosterone_due", lab_due(record, as_of, "total_testosterone",
@@ -336,8 +334,8 @@ def _densitometry(s: FactSheet, dxa: DensitometrySummary, as_of: dt.date,
     losses = dxa.significant_losses
     s.put("bmd_significant_loss", bool(losses))
     s.put("bmd_loss_detail", "; ".join(
-        f"{c.site.replace('_', ' ')} {c.change_pct:+.1f} % from {c.earlier_date} to {c.later_date} "
-        f"(LSC {c.lsc_pct:.1f} %)" for c in losses) or None)
+        f"{c.site.replace('_', ' ')} {c.change_pct:+g} % from {c.earlier_date} to {c.later_date} "
+        f"(LSC {c.lsc_pct:g} %)" for c in losses) or None)
     s.put("ai_start_without_baseline_dxa", ai_start is not None and (
         dxa.last_scan_date is None or dxa.last_scan_date < ai_start - dt.timedelta(days=BASELINE_DXA_WINDOW_D)))
 
@@ -369,6 +367,16 @@ def _intake(s: FactSheet, record: PatientRecord, as_of: dt.date, age: float, sex
     vitd_meds = any(m.drug == "vitamin_d3" for m in record.medications)
     s.put("vitamin_d_intake_iu_d", round(supp_d) if lifestyle_recorded or vitd_meds else None,
           "IU/d")
+    # The part of that intake already taken when the latest 25(OH)D was drawn: supplements listed under
+    # lifestyle (undated, so counted as taken then) and vitamin D medicines started on or before the
+    # result. A course begun after a low result is treatment of it, not a dose the level failed on.
+    level = record.latest_lab("vitamin_d_25oh", on_or_before=as_of)
+    at_result = None
+    if level is not None and (lifestyle_recorded or vitd_meds):
+        at_result = round(life.supplement_total("vitamin_d3") + sum(
+            (m.dose_iu or 0.0) / (m.every_d or 1.0) for m in active
+            if m.drug == "vitamin_d3" and (m.start is None or m.start <= level.date)))
+    s.put("vitamin_d_intake_at_result_iu_d", at_result, "IU/d")
     s.put("vitamin_d_ul_iu_d", target_for(table["vitamin_d_iu_d"]["upper_level"], sex, age), "IU/d")
     s.put("vitamin_d_rda_iu_d", target_for(table["vitamin_d_iu_d"]["rda"], sex, age), "IU/d")
     s.put("vitamin_d_ai_minimum_iu_d",
@@ -386,6 +394,9 @@ def _fracture_risk(s: FactSheet, risk: FractureRisk) -> None:
     s.put("hip_fracture_10y_pct", None if est is None else est.hip_10y_pct, "%",
           None if est is None else est.date)
     s.put("fracture_risk_not_estimated", "; ".join(risk.not_estimated) if est is None else None)
+    # A note that qualifies the estimate (an external FRAX calculated before the latest DXA), shown
+    # with the risk findings.
+    s.put("fracture_risk_note", "" if est is None or not est.note else f" ({est.note})")
 
 
 def _composites(s: FactSheet, record: PatientRecord, age: float) -> None:
@@ -454,8 +465,11 @@ def _composites(s: FactSheet, record: PatientRecord, age: float) -> None:
     assert isinstance(as_of, dt.date)
     plan = dxa_plan(
         as_of=as_of, reasons=reasons, last_scan=last if isinstance(last, dt.date) else None,
+        # A fragility fracture (vertebral or other) puts a person outside the screening intervals by
+        # T-score: Gourlay 2012 excluded prior hip and clinical vertebral fractures. They are followed
+        # like osteoporosis, whatever their BMD.
         on_treatment=treated_group or category == "osteoporosis"
-        or bool(s.value("bmd_significant_loss")),
+        or bool(s.value("bmd_significant_loss")) or bool(s.value("fracture_history")),
         lowest_score=s.value("lowest_score"),
         baseline_missing=bool(s.value("ai_start_without_baseline_dxa")))
     s.put("dxa_indicated", bool(plan.reasons))

@@ -8,7 +8,9 @@
   in the highest risk quintile (Ahmed 2014); no aromatase-inhibitor term, so it underestimates AI-related
   risk. Men's and hip coefficients are not published openly: not estimated.
 * An externally calculated FRAX result (patient file ``fracture_risk_external``) is accepted as entered;
-  osteotwin does not implement FRAX.
+  osteotwin does not implement FRAX. One dated after the assessment date is ignored (like all data
+  after ``as_of``); one calculated before the latest DXA is used with a note asking for it to be
+  recalculated with the current BMD.
 
 Risk bands (10-year %): high >= 20 major osteoporotic (or any fragility) or hip >= 3 (BHOF 2022; ASCO
 2019 rec 3.4); moderate 10-20; low < 10 (Osteoporosis Canada 2010, Papaioannou).
@@ -61,6 +63,7 @@ class RiskEstimate:
     citations: tuple[str, ...]
     any_fragility_5y_pct: float | None = None
     qualifier: str | None = None  # "below" / "above" where the nomogram axis is open-ended
+    note: str | None = None  # what qualifies this estimate (e.g. calculated before the latest DXA)
 
 
 @dataclass(frozen=True)
@@ -163,11 +166,26 @@ def garvan_women(record: PatientRecord, as_of: dt.date, fn_t_score: float | None
     )
 
 
-def external_frax(record: PatientRecord) -> RiskEstimate | None:
-    """The externally calculated FRAX (or other tool) result on file, banded by BHOF thresholds."""
+def external_frax(record: PatientRecord, as_of: dt.date,
+                  last_scan: dt.date | None = None) -> RiskEstimate | str | None:
+    """The externally calculated FRAX (or other tool) result on file, banded by BHOF thresholds.
+
+    None when there is none; the reason (a string) when one is on file but dated after ``as_of``
+    (data after the assessment date are ignored). A result calculated before the latest DXA
+    (``last_scan``) is used with a note: it did not see the current BMD.
+    """
     ext = record.fracture_risk_external
     if ext is None or (ext.major_osteoporotic_10y_pct is None and ext.hip_10y_pct is None):
         return None
+    if ext.date is not None and ext.date > as_of:
+        return (f"the external {ext.tool} result is dated {ext.date.isoformat()}, after the "
+                f"assessment date {as_of.isoformat()}, and is ignored")
+    note = None
+    if ext.date is None:
+        note = f"{ext.tool} date not recorded: check that it reflects the current BMD and history"
+    elif last_scan is not None and ext.date < last_scan:
+        note = (f"{ext.tool} calculated on {ext.date.isoformat()}, before the latest DXA on "
+                f"{last_scan.isoformat()}: recalculate it with the current BMD")
     country = f", {ext.country}" if ext.country else ""
     bmd = "" if ext.bmd_included is None else (", with BMD" if ext.bmd_included else ", without BMD")
     return RiskEstimate(
@@ -180,19 +198,26 @@ def external_frax(record: PatientRecord) -> RiskEstimate | None:
                    "10-20 % moderate (Papaioannou 2010)",
         date=ext.date,
         inputs={"tool": ext.tool, "country": ext.country},
-        limits=FRAX_LIMITS,
+        limits=FRAX_LIMITS if note is None else (note, *FRAX_LIMITS),
         citations=("kanis_2008_frax", "bhof_2022", "shapiro_asco_2019", "papaioannou_2010"),
+        note=note,
     )
 
 
 def estimate(record: PatientRecord, as_of: dt.date, fn_t_score: float | None,
-             fn_date: dt.date | None) -> FractureRisk:
-    """All applicable estimates, an external FRAX first (it models competing mortality)."""
+             fn_date: dt.date | None, last_scan: dt.date | None = None) -> FractureRisk:
+    """All applicable estimates, an external FRAX first (it models competing mortality).
+
+    ``last_scan`` is the date of the latest DXA on or before ``as_of``: an external FRAX older than it
+    carries a note.
+    """
     estimates: list[RiskEstimate] = []
     reasons: list[str] = []
-    frax = external_frax(record)
-    if frax is not None:
+    frax = external_frax(record, as_of, last_scan)
+    if isinstance(frax, RiskEstimate):
         estimates.append(frax)
+    elif isinstance(frax, str):
+        reasons.append(frax)
     else:
         reasons.append("no external FRAX result on file (fracture_risk_external)")
     garvan = garvan_women(record, as_of, fn_t_score, fn_date)

@@ -60,7 +60,7 @@ def render_text(assessment: Assessment, *, width: int = 110, color: bool = False
         table.add_column(col)
     for site, r in dxa.sites.items():
         change = "—" if r.change is None else (
-            f"{r.change.change_pct:+.1f} % since {r.change.earlier_date} (LSC {r.change.lsc_pct} %"
+            f"{r.change.change_pct:+g} % since {r.change.earlier_date} (LSC {r.change.lsc_pct} %"
             f"{', significant loss' if r.change.significant_loss else ''})")
         t_text = _fmt(r.t_score, 1) + (" (computed)" if r.t_score_source and
                                        r.t_score_source.startswith("computed") else "")
