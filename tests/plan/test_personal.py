@@ -81,13 +81,16 @@ def test_plan_and_assessment_agree_on_vitamin_d_for_a_woman_on_an_ai() -> None:
 
 
 def test_a_low_25ohd_keeps_the_vitamin_d_supplement_out_of_question() -> None:
-    """The demo man (25(OH)D 22 ng/mL, vitamin D3 1000 IU/d) gets a food plan that meets the
-    maintenance target alone: the plan must not ask whether his supplement is still needed while
-    his level is low, only say that raising it is the clinician's decision."""
-    record = parse_patient_document(parse_text(demo_record_text(), source="demo"))
+    """The demo man (vitamin D3 1000 IU/d), with his 25(OH)D of 22 ng/mL measured within the last
+    12 months (the assessment reads older results as due for re-measurement): the plan must not ask
+    whether his vitamin D supplement is still needed while his level is low, only say that raising
+    it is the clinician's decision."""
+    text = demo_record_text().replace("{test: vitamin_d_25oh, value: 22, unit: ng/mL, date: 2024-05-01}",
+                                      "{test: vitamin_d_25oh, value: 22, unit: ng/mL, date: 2025-05-01}")
+    assert "2025-05-01}" in text
+    record = parse_patient_document(parse_text(text, source="demo"))
     notes = build_personal_plan(record, weeks=1).nutrition.notes
-    assert any(n.startswith("the food plan alone meets the maintenance vitamin D target, but "
-                            "25(OH)D is low") for n in notes), notes
+    assert any(n.startswith("25(OH)D 22 ng/mL on 2025-05-01 is insufficient") for n in notes), notes
     assert not any("current supplement (1000 IU/d) is still needed" in n for n in notes)
     assert any("calcium target every day: whether the current supplement" in n for n in notes)
 
@@ -111,5 +114,6 @@ def test_a_low_egfr_holds_back_protein_without_a_bone_treatment_indication() -> 
     assert "KIDNEY_FUNCTION_LIMITS_ANTIRESORPTIVE" not in assess(record, dt.date(2025, 6, 1)).finding_codes()
     nutrition = build_personal_plan(record, weeks=1).nutrition
     assert nutrition.targets.get("potassium_mg").minimum is None
-    assert nutrition.targets.get("protein_g").maximum == 1.2 * 80
+    protein = nutrition.targets.get("protein_g")  # about 0.8 g/kg/d below 30 [KDIGO2012]
+    assert (protein.minimum, protein.maximum) == pytest.approx((0.8 * 80, 0.9 * 80))
     assert any(n.startswith("reduced kidney function (eGFR 25") for n in nutrition.notes)

@@ -17,7 +17,8 @@ def _screening(setting: str, t_score: float = -1.5, falls: int = 0) -> Screening
     record = parse_patient_document({
         "version": 1, "as_of": "2025-06-01",
         "patient": {"sex": "male", "birth_date": "1966-02-02"},
-        "history": {"vertebral_fracture": False, "falls_last_12_months": falls},
+        "history": {"vertebral_fracture": False, "falls_last_12_months": falls,
+                    "prior_fragility_fractures": 0},
         "dxa": [{"date": "2025-01-01", "site": "femoral_neck", "t_score": t_score}],
         "lifestyle": {"training_setting": setting, "resistance_sessions_per_week": 0},
     }, source="test")

@@ -104,7 +104,8 @@ def test_older_person_with_falls_gets_daily_balance_and_moderate_walking() -> No
     for week in (1, 12):
         balance = sum(rx.duration_min or 0 for x in program.sessions if x.week == week
                       for rx in x.exercises if library[rx.exercise_id].loading_type == "balance")
-        assert balance >= 120, week  # TTFF14: daily 15-20 min, about 2 h a week
+        # TTFF14: daily 15-20 min, about 2 h a week, once the lower start (weeks 1-4) is over
+        assert balance >= 120 if week > 4 else balance == 60, week
         days = {x.day for x in program.sessions if x.week == week
                 for rx in x.exercises if library[rx.exercise_id].loading_type == "balance"}
         assert days == {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat"}

@@ -49,7 +49,7 @@ def test_age_names_the_record_assessment_date(world: World, page_client: TestCli
 def test_plan_summary_reads_as_a_plan(world: World, page_client: TestClient) -> None:
     """The in-app plan shows the week with readable session names, the safety notes with their
     severity, every nutrient target with its unit and source, and the plan's notes (the demo
-    man's insufficient 25(OH)D among them), as the plan module built them."""
+    man's kidney function not on file among them), as the plan module built them."""
     browser_login(page_client, "dr-a")
     page = page_client.get(f"/patients/{world.patient_a}/plan/summary").text
     response = world.client.get(f"/api/patients/{world.patient_a}/plan", headers=world.token("dr-a"))
@@ -69,7 +69,7 @@ def test_plan_summary_reads_as_a_plan(world: World, page_client: TestClient) -> 
     assert document["nutrition"]["notes"]
     for note in document["nutrition"]["notes"]:
         assert note in html.unescape(page)
-    assert any("25(OH)D" in note for note in document["nutrition"]["notes"])
+    assert any("no eGFR on file" in note for note in document["nutrition"]["notes"])
     for key, text in document["sources"].items():
         assert f'<span class="code">[{key}]</span> {text}' in html.unescape(page)
     assert "<dt>" not in page  # no field dump

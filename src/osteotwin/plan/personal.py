@@ -23,8 +23,9 @@ MIN_WEEKS, MAX_WEEKS = 1, 52
 #: indication, the nutrition plan holds back on protein and potassium (see ``nutrient_targets``).
 KIDNEY_FINDING = "KIDNEY_FUNCTION_LIMITS_ANTIRESORPTIVE"
 #: eGFR (mL/min/1.73 m²) below which KDIGO 2012 (CKD guideline, rec. 3.1.2: GFR categories G4-G5)
-#: lowers adults' protein to 0.8 g/kg/d: the plan then pushes neither protein nor potassium and
-#: asks for an individual diet.
+#: lowers adults' protein to 0.8 g/kg/d [KDIGO2012]: the plan then aims protein there, keeps total
+#: calcium at 800-1000 mg/d [KDOQI2020], does not pursue potassium, and asks for an individual diet.
+#: At 30-35 with the assessment's kidney finding, protein is only capped (see ``nutrient_targets``).
 DIET_EGFR_LIMIT = 30.0
 ADULT_AGE = 18  # the intake tables and exercise guidelines used are for adults
 
@@ -73,6 +74,7 @@ def build_personal_plan(
         kidney_function=_kidney_function(record, when),
         reduced_kidney_function=(KIDNEY_FINDING in assessment.finding_codes()
                                  or _egfr_below(record, when, DIET_EGFR_LIMIT)),
+        egfr_below_30=_egfr_below(record, when, DIET_EGFR_LIMIT),
     )
     return PersonalPlan(when, program, nutrition)
 

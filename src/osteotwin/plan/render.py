@@ -59,6 +59,7 @@ def render_text(doc: dict[str, Any], *, sessions_shown: int = 14) -> str:
     for g in nu["unmet"]:
         out.append(f"  NOT MET FROM FOOD: {g['explanation']}")
     out += [f"  note: {n}" for n in nu["notes"]]
+    out += [f"  food rule: {r['rule']} [{', '.join(r['sources'])}]" for r in nu.get("food_rules", [])]
     out += ["", "SOURCES"] + [f"  [{k}] {v}" for k, v in doc["sources"].items()]
     return "\n".join(out)
 
@@ -89,6 +90,7 @@ table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid #ccc;paddin
 {% for t in nu.target_details %}<tr><td>{{ t.label }}</td><td>{% if t.estimate %}about {{ '{:,.0f}'.format(t.estimate) }} {{ t.unit }}{% elif t.minimum is not none %}at least {{ '{:,.0f}'.format(t.minimum) }} {{ t.unit }}{% endif %}</td>
 <td>{% if t.maximum is not none %}{{ '{:,.0f}'.format(t.maximum) }} {{ t.unit }}{% endif %}</td><td>{{ t.basis }}</td><td>{{ t.sources|join(', ') }}</td></tr>{% endfor %}</table>
 {% if nu.notes %}<ul>{% for n in nu.notes %}<li>{{ n }}</li>{% endfor %}</ul>{% endif %}
+{% if nu.food_rules %}<ul>{% for r in nu.food_rules %}<li>{{ r.rule }} <span class="src">[{{ r.sources|join(', ') }}]</span></li>{% endfor %}</ul>{% endif %}
 {% for d in nu.days %}<h3>Day {{ d.day }}</h3><table><tr><th>Meal</th><th>Food (SR28)</th><th>Portion</th><th>Grams</th></tr>
 {% for f in d.foods %}<tr><td>{{ f.meal }}</td><td>{{ f.description }} ({{ f.ndb_no }})</td><td>{{ f.portion }}</td><td>{{ f.grams }}</td></tr>{% endfor %}</table>
 <p>Totals: {% for k, v in d.totals.items() %}{{ names.get(k, (k, ''))[0] }} {{ '{:,.0f}'.format(v) }} {{ names.get(k, ('', ''))[1] }}{% if not loop.last %}, {% endif %}{% endfor %}</p>{% endfor %}

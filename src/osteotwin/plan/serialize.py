@@ -6,17 +6,18 @@ from typing import Any
 
 from osteotwin.plan.exercise.library import exercise_library
 from osteotwin.plan.exercise.program import (
-    AEROBIC_DAY_MIN,
-    RECOVERY_WALK_MIN,
+    FULL_VOLUME,
+    RAMP_SOURCES,
     SESSION_KIND_LABELS,
     ExerciseProgram,
     Prescription,
     Substitution,
+    weekly_volume,
 )
 from osteotwin.plan.nutrition.foods import OPTIMISED_NUTRIENTS
 from osteotwin.plan.nutrition.meals import MEALS, assign_meals
 from osteotwin.plan.nutrition.mk7 import estimate_mk7
-from osteotwin.plan.nutrition.optimiser import DayPlan
+from osteotwin.plan.nutrition.optimiser import FOOD_RULES, DayPlan
 from osteotwin.plan.nutrition.plan import NutritionPlan
 from osteotwin.plan.personal import PersonalPlan
 from osteotwin.plan.sources import SOURCES
@@ -41,24 +42,41 @@ def _sub(s: Substitution) -> dict[str, Any]:
             "sources": list(s.sources)}
 
 
-def _balance_minutes(program: ExerciseProgram) -> float:
-    """Minutes of balance exercises (library loading type ``balance``) in the program's first week."""
+def _minutes(program: ExerciseProgram, week: int) -> tuple[float, float]:
+    """Weight-bearing aerobic and balance minutes (library loading types) in ``week`` of the program."""
     library = exercise_library()
-    return sum(rx.duration_min or 0.0 for x in program.sessions if x.week == 1 for rx in x.exercises
-               if library[rx.exercise_id].loading_type == "balance")
+    aerobic = balance = 0.0
+    for x in program.sessions:
+        if x.week != week:
+            continue
+        for rx in x.exercises:
+            kind = library[rx.exercise_id].loading_type
+            if kind == "balance":
+                balance += rx.duration_min or 0.0
+            elif kind == "aerobic" or rx.exercise_id == "jog_intervals":
+                aerobic += rx.duration_min or 0.0
+    return aerobic, balance
 
 
 def exercise_document(program: ExerciseProgram) -> dict[str, Any]:
+    """The program; the weekly minutes are those of the full week (after any lower start)."""
     s = program.screening
+    full_aerobic, full_balance = weekly_volume(s, FULL_VOLUME)
     return {
         "weeks": program.weeks,
         "weekly_schedule": [{"day": d.day, "kind": d.kind, "kind_label": SESSION_KIND_LABELS[d.kind],
                              "summary": d.summary, "minutes": d.minutes, "sources": list(d.sources)}
                             for d in program.weekly_schedule],
-        "weekly_weight_bearing_aerobic_minutes": sum(
-            AEROBIC_DAY_MIN for d in program.weekly_schedule if d.kind == "weight_bearing_aerobic") + sum(
-            RECOVERY_WALK_MIN for d in program.weekly_schedule if d.kind == "active_recovery"),
-        "weekly_balance_minutes": _balance_minutes(program),
+        "weekly_weight_bearing_aerobic_minutes": full_aerobic,
+        "weekly_balance_minutes": full_balance,
+        "volume_ramp": [
+            {"weeks": [r.first_week, min(r.last_week, program.weeks)],
+             "weight_bearing_aerobic_minutes": _minutes(program, r.first_week)[0],
+             "balance_minutes": _minutes(program, r.first_week)[1],
+             "aerobic_session_min": r.aerobic_day_min, "recovery_walk_min": r.recovery_walk_min,
+             "balance_session_min": r.balance_min, "resistance_sets": r.resistance_sets,
+             "sources": list(RAMP_SOURCES)}
+            for r in program.volume_ramp if r.first_week <= program.weeks],
         "phases": [{"name": p.name, "weeks": [p.first_week, p.last_week], "description": p.description,
                     "sources": list(p.sources)} for p in program.phases],
         "progression_rules": [{"rule": r.rule, "sources": list(r.sources)}
@@ -78,6 +96,16 @@ def exercise_document(program: ExerciseProgram) -> dict[str, Any]:
             "falls_risk": s.falls_risk, "training_setting": s.training_setting,
             "high_intensity_eligible": s.high_intensity_eligible, "impact_cap": s.impact_cap,
             "supervision_required": s.supervision_required,
+            "bone_status_unknown": s.bone_status_unknown,
+            "fracture_history_known": s.fracture_history_known,
+            "falls_history_known": s.falls_history_known,
+            "currently_training": s.currently_training,
+            "vigorous_aerobic_allowed": s.vigorous_aerobic_allowed,
+            "high_intensity_held_back": list(s.high_intensity_held_back),
+            "conditions": {"cardiac": list(s.cardiac_conditions),
+                           "uncontrolled_hypertension": list(s.uncontrolled_hypertension),
+                           "knee_or_hip_arthritis": list(s.joint_conditions),
+                           "not_assessed": list(s.unassessed_conditions)},
         },
     }
 
@@ -127,6 +155,7 @@ def nutrition_document(plan: NutritionPlan) -> dict[str, Any]:
         "solver": {"name": "scipy.optimize.milp (HiGHS)", "status": plan.solver_status,
                    "seconds": round(plan.solve_time_s, 3)},
         "notes": list(plan.notes),
+        "food_rules": [{"rule": rule, "sources": list(sources)} for rule, sources in FOOD_RULES],
         "food_source": "SR28",
     }
 

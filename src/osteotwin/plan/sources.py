@@ -36,6 +36,9 @@ SOURCES: Mapping[str, str] = {
             "doi:10.1136/bjsports-2021-104634",
     "HOPE": "Irwin ML et al. Randomized exercise trial of aromatase inhibitor-induced arthralgia in breast "
             "cancer survivors. J Clin Oncol. 2015;33(10):1104-1111. doi:10.1200/JCO.2014.57.1547",
+    "ACSM-PPS2015": "Riebe D, Franklin BA, Thompson PD, et al. Updating ACSM's Recommendations for "
+                    "Exercise Preparticipation Health Screening. Med Sci Sports Exerc. "
+                    "2015;47(11):2473-2479. doi:10.1249/MSS.0000000000000664",
     "IBMEWG": "Campbell KL et al. Exercise recommendation for people with bone metastases: expert "
               "consensus for health care providers and exercise professionals. JCO Oncol Pract. 2022",
     # nutrition
@@ -59,10 +62,19 @@ SOURCES: Mapping[str, str] = {
     "ESCEO2018": "Rizzoli R et al. Benefits and safety of dietary protein for bone health: an expert "
                  "consensus paper endorsed by ESCEO, IOF and IFCN. Osteoporos Int. 2018;29(9):1933-1948. "
                  "doi:10.1007/s00198-018-4534-5",
+    "KDIGO2012": "Kidney Disease: Improving Global Outcomes (KDIGO) CKD Work Group. KDIGO 2012 Clinical "
+                 "Practice Guideline for the Evaluation and Management of Chronic Kidney Disease. Kidney "
+                 "Int Suppl. 2013;3(1):1-150 (recommendation 3.1.2: protein 0.8 g/kg/d at GFR < 30)",
+    "KDOQI2020": "Ikizler TA, Burrowes JD, Byham-Gray LD, et al. KDOQI Clinical Practice Guideline for "
+                 "Nutrition in CKD: 2020 Update. Am J Kidney Dis. 2020;76(3 Suppl 1):S1-S107 (guideline "
+                 "4.3: total calcium 800-1000 mg/d in CKD 3-4 not taking active vitamin D)",
     "MIFFLIN1990": "Mifflin MD, St Jeor ST et al. A new predictive equation for resting energy "
                    "expenditure in healthy individuals. Am J Clin Nutr. 1990;51(2):241-247",
     "WEAVER1999": "Weaver CM, Proulx WR, Heaney R. Choices for achieving adequate dietary calcium with a "
                   "vegetarian diet. Am J Clin Nutr. 1999;70(3 Suppl):543S-548S",
+    "DGA2020": "US Department of Agriculture and US Department of Health and Human Services. Dietary "
+               "Guidelines for Americans, 2020-2025. 9th Edition. December 2020. DietaryGuidelines.gov "
+               "(adult pattern: 3 cup-equivalents of dairy a day; at least 8 ounces of seafood a week)",
     "SR28": "US Department of Agriculture, Agricultural Research Service, Nutrient Data Laboratory. USDA "
             "National Nutrient Database for Standard Reference, Release 28. Version Current: "
             "September 2015 (public domain)",

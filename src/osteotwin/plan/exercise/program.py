@@ -5,6 +5,12 @@ build (2-3 sets at an 8-12 RM load), then strength: for eligible, supervised peo
 on squat, deadlift and overhead press; for everyone else up to 3 sets of up to 8 reps [UK22].
 Weekly template (protocols.md §8.1): Mon/Thu resistance + impact, Tue/Fri weight-bearing aerobic,
 Wed/Sat active recovery (balance, spinal extensors, easy walk), Sun rest: 150 min aerobic a week.
+
+Volume ramp: an older adult (75 and over), someone with a fall in the last year or a recorded fragility
+or vertebral fracture, and someone with no current training recorded start at a lower volume and reach
+the full week in week 5 (``VOLUME_RAMP``): TTFF14 "start lower if sedentary, comorbid, high fracture
+risk or novice", HBA-2025 individualised, supervised progression; 10-minute aerobic bouts count and
+resistance may be 1-3 sets [TTFF14] [TTFF15]; the step sizes are the planner's [OSTEOTWIN].
 """
 
 from __future__ import annotations
@@ -31,6 +37,37 @@ BUILD_WEEKS = 4
 DAILY_BALANCE_MIN = 20.0
 #: Exercises moved with body weight or an unloaded dowel: their dose is a harder variation, not a load.
 BODY_WEIGHT_EXERCISES = frozenset({"sit_to_stand", "push_up"})
+#: The LIFTMOR lifts (and the rack pull that replaces a floor deadlift): on the high-intensity track they are supervised from the build phase on, since
+#: LIFTMOR's sessions were supervised throughout [LIFTMOR] [HBA-2025].
+HIGH_INTENSITY_LIFTS = frozenset({"back_squat", "deadlift", "rack_pull", "overhead_press"})
+RESISTANCE_DAY_MIN = 45.0  # protocols.md §8.1: ~30-45 min [LIFTMOR: 30 min] [ACSM04]
+RECOVERY_BALANCE_MIN = 20.0  # Wed/Sat [TTFF15: 15-20 min]
+
+
+@dataclass(frozen=True)
+class RampStep:
+    """A lower-volume step at the start of the program (minutes per session, sets per exercise)."""
+
+    first_week: int
+    last_week: int
+    aerobic_day_min: float  # Tue/Fri
+    recovery_walk_min: float  # Wed/Sat
+    balance_min: float  # each balance session
+    resistance_sets: int | None  # sets per resistance exercise (None: as the phase sets them)
+    resistance_day_min: float
+
+
+#: Weeks 1-2: about half the full volume (aerobic 2 × 20 + 2 × 15 = 70 min a week in 10-minute bouts,
+#: balance 10 min a session, 1 set of each resistance exercise); weeks 3-4: about two thirds (100 min,
+#: balance 15 min); week 5 on: the full week (150 min, balance 20 min) [TTFF14] [TTFF15] [HBA-2025]
+#: [OSTEOTWIN].
+VOLUME_RAMP: tuple[RampStep, ...] = (
+    RampStep(1, 2, 20.0, 15.0, 10.0, 1, 30.0),
+    RampStep(3, 4, 30.0, 20.0, 15.0, None, 40.0),
+)
+FULL_VOLUME = RampStep(VOLUME_RAMP[-1].last_week + 1, 52, AEROBIC_DAY_MIN, RECOVERY_WALK_MIN,
+                       DAILY_BALANCE_MIN, None, RESISTANCE_DAY_MIN)
+RAMP_SOURCES = ("TTFF14", "TTFF15", "HBA-2025", "OSTEOTWIN")
 
 
 @dataclass(frozen=True)
@@ -99,6 +136,8 @@ class ExerciseProgram:
     substitutions: tuple[Substitution, ...]
     avoid: tuple[Substitution, ...]
     screening: Screening
+    #: the lower-volume start (empty when the full week starts in week 1)
+    volume_ramp: tuple[RampStep, ...] = ()
 
 
 def familiarisation_weeks(s: Screening) -> int:
@@ -109,6 +148,35 @@ def familiarisation_weeks(s: Screening) -> int:
 def daily_balance(s: Screening) -> bool:
     """Balance on every training day (about 2 h a week) for falls risk or older age [TTFF14] [UK22]."""
     return s.falls_risk or s.older_adult
+
+
+def ramp_reasons(s: Screening) -> list[str]:
+    """Why the program starts at a lower volume (empty: full volume from week 1)."""
+    return [reason for reason, yes in (
+        (f"age {s.age_years:.0f}", s.older_adult),
+        ("a fall in the last 12 months", s.falls_risk),
+        ("a recorded fragility or vertebral fracture", s.fracture_recorded),
+        ("no current training recorded", not s.currently_training),
+    ) if yes]
+
+
+def volume_ramp(s: Screening) -> tuple[RampStep, ...]:
+    return VOLUME_RAMP if ramp_reasons(s) else ()
+
+
+def volume_step(s: Screening, week: int) -> RampStep:
+    """The minutes and sets of ``week``: a ramp step, or the full week."""
+    for step in volume_ramp(s):
+        if step.first_week <= week <= step.last_week:
+            return step
+    return FULL_VOLUME
+
+
+def weekly_volume(s: Screening, step: RampStep) -> tuple[float, float]:
+    """Weight-bearing aerobic and balance minutes of a week at ``step``."""
+    aerobic = 2 * step.aerobic_day_min + 2 * step.recovery_walk_min
+    balance = (6 if daily_balance(s) else 2) * step.balance_min
+    return aerobic, balance
 
 
 def moderate_aerobic_only(s: Screening) -> bool:
@@ -203,6 +271,11 @@ def _main_lift(exercise_id: str, s: Screening, phase: str, week: int) -> Prescri
         if s.vertebral_fracture is True:
             notes = ("form and alignment before intensity: stay at an 8-12 RM; heavier loading only "
                      "with the physiotherapist's clearance")
+        if s.high_intensity_eligible and exercise_id in HIGH_INTENSITY_LIFTS:
+            return _rx(exercise_id, sets=sets, reps=10, rep_range="8-12",
+                       intensity="8-12 RM load (the last reps are hard, form unchanged)",
+                       notes=f"{notes}; supervised by a qualified instructor (the lead-in to the "
+                             "high-intensity phase)", supervised=True)
         if exercise_id in BODY_WEIGHT_EXERCISES:
             return _rx(exercise_id, sets=sets, reps=10, rep_range="8-12",
                        intensity="the hardest variation allowing 8-12 good reps (the last reps are "
@@ -275,7 +348,7 @@ def resistance_session(s: Screening, week: int, day: str) -> Session:
         _main_lift(hinge_choice(s, phase), s, phase, week),
         _main_lift(press_choice(s, phase), s, phase, week),
         _accessory("row", phase, "chest-supported or seated; no unsupported bent-over rows"
-                   if s.low_bone_mass else ""),
+                   if s.possibly_low_bone_mass else ""),
     ]
     carry = carry_choice(s)
     if carry == "farmers_carry":
@@ -292,40 +365,57 @@ def resistance_session(s: Screening, week: int, day: str) -> Session:
     if impact is not None:
         items.append(_impact(impact, phase, s, week))
     items.append(_extensors(5.0))
+    step = volume_step(s, week)
     if daily_balance(s):
-        items.append(_balance(phase, s, DAILY_BALANCE_MIN))
+        items.append(_balance(phase, s, step.balance_min))
+    if step.resistance_sets is not None:
+        items = [replace(rx, sets=min(rx.sets, step.resistance_sets),
+                         notes=_join(rx.notes, "one set for now (lower start, weeks "
+                                     f"{step.first_week}-{step.last_week})"))
+                 if rx.sets is not None else rx for rx in items]
     return Session(week, day, "resistance_impact", phase, tuple(items))
+
+
+def _join(*notes: str) -> str:
+    return "; ".join(n for n in notes if n)
 
 
 def aerobic_session(s: Screening, week: int, day: str) -> Session:
     phase = phase_of(week, s)
-    pace = "moderate (able to talk, not sing)" if moderate_aerobic_only(s) else "moderate to vigorous"
+    step = volume_step(s, week)
+    # a lower start is also a moderate start: vigorous work comes after the ramp [TTFF14] [HBA-2025]
+    moderate = moderate_aerobic_only(s) or step is not FULL_VOLUME
+    pace = "moderate (able to talk, not sing)" if moderate else "moderate to vigorous"
     walk_notes = "10-minute bouts count; weight-bearing"
     if s.falls_risk:
         walk_notes += "; even ground, with a walking aid if one is used"
-    items = [_rx("brisk_walk", minutes=AEROBIC_DAY_MIN, intensity=pace, notes=walk_notes)]
+    minutes = step.aerobic_day_min
+    items = [_rx("brisk_walk", minutes=minutes, intensity=pace, notes=walk_notes)]
     if phase != "familiarisation" and s.impact_cap in ("moderate", "high") and day == "Fri":
-        items = [_rx("jog_intervals", minutes=AEROBIC_DAY_MIN,
+        items = [_rx("jog_intervals", minutes=minutes,
                      intensity="walk with 1-2 min jogging bouts", notes="moderate impact")]
     elif day == "Fri" and not s.falls_risk:
-        items = [_rx("stair_climb", minutes=15.0, intensity=pace, notes="use the handrail"),
-                 _rx("brisk_walk", minutes=AEROBIC_DAY_MIN - 15.0, intensity=pace, notes="")]
+        stairs = min(15.0, minutes / 2)
+        items = [_rx("stair_climb", minutes=stairs, intensity=pace, notes="use the handrail"),
+                 _rx("brisk_walk", minutes=minutes - stairs, intensity=pace, notes="")]
     if daily_balance(s):
-        items.append(_balance(phase, s, DAILY_BALANCE_MIN))
+        items.append(_balance(phase, s, step.balance_min))
     return Session(week, day, "weight_bearing_aerobic", phase_of(week, s), tuple(items))
 
 
 def recovery_session(s: Screening, week: int, day: str) -> Session:
     phase = phase_of(week, s)
+    step = volume_step(s, week)
     return Session(week, day, "active_recovery", phase, (
-        _balance(phase, s, 20.0),
+        _balance(phase, s, step.balance_min),
         _extensors(10.0),
-        _rx("brisk_walk", minutes=RECOVERY_WALK_MIN, intensity="easy", notes="easy pace"),
+        _rx("brisk_walk", minutes=step.recovery_walk_min, intensity="easy", notes="easy pace"),
     ))
 
 
 def weekly_schedule(s: Screening) -> tuple[ScheduleDay, ...]:
-    res_minutes = 45.0
+    """The full week (from week 5 where the program ramps up: see ``ramp_rule``)."""
+    res_minutes = RESISTANCE_DAY_MIN
     impact = {"brisk_walking": "no impact drill (impact capped at brisk walking)",
               "low": "heel drops", "moderate": "impact drill (heel drops → low jumps)",
               "high": "impact drill (heel drops → jumps → drop landings)"}[s.impact_cap]
@@ -348,12 +438,14 @@ def weekly_schedule(s: Screening) -> tuple[ScheduleDay, ...]:
                     ("LIFTMOR", "ACSM04", "TTFF14", "UK22")),
         ScheduleDay("Tue", "weight_bearing_aerobic", f"{walk} {AEROBIC_DAY_MIN:.0f} min{balance}",
                     AEROBIC_DAY_MIN + extra, ("TTFF14", "ACSM04", *balance_src)),
-        ScheduleDay("Wed", "active_recovery", "balance 20 min, spinal extensors 10 min, easy walk "
-                    f"{RECOVERY_WALK_MIN:.0f} min", 60.0, ("TTFF15", "TTFF14")),
+        ScheduleDay("Wed", "active_recovery", f"balance {RECOVERY_BALANCE_MIN:.0f} min, spinal extensors "
+                    f"10 min, easy walk {RECOVERY_WALK_MIN:.0f} min",
+                    RECOVERY_BALANCE_MIN + 10.0 + RECOVERY_WALK_MIN, ("TTFF15", "TTFF14")),
         ScheduleDay("Thu", "resistance_impact", "as Monday", res_minutes + extra, ("LIFTMOR", "TTFF14")),
         ScheduleDay("Fri", "weight_bearing_aerobic", friday + balance, AEROBIC_DAY_MIN + extra,
                     ("TTFF14", "UK22", "ACSM04")),
-        ScheduleDay("Sat", "active_recovery", "as Wednesday", 60.0, ("TTFF15",)),
+        ScheduleDay("Sat", "active_recovery", "as Wednesday",
+                    RECOVERY_BALANCE_MIN + 10.0 + RECOVERY_WALK_MIN, ("TTFF15",)),
         ScheduleDay("Sun", "rest", sunday, 0.0, ("TTFF14",)),
     )
 
@@ -395,37 +487,67 @@ PROGRESSION_RULES = (
 )
 
 
+def ramp_rule(s: Screening) -> Rule | None:
+    """The lower start, in words, or None when the full week starts in week 1."""
+    reasons = ramp_reasons(s)
+    if not reasons:
+        return None
+    parts = []
+    for step in VOLUME_RAMP:
+        aerobic, balance = weekly_volume(s, step)
+        sets = f", {step.resistance_sets} set of each resistance exercise" if step.resistance_sets else ""
+        parts.append(f"weeks {step.first_week}-{step.last_week}: walks of {step.aerobic_day_min:.0f} "
+                     f"min (Tue/Fri) and {step.recovery_walk_min:.0f} min (Wed/Sat), {aerobic:.0f} min "
+                     f"a week, balance {step.balance_min:.0f} min a session ({balance:.0f} min a "
+                     f"week){sets}")
+    aerobic, balance = weekly_volume(s, FULL_VOLUME)
+    return Rule(f"lower start ({'; '.join(reasons)}): " + "; ".join(parts)
+                + f"; from week {FULL_VOLUME.first_week} the full week ({aerobic:.0f} min aerobic, "
+                f"{balance:.0f} min balance); 10-minute walking bouts count", RAMP_SOURCES)
+
+
 def _substitutions(s: Screening) -> tuple[tuple[Substitution, ...], tuple[Substitution, ...]]:
     subs: list[Substitution] = []
     late = "strength" if s.high_intensity_eligible else "consolidate"
     if squat_choice(s, late) != "back_squat":
-        reason = ("vertebral fracture: no heavy axial loading without physiotherapist clearance"
-                  if s.vertebral_fracture else "no barbell and rack in this setting or high intensity "
-                  "not cleared")
+        if s.vertebral_fracture:
+            reason = "vertebral fracture: no heavy axial loading without physiotherapist clearance"
+        elif s.training_setting == "gym":
+            reason = "high intensity not cleared: " + "; ".join(s.high_intensity_held_back)
+        else:
+            reason = "no barbell and rack in this setting"
         subs.append(Substitution("back_squat", squat_choice(s, late), reason, ("TTFF15", "LIFTMOR")))
     hinge = hinge_choice(s, late)
     if hinge != "deadlift":
-        reason = ("heavy lifts from the floor are avoided where bone is fragile unless supervised; lift "
-                  "from knee height" if hinge == "rack_pull" else
-                  "no heavy hinge without clearance or equipment: technique hinge only")
+        if hinge != "rack_pull":
+            reason = "no heavy hinge without clearance or equipment: technique hinge only"
+        elif s.osteoporosis:
+            reason = ("heavy lifts from the floor are avoided where bone is fragile unless supervised; "
+                      "lift from knee height")
+        else:
+            reason = ("heavy lifts from the floor wait until high intensity is cleared ("
+                      + "; ".join(s.high_intensity_held_back) + "); lift from knee height")
         subs.append(Substitution("deadlift", hinge, reason, ("TTFF15", "ESSA")))
+    spine_why = ("vertebral fracture" if s.vertebral_fracture else
+                 "vertebral fracture not ruled out" if s.spine_restricted else "")
     if press_choice(s, late) != "overhead_press":
-        subs.append(Substitution("overhead_press", "push_up", "vertebral fracture or no equipment: "
-                                 "push-up progression instead of axial loading", ("LIFTMOR", "TTFF15")))
+        why = spine_why or "no equipment in this setting"
+        subs.append(Substitution("overhead_press", "push_up", f"{why}: push-up progression instead of "
+                                 "axial loading", ("LIFTMOR", "TTFF15")))
     impact = impact_choice(s, late)
     if impact != "jumping_chinup_drop":
         use = impact or "brisk_walk"
-        reason = {"brisk_walking": "vertebral or multiple low-trauma fractures: impact capped at brisk "
-                                   "walking",
-                  "low": "falls risk or older age: low impact (heel drops) after balance training",
-                  "moderate": "moderate impact only (fragile bone, or no supervised bar work)",
-                  "high": "no chin-up bar in this setting"}[s.impact_cap]
-        subs.append(Substitution("jumping_chinup_drop", use, reason, ("UK22", "ESSA", "LIFTMOR")))
+        subs.append(Substitution("jumping_chinup_drop", use, s.impact_cap_reason,
+                                 ("UK22", "ESSA", "LIFTMOR")))
     if carry_choice(s) != "farmers_carry":
-        subs.append(Substitution("farmers_carry", "heel_raise", "loaded carries need clearance after a "
-                                 "vertebral fracture, weights, and steady balance", ("TTFF15", "ACSM04")))
+        why = "; ".join(w for w, yes in (
+            (spine_why, bool(spine_why)),
+            ("no weights in this setting", s.training_setting == "bodyweight_only"),
+            ("a fall in the last 12 months", s.falls_risk)) if yes)
+        subs.append(Substitution("farmers_carry", "heel_raise", f"{why}: loaded carries need spine "
+                                 "clearance, weights and steady balance", ("TTFF15", "ACSM04")))
     avoid: list[Substitution] = []
-    if s.low_bone_mass or s.vertebral_fracture:
+    if s.possibly_low_bone_mass or s.vertebral_fracture:
         avoid = [
             Substitution("situp_crunch", "spinal_extensor_holds",
                          "loaded, rapid or end-range spinal flexion is not recommended", ("ESSA", "TTFF15",
@@ -468,5 +590,7 @@ def build_program(s: Screening, weeks: int) -> ExerciseProgram:
             elif kind == "active_recovery":
                 sessions.append(with_falls_precautions(recovery_session(s, week, day), s))
     subs, avoid = _substitutions(s)
+    ramp = ramp_rule(s)
+    rules = PROGRESSION_RULES if ramp is None else (ramp, *PROGRESSION_RULES)
     return ExerciseProgram(weeks, weekly_schedule(s), phases(s, weeks), tuple(sessions),
-                           PROGRESSION_RULES, subs, avoid, s)
+                           rules, subs, avoid, s, volume_ramp(s))

@@ -4,10 +4,10 @@ Each day is one MILP: ``n[f]`` whole household portions of food f (0..its cap). 
 nutrient minimum, stay under every maximum (upper levels, sodium) and keep energy within ±10 % of the
 estimate. Minimums are soft: a shortfall variable per nutrient, heavily penalised, so an impossible
 target still gives the nearest plan and names the gap instead of failing [OSTEOTWIN]. Realism and
-variety [OSTEOTWIN]: portion caps per food, gram caps and floors per food category, and a food on at
+variety [OSTEOTWIN]: portion caps per food, gram caps and floors per food category, milks and yogurt
+together at most 3 cups a day and fish or shellfish on at most 2 days a week [DGA2020], and a food on at
 most 3 days a week unless it is a staple (milks, bread, oil, rice, oats), natto on at most 2 (a specialty
-food); days are solved in order, each
-seeing which foods earlier days used up.
+food); days are solved in order, each seeing which foods earlier days used up.
 
 Speed: the LP relaxation picks a small "kernel" of foods (its support plus a few random others); the
 MILP is solved on the kernel first and on all foods only if the kernel misses a target the relaxation
@@ -37,9 +37,33 @@ CATEGORY_MAX_G: Mapping[str, float] = {
     "nut_seed": 60.0, "grain": 420.0, "bread": 130.0, "vegetable": 900.0, "fruit": 600.0,
     "juice": 250.0, "oil": 45.0, "vitamin_d_mushroom": 125.0,
 }
-#: Days a week a food category may appear at most [OSTEOTWIN: UV-exposed and maitake mushrooms are
-#: specialty items; counting on them daily for vitamin D would not be a realistic diet].
-CATEGORY_MAX_DAYS: Mapping[str, int] = {"vitamin_d_mushroom": 2}
+#: Grams per day a group of categories may contribute at most, together. Milks, plant milks and yogurt:
+#: 3 cups (3 × 245 g), the 3 cup-equivalents of dairy a day of the Dietary Guidelines' adult pattern
+#: [DGA2020], used here as a realistic ceiling so that vitamin D is not chased with litres of milk
+#: (the supplement suggestion covers what food leaves) [OSTEOTWIN].
+GROUP_MAX_G: Mapping[str, tuple[tuple[str, ...], float]] = {
+    "milk_and_yogurt": (("milk", "plant_milk", "yogurt"), 735.0),
+}
+#: Days a week a group of food categories may appear at most [OSTEOTWIN]: UV-exposed and maitake
+#: mushrooms are specialty items, and counting on them daily for vitamin D would not be a realistic
+#: diet; fish and shellfish on 2 days, the about 2 servings (8 oz) of seafood a week of the Dietary
+#: Guidelines [DGA2020] (more is fine, but the plan does not chase vitamin D with fish every day).
+GROUP_MAX_DAYS: Mapping[str, tuple[tuple[str, ...], int]] = {
+    "vitamin_d_mushroom": (("vitamin_d_mushroom",), 2),
+    "seafood": (("fish", "shellfish"), 2),
+}
+#: The realism limits above, in words, with their sources (shown with the plan).
+FOOD_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("milk, plant milk and yogurt together: at most 3 cups (735 g) a day, the dairy amount of the "
+     "Dietary Guidelines' adult pattern; vitamin D is not chased with more milk", ("DGA2020", "OSTEOTWIN")),
+    ("fish or shellfish on at most 2 days a week, the about 2 servings (8 oz) of seafood a week of the "
+     "Dietary Guidelines; what vitamin D food then leaves is for the supplement suggestion",
+     ("DGA2020", "OSTEOTWIN")),
+    ("UV-exposed or maitake mushrooms on at most 2 days a week (specialty items)", ("OSTEOTWIN",)),
+)
+#: Days a week each category may appear at most (through its group), for explanations.
+CATEGORY_MAX_DAYS: Mapping[str, int] = {
+    category: limit for categories, limit in GROUP_MAX_DAYS.values() for category in categories}
 #: Days a week single foods may appear at most, below the general limit [OSTEOTWIN: natto, a cup of
 #: which is a large serving of a specialty food outside Japanese diets, came up on three days a week
 #: as the richest vitamin K and protein source; two days keep it an occasional dish].
@@ -163,6 +187,11 @@ def _day_model(foods: tuple[Food, ...], targets: NutritionTargets,
     for c in categories:
         idx = cat_index[c]
         add(nd[idx], grams[idx], -np.inf, CATEGORY_MAX_G.get(c, np.inf))
+    for group_cats, cap in GROUP_MAX_G.values():
+        parts = [cat_index[c] for c in group_cats if c in cat_index]
+        if parts:
+            idx = np.concatenate(parts)
+            add(nd[idx], grams[idx], -np.inf, cap)
     animal = [cat_index[c] for c in ("meat", "fish", "shellfish") if c in cat_index]
     if animal:
         idx = np.concatenate(animal)
@@ -272,16 +301,17 @@ def plan_week(
                              FOOD_MAX_DAYS.get(f.ndb_no, n_days)) for f in foods])
     used_days = np.zeros(len(foods), dtype=int)
     category = np.array([f.category for f in foods])
-    category_days: dict[str, int] = dict.fromkeys(CATEGORY_MAX_DAYS, 0)
+    in_group = {name: np.isin(category, cats) for name, (cats, _) in GROUP_MAX_DAYS.items()}
+    group_days: dict[str, int] = dict.fromkeys(GROUP_MAX_DAYS, 0)
     per_day_limit = settings.time_limit_s / n_days
     days: list[DayPlan] = []
     statuses: list[str] = []
     messages: list[str] = []
     for d in range(n_days):
         available = used_days < max_days
-        for cat, limit in CATEGORY_MAX_DAYS.items():
-            if category_days[cat] >= limit:
-                available &= category != cat
+        for name, (_, limit) in GROUP_MAX_DAYS.items():
+            if group_days[name] >= limit:
+                available &= ~in_group[name]
         result, reachable = _solve_day(model, available, targets, settings, settings.seed + d,
                                        per_day_limit)
         if result.x is None or (
@@ -299,8 +329,8 @@ def plan_week(
         statuses.append("optimal" if result.status == 0 else "time_limit")
         portions = np.rint(result.x[:len(foods)]).astype(int)
         used_days += portions > 0
-        for cat in category_days:
-            category_days[cat] += bool(np.any((portions > 0) & (category == cat)))
+        for name in group_days:
+            group_days[name] += bool(np.any((portions > 0) & in_group[name]))
         days.append(DayPlan(d + 1, tuple((foods[i], int(portions[i]))
                                          for i in np.flatnonzero(portions))))
     mins = [t for t in targets.targets if t.minimum is not None]

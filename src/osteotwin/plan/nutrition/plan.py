@@ -179,7 +179,8 @@ def _supplement_for_gap(
         target.nutrient, name, dose, unit, "suggested",
         f"SUPPLEMENT (food cannot close the gap): food leaves up to {gap_max:.0f} {target.unit}/d unmet"
         + (f" besides the current {current:.0f} {unit}" if current else "")
-        + "; a dose to discuss with the clinician, keeping food plus supplements under the upper level",
+        + f"; a dose to discuss with the clinician, keeping food plus supplements under the "
+          f"{target.maximum_name}",
         sources)
 
 
@@ -195,7 +196,8 @@ def _supplement_over_upper_level(
     sources = (*target.sources, "OSTEOTWIN")
     total = highest_food_day + current
     over = (f"food plus the current {current:.0f} {unit} reach up to {total:.0f} {target.unit}/d, "
-            f"above the upper level of {target.maximum:.0f} {target.unit}/d for food plus supplements")
+            f"above the {target.maximum_name} of {target.maximum:.0f} {target.unit}/d for food plus "
+            "supplements")
     if target.nutrient == "vitamin_d_iu" and low_vitamin_d is not None:
         return SupplementAdvice(
             target.nutrient, name, current, unit, "review_dose",
@@ -232,6 +234,7 @@ def build_nutrition_plan(
     high_vitamin_d: str | None = None,
     kidney_function: str | None = None,
     reduced_kidney_function: bool = False,
+    egfr_below_30: bool = False,
 ) -> NutritionPlan:
     """A week of day plans meeting the targets from food, with flagged supplements for what cannot.
 
@@ -241,12 +244,13 @@ def build_nutrition_plan(
     vitamin D supplement is suggested for a shortfall of food (IOM 2011's concern above that level).
     ``kidney_function`` describes the latest eGFR on file (None: none recorded);
     ``reduced_kidney_function`` is True when the assessment finds it low: protein and potassium are
-    then not pushed (see ``nutrient_targets``)."""
+    then not pushed (see ``nutrient_targets``); ``egfr_below_30`` (eGFR under 30 mL/min/1.73 m²) sets
+    the KDIGO 2012 protein and KDOQI 2020 calcium targets instead."""
     full = table if table is not None else packaged_food_table()
     banned = excluded_tags(diet_pattern, food_exclusions)
     allowed = full.without_tags(banned)
     targets = nutrient_targets(sex, age_years, weight_kg, height_cm, on_aromatase_inhibitor,
-                               reduced_kidney_function)
+                               reduced_kidney_function or egfr_below_30, egfr_below_30)
     current = dict(current_supplements or {})
     caps = _food_caps(targets, current)
     solution: WeekSolution = plan_week(allowed, targets, food_caps=caps, settings=settings)
@@ -264,7 +268,14 @@ def build_nutrition_plan(
         notes.append(f"{high_vitamin_d}: the plan suggests no vitamin D supplement, whatever the food "
                      "provides; the current dose is for the clinician to review (see the assessment's "
                      "vitamin D action)")
-    if reduced_kidney_function:
+    if egfr_below_30:
+        notes.append(f"reduced kidney function ({kidney_function or 'eGFR below 30'}): below an eGFR "
+                     "of 30 the plan aims protein at about 0.8 g/kg/d (KDIGO 2012) and total calcium, "
+                     "food and supplements together, at 800-1000 mg/d (KDOQI 2020); potassium is not "
+                     "pursued and food stays under the intake for healthy people. These are starting "
+                     "points, not a kidney diet: the clinician or a renal dietitian sets protein, "
+                     "calcium, potassium and phosphorus; review the plan with them before following it")
+    elif reduced_kidney_function:
         notes.append(f"reduced kidney function ({kidney_function or 'eGFR low'}): protein and "
                      "potassium need individual targets that this plan cannot set; it keeps protein "
                      "within the bone-health range and does not aim at the potassium intake for healthy "
@@ -285,12 +296,12 @@ def build_nutrition_plan(
             label, unit = named.get(nutrient, (nutrient, ""))
             if t.maximum is not None and caps[nutrient] >= t.maximum and amount > 0:
                 notes.append(f"current supplements provide {amount:.0f} {unit}/d of {label}, leaving "
-                             "less room under the upper level than the target needs: food is planned "
-                             "to meet the target on its own (food first) and the supplement is checked "
-                             "against the upper level below")
+                             f"less room under the {t.maximum_name} than the target needs: food is "
+                             "planned to meet the target on its own (food first) and the supplement is "
+                             f"checked against the {t.maximum_name} below")
             else:
                 notes.append(f"current supplements provide {amount:.0f} {unit}/d of {label}; food is "
-                             "kept below the upper level minus that amount")
+                             f"kept below the {t.maximum_name} minus that amount")
 
     gaps: list[Gap] = []
     supplements: list[SupplementAdvice] = []

@@ -11,6 +11,12 @@ Reference values (adults):
   following the exercise program) ± 10 % [OSTEOTWIN]; fixed reference values when height, weight or age
   is missing [OSTEOTWIN].
 
+With an eGFR below 30 mL/min/1.73 m² (CKD G4-G5): protein is aimed at about 0.8 g/kg/d [KDIGO2012, rec.
+3.1.2] (0.8-0.9 g/kg/d in the plan, room for whole portions [OSTEOTWIN]); total calcium, food plus
+supplements, 800-1000 mg/d [KDOQI2020, guideline 4.3: CKD 3-4 not taking active vitamin D]; potassium
+is not pursued and food stays under the healthy-adult AI, so no high-potassium food is pushed
+[NASEM2019] [OSTEOTWIN]. The clinician or a renal dietitian sets the intake.
+
 Calcium and vitamin D come from the assessment's intake table (``osteotwin.clinic.reference``), so the
 plan and ``osteotwin assess`` agree. Protein: the assessment flags intakes below 0.8 g/kg/d (under 65) or
 1.0 g/kg/d (65 and over); the plan aims at 1.0 g/kg/d for everyone, the lower end of the bone-health
@@ -27,6 +33,11 @@ from osteotwin.clinic.reference import targets as intake_targets
 ACTIVITY_FACTOR = 1.5  # [OSTEOTWIN] light-to-moderate activity, a program of ~150 min/week plus lifting
 ENERGY_TOLERANCE = 0.10  # [OSTEOTWIN] a day's energy may sit within ±10 % of the estimate
 PROTEIN_G_PER_KG = (1.0, 1.2)  # [ESCEO2018]
+#: eGFR < 30 (G4-G5): 0.8 g/kg/d [KDIGO2012 rec. 3.1.2]; the plan's band reaches 0.9 so whole portions fit
+#: [OSTEOTWIN]
+CKD_PROTEIN_G_PER_KG = (0.8, 0.9)
+#: eGFR < 30: total elemental calcium, food plus supplements, mg/d [KDOQI2020 guideline 4.3]
+CKD_CALCIUM_MG = (800.0, 1000.0)
 
 
 @dataclass(frozen=True)
@@ -42,6 +53,8 @@ class NutrientTarget:
     sources: tuple[str, ...]
     #: True when the maximum is an upper level for total intake (food plus supplements).
     maximum_includes_supplements: bool = False
+    #: what the maximum is, in words ("upper level" of the DRIs, or a guideline's upper end)
+    maximum_name: str = "upper level"
 
 
 @dataclass(frozen=True)
@@ -166,9 +179,24 @@ def energy_target_kcal(
     return fixed, "reference value (height or weight not recorded)", ("OSTEOTWIN",)
 
 
+def ckd_protein_target_g(sex: str, weight_kg: float | None) -> tuple[float, float, str]:
+    """Protein band (g/d) and basis for an eGFR below 30 [KDIGO2012] [OSTEOTWIN]."""
+    low, high = CKD_PROTEIN_G_PER_KG
+    if weight_kg is not None:
+        return (low * weight_kg, high * weight_kg,
+                f"about {low:g} g/kg/d × {weight_kg:g} kg ({low:g}-{high:g} g/kg/d in the plan) at an "
+                "eGFR below 30 (KDIGO 2012 rec. 3.1.2); the clinician or a renal dietitian sets the "
+                "intake")
+    rda = 56.0 if sex == "male" else 46.0  # [IOM2005] the RDA is 0.8 g/kg/d of a reference weight
+    return (rda, rda * high / low,
+            "adult RDA (0.8 g/kg/d of a reference weight; weight not recorded) at an eGFR below 30 "
+            "(KDIGO 2012 rec. 3.1.2); the clinician or a renal dietitian sets the intake")
+
+
 def nutrient_targets(
     sex: str, age_years: float, weight_kg: float | None = None, height_cm: float | None = None,
     on_aromatase_inhibitor: bool = False, reduced_kidney_function: bool = False,
+    egfr_below_30: bool = False,
 ) -> NutritionTargets:
     """Daily targets for an adult (``age_years`` >= 19).
 
@@ -177,7 +205,11 @@ def nutrient_targets(
     the project's sources, so the plan does not push either: potassium has no minimum, and protein is
     kept within the bone-health range (at most 1.2 g/kg/d [ESCEO2018]) instead of rising with the
     dairy and legumes chosen for calcium [OSTEOTWIN]. The intake itself is for the clinician or a
-    renal dietitian."""
+    renal dietitian.
+
+    ``egfr_below_30`` (CKD G4-G5): protein about 0.8 g/kg/d [KDIGO2012], calcium 800-1000 mg/d from
+    food and supplements together [KDOQI2020], and potassium kept under the AI for healthy people so
+    that no high-potassium food is pushed [OSTEOTWIN]."""
     protein_min, protein_basis, protein_src = protein_target_g(sex, weight_kg)
     protein_max: float | None = None
     if reduced_kidney_function and weight_kg is not None:
@@ -192,11 +224,32 @@ def nutrient_targets(
         potassium_basis = ("not pursued: kidney function is reduced, and the AI "
                            f"({potassium_ai_mg(sex):.0f} mg/d) is set for healthy people; the "
                            "clinician or a renal dietitian sets the intake")
+    potassium_max: float | None = None
+    potassium_src: tuple[str, ...] = ("NASEM2019",)
+    calcium = NutrientTarget("calcium_mg", "Calcium", "mg", calcium_rda_mg(sex, age_years),
+                             calcium_ul_mg(age_years), "RDA; UL for food plus supplements", ("IOM2011",),
+                             maximum_includes_supplements=True)
+    if egfr_below_30:
+        low, high, protein_basis = ckd_protein_target_g(sex, weight_kg)
+        protein_min, protein_max = low, high
+        protein_src = ("KDIGO2012", "OSTEOTWIN") if weight_kg is not None else \
+            ("KDIGO2012", "IOM2005", "OSTEOTWIN")
+        potassium_min, potassium_max = None, potassium_ai_mg(sex)
+        potassium_basis = ("not pursued at an eGFR below 30: food is kept at or under the AI for "
+                           f"healthy people ({potassium_ai_mg(sex):.0f} mg/d), so no high-potassium "
+                           "food is pushed; this is not a kidney target: the clinician or a renal "
+                           "dietitian sets the intake")
+        potassium_src = ("NASEM2019", "OSTEOTWIN")
+        ca_low, ca_high = CKD_CALCIUM_MG
+        calcium = NutrientTarget(
+            "calcium_mg", "Calcium", "mg", ca_low, ca_high,
+            f"total {ca_low:.0f}-{ca_high:.0f} mg/d, food and supplements together, at an eGFR below "
+            "30 (KDOQI 2020 guideline 4.3, for CKD 3-4 not taking active vitamin D; with active "
+            "vitamin D or on dialysis the renal team sets it)", ("KDOQI2020",),
+            maximum_includes_supplements=True, maximum_name="guideline's upper end")
     energy, energy_basis, energy_src = energy_target_kcal(sex, age_years, weight_kg, height_cm)
     targets = (
-        NutrientTarget("calcium_mg", "Calcium", "mg", calcium_rda_mg(sex, age_years),
-                       calcium_ul_mg(age_years), "RDA; UL for food plus supplements", ("IOM2011",),
-                       maximum_includes_supplements=True),
+        calcium,
         vitamin_d_target(age_years, on_aromatase_inhibitor),
         NutrientTarget("protein_g", "Protein", "g", protein_min, protein_max, protein_basis,
                        protein_src),
@@ -204,8 +257,8 @@ def nutrient_targets(
                        "RDA (the 350 mg/d UL applies to supplements only)", ("IOM1997",)),
         NutrientTarget("vitamin_k1_mcg", "Vitamin K (phylloquinone)", "µg", vitamin_k_ai_mcg(sex), None,
                        "AI", ("IOM2001",)),
-        NutrientTarget("potassium_mg", "Potassium", "mg", potassium_min, None, potassium_basis,
-                       ("NASEM2019",)),
+        NutrientTarget("potassium_mg", "Potassium", "mg", potassium_min, potassium_max, potassium_basis,
+                       potassium_src),
         NutrientTarget("sodium_mg", "Sodium", "mg", None, SODIUM_CDRR_MG,
                        "chronic-disease risk reduction intake (upper limit of the plan)", ("NASEM2019",)),
     )
