@@ -14,6 +14,7 @@ from tests.clinic.builders import (
     AS_OF,
     LETROZOLE,
     TESTOSTERONE,
+    days_ago,
     lab,
     make,
     med,
@@ -168,3 +169,18 @@ def test_merged_actions_say_their_opening_once() -> None:
                dxa=[scan("lumbar_spine", t=-2.7)])
     message = _action(doc, "DISCUSS_ANTIRESORPTIVE").message
     assert message.count("Discuss bisphosphonate or denosumab therapy:") <= 1
+
+
+def test_a_treatment_discussion_after_a_bisphosphonate_holiday_says_it_is_a_restart() -> None:
+    """A woman whose zoledronic acid stopped 2.7 years ago, now with osteoporosis: the discussion
+    names the earlier course and the ASBMR reassessment after a holiday (Adler et al. 2016)."""
+    stopped = med("zoledronic_acid", "5 mg", "365 d", start_days_ago=1735, stop=days_ago(1000),
+                  route="intravenous")
+    doc = make(sex="female", age=70, status="postmenopausal", medications=[stopped],
+               dxa=[scan("lumbar_spine", t=-2.6)])
+    action = next(a for a in run(doc).actions if a.code == "DISCUSS_ANTIRESORPTIVE")
+    assert f"zoledronic acid, stopped {days_ago(1000)}, 2.7 years ago" in action.message
+    assert "not a first course" in action.message and "adler_2016" in action.evidence
+    never = make(sex="female", age=70, status="postmenopausal", dxa=[scan("lumbar_spine", t=-2.6)])
+    first = next(a for a in run(never).actions if a.code == "DISCUSS_ANTIRESORPTIVE")
+    assert "bisphosphonate course is on record" not in first.message

@@ -134,3 +134,14 @@ def test_ai_joint_pain_note_names_its_population_and_what_not_to_stop() -> None:
     note = next(f for f in woman.flags if f.code == "AI_ARTHRALGIA")
     assert "not a reason to stop exercising" in note.message
     assert "women with breast cancer" in note.message and note.sources == ("HOPE",)
+
+
+def test_on_an_inhibitor_the_program_says_its_bone_evidence_is_extrapolated() -> None:
+    """protocols.md, Gaps: no bone-loading trial in people taking an aromatase inhibitor."""
+    meds = [{"drug": "anastrozole", "dose": "0.5 mg", "route": "oral", "every": "7 d",
+             "start": "2024-01-01"}]
+    for sex, cancer in (("male", False), ("female", True)):
+        on_ai = screen(_record(patient__sex=sex, medications=meds, history__breast_cancer=cancer), AS_OF)
+        gap = next(f for f in on_ai.flags if f.code == "EVIDENCE_GAP_AROMATASE_INHIBITOR")
+        assert "extrapolated" in gap.message and set(gap.sources) == {"LIFTMOR", "LIFTMOR-M"}
+    assert "EVIDENCE_GAP_AROMATASE_INHIBITOR" not in {f.code for f in screen(_record(), AS_OF).flags}

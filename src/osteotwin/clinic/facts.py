@@ -279,6 +279,16 @@ def _bisphosphonate_course(s: FactSheet, record: PatientRecord, as_of: dt.date) 
     review_years = BISPHOSPHONATE_REVIEW_IV_Y if intravenous else BISPHOSPHONATE_REVIEW_ORAL_Y
     s.put("bisphosphonate_review_years", None if years is None else review_years, "years")
     s.put("bisphosphonate_review_due", years is not None and years >= review_years)
+    # a course that has stopped (a drug holiday, or a course ended): ASBMR reassesses fracture risk
+    # 2-3 years after stopping (Adler et al. 2016), so a later treatment discussion is a restart
+    stopped = [m for m in record.medications if _drug_class(m.drug) == "bisphosphonate"
+               and m.stop is not None and m.stop <= as_of]
+    last = None if active or not stopped else max(stopped, key=lambda m: m.stop or as_of)
+    s.put("bisphosphonate_stopped_drug", None if last is None else last.drug.replace("_", " "))
+    s.put("bisphosphonate_stopped_date", None if last is None or last.stop is None
+          else last.stop.isoformat())
+    s.put("bisphosphonate_off_years", None if last is None or last.stop is None
+          else round((as_of - last.stop).days / 365.25, 1), "years")
 
 
 def _labs(s: FactSheet, record: PatientRecord, as_of: dt.date, ai_start: dt.date | None,

@@ -327,6 +327,12 @@ def screen(record: PatientRecord, as_of: dt.date) -> Screening:
              "with breast cancer on an aromatase inhibitor (HOPE trial), aerobic plus supervised "
              "strength training reduced it; whether to change the medicine is for the oncologist",
              "HOPE")
+    if on_ai:
+        flag("EVIDENCE_GAP_AROMATASE_INHIBITOR", "info",
+             "no bone-loading trial in people taking an aromatase inhibitor was found: LIFTMOR excluded "
+             "bone-active medicines and LIFTMOR-M stratified men by osteoporosis medicine, so the bone "
+             "gains expected from this program are extrapolated (protocols.md, Gaps)",
+             "LIFTMOR", "LIFTMOR-M")
     flag("CALCIUM_VITAMIN_D", "info", "exercise works alongside adequate calcium and vitamin D (see the "
          "nutrition plan)", "ESSA")
 
