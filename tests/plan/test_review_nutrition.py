@@ -109,3 +109,13 @@ def test_milk_and_fish_stay_at_realistic_amounts(diet: str) -> None:
                    for s in doc["nutrition"]["supplements"])
     rules = [r for r in doc["nutrition"]["food_rules"] if "DGA2020" in r["sources"]]
     assert len(rules) == 2 and doc["sources"]["DGA2020"].startswith("US Department of Agriculture")
+
+
+def test_an_underweight_person_is_told_the_energy_is_for_a_dietitian_to_set() -> None:
+    """45 kg at 165 cm (BMI 16.5): the plan's energy is a maintenance estimate, which the notes say."""
+    thin = CKD_G4.replace("height: 160 cm, weight: 65 kg", "height: 165 cm, weight: 45 kg").replace(
+        "  - {test: egfr, value: 25, unit: mL/min/1.73m2, date: 2025-05-01}\n", "")
+    notes = _doc(thin)["nutrition"]["notes"]
+    assert any(n.startswith("body mass index 16.5 kg/m² is below 18.5 (underweight, WHO)") and
+               "ESPEN 2019" in n for n in notes), notes
+    assert not any("underweight" in n for n in _doc(CKD_G4)["nutrition"]["notes"])

@@ -68,6 +68,10 @@ SOURCES: Mapping[str, str] = {
     "KDOQI2020": "Ikizler TA, Burrowes JD, Byham-Gray LD, et al. KDOQI Clinical Practice Guideline for "
                  "Nutrition in CKD: 2020 Update. Am J Kidney Dis. 2020;76(3 Suppl 1):S1-S107 (guideline "
                  "4.3: total calcium 800-1000 mg/d in CKD 3-4 not taking active vitamin D)",
+    "ESPEN2019": "Volkert D, Beck AM, Cederholm T, et al. ESPEN guideline on clinical nutrition and "
+                 "hydration in geriatrics. Clin Nutr. 2019;38(1):10-47. doi:10.1016/j.clnu.2018.05.024",
+    "WHO-BMI": "World Health Organization. Obesity: preventing and managing the global epidemic. Report "
+               "of a WHO consultation. WHO Technical Report Series 894. Geneva: WHO; 2000",
     "MIFFLIN1990": "Mifflin MD, St Jeor ST et al. A new predictive equation for resting energy "
                    "expenditure in healthy individuals. Am J Clin Nutr. 1990;51(2):241-247",
     "WEAVER1999": "Weaver CM, Proulx WR, Heaney R. Choices for achieving adequate dietary calcium with a "

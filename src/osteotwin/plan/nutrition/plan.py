@@ -44,6 +44,12 @@ SUPPLEMENT_STEPS: Mapping[str, tuple[str, str, tuple[float, ...]]] = {
 SHORTFALL_TOLERANCE = 0.01  # a day within 1 % of a minimum counts as meeting it [OSTEOTWIN]
 
 
+
+#: Body mass index (kg/m²) below which an adult is underweight (WHO); the plan then says its energy is
+#: not a weight-regaining diet and leaves energy and protein to a dietitian [WHO-BMI] [ESPEN2019]
+UNDERWEIGHT_BMI = 18.5
+
+
 @dataclass(frozen=True)
 class SupplementAdvice:
     nutrient: str
@@ -260,6 +266,13 @@ def build_nutrition_plan(
                  "preparations); salt added in cooking or at the table comes on top")
     if diet_pattern is None:
         notes.append("diet pattern not recorded: the plan uses all foods except named exclusions")
+    bmi = None if weight_kg is None or not height_cm else weight_kg / (height_cm / 100.0) ** 2
+    if bmi is not None and bmi < UNDERWEIGHT_BMI:
+        notes.append(f"body mass index {bmi:.1f} kg/m² is below {UNDERWEIGHT_BMI:g} (underweight, WHO): "
+                     "low body weight is itself a fracture risk, and this plan's energy is an estimate "
+                     "for weight maintenance, not for regaining weight; energy and protein are for the "
+                     "clinician or a dietitian to set (ESPEN 2019: about 30 kcal/kg/d for older adults, "
+                     "adjusted to weight change)")
     if low_vitamin_d is not None:
         notes.append(f"{low_vitamin_d}: the vitamin D here is a maintenance intake; raising a low "
                      "level may need a larger dose for a time, which is the clinician's decision "
