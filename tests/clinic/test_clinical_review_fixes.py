@@ -184,3 +184,21 @@ def test_a_treatment_discussion_after_a_bisphosphonate_holiday_says_it_is_a_rest
     never = make(sex="female", age=70, status="postmenopausal", dxa=[scan("lumbar_spine", t=-2.6)])
     first = next(a for a in run(never).actions if a.code == "DISCUSS_ANTIRESORPTIVE")
     assert "bisphosphonate course is on record" not in first.message
+
+
+def test_a_garvan_band_alone_proposes_treatment_as_a_consideration_to_confirm_with_frax() -> None:
+    """Garvan estimates any low-trauma fracture; the 20 % cut-off was set on FRAX's major
+    osteoporotic fracture: the finding says the band leans high, the discussion is grade C."""
+    doc = make(sex="female", age=78, status="postmenopausal",
+               history={"falls_last_12_months": 1, "prior_fragility_fractures": 0},
+               dxa=[scan("femoral_neck", t=-1.6)])
+    result = run(doc)
+    high = next(f for f in result.findings if f.code == "FRACTURE_RISK_HIGH")
+    assert "Garvan" in high.message and "leans high" in high.message
+    action = next(a for a in result.actions if a.code == "DISCUSS_ANTIRESORPTIVE")
+    assert action.grade == "C" and "confirm with FRAX" in action.message
+    frax = make(sex="female", age=78, status="postmenopausal", dxa=[scan("femoral_neck", t=-1.6)],
+                frax={"tool": "FRAX", "major_osteoporotic_10y_pct": 24.0, "hip_10y_pct": 3.5,
+                      "date": days_ago(30), "bmd_included": True})
+    by_frax = next(a for a in run(frax).actions if a.code == "DISCUSS_ANTIRESORPTIVE")
+    assert by_frax.grade == "A" and "confirm with FRAX" not in by_frax.message

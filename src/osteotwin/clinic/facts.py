@@ -407,6 +407,10 @@ def _fracture_risk(s: FactSheet, risk: FractureRisk) -> None:
     # A note that qualifies the estimate (an external FRAX calculated before the latest DXA), shown
     # with the risk findings.
     s.put("fracture_risk_note", "" if est is None or not est.note else f" ({est.note})")
+    # the band's cut-offs were set on major osteoporotic fracture (FRAX): an any-fracture estimate
+    # (Garvan) leans high, so a treatment discussion it alone proposes carries a lower grade
+    s.put("fracture_risk_any_fracture", None if est is None
+          else est.major_osteoporotic_10y_pct is None and est.any_fragility_10y_pct is not None)
 
 
 def _composites(s: FactSheet, record: PatientRecord, age: float) -> None:

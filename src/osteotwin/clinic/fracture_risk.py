@@ -91,6 +91,12 @@ def risk_band(ten_year_pct: float | None, hip_pct: float | None) -> RiskBand | N
     return "low"
 
 
+#: Said with every Garvan band: its risk counts any low-trauma fracture, where the treatment cut-offs
+#: were set on FRAX's major osteoporotic fracture (BHOF 2022), so the band leans high (docs/assessment.md).
+GARVAN_BAND_NOTE = ("any low-trauma fracture, banded on cut-offs set for major osteoporotic fractures, so "
+                    "it leans high")
+
+
 def garvan_points(age_y: float, fn_t_score: float, fractures: int, falls: int) -> float:
     """Garvan Model I (women) nomogram points: age, femoral-neck T-score, fractures, falls."""
     age = min(max(age_y, 55.0), 100.0)
@@ -155,6 +161,7 @@ def garvan_women(record: PatientRecord, as_of: dt.date, fn_t_score: float | None
         hip_10y_pct=None,
         band=risk_band(ten, None),
         band_basis="10-year any-fracture risk against 10 % / 20 % bands (Papaioannou 2010; BHOF 2022)",
+        note=GARVAN_BAND_NOTE,
         date=fn_date,
         inputs={"age_y": round(age, 1), "femoral_neck_t_score": fn_t_score,
                 "fractures_since_50": fractures, "falls_last_12_months": falls,
