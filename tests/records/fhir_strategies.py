@@ -173,6 +173,9 @@ def patient_documents(draw: st.DrawFn) -> dict[str, Any]:
     as_of = draw(optional(st.dates(date(2020, 1, 1), date(2030, 12, 31))))
     if as_of is not None:
         doc["as_of"] = _iso(as_of)
+    birth = date.fromisoformat(patient["birth_date"])
+    if ((as_of or date.today()) - birth).days / 365.25 < 50.0 and history.get("prior_fragility_fractures"):
+        history["prior_fragility_fractures"] = 0  # the count is of fractures after 50
     if draw(st.booleans()):
         doc["fracture_risk_external"] = _drop_none({
             "tool": draw(line_texts),

@@ -316,3 +316,18 @@ def test_a_route_the_drug_is_not_given_by_is_refused(drug: str, dose: str, route
     with pytest.raises(UserInputError) as info:
         parse_patient_document(document)
     assert info.value.field == "medications[0].route" and info.value.accepted == accepted
+
+
+def test_fractures_after_50_counted_for_a_person_under_50_are_refused() -> None:
+    """The field counts fractures after age 50 (spec/patient-file.md): a 35-year-old's count of 2
+    is a misreading of the field, which a fracture-risk model would take at face value."""
+    young = {**MINIMAL, "as_of": "2025-06-01",
+             "patient": {**MINIMAL["patient"], "birth_date": "1990-01-01"},
+             "history": {"prior_fragility_fractures": 2}}
+    with pytest.raises(UserInputError) as info:
+        parse_patient_document(young)
+    assert info.value.field == "history.prior_fragility_fractures"
+    assert "history.conditions" in info.value.accepted
+    parse_patient_document({**young, "history": {"prior_fragility_fractures": 0}})
+    older = {**young, "patient": {**young["patient"], "birth_date": "1960-01-01"}}
+    assert parse_patient_document(older).history.prior_fragility_fractures == 2

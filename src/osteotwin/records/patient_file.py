@@ -88,6 +88,8 @@ _TOP = (
 )
 _PATIENT = ("id", "sex", "birth_date", "height", "weight", "menopausal_status")
 _HISTORY_COUNTS = ("prior_fragility_fractures", "falls_last_12_months")
+#: ``history.prior_fragility_fractures`` counts fractures after this age (spec/patient-file.md)
+FRACTURE_COUNT_FROM_AGE_Y = 50.0
 _HISTORY_FLAGS = (
     "glucocorticoids",
     "rheumatoid_arthritis",
@@ -253,7 +255,7 @@ class _Parser:
             version=1,
             as_of=as_of,
             patient=patient,
-            history=self.history(doc.get("history") or {}),
+            history=self.history(doc.get("history") or {}, patient.age_on(as_of or date.today())),
             medications=tuple(
                 self.medication(m, f"medications[{i}]")
                 for i, m in enumerate(optional_list(doc.get("medications"), "medications"))
@@ -330,13 +332,23 @@ class _Parser:
             menopausal_status=status,
         )
 
-    def history(self, raw: Any) -> History:
+    def history(self, raw: Any, age_y: float) -> History:
         raw = require_mapping(raw, "history", _HISTORY)
         values: dict[str, Any] = {}
         for key in _HISTORY_COUNTS:
             count = raw.get(key)
             values[key] = (
                 None if count is None else int(number(count, f"history.{key}", 0, 50, integer=True))
+            )
+        fractures = values["prior_fragility_fractures"]
+        if fractures and age_y < FRACTURE_COUNT_FROM_AGE_Y:
+            raise UserInputError(
+                "history.prior_fragility_fractures",
+                fractures,
+                f"0 or none at age {age_y:.0f}: the count is of fractures after age "
+                f"{FRACTURE_COUNT_FROM_AGE_Y:g} (spec/patient-file.md); an earlier fracture goes in "
+                "history.conditions, a vertebral one under history.vertebral_fracture",
+                problem="fractures after 50 counted for a person under 50",
             )
         for key in _HISTORY_FLAGS:
             flag = raw.get(key)
