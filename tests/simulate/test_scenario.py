@@ -250,3 +250,28 @@ def test_a_t_score_is_shown_only_where_the_assessment_can_read_one() -> None:
     assert neck["femoral_neck_t_score"][0] == pytest.approx(expected, abs=0.05)
     t_only = course({"site": "lumbar_spine", "t_score": -2.0, "device": "lunar"})
     assert "lumbar_spine_t_score" in t_only and "lumbar_spine_bmd_g_cm2" not in t_only
+
+
+@pytest.mark.parametrize(("drug", "dose", "every", "route"), [
+    ("triptorelin", "3.75 mg", "28 d", "intramuscular"),
+    ("leuprorelin", "11.25 mg", "84 d", "intramuscular"),
+])
+def test_other_depot_gnrh_agonists_are_simulated_as_goserelin_and_said_so(
+        drug: str, dose: str, every: str, route: str) -> None:
+    """SOFT/TEXT suppressed the ovaries with triptorelin: the record takes it, the assessment counts
+    it as ovarian suppression (class gnrh_agonist_depot), the simulation gives it as goserelin."""
+    from osteotwin.clinic import assess
+    from osteotwin.records.patient_file import parse_patient_document
+
+    document = _woman("premenopausal", 43, history={"breast_cancer": True}, medications=[
+        {"drug": drug, "dose": dose, "every": every, "route": route, "start": "2024-06-01"},
+        {"drug": "exemestane", "dose": "25 mg", "every": "1 d", "start": "2024-06-01"}])
+    record = parse_patient_document(document)
+    assert "AI_WITHOUT_OVARIAN_SUPPRESSION" not in assess(record).finding_codes()
+    scenario = Scenario.from_record(record, years=1.0)
+    assert [r.drug for r in scenario.regimens] == ["goserelin", "exemestane"]
+    assert any(f"medications[0] ({drug}): simulated as goserelin" in a for a in scenario.assumptions)
+    suppressed = simulate(scenario).series["estradiol_pg_ml"][-1]
+    untreated = simulate(Scenario.from_record(parse_patient_document(
+        _woman("premenopausal", 43, history={"breast_cancer": True})), years=1.0)).series
+    assert suppressed < 0.1 * untreated["estradiol_pg_ml"][-1]

@@ -814,7 +814,7 @@ def _table_row(p: Parameter) -> str:
 
 def generated_sections() -> str:
     """Everything except the validation section, as Markdown."""
-    from osteotwin.simulate.scenario import NO_MODELLED_EFFECT
+    from osteotwin.simulate.scenario import GOSERELIN_EQUIVALENT, NO_MODELLED_EFFECT
 
     lines = [INTRO, "## States", "", "| index | state | meaning (unit) |", "| --- | --- | --- |"]
     meaning: dict[str, str] = {}
@@ -828,7 +828,10 @@ def generated_sections() -> str:
               ", ".join(f"`{n}`" for n in states.INPUT_NAMES), "",
               "Drugs without a modelled effect (" + ", ".join(f"`{d}`" for d in NO_MODELLED_EFFECT)
               + ") are accepted in records and what-ifs and carried with no effect on hormones or "
-              "bone; a caveat (`NO_MODELLED_EFFECT`) says so beside the numbers.", "",
+              "bone; a caveat (`NO_MODELLED_EFFECT`) says so beside the numbers. The other depot GnRH "
+              "agonists a record may hold (" + ", ".join(f"`{d}`" for d in GOSERELIN_EQUIVALENT)
+              + ") are simulated as goserelin 3.6 mg every 28 days over the same course (each "
+              "suppresses the gonads for its labelled interval), listed with the assumptions.", "",
               USAGE, EQUATIONS,
               "## Parameters", "",
               "Population distribution: log-normal with the CV shown (virtual people), clipped to "

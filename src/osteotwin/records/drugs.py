@@ -6,7 +6,8 @@ above the highest labelled or trial dose: anastrozole 1 mg/d (Arimidex label), l
 undecanoate 750-1000 mg IM (Aveed/Nebido labels), cypionate/enanthate 50-400 mg IM (labels),
 testosterone gel up to 100 mg/d (AndroGel 1.62 % label), alendronate 70 mg weekly, risedronate 150 mg
 monthly, zoledronic acid 5 mg yearly / 4 mg 6-monthly (labels; Z-FAST), denosumab 60 mg 6-monthly
-(Prolia) and 120 mg (Xgeva), goserelin 10.8 mg depot (Zoladex), estradiol oral up to 2-4 mg/d and
+(Prolia) and 120 mg (Xgeva), goserelin 10.8 mg depot (Zoladex), triptorelin up to 22.5 mg 6-monthly
+(Trelstar) and leuprorelin up to 45 mg 6-monthly (Lupron Depot), estradiol oral up to 2-4 mg/d and
 transdermal 0.025-0.1 mg/d (labels), hCG 250-10,000 IU (labels), vitamin D3 up to 600,000 IU a dose
 (single yearly or "stoss" boluses: 500,000 IU yearly in Sanders et al. 2010 JAMA 303:1815; 16,000 IU
 fortnightly in B-ABLE) but at most 50,000 IU a day on average (``DAILY_AVERAGE_LIMITS``), calcium up to
@@ -44,6 +45,8 @@ DOSE_LIMITS: dict[str, DoseLimit] = {
     "zoledronic_acid": DoseLimit(10.0, "mg"),
     "denosumab": DoseLimit(240.0, "mg"),
     "goserelin": DoseLimit(21.6, "mg"),
+    "triptorelin": DoseLimit(45.0, "mg"),
+    "leuprorelin": DoseLimit(90.0, "mg"),
     "sermorelin": DoseLimit(10.0, "mg"),
     "ipamorelin": DoseLimit(10.0, "mg"),
     "cjc_1295": DoseLimit(10.0, "mg"),
@@ -66,6 +69,8 @@ DOSE_LIMITS: dict[str, DoseLimit] = {
 #: - denosumab 18 mg/d: 120 mg weekly, above Xgeva's loading month (120 mg on days 1, 8, 15 and 29);
 #: - alendronate 40 mg/d (Fosamax label, Paget's disease); risedronate 30 mg/d (Actonel label,
 #:   Paget's disease); goserelin 0.5 mg/d (3.6 mg every 28 days, Zoladex label: 0.13 mg/d);
+#:   triptorelin 0.5 mg/d (3.75 mg every 28 days, Decapeptyl/Trelstar labels: 0.13 mg/d); leuprorelin
+#:   1 mg/d (7.5 mg monthly, Lupron Depot/Eligard labels: 0.27 mg/d);
 #: - testosterone cypionate/enanthate 100 mg/d (700 mg a week; Bhasin et al. 2001 Am J Physiol
 #:   Endocrinol Metab 281:E1172 gave up to 600 mg a week); undecanoate 50 mg/d (Aveed label's
 #:   loading 750 mg 4 weeks apart is 27 mg/d); hCG 5,000 IU/d (label: up to 4,000 IU three times a
@@ -79,6 +84,8 @@ DAILY_AVERAGE_LIMITS: dict[str, DoseLimit] = {
     "alendronate": DoseLimit(40.0, "mg"),
     "risedronate": DoseLimit(30.0, "mg"),
     "goserelin": DoseLimit(0.5, "mg"),
+    "triptorelin": DoseLimit(0.5, "mg"),
+    "leuprorelin": DoseLimit(1.0, "mg"),
     "testosterone_cypionate": DoseLimit(100.0, "mg"),
     "testosterone_enanthate": DoseLimit(100.0, "mg"),
     "testosterone_undecanoate": DoseLimit(50.0, "mg"),
@@ -123,6 +130,8 @@ DRUG_ROUTES: dict[str, tuple[str, ...]] = {
     "zoledronic_acid": ("intravenous",),
     "denosumab": ("subcutaneous",),
     "goserelin": ("subcutaneous",),
+    "triptorelin": ("intramuscular",),
+    "leuprorelin": ("intramuscular", "subcutaneous"),
     **dict.fromkeys(("sermorelin", "ipamorelin", "cjc_1295"), ("subcutaneous",)),
     "vitamin_d3": ("oral", "intramuscular"),
     "magnesium": ("oral", "intravenous"),

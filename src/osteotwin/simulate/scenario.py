@@ -42,6 +42,9 @@ GONADOTROPINS = ("hcg",)
 #: Drugs accepted but without a modelled effect (no human bone evidence, or not in scope).
 NO_MODELLED_EFFECT = ("gonadorelin", "sermorelin", "ipamorelin", "cjc_1295", "ibutamoren",
                       "vitamin_k2_mk7", "magnesium")
+#: Depot GnRH agonists the record may hold that the simulator gives as goserelin (one PK model:
+#: each suppresses the gonads for its labelled interval; Zoladex, Decapeptyl/Trelstar, Lupron labels).
+GOSERELIN_EQUIVALENT = ("triptorelin", "leuprorelin")
 SIMULATED_DRUGS: tuple[str, ...] = (
     *AROMATASE_INHIBITORS, "tamoxifen", *ESTROGENS, *ANDROGENS, *BISPHOSPHONATES, "denosumab",
     "goserelin", *GONADOTROPINS, *SUPPLEMENTS, *NO_MODELLED_EFFECT,
@@ -371,6 +374,16 @@ class Scenario:
                 continue
             if med.drug == "vitamin_d3" and ongoing and med.dose_iu is not None:
                 extra_vitd += med.dose_iu / (med.every_d or 1.0)
+                continue
+            if med.drug in GOSERELIN_EQUIVALENT:
+                # every depot GnRH agonist at its labelled dose suppresses the gonads for its
+                # interval: simulated as the 28-day goserelin implant over the same course
+                assumptions.append(f"{where}: simulated as goserelin 3.6 mg every 28 days over the "
+                                   "same course (a depot GnRH agonist at its labelled dose "
+                                   "suppresses the gonads as goserelin does)")
+                regimens.append(Regimen(drug="goserelin", dose_mg=3.6, route="subcutaneous",
+                                        every_d=28.0, start_d=start_d, stop_d=stop_d))
+                medication_of.append(i)
                 continue
             regimens.append(Regimen(drug=med.drug, dose_mg=med.dose_mg, dose_iu=med.dose_iu,
                                     route=med.route or _default_route(med.drug),
