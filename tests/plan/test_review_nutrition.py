@@ -119,3 +119,15 @@ def test_an_underweight_person_is_told_the_energy_is_for_a_dietitian_to_set() ->
     assert any(n.startswith("body mass index 16.5 kg/m² is below 18.5 (underweight, WHO)") and
                "ESPEN 2019" in n for n in notes), notes
     assert not any("underweight" in n for n in _doc(CKD_G4)["nutrition"]["notes"])
+
+
+def test_a_vegan_suggested_vitamin_d3_is_told_where_a_vegan_one_comes_from() -> None:
+    vegan = CKD_G4.replace("diet_pattern: omnivore", "diet_pattern: vegan").replace(
+        "  - {test: egfr, value: 25, unit: mL/min/1.73m2, date: 2025-05-01}\n", "")
+    doc = _doc(vegan)
+    suggested = [s for s in doc["nutrition"]["supplements"]
+                 if s["nutrient"] == "vitamin_d_iu" and s["status"] == "suggested"]
+    notes = doc["nutrition"]["notes"]
+    assert suggested and any("vegan vitamin D3 (from lichen)" in n for n in notes), (suggested, notes)
+    assert not any("lichen" in n for n in _doc(CKD_G4.replace(
+        "  - {test: egfr, value: 25, unit: mL/min/1.73m2, date: 2025-05-01}\n", ""))["nutrition"]["notes"])

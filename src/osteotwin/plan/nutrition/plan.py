@@ -43,8 +43,6 @@ SUPPLEMENT_STEPS: Mapping[str, tuple[str, str, tuple[float, ...]]] = {
 }
 SHORTFALL_TOLERANCE = 0.01  # a day within 1 % of a minimum counts as meeting it [OSTEOTWIN]
 
-
-
 #: Body mass index (kg/m²) below which an adult is underweight (WHO); the plan then says its energy is
 #: not a weight-regaining diet and leaves energy and protein to a dietitian [WHO-BMI] [ESPEN2019]
 UNDERWEIGHT_BMI = 18.5
@@ -359,5 +357,9 @@ def build_nutrition_plan(
             notes.append(f"the food plan alone meets the {label} target every day: whether the "
                          f"current supplement ({amount:.0f} {unit}/d) is still needed is a "
                          "question for the clinician")
+    if diet_pattern == "vegan" and any(a.nutrient == "vitamin_d_iu" and a.status == "suggested"
+                                       and a.dose_per_day > 0 for a in supplements):
+        notes.append("vitamin D3 is usually made from lanolin (sheep's wool): a vegan vitamin D3 (from "
+                     "lichen) or vitamin D2 keeps to a vegan diet; the pharmacist can name one")
     return NutritionPlan(targets, solution.days, solution.status, solution.solve_time_s, banned,
                          len(allowed), caps, tuple(supplements), tuple(gaps), tuple(notes))
