@@ -233,3 +233,27 @@ def test_a_trained_younger_person_keeps_the_full_week_from_week_one() -> None:
                        weight_bearing_aerobic_minutes_per_week=200), weeks=4)
     assert doc["exercise"]["volume_ramp"] == []
     assert _week_minutes(doc, 1, {"brisk_walk", "stair_climb", "jog_intervals"}) == 150
+
+
+def test_a_runner_is_told_to_keep_running_beside_the_program() -> None:
+    """A 45-year-old who runs (200 min a week, 3 impact sessions) had her running silently replaced
+    by the program's walks: the program is a minimum alongside what she does."""
+    from osteotwin.plan.exercise.program import build_program
+    from osteotwin.plan.exercise.screening import screen
+    from osteotwin.records import parse_patient_document
+
+    doc = {"version": 1, "as_of": "2025-06-01",
+           "patient": {"sex": "female", "birth_date": "1980-03-01", "menopausal_status": "premenopausal"},
+           "history": {"vertebral_fracture": False, "prior_fragility_fractures": 0, "falls_last_12_months": 0},
+           "dxa": [{"date": "2025-01-05", "site": "lumbar_spine", "t_score": -0.4}],
+           "lifestyle": {"weight_bearing_aerobic_minutes_per_week": 200, "impact_sessions_per_week": 3}}
+    record = parse_patient_document(doc)
+    rules = build_program(screen(record, record.as_of), 4).progression_rules
+    keep = rules[0]
+    assert keep.rule.startswith("keep what you already do (200 min a week of weight-bearing aerobic "
+                                "activity; 3 impact sessions a week (e.g. running))")
+    assert "ACSM04" in keep.sources
+    idle = {**doc, "lifestyle": {"weight_bearing_aerobic_minutes_per_week": 60}}
+    idle_record = parse_patient_document(idle)
+    assert not any(r.rule.startswith("keep what you already do")
+                   for r in build_program(screen(idle_record, idle_record.as_of), 4).progression_rules)

@@ -29,6 +29,7 @@ SESSION_KIND_LABELS = {"resistance_impact": "resistance and impact",
                        "weight_bearing_aerobic": "weight-bearing aerobic",
                        "active_recovery": "balance and recovery", "rest": "rest"}
 AEROBIC_DAY_MIN = 45.0  # Tue/Fri [TTFF14: 30-60 min]; 2 × 45 + 2 × 30 = 150 min/week
+WEEKLY_AEROBIC_MIN = 150.0  # the program's full weekly weight-bearing aerobic minutes [TTFF14]
 RECOVERY_WALK_MIN = 30.0
 BUILD_WEEKS = 4
 #: Balance work on each of the six training days for people at risk of falls or aged 75 and over:
@@ -577,6 +578,22 @@ def with_falls_precautions(session: Session, s: Screening) -> Session:
     return replace(session, exercises=tuple(items))
 
 
+def keep_current_activity_rule(s: Screening) -> Rule | None:
+    """Where the person already does more weight-bearing aerobic activity than the program's 150
+    minutes, or impact training, the program is a minimum to keep alongside it, not a replacement
+    (within the screen's impact limit and any ramp) [ACSM04] [OSTEOTWIN]."""
+    more = []
+    if (s.current_aerobic_minutes or 0.0) > WEEKLY_AEROBIC_MIN:
+        more.append(f"{s.current_aerobic_minutes:g} min a week of weight-bearing aerobic activity")
+    if (s.current_impact_sessions or 0.0) > 0 and s.impact_cap in ("moderate", "high"):
+        more.append(f"{s.current_impact_sessions:g} impact sessions a week (e.g. running)")
+    if not more:
+        return None
+    return Rule("keep what you already do (" + "; ".join(more) + "): this program's aerobic and impact "
+                "sessions are a minimum alongside it, not a replacement, within the impact limit "
+                "above", ("ACSM04", "OSTEOTWIN"))
+
+
 def build_program(s: Screening, weeks: int) -> ExerciseProgram:
     """Session-by-session program for ``weeks`` weeks (1-52)."""
     sessions: list[Session] = []
@@ -592,5 +609,8 @@ def build_program(s: Screening, weeks: int) -> ExerciseProgram:
     subs, avoid = _substitutions(s)
     ramp = ramp_rule(s)
     rules = PROGRESSION_RULES if ramp is None else (ramp, *PROGRESSION_RULES)
+    keep = keep_current_activity_rule(s)
+    if keep is not None:
+        rules = (keep, *rules)
     return ExerciseProgram(weeks, weekly_schedule(s), phases(s, weeks), tuple(sessions),
                            rules, subs, avoid, s, volume_ramp(s))

@@ -74,6 +74,9 @@ class Screening:
     unassessed_conditions: tuple[str, ...] = ()  # recorded conditions the screening cannot read
     #: why high-intensity lifting is left out (empty when eligible, or only for want of a gym)
     high_intensity_held_back: tuple[str, ...] = ()
+    #: what the person already does, as recorded (None: not recorded)
+    current_aerobic_minutes: float | None = None  # weight-bearing aerobic, min/week
+    current_impact_sessions: float | None = None  # impact sessions a week
 
     @property
     def spine_restricted(self) -> bool:
@@ -344,6 +347,8 @@ def screen(record: PatientRecord, as_of: dt.date) -> Screening:
         vigorous_aerobic_allowed=vf is not True and not (cardiac or hypertension), flags=tuple(flags),
         bone_status_unknown=bone_unknown, fracture_history_known=fractures_known,
         falls_history_known=falls_known, currently_training=training, fracture_recorded=fracture_recorded,
+        current_aerobic_minutes=life.weight_bearing_aerobic_minutes_per_week,
+        current_impact_sessions=life.impact_sessions_per_week,
         cardiac_conditions=cardiac, uncontrolled_hypertension=hypertension, joint_conditions=joints,
         unassessed_conditions=unassessed, high_intensity_held_back=tuple(held_back),
     )
