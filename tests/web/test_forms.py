@@ -48,3 +48,15 @@ def test_a_lab_typed_with_a_thousands_separator_is_refused_and_not_stored(world:
     assert 'id="err-value"' in response.text and "thousands separator" in response.text
     after = world.client.get(f"/api/patients/{world.patient_a}/entries/labs", headers=world.token("dr-a")).json()
     assert after == before
+
+
+@pytest.mark.parametrize("drug", ["keep", "none"])
+def test_a_dose_typed_beside_keep_or_stop_is_flagged_not_dropped(drug: str) -> None:
+    """A dose and interval typed with the regimen left on "keep current" (or "stop") had been
+    dropped without a word, running only the other changes."""
+    with pytest.raises(WhatIfFormError) as caught:
+        request_from_form({"ai_drug": drug, "ai_dose_mg": "0.25", "ai_every_d": "7",
+                           "vitamin_d_iu_d": "2000", "years": "2"})
+    assert set(caught.value.errors) == {"ai_dose_mg", "ai_every_d"}
+    assert "choose the inhibitor" in caught.value.errors["ai_dose_mg"]
+    request_from_form({"ai_drug": "anastrozole", "ai_dose_mg": "0.25", "ai_every_d": "7", "years": "2"})

@@ -344,8 +344,9 @@ def test_monitoring_due_names_every_test_due_by_the_first_date() -> None:
                              {"test": "CTX", "next_due": None}]}
     assert monitoring_due(result, dt.date(2025, 12, 1)) == ("scheduled", "Estradiol, 25(OH)D: due 2026-01-10")
     assert monitoring_due(result, dt.date(2026, 1, 10)) == ("due", "Estradiol, 25(OH)D: due 2026-01-10")
+    # only the tests due on the earliest date are "overdue since" it; the others due by today follow
     assert monitoring_due(result, dt.date(2026, 4, 1)) == (
-        "overdue", "Estradiol, 25(OH)D, DXA: overdue since 2026-01-10")
+        "overdue", "Estradiol, 25(OH)D: overdue since 2026-01-10; also due: DXA")
     assert monitoring_due({"monitoring": []}, dt.date(2026, 1, 1)) is None
     assert monitoring_due(None, dt.date(2026, 1, 1)) is None
 

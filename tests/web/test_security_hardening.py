@@ -362,3 +362,15 @@ def test_text_a_patient_enters_is_escaped_on_the_clinicians_assessment(world: Wo
         removed = world.client.delete(f"/api/patients/{world.patient_a}/entries/labs/{response.json()['id']}",
                                       params={"reason": "test entry"}, headers=world.token("dr-a"))
         assert removed.status_code == 200, removed.text
+
+
+def test_an_htmx_request_without_a_session_redirects_the_window_not_the_fragment(world: World,
+                                                                                   page_client: TestClient) -> None:
+    """The plan summary and the what-if load by HTMX: an expired session had swapped the whole login
+    page into the fragment's box; HTMX now navigates to the login page (HX-Redirect)."""
+    url = f"/patients/{world.patient_a}/plan/summary"
+    fragment = page_client.get(url, headers={"HX-Request": "true"}, follow_redirects=False)
+    assert fragment.status_code == 204 and fragment.headers["HX-Redirect"] == "/login"
+    assert fragment.text == ""
+    page = page_client.get(url, follow_redirects=False)
+    assert page.status_code == 303 and page.headers["location"] == "/login"

@@ -193,6 +193,10 @@ def create_app(database_url: str | None = None, *, secret_key: str | None = None
 
     @app.exception_handler(LoginRequired)
     def login_required(request: Request, exc: LoginRequired) -> Response:
+        if request.headers.get("HX-Request"):
+            # an HTMX request (plan summary, what-if) would swap the followed redirect, a whole
+            # login page, into its target: HTMX navigates the window on HX-Redirect instead
+            return Response(status_code=204, headers={"HX-Redirect": "/login"})
         return RedirectResponse("/login", status_code=303)
 
     @app.exception_handler(StarletteHTTPException)

@@ -301,13 +301,15 @@ def monitoring_due(result: dict[str, Any] | None, when: dt.date) -> tuple[str, s
     if not dated:
         return None
     first = min(due for due, _ in dated)
-    tests = ", ".join(test for due, test in sorted(dated, key=lambda item: item[0])
-                      if due <= max(first, when))
+    earliest = ", ".join(test for due, test in dated if due == first)
+    also = ", ".join(test for due, test in sorted(dated, key=lambda item: item[0])
+                     if first < due <= when)
+    also_text = f"; also due: {also}" if also else ""
     if first < when:
-        return ("overdue", f"{tests}: overdue since {first.isoformat()}")
+        return ("overdue", f"{earliest}: overdue since {first.isoformat()}{also_text}")
     if first == when:
-        return ("due", f"{tests}: due {first.isoformat()}")
-    return ("scheduled", f"{tests}: due {first.isoformat()}")
+        return ("due", f"{earliest}: due {first.isoformat()}")
+    return ("scheduled", f"{earliest}: due {first.isoformat()}")
 
 
 # --------------------------------------------------------------------------------------------------

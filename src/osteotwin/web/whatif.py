@@ -245,6 +245,12 @@ def request_from_form(form: Mapping[str, Any]) -> WhatIfRequest:
 
     drug = text("ai_drug") or "keep"
     ai: dict[str, Any] | None = None
+    if drug in ("keep", "none"):  # a dose typed beside "keep" or "stop" would be dropped unseen
+        for what in ("ai_dose_mg", "ai_every_d"):
+            if text(what):
+                errors[what] = _message(
+                    f"a dose or interval with the regimen on {'keep current' if drug == 'keep' else 'stop'}",
+                    text(what), "blank, or choose the inhibitor this dose is for under Regimen")
     if drug != "keep":
         ai = {"drug": drug}
         if drug != "none":
