@@ -172,8 +172,11 @@ async def change_password(request: Request, user: PageUser, db: DbSession) -> Re
     form = await checked_form(request)
     current, new, confirm = (str(form.get(k) or "") for k in ("current", "new", "confirm"))
 
-    def refuse(message: str, status: int) -> HTMLResponse:
+    def refuse(message: str, status: int, at_fault: tuple[str, ...] = ()) -> HTMLResponse:
+        """The form again with ``message``; the inputs ``at_fault`` are marked invalid and described
+        by it (a throttled attempt names none: no input is wrong)."""
         return render(request, "account.html", {"user": user, "changed": False, "error": message,
+                                                "at_fault": at_fault,
                                                 "min_length": accounts.MIN_PASSWORD_LENGTH},
                       status_code=status)
 
@@ -182,14 +185,14 @@ async def change_password(request: Request, user: PageUser, db: DbSession) -> Re
     except LoginThrottled as refused:
         return refuse(str(refused), 429)
     if checked is None:
-        return refuse("The current password is not right.", 401)
+        return refuse("The current password is not right.", 401, ("current",))
     if new != confirm:
-        return refuse("The two new passwords differ.", 422)
+        return refuse("The two new passwords differ.", 422, ("new", "confirm"))
     try:
         accounts.set_password(db, user, new, actor_of(user))
     except UserInputError as err:
         db.rollback()
-        return refuse(err.one_line(), 422)
+        return refuse(err.one_line(), 422, ("new",))
     db.commit()
     response = RedirectResponse("/account?changed=true", status_code=303)
     _attach_session(response, request, new_session(user.id, user.session_generation))
@@ -598,7 +601,7 @@ def plan_full(request: Request, patient_id: PatientId, user: PageUser, db: DbSes
         return render(request, "error.html", {"user": user, "title": "Plan not available",
                                               "message": unavailable}, status_code=503)
     try:
-        return HTMLResponse(services.plan_html(result))
+        return HTMLResponse(services.plan_html(result, record_href=f"/patients/{row.id}"))
     except services.Unavailable as exc:
         return render(request, "error.html", {"user": user, "title": "Plan not available",
                                               "message": exc.reason}, status_code=503)

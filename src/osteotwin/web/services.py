@@ -347,10 +347,11 @@ def plan(row: PatientRow, weeks: int = 12) -> dict[str, Any]:
     return document
 
 
-def plan_html(document: dict[str, Any]) -> str:
-    """The plan module's own self-contained HTML page for a plan document."""
+def plan_html(document: dict[str, Any], record_href: str | None = None) -> str:
+    """The plan module's own self-contained HTML page for a plan document (with a link back to
+    ``record_href``, the patient's record page)."""
     render = _module("osteotwin.plan.render", "plan")
-    return str(render.render_html(document))
+    return str(render.render_html(document, record_href=record_href))
 
 
 def report(record: PatientRecord, fmt: str, as_of: dt.date | None = None, *,
