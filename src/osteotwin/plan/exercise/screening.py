@@ -206,14 +206,16 @@ def screen(record: PatientRecord, as_of: dt.date) -> Screening:
     if not fractures_known:
         flag("FRACTURE_HISTORY_UNKNOWN", "caution",
              "fracture history not recorded (number of low-trauma fractures since age 50): it is not "
-             "read as none; high-intensity loading waits for it, and impact stays low (heel drops) "
-             "because two or more low-trauma fractures would cap impact at brisk walking",
+             "read as none; high-intensity loading and drop landings wait for it (heel drops only "
+             "where bone is already at risk: an aromatase inhibitor, low bone mass or age 65 and "
+             "over), because two or more low-trauma fractures would cap impact at brisk walking",
              "UK22", "LIFTMOR", "HBA-2025", "OSTEOTWIN")
     if not falls_known:
         flag("FALLS_HISTORY_UNKNOWN", "caution",
              "falls in the last 12 months not recorded: it is not read as none; high-intensity "
-             "loading waits for it, and impact stays low (heel drops) because a fall calls for "
-             "strength and balance training before impact", "UK22", "LIFTMOR", "HBA-2025", "OSTEOTWIN")
+             "loading and drop landings wait for it (heel drops only where bone is already at risk), "
+             "because a fall calls for strength and balance training before impact", "UK22",
+             "LIFTMOR", "HBA-2025", "OSTEOTWIN")
     if vf is True:
         flag("VERTEBRAL_FRACTURE", "restriction",
              "vertebral fracture: consult a physiotherapist before starting; no heavy axial loading "
