@@ -41,6 +41,7 @@ def test_an_untreated_person_carries_no_caveat() -> None:
     (MAN, Regimen("anastrozole", 0.5, every_d=3.5, start_d=0.0, stop_d=2 * YEAR),
      "AROMATASE_INHIBITOR_STOPPED"),
     (MAN, Regimen("ibutamoren", 25.0), "NO_MODELLED_EFFECT"),
+    (WOMAN, Regimen("letrozole", 2.5), "AROMATASE_INHIBITOR_TURNOVER_MARKERS"),
     (WOMAN, Regimen("vitamin_d3", dose_iu=2000.0), "VITAMIN_D_RESPONSE"),
     (WOMAN, Regimen("magnesium", 400.0), "NO_MODELLED_EFFECT"),
 ])
