@@ -45,7 +45,7 @@ from osteotwin.records.storage import repository
 from osteotwin.records.storage.models import PatientRow, UserRow
 from osteotwin.web import forms
 from osteotwin.web.deps import DbSession, PageUser, PatientId, accessible_patient, actor_of
-from osteotwin.web.forms import drop_empty, form_number, form_quantity, form_text
+from osteotwin.web.forms import drop_empty, form_number, form_quantity, form_text, parse_decimal
 from osteotwin.web.pages import checked_form, render
 from osteotwin.web.security import CSRF_FIELD
 
@@ -219,7 +219,7 @@ def _comparable(name: str, values: Mapping[str, Any]) -> Any:
             return sorted({str(x).strip() for x in value if str(x).strip()})
         text = str(value or "").strip()
         try:
-            return float(text.replace(",", "."))
+            return parse_decimal(text)  # as the form reads it
         except ValueError:
             return text
     unit = _unit_of(name)

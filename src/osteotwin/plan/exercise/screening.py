@@ -309,8 +309,8 @@ def screen(record: PatientRecord, as_of: dt.date) -> Screening:
     # where bone is already at risk (an aromatase inhibitor, low bone mass, or age 65 and over,
     # when BMD screening starts: USPSTF 2018 / ISCD) [OSTEOTWIN]
     history_unknown = not fractures_known or not falls_known
-    bone_at_risk = (low_mass or age >= BONE_SCREENING_AGE
-                    or any(m.drug in AROMATASE_INHIBITORS for m in record.active_medications(as_of)))
+    on_ai = any(m.drug in AROMATASE_INHIBITORS for m in record.active_medications(as_of))
+    bone_at_risk = low_mass or age >= BONE_SCREENING_AGE or on_ai
     if vf is True or multiple:
         impact = "brisk_walking"
     elif falls or older or joints or (history_unknown and bone_at_risk):
@@ -324,7 +324,6 @@ def screen(record: PatientRecord, as_of: dt.date) -> Screening:
         flag("BONE_METASTASES_CHECK", "caution",
              "cancer history: known or suspected bone metastases need individual assessment by an "
              "oncology-informed professional before loading", "IBMEWG")
-    on_ai = any(m.drug in AROMATASE_INHIBITORS for m in record.active_medications(as_of))
     if on_ai and record.history.breast_cancer is True:
         # HOPE enrolled women with breast cancer on an AI: shown only to that population
         flag("AI_ARTHRALGIA", "info",

@@ -149,6 +149,11 @@ def potassium_ai_mg(sex: str) -> float:
 SODIUM_CDRR_MG = 2300.0  # [NASEM2019] reduce intake if above 2300 mg/d
 
 
+def protein_rda_g(sex: str) -> float:
+    """[IOM2005] adult protein RDA (g/d): men 56, women 46 (0.8 g/kg/d of a reference weight)."""
+    return 56.0 if sex == "male" else 46.0
+
+
 def protein_target_g(sex: str, weight_kg: float | None) -> tuple[float, str, tuple[str, ...]]:
     """Minimum protein (g/d), its basis and sources."""
     if weight_kg is not None:
@@ -156,7 +161,7 @@ def protein_target_g(sex: str, weight_kg: float | None) -> tuple[float, str, tup
         return (low * weight_kg,
                 f"{low:g}-{high:g} g/kg/d for bone health in older adults × {weight_kg:g} kg",
                 ("ESCEO2018",))
-    rda = 56.0 if sex == "male" else 46.0
+    rda = protein_rda_g(sex)
     return rda, "adult RDA (weight not recorded, so g/kg targets cannot be computed)", ("IOM2005",)
 
 
@@ -187,7 +192,7 @@ def ckd_protein_target_g(sex: str, weight_kg: float | None) -> tuple[float, floa
                 f"about {low:g} g/kg/d × {weight_kg:g} kg ({low:g}-{high:g} g/kg/d in the plan) at an "
                 "eGFR below 30 (KDIGO 2012 rec. 3.1.2); the clinician or a renal dietitian sets the "
                 "intake")
-    rda = 56.0 if sex == "male" else 46.0  # [IOM2005] the RDA is 0.8 g/kg/d of a reference weight
+    rda = protein_rda_g(sex)  # the RDA is 0.8 g/kg/d of a reference weight
     return (rda, rda * high / low,
             "adult RDA (0.8 g/kg/d of a reference weight; weight not recorded) at an eGFR below 30 "
             "(KDIGO 2012 rec. 3.1.2); the clinician or a renal dietitian sets the intake")
