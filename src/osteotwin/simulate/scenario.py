@@ -67,9 +67,9 @@ AGE_AT_MENOPAUSE_Y = 51.0
 PREMENOPAUSE_MIN_YEARS_TO_FMP = 4.0
 
 
-#: Lowest estradiol measured on treatment that the simulation matches (pg/mL): the lower limits of
-#: quantification of the most sensitive LC-MS/MS assays lie about here (0.1-0.6 pg/mL; e.g.
-#: Ketha et al. 2015 J Steroid Biochem Mol Biol 152:116: 0.25 pg/mL); a lower result reads as
+#: Lowest estradiol measured on treatment that the simulation matches (pg/mL): the most sensitive
+#: LC-MS/MS assays quantify down to the sub-pg/mL range, immunoassays far higher (Rosner et al. 2013
+#: J Clin Endocrinol Metab 98:1376, Endocrine Society position statement); a lower result reads as
 #: undetectable and is not matched.
 ON_TREATMENT_E2_MIN_PG_ML = 0.1
 
