@@ -34,15 +34,24 @@ class Fact:
         if isinstance(value, bool):
             return "yes" if value else "no"
         if isinstance(value, float):
-            digits = 2 if abs(value) < 10 else 1 if abs(value) < 100 else 0
-            text = f"{value:.{digits}f}"
-            text = text.rstrip("0").rstrip(".") if "." in text else text
+            text = _number_text(value)
         elif isinstance(value, dt.date):
             text = value.isoformat()
         else:
             text = str(value)
         shown = f"{text} {self.unit}" if self.unit else text
         return f"{shown} ({self.label})" if self.label else shown
+
+
+def _number_text(value: float) -> str:
+    """A value to 2, 1 or 0 decimals by its size (0 from 100), trailing zeros dropped; under 100
+    never rounded onto a whole number it is not (19.99 stays "19.99", not "20": the rules'
+    cut-offs are mostly whole numbers, and "20 pg/mL ... below about 20" misstates the comparison)."""
+    digits = 2 if abs(value) < 10 else 1 if abs(value) < 100 else 0
+    while 0 < digits < 2 and round(value, digits) == round(value) != value:
+        digits += 1
+    text = f"{value:.{digits}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 @dataclass(frozen=True)
