@@ -15,6 +15,7 @@ clinician to confirm it rather than to reduce it.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -27,7 +28,12 @@ from osteotwin.plan.nutrition.optimiser import (
     WeekSolution,
     plan_week,
 )
-from osteotwin.plan.nutrition.targets import NutrientTarget, NutritionTargets, nutrient_targets
+from osteotwin.plan.nutrition.targets import (
+    ENERGY_TOLERANCE,
+    NutrientTarget,
+    NutritionTargets,
+    nutrient_targets,
+)
 
 #: Patient-file supplement names → the SR28 nutrient column they add to (doses: IU/d or mg/d elemental).
 SUPPLEMENT_NUTRIENT: Mapping[str, str] = {
@@ -145,6 +151,25 @@ def explain_gap(
             f"{f.description} ({', '.join(sorted(f.tags & banned))})" for f, _ in removed))
     parts.append("within realistic portions, food-category limits and the energy estimate")
     return "; ".join(parts)
+
+
+def _low_energy_note(solution: WeekSolution, energy_kcal: float) -> str | None:
+    """Which days fall below the energy band (the estimate less ``ENERGY_TOLERANCE``), said rather
+    than left for the reader to find: the optimiser may leave energy short where the foods that
+    meet the nutrient targets within the portion and category limits cannot reach it."""
+    floor = energy_kcal * (1.0 - ENERGY_TOLERANCE)
+    short = [(day.day, day.total("energy_kcal") or 0.0) for day in solution.days]
+    short = [(d, kcal) for d, kcal in short if kcal < floor]
+    if not short:
+        return None
+    # The share rounded down, so a day under the band never reads as 90 %.
+    days = ", ".join(f"day {d} {kcal:.0f} kcal ({math.floor(100 * kcal / energy_kcal)} %)"
+                     for d, kcal in short)
+    return (f"energy below the planned band ({floor:.0f}-{energy_kcal * (1 + ENERGY_TOLERANCE):.0f} "
+            f"kcal/d around an estimate of {energy_kcal:.0f}): {days}; the foods that meet the "
+            "nutrient targets within portion and food-group limits fall short there. Eat more of "
+            "the day's foods, or of other foods the diet allows (grains, fruit, vegetable oils), to "
+            "appetite; the estimate itself is approximate (weight over weeks is the better guide)")
 
 
 def _round_up(amount: float, steps: tuple[float, ...]) -> float:
@@ -296,6 +321,9 @@ def build_nutrition_plan(
         notes.append("the protein and potassium targets assume normal kidney function"
                      + (f" ({kidney_function})" if kidney_function else " (no eGFR on file)")
                      + "; with kidney disease, ask the clinician or a dietitian before following them")
+    low_energy = _low_energy_note(solution, targets.energy_kcal)
+    if low_energy:
+        notes.append(low_energy)
     if solution.status == "failed":
         notes.append(f"the optimiser found no plan: {solution.message}")
     elif solution.status == "time_limit":
