@@ -304,6 +304,18 @@ def test_a_yaml_alias_bomb_and_an_oversized_extra_are_refused_without_expanding(
     assert parse_patient_document({**MINIMAL, "extra": {"site": "clinic A", "ids": [1, 2]}}).extra
 
 
+def test_a_text_in_extra_longer_than_its_limit_is_refused() -> None:
+    """``extra`` is stored as it is: one text, a key or a value at any depth, is limited too."""
+    from osteotwin.records.patient_file import MAX_EXTRA_TEXT
+
+    for extra in ({"note": "x" * (MAX_EXTRA_TEXT + 1)}, {"a": [{"k" * (MAX_EXTRA_TEXT + 1): 1}]}):
+        with pytest.raises(UserInputError, match="10,000 characters") as info:
+            parse_patient_document({**MINIMAL, "extra": extra})
+        assert info.value.field == "extra"
+    kept = {"note": "x" * MAX_EXTRA_TEXT}
+    assert parse_patient_document({**MINIMAL, "extra": kept}).extra == kept
+
+
 @pytest.mark.parametrize(("drug", "dose", "route", "accepted"), [
     ("anastrozole", "1 mg", "intravenous", "oral for anastrozole"),
     ("zoledronic_acid", "5 mg", "oral", "intravenous for zoledronic_acid"),

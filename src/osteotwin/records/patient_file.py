@@ -165,12 +165,16 @@ MAX_DOCUMENT_DEPTH = 20
 #: The free ``extra`` block is kept with the record as it is: at most this many values and depth.
 MAX_EXTRA_VALUES = 5_000
 MAX_EXTRA_DEPTH = 8
+#: ... and each of its texts (keys and values) at most this many characters.
+MAX_EXTRA_TEXT = 10_000
 
 
-def check_size(value: Any, field: str, max_values: int, max_depth: int) -> None:
+def check_size(value: Any, field: str, max_values: int, max_depth: int,
+               max_text: int | None = None) -> None:
     """Refuse ``value`` when it holds more than ``max_values`` values or nests deeper than
-    ``max_depth``, counting shared (aliased) parts each time they are reached, and stopping as soon
-    as a limit is passed (so an alias bomb is refused without being expanded)."""
+    ``max_depth`` (or, given ``max_text``, a key or text longer than that), counting shared (aliased)
+    parts each time they are reached, and stopping as soon as a limit is passed (so an alias bomb is
+    refused without being expanded)."""
     count = 0
     stack: list[tuple[Any, int]] = [(value, 0)]
     while stack:
@@ -181,6 +185,12 @@ def check_size(value: Any, field: str, max_values: int, max_depth: int) -> None:
                 field, "a nested document" if depth > max_depth else f"more than {max_values:,} values",
                 f"at most {max_values:,} values nested at most {max_depth} deep",
                 problem="document too large or too deeply nested")
+        if max_text is not None:
+            long = next((t for t in (item, *(item if isinstance(item, Mapping) else ()))
+                         if isinstance(t, str) and len(t) > max_text), None)
+            if long is not None:
+                raise UserInputError(field, long, f"texts of at most {max_text:,} characters",
+                                     problem=f"text of {len(long):,} characters")
         if isinstance(item, Mapping):
             stack.extend((v, depth + 1) for v in item.values())
         elif isinstance(item, list | tuple):
@@ -250,7 +260,7 @@ class _Parser:
         extra = doc.get("extra") or {}
         if not isinstance(extra, Mapping):
             raise UserInputError("extra", describe(extra), "a mapping", problem="not a mapping")
-        check_size(extra, "extra", MAX_EXTRA_VALUES, MAX_EXTRA_DEPTH)
+        check_size(extra, "extra", MAX_EXTRA_VALUES, MAX_EXTRA_DEPTH, MAX_EXTRA_TEXT)
         return PatientRecord(
             version=1,
             as_of=as_of,

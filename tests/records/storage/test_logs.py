@@ -33,6 +33,10 @@ def test_exercise_entry_is_kept() -> None:
     ({"kind": "symptom", "date": "1950-05-01", "symptom": "joint_pain", "severity": 2}, "date"),
     ({"kind": "symptom", "date": "2030-05-01", "symptom": "joint_pain", "severity": 2}, "date"),
     ({"kind": "symptom", "date": "2025-05-01", "symptom": "joint_pain", "severity": 2, "mood": 1}, "mood"),
+    ({"kind": "symptom", "date": "2025-05-01", "symptom": "fall", "severity": 2, "note": "x" * 501},
+     "note"),
+    ({"kind": "symptom", "date": "2025-05-01", "symptom": "fall", "severity": 2, "note": "a\x00b"},
+     "note"),
 ])
 def test_bad_entries_name_the_field(entry: dict[str, Any], field: str) -> None:
     with pytest.raises(UserInputError) as info:

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from osteotwin.errors import UserInputError
+from osteotwin.records.fields import plain_text
 from osteotwin.records.storage.models import LOG_KINDS
 
 EXERCISE_ACTIVITIES: tuple[str, ...] = ("resistance", "impact", "weight_bearing_aerobic", "balance",
@@ -25,6 +26,7 @@ _FIELDS: dict[str, tuple[str, ...]] = {
     "intake": ("kind", "date", "calcium_mg", "vitamin_d_iu", "protein_g", "note"),
     "symptom": ("kind", "date", "symptom", "severity", "note"),
 }
+LOG_NOTE_MAX_LENGTH = 500  # characters of free text with one log entry
 _RANGES: dict[str, tuple[float, float]] = {
     "minutes": (1, 600), "calcium_mg": (0, 5000), "vitamin_d_iu": (0, 100_000),
     "protein_g": (0, 400), "severity": (0, 10),
@@ -88,8 +90,8 @@ def validate_log(entry: Any, *, birth_date: dt.date, today: dt.date | None = Non
             raise UserInputError(str(key), key, ", ".join(_FIELDS[kind]), problem="unknown field")
     when = _date(entry, birth_date, today or dt.date.today())
     note = entry.get("note")
-    if note is not None and (not isinstance(note, str) or len(note) > 500):
-        raise UserInputError("note", note, "text up to 500 characters", problem="invalid note")
+    if note is not None:
+        note = plain_text(note, "note", allow_empty=True, max_length=LOG_NOTE_MAX_LENGTH)
     data: dict[str, Any] = {}
     if kind == "exercise":
         data["activity"] = _choice(entry, "activity", EXERCISE_ACTIVITIES, required=True)
