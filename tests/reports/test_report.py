@@ -86,6 +86,9 @@ def test_what_if_section_matches_what_is_installed(example_html: str) -> None:
         assert "current course" in text and "aromatase inhibitor stopped today" in text
         assert "Lumbar spine BMD (% change)" in text and "at 5 y" in text
         assert "5-95 % range over 12 virtual people" in text
+        # the exercise alternative is the report's own plan (its screen and targets), said so
+        assert "bone-loading exercise, calcium and vitamin D at target" in text
+        assert "follows this report's plan from today: 2 resistance sessions a week at high" in text
     else:
         assert "What-if simulations are not available yet" in text
 

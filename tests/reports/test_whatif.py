@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 
 from osteotwin.records import PatientRecord, load_patient_file, parse_patient_document
-from osteotwin.reports.sections import Unavailable
+from osteotwin.reports.sections import Unavailable, plan_section
 from osteotwin.reports.whatif import (
-    TARGET_CALCIUM_TOTAL_MG,
-    TARGET_VITAMIN_D_IU,
+    LIFESTYLE_LABEL,
+    PlanTarget,
     WhatIf,
     alternatives,
     default_simulator,
@@ -32,11 +32,29 @@ def example() -> PatientRecord:
     return load_patient_file(Path(__file__).resolve().parents[2] / "examples" / "demo_patient.yaml")
 
 
-def test_alternatives_for_the_example(example: PatientRecord) -> None:
+def _plan_target(record: PatientRecord) -> PlanTarget:
+    plan = plan_section(record, record.as_of or date(2025, 6, 1), weeks=1)
+    assert isinstance(plan, dict), plan
+    return PlanTarget.from_plan(plan)
+
+
+@pytest.fixture(scope="module")
+def example_plan_document(example: PatientRecord) -> dict[str, Any]:
+    plan = plan_section(example, date(2025, 6, 1), weeks=1)
+    assert isinstance(plan, dict), plan
+    return plan
+
+
+@pytest.fixture(scope="module")
+def example_plan(example_plan_document: dict[str, Any]) -> PlanTarget:
+    return PlanTarget.from_plan(example_plan_document)
+
+
+def test_alternatives_for_the_example(example: PatientRecord, example_plan: PlanTarget) -> None:
     from osteotwin.simulate import Scenario
 
     base = Scenario.from_record(example, years=5)
-    current, stopped, lifestyle = alternatives(base)
+    current, stopped, lifestyle = alternatives(base, plan=example_plan)
     assert current is base
     ai = [r for r in stopped.regimens if r.drug == "anastrozole"]
     assert len(ai) == 1 and ai[0].stop_d == 0.0  # started in the past, stops today
@@ -45,29 +63,55 @@ def test_alternatives_for_the_example(example: PatientRecord) -> None:
     assert lifestyle.subject == base.subject  # lived from today: the person's past is their own
     life = lifestyle.lifestyle_from_t0
     assert life is not None
-    assert life.resistance_intensity == "high" and life.resistance_sessions_per_week >= 2
-    assert life.dietary_calcium_mg_d + life.supplemental_calcium_mg_d >= TARGET_CALCIUM_TOTAL_MG
-    assert life.vitamin_d_iu_d == max(TARGET_VITAMIN_D_IU, base.subject.lifestyle.vitamin_d_iu_d)
+    # the demo man's plan: a gym, a DXA on file, no fracture or falls: high intensity and jumping
+    # cleared, two resistance-and-impact days a week; his plan's calcium and vitamin D targets
+    assert (example_plan.resistance_intensity, example_plan.impact_cap) == ("high", "high")
+    assert life.resistance_intensity == "high" and life.resistance_sessions_per_week == 2
+    assert life.impact_sessions_per_week == 2
+    assert example_plan.calcium_total_mg_d == 1000  # the plan's target; he has 1,200 already, kept
+    assert life.dietary_calcium_mg_d + life.supplemental_calcium_mg_d == 1200
+    assert life.vitamin_d_iu_d == max(example_plan.vitamin_d_iu_d, base.subject.lifestyle.vitamin_d_iu_d)
     assert lifestyle.regimens == base.regimens
+    assert [s.label for s in alternatives(base)] == ["current course", "aromatase inhibitor stopped today"]
 
 
-def test_no_stop_scenario_without_an_aromatase_inhibitor() -> None:
+def test_the_lifestyle_alternative_keeps_to_the_plans_safety_screen() -> None:
+    """Review: the report modelled high-intensity lifting and two impact sessions a week for a woman
+    of 72 with a hip fracture and two falls, whose plan holds heavy lifting back and keeps impact to
+    heel drops; it now follows her plan."""
     from osteotwin.simulate import Scenario
 
-    record = parse_patient_document({"version": 1, "as_of": "2025-01-01",
-                                     "patient": {"sex": "female", "birth_date": "1955-01-01"}})
-    labels = [s.label for s in alternatives(Scenario.from_record(record, years=2))]
-    assert labels == ["current course", "bone-loading exercise, calcium and vitamin D at target"]
+    record = parse_patient_document({
+        "version": 1, "as_of": "2025-06-01",
+        "patient": {"sex": "female", "birth_date": "1953-01-01", "weight": "62 kg",
+                    "height": "160 cm", "menopausal_status": "postmenopausal"},
+        "history": {"breast_cancer": True, "prior_fragility_fractures": 1, "falls_last_12_months": 2,
+                    "vertebral_fracture": False},
+        "medications": LETROZOLE,
+        "dxa": [{"date": "2025-01-10", "site": "femoral_neck", "t_score": -2.0}],
+        "lifestyle": {"dietary_calcium": "700 mg/d", "resistance_sessions_per_week": 0,
+                      "impact_sessions_per_week": 0, "weight_bearing_aerobic_minutes_per_week": 60}})
+    plan = _plan_target(record)
+    assert (plan.resistance_intensity, plan.impact_cap) == ("moderate", "low")
+    base = Scenario.from_record(record, years=1)
+    life = next(s for s in alternatives(base, plan=plan) if s.label == LIFESTYLE_LABEL).lifestyle_from_t0
+    assert life is not None
+    assert life.resistance_intensity == "moderate" and life.impact_sessions_per_week == 0
+    assert life.resistance_sessions_per_week == plan.resistance_sessions_per_week >= 2
+    assert life.dietary_calcium_mg_d + life.supplemental_calcium_mg_d == \
+        pytest.approx(plan.calcium_total_mg_d) == 1200
+    assert "at moderate intensity" in plan.describe() and "heel drops" in plan.describe()
 
 
 @needs_simulator
-def test_the_lifestyle_alternative_gains_bone_over_the_current_course(example: PatientRecord) -> None:
+def test_the_lifestyle_alternative_gains_bone_over_the_current_course(
+        example: PatientRecord, example_plan: PlanTarget) -> None:
     """Training, calcium and vitamin D from today on show their effect; lived through the whole
     simulated history instead (as before), the person was equilibrated on them and the
     alternative differed from the current course by less than 0.01 points."""
     from osteotwin.simulate import Scenario, simulate
 
-    current, _, lifestyle = alternatives(Scenario.from_record(example, years=2))
+    current, _, lifestyle = alternatives(Scenario.from_record(example, years=2), plan=example_plan)
     times = np.array([0.0, 365.25, 730.5])
     spine = [simulate(s, times_d=times).series["lumbar_spine_bmd_change_pct"]
              for s in (current, lifestyle)]
@@ -76,9 +120,10 @@ def test_the_lifestyle_alternative_gains_bone_over_the_current_course(example: P
 
 
 @needs_simulator
-def test_stopping_the_inhibitor_raises_estradiol(example: PatientRecord) -> None:
+def test_stopping_the_inhibitor_raises_estradiol(example: PatientRecord,
+                                                  example_plan_document: dict[str, Any]) -> None:
     section = what_if_section(example, date(2025, 6, 1), years=2,
-                              simulator=default_simulator(band_draws=4))
+                              simulator=default_simulator(band_draws=4), plan=example_plan_document)
     assert isinstance(section, WhatIf), section
     estradiol = dict(section.tables[0][1])
     assert section.columns == ("at 1 y", "at 2 y")

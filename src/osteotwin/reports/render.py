@@ -79,10 +79,12 @@ def collect_content(record: PatientRecord, as_of: dt.date | None = None, *,
     stored, record = record, (patient_log.apply(record) if patient_log is not None else record)
     figures = tuple(f for f in (lab_history_figure(record, when), bmd_history_figure(record, when))
                     if f is not None)
+    plan = plan_section(record, when)
     if what_if:
         from osteotwin.reports.whatif import what_if_section
 
-        simulated: WhatIf | Unavailable = what_if_section(record, when)
+        simulated: WhatIf | Unavailable = what_if_section(
+            record, when, plan=plan if isinstance(plan, dict) else None)
     else:
         simulated = Unavailable("What-if simulations were not requested for this report.")
     return ReportContent(
@@ -92,7 +94,7 @@ def collect_content(record: PatientRecord, as_of: dt.date | None = None, *,
         history_figures=figures,
         assessment=assessment_section(record, when),
         what_if=simulated,
-        plan=plan_section(record, when),
+        plan=plan,
         patient_log=patient_log.notes if patient_log is not None else (),
         for_patient=for_patient,
     )

@@ -3,9 +3,12 @@
 Alternatives (each shown only where it changes something):
 
 - the aromatase inhibitor stopped today (when one is active);
-- bone-targeted lifestyle: progressive high-intensity resistance and impact training twice a week
-  (LIFTMOR: Watson et al., J Bone Miner Res 2018;33:211-220), 150 min/week weight-bearing aerobic
-  activity, total calcium 1,200 mg/day and vitamin D 800 IU/day (IOM 2011 RDAs for older adults);
+- the report's own plan followed from today (``PlanTarget``, read from the plan document): its
+  resistance sessions at the intensity its safety screen allows (high only where high-intensity,
+  supervised lifting is cleared, as in LIFTMOR: Watson et al., J Bone Miner Res 2018;33:211-220),
+  its impact sessions where the screen allows jumping (heel drops, the "low" cap, are not counted
+  as impact loading), its weight-bearing aerobic minutes, and its calcium and vitamin D targets
+  (IOM 2011; the assessment's reference intakes); without a plan, no lifestyle alternative;
 - an antiresorptive from today, when the assessment asks to discuss one (``ILLUSTRATIVE_COURSES``:
   one sourced course as an illustration; drug, dose and timing stay the clinician's choice).
 
@@ -16,7 +19,7 @@ around the person when the simulator provides one.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -34,7 +37,7 @@ from osteotwin.simulate.averaging import (
     summary_years,
 )
 from osteotwin.simulate.display import simulated_value
-from osteotwin.simulate.scenario import AROMATASE_INHIBITORS
+from osteotwin.simulate.scenario import AROMATASE_INHIBITORS, Intensity
 from osteotwin.simulate.what_if import ANTIRESORPTIVE_COURSES, BAND_DRAWS, BAND_SEED
 
 if TYPE_CHECKING:
@@ -46,12 +49,10 @@ LIFESTYLE_LABEL = "bone-loading exercise, calcium and vitamin D at target"
 BMD_SERIES = (("lumbar_spine_bmd_change_pct", "Lumbar spine BMD"),
               ("total_hip_bmd_change_pct", "Total hip BMD"),
               ("femoral_neck_bmd_change_pct", "Femoral neck BMD"))
-#: Lifestyle alternative (sources in the module docstring).
-TARGET_RESISTANCE_SESSIONS = 2.0
-TARGET_IMPACT_SESSIONS = 2.0
-TARGET_AEROBIC_MIN = 150.0
-TARGET_CALCIUM_TOTAL_MG = 1200.0
-TARGET_VITAMIN_D_IU = 800.0
+INTENSITY_ORDER: tuple[Intensity, ...] = ("light", "moderate", "high")
+#: Impact caps of the plan's screen under which its impact drills count as impact loading (jumps);
+#: "low" is heel drops, "brisk_walking" no impact at all.
+IMPACT_LOADING_CAPS = ("moderate", "high")
 BANDED_SERIES = ("estradiol_pg_ml", *(name for name, _ in BMD_SERIES))
 #: Summarised at the table's times (shown in the report, exported by FHIR).
 TABLE_SERIES = BANDED_SERIES
@@ -84,6 +85,54 @@ def illustration_label(situation: str) -> str:
     """The label of the course shown for ``situation`` (an ``ILLUSTRATIVE_COURSES`` key)."""
     course = ANTIRESORPTIVE_COURSES[ILLUSTRATIVE_COURSES[situation][0]]
     return f"{course.label} from today (illustration)"
+
+
+@dataclass(frozen=True)
+class PlanTarget:
+    """What following the plan means for the simulator, per week and day, from the plan document."""
+
+    resistance_sessions_per_week: float
+    resistance_intensity: Intensity  # "moderate" or "high" (the most the program's screen allows)
+    impact_sessions_per_week: float
+    weight_bearing_aerobic_minutes_per_week: float
+    calcium_total_mg_d: float  # food plus supplements
+    vitamin_d_iu_d: float
+    impact_cap: str
+
+    @classmethod
+    def from_plan(cls, plan: Mapping[str, Any]) -> PlanTarget:
+        """Read from ``plan --format json``: sessions from its weekly schedule, the intensity and
+        impact its safety screen allows, its aerobic minutes and its nutrition targets."""
+        exercise, targets = plan["exercise"], plan["nutrition"]["targets"]
+        screening = exercise["screening"]
+        kinds = [day["kind"] for day in exercise["weekly_schedule"]]
+        resistance = sum(1 for k in kinds if k.startswith("resistance"))
+        impact = sum(1 for k in kinds if k.endswith("impact"))
+        cap = str(screening["impact_cap"])
+        return cls(
+            resistance_sessions_per_week=float(resistance),
+            resistance_intensity="high" if screening["high_intensity_eligible"] else "moderate",
+            impact_sessions_per_week=float(impact if cap in IMPACT_LOADING_CAPS else 0),
+            weight_bearing_aerobic_minutes_per_week=float(
+                exercise["weekly_weight_bearing_aerobic_minutes"]),
+            calcium_total_mg_d=float(targets["calcium_mg"]),
+            vitamin_d_iu_d=float(targets["vitamin_d_iu"]),
+            impact_cap=cap,
+        )
+
+    def describe(self) -> str:
+        """The alternative in words, for the report's cautions."""
+        impact = (f"{self.impact_sessions_per_week:g} impact sessions" if self.impact_sessions_per_week
+                  else "no jumping impact (the plan's heel drops are not counted as impact loading)"
+                  if self.impact_cap == "low" else "no impact training (the plan's safety screen)")
+        return (f"The exercise alternative follows this report's plan from today: "
+                f"{self.resistance_sessions_per_week:g} resistance sessions a week at "
+                f"{self.resistance_intensity} intensity (the most its safety screen allows), "
+                f"{impact}, {self.weight_bearing_aerobic_minutes_per_week:g} min of weight-bearing "
+                f"aerobic activity a week, total calcium {self.calcium_total_mg_d:.0f} mg/d and "
+                f"vitamin D {self.vitamin_d_iu_d:.0f} IU/d (the plan's targets; a low 25(OH)D may "
+                "need a larger dose for a time, the clinician's decision). Activity already above "
+                "the plan is kept.")
 
 
 @dataclass(frozen=True)
@@ -137,9 +186,11 @@ def illustrative_course(record: PatientRecord, as_of: dt.date) -> str | None:
     return "aromatase_inhibitor" if assessment.facts["ai_for_breast_cancer"].value else "other"
 
 
-def alternatives(base: Scenario, antiresorptive: str | None = None) -> list[Scenario]:
-    """The current course and the alternatives that differ from it (with the
-    ``ILLUSTRATIVE_COURSES`` entry ``antiresorptive`` added from today, when given)."""
+def alternatives(base: Scenario, antiresorptive: str | None = None,
+                 plan: PlanTarget | None = None) -> list[Scenario]:
+    """The current course and the alternatives that differ from it: the inhibitor stopped, the
+    ``plan`` followed from today (when given), the ``ILLUSTRATIVE_COURSES`` entry ``antiresorptive``
+    added from today (when given)."""
     out = [base]
     if any(r.drug in AROMATASE_INHIBITORS and (r.stop_d is None or r.stop_d > 0)
            for r in base.regimens):
@@ -150,22 +201,28 @@ def alternatives(base: Scenario, antiresorptive: str | None = None) -> list[Scen
             elif r.start_d < 0:
                 kept.append(replace(r, stop_d=0.0))
         out.append(base.with_regimens(tuple(kept), STOP_LABEL))
-    life = base.lifestyle_from_t0 or base.subject.lifestyle
-    calcium_total = life.dietary_calcium_mg_d + life.supplemental_calcium_mg_d
-    target = replace(
-        life,
-        resistance_sessions_per_week=max(life.resistance_sessions_per_week,
-                                         TARGET_RESISTANCE_SESSIONS),
-        resistance_intensity="high",
-        impact_sessions_per_week=max(life.impact_sessions_per_week, TARGET_IMPACT_SESSIONS),
-        weight_bearing_aerobic_minutes_per_week=max(life.weight_bearing_aerobic_minutes_per_week,
-                                                    TARGET_AEROBIC_MIN),
-        supplemental_calcium_mg_d=life.supplemental_calcium_mg_d
-        + max(0.0, TARGET_CALCIUM_TOTAL_MG - calcium_total),
-        vitamin_d_iu_d=max(life.vitamin_d_iu_d, TARGET_VITAMIN_D_IU),
-    )
-    if target != life:  # lived from today on: the person's past (and equilibrium) is their own
-        out.append(replace(base, lifestyle_from_t0=target, label=LIFESTYLE_LABEL))
+    if plan is not None:
+        life = base.lifestyle_from_t0 or base.subject.lifestyle
+        calcium_total = life.dietary_calcium_mg_d + life.supplemental_calcium_mg_d
+        trained = life.resistance_sessions_per_week > 0
+        intensity = max(plan.resistance_intensity, life.resistance_intensity if trained else "light",
+                        key=INTENSITY_ORDER.index)
+        target = replace(
+            life,
+            resistance_sessions_per_week=max(life.resistance_sessions_per_week,
+                                             plan.resistance_sessions_per_week),
+            resistance_intensity=intensity,
+            impact_sessions_per_week=max(life.impact_sessions_per_week,
+                                         plan.impact_sessions_per_week),
+            weight_bearing_aerobic_minutes_per_week=max(
+                life.weight_bearing_aerobic_minutes_per_week,
+                plan.weight_bearing_aerobic_minutes_per_week),
+            supplemental_calcium_mg_d=life.supplemental_calcium_mg_d
+            + max(0.0, plan.calcium_total_mg_d - calcium_total),
+            vitamin_d_iu_d=max(life.vitamin_d_iu_d, plan.vitamin_d_iu_d),
+        )
+        if target != life:  # lived from today on: the person's past (and equilibrium) is their own
+            out.append(replace(base, lifestyle_from_t0=target, label=LIFESTYLE_LABEL))
     if antiresorptive is not None:
         course = ANTIRESORPTIVE_COURSES[ILLUSTRATIVE_COURSES[antiresorptive][0]]
         out.append(base.with_regimens((*base.regimens, course.regimen()),
@@ -220,8 +277,11 @@ def default_simulator(band_draws: int = BAND_DRAWS) -> Simulator:
 
 
 def what_if_section(record: PatientRecord, as_of: dt.date, *, years: float = 5.0,
-                    simulator: Simulator | None = None) -> WhatIf | Unavailable:
-    """Simulate the current course and alternatives over ``years`` from ``as_of``."""
+                    simulator: Simulator | None = None,
+                    plan: Mapping[str, Any] | None = None) -> WhatIf | Unavailable:
+    """Simulate the current course and alternatives over ``years`` from ``as_of``; ``plan`` is the
+    report's plan document (``plan --format json``), whose program and targets the lifestyle
+    alternative follows (none without it)."""
     try:
         from osteotwin.simulate import Scenario
 
@@ -232,9 +292,10 @@ def what_if_section(record: PatientRecord, as_of: dt.date, *, years: float = 5.0
     try:
         base = Scenario.from_record(record.model_copy(update={"as_of": as_of}), years=years)
         course = illustrative_course(record, as_of)
-        scenarios = alternatives(base, course)
+        target = PlanTarget.from_plan(plan) if plan is not None else None
+        scenarios = alternatives(base, course, target)
         results = list(zip((s.label for s in scenarios), run(scenarios), strict=True))
-        cautions = _cautions(record, scenarios)
+        cautions = _cautions(record, scenarios, target)
         if base.assumptions:
             cautions.insert(0, "Assumed where the record is silent: "
                             + "; ".join(base.assumptions) + ".")
@@ -254,7 +315,8 @@ def what_if_section(record: PatientRecord, as_of: dt.date, *, years: float = 5.0
         return _failed("what-if simulation", exc)
 
 
-def _cautions(record: PatientRecord, scenarios: Sequence[Scenario]) -> list[str]:
+def _cautions(record: PatientRecord, scenarios: Sequence[Scenario],
+              plan: PlanTarget | None = None) -> list[str]:
     """What a reader must keep in mind about the alternatives shown for this person."""
     out = []
     if any(s.label == STOP_LABEL for s in scenarios):
@@ -265,9 +327,11 @@ def _cautions(record: PatientRecord, scenarios: Sequence[Scenario]) -> list[str]
         else:
             out.append("Stopping the aromatase inhibitor is shown for comparison; whether it is "
                        "needed is a clinical decision (see the assessment).")
-    if any(s.label == LIFESTYLE_LABEL for s in scenarios):
-        out.append("High-intensity and impact loading need screening and, with low bone mass or "
-                   "fractures, supervision (see the plan's safety notes).")
+    if plan is not None and any(s.label == LIFESTYLE_LABEL for s in scenarios):
+        out.append(plan.describe() + " See the plan's safety notes for screening and supervision.")
+    elif plan is None:
+        out.append("No exercise and nutrition alternative is shown: the plan could not be made "
+                   "for this report.")
     from osteotwin.simulate.caveats import caveats_by_course, model_caveats
 
     grouped = caveats_by_course((s.label, model_caveats(s)) for s in scenarios)
