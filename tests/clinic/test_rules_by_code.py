@@ -285,6 +285,17 @@ CASES: list[tuple[str, dict[str, Any], set[str], set[str]]] = [
         "resistance_sessions_per_week", "resistance_intensity", "impact_sessions_per_week",
         "weight_bearing_aerobic_minutes_per_week")),
      {"EXERCISE_NOT_RECORDED"}, {"RESISTANCE_TRAINING_INSUFFICIENT", "IMPACT_TRAINING_ABSENT"}),
+    # --- a hip fracture named in the free-text conditions (no fracture-site field in the file)
+    ("hip fracture in conditions, normal BMD",
+     make(sex="female", age=70, history={"prior_fragility_fractures": 1,
+                                         "conditions": ["hip fracture 2024, fall from standing"]},
+          dxa=hip_spine(-0.9)),
+     {"HIP_FRACTURE_IN_CONDITIONS", "DISCUSS_ANTIRESORPTIVE"}, {"BMD_OSTEOPOROSIS"}),
+    ("no hip fracture in conditions",
+     make(sex="female", age=70, history={"prior_fragility_fractures": 1,
+                                         "conditions": ["no hip fracture; wrist fracture 2022"]},
+          dxa=hip_spine(-0.9)),
+     set(), {"HIP_FRACTURE_IN_CONDITIONS"}),
     # --- aromatase inhibitors: men, and the AIBL algorithm for women
     ("AI in a man", make(**MAN_ON_AI, labs=[e2(22), total_t(600)]),
      {"AI_USE_IN_MEN", "REVIEW_AROMATASE_INHIBITOR"}, {"ESTRADIOL_LOW"}),

@@ -38,7 +38,7 @@ def assess(record: PatientRecord, as_of: dt.date | None = None) -> Assessment:
         densitometry=dxa,
         fracture_risk=risk,
         facts=facts,
-        monitoring=tuple(schedule(record, facts, when)),
+        monitoring=tuple(schedule(record, facts, when, actions)),
     )
 
 

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 
 from osteotwin.clinic.densitometry import DensitometrySummary
 from osteotwin.clinic.fracture_risk import FractureRisk
+from osteotwin.clinic.history_text import hip_fracture_mentions
 from osteotwin.clinic.model import Fact, FactValue
 from osteotwin.clinic.monitoring import BASELINE_DXA_WINDOW_D, LAB_INTERVAL_D, dxa_plan, lab_due
 from osteotwin.clinic.reference import target_for, targets
@@ -129,6 +130,11 @@ def derive_facts(record: PatientRecord, as_of: dt.date, dxa: DensitometrySummary
     s.put("falls_last_12_months", h.falls_last_12_months)
     fracture_history = bool(h.vertebral_fracture) or (h.prior_fragility_fractures or 0) >= 1
     s.put("fracture_history", fracture_history)
+    # Free-text conditions are kept, not interpreted (patient-file spec): an entry that mentions a hip
+    # fracture is quoted for the clinician to confirm, never counted as a fracture or a diagnosis.
+    hip_mentions = hip_fracture_mentions(h.conditions)
+    s.put("hip_fracture_in_conditions",
+          "; ".join(f'"{text}"' for text in hip_mentions) or None)
 
     # Medications active on as_of
     ai = _active(record, as_of, "aromatase_inhibitor")
@@ -141,6 +147,8 @@ def derive_facts(record: PatientRecord, as_of: dt.date, dxa: DensitometrySummary
     s.put("ai_start", ai_start)
     s.put("ai_days", _days(as_of, ai_start), "days")
     s.put("on_trt", bool(trt))
+    # testosterone itself (an androgen), not hCG: the AI_USE_IN_MEN wording differs without it
+    s.put("on_testosterone", bool(_active(record, as_of, "androgen")))
     s.put("trt_drugs", _names(trt))
     trt_start = _earliest_start(trt)
     s.put("on_antiresorptive", bool(antiresorptive))
@@ -485,10 +493,14 @@ def _composites(s: FactSheet, record: PatientRecord, age: float) -> None:
         on_treatment=treated_group or category == "osteoporosis"
         or bool(s.value("bmd_significant_loss")) or bool(s.value("fracture_history")),
         lowest_score=s.value("lowest_score"),
-        baseline_missing=bool(s.value("ai_start_without_baseline_dxa")))
+        baseline_missing=bool(s.value("ai_start_without_baseline_dxa")),
+        # a loss beyond the LSC while the inhibitor continues: the short end of the 1-2 years on an
+        # AI (Hadji 2017: BMD rechecked after 12-24 months; ESMO 2020)
+        loss_on_ai=bool(s.value("on_ai")) and bool(s.value("bmd_significant_loss")))
     s.put("dxa_indicated", bool(plan.reasons))
     s.put("dxa_indication", ", ".join(plan.reasons) or None)
     s.put("dxa_interval_months", plan.interval_months, "months")
+    s.put("dxa_interval_note", plan.interval_note)
     s.put("next_dxa_due", plan.next_due)
     s.put("dxa_overdue", plan.overdue)
     s.put("dxa_due_soon", plan.due_soon)

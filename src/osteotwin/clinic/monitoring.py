@@ -1,21 +1,28 @@
 """Monitoring intervals: when a lab test or a DXA scan is due (pure date arithmetic).
 
-Sources: DXA at AI start and every 1-2 years on treatment (Hadji 2017; ESMO 2020); screening repeat
-intervals by T-score (Gourlay 2012, widened to 1-2 years for advanced osteopenia as in BHOF 2022);
-testosterone 3-6 months after starting, then yearly (Bhasin 2018), used for every yearly lab here.
+Sources: DXA at AI start and every 1-2 years on treatment (Hadji 2017; ESMO 2020), the short end
+(12 months) after a loss beyond the least significant change on an AI (Hadji 2017: BMD rechecked on
+treatment after 12-24 months); screening repeat intervals by T-score (Gourlay 2012, widened to 1-2
+years for advanced osteopenia as in BHOF 2022); testosterone 3-6 months after starting, then yearly
+(Bhasin 2018), used for every yearly lab here. A lab an action asks for sooner (25(OH)D about 3
+months after a change of vitamin D dose, say) is due at that action's date in the schedule too.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from osteotwin.clinic.model import Fact, FactValue
+from osteotwin.clinic.model import Action, Fact, FactValue
 from osteotwin.records.patient import PatientRecord
 
 LAB_INTERVAL_D = 365  # estradiol, testosterone, 25(OH)D: yearly once stable
 START_GRACE_D = 90  # first on-treatment check 3 months after starting
 MONITORING_DXA_MONTHS = 24  # DXA every 1-2 years on AI / antiresorptive / glucocorticoids
+LOSS_ON_AI_DXA_MONTHS = 12  # the short end of those 1-2 years after a significant loss on an AI
+LOSS_ON_AI_NOTE = (" (shortened from 24: BMD fell beyond the least significant change on an "
+                   "aromatase inhibitor; Hadji 2017 rechecks BMD after 12-24 months)")
 BASELINE_DXA_WINDOW_D = 365  # a scan within a year before an AI starts counts as its baseline
 DUE_SOON_D = 90  # an action is listed when its due date falls within this window
 
@@ -69,51 +76,73 @@ class DxaPlan:
     next_due: dt.date | None
     overdue: bool
     due_soon: bool
+    interval_note: str = ""  # why the interval is not the usual one ("" when it is)
 
 
 def dxa_plan(*, as_of: dt.date, reasons: tuple[str, ...], last_scan: dt.date | None,
-             on_treatment: bool, lowest_score: FactValue, baseline_missing: bool) -> DxaPlan:
+             on_treatment: bool, lowest_score: FactValue, baseline_missing: bool,
+             loss_on_ai: bool = False) -> DxaPlan:
     """The DXA schedule: due now if none is on file (or no baseline for a new AI), else last +
-    interval (2 years on treatment, by T-score otherwise)."""
+    interval (2 years on treatment, 1 year after a significant loss on an AI, by T-score
+    otherwise)."""
     months = MONITORING_DXA_MONTHS if on_treatment else screening_interval_months(lowest_score)
+    note = ""
+    if loss_on_ai:
+        months, note = LOSS_ON_AI_DXA_MONTHS, LOSS_ON_AI_NOTE
     if not reasons:
-        return DxaPlan(reasons, months, None, False, False)
+        return DxaPlan(reasons, months, None, False, False, note)
     if last_scan is None or baseline_missing:
         next_due = as_of
     else:
         next_due = add_months(last_scan, months)
     overdue = last_scan is not None and (baseline_missing or next_due < as_of)
-    return DxaPlan(reasons, months, next_due, overdue, (next_due - as_of).days <= DUE_SOON_D)
+    return DxaPlan(reasons, months, next_due, overdue, (next_due - as_of).days <= DUE_SOON_D, note)
 
 
-def schedule(record: PatientRecord, facts: dict[str, Fact], as_of: dt.date
-             ) -> list[tuple[str, dt.date | None, dt.date | None, str]]:
-    """Monitoring rows for the output: (test, last date, next due, basis)."""
+#: Why an action asks for a lab before its yearly date, by the rule that asked (shown in the schedule).
+EARLIER_CHECK_REASONS = {
+    "act-check-vitd-recheck": "recheck about 3 months after the vitamin D dose is changed",
+}
+
+
+def schedule(record: PatientRecord, facts: dict[str, Fact], as_of: dt.date,
+             actions: Iterable[Action] = ()) -> list[tuple[str, dt.date | None, dt.date | None, str]]:
+    """Monitoring rows for the output: (test, last date, next due, basis). A lab that an action asks
+    for before its yearly date is due at the action's date here too, so the two never disagree."""
     rows: list[tuple[str, dt.date | None, dt.date | None, str]] = []
     if facts["dxa_indicated"].value:
         last, due = facts["last_dxa_date"].value, facts["next_dxa_due"].value
         rows.append(("DXA", last if isinstance(last, dt.date) else None,
                      due if isinstance(due, dt.date) else None,
                      f"{facts['dxa_indication'].display()}; every "
-                     f"{facts['dxa_interval_months'].display()}"))
+                     f"{facts['dxa_interval_months'].display()}{facts['dxa_interval_note'].value or ''}"))
     man = record.patient.sex == "male"
     on_ai, on_trt = bool(facts["on_ai"].value), bool(facts["on_trt"].value)
+    asked = {a.code: a for a in actions if a.due is not None}
     plans = (
         ("Estradiol", "estradiol", "estradiol_due",
-         on_ai and (man or not facts["menopause_confirmed"].value), "on an aromatase inhibitor"),
+         on_ai and (man or not facts["menopause_confirmed"].value), "on an aromatase inhibitor",
+         "CHECK_ESTRADIOL"),
         ("Testosterone", "total_testosterone", "testosterone_due", man and (on_trt or on_ai),
-         "testosterone therapy or aromatase inhibitor"),
+         "testosterone therapy or aromatase inhibitor", "CHECK_TESTOSTERONE"),
         ("25(OH)D", "vitamin_d_25oh", "vitamin_d_due", bool(facts["bone_health_indication"].value),
-         "bone-health indication"),
+         "bone-health indication", "CHECK_VITAMIN_D"),
     )
-    for label, test, due_fact, needed, why in plans:
+    for label, test, due_fact, needed, why, code in plans:
         if not needed:
             continue
         last_lab = record.latest_lab(test, on_or_before=as_of)
         last_date = last_lab.date if last_lab else None
         due_date = as_of if last_date is None or facts[due_fact].value else max(
             as_of, last_date + dt.timedelta(days=LAB_INTERVAL_D))
-        rows.append((label, last_date, due_date, f"{why}; yearly"))
+        basis = f"{why}; yearly"
+        action = asked.get(code)
+        if action is not None and action.due is not None and action.due < due_date:
+            due_date = action.due
+            reason = next((EARLIER_CHECK_REASONS[r] for r in action.rules
+                           if r in EARLIER_CHECK_REASONS), "sooner, as the actions ask")
+            basis = f"{why}; {reason}, then yearly"
+        rows.append((label, last_date, due_date, basis))
     last_dose, next_dose = facts["denosumab_last_dose"].value, facts["denosumab_next_dose_due"].value
     if isinstance(last_dose, dt.date) and isinstance(next_dose, dt.date):
         rows.append(("Denosumab injection", last_dose, next_dose,
