@@ -138,3 +138,23 @@ def test_pdf_renders_without_display(example: PatientRecord) -> None:
 def test_unknown_format_is_refused(example: PatientRecord) -> None:
     with pytest.raises(UserInputError, match="unsupported format"):
         build_report(example, fmt="docx")
+
+
+@pytest.mark.skipif(not HAVE_CLINIC, reason="osteotwin.clinic (assessment) is not in this build")
+def test_at_a_glance_reads_as_the_assessment_in_words(example: PatientRecord) -> None:
+    """Review: the summary printed FRAX to whole percent (19.5 read "20 %" beside a 20 % "high"
+    threshold), left out the hip figure, and listed bare codes; the plan's supplement statuses and
+    nutrient keys were printed as internal names."""
+    from osteotwin.records.patient_file import record_to_document
+
+    record = parse_patient_document({**record_to_document(example), "fracture_risk_external": {
+        "tool": "FRAX", "major_osteoporotic_10y_pct": 19.5, "hip_10y_pct": 2.0,
+        "date": "2025-05-01"}})
+    html = render_html(collect_content(record, what_if=False))
+    glance = _text(html[html.index('id="at-a-glance"'):html.index('id="patient"')])
+    assert "19.5 % major osteoporotic fracture; 2.0 % hip fracture in 10 years" in glance
+    assert "20 %" not in glance
+    assert "estradiol below the bone-protective range" in glance and "(ESTRADIOL_LOW)" in glance
+    assert "First actions to consider: clinician to review the need for, or dose of" in glance
+    assert "In plain words" in glance and "Talk with your care team" in glance
+    assert "current_supplement_covers" not in html and "vitamin d iu" not in _text(html)

@@ -104,6 +104,7 @@ def render_html(content: ReportContent) -> str:
     """The report as one self-contained HTML page (figures embedded, no external assets)."""
     from osteotwin import __version__
     from osteotwin.clinic.render.html import template_environment
+    from osteotwin.clinic.render.plain import plain_language
 
     css = resources.files("osteotwin.reports").joinpath("templates/report.css").read_text("utf-8")
     sources = content.sources()
@@ -121,9 +122,18 @@ def render_html(content: ReportContent) -> str:
         assessment=assessment, assessment_unavailable=assessment_unavailable,
         what_if=what_if, what_if_unavailable=what_if_unavailable,
         plan=plan, plan_unavailable=plan_unavailable, patient_log=content.patient_log,
-        for_patient=content.for_patient,
+        for_patient=content.for_patient, code_text=_code_text(), plain=plain_language(),
         sources=sources, source_numbers={cid: i + 1 for i, (cid, _) in enumerate(sources)},
     )
+
+
+def _code_text() -> dict[str, str]:
+    """Each finding's and action's definition from ``data/codes.yaml``, for the summary's words."""
+    from osteotwin.vocabulary import codes
+
+    vocabulary = codes()
+    return {str(code): " ".join(str(text).split())
+            for section in ("findings", "actions") for code, text in vocabulary[section].items()}
 
 
 def html_to_pdf(html: str) -> bytes:
