@@ -230,3 +230,27 @@ def test_too_few_draws_for_a_band_are_refused(example_patient_path: Path, draws:
     result = RUNNER.invoke(app, ["simulate", str(example_patient_path), "--years", "1", "--draws", draws])
     assert isinstance(result.exception, UserInputError)  # the entry point's one-line exit 2
     assert result.exception.field == "--draws" and "0 (no bands) or 10 to 1000" in str(result.exception)
+
+
+def test_a_what_if_beyond_the_plans_safety_screen_says_so(tmp_path: Path) -> None:
+    """Review: ``--what-if training=3xhigh,impact=3`` for a woman with falls, a fracture and heart
+    disease showed its spine gain with no word that her plan holds that training back."""
+    patient = tmp_path / "fragile.yaml"
+    patient.write_text(
+        "version: 1\nas_of: 2025-06-01\n"
+        "patient: {sex: female, birth_date: 1953-01-01, menopausal_status: postmenopausal}\n"
+        "history: {prior_fragility_fractures: 1, falls_last_12_months: 2, vertebral_fracture: false,\n"
+        "          conditions: [coronary heart disease]}\n"
+        "dxa:\n  - {date: 2025-01-10, site: femoral_neck, t_score: -2.0}\n", encoding="utf-8")
+    args = ["simulate", str(patient), "--years", "1", "--draws", "0",
+            "--what-if", "training=3xhigh,impact=3", "--what-if", "training=2xmoderate"]
+    table = RUNNER.invoke(app, args)
+    assert table.exit_code == 0, table.output
+    text = " ".join(table.stdout.split())
+    assert "Safety (training=3xhigh,impact=3): high-intensity lifting is modelled" in text
+    assert "impact training is modelled, where the plan allows" in text
+    assert "Safety (training=2xmoderate)" not in text and "Safety (current course)" not in text
+    document = json.loads(RUNNER.invoke(app, [*args, "--format", "json"]).stdout)
+    safety = {s["label"]: s["safety"] for s in document["scenarios"]}
+    assert len(safety["training=3xhigh,impact=3"]) == 2
+    assert safety["training=2xmoderate"] == [] and safety["current course"] == []

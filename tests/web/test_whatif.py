@@ -138,3 +138,22 @@ def test_the_table_reads_as_osteotwin_simulate_does() -> None:
                                atol=tolerance), (name, years, cell, web)
     estradiol = summary[1.0]["estradiol_pg_ml"]
     assert estradiol["p5"] <= estradiol["value"] <= estradiol["p95"]
+
+
+def test_training_beyond_the_plans_safety_screen_is_named() -> None:
+    """The web what-if names training this person's plan holds back; the demo man (cleared) has none."""
+    from osteotwin.records import parse_patient_document
+
+    fragile = parse_patient_document({
+        "version": 1, "as_of": "2025-06-01",
+        "patient": {"sex": "female", "birth_date": "1953-01-01", "menopausal_status": "postmenopausal"},
+        "history": {"prior_fragility_fractures": 1, "falls_last_12_months": 2,
+                    "vertebral_fracture": False, "conditions": ["coronary heart disease"]},
+        "dxa": [{"date": "2025-01-10", "site": "femoral_neck", "t_score": -2.0}]})
+    heavy = WhatIfRequest(years=1, resistance_sessions_per_week=3, resistance_intensity="high",
+                          impact_sessions_per_week=3, band_draws=0)
+    safety = run_what_if(fragile, heavy)["safety"]
+    assert len(safety) == 2 and "holds back" in safety[0] and "coronary heart disease" in safety[0]
+    assert run_what_if(load_patient_file(EXAMPLE), heavy)["safety"] == []
+    calcium = WhatIfRequest(years=1, supplemental_calcium_mg_d=500, band_draws=0)
+    assert run_what_if(fragile, calcium)["safety"] == []

@@ -98,6 +98,7 @@ def simulate_command(
     scenarios = [base]
     for text in what_if or []:
         scenarios.append(apply_what_if(base, parse_what_if(text)))
+    safety = _safety_notes(record, scenarios)
     times = _output_times(years)
     progress = None
     if output_format is SimulateFormat.table and draws > 0:
@@ -121,12 +122,31 @@ def simulate_command(
     if output_format is SimulateFormat.json:
         from osteotwin.cli.common import emit_json
 
-        emit_json(_document(projections, years))
+        emit_json(_document(projections, years, safety))
     elif output_format is SimulateFormat.csv:
         typer.echo(_csv(projections), nl=False)
     else:
-        _table(projections, years)
+        _table(projections, years, safety)
     del np
+
+
+def _safety_notes(record: Any, scenarios: list[Any]) -> dict[str, list[str]]:
+    """Per what-if course, the training it models that this person's plan holds back
+    (``plan.exercise.beyond_screen``); courses that keep the person's own training have none."""
+    import datetime as dt
+
+    from osteotwin.plan.exercise.beyond_screen import beyond_screen
+    from osteotwin.plan.exercise.screening import screen
+
+    base = scenarios[0]
+    own = base.lifestyle_from_t0 or base.subject.lifestyle
+    changed = [s for s in scenarios[1:]
+               if s.lifestyle_from_t0 is not None and s.lifestyle_from_t0 != own]
+    if not changed:
+        return {}
+    screening = screen(record, record.as_of or dt.date.today())
+    notes = {s.label: beyond_screen(screening, s.lifestyle_from_t0) for s in changed}
+    return {label: found for label, found in notes.items() if found}
 
 
 def _output_times(years: float) -> Any:
@@ -159,7 +179,8 @@ def _regimens(projection: Projection) -> list[dict[str, Any]]:
              "start_d": r.start_d, "stop_d": r.stop_d} for r in projection.scenario.regimens]
 
 
-def _document(projections: list[Projection], years: float) -> dict[str, Any]:
+def _document(projections: list[Projection], years: float,
+              safety: dict[str, list[str]] | None = None) -> dict[str, Any]:
     from osteotwin.simulate.averaging import summary_years
     from osteotwin.simulate.bands import band_quantity
     from osteotwin.simulate.caveats import model_caveats
@@ -176,6 +197,7 @@ def _document(projections: list[Projection], years: float) -> dict[str, Any]:
                          for name in projection.low}
         body["assumed_doses"] = projection.trajectory.meta.get("assumed_doses", [])
         body["caveats"] = [c.to_json() for c in model_caveats(projection.scenario)]
+        body["safety"] = (safety or {}).get(projection.trajectory.label, [])
         scenarios.append(body)
     summary = [{"scenario": p.trajectory.label, "at_years": y,
                 **{name: _value(p, name, y) for name, _ in SUMMARY_SERIES}}
@@ -229,7 +251,8 @@ def _csv(projections: list[Projection]) -> str:
     return out.getvalue()
 
 
-def _table(projections: list[Projection], years: float) -> None:
+def _table(projections: list[Projection], years: float,
+           safety: dict[str, list[str]] | None = None) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -284,6 +307,10 @@ def _table(projections: list[Projection], years: float) -> None:
                                             for p in projections):
         console.print(f"Model caveat ({', '.join(labels)}): {caveat.message} [dim]Source: "
                       f"{caveat.source}.[/dim]", highlight=False)
+    for label, notes in (safety or {}).items():
+        console.print(f"Safety ({label}): " + "; ".join(notes) + ". The prediction shows what the "
+                      "model expects of that training, not advice to do it: see `osteotwin plan` "
+                      "for the program this person's screen allows.", highlight=False)
     draws = projections[0].draws
     band = (f"Value: the person with the central model parameters; band: 5-95 % of {draws} "
             "virtual people with the same characteristics and parameters drawn from their "

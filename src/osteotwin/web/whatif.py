@@ -9,6 +9,7 @@ limits of ``osteotwin.records.drugs``, calcium supplements up to 2500 mg/d and v
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import importlib
 import math
 from collections.abc import Mapping
@@ -309,8 +310,9 @@ def _simulation_api() -> Any:
 #: caveat; 12 = men's PA-spine drift no longer steepening beyond 81 y; 13 = the typical values
 #: standing in for what the record lacks are listed with the assumptions, and a T-score only
 #: where the scan's is known (reported, or computed as the assessment does); an estradiol matched
-#: only by an implausible production is flagged.
-WHAT_IF_REVISION = 13
+#: only by an implausible production is flagged; 14 = training the person's plan holds back is
+#: named (``safety``).
+WHAT_IF_REVISION = 14
 
 
 def model_version() -> str:
@@ -402,6 +404,7 @@ def run_what_if(record: PatientRecord, request: WhatIfRequest) -> dict[str, Any]
                       "what": "parameter uncertainty: virtual people drawn around the fitted model"},
             "request": request.model_dump(mode="json"), "courses": shown,
             "estradiol_note": _sim_single().unmatched_estradiol_note(trajectories[0].meta),
+            "safety": _safety(record, base, alternative),
             "assumptions": list(base.assumptions),
             "course_note": None if request.antiresorptive is None else (
                 f"{ANTIRESORPTIVE_COURSES[request.antiresorptive].label}, as given in "
@@ -409,6 +412,19 @@ def run_what_if(record: PatientRecord, request: WhatIfRequest) -> dict[str, Any]
                 "not a prescription; drug, dose and timing are the clinician's choice."),
             "caveats": [{**caveat.to_json(), "courses": labels}
                         for caveat, labels in caveats.caveats_by_course(per_course)]}
+
+
+def _safety(record: PatientRecord, base: Any, alternative: Any) -> list[str]:
+    """The alternative's training that this person's plan holds back (``plan.exercise.beyond_screen``),
+    when the request changed the training; else none."""
+    own = base.lifestyle_from_t0 or base.subject.lifestyle
+    if alternative.lifestyle_from_t0 is None or alternative.lifestyle_from_t0 == own:
+        return []
+    from osteotwin.plan.exercise.beyond_screen import beyond_screen
+    from osteotwin.plan.exercise.screening import screen
+
+    return beyond_screen(screen(record, record.as_of or dt.date.today()),
+                         alternative.lifestyle_from_t0)
 
 
 def stored_what_if(db: Any, row: Any, read: services.Assessed, request: WhatIfRequest) -> dict[str, Any]:

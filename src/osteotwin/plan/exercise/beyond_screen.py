@@ -1,0 +1,37 @@
+"""Whether a simulated course's training goes beyond what the plan's safety screen allows.
+
+A what-if may model any training (``--what-if training=3xhigh,impact=3``, the web what-if's
+training fields); the simulator predicts its effect on bone whatever the person's safety. These
+notes say where the course asks for loading that this person's plan holds back, so a predicted
+gain is not read as advice (the screen's rules and sources: ``screening.screen``).
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from osteotwin.plan.exercise.screening import Screening
+
+#: Impact caps under which no jumping impact is planned ("low": heel drops only).
+NO_JUMPING_CAPS = ("low", "brisk_walking")
+
+
+class Training(Protocol):
+    """The training of a simulated course (``simulate.scenario.Lifestyle`` has these fields)."""
+
+    resistance_sessions_per_week: float
+    resistance_intensity: str
+    impact_sessions_per_week: float
+
+
+def beyond_screen(screening: Screening, training: Training) -> list[str]:
+    """One sentence for each part of ``training`` the screen holds back; empty when none is."""
+    notes = []
+    if (training.resistance_intensity == "high" and training.resistance_sessions_per_week > 0
+            and not screening.high_intensity_eligible):
+        why = "; ".join(screening.high_intensity_held_back) or "not cleared for this person"
+        notes.append("high-intensity lifting is modelled, which this person's plan holds back "
+                     f"({why})")
+    if training.impact_sessions_per_week > 0 and screening.impact_cap in NO_JUMPING_CAPS:
+        notes.append(f"impact training is modelled, where the plan allows {screening.impact_cap_reason}")
+    return notes
