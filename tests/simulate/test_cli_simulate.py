@@ -254,3 +254,31 @@ def test_a_what_if_beyond_the_plans_safety_screen_says_so(tmp_path: Path) -> Non
     safety = {s["label"]: s["safety"] for s in document["scenarios"]}
     assert len(safety["training=3xhigh,impact=3"]) == 2
     assert safety["training=2xmoderate"] == [] and safety["current course"] == []
+
+
+def test_the_default_bands_are_the_reports_and_the_web_what_ifs(example_patient_path: Path) -> None:
+    """Review: the same prediction read +0.2 % in ``osteotwin simulate`` and +0.3 % in the report,
+    with different bands (40 virtual people against 12, and a value rounded twice in the table);
+    by default the three now draw the same people and round once."""
+    import re
+
+    from osteotwin.cli.simulate import DEFAULT_DRAWS
+    from osteotwin.records import load_patient_file
+    from osteotwin.reports.whatif import WhatIf, default_simulator, what_if_section
+    from osteotwin.simulate.what_if import BAND_DRAWS
+
+    assert DEFAULT_DRAWS == BAND_DRAWS
+    result = RUNNER.invoke(app, ["simulate", str(example_patient_path), "--years", "2"],
+                           env={"COLUMNS": "250"})
+    assert result.exit_code == 0, result.output
+    assert f"5-95 % of {BAND_DRAWS} virtual people" in " ".join(result.stdout.split())
+    record = load_patient_file(example_patient_path)
+    section = what_if_section(record, record.as_of, years=2, simulator=default_simulator())
+    assert isinstance(section, WhatIf), section
+    report = dict(dict(section.tables)["Lumbar spine BMD (% change)"])["current course"]
+    for year, shown in zip((1, 2), report, strict=True):
+        row = next(line for line in result.stdout.splitlines()
+                   if re.match(rf"\W*{year} \u2502", line))
+        spine = row.split("\u2502")[4].strip()  # year | E2 | T | LS
+        value, low, high = re.fullmatch(r"(\S+) \[(\S+), (\S+)\]", spine).groups()  # type: ignore[union-attr]
+        assert shown == f"{value} % ({low} to {high})"

@@ -20,6 +20,10 @@ import typer
 if TYPE_CHECKING:
     from osteotwin.simulate.bands import Projection
 
+#: ``--draws`` default as the help states it: ``simulate.what_if.BAND_DRAWS``, written out so that
+#: the CLI starts without importing the simulator (a test holds the two equal).
+DEFAULT_DRAWS = 12
+
 SUMMARY_SERIES: tuple[tuple[str, str], ...] = (
     ("estradiol_pg_ml", "E2 pg/mL"),
     ("total_testosterone_ng_dl", "T ng/dL"),
@@ -60,8 +64,11 @@ def simulate_command(
         "--what-if", help="Alternative from today, e.g. 'anastrozole=0.5mg/3.5d', "
         "'anastrozole=none', 'training=2xhigh,impact=2', 'calcium=1000,vitamin_d=2000'. "
         "Repeat for more.")] = None,
-    draws: Annotated[int, typer.Option(
-        "--draws", help="Virtual people per scenario for the 5-95 % bands (0: none; else at least 10).")] = 40,
+    draws: Annotated[int | None, typer.Option(
+        "--draws", show_default=False,
+        help=f"Virtual people per scenario for the 5-95 % bands (0: none; else at least 10; default "
+        f"{DEFAULT_DRAWS}, the web what-if's and the report's, so the three give the same bands; more "
+        "gives a steadier band).")] = None,
     seed: Annotated[int, typer.Option("--seed", min=0, max=2**63 - 1, help="Seed of the parameter draws.")] = 20250601,
     workers: Annotated[int, typer.Option(
         "--workers", help="Processes for the virtual people (0: OSTEOTWIN_WORKERS, else one per "
@@ -77,11 +84,13 @@ def simulate_command(
     from osteotwin.simulate.averaging import DAYS_PER_YEAR, summary_years
     from osteotwin.simulate.bands import project
     from osteotwin.simulate.scenario import MAX_YEARS, Scenario
-    from osteotwin.simulate.what_if import MIN_BAND_DRAWS, apply_what_if, parse_what_if
+    from osteotwin.simulate.what_if import BAND_DRAWS, MIN_BAND_DRAWS, apply_what_if, parse_what_if
     from osteotwin.workers import default_workers
 
     if not math.isfinite(years) or not 0 < years <= MAX_YEARS:
         raise UserInputError("--years", years, f"more than 0 and at most {MAX_YEARS:g}")
+    if draws is None:
+        draws = BAND_DRAWS  # == DEFAULT_DRAWS
     if not (draws == 0 or MIN_BAND_DRAWS <= draws <= 1000):
         raise UserInputError("--draws", draws, f"0 (no bands) or {MIN_BAND_DRAWS} to 1000 virtual people")
     if not 0 <= workers <= 256:
@@ -157,20 +166,25 @@ def _output_times(years: float) -> Any:
     return summary_grid(years, summary_years(years), 1.0)
 
 
-def _value(projection: Projection, name: str, years: float) -> dict[str, float | None]:
-    """Value and band at ``years``; hormone levels are averaged over the preceding 7 days
+def _value(projection: Projection, name: str, years: float, digits: int | None = 2
+           ) -> dict[str, float | None]:
+    """Value and band at ``years``, to ``digits`` decimals (None: unrounded, for the table, which
+    rounds once for display); hormone levels are averaged over the preceding 7 days
     (``simulate.averaging.summary_value``)."""
     from osteotwin.simulate.averaging import DAYS_PER_YEAR, summary_value
 
     t = years * DAYS_PER_YEAR
     times = projection.trajectory.times_d
     series = projection.trajectory.series
+    def rounded(x: float) -> float:
+        return float(x) if digits is None else round(float(x), digits)
+
     cell: dict[str, float | None] = {
-        "value": round(summary_value(times, series[name], t, name), 2) if name in series else None,
+        "value": rounded(summary_value(times, series[name], t, name)) if name in series else None,
         "p5": None, "p95": None}
     band = projection.summary_band(name, t)
     if band is not None:
-        cell["p5"], cell["p95"] = round(band[0], 2), round(band[1], 2)
+        cell["p5"], cell["p95"] = rounded(band[0]), rounded(band[1])
     return cell
 
 
@@ -274,7 +288,7 @@ def _table(projections: list[Projection], years: float,
         for y in summary_years(years):
             cells = []
             for name, _ in TABLE_SERIES:
-                cell = _value(projection, name, y)
+                cell = _value(projection, name, y, digits=None)
                 text = "-" if cell["value"] is None else simulated_value(name, cell["value"])
                 if cell["p5"] is not None and cell["p95"] is not None:
                     text += (f" [{simulated_value(name, cell['p5'])}, "
