@@ -65,8 +65,10 @@ def test_plan_summary_and_its_sources(example: PatientRecord, example_html: str)
     text = _text(example_html)
     for day in plan["exercise"]["weekly_schedule"]:
         assert f"{day['kind_label']}: {day['summary']}" in text
-    for key in plan["sources"]:
-        assert f'id="src-{key}"' in example_html
+    from osteotwin.reports.render import SAME_SOURCE
+
+    for key in plan["sources"]:  # listed under the assessment's id where it has the same paper
+        assert f'id="src-{SAME_SOURCE.get(key, key)}"' in example_html
     assert plan["nutrition"]["days"][0]["foods"][0]["description"] in text
 
 
@@ -158,3 +160,23 @@ def test_at_a_glance_reads_as_the_assessment_in_words(example: PatientRecord) ->
     assert "First actions to consider: clinician to review the need for, or dose of" in glance
     assert "In plain words" in glance and "Talk with your care team" in glance
     assert "current_supplement_covers" not in html and "vitamin d iu" not in _text(html)
+
+
+def test_each_source_is_listed_once_in_order_of_first_citation(example_html: str) -> None:
+    """Review: LIFTMOR, the ESSA statement, ACSM 2004, ASCO 2019 and IOM 2011 were each listed
+    twice (the plan's ids beside the assessment's), and the plan's sources were numbered
+    alphabetically; every reference now resolves to one entry, numbered as first cited."""
+    from osteotwin.reports.render import SAME_SOURCE
+
+    listed = re.findall(r'<li id="src-([^"]+)">', example_html)
+    assert len(listed) == len(set(listed)) and not set(listed) & set(SAME_SOURCE)
+    body = example_html[:example_html.index('id="sources"')]
+    cited = re.findall(r'<a href="#src-([^"]+)">\[(\d+)\]</a>', body)
+    assert cited and {anchor for anchor, _ in cited} <= set(listed)
+    assert all(listed[int(number) - 1] == anchor for anchor, number in cited)
+    first_seen: list[int] = []
+    for _, number in cited:
+        if int(number) not in first_seen:
+            first_seen.append(int(number))
+    assert first_seen == sorted(first_seen)  # numbered in order of first citation
+    assert "watson_2018" in listed and "LIFTMOR" not in listed

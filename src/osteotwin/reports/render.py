@@ -44,7 +44,9 @@ class ReportContent:
     for_patient: bool = False
 
     def sources(self) -> list[tuple[str, str]]:
-        """Every source cited, numbered in order of first appearance (assessment, model, plan)."""
+        """Every source cited once, numbered in order of first appearance (assessment, model, plan
+        in the order its sections show them); a paper the plan or the model names under its own id
+        is listed under the assessment's (``SAME_SOURCE``)."""
         out: dict[str, str] = {}
         if isinstance(self.assessment, dict):
             for cid, entry in self.assessment.get("citations", {}).items():
@@ -60,11 +62,53 @@ class ReportContent:
             from osteotwin.reports.whatif import SOURCES
 
             for cid in self.what_if.sources:  # the model's own, else the assessment's registry
-                out.setdefault(cid, SOURCES.get(cid) or citation_text(cid))
+                canonical = SAME_SOURCE.get(cid, cid)
+                out.setdefault(canonical, SOURCES.get(canonical) or citation_text(canonical))
         if isinstance(self.plan, dict):
-            for cid, text in self.plan.get("sources", {}).items():
-                out.setdefault(cid, str(text))
+            texts = self.plan.get("sources", {})
+            for cid in [*_plan_citation_order(self.plan), *texts]:
+                if cid in texts:
+                    canonical = SAME_SOURCE.get(cid, cid)
+                    if canonical == cid:
+                        out.setdefault(cid, str(texts[cid]))
+                    elif canonical not in out:
+                        from osteotwin.clinic.reference import citation_text
+
+                        out[canonical] = citation_text(canonical)
         return list(out.items())
+
+
+#: The same paper under another registry's id (the plan's and the what-if's ids on the left, the
+#: assessment's citation registry, ``data/clinic/citations.yaml``, on the right): one entry in the
+#: report's list.
+SAME_SOURCE: dict[str, str] = {
+    "LIFTMOR": "watson_2018", "watson_2018_liftmor": "watson_2018", "ESSA": "beck_2017",
+    "TTFF14": "giangregorio_2014", "ACSM04": "kohrt_2004", "UK22": "brooke_wavell_2022",
+    "HOPE": "irwin_2015", "CUMMINGS2018": "cummings_2018", "ECTS2021": "tsourdi_2021",
+    "IOM2011": "iom_2011", "ASCO2019": "shapiro_asco_2019", "IOM2005": "iom_2005_protein",
+    "ESCEO2018": "rizzoli_2018",
+}
+
+
+def _plan_citation_order(plan: dict[str, Any]) -> list[str]:
+    """The plan's citations in the order the report's plan section shows them."""
+    exercise, nutrition = plan.get("exercise", {}), plan.get("nutrition", {})
+    rows = [*exercise.get("weekly_schedule", []), *exercise.get("safety", []),
+            *nutrition.get("target_details", []), *nutrition.get("supplements", [])]
+    return [str(cid) for row in rows for cid in row.get("sources", [])]
+
+
+def _references(numbers: dict[str, int]) -> Any:
+    """``refs(ids)`` for the template: (anchor, number) per source, each paper once, in order."""
+
+    def refs(ids: list[str]) -> list[tuple[str, int | str]]:
+        seen: dict[str, int | str] = {}
+        for cid in ids:
+            canonical = SAME_SOURCE.get(cid, cid)
+            seen.setdefault(canonical, numbers.get(canonical, cid))
+        return list(seen.items())
+
+    return refs
 
 
 def collect_content(record: PatientRecord, as_of: dt.date | None = None, *,
@@ -123,7 +167,8 @@ def render_html(content: ReportContent) -> str:
         what_if=what_if, what_if_unavailable=what_if_unavailable,
         plan=plan, plan_unavailable=plan_unavailable, patient_log=content.patient_log,
         for_patient=content.for_patient, code_text=_code_text(), plain=plain_language(),
-        sources=sources, source_numbers={cid: i + 1 for i, (cid, _) in enumerate(sources)},
+        sources=sources,
+        references=_references({cid: i + 1 for i, (cid, _) in enumerate(sources)}),
     )
 
 
