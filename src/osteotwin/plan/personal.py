@@ -15,6 +15,7 @@ from osteotwin.plan.nutrition.plan import (
     build_nutrition_plan,
     current_supplement_totals,
 )
+from osteotwin.plan.nutrition.targets import is_postmenopausal
 from osteotwin.records import PatientRecord
 
 MIN_WEEKS, MAX_WEEKS = 1, 52
@@ -75,14 +76,26 @@ def build_personal_plan(
         reduced_kidney_function=(KIDNEY_FINDING in assessment.finding_codes()
                                  or _egfr_below(record, when, DIET_EGFR_LIMIT)),
         egfr_below_30=_egfr_below(record, when, DIET_EGFR_LIMIT),
+        postmenopausal=is_postmenopausal(p.sex, age, p.menopausal_status),
+        ai_for_breast_cancer=_fact_bool(assessment, "ai_for_breast_cancer"),
     )
     return PersonalPlan(when, program, nutrition)
 
 
+def _fact_bool(assessment: Assessment, name: str) -> bool | None:
+    fact = assessment.facts.get(name)
+    return None if fact is None or not isinstance(fact.value, bool) else fact.value
+
+
 def _low_vitamin_d(record: PatientRecord, when: dt.date, assessment: Assessment) -> str | None:
-    """The latest 25(OH)D when the assessment finds it deficient or insufficient, else None."""
+    """The latest 25(OH)D when the assessment finds it deficient or insufficient, or below its target
+    on an aromatase inhibitor where it asks to raise vitamin D (START_VITAMIN_D), else None."""
     low = {"VITAMIN_D_DEFICIENT": "deficient", "VITAMIN_D_INSUFFICIENT": "insufficient"}
-    found = [low[code] for code in assessment.finding_codes() if code in low]
+    if "START_VITAMIN_D" in assessment.action_codes():
+        low["VITAMIN_D_BELOW_AI_TARGET"] = ("below the assessment's target on an aromatase inhibitor, "
+                                            "which asks to raise vitamin D")
+    codes = set(assessment.finding_codes())
+    found = [label for code, label in low.items() if code in codes]  # deficient first
     lab = record.latest_lab("vitamin_d_25oh", on_or_before=when)
     if not found or lab is None:
         return None

@@ -91,6 +91,8 @@ def exercise_document(program: ExerciseProgram) -> dict[str, Any]:
         "screening": {
             "age_years": round(s.age_years, 1), "lowest_t_score": s.lowest_t_score,
             "osteoporosis_or_fragility_fracture": s.osteoporosis, "low_bone_mass": s.low_bone_mass,
+            "bmd_category": s.bmd_category, "bmd_score_kind": s.bmd_score_kind,
+            "bmd_score_reason": s.bmd_score_reason, "denosumab_rebound": s.denosumab_rebound,
             "vertebral_fracture": s.vertebral_fracture,
             "multiple_low_trauma_fractures": s.multiple_low_trauma_fractures,
             "falls_risk": s.falls_risk, "training_setting": s.training_setting,

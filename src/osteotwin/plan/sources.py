@@ -39,6 +39,12 @@ SOURCES: Mapping[str, str] = {
     "ACSM-PPS2015": "Riebe D, Franklin BA, Thompson PD, et al. Updating ACSM's Recommendations for "
                     "Exercise Preparticipation Health Screening. Med Sci Sports Exerc. "
                     "2015;47(11):2473-2479. doi:10.1249/MSS.0000000000000664",
+    "CUMMINGS2018": "Cummings SR, Ferrari S, Eastell R, et al. Vertebral fractures after discontinuation "
+                    "of denosumab: a post hoc analysis of the randomized placebo-controlled FREEDOM trial "
+                    "and its extension. J Bone Miner Res. 2018;33(2):190-198. doi:10.1002/jbmr.3337",
+    "ECTS2021": "Tsourdi E, Zillikens MC, Meier C, et al. Fracture risk and management of discontinuation "
+                "of denosumab therapy: a systematic review and position statement by ECTS. J Clin "
+                "Endocrinol Metab. 2021;106(1):264-281. doi:10.1210/clinem/dgaa756",
     "IBMEWG": "Campbell KL et al. Exercise recommendation for people with bone metastases: expert "
               "consensus for health care providers and exercise professionals. JCO Oncol Pract. 2022",
     # nutrition
@@ -62,6 +68,14 @@ SOURCES: Mapping[str, str] = {
     "ESCEO2018": "Rizzoli R et al. Benefits and safety of dietary protein for bone health: an expert "
                  "consensus paper endorsed by ESCEO, IOF and IFCN. Osteoporos Int. 2018;29(9):1933-1948. "
                  "doi:10.1007/s00198-018-4534-5",
+    "ESCEO2014": "Rizzoli R, Stevenson JC, Bauer JM, et al. The role of dietary protein and vitamin D in "
+                 "maintaining musculoskeletal health in postmenopausal women: a consensus statement from "
+                 "the European Society for Clinical and Economic Aspects of Osteoporosis and "
+                 "Osteoarthritis (ESCEO). Maturitas. 2014;79(1):122-132. "
+                 "doi:10.1016/j.maturitas.2014.07.005",
+    "PROT-AGE": "Bauer J, Biolo G, Cederholm T, et al. Evidence-based recommendations for optimal dietary "
+                "protein intake in older people: a position paper from the PROT-AGE Study Group. J Am "
+                "Med Dir Assoc. 2013;14(8):542-559. doi:10.1016/j.jamda.2013.05.021",
     "KDIGO2012": "Kidney Disease: Improving Global Outcomes (KDIGO) CKD Work Group. KDIGO 2012 Clinical "
                  "Practice Guideline for the Evaluation and Management of Chronic Kidney Disease. Kidney "
                  "Int Suppl. 2013;3(1):1-150 (recommendation 3.1.2: protein 0.8 g/kg/d at GFR < 30)",

@@ -2,7 +2,11 @@
 
 Phases [LIFTMOR] [TTFF14] [UK22] [ACSM09]: familiarisation (technique, body weight or light load),
 build (2-3 sets at an 8-12 RM load), then strength: for eligible, supervised people 5 × 5 at 80-85 % 1RM
-on squat, deadlift and overhead press; for everyone else up to 3 sets of up to 8 reps [UK22].
+on squat, deadlift and overhead press; where the screen holds high intensity back (its
+``high_intensity_held_back``), no phase goes below 8 reps: 3 sets at an 8-12 RM load (moderate) throughout,
+as the assessment advises ("moderate load, 8-12 repetitions"; spec codes: high intensity is 8 reps or
+fewer at 80 % 1RM or more) [TTFF14] [TTFF15] [HBA-2025]; for everyone else (no gym, nothing held back)
+up to 3 sets of up to 8 reps [UK22].
 Weekly template (protocols.md §8.1): Mon/Thu resistance + impact, Tue/Fri weight-bearing aerobic,
 Wed/Sat active recovery (balance, spinal extensors, easy walk), Sun rest: 150 min aerobic a week.
 
@@ -251,6 +255,18 @@ def carry_choice(s: Screening) -> str:
 
 # --- dose by phase ---
 
+#: What a moderate-only lift says about heavier loads (high intensity: 8 reps or fewer at 80 % 1RM or
+#: more, spec codes.yaml) while the screen holds high intensity back [LIFTMOR] [HBA-2025].
+HELD_BACK_NOTE = ("loads for 8 reps or fewer (high intensity) wait until the screen's reasons are "
+                  "resolved and a clinician clears them")
+
+
+def moderate_only(s: Screening) -> bool:
+    """Every phase stays at a moderate load (8-12 RM, never 8 reps or fewer): high intensity is held
+    back by the screen (a vertebral fracture among its reasons) [TTFF14] [TTFF15] [HBA-2025]."""
+    return s.vertebral_fracture is True or bool(s.high_intensity_held_back)
+
+
 def _main_lift(exercise_id: str, s: Screening, phase: str, week: int) -> Prescription:
     """Dose of a main lift by phase. The dowel hinge drill stays a technique drill (no load) [TTFF15];
     body-weight patterns progress by variation, not load; after a vertebral fracture the load stays at
@@ -267,11 +283,13 @@ def _main_lift(exercise_id: str, s: Screening, phase: str, week: int) -> Prescri
                    intensity="technique drill with the dowel (no load); slow, controlled reps",
                    notes="hinge at the hips with a neutral spine; a loaded hinge only with "
                          "clearance and equipment")
-    if phase == "build" or s.vertebral_fracture is True:
+    if phase == "build" or moderate_only(s):
         notes = "add load when 12 reps are done on every set"
         if s.vertebral_fracture is True:
             notes = ("form and alignment before intensity: stay at an 8-12 RM; heavier loading only "
                      "with the physiotherapist's clearance")
+        elif phase != "build":
+            notes += f"; {HELD_BACK_NOTE}"
         if s.high_intensity_eligible and exercise_id in HIGH_INTENSITY_LIFTS:
             return _rx(exercise_id, sets=sets, reps=10, rep_range="8-12",
                        intensity="8-12 RM load (the last reps are hard, form unchanged)",
@@ -281,7 +299,8 @@ def _main_lift(exercise_id: str, s: Screening, phase: str, week: int) -> Prescri
             return _rx(exercise_id, sets=sets, reps=10, rep_range="8-12",
                        intensity="the hardest variation allowing 8-12 good reps (the last reps are "
                                  "hard, form unchanged)",
-                       notes="move to the next variation when 12 reps are done on every set"
+                       notes=("move to the next variation when 12 reps are done on every set"
+                              + (f"; {HELD_BACK_NOTE}" if phase != "build" else ""))
                        if s.vertebral_fracture is not True else
                        "form and alignment before intensity: a harder variation only with the "
                        "physiotherapist's clearance")
@@ -469,6 +488,12 @@ def phases(s: Screening, weeks: int) -> tuple[Phase, ...]:
                              "3 sets at an 8-12 RM load, form and alignment before intensity; heavier "
                              "loading only with the physiotherapist's clearance (vertebral fracture)",
                              ("TTFF14", "TTFF15")))
+        elif moderate_only(s):
+            out.append(Phase("consolidate", fam + BUILD_WEEKS + 1, weeks,
+                             "3 sets at an 8-12 RM load (moderate); add load when 12 reps are done on "
+                             "every set; high intensity (8 reps or fewer) is held back: "
+                             + "; ".join(s.high_intensity_held_back),
+                             ("TTFF14", "ACSM09", "LIFTMOR", "HBA-2025")))
         else:
             out.append(Phase("consolidate", fam + BUILD_WEEKS + 1, weeks,
                              "up to 3 sets of up to 8 reps; load rises by the overload rule",
@@ -549,14 +574,17 @@ def _substitutions(s: Screening) -> tuple[tuple[Substitution, ...], tuple[Substi
                                  "clearance, weights and steady balance", ("TTFF15", "ACSM04")))
     avoid: list[Substitution] = []
     if s.possibly_low_bone_mass or s.vertebral_fracture:
+        # why the spine is spared, named in each reason (a stopped denosumab cites its sources)
+        why = "; ".join(s.spine_sparing_reasons)
+        rebound: tuple[str, ...] = ("CUMMINGS2018", "ECTS2021") if s.denosumab_rebound else ()
         avoid = [
             Substitution("situp_crunch", "spinal_extensor_holds",
-                         "loaded, rapid or end-range spinal flexion is not recommended", ("ESSA", "TTFF15",
-                                                                                          "UK22")),
-            Substitution("loaded_twist", "spinal_extensor_holds", "step to turn instead of twisting "
-                         "under load", ("TTFF15",)),
-            Substitution("floor_lift_rounded", "hip_hinge_drill", "hinge at the hips with a neutral "
-                         "spine; lift from knee height or above", ("TTFF15", "ESSA")),
+                         f"{why}: loaded, rapid or end-range spinal flexion is not recommended",
+                         ("ESSA", "TTFF15", "UK22", *rebound)),
+            Substitution("loaded_twist", "spinal_extensor_holds", f"{why}: step to turn instead of "
+                         "twisting under load", ("TTFF15", *rebound)),
+            Substitution("floor_lift_rounded", "hip_hinge_drill", f"{why}: hinge at the hips with a "
+                         "neutral spine; lift from knee height or above", ("TTFF15", "ESSA", *rebound)),
         ]
     return tuple(subs), tuple(avoid)
 

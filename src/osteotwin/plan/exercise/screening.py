@@ -1,8 +1,19 @@
 """Safety screening before any exercise prescription (protocols.md §8.4), from the patient record.
 
-A pure function of the record: bone status (DXA T-scores, fractures), falls, age, recorded conditions,
-training setting and treatment give the gates the program generator obeys. Unknown (``None``) facts are
-never read as "no" where that would allow riskier loading: with no DXA T-score on file, or with the
+A pure function of the record: bone status (DXA, fractures), falls, age, recorded conditions,
+training setting and treatment give the gates the program generator obeys. The DXA is classified by the
+assessment's own densitometry (``osteotwin.clinic.densitometry.summarize``: ISCD's choice of T-score or
+Z-score, WHO categories), so the plan and ``osteotwin assess`` name one bone category: a premenopausal
+woman, or a man under 50, is judged by the Z-score, not the T-score (ISCD 2019 official positions).
+
+Denosumab stopped with no bisphosphonate since: bone turnover rebounds once the last injection's effect
+wears off (about 6 months after it), bone density falls back within a year, and multiple vertebral
+fractures occur in the months that follow [CUMMINGS2018] [ECTS2021]; the screen treats bone as at risk
+from the stop until ``DENOSUMAB_REBOUND_D`` after the effect wears off (impact at heel drops, no
+high-intensity lifts, spine-sparing as for low bone mass), unless a bisphosphonate has been given since
+[OSTEOTWIN].
+
+Unknown (``None``) facts are never read as "no" where that would allow riskier loading: with no DXA T-score on file, or with the
 fracture or falls history not recorded, high-intensity lifting (LIFTMOR-type loading "only with
 screening" [LIFTMOR] [HBA-2025]), heavy floor lifts and the higher impact steps are held back until the
 fact is known, and the output says why [OSTEOTWIN].
@@ -17,13 +28,23 @@ to get medical clearance before moderate-to-vigorous exercise [ACSM-PPS2015].
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 
+from osteotwin.clinic.densitometry import summarize
 from osteotwin.records import PatientRecord
+from osteotwin.records.patient import Medication
+from osteotwin.vocabulary import drug_class
 
 AROMATASE_INHIBITORS = frozenset({"anastrozole", "letrozole", "exemestane"})
-OSTEOPOROSIS_T = -2.5  # WHO densitometric definition (T-score <= -2.5), used by TTFF14/ESSA
-LOW_BONE_MASS_T = -1.0  # LIFTMOR inclusion: T-score < -1.0
+#: Days after a denosumab injection when its effect wears off if no further dose is given: the next
+#: dose of the 6-monthly regimen is due, and resorption rises above its pre-treatment level from
+#: then [CUMMINGS2018] [ECTS2021] (a longer recorded interval is used where the regimen has one).
+DENOSUMAB_EFFECT_D = 183
+#: How long after the effect wears off bone is treated as at risk: at least 2 years, since the odds of
+#: multiple vertebral fractures rise with each year off treatment [CUMMINGS2018] and the ECTS advice to
+#: follow a stop with a bisphosphonate [ECTS2021]; the length is the planner's [OSTEOTWIN].
+DENOSUMAB_REBOUND_D = 730
 OLDER_ADULT_AGE = 75.0  # [OSTEOTWIN] age from which the start is lower and progression slower
 #: Age from which bone density screening is advised for women (USPSTF 2018; ISCD 2019 for men from
 #: 70): with an unknown fracture or falls history, impact stays at heel drops from here [OSTEOTWIN]
@@ -48,8 +69,12 @@ class SafetyFlag:
 class Screening:
     age_years: float
     lowest_t_score: float | None
-    osteoporosis: bool  # T <= -2.5 or a fragility/vertebral fracture ("fragile bone")
-    low_bone_mass: bool  # T < -1.0 (osteopenia or worse) or fragile bone
+    #: the assessment's densitometry says osteoporosis (T <= -2.5 where the T-score applies), or a
+    #: fragility/vertebral fracture ("fragile bone")
+    osteoporosis: bool
+    #: the assessment's densitometry says low bone mass (T < -1.0, or Z <= -2.0 where the Z-score
+    #: applies: ISCD) or worse, or fragile bone
+    low_bone_mass: bool
     vertebral_fracture: bool | None
     multiple_low_trauma_fractures: bool
     falls_risk: bool
@@ -77,18 +102,42 @@ class Screening:
     #: what the person already does, as recorded (None: not recorded)
     current_aerobic_minutes: float | None = None  # weight-bearing aerobic, min/week
     current_impact_sessions: float | None = None  # impact sessions a week
+    #: the assessment's densitometry: category ("normal" | "low_bone_mass" | "osteoporosis" | None),
+    #: the score it was judged by ("T" | "Z") and why (ISCD)
+    bmd_category: str | None = None
+    bmd_score_kind: str | None = None
+    bmd_score_reason: str = ""
+    #: denosumab stopped with no bisphosphonate since, in the rebound window: why, in words (None: not)
+    denosumab_rebound: str | None = None
+
+    @property
+    def bone_at_risk(self) -> bool:
+        """Low bone mass, or bone at risk of rebound loss after denosumab was stopped [CUMMINGS2018]."""
+        return self.low_bone_mass or self.denosumab_rebound is not None
+
+    @property
+    def spine_sparing_reasons(self) -> tuple[str, ...]:
+        """Why loaded spinal flexion and twisting are avoided (empty: not restricted)."""
+        return tuple(reason for reason, yes in (
+            ("vertebral fracture", self.vertebral_fracture is True),
+            ("osteoporosis or fragility fracture", self.osteoporosis),
+            ("low bone mass", self.low_bone_mass and not self.osteoporosis),
+            ("no DXA on file", self.bone_status_unknown),
+            (self.denosumab_rebound or "", self.denosumab_rebound is not None),
+        ) if yes)
 
     @property
     def spine_restricted(self) -> bool:
         """Known vertebral fracture, or status unknown where bone mass is low or not known
         [TTFF15] [OSTEOTWIN]."""
         return self.vertebral_fracture is True or (
-            self.vertebral_fracture is None and (self.low_bone_mass or self.bone_status_unknown))
+            self.vertebral_fracture is None and (self.bone_at_risk or self.bone_status_unknown))
 
     @property
     def possibly_low_bone_mass(self) -> bool:
-        """Low bone mass, or bone status unknown (not read as normal) [OSTEOTWIN]."""
-        return self.low_bone_mass or self.bone_status_unknown
+        """Low bone mass, bone at risk after denosumab was stopped, or bone status unknown (not read as
+        normal) [OSTEOTWIN]."""
+        return self.bone_at_risk or self.bone_status_unknown
 
     @property
     def impact_cap_reason(self) -> str:
@@ -103,6 +152,7 @@ class Screening:
                 ("falls history not recorded", not self.falls_history_known),
                 (f"knee or hip arthritis ({', '.join(self.joint_conditions)})",
                  bool(self.joint_conditions)),
+                (self.denosumab_rebound or "", self.denosumab_rebound is not None),
             ) if yes]
             return "low impact (heel drops) only: " + "; ".join(why)
         if self.impact_cap == "moderate":
@@ -120,6 +170,69 @@ class Screening:
     @property
     def supervision_required(self) -> bool:
         return any(f.code.startswith("SUPERVISION") for f in self.flags)
+
+
+@dataclass(frozen=True)
+class DenosumabStop:
+    """Denosumab stopped with no bisphosphonate since: the last injection, when its effect wears off
+    and until when bone is treated as at risk of rebound loss."""
+
+    stopped: dt.date | None
+    last_injection: dt.date
+    wears_off: dt.date
+    at_risk_until: dt.date
+
+    def reason(self, as_of: dt.date) -> str:
+        stop = f"stopped {self.stopped.isoformat()}, " if self.stopped is not None else ""
+        when = (f"rebound bone loss from about {self.wears_off.isoformat()}" if as_of < self.wears_off
+                else "rebound bone loss")
+        return (f"denosumab {stop}last injection {self.last_injection.isoformat()}, with no "
+                f"bisphosphonate since: {when} and risk of multiple vertebral fractures until about "
+                f"{self.at_risk_until.isoformat()}")
+
+    def hold_back(self) -> str:
+        """Why high-intensity lifting waits, in words."""
+        return (f"denosumab stopped (last injection {self.last_injection.isoformat()}) with no "
+                f"bisphosphonate since: until about {self.at_risk_until.isoformat()} or until a "
+                "bisphosphonate follows")
+
+
+def _last_injection(m: Medication, as_of: dt.date) -> dt.date | None:
+    """The last injection of a stopped regimen on or before ``as_of``; where the schedule is not
+    recorded, its stop (the last injection was no later), which errs towards a later window end."""
+    day = m.last_dose_on_or_before(as_of)
+    if day is None and m.stop is not None and m.stop <= as_of and (m.start is None or m.start <= m.stop):
+        day = m.stop
+    return day
+
+
+def denosumab_stop(record: PatientRecord, as_of: dt.date) -> DenosumabStop | None:
+    """Denosumab stopped (no regimen of it ongoing on ``as_of``) with no bisphosphonate given since the
+    last injection, while the rebound window is open: from the stop until ``DENOSUMAB_REBOUND_D``
+    after the effect wears off [CUMMINGS2018] [ECTS2021] [OSTEOTWIN]. The window opens at the stop,
+    not only when the effect wears off, because the program's later weeks fall in it. None otherwise.
+    """
+    regimens = [m for m in record.medications if drug_class(m.drug) == "rankl_inhibitor"
+                and (m.start is None or m.start <= as_of)]
+    if not regimens or any(m.active_on(as_of) for m in regimens):
+        return None
+    dated = [(day, m) for m in regimens if (day := _last_injection(m, as_of)) is not None]
+    if not dated:
+        return None
+    last, regimen = max(dated, key=lambda item: item[0])
+    followed = any(
+        drug_class(m.drug) == "bisphosphonate" and (
+            (m.start is None and m.active_on(as_of))
+            or (m.start is not None and m.start <= as_of and (m.stop is None or m.stop > last)))
+        for m in record.medications)
+    if followed:
+        return None
+    wears_off = last + dt.timedelta(days=max(DENOSUMAB_EFFECT_D, math.floor(regimen.every_d or 0.0)))
+    until = wears_off + dt.timedelta(days=DENOSUMAB_REBOUND_D)
+    if as_of >= until:
+        return None
+    stops = [m.stop for m in regimens if m.stop is not None and m.stop <= as_of]
+    return DenosumabStop(max(stops) if stops else None, last, wears_off, until)
 
 
 def lowest_t_score(record: PatientRecord, as_of: dt.date) -> float | None:
@@ -169,16 +282,21 @@ def screen(record: PatientRecord, as_of: dt.date) -> Screening:
     h, life = record.history, record.lifestyle
     age = record.patient.age_on(as_of)
     t_min = lowest_t_score(record, as_of)
+    # the assessment's densitometry (ISCD: T-score or Z-score by sex, age and menopausal status; WHO
+    # categories), so that the plan names the bone category the assessment names
+    dxa = summarize(record, as_of)
     fractures_known = h.prior_fragility_fractures is not None
     falls_known = h.falls_last_12_months is not None
     fractures = h.prior_fragility_fractures or 0
     vf = h.vertebral_fracture
     fracture_recorded = fractures >= 1 or vf is True
-    osteoporosis = (t_min is not None and t_min <= OSTEOPOROSIS_T) or fracture_recorded
-    low_mass = osteoporosis or (t_min is not None and t_min < LOW_BONE_MASS_T)
-    # no T-score on file and no fracture that already marks bone as fragile: bone status unknown,
-    # which is not read as normal bone [OSTEOTWIN]
-    bone_unknown = t_min is None and not osteoporosis
+    osteoporosis = dxa.category == "osteoporosis" or fracture_recorded
+    low_mass = osteoporosis or dxa.category == "low_bone_mass"
+    # no classified DXA on file and no fracture that already marks bone as fragile: bone status
+    # unknown, which is not read as normal bone [OSTEOTWIN]
+    bone_unknown = dxa.category is None and not osteoporosis
+    dmab = denosumab_stop(record, as_of)
+    rebound = dmab.reason(as_of) if dmab is not None else None
     multiple = fractures >= 2
     falls = (h.falls_last_12_months or 0) >= 1
     older = age >= OLDER_ADULT_AGE
@@ -222,8 +340,9 @@ def screen(record: PatientRecord, as_of: dt.date) -> Screening:
              "(barbell squat, deadlift, overhead press, loaded carries) without their clearance; impact "
              "capped at brisk walking; aerobic work moderate, not vigorous; alignment before intensity",
              "TTFF14", "TTFF15", "UK22")
-    elif vf is None and (low_mass or bone_unknown):
-        why = "with low bone mass" if low_mass else "and no DXA on file"
+    elif vf is None and (low_mass or bone_unknown or rebound):
+        why = ("with low bone mass" if low_mass else "and no DXA on file" if bone_unknown
+               else "after denosumab was stopped")
         flag("VERTEBRAL_FRACTURE_UNKNOWN", "caution",
              f"vertebral fracture status not recorded {why}: heavy axial loading (barbell squat, "
              "deadlift, overhead press, loaded carries) waits until spine imaging or a clinician "
@@ -239,6 +358,15 @@ def screen(record: PatientRecord, as_of: dt.date) -> Screening:
     elif low_mass:
         flag("LOW_BONE_MASS_SPINE_SPARING", "caution",
              "low bone mass: avoid loaded, rapid or end-range spinal flexion and twisting", "ESSA", "UK22")
+    if dmab is not None:
+        flag("DENOSUMAB_STOPPED_REBOUND", "restriction",
+             f"{rebound}. After denosumab is stopped, bone turnover rises above its pre-treatment "
+             "level once the last injection's effect wears off, bone density falls back within about a "
+             "year, and multiple vertebral fractures have occurred in the months after; a "
+             "bisphosphonate to follow the stop is the clinician's decision. Until then: impact at heel "
+             "drops only, no high-intensity lifts, no loaded spinal flexion (sit-ups, crunches) or "
+             "loaded twisting, no heavy lifts from the floor; a fall or a new back pain is reported to "
+             "the clinician", "CUMMINGS2018", "ECTS2021", "TTFF15", "OSTEOTWIN")
     if falls:
         flag("FALLS_RISK", "restriction",
              "fall in the last 12 months: start with targeted strength and balance before impact; keep a "
@@ -280,7 +408,8 @@ def screen(record: PatientRecord, as_of: dt.date) -> Screening:
     held_back = [reason for reason, yes in (
         ("vertebral fracture: heavier loading only with the physiotherapist's clearance", vf is True),
         ("vertebral fracture status not recorded: until spine imaging or a clinician rules a fracture "
-         "out", vf is None and (low_mass or bone_unknown)),
+         "out", vf is None and (low_mass or bone_unknown or rebound is not None)),
+        (dmab.hold_back() if dmab is not None else "", dmab is not None),
         ("two or more low-trauma fractures", multiple),
         (f"age {age:.0f} with a fall in the last 12 months", older and falls),
         ("no DXA on file: until a bone density result", bone_unknown),
@@ -300,7 +429,7 @@ def screen(record: PatientRecord, as_of: dt.date) -> Screening:
              "high-intensity lifts (5 × 5 at 80-85 % 1RM) are left out: " + "; ".join(held_back)
              + " (high-intensity loading only with screening, familiarisation and qualified "
              "supervision: protocols.md §8.4)", "LIFTMOR", "HBA-2025", "TTFF15", "OSTEOTWIN")
-    if osteoporosis or older or falls or vf is True:
+    if osteoporosis or older or falls or vf is True or rebound is not None:
         flag("SUPERVISION_RECOMMENDED", "caution",
              "given skeletal fragility, falls or age, have the program individualised and supervised by "
              "a clinical exercise physiologist or physiotherapist", "HBA-2025", "TTFF14")
@@ -310,10 +439,12 @@ def screen(record: PatientRecord, as_of: dt.date) -> Screening:
     # when BMD screening starts: USPSTF 2018 / ISCD) [OSTEOTWIN]
     history_unknown = not fractures_known or not falls_known
     on_ai = any(m.drug in AROMATASE_INHIBITORS for m in record.active_medications(as_of))
-    bone_at_risk = low_mass or age >= BONE_SCREENING_AGE or on_ai
+    bone_at_risk = low_mass or age >= BONE_SCREENING_AGE or on_ai or rebound is not None
     if vf is True or multiple:
         impact = "brisk_walking"
-    elif falls or older or joints or (history_unknown and bone_at_risk):
+    elif falls or older or joints or (history_unknown and bone_at_risk) or rebound is not None:
+        # after denosumab is stopped: heel drops only through the rebound window [CUMMINGS2018]
+        # [ECTS2021] [OSTEOTWIN]
         impact = "low"
     elif osteoporosis or not eligible or history_unknown:
         impact = "moderate"
@@ -352,4 +483,6 @@ def screen(record: PatientRecord, as_of: dt.date) -> Screening:
         current_impact_sessions=life.impact_sessions_per_week,
         cardiac_conditions=cardiac, uncontrolled_hypertension=hypertension, joint_conditions=joints,
         unassessed_conditions=unassessed, high_intensity_held_back=tuple(held_back),
+        bmd_category=dxa.category, bmd_score_kind=dxa.choice.kind, bmd_score_reason=dxa.choice.reason,
+        denosumab_rebound=rebound,
     )

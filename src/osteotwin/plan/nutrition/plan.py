@@ -10,7 +10,10 @@ under the upper level than the target needs, food is planned to meet the target 
 supplement is flagged for reduction (to the dose food leaves unmet, or none), to discuss with the
 clinician [IOM2011] [ASCO2019: supplement if diet falls short]. A low 25(OH)D is the exception for
 vitamin D: a dose above the upper level may be a time-limited repletion course, so the plan asks the
-clinician to confirm it rather than to reduce it.
+clinician to confirm it rather than to reduce it. With a low 25(OH)D the plan never says the current
+vitamin D supplement "covers" the need, nor offers its own dose as the answer: the food plan's vitamin D
+is a maintenance intake, and raising a low level is the clinician's repletion dose (the assessment's
+vitamin D action) [OSTEOTWIN].
 """
 
 from __future__ import annotations
@@ -61,8 +64,8 @@ class SupplementAdvice:
     dose_per_day: float
     unit: str
     #: "suggested" (to discuss with the clinician), "current_supplement_covers", "reduce" (food plus
-    #: the current supplement exceed the upper level) or "review_dose" (above the upper level while
-    #: 25(OH)D is low: a repletion dose is the clinician's)
+    #: the current supplement exceed the upper level) or "review_dose" (25(OH)D is low: the current
+    #: vitamin D dose, above the upper level or not, is for the clinician to set as a repletion dose)
     status: str
     reason: str
     sources: tuple[str, ...]
@@ -187,13 +190,28 @@ def _fit_dose(dose: float, steps: tuple[float, ...], room: float) -> float:
     return dose
 
 
+#: What the plan says about a food gap in vitamin D while 25(OH)D is low: the repletion dose is the
+#: clinician's (the assessment's vitamin D action), not the maintenance gap's [OSTEOTWIN].
+REPLETION_NOTE = ("that is a maintenance intake only: raising 25(OH)D needs the dose the clinician "
+                  "sets (see the assessment's vitamin D action), which replaces this figure")
+
+
 def _supplement_for_gap(
-    target: NutrientTarget, gap_max: float, highest_food_day: float, current: float
+    target: NutrientTarget, gap_max: float, highest_food_day: float, current: float,
+    low_vitamin_d: str | None = None,
 ) -> SupplementAdvice | None:
     if target.nutrient not in SUPPLEMENT_STEPS:
         return None
     name, unit, steps = SUPPLEMENT_STEPS[target.nutrient]
     sources = (*target.sources, "ESSA", "OSTEOTWIN")
+    low_d = target.nutrient == "vitamin_d_iu" and low_vitamin_d is not None
+    if low_d and current > 0:
+        # the current dose may cover the food gap, but not a low level: the clinician's dose
+        return SupplementAdvice(
+            target.nutrient, name, current, unit, "review_dose",
+            f"LOW 25(OH)D: {low_vitamin_d}. Food leaves up to {gap_max:.0f} {target.unit}/d of the "
+            f"maintenance target unmet (current supplement {current:.0f} {unit}); {REPLETION_NOTE}",
+            sources)
     if current >= gap_max:
         return SupplementAdvice(
             target.nutrient, name, current, unit, "current_supplement_covers",
@@ -209,7 +227,7 @@ def _supplement_for_gap(
         f"SUPPLEMENT (food cannot close the gap): food leaves up to {gap_max:.0f} {target.unit}/d unmet"
         + (f" besides the current {current:.0f} {unit}" if current else "")
         + f"; a dose to discuss with the clinician, keeping food plus supplements under the "
-          f"{target.maximum_name}",
+          f"{target.maximum_name}" + (f"; {low_vitamin_d}: {REPLETION_NOTE}" if low_d else ""),
         sources)
 
 
@@ -264,6 +282,8 @@ def build_nutrition_plan(
     kidney_function: str | None = None,
     reduced_kidney_function: bool = False,
     egfr_below_30: bool = False,
+    postmenopausal: bool | None = None,
+    ai_for_breast_cancer: bool | None = None,
 ) -> NutritionPlan:
     """A week of day plans meeting the targets from food, with flagged supplements for what cannot.
 
@@ -274,12 +294,14 @@ def build_nutrition_plan(
     ``kidney_function`` describes the latest eGFR on file (None: none recorded);
     ``reduced_kidney_function`` is True when the assessment finds it low: protein and potassium are
     then not pushed (see ``nutrient_targets``); ``egfr_below_30`` (eGFR under 30 mL/min/1.73 m²) sets
-    the KDIGO 2012 protein and KDOQI 2020 calcium targets instead."""
+    the KDIGO 2012 protein and KDOQI 2020 calcium targets instead. ``postmenopausal`` and
+    ``ai_for_breast_cancer`` word the protein and vitamin D targets (see ``nutrient_targets``)."""
     full = table if table is not None else packaged_food_table()
     banned = excluded_tags(diet_pattern, food_exclusions)
     allowed = full.without_tags(banned)
     targets = nutrient_targets(sex, age_years, weight_kg, height_cm, on_aromatase_inhibitor,
-                               reduced_kidney_function or egfr_below_30, egfr_below_30)
+                               reduced_kidney_function or egfr_below_30, egfr_below_30,
+                               postmenopausal=postmenopausal, ai_for_breast_cancer=ai_for_breast_cancer)
     current = dict(current_supplements or {})
     caps = _food_caps(targets, current)
     solution: WeekSolution = plan_week(allowed, targets, food_caps=caps, settings=settings)
@@ -363,7 +385,7 @@ def build_nutrition_plan(
         if not short_days:
             continue
         if advice is None and not (t.nutrient == "vitamin_d_iu" and high_vitamin_d is not None):
-            advice = _supplement_for_gap(t, gap_max, highest, taken)
+            advice = _supplement_for_gap(t, gap_max, highest, taken, low_vitamin_d)
             if advice is not None:
                 supplements.append(advice)
         closed = advice is not None and advice.dose_per_day > 0

@@ -2,9 +2,14 @@
 
 Reference values (adults):
 - Calcium RDA and UL, vitamin D RDA and UL: IOM 2011 [IOM2011]; on an aromatase inhibitor, vitamin D at
-  least 800 IU/d, the lower end of ASCO 2019's 800-1000 IU/d for cancer survivors at risk [ASCO2019].
-- Protein 1.0-1.2 g/kg/d for bone health in older adults [ESCEO2018]; without a weight, the adult RDA
-  in g/d [IOM2005].
+  least 800 IU/d, the lower end of ASCO 2019's 800-1000 IU/d for cancer survivors at risk [ASCO2019];
+  for a man (or an inhibitor taken for another reason than breast cancer) that is an extrapolation from
+  women with breast cancer, and the target says so [OSTEOTWIN].
+- Protein 1.0-1.2 g/kg/d, worded by who it is set for: older adults, 65 and over [ESCEO2018]
+  [PROT-AGE], and postmenopausal women [ESCEO2014] [ESCEO2018]; for a younger adult the same 1.0 g/kg/d
+  is the planner's choice, a little above the adult RDA of 0.8 g/kg/d [IOM2005], since intakes above
+  the RDA may slow bone loss in adults but the evidence is mainly from older people [ESCEO2018]
+  [OSTEOTWIN]; without a weight, the adult RDA in g/d [IOM2005].
 - Magnesium RDA [IOM1997]; its UL (350 mg/d) applies to supplements only, not to food.
 - Vitamin K AI [IOM2001]; potassium AI and the sodium chronic-disease-risk-reduction intake [NASEM2019].
 - Energy: Mifflin-St Jeor resting energy [MIFFLIN1990] x 1.5 activity factor (our choice for a person
@@ -33,6 +38,12 @@ from osteotwin.clinic.reference import targets as intake_targets
 ACTIVITY_FACTOR = 1.5  # [OSTEOTWIN] light-to-moderate activity, a program of ~150 min/week plus lifting
 ENERGY_TOLERANCE = 0.10  # [OSTEOTWIN] a day's energy may sit within ±10 % of the estimate
 PROTEIN_G_PER_KG = (1.0, 1.2)  # [ESCEO2018]
+#: Age from which the 1.0-1.2 g/kg/d protein range is set for older adults [PROT-AGE: over 65]
+#: [ESCEO2018]; the assessment's higher protein cut-off starts at the same age.
+OLDER_ADULT_PROTEIN_AGE = 65.0
+#: Median age at the final menstrual period: a woman whose menopausal status is not recorded is taken as
+#: postmenopausal from here (as the simulator assumes) [OSTEOTWIN]
+MENOPAUSE_AGE = 51.0
 #: eGFR < 30 (G4-G5): 0.8 g/kg/d [KDIGO2012 rec. 3.1.2]; the plan's band reaches 0.9 so whole portions fit
 #: [OSTEOTWIN]
 CKD_PROTEIN_G_PER_KG = (0.8, 0.9)
@@ -111,12 +122,25 @@ def vitamin_d_ai_minimum_iu(age_years: float) -> float:
     return _assessment_band("vitamin_d_iu_d", "aromatase_inhibitor_minimum", "any", age_years)
 
 
-def vitamin_d_target(age_years: float, on_aromatase_inhibitor: bool) -> NutrientTarget:
+def vitamin_d_target(age_years: float, on_aromatase_inhibitor: bool, sex: str | None = None,
+                     ai_for_breast_cancer: bool | None = None) -> NutrientTarget:
     """The RDA, raised to the aromatase-inhibitor minimum when one is taken; UL for food plus
-    supplements [IOM2011]."""
+    supplements [IOM2011]. ASCO 2019's advice is for cancer survivors, its aromatase-inhibitor case
+    women with breast cancer: for a man, or an inhibitor not taken for breast cancer, the target says
+    it is extrapolated from them [OSTEOTWIN]."""
     rda = vitamin_d_rda_iu(age_years)
     ai_minimum = vitamin_d_ai_minimum_iu(age_years)
     if on_aromatase_inhibitor and ai_minimum > rda:
+        who = ("a man" if sex == "male" else
+               "an aromatase inhibitor not taken for breast cancer" if ai_for_breast_cancer is False
+               else None)
+        if who is not None:
+            return NutrientTarget(
+                "vitamin_d_iu", "Vitamin D", "IU", ai_minimum, VITAMIN_D_UL_IU,
+                f"at least {ai_minimum:.0f} IU/d on an aromatase inhibitor, extrapolated to {who} "
+                "from ASCO 2019's advice for cancer survivors (women with breast cancer on an aromatase "
+                f"inhibitor): no guideline sets it for this case (RDA {rda:.0f}); UL for food plus "
+                "supplements", ("ASCO2019", "IOM2011", "OSTEOTWIN"), maximum_includes_supplements=True)
         return NutrientTarget("vitamin_d_iu", "Vitamin D", "IU", ai_minimum, VITAMIN_D_UL_IU,
                               f"at least {ai_minimum:.0f} IU/d on an aromatase inhibitor (RDA "
                               f"{rda:.0f}); UL for food plus supplements", ("ASCO2019", "IOM2011"),
@@ -154,13 +178,40 @@ def protein_rda_g(sex: str) -> float:
     return 56.0 if sex == "male" else 46.0
 
 
-def protein_target_g(sex: str, weight_kg: float | None) -> tuple[float, str, tuple[str, ...]]:
-    """Minimum protein (g/d), its basis and sources."""
+def is_postmenopausal(sex: str, age_years: float, menopausal_status: str | None) -> bool:
+    """A woman recorded as postmenopausal, or with no status recorded from ``MENOPAUSE_AGE`` on."""
+    if sex != "female":
+        return False
+    if menopausal_status is not None:
+        return menopausal_status == "postmenopausal"
+    return age_years >= MENOPAUSE_AGE
+
+
+def protein_target_g(sex: str, weight_kg: float | None, age_years: float | None = None,
+                     postmenopausal: bool | None = None) -> tuple[float, str, tuple[str, ...]]:
+    """Minimum protein (g/d), its basis and sources, worded by who the range is set for (older adults
+    [ESCEO2018] [PROT-AGE], postmenopausal women [ESCEO2014] [ESCEO2018]) and, for a younger adult,
+    what the planner's 1.0 g/kg/d rests on [IOM2005] [ESCEO2018] [OSTEOTWIN]. ``age_years`` None:
+    the older-adult wording (the range's own population). ``postmenopausal`` None: taken from sex and
+    age (``is_postmenopausal``)."""
     if weight_kg is not None:
         low, high = PROTEIN_G_PER_KG
+        if postmenopausal is None:
+            postmenopausal = age_years is not None and is_postmenopausal(sex, age_years, None)
+        if age_years is None or age_years >= OLDER_ADULT_PROTEIN_AGE:
+            return (low * weight_kg,
+                    f"{low:g}-{high:g} g/kg/d for bone health in older adults (65 and over) × "
+                    f"{weight_kg:g} kg", ("ESCEO2018", "PROT-AGE"))
+        if postmenopausal:
+            return (low * weight_kg,
+                    f"{low:g}-{high:g} g/kg/d for bone and muscle health in postmenopausal women × "
+                    f"{weight_kg:g} kg", ("ESCEO2014", "ESCEO2018"))
         return (low * weight_kg,
-                f"{low:g}-{high:g} g/kg/d for bone health in older adults × {weight_kg:g} kg",
-                ("ESCEO2018",))
+                f"{low:g} g/kg/d × {weight_kg:g} kg, a little above the adult RDA of 0.8 g/kg/d: "
+                f"ESCEO 2018's {low:g}-{high:g} g/kg/d is set for older adults and postmenopausal women, "
+                "and for a younger adult starting bone-loading exercise it is the planner's choice "
+                "(protein above the RDA may slow bone loss in adults, the evidence mostly from older "
+                "people)", ("IOM2005", "ESCEO2018", "OSTEOTWIN"))
     rda = protein_rda_g(sex)
     return rda, "adult RDA (weight not recorded, so g/kg targets cannot be computed)", ("IOM2005",)
 
@@ -201,7 +252,8 @@ def ckd_protein_target_g(sex: str, weight_kg: float | None) -> tuple[float, floa
 def nutrient_targets(
     sex: str, age_years: float, weight_kg: float | None = None, height_cm: float | None = None,
     on_aromatase_inhibitor: bool = False, reduced_kidney_function: bool = False,
-    egfr_below_30: bool = False,
+    egfr_below_30: bool = False, postmenopausal: bool | None = None,
+    ai_for_breast_cancer: bool | None = None,
 ) -> NutritionTargets:
     """Daily targets for an adult (``age_years`` >= 19).
 
@@ -214,14 +266,18 @@ def nutrient_targets(
 
     ``egfr_below_30`` (CKD G4-G5): protein about 0.8 g/kg/d [KDIGO2012], calcium 800-1000 mg/d from
     food and supplements together [KDOQI2020], and potassium kept under the AI for healthy people so
-    that no high-potassium food is pushed [OSTEOTWIN]."""
-    protein_min, protein_basis, protein_src = protein_target_g(sex, weight_kg)
+    that no high-potassium food is pushed [OSTEOTWIN].
+
+    ``postmenopausal`` (None: from sex and age) and ``ai_for_breast_cancer`` (None: not known) word
+    the protein and vitamin D targets for whom their sources were written."""
+    protein_min, protein_basis, protein_src = protein_target_g(sex, weight_kg, age_years,
+                                                               postmenopausal)
     protein_max: float | None = None
     if reduced_kidney_function and weight_kg is not None:
         protein_max = PROTEIN_G_PER_KG[1] * weight_kg
         protein_basis += (f"; at most {PROTEIN_G_PER_KG[1]:g} g/kg/d while kidney function is reduced "
                           "(the clinician or a renal dietitian sets the intake)")
-        protein_src = (*protein_src, "OSTEOTWIN")
+        protein_src = tuple(dict.fromkeys((*protein_src, "OSTEOTWIN")))
     potassium_min: float | None = potassium_ai_mg(sex)
     potassium_basis = "AI"
     if reduced_kidney_function:
@@ -255,7 +311,7 @@ def nutrient_targets(
     energy, energy_basis, energy_src = energy_target_kcal(sex, age_years, weight_kg, height_cm)
     targets = (
         calcium,
-        vitamin_d_target(age_years, on_aromatase_inhibitor),
+        vitamin_d_target(age_years, on_aromatase_inhibitor, sex, ai_for_breast_cancer),
         NutrientTarget("protein_g", "Protein", "g", protein_min, protein_max, protein_basis,
                        protein_src),
         NutrientTarget("magnesium_mg", "Magnesium", "mg", magnesium_rda_mg(sex, age_years), None,
