@@ -254,6 +254,7 @@ def test_a_what_if_beyond_the_plans_safety_screen_says_so(tmp_path: Path) -> Non
     safety = {s["label"]: s["safety"] for s in document["scenarios"]}
     assert len(safety["training=3xhigh,impact=3"]) == 2
     assert safety["training=2xmoderate"] == [] and safety["current course"] == []
+    assert document["testosterone_note"] is None  # no testosterone on file
 
 
 def test_the_default_bands_are_the_reports_and_the_web_what_ifs(example_patient_path: Path) -> None:

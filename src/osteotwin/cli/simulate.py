@@ -75,6 +75,7 @@ def simulate_command(
         "usable CPU; results do not depend on it).")] = 0,
 ) -> None:
     """Simulate a patient file and optional what-if alternatives."""
+    import datetime as dt
     import math
 
     import numpy as np
@@ -128,14 +129,20 @@ def simulate_command(
 
         title = f"{record.patient.id or scenario.name}: current course and alternatives"
         write_plot(projections, plot, title)
+    from osteotwin.simulate.lab_checks import cycle_range, testosterone_note
+
+    current = projections[0].trajectory
+    notes = {"testosterone_note": testosterone_note(
+        record, record.as_of or dt.date.today(), base.regimens, cycle_range(current),
+        bool(current.meta.get("estradiol_match")))}
     if output_format is SimulateFormat.json:
         from osteotwin.cli.common import emit_json
 
-        emit_json(_document(projections, years, safety))
+        emit_json({**_document(projections, years, safety), **notes})
     elif output_format is SimulateFormat.csv:
         typer.echo(_csv(projections), nl=False)
     else:
-        _table(projections, years, safety)
+        _table(projections, years, safety, notes["testosterone_note"])
     del np
 
 
@@ -266,7 +273,7 @@ def _csv(projections: list[Projection]) -> str:
 
 
 def _table(projections: list[Projection], years: float,
-           safety: dict[str, list[str]] | None = None) -> None:
+           safety: dict[str, list[str]] | None = None, testosterone: str | None = None) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -309,6 +316,8 @@ def _table(projections: list[Projection], years: float,
     unmatched = unmatched_estradiol_note(projections[0].trajectory.meta)
     if unmatched:
         console.print(unmatched, highlight=False)
+    if testosterone:
+        console.print(testosterone, highlight=False)
     assumed = sorted({d for p in projections for d in p.trajectory.meta.get("assumed_doses", [])})
     if assumed:
         console.print(f"Doses not on file, labelled doses assumed: {', '.join(assumed)}")

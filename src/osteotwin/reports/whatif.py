@@ -37,6 +37,7 @@ from osteotwin.simulate.averaging import (
     summary_years,
 )
 from osteotwin.simulate.display import simulated_value
+from osteotwin.simulate.lab_checks import cycle_range, testosterone_note
 from osteotwin.simulate.scenario import AROMATASE_INHIBITORS, Intensity
 from osteotwin.simulate.what_if import ANTIRESORPTIVE_COURSES, BAND_DRAWS, BAND_SEED
 
@@ -166,6 +167,8 @@ class SimulatedCourse:
     table: dict[str, Any]
     table_bands: Bands | None
     table_years: tuple[float, ...]
+    #: the model's total testosterone over its first dosing cycles (``lab_checks.cycle_range``)
+    testosterone_cycle_ng_dl: tuple[float, float] | None = None
 
 
 #: Courses of one person → each simulated.
@@ -270,7 +273,7 @@ def default_simulator(band_draws: int = BAND_DRAWS) -> Simulator:
                 summary_values(times, central.series, table_d, TABLE_SERIES),
                 bands.summary_bands(times, [t.series for t in course_runs], table_d, TABLE_SERIES,
                                     len(draws)),
-                table_years))
+                table_years, cycle_range(central)))
         return courses
 
     return run
@@ -306,11 +309,16 @@ def what_if_section(record: PatientRecord, as_of: dt.date, *, years: float = 5.0
                             "health are checked.")
         from osteotwin.simulate.single import unmatched_estradiol_note
 
-        unmatched = unmatched_estradiol_note(results[0][1].trajectory.meta)
+        current = results[0][1]
+        unmatched = unmatched_estradiol_note(current.trajectory.meta)
+        testosterone = testosterone_note(record, as_of, base.regimens,
+                                         current.testosterone_cycle_ng_dl,
+                                         bool(current.trajectory.meta.get("estradiol_match")))
         view = _view(results, years)
         if course is not None:
             view = replace(view, sources=(*view.sources, ILLUSTRATIVE_COURSES[course][1]))
-        return replace(view, cautions=tuple([unmatched, *cautions] if unmatched else cautions))
+        lab_notes = [note for note in (unmatched, testosterone) if note]
+        return replace(view, cautions=(*lab_notes, *cautions))
     except Exception as exc:  # one failed section must not lose the whole report
         return _failed("what-if simulation", exc)
 

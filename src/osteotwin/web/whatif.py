@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from osteotwin.errors import UserInputError, shortened
 from osteotwin.records import PatientRecord
-from osteotwin.simulate import averaging
+from osteotwin.simulate import averaging, lab_checks
 from osteotwin.simulate.what_if import ANTIRESORPTIVE_COURSES, BAND_DRAWS, BAND_SEED, MIN_BAND_DRAWS
 from osteotwin.web import services
 from osteotwin.web.forms import AmbiguousNumber, parse_decimal
@@ -311,7 +311,8 @@ def _simulation_api() -> Any:
 #: standing in for what the record lacks are listed with the assumptions, and a T-score only
 #: where the scan's is known (reported, or computed as the assessment does); an estradiol matched
 #: only by an implausible production is flagged; 14 = training the person's plan holds back is
-#: named (``safety``).
+#: named (``safety``), and a measured testosterone the model does not reproduce
+#: (``testosterone_note``).
 WHAT_IF_REVISION = 14
 
 
@@ -404,6 +405,10 @@ def run_what_if(record: PatientRecord, request: WhatIfRequest) -> dict[str, Any]
                       "what": "parameter uncertainty: virtual people drawn around the fitted model"},
             "request": request.model_dump(mode="json"), "courses": shown,
             "estradiol_note": _sim_single().unmatched_estradiol_note(trajectories[0].meta),
+            "testosterone_note": lab_checks.testosterone_note(
+                record, record.as_of or dt.date.today(), base.regimens,
+                lab_checks.cycle_range(trajectories[0]),
+                bool(trajectories[0].meta.get("estradiol_match"))),
             "safety": _safety(record, base, alternative),
             "assumptions": list(base.assumptions),
             "course_note": None if request.antiresorptive is None else (
