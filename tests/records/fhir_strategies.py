@@ -135,8 +135,11 @@ def patient_documents(draw: st.DrawFn) -> dict[str, Any]:
         "id": draw(optional(line_texts)),
         "sex": sex,
         "birth_date": _iso(draw(st.dates(date(1925, 1, 1), date(1999, 12, 31)))),
-        "height": draw(optional(floats(100.0, 230.0).map(lambda v: {"value": v, "unit": "cm"}))),
-        "weight": draw(optional(floats(25.0, 300.0).map(lambda v: {"value": v, "unit": "kg"}))),
+        # imperial units too: converted values carry binary noise the export must keep exactly
+        "height": draw(optional(floats(100.0, 230.0).map(lambda v: {"value": v, "unit": "cm"})
+                                | floats(40.0, 90.0).map(lambda v: {"value": v, "unit": "in"}))),
+        "weight": draw(optional(floats(25.0, 300.0).map(lambda v: {"value": v, "unit": "kg"})
+                                | floats(56.0, 660.0).map(lambda v: {"value": v, "unit": "lb"}))),
         "menopausal_status": draw(optional(st.sampled_from(MENOPAUSAL_STATUSES)))
         if sex == "female" else None,
     })

@@ -23,7 +23,7 @@ from osteotwin.records.fhir import (
     record_to_bundle,
     trajectory_output,
 )
-from osteotwin.records.fhir.codes import CS_DRUG
+from osteotwin.records.fhir.codes import CS_DRUG, Coding, coding_property, unit_property
 from tests.records.fhir_strategies import patient_documents
 
 LOINC = "http://loinc.org"
@@ -55,6 +55,15 @@ def test_round_trip_loses_nothing(document: dict[str, Any]) -> None:
     record = parse_patient_document(document)
     bundle = record_to_bundle(record)
     assert bundle_to_record(_via_json(bundle)) == record
+    urls = [e["fullUrl"] for e in bundle["entry"]]
+    assert len(urls) == len(set(urls))  # content-derived ids stay distinct
+    for observation in _resources(bundle, "Observation"):
+        if observation["category"][0]["coding"][0]["code"] == "vital-signs":
+            assert observation.get("effectiveDateTime")  # the vital-signs profile needs a date
+        loinc = [x for x in observation["code"]["coding"] if x["system"] == LOINC]
+        if loinc and "valueQuantity" in observation:  # a Mass/volume code holds a mass unit ...
+            prop = coding_property(Coding(LOINC, loinc[0]["code"], loinc[0]["display"], ""))
+            assert prop in (None, unit_property(observation["valueQuantity"]["unit"]))
 
 
 @pytest.fixture
@@ -78,7 +87,9 @@ def test_example_uses_standard_codes_and_ucum(example: PatientRecord) -> None:
                                           "code": "pg/mL"}
     assert estradiol["effectiveDateTime"] == "2024-05-01"
     assert estradiol["method"] == {"text": "lc-ms/ms"}
-    [testosterone] = _with_code(bundle, LOINC, "2986-8")
+    # reported in nmol/L: the Moles/volume code, not 2986-8 (Mass/volume)
+    assert _with_code(bundle, LOINC, "2986-8") == []
+    [testosterone] = _with_code(bundle, LOINC, "14913-8")
     assert testosterone["valueQuantity"]["value"] == 28.5  # as reported, in nmol/L
     assert testosterone["valueQuantity"]["code"] == "nmol/L"
     [spine_bmd] = _with_code(bundle, LOINC, "24966-4")
@@ -143,7 +154,7 @@ def _entry(resource: dict[str, Any], n: int) -> dict[str, Any]:
 
 def _foreign_bundle() -> dict[str, Any]:
     patient_ref = {"reference": "Patient/p1"}
-    resources = [
+    resources: list[dict[str, Any]] = [
         {"resourceType": "Patient", "id": "p1", "gender": "female", "birthDate": "1957-03-09",
          "identifier": [{"system": "urn:oid:1.2.3", "value": "MRN-77"}]},
         {"resourceType": "Observation", "id": "o1", "status": "final", "subject": patient_ref,

@@ -92,8 +92,8 @@ def import_command(
     from osteotwin.records.fhir import import_bundle
 
     result = import_bundle(read_bundle_file(bundle), source=str(bundle))
-    for line in result.skipped:
-        typer.echo(f"osteotwin: note: not imported: {line}", err=True)
+    for line in result.skipped:  # what was not imported, or read only in part (each says which)
+        typer.echo(f"osteotwin: import note: {line}", err=True)
     as_json = output is not None and output.suffix.lower() == ".json"
     text = dump_patient_json(result.record) + "\n" if as_json else dump_patient_yaml(result.record)
     if output is None:

@@ -51,6 +51,15 @@ EXT_COUNTRY = f"{BASE_URL}/StructureDefinition/fracture-risk-country"
 EXT_PREDICTED_QUANTITY = f"{BASE_URL}/StructureDefinition/predicted-quantity"
 EXT_PREDICTED_INTERVAL = f"{BASE_URL}/StructureDefinition/predicted-interval"
 EXT_MODEL_VERSION = f"{BASE_URL}/StructureDefinition/model-version"
+#: A decimal FHIR gets rounded to 12 significant digits (``86.1825503``) keeps the exact binary
+#: value it came from (``86.18255030000002``) in this extension on the primitive, as a string.
+EXT_EXACT_DECIMAL = f"{BASE_URL}/StructureDefinition/exact-decimal"
+#: On a lab Observation whose valueQuantity was converted (no standard code for the reported unit):
+#: the result as reported (value and unit), which is what the patient file holds.
+EXT_REPORTED_QUANTITY = f"{BASE_URL}/StructureDefinition/reported-quantity"
+#: On MedicationStatement.effectivePeriod.end (no value): the patient file's ``stop`` (the first day
+#: without the drug) where no inclusive FHIR end date can say it (stop on the start day).
+EXT_REGIMEN_STOP = f"{BASE_URL}/StructureDefinition/regimen-stop"
 
 
 @dataclass(frozen=True)
@@ -66,13 +75,25 @@ class Coding:
         return {"system": self.system, "code": self.code, "display": self.display}
 
 
+#: Standard codings kept here rather than in ``data/fhir/codes.csv``: the molar (Moles/volume) LOINC
+#: codes, written when a result was reported in a molar unit (the CSV's codes are Mass/volume) and
+#: read on import. Checked against several public LOINC tables and FHIR examples (2025).
+EXTRA_CODINGS: tuple[tuple[str, Coding], ...] = (
+    ("lab.estradiol", Coding(LOINC, "14715-7", "Estradiol (E2) [Moles/volume] in Serum or Plasma",
+                             "LOINC (molar property; public LOINC tables, FHIR IG examples)")),
+    ("lab.total_testosterone", Coding(LOINC, "14913-8",
+                                      "Testosterone [Moles/volume] in Serum or Plasma",
+                                      "LOINC (molar property; public LOINC tables)")),
+)
+
+
 @lru_cache(maxsize=1)
 def _rows() -> tuple[tuple[str, Coding], ...]:
     text = resources.files("osteotwin.data").joinpath("fhir/codes.csv").read_text(encoding="utf-8")
     return tuple(
         (row["concept"], Coding(row["system"], row["code"], row["display"], row["source"]))
         for row in csv.DictReader(io.StringIO(text))
-    )
+    ) + EXTRA_CODINGS
 
 
 def standard_codings(concept: str) -> list[Coding]:
@@ -84,6 +105,30 @@ def standard_codings(concept: str) -> list[Coding]:
 def concept_by_standard_code() -> dict[tuple[str, str], str]:
     """(system, code) -> osteotwin concept, for reading bundles written by other systems."""
     return {(coding.system, coding.code): key for key, coding in reversed(_rows())}
+
+
+#: Lab units by the LOINC property they measure (a Mass/volume code must not carry a molar value).
+MOLAR_UNITS = frozenset({"pmol/L", "nmol/L", "mmol/L"})
+MASS_UNITS = frozenset({"pg/mL", "ng/dL", "ng/mL", "mg/dL", "ug/L"})
+
+
+def unit_property(unit: str) -> str | None:
+    """``mass`` or ``molar`` for a lab unit (osteotwin spelling), else None (IU/L, %, ...)."""
+    return "molar" if unit in MOLAR_UNITS else "mass" if unit in MASS_UNITS else None
+
+
+def coding_property(coding: Coding) -> str | None:
+    """``mass`` or ``molar`` from a LOINC display (``[Mass/volume]``, ``[Moles/volume]``), else None."""
+    display = coding.display.lower()
+    return "mass" if "[mass/volume]" in display else "molar" if "[moles/volume]" in display else None
+
+
+def lab_coding(concept: str, unit: str) -> Coding | None:
+    """The first standard coding of a lab concept whose property fits ``unit`` (a molar result
+    gets a Moles/volume code, a mass result a Mass/volume one), or None if there is none."""
+    wanted = unit_property(unit)
+    return next((coding for coding in standard_codings(concept)
+                 if coding_property(coding) in (None, wanted)), None)
 
 
 # UCUM spellings of the units osteotwin writes (keys: osteotwin spelling, see osteotwin.units).
@@ -159,3 +204,55 @@ ROUTE_OF_SNOMED: dict[str, str] = {
     "45890007": "transdermal",
     "47625008": "intravenous",
 }
+
+#: US Core smoking status (LOINC 72166-2) SNOMED CT values -> ``history.smoking`` (US Core 3.1.1
+#: value set ``us-core-observation-smokingstatus``: every-day, some-day, heavy, light and
+#: status-unknown smokers are current smokers).
+SMOKING_OF_SNOMED: dict[str, str] = {
+    "449868002": "current",         # Current every day smoker
+    "428041000124106": "current",   # Current some day smoker
+    "77176002": "current",          # Smoker (current status unknown)
+    "428071000124103": "current",   # Current heavy tobacco smoker
+    "428061000124105": "current",   # Current light tobacco smoker
+    "8517006": "former",            # Former smoker
+    "266919005": "never",           # Never smoked tobacco
+}
+#: "Unknown if ever smoked": no value for the patient file (left unset, listed).
+SMOKING_UNKNOWN_SNOMED = frozenset({"266927001"})
+
+#: RxNorm clinical drug (SCD) codes -> osteotwin drug, for products whose code other systems send
+#: instead of the ingredient's. Only codes confirmed in several independent public sources; the
+#: strength in the name is never taken as the dose.
+RXNORM_PRODUCTS: dict[str, tuple[str, str]] = {
+    "199224": ("anastrozole", "anastrozole 1 MG Oral Tablet"),
+    "200064": ("letrozole", "letrozole 2.5 MG Oral Tablet"),
+    "310261": ("exemestane", "exemestane 25 MG Oral Tablet"),
+    "993452": ("denosumab", "1 ML denosumab 60 MG/ML Prefilled Syringe"),
+}
+
+#: Ingredient names (RxNorm display or text, lower case) -> osteotwin drug, tried in order when an
+#: RxNorm code is not known. Combination products (RxNorm ``a / b``) and names matching several
+#: drugs are not matched; nor are supplements (they belong in ``lifestyle.supplements``).
+DRUG_NAME_PATTERNS: tuple[tuple[str, str], ...] = (
+    ("testosterone_cypionate", r"\btestosterone cypionate\b"),
+    ("testosterone_enanthate", r"\btestosterone enanthate\b"),
+    ("testosterone_undecanoate", r"\btestosterone undecanoate\b"),
+    ("testosterone_gel", r"^(?!.*\b(cypionate|enanthate|undecanoate)\b).*\btestosterone\b.*\b(gel|topical)\b"),
+    ("estradiol_transdermal", r"^(?!.*\b(valerate|cypionate)\b).*\bestradiol\b.*\b(transdermal|patch)\b"),
+    ("estradiol_oral", r"^(?!.*\b(valerate|cypionate)\b).*\bestradiol\b.*\boral\b"),
+    ("anastrozole", r"\banastrozole\b"),
+    ("letrozole", r"\bletrozole\b"),
+    ("exemestane", r"\bexemestane\b"),
+    ("tamoxifen", r"\btamoxifen\b"),
+    ("gonadorelin", r"\bgonadorelin\b"),
+    ("hcg", r"\bchorionic gonadotropin\b|\bhcg\b"),
+    ("alendronate", r"\balendron(ate|ic acid)\b"),
+    ("risedronate", r"\brisedron(ate|ic acid)\b"),
+    ("zoledronic_acid", r"\bzoledron(ic acid|ate)\b"),
+    ("denosumab", r"\bdenosumab\b"),
+    ("goserelin", r"\bgoserelin\b"),
+    ("sermorelin", r"\bsermorelin\b"),
+    ("ipamorelin", r"\bipamorelin\b"),
+    ("cjc_1295", r"\bcjc[- ]?1295\b"),
+    ("ibutamoren", r"\bibutamoren\b|\bmk[- ]?677\b"),
+)

@@ -1,12 +1,14 @@
-"""PatientRecord -> FHIR R4 Bundle (type ``collection``) as a JSON-ready dict.
+"""PatientRecord -> FHIR R4 Bundle (type ``collection`` or ``transaction``) as a JSON-ready dict.
 
 Mapping (every patient-file field has a place, so ``bundle_to_record`` gives the record back):
 
 - Patient: sex, birth date, id (identifier), record version, ``as_of`` and ``extra`` (extensions).
-- Observation: height and weight (LOINC vital signs), menopausal status, lab results (LOINC where
-  known, value and unit as reported, UCUM), DXA scans (a panel per scan with BMD, T- and Z-score
-  members), history counts, smoking (LOINC 72166-2, SNOMED values), alcohol and lifestyle fields.
-- MedicationStatement: drug regimens (RxNorm where known) and daily supplements (category).
+- Observation: height and weight (LOINC vital signs, dated), menopausal status, lab results (the
+  LOINC code whose mass/molar property fits the unit, UCUM; see ``_lab``), DXA scans (a panel per
+  scan with BMD, T- and Z-score members), history counts, smoking (LOINC 72166-2, SNOMED values),
+  alcohol and lifestyle fields.
+- MedicationStatement: drug regimens (RxNorm where known; status on the export date; inclusive
+  effectivePeriod.end = stop - 1 day) and daily supplements (category).
 - Condition: history flags (confirmed = true, refuted = false) and free-text conditions.
 - RiskAssessment: an externally calculated fracture risk, and model outputs when given.
 
@@ -18,8 +20,9 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from collections import Counter
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from osteotwin.errors import UserInputError
@@ -64,9 +67,26 @@ def text_element(key: str, value: str) -> dict[str, Any]:
     return {key: value}
 
 
+def decimal(key: str, value: float) -> dict[str, Any]:
+    """A FHIR decimal element as given: whole numbers without ``.0`` (``9``, not ``9.0``), binary
+    noise of a unit conversion rounded off (12 significant digits: 190 lb is ``86.1825503`` kg, not
+    ``86.18255030000002``). Where rounding changed the float, the exact value travels in the
+    ``exact-decimal`` extension, so a round trip still gives the record back exactly."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return {key: value}
+    shown: float | int = float(f"{value:.12g}")
+    exact = shown == value
+    if float(shown).is_integer() and abs(shown) < 1e15:
+        shown = int(shown)
+    out: dict[str, Any] = {key: shown}
+    if not exact:
+        out[f"_{key}"] = {"extension": [{"url": c.EXT_EXACT_DECIMAL, "valueString": repr(value)}]}
+    return out
+
+
 def quantity(value: float, unit: str) -> dict[str, Any]:
     """A UCUM Quantity; ``unit`` is osteotwin's spelling (a key of ``codes.UCUM_OF``)."""
-    return {"value": value, "unit": unit, "system": c.UCUM, "code": c.UCUM_OF[unit]}
+    return {**decimal("value", value), "unit": unit, "system": c.UCUM, "code": c.UCUM_OF[unit]}
 
 
 def concept(key: str, display: str) -> dict[str, Any]:
@@ -89,75 +109,106 @@ def _category(code: str) -> list[dict[str, Any]]:
 
 
 class _BundleWriter:
-    """Collects entries with stable ids (uuid5 of patient id, resource kind and position)."""
+    """Collects entries with content-derived ids.
 
-    def __init__(self, record: PatientRecord) -> None:
-        self.record = record
-        self.key = record.patient.id if record.patient.id is not None else ""
+    An id is the uuid5 of the person (``identity``: id namespace, patient.id, sex and birth date)
+    and of what the entry is about (its ``key``: a lab's test, date and method; a scan's site, date
+    and device; a regimen's drug and start ...), never of its position: adding or removing one entry
+    leaves every other id as it was, and two people never share an id. Entries with the same key
+    (the same lab entered twice) are told apart by their order among themselves."""
+
+    def __init__(self, identity: Sequence[str]) -> None:
+        self.identity = list(identity)
         self.entries: list[dict[str, Any]] = []
-        self.patient_ref = self._id("Patient", 0)
+        self.seen: Counter[str] = Counter()
+        self.patient_ref = self.id_of("Patient", ("patient",))
 
-    def _id(self, kind: str, index: int) -> str:
-        return str(uuid.uuid5(_NAMESPACE, f"{self.key}|{kind}|{index}"))
+    def id_of(self, kind: str, key: Sequence[Any], n: int = 0) -> str:
+        text = json.dumps([*self.identity, kind, *key, n], ensure_ascii=False, default=str)
+        return str(uuid.uuid5(_NAMESPACE, text))
 
-    def add(self, resource: dict[str, Any], *, fixed_id: str | None = None) -> str:
-        """Append a resource; returns its reference (``urn:uuid:...``)."""
-        rid = fixed_id or self._id(resource["resourceType"], len(self.entries))
-        resource = {"resourceType": resource["resourceType"], "id": rid,
+    def add(self, resource: dict[str, Any], key: Sequence[Any]) -> str:
+        """Append a resource about ``key``; returns its reference (``urn:uuid:...``)."""
+        kind = resource["resourceType"]
+        seen = json.dumps([kind, *key], ensure_ascii=False, default=str)
+        rid = self.id_of(kind, key, self.seen[seen])
+        self.seen[seen] += 1
+        resource = {"resourceType": kind, "id": rid,
                     **{k: v for k, v in resource.items() if k != "resourceType"}}
-        if resource["resourceType"] != "Patient":
+        if kind != "Patient":
             resource["subject"] = {"reference": f"urn:uuid:{self.patient_ref}"}
         self.entries.append({"fullUrl": f"urn:uuid:{rid}", "resource": resource})
         return f"urn:uuid:{rid}"
 
     def observation(self, key: str, display: str, category: str, value: dict[str, Any],
-                    *, when: date | None = None, **more: Any) -> str:
+                    *, when: date | None = None, about: Sequence[Any] = (),
+                    code: dict[str, Any] | None = None, **more: Any) -> str:
         resource: dict[str, Any] = {"resourceType": "Observation", "status": "final",
-                                    "category": _category(category), "code": concept(key, display)}
+                                    "category": _category(category),
+                                    "code": code or concept(key, display)}
         if when is not None:
             resource["effectiveDateTime"] = when.isoformat()
         resource.update(value)
         resource.update(more)
-        return self.add(resource)
+        return self.add(resource, (key, *about))
 
 
 BUNDLE_TYPES = ("collection", "transaction")
 
 
 def record_to_bundle(record: PatientRecord, *, model_outputs: Sequence[ModelOutput] = (),
-                     bundle_type: str = "collection") -> dict[str, Any]:
+                     bundle_type: str = "collection", as_of: date | None = None,
+                     id_namespace: str | None = None) -> dict[str, Any]:
     """The record as a FHIR R4 Bundle (JSON-ready dict), checked against the R4B models.
 
     ``model_outputs`` (fracture risk, simulated BMD) are added as RiskAssessment resources; they are
     not part of the patient file and ``bundle_to_record`` does not fold them back into the record.
-    ``bundle_type="transaction"`` adds a ``PUT <type>/<id>`` request to every entry: ids are stable
-    (uuid5 of patient id, resource kind and position), so uploading again updates, not duplicates.
+
+    ``as_of`` is the date the bundle speaks for (default: the record's ``as_of``, else today): a
+    regimen is ``active`` on it, ``completed`` if stopped by then, ``intended`` if it starts later;
+    height and weight without a date of their own are dated by it (the vital-signs profile needs a
+    date).
+
+    Resource ids are derived from the person and each entry's content (``_BundleWriter``), so they
+    are stable. ``bundle_type="transaction"`` adds ``PUT <type>/<id>`` to every entry, so uploading
+    again updates, not duplicates; it needs ``patient.id`` (without one, two people's uploads could
+    land on the same ids). ``id_namespace`` (e.g. the site's FHIR base URL) keeps ids of different
+    sites apart even where their patient ids coincide.
     """
     if bundle_type not in BUNDLE_TYPES:
         raise UserInputError("bundle_type", bundle_type, " or ".join(BUNDLE_TYPES),
                              problem="unsupported Bundle type")
-    out = _BundleWriter(record)
-    out.add(_patient(record), fixed_id=out.patient_ref)
-    _vitals(out, record)
+    p = record.patient
+    if bundle_type == "transaction" and (p.id is None or not p.id.strip()):
+        raise UserInputError(
+            "patient.id", p.id, "an id that names this person at your site (e.g. the record "
+            "number); a transaction Bundle PUTs each resource under an id derived from it, so "
+            "without one two people's uploads could overwrite each other",
+            problem="a transaction Bundle needs patient.id")
+    when = as_of or record.as_of or date.today()
+    out = _BundleWriter([id_namespace or "", p.id or "", p.sex, p.birth_date.isoformat()])
+    out.add(_patient(record), ("patient",))
+    _vitals(out, record, when)
     _history(out, record)
     for med in record.medications:
-        out.add(_medication(med))
+        out.add(_medication(med, when), ("medication", med.drug, med.start))
     for lab in record.labs:
         _lab(out, lab)
     for scan in record.dxa:
         _dxa(out, scan)
     _lifestyle(out, record)
     if record.fracture_risk_external is not None:
-        out.add(_external_risk(record.fracture_risk_external))
+        out.add(_external_risk(record.fracture_risk_external), ("fracture_risk_external",))
     for output in model_outputs:
-        out.add(model_output_resource(output))
+        out.add(model_output_resource(output),
+                ("model-output", output.kind, output.model, output.as_of))
     if bundle_type == "transaction":
         for entry in out.entries:
             resource = entry["resource"]
             entry["request"] = {"method": "PUT",
                                 "url": f"{resource['resourceType']}/{resource['id']}"}
-    bundle = {"resourceType": "Bundle", "id": out._id("Bundle", 0), "type": bundle_type,
-              "entry": out.entries}
+    bundle = {"resourceType": "Bundle", "id": out.id_of("Bundle", ("bundle",)),
+              "type": bundle_type, "entry": out.entries}
     return _checked(bundle)
 
 
@@ -185,14 +236,14 @@ def _patient(record: PatientRecord) -> dict[str, Any]:
     return resource
 
 
-def _vitals(out: _BundleWriter, record: PatientRecord) -> None:
+def _vitals(out: _BundleWriter, record: PatientRecord, when: date) -> None:
     p = record.patient
     if p.height_cm is not None:
         out.observation("patient.height", "Body height", "vital-signs",
-                        {"valueQuantity": quantity(p.height_cm, "cm")}, when=record.as_of)
+                        {"valueQuantity": quantity(p.height_cm, "cm")}, when=when)
     if p.weight_kg is not None:
         out.observation("patient.weight", "Body weight", "vital-signs",
-                        {"valueQuantity": quantity(p.weight_kg, "kg")}, when=record.as_of)
+                        {"valueQuantity": quantity(p.weight_kg, "kg")}, when=when)
     if p.menopausal_status is not None:
         out.observation("patient.menopausal_status", "Menopausal status", "social-history",
                         {"valueCodeableConcept": value_concept(p.menopausal_status)},
@@ -221,11 +272,11 @@ def _history(out: _BundleWriter, record: PatientRecord) -> None:
                  "category": [{"coding": [{"system": c.CS_CONDITION_KIND, "code": "history-flag"}]}],
                  "verificationStatus": {"coding": [{"system": c.CONDITION_VERIFICATION,
                                                     "code": "confirmed" if value else "refuted"}]},
-                 "code": concept(f"history.{flag}", label)})
+                 "code": concept(f"history.{flag}", label)}, (f"history.{flag}",))
     for text in h.conditions:
         out.add({"resourceType": "Condition",
                  "category": [{"coding": [{"system": c.CS_CONDITION_KIND, "code": "free-text"}]}],
-                 "code": text_element("text", text)})
+                 "code": text_element("text", text)}, ("history.conditions", text))
 
 
 def _dose_text(med: Medication) -> str:
@@ -238,13 +289,41 @@ def _dose_text(med: Medication) -> str:
     return f"{amount} every {med.every_d:g} d" if med.every_d is not None else f"{amount} per day"
 
 
-def _medication(med: Medication) -> dict[str, Any]:
+def medication_status(med: Medication, as_of: date) -> str:
+    """MedicationStatement.status on ``as_of``: ``completed`` once stopped (``stop`` is the first
+    day without the drug), ``intended`` before it starts, else ``active``."""
+    if med.start is not None and med.start > as_of:
+        return "intended"
+    if med.stop is not None and med.stop <= as_of:
+        return "completed"
+    return "active"
+
+
+def effective_period(med: Medication) -> dict[str, Any]:
+    """effectivePeriod of a regimen. FHIR's Period.end is inclusive (the last day of use), the
+    patient file's ``stop`` the first day without the drug: end = stop - 1 day. A stop on the start
+    day (no day of use) has no inclusive end; it goes in the ``regimen-stop`` extension."""
+    period: dict[str, Any] = {}
+    if med.start is not None:
+        period["start"] = med.start.isoformat()
+    if med.stop is not None:
+        last = med.stop - timedelta(days=1)
+        if med.start is not None and last < med.start:
+            period["_end"] = {"extension": [{"url": c.EXT_REGIMEN_STOP,
+                                             "valueDate": med.stop.isoformat()}]}
+        else:
+            period["end"] = last.isoformat()
+    return period
+
+
+def _medication(med: Medication, as_of: date) -> dict[str, Any]:
     standard = [coding.as_fhir() for coding in c.standard_codings(f"drug.{med.drug}")[:1]]
     dosage: dict[str, Any] = {"text": _dose_text(med)}
     if med.route is not None:
         dosage["route"] = {"coding": [{"system": c.CS_ROUTE, "code": med.route}], "text": med.route}
     if med.every_d is not None:
-        dosage["timing"] = {"repeat": {"frequency": 1, "period": med.every_d, "periodUnit": "d"}}
+        dosage["timing"] = {"repeat": {"frequency": 1, **decimal("period", med.every_d),
+                                       "periodUnit": "d"}}
     amount = ((med.dose_mg, "mg") if med.dose_mg is not None
               else (med.dose_iu, "IU") if med.dose_iu is not None else None)
     if amount is not None and amount[0] is not None:
@@ -254,7 +333,7 @@ def _medication(med: Medication) -> dict[str, Any]:
             dosage["doseAndRate"] = [{"rateQuantity": quantity(amount[0], f"{amount[1]}/d")}]
     resource: dict[str, Any] = {
         "resourceType": "MedicationStatement",
-        "status": "active" if med.stop is None else "completed",
+        "status": medication_status(med, as_of),
         "category": {"coding": [{"system": c.CS_MEDICATION_KIND, "code": "regimen"}]},
         "medicationCodeableConcept": {
             "coding": [*standard, {"system": c.CS_DRUG, "code": med.drug}],
@@ -262,7 +341,7 @@ def _medication(med: Medication) -> dict[str, Any]:
         },
         "dosage": [dosage],
     }
-    period = {k: v.isoformat() for k, v in (("start", med.start), ("end", med.stop)) if v is not None}
+    period = effective_period(med)
     if period:
         resource["effectivePeriod"] = period
     return resource
@@ -282,12 +361,28 @@ def _supplement(supplement: Supplement) -> dict[str, Any]:
 
 
 def _lab(out: _BundleWriter, lab: LabResult) -> None:
+    """A lab result under the LOINC code whose property fits its unit: as reported where there is
+    one (estradiol in pmol/L under the Moles/volume code 14715-7); else, if the test's canonical unit
+    has one (25(OH)D in nmol/L: only the Mass/volume code 62292-8), converted to that unit, with the
+    result as reported in the ``reported-quantity`` extension; else with osteotwin's code only."""
+    key, display = f"lab.{lab.test}", lab.test.replace("_", " ")
     more: dict[str, Any] = {}
     if lab.method is not None:
         more["method"] = text_element("text", lab.method)
-    out.observation(f"lab.{lab.test}", lab.test.replace("_", " "), "laboratory",
-                    {"valueQuantity": quantity(lab.reported_value, lab.reported_unit)},
-                    when=lab.date, **more)
+    reported = quantity(lab.reported_value, lab.reported_unit)
+    value: dict[str, Any] = {"valueQuantity": reported}
+    coding = c.lab_coding(key, lab.reported_unit)
+    if coding is None and lab.unit != lab.reported_unit:
+        coding = c.lab_coding(key, lab.unit)
+        if coding is not None:
+            # converted: rounded to 12 significant digits (the exact result is the reported one)
+            value = {"valueQuantity": quantity(float(f"{lab.value:.12g}"), lab.unit),
+                     "extension": [{"url": c.EXT_REPORTED_QUANTITY, "valueQuantity": reported}]}
+    codings = [coding.as_fhir()] if coding is not None else []
+    codings.append({"system": c.CS_CONCEPT, "code": key, "display": display})
+    out.observation(key, display, "laboratory", value, when=lab.date,
+                    about=(lab.date, lab.method), code={"coding": codings, "text": display},
+                    **more)
 
 
 def _dxa(out: _BundleWriter, scan: DxaScan) -> None:
@@ -296,6 +391,7 @@ def _dxa(out: _BundleWriter, scan: DxaScan) -> None:
     more: dict[str, Any] = {"bodySite": body_site}
     if scan.device is not None:
         more["device"] = text_element("display", scan.device)
+    about = (scan.site, scan.date, scan.device)
     members = []
     for measure, value, unit in (("bmd", scan.bmd_g_cm2, "g/cm2"), ("t_score", scan.t_score, "1"),
                                  ("z_score", scan.z_score, "1")):
@@ -304,9 +400,10 @@ def _dxa(out: _BundleWriter, scan: DxaScan) -> None:
         key = f"dxa.{scan.site}.{measure}"
         label = f"DXA {SITE_LABELS[scan.site].lower()} {MEASURE_LABELS[measure]}"
         members.append({"reference": out.observation(
-            key, label, "imaging", {"valueQuantity": quantity(value, unit)}, when=scan.date, **more)})
+            key, label, "imaging", {"valueQuantity": quantity(value, unit)}, when=scan.date,
+            about=about, **more)})
     out.observation("dxa.scan", f"DXA scan, {SITE_LABELS[scan.site].lower()}", "imaging", {},
-                    when=scan.date, hasMember=members, **more)
+                    when=scan.date, about=about, hasMember=members, **more)
 
 
 def _lifestyle(out: _BundleWriter, record: PatientRecord) -> None:
@@ -335,9 +432,9 @@ def _lifestyle(out: _BundleWriter, record: PatientRecord) -> None:
                             {"valueCodeableConcept": value_concept(choice)})
     for food in life.food_exclusions:
         out.observation("lifestyle.food_exclusion", "Food excluded from the diet", "social-history",
-                        {"valueCodeableConcept": value_concept(food)})
+                        {"valueCodeableConcept": value_concept(food)}, about=(food,))
     for supplement in life.supplements:
-        out.add(_supplement(supplement))
+        out.add(_supplement(supplement), ("supplement", supplement.name))
 
 
 def _external_risk(risk: ExternalFractureRisk) -> dict[str, Any]:

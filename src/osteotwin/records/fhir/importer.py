@@ -1,7 +1,8 @@
 """FHIR R4 Bundle -> PatientRecord.
 
 Each resource is first checked against the fhir.resources R4B models (R4B keeps R4's structure for
-every resource read here; docs/fhir.md "FHIR version"); the bundle is then mapped to a
+every resource read here; docs/fhir.md "FHIR version"), JSON types strictly (a number written as a
+string is invalid FHIR, not a number); the bundle is then mapped to a
 patient file v1 document and read by the ordinary patient-file reader, so an imported record passes
 exactly the checks a file does (units, plausible ranges, known drugs). Errors name the bundle entry
 and resource as well as the patient-file field. Bundles from other systems are read through their
@@ -14,9 +15,11 @@ refused, never attributed or guessed.
 from __future__ import annotations
 
 import json
+import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any
 
 from osteotwin.errors import UserInputError
@@ -95,6 +98,13 @@ def validated_resources(bundle: Any, *, source: str = "FHIR bundle",
     if not isinstance(entries, list):
         raise UserInputError("Bundle.entry", type(entries).__name__, "a list of entries",
                              source=source, problem="not a list")
+    shell = {key: value for key, value in bundle.items() if key != "entry"}
+    try:  # Bundle.type (1..1) and the other Bundle elements; entries are checked one by one below
+        parsed_shell = get_fhir_model_class("Bundle").model_validate(shell)
+    except (ValidationError, ValueError, TypeError) as exc:
+        raise _validation_error(exc, "Bundle", source) from None
+    _refuse_coerced(shell, json.loads(parsed_shell.model_dump_json(exclude_none=True)), "Bundle",
+                    source)
     out = []
     for i, entry in enumerate(entries):
         where = f"Bundle.entry[{i}]"
@@ -120,10 +130,41 @@ def validated_resources(bundle: Any, *, source: str = "FHIR bundle",
         except (ValidationError, ValueError, TypeError) as exc:
             raise _validation_error(exc, f"{where} {kind}", source) from None
         data: dict[str, Any] = json.loads(model.model_dump_json(exclude_none=True))
+        _refuse_coerced(resource, data, f"{where} {kind}", source)
         label = f"{where} {kind}/{data.get('id', '?')}"
         full_url = entry.get("fullUrl")
         out.append(_Resource(label, str(kind), data, str(full_url) if full_url else None))
     return out
+
+
+def _coerced(raw: Any, parsed: Any, path: str) -> tuple[str, Any, str] | None:
+    """The first value the R4B models accepted only by converting its JSON type (``"20"`` for the
+    number 20, ``"true"`` or ``1`` for true): where, the value, and what FHIR JSON requires."""
+    if isinstance(raw, Mapping) and isinstance(parsed, Mapping):
+        for key, value in raw.items():
+            if key in parsed:
+                found = _coerced(value, parsed[key], f"{path}.{key}")
+                if found is not None:
+                    return found
+    elif isinstance(raw, list) and isinstance(parsed, list) and len(raw) == len(parsed):
+        for i, (value, read) in enumerate(zip(raw, parsed, strict=True)):
+            found = _coerced(value, read, f"{path}[{i}]")
+            if found is not None:
+                return found
+    elif isinstance(parsed, bool) and not isinstance(raw, bool):
+        return path, raw, "a JSON boolean (true or false, not in quotes)"
+    elif isinstance(parsed, int | float) and isinstance(raw, str):
+        return path, raw, "a JSON number (not in quotes)"
+    return None
+
+
+def _refuse_coerced(raw: Any, parsed: Any, where: str, source: str) -> None:
+    """FHIR JSON types are strict: a number or boolean written as a string is invalid FHIR, not
+    something to read as the number (the models would accept it)."""
+    found = _coerced(raw, parsed, where)
+    if found is not None:
+        path, value, accepted = found
+        raise UserInputError(path, value, accepted, source=source, problem="invalid FHIR")
 
 
 def _request_text(entry: Mapping[str, Any]) -> str:
@@ -222,13 +263,60 @@ def _when(data: Mapping[str, Any]) -> Any:
     return None
 
 
-def _quantity_doc(q: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    """A patient-file quantity {value, unit} from a FHIR Quantity (UCUM code read back)."""
+def _exact(element: Mapping[str, Any], key: str) -> Any:
+    """A decimal element; the exact value from osteotwin's ``exact-decimal`` extension where the
+    written one is it rounded to 12 significant digits (an edited value wins over a stale one)."""
+    value = element.get(key)
+    primitive = element.get(f"_{key}")
+    if not isinstance(primitive, Mapping) or isinstance(value, bool) \
+            or not isinstance(value, int | float):
+        return value
+    extension = next((e for e in primitive.get("extension", ())
+                      if isinstance(e, Mapping) and e.get("url") == c.EXT_EXACT_DECIMAL), None)
+    try:
+        exact = float(str((extension or {}).get("valueString")))
+    except ValueError:
+        return value
+    if math.isfinite(exact) and math.isclose(exact, value, rel_tol=1e-11):
+        return exact
+    return value
+
+
+def _units_disagree(code_unit: str, text_unit: str) -> bool:
+    """True if a Quantity's unit text names a different unit than its code (``pg/mL`` for the
+    code ``pmol/L``); text that is not a unit osteotwin can parse is not judged."""
+    from pint.errors import DimensionalityError
+
+    from osteotwin.units import convert
+
+    text_unit = c.UNIT_OF_UCUM.get(text_unit, text_unit)
+    if text_unit.replace(" ", "").lower() == code_unit.replace(" ", "").lower():
+        return False
+    try:
+        return not math.isclose(convert(1.0, text_unit, code_unit), 1.0, rel_tol=1e-9)
+    except DimensionalityError:
+        return True
+    except Exception:  # unit text pint cannot read (e.g. "tablet"): not judged
+        return False
+
+
+def _quantity_doc(q: Mapping[str, Any] | None, where: str = "Quantity") -> dict[str, Any] | None:
+    """A patient-file quantity {value, unit} from a FHIR Quantity (UCUM code read back).
+
+    A code from another unit system cannot be checked and is refused; a unit text that names
+    another unit than the code (``"unit": "pg/mL", "code": "pmol/L"``) is refused too."""
     if q is None:
         return None
-    code = q.get("code")
+    code, system, text = q.get("code"), q.get("system"), q.get("unit")
+    if code is not None and system is not None and system != c.UCUM:
+        raise UserInputError(f"{where}.system", system, f"UCUM units (system {c.UCUM}, code e.g. "
+                             "pg/mL, nmol/L, mg, kg)", problem="unit code not from UCUM")
     unit = c.UNIT_OF_UCUM.get(str(code)) if code is not None else None
-    return {"value": q.get("value"), "unit": unit or q.get("unit") or code}
+    if code is not None and text is not None and _units_disagree(unit or str(code), str(text)):
+        raise UserInputError(f"{where}.unit", f"unit '{text}', code '{code}'",
+                             "unit and code naming the same unit (the code is read)",
+                             problem="unit and code disagree")
+    return {"value": _exact(q, "value"), "unit": unit or text or code}
 
 
 def _value_code(resource: Mapping[str, Any]) -> Any:
@@ -249,8 +337,31 @@ def _number(resource: Mapping[str, Any]) -> Any:
     if "valueInteger" in resource:
         return resource["valueInteger"]
     if "valueQuantity" in resource:
-        return resource["valueQuantity"].get("value")
+        return _exact(resource["valueQuantity"], "value")
     return resource.get("valueDecimal")
+
+
+def _ucum_list(units: Sequence[str]) -> str:
+    return ", ".join(c.UCUM_OF.get(unit, unit) for unit in units)
+
+
+def _stop_of(period: Mapping[str, Any]) -> Any:
+    """The patient file's ``stop`` (first day without the drug) from a FHIR Period: its inclusive
+    ``end`` plus one day, or osteotwin's ``regimen-stop`` extension (a stop on the start day)."""
+    primitive = period.get("_end")
+    if isinstance(primitive, Mapping):
+        marker = next((e for e in primitive.get("extension", ())
+                       if isinstance(e, Mapping) and e.get("url") == c.EXT_REGIMEN_STOP), None)
+        if marker is not None and marker.get("valueDate") is not None:
+            return marker["valueDate"]
+    end = period.get("end")
+    if end is None:
+        return None
+    day = _day(end)
+    try:
+        return (date.fromisoformat(str(day)) + timedelta(days=1)).isoformat()
+    except (TypeError, ValueError, OverflowError):
+        return day  # a partial date: refused by the patient-file reader, by name
 
 
 def _value_quantity(resource: _Resource, path: str) -> Mapping[str, Any] | None:
@@ -278,6 +389,19 @@ def _local_reference(reference: str) -> str:
     plain = _HISTORY_SUFFIX.sub("", reference)
     match = re.search(r"(?:^|/)([A-Z][A-Za-z]+/[A-Za-z0-9\-.]{1,64})$", plain)
     return match.group(1) if match else plain
+
+
+def _hand_over(a: dict[str, Any], b: dict[str, Any]) -> None:
+    """A dosage whose inclusive FHIR end is the day the next one starts (``end`` 2023-06-01, next
+    ``start`` 2023-06-01, a common way to write a dose change) hands that day over: its stop (end +
+    1 day) becomes the next start, so the two do not overlap."""
+    try:
+        handover = date.fromisoformat(str(b.get("start"))) + timedelta(days=1)
+    except (TypeError, ValueError, OverflowError):
+        return
+    if a.get("stop") == handover.isoformat() \
+            and (a.get("start") is None or str(a["start"]) < str(b["start"])):
+        a["stop"] = str(b["start"])
 
 
 @dataclass
@@ -465,9 +589,14 @@ class _Reader:
         elif key == "patient.menopausal_status":
             self._note("patient.menopausal_status", resource)
             self.patient["menopausal_status"] = _value_code(data)
+        elif key == "history.smoking":
+            smoking = self._smoking(resource)
+            if smoking is not None:
+                self._note("history.smoking", resource)
+                self.history["smoking"] = smoking
         elif group == "history":
             self._note(f"history.{name}", resource)
-            self.history[name] = _value_code(data) if name == "smoking" else _number(data)
+            self.history[name] = _number(data)
         elif group == "lab":
             self._lab(name, resource)
         elif key == "dxa.scan":
@@ -479,6 +608,61 @@ class _Reader:
         else:
             self.skipped.append(f"{resource.label}: observation {key} has no place in the file")
 
+    def _smoking(self, resource: _Resource) -> str | None:
+        """history.smoking from osteotwin's value code, a US Core SNOMED CT code, or text naming
+        never/former/current; "unknown if ever smoked" and anything else are listed, not set."""
+        from osteotwin.records.patient import SMOKING
+
+        data = resource.data
+        concept = data.get("valueCodeableConcept")
+        if concept is None:
+            text = data.get("valueString")
+            concept = {"text": text} if isinstance(text, str) else {}
+        own = _code_in(concept, c.CS_VALUE)
+        if own is not None:
+            return own
+        for coding in concept.get("coding", ()):
+            if coding.get("system") == c.SNOMED and str(coding.get("code")) in c.SMOKING_OF_SNOMED:
+                return c.SMOKING_OF_SNOMED[str(coding["code"])]
+        known = _code_in(concept, c.SNOMED) in c.SMOKING_UNKNOWN_SNOMED
+        text = str(concept.get("text") or "").strip().lower()
+        if text in SMOKING and not known:
+            return text
+        why = "unknown if ever smoked" if known else (
+            "not a smoking status osteotwin knows (US Core SNOMED CT codes, or never, former, "
+            "current)")
+        self.skipped.append(f"{resource.label}: history.smoking {_describe(concept)!r}: {why}; "
+                            "left unset")
+        return None
+
+    def _measured(self, resource: _Resource, value_path: str, unit_path: str | None,
+                  units: Sequence[str]) -> dict[str, Any]:
+        """The Observation's valueQuantity as {value, unit}; a missing value or unit is refused
+        naming the FHIR element and the units accepted (``units``, osteotwin spelling)."""
+        accepted = _ucum_list(units)
+        q = _value_quantity(resource, value_path)
+        if q is None:
+            raise UserInputError(f"{resource.label}.valueQuantity: {value_path}", None,
+                                 f"valueQuantity with a value and a UCUM unit code ({accepted})",
+                                 problem="no result value")
+        doc = _quantity_doc(q, f"{resource.label}.valueQuantity") or {}
+        if doc.get("value") is None:
+            raise UserInputError(f"{resource.label}.valueQuantity.value: {value_path}", None,
+                                 "a number", problem="no result value")
+        if unit_path is not None and doc.get("unit") is None:
+            raise UserInputError(f"{resource.label}.valueQuantity.code: {unit_path}", None,
+                                 f"a UCUM unit code (system {c.UCUM}): {accepted}",
+                                 problem="no unit")
+        return doc
+
+    def _dated(self, resource: _Resource, path: str) -> Any:
+        when = _when(resource.data)
+        if when is None:
+            raise UserInputError(f"{resource.label}.effectiveDateTime: {path}", None,
+                                 "effectiveDateTime, effectiveInstant, effectivePeriod.start or "
+                                 "issued: a full date (YYYY-MM-DD)", problem="no result date")
+        return when
+
     def _vital(self, name: str, resource: _Resource) -> None:
         """Height and weight: the latest observation wins (other systems may send several)."""
         when = str(_when(resource.data) or "")
@@ -488,10 +672,13 @@ class _Reader:
             return
         if previous is not None:
             self.skipped.append(f"{previous[1]}: {name} superseded by a later one")
-        self.vitals[name] = (when, resource.label,
-                             _quantity_doc(_value_quantity(resource, f"patient.{name}")))
+        units = ("cm", "m", "[in_i]") if name == "height" else ("kg", "g", "[lb_av]")
+        self.vitals[name] = (when, resource.label, self._measured(
+            resource, f"patient.{name}", f"patient.{name}", units))
 
     def _lab(self, test: str, resource: _Resource) -> None:
+        from osteotwin.units import LAB_SPECS
+
         data = resource.data
         comparator = (data.get("valueQuantity") or {}).get("comparator")
         if comparator is not None:  # "<5 pg/mL" is not 5 pg/mL: the file cannot hold a bound
@@ -501,15 +688,44 @@ class _Reader:
             return
         path = f"labs[{len(self.labs)}]"
         self._note(path, resource)
-        q = _quantity_doc(_value_quantity(resource, f"{path}.value")) or {}
+        spec = LAB_SPECS.get(test)
+        q = self._measured(resource, f"{path}.value", f"{path}.unit",
+                           spec.units if spec is not None else ())
+        reported = _extension(data, c.EXT_REPORTED_QUANTITY)
+        if reported is not None and isinstance(reported.get("valueQuantity"), Mapping):
+            q = self._reported(test, resource, q, reported["valueQuantity"], path)
         lab: dict[str, Any] = {"test": test, "value": q.get("value"), "unit": q.get("unit"),
-                               "date": _when(data)}
+                               "date": self._dated(resource, f"{path}.date")}
         method = _text_of(data.get("method"), "text")
         if method is None and data.get("method"):
             method = _describe(data.get("method"))
         if method is not None:
             lab["method"] = method
         self.labs.append(lab)
+
+    def _reported(self, test: str, resource: _Resource, converted: dict[str, Any],
+                  reported: Mapping[str, Any], path: str) -> dict[str, Any]:
+        """The result as reported (osteotwin's ``reported-quantity``: valueQuantity holds it
+        converted to a unit with a standard code); refused if the two disagree."""
+        from osteotwin.units import convert_lab
+
+        where = f"{resource.label}.extension({c.EXT_REPORTED_QUANTITY})"
+        doc = _quantity_doc(reported, f"{where}.valueQuantity") or {}
+        try:
+            a = convert_lab(test, float(doc["value"]), str(doc["unit"]), field=path)
+            b = convert_lab(test, float(converted["value"]), str(converted["unit"]), field=path)
+        except (TypeError, ValueError) as exc:
+            if isinstance(exc, UserInputError):
+                raise UserInputError(f"{where}: {exc.field}", exc.value, exc.accepted,
+                                     problem=exc.problem) from None
+            raise UserInputError(where, reported, "a value and unit as reported",
+                                 problem="malformed reported result") from None
+        if not math.isclose(a, b, rel_tol=1e-6, abs_tol=1e-12):
+            raise UserInputError(
+                where, f"{doc['value']} {doc['unit']} reported, {converted['value']} "
+                f"{converted['unit']} in valueQuantity", "the reported result and valueQuantity "
+                "giving the same amount", problem="reported result and value disagree")
+        return doc
 
     def _site(self, data: Mapping[str, Any], key: str | None) -> Any:
         site = _code_in(data.get("bodySite"), c.CS_SITE)
@@ -520,8 +736,8 @@ class _Reader:
     def _panel(self, resource: _Resource) -> None:
         data = resource.data
         self._note(f"dxa[{len(self.scans)}]", resource)
-        scan = _Scan(_when(data), self._site(data, None),
-                     _text_of(data.get("device"), "display"))
+        scan = _Scan(self._dated(resource, f"dxa[{len(self.scans)}].date"),
+                     self._site(data, None), _text_of(data.get("device"), "display"))
         for ref in data.get("hasMember", ()):
             member = self._lookup(ref.get("reference"))
             if member is None:
@@ -537,15 +753,21 @@ class _Reader:
                 continue
             scan.site = scan.site or self._site(member.data, key)
             measure = key.split(".")[2]
-            scan.values[measure] = _quantity_doc(
-                _value_quantity(member, f"dxa[{len(self.scans)}].{measure}"))
+            scan.values[measure] = self._dxa_value(member, len(self.scans), measure)
         self.scans.append(scan)
+
+    def _dxa_value(self, resource: _Resource, index: int, measure: str) -> dict[str, Any]:
+        path = f"dxa[{index}].{measure}"
+        if measure == "bmd":
+            return self._measured(resource, path, path, ("g/cm2", "mg/cm2"))
+        return self._measured(resource, path, None, ("1",))
 
     def _standalone_measure(self, key: str, resource: _Resource) -> None:
         """DXA results sent one per Observation (no panel): grouped by date, site and device."""
         data = resource.data
         site, measure = key.split(".")[1:]
-        when, device = _when(data), _text_of(data.get("device"), "display")
+        when = self._dated(resource, f"dxa[{len(self.scans)}].date")
+        device = _text_of(data.get("device"), "display")
         site = self._site(data, key)
         index = next((i for i, s in enumerate(self.scans)
                       if (s.date, s.site, s.device) == (when, site, device)
@@ -553,8 +775,7 @@ class _Reader:
         if index == len(self.scans):
             self._note(f"dxa[{index}]", resource)
             self.scans.append(_Scan(when, site, device))
-        self.scans[index].values[measure] = _quantity_doc(
-            _value_quantity(resource, f"dxa[{index}].{measure}"))
+        self.scans[index].values[measure] = self._dxa_value(resource, index, measure)
 
     @staticmethod
     def _scan_doc(scan: _Scan) -> dict[str, Any]:
@@ -577,7 +798,8 @@ class _Reader:
             return
         self._note(f"lifestyle.{name}", resource)
         if name in _LIFESTYLE_QUANTITIES:
-            self.lifestyle[name] = _quantity_doc(_value_quantity(resource, f"lifestyle.{name}"))
+            self.lifestyle[name] = _quantity_doc(_value_quantity(resource, f"lifestyle.{name}"),
+                                                 f"{resource.label}.valueQuantity")
         elif name in _LIFESTYLE_NUMBERS:
             self.lifestyle[name] = _number(data)
         elif name in _LIFESTYLE_CHOICES:
@@ -621,16 +843,47 @@ class _Reader:
         return None, (f"medicationReference '{shown}' does not resolve to a Medication in this "
                       "bundle (or contained), so the medicine is unknown")
 
+    @staticmethod
+    def _drug(concept: Mapping[str, Any], origin: str) -> tuple[str | None, str | None]:
+        """osteotwin's drug for a medicine's CodeableConcept and, when it was read from an RxNorm
+        product code or by name, how (for the import notes): osteotwin's drug code, a known
+        ingredient code, a known RxNorm product (SCD) code, else an RxNorm concept whose display or
+        text names exactly one drug of the list (combinations are not matched)."""
+        drug = _code_in(concept, c.CS_DRUG)
+        if drug is not None:
+            return drug, None
+        key = _concept_key(concept)
+        if key is not None and key.startswith("drug."):
+            return key.split(".", 1)[1], None
+        rxnorm = [coding for coding in concept.get("coding", ())
+                  if coding.get("system") == c.RXNORM and coding.get("code") is not None]
+        for coding in rxnorm:
+            product = c.RXNORM_PRODUCTS.get(str(coding["code"]))
+            if product is not None:
+                return product[0], (f"RxNorm product {coding['code']} ({product[1]}) read as "
+                                    f"{product[0]}")
+        if not rxnorm:
+            return None, None
+        names = [str(text) for text in (*(x.get("display") for x in rxnorm), concept.get("text"))
+                 if text]
+        found = {drug for name in names if " / " not in name
+                 for drug, pattern in c.DRUG_NAME_PATTERNS if re.search(pattern, name.lower())}
+        if len(found) != 1:
+            return None, None
+        [drug] = found
+        codes = ", ".join(str(x["code"]) for x in rxnorm)
+        shown = next(name for name in names
+                     if any(re.search(p, name.lower()) for d, p in c.DRUG_NAME_PATTERNS if d == drug))
+        return drug, (f"medicine matched by name: '{shown}' read as {drug} (RxNorm {codes} is not a "
+                      f"code osteotwin knows{origin}); check it")
+
     def _medication(self, resource: _Resource) -> None:
         data = resource.data
         concept, origin = self._medication_code(resource)
         if concept is None:
             self.skipped.append(f"{resource.label}: {origin}")
             return
-        drug = _code_in(concept, c.CS_DRUG)
-        if drug is None:
-            key = _concept_key(concept)
-            drug = key.split(".", 1)[1] if key and key.startswith("drug.") else None
+        drug, how = self._drug(concept, origin)
         if drug is None:
             self.skipped.append(f"{resource.label}: medication not in osteotwin's drug list "
                                 f"({_describe(concept)}{origin})")
@@ -640,7 +893,8 @@ class _Reader:
             supplements = self.lifestyle.setdefault("supplements", [])
             self._note(f"lifestyle.supplements[{len(supplements)}]", resource)
             supplements.append({"name": drug, "dose": _quantity_doc(
-                self._dose_quantity(resource, dosages[0], 0))})
+                self._dose_quantity(resource, dosages[0], 0),
+                f"{resource.label}.dosage[0].doseAndRate[0]")})
             for i in range(1, len(dosages)):
                 self.skipped.append(f"{resource.label}.dosage[{i}]: a supplement has one daily "
                                     "dose; only dosage[0] is imported")
@@ -648,6 +902,10 @@ class _Reader:
         regimens = [self._regimen(resource, drug, dosage, i, len(dosages))
                     for i, dosage in enumerate(dosages)]
         self._check_dosages_apart(resource, dosages, regimens)
+        if how is not None:
+            undosed = "" if all("dose" in med for med in regimens) else \
+                "; no dose stated, and the strength in the product name is not taken as the dose"
+            self.skipped.append(f"{resource.label}: {how}{undosed}")
         for i, med in enumerate(regimens):
             label = resource.label if len(dosages) == 1 else f"{resource.label}.dosage[{i}]"
             self.origins[f"medications[{len(self.medications)}]"] = label
@@ -669,18 +927,69 @@ class _Reader:
                                     "patient file can hold; dose left unknown")
         return quantity
 
-    def _interval(self, resource: _Resource, timing: Mapping[str, Any], i: int
+    def _interval(self, resource: _Resource, dosage: Mapping[str, Any], i: int
                   ) -> dict[str, Any] | None:
         """The patient file's ``every`` from Timing (repeat.frequency/period, else Timing.code, else
-        several times of day), or None for once a day / not stated (the dose is then per day)."""
+        several times of day), or None for once a day / not stated (the dose is then per day).
+
+        What could halve or double the dose is refused by name: doses taken as needed, ranges of
+        frequency or period (frequencyMax, periodMax), event times, days of the week or times of
+        day that do not say how many doses a period has (``period 1 wk, dayOfWeek [mon, thu]``:
+        one dose or two?)."""
+        where = f"{resource.label}.dosage[{i}]"
+        for key in ("asNeededBoolean", "asNeededCodeableConcept"):
+            if dosage.get(key) not in (None, False):
+                raise UserInputError(
+                    f"{where}.{key}", dosage[key], "a regular schedule (timing.repeat or "
+                    "timing.code) without asNeeded: osteotwin needs the dose actually taken",
+                    problem="dose taken as needed (how much is taken is unknown)")
+        timing = dosage.get("timing") or {}
         repeat = timing.get("repeat") or {}
-        where = f"{resource.label}.dosage[{i}].timing"
+        accepted_codes = ", ".join(c.TIMING_CODE_INTERVAL)
+        if timing.get("event"):
+            raise UserInputError(f"{where}.timing.event", timing["event"],
+                                 "timing.repeat with frequency, period and periodUnit (e.g. period "
+                                 f"1, periodUnit a for a yearly infusion) or timing.code "
+                                 f"({accepted_codes})", problem="dose times given as events, not "
+                                 "a schedule")
+        for key in ("frequencyMax", "periodMax"):
+            if key in repeat:
+                single = key.removesuffix("Max")
+                raise UserInputError(f"{where}.timing.repeat.{key}", repeat[key],
+                                     f"one {single} (timing.repeat.{single} without {key})",
+                                     problem=f"dose {single} given as a range (the dose could "
+                                     "differ up to that factor)")
+        days = list(repeat.get("dayOfWeek") or ())
+        times_key = "timeOfDay" if repeat.get("timeOfDay") else "when"
+        times = len(repeat.get(times_key) or ())
         if repeat.get("period") is not None:
             frequency = repeat.get("frequency", 1)
-            period = repeat["period"]
+            period = _exact(repeat, "period")
+            unit = repeat.get("periodUnit")
+            if str(unit) not in c.PERIOD_UNIT:
+                raise UserInputError(f"{where}.timing.repeat.periodUnit", unit,
+                                     ", ".join(c.PERIOD_UNIT), problem="dose period unit not "
+                                     "supported" if unit is not None else "dose period without "
+                                     "a unit")
+            if days and (unit != "wk" or period != 1 or frequency != len(days)):
+                raise UserInputError(
+                    f"{where}.timing.repeat.dayOfWeek", days,
+                    "days of the week with period 1, periodUnit wk and frequency equal to the "
+                    "number of days (frequency 2 for mon, thu), or frequency/period without "
+                    "dayOfWeek", problem="doses per week unclear (one dose on one of the days, "
+                    "or one each day?)")
+            if times > 1 and (unit != "d" or period != 1 or frequency != times):
+                raise UserInputError(
+                    f"{where}.timing.repeat.{times_key}", repeat[times_key],
+                    f"several {times_key} entries with period 1, periodUnit d and frequency equal "
+                    f"to their number (frequency {times} for {times}), or without a period",
+                    problem="doses per day unclear (frequency and times of day disagree)")
+            if len(days) > 1:
+                self.skipped.append(
+                    f"{where}.timing.repeat.dayOfWeek: {', '.join(map(str, days))} not kept; read "
+                    f"as {len(days)} doses a week, every {7 / len(days):g} d on average")
             value = period if frequency == 1 else period / frequency
-            return {"value": value, "unit": c.PERIOD_UNIT.get(str(repeat.get("periodUnit")), "?")}
-        accepted_codes = ", ".join(c.TIMING_CODE_INTERVAL)
+            return {"value": value, "unit": c.PERIOD_UNIT[str(unit)]}
         code = timing.get("code")
         if code is not None:
             for coding in code.get("coding", ()):
@@ -688,16 +997,15 @@ class _Reader:
                         and str(coding.get("code")) in c.TIMING_CODE_INTERVAL:
                     value, unit = c.TIMING_CODE_INTERVAL[str(coding["code"])]
                     return {"value": value, "unit": unit}
-            raise UserInputError(f"{where}.code", _describe(code),
+            raise UserInputError(f"{where}.timing.code", _describe(code),
                                  f"an HL7 GTSAbbreviation code ({accepted_codes}) or "
                                  "timing.repeat with frequency, period and periodUnit",
                                  problem="dose frequency not understood")
-        if repeat.get("dayOfWeek") or repeat.get("frequency", 1) != 1:
-            raise UserInputError(f"{where}.repeat", repeat,
+        if days or repeat.get("frequency", 1) != 1:
+            raise UserInputError(f"{where}.timing.repeat", repeat,
                                  "frequency with period and periodUnit (e.g. frequency 2, period "
                                  f"1, periodUnit wk), or timing.code ({accepted_codes})",
                                  problem="dose frequency without a period")
-        times = len(repeat.get("timeOfDay") or repeat.get("when") or ())
         if times > 1:  # times of day without a period: that many doses a day
             return {"value": 24 / times, "unit": "h"}
         return None
@@ -709,10 +1017,10 @@ class _Reader:
         med: dict[str, Any] = {"drug": drug}
         timing = dosage.get("timing") or {}
         repeat = timing.get("repeat") or {}
-        every = self._interval(resource, timing, i)
+        every = self._interval(resource, dosage, i)
         dose_q = self._dose_quantity(resource, dosage, i)
         if dose_q is not None:
-            med["dose"] = _quantity_doc(dose_q)
+            med["dose"] = _quantity_doc(dose_q, f"{where}.doseAndRate[0]")
             unit = med["dose"].get("unit")
             if every is None and isinstance(unit, str) and unit.endswith("/d"):
                 # Without an interval a dose is per day either way (Medication.every_d None); the
@@ -735,11 +1043,11 @@ class _Reader:
         period_of_use = data.get("effectivePeriod") or {}
         bounds = repeat.get("boundsPeriod") or {}
         start = bounds.get("start") or period_of_use.get("start") or data.get("effectiveDateTime")
-        stop = bounds.get("end") or period_of_use.get("end")
+        stop = _stop_of(bounds) if "end" in bounds or "_end" in bounds else _stop_of(period_of_use)
         if start is not None:
             med["start"] = _day(start)
         if stop is not None:
-            med["stop"] = _day(stop)
+            med["stop"] = stop
         return med
 
     def _route(self, route: Mapping[str, Any] | None, where: str) -> str | None:
@@ -766,6 +1074,10 @@ class _Reader:
         """Several dosages are imported as regimens one after another (a dose change, dated by
         timing.repeat.boundsPeriod) or, with the same Dosage.sequence, taken together; dosages
         that overlap in time without saying which are refused rather than added up or dropped."""
+        for j in range(len(regimens)):
+            for i in range(len(regimens)):
+                if i != j:
+                    _hand_over(regimens[i], regimens[j])
         for j in range(1, len(regimens)):
             for i in range(j):
                 a, b = regimens[i], regimens[j]
