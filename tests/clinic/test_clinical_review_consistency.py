@@ -260,3 +260,25 @@ def test_dxa_plan_loss_on_ai() -> None:
     usual = dxa_plan(as_of=AS_OF, reasons=("aromatase inhibitor",), last_scan=last,
                      on_treatment=True, lowest_score=-1.1, baseline_missing=False)
     assert usual.interval_months == 24 and usual.interval_note == ""
+
+
+def test_the_impact_action_keeps_drop_landings_back_where_the_plan_does() -> None:
+    """Review: the assessment advised drop landings where the plan stops at jumps (its moderate
+    impact cap, e.g. no DXA on file); now the action says drop landings wait, and why."""
+    from tests.clinic.builders import LETROZOLE, make, run, scan
+
+    lifestyle = {"impact_sessions_per_week": 0}
+    no_scan = run(make(sex="female", age=58, medications=[LETROZOLE], lifestyle=lifestyle,
+                       history={"breast_cancer": True}))
+    assert no_scan.facts["impact_moderate_only"].value is not None
+    action = next(a for a in no_scan.actions if a.code == "ADD_IMPACT_TRAINING")
+    assert action.message.startswith("Add moderate impact loading (jumps")
+    assert "drop landings wait (moderate impact only: " in action.message
+    assert "no DXA on file" in action.message
+    cleared = run(make(sex="female", age=58, medications=[LETROZOLE],
+                       lifestyle={**lifestyle, "training_setting": "gym"},
+                       history={"breast_cancer": True},
+                       dxa=[scan("lumbar_spine", t=-0.5), scan("femoral_neck", t=-0.6)]))
+    assert cleared.facts["impact_moderate_only"].value is None
+    action = next(a for a in cleared.actions if a.code == "ADD_IMPACT_TRAINING")
+    assert action.message.startswith("Add impact loading (jumps, drop landings)")

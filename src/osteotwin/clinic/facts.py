@@ -220,8 +220,8 @@ def _exercise_screen(s: FactSheet, record: PatientRecord, as_of: dt.date) -> Non
     protocols.md 8.4: UK consensus 2022, Too Fit To Fracture 2014/2015), as the screen words them, so
     that the assessment's exercise actions never ask for more than the plan allows: high-intensity
     lifting (LIFTMOR 5 x 5) left out for the screen's reasons (the gym setting aside: the action is
-    the suggestion to go to one), and jumps and drop landings left out where the screen caps impact
-    below moderate.
+    the suggestion to go to one), jumps and drop landings left out where the screen caps impact
+    below moderate, and drop landings where it caps it at moderate.
     """
     from osteotwin.plan.exercise.screening import screen  # the plan's screen: one set of rules
 
@@ -232,6 +232,8 @@ def _exercise_screen(s: FactSheet, record: PatientRecord, as_of: dt.date) -> Non
     s.put("impact_contraindication", "; ".join(impact) or None)
     s.put("impact_deferral_note", "; no jumps or drop landings for now (" + "; ".join(impact) + ")"
           if impact else "")
+    # jumps but no drop landings: the screen's moderate cap, and why
+    s.put("impact_moderate_only", sc.impact_cap_reason if sc.impact_cap == "moderate" else None)
 
 
 def _denosumab(s: FactSheet, record: PatientRecord, as_of: dt.date) -> None:
