@@ -282,3 +282,24 @@ def test_the_impact_action_keeps_drop_landings_back_where_the_plan_does() -> Non
     assert cleared.facts["impact_moderate_only"].value is None
     action = next(a for a in cleared.actions if a.code == "ADD_IMPACT_TRAINING")
     assert action.message.startswith("Add impact loading (jumps, drop landings)")
+
+
+def test_the_spine_is_spared_after_denosumab_is_stopped() -> None:
+    """Review: after a denosumab stop (no bisphosphonate since) the plan spares the spine but the
+    assessment said nothing of it; it now asks to avoid loaded flexion, naming the window."""
+    from tests.clinic.builders import days_ago, make, med, run, scan
+
+    stopped = med("denosumab", "60 mg", "6 mo", start_days_ago=1500, route="subcutaneous",
+                  stop=days_ago(230))
+    result = run(make(sex="female", age=66, medications=[stopped],
+                      dxa=[scan("lumbar_spine", t=-1.2), scan("femoral_neck", t=-1.1)]))
+    assert result.facts["denosumab_rebound_risk"].value is not None
+    action = next(a for a in result.actions if a.code == "AVOID_LOADED_SPINAL_FLEXION")
+    assert "while bone turnover rebounds after denosumab was stopped (denosumab stopped" in action.message
+    assert "cummings_2018" in action.evidence
+    ongoing = run(make(sex="female", age=66, medications=[med("denosumab", "60 mg", "6 mo",
+                                                                  start_days_ago=1500,
+                                                                  route="subcutaneous")],
+                       dxa=[scan("lumbar_spine", t=-1.2), scan("femoral_neck", t=-1.1)]))
+    assert ongoing.facts["denosumab_rebound_risk"].value is None
+    assert "AVOID_LOADED_SPINAL_FLEXION" not in set(ongoing.action_codes())

@@ -234,6 +234,8 @@ def _exercise_screen(s: FactSheet, record: PatientRecord, as_of: dt.date) -> Non
           if impact else "")
     # jumps but no drop landings: the screen's moderate cap, and why
     s.put("impact_moderate_only", sc.impact_cap_reason if sc.impact_cap == "moderate" else None)
+    # denosumab stopped, no bisphosphonate since, in the rebound window (the screen's words)
+    s.put("denosumab_rebound_risk", sc.denosumab_rebound)
 
 
 def _denosumab(s: FactSheet, record: PatientRecord, as_of: dt.date) -> None:
