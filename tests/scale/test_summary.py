@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -23,13 +26,15 @@ TRIAL = {
 }
 
 
-def _people() -> pd.DataFrame:
-    placebo = np.linspace(-1.0, 1.0, 101)
-    ai = placebo - 2.0 - 0.01 * np.arange(101)  # individual effect -2 to -3 pp
+def _people(repeat: int = 1) -> pd.DataFrame:
+    """101 virtual people per arm (each repeated ``repeat`` times: the pass rule needs 1,000)."""
+    placebo = np.tile(np.linspace(-1.0, 1.0, 101), repeat)
+    ai = placebo - 2.0 - 0.01 * np.tile(np.arange(101), repeat)  # individual effect -2 to -3 pp
     name = "lumbar_spine_bmd_change_pct@12 mo"
+    size = 101 * repeat
     return pd.DataFrame({
-        "arm_index": [0] * 101 + [1] * 101, "arm_id": ["ai"] * 101 + ["placebo"] * 101,
-        "person": list(range(101)) * 2, name: np.concatenate([ai, placebo]),
+        "arm_index": [0] * size + [1] * size, "arm_id": ["ai"] * size + ["placebo"] * size,
+        "person": list(range(size)) * 2, name: np.concatenate([ai, placebo]),
     })
 
 
@@ -46,15 +51,18 @@ def test_summary_rows_carry_published_values_and_pass() -> None:
     columns = endpoint_columns(trial)
     assert [c.name for c in columns] == ["lumbar_spine_bmd_change_pct@12 mo"]
     assert 365.25 in output_times(columns)
-    rows = summarise(_people(), trial, columns)
+    rows = summarise(_people(repeat=10), trial, columns)
     ai, placebo, contrast = rows
-    assert ai["arm"] == "ai" and ai["mean"] == pytest.approx(-2.5)
+    assert ai["arm"] == "ai" and ai["mean"] == pytest.approx(-2.5) and ai["n"] == 1010
     assert ai["published"] == -2.0 and ai["interval"] == [-3.0, -1.0] and ai["pass"] is True
+    assert ai["pass_reason"] is None and ai["unit"] == "%" and ai["published_unit"] == "%"
+    assert ai["published_converted"] == -2.0
     assert placebo["published"] is None and placebo["pass"] is None
     assert placebo["mean"] == pytest.approx(0.0, abs=1e-12)
     # paired per person: the individual effects run from -2 to -3 pp
     assert contrast["contrast"] == ["ai", "placebo"]
-    assert contrast["p2.5"] == pytest.approx(-2.975) and contrast["p97.5"] == pytest.approx(-2.025)
+    assert contrast["p2.5"] == pytest.approx(-2.975, abs=0.01)
+    assert contrast["p97.5"] == pytest.approx(-2.025, abs=0.01)
     assert contrast["interval"] == pytest.approx([-2.5 - 1.96 * 0.5, -2.5 + 1.96 * 0.5], abs=1e-3)
     assert contrast["pass"] is True
     csv_text = summary_csv(rows)
@@ -63,7 +71,44 @@ def test_summary_rows_carry_published_values_and_pass() -> None:
 
 def test_a_mean_outside_the_widened_interval_fails() -> None:
     trial = parse_trial_document(TRIAL)
-    people = _people()
+    people = _people(repeat=10)
     people.loc[people["arm_id"] == "ai", "lumbar_spine_bmd_change_pct@12 mo"] -= 5.0
     ai = summarise(people, trial, endpoint_columns(trial))[0]
     assert ai["pass"] is False
+
+
+def test_below_1000_virtual_people_pass_is_unscored_with_a_reason() -> None:
+    trial = parse_trial_document(TRIAL)
+    ai, _, contrast = summarise(_people(), trial, endpoint_columns(trial))
+    for row in (ai, contrast):
+        assert row["n"] == 101 and row["pass"] is None
+        assert row["pass_reason"] == ("unscored: 101 virtual people, below the 1,000 the pass "
+                                      "rule needs")
+        assert row["interval"] is not None  # the published interval is still shown
+    (row,) = csv.DictReader(io.StringIO(summary_csv([ai])))
+    assert list(row)[-4:] == ["unit", "published_unit", "published_converted", "pass_reason"]
+    assert (row["pass"], row["unit"], row["published_converted"]) == ("", "%", "-2.0")
+    assert row["pass_reason"] == ai["pass_reason"]
+
+
+def test_the_sd_of_a_single_value_is_unknown_not_zero() -> None:
+    stats = describe(np.array([1.5, np.nan]))
+    assert stats["n"] == 1 and stats["mean"] == 1.5 and stats["sd"] is None
+
+
+def test_an_absolute_level_is_in_the_model_unit_with_the_published_value_as_given() -> None:
+    doc = {**TRIAL, "population": {"sex": "male", "age": {"mean": 60, "sd": 5}},
+           "endpoints": [{"arm": "ai", "quantity": "total_testosterone", "at": "12 mo",
+                          "value": 17.6, "unit": "nmol/L", "sd": 4.0}]}
+    trial = parse_trial_document(doc)
+    columns = endpoint_columns(trial)
+    name = columns[0].name
+    people = pd.DataFrame({"arm_index": [0] * 1000 + [1] * 1000,
+                           "arm_id": ["ai"] * 1000 + ["placebo"] * 1000,
+                           "person": list(range(1000)) * 2, name: np.full(2000, 500.0)})
+    ai = summarise(people, trial, columns)[0]
+    assert ai["unit"] == "ng/dL" and ai["mean"] == pytest.approx(500.0)
+    assert ai["published"] == 17.6 and ai["published_unit"] == "nmol/L"
+    assert ai["published_converted"] == pytest.approx(507.6, abs=0.5)
+    low, high = ai["interval"]
+    assert low < ai["published_converted"] < high and ai["pass"] is True

@@ -13,8 +13,24 @@ DEFAULT_DESCRIPTION = ("a 62-year-old postmenopausal woman (10 years since menop
                        "after breast cancer, starting anastrozole 1 mg daily at t = 0")
 
 
+#: ``osteotwin export-sbml --help`` (one line per paragraph: the help keeps later line breaks).
+EXPORT_SBML_HELP = "\n\n".join((
+    "Export the mechanistic model with one person's parameters, steady state and regimens.",
+    "Rates are the model's own equations (rate rules). Doses the model takes as a continuous "
+    "daily rate (a daily oral dose of an aromatase inhibitor or tamoxifen, gels and patches, oral "
+    "estradiol, oral bisphosphonates, vitamin D3 and calcium) are inputs u_<name>: a constant, or "
+    "an assignment rule piecewise in time where a regimen starts or stops; they are not events.",
+    "Bolus doses (injections and implants: testosterone esters, denosumab, zoledronic acid, "
+    "goserelin, hCG; and oral aromatase inhibitors or tamoxifen taken less often than daily) are "
+    "events adding the dose to a depot state; doses at or before SBML time 0 are in the initial "
+    "state.",
+    "Time is in days; SBML time 0 is the start of the person's simulation (parameter "
+    "start_offset_d gives it in days from t = 0).",
+))
+
+
 def register(app: typer.Typer) -> None:
-    app.command("export-sbml")(export_sbml)
+    app.command("export-sbml", help=EXPORT_SBML_HELP)(export_sbml)
 
 
 def export_sbml(
@@ -24,12 +40,8 @@ def export_sbml(
                                                    f"{DEFAULT_DESCRIPTION}.")] = None,
     years: Annotated[float, typer.Option(help="Horizon of the regimens in years.")] = 5.0,
 ) -> None:
-    """Export the mechanistic model with one person's parameters, steady state and regimens.
-
-    Rates are the model's own equations (rate rules); drug doses are events; inputs that switch
-    (regimens starting or stopping) are piecewise functions of time. Time is in days; SBML time 0 is
-    the start of the person's simulation (parameter ``start_offset_d`` gives it in days from t = 0).
-    """
+    """Export the mechanistic model with one person's parameters, steady state and regimens
+    (help: ``EXPORT_SBML_HELP``)."""
     from osteotwin.cli.common import write_output_file
     from osteotwin.sbml.export import export_scenario
     from osteotwin.simulate.scenario import Regimen, Scenario, Subject

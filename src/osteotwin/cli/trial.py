@@ -17,6 +17,7 @@ class Backend(StrEnum):
     cpu = "cpu"
     jax = "jax"
     dask = "dask"
+    ray = "ray"  # spec/cli.md names it; refused with a clear message (not in this build)
 
 
 class TrialFormat(StrEnum):
@@ -24,8 +25,32 @@ class TrialFormat(StrEnum):
     json = "json"
 
 
+#: ``osteotwin trial --help``: one line per paragraph (the help keeps line breaks after the first).
+TRIAL_HELP = "\n\n".join((
+    "Simulate every arm of TRIAL_FILE as a virtual population of N people; per-person endpoints "
+    "go to Parquet (OUT/people/), the summary (mean, SD, percentiles, published value) to "
+    "OUT/summary.json and OUT/summary.csv.",
+    "Parquet columns, one row per virtual person: arm_index, arm_id, person (index within the "
+    "arm), chunk, age_y, weight_kg, and one column per endpoint named QUANTITY@AT (e.g. "
+    "lumbar_spine_bmd_change_pct@24 mo; \"from D d\" appended for a change from a later time), "
+    "in the model's units, which need not be the trial file's: % for changes and incidences, "
+    "the canonical unit for absolute lab levels (estradiol pg/mL, total testosterone ng/dL, "
+    "25(OH)D ng/mL, ...).",
+    "Each summary row gives that unit as `unit` (mean, SD, percentiles and interval are in it), "
+    "the published value as the trial file gives it (`published`, `published_unit`) and in the "
+    "model's unit (`published_converted`). `pass` is the spec's pass rule, which is defined for "
+    "at least 1,000 virtual people per arm: below that it is empty (null) and `pass_reason` says "
+    "why. A dose the trial file leaves out (`dose: null`) is simulated at the usual labelled "
+    "dose, listed under `assumed_doses`.",
+    "The manifest in OUT records the parameter set (a digest of the values used: "
+    "OSTEOTWIN_PARAMETERS may name another file than the packaged fit), the osteotwin version and "
+    "a digest of the model code; resuming a run with different ones is refused. summary.json "
+    "names the parameter set (`parameter_set`, `parameters`).",
+))
+
+
 def register(app: typer.Typer) -> None:
-    app.command("trial")(trial)
+    app.command("trial", help=TRIAL_HELP)(trial)
 
 
 def trial(
@@ -33,7 +58,9 @@ def trial(
     n: Annotated[int, typer.Option("--n", help="Virtual people per arm.")],
     backend: Annotated[Backend, typer.Option(help="cpu: compiled solver on every core; jax: batched "
                                              "float64 solver (GPU if present, else CPU); dask: "
-                                             "chunks as tasks on a Dask cluster.")] = Backend.cpu,
+                                             "chunks as tasks on a Dask cluster (the distributed "
+                                             "run); ray: not available in this build (exits 2; "
+                                             "use dask).")] = Backend.cpu,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed draws the same people on "
                                            "any backend (independent draws, chunk by chunk; "
                                            "`osteotwin validate` draws each arm as a Latin "
@@ -51,14 +78,7 @@ def trial(
                                                        "(summary on stdout).")] = TrialFormat.table,
     quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
 ) -> None:
-    """Simulate every arm of TRIAL_FILE as a virtual population of N people; per-person endpoints go
-    to Parquet (OUT/people/), the summary (mean, SD, percentiles, published value) to OUT/summary.json
-    and OUT/summary.csv.
-
-    Parquet columns, one row per virtual person: arm_index, arm_id, person (index within the arm),
-    chunk, age_y, weight_kg, and one column per endpoint named QUANTITY@AT (e.g.
-    lumbar_spine_bmd_change_pct@24 mo; "from D d" appended for a change from a later time), in the
-    trial file's units."""
+    """Simulate every arm of TRIAL_FILE as a virtual population of N people (help: ``TRIAL_HELP``)."""
     from osteotwin.cli.common import emit_json
     from osteotwin.cli.validate import small_n_note
     from osteotwin.scale.runner import run_trial
@@ -107,17 +127,25 @@ def _print_table(result: RunResult) -> None:
         console = Console(width=160)
     table = Table(title=f"{result.trial_id}: {result.n:,} virtual people per arm "
                   f"(seed {result.seed}, {result.backend})")
-    for name in ("arm / contrast", "endpoint", "mean", "SD", "2.5%", "50%", "97.5%",
+    for name in ("arm / contrast", "endpoint", "unit", "mean", "SD", "2.5%", "50%", "97.5%",
                  "published", "interval", "pass"):
-        table.add_column(name, justify="left" if name in ("arm / contrast", "endpoint") else "right")
+        table.add_column(name, justify="left" if name in ("arm / contrast", "endpoint", "unit")
+                         else "right")
     for row in result.summary:
         who = row["arm"] if row["arm"] is not None else " − ".join(row["contrast"])
         interval = row["interval"]
-        table.add_row(who, row["endpoint"], _fmt(row["mean"]), _fmt(row["sd"]), _fmt(row["p2.5"]),
-                      _fmt(row["p50"]), _fmt(row["p97.5"]), _fmt(row["published"]),
+        table.add_row(who, row["endpoint"], row["unit"], _fmt(row["mean"]), _fmt(row["sd"]),
+                      _fmt(row["p2.5"]), _fmt(row["p50"]), _fmt(row["p97.5"]), _published(row),
                       f"{interval[0]:.3g} to {interval[1]:.3g}" if interval else "—",
                       {True: "yes", False: "no", None: "—"}[row["pass"]])
     console.print(table)
+    reasons = sorted({row["pass_reason"] for row in result.summary
+                      if row["pass_reason"] and row["mean"] is not None})
+    for reason in reasons:
+        console.print(f"pass —: {reason}", highlight=False)
+    for arm, doses in result.assumed_doses.items():
+        for dose in doses:
+            console.print(f"[yellow]assumed dose, arm {arm}: {dose['note']}[/]", highlight=False)
     missing = [row["quantity"] for row in result.summary if row["mean"] is None]
     if missing:
         console.print(f"[yellow]{len(missing)} row(s) without a prediction; the model does not "
@@ -127,5 +155,20 @@ def _print_table(result: RunResult) -> None:
                   + (f" ({rate} person-years/s)" if rate else "")
                   + f"; {result.chunks_total - result.chunks_run} of {result.chunks_total} chunks "
                   f"resumed from {result.out}. Backend: {result.backend_note or result.backend}.")
+    params = result.parameters
+    console.print(f"Parameter set: {params.get('label')} ({params.get('source')}; sha256 "
+                  f"{str(params.get('sha256'))[:12]}); osteotwin {result.osteotwin_version}.",
+                  highlight=False)
     console.print("Decision support: a virtual population from published summaries and a "
                   "mechanistic model; see assumptions in summary.json.")
+
+
+def _published(row: dict[str, Any]) -> str:
+    """The published value in the row's unit, and as the trial file gives it when that differs."""
+    converted = row.get("published_converted")
+    if converted is None:
+        return "—"
+    text = _fmt(converted)
+    if row.get("published_unit") not in (None, row.get("unit")):
+        text += f" ({_fmt(row.get('published'))} {row['published_unit']})"
+    return text

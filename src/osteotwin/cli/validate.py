@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from osteotwin.trials.model import Trial
     from osteotwin.trials.validation import PopulationSimulator, ValidationReport
 
+#: ``trials.pass_rule.MIN_VIRTUAL_PEOPLE`` (not imported here: the CLI starts without the model).
 MIN_N_FOR_PASS_RULE = 1000
 
 
@@ -184,6 +185,11 @@ def print_table(report: ValidationReport) -> None:
                       "published intervals apart):[/]")
         for pair in report.incompatible:
             console.print(f"  {pair.describe()}", highlight=False)
+    for result in report.trials:
+        for arm, doses in result.assumed_doses.items():
+            for dose in doses:
+                console.print(f"[yellow]assumed dose: {result.trial}, arm {arm}: {dose.note}[/]",
+                              highlight=False)
     if report.errors:
         console.print(f"[red]{len(report.errors)} trial file(s) not validated (bad input, see "
                       "the errors above); their endpoints are not counted[/]")

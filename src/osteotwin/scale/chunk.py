@@ -20,6 +20,7 @@ from osteotwin.trials.model import Trial
 if TYPE_CHECKING:
     import pyarrow as pa
 
+    from osteotwin.physiology.fracture import FractureParameters
     from osteotwin.physiology.parameters import ModelParameters
     from osteotwin.simulate.scenario import Scenario
     from osteotwin.trials.population import ArmPeople
@@ -41,12 +42,17 @@ class BatchSimulator(Protocol):
 
 @dataclass(frozen=True)
 class RunSpec:
-    """Everything a worker needs to compute any chunk of a run (picklable)."""
+    """Everything a worker needs to compute any chunk of a run (picklable). ``parameters`` and
+    ``fracture`` are the central model and fracture-hazard parameters the run records in its
+    manifest, shipped to every worker so that all of them simulate with that set (None: the
+    worker's own ``current_parameters()`` and packaged fracture parameters)."""
 
     trial: Trial
     columns: tuple[EndpointColumn, ...]
     times_d: NDArray[np.float64]
     seed: int
+    parameters: ModelParameters | None = None
+    fracture: FractureParameters | None = None
 
 
 def exact_times(columns: Sequence[EndpointColumn]) -> NDArray[np.float64]:
@@ -66,21 +72,33 @@ def draw_chunk(spec: RunSpec, task: ChunkTask) -> tuple[ArmPeople, NDArray[np.fl
     draws = StandardDraws({name: normals[:, j].copy() for j, name in enumerate(DRAW_NAMES)},
                           task.size)
     people = draw_people(spec.trial, spec.trial.arms[task.arm_index], draws)
+    base = spec.parameters if spec.parameters is not None else _current_parameters()
     params = parameters_for_people(np.arange(task.start, task.stop, dtype=np.int64), task.seed,
-                                   base=_current_parameters())
+                                   base=base)
     return people, np.asarray(params, dtype=np.float64)
 
 
 def _current_parameters() -> ModelParameters:
-    """``current_parameters()``, read again only when the fitted-parameter file changes (parsing
-    its YAML costs more than drawing a thousand people)."""
-    from osteotwin.physiology.parameters import FITTED_PARAMETERS_PATH, current_parameters
+    """``current_parameters()``, read again only when the parameter file it reads (the one named
+    by ``OSTEOTWIN_PARAMETERS``, else the packaged fitted file) or that variable changes (parsing
+    the YAML costs more than drawing a thousand people)."""
+    import os
+    from pathlib import Path
 
+    from osteotwin.physiology.parameters import (
+        FITTED_PARAMETERS_PATH,
+        PARAMETERS_ENV,
+        current_parameters,
+    )
+
+    chosen = os.environ.get(PARAMETERS_ENV) or ""
+    path = Path(chosen) if chosen else FITTED_PARAMETERS_PATH
+    key: tuple[object, ...]
     try:
-        stat = FITTED_PARAMETERS_PATH.stat()
-        key: tuple[float, ...] = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+        stat = path.stat()
+        key = (chosen, stat.st_mtime_ns, stat.st_size, stat.st_ino)
     except OSError:
-        key = ()
+        key = (chosen,)
     if _PARAMETERS_CACHE.get("key") != key:
         _PARAMETERS_CACHE["key"] = key
         _PARAMETERS_CACHE["value"] = current_parameters()
@@ -117,7 +135,7 @@ def evaluate_chunk(spec: RunSpec, task: ChunkTask, people: ArmPeople,
         "weight_kg": pa.array(np.array([s.weight_kg for s in subjects], dtype=np.float64)),
     }
     for column in spec.columns:
-        values = person_values(column.as_endpoint(), sim)
+        values = person_values(column.as_endpoint(), sim, spec.fracture)
         data[column.name] = pa.array(np.asarray(values, dtype=np.float64))
     return pa.table(data)
 

@@ -2,7 +2,13 @@
 
 Backends: ``cpu`` (compiled solver over a process pool, every core), ``jax`` (batched float64
 implicit solver; GPU when present, else CPU), ``dask`` (chunks as tasks on a Dask cluster, each task
-writing its own Parquet file). The same seed gives the same people on every backend.
+writing its own Parquet file). The same seed gives the same people on every backend. ``ray`` is
+accepted as the spec's name for a distributed backend and refused with a pointer to ``dask``: Ray is
+not part of this build.
+
+The run simulates with one parameter set (``provenance.current_parameter_set``), shipped to every
+worker; its digest, the osteotwin version and the model code's digest are in the run folder's
+manifest (a resume with any other is refused) and, with the set's label and source, in the summary.
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from osteotwin.errors import UserInputError
 from osteotwin.scale import store
@@ -20,9 +26,19 @@ from osteotwin.scale.chunk import BatchSimulator, RunSpec, compute_chunk
 from osteotwin.scale.endpoints import endpoint_columns, horizon_d, output_times
 from osteotwin.scale.plan import DEFAULT_CHUNK_SIZE, ChunkTask, check_run_size, plan_chunks
 from osteotwin.scale.progress import Advance, people_progress
+from osteotwin.scale.provenance import current_parameter_set, model_code_sha256, osteotwin_version
 from osteotwin.scale.summary import summarise, summary_csv
+from osteotwin.trials.pass_rule import MIN_VIRTUAL_PEOPLE
+
+if TYPE_CHECKING:
+    from osteotwin.trials.model import Trial
 
 BACKENDS = ("cpu", "jax", "dask")
+#: Backends spec/cli.md names that this build does not provide (refused with a clear message).
+UNAVAILABLE_BACKENDS = {
+    "ray": ("Ray is not available in this build", "cpu, jax or dask (--backend dask runs the "
+            "chunks on a distributed Dask cluster: --scheduler ADDRESS, or a local one)"),
+}
 
 
 @dataclass
@@ -43,6 +59,12 @@ class RunResult:
     summary: list[dict[str, Any]] = field(default_factory=list)
     assumptions: dict[str, list[str]] = field(default_factory=dict)
     backend_note: str = ""
+    #: The parameter set simulated with: label, sha256 and source (``provenance.ParameterSet``).
+    parameters: dict[str, Any] = field(default_factory=dict)
+    osteotwin_version: str = ""
+    model_sha256: str = ""
+    #: Per arm, the usual doses filled in where the trial file gives ``dose: null``.
+    assumed_doses: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     @property
     def person_years_per_s(self) -> float | None:
@@ -58,7 +80,13 @@ class RunResult:
                        "resumed": self.chunks_total - self.chunks_run},
             "people_simulated": self.people_simulated, "seconds": round(self.seconds, 3),
             "horizon_y": self.horizon_y, "person_years_per_s": self.person_years_per_s,
-            "assumptions": self.assumptions, "endpoints": self.summary,
+            "parameter_set": self.parameters.get("label"),
+            "parameters": self.parameters,
+            "osteotwin_version": self.osteotwin_version, "model_sha256": self.model_sha256,
+            "pass_rule": {"min_virtual_people": MIN_VIRTUAL_PEOPLE,
+                          "scored": self.n >= MIN_VIRTUAL_PEOPLE},
+            "assumptions": self.assumptions, "assumed_doses": self.assumed_doses,
+            "endpoints": self.summary,
         }
 
 
@@ -70,6 +98,9 @@ def run_trial(trial_path: Path, *, n: int, backend: str = "cpu", seed: int = 0,
     from osteotwin.trials.population import check_simulable
     from osteotwin.trials.reader import load_trial_file
 
+    if backend in UNAVAILABLE_BACKENDS:
+        problem, accepted = UNAVAILABLE_BACKENDS[backend]
+        raise UserInputError("--backend", backend, accepted, problem=problem)
     if backend not in BACKENDS:
         raise UserInputError("--backend", backend, " | ".join(BACKENDS), problem="unknown backend")
     if scheduler is not None and backend != "dask":
@@ -84,13 +115,19 @@ def run_trial(trial_path: Path, *, n: int, backend: str = "cpu", seed: int = 0,
     except UserInputError as err:
         raise err.with_source(str(trial_path)) from None
     columns = endpoint_columns(trial)
-    spec = RunSpec(trial=trial, columns=columns, times_d=output_times(columns), seed=seed)
+    parameters = current_parameter_set()
+    spec = RunSpec(trial=trial, columns=columns, times_d=output_times(columns), seed=seed,
+                   parameters=parameters.model, fracture=parameters.fracture)
     arms = tuple(arm.id for arm in trial.arms)
     out = out if out is not None else Path(f"trial-{trial.id}-n{n}-seed{seed}")
     identity = store.RunIdentity(trial_id=trial.id, trial_sha256=store.file_sha256(trial_path),
                                  n=n, seed=seed, chunk_size=chunk_size, arms=arms,
-                                 columns=tuple(c.name for c in columns))
-    store.open_run(out, identity)
+                                 columns=tuple(c.name for c in columns),
+                                 parameters_sha256=parameters.sha256,
+                                 osteotwin_version=osteotwin_version(),
+                                 model_sha256=model_code_sha256())
+    store.open_run(out, identity, {"parameter_set": parameters.label,
+                                   "parameters_source": parameters.source})
     tasks = plan_chunks(arms, n, chunk_size, seed)
     pending = [t for t in tasks if not store.is_done(out, t)]
     done_people = sum(t.size for t in tasks) - sum(t.size for t in pending)
@@ -107,7 +144,10 @@ def run_trial(trial_path: Path, *, n: int, backend: str = "cpu", seed: int = 0,
                        chunks_total=len(tasks), chunks_run=len(pending),
                        people_simulated=sum(t.size for t in pending), seconds=seconds,
                        horizon_y=horizon_d(columns) / 365.25, summary=rows,
-                       assumptions=_assumptions(spec), backend_note=note)
+                       assumptions=_assumptions(spec), backend_note=note,
+                       parameters=parameters.to_json(), osteotwin_version=identity.osteotwin_version,
+                       model_sha256=identity.model_sha256,
+                       assumed_doses=_assumed_doses(trial))
     store.write_text_atomic(out / "summary.json", json.dumps(result.to_json(), indent=2))
     store.write_text_atomic(out / "summary.csv", summary_csv(rows))
     return result
@@ -138,6 +178,14 @@ def _simulator_factory(backend: str) -> Callable[[int | None], Any]:
     from osteotwin.scale.cpu_backend import CpuSimulator
 
     return CpuSimulator.open
+
+
+def _assumed_doses(trial: Trial) -> dict[str, list[dict[str, Any]]]:
+    """Per arm with any, the usual doses filled in for regimens the trial file gives no dose."""
+    from osteotwin.trials.population import assumed_doses
+
+    found = {arm.id: [d.to_json() for d in assumed_doses(trial, arm)] for arm in trial.arms}
+    return {arm: doses for arm, doses in found.items() if doses}
 
 
 def _assumptions(spec: RunSpec) -> dict[str, list[str]]:

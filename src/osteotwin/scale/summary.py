@@ -2,6 +2,14 @@
 
 Contrasts (arm minus arm) are paired per person: person ``i`` is the same virtual person in every
 arm that shares a population (see ``plan.py``), so the contrast's spread is that of individual effects.
+
+Units: ``unit`` is the model's unit of the row (the canonical lab unit for an absolute level, ``%``
+for changes and incidences); mean, SD, percentiles, ``interval`` and ``published_converted`` are in
+it. ``published`` and ``published_unit`` are the value and unit as the trial file gives them.
+
+``pass`` follows the spec's pass rule, which is defined for virtual arms of at least
+``MIN_VIRTUAL_PEOPLE`` people: below that (and for endpoints reported but not scored, or without a
+prediction) it is None and ``pass_reason`` says why.
 """
 
 from __future__ import annotations
@@ -15,7 +23,8 @@ from numpy.typing import NDArray
 
 from osteotwin.scale.endpoints import EndpointColumn
 from osteotwin.trials.model import Endpoint, Trial
-from osteotwin.trials.pass_rule import scoring_interval
+from osteotwin.trials.pass_rule import MIN_VIRTUAL_PEOPLE, scoring_interval
+from osteotwin.units import LAB_SPECS
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -24,18 +33,20 @@ PERCENTILES: tuple[float, ...] = (2.5, 5.0, 25.0, 50.0, 75.0, 95.0, 97.5)
 SUMMARY_FIELDS: tuple[str, ...] = (
     "arm", "contrast", "endpoint", "quantity", "at", "n", "mean", "sd",
     *(f"p{p:g}" for p in PERCENTILES), "published", "interval", "interval_basis", "pass", "source",
+    "unit", "published_unit", "published_converted", "pass_reason",
 )
 
 
 def describe(values: NDArray[np.float64]) -> dict[str, float | int | None]:
-    """n, mean, SD (ddof 1) and the percentiles of the finite values."""
+    """n, mean, SD (ddof 1; None for fewer than two values) and the percentiles of the finite
+    values."""
     finite = values[np.isfinite(values)]
     out: dict[str, float | int | None] = {"n": int(finite.size)}
     if finite.size == 0:
         out.update({"mean": None, "sd": None, **{f"p{p:g}": None for p in PERCENTILES}})
         return out
     out["mean"] = float(finite.mean())
-    out["sd"] = float(finite.std(ddof=1)) if finite.size > 1 else 0.0
+    out["sd"] = float(finite.std(ddof=1)) if finite.size > 1 else None
     for p, q in zip(PERCENTILES, np.percentile(finite, PERCENTILES), strict=True):
         out[f"p{p:g}"] = float(q)
     return out
@@ -81,6 +92,12 @@ def summarise(people: pd.DataFrame, trial: Trial,
     return rows
 
 
+def column_unit(quantity: str) -> str:
+    """The unit of a column's per-person values: the canonical lab unit for an absolute level
+    (``units.LAB_SPECS``), ``%`` for changes and incidences."""
+    return LAB_SPECS[quantity].canonical if quantity in LAB_SPECS else "%"
+
+
 def _row(arm: str | None, contrast: list[str] | None, column: EndpointColumn,
          values: NDArray[np.float64], published: Endpoint | None,
          sizes: dict[str, int | None]) -> dict[str, Any]:
@@ -88,15 +105,30 @@ def _row(arm: str | None, contrast: list[str] | None, column: EndpointColumn,
                            "quantity": column.quantity, "at": column.at_text}
     row.update(describe(values))
     row.update({"published": None, "interval": None, "interval_basis": None, "pass": None,
-                "source": None})
+                "source": None, "unit": column_unit(column.quantity), "published_unit": None,
+                "published_converted": None, "pass_reason": None})
     if published is not None:
         interval = scoring_interval(published, sizes)
         mean = row["mean"]
+        people = int(values.size)
+        reason = None
+        if not interval.scored:
+            reason = "reported, not scored: published SD with unknown arm size"
+        elif mean is None:
+            reason = "no prediction: the model does not simulate this quantity"
+        elif people < MIN_VIRTUAL_PEOPLE:
+            who = "person" if people == 1 else "people"
+            reason = (f"unscored: {people:,} virtual {who}, below the {MIN_VIRTUAL_PEOPLE:,} "
+                      "the pass rule needs")
         row.update({
-            "published": published.value,
+            "published": (published.given_value if published.given_value is not None
+                          else published.value),
+            "published_unit": published.given_unit or published.model_unit,
+            "published_converted": published.value,
             "interval": [interval.low, interval.high],
             "interval_basis": interval.basis,
-            "pass": interval.contains(mean) if interval.scored and mean is not None else None,
+            "pass": interval.contains(mean) if reason is None else None,
+            "pass_reason": reason,
             "source": published.source,
         })
     return row

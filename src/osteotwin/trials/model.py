@@ -133,6 +133,16 @@ class Endpoint:
     from_d: float = 0.0
     source: str | None = None
     derived: bool = False
+    #: The value and unit as the trial file gives them (before conversion to ``unit``); None when
+    #: the endpoint was not read from a file.
+    given_value: float | None = None
+    given_unit: str | None = None
+
+    @property
+    def model_unit(self) -> str:
+        """The unit of ``value`` and of the model's prediction: the canonical lab unit for an
+        absolute level, else ``%`` (changes and incidences)."""
+        return self.unit if self.unit is not None else "%"
 
     @property
     def arms(self) -> tuple[str, ...]:

@@ -24,6 +24,8 @@ from osteotwin.trials.model import Endpoint
 from osteotwin.units import LAB_SPECS
 
 Z95 = 1.959963984540054  # two-sided 95 % normal quantile
+#: The pass rule is defined for a virtual arm of at least this many people (spec/trial-file.md).
+MIN_VIRTUAL_PEOPLE = 1000
 CHANGE_FLOOR_PP = 0.5
 LAB_FLOOR_FRACTION = 0.10
 

@@ -216,6 +216,7 @@ def draw_people(trial: Trial, arm: Arm, draws: StandardDraws) -> ArmPeople:
     background, background_notes = background_regimens(trial)
     regimens = [*arm.regimens, *background]
     notes += background_notes
+    notes += [dose.note for dose in assumed_doses(trial, arm)]
     lifestyle = simulation_lifestyle(pop.lifestyle)
     from_t0 = (simulation_lifestyle(merge_lifestyle(pop.lifestyle, arm.lifestyle))
                if arm.lifestyle is not None else None)
@@ -338,6 +339,56 @@ def check_simulable(trial: Trial) -> None:
             to_regimen(regimen).validate(f"arms[{i}].regimens[{j}]")
     for regimen in background_regimens(trial)[0]:
         to_regimen(regimen).validate(f"background therapy ({regimen.drug})")
+
+
+@dataclass(frozen=True)
+class AssumedDose:
+    """The usual labelled dose the simulator gives a regimen whose dose the trial file does not
+    (``dose: null``; ``osteotwin.simulate.dosing.TYPICAL_DOSES``), for reporting."""
+
+    drug: str
+    dose: float
+    unit: str  # "mg" or "IU"
+    every_d: float | None  # None: a continuous product, ``dose`` per day
+
+    @property
+    def text(self) -> str:
+        from osteotwin.simulate.dosing import DOSE_PER_DAY
+
+        if self.every_d is None:
+            return f"{self.dose:g} {self.unit}/d (continuous)"
+        if self.drug in DOSE_PER_DAY:
+            return f"{self.dose:g} {self.unit}/d (changed every {self.every_d:g} d)"
+        return f"{self.dose:g} {self.unit} every {self.every_d:g} d"
+
+    @property
+    def note(self) -> str:
+        if self.dose == 0.0:
+            return (f"{self.drug} dose not given and no usual dose known: simulated without "
+                    "the drug's effect")
+        return f"{self.drug} dose not given: the usual labelled dose, {self.text}, assumed"
+
+    def to_json(self) -> dict[str, object]:
+        return {"drug": self.drug, "dose": self.dose, "unit": self.unit, "every_d": self.every_d,
+                "note": self.note}
+
+
+def assumed_doses(trial: Trial, arm: Arm) -> list[AssumedDose]:
+    """The doses assumed for ``arm``'s regimens (its own and the trial's background therapy) that
+    give none, as the simulator fills them in (``simulate.dosing._dose``: the route's usual dose,
+    else the drug's; the file's ``every`` when given, else the usual interval)."""
+    from osteotwin.simulate.dosing import TYPICAL_DOSES, TYPICAL_DOSES_BY_ROUTE
+
+    found: list[AssumedDose] = []
+    for reg in (*arm.regimens, *background_regimens(trial)[0]):
+        if reg.dose_mg is not None or reg.dose_iu is not None:
+            continue
+        regimen = to_regimen(reg)
+        dose, every = TYPICAL_DOSES_BY_ROUTE.get((regimen.drug, regimen.route),
+                                                 TYPICAL_DOSES.get(regimen.drug, (0.0, 1.0)))
+        found.append(AssumedDose(drug=regimen.drug, dose=float(dose), unit=regimen.dose_unit,
+                                 every_d=reg.every_d if reg.every_d is not None else every))
+    return found
 
 
 def to_regimen(reg: TrialRegimen) -> Regimen:

@@ -65,6 +65,24 @@ T_SCORE_KEYS = tuple(f"{site}_t_score" for site in BMD_SITES)
 #: Latest time the simulator reaches (an endpoint's ``at``) and farthest regimen start, in days.
 MAX_OFFSET_D = MAX_YEARS * 365.25
 _BASELINE_KEYS = (*LAB_SPECS, *BMD_SITES, *T_SCORE_KEYS)
+#: ``_distribution`` kind of a span of time in years (ages, years since menopause).
+YEARS = "years"
+#: Time units accepted for ``age`` and ``years_since_menopause`` (spec/trial-file.md times), and
+#: years per unit (mo = 30.4375 d, y = 365.25 d); no unit means years.
+YEAR_UNITS = ("y", "mo", "wk", "d")
+_YEARS_PER_UNIT = {
+    **dict.fromkeys(("y", "yr", "year", "years"), 1.0),
+    **dict.fromkeys(("mo", "month", "months"), 30.4375 / 365.25),
+    **dict.fromkeys(("wk", "week", "weeks"), 7.0 / 365.25),
+    **dict.fromkeys(("d", "day", "days"), 1.0 / 365.25),
+}
+#: Kinds a population distribution must give a unit for: the spec writes them with one
+#: (``weight: {mean: 87, sd: 12, unit: kg}``) and names no default (154 could be kg or lb).
+_UNIT_REQUIRED = ("weight", "height")
+#: Plausible age at menopause (years): outside it, years since menopause contradict the age.
+#: Menopause before 30 is implausible for a trial population (premature ovarian insufficiency is
+#: before 40 and rare below 30); natural menopause after 65 is not reported.
+MENOPAUSE_AGE_RANGE_Y = (30.0, 65.0)
 
 
 def accepted_quantities() -> tuple[str, ...]:
@@ -181,29 +199,57 @@ def _trial(doc: Any, source: str) -> Trial:
     return Trial(id=trial_id, citation=citation, arms=arms, endpoints=endpoints, path=source)
 
 
+def _years_per_unit(unit: str | None, field: str) -> float:
+    """Years in one ``unit`` of a time span (``y`` when no unit is given); refuses other units."""
+    if unit is None:
+        return 1.0
+    factor = _YEARS_PER_UNIT.get(unit.strip().lower())
+    if factor is None:
+        raise UserInputError(f"{field}.unit", unit, f"{', '.join(YEAR_UNITS)} (default y)",
+                             problem="unit does not fit a time span")
+    return factor
+
+
 def _distribution(raw: Any, field: str, *, kind: str | None, lo: float, hi: float) -> Distribution:
-    """``{mean, sd, min, max, unit}``; ``kind`` is a ``units.KINDS`` name used to convert the unit."""
+    """``{mean, sd, min, max, unit}``; ``kind`` is a ``units.KINDS`` name used to convert the unit,
+    ``YEARS`` for a span of time in years (ages, years since menopause: ``y`` unless a time unit is
+    given), or None for a unitless number (a T-score: a unit is refused). ``lo``/``hi`` bound a
+    value given in the default unit (``YEARS``: after conversion to years)."""
     if isinstance(raw, int | float) and not isinstance(raw, bool):
         raw = {"mean": raw}
     raw = require_mapping(raw, field, _DISTRIBUTION)
-    unit = raw.get("unit")
+    unit = plain_text(raw["unit"], f"{field}.unit") if raw.get("unit") is not None else None
+    if kind in _UNIT_REQUIRED and unit is None:
+        examples = KINDS[kind].examples
+        raise UserInputError(f"{field}.unit", None, f"{' or '.join(examples)}, e.g. "
+                             f"{{mean: ..., sd: ..., unit: {examples[0]}}}",
+                             problem=f"missing unit for {kind} (no default unit)")
+    if kind is None and unit is not None:
+        raise UserInputError(f"{field}.unit", unit, "no unit (a T-score is in standard deviations)",
+                             problem="unit given for a unitless number")
+    scale = _years_per_unit(unit, field) if kind == YEARS else 1.0
+    if kind not in (None, YEARS) and unit is not None and not compatible(unit, KINDS[kind].canonical):
+        raise UserInputError(f"{field}.unit", unit, ", ".join(KINDS[kind].examples),
+                             problem=f"unit does not fit {kind}")
 
     def convert(value: Any, key: str) -> float:
         amount = number(value, f"{field}.{key}")
-        if kind is not None and unit is not None:
-            return parse_quantity({"value": amount, "unit": plain_text(unit, f"{field}.unit")}, kind,
-                                  f"{field}.{key}")
-        if not (lo <= amount <= hi):
-            raise UserInputError(f"{field}.{key}", value, f"{lo:g} to {hi:g}",
+        if kind not in (None, YEARS) and unit is not None:
+            return parse_quantity({"value": amount, "unit": unit}, kind, f"{field}.{key}")
+        converted = amount * scale
+        if not (lo <= converted <= hi):
+            shown = f"{amount:g} {unit}" if unit is not None else value
+            raise UserInputError(f"{field}.{key}", shown,
+                                 f"{lo:g} to {hi:g}" + (" y" if kind == YEARS else ""),
                                  problem="implausible value")
-        return amount
+        return converted
 
     values = {k: convert(raw[k], k) if raw.get(k) is not None else None
               for k in ("mean", "min", "max")}
     sd = None
     if raw.get("sd") is not None:
         sd_raw = number(raw["sd"], f"{field}.sd", 0.0)
-        sd = _spread(sd_raw, unit, kind, f"{field}.sd")
+        sd = sd_raw * scale if kind == YEARS else _spread(sd_raw, unit, kind, f"{field}.sd")
     dist = Distribution(mean=values["mean"], sd=sd, minimum=values["min"], maximum=values["max"])
     if dist.minimum is not None and dist.maximum is not None and dist.minimum > dist.maximum:
         raise UserInputError(f"{field}.max", raw.get("max"), f"at least min {raw.get('min')}",
@@ -214,16 +260,15 @@ def _distribution(raw: Any, field: str, *, kind: str | None, lo: float, hi: floa
     return dist
 
 
-def _spread(value: float, unit: Any, kind: str | None, field: str) -> float:
+def _spread(value: float, unit: str | None, kind: str | None, field: str) -> float:
     """An SD in the canonical unit of ``kind`` (linear conversion, no plausibility range)."""
     if kind is None or unit is None:
         return value
     target = KINDS[kind].canonical
-    unit_text = plain_text(unit, field.rsplit(".", 1)[0] + ".unit")
-    if not compatible(unit_text, target):
-        raise UserInputError(field.rsplit(".", 1)[0] + ".unit", unit_text,
+    if not compatible(unit, target):
+        raise UserInputError(field.rsplit(".", 1)[0] + ".unit", unit,
                              ", ".join(KINDS[kind].examples), problem="unit does not fit")
-    return convert(value, unit_text, target)
+    return convert(value, unit, target)
 
 
 def _baseline_entry(name: str, raw: Any, field: str) -> Distribution:
@@ -269,9 +314,9 @@ def _population(raw: Any, field: str) -> Population:
                 for name, value in baseline_raw.items()}
     return Population(
         sex=sex,  # type: ignore[arg-type]
-        age_y=_opt_dist(raw, "age", field, kind=None, lo=18.0, hi=110.0),
+        age_y=_opt_dist(raw, "age", field, kind=YEARS, lo=18.0, hi=110.0),
         menopausal_status=status,
-        years_since_menopause=_opt_dist(raw, "years_since_menopause", field, kind=None,
+        years_since_menopause=_opt_dist(raw, "years_since_menopause", field, kind=YEARS,
                                         lo=-30.0, hi=70.0),
         weight_kg=_opt_dist(raw, "weight", field, kind="weight", lo=25.0, hi=300.0),
         height_cm=_opt_dist(raw, "height", field, kind="height", lo=100.0, hi=230.0),
@@ -320,10 +365,33 @@ def _arm(raw: Any, field: str, shared: Population) -> Arm:
         n = int(value)
     population = shared.merged(_population(raw["population"], f"{field}.population")
                                if raw.get("population") is not None else None)
+    own = raw.get("population") or {}
+    _check_menopause_age(population, f"{field}.population" if own.get("years_since_menopause")
+                         is not None else "population", f"{field}.population"
+                         if own.get("age") is not None else "population")
     arm_lifestyle = _lifestyle(raw.get("lifestyle"), f"{field}.lifestyle")
     regimens = tuple(parse_regimen(r, f"{field}.regimens[{i}]")
                      for i, r in enumerate(optional_list(raw.get("regimens"), f"{field}.regimens")))
     return Arm(id=arm_id, n=n, population=population, regimens=regimens, lifestyle=arm_lifestyle)
+
+
+def _check_menopause_age(pop: Population, ysm_where: str, age_where: str) -> None:
+    """Refuse years since menopause that put the menopause outside ``MENOPAUSE_AGE_RANGE_Y`` at
+    the population's age (both centres known); ``*_where`` name the blocks that gave the fields."""
+    if pop.age_y is None or pop.years_since_menopause is None:
+        return
+    age, ysm = pop.age_y.centre, pop.years_since_menopause.centre
+    if age is None or ysm is None:
+        return
+    lo, hi = MENOPAUSE_AGE_RANGE_Y
+    if lo <= age - ysm <= hi:
+        return
+    key = "mean" if pop.years_since_menopause.mean is not None else "min"
+    raise UserInputError(
+        f"{ysm_where}.years_since_menopause.{key}", f"{ysm:.4g} y",
+        f"{age - hi:.4g} to {age - lo:.4g} y with {age_where}.age {age:.4g} y (menopause at "
+        f"age {lo:g} to {hi:g})",
+        problem=f"menopause at age {age - ysm:.3g} is implausible")
 
 
 def parse_regimen(raw: Any, field: str) -> TrialRegimen:
@@ -370,18 +438,21 @@ def _dose(drug: str, raw: Any, field: str, has_interval: bool) -> tuple[float | 
     if per_day and has_interval:
         raise UserInputError(field, raw, "a dose per administration when 'every' is given",
                              problem="dose per day given together with an interval")
-    if limit.unit == "IU":
-        iu = parse_quantity(raw, "daily_iu" if per_day else "dose_iu", field)
-        mg = None
-        dose = iu
-    else:
-        mg = parse_quantity(raw, "daily_mass" if per_day else "dose_mass", field)
-        iu = None
-        dose = mg
+    accepted = (f"more than 0 and at most {limit.maximum:g} {limit.unit}"
+                f"{'/d' if per_day else ''} of {drug} per {'day' if per_day else 'dose'}")
+    kind = ("daily_iu" if per_day else "dose_iu") if limit.unit == "IU" else \
+        ("daily_mass" if per_day else "dose_mass")
+    try:
+        dose = parse_quantity(raw, kind, field)
+    except UserInputError as err:
+        # the drug's own limit in every case (not the generic range of any mass or IU dose)
+        if err.problem == "implausible value":
+            raise UserInputError(field, raw, accepted, problem="implausible dose") from None
+        raise UserInputError(err.field, err.value, f"{err.accepted}; {accepted}",
+                             problem=err.problem) from None
     if dose <= 0 or dose > limit.maximum:
-        raise UserInputError(field, raw, f"more than 0 and at most {limit.maximum:g} {limit.unit} "
-                             f"of {drug} per dose", problem="implausible dose")
-    return mg, iu
+        raise UserInputError(field, raw, accepted, problem="implausible dose")
+    return (None, dose) if limit.unit == "IU" else (dose, None)
 
 
 def _endpoint(raw: Any, field: str, arm_ids: tuple[str, ...]) -> Endpoint:
@@ -418,8 +489,12 @@ def _endpoint(raw: Any, field: str, arm_ids: tuple[str, ...]) -> Endpoint:
             raise UserInputError(f"{field}.{key}", None, "a value", problem="missing field")
     at_d = parse_time_offset_d(raw["at"], f"{field}.at")
     from_d = parse_time_offset_d(raw["from"], f"{field}.from") if raw.get("from") is not None else 0.0
+    if from_d < 0:
+        raise UserInputError(f"{field}.from", raw["from"],
+                             "study start or a time after it, before 'at' (e.g. '6 mo'; "
+                             "default 0 d)", problem="'from' before study start")
     # an absolute lab level may be published at study start (the baseline); a change may not
-    if at_d < 0 or from_d < 0 or (at_d == 0 and quantity not in LAB_SPECS):
+    if at_d < 0 or (at_d == 0 and quantity not in LAB_SPECS):
         raise UserInputError(f"{field}.at", raw["at"], "a time after study start (e.g. '12 mo')",
                              problem="time not after study start")
     if at_d > MAX_OFFSET_D:
@@ -428,6 +503,8 @@ def _endpoint(raw: Any, field: str, arm_ids: tuple[str, ...]) -> Endpoint:
         raise UserInputError(f"{field}.at", raw["at"], f"a time after 'from' ({raw.get('from')})",
                              problem="'at' not after 'from'")
     value = number(raw["value"], f"{field}.value")
+    given_value = value
+    given_unit: str | None = None
     unit: str | None = None
     uncertainty = _uncertainty(raw, field)
     if quantity in LAB_SPECS:
@@ -435,12 +512,15 @@ def _endpoint(raw: Any, field: str, arm_ids: tuple[str, ...]) -> Endpoint:
             raise UserInputError(f"{field}.unit", None, " or ".join(LAB_SPECS[quantity].units),
                                  problem="missing unit for an absolute lab level")
         reported = plain_text(raw["unit"], f"{field}.unit")
+        given_unit = reported
         unit = LAB_SPECS[quantity].canonical
         value = convert_lab(quantity, value, reported, field=field)
         uncertainty = _uncertainty_to_canonical(quantity, uncertainty, reported, field)
     elif raw.get("unit") not in (None, "%", "percent"):
         raise UserInputError(f"{field}.unit", raw["unit"], "no unit (or '%') for a change or incidence",
                              problem="unit does not fit")
+    else:
+        given_unit = "%"
     if quantity == FRACTURE_QUANTITY and not (0.0 <= value <= 100.0):
         raise UserInputError(f"{field}.value", value, "0 to 100 (%)", problem="implausible value")
     return Endpoint(
@@ -448,6 +528,7 @@ def _endpoint(raw: Any, field: str, arm_ids: tuple[str, ...]) -> Endpoint:
         uncertainty=uncertainty, arm=arm, contrast=contrast_ids, from_d=from_d,
         source=plain_text(raw["source"], f"{field}.source") if raw.get("source") is not None else None,
         derived=boolean(raw["derived"], f"{field}.derived") if raw.get("derived") is not None else False,
+        given_value=given_value, given_unit=given_unit,
     )
 
 

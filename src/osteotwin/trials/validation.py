@@ -29,9 +29,12 @@ from osteotwin.trials.endpoints import (
     published_level_notes,
 )
 from osteotwin.trials.model import Trial
+from osteotwin.trials.pass_rule import MIN_VIRTUAL_PEOPLE
 from osteotwin.trials.population import (
     DRAW_NAMES,
+    AssumedDose,
     StandardDraws,
+    assumed_doses,
     check_simulable,
     draw_people,
     trial_rng,
@@ -64,6 +67,8 @@ class TrialResult:
     citation: str
     endpoints: list[EndpointResult]
     assumptions: list[str] = field(default_factory=list)
+    #: Per simulated arm, the usual doses filled in where the file gives ``dose: null``.
+    assumed_doses: dict[str, list[AssumedDose]] = field(default_factory=dict)
 
 
 @dataclass
@@ -109,9 +114,14 @@ class ValidationReport:
                         "not_simulated": len(self.not_simulated),
                         "n_per_arm": self.n, "seed": self.seed,
                         "parameter_set": self.parameter_set,
+                        "pass_rule_min_n": MIN_VIRTUAL_PEOPLE,
+                        "indicative_only": self.n < MIN_VIRTUAL_PEOPLE,
                         "forced_failures": forced_failures(self.incompatible)},
             "incompatible": [pair.to_json() for pair in self.incompatible],
             "assumptions": {t.trial: t.assumptions for t in self.trials if t.assumptions},
+            "assumed_doses": {t.trial: {arm: [d.to_json() for d in doses]
+                                        for arm, doses in t.assumed_doses.items()}
+                              for t in self.trials if t.assumed_doses},
             "errors": list(self.errors),
         }
 
@@ -165,8 +175,10 @@ def score_trial(simulation: TrialSimulation, fracture: FractureParameters | None
     """Evaluate every endpoint of a simulated trial under the pass rule."""
     trial = simulation.trial
     results = [evaluate_endpoint(trial, e, simulation.arms, fracture) for e in trial.endpoints]
+    doses = {arm.id: assumed_doses(trial, arm) for arm in trial.arms if arm.id in simulation.arms}
     return TrialResult(trial=trial.id, citation=trial.citation, endpoints=results,
-                       assumptions=simulation.assumptions)
+                       assumptions=simulation.assumptions,
+                       assumed_doses={arm: found for arm, found in doses.items() if found})
 
 
 def run_trial(trial: Trial, *, n: int, seed: int, simulator: PopulationSimulator,
