@@ -337,11 +337,23 @@ def test_unknown_rxnorm_code_is_matched_by_name_with_a_note_and_no_dose_guess() 
 
 @pytest.mark.parametrize("display", [
     "estradiol 0.05 MG/Day / norethindrone acetate 0.14 MG/Day 72HR Transdermal System",
-    "metformin 500 MG Oral Tablet", "estradiol"])
+    "metformin 500 MG Oral Tablet", "estradiol",
+    # review: a combined pill read as estradiol_oral (its hyphenated name slipped past " / ")
+    "Ethinyl estradiol-levonorgestrel oral tablet", "ethinyl estradiol 0.03 MG Oral Tablet",
+    "anastrozole and letrozole oral tablet"])
 def test_names_that_are_not_exactly_one_drug_are_not_matched(display: str) -> None:
     result = import_bundle(_rxnorm("999999999", display))
     assert result.record.medications == ()
     assert any("not in osteotwin's drug list" in line for line in result.skipped)
+
+
+def test_a_combination_named_under_any_of_its_names_is_not_matched() -> None:
+    """One coding's display is a combination, the concept's text a single ingredient: not matched."""
+    bundle = _rxnorm("999999999", "estradiol / norethindrone oral tablet")
+    concept = bundle["entry"][1]["resource"]["medicationCodeableConcept"]
+    concept["text"] = "estradiol oral tablet"
+    result = import_bundle(bundle)
+    assert result.record.medications == ()
 
 
 # --------------------------------------------------------------------------------------------------

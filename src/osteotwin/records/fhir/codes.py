@@ -233,13 +233,17 @@ RXNORM_PRODUCTS: dict[str, tuple[str, str]] = {
 #: Ingredient names (RxNorm display or text, lower case) -> osteotwin drug, tried in order when an
 #: RxNorm code is not known. Combination products (RxNorm ``a / b``) and names matching several
 #: drugs are not matched; nor are supplements (they belong in ``lifestyle.supplements``).
+#: A name that reads as a combination product (RxNorm ``a / b``, ``ethinyl estradiol-levonorgestrel``,
+#: ``a and b``, ``a with b``): such a medicine is never matched to one drug by name.
+COMBINATION_NAME = r" / |\b[a-z]{3,}-[a-z]{3,}\b|\b(and|with)\b"
 DRUG_NAME_PATTERNS: tuple[tuple[str, str], ...] = (
     ("testosterone_cypionate", r"\btestosterone cypionate\b"),
     ("testosterone_enanthate", r"\btestosterone enanthate\b"),
     ("testosterone_undecanoate", r"\btestosterone undecanoate\b"),
     ("testosterone_gel", r"^(?!.*\b(cypionate|enanthate|undecanoate)\b).*\btestosterone\b.*\b(gel|topical)\b"),
-    ("estradiol_transdermal", r"^(?!.*\b(valerate|cypionate)\b).*\bestradiol\b.*\b(transdermal|patch)\b"),
-    ("estradiol_oral", r"^(?!.*\b(valerate|cypionate)\b).*\bestradiol\b.*\boral\b"),
+    ("estradiol_transdermal",
+     r"^(?!.*\b(valerate|cypionate|ethinyl)\b).*\bestradiol\b.*\b(transdermal|patch)\b"),
+    ("estradiol_oral", r"^(?!.*\b(valerate|cypionate|ethinyl)\b).*\bestradiol\b.*\boral\b"),
     ("anastrozole", r"\banastrozole\b"),
     ("letrozole", r"\bletrozole\b"),
     ("exemestane", r"\bexemestane\b"),

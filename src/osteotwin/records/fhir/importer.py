@@ -866,7 +866,9 @@ class _Reader:
             return None, None
         names = [str(text) for text in (*(x.get("display") for x in rxnorm), concept.get("text"))
                  if text]
-        found = {drug for name in names if " / " not in name
+        if any(re.search(c.COMBINATION_NAME, name.lower()) for name in names):
+            return None, None  # a combination product under any of its names: never one drug
+        found = {drug for name in names
                  for drug, pattern in c.DRUG_NAME_PATTERNS if re.search(pattern, name.lower())}
         if len(found) != 1:
             return None, None
