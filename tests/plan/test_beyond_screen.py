@@ -52,3 +52,27 @@ def test_training_the_screen_allows_has_no_note() -> None:
     assert len(allowed) >= 2
     for training in allowed:
         assert beyond_screen(cleared, training) == []
+
+
+def test_only_what_a_what_if_changes_is_judged() -> None:
+    """Review: a calcium-only what-if for a person who already lifts heavy (held back by the plan)
+    was said to model high-intensity lifting, while the current course, the same training, was not."""
+    fragile = screen(_record(falls_last_12_months=2, prior_fragility_fractures=1,
+                             conditions=["coronary heart disease"]), AS_OF)  # type: ignore[arg-type]
+    own = _Training(2, "high", 0)
+    assert beyond_screen(fragile, _Training(2, "high", 0), own) == []  # calcium changed, not lifting
+    assert len(beyond_screen(fragile, _Training(3, "high", 0), own)) == 1  # more of it is named
+    assert beyond_screen(fragile, _Training(2, "high", 2), own)[0].startswith("impact training")
+
+
+def test_without_a_gym_the_reason_is_the_setting() -> None:
+    home = screen(parse_patient_document({
+        "version": 1, "as_of": AS_OF.isoformat(),
+        "patient": {"sex": "male", "birth_date": "1970-01-01"},
+        "history": {"prior_fragility_fractures": 0, "falls_last_12_months": 0,
+                    "vertebral_fracture": False},
+        "dxa": [{"date": "2025-01-10", "site": "femoral_neck", "t_score": -0.5}],
+        "lifestyle": {"training_setting": "bodyweight_only"}}), AS_OF)
+    assert not home.high_intensity_eligible and not home.high_intensity_held_back
+    [note] = beyond_screen(home, _Training(2, "high", 0))
+    assert note.endswith("for want of a gym (training setting: bodyweight only)")

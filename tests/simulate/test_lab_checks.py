@@ -48,3 +48,24 @@ def test_a_result_near_the_models_level_an_old_one_or_another_course_is_not() ->
     assert _note(_man(400)) is None  # within a quarter of the model's level
     assert _note(_man(520, lab_date="2024-11-15", start="2024-11-01")) is None  # over 180 days
     assert _note(_man(520, start="2025-05-10")) is None  # measured before the course began
+
+
+def test_the_models_range_covers_a_long_dosing_interval() -> None:
+    """Review: testosterone undecanoate every 10 weeks, a trough of 350 ng/dL, was said to be below
+    the model's 447-652 ng/dL, the range of its first 28 days only; the whole cycle reaches lower."""
+    record = parse_patient_document({
+        "version": 1, "as_of": AS_OF.isoformat(),
+        "patient": {"sex": "male", "birth_date": "1970-01-01", "weight": "86 kg", "height": "178 cm"},
+        "history": {"hypogonadism": True},
+        "medications": [{"drug": "testosterone_undecanoate", "dose": "750 mg",
+                         "route": "intramuscular", "every": "70 d", "start": "2024-01-01"}],
+        "labs": [{"test": "total_testosterone", "value": 350, "unit": "ng/dL",
+                  "date": "2025-05-03"}]})
+    scenario = Scenario.from_record(record, years=0.5)
+    trajectory = simulate(scenario)
+    whole = cycle_range(trajectory, scenario.regimens)
+    first_days = cycle_range(trajectory)
+    assert whole is not None and first_days is not None
+    assert whole[0] < first_days[0] and 350 * 1.25 < first_days[0]  # the old window flagged it
+    assert whole[0] / 1.25 <= 350
+    assert note_for(record, AS_OF, scenario.regimens, whole) is None

@@ -133,7 +133,7 @@ def simulate_command(
 
     current = projections[0].trajectory
     notes = {"testosterone_note": testosterone_note(
-        record, record.as_of or dt.date.today(), base.regimens, cycle_range(current),
+        record, record.as_of or dt.date.today(), base.regimens, cycle_range(current, base.regimens),
         bool(current.meta.get("estradiol_match")))}
     if output_format is SimulateFormat.json:
         from osteotwin.cli.common import emit_json
@@ -161,7 +161,7 @@ def _safety_notes(record: Any, scenarios: list[Any]) -> dict[str, list[str]]:
     if not changed:
         return {}
     screening = screen(record, record.as_of or dt.date.today())
-    notes = {s.label: beyond_screen(screening, s.lifestyle_from_t0) for s in changed}
+    notes = {s.label: beyond_screen(screening, s.lifestyle_from_t0, own) for s in changed}
     return {label: found for label, found in notes.items() if found}
 
 

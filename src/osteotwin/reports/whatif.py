@@ -273,7 +273,7 @@ def default_simulator(band_draws: int = BAND_DRAWS) -> Simulator:
                 summary_values(times, central.series, table_d, TABLE_SERIES),
                 bands.summary_bands(times, [t.series for t in course_runs], table_d, TABLE_SERIES,
                                     len(draws)),
-                table_years, cycle_range(central)))
+                table_years, cycle_range(central, scenarios[0].regimens)))
         return courses
 
     return run

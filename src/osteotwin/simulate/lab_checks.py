@@ -20,7 +20,8 @@ from osteotwin.simulate.trajectory import Trajectory
 
 #: A result older than this (days before t = 0) is not compared: the course may have changed.
 RECENT_DAYS = 180
-#: The model's range over its first dosing cycles (days from t = 0) that a result is compared with.
+#: The model's range over its first days from t = 0 that a result is compared with: at least this,
+#: and at least the longest dosing interval of the course (testosterone undecanoate every 10 weeks).
 CYCLE_WINDOW_D = 28.0
 #: How far outside that range a result must fall to be noted (ratio): assays differ by 10-15 %
 #: and a trough or peak sample by more (Bhasin et al. 2018), so only clear differences are said.
@@ -35,13 +36,22 @@ def _course_unchanged(regimens: Sequence[Regimen], day: float) -> bool:
     return any(r.start_d <= day and (r.stop_d is None or r.stop_d > day) for r in regimens)
 
 
-def cycle_range(trajectory: Trajectory) -> tuple[float, float] | None:
-    """The model's total testosterone, lowest and highest, over the first ``CYCLE_WINDOW_D`` days
-    of ``trajectory`` (its own time points: give it the simulation's grid, not averaged curves)."""
+def cycle_window_d(regimens: Sequence[Regimen]) -> float:
+    """Days from t = 0 that cover a whole dosing cycle of every regimen ongoing at t = 0."""
+    ongoing = [r.every_d for r in regimens if r.every_d is not None and r.start_d <= 0.0
+               and (r.stop_d is None or r.stop_d > 0.0)]
+    return max([CYCLE_WINDOW_D, *ongoing])
+
+
+def cycle_range(trajectory: Trajectory, regimens: Sequence[Regimen] = ()
+                ) -> tuple[float, float] | None:
+    """The model's total testosterone, lowest and highest, over a whole dosing cycle from t = 0
+    (``cycle_window_d`` of ``regimens``) of ``trajectory`` (its own time points: give it the
+    simulation's grid, not averaged curves)."""
     series = trajectory.series.get("total_testosterone_ng_dl")
     if series is None:
         return None
-    window = np.asarray(trajectory.times_d) <= CYCLE_WINDOW_D
+    window = np.asarray(trajectory.times_d) <= cycle_window_d(regimens)
     return float(np.min(series[window])), float(np.max(series[window]))
 
 

@@ -407,7 +407,7 @@ def run_what_if(record: PatientRecord, request: WhatIfRequest) -> dict[str, Any]
             "estradiol_note": _sim_single().unmatched_estradiol_note(trajectories[0].meta),
             "testosterone_note": lab_checks.testosterone_note(
                 record, record.as_of or dt.date.today(), base.regimens,
-                lab_checks.cycle_range(trajectories[0]),
+                lab_checks.cycle_range(trajectories[0], base.regimens),
                 bool(trajectories[0].meta.get("estradiol_match"))),
             "safety": _safety(record, base, alternative),
             "assumptions": list(base.assumptions),
@@ -429,7 +429,7 @@ def _safety(record: PatientRecord, base: Any, alternative: Any) -> list[str]:
     from osteotwin.plan.exercise.screening import screen
 
     return beyond_screen(screen(record, record.as_of or dt.date.today()),
-                         alternative.lifestyle_from_t0)
+                         alternative.lifestyle_from_t0, own)
 
 
 def stored_what_if(db: Any, row: Any, read: services.Assessed, request: WhatIfRequest) -> dict[str, Any]:

@@ -24,14 +24,24 @@ class Training(Protocol):
     impact_sessions_per_week: float
 
 
-def beyond_screen(screening: Screening, training: Training) -> list[str]:
-    """One sentence for each part of ``training`` the screen holds back; empty when none is."""
+def beyond_screen(screening: Screening, training: Training, own: Training | None = None) -> list[str]:
+    """One sentence for each part of ``training`` the screen holds back; empty when none is. With
+    ``own`` (the person's current training), only the parts a what-if changes are judged: the
+    course of their own training is not a what-if's doing."""
     notes = []
-    if (training.resistance_intensity == "high" and training.resistance_sessions_per_week > 0
-            and not screening.high_intensity_eligible):
-        why = "; ".join(screening.high_intensity_held_back) or "not cleared for this person"
-        notes.append("high-intensity lifting is modelled, which this person's plan holds back "
-                     f"({why})")
-    if training.impact_sessions_per_week > 0 and screening.impact_cap in NO_JUMPING_CAPS:
+    lifting_changed = own is None or (training.resistance_intensity, training.resistance_sessions_per_week) \
+        != (own.resistance_intensity, own.resistance_sessions_per_week)
+    if (lifting_changed and training.resistance_intensity == "high"
+            and training.resistance_sessions_per_week > 0 and not screening.high_intensity_eligible):
+        if screening.high_intensity_held_back:
+            notes.append("high-intensity lifting is modelled, which this person's plan holds back "
+                         f"({'; '.join(screening.high_intensity_held_back)})")
+        else:
+            notes.append("high-intensity lifting is modelled, which this person's plan leaves out "
+                         f"for want of a gym (training setting: "
+                         f"{screening.training_setting.replace('_', ' ')})")
+    impact_changed = own is None or training.impact_sessions_per_week != own.impact_sessions_per_week
+    if (impact_changed and training.impact_sessions_per_week > 0
+            and screening.impact_cap in NO_JUMPING_CAPS):
         notes.append(f"impact training is modelled, where the plan allows {screening.impact_cap_reason}")
     return notes
