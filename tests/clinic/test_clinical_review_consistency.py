@@ -303,3 +303,87 @@ def test_the_spine_is_spared_after_denosumab_is_stopped() -> None:
                        dxa=[scan("lumbar_spine", t=-1.2), scan("femoral_neck", t=-1.1)]))
     assert ongoing.facts["denosumab_rebound_risk"].value is None
     assert "AVOID_LOADED_SPINAL_FLEXION" not in set(ongoing.action_codes())
+
+
+# --- follow-up review: a cue counts only when it governs the mention; a loss is the AI's only on it ---
+
+@pytest.mark.parametrize("text", [
+    "no complications after hip fracture surgery 2022",
+    "not walking well since hip fracture 2023",
+    "hip fracture 2023 while visiting her sister",
+    "subcapital fracture left femur 2021",
+    "pertrochanteric fracture 2020",
+    "subtrochanteric fracture R femur 2019",
+    "NOF fracture 2018",
+    "fracture of the greater trochanter",
+    "no trauma hip fracture 2023",
+    "lives with her husband since hip fracture 2021",
+    "hip fracture 2022 with high risk of falls",
+    "hip fracture 2019 on alendronate for prevention of further fractures",
+])
+def test_a_cue_that_does_not_govern_the_mention_keeps_it(text: str) -> None:
+    assert mentions_hip_fracture(text)
+
+
+@pytest.mark.parametrize("text", [
+    "no hip fracture",
+    "mother's hip fracture",
+    "mother\u2019s hip fracture",
+    "family history of hip fracture",
+    "hip replacement for arthritis",
+    "FH hip fracture",
+    "parental hip fracture",
+    "mother (85) had a hip fracture",
+    "hip fracture in her mother",
+    "hip fracture (father)",
+    "denies any previous hip fracture",
+    "never had a hip fracture",
+    "hip X-ray: no fracture",
+    "hip fracture was excluded on MRI",
+    "risk of hip fracture",
+    "FRAX hip fracture 3.1 %",
+])
+def test_a_governing_negation_owner_or_risk_still_excludes_the_mention(text: str) -> None:
+    assert not mentions_hip_fracture(text)
+
+
+def _letrozole_with_spine_loss(*, start_days_ago: int, earlier_days: int,
+                               later_days: int) -> dict[str, Any]:
+    """64, letrozole for breast cancer; spine BMD 1.02 -> 0.96 g/cm² (beyond the LSC)."""
+    return make(sex="female", age=64, status="postmenopausal", history={"breast_cancer": True},
+                medications=[med("letrozole", "2.5 mg", start_days_ago=start_days_ago)],
+                labs=[vitd(42, 60)],
+                dxa=[scan("lumbar_spine", t=-0.6, bmd=1.02, age_days=earlier_days),
+                     scan("femoral_neck", t=-0.4, bmd=0.80, age_days=earlier_days),
+                     scan("lumbar_spine", t=-1.1, bmd=0.96, age_days=later_days),
+                     scan("femoral_neck", t=-0.5, bmd=0.80, age_days=later_days)])
+
+
+def test_a_loss_measured_after_the_inhibitor_started_shortens_the_interval() -> None:
+    result = run(_letrozole_with_spine_loss(start_days_ago=400, earlier_days=377, later_days=12))
+    assert "BMD_SIGNIFICANT_LOSS" in result.finding_codes()
+    assert result.facts["dxa_interval_months"].value == 12
+    assert result.facts["dxa_interval_note"].value
+
+
+def test_a_loss_measured_before_the_inhibitor_started_is_not_put_down_to_it() -> None:
+    result = run(_letrozole_with_spine_loss(start_days_ago=60, earlier_days=800, later_days=90))
+    assert "BMD_SIGNIFICANT_LOSS" in result.finding_codes()
+    assert result.facts["dxa_interval_months"].value == 24
+    assert not result.facts["dxa_interval_note"].value
+    last_scan = dt.date.fromisoformat(days_ago(90))
+    _, _, due, basis = _row(result, "DXA")
+    assert due == add_months(last_scan, 24)
+    assert "aromatase inhibitor" in basis and "every 24 months" in basis
+    assert "shortened" not in basis
+    # a scan on the day the inhibitor started was taken before it could act
+    same_day = run(_letrozole_with_spine_loss(start_days_ago=90, earlier_days=800, later_days=90))
+    assert same_day.facts["dxa_interval_months"].value == 24
+    # nor does the treatment discussion call it a loss on the inhibitor
+    for before in (result, same_day):
+        assert before.facts["bmd_significant_loss_on_ai"].value is False
+        assert not any("falling beyond the least significant change on an aromatase inhibitor"
+                       in a.message for a in before.actions)
+    after = run(_letrozole_with_spine_loss(start_days_ago=400, earlier_days=377, later_days=12))
+    assert any("falling beyond the least significant change on an aromatase inhibitor" in a.message
+               for a in after.actions if a.code == "DISCUSS_ANTIRESORPTIVE")

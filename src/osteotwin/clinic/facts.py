@@ -12,6 +12,7 @@ import math
 from collections.abc import Iterable
 
 from osteotwin.clinic.densitometry import DensitometrySummary
+from osteotwin.clinic.follow_on import bisphosphonate_followed
 from osteotwin.clinic.fracture_risk import FractureRisk
 from osteotwin.clinic.history_text import hip_fracture_mentions
 from osteotwin.clinic.model import Fact, FactValue
@@ -190,7 +191,7 @@ def derive_facts(record: PatientRecord, as_of: dt.date, dxa: DensitometrySummary
     s.put("sleep_hours", life.sleep_hours, "h/night")
 
     _fracture_risk(s, risk)
-    _composites(s, record, age)
+    _composites(s, record, age, dxa)
     _exercise_screen(s, record, as_of)
     return s.facts
 
@@ -265,8 +266,7 @@ def _denosumab(s: FactSheet, record: PatientRecord, as_of: dt.date) -> None:
     s.put("denosumab_months_since_last_dose", round((as_of - last).days / DAYS_PER_MONTH, 1),
           "months")
     s.put("denosumab_follow_on_due", last + dt.timedelta(days=math.floor(DENOSUMAB_INTERVAL_D)))
-    followed = any(_drug_class(m.drug) == "bisphosphonate" and (
-        m.active_on(as_of) or (m.start is not None and m.start >= last)) for m in record.medications)
+    followed = bisphosphonate_followed(record, last, as_of)
     s.put("denosumab_stopped_without_follow_on", next_due is None and not followed)
 
 
@@ -425,7 +425,8 @@ def _fracture_risk(s: FactSheet, risk: FractureRisk) -> None:
           else est.major_osteoporotic_10y_pct is None and est.any_fragility_10y_pct is not None)
 
 
-def _composites(s: FactSheet, record: PatientRecord, age: float) -> None:
+def _composites(s: FactSheet, record: PatientRecord, age: float,
+                dxa: DensitometrySummary) -> None:
     """Risk-factor counts and indications that several rules share."""
     h, p = record.history, record.patient
     lowest_t = s.value("lowest_t_score")
@@ -498,9 +499,14 @@ def _composites(s: FactSheet, record: PatientRecord, age: float) -> None:
         or bool(s.value("bmd_significant_loss")) or bool(s.value("fracture_history")),
         lowest_score=s.value("lowest_score"),
         baseline_missing=bool(s.value("ai_start_without_baseline_dxa")),
-        # a loss beyond the LSC while the inhibitor continues: the short end of the 1-2 years on an
-        # AI (Hadji 2017: BMD rechecked after 12-24 months; ESMO 2020)
-        loss_on_ai=bool(s.value("on_ai")) and bool(s.value("bmd_significant_loss")))
+        # a loss beyond the LSC on the inhibitor, which continues: the short end of the 1-2 years on
+        # an AI (Hadji 2017: BMD rechecked after 12-24 months; ESMO 2020). The loss is the AI's only
+        # when its later scan was taken on an AI started before it (unknown start: started, as in
+        # Medication.active_on); a loss measured before the AI started is not.
+        loss_on_ai=bool(s.put("bmd_significant_loss_on_ai", bool(s.value("on_ai")) and any(
+            m.start is None or m.start < loss.later_date
+            for loss in dxa.significant_losses
+            for m in _active(record, loss.later_date, "aromatase_inhibitor")))))
     s.put("dxa_indicated", bool(plan.reasons))
     s.put("dxa_indication", ", ".join(plan.reasons) or None)
     s.put("dxa_interval_months", plan.interval_months, "months")

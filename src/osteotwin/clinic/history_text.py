@@ -8,11 +8,26 @@ osteoporosis whatever the BMD (BHOF 2022; AACE/ACE 2020), but the file has only 
 fragility fractures and a vertebral-fracture flag.
 
 The matching is deliberately simple and errs towards asking: within one clause (the text split at
-commas, semicolons, full stops and line breaks), a fracture word and a hip-site word, unless a
-negation comes before them or rules them out after ("no hip fracture", "hip fracture ruled out"),
-the clause is about someone else ("mother's hip fracture") or about a risk ("hip fracture risk
-4 %"). A false mention costs a question the clinician answers by correcting the record; a missed
-one would leave a possible osteoporosis unnamed.
+commas, semicolons, full stops and line breaks), a fracture word and a hip-site word (hip, femoral
+neck, neck of femur/NOF, proximal femur, subcapital, transcervical, basicervical, inter-, per- and
+subtrochanteric, greater or lesser trochanter: the proximal-femur fractures, ICD-10 S72.0-S72.2),
+unless a cue *governs* that mention. A cue governs it only when nothing but a few filler words
+(articles, "previous", "history of", "left", "had" ...) lies between the two (NegEx-style, with the
+scope cut at any other word):
+
+* a negation just before it ("no hip fracture", "denies any previous hip fracture", "hip X-ray: no
+  fracture") or just after it ("hip fracture ruled out", "hip fracture was excluded on MRI"); a
+  negation of something else earlier in the clause does not ("no complications after hip fracture
+  surgery", "not walking well since hip fracture");
+* a relative written as the fracture's owner ("mother's hip fracture", "mother had a hip fracture",
+  "family history of hip fracture", "hip fracture in her mother", "hip fracture (father)"); a relative
+  named elsewhere in the clause does not ("hip fracture 2023 while visiting her sister");
+* a risk estimate or prevention ("hip fracture risk 4 %", "risk of hip fracture", "FRAX hip fracture",
+  "hip fracture prevention"); a risk of something else does not ("hip fracture, high risk of falls").
+
+A false mention costs a question the clinician answers by correcting the record; a missed one would
+leave a possible osteoporosis unnamed. So an unknown word between a cue and the mention keeps the
+mention, and "subcapital" is taken for the femur even though it also names other bones' fractures.
 """
 
 from __future__ import annotations
@@ -24,33 +39,92 @@ _CLAUSE_SPLIT = re.compile(r"[,;.\n]")
 _FRACTURE = re.compile(r"\b(?:fractures?|fractured|fx|broken|break|broke)\b|#", re.IGNORECASE)
 _HIP_SITE = re.compile(
     r"\bhips?\b|\bfemoral\s+neck\b|\bneck\s+of\s+(?:the\s+)?femur\b|\bnof\b|"
-    r"\bproximal\s+(?:femur|femoral)\b|\b(?:inter|sub|per)?trochanteric\b|\bintracapsular\b|"
-    r"\bextracapsular\b", re.IGNORECASE)
+    r"\bproximal\s+(?:femur|femoral)\b|\b(?:inter|sub|per)?trochanteric\b|"
+    r"\b(?:greater|lesser)\s+trochanter\b|\b(?:subcapital|transcervical|basicervical)\b|"
+    r"\bintracapsular\b|\bextracapsular\b", re.IGNORECASE)
 #: Negation cues before the mention (NegEx-style): "no hip fracture", "denies fractured hip".
 _NEGATION_BEFORE = re.compile(
-    r"\b(?:no|not|never|without|denies|denied|negative\s+for|free\s+of|absence\s+of|"
+    r"\b(?:no|not|never|without|denies|denied|deny|negative\s+for|free\s+of|absence\s+of|"
     r"rule\s+out|r/o|no\s+evidence\s+of)\b", re.IGNORECASE)
 #: Negation cues after it: "hip fracture ruled out", "hip fracture excluded on MRI".
-_NEGATION_AFTER = re.compile(r"\b(?:ruled\s+out|excluded|unlikely|was\s+negative|not\s+confirmed)\b",
+_NEGATION_AFTER = re.compile(r"\b(?:ruled\s+out|excluded|unlikely|negative|not\s+confirmed)\b",
                              re.IGNORECASE)
-_SOMEONE_ELSE = re.compile(
-    r"\b(?:mother|father|mum|mom|dad|parents?|parental|family|sister|brother|sibling|"
-    r"grand(?:mother|father|parents?)|aunt|uncle|fh|husband|wife|partner)\b", re.IGNORECASE)
-_NOT_AN_EVENT = re.compile(
-    r"\bfracture\s+risk\b|\brisk\s+of\b|\bfrax\b|\bprevention\b|\bfear\s+of\b", re.IGNORECASE)
+_RELATIVE = (r"(?:mother|father|mum|mom|dad|parents?|parental|family(?:\s+(?:history|hx))?|fhx?|"
+             r"sisters?|brothers?|siblings?|grand(?:mother|father|parents?)|aunt|uncle|husband|wife|"
+             r"partner)")
+#: A relative before the mention, possessive or not: "mother's", "mothers", "family history".
+_OWNER_BEFORE = re.compile(rf"\b{_RELATIVE}(?:'s|\u2019s|s'|s\u2019|s)?(?![\w])", re.IGNORECASE)
+#: A relative just after it: "hip fracture (mother)", "hip fracture - father", "hip fracture in her mother".
+_OWNER_AFTER = re.compile(
+    rf"\s*(?:[-:(\u2013]\s*|(?:in|of)\s+(?:(?:her|his|their|the|pt's|patient's)\s+)?){_RELATIVE}\b",
+    re.IGNORECASE)
+_RISK_BEFORE = re.compile(
+    r"\b(?:(?:risk|probability|chance|likelihood|fear|prevention|prophylaxis)\s+of|at\s+risk\s+for|"
+    r"frax|prevent(?:s|ing)?|reduc(?:e|es|ed|ing))\b", re.IGNORECASE)
+_RISK_AFTER = re.compile(r"\b(?:risks?|probability|prevention|prophylaxis)\b", re.IGNORECASE)
+
+_WORD = re.compile(r"[a-z0-9]+(?:[/'\u2019-][a-z0-9]+)*", re.IGNORECASE)
+_FEW_WORDS = 4
+#: Words that may stand between a negation and the mention without ending its scope.
+_NEGATION_FILLER = frozenset("""
+    a an the any ever previous prior past known history hx h/o of personal sign signs evidence left
+    right l r lt rt bilateral had has have having been suffered sustained osteoporotic fragility
+    low-trauma traumatic new further recent other documented clinical obvious her his or nor
+    """.split())
+#: Words that may stand between the mention and a negation after it ("was ruled out on MRI").
+_AFTER_FILLER = frozenset("""
+    was is has been have now subsequently later clinically radiologically since then confidently
+    definitely suspected query
+    """.split())
+#: Words that may stand between a relative and the mention it owns ("mother, 80, had a hip fracture").
+_OWNER_FILLER = _NEGATION_FILLER | frozenset("""
+    with died after following from at age aged in old when also too and osteoporosis
+    """.split())
+_RISK_FILLER = frozenset("""
+    a an the any future further another new 10-year 10-yr 10y ten-year year major osteoporotic and or
+    her his their left right of for
+    """.split())
+
+
+def _only_filler(gap: str, filler: frozenset[str], *, numbers: bool = False) -> bool:
+    """True when ``gap`` holds at most a few words, all of them filler (punctuation aside)."""
+    words = [w.lower() for w in _WORD.findall(gap)]
+    return len(words) <= _FEW_WORDS and all(
+        w in filler or (numbers and w.isdigit()) for w in words)
+
+
+def _governed_before(cue: re.Pattern[str], clause: str, at: int, filler: frozenset[str],
+                     since: int = 0, *, numbers: bool = False) -> bool:
+    """A ``cue`` between ``since`` and ``at`` with only filler words between it and ``at``."""
+    return any(_only_filler(clause[m.end():at], filler, numbers=numbers)
+               for m in cue.finditer(clause, since, at))
+
+
+def _governed_after(cue: re.Pattern[str], clause: str, at: int, filler: frozenset[str]) -> bool:
+    """A ``cue`` after ``at`` with only filler words between ``at`` and it."""
+    return any(_only_filler(clause[at:m.start()], filler) for m in cue.finditer(clause, at))
 
 
 def mentions_hip_fracture(text: str) -> bool:
     """True when one clause of ``text`` names a fracture of the hip that is not negated, not
-    someone else's and not a risk estimate."""
+    someone else's and not a risk estimate (see the module's notes: a cue counts only when it
+    governs the mention)."""
     for clause in _CLAUSE_SPLIT.split(text):
         fracture, site = _FRACTURE.search(clause), _HIP_SITE.search(clause)
         if fracture is None or site is None:
             continue
-        start = min(fracture.start(), site.start())
-        end = max(fracture.end(), site.end())
-        if (_NEGATION_BEFORE.search(clause[:start]) or _NEGATION_AFTER.search(clause[end:])
-                or _SOMEONE_ELSE.search(clause) or _NOT_AN_EVENT.search(clause)):
+        first, second = sorted((fracture, site), key=lambda m: m.start())
+        start, end = first.start(), max(fracture.end(), site.end())
+        negated = (_governed_before(_NEGATION_BEFORE, clause, start, _NEGATION_FILLER)
+                   # "hip X-ray: no fracture": a negation between the two words
+                   or _governed_before(_NEGATION_BEFORE, clause, second.start(), _NEGATION_FILLER,
+                                       first.end())
+                   or _governed_after(_NEGATION_AFTER, clause, end, _AFTER_FILLER))
+        someone_else = (_governed_before(_OWNER_BEFORE, clause, start, _OWNER_FILLER, numbers=True)
+                        or _OWNER_AFTER.match(clause, end) is not None)
+        a_risk = (_governed_before(_RISK_BEFORE, clause, start, _RISK_FILLER, numbers=True)
+                  or _governed_after(_RISK_AFTER, clause, end, _RISK_FILLER))
+        if negated or someone_else or a_risk:
             continue
         return True
     return False

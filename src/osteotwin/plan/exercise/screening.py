@@ -32,6 +32,7 @@ import math
 from dataclasses import dataclass
 
 from osteotwin.clinic.densitometry import summarize
+from osteotwin.clinic.follow_on import bisphosphonate_followed
 from osteotwin.records import PatientRecord
 from osteotwin.records.patient import Medication
 from osteotwin.vocabulary import drug_class
@@ -220,12 +221,7 @@ def denosumab_stop(record: PatientRecord, as_of: dt.date) -> DenosumabStop | Non
     if not dated:
         return None
     last, regimen = max(dated, key=lambda item: item[0])
-    followed = any(
-        drug_class(m.drug) == "bisphosphonate" and (
-            (m.start is None and m.active_on(as_of))
-            or (m.start is not None and m.start <= as_of and (m.stop is None or m.stop > last)))
-        for m in record.medications)
-    if followed:
+    if bisphosphonate_followed(record, last, as_of):  # the assessment's rule, one in both
         return None
     wears_off = last + dt.timedelta(days=max(DENOSUMAB_EFFECT_D, math.floor(regimen.every_d or 0.0)))
     until = wears_off + dt.timedelta(days=DENOSUMAB_REBOUND_D)
