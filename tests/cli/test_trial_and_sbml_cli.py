@@ -53,7 +53,9 @@ def test_trial_help_names_ray_and_the_units_honestly() -> None:
     assert "cpu|jax|dask|ray" in text.replace(" ", "")
     assert "ray: not available in this build" in text
     assert "in the trial file's units" not in text
-    assert "in the model's units" in text and "published_converted" in text
+    assert "in the model's units" in text and "published_converted" not in text
+    assert "published value (`published`) are in it" in text
+    assert "`published_given` and `published_given_unit`" in text
     assert "pass_reason" in text and "OSTEOTWIN_PARAMETERS" in text
 
 
@@ -74,3 +76,16 @@ def test_a_daily_oral_dose_is_exported_as_a_rate_not_as_events(tmp_path: Path) -
     text = out.read_text(encoding="utf-8")
     assert "<event" not in text
     assert '<assignmentRule variable="u_ana_rate_mg_d"' in " ".join(text.split())
+
+
+def test_the_table_shows_published_in_the_model_unit_and_the_file_value_beside_it() -> None:
+    from osteotwin.cli.trial import _published
+
+    converted = {"unit": "ng/dL", "published": 507.6, "published_given": 17.6,
+                 "published_given_unit": "nmol/L"}
+    assert _published(converted) == "508 (17.6 nmol/L)"
+    same = {"unit": "%", "published": -2.0, "published_given": -2.0,
+            "published_given_unit": "%"}
+    assert _published(same) == "-2"
+    assert _published({"unit": "%", "published": None, "published_given": None,
+                       "published_given_unit": None}) == "—"

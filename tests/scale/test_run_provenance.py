@@ -123,9 +123,8 @@ def test_summary_records_parameters_units_and_assumptions_and_resume_checks_them
     assert summary["assumed_doses"]["ai"][0]["dose"] == 1.0
     assert any("anastrozole dose not given" in note for note in summary["assumptions"]["ai"])
     row = next(r for r in summary["endpoints"] if r["arm"] == "ai")
-    assert row["unit"] == "ng/dL" and row["published"] == 17.6
-    assert row["published_unit"] == "nmol/L"
-    assert row["published_converted"] == pytest.approx(507.6, abs=0.5)
+    assert row["unit"] == "ng/dL" and row["published"] == pytest.approx(507.6, abs=0.5)
+    assert row["published_given"] == 17.6 and row["published_given_unit"] == "nmol/L"
     assert row["sd"] is None and row["n"] == 1  # one person: no SD
     assert row["pass"] is None and "below the 1,000" in row["pass_reason"]
     assert result.summary[0]["unit"] == "ng/dL"

@@ -55,8 +55,9 @@ def test_summary_rows_carry_published_values_and_pass() -> None:
     ai, placebo, contrast = rows
     assert ai["arm"] == "ai" and ai["mean"] == pytest.approx(-2.5) and ai["n"] == 1010
     assert ai["published"] == -2.0 and ai["interval"] == [-3.0, -1.0] and ai["pass"] is True
-    assert ai["pass_reason"] is None and ai["unit"] == "%" and ai["published_unit"] == "%"
-    assert ai["published_converted"] == -2.0
+    assert ai["pass_reason"] is None and ai["unit"] == "%" and ai["published_given_unit"] == "%"
+    assert ai["published_given"] == -2.0
+    assert "published_converted" not in ai and "published_unit" not in ai
     assert placebo["published"] is None and placebo["pass"] is None
     assert placebo["mean"] == pytest.approx(0.0, abs=1e-12)
     # paired per person: the individual effects run from -2 to -3 pp
@@ -86,8 +87,9 @@ def test_below_1000_virtual_people_pass_is_unscored_with_a_reason() -> None:
                                       "rule needs")
         assert row["interval"] is not None  # the published interval is still shown
     (row,) = csv.DictReader(io.StringIO(summary_csv([ai])))
-    assert list(row)[-4:] == ["unit", "published_unit", "published_converted", "pass_reason"]
-    assert (row["pass"], row["unit"], row["published_converted"]) == ("", "%", "-2.0")
+    assert list(row)[-4:] == ["unit", "published_given", "published_given_unit", "pass_reason"]
+    assert (row["pass"], row["unit"], row["published"]) == ("", "%", "-2.0")
+    assert (row["published_given"], row["published_given_unit"]) == ("-2.0", "%")
     assert row["pass_reason"] == ai["pass_reason"]
 
 
@@ -96,7 +98,9 @@ def test_the_sd_of_a_single_value_is_unknown_not_zero() -> None:
     assert stats["n"] == 1 and stats["mean"] == 1.5 and stats["sd"] is None
 
 
-def test_an_absolute_level_is_in_the_model_unit_with_the_published_value_as_given() -> None:
+def test_published_is_in_the_model_unit_with_the_value_as_given_beside_it() -> None:
+    """``published`` keeps its meaning (the model's unit, comparable with ``mean``); the trial
+    file's value and unit are in fields of their own."""
     doc = {**TRIAL, "population": {"sex": "male", "age": {"mean": 60, "sd": 5}},
            "endpoints": [{"arm": "ai", "quantity": "total_testosterone", "at": "12 mo",
                           "value": 17.6, "unit": "nmol/L", "sd": 4.0}]}
@@ -108,7 +112,10 @@ def test_an_absolute_level_is_in_the_model_unit_with_the_published_value_as_give
                            "person": list(range(1000)) * 2, name: np.full(2000, 500.0)})
     ai = summarise(people, trial, columns)[0]
     assert ai["unit"] == "ng/dL" and ai["mean"] == pytest.approx(500.0)
-    assert ai["published"] == 17.6 and ai["published_unit"] == "nmol/L"
-    assert ai["published_converted"] == pytest.approx(507.6, abs=0.5)
+    assert ai["published"] == pytest.approx(507.6, abs=0.5)
+    assert ai["published_given"] == 17.6 and ai["published_given_unit"] == "nmol/L"
     low, high = ai["interval"]
-    assert low < ai["published_converted"] < high and ai["pass"] is True
+    assert low < ai["published"] < high and ai["pass"] is True
+    (row,) = csv.DictReader(io.StringIO(summary_csv([ai])))
+    assert float(row["published"]) == pytest.approx(507.6, abs=0.5)
+    assert (row["published_given"], row["published_given_unit"]) == ("17.6", "nmol/L")

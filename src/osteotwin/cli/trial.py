@@ -36,15 +36,15 @@ TRIAL_HELP = "\n\n".join((
     "in the model's units, which need not be the trial file's: % for changes and incidences, "
     "the canonical unit for absolute lab levels (estradiol pg/mL, total testosterone ng/dL, "
     "25(OH)D ng/mL, ...).",
-    "Each summary row gives that unit as `unit` (mean, SD, percentiles and interval are in it), "
-    "the published value as the trial file gives it (`published`, `published_unit`) and in the "
-    "model's unit (`published_converted`). `pass` is the spec's pass rule, which is defined for "
-    "at least 1,000 virtual people per arm: below that it is empty (null) and `pass_reason` says "
-    "why. A dose the trial file leaves out (`dose: null`) is simulated at the usual labelled "
+    "Each summary row gives that unit as `unit`: mean, SD, percentiles, interval and the "
+    "published value (`published`) are in it; the published value and unit as the trial file "
+    "gives them are `published_given` and `published_given_unit`. `pass` is the spec's pass "
+    "rule, which is defined for at least 1,000 virtual people per arm: below that it is empty "
+    "(null) and `pass_reason` says why. A dose the trial file leaves out (`dose: null`) is simulated at the usual labelled "
     "dose, listed under `assumed_doses`.",
     "The manifest in OUT records the parameter set (a digest of the values used: "
     "OSTEOTWIN_PARAMETERS may name another file than the packaged fit), the osteotwin version and "
-    "a digest of the model code; resuming a run with different ones is refused. summary.json "
+    "a digest of the model's code and packaged data; resuming a run with different ones is refused. summary.json "
     "names the parameter set (`parameter_set`, `parameters`).",
 ))
 
@@ -165,10 +165,11 @@ def _print_table(result: RunResult) -> None:
 
 def _published(row: dict[str, Any]) -> str:
     """The published value in the row's unit, and as the trial file gives it when that differs."""
-    converted = row.get("published_converted")
-    if converted is None:
+    published = row.get("published")
+    if published is None:
         return "—"
-    text = _fmt(converted)
-    if row.get("published_unit") not in (None, row.get("unit")):
-        text += f" ({_fmt(row.get('published'))} {row['published_unit']})"
+    text = _fmt(published)
+    given_unit = row.get("published_given_unit")
+    if given_unit not in (None, row.get("unit")):
+        text += f" ({_fmt(row.get('published_given'))} {given_unit})"
     return text

@@ -4,8 +4,9 @@ Contrasts (arm minus arm) are paired per person: person ``i`` is the same virtua
 arm that shares a population (see ``plan.py``), so the contrast's spread is that of individual effects.
 
 Units: ``unit`` is the model's unit of the row (the canonical lab unit for an absolute level, ``%``
-for changes and incidences); mean, SD, percentiles, ``interval`` and ``published_converted`` are in
-it. ``published`` and ``published_unit`` are the value and unit as the trial file gives them.
+for changes and incidences); mean, SD, percentiles, ``interval`` and ``published`` are in it, so
+``mean`` and ``published`` compare directly. ``published_given`` and ``published_given_unit`` are the
+published value and unit as the trial file gives them (before conversion).
 
 ``pass`` follows the spec's pass rule, which is defined for virtual arms of at least
 ``MIN_VIRTUAL_PEOPLE`` people: below that (and for endpoints reported but not scored, or without a
@@ -33,7 +34,7 @@ PERCENTILES: tuple[float, ...] = (2.5, 5.0, 25.0, 50.0, 75.0, 95.0, 97.5)
 SUMMARY_FIELDS: tuple[str, ...] = (
     "arm", "contrast", "endpoint", "quantity", "at", "n", "mean", "sd",
     *(f"p{p:g}" for p in PERCENTILES), "published", "interval", "interval_basis", "pass", "source",
-    "unit", "published_unit", "published_converted", "pass_reason",
+    "unit", "published_given", "published_given_unit", "pass_reason",
 )
 
 
@@ -105,8 +106,8 @@ def _row(arm: str | None, contrast: list[str] | None, column: EndpointColumn,
                            "quantity": column.quantity, "at": column.at_text}
     row.update(describe(values))
     row.update({"published": None, "interval": None, "interval_basis": None, "pass": None,
-                "source": None, "unit": column_unit(column.quantity), "published_unit": None,
-                "published_converted": None, "pass_reason": None})
+                "source": None, "unit": column_unit(column.quantity), "published_given": None,
+                "published_given_unit": None, "pass_reason": None})
     if published is not None:
         interval = scoring_interval(published, sizes)
         mean = row["mean"]
@@ -121,10 +122,10 @@ def _row(arm: str | None, contrast: list[str] | None, column: EndpointColumn,
             reason = (f"unscored: {people:,} virtual {who}, below the {MIN_VIRTUAL_PEOPLE:,} "
                       "the pass rule needs")
         row.update({
-            "published": (published.given_value if published.given_value is not None
-                          else published.value),
-            "published_unit": published.given_unit or published.model_unit,
-            "published_converted": published.value,
+            "published": published.value,  # in the model's unit, as mean is
+            "published_given": (published.given_value if published.given_value is not None
+                                else published.value),
+            "published_given_unit": published.given_unit or published.model_unit,
             "interval": [interval.low, interval.high],
             "interval_basis": interval.basis,
             "pass": interval.contains(mean) if reason is None else None,
