@@ -39,7 +39,14 @@ def export_command(
         "--with-risk", help="Add the assessment's fracture-risk estimates as RiskAssessment.")] = False,
     bundle_type: Annotated[str, typer.Option(
         "--type", help="Bundle type: collection (a document to exchange) or transaction (PUT "
-        "requests for a FHIR server; stable ids, so re-uploading updates).")] = "collection",
+        "requests for a FHIR server; ids from the patient and each entry's content, so "
+        "re-uploading updates; needs patient.id).")] = "collection",
+    id_namespace: Annotated[str | None, typer.Option(
+        "--id-namespace", help="Your site's name or URL, mixed into transaction ids so two sites "
+        "using the same patient ids never write to each other's resources.")] = None,
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", metavar="YYYY-MM-DD", help="The date the Bundle speaks for (medication status, "
+        "undated height and weight, risk estimates); default: the file's as_of, else today.")] = None,
     simulate_years: Annotated[float | None, typer.Option(
         "--simulate-years", help="Add the simulated current course (estradiol, BMD change at 1, 2 "
         "and 5 years, 5-95 % ranges) over this many years (1-30) as RiskAssessment.")] = None,
@@ -58,19 +65,26 @@ def export_command(
     if bundle_type not in ("collection", "transaction"):
         raise UserInputError("--type", bundle_type, "collection or transaction",
                              problem="unsupported Bundle type")
+    import datetime as dt
+
+    try:
+        date = None if as_of is None else dt.date.fromisoformat(as_of.strip())
+    except ValueError:
+        raise UserInputError("--as-of", as_of, "a date as YYYY-MM-DD", problem="not a date") from None
+    if id_namespace is not None and not id_namespace.strip():
+        raise UserInputError("--id-namespace", id_namespace, "non-empty text", problem="empty")
     record = load_patient_file(patient)
+    when = date or record.as_of or dt.date.today()
     outputs: list[ModelOutput] = []
     if with_risk or simulate_years is not None:
-        import datetime as dt
-
         from osteotwin.records.fhir.compute import fracture_risk_outputs, simulation_output
 
-        when = record.as_of or dt.date.today()
         if with_risk:
             outputs.extend(fracture_risk_outputs(record, when))
         if simulate_years is not None:
             outputs.append(simulation_output(record, when, simulate_years))
-    bundle = record_to_bundle(record, model_outputs=outputs, bundle_type=bundle_type)
+    bundle = record_to_bundle(record, model_outputs=outputs, bundle_type=bundle_type, as_of=when,
+                              id_namespace=id_namespace)
     text = json.dumps(bundle, indent=2, ensure_ascii=False) + "\n"
     if output is None:
         typer.echo(text, nl=False)
