@@ -145,3 +145,29 @@ def test_on_an_inhibitor_the_program_says_its_bone_evidence_is_extrapolated() ->
         gap = next(f for f in on_ai.flags if f.code == "EVIDENCE_GAP_AROMATASE_INHIBITOR")
         assert "extrapolated" in gap.message and set(gap.sources) == {"LIFTMOR", "LIFTMOR-M"}
     assert "EVIDENCE_GAP_AROMATASE_INHIBITOR" not in {f.code for f in screen(_record(), AS_OF).flags}
+
+
+def test_bone_metastases_in_the_conditions_stop_impact_and_heavy_loading() -> None:
+    """Oncology review: a woman with bone metastases (on denosumab 120 mg every 4 weeks) was given
+    two-foot jumps and trap-bar deadlifts with only a generic caution [IBMEWG]."""
+    mets = screen(_record(history__conditions=[
+        "ER+ metastatic breast cancer, bone metastases (spine, pelvis)"]), AS_OF)
+    assert mets.bone_metastases and mets.impact_cap == "brisk_walking"
+    assert not mets.high_intensity_eligible and not mets.floor_lifts_allowed and mets.spine_restricted
+    assert "bone metastases recorded" in mets.impact_cap_reason
+    assert any(f.code == "BONE_METASTASES" and f.severity == "restriction" for f in mets.flags)
+    ids = {rx.exercise_id for x in build_program(mets, 12).sessions for rx in x.exercises}
+    assert not ids & {"deadlift", "rack_pull", "back_squat", "overhead_press", "two_foot_jump",
+                       "jumping_chinup_drop", "heel_drop", "jog_intervals"}
+    # a metastasis outside bone, or a cancer without metastases, is not read as bone metastases
+    for text in ("liver metastases", "breast cancer, node positive"):
+        assert not screen(_record(history__conditions=[text]), AS_OF).bone_metastases
+
+
+def test_an_inhibitors_arthralgia_in_the_knees_keeps_impact_low() -> None:
+    pain = screen(_record(history__conditions=["AI-associated arthralgia, hands and knees, pain 6/10"]),
+                  AS_OF)
+    assert pain.joint_conditions and pain.impact_cap == "low"
+    assert "joint pain" in pain.impact_cap_reason
+    hands = screen(_record(history__conditions=["arthralgia of the hands"]), AS_OF)
+    assert not hands.joint_conditions

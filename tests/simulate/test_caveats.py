@@ -44,6 +44,10 @@ def test_an_untreated_person_carries_no_caveat() -> None:
     (WOMAN, Regimen("letrozole", 2.5), "AROMATASE_INHIBITOR_TURNOVER_MARKERS"),
     (WOMAN, Regimen("vitamin_d3", dose_iu=2000.0), "VITAMIN_D_RESPONSE"),
     (WOMAN, Regimen("magnesium", 400.0), "NO_MODELLED_EFFECT"),
+    (WOMAN, Regimen("denosumab", 120.0, route="subcutaneous", every_d=28.0),
+     "METASTATIC_DOSE_ANTIRESORPTIVE"),
+    (WOMAN, Regimen("zoledronic_acid", 4.0, route="intravenous", every_d=28.0),
+     "METASTATIC_DOSE_ANTIRESORPTIVE"),
 ])
 def test_each_departure_is_raised_where_it_applies(subject: Subject, regimen: Regimen,
                                                    code: str) -> None:
@@ -132,3 +136,10 @@ def test_courses_side_by_side_get_each_caveat_once_with_the_courses_it_concerns(
     # in order of first appearance, course by course
     assert found == [("AROMATASE_INHIBITOR_IN_MAN", ["current course", "with ADT"]),
                      ("ANDROGEN_DEPRIVATION", ["with ADT"])]
+
+
+def test_osteoporosis_and_adjuvant_schedules_are_not_a_metastatic_dose() -> None:
+    for regimen in (Regimen("denosumab", 60.0, route="subcutaneous", every_d=182.6),
+                    Regimen("zoledronic_acid", 4.0, route="intravenous", every_d=182.6),
+                    Regimen("zoledronic_acid", 5.0, route="intravenous", every_d=365.25)):
+        assert "METASTATIC_DOSE_ANTIRESORPTIVE" not in codes(Scenario(WOMAN, (regimen,), 5.0))

@@ -98,6 +98,15 @@ def _antiresorptive(s: Scenario) -> bool:
     return _taking(s, "bisphosphonate", "rankl_inhibitor")
 
 
+def _metastatic_dose(s: Scenario) -> bool:
+    """Denosumab or zoledronic acid at a bone-metastases schedule (Xgeva 120 mg every 4 weeks;
+    Zometa 4 mg every 3-4 weeks): more than a week's worth of the osteoporosis dose every month."""
+    return any(_ongoing(r, s.horizon_d) and r.every_d is not None and r.dose_mg is not None and (
+        (r.drug == "denosumab" and r.dose_mg / r.every_d > 60.0 / 91.0)
+        or (r.drug == "zoledronic_acid" and r.dose_mg / r.every_d > 5.0 / 91.0))
+        for r in s.regimens)
+
+
 def _denosumab_stopped(s: Scenario) -> bool:
     return any(r.drug == "denosumab"
                and _stopped_within(r, -DENOSUMAB_REBOUND_Y * 365.25, s.horizon_d)
@@ -252,6 +261,15 @@ RULES: tuple[tuple[Callable[[Scenario], bool], Caveat], ...] = (
         "too far apart.",
         f"{DOCS}; Heaney et al. 2003 Am J Clin Nutr 77:204; Aloia et al. 2008 Am J Clin Nutr "
         "87:1952")),
+    (_metastatic_dose, Caveat(
+        "METASTATIC_DOSE_ANTIRESORPTIVE",
+        "Antiresorptive at a bone-metastases schedule (denosumab 120 mg every 4 weeks, zoledronic "
+        "acid 4 mg every 3-4 weeks): the model's antiresorptive effects were fitted to the "
+        "osteoporosis and adjuvant schedules (denosumab 60 mg every 6 months, zoledronic acid "
+        "every 6 months or yearly), it has no bone metastases in it, and the BMD of a bone with "
+        "metastases is not what it predicts: read these courses as the model's extrapolation, not "
+        "as this person's bone.",
+        f"{DOCS}; Xgeva and Zometa prescribing information")),
     (_unmodelled_drug, Caveat(
         "NO_MODELLED_EFFECT",
         "A drug on this course is not in the model (gonadorelin, the growth-hormone "

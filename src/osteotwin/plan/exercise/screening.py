@@ -56,6 +56,14 @@ BONE_SCREENING_AGE = 65.0
 CARDIAC_WORDS = ("myocardial infarction", "heart attack", "heart failure", "angina", "coronary")
 #: Lower-limb joints whose osteoarthritis or arthritis modifies impact [ESSA] (protocols.md §8.4).
 WEIGHT_BEARING_JOINT_WORDS = ("knee", "hip")
+#: Joint disease or pain that caps impact when it is in a knee or hip: arthritis, or the arthralgia
+#: an aromatase inhibitor causes (HOPE: exercise helps it, but jumping on painful knees is not the way
+#: in) [ACSM-PPS2015] [HOPE] [OSTEOTWIN]
+JOINT_PAIN_WORDS = ("arthritis", "arthralgia", "joint pain", "osteoarthr")
+#: Words that place a metastasis in bone: with one of them, "metasta..." reads as bone metastases,
+#: which need loading planned with an oncology-informed professional [IBMEWG]
+BONE_SITE_WORDS = ("bone", "osseous", "skelet", "spine", "spinal", "vertebra", "pelvi", "femur",
+                   "femoral", "rib", "sacr", "humer")
 
 
 @dataclass(frozen=True)
@@ -96,7 +104,8 @@ class Screening:
     fracture_recorded: bool = False  # a prior fragility fracture or a vertebral fracture
     cardiac_conditions: tuple[str, ...] = ()  # recorded conditions read as heart disease
     uncontrolled_hypertension: tuple[str, ...] = ()  # recorded conditions read as such
-    joint_conditions: tuple[str, ...] = ()  # knee or hip (osteo)arthritis
+    joint_conditions: tuple[str, ...] = ()  # knee or hip (osteo)arthritis or joint pain
+    bone_metastases: tuple[str, ...] = ()  # recorded conditions read as bone metastases
     unassessed_conditions: tuple[str, ...] = ()  # recorded conditions the screening cannot read
     #: why high-intensity lifting is left out (empty when eligible, or only for want of a gym)
     high_intensity_held_back: tuple[str, ...] = ()
@@ -125,13 +134,14 @@ class Screening:
             ("low bone mass", self.low_bone_mass and not self.osteoporosis),
             ("no DXA on file", self.bone_status_unknown),
             (self.denosumab_rebound or "", self.denosumab_rebound is not None),
+            ("bone metastases", bool(self.bone_metastases)),
         ) if yes)
 
     @property
     def spine_restricted(self) -> bool:
         """Known vertebral fracture, or status unknown where bone mass is low or not known
         [TTFF15] [OSTEOTWIN]."""
-        return self.vertebral_fracture is True or (
+        return self.vertebral_fracture is True or bool(self.bone_metastases) or (
             self.vertebral_fracture is None and (self.bone_at_risk or self.bone_status_unknown))
 
     @property
@@ -144,6 +154,9 @@ class Screening:
     def impact_cap_reason(self) -> str:
         """Why impact is capped where it is, in words (the facts that set the cap)."""
         if self.impact_cap == "brisk_walking":
+            if self.bone_metastases:
+                return ("bone metastases recorded: impact capped at brisk walking until an "
+                        "oncology-informed professional has assessed them")
             return "vertebral or multiple low-trauma fractures: impact capped at brisk walking"
         if self.impact_cap == "low":
             why = [w for w, yes in (
@@ -151,7 +164,7 @@ class Screening:
                 (f"age {self.age_years:.0f}", self.older_adult),
                 ("fracture history not recorded", not self.fracture_history_known),
                 ("falls history not recorded", not self.falls_history_known),
-                (f"knee or hip arthritis ({', '.join(self.joint_conditions)})",
+                (f"knee or hip arthritis or joint pain ({', '.join(self.joint_conditions)})",
                  bool(self.joint_conditions)),
                 (self.denosumab_rebound or "", self.denosumab_rebound is not None),
             ) if yes]
@@ -245,10 +258,11 @@ def lowest_t_score(record: PatientRecord, as_of: dt.date) -> float | None:
 
 def read_conditions(conditions: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
     """Recorded free-text conditions sorted by what the screening can read from them: ``cardiac``,
-    ``uncontrolled_hypertension``, ``joint`` (knee or hip arthritis) and ``unassessed`` (the rest).
+    ``uncontrolled_hypertension``, ``joint`` (knee or hip arthritis or joint pain, an inhibitor's
+    arthralgia included), ``bone_metastases`` and ``unassessed`` (the rest).
     Keyword matching in lower case, erring towards a match [OSTEOTWIN]."""
     out: dict[str, list[str]] = {"cardiac": [], "uncontrolled_hypertension": [], "joint": [],
-                                 "unassessed": []}
+                                 "bone_metastases": [], "unassessed": []}
     for text in conditions:
         name = " ".join(text.split())
         low = name.lower()
@@ -261,8 +275,12 @@ def read_conditions(conditions: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
         if "uncontrolled" in low and ("hypertension" in low or "blood pressure" in low):
             out["uncontrolled_hypertension"].append(name)
             matched = True
-        if "arthritis" in low and any(word in low for word in WEIGHT_BEARING_JOINT_WORDS):
+        if any(word in low for word in JOINT_PAIN_WORDS) and any(
+                word in low for word in WEIGHT_BEARING_JOINT_WORDS):
             out["joint"].append(name)
+            matched = True
+        if "metasta" in low and any(word in low for word in BONE_SITE_WORDS):
+            out["bone_metastases"].append(name)
             matched = True
         if not matched:
             out["unassessed"].append(name)
@@ -303,6 +321,7 @@ def screen(record: PatientRecord, as_of: dt.date) -> Screening:
     conditions = read_conditions(h.conditions)
     cardiac, hypertension = conditions["cardiac"], conditions["uncontrolled_hypertension"]
     joints, unassessed = conditions["joint"], conditions["unassessed"]
+    metastases = conditions["bone_metastases"]
     flags: list[SafetyFlag] = []
 
     def flag(code: str, severity: str, message: str, *sources: str) -> None:
@@ -412,6 +431,8 @@ def screen(record: PatientRecord, as_of: dt.date) -> Screening:
         ("fracture history not recorded", not fractures_known),
         ("falls in the last 12 months not recorded", not falls_known),
         (f"recorded {_quoted(cardiac + hypertension)}: until medical clearance", bool(cardiac or hypertension)),
+        (f"recorded {_quoted(metastases)}: loading is planned with an oncology-informed professional",
+         bool(metastases)),
         (f"recorded {_quoted(unassessed)}: until medical clearance", bool(unassessed)),
     ) if yes]
     eligible = setting == "gym" and not held_back
@@ -436,7 +457,7 @@ def screen(record: PatientRecord, as_of: dt.date) -> Screening:
     history_unknown = not fractures_known or not falls_known
     on_ai = any(m.drug in AROMATASE_INHIBITORS for m in record.active_medications(as_of))
     bone_at_risk = low_mass or age >= BONE_SCREENING_AGE or on_ai or rebound is not None
-    if vf is True or multiple:
+    if vf is True or multiple or metastases:
         impact = "brisk_walking"
     elif falls or older or joints or (history_unknown and bone_at_risk) or rebound is not None:
         # after denosumab is stopped: heel drops only through the rebound window [CUMMINGS2018]
@@ -447,7 +468,12 @@ def screen(record: PatientRecord, as_of: dt.date) -> Screening:
     else:
         impact = "high"
 
-    if record.history.breast_cancer or record.history.prostate_cancer:
+    if metastases:
+        flag("BONE_METASTASES", "restriction",
+             f"bone metastases recorded ({_quoted(metastases)}): no impact and no heavy or high-intensity "
+             "loading from this program; an oncology-informed professional assesses the lesions and "
+             "individualises the exercise, sparing the affected sites", "IBMEWG")
+    elif record.history.breast_cancer or record.history.prostate_cancer:
         flag("BONE_METASTASES_CHECK", "caution",
              "cancer history: known or suspected bone metastases need individual assessment by an "
              "oncology-informed professional before loading", "IBMEWG")
@@ -478,6 +504,7 @@ def screen(record: PatientRecord, as_of: dt.date) -> Screening:
         current_aerobic_minutes=life.weight_bearing_aerobic_minutes_per_week,
         current_impact_sessions=life.impact_sessions_per_week,
         cardiac_conditions=cardiac, uncontrolled_hypertension=hypertension, joint_conditions=joints,
+        bone_metastases=metastases,
         unassessed_conditions=unassessed, high_intensity_held_back=tuple(held_back),
         bmd_category=dxa.category, bmd_score_kind=dxa.choice.kind, bmd_score_reason=dxa.choice.reason,
         denosumab_rebound=rebound,
