@@ -99,7 +99,8 @@ def test_departures_are_limited_to_their_situation() -> None:
     # ongoing denosumab is not a stopped one (nor a bisphosphonate), a full gel dose and a
     # tamoxifen or denosumab course that ended long ago carry no caveat
     assert codes(Scenario(WOMAN, (Regimen("denosumab", 60.0, route="subcutaneous",
-                                          every_d=182.6),), 5.0)) == {"ANTIRESORPTIVE_FIRST_YEAR"}
+                                          every_d=182.6),), 5.0)) == {"ANTIRESORPTIVE_FIRST_YEAR",
+                                                                     "ANTIRESORPTIVE_LONG_TERM"}
     assert codes(Scenario(MAN, (Regimen("testosterone_gel", 81.0, route="transdermal"),),
                           5.0)) == set()
     assert codes(Scenario(WOMAN, (Regimen("tamoxifen", 20.0, start_d=-8 * YEAR,
@@ -143,3 +144,14 @@ def test_osteoporosis_and_adjuvant_schedules_are_not_a_metastatic_dose() -> None
                     Regimen("zoledronic_acid", 4.0, route="intravenous", every_d=182.6),
                     Regimen("zoledronic_acid", 5.0, route="intravenous", every_d=365.25)):
         assert "METASTATIC_DOSE_ANTIRESORPTIVE" not in codes(Scenario(WOMAN, (regimen,), 5.0))
+
+
+def test_an_antiresorptive_course_beyond_two_years_carries_the_long_term_caveat() -> None:
+    """ZO-FAST and Z-FAST at 5 years, FREEDOM's extension: the model's gain levels off after year 2."""
+    zoledronic = Regimen("zoledronic_acid", 4.0, route="intravenous", every_d=182.6)
+    assert "ANTIRESORPTIVE_LONG_TERM" in codes(Scenario(WOMAN, (zoledronic,), 5.0))
+    assert "ANTIRESORPTIVE_LONG_TERM" not in codes(Scenario(WOMAN, (zoledronic,), 2.0))
+    past = Regimen("denosumab", 60.0, route="subcutaneous", every_d=182.6, start_d=-3 * YEAR)
+    assert "ANTIRESORPTIVE_LONG_TERM" in codes(Scenario(WOMAN, (past,), 1.0))  # 4 years by then
+    stopped = Regimen("alendronate", 70.0, every_d=7.0, start_d=-5 * YEAR, stop_d=-1 * YEAR)
+    assert "ANTIRESORPTIVE_LONG_TERM" not in codes(Scenario(WOMAN, (stopped,), 5.0))

@@ -312,8 +312,9 @@ def _simulation_api() -> Any:
 #: where the scan's is known (reported, or computed as the assessment does); an estradiol matched
 #: only by an implausible production is flagged; 14 = training the person's plan holds back is
 #: named (``safety``), and a measured testosterone the model does not reproduce
-#: (``testosterone_note``); 15 = the caveat for a bone-metastases antiresorptive schedule.
-WHAT_IF_REVISION = 15
+#: (``testosterone_note``); 15 = the caveat for a bone-metastases antiresorptive schedule; 16 = the
+#: caveat for an antiresorptive course beyond 2 years.
+WHAT_IF_REVISION = 16
 
 
 def model_version() -> str:
