@@ -245,10 +245,14 @@ def test_significant_loss_on_an_inhibitor_shortens_the_dxa_interval_to_12_months
     assert "every 12 months" in basis and "Hadji 2017" in basis
 
 
-def test_without_a_significant_loss_the_interval_on_an_inhibitor_stays_24_months() -> None:
+def test_without_a_significant_loss_ovarian_suppression_with_an_ai_still_gives_12_months() -> None:
+    """Without a loss the interval is not shortened for one, but ovarian suppression with an AI
+    before the menopause is itself yearly (ABCSG-12; Hadji 2017; ESMO 2020)."""
     result = run(_premenopausal_gos_exe(1.00))
     assert "BMD_SIGNIFICANT_LOSS" not in result.finding_codes()
-    assert result.facts["dxa_interval_months"].value == 24
+    assert result.facts["dxa_interval_months"].value == 12
+    note = str(result.facts["dxa_interval_note"].value)
+    assert "ovarian suppression" in note and "least significant change" not in note
 
 
 def test_dxa_plan_loss_on_ai() -> None:

@@ -400,6 +400,17 @@ CASES: list[tuple[str, dict[str, Any], set[str], set[str]]] = [
         LETROZOLE, med("tamoxifen", "20 mg", start_days_ago=800, stop=days_ago(400))]},
         dxa=RECENT_DXA),
      set(), {"ENDOCRINE_THERAPY_CONFLICT", "REVIEW_MEDICATION_LIST"}),
+    # --- bone-metastases regimens (Xgeva, Zometa labels) and adjuvant bisphosphonates (EBCTCG 2015)
+    ("denosumab 120 mg every 4 weeks", make(**{**WOMAN_BC, "medications": [
+        LETROZOLE, med("denosumab", "120 mg", "28 d", start_days_ago=300, route="subcutaneous")]},
+        dxa=RECENT_DXA),
+     {"ONCOLOGY_DOSE_ANTIRESORPTIVE"}, {"DENOSUMAB_DOSE_DUE", "CONSIDER_ADJUVANT_BISPHOSPHONATE"}),
+    ("zoledronic acid 4 mg every 6 months (adjuvant)", make(**{**WOMAN_BC, "medications": [
+        LETROZOLE, med("zoledronic_acid", "4 mg", "6 mo", start_days_ago=300,
+                       route="intravenous")]}, dxa=RECENT_DXA),
+     set(), {"ONCOLOGY_DOSE_ANTIRESORPTIVE", "CONSIDER_ADJUVANT_BISPHOSPHONATE"}),
+    ("postmenopausal woman on letrozole, no bisphosphonate", make(**WOMAN_BC, dxa=RECENT_DXA),
+     {"CONSIDER_ADJUVANT_BISPHOSPHONATE"}, {"ONCOLOGY_DOSE_ANTIRESORPTIVE"}),
     ("calcium and renal already checked", make(sex="female", age=66, dxa=hip_spine(-2.7),
                                                labs=[lab("calcium", 9.5, "mg/dL"),
                                                      lab("egfr", 80, "mL/min/1.73m2")]),

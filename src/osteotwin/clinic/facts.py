@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Iterable
 
 from osteotwin.clinic.densitometry import DensitometrySummary
@@ -31,13 +32,41 @@ DENOSUMAB_INTERVAL_D = 6 * DAYS_PER_MONTH
 BISPHOSPHONATE_REVIEW_ORAL_Y = 5.0
 BISPHOSPHONATE_REVIEW_IV_Y = 3.0
 COURSE_GAP_D = 90
+#: Skeletal-related-event (bone-metastases) regimens, managed by oncology, not osteoporosis ones:
+#: denosumab 120 mg every 4 weeks (Xgeva label; the osteoporosis dose is 60 mg every 6 months,
+#: Prolia), zoledronic acid 4 mg every 3-4 weeks (Zometa label; ESMO 2020 allows every 12 weeks).
+#: Zoledronic acid 4 mg every 6 months is the adjuvant early-breast-cancer schedule and 5 mg yearly
+#: the osteoporosis one: neither is a metastatic regimen.
+ONCOLOGY_DENOSUMAB_MIN_MG = 120.0
+ONCOLOGY_DENOSUMAB_MAX_INTERVAL_D = 35.0  # 5 weeks
+ONCOLOGY_ZOLEDRONATE_MG = 4.0
+ONCOLOGY_ZOLEDRONATE_MAX_INTERVAL_D = 3 * DAYS_PER_MONTH + 1.0  # 3 months, a day's slack
 
+METASTASIS_WORDS = re.compile(r"metasta|\bmets\b|stage\s*iv\b", re.IGNORECASE)
 MASS_SPEC_MARKERS = ("lc-ms", "lcms", "lc/ms", "gc-ms", "gcms", "ms/ms", "mass spec", "lc-msms")
 
 
 def _drug_class(drug: str) -> str:
     entry = codes()["drugs"].get(drug, {})
     return str(entry.get("class", "unknown"))
+
+
+def is_oncology_regimen(m: Medication) -> bool:
+    """A bone-metastases (skeletal-related-event) dose: denosumab 120 mg or more per dose, or at most
+    5 weeks apart; zoledronic acid 4 mg at most 3 months apart (see the constants above)."""
+    if _drug_class(m.drug) == "rankl_inhibitor":
+        return (m.dose_mg is not None and m.dose_mg >= ONCOLOGY_DENOSUMAB_MIN_MG) or (
+            m.every_d is not None and m.every_d <= ONCOLOGY_DENOSUMAB_MAX_INTERVAL_D)
+    if m.drug == "zoledronic_acid":
+        return (m.dose_mg is not None and abs(m.dose_mg - ONCOLOGY_ZOLEDRONATE_MG) < 0.5
+                and m.every_d is not None and m.every_d <= ONCOLOGY_ZOLEDRONATE_MAX_INTERVAL_D)
+    return False
+
+
+def _regimen_text(m: Medication) -> str:
+    dose = "" if m.dose_mg is None else f" {m.dose_mg:g} mg"
+    every = "" if m.every_d is None else f" every {m.every_d:g} days"
+    return f"{m.drug.replace('_', ' ')}{dose}{every}"
 
 
 def _active(record: PatientRecord, as_of: dt.date, *classes: str) -> list[Medication]:
@@ -175,6 +204,14 @@ def derive_facts(record: PatientRecord, as_of: dt.date, dxa: DensitometrySummary
           "falsely high (its metabolites cross-react)." if any(m.drug == "exemestane" for m in ai)
           else "")
 
+    oncology = [m for m in antiresorptive if is_oncology_regimen(m)]
+    s.put("oncology_antiresorptive", bool(oncology))
+    s.put("oncology_antiresorptive_regimen", "; ".join(_regimen_text(m) for m in oncology) or None)
+    s.put("on_bisphosphonate", bool(_active(record, as_of, "bisphosphonate")))
+    # Metastatic disease named in the free-text conditions: not the adjuvant (early) setting
+    s.put("metastases_in_conditions", "; ".join(
+        f'"{text}"' for text in h.conditions if METASTASIS_WORDS.search(text)) or None)
+
     _denosumab(s, record, as_of)
     _bisphosphonate_course(s, record, as_of)
     _labs(s, record, as_of, ai_start, trt_start)
@@ -248,16 +285,20 @@ def _denosumab(s: FactSheet, record: PatientRecord, as_of: dt.date) -> None:
     """
     last: dt.date | None = None
     next_due: dt.date | None = None
+    oncology = False
     for regimen in record.medications:
         day = regimen.last_dose_on_or_before(as_of)
         if _drug_class(regimen.drug) != "rankl_inhibitor" or day is None or (
                 last is not None and day <= last):
             continue
         last = day
+        oncology = is_oncology_regimen(regimen)
         ongoing = regimen.active_on(as_of) and regimen.every_d is not None
         next_due = day + dt.timedelta(days=math.floor(regimen.every_d or 0.0)) if ongoing else None
     s.put("denosumab_last_dose", last)
     s.put("denosumab_next_dose_due", next_due)
+    # the last dose was of the bone-metastases regimen (Xgeva), not the osteoporosis one (Prolia)
+    s.put("denosumab_oncology_dose", oncology)
     if last is None:
         s.put("denosumab_months_since_last_dose", None, "months")
         s.put("denosumab_follow_on_due", None)
@@ -289,8 +330,12 @@ def _bisphosphonate_course(s: FactSheet, record: PatientRecord, as_of: dt.date) 
     s.put("bisphosphonate_years", years, "years")
     s.put("bisphosphonate_intravenous", intravenous if active else None)
     review_years = BISPHOSPHONATE_REVIEW_IV_Y if intravenous else BISPHOSPHONATE_REVIEW_ORAL_Y
-    s.put("bisphosphonate_review_years", None if years is None else review_years, "years")
-    s.put("bisphosphonate_review_due", years is not None and years >= review_years)
+    # the ASBMR duration review (and drug holiday) is osteoporosis guidance: a bone-metastases
+    # regimen (zoledronic acid 4 mg every 3-4 weeks) is not reviewed on it
+    oncology = any(is_oncology_regimen(m) for m in active)
+    s.put("bisphosphonate_review_years", None if years is None or oncology else review_years,
+          "years")
+    s.put("bisphosphonate_review_due", years is not None and not oncology and years >= review_years)
     # a course that has stopped (a drug holiday, or a course ended): ASBMR reassesses fracture risk
     # 2-3 years after stopping (Adler et al. 2016), so a later treatment discussion is a restart
     stopped = [m for m in record.medications if _drug_class(m.drug) == "bisphosphonate"
@@ -490,8 +535,12 @@ def _composites(s: FactSheet, record: PatientRecord, age: float,
     last = s.value("last_dxa_date")
     as_of = s.value("as_of")
     assert isinstance(as_of, dt.date)
+    # ovarian suppression with an AI in a woman not recorded as postmenopausal (ABCSG-12; Hadji 2017)
+    ofs_ai = s.put("ovarian_suppression_with_ai", p.sex == "female" and bool(s.value("on_ai"))
+                   and bool(s.value("on_gnrh_agonist")) and p.menopausal_status != "postmenopausal")
     plan = dxa_plan(
         as_of=as_of, reasons=reasons, last_scan=last if isinstance(last, dt.date) else None,
+        ofs_ai=bool(ofs_ai),
         # A fragility fracture (vertebral or other) puts a person outside the screening intervals by
         # T-score: Gourlay 2012 excluded prior hip and clinical vertebral fractures. They are followed
         # like osteoporosis, whatever their BMD.
