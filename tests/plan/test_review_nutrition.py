@@ -5,6 +5,7 @@ Real patient files through ``build_personal_plan`` and the JSON document, as ``o
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -148,13 +149,20 @@ def test_days_below_the_energy_band_are_named_in_the_notes() -> None:
     its time limit), and a plan without any has no note."""
     demo = (Path(__file__).resolve().parents[2] / "examples" / "demo_patient.yaml").read_text()
     for name, doc in {"vegan man": _doc(VEGAN_MAN), "kidney": _doc(CKD_G4), "demo": _doc(demo)}.items():
-        energy = doc["nutrition"]["targets"]["energy_kcal"]
-        low = [d["day"] for d in doc["nutrition"]["days"] if d["totals"]["energy_kcal"] < 0.9 * energy]
+        energy = doc["nutrition"]["targets"]["energy_kcal"]  # rounded in the document
+        totals = {d["day"]: d["totals"]["energy_kcal"] for d in doc["nutrition"]["days"]}
+        # a day within 2 kcal of the band's edge may fall either side of the unrounded estimate
+        edge = {day for day, kcal in totals.items() if abs(kcal - 0.9 * energy) < 2.0}
+        low = [day for day, kcal in totals.items() if kcal < 0.9 * energy and day not in edge]
         notes = [n for n in doc["nutrition"]["notes"] if n.startswith("energy below the planned band")]
-        assert len(notes) == (1 if low else 0), name
-        for day in doc["nutrition"]["days"]:
-            named = bool(notes) and f"day {day['day']} {day['totals']['energy_kcal']:.0f} kcal" in notes[0]
-            assert named == (day["day"] in low), (name, day["day"])
+        assert bool(notes) == bool(low) or edge, name
+        for day, kcal in totals.items():
+            if day in edge:
+                continue
+            shown = re.search(rf"day {day} (\d+) kcal", notes[0]) if notes else None
+            assert (shown is not None) == (day in low), (name, day)
+            if shown is not None:  # the note's kcal, from the unrounded total
+                assert abs(int(shown.group(1)) - kcal) <= 1, (name, day)
 
 
 def test_the_energy_note_rounds_a_short_day_down() -> None:
