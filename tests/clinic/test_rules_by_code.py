@@ -409,6 +409,16 @@ CASES: list[tuple[str, dict[str, Any], set[str], set[str]]] = [
         LETROZOLE, med("zoledronic_acid", "4 mg", "6 mo", start_days_ago=300,
                        route="intravenous")]}, dxa=RECENT_DXA),
      set(), {"ONCOLOGY_DOSE_ANTIRESORPTIVE", "CONSIDER_ADJUVANT_BISPHOSPHONATE"}),
+    # --- end of aromatase-inhibitor therapy on denosumab (Hadji 2017; Tsourdi 2021)
+    ("denosumab with letrozole stopping in 3 months", make(**{**WOMAN_BC, "medications": [
+        med("letrozole", "2.5 mg", start_days_ago=1700, stop="2025-09-01"),
+        med("denosumab", "60 mg", "182 d", start_days_ago=900, route="subcutaneous")]},
+        dxa=RECENT_DXA),
+     {"REVIEW_ANTIRESORPTIVE_AT_AI_END"}, set()),
+    ("denosumab with letrozole ongoing", make(**{**WOMAN_BC, "medications": [
+        LETROZOLE, med("denosumab", "60 mg", "182 d", start_days_ago=900, route="subcutaneous")]},
+        dxa=RECENT_DXA),
+     set(), {"REVIEW_ANTIRESORPTIVE_AT_AI_END"}),
     ("postmenopausal woman on letrozole, no bisphosphonate", make(**WOMAN_BC, dxa=RECENT_DXA),
      {"CONSIDER_ADJUVANT_BISPHOSPHONATE"}, {"ONCOLOGY_DOSE_ANTIRESORPTIVE"}),
     ("calcium and renal already checked", make(sex="female", age=66, dxa=hip_spine(-2.7),

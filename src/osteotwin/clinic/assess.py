@@ -11,7 +11,7 @@ import math
 
 from osteotwin.clinic.densitometry import summarize
 from osteotwin.clinic.engine import run_rules
-from osteotwin.clinic.facts import derive_facts
+from osteotwin.clinic.facts import current_ai_start, derive_facts
 from osteotwin.clinic.fracture_risk import estimate
 from osteotwin.clinic.model import Assessment, Fact
 from osteotwin.clinic.monitoring import schedule
@@ -23,7 +23,7 @@ def assess(record: PatientRecord, as_of: dt.date | None = None) -> Assessment:
     when = as_of or record.as_of
     if when is None:
         raise ValueError("assess() needs a date: pass as_of or set it in the record")
-    dxa = summarize(record, when)
+    dxa = summarize(record, when, current_ai_start(record, when))
     fn = dxa.sites.get("femoral_neck")
     risk = estimate(record, when, None if fn is None else fn.t_score, None if fn is None else fn.date,
                     dxa.last_scan_date)

@@ -112,6 +112,8 @@ class BmdChange:
     later_bmd_g_cm2: float
     change_pct: float
     lsc_pct: float
+    #: for a comparison over more than one interval: which earlier scan, and how many scans lie between
+    note: str | None = None
 
     # ISCD: a change of at least the LSC is significant. Both are held to 0.01 %, so the comparison
     # is the one the reader sees.
@@ -142,6 +144,44 @@ def bmd_change(earlier: DxaScan, later: DxaScan) -> BmdChange | None:
                      round(change, 2), least_significant_change_pct(later.site))
 
 
+#: a scan up to this long after an aromatase inhibitor starts still counts as its baseline
+THERAPY_BASELINE_AFTER_D = 90
+
+
+def _long_term_changes(scans: list[DxaScan], ai_start: dt.date | None) -> tuple[BmdChange, ...]:
+    """The latest scan against the earliest comparable one and against the scan at the start of the
+    current aromatase inhibitor (the last before it started, else the first within
+    ``THERAPY_BASELINE_AFTER_D`` after), where these are not the scan just before the latest.
+
+    ISCD: the least significant change applies to any two scans of the same site on the same device,
+    so losses made of steps each below it are still caught."""
+    latest = scans[-1]
+    earlier = [s for s in scans[:-1] if bmd_change(s, latest) is not None]
+    if len(earlier) < 2:
+        return ()
+    previous = earlier[-1]
+    baselines: list[tuple[DxaScan, str]] = [(earlier[0], "the earliest comparable scan")]
+    if ai_start is not None:
+        before = [s for s in earlier if s.date <= ai_start]
+        after = [s for s in earlier if ai_start < s.date
+                 <= ai_start + dt.timedelta(days=THERAPY_BASELINE_AFTER_D)]
+        start_scan = before[-1] if before else (after[0] if after else None)
+        if start_scan is not None and start_scan is not earlier[0]:
+            baselines.append((start_scan, "the scan at the start of the aromatase inhibitor"))
+    changes: list[BmdChange] = []
+    for scan, label in baselines:
+        if scan is previous:
+            continue
+        change = bmd_change(scan, latest)
+        assert change is not None
+        steps = len(earlier) - earlier.index(scan)
+        changes.append(BmdChange(
+            change.site, change.earlier_date, change.later_date, change.earlier_bmd_g_cm2,
+            change.later_bmd_g_cm2, change.change_pct, change.lsc_pct,
+            f"cumulative, from {label} over {steps} scan intervals"))
+    return tuple(changes)
+
+
 @dataclass(frozen=True)
 class SiteResult:
     """The latest scan at one site and its interpretation."""
@@ -158,6 +198,9 @@ class SiteResult:
     category: Category | None
     note: str | None
     change: BmdChange | None
+    #: the latest scan against the earliest comparable one and the one at the start of the aromatase
+    #: inhibitor (``_long_term_changes``)
+    long_term_changes: tuple[BmdChange, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -174,14 +217,23 @@ class DensitometrySummary:
 
     @property
     def significant_losses(self) -> list[BmdChange]:
-        return [s.change for s in self.sites.values()
-                if s.change is not None and s.change.significant_loss]
+        """Per site, the loss since the previous scan when it reaches the least significant change;
+        otherwise the cumulative losses (from the earliest comparable scan, or from the one at the
+        start of the aromatase inhibitor) that reach it."""
+        losses: list[BmdChange] = []
+        for s in self.sites.values():
+            if s.change is not None and s.change.significant_loss:
+                losses.append(s.change)
+            else:
+                losses.extend(c for c in s.long_term_changes if c.significant_loss)
+        return losses
 
 
 _ORDER: dict[Category, int] = {"normal": 0, "low_bone_mass": 1, "osteoporosis": 2}
 
 
-def _site_result(scans: list[DxaScan], choice: ScoreChoice) -> SiteResult:
+def _site_result(scans: list[DxaScan], choice: ScoreChoice,
+                 ai_start: dt.date | None = None) -> SiteResult:
     latest = scans[-1]
     t_score, t_source, note = latest.t_score, "reported" if latest.t_score is not None else None, None
     if t_score is None and latest.bmd_g_cm2 is not None:
@@ -211,11 +263,14 @@ def _site_result(scans: list[DxaScan], choice: ScoreChoice) -> SiteResult:
     if earlier:
         change = bmd_change(earlier[-1], latest)
     return SiteResult(latest.site, latest.date, latest.bmd_g_cm2, t_score, t_source, latest.z_score,
-                      latest.device, used, value, category, note, change)
+                      latest.device, used, value, category, note, change,
+                      _long_term_changes(scans, ai_start))
 
 
-def summarize(record: PatientRecord, as_of: dt.date) -> DensitometrySummary:
-    """Interpret the latest scan per site (scans dated after ``as_of`` are ignored)."""
+def summarize(record: PatientRecord, as_of: dt.date,
+              ai_start: dt.date | None = None) -> DensitometrySummary:
+    """Interpret the latest scan per site (scans dated after ``as_of`` are ignored); ``ai_start``,
+    the start of the current aromatase inhibitor, adds its baseline scan to the comparisons."""
     age = record.patient.age_on(as_of)
     choice = score_kind(record.patient.sex, age, record.patient.menopausal_status)
     sites: dict[str, SiteResult] = {}
@@ -223,7 +278,7 @@ def summarize(record: PatientRecord, as_of: dt.date) -> DensitometrySummary:
     for site in SITES:
         scans = record.scans_for(site, on_or_before=as_of)
         if scans:
-            sites[site] = _site_result(scans, choice)
+            sites[site] = _site_result(scans, choice, ai_start)
             dates.extend(s.date for s in scans)
     classified = [r for r in sites.values() if r.category is not None and r.score_value is not None]
     category: Category | None = None

@@ -41,6 +41,7 @@ ONCOLOGY_DENOSUMAB_MIN_MG = 120.0
 ONCOLOGY_DENOSUMAB_MAX_INTERVAL_D = 35.0  # 5 weeks
 ONCOLOGY_ZOLEDRONATE_MG = 4.0
 ONCOLOGY_ZOLEDRONATE_MAX_INTERVAL_D = 3 * DAYS_PER_MONTH + 1.0  # 3 months, a day's slack
+ADJUVANT_ZOLEDRONATE_INTERVAL_D = (5 * DAYS_PER_MONTH, 7 * DAYS_PER_MONTH)  # every 6 months
 
 METASTASIS_WORDS = re.compile(r"metasta|\bmets\b|stage\s*iv\b", re.IGNORECASE)
 MASS_SPEC_MARKERS = ("lc-ms", "lcms", "lc/ms", "gc-ms", "gcms", "ms/ms", "mass spec", "lc-msms")
@@ -63,6 +64,14 @@ def is_oncology_regimen(m: Medication) -> bool:
     return False
 
 
+def is_adjuvant_zoledronate(m: Medication) -> bool:
+    """Zoledronic acid 4 mg every 6 months (5 to 7 months apart): the adjuvant breast-cancer
+    schedule (ABCSG-12, ZO-FAST; Dhesy-Thind 2017)."""
+    return (m.drug == "zoledronic_acid" and m.dose_mg is not None
+            and abs(m.dose_mg - ONCOLOGY_ZOLEDRONATE_MG) < 0.5 and m.every_d is not None
+            and ADJUVANT_ZOLEDRONATE_INTERVAL_D[0] <= m.every_d <= ADJUVANT_ZOLEDRONATE_INTERVAL_D[1])
+
+
 def _regimen_text(m: Medication) -> str:
     dose = "" if m.dose_mg is None else f" {m.dose_mg:g} mg"
     every = "" if m.every_d is None else f" every {m.every_d:g} days"
@@ -75,6 +84,11 @@ def _active(record: PatientRecord, as_of: dt.date, *classes: str) -> list[Medica
 
 def _days(later: dt.date, earlier: dt.date | None) -> int | None:
     return None if earlier is None else (later - earlier).days
+
+
+def current_ai_start(record: PatientRecord, as_of: dt.date) -> dt.date | None:
+    """The start of the aromatase inhibitor taken on ``as_of`` (the earliest, if several)."""
+    return _earliest_start(_active(record, as_of, "aromatase_inhibitor"))
 
 
 def _is_mass_spec(method: str | None) -> bool:
@@ -212,6 +226,13 @@ def derive_facts(record: PatientRecord, as_of: dt.date, dxa: DensitometrySummary
     s.put("metastases_in_conditions", "; ".join(
         f'"{text}"' for text in h.conditions if METASTASIS_WORDS.search(text)) or None)
 
+    # the adjuvant regimen in early breast cancer (zoledronic acid 4 mg every 6 months for 3-5 years,
+    # ASCO-Ontario Health, Dhesy-Thind 2017): its length is oncology's, not the osteoporosis holiday's
+    s.put("bisphosphonate_adjuvant", h.breast_cancer is True
+          and s.value("metastases_in_conditions") is None
+          and any(is_adjuvant_zoledronate(m) for m in antiresorptive))
+
+    _ai_end(s, record, as_of)
     _denosumab(s, record, as_of)
     _bisphosphonate_course(s, record, as_of)
     _labs(s, record, as_of, ai_start, trt_start)
@@ -274,6 +295,33 @@ def _exercise_screen(s: FactSheet, record: PatientRecord, as_of: dt.date) -> Non
     s.put("impact_moderate_only", sc.impact_cap_reason if sc.impact_cap == "moderate" else None)
     # denosumab stopped, no bisphosphonate since, in the rebound window (the screen's words)
     s.put("denosumab_rebound_risk", sc.denosumab_rebound)
+
+
+#: a recorded aromatase-inhibitor stop this close ahead, or this recently past, prompts the
+#: reassessment of bone protection at the end of inhibitor therapy (Hadji 2017; Tsourdi 2021)
+AI_END_AHEAD_D = 365
+AI_END_PAST_D = 183
+
+
+def _ai_end(s: FactSheet, record: PatientRecord, as_of: dt.date) -> None:
+    """The recorded stop of the aromatase inhibitor when it is within ``AI_END_AHEAD_D`` ahead or
+    ``AI_END_PAST_D`` past, and no inhibitor continues beyond it."""
+    ai = [m for m in record.medications if _drug_class(m.drug) == "aromatase_inhibitor"
+          and m.start is not None and m.start <= as_of]
+    current = [m for m in ai if m.active_on(as_of)]
+    if current and any(m.stop is None for m in current):
+        end = None
+    else:
+        stops = [m.stop for m in (current or ai) if m.stop is not None]
+        end = max(stops) if stops else None
+    if end is not None and not (as_of - dt.timedelta(days=AI_END_PAST_D) <= end
+                                <= as_of + dt.timedelta(days=AI_END_AHEAD_D)):
+        end = None
+    s.put("ai_end_date", end)
+    months = None if end is None else round((end - as_of).days / DAYS_PER_MONTH, 1)
+    s.put("ai_end_timing", None if months is None else (
+        f"{months:g} months from now" if months > 0 else f"{-months:g} months ago"
+        if months < 0 else "today"))
 
 
 def _denosumab(s: FactSheet, record: PatientRecord, as_of: dt.date) -> None:
@@ -402,7 +450,7 @@ def _densitometry(s: FactSheet, dxa: DensitometrySummary, as_of: dt.date,
     s.put("bmd_significant_loss", bool(losses))
     s.put("bmd_loss_detail", "; ".join(
         f"{c.site.replace('_', ' ')} {c.change_pct:+g} % from {c.earlier_date} to {c.later_date} "
-        f"(LSC {c.lsc_pct:g} %)" for c in losses) or None)
+        f"(LSC {c.lsc_pct:g} %{'' if c.note is None else '; ' + c.note})" for c in losses) or None)
     s.put("ai_start_without_baseline_dxa", ai_start is not None and (
         dxa.last_scan_date is None or dxa.last_scan_date < ai_start - dt.timedelta(days=BASELINE_DXA_WINDOW_D)))
 

@@ -167,7 +167,10 @@ def schedule(record: PatientRecord, facts: dict[str, Fact], as_of: dt.date,
         review = facts["bisphosphonate_review_years"].value
         assert isinstance(years, float) and isinstance(review, float)
         due = as_of + dt.timedelta(days=round(max(0.0, (review - years) * 365.25)))
-        rows.append(("Bisphosphonate course review", None, due,
-                     f"{years:g} years so far; review after {review:g} years of this route "
-                     "(ASBMR task force, Adler 2016)"))
+        basis = (f"{years:g} years so far; the adjuvant course's length (3 to 5 years of 4 mg every "
+                 "6 months) is set by oncology (ASCO-Ontario Health, Dhesy-Thind 2017)"
+                 if facts["bisphosphonate_adjuvant"].value else
+                 f"{years:g} years so far; review after {review:g} years of this route "
+                 "(ASBMR task force, Adler 2016)")
+        rows.append(("Bisphosphonate course review", None, due, basis))
     return rows
