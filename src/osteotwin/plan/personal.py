@@ -93,7 +93,7 @@ def _low_vitamin_d(record: PatientRecord, when: dt.date, assessment: Assessment)
     low = {"VITAMIN_D_DEFICIENT": "deficient", "VITAMIN_D_INSUFFICIENT": "insufficient"}
     if "START_VITAMIN_D" in assessment.action_codes():
         low["VITAMIN_D_BELOW_AI_TARGET"] = ("below the assessment's target on an aromatase inhibitor, "
-                                            "which asks to raise vitamin D")
+                                            "where it suggests discussing the vitamin D dose")
     codes = set(assessment.finding_codes())
     found = [label for code, label in low.items() if code in codes]  # deficient first
     lab = record.latest_lab("vitamin_d_25oh", on_or_before=when)
