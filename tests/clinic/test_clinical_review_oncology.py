@@ -120,11 +120,15 @@ def _adjuvant(result: Assessment) -> Any:
 
 
 def test_postmenopausal_woman_on_an_ai_is_offered_the_adjuvant_discussion() -> None:
-    action = _adjuvant(_woman([LETROZOLE]))
-    assert action is not None and action.grade == "A"
-    assert {"ebctcg_2015", "dhesy_thind_2017"} <= set(action.evidence)
-    assert "oncology" in action.message and "denosumab does not have" in action.message
-    assert action.message.startswith("Consider")
+    starting = _adjuvant(_woman([med("letrozole", "2.5 mg", start_days_ago=60)]))
+    assert starting is not None and starting.grade == "A"
+    assert {"ebctcg_2015", "dhesy_thind_2017"} <= set(starting.evidence)
+    assert "oncology" in starting.message and "denosumab does not have" in starting.message
+    assert starting.message.startswith("Consider") and "less certain" not in starting.message
+    # more than a year into the inhibitor: still raised, graded C, with what the trials did not test
+    later = _adjuvant(_woman([LETROZOLE]))  # started 400 days ago
+    assert later is not None and later.grade == "C"
+    assert "The trials began it with adjuvant therapy" in later.message and "less certain" in later.message
 
 
 def test_ovarian_suppression_counts_as_menopause_for_the_adjuvant_discussion() -> None:
