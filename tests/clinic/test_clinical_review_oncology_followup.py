@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from osteotwin.clinic import Assessment
 from tests.clinic.builders import (
     LETROZOLE,
@@ -51,7 +53,7 @@ def test_denosumab_dose_due_gives_the_label_interval_not_an_order() -> None:
     assert action is not None
     assert "keep to" not in action.message and "do not stop" not in action.message
     assert "the label's interval is every 6 months" in action.message
-    assert "a delay of more than 4 weeks" in action.message
+    assert "more than 16 weeks late carried 3.9 times the vertebral-fracture risk" in action.message
 
 
 def test_a_level_already_above_30_on_an_ai_is_kept_not_raised_toward_30() -> None:
@@ -165,3 +167,68 @@ def test_denosumab_at_the_end_of_the_inhibitor_gets_a_review_prompt() -> None:
     long_ago = med("letrozole", "2.5 mg", start_days_ago=1700, stop=days_ago(300))
     assert _action(_woman([long_ago, PROLIA]), "REVIEW_ANTIRESORPTIVE_AT_AI_END") is None
     assert _action(_woman([LETROZOLE, PROLIA]), "REVIEW_ANTIRESORPTIVE_AT_AI_END") is None
+
+
+# --- last review of the cumulative-loss and metastasis readings -------------------------------------
+
+def _spine(bmd: float, days: int, device: str | None = "hologic") -> dict[str, Any]:
+    row = scan("lumbar_spine", t=-1.5, bmd=bmd, age_days=days)
+    if device is None:
+        del row["device"]
+    else:
+        row["device"] = device
+    return row
+
+
+def test_a_significant_gain_on_treatment_is_not_read_as_a_cumulative_loss() -> None:
+    """1.00 before the inhibitor, 0.88 on it (alendronate then started), 0.94 now (+6.8 %): no
+    'falling despite antiresorptive therapy' referral."""
+    from tests.clinic.builders import make, run
+
+    result = run(make(sex="female", age=67, status="postmenopausal", history={"breast_cancer": True},
+                      medications=[med("letrozole", "2.5 mg", start_days_ago=1500),
+                                   med("alendronate", "70 mg", "7 d", start_days_ago=700)],
+                      labs=[vitd(45)],
+                      dxa=[_spine(1.0, 1600), _spine(0.88, 800), _spine(0.94, 60)]))
+    assert "BMD_SIGNIFICANT_LOSS" not in result.finding_codes()
+    assert "REFER_SPECIALIST" not in result.action_codes()
+
+
+def test_no_cumulative_comparison_reaches_across_another_make_of_scanner() -> None:
+    from tests.clinic.builders import make, run
+
+    result = run(make(sex="female", age=67, status="postmenopausal", history={"breast_cancer": True},
+                      medications=[med("letrozole", "2.5 mg", start_days_ago=1000)], labs=[vitd(45)],
+                      dxa=[_spine(1.10, 1900, "GE Lunar iDXA"), _spine(1.00, 800, "Hologic Horizon"),
+                           _spine(0.99, 60, None)]))
+    assert "BMD_SIGNIFICANT_LOSS" not in result.finding_codes()
+
+
+def test_a_loss_from_before_the_inhibitor_is_not_its() -> None:
+    """1.00 ten years ago, 0.93 before letrozole, then 0.93 and 0.925 on it: the cumulative loss is
+    raised, but neither the 12-month interval nor 'falling on an aromatase inhibitor' follows."""
+    from tests.clinic.builders import make, run
+
+    result = run(make(sex="female", age=62, status="postmenopausal", history={"breast_cancer": True},
+                      medications=[med("letrozole", "2.5 mg", start_days_ago=2000)], labs=[vitd(45)],
+                      dxa=[_spine(1.0, 3650), _spine(0.93, 2100), _spine(0.93, 1000),
+                           _spine(0.925, 60)]))
+    assert "BMD_SIGNIFICANT_LOSS" in result.finding_codes()
+    assert result.facts["bmd_significant_loss_on_ai"].value is False
+    assert result.facts["dxa_interval_months"].value == 24
+
+
+@pytest.mark.parametrize(("text", "distant", "bone"), [
+    ("breast cancer, 2 axillary lymph node metastases (pN1a), M0", False, False),
+    ("breast cancer, no bone metastases on staging CT", False, False),
+    ("lymph node and bone metastases", True, True),
+    ("liver mets", True, False),
+    ("stage IV breast cancer", True, False),
+    ("ER+ metastatic breast cancer, bone metastases (spine, pelvis)", True, True),
+])
+def test_metastases_are_read_as_distant_and_in_bone_only_when_named_so(
+        text: str, distant: bool, bone: bool) -> None:
+    from osteotwin.clinic.history_text import names_bone_metastases, names_distant_metastases
+
+    assert names_distant_metastases(text) is distant
+    assert names_bone_metastases(text) is bone

@@ -71,8 +71,10 @@ def export_command(
         date = None if as_of is None else dt.date.fromisoformat(as_of.strip())
     except ValueError:
         raise UserInputError("--as-of", as_of, "a date as YYYY-MM-DD", problem="not a date") from None
-    if id_namespace is not None and not id_namespace.strip():
-        raise UserInputError("--id-namespace", id_namespace, "non-empty text", problem="empty")
+    if id_namespace is not None:
+        id_namespace = id_namespace.strip()  # "site" and "site " are one namespace
+        if not id_namespace:
+            raise UserInputError("--id-namespace", id_namespace, "non-empty text", problem="empty")
     record = load_patient_file(patient)
     when = date or record.as_of or dt.date.today()
     outputs: list[ModelOutput] = []

@@ -156,7 +156,13 @@ def _long_term_changes(scans: list[DxaScan], ai_start: dt.date | None) -> tuple[
     ISCD: the least significant change applies to any two scans of the same site on the same device,
     so losses made of steps each below it are still caught."""
     latest = scans[-1]
-    earlier = [s for s in scans[:-1] if bmd_change(s, latest) is not None]
+    # the unbroken run of comparable scans before the latest, walking back: a change of device
+    # (or a scan that cannot be compared) ends it, so no comparison reaches across another maker
+    earlier: list[DxaScan] = []
+    for scan in reversed(scans[:-1]):
+        if bmd_change(scan, latest) is None or (earlier and bmd_change(scan, earlier[0]) is None):
+            break
+        earlier.insert(0, scan)
     if len(earlier) < 2:
         return ()
     previous = earlier[-1]
@@ -224,7 +230,8 @@ class DensitometrySummary:
         for s in self.sites.values():
             if s.change is not None and s.change.significant_loss:
                 losses.append(s.change)
-            else:
+            elif s.change is None or s.change.change_pct < s.change.lsc_pct:
+                # a significant gain since the previous scan is the latest news: no cumulative loss
                 losses.extend(c for c in s.long_term_changes if c.significant_loss)
         return losses
 

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 from collections.abc import Iterable
 
-from osteotwin.clinic.densitometry import DensitometrySummary
+from osteotwin.clinic.densitometry import BmdChange, DensitometrySummary
 from osteotwin.clinic.follow_on import bisphosphonate_followed
 from osteotwin.clinic.fracture_risk import FractureRisk
-from osteotwin.clinic.history_text import hip_fracture_mentions
+from osteotwin.clinic.history_text import hip_fracture_mentions, names_distant_metastases
 from osteotwin.clinic.model import Fact, FactValue
 from osteotwin.clinic.monitoring import BASELINE_DXA_WINDOW_D, LAB_INTERVAL_D, dxa_plan, lab_due
 from osteotwin.clinic.reference import target_for, targets
@@ -43,8 +42,31 @@ ONCOLOGY_ZOLEDRONATE_MG = 4.0
 ONCOLOGY_ZOLEDRONATE_MAX_INTERVAL_D = 3 * DAYS_PER_MONTH + 1.0  # 3 months, a day's slack
 ADJUVANT_ZOLEDRONATE_INTERVAL_D = (5 * DAYS_PER_MONTH, 7 * DAYS_PER_MONTH)  # every 6 months
 
-METASTASIS_WORDS = re.compile(r"metasta|\bmets\b|stage\s*iv\b", re.IGNORECASE)
 MASS_SPEC_MARKERS = ("lc-ms", "lcms", "lc/ms", "gc-ms", "gcms", "ms/ms", "mass spec", "lc-msms")
+
+
+def _timing(days: int) -> str:
+    """A date's distance from the assessment in words: today, days within a month, else months."""
+    if days == 0:
+        return "today"
+    if abs(days) < 31:
+        return f"in {days} day{'s' if days != 1 else ''}" if days > 0 else \
+            f"{-days} day{'s' if days != -1 else ''} ago"
+    months = round(abs(days) / DAYS_PER_MONTH, 1)
+    return f"{months:g} months from now" if days > 0 else f"{months:g} months ago"
+
+
+def _loss_during(record: PatientRecord, loss: BmdChange, regimen: Medication) -> bool:
+    """A loss measured on ``regimen``: its later scan taken after the regimen started, and its
+    earlier scan no earlier than the regimen's baseline (the last scan of the site on or before the
+    start). An unknown start counts as started before both."""
+    if regimen.start is None:
+        return True
+    start = regimen.start
+    if not start < loss.later_date:
+        return False
+    before = [scan.date for scan in record.scans_for(loss.site) if scan.date <= start]
+    return loss.earlier_date >= (max(before) if before else start)
 
 
 def _drug_class(drug: str) -> str:
@@ -224,7 +246,8 @@ def derive_facts(record: PatientRecord, as_of: dt.date, dxa: DensitometrySummary
     s.put("on_bisphosphonate", bool(_active(record, as_of, "bisphosphonate")))
     # Metastatic disease named in the free-text conditions: not the adjuvant (early) setting
     s.put("metastases_in_conditions", "; ".join(
-        f'"{text}"' for text in h.conditions if METASTASIS_WORDS.search(text)) or None)
+        f'"{text}"' for text in h.conditions
+        if names_distant_metastases(text)) or None)
 
     # the adjuvant regimen in early breast cancer (zoledronic acid 4 mg every 6 months for 3-5 years,
     # ASCO-Ontario Health, Dhesy-Thind 2017): its length is oncology's, not the osteoporosis holiday's
@@ -318,10 +341,7 @@ def _ai_end(s: FactSheet, record: PatientRecord, as_of: dt.date) -> None:
                                 <= as_of + dt.timedelta(days=AI_END_AHEAD_D)):
         end = None
     s.put("ai_end_date", end)
-    months = None if end is None else round((end - as_of).days / DAYS_PER_MONTH, 1)
-    s.put("ai_end_timing", None if months is None else (
-        f"{months:g} months from now" if months > 0 else f"{-months:g} months ago"
-        if months < 0 else "today"))
+    s.put("ai_end_timing", None if end is None else _timing((end - as_of).days))
 
 
 def _denosumab(s: FactSheet, record: PatientRecord, as_of: dt.date) -> None:
@@ -601,9 +621,14 @@ def _composites(s: FactSheet, record: PatientRecord, age: float,
         # when its later scan was taken on an AI started before it (unknown start: started, as in
         # Medication.active_on); a loss measured before the AI started is not.
         loss_on_ai=bool(s.put("bmd_significant_loss_on_ai", bool(s.value("on_ai")) and any(
-            m.start is None or m.start < loss.later_date
+            _loss_during(record, loss, m)
             for loss in dxa.significant_losses
             for m in _active(record, loss.later_date, "aromatase_inhibitor")))))
+    # a loss measured across an antiresorptive: its earlier scan no earlier than the course's start
+    s.put("bmd_significant_loss_on_antiresorptive", any(
+        _loss_during(record, loss, m)
+        for loss in dxa.significant_losses
+        for m in _active(record, loss.later_date, "bisphosphonate", "rankl_inhibitor")))
     s.put("dxa_indicated", bool(plan.reasons))
     s.put("dxa_indication", ", ".join(plan.reasons) or None)
     s.put("dxa_interval_months", plan.interval_months, "months")

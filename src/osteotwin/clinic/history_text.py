@@ -133,3 +133,36 @@ def mentions_hip_fracture(text: str) -> bool:
 def hip_fracture_mentions(conditions: Iterable[str]) -> list[str]:
     """The condition entries, as written, that mention a hip fracture."""
     return [text for text in conditions if mentions_hip_fracture(text)]
+
+
+# ------------------------------------------------------------------------------- metastases
+#: Metastatic disease named in a condition ("metastases", "mets", stage IV) ...
+METASTASIS_WORDS = re.compile(r"metasta|\bmets\b|stage\s*iv\b", re.IGNORECASE)
+#: Lymph-node (regional) spread, staged M0, or a negated mention: early breast cancer when nothing
+#: names a distant site ("axillary lymph node metastases (pN1a), M0"; "no bone metastases on CT")
+REGIONAL_OR_NEGATED = re.compile(
+    r"lymph|\bnodes?\b|nodal|axilla|\bpn\d|\bm0\b|\b(?:no|without|negative\s+for|free\s+of|"
+    r"ruled\s+out)\b[^,;.]*(?:metasta|\bmets\b)", re.IGNORECASE)
+DISTANT_SITE = re.compile(
+    r"\b(?:bone|osseous|skelet\w*|spine|spinal|vertebra\w*|liver|hepatic|lung|pulmonary|brain|"
+    r"pleura\w*|visceral|stage\s*iv|m1)\b|metastatic\s+breast", re.IGNORECASE)
+
+
+def names_distant_metastases(text: str) -> bool:
+    """A condition that names metastatic disease beyond the regional nodes (erring towards yes
+    where a distant site is named beside nodal or negated wording)."""
+    if not METASTASIS_WORDS.search(text):
+        return False
+    negated = re.search(r"\b(?:no|without|negative\s+for|free\s+of|ruled\s+out)\b[^,;.]*"
+                        r"(?:metasta|\bmets\b)", text, re.IGNORECASE)
+    if negated and not re.search(r"metastatic\s+breast|stage\s*iv", text, re.IGNORECASE):
+        return False
+    return not REGIONAL_OR_NEGATED.search(text) or DISTANT_SITE.search(text) is not None
+
+
+def names_bone_metastases(text: str) -> bool:
+    """A condition that names metastases in bone (``names_distant_metastases`` with a bone site)."""
+    return names_distant_metastases(text) and re.search(
+        r"\b(?:bone|osseous|skelet\w*|spine|spinal|vertebra\w*|pelvi\w*|femur|femoral|ribs?|"
+        r"sacr\w*|humer\w*)\b", text, re.IGNORECASE) is not None
+

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 
 from osteotwin.clinic.densitometry import summarize
 from osteotwin.clinic.follow_on import bisphosphonate_followed
+from osteotwin.clinic.history_text import names_bone_metastases
 from osteotwin.records import PatientRecord
 from osteotwin.records.patient import Medication
 from osteotwin.vocabulary import drug_class
@@ -60,10 +61,7 @@ WEIGHT_BEARING_JOINT_WORDS = ("knee", "hip")
 #: an aromatase inhibitor causes (HOPE: exercise helps it, but jumping on painful knees is not the way
 #: in) [ACSM-PPS2015] [HOPE] [OSTEOTWIN]
 JOINT_PAIN_WORDS = ("arthritis", "arthralgia", "joint pain", "osteoarthr")
-#: Words that place a metastasis in bone: with one of them, "metasta..." reads as bone metastases,
-#: which need loading planned with an oncology-informed professional [IBMEWG]
-BONE_SITE_WORDS = ("bone", "osseous", "skelet", "spine", "spinal", "vertebra", "pelvi", "femur",
-                   "femoral", "rib", "sacr", "humer")
+
 
 
 @dataclass(frozen=True)
@@ -279,7 +277,7 @@ def read_conditions(conditions: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
                 word in low for word in WEIGHT_BEARING_JOINT_WORDS):
             out["joint"].append(name)
             matched = True
-        if "metasta" in low and any(word in low for word in BONE_SITE_WORDS):
+        if names_bone_metastases(name):  # not negated, not nodal ("no bone metastases on CT")
             out["bone_metastases"].append(name)
             matched = True
         if not matched:
