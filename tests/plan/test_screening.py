@@ -171,3 +171,16 @@ def test_an_inhibitors_arthralgia_in_the_knees_keeps_impact_low() -> None:
     assert "joint pain" in pain.impact_cap_reason
     hands = screen(_record(history__conditions=["arthralgia of the hands"]), AS_OF)
     assert not hands.joint_conditions
+
+
+def test_a_scan_without_a_category_is_not_called_no_dxa() -> None:
+    """Review: a scan on file with a BMD but no T- or Z-score (and no reference for its device) was
+    reported as "no DXA on file"."""
+    unscored = screen(_record(dxa__=[{"date": "2025-01-01", "site": "lumbar_spine",
+                                      "bmd": "0.95 g/cm2"}]), AS_OF)
+    assert unscored.bone_status_unknown
+    assert unscored.no_dxa_words.startswith("no DXA result on file that gives a bone category")
+    assert any("no DXA result on file that gives a bone category" in reason
+               for reason in unscored.high_intensity_held_back)
+    none = screen(_record(dxa__=[]), AS_OF)
+    assert none.bone_status_unknown and none.no_dxa_words == "no DXA on file"

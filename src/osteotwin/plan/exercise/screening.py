@@ -95,6 +95,8 @@ class Screening:
     flags: tuple[SafetyFlag, ...]
     #: bone status unknown: no DXA T-score on file and no fracture that marks bone as fragile
     bone_status_unknown: bool = False
+    #: how the missing bone status reads: "no DXA on file", or a scan without a category
+    no_dxa_words: str = "no DXA on file"
     fracture_history_known: bool = True  # prior_fragility_fractures recorded (0 counts as known)
     falls_history_known: bool = True  # falls_last_12_months recorded
     #: any resistance, impact or weight-bearing aerobic training recorded (missing reads as none)
@@ -130,7 +132,7 @@ class Screening:
             ("vertebral fracture", self.vertebral_fracture is True),
             ("osteoporosis or fragility fracture", self.osteoporosis),
             ("low bone mass", self.low_bone_mass and not self.osteoporosis),
-            ("no DXA on file", self.bone_status_unknown),
+            (self.no_dxa_words, self.bone_status_unknown),
             (self.denosumab_rebound or "", self.denosumab_rebound is not None),
             ("bone metastases", bool(self.bone_metastases)),
         ) if yes)
@@ -170,7 +172,7 @@ class Screening:
         if self.impact_cap == "moderate":
             why = [w for w, yes in (
                 ("osteoporosis or fragility fracture", self.osteoporosis),
-                ("no DXA on file", self.bone_status_unknown),
+                (self.no_dxa_words, self.bone_status_unknown),
                 ("fracture history not recorded", not self.fracture_history_known),
                 ("falls history not recorded", not self.falls_history_known),
                 ("high-intensity, supervised bar work not cleared or no gym",
@@ -307,6 +309,12 @@ def screen(record: PatientRecord, as_of: dt.date) -> Screening:
     # no classified DXA on file and no fracture that already marks bone as fragile: bone status
     # unknown, which is not read as normal bone [OSTEOTWIN]
     bone_unknown = dxa.category is None and not osteoporosis
+    # a scan on file that gives no category (no T- or Z-score, nor a reference for its BMD) is not
+    # "no DXA": said as it is
+    no_dxa = ("no DXA result on file that gives a bone category (no T- or Z-score)"
+              if any(record.scans_for(site, on_or_before=as_of)
+                     for site in ("lumbar_spine", "total_hip", "femoral_neck"))
+              else "no DXA on file")
     dmab = denosumab_stop(record, as_of)
     rebound = dmab.reason(as_of) if dmab is not None else None
     multiple = fractures >= 2
@@ -330,7 +338,7 @@ def screen(record: PatientRecord, as_of: dt.date) -> Screening:
              "body weight only (no equipment)", "OSTEOTWIN")
     if bone_unknown:
         flag("BONE_DENSITY_UNKNOWN", "caution",
-             "no DXA on file: high-intensity loading waits for a bone density result (high-intensity "
+             f"{no_dxa}: high-intensity loading waits for a bone density result (high-intensity "
              "loading only with screening: protocols.md §8.4); until then unknown bone density is not "
              "read as normal: no heavy lifts from the floor, no drop landings, and spine-sparing "
              "technique as for low bone mass", "LIFTMOR", "HBA-2025", "ESSA", "OSTEOTWIN")
@@ -354,7 +362,7 @@ def screen(record: PatientRecord, as_of: dt.date) -> Screening:
              "capped at brisk walking; aerobic work moderate, not vigorous; alignment before intensity",
              "TTFF14", "TTFF15", "UK22")
     elif vf is None and (low_mass or bone_unknown or rebound):
-        why = ("with low bone mass" if low_mass else "and no DXA on file" if bone_unknown
+        why = ("with low bone mass" if low_mass else f"and {no_dxa}" if bone_unknown
                else "after denosumab was stopped")
         flag("VERTEBRAL_FRACTURE_UNKNOWN", "caution",
              f"vertebral fracture status not recorded {why}: heavy axial loading (barbell squat, "
@@ -425,7 +433,7 @@ def screen(record: PatientRecord, as_of: dt.date) -> Screening:
         (dmab.hold_back() if dmab is not None else "", dmab is not None),
         ("two or more low-trauma fractures", multiple),
         (f"age {age:.0f} with a fall in the last 12 months", older and falls),
-        ("no DXA on file: until a bone density result", bone_unknown),
+        (f"{no_dxa}: until a bone density result", bone_unknown),
         ("fracture history not recorded", not fractures_known),
         ("falls in the last 12 months not recorded", not falls_known),
         (f"recorded {_quoted(cardiac + hypertension)}: until medical clearance", bool(cardiac or hypertension)),
@@ -497,7 +505,7 @@ def screen(record: PatientRecord, as_of: dt.date) -> Screening:
         older_adult=older, training_setting=setting, novice=novice, high_intensity_eligible=eligible,
         floor_lifts_allowed=eligible and not osteoporosis, impact_cap=impact,
         vigorous_aerobic_allowed=vf is not True and not (cardiac or hypertension), flags=tuple(flags),
-        bone_status_unknown=bone_unknown, fracture_history_known=fractures_known,
+        bone_status_unknown=bone_unknown, no_dxa_words=no_dxa, fracture_history_known=fractures_known,
         falls_history_known=falls_known, currently_training=training, fracture_recorded=fracture_recorded,
         current_aerobic_minutes=life.weight_bearing_aerobic_minutes_per_week,
         current_impact_sessions=life.impact_sessions_per_week,
