@@ -225,6 +225,7 @@ def test_a_loss_from_before_the_inhibitor_is_not_its() -> None:
     ("liver mets", True, False),
     ("stage IV breast cancer", True, False),
     ("ER+ metastatic breast cancer, bone metastases (spine, pelvis)", True, True),
+    ("metastatic breast cancer (liver), no bone metastases", True, False),
 ])
 def test_metastases_are_read_as_distant_and_in_bone_only_when_named_so(
         text: str, distant: bool, bone: bool) -> None:

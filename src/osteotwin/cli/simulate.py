@@ -75,12 +75,12 @@ def simulate_command(
         "usable CPU; results do not depend on it).")] = 0,
 ) -> None:
     """Simulate a patient file and optional what-if alternatives."""
-    import datetime as dt
     import math
 
     import numpy as np
 
     from osteotwin.errors import UserInputError
+    from osteotwin.plan.exercise.beyond_screen import what_if_safety
     from osteotwin.records import load_patient_file
     from osteotwin.simulate.averaging import DAYS_PER_YEAR, summary_years
     from osteotwin.simulate.bands import project
@@ -108,7 +108,7 @@ def simulate_command(
     scenarios = [base]
     for text in what_if or []:
         scenarios.append(apply_what_if(base, parse_what_if(text)))
-    safety = _safety_notes(record, scenarios)
+    safety = what_if_safety(record, scenarios)
     times = _output_times(years)
     progress = None
     if output_format is SimulateFormat.table and draws > 0:
@@ -129,12 +129,10 @@ def simulate_command(
 
         title = f"{record.patient.id or scenario.name}: current course and alternatives"
         write_plot(projections, plot, title)
-    from osteotwin.simulate.lab_checks import cycle_range, testosterone_note
+    from osteotwin.simulate.lab_checks import course_testosterone_note
 
-    current = projections[0].trajectory
-    notes = {"testosterone_note": testosterone_note(
-        record, record.as_of or dt.date.today(), base.regimens, cycle_range(current, base.regimens),
-        bool(current.meta.get("estradiol_match")))}
+    notes = {"testosterone_note": course_testosterone_note(record, base.regimens,
+                                                          projections[0].trajectory)}
     if output_format is SimulateFormat.json:
         from osteotwin.cli.common import emit_json
 
@@ -144,25 +142,6 @@ def simulate_command(
     else:
         _table(projections, years, safety, notes["testosterone_note"])
     del np
-
-
-def _safety_notes(record: Any, scenarios: list[Any]) -> dict[str, list[str]]:
-    """Per what-if course, the training it models that this person's plan holds back
-    (``plan.exercise.beyond_screen``); courses that keep the person's own training have none."""
-    import datetime as dt
-
-    from osteotwin.plan.exercise.beyond_screen import beyond_screen
-    from osteotwin.plan.exercise.screening import screen
-
-    base = scenarios[0]
-    own = base.lifestyle_from_t0 or base.subject.lifestyle
-    changed = [s for s in scenarios[1:]
-               if s.lifestyle_from_t0 is not None and s.lifestyle_from_t0 != own]
-    if not changed:
-        return {}
-    screening = screen(record, record.as_of or dt.date.today())
-    notes = {s.label: beyond_screen(screening, s.lifestyle_from_t0, own) for s in changed}
-    return {label: found for label, found in notes.items() if found}
 
 
 def _output_times(years: float) -> Any:

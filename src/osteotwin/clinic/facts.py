@@ -18,6 +18,7 @@ from osteotwin.clinic.history_text import hip_fracture_mentions, names_distant_m
 from osteotwin.clinic.model import Fact, FactValue
 from osteotwin.clinic.monitoring import BASELINE_DXA_WINDOW_D, LAB_INTERVAL_D, dxa_plan, lab_due
 from osteotwin.clinic.reference import target_for, targets
+from osteotwin.records.drugs import adjuvant_zoledronate_schedule, bone_metastases_schedule
 from osteotwin.records.patient import LabResult, Medication, PatientRecord
 from osteotwin.units import parse_time_offset_d
 from osteotwin.vocabulary import codes
@@ -31,16 +32,6 @@ DENOSUMAB_INTERVAL_D = 6 * DAYS_PER_MONTH
 BISPHOSPHONATE_REVIEW_ORAL_Y = 5.0
 BISPHOSPHONATE_REVIEW_IV_Y = 3.0
 COURSE_GAP_D = 90
-#: Skeletal-related-event (bone-metastases) regimens, managed by oncology, not osteoporosis ones:
-#: denosumab 120 mg every 4 weeks (Xgeva label; the osteoporosis dose is 60 mg every 6 months,
-#: Prolia), zoledronic acid 4 mg every 3-4 weeks (Zometa label; ESMO 2020 allows every 12 weeks).
-#: Zoledronic acid 4 mg every 6 months is the adjuvant early-breast-cancer schedule and 5 mg yearly
-#: the osteoporosis one: neither is a metastatic regimen.
-ONCOLOGY_DENOSUMAB_MIN_MG = 120.0
-ONCOLOGY_DENOSUMAB_MAX_INTERVAL_D = 35.0  # 5 weeks
-ONCOLOGY_ZOLEDRONATE_MG = 4.0
-ONCOLOGY_ZOLEDRONATE_MAX_INTERVAL_D = 3 * DAYS_PER_MONTH + 1.0  # 3 months, a day's slack
-ADJUVANT_ZOLEDRONATE_INTERVAL_D = (5 * DAYS_PER_MONTH, 7 * DAYS_PER_MONTH)  # every 6 months
 
 MASS_SPEC_MARKERS = ("lc-ms", "lcms", "lc/ms", "gc-ms", "gcms", "ms/ms", "mass spec", "lc-msms")
 
@@ -75,23 +66,14 @@ def _drug_class(drug: str) -> str:
 
 
 def is_oncology_regimen(m: Medication) -> bool:
-    """A bone-metastases (skeletal-related-event) dose: denosumab 120 mg or more per dose, or at most
-    5 weeks apart; zoledronic acid 4 mg at most 3 months apart (see the constants above)."""
-    if _drug_class(m.drug) == "rankl_inhibitor":
-        return (m.dose_mg is not None and m.dose_mg >= ONCOLOGY_DENOSUMAB_MIN_MG) or (
-            m.every_d is not None and m.every_d <= ONCOLOGY_DENOSUMAB_MAX_INTERVAL_D)
-    if m.drug == "zoledronic_acid":
-        return (m.dose_mg is not None and abs(m.dose_mg - ONCOLOGY_ZOLEDRONATE_MG) < 0.5
-                and m.every_d is not None and m.every_d <= ONCOLOGY_ZOLEDRONATE_MAX_INTERVAL_D)
-    return False
+    """A bone-metastases (skeletal-related-event) dose (``records.drugs.bone_metastases_schedule``)."""
+    return bone_metastases_schedule(m.drug, m.dose_mg, m.every_d)
 
 
 def is_adjuvant_zoledronate(m: Medication) -> bool:
-    """Zoledronic acid 4 mg every 6 months (5 to 7 months apart): the adjuvant breast-cancer
-    schedule (ABCSG-12, ZO-FAST; Dhesy-Thind 2017)."""
-    return (m.drug == "zoledronic_acid" and m.dose_mg is not None
-            and abs(m.dose_mg - ONCOLOGY_ZOLEDRONATE_MG) < 0.5 and m.every_d is not None
-            and ADJUVANT_ZOLEDRONATE_INTERVAL_D[0] <= m.every_d <= ADJUVANT_ZOLEDRONATE_INTERVAL_D[1])
+    """Zoledronic acid 4 mg every 6 months: the adjuvant breast-cancer schedule (ABCSG-12, ZO-FAST;
+    Dhesy-Thind 2017; ``records.drugs.adjuvant_zoledronate_schedule``)."""
+    return adjuvant_zoledronate_schedule(m.drug, m.dose_mg, m.every_d)
 
 
 def _regimen_text(m: Medication) -> str:

@@ -138,31 +138,36 @@ def hip_fracture_mentions(conditions: Iterable[str]) -> list[str]:
 # ------------------------------------------------------------------------------- metastases
 #: Metastatic disease named in a condition ("metastases", "mets", stage IV) ...
 METASTASIS_WORDS = re.compile(r"metasta|\bmets\b|stage\s*iv\b", re.IGNORECASE)
-#: Lymph-node (regional) spread, staged M0, or a negated mention: early breast cancer when nothing
-#: names a distant site ("axillary lymph node metastases (pN1a), M0"; "no bone metastases on CT")
-REGIONAL_OR_NEGATED = re.compile(
-    r"lymph|\bnodes?\b|nodal|axilla|\bpn\d|\bm0\b|\b(?:no|without|negative\s+for|free\s+of|"
-    r"ruled\s+out)\b[^,;.]*(?:metasta|\bmets\b)", re.IGNORECASE)
+#: Lymph-node (regional) spread or staged M0: early breast cancer when nothing names a distant site
+#: ("axillary lymph node metastases (pN1a), M0")
+REGIONAL = re.compile(r"lymph|\bnodes?\b|nodal|axilla|\bpn\d|\bm0\b", re.IGNORECASE)
+#: A negated mention ("no bone metastases on staging CT")
+NEGATED_METASTASES = re.compile(
+    r"\b(?:no|without|negative\s+for|free\s+of|ruled\s+out)\b[^,;.]*(?:metasta|\bmets\b)",
+    re.IGNORECASE)
+#: Metastatic disease named as such whatever else the text says
+STATED_METASTATIC = re.compile(r"metastatic\s+breast|stage\s*iv", re.IGNORECASE)
+BONE_SITE = (r"bone|osseous|skelet\w*|spine|spinal|vertebra\w*|pelvi\w*|femur|femoral|ribs?|sacr\w*|"
+             r"humer\w*")
 DISTANT_SITE = re.compile(
-    r"\b(?:bone|osseous|skelet\w*|spine|spinal|vertebra\w*|liver|hepatic|lung|pulmonary|brain|"
-    r"pleura\w*|visceral|stage\s*iv|m1)\b|metastatic\s+breast", re.IGNORECASE)
+    rf"\b(?:{BONE_SITE}|liver|hepatic|lung|pulmonary|brain|pleura\w*|visceral|m1)\b",
+    re.IGNORECASE)
 
 
 def names_distant_metastases(text: str) -> bool:
     """A condition that names metastatic disease beyond the regional nodes (erring towards yes
-    where a distant site is named beside nodal or negated wording)."""
+    where a distant site is named beside nodal wording)."""
     if not METASTASIS_WORDS.search(text):
         return False
-    negated = re.search(r"\b(?:no|without|negative\s+for|free\s+of|ruled\s+out)\b[^,;.]*"
-                        r"(?:metasta|\bmets\b)", text, re.IGNORECASE)
-    if negated and not re.search(r"metastatic\s+breast|stage\s*iv", text, re.IGNORECASE):
+    if STATED_METASTATIC.search(text):
+        return True
+    if NEGATED_METASTASES.search(text):
         return False
-    return not REGIONAL_OR_NEGATED.search(text) or DISTANT_SITE.search(text) is not None
+    return not REGIONAL.search(text) or DISTANT_SITE.search(text) is not None
 
 
 def names_bone_metastases(text: str) -> bool:
     """A condition that names metastases in bone (``names_distant_metastases`` with a bone site)."""
-    return names_distant_metastases(text) and re.search(
-        r"\b(?:bone|osseous|skelet\w*|spine|spinal|vertebra\w*|pelvi\w*|femur|femoral|ribs?|"
-        r"sacr\w*|humer\w*)\b", text, re.IGNORECASE) is not None
-
+    bone = re.compile(rf"\b(?:{BONE_SITE})\b", re.IGNORECASE)
+    negated_bone = any(bone.search(m.group(0)) for m in NEGATED_METASTASES.finditer(text))
+    return names_distant_metastases(text) and not negated_bone and bone.search(text) is not None

@@ -153,3 +153,38 @@ SUPPLEMENT_UNITS: dict[str, str] = {
     "vitamin_k2_mk7": "mg/d",
     "magnesium": "mg/d",
 }
+
+
+# ------------------------------------------------------------------------ oncology schedules
+#: Bone-metastases (skeletal-related-event) schedules, managed by oncology: denosumab 120 mg every 4
+#: weeks (Xgeva label; the osteoporosis dose is 60 mg every 6 months, Prolia), zoledronic acid 4 mg
+#: every 3-4 weeks (Zometa label; ESMO 2020 allows every 12 weeks). Read as such: denosumab from 120 mg a dose or
+#: at most 5 weeks apart; zoledronic acid 4 mg at most 3 months apart (a day's slack). Zoledronic acid
+#: 4 mg every 6 months is the adjuvant early-breast-cancer schedule (ABCSG-12, ZO-FAST; Dhesy-Thind et
+#: al. 2017 J Clin Oncol 35:2062), read as 5 to 7 months apart; 5 mg yearly the osteoporosis one.
+ONCOLOGY_DENOSUMAB_MIN_MG = 120.0
+ONCOLOGY_DENOSUMAB_MAX_INTERVAL_D = 35.0
+ONCOLOGY_ZOLEDRONATE_MG = 4.0
+ONCOLOGY_ZOLEDRONATE_MAX_INTERVAL_D = 3 * 30.4375 + 1.0
+ADJUVANT_ZOLEDRONATE_INTERVAL_D = (5 * 30.4375, 7 * 30.4375)
+
+
+def _zoledronate_4mg(drug: str, dose_mg: float | None) -> bool:
+    return drug == "zoledronic_acid" and dose_mg is not None and abs(dose_mg - ONCOLOGY_ZOLEDRONATE_MG) < 0.5
+
+
+def bone_metastases_schedule(drug: str, dose_mg: float | None, every_d: float | None) -> bool:
+    """An antiresorptive at a bone-metastases schedule (the constants above); one rule for the
+    assessment (records' ``Medication``) and the simulator's caveats (its ``Regimen``)."""
+    if drug == "denosumab":
+        return (dose_mg is not None and dose_mg >= ONCOLOGY_DENOSUMAB_MIN_MG) or (
+            every_d is not None and every_d <= ONCOLOGY_DENOSUMAB_MAX_INTERVAL_D)
+    return _zoledronate_4mg(drug, dose_mg) and every_d is not None \
+        and every_d <= ONCOLOGY_ZOLEDRONATE_MAX_INTERVAL_D
+
+
+def adjuvant_zoledronate_schedule(drug: str, dose_mg: float | None, every_d: float | None) -> bool:
+    """Zoledronic acid 4 mg every 6 months (5 to 7 months apart): the adjuvant breast-cancer schedule."""
+    return _zoledronate_4mg(drug, dose_mg) and every_d is not None \
+        and ADJUVANT_ZOLEDRONATE_INTERVAL_D[0] <= every_d <= ADJUVANT_ZOLEDRONATE_INTERVAL_D[1]
+

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+from osteotwin.records.drugs import bone_metastases_schedule
 from osteotwin.simulate.scenario import NO_MODELLED_EFFECT, Regimen, Scenario
 from osteotwin.vocabulary import drug_class
 
@@ -100,11 +101,9 @@ def _antiresorptive(s: Scenario) -> bool:
 
 def _metastatic_dose(s: Scenario) -> bool:
     """Denosumab or zoledronic acid at a bone-metastases schedule (Xgeva 120 mg every 4 weeks;
-    Zometa 4 mg every 3-4 weeks): more than a week's worth of the osteoporosis dose every month."""
-    return any(_ongoing(r, s.horizon_d) and r.every_d is not None and r.dose_mg is not None and (
-        (r.drug == "denosumab" and r.dose_mg / r.every_d > 60.0 / 91.0)
-        or (r.drug == "zoledronic_acid" and r.dose_mg / r.every_d > 5.0 / 91.0))
-        for r in s.regimens)
+    Zometa 4 mg every 3-4 weeks): the assessment's rule, ``records.drugs.bone_metastases_schedule``."""
+    return any(_ongoing(r, s.horizon_d) and bone_metastases_schedule(r.drug, r.dose_mg, r.every_d)
+               for r in s.regimens)
 
 
 def _antiresorptive_beyond_two_years(s: Scenario) -> bool:

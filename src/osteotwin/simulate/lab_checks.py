@@ -77,3 +77,14 @@ def testosterone_note(record: PatientRecord, as_of: dt.date, regimens: Sequence[
             f"{band} ng/dL over a dosing cycle: the simulated testosterone is the typical response "
             f"to the doses, not matched to this person{matched}, so go by the measured level "
             "(Bhasin et al. 2018); check the sample's timing against the dose and the assay.")
+
+
+def course_testosterone_note(record: PatientRecord, regimens: Sequence[Regimen],
+                             trajectory: Trajectory) -> str | None:
+    """``testosterone_note`` for the current course simulated from the record's date (else today):
+    its cycle range from ``trajectory`` (the simulation's own grid) and whether its estradiol was
+    matched."""
+    return testosterone_note(record, record.as_of or dt.date.today(), regimens,
+                             cycle_range(trajectory, regimens),
+                             bool(trajectory.meta.get("estradiol_match")))
+

@@ -9,7 +9,6 @@ limits of ``osteotwin.records.drugs``, calcium supplements up to 2500 mg/d and v
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import importlib
 import math
 from collections.abc import Mapping
@@ -406,11 +405,10 @@ def run_what_if(record: PatientRecord, request: WhatIfRequest) -> dict[str, Any]
                       "what": "parameter uncertainty: virtual people drawn around the fitted model"},
             "request": request.model_dump(mode="json"), "courses": shown,
             "estradiol_note": _sim_single().unmatched_estradiol_note(trajectories[0].meta),
-            "testosterone_note": lab_checks.testosterone_note(
-                record, record.as_of or dt.date.today(), base.regimens,
-                lab_checks.cycle_range(trajectories[0], base.regimens),
-                bool(trajectories[0].meta.get("estradiol_match"))),
-            "safety": _safety(record, base, alternative),
+            "testosterone_note": lab_checks.course_testosterone_note(record, base.regimens,
+                                                                      trajectories[0]),
+            "safety": importlib.import_module("osteotwin.plan.exercise.beyond_screen").what_if_safety(
+                record, courses).get(alternative.label, []),
             "assumptions": list(base.assumptions),
             "course_note": None if request.antiresorptive is None else (
                 f"{ANTIRESORPTIVE_COURSES[request.antiresorptive].label}, as given in "
@@ -418,19 +416,6 @@ def run_what_if(record: PatientRecord, request: WhatIfRequest) -> dict[str, Any]
                 "not a prescription; drug, dose and timing are the clinician's choice."),
             "caveats": [{**caveat.to_json(), "courses": labels}
                         for caveat, labels in caveats.caveats_by_course(per_course)]}
-
-
-def _safety(record: PatientRecord, base: Any, alternative: Any) -> list[str]:
-    """The alternative's training that this person's plan holds back (``plan.exercise.beyond_screen``),
-    when the request changed the training; else none."""
-    own = base.lifestyle_from_t0 or base.subject.lifestyle
-    if alternative.lifestyle_from_t0 is None or alternative.lifestyle_from_t0 == own:
-        return []
-    from osteotwin.plan.exercise.beyond_screen import beyond_screen
-    from osteotwin.plan.exercise.screening import screen
-
-    return beyond_screen(screen(record, record.as_of or dt.date.today()),
-                         alternative.lifestyle_from_t0, own)
 
 
 def stored_what_if(db: Any, row: Any, read: services.Assessed, request: WhatIfRequest) -> dict[str, Any]:

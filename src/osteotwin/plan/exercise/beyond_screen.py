@@ -8,9 +8,12 @@ gain is not read as advice (the screen's rules and sources: ``screening.screen``
 
 from __future__ import annotations
 
-from typing import Protocol
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any, Protocol
 
-from osteotwin.plan.exercise.screening import Screening
+from osteotwin.plan.exercise.screening import Screening, screen
+from osteotwin.records import PatientRecord
 
 #: Impact caps under which no jumping impact is planned ("low": heel drops only).
 NO_JUMPING_CAPS = ("low", "brisk_walking")
@@ -45,3 +48,20 @@ def beyond_screen(screening: Screening, training: Training, own: Training | None
             and screening.impact_cap in NO_JUMPING_CAPS):
         notes.append(f"impact training is modelled, where the plan allows {screening.impact_cap_reason}")
     return notes
+
+
+def what_if_safety(record: PatientRecord, scenarios: Sequence[Any]) -> dict[str, list[str]]:
+    """Per what-if course (``scenarios[1:]``, ``simulate.Scenario``; the first is the current course),
+    the training it changes that this person's plan holds back; courses that keep the person's own
+    training have none, and the screen runs only when some course changes it. For ``osteotwin
+    simulate`` and the web what-if alike."""
+    base = scenarios[0]
+    own = base.lifestyle_from_t0 or base.subject.lifestyle
+    changed = [s for s in scenarios[1:]
+               if s.lifestyle_from_t0 is not None and s.lifestyle_from_t0 != own]
+    if not changed:
+        return {}
+    screening = screen(record, record.as_of or dt.date.today())
+    notes = {s.label: beyond_screen(screening, s.lifestyle_from_t0, own) for s in changed}
+    return {label: found for label, found in notes.items() if found}
+
