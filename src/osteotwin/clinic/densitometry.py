@@ -144,7 +144,8 @@ def bmd_change(earlier: DxaScan, later: DxaScan) -> BmdChange | None:
                      round(change, 2), least_significant_change_pct(later.site))
 
 
-#: a scan up to this long after an aromatase inhibitor starts still counts as its baseline
+#: a scan up to this long after an aromatase inhibitor starts still counts as its baseline (osteotwin's
+#: choice, no published source: little of the inhibitor's loss has accrued in its first 3 months)
 THERAPY_BASELINE_AFTER_D = 90
 
 

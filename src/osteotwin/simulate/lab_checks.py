@@ -18,13 +18,16 @@ from osteotwin.records.patient import PatientRecord
 from osteotwin.simulate.scenario import Regimen
 from osteotwin.simulate.trajectory import Trajectory
 
-#: A result older than this (days before t = 0) is not compared: the course may have changed.
+#: A result older than this (days before t = 0) is not compared: the course may have changed
+#: (osteotwin's choice: the 3-6-month monitoring interval on testosterone therapy, Bhasin et al. 2018).
 RECENT_DAYS = 180
 #: The model's range over its first days from t = 0 that a result is compared with: at least this,
-#: and at least the longest dosing interval of the course (testosterone undecanoate every 10 weeks).
+#: and at least the longest dosing interval of the course (testosterone undecanoate every 10 weeks);
+#: 28 days covers weekly and fortnightly injections and a gel's steady state (osteotwin's choice).
 CYCLE_WINDOW_D = 28.0
 #: How far outside that range a result must fall to be noted (ratio): assays differ by 10-15 %
-#: and a trough or peak sample by more (Bhasin et al. 2018), so only clear differences are said.
+#: and a trough or peak sample by more (Bhasin et al. 2018), so only clear differences are said
+#: (the ratio is osteotwin's choice).
 TESTOSTERONE_MISMATCH_RATIO = 1.25
 
 
