@@ -70,6 +70,9 @@ def test_plan_summary_and_its_sources(example: PatientRecord, example_html: str)
     for key in plan["sources"]:  # listed under the assessment's id where it has the same paper
         assert f'id="src-{SAME_SOURCE.get(key, key)}"' in example_html
     assert plan["nutrition"]["days"][0]["foods"][0]["description"] in text
+    for target in plan["nutrition"]["target_details"]:  # each plan item's grade, as the assessment's
+        assert re.search(rf"{re.escape(target['basis'])} grade {target['evidence_grade']} \[\d+\]", text), target
+    assert "Evidence grades: A randomised trials or meta-analyses;" in text
 
 
 def test_sections_and_figures_are_self_contained(example_html: str) -> None:

@@ -71,7 +71,12 @@ def test_plan_summary_reads_as_a_plan(world: World, page_client: TestClient) -> 
         assert note in html.unescape(page)
     assert any("no eGFR on file" in note for note in document["nutrition"]["notes"])
     for key, text in document["sources"].items():
-        assert f'<span class="code">[{key}]</span> {text}' in html.unescape(page)
+        evidence = document["source_evidence"][key]
+        grade = f"grade {evidence['grade']}" if evidence["grade"] else "reference data, not graded"
+        assert f'<span class="code">[{key}]</span> {text} ({evidence["kind"]}, {grade})' in html.unescape(page)
+    for target in document["nutrition"]["target_details"]:  # each target's sources and grade
+        assert f"<td>{', '.join(target['sources'])}; grade {target['evidence_grade']}</td>" in page
+    assert "Evidence grades: <strong>A</strong> randomised trials or meta-analyses" in page
     assert "<dt>" not in page  # no field dump
 
 

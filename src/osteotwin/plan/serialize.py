@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from osteotwin.clinic.engine import GRADE_MEANING
 from osteotwin.plan.exercise.library import exercise_library
 from osteotwin.plan.exercise.program import (
     FULL_VOLUME,
@@ -20,7 +21,7 @@ from osteotwin.plan.nutrition.mk7 import estimate_mk7
 from osteotwin.plan.nutrition.optimiser import FOOD_RULES, DayPlan
 from osteotwin.plan.nutrition.plan import NutritionPlan
 from osteotwin.plan.personal import PersonalPlan
-from osteotwin.plan.sources import SOURCES
+from osteotwin.plan.sources import SOURCE_EVIDENCE, SOURCES, evidence_grade
 
 
 def _rx(p: Prescription) -> dict[str, Any]:
@@ -85,7 +86,8 @@ def exercise_document(program: ExerciseProgram) -> dict[str, Any]:
                       "kind_label": SESSION_KIND_LABELS[x.kind], "phase": x.phase,
                       "exercises": [_rx(p) for p in x.exercises]} for x in program.sessions],
         "safety": [{"code": f.code, "severity": f.severity, "message": f.message,
-                    "sources": list(f.sources)} for f in s.flags],
+                    "sources": list(f.sources),
+                    **({"evidence_grade": f.grade} if f.grade else {})} for f in s.flags],
         "substitutions": [_sub(x) for x in program.substitutions],
         "avoid": [_sub(x) for x in program.avoid],
         "screening": {
@@ -173,11 +175,15 @@ def plan_document(plan: PersonalPlan) -> dict[str, Any]:
     used: set[str] = set()
 
     def collect(node: Any) -> None:
+        """Gather every source key and grade each sourced item (``evidence_grade``)."""
         if isinstance(node, dict):
-            for key, value in node.items():
-                if key == "sources" and isinstance(value, list):
-                    used.update(v for v in value if isinstance(v, str))
-                else:
+            sources = node.get("sources")
+            if isinstance(sources, list):
+                used.update(sources)
+                if "evidence_grade" not in node:  # an item's own grade stands (``SafetyFlag.grade``)
+                    node["evidence_grade"] = evidence_grade(sources)
+            for key, value in list(node.items()):
+                if key != "sources":
                     collect(value)
         elif isinstance(node, list):
             for item in node:
@@ -185,5 +191,8 @@ def plan_document(plan: PersonalPlan) -> dict[str, Any]:
 
     collect(doc)
     used.add("SR28")
-    doc["sources"] = {key: SOURCES[key] for key in sorted(used) if key in SOURCES}
+    doc["sources"] = {key: SOURCES[key] for key in sorted(used)}
+    doc["source_evidence"] = {key: {"grade": SOURCE_EVIDENCE[key][0], "kind": SOURCE_EVIDENCE[key][1]}
+                              for key in sorted(used)}
+    doc["evidence_grades"] = dict(GRADE_MEANING)
     return doc

@@ -108,6 +108,64 @@ SOURCES: Mapping[str, str] = {
 }
 
 
+#: What kind of evidence each source is and its grade, on the assessment's scale
+#: (``clinic.engine.GRADE_MEANING``: A randomised trials or meta-analyses, B cohort or other
+#: observational studies, C guideline or consensus recommendation, D expert opinion or
+#: extrapolation). Reference data (food composition, labelling law) back a number, not a
+#: recommendation, so they carry no grade. Graded from each publication's own design as its
+#: citation above states it.
+SOURCE_EVIDENCE: Mapping[str, tuple[str | None, str]] = {
+    "LIFTMOR": ("A", "randomised controlled trial"),
+    "LIFTMOR-M": ("B", "semi-randomised controlled trial"),
+    "ESSA": ("C", "position statement"),
+    "HBA-2025": ("C", "position statement"),
+    "TTFF14": ("C", "consensus recommendations"),
+    "TTFF15": ("C", "Delphi consensus"),
+    "TTFF-handout": ("C", "patient handout of a consensus (Too Fit To Fracture)"),
+    "ACSM04": ("C", "position stand"),
+    "ACSM09": ("C", "position stand"),
+    "UK22": ("C", "consensus statement"),
+    "HOPE": ("A", "randomised controlled trial"),
+    "ACSM-PPS2015": ("C", "screening recommendation"),
+    "CUMMINGS2018": ("B", "post hoc analysis of a randomised trial"),
+    "ECTS2021": ("C", "systematic review and position statement"),
+    "IBMEWG": ("C", "expert consensus"),
+    "IOM2011": ("C", "dietary reference intakes"),
+    "ASCO2019": ("C", "clinical practice guideline"),
+    "IOM1997": ("C", "dietary reference intakes"),
+    "IOM2001": ("C", "dietary reference intakes"),
+    "IOM2005": ("C", "dietary reference intakes"),
+    "NASEM2019": ("C", "dietary reference intakes"),
+    "ESCEO2018": ("C", "expert consensus"),
+    "ESCEO2014": ("C", "consensus statement"),
+    "PROT-AGE": ("C", "position paper"),
+    "KDIGO2012": ("C", "clinical practice guideline"),
+    "KDOQI2020": ("C", "clinical practice guideline"),
+    "ESPEN2019": ("C", "clinical practice guideline"),
+    "WHO-BMI": ("C", "WHO consultation report"),
+    "MIFFLIN1990": ("B", "prediction-equation study"),
+    "WEAVER1999": ("B", "absorption studies (review)"),
+    "DGA2020": ("C", "dietary guideline"),
+    "SR28": (None, "food composition database"),
+    "KAMAO2007": (None, "food composition measurements"),
+    "TSUKAMOTO2000": (None, "food composition and absorption study"),
+    "FDA-ALLERGEN": (None, "labelling guidance"),
+    "OSTEOTWIN": ("D", "osteotwin planner choice"),
+}
+
+
+def evidence_grade(keys: Iterable[str]) -> str | None:
+    """The grade of one plan item from the sources it names: the strongest among them (A before
+    D; a trial-tested program stays grade A beside the position statements that agree with it),
+    but D where the planner's own choice is one of them (``OSTEOTWIN``: the item adapts its
+    sources, an extrapolation); None where only reference data back it."""
+    keys = list(keys)
+    if "OSTEOTWIN" in keys:
+        return SOURCE_EVIDENCE["OSTEOTWIN"][0]
+    grades = [grade for key in keys if (grade := SOURCE_EVIDENCE[key][0]) is not None]
+    return min(grades) if grades else None
+
+
 def cite(keys: Iterable[str]) -> list[str]:
     """The keys, checked to exist, in order and without repeats."""
     seen: list[str] = []

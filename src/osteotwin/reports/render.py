@@ -147,6 +147,7 @@ def collect_content(record: PatientRecord, as_of: dt.date | None = None, *,
 def render_html(content: ReportContent) -> str:
     """The report as one self-contained HTML page (figures embedded, no external assets)."""
     from osteotwin import __version__
+    from osteotwin.clinic.engine import GRADE_MEANING
     from osteotwin.clinic.render.html import template_environment
     from osteotwin.clinic.render.plain import plain_language
 
@@ -167,7 +168,7 @@ def render_html(content: ReportContent) -> str:
         what_if=what_if, what_if_unavailable=what_if_unavailable,
         plan=plan, plan_unavailable=plan_unavailable, patient_log=content.patient_log,
         for_patient=content.for_patient, code_text=_code_text(), plain=plain_language(),
-        sources=sources,
+        sources=sources, grade_meaning=GRADE_MEANING,
         references=_references({cid: i + 1 for i, (cid, _) in enumerate(sources)}),
     )
 

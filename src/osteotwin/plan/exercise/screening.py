@@ -70,6 +70,9 @@ class SafetyFlag:
     severity: str  # "restriction" | "caution" | "info"
     message: str
     sources: tuple[str, ...]
+    #: evidence grade where the sources' own would overstate it (a gap the sources show);
+    #: None: graded from the sources (``plan.sources.evidence_grade``)
+    grade: str | None = None
 
 
 @dataclass(frozen=True)
@@ -330,8 +333,8 @@ def screen(record: PatientRecord, as_of: dt.date) -> Screening:
     metastases = conditions["bone_metastases"]
     flags: list[SafetyFlag] = []
 
-    def flag(code: str, severity: str, message: str, *sources: str) -> None:
-        flags.append(SafetyFlag(code, severity, message, sources))
+    def flag(code: str, severity: str, message: str, *sources: str, grade: str | None = None) -> None:
+        flags.append(SafetyFlag(code, severity, message, sources, grade))
 
     if life.training_setting is None:
         flag("TRAINING_SETTING_UNKNOWN", "info", "training setting not recorded: the program assumes "
@@ -495,7 +498,7 @@ def screen(record: PatientRecord, as_of: dt.date) -> Screening:
              "no bone-loading trial in people taking an aromatase inhibitor was found: LIFTMOR excluded "
              "bone-active medicines and LIFTMOR-M stratified men by osteoporosis medicine, so the bone "
              "gains expected from this program are extrapolated (protocols.md, Gaps)",
-             "LIFTMOR", "LIFTMOR-M")
+             "LIFTMOR", "LIFTMOR-M", grade="D")
     flag("CALCIUM_VITAMIN_D", "info", "exercise works alongside adequate calcium and vitamin D (see the "
          "nutrition plan)", "ESSA")
 
