@@ -107,6 +107,9 @@ def test_hypocalcaemia_qualifies_every_antiresorptive_proposal() -> None:
                     dxa=hip_spine(-2.2), labs=[calcium(7.9)]))
     message = _action(aibl, "DISCUSS_ANTIRESORPTIVE").message
     assert "Discuss denosumab 60 mg" in message and "must be corrected" in message
+    # "for the duration of therapy" does not leave denosumab's stop unplanned (rebound loss)
+    assert "not stopped without a bisphosphonate planned to follow it" in message
+    assert "tsourdi_2021" in _action(aibl, "DISCUSS_ANTIRESORPTIVE").evidence
     stopped = run(make(sex="female", age=68, medications=[
         med("denosumab", "60 mg", "6 mo", start_days_ago=900, stop=days_ago(300),
             route="subcutaneous")], labs=[calcium(7.9)]))
