@@ -160,7 +160,9 @@ def test_at_a_glance_reads_as_the_assessment_in_words(example: PatientRecord) ->
     assert "19.5 % major osteoporotic fracture; 2.0 % hip fracture in 10 years" in glance
     assert "20 %" not in glance
     assert "estradiol below the bone-protective range" in glance and "(ESTRADIOL_LOW)" in glance
-    assert "First actions to consider: clinician to review the need for, or dose of" in glance
+    # each first action by its own message (why for this person), not the code's definition
+    assert ("First actions to consider: Clinician to review whether the aromatase inhibitor "
+            "(anastrozole) is needed at all") in glance
     assert "In plain words" in glance and "Talk with your care team" in glance
     assert "current_supplement_covers" not in html and "vitamin d iu" not in _text(html)
 

@@ -83,8 +83,11 @@ def _due(rule: Rule, facts: Mapping[str, Fact]) -> dt.date | None:
     return None
 
 
-def _data_points(rule: Rule, facts: Mapping[str, Fact]) -> tuple[DataPoint, ...]:
-    names = list(rule.data) or referenced_facts(rule.when)
+def _data_points(rule: Rule, facts: Mapping[str, Fact], *, named_only: bool = False
+                 ) -> tuple[DataPoint, ...]:
+    """The data a rule used: its ``data:`` list, else (unless ``named_only``) the facts its
+    condition reads."""
+    names = list(rule.data) or ([] if named_only else referenced_facts(rule.when))
     points = []
     for name in names:
         fact = facts[name]
@@ -108,7 +111,8 @@ def run_rules(facts: Mapping[str, Fact], rules: tuple[Rule, ...] | None = None
         if evaluate(rule.when, facts, emitted | set(actions)):
             because = tuple(c for c in referenced_findings(rule.when) if c in emitted)
             new_action = Action(rule.emits, rule.priority or 3, render_message(rule.message, facts),
-                                _due(rule, facts), rule.citations, rule.grade, because, (rule.id,))
+                                _due(rule, facts), rule.citations, rule.grade, because, (rule.id,),
+                                _data_points(rule, facts, named_only=True))
             actions[rule.emits] = _merge_action(actions.get(rule.emits), new_action)
     order = {code: i for i, code in enumerate(findings)}
     sorted_findings = sorted(findings.values(),
@@ -159,4 +163,5 @@ def _merge_action(old: Action | None, new: Action) -> Action:
     return replace(first, message=_merge_messages(first.message, second.message), due=min(dues) if dues else None,
                    evidence=_union(first.evidence, second.evidence),
                    because=_union(first.because, second.because),
-                   rules=_union(first.rules, second.rules), grade=min(first.grade, second.grade))
+                   rules=_union(first.rules, second.rules), grade=min(first.grade, second.grade),
+                   data=tuple(dict.fromkeys((*first.data, *second.data))))

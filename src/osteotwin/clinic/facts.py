@@ -16,7 +16,13 @@ from osteotwin.clinic.follow_on import bisphosphonate_followed
 from osteotwin.clinic.fracture_risk import FractureRisk
 from osteotwin.clinic.history_text import hip_fracture_mentions, names_distant_metastases
 from osteotwin.clinic.model import Fact, FactValue
-from osteotwin.clinic.monitoring import BASELINE_DXA_WINDOW_D, LAB_INTERVAL_D, dxa_plan, lab_due
+from osteotwin.clinic.monitoring import (
+    BASELINE_DXA_WINDOW_D,
+    LAB_INTERVAL_D,
+    before_treatment,
+    dxa_plan,
+    lab_due,
+)
 from osteotwin.clinic.reference import target_for, targets
 from osteotwin.records.drugs import adjuvant_zoledronate_schedule, bone_metastases_schedule
 from osteotwin.records.patient import LabResult, Medication, PatientRecord
@@ -272,10 +278,12 @@ def _score_notes(s: FactSheet, dxa: DensitometrySummary) -> None:
                 "approximation: ask for the Z-score")
     s.put("lowest_score_note", note)
     lowest_t, t_site = s.value("lowest_t_score"), s.value("lowest_t_site")
+    t_date = s.facts["lowest_t_score"].date
     ai_note = ""
     if dxa.choice.kind == "Z" and s.value("ai_for_breast_cancer") and isinstance(lowest_t, float | int):
         ai_note = (f" On an aromatase inhibitor the bone-loss treatment algorithm (Hadji 2017) uses the "
-                   f"T-score: lowest T-score {lowest_t:g} at the {str(t_site).replace('_', ' ')}.")
+                   f"T-score: lowest T-score {lowest_t:g} at the {str(t_site).replace('_', ' ')}"
+                   f" ({t_date}).")
     s.put("ai_t_score_note", ai_note)
 
 
@@ -403,6 +411,13 @@ def _labs(s: FactSheet, record: PatientRecord, as_of: dt.date, ai_start: dt.date
     e2 = _lab(s, record, as_of, "estradiol", "estradiol_pg_ml", "pg/mL")
     s.put("estradiol_method", None if e2 is None else (e2.method or "not recorded"))
     s.put("estradiol_mass_spec", None if e2 is None else _is_mass_spec(e2.method))
+    # An estradiol drawn before the current aromatase inhibitor started is a baseline, not a level on
+    # it (the on-treatment test of ``lab_due``, which ESTRADIOL_NOT_MEASURED reads): the on-AI
+    # thresholds and the AI reviews never read it as the inhibitor's effect.
+    before_ai = e2 is not None and before_treatment(e2.date, ai_start)
+    s.put("estradiol_before_ai", before_ai)
+    s.put("estradiol_before_ai_note", f" It was drawn before the aromatase inhibitor started "
+          f"({ai_start}), so it is not a level on the inhibitor." if before_ai else "")
     _lab(s, record, as_of, "total_testosterone", "testosterone_ng_dl", "ng/dL")
     _lab(s, record, as_of, "vitamin_d_25oh", "vitamin_d_ng_ml", "ng/mL")
     _lab(s, record, as_of, "calcium", "serum_calcium_mg_dl", "mg/dL")
@@ -413,8 +428,12 @@ def _labs(s: FactSheet, record: PatientRecord, as_of: dt.date, ai_start: dt.date
     _lab(s, record, as_of, "hematocrit", "hematocrit_pct", "%")
     # A result counts as current within the yearly monitoring interval: an abnormal calcium older than
     # that is not treated as today's level, and a current one is not asked for again.
+    # Haematocrit on testosterone therapy is checked at baseline, 3-6 and 12 months, then yearly
+    # (Bhasin 2018): a result older than that yearly interval does not show the current level.
     for name, fact in (("calcium_recent", "serum_calcium_mg_dl_age_days"),
-                       ("egfr_recent", "egfr_age_days")):
+                       ("egfr_recent", "egfr_age_days"),
+                       ("estradiol_recent", "estradiol_pg_ml_age_days"),
+                       ("hematocrit_recent", "hematocrit_pct_age_days")):
         age_days = s.value(fact)
         s.put(name, isinstance(age_days, int) and age_days <= LAB_INTERVAL_D)
     s.put("calcium_and_renal_recent", bool(s.value("calcium_recent")) and bool(s.value("egfr_recent")))
@@ -423,6 +442,7 @@ def _labs(s: FactSheet, record: PatientRecord, as_of: dt.date, ai_start: dt.date
     s.put("testosterone_due", lab_due(record, as_of, "total_testosterone",
                                        _later(ai_start, trt_start)))
     s.put("vitamin_d_due", lab_due(record, as_of, "vitamin_d_25oh", None))
+    s.put("hematocrit_due", lab_due(record, as_of, "hematocrit", trt_start))
 
 
 def _later(a: dt.date | None, b: dt.date | None) -> dt.date | None:
@@ -440,6 +460,9 @@ def _densitometry(s: FactSheet, dxa: DensitometrySummary, as_of: dt.date,
     s.put("lowest_score", dxa.lowest_score, None,
           dxa.sites[dxa.lowest_site].date if dxa.lowest_site else None)
     s.put("lowest_score_site", None if dxa.lowest_site is None else dxa.lowest_site.replace("_", " "))
+    # the date of the scan that gave the lowest score: with sites scanned on different days it is not
+    # the latest DXA's date
+    s.put("lowest_score_date", dxa.sites[dxa.lowest_site].date if dxa.lowest_site else None)
     t_scores = [(r.t_score, r.site, r.date) for r in dxa.sites.values() if r.t_score is not None]
     lowest_t = min(t_scores) if t_scores else None
     s.put("lowest_t_score", None if lowest_t is None else lowest_t[0], None,
@@ -555,8 +578,12 @@ def _composites(s: FactSheet, record: PatientRecord, age: float,
     survivor_factors = [*clinical, bool(s.value("fracture_history")), h.glucocorticoids is True,
                         bool(s.value("menopause_confirmed"))
                         or p.menopausal_status == "postmenopausal"]
-    s.put("cancer_survivor_at_risk", (h.breast_cancer is True or h.prostate_cancer is True)
-          and any(survivor_factors))
+    survivor = s.put("cancer_survivor", h.breast_cancer is True or h.prostate_cancer is True)
+    s.put("cancer_survivor_at_risk", bool(survivor) and any(survivor_factors))
+    # a man's aromatase inhibitor outside breast cancer (AI_USE_IN_MEN): the bone guidance written for
+    # women treated for breast cancer (Hadji 2017; ASCO 2019) reaches him only by extrapolation
+    s.put("ai_man_off_label", p.sex == "male" and bool(s.value("on_ai"))
+          and h.breast_cancer is not True)
     category = s.value("bmd_category")
     # High modelled risk with normal BMD is not fragile bone: BHOF 2022 applies the risk thresholds to
     # low bone mass (T between -1.0 and -2.5); ESSA 2017 precautions are for osteoporosis/fracture.

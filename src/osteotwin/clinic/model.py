@@ -85,6 +85,9 @@ class Action:
     grade: str
     because: tuple[str, ...]
     rules: tuple[str, ...]
+    #: the data a rule named for the action (its ``data:``), with their dates: a reason that has no
+    #: finding code (a haematocrit above 54 % on testosterone therapy) is carried here and in the message
+    data: tuple[DataPoint, ...] = ()
 
 
 @dataclass(frozen=True)

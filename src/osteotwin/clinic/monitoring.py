@@ -46,6 +46,12 @@ def add_months(day: dt.date, months: int) -> dt.date:
     raise ValueError(f"cannot add {months} months to {day}")  # pragma: no cover
 
 
+def before_treatment(result_date: dt.date, start: dt.date | None) -> bool:
+    """A result drawn before the treatment that changes it started (an unknown start counts as
+    started before every result, as in ``Medication.active_on``): a baseline, not a level on it."""
+    return start is not None and result_date < start
+
+
 def lab_due(record: PatientRecord, as_of: dt.date, test: str, start: dt.date | None) -> bool:
     """True when no result of ``test`` lies in the recommended interval.
 
@@ -58,7 +64,7 @@ def lab_due(record: PatientRecord, as_of: dt.date, test: str, start: dt.date | N
     last = rows[-1]
     if (as_of - last.date).days > LAB_INTERVAL_D:
         return True
-    if start is not None and last.date < start:
+    if start is not None and before_treatment(last.date, start):
         return (as_of - start).days > START_GRACE_D
     return False
 
@@ -152,6 +158,8 @@ def schedule(record: PatientRecord, facts: dict[str, Fact], as_of: dt.date,
                            if r in EARLIER_CHECK_REASONS), "sooner, as the actions ask")
             basis = f"{why}; {reason}, then yearly"
         rows.append((label, last_date, due_date, basis))
+    if man and on_trt:
+        rows.append(_hematocrit_row(record, facts, as_of))
     last_dose, next_dose = facts["denosumab_last_dose"].value, facts["denosumab_next_dose_due"].value
     if isinstance(last_dose, dt.date) and isinstance(next_dose, dt.date):
         if facts["denosumab_oncology_dose"].value:
@@ -174,3 +182,28 @@ def schedule(record: PatientRecord, facts: dict[str, Fact], as_of: dt.date,
                  "(ASBMR task force, Adler 2016)")
         rows.append(("Bisphosphonate course review", None, due, basis))
     return rows
+
+
+#: Haematocrit on testosterone therapy: at baseline, 3-6 and 12 months after starting, then yearly;
+#: above 54 % therapy is stopped and the man evaluated (Bhasin 2018). hCG raises the man's own
+#: testosterone: the same schedule, by extrapolation. No action code asks for a haematocrit, so the
+#: schedule lists it (a high result is acted on by REVIEW_TESTOSTERONE_THERAPY).
+HEMATOCRIT_LIMIT_PCT = 54.0
+
+
+def _hematocrit_row(record: PatientRecord, facts: dict[str, Fact], as_of: dt.date
+                    ) -> tuple[str, dt.date | None, dt.date | None, str]:
+    last_lab = record.latest_lab("hematocrit", on_or_before=as_of)
+    last_date = last_lab.date if last_lab else None
+    due_date = as_of if last_date is None or facts["hematocrit_due"].value else max(
+        as_of, last_date + dt.timedelta(days=LAB_INTERVAL_D))
+    if facts["on_testosterone"].value:
+        basis = ("testosterone therapy: at 3-6 and 12 months after starting, then yearly; above 54 % "
+                 "therapy is stopped and evaluated (Endocrine Society, Bhasin 2018)")
+    else:
+        basis = ("hCG, which raises the man's own testosterone: the testosterone-therapy schedule "
+                 "(3-6 and 12 months, then yearly; Bhasin 2018), by extrapolation")
+    if last_lab is not None and last_lab.value > HEMATOCRIT_LIMIT_PCT and not facts[
+            "hematocrit_recent"].value:
+        basis += f"; the last result ({last_lab.value:g} %) was above 54 % and is over 12 months old"
+    return ("Haematocrit", last_date, due_date, basis)

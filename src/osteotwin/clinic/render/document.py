@@ -36,7 +36,7 @@ def _finding(f: Finding) -> dict[str, Any]:
 def _action(a: Action) -> dict[str, Any]:
     return {"code": a.code, "priority": a.priority, "message": a.message, "due": _iso(a.due),
             "evidence": list(a.evidence), "grade": a.grade, "because": list(a.because),
-            "rules": list(a.rules)}
+            "data": _data(a.data), "rules": list(a.rules)}
 
 
 def _estimate(e: RiskEstimate) -> dict[str, Any]:
