@@ -164,7 +164,8 @@ def test_recorded_heart_disease_hypertension_and_knee_arthritis_are_read() -> No
     assert "myocardial infarction 2024" in deferred and "uncontrolled hypertension" in deferred
     assert ex["screening"]["conditions"] == {
         "cardiac": ["myocardial infarction 2024"], "uncontrolled_hypertension": ["uncontrolled hypertension"],
-        "knee_or_hip_arthritis": ["knee osteoarthritis"], "not_assessed": []}
+        "metabolic_or_renal": [], "knee_or_hip_arthritis": ["knee osteoarthritis"],
+        "no_clearance_needed": [], "not_assessed": []}
     assert doc["sources"]["ACSM-PPS2015"].startswith("Riebe D, Franklin BA, Thompson PD, et al. Updating "
                                                      "ACSM's Recommendations for Exercise Preparticipation")
 
@@ -176,14 +177,27 @@ def test_heart_disease_without_current_training_needs_clearance_before_any_exerc
 
 
 def test_conditions_the_screening_cannot_read_are_listed_with_clearance_advice() -> None:
-    doc = _plan(_woman({**CLEAR, "conditions": ["chronic kidney disease stage 4", "kidney stones"]}))
+    doc = _plan(_woman({**CLEAR, "conditions": ["kidney stones", "Crohn's disease"]}))
     flag = _flags(doc)["CONDITIONS_NOT_ASSESSED"]
-    assert '"chronic kidney disease stage 4", "kidney stones"' in flag["message"]
+    assert '"kidney stones", "Crohn\'s disease"' in flag["message"]
     assert "medical clearance before moderate-to-vigorous exercise" in flag["message"]
     assert "ACSM-PPS2015" in flag["sources"]
     assert doc["exercise"]["screening"]["conditions"]["not_assessed"] == [
-        "chronic kidney disease stage 4", "kidney stones"]
+        "kidney stones", "Crohn's disease"]
     assert not doc["exercise"]["screening"]["high_intensity_eligible"]
+
+
+def test_chronic_kidney_disease_is_known_renal_disease_that_needs_clearance() -> None:
+    """ACSM 2015: known renal disease needs medical clearance (kidney stones are not renal disease in
+    its sense, and stay among the conditions the screen does not assess)."""
+    doc = _plan(_woman({**CLEAR, "conditions": ["chronic kidney disease stage 4", "kidney stones"]}))
+    flags, screening = _flags(doc), doc["exercise"]["screening"]
+    renal = flags["METABOLIC_OR_RENAL_DISEASE"]
+    assert '"chronic kidney disease stage 4"' in renal["message"] and "medical clearance" in renal["message"]
+    assert renal["sources"] == ["ACSM-PPS2015"]
+    assert screening["conditions"]["metabolic_or_renal"] == ["chronic kidney disease stage 4"]
+    assert screening["conditions"]["not_assessed"] == ["kidney stones"]
+    assert not screening["high_intensity_eligible"] and not screening["vigorous_aerobic_allowed"]
 
 
 FRAIL_85 = """\

@@ -23,6 +23,13 @@ MIN_WEEKS, MAX_WEEKS = 1, 52
 #: data/clinic/rules.yaml); with it, or with an eGFR below ``DIET_EGFR_LIMIT`` whatever the
 #: indication, the nutrition plan holds back on protein and potassium (see ``nutrient_targets``).
 KIDNEY_FINDING = "KIDNEY_FUNCTION_LIMITS_ANTIRESORPTIVE"
+#: Supplemental intake as the assessment counts it (``osteotwin.clinic.facts``: supplements listed under
+#: lifestyle plus the vitamin D3 and calcium medicines active on the day), by the nutrition plan's
+#: nutrient column: the plan counts the same intake, so that the two never disagree on it [IOM2011].
+ASSESSED_SUPPLEMENT_FACTS = {"vitamin_d_iu": "vitamin_d_intake_iu_d", "calcium_mg": "supplement_calcium_mg_d"}
+#: The assessment's findings that the intake is above the tolerable upper level [IOM2011], by column.
+ABOVE_UPPER_LEVEL_FINDINGS = {"vitamin_d_iu": "VITAMIN_D_INTAKE_EXCESSIVE",
+                              "calcium_mg": "CALCIUM_INTAKE_EXCESSIVE"}
 #: eGFR (mL/min/1.73 m²) below which KDIGO 2012 (CKD guideline, rec. 3.1.2: GFR categories G4-G5)
 #: lowers adults' protein to 0.8 g/kg/d [KDIGO2012]: the plan then aims protein there, keeps total
 #: calcium at 800-1000 mg/d [KDOQI2020], does not pursue potassium, and asks for an individual diet.
@@ -67,7 +74,8 @@ def build_personal_plan(
     nutrition = build_nutrition_plan(
         sex=p.sex, age_years=age, weight_kg=p.weight_kg, height_cm=p.height_cm,
         diet_pattern=life.diet_pattern, food_exclusions=life.food_exclusions,
-        current_supplements=current_supplement_totals((s.name, s.dose_per_day) for s in life.supplements),
+        current_supplements=_current_supplements(record, assessment),
+        intake_above_upper_level=_intake_above_upper_level(assessment),
         settings=settings,
         on_aromatase_inhibitor=assessment.facts["on_ai"].value is True,
         low_vitamin_d=_low_vitamin_d(record, when, assessment),
@@ -80,6 +88,30 @@ def build_personal_plan(
         ai_for_breast_cancer=_fact_bool(assessment, "ai_for_breast_cancer"),
     )
     return PersonalPlan(when, program, nutrition)
+
+
+def _current_supplements(record: PatientRecord, assessment: Assessment) -> dict[str, float]:
+    """Daily supplemental intake by nutrient column: vitamin D and calcium as the assessment counts them
+    (its facts: lifestyle supplements plus active vitamin D3 and calcium medicines), the others from
+    the lifestyle supplements."""
+    totals = current_supplement_totals((s.name, s.dose_per_day) for s in record.lifestyle.supplements)
+    for nutrient, name in ASSESSED_SUPPLEMENT_FACTS.items():
+        fact = assessment.facts.get(name)
+        value = None if fact is None else fact.value
+        # None: the assessment has no supplement data (nothing listed), which counts as none here
+        amount = float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
+        if amount > 0:
+            totals[nutrient] = amount
+        else:
+            totals.pop(nutrient, None)
+    return totals
+
+
+def _intake_above_upper_level(assessment: Assessment) -> dict[str, str]:
+    """The assessment's finding, by nutrient column, where it finds the intake above the upper level."""
+    messages = {f.code: f.message for f in assessment.findings}
+    return {nutrient: messages[code] for nutrient, code in ABOVE_UPPER_LEVEL_FINDINGS.items()
+            if code in messages}
 
 
 def _fact_bool(assessment: Assessment, name: str) -> bool | None:

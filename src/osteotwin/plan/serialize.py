@@ -108,7 +108,9 @@ def exercise_document(program: ExerciseProgram) -> dict[str, Any]:
             "high_intensity_held_back": list(s.high_intensity_held_back),
             "conditions": {"cardiac": list(s.cardiac_conditions),
                            "uncontrolled_hypertension": list(s.uncontrolled_hypertension),
+                           "metabolic_or_renal": list(s.metabolic_renal_conditions),
                            "knee_or_hip_arthritis": list(s.joint_conditions),
+                           "no_clearance_needed": list(s.no_clearance_conditions),
                            "not_assessed": list(s.unassessed_conditions)},
         },
     }

@@ -18,11 +18,13 @@ fracture or falls history not recorded, high-intensity lifting (LIFTMOR-type loa
 screening" [LIFTMOR] [HBA-2025]), heavy floor lifts and the higher impact steps are held back until the
 fact is known, and the output says why [OSTEOTWIN].
 
-Free-text ``history.conditions`` are read conservatively by keyword: cardiac disease ("myocardial
-infarction", "heart attack", "heart failure", "angina", "coronary") and "uncontrolled" hypertension
-hold back vigorous work until medical clearance [ACSM-PPS2015]; osteoarthritis or arthritis of a knee
-or hip modifies impact [ESSA]. Every other recorded condition is listed as not assessed, with the advice
-to get medical clearance before moderate-to-vigorous exercise [ACSM-PPS2015].
+Free-text ``history.conditions`` are read conservatively by keyword (``plan.exercise.conditions``):
+known cardiovascular, metabolic (type 1 or 2 diabetes) or renal disease and "uncontrolled"
+hypertension hold back vigorous work until medical clearance [ACSM-PPS2015]; osteoarthritis or
+arthritis of a knee or hip modifies impact [ESSA]. An endocrine condition other than diabetes
+(hypogonadism, hypothyroidism), which ACSM's screening does not name, needs no clearance and is said
+so [ACSM-PPS2015]. Every other recorded condition is listed as not assessed, with the advice to get
+medical clearance before moderate-to-vigorous exercise [ACSM-PPS2015] [OSTEOTWIN].
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from dataclasses import dataclass
 
 from osteotwin.clinic.densitometry import summarize
 from osteotwin.clinic.follow_on import bisphosphonate_followed
-from osteotwin.clinic.history_text import names_bone_metastases
+from osteotwin.plan.exercise.conditions import read_conditions
 from osteotwin.records import PatientRecord
 from osteotwin.records.patient import Medication
 from osteotwin.vocabulary import drug_class
@@ -51,17 +53,6 @@ OLDER_ADULT_AGE = 75.0  # [OSTEOTWIN] age from which the start is lower and prog
 #: Age from which bone density screening is advised for women (USPSTF 2018; ISCD 2019 for men from
 #: 70): with an unknown fracture or falls history, impact stays at heel drops from here [OSTEOTWIN]
 BONE_SCREENING_AGE = 65.0
-#: Words that mark a recorded condition as heart disease (ACSM pre-participation screening: known
-#: cardiovascular disease needs medical clearance) [ACSM-PPS2015]. Matched in lower case, anywhere in the
-#: text: a negated mention ("no angina") is still matched, which errs on the safe side [OSTEOTWIN].
-CARDIAC_WORDS = ("myocardial infarction", "heart attack", "heart failure", "angina", "coronary")
-#: Lower-limb joints whose osteoarthritis or arthritis modifies impact [ESSA] (protocols.md §8.4).
-WEIGHT_BEARING_JOINT_WORDS = ("knee", "hip")
-#: Joint disease or pain that caps impact when it is in a knee or hip: arthritis, or the arthralgia
-#: an aromatase inhibitor causes (HOPE: exercise helps it, but jumping on painful knees is not the way
-#: in) [ACSM-PPS2015] [HOPE] [OSTEOTWIN]
-JOINT_PAIN_WORDS = ("arthritis", "arthralgia", "joint pain", "osteoarthr")
-
 
 
 @dataclass(frozen=True)
@@ -107,6 +98,11 @@ class Screening:
     fracture_recorded: bool = False  # a prior fragility fracture or a vertebral fracture
     cardiac_conditions: tuple[str, ...] = ()  # recorded conditions read as heart disease
     uncontrolled_hypertension: tuple[str, ...] = ()  # recorded conditions read as such
+    #: recorded conditions read as type 1 or 2 diabetes or chronic kidney disease [ACSM-PPS2015]
+    metabolic_renal_conditions: tuple[str, ...] = ()
+    #: recorded conditions read as needing no medical clearance: an endocrine condition other than
+    #: diabetes, or a denied heart, metabolic or renal disease [ACSM-PPS2015]
+    no_clearance_conditions: tuple[str, ...] = ()
     joint_conditions: tuple[str, ...] = ()  # knee or hip (osteo)arthritis or joint pain
     bone_metastases: tuple[str, ...] = ()  # recorded conditions read as bone metastases
     unassessed_conditions: tuple[str, ...] = ()  # recorded conditions the screening cannot read
@@ -259,37 +255,6 @@ def lowest_t_score(record: PatientRecord, as_of: dt.date) -> float | None:
     return min(latest) if latest else None
 
 
-def read_conditions(conditions: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
-    """Recorded free-text conditions sorted by what the screening can read from them: ``cardiac``,
-    ``uncontrolled_hypertension``, ``joint`` (knee or hip arthritis or joint pain, an inhibitor's
-    arthralgia included), ``bone_metastases`` and ``unassessed`` (the rest).
-    Keyword matching in lower case, erring towards a match [OSTEOTWIN]."""
-    out: dict[str, list[str]] = {"cardiac": [], "uncontrolled_hypertension": [], "joint": [],
-                                 "bone_metastases": [], "unassessed": []}
-    for text in conditions:
-        name = " ".join(text.split())
-        low = name.lower()
-        if not low:
-            continue
-        matched = False
-        if any(word in low for word in CARDIAC_WORDS):
-            out["cardiac"].append(name)
-            matched = True
-        if "uncontrolled" in low and ("hypertension" in low or "blood pressure" in low):
-            out["uncontrolled_hypertension"].append(name)
-            matched = True
-        if any(word in low for word in JOINT_PAIN_WORDS) and any(
-                word in low for word in WEIGHT_BEARING_JOINT_WORDS):
-            out["joint"].append(name)
-            matched = True
-        if names_bone_metastases(name):  # not negated, not nodal ("no bone metastases on CT")
-            out["bone_metastases"].append(name)
-            matched = True
-        if not matched:
-            out["unassessed"].append(name)
-    return {key: tuple(values) for key, values in out.items()}
-
-
 def _quoted(names: tuple[str, ...]) -> str:
     return ", ".join(f'"{n}"' for n in names)
 
@@ -330,6 +295,12 @@ def screen(record: PatientRecord, as_of: dt.date) -> Screening:
     conditions = read_conditions(h.conditions)
     cardiac, hypertension = conditions["cardiac"], conditions["uncontrolled_hypertension"]
     joints, unassessed = conditions["joint"], conditions["unassessed"]
+    metabolic_renal, no_clearance = conditions["metabolic_or_renal"], conditions["no_clearance"]
+    # ACSM 2015: with known disease, one who already exercises may go on at moderate intensity and
+    # needs clearance before vigorous work; one who does not needs it before starting [ACSM-PPS2015]
+    clearance_when = ("before vigorous exercise (moderate exercise already done may continue)" if training
+                      else "before starting any exercise, then light to moderate intensity, progressing "
+                           "gradually")
     metastases = conditions["bone_metastases"]
     flags: list[SafetyFlag] = []
 
@@ -403,11 +374,8 @@ def screen(record: PatientRecord, as_of: dt.date) -> Screening:
         flag("NOVICE", "info", "little or no recent resistance training: four weeks of technique "
              "(familiarisation) before loads rise", "LIFTMOR", "TTFF14", "UK22")
     if cardiac:
-        when = ("before vigorous exercise (moderate exercise already done may continue)" if training
-                else "before starting any exercise, then light to moderate intensity, progressing "
-                     "gradually")
         flag("CARDIAC_CONDITION", "restriction",
-             f"recorded heart condition ({_quoted(cardiac)}): medical clearance {when}; until a "
+             f"recorded heart condition ({_quoted(cardiac)}): medical clearance {clearance_when}; until a "
              "clinician clears it, aerobic work stays moderate and high-intensity lifts are left out; "
              "stop and seek care for chest pain, unusual breathlessness, dizziness or palpitations",
              "ACSM-PPS2015")
@@ -417,6 +385,19 @@ def screen(record: PatientRecord, as_of: dt.date) -> Screening:
              "pressure is controlled and a clinician clears it, aerobic work stays moderate and "
              "high-intensity lifts (heavy, breath-holding efforts) are left out",
              "ACSM-PPS2015", "OSTEOTWIN")
+    if metabolic_renal:
+        flag("METABOLIC_OR_RENAL_DISEASE", "restriction",
+             f"recorded metabolic or renal disease ({_quoted(metabolic_renal)}): known diabetes or kidney "
+             f"disease needs medical clearance {clearance_when}; until a clinician clears it, aerobic "
+             "work stays moderate and high-intensity lifts are left out; stop and seek care for chest "
+             "pain, unusual breathlessness, dizziness or palpitations", "ACSM-PPS2015")
+    if no_clearance:
+        flag("CONDITIONS_NO_CLEARANCE_NEEDED", "info",
+             f"recorded {_quoted(no_clearance)}: not a cardiovascular, metabolic (type 1 or 2 diabetes) "
+             "or renal disease, which with their signs or symptoms are what ACSM's pre-participation "
+             "screening asks medical clearance for; this needs none, and the program follows the bone, "
+             "falls and training facts. New chest pain, unusual breathlessness, dizziness or "
+             "palpitations are a reason to stop and see the clinician", "ACSM-PPS2015", "OSTEOTWIN")
     if joints:
         flag("LOWER_LIMB_ARTHRITIS", "caution",
              f"recorded {_quoted(joints)}: impact modified to heel drops at most (no jumps or jogging); "
@@ -439,7 +420,8 @@ def screen(record: PatientRecord, as_of: dt.date) -> Screening:
         (f"{no_dxa}: until a bone density result", bone_unknown),
         ("fracture history not recorded", not fractures_known),
         ("falls in the last 12 months not recorded", not falls_known),
-        (f"recorded {_quoted(cardiac + hypertension)}: until medical clearance", bool(cardiac or hypertension)),
+        (f"recorded {_quoted(cardiac + hypertension + metabolic_renal)}: until medical clearance",
+         bool(cardiac or hypertension or metabolic_renal)),
         (f"recorded {_quoted(metastases)}: loading is planned with an oncology-informed professional",
          bool(metastases)),
         (f"recorded {_quoted(unassessed)}: until medical clearance", bool(unassessed)),
@@ -507,12 +489,14 @@ def screen(record: PatientRecord, as_of: dt.date) -> Screening:
         vertebral_fracture=vf, multiple_low_trauma_fractures=multiple, falls_risk=falls,
         older_adult=older, training_setting=setting, novice=novice, high_intensity_eligible=eligible,
         floor_lifts_allowed=eligible and not osteoporosis, impact_cap=impact,
-        vigorous_aerobic_allowed=vf is not True and not (cardiac or hypertension), flags=tuple(flags),
+        vigorous_aerobic_allowed=vf is not True and not (cardiac or hypertension or metabolic_renal),
+        flags=tuple(flags),
         bone_status_unknown=bone_unknown, no_dxa_words=no_dxa, fracture_history_known=fractures_known,
         falls_history_known=falls_known, currently_training=training, fracture_recorded=fracture_recorded,
         current_aerobic_minutes=life.weight_bearing_aerobic_minutes_per_week,
         current_impact_sessions=life.impact_sessions_per_week,
         cardiac_conditions=cardiac, uncontrolled_hypertension=hypertension, joint_conditions=joints,
+        metabolic_renal_conditions=metabolic_renal, no_clearance_conditions=no_clearance,
         bone_metastases=metastases,
         unassessed_conditions=unassessed, high_intensity_held_back=tuple(held_back),
         bmd_category=dxa.category, bmd_score_kind=dxa.choice.kind, bmd_score_reason=dxa.choice.reason,

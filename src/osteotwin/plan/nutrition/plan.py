@@ -63,9 +63,11 @@ class SupplementAdvice:
     name: str
     dose_per_day: float
     unit: str
-    #: "suggested" (to discuss with the clinician), "current_supplement_covers", "reduce" (food plus
-    #: the current supplement exceed the upper level) or "review_dose" (25(OH)D is low: the current
-    #: vitamin D dose, above the upper level or not, is for the clinician to set as a repletion dose)
+    #: "suggested" (to discuss with the clinician), "current_supplement_covers" (never where the
+    #: assessment finds the intake above the upper level), "reduce" (food plus the current supplement
+    #: exceed the upper level) or "review_dose" (25(OH)D is low: the current vitamin D dose, above the
+    #: upper level or not, is for the clinician to set as a repletion dose; or the assessment finds the
+    #: recorded intake above the upper level where the planned food keeps it within)
     status: str
     reason: str
     sources: tuple[str, ...]
@@ -233,26 +235,51 @@ def _supplement_for_gap(
 
 def _supplement_over_upper_level(
     target: NutrientTarget, gap_max: float, highest_food_day: float, current: float,
-    low_vitamin_d: str | None,
+    low_vitamin_d: str | None, *, plan_over: bool = True, assessed: str | None = None,
+    planned: bool = True,
 ) -> SupplementAdvice:
-    """Advice when food plus the current supplement exceed the upper level [IOM2011]: reduce the
-    supplement to what food leaves unmet (food first), or, for vitamin D with a low 25(OH)D, have the
-    clinician confirm the repletion dose."""
+    """Advice when food plus the current supplement exceed the upper level [IOM2011] (``plan_over``:
+    with the planned food; ``assessed``: the assessment's finding that the recorded intake does):
+    reduce the supplement to what food leaves unmet (food first), or, for vitamin D with a low
+    25(OH)D, have the clinician confirm the repletion dose. Never "covers it"; with no food plan
+    (``planned`` False) the dose is left to the clinician [OSTEOTWIN]."""
     assert target.maximum is not None
     name, unit, steps = SUPPLEMENT_STEPS[target.nutrient]
     sources = (*target.sources, "OSTEOTWIN")
     total = highest_food_day + current
-    over = (f"food plus the current {current:.0f} {unit} reach up to {total:.0f} {target.unit}/d, "
-            f"above the {target.maximum_name} of {target.maximum:.0f} {target.unit}/d for food plus "
-            "supplements")
+    said = []
+    if plan_over:
+        said.append(f"food plus the current {current:.0f} {unit} reach up to {total:.0f} "
+                    f"{target.unit}/d, above the {target.maximum_name} of {target.maximum:.0f} "
+                    f"{target.unit}/d for food plus supplements")
+    if assessed is not None:
+        said.append("the assessment: " + assessed.rstrip(". "))
+    over = "; ".join(said)
     if target.nutrient == "vitamin_d_iu" and low_vitamin_d is not None:
         return SupplementAdvice(
             target.nutrient, name, current, unit, "review_dose",
             f"SUPPLEMENT ABOVE THE UPPER LEVEL: {over}; {low_vitamin_d}, so this may be a time-limited "
             "repletion dose: its dose and duration are the clinician's decision, and the usual "
             "maintenance intake stays under the upper level", sources)
+    if not planned:
+        return SupplementAdvice(
+            target.nutrient, name, current, unit, "review_dose",
+            f"ABOVE THE UPPER LEVEL: {over}; no food plan was found to weigh the current "
+            f"{current:.0f} {unit} against: its dose is for the clinician to review (see the "
+            "assessment's action)", sources)
     needed = _fit_dose(_round_up(gap_max, steps), steps, target.maximum - highest_food_day) \
         if gap_max > 0 else 0.0
+    if needed >= current:
+        # only where the planned food keeps the total within the upper level and the assessment's
+        # (recorded) intake goes over: the dose is not above what food leaves, yet not "covering"
+        return SupplementAdvice(
+            target.nutrient, name, current, unit, "review_dose",
+            f"ABOVE THE UPPER LEVEL IN THE ASSESSMENT: {(assessed or '').rstrip('. ')}. With the "
+            f"planned food, food plus the current {current:.0f} {unit} stay within the "
+            f"{target.maximum_name} (up to {total:.0f} {target.unit}/d) as long as the planned food "
+            f"replaces what is eaten now, and food leaves up to {gap_max:.0f} {target.unit}/d of the "
+            "target unmet; the dose is for the clinician to review (see the assessment's action)",
+            sources)
     if needed > 0:
         advice = (f"food leaves up to {gap_max:.0f} {target.unit}/d of the target unmet, so about "
                   f"{needed:.0f} {unit} would be enough")
@@ -284,6 +311,7 @@ def build_nutrition_plan(
     egfr_below_30: bool = False,
     postmenopausal: bool | None = None,
     ai_for_breast_cancer: bool | None = None,
+    intake_above_upper_level: Mapping[str, str] | None = None,
 ) -> NutritionPlan:
     """A week of day plans meeting the targets from food, with flagged supplements for what cannot.
 
@@ -295,7 +323,11 @@ def build_nutrition_plan(
     ``reduced_kidney_function`` is True when the assessment finds it low: protein and potassium are
     then not pushed (see ``nutrient_targets``); ``egfr_below_30`` (eGFR under 30 mL/min/1.73 m²) sets
     the KDIGO 2012 protein and KDOQI 2020 calcium targets instead. ``postmenopausal`` and
-    ``ai_for_breast_cancer`` word the protein and vitamin D targets (see ``nutrient_targets``)."""
+    ``ai_for_breast_cancer`` word the protein and vitamin D targets (see ``nutrient_targets``).
+    ``current_supplements`` is the supplemental intake by nutrient column (``plan.personal`` passes
+    vitamin D and calcium as the assessment counts them, medicines included);
+    ``intake_above_upper_level`` holds, by nutrient column, the assessment's finding where it counts
+    the intake above the upper level: the supplement is then never said to "cover" a gap [OSTEOTWIN]."""
     full = table if table is not None else packaged_food_table()
     banned = excluded_tags(diet_pattern, food_exclusions)
     allowed = full.without_tags(banned)
@@ -303,6 +335,7 @@ def build_nutrition_plan(
                                reduced_kidney_function or egfr_below_30, egfr_below_30,
                                postmenopausal=postmenopausal, ai_for_breast_cancer=ai_for_breast_cancer)
     current = dict(current_supplements or {})
+    above_upper_level = dict(intake_above_upper_level or {})
     caps = _food_caps(targets, current)
     solution: WeekSolution = plan_week(allowed, targets, food_caps=caps, settings=settings)
 
@@ -377,10 +410,14 @@ def build_nutrition_plan(
         taken = current.get(t.nutrient, 0.0)
         gap_max = t.minimum - lowest if short_days else 0.0
         advice: SupplementAdvice | None = None
+        planned = bool(solution.days) and all(d.items for d in solution.days)
+        plan_over = planned and highest + taken > (t.maximum or math.inf) * (1.0 + SHORTFALL_TOLERANCE)
+        assessed = above_upper_level.get(t.nutrient)
         if (t.nutrient in SUPPLEMENT_STEPS and t.maximum is not None and t.maximum_includes_supplements
-                and taken > 0 and highest + taken > t.maximum * (1.0 + SHORTFALL_TOLERANCE)
-                and solution.days and all(d.items for d in solution.days)):
-            advice = _supplement_over_upper_level(t, gap_max, highest, taken, low_vitamin_d)
+                and taken > 0 and (plan_over or assessed is not None)):
+            advice = _supplement_over_upper_level(t, gap_max, highest, taken, low_vitamin_d,
+                                                  plan_over=plan_over, assessed=assessed,
+                                                  planned=planned)
             supplements.append(advice)
         if not short_days:
             continue
