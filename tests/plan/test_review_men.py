@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from osteotwin.clinic import assess
+from osteotwin.plan.exercise.conditions import read_conditions
 from osteotwin.plan.exercise.screening import Screening, screen
 from osteotwin.plan.nutrition.foods import FoodTable, packaged_food_table
 from osteotwin.plan.nutrition.plan import _supplement_over_upper_level, build_nutrition_plan
@@ -223,3 +224,23 @@ def test_recorded_intake_above_the_upper_level_is_reviewed_even_where_planned_fo
     unplanned = _supplement_over_upper_level(calcium, 1000.0, 0.0, 500.0, None, plan_over=False,
                                              assessed=finding, planned=False)
     assert unplanned.status == "review_dose" and "no food plan" in unplanned.reason
+
+
+@pytest.mark.parametrize("text", ["joint aches since starting AI", "arthralgia of the hands",
+                                  "AI-associated arthralgia", "morning stiffness, joint pain in both hands"])
+def test_inhibitor_arthralgia_outside_knees_and_hips_needs_no_clearance(text: str) -> None:
+    """Joint pain is not among ACSM's clearance conditions and exercise eased an inhibitor's
+    arthralgia (HOPE): most women on an inhibitor would otherwise wait for clearance and lose
+    the high-intensity program."""
+    read = read_conditions([text])
+    assert read["no_clearance"] == (text,) and not read["unassessed"] and not read["joint"]
+
+
+@pytest.mark.parametrize("text", ["knee joint aches", "arthralgia in hips and knees"])
+def test_arthralgia_in_a_knee_or_hip_still_caps_impact(text: str) -> None:
+    read = read_conditions([text])
+    assert read["joint"] == (text,) and not read["no_clearance"]
+
+
+def test_joint_pain_beside_an_unknown_symptom_is_still_asked_about() -> None:
+    assert read_conditions(["joint pain and palpitations"])["unassessed"] == ("joint pain and palpitations",)

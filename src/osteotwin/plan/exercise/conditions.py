@@ -12,8 +12,9 @@ cardiovascular, metabolic (type 1 or type 2 diabetes) or renal disease, or their
 * ``joint``: arthritis or joint pain in a knee or hip [ESSA];
 * ``bone_metastases``: metastases in bone (``osteotwin.clinic.history_text.names_bone_metastases``);
 * ``no_clearance``: an endocrine condition other than diabetes (hypogonadism, hypothyroidism,
-  Hashimoto's thyroiditis) or male fertility, or a denied cardiovascular, metabolic or renal disease
-  ("no diabetes"), and nothing else: ACSM asks no clearance for these [ACSM-PPS2015];
+  Hashimoto's thyroiditis) or male fertility, joint pain outside the knees and hips (an inhibitor's
+  arthralgia, which exercise eases: HOPE), or a denied cardiovascular, metabolic or renal disease
+  ("no diabetes"), and nothing else: ACSM asks no clearance for these [ACSM-PPS2015] [HOPE];
 * ``unassessed``: the rest, for which the screen still asks for medical clearance [OSTEOTWIN].
 
 A mention of heart, metabolic or renal disease counts unless a negation governs it ("no diabetes",
@@ -65,8 +66,14 @@ ENDOCRINE_NOT_DIABETES = re.compile(
     r"underactive\s+thyroid|hashimoto\w*(?:['\u2019]s)?(?:\s+(?:thyroiditis|disease))?|"
     r"autoimmune\s+thyroiditis|(?:sub|in)?fertility|oligo(?:zoo)?sperm\w*|azoosperm\w*)",
     re.IGNORECASE)
+#: Joint pain or stiffness (an aromatase inhibitor's arthralgia among them): not a clearance
+#: condition [ACSM-PPS2015]; exercise eased it in women on an inhibitor [HOPE]. In a knee or hip it
+#: caps impact instead (``JOINT_PAIN_WORDS``).
+ARTHRALGIA = re.compile(
+    r"\b(?:(?:poly)?arthralgias?|joint\s+(?:pains?|aches?|aching|stiffness)|(?:aching|painful|stiff)\s+"
+    r"joints|aimss|musculoskeletal\s+(?:pain|symptoms|aches?))\b", re.IGNORECASE)
 #: Words that may stand beside such a condition without making the entry something else: kinds,
-#: treatment, and the wish to keep fertility [OSTEOTWIN].
+#: treatment, the wish to keep fertility, and where and since when joints ache [OSTEOTWIN].
 QUALIFIERS = frozenset("""
     secondary primary central acquired congenital functional idiopathic organic adult-onset
     late-onset onset male treated on replacement therapy trt testosterone levothyroxine thyroxine
@@ -74,6 +81,9 @@ QUALIFIERS = frozenset("""
     and with for wishes wish wants wanting to preserve preserving preservation keep trying conceive
     conceiving planned planning mild subclinical history hx known autoimmune mcg ug µg mg daily iu hcg
     clomiphene enclomiphene gel injections injection disease year years yrs months
+    starting started start after from due ai ais aromatase inhibitor inhibitors letrozole anastrozole
+    exemestane associated induced related moderate hands hand fingers wrists wrist shoulders
+    shoulder elbows ankles feet morning stiffness both symptoms
     """.split())
 
 _CLAUSE_SPLIT = re.compile(r"[,;.\n]")
@@ -157,11 +167,12 @@ def _read_entry(name: str) -> tuple[set[str], bool]:
             elif governed[1]:  # denied: accounted for; a relative's disease is not
                 spans.append(governed[0])
                 reasons += 1
-        for endocrine in ENDOCRINE_NOT_DIABETES.finditer(clause):
-            spans.append(endocrine.span())
+        for known in (*ENDOCRINE_NOT_DIABETES.finditer(clause), *ARTHRALGIA.finditer(clause)):
+            spans.append(known.span())
             reasons += 1
         rest = [w.lower() for w in _WORD.findall(_blank(clause, spans))]
-        accounted = accounted and all(w in QUALIFIERS or w.isdigit() for w in rest)
+        accounted = accounted and all(  # a hyphenated word by its parts ("ai-associated")
+            all(part in QUALIFIERS or part.isdigit() for part in w.split("-")) for w in rest)
     return kinds, accounted and reasons > 0 and not kinds
 
 
@@ -185,7 +196,7 @@ def read_conditions(conditions: Iterable[str]) -> dict[str, tuple[str, ...]]:
         if "uncontrolled" in low and ("hypertension" in low or "blood pressure" in low):
             out["uncontrolled_hypertension"].append(name)
             matched = True
-        if any(word in low for word in JOINT_PAIN_WORDS) and any(
+        if (any(word in low for word in JOINT_PAIN_WORDS) or ARTHRALGIA.search(name)) and any(
                 word in low for word in WEIGHT_BEARING_JOINT_WORDS):
             out["joint"].append(name)
             matched = True
