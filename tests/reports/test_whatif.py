@@ -156,9 +156,10 @@ def test_stopping_the_inhibitor_raises_estradiol(example: PatientRecord,
 @needs_simulator
 def test_the_report_table_shows_what_the_web_what_if_shows() -> None:
     """The demo man, injecting 200 mg every 2 weeks: the report's table gives his estradiol as the
-    web what-if's table does (the mean over the week before, not the curves' 28-day average, which
-    on a fortnightly cycle reads differently), so one record reads the same on screen and on
-    paper."""
+    web what-if's table does (the mean over his whole 14-day cycle before each time, not the
+    curves' 28-day average), so one record reads the same on screen and on paper; the window is
+    said, and on his steady course the level reads flat (review: a 7-day window had read a
+    fortnightly course where the week fell)."""
     import yaml
 
     from osteotwin.web.whatif import WhatIfRequest, run_what_if
@@ -172,8 +173,11 @@ def test_the_report_table_shows_what_the_web_what_if_shows() -> None:
     section = what_if_section(example, as_of, years=2, simulator=default_simulator(band_draws=10))
     assert isinstance(section, WhatIf), section
     title, rows = section.tables[0]
-    assert title == "Estradiol (mean over the week before) (pg/mL)"
+    assert title == "Estradiol (mean over the dosing cycle before) (pg/mL)"
+    assert section.uncertainty.startswith("Hormone levels are means over the 14 days before each "
+                                          "time (a whole dosing cycle")
     report = [float(cell.split()[0]) for cell in dict(rows)["current course"]]
+    assert abs(report[1] / report[0] - 1.0) < 0.02, report
     web = run_what_if(example.model_copy(update={"as_of": as_of}),
                       WhatIfRequest(years=2, aromatase_inhibitor={"drug": "none"}, band_draws=10))
     table = web["courses"][0]["table"]
@@ -208,17 +212,21 @@ def test_breast_cancer_stop_scenario_carries_an_oncology_caution() -> None:
 
 
 def test_what_the_record_left_to_assumption_is_a_caution() -> None:
+    """The medicines are named as a reader knows them (review: "medications[0] (letrozole): no
+    dosing interval on file" showed the file's index notation to patients)."""
     record = parse_patient_document({
         "version": 1, "as_of": "2025-06-01",
         "patient": {"sex": "female", "birth_date": "1958-01-01"},
-        "medications": [{"drug": "letrozole", "dose": "2.5 mg", "every": "1 d"}]})
+        "medications": [{"drug": "letrozole", "dose": "2.5 mg"}]})
     section = what_if_section(record, date(2025, 6, 1), years=1,
                               simulator=default_simulator(band_draws=0))
     assert isinstance(section, WhatIf), section
     assumed = [text for text in section.cautions if text.startswith("Assumed where")]
     assert len(assumed) == 1
     assert "taken as postmenopausal at 67 y" in assumed[0]
-    assert "medications[0] (letrozole): no start on file" in assumed[0]
+    assert "letrozole 2.5 mg: no start on file" in assumed[0]
+    assert "letrozole 2.5 mg: no dosing interval on file, taken as a daily dose" in assumed[0]
+    assert "medications[" not in assumed[0]
 
 
 def test_bad_scenario_is_reported_not_raised(example: PatientRecord) -> None:

@@ -9,11 +9,16 @@ from osteotwin.simulate.averaging import (
     averaged_curves,
     daily_points,
     daily_times,
+    describe_windows,
     rolling_mean,
     summary_grid,
     summary_value,
+    summary_values,
+    summary_window_d,
     summary_years,
+    widest_windows,
 )
+from osteotwin.simulate.scenario import Regimen
 
 
 def test_rolling_mean_removes_a_weekly_swing_and_never_runs_ahead() -> None:
@@ -47,7 +52,7 @@ def test_summary_value_averages_a_cycle_whatever_the_phase() -> None:
     means = [summary_value(times, swing, y * DAYS_PER_YEAR, "total_testosterone_ng_dl")
              for y in (1.0, 2.0)]
     assert abs(one_day[0] - one_day[1]) > 100.0
-    # the seven daily points of the half-open window weigh each phase of the week once
+    # the eight daily points over the week (trapezoids, its ends alike) weigh each phase once
     assert all(abs(m - 500.0) < 1e-6 for m in means), means
     # a sharp weekly peak (an injection) needs the default window, 28 points: within 0.1 %
     dense = summary_grid(2.0, (1.0, 2.0), step_d=14.0)
@@ -75,3 +80,64 @@ def test_summary_years_take_the_standard_times_and_the_horizon() -> None:
     assert summary_years(3.0) == [1.0, 2.0, 3.0]
     assert summary_years(0.5) == [0.5]
     assert summary_years(30.0) == [1.0, 2.0, 5.0, 10.0, 20.0, 30.0]  # long horizons in between
+
+
+def _fortnightly_peak(times: np.ndarray) -> np.ndarray:
+    """A sharp injection peak 2 days after each dose, every 14 days (ng/dL)."""
+    return 400.0 + 1500.0 * np.exp(-((times % 14.0) - 2.0) ** 2 / 1.0)
+
+
+def test_the_summary_window_is_the_longest_hormone_dosing_cycle_in_force() -> None:
+    """Review: fortnightly enanthate and 10-weekly undecanoate were read over a fixed week. The
+    window is a whole cycle of the sex-hormone regimens in force at the time, at least a week;
+    an antiresorptive's interval (a yearly infusion) is no hormone cycle."""
+    weekly_t = Regimen("testosterone_cypionate", 100.0, route="intramuscular", every_d=7.0,
+                       start_d=-400.0)
+    twice_weekly_ai = Regimen("anastrozole", 0.5, every_d=3.5, start_d=-400.0)
+    fortnightly = Regimen("testosterone_enanthate", 200.0, route="intramuscular", every_d=14.0,
+                          start_d=-400.0, stop_d=0.0)
+    undecanoate = Regimen("testosterone_undecanoate", 750.0, route="intramuscular", every_d=70.0,
+                          start_d=-400.0)
+    yearly_zoledronate = Regimen("zoledronic_acid", 5.0, route="intravenous", every_d=365.25,
+                                 start_d=-400.0)
+    gel = Regimen("testosterone_gel", 50.0, route="transdermal", every_d=None, start_d=-400.0)
+    assert summary_window_d([weekly_t, twice_weekly_ai], 365.25) == 7.0
+    assert summary_window_d([gel, twice_weekly_ai], 365.25) == 7.0
+    assert summary_window_d([undecanoate, yearly_zoledronate], 365.25) == 70.0
+    assert summary_window_d([yearly_zoledronate], 365.25) == 7.0
+    # a fortnightly course stopped at t = 0 for a weekly one: its cycle before, the weekly after
+    switched = [fortnightly, Regimen("testosterone_cypionate", 100.0, route="intramuscular",
+                                     every_d=7.0, start_d=0.0)]
+    assert summary_window_d(switched, -10.0) == 14.0
+    assert summary_window_d(switched, 365.25) == 7.0
+    assert widest_windows([[weekly_t], [fortnightly], []], [-10.0, 365.25]) == (14.0, 7.0)
+    assert summary_window_d([undecanoate], 30.0) == 30.0  # a horizon shorter than the cycle
+
+
+def test_a_fortnightly_cycle_reads_its_mean_whatever_the_phase() -> None:
+    """A fortnightly injection's level read at 1, 2 and 5 years (14 × 26.09 days a year: a
+    different phase each time) over its 14-day cycle gives the cycle mean each time, on the grid
+    filled over the cycle (within 0.1 %) and on a grid dense over the last week only (daily
+    before it: the points weigh by the time they stand for, within 1 %); over a week it does not."""
+    at_years = (1.0, 2.0, 5.0)
+    at_d = [y * DAYS_PER_YEAR for y in at_years]
+    fine = np.linspace(0.0, 14.0, 140001)
+    cycle = float(np.mean(_fortnightly_peak(fine)))
+    filled = summary_grid(5.0, at_years, 1.0, windows_d=(14.0, 14.0, 14.0))
+    weekly = summary_grid(5.0, at_years, 1.0)
+    for grid, tolerance in ((filled, 1e-3), (weekly, 1e-2)):
+        means = summary_values(grid, {"total_testosterone_ng_dl": _fortnightly_peak(grid)}, at_d,
+                               ["total_testosterone_ng_dl"], (14.0, 14.0, 14.0))
+        assert np.all(np.abs(means["total_testosterone_ng_dl"] / cycle - 1.0) < tolerance), means
+    week_means = [summary_value(filled, _fortnightly_peak(filled), t, "total_testosterone_ng_dl")
+                  for t in at_d]
+    assert max(week_means) - min(week_means) > 0.2 * cycle  # the old reading: a fake trend
+
+
+def test_the_windows_used_are_said() -> None:
+    assert describe_windows([("current course", (14.0, 14.0))], (1.0, 2.0)) == (
+        "Hormone levels are means over the 14 days before each time (a whole dosing cycle of "
+        "the regimens in force, at least 7 days).")
+    text = describe_windows([("current course", (7.0, 7.0)), ("switched", (14.0, 7.0))],
+                            (1.0, 2.0))
+    assert "current course: 7 days; switched: 14 days at 1 y, 7 days at 2 y." in text

@@ -132,3 +132,39 @@ def test_the_central_curve_is_the_band_quantity_of_the_central_trajectory() -> N
         np.testing.assert_array_equal(on_ai.central[name], expected[name])
     assert band_quantity("estradiol_pg_ml") == "mean over the 7 days up to each time"
     assert band_quantity("ctx_change_pct") == "value at each time"
+
+
+def test_a_steady_fortnightly_course_reads_flat_and_equal_weekly_amounts_alike() -> None:
+    """Review: enanthate 200 mg every 14 days, steady for years, read 867 → 739 → 556 ng/dL at 1,
+    2 and 5 years, and 840 → 968 → 1152 with the start a week later (a 7-day mean of a 14-day
+    cycle: where the week fell); cypionate 200 mg every 2 weeks read 10 % below 100 mg weekly.
+    Each course's summary is its whole-cycle mean (``Projection.summary_value``), so the steady
+    course reads flat whatever its phase, and the same weekly amount reads alike."""
+    from osteotwin.simulate.averaging import DAYS_PER_YEAR, summary_grid, widest_windows
+
+    man = Subject(sex="male", age_y=57.0, weight_kg=90.0, total_testosterone_ng_dl=250.0)
+
+    def injections(drug: str, dose: float, every: float, start: float) -> Scenario:
+        return Scenario(subject=man, years=5.0, label=f"{drug} {dose:g}/{every:g} from {start:g}",
+                        regimens=(Regimen(drug, dose, route="intramuscular", every_d=every,
+                                          start_d=start),))
+
+    courses = [injections("testosterone_enanthate", 200.0, 14.0, -1491.0),
+               injections("testosterone_enanthate", 200.0, 14.0, -1498.0),
+               injections("testosterone_cypionate", 100.0, 7.0, -1491.0),
+               injections("testosterone_cypionate", 200.0, 14.0, -1491.0)]
+    at_d = [y * DAYS_PER_YEAR for y in (1.0, 2.0, 5.0)]
+    times = summary_grid(5.0, (1.0, 2.0, 5.0), 1.0,
+                         windows_d=widest_windows([c.regimens for c in courses], at_d))
+    projections = project(courses, times, draws=0, summary_times_d=at_d)
+    assert [p.summary_windows_d for p in projections] == [(14.0,) * 3, (14.0,) * 3, (7.0,) * 3,
+                                                          (14.0,) * 3]
+    levels = np.array([[p.summary_value("total_testosterone_ng_dl", t) for t in at_d]
+                       for p in projections])
+    for course in levels:  # flat over the years on a steady course
+        assert np.ptp(course) < 0.02 * course.mean(), levels
+    enanthate, shifted, weekly, fortnightly = levels.mean(axis=1)
+    assert abs(shifted / enanthate - 1.0) < 0.02  # a week's shift of the phase changes nothing
+    assert abs(fortnightly / weekly - 1.0) < 0.03, levels  # 200 mg / 2 weeks as 100 mg / week
+    # a time not asked for beforehand still takes the course's cycle
+    assert projections[0].summary_window_d(100.0) == 14.0

@@ -283,3 +283,74 @@ def test_the_default_bands_are_the_reports_and_the_web_what_ifs(example_patient_
         spine = row.split("\u2502")[4].strip()  # year | E2 | T | LS
         value, low, high = re.fullmatch(r"(\S+) \[(\S+), (\S+)\]", spine).groups()  # type: ignore[union-attr]
         assert shown == f"{value} % ({low} to {high})"
+
+
+def _enanthate_man(tmp_path: Path, as_of: str) -> Path:
+    """The reviewer's man on testosterone enanthate 200 mg every 14 days since 2021."""
+    path = tmp_path / f"enanthate_{as_of}.yaml"
+    path.write_text(
+        f"version: 1\nas_of: {as_of}\n"
+        "patient: {sex: male, birth_date: 1968-02-10, height: 176 cm, weight: 90 kg}\n"
+        "history: {hypogonadism: true}\n"
+        "medications:\n  - {drug: testosterone_enanthate, dose: 200 mg, route: intramuscular, "
+        "every: 14 d, start: 2021-05-01}\n"
+        "labs:\n  - {test: total_testosterone, value: 600, unit: ng/dL, date: 2025-05-20}\n"
+        "  - {test: estradiol, value: 30, unit: pg/mL, date: 2025-05-20, method: lc-ms/ms}\n",
+        encoding="utf-8")
+    return path
+
+
+def test_a_steady_fortnightly_course_reads_flat_whatever_the_date(tmp_path: Path) -> None:
+    """Review: the same steady enanthate course read 867 → 739 → 556 ng/dL at 1, 2 and 5 years,
+    and 840 → 968 → 1152 from a date a week later (a 7-day mean of a 14-day cycle). Hormone
+    levels are means over the whole cycle, and the footer says which."""
+    levels = []
+    for as_of in ("2025-06-01", "2025-06-08"):
+        args = ["simulate", str(_enanthate_man(tmp_path, as_of)), "--years", "5", "--draws", "0"]
+        document = json.loads(RUNNER.invoke(app, [*args, "--format", "json"]).stdout)
+        rows = document["summary"]
+        assert [row["hormone_window_d"] for row in rows] == [14.0, 14.0, 14.0]
+        t = [row["total_testosterone_ng_dl"]["value"] for row in rows]
+        assert max(t) - min(t) < 0.02 * min(t), t
+        levels.append(t)
+        table = RUNNER.invoke(app, args)
+        assert table.exit_code == 0, table.output
+        assert ("Hormone levels are means over the 14 days before each time (a whole dosing cycle"
+                in " ".join(table.stdout.split()))
+    assert abs(levels[1][0] / levels[0][0] - 1.0) < 0.02, levels
+
+
+def test_equal_weekly_amounts_compare_alike(example_patient_path: Path) -> None:
+    """Review: the demo regimen's 100 mg weekly read 899 ng/dL, 200 mg every 2 weeks 810: a week
+    of a fortnight's cycle. Each course is read over its own cycle, and the footer says so."""
+    args = ["simulate", str(example_patient_path), "--years", "1", "--draws", "0",
+            "--what-if", "testosterone_cypionate=200mg/2wk"]
+    document = json.loads(RUNNER.invoke(app, [*args, "--format", "json"]).stdout)
+    rows = {row["scenario"]: row for row in document["summary"]}
+    weekly, fortnightly = rows["current course"], rows["testosterone_cypionate=200mg/2wk"]
+    assert (weekly["hormone_window_d"], fortnightly["hormone_window_d"]) == (7.0, 14.0)
+    ratio = (fortnightly["total_testosterone_ng_dl"]["value"]
+             / weekly["total_testosterone_ng_dl"]["value"])
+    assert abs(ratio - 1.0) < 0.03, ratio
+    text = " ".join(RUNNER.invoke(app, args).stdout.split())
+    assert "current course: 7 days; testosterone_cypionate=200mg/2wk: 14 days." in text
+
+
+def test_a_man_under_50_is_shown_no_t_score(tmp_path: Path) -> None:
+    """Review: a man of 38 was shown a femoral-neck T-score trajectory (a women's reference) where
+    his assessment reads a Z-score (ISCD, under 50). The table has no T-score column, no line
+    about T-scores, and says why."""
+    patient = tmp_path / "young_man.yaml"
+    patient.write_text(
+        "version: 1\nas_of: 2025-06-01\n"
+        "patient: {sex: male, birth_date: 1987-03-15, weight: 92 kg}\n"
+        "medications:\n  - {drug: testosterone_cypionate, dose: 100 mg, every: 7 d, "
+        "start: 2023-09-01}\n"
+        "dxa:\n  - {date: 2025-02-10, site: femoral_neck, bmd: 0.820 g/cm2, z_score: -0.9, "
+        "device: hologic}\n", encoding="utf-8")
+    table = RUNNER.invoke(app, ["simulate", str(patient), "--years", "1", "--draws", "0"])
+    assert table.exit_code == 0, table.output
+    text = " ".join(table.stdout.split())
+    assert "T-score" not in text.replace("no T-score projected", "")
+    assert ("no T-score projected: man under 50 (ISCD: Z-score; osteoporosis not diagnosed by BMD "
+            "alone)") in text

@@ -69,3 +69,22 @@ def test_the_models_range_covers_a_long_dosing_interval() -> None:
     assert whole[0] < first_days[0] and 350 * 1.25 < first_days[0]  # the old window flagged it
     assert whole[0] / 1.25 <= 350
     assert note_for(record, AS_OF, scenario.regimens, whole) is None
+
+
+def test_the_cycle_compared_is_the_hormone_cycle_the_tables_average_over() -> None:
+    """The testosterone check's window follows the tables' notion of a dosing cycle
+    (``averaging.dosing_cycle_d``): the longest sex-hormone interval in force, at least 28 days;
+    a yearly zoledronic-acid infusion beside weekly injections is no hormone cycle (it had
+    stretched the compared range over a whole year)."""
+    from osteotwin.simulate.lab_checks import CYCLE_WINDOW_D, cycle_window_d
+    from osteotwin.simulate.scenario import Regimen
+
+    weekly = Regimen("testosterone_cypionate", 100.0, route="intramuscular", every_d=7.0,
+                     start_d=-300.0)
+    zoledronate = Regimen("zoledronic_acid", 5.0, route="intravenous", every_d=365.25,
+                          start_d=-100.0)
+    undecanoate = Regimen("testosterone_undecanoate", 750.0, route="intramuscular", every_d=70.0,
+                          start_d=-300.0)
+    assert cycle_window_d([weekly, zoledronate]) == CYCLE_WINDOW_D
+    assert cycle_window_d([undecanoate, zoledronate]) == 70.0
+    assert cycle_window_d([]) == CYCLE_WINDOW_D

@@ -157,10 +157,11 @@ def test_medication_history_beyond_the_simulator_is_clipped_and_stated() -> None
     denosumab = drugs["denosumab"]  # stopped on its start day: one injection
     assert denosumab.stop_d == pytest.approx(denosumab.start_d + 1.0)
     said = " | ".join(scenario.assumptions)
-    assert "medications[0] (tamoxifen): stopped more than 30 years" in said
-    assert "medications[1] (alendronate): started more than 30 years" in said
-    assert "medications[3] (anastrozole): no start on file" in said
-    assert "medications[4] (denosumab): no dosing interval on file, the dose taken as a daily" in said
+    assert "tamoxifen 20 mg a day: stopped more than 30 years" in said
+    assert "alendronate 70 mg every 7 days: started more than 30 years" in said
+    assert "anastrozole 1 mg a day: no start on file" in said
+    assert "denosumab 60 mg: no dosing interval on file, taken as a daily dose" in said
+    assert "medications[" not in said  # the file's index notation is not a reader's
     simulate(scenario)  # and it runs
 
 
@@ -270,8 +271,74 @@ def test_other_depot_gnrh_agonists_are_simulated_as_goserelin_and_said_so(
     assert "AI_WITHOUT_OVARIAN_SUPPRESSION" not in assess(record).finding_codes()
     scenario = Scenario.from_record(record, years=1.0)
     assert [r.drug for r in scenario.regimens] == ["goserelin", "exemestane"]
-    assert any(f"medications[0] ({drug}): simulated as goserelin" in a for a in scenario.assumptions)
+    assert any(f"{drug} {dose} every {every.split()[0]} days: simulated as goserelin" in a
+               for a in scenario.assumptions)
     suppressed = simulate(scenario).series["estradiol_pg_ml"][-1]
     untreated = simulate(Scenario.from_record(parse_patient_document(
         _woman("premenopausal", 43, history={"breast_cancer": True})), years=1.0)).series
     assert suppressed < 0.1 * untreated["estradiol_pg_ml"][-1]
+
+
+def _man_scanned(age_y: int) -> dict[str, object]:
+    """A man on testosterone with a Hologic femoral-neck and spine scan (BMD and Z-scores)."""
+    return {"version": 1, "as_of": "2025-06-01",
+            "patient": {"id": "m", "sex": "male", "birth_date": f"{2025 - age_y}-03-15"},
+            "medications": [{"drug": "testosterone_cypionate", "dose": "100 mg", "every": "7 d",
+                             "start": "2023-09-01"}],
+            "dxa": [{"date": "2025-02-10", "site": "femoral_neck", "bmd": "0.820 g/cm2",
+                     "z_score": -0.9, "device": "hologic"},
+                    {"date": "2025-02-10", "site": "lumbar_spine", "bmd": "1.010 g/cm2",
+                     "t_score": -0.6, "device": "hologic"}]}
+
+
+def test_no_t_score_is_projected_where_the_assessment_reads_a_z_score() -> None:
+    """Review: a man of 38 was shown a femoral-neck T-score trajectory (the young-women NHANES III
+    reference) while his assessment said a Z-score applies under 50 (ISCD). The simulation
+    follows the assessment's choice (``clinic.densitometry.score_kind``): no T-score under 50, or
+    for a premenopausal woman, and says why; from 50 a man's T-scores are followed as before."""
+    from osteotwin.clinic.densitometry import score_kind
+    from osteotwin.records.patient_file import parse_patient_document
+
+    young = Scenario.from_record(parse_patient_document(_man_scanned(38)), years=1.0)
+    assert young.subject.t_scores == {}
+    series = simulate(young).series
+    assert not any(name.endswith("_t_score") for name in series)
+    assert "femoral_neck_bmd_g_cm2" in series  # the scan is still followed, in g/cm² and %
+    said = " | ".join(young.assumptions)
+    assert f"no T-score projected: {score_kind('male', 38.0, None).reason}" in said
+    assert "computed from the scan's BMD" not in said
+
+    older = Scenario.from_record(parse_patient_document(_man_scanned(55)), years=1.0)
+    assert set(older.subject.t_scores) == {"femoral_neck", "lumbar_spine"}
+    assert not any("no T-score projected" in a for a in older.assumptions)
+
+    woman = Scenario.from_record(parse_patient_document(_woman(
+        "premenopausal", 42, dxa=[{"date": "2025-05-01", "site": "lumbar_spine",
+                                   "t_score": -1.4}])), years=1.0)
+    assert woman.subject.t_scores == {}
+    assert any("no T-score projected: premenopausal woman (ISCD: Z-score)" in a
+               for a in woman.assumptions)
+
+
+def test_two_entries_of_one_drug_over_the_same_time_are_named_and_added() -> None:
+    """Review: letrozole 2.5 mg daily entered twice, both from 2024-02-01, was simulated as 5 mg
+    without a word. Both are still simulated (no entry is silently dropped), and the note names
+    them and says their doses are added; entries one after the other are not flagged."""
+    from osteotwin.records.patient_file import parse_patient_document
+
+    letrozole = {"drug": "letrozole", "dose": "2.5 mg", "every": "1 d", "start": "2024-02-01"}
+    twice = Scenario.from_record(parse_patient_document(_woman(
+        "postmenopausal", 64, medications=[letrozole, dict(letrozole)])), years=1.0)
+    assert [r.drug for r in twice.regimens] == ["letrozole", "letrozole"]
+    notes = [a for a in twice.assumptions if "on file twice" in a]
+    assert notes == ["letrozole is on file twice over the same time (from 2024-02-01): letrozole "
+                     "2.5 mg a day and letrozole 2.5 mg a day are both simulated, their doses "
+                     "added; if one entry repeats the other, remove it from the record"]
+    once = Scenario.from_record(parse_patient_document(_woman(
+        "postmenopausal", 64, medications=[letrozole])), years=1.0)
+    e2_twice = simulate(twice).series["estradiol_pg_ml"][-1]
+    assert e2_twice < simulate(once).series["estradiol_pg_ml"][-1]  # what the note warns of
+    one_after_other = Scenario.from_record(parse_patient_document(_woman(
+        "postmenopausal", 64, medications=[
+            {**letrozole, "start": "2023-01-01", "stop": "2024-02-01"}, letrozole])), years=1.0)
+    assert not any("on file twice" in a for a in one_after_other.assumptions)

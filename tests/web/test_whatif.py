@@ -158,3 +158,22 @@ def test_training_beyond_the_plans_safety_screen_is_named() -> None:
     assert demo["safety"] == [] and demo["testosterone_note"] is None  # his result is a year old
     calcium = WhatIfRequest(years=1, supplemental_calcium_mg_d=500, band_draws=0)
     assert run_what_if(fragile, calcium)["safety"] == []
+
+
+def test_the_table_averages_each_course_over_its_dosing_cycle() -> None:
+    """Review: the table's hormone levels were 7-day means whatever the interval, so a steady
+    fortnightly course read a trend. The demo man switched to 200 mg every 2 weeks: his table is
+    read over 14 days, flat on his steady course, and the result says the window used."""
+    import yaml
+
+    from osteotwin.records import parse_patient_document
+
+    document = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8").replace(
+        "dose: 100 mg", "dose: 200 mg").replace("every: 7 d  ", "every: 14 d "))
+    result = run_what_if(parse_patient_document(document),
+                         WhatIfRequest(years=2, resistance_sessions_per_week=2, band_draws=0))
+    table = result["courses"][0]["table"]
+    assert table["windows_d"] == [14.0, 14.0]
+    level = table["values"]["total_testosterone_ng_dl"]
+    assert abs(level[1] / level[0] - 1.0) < 0.02, level
+    assert result["windows_note"].startswith("Hormone levels are means over the 14 days before")

@@ -5,7 +5,8 @@ Each ``--what-if`` (e.g. ``"anastrozole=1mg/d"``, ``"anastrozole=none"``,
 ``"training=2xhigh,impact=2"``, ``"calcium=1000,vitamin_d=2000"``) adds a scenario changed from
 today, shown side by side. Bands are 5-95 % over ``--draws`` virtual people (parameter draws);
 hormone curves and their bands are means over the 7 days up to each time (dosing cycles), the
-table's hormone values means over the 7 days before each summary time.
+table's hormone values means over a whole dosing cycle before each summary time (the longest
+interval of the sex-hormone regimens in force, at least 7 days: ``simulate.averaging``).
 Heavy imports (numpy, numba, scipy, matplotlib) happen inside the command.
 """
 
@@ -109,7 +110,7 @@ def simulate_command(
     for text in what_if or []:
         scenarios.append(apply_what_if(base, parse_what_if(text)))
     safety = what_if_safety(record, scenarios)
-    times = _output_times(years)
+    times = _output_times(years, scenarios)
     progress = None
     if output_format is SimulateFormat.table and draws > 0:
         from rich.console import Console
@@ -144,30 +145,36 @@ def simulate_command(
     del np
 
 
-def _output_times(years: float) -> Any:
+def _output_times(years: float, scenarios: list[Any]) -> Any:
     """A daily grid (resolves dosing cycles; the virtual people are simulated on it too, so their
-    hormone means are not aliased) plus a dense window (every 6 h) before each summary time."""
-    from osteotwin.simulate.averaging import summary_grid, summary_years
+    hormone means are not aliased) plus a dense window (every 6 h) over the longest dosing cycle
+    of the ``scenarios`` before each summary time."""
+    from osteotwin.simulate.averaging import (
+        DAYS_PER_YEAR,
+        summary_grid,
+        summary_years,
+        widest_windows,
+    )
 
-    return summary_grid(years, summary_years(years), 1.0)
+    at_years = summary_years(years)
+    return summary_grid(years, at_years, 1.0, windows_d=widest_windows(
+        [s.regimens for s in scenarios], [y * DAYS_PER_YEAR for y in at_years]))
 
 
 def _value(projection: Projection, name: str, years: float, digits: int | None = 2
            ) -> dict[str, float | None]:
     """Value and band at ``years``, to ``digits`` decimals (None: unrounded, for the table, which
-    rounds once for display); hormone levels are averaged over the preceding 7 days
-    (``simulate.averaging.summary_value``)."""
-    from osteotwin.simulate.averaging import DAYS_PER_YEAR, summary_value
+    rounds once for display); hormone levels are averaged over the course's dosing cycle before
+    it (``Projection.summary_value``)."""
+    from osteotwin.simulate.averaging import DAYS_PER_YEAR
 
     t = years * DAYS_PER_YEAR
-    times = projection.trajectory.times_d
-    series = projection.trajectory.series
     def rounded(x: float) -> float:
         return float(x) if digits is None else round(float(x), digits)
 
+    value = projection.summary_value(name, t)
     cell: dict[str, float | None] = {
-        "value": rounded(summary_value(times, series[name], t, name)) if name in series else None,
-        "p5": None, "p95": None}
+        "value": None if value is None else rounded(value), "p5": None, "p95": None}
     band = projection.summary_band(name, t)
     if band is not None:
         cell["p5"], cell["p95"] = rounded(band[0]), rounded(band[1])
@@ -181,7 +188,7 @@ def _regimens(projection: Projection) -> list[dict[str, Any]]:
 
 def _document(projections: list[Projection], years: float,
               safety: dict[str, list[str]] | None = None) -> dict[str, Any]:
-    from osteotwin.simulate.averaging import summary_years
+    from osteotwin.simulate.averaging import DAYS_PER_YEAR, summary_years
     from osteotwin.simulate.bands import band_quantity
     from osteotwin.simulate.caveats import model_caveats
 
@@ -200,6 +207,7 @@ def _document(projections: list[Projection], years: float,
         body["safety"] = (safety or {}).get(projection.trajectory.label, [])
         scenarios.append(body)
     summary = [{"scenario": p.trajectory.label, "at_years": y,
+                "hormone_window_d": p.summary_window_d(y * DAYS_PER_YEAR),
                 **{name: _value(p, name, y) for name, _ in SUMMARY_SERIES}}
                for p in projections for y in summary_years(years)]
     meta = projections[0].trajectory.meta  # the courses share the person's past
@@ -256,7 +264,7 @@ def _table(projections: list[Projection], years: float,
     from rich.console import Console
     from rich.table import Table
 
-    from osteotwin.simulate.averaging import DAYS_PER_YEAR, summary_years
+    from osteotwin.simulate.averaging import DAYS_PER_YEAR, describe_windows, summary_years
     from osteotwin.simulate.display import simulated_value
 
     console = Console()
@@ -285,7 +293,8 @@ def _table(projections: list[Projection], years: float,
             table.add_row(f"{y:g}", *cells)
         console.print(table)
     carried = projections[0].trajectory.meta.get("bmd_change_scan_to_t0_pct") or {}
-    if carried:  # the courses share the past, so one carry serves all
+    scored = any(f"{site}_t_score" in projections[0].trajectory.series for site in _SITE_SHORT)
+    if carried and scored:  # the courses share the past, so one carry serves all
         console.print("T-scores start from the last scan, carried to today along the simulated "
                       "course since: " + ", ".join(
                           f"{site.replace('_', ' ')} {change:+.1f} %"
@@ -318,8 +327,11 @@ def _table(projections: list[Projection], years: float,
             "virtual people with the same characteristics and parameters drawn from their "
             "population distributions (skewed draws can leave the central value near or outside "
             "its band). " if draws > 0 else "")
-    console.print(f"[dim]{band}Hormone levels are means over the 7 days before each time (dosing "
-                  f"cycles). {DISCLAIMER} Parameters: "
+    at_years = summary_years(years)
+    windows = describe_windows([(p.trajectory.label, [p.summary_window_d(y * DAYS_PER_YEAR)
+                                                      for y in at_years]) for p in projections],
+                               at_years)
+    console.print(f"[dim]{band}{windows} {DISCLAIMER} Parameters: "
                   f"{projections[0].trajectory.meta.get('parameters')}.[/dim]")
 
 

@@ -32,9 +32,12 @@ from osteotwin.simulate.averaging import (
     DAYS_PER_YEAR,
     averaged_curves,
     daily_points,
+    describe_windows,
     summary_grid,
     summary_values,
+    summary_windows,
     summary_years,
+    widest_windows,
 )
 from osteotwin.simulate.display import simulated_value
 from osteotwin.simulate.lab_checks import cycle_range, testosterone_note
@@ -158,7 +161,8 @@ class SimulatedCourse:
 
     ``trajectory``: daily, hormones as 28-day averages (the curves), with ``bands`` (5-95 % per
     series; None: no band). ``table``: each series at ``averaging.summary_years`` of the horizon,
-    hormones as the mean over the week before (``averaging.summary_value``, as the web what-if and
+    hormones as the mean over a whole dosing cycle before (``averaging.summary_value`` over
+    ``table_windows_d`` days, ``averaging.summary_windows`` of the course, as the web what-if and
     ``osteotwin simulate`` give them), with ``table_bands`` over each virtual person's own values;
     ``table_years`` the times of the table's columns (years)."""
 
@@ -169,6 +173,8 @@ class SimulatedCourse:
     table_years: tuple[float, ...]
     #: the model's total testosterone over its first dosing cycles (``lab_checks.cycle_range``)
     testosterone_cycle_ng_dl: tuple[float, float] | None = None
+    #: the days each table time's hormone levels are averaged over (``averaging.summary_windows``)
+    table_windows_d: tuple[float, ...] = ()
 
 
 #: Courses of one person → each simulated.
@@ -244,8 +250,9 @@ def default_simulator(band_draws: int = BAND_DRAWS) -> Simulator:
     """The courses simulated with the fitted parameters, and 5-95 % bands over ``band_draws``
     virtual people drawn around them (``physiology.parameters.band_parameter_sets``: a Latin
     hypercube, fixed seed); each person's courses share their past (``simulate_alike``). The
-    output grid is daily plus evenly spaced points over the week before each table time
-    (``averaging.summary_grid``, the web what-if's grid).
+    output grid is daily plus evenly spaced points over the dosing cycle before each table time
+    (``averaging.summary_grid`` over the courses' ``averaging.widest_windows``); each course's
+    hormone levels in the table are means over its own cycle (``averaging.summary_windows``).
 
     Bands are left out when fewer than half of the draws solve (no misleading band)."""
     import importlib
@@ -260,20 +267,22 @@ def default_simulator(band_draws: int = BAND_DRAWS) -> Simulator:
         years = scenarios[0].years
         table_years = tuple(summary_years(years))
         table_d = [y * DAYS_PER_YEAR for y in table_years]
-        times = summary_grid(years, table_years, 1.0)
+        times = summary_grid(years, table_years, 1.0, windows_d=widest_windows(
+            [s.regimens for s in scenarios], table_d))
         daily = daily_points(times)
         centrals = simulate_alike(scenarios, times_d=times)
         courses = []
-        for central, course_runs in zip(centrals, bands.draw_runs(scenarios, draws, times),
-                                        strict=True):
+        for scenario, central, course_runs in zip(
+                scenarios, centrals, bands.draw_runs(scenarios, draws, times), strict=True):
+            windows = summary_windows(scenario.regimens, table_d)
             courses.append(SimulatedCourse(
                 on_daily_grid(central, daily),
                 bands.percentile_bands([on_daily_grid(t, daily).series for t in course_runs],
                                        BANDED_SERIES, len(draws)),
-                summary_values(times, central.series, table_d, TABLE_SERIES),
+                summary_values(times, central.series, table_d, TABLE_SERIES, windows),
                 bands.summary_bands(times, [t.series for t in course_runs], table_d, TABLE_SERIES,
-                                    len(draws)),
-                table_years, cycle_range(central, scenarios[0].regimens)))
+                                    len(draws), windows),
+                table_years, cycle_range(central, scenarios[0].regimens), windows))
         return courses
 
     return run
@@ -358,9 +367,10 @@ def _curve(label: str, trajectory: Trajectory, name: str,
 
 
 def _view(results: Sequence[tuple[str, SimulatedCourse]], years: float) -> WhatIf:
-    """Curves (hormones as 28-day averages) and the table (hormones as week-before means)."""
-    series = [("estradiol_pg_ml", "Estradiol (28-day average)", "Estradiol (mean over the week "
-               "before)", "pg/mL"),
+    """Curves (hormones as 28-day averages) and the table (hormones as means over a whole dosing
+    cycle before each time, the window said in ``uncertainty``)."""
+    series = [("estradiol_pg_ml", "Estradiol (28-day average)", "Estradiol (mean over the dosing "
+               "cycle before)", "pg/mL"),
               *((name, label, label, "% change") for name, label in BMD_SERIES)]
     panels = [(label, unit, [_curve(lbl, course.trajectory, name, course.bands)
                              for lbl, course in results])
@@ -394,11 +404,20 @@ def _view(results: Sequence[tuple[str, SimulatedCourse]], years: float) -> WhatI
         figures=(figure,),
         columns=tuple(f"at {h:g} y" for h in horizons),
         tables=tuple(tables),
-        uncertainty="Uncertainty: individual responses vary widely; parameter sources and the "
-        "model's validation against published trials are documented in docs/model.md."
+        uncertainty=_windows_note(results) + " Uncertainty: individual responses vary widely; "
+        "parameter sources and the model's validation against published trials are documented in "
+        "docs/model.md."
         + (f" Ranges in brackets are the 5-95 % range over {BAND_DRAWS} virtual people drawn "
            "around the model's parameters (parameter uncertainty only)."
            if banded else " No population band could be computed for "
            "this report, so no interval is shown; treat single values as central estimates."),
         sources=("peterson_riggs_2010", "watson_2018_liftmor", "iom_2011"),
     )
+
+
+def _windows_note(results: Sequence[tuple[str, SimulatedCourse]]) -> str:
+    """The sentence that says the days the table's estradiol is averaged over, course by course
+    (``averaging.describe_windows``); courses simulated without windows on record count a week."""
+    horizons = results[0][1].table_years
+    return describe_windows([(label, course.table_windows_d or summary_windows((), [
+        h * DAYS_PER_YEAR for h in horizons])) for label, course in results], horizons)

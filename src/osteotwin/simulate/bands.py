@@ -39,7 +39,9 @@ from osteotwin.simulate.averaging import (
     HORMONE_SERIES,
     SUMMARY_WINDOW_D,
     daily_points,
+    summary_value,
     summary_values,
+    summary_windows,
 )
 from osteotwin.simulate.scenario import Scenario
 from osteotwin.simulate.single import simulate_alike
@@ -112,8 +114,9 @@ class Projection:
     """A scenario's central trajectory; ``central`` its band series as the band describes them
     (``band_quantity``: hormones as 7-day trailing means) and ``low``/``high`` their 5-95 % band
     (empty without draws); ``summary_low`` and ``summary_high`` band the summary values (hormones:
-    week means) at ``summary_times_d``, taken over each virtual person's own summary values (a week
-    mean's band is not the week mean of the percentile curves)."""
+    means over a whole dosing cycle, the ``summary_windows_d`` days before each time) at
+    ``summary_times_d``, taken over each virtual person's own summary values (a cycle mean's band
+    is not the cycle mean of the percentile curves)."""
 
     scenario: Scenario
     trajectory: Trajectory
@@ -124,16 +127,41 @@ class Projection:
     summary_low: dict[str, NDArray[np.float64]] = field(default_factory=dict)
     summary_high: dict[str, NDArray[np.float64]] = field(default_factory=dict)
     central: dict[str, NDArray[np.float64]] = field(default_factory=dict)
+    #: The hormone averaging window at each of ``summary_times_d`` (days; ``averaging.summary_windows``
+    #: of the scenario's regimens).
+    summary_windows_d: tuple[float, ...] = ()
+
+    def _summary_index(self, at_d: float) -> int | None:
+        for i, t in enumerate(self.summary_times_d):
+            if abs(t - at_d) < 1e-6:
+                return i
+        return None
+
+    def summary_window_d(self, at_d: float) -> float:
+        """The days a hormone's summary value at ``at_d`` is averaged over: the scenario's whole
+        dosing cycle (``averaging.summary_window_d``), also at a time not asked for beforehand."""
+        i = self._summary_index(at_d)
+        if i is not None and i < len(self.summary_windows_d):
+            return self.summary_windows_d[i]
+        return summary_windows(self.scenario.regimens, [at_d])[0]
+
+    def summary_value(self, name: str, at_d: float) -> float | None:
+        """The central trajectory's summary value of ``name`` at ``at_d`` days (hormones: the mean
+        over ``summary_window_d`` days before it, ``averaging.summary_value``); None when the
+        trajectory has no such series."""
+        series = self.trajectory.series.get(name)
+        if series is None:
+            return None
+        return summary_value(self.trajectory.times_d, series, at_d, name,
+                             self.summary_window_d(at_d))
 
     def summary_band(self, name: str, at_d: float) -> tuple[float, float] | None:
         """The 5-95 % band of ``name``'s summary value at ``at_d`` (one of ``summary_times_d``),
         or None without one."""
-        if name not in self.summary_low:
+        i = self._summary_index(at_d)
+        if name not in self.summary_low or i is None:
             return None
-        for i, t in enumerate(self.summary_times_d):
-            if abs(t - at_d) < 1e-6:
-                return float(self.summary_low[name][i]), float(self.summary_high[name][i])
-        return None
+        return float(self.summary_low[name][i]), float(self.summary_high[name][i])
 
 
 def percentile_bands(runs: Sequence[Mapping[str, NDArray[np.float64]]], names: Sequence[str],
@@ -153,13 +181,15 @@ def percentile_bands(runs: Sequence[Mapping[str, NDArray[np.float64]]], names: S
 
 
 def summary_bands(times_d: NDArray[np.float64], runs: Sequence[Mapping[str, NDArray[np.float64]]],
-                  at_d: Sequence[float], names: Sequence[str], n_draws: int
+                  at_d: Sequence[float], names: Sequence[str], n_draws: int,
+                  windows_d: Sequence[float] | None = None
                   ) -> dict[str, tuple[NDArray[np.float64], NDArray[np.float64]]] | None:
     """5-95 % bands of the summary values (``averaging.summary_value``: hormones as the mean over
-    the week before) at ``at_d``, taken over each virtual person's own values (a week mean's band
-    is not the week mean of the percentile curves); None as ``percentile_bands``."""
-    return percentile_bands([summary_values(times_d, run, at_d, names) for run in runs], names,
-                            n_draws)
+    the ``windows_d`` days before each time, the course's dosing cycle; None: a week) at ``at_d``,
+    taken over each virtual person's own values (a cycle mean's band is not the cycle mean of the
+    percentile curves); None as ``percentile_bands``."""
+    return percentile_bands([summary_values(times_d, run, at_d, names, windows_d) for run in runs],
+                            names, n_draws)
 
 
 PersonBands = tuple[dict[str, NDArray[np.float64]], dict[str, NDArray[np.float64]]]
@@ -168,13 +198,16 @@ PersonBands = tuple[dict[str, NDArray[np.float64]], dict[str, NDArray[np.float64
 def _band_series(scenarios: Sequence[Scenario], draw: ModelParameters, times_d: NDArray[np.float64],
                  summary_times_d: Sequence[float]) -> list[PersonBands]:
     """One virtual person under each scenario: its band curves (``band_curves``) and its summary
-    values at ``summary_times_d`` (module level, so worker processes can run it;
+    values at ``summary_times_d``, hormones over each scenario's dosing cycle
+    (``averaging.summary_windows``; module level, so worker processes can run it;
     ``simulate_alike``: the history before t = 0 is simulated once)."""
     people = []
-    for trajectory in simulate_alike(scenarios, params=draw, times_d=times_d):
+    for scenario, trajectory in zip(scenarios, simulate_alike(scenarios, params=draw,
+                                                              times_d=times_d), strict=True):
         series = {name: trajectory.series[name] for name in BAND_SERIES}
+        windows = summary_windows(scenario.regimens, summary_times_d)
         people.append((band_curves(times_d, series),
-                       summary_values(times_d, series, summary_times_d, BAND_SERIES)))
+                       summary_values(times_d, series, summary_times_d, BAND_SERIES, windows)))
     return people
 
 
@@ -217,8 +250,10 @@ def project(scenarios: Sequence[Scenario], times_d: NDArray[np.float64], *, draw
 
     The virtual people are simulated on ``times_d`` (days), which should resolve the dosing cycles
     (daily or finer: hormone bands are of per-person trailing means, ``band_curves``). At
-    ``summary_times_d`` each virtual person's summary values (``averaging.summary_value``; the grid
-    should hold each summary window's points: ``averaging.summary_grid``) are banded too.
+    ``summary_times_d`` each virtual person's summary values (``averaging.summary_value``, hormones
+    over each scenario's dosing cycle, ``Projection.summary_windows_d``; the grid should hold each
+    summary window's points: ``averaging.summary_grid`` with ``averaging.widest_windows``) are
+    banded too.
     ``workers`` > 1 simulates the draws in that many processes (same results)."""
     params = params or current_parameters()
     draw_sets = band_parameter_sets(draws, seed, params)
@@ -254,5 +289,6 @@ def project(scenarios: Sequence[Scenario], times_d: NDArray[np.float64], *, draw
             {name: band[1] for name, band in bands.items()}, draws, tuple(at_d),
             {name: band[0] for name, band in (summary or {}).items()},
             {name: band[1] for name, band in (summary or {}).items()},
-            band_curves(central.times_d, central.series)))
+            band_curves(central.times_d, central.series),
+            summary_windows(scenario.regimens, at_d)))
     return projections

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from osteotwin.records.patient import PatientRecord
+from osteotwin.simulate.averaging import dosing_cycle_d
 from osteotwin.simulate.scenario import Regimen
 from osteotwin.simulate.trajectory import Trajectory
 
@@ -22,8 +23,9 @@ from osteotwin.simulate.trajectory import Trajectory
 #: (osteotwin's choice: the 3-6-month monitoring interval on testosterone therapy, Bhasin et al. 2018).
 RECENT_DAYS = 180
 #: The model's range over its first days from t = 0 that a result is compared with: at least this,
-#: and at least the longest dosing interval of the course (testosterone undecanoate every 10 weeks);
-#: 28 days covers weekly and fortnightly injections and a gel's steady state (osteotwin's choice).
+#: and at least the dosing cycle the hormone averages use (``averaging.dosing_cycle_d``: the longest
+#: interval of the sex-hormone regimens in force, testosterone undecanoate every 10 weeks); 28 days
+#: covers weekly and fortnightly injections and a gel's steady state (osteotwin's choice).
 CYCLE_WINDOW_D = 28.0
 #: How far outside that range a result must fall to be noted (ratio): assays differ by 10-15 %
 #: and a trough or peak sample by more (Bhasin et al. 2018), so only clear differences are said
@@ -40,10 +42,10 @@ def _course_unchanged(regimens: Sequence[Regimen], day: float) -> bool:
 
 
 def cycle_window_d(regimens: Sequence[Regimen]) -> float:
-    """Days from t = 0 that cover a whole dosing cycle of every regimen ongoing at t = 0."""
-    ongoing = [r.every_d for r in regimens if r.every_d is not None and r.start_d <= 0.0
-               and (r.stop_d is None or r.stop_d > 0.0)]
-    return max([CYCLE_WINDOW_D, *ongoing])
+    """Days from t = 0 that cover a whole dosing cycle of every sex-hormone regimen in force at
+    t = 0, the cycle the summary tables average over (``averaging.dosing_cycle_d``; a yearly
+    infusion beside them is no hormone cycle), at least ``CYCLE_WINDOW_D``."""
+    return max(CYCLE_WINDOW_D, dosing_cycle_d(regimens, 0.0))
 
 
 def cycle_range(trajectory: Trajectory, regimens: Sequence[Regimen] = ()

@@ -22,7 +22,9 @@ from osteotwin.records.drugs import DOSE_LIMITS, ROUTES, daily_average_problem, 
 from osteotwin.units import LAB_SPECS
 
 if TYPE_CHECKING:
-    from osteotwin.records.patient import PatientRecord
+    from collections.abc import Sequence
+
+    from osteotwin.records.patient import Medication, PatientRecord
 
 Sex = Literal["male", "female"]
 Intensity = Literal["light", "moderate", "high"]
@@ -45,6 +47,11 @@ NO_MODELLED_EFFECT = ("gonadorelin", "sermorelin", "ipamorelin", "cjc_1295", "ib
 #: Depot GnRH agonists the record may hold that the simulator gives as goserelin (one PK model:
 #: each suppresses the gonads for its labelled interval; Zoladex, Decapeptyl/Trelstar, Lupron labels).
 GOSERELIN_EQUIVALENT = ("triptorelin", "leuprorelin")
+#: Drugs that move the sex hormones the model follows (estradiol, testosterone, LH): their doses
+#: mark a "pre-treatment" result and their dosing cycles the hormone averages
+#: (``averaging.summary_window_d``).
+SEX_HORMONE_DRUGS: tuple[str, ...] = (*AROMATASE_INHIBITORS, *ANDROGENS, *ESTROGENS, "tamoxifen",
+                                      "goserelin", *GONADOTROPINS)
 SIMULATED_DRUGS: tuple[str, ...] = (
     *AROMATASE_INHIBITORS, "tamoxifen", *ESTROGENS, *ANDROGENS, *BISPHOSPHONATES, "denosumab",
     "goserelin", *GONADOTROPINS, *SUPPLEMENTS, *NO_MODELLED_EFFECT,
@@ -347,7 +354,7 @@ class Scenario:
         extra_vitd = 0.0
         earliest = -MAX_YEARS * 365.25
         for i, med in enumerate(record.medications):
-            where = f"medications[{i}] ({med.drug})"
+            where = medication_text(med)
             start_d = float((med.start - as_of).days) if med.start else -365.25
             stop_d = float((med.stop - as_of).days) if med.stop else None
             if med.start is None:
@@ -366,8 +373,7 @@ class Scenario:
                                    "the simulator runs)")
             if (med.every_d is None and med.drug not in (*SUPPLEMENTS, *DAILY_RATE_PRODUCTS)
                     and (med.dose_mg is not None or med.dose_iu is not None)):
-                assumptions.append(f"{where}: no dosing interval on file, the dose taken as a "
-                                   "daily dose")
+                assumptions.append(f"{where}: no dosing interval on file, taken as a daily dose")
             ongoing = stop_d is None or stop_d > 0
             if med.drug in ("calcium_carbonate", "calcium_citrate") and ongoing:
                 extra_calcium += med.daily_dose_mg() or 0.0
@@ -389,14 +395,13 @@ class Scenario:
                                     route=med.route or _default_route(med.drug),
                                     every_d=med.every_d, start_d=start_d, stop_d=stop_d))
             medication_of.append(i)
+        assumptions.extend(_overlap_notes(record, regimens, medication_of, as_of))
         lifestyle = replace(
             lifestyle,
             supplemental_calcium_mg_d=lifestyle.supplemental_calcium_mg_d + extra_calcium,
             vitamin_d_iu_d=lifestyle.vitamin_d_iu_d + extra_vitd,
         )
-        hormone_drugs = (*AROMATASE_INHIBITORS, *ANDROGENS, *ESTROGENS, "tamoxifen", "goserelin",
-                         *GONADOTROPINS)
-        first_hormone = min((r.start_d for r in regimens if r.drug in hormone_drugs),
+        first_hormone = min((r.start_d for r in regimens if r.drug in SEX_HORMONE_DRUGS),
                             default=math.inf)
 
         def pre_treatment(test: str) -> float | None:
@@ -412,25 +417,32 @@ class Scenario:
         if later:
             assumptions.append(f"dated after {as_of.isoformat()}, not used: {', '.join(later)}")
         vit_d = record.latest_lab("vitamin_d_25oh", on_or_before=as_of)
+        age = patient.age_on(as_of)
+        t_score_applies, why_not = _t_score_applies(record, age)
         bmd: dict[str, float] = {}
         t_scores: dict[str, float] = {}
         scan_d: dict[str, float] = {}
         for site in SITES:
             scans = record.scans_for(site, on_or_before=as_of)
-            if scans and scans[-1].bmd_g_cm2 is not None:
-                bmd[site] = scans[-1].bmd_g_cm2
-            if scans and scans[-1].t_score is not None:
-                t_scores[site] = scans[-1].t_score
-            elif scans and scans[-1].bmd_g_cm2 is not None:
-                computed = _t_score_from_bmd(scans[-1].bmd_g_cm2, site, scans[-1].device)
+            if not scans:
+                continue
+            latest = scans[-1]
+            if latest.bmd_g_cm2 is not None:
+                bmd[site] = latest.bmd_g_cm2
+            if t_score_applies and latest.t_score is not None:
+                t_scores[site] = latest.t_score
+            elif t_score_applies and latest.bmd_g_cm2 is not None:
+                computed = _t_score_from_bmd(latest.bmd_g_cm2, site, latest.device)
                 if computed is not None:
                     t_scores[site] = computed
                     assumptions.append(f"{site.replace('_', ' ')} T-score not reported: computed "
                                        f"from the scan's BMD ({computed:+.1f}; NHANES III, Looker "
                                        "1998), as the assessment does")
             if site in bmd or site in t_scores:
-                scan_d[site] = max(float((scans[-1].date - as_of).days), -MAX_YEARS * 365.25)
-        age = patient.age_on(as_of)
+                scan_d[site] = max(float((latest.date - as_of).days), -MAX_YEARS * 365.25)
+        if why_not is not None and any(record.scans_for(site, on_or_before=as_of)
+                                       for site in SITES):
+            assumptions.append(why_not)
         ysm: float | None = None
         if patient.sex == "female":
             ysm, assumed = _years_since_menopause(patient.menopausal_status, age)
@@ -473,6 +485,59 @@ class Scenario:
         except UserInputError as err:
             raise _in_file_terms(err, medication_of) from None
         return scenario
+
+
+def medication_text(med: Medication) -> str:
+    """A medicine as a reader names it: its name and dose ("letrozole 2.5 mg", "hcg 1500 IU"),
+    and its interval when on file ("testosterone enanthate 200 mg every 14 days")."""
+    name = med.drug.replace("_", " ")
+    dose = (f" {med.dose_mg:g} mg" if med.dose_mg is not None
+            else f" {med.dose_iu:g} IU" if med.dose_iu is not None else "")
+    every = "" if med.every_d is None else (" a day" if med.every_d == 1.0
+                                            else f" every {med.every_d:g} days")
+    return f"{name}{dose}{every}"
+
+
+def overlapping_pairs(regimens: Sequence[Regimen]) -> list[tuple[int, int]]:
+    """Index pairs (i < j) of regimens of the same drug whose courses overlap in time (each from
+    ``start_d`` until ``stop_d``, or without end): the simulator gives both, so their doses add."""
+    def end(r: Regimen) -> float:
+        return math.inf if r.stop_d is None else r.stop_d
+
+    return [(i, j) for i, a in enumerate(regimens) for j in range(i + 1, len(regimens))
+            if regimens[j].drug == a.drug and a.drug not in NO_MODELLED_EFFECT
+            and max(a.start_d, regimens[j].start_d) < min(end(a), end(regimens[j]))]
+
+
+def _overlap_notes(record: PatientRecord, regimens: Sequence[Regimen],
+                   medication_of: Sequence[int], as_of: dt.date) -> list[str]:
+    """A note for each pair of entries of one drug on file over the same time
+    (``overlapping_pairs``), naming both: they are simulated as both taken, doses added, never
+    one silently dropped (a repeated entry is the record's to correct)."""
+    notes = []
+    for i, j in overlapping_pairs(regimens):
+        first, second = (record.medications[medication_of[k]] for k in (i, j))
+        since = as_of + dt.timedelta(days=max(regimens[i].start_d, regimens[j].start_d))
+        notes.append(f"{first.drug.replace('_', ' ')} is on file twice over the same time (from "
+                     f"{since.isoformat()}): {medication_text(first)} and "
+                     f"{medication_text(second)} are both simulated, their doses added; if one "
+                     "entry repeats the other, remove it from the record")
+    return notes
+
+
+def _t_score_applies(record: PatientRecord, age_y: float) -> tuple[bool, str | None]:
+    """Whether a T-score is followed for this person, as the assessment reads their scans
+    (``clinic.densitometry.score_kind``, ISCD: T-scores for postmenopausal women, women in the
+    menopausal transition and men aged 50 or over), and why not where it is not: the simulator
+    holds no age- and sex-matched reference to follow a Z-score with."""
+    from osteotwin.clinic.densitometry import score_kind
+
+    choice = score_kind(record.patient.sex, age_y, record.patient.menopausal_status)
+    if choice.kind == "T":
+        return True, None
+    return False, (f"no T-score projected: {choice.reason}, as the assessment reads the scans; the "
+                   "simulator has no age-matched reference for a Z-score, so bone density is "
+                   "followed as % change (and g/cm² where the scan gives it)")
 
 
 def _t_score_from_bmd(bmd_g_cm2: float, site: str, device: str | None) -> float | None:

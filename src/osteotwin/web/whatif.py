@@ -16,12 +16,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from osteotwin.errors import UserInputError, shortened
+from osteotwin.errors import UserInputError
 from osteotwin.records import PatientRecord
 from osteotwin.simulate import averaging, lab_checks
 from osteotwin.simulate.what_if import ANTIRESORPTIVE_COURSES, BAND_DRAWS, BAND_SEED, MIN_BAND_DRAWS
 from osteotwin.web import services
-from osteotwin.web.forms import AmbiguousNumber, parse_decimal
+from osteotwin.web.forms import AmbiguousNumber, number_problem, parse_decimal
+from osteotwin.web.forms import message as _message  # every form words its errors alike
 from osteotwin.web.services import Unavailable, jsonable
 
 AI_DRUGS: tuple[str, ...] = ("anastrozole", "letrozole", "exemestane")
@@ -175,11 +176,6 @@ def accepted_range(name: str) -> str:
     return f"{lower} to {high:g} {unit}".strip()
 
 
-def _message(problem: str, value: Any, accepted: str) -> str:
-    got = f" (got '{shortened(str(value))}')" if value not in (None, "") else ""
-    return f"{problem[:1].upper()}{problem[1:]}{got}. Accepted: {accepted}."
-
-
 def input_of(field: str) -> str:
     """The form input an error's field belongs to (``aromatase_inhibitor.dose_mg`` -> ``ai_dose_mg``)."""
     parts = [part.split("[")[0] for part in str(field).split(".") if part]
@@ -231,12 +227,12 @@ def request_from_form(form: Mapping[str, Any]) -> WhatIfRequest:
             return None
         try:
             value = parse_decimal(raw)
-        except AmbiguousNumber:
-            errors[key] = _message("ambiguous number: a thousands separator or two decimal marks", raw,
+        except AmbiguousNumber as exc:
+            errors[key] = _message(number_problem(exc), raw,
                                    f"{accepted_range(key)}, written without thousands separators")
             return None
-        except ValueError:
-            errors[key] = _message("not a number", raw, accepted_range(key))
+        except ValueError as exc:
+            errors[key] = _message(number_problem(exc), raw, accepted_range(key))
             return None
         if not math.isfinite(value):
             errors[key] = _message("not a finite number", raw, accepted_range(key))
@@ -312,8 +308,9 @@ def _simulation_api() -> Any:
 #: only by an implausible production is flagged; 14 = training the person's plan holds back is
 #: named (``safety``), and a measured testosterone the model does not reproduce
 #: (``testosterone_note``); 15 = the caveat for a bone-metastases antiresorptive schedule; 16 = the
-#: caveat for an antiresorptive course beyond 2 years.
-WHAT_IF_REVISION = 16
+#: caveat for an antiresorptive course beyond 2 years; 17 = the table's hormone levels averaged over
+#: each course's whole dosing cycle (at least a week; ``averaging.summary_windows``), not a week.
+WHAT_IF_REVISION = 17
 
 
 def model_version() -> str:
@@ -371,19 +368,22 @@ def alternative_scenario(base: Any, request: WhatIfRequest) -> Any:
 def run_what_if(record: PatientRecord, request: WhatIfRequest) -> dict[str, Any]:
     """Simulate the current course and the alternative on a daily grid, 5-95 % bands from
     parameter draws. Curves are shown monthly with hormones averaged over the dosing cycle; the
-    table's hormone levels are means over the week before each time (``simulate.averaging``), so
-    neither depends on where a day falls between injections."""
+    table's hormone levels are means over each course's whole dosing cycle before each time
+    (``simulate.averaging.summary_windows``, at least a week; ``windows_d`` in the table, said in
+    ``windows_note``), so neither depends on where a day falls between injections."""
     sim = _simulation_api()
     base = sim.Scenario.from_record(record, years=request.years)
     alternative = alternative_scenario(base, request)
     table_years = averaging.summary_years(request.years)
-    # daily, with each table time's week before on its own evenly spaced days
-    times = averaging.summary_grid(request.years, table_years, 1.0)
+    table_d = [y * averaging.DAYS_PER_YEAR for y in table_years]
+    courses = (base, alternative)
+    # daily, with each table time's dosing cycle before on its own evenly spaced points
+    times = averaging.summary_grid(request.years, table_years, 1.0, windows_d=averaging.widest_windows(
+        [s.regimens for s in courses], table_d))
     daily = averaging.daily_points(times)  # the curves' 28-day means count days, not points
     monthly = _monthly_indices(times[daily], request.years)
     draws = _parameter_draws(request.band_draws)
     caveats = importlib.import_module("osteotwin.simulate.caveats")
-    courses = (base, alternative)
     per_course = [(s.label, caveats.model_caveats(s)) for s in courses]
     trajectories = _sim_single().simulate_alike(courses, times_d=times)
     runs = [[t.series for t in course_runs] for course_runs in importlib.import_module(
@@ -398,12 +398,15 @@ def run_what_if(record: PatientRecord, request: WhatIfRequest) -> dict[str, Any]
             "series": {k: jsonable(v[monthly]) for k, v in curves.items()},
             "bands": _bands([{k: v[monthly] for k, v in averaging.averaged_curves(
                 {k: v[daily] for k, v in run.items()}).items()} for run in course_runs], len(draws)),
-            "table": _table(times, trajectory.series, course_runs, len(draws), table_years),
+            "table": _table(times, trajectory.series, course_runs, len(draws), table_years,
+                            averaging.summary_windows(scenario.regimens, table_d)),
             "caveats": [caveat.to_json() for caveat in found]})
     return {"years": request.years, "model_version": model_version(),
             "bands": {"percentiles": [5, 95], "draws": request.band_draws, "seed": BAND_SEED,
                       "what": "parameter uncertainty: virtual people drawn around the fitted model"},
             "request": request.model_dump(mode="json"), "courses": shown,
+            "windows_note": averaging.describe_windows(
+                [(c["label"], c["table"]["windows_d"]) for c in shown], table_years),
             "estradiol_note": _sim_single().unmatched_estradiol_note(trajectories[0].meta),
             "testosterone_note": lab_checks.course_testosterone_note(record, base.regimens,
                                                                       trajectories[0]),
@@ -465,13 +468,14 @@ def _monthly_indices(times: Any, years: float) -> Any:
 
 
 def _table(times: Any, series: dict[str, Any], runs: list[Any], n_draws: int,
-           years: list[float]) -> dict[str, Any]:
-    """Values at ``years`` (hormones: the mean over the week before, ``averaging.summary_value``)
-    with their 5-95 % band over the draws."""
+           years: list[float], windows_d: Any) -> dict[str, Any]:
+    """Values at ``years`` (hormones: the mean over the ``windows_d`` days before, the course's
+    dosing cycle, ``averaging.summary_value``) with their 5-95 % band over the draws."""
 
     def at(values: dict[str, Any]) -> dict[str, Any]:
         return averaging.summary_values(times, values, [y * averaging.DAYS_PER_YEAR for y in years],
-                                        SHOWN_SERIES)
+                                        SHOWN_SERIES, windows_d)
 
-    return {"years": years, "values": {k: jsonable(v) for k, v in at(series).items()},
+    return {"years": years, "windows_d": list(windows_d),
+            "values": {k: jsonable(v) for k, v in at(series).items()},
             "bands": _bands([at(run) for run in runs], n_draws)}
