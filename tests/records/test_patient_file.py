@@ -80,9 +80,10 @@ def test_vitamin_d_is_limited_by_its_daily_average_not_only_per_dose(
 @pytest.mark.parametrize(
     ("medication", "accepted"),
     [
-        ({"drug": "zoledronic_acid", "dose": "4 mg", "every": "1 d"}, "0.6 mg of zoledronic_acid"),
+        # (zoledronic acid 4 mg every day, denosumab 120 mg every 6 h: refused first for their
+        # interval, test_review_intervals_and_units.py)
         ({"drug": "zoledronic_acid", "dose": "5 mg"}, "a single dose: the same start and stop date"),
-        ({"drug": "denosumab", "dose": "120 mg", "every": "6 h"}, "18 mg of denosumab"),
+        ({"drug": "denosumab", "dose": "240 mg", "every": "7 d"}, "18 mg of denosumab"),
         ({"drug": "alendronate", "dose": "70 mg", "every": "1 d"}, "40 mg of alendronate"),
         ({"drug": "anastrozole", "dose": "1 mg", "every": "1 h"}, "10 mg of anastrozole"),
         ({"drug": "testosterone_undecanoate", "dose": "237 mg", "every": "12 h",

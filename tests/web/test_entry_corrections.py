@@ -181,3 +181,57 @@ def test_what_a_patient_enters_is_marked_and_theirs_to_remove(world: World, page
                                    params={"reason": "typo"}, headers=world.token("pat-b")).status_code
 
     assert remove(by_doctor) == 403 and remove(lab_id) == 200
+
+
+def test_the_assessment_names_what_the_patient_entered(world: World, page_client: TestClient) -> None:
+    """A medicine or scan a patient enters changes the assessment (a reviewer's denosumab entry took
+    away a grade A treatment discussion): the assessment page names each such entry, for the
+    clinician to confirm, and tells the patient their care team will check it."""
+    patient = world.patient_b
+    scan = world.client.post(f"/api/patients/{patient}/dxa", headers=world.token("pat-b"), json={
+        "date": "2025-05-08", "site": "femoral_neck", "bmd": "0.71 g/cm2", "t_score": -1.6})
+    assert scan.status_code == 201, scan.text
+    browser_login(page_client, "dr-b")
+    page = page_client.get(f"/patients/{patient}/assessment").text
+    assert 'id="entered-by-patient"' in page
+    section = page[page.index('id="entered-by-patient"'):page.index("</section>", page.index('id="entered-by-patient"'))]
+    assert "2025-05-08: DXA — Femoral neck, BMD 0.710 g/cm², T -1.6" in section
+    assert "confirm or correct them" in section
+    by_doctor = world.client.post(f"/api/patients/{patient}/dxa", headers=world.token("dr-b"), json={
+        "date": "2025-05-09", "site": "lumbar_spine", "bmd": "0.95 g/cm2", "t_score": -1.0})
+    assert by_doctor.status_code == 201, by_doctor.text
+    page = page_client.get(f"/patients/{patient}/assessment").text
+    assert "2025-05-09" not in page[page.index('id="entered-by-patient"'):].split("</section>")[0]
+    browser_login(page_client, "pat-b")
+    assert "your care team will check them" in page_client.get(f"/patients/{patient}/assessment").text
+
+
+def test_downloads_carry_the_falls_the_assessment_counted_and_the_log(world: World,
+                                                                      page_client: TestClient) -> None:
+    """A fall the patient logs is counted by the web assessment; the patient file and the FHIR
+    Bundle downloaded afterwards give the same count (they had kept the recorded 0, so the file
+    assessed elsewhere lost FALL_RISK), and the patient file carries the log itself under extra."""
+    import datetime as dt
+
+    from osteotwin.clinic import assess
+    from osteotwin.records import parse_patient_document, parse_text
+    from osteotwin.records.fhir import bundle_to_record
+
+    patient = world.patient_b
+    when = (dt.date.today() - dt.timedelta(days=30)).isoformat()  # within the 12 months counted
+    fall = world.client.post(f"/api/patients/{patient}/logs", headers=world.token("pat-b"), json={
+        "kind": "symptom", "date": when, "symptom": "fall"})
+    assert fall.status_code == 201, fall.text
+    browser_login(page_client, "dr-b")
+    web = world.client.get(f"/api/patients/{patient}/assessment", headers=world.token("dr-b")).json()
+    assert "FALL_RISK" in [f["code"] for f in web["findings"]], (web["as_of"], web.get("patient_log"))
+    text = page_client.get(f"/patients/{patient}/patient.yaml").text
+    from_yaml = parse_patient_document(parse_text(text, source="download"))
+    assert from_yaml.history.falls_last_12_months is not None and from_yaml.history.falls_last_12_months >= 1
+    logged = from_yaml.extra["osteotwin_patient_log"]["entries"]
+    assert {"kind": "symptom", "date": when, "symptom": "fall", "reviewed": False} in [
+        {k: e.get(k) for k in ("kind", "date", "symptom", "reviewed")} for e in logged]
+    from_fhir = bundle_to_record(page_client.get(f"/patients/{patient}/fhir.json").json())
+    assert from_fhir.history.falls_last_12_months == from_yaml.history.falls_last_12_months
+    for record in (from_yaml, from_fhir):
+        assert "FALL_RISK" in assess(record, record.as_of or dt.date.fromisoformat(web["as_of"])).finding_codes()

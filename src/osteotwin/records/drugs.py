@@ -16,6 +16,7 @@ fortnightly in B-ABLE) but at most 50,000 IU a day on average (``DAILY_AVERAGE_L
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 
@@ -66,6 +67,7 @@ DOSE_LIMITS: dict[str, DoseLimit] = {
 #:   for 10 µg would be 400,000 IU/d;
 #: - zoledronic acid 0.6 mg/d: 4 mg no sooner than 7 days apart (Zometa label, retreatment of
 #:   hypercalcaemia of malignancy; bone metastases 4 mg every 3-4 weeks, osteoporosis 5 mg yearly);
+#:   a regimen is moreover at least 21 days apart (``INTERVAL_LIMITS``, checked first);
 #: - denosumab 18 mg/d: 120 mg weekly, above Xgeva's loading month (120 mg on days 1, 8, 15 and 29);
 #: - alendronate 40 mg/d (Fosamax label, Paget's disease); risedronate 30 mg/d (Actonel label,
 #:   Paget's disease); goserelin 0.5 mg/d (3.6 mg every 28 days, Zoladex label: 0.13 mg/d);
@@ -188,3 +190,86 @@ def adjuvant_zoledronate_schedule(drug: str, dose_mg: float | None, every_d: flo
     return _zoledronate_4mg(drug, dose_mg) and every_d is not None \
         and ADJUVANT_ZOLEDRONATE_INTERVAL_D[0] <= every_d <= ADJUVANT_ZOLEDRONATE_INTERVAL_D[1]
 
+
+
+# ------------------------------------------------------------------------ dosing intervals
+@dataclass(frozen=True)
+class IntervalLimit:
+    """The shortest plausible interval between doses of a drug, what its labels give, and the
+    intervals it is usually given at (to suggest the unit meant when one is too short)."""
+
+    minimum_d: float
+    labelled: str
+    source: str
+    usual_d: tuple[float, ...]
+
+
+_WEEK_D, _MONTH_D, _YEAR_D = 7.0, 30.4375, 365.25  # mo and y as the patient file reads them
+
+#: Shortest plausible dosing interval per drug, where a shorter one is a unit mix-up rather than a
+#: regimen ("every 6 d" typed for 6 months, which would then read as an oncology schedule,
+#: ``bone_metastases_schedule``). Plausibility limits to refuse typos, not dosing advice:
+#: - denosumab: 60 mg every 6 months (Prolia label); 120 mg every 4 weeks (Xgeva label), with
+#:   extra 120 mg doses on days 8 and 15 of the first month in giant-cell tumour of bone and
+#:   hypercalcaemia of malignancy (Xgeva label): never sooner than 7 days apart;
+#: - zoledronic acid: 5 mg once a year, or every 2 years for prevention (Reclast/Aclasta label);
+#:   4 mg every 3-4 weeks in multiple myeloma and bone metastases (Zometa label), every 12 weeks
+#:   (ESMO 2020) or every 6 months adjuvant in early breast cancer: never sooner than 3 weeks apart
+#:   as a regimen (a retreatment of hypercalcaemia of malignancy, at least 7 days after the first
+#:   dose, Zometa label, is recorded as single doses: the same start and stop date);
+#: - alendronate: 5 or 10 mg daily, 35 or 70 mg weekly, 40 mg daily in Paget's disease (Fosamax
+#:   label); risedronate: 5 mg daily, 35 mg weekly, 75 mg on two consecutive days or 150 mg
+#:   monthly, 30 mg daily in Paget's disease (Actonel/Atelvia labels); ibandronate: 2.5 mg daily,
+#:   150 mg monthly, 3 mg intravenously every 3 months (Boniva label): all at most once a day
+#:   (taken fasting, before the first food of the day), so daily dosing is accepted.
+INTERVAL_LIMITS: dict[str, IntervalLimit] = {
+    "denosumab": IntervalLimit(
+        7.0, "60 mg every 6 months; 120 mg every 4 weeks in oncology, with loading doses on days 8 "
+        "and 15 in giant-cell tumour of bone", "Prolia and Xgeva labels", (4 * _WEEK_D, 6 * _MONTH_D)),
+    "zoledronic_acid": IntervalLimit(
+        21.0, "5 mg every year (or 2 years); 4 mg every 3-4 weeks to 6 months in oncology",
+        "Reclast/Aclasta and Zometa labels",
+        (4 * _WEEK_D, 3 * _MONTH_D, 6 * _MONTH_D, _YEAR_D, 2 * _YEAR_D)),
+    "alendronate": IntervalLimit(
+        1.0, "once a day or once a week", "Fosamax label", (1.0, _WEEK_D)),
+    "risedronate": IntervalLimit(
+        1.0, "once a day, once a week or once a month", "Actonel/Atelvia labels",
+        (1.0, _WEEK_D, _MONTH_D)),
+    "ibandronate": IntervalLimit(
+        1.0, "once a day or once a month by mouth, every 3 months intravenously", "Boniva label",
+        (1.0, _MONTH_D, 3 * _MONTH_D)),
+}
+
+#: Units an interval may have been meant in, with their length in days and their name in words.
+_MEANT_UNITS: tuple[tuple[str, float, str, str], ...] = (
+    ("d", 1.0, "day", "days"), ("wk", _WEEK_D, "week", "weeks"),
+    ("mo", _MONTH_D, "month", "months"), ("y", _YEAR_D, "year", "years"))
+
+
+def interval_problem(drug: str, every_d: float, typed_value: float | None = None,
+                     typed_unit: str | None = None) -> tuple[str, str] | None:
+    """(problem, accepted) when ``every_d`` is shorter than ``INTERVAL_LIMITS`` allows for ``drug``
+    (None when it is not, or the drug has no limit). The problem suggests the unit probably meant
+    (``typed_value`` in the unit that gives a usual interval: "every 6 d: did you mean 6 months?")."""
+    limit = INTERVAL_LIMITS.get(drug)
+    if limit is None or every_d >= limit.minimum_d * (1 - 1e-9):
+        return None
+    value = every_d if typed_value is None else typed_value
+    unit = "d" if typed_unit is None else typed_unit.strip()
+    typed = f"every {value:g} {unit}"
+    meant = None
+    if value > 0:
+        # the unit whose reading of the typed number is nearest a usual interval (within 10 %)
+        candidates = [(min(abs(math.log(value * days / usual)) for usual in limit.usual_d),
+                       one if value == 1 else many)
+                      for name, days, one, many in _MEANT_UNITS
+                      if name != unit and value * days >= limit.minimum_d]
+        if candidates:
+            distance, words = min(candidates)
+            if distance <= math.log(1.1):
+                meant = f"{value:g} {words}"
+    problem = (f"{typed} is too short an interval for {drug}"
+               + (f": did you mean {meant}?" if meant else " (a unit mix-up?)"))
+    accepted = (f"an interval of at least {limit.minimum_d:g} d for {drug} "
+                f"({limit.labelled}; {limit.source})")
+    return problem, accepted

@@ -39,6 +39,38 @@ TRAINING_SETTINGS: tuple[str, ...] = ("gym", "home_weights", "bodyweight_only")
 SITES: tuple[str, ...] = ("lumbar_spine", "total_hip", "femoral_neck")
 
 
+#: Calendar units as the patient file reads them (spec/trial-file.md: mo = 30.4375 d, y = 365.25 d).
+DAYS_PER_WEEK = 7.0
+DAYS_PER_MONTH = 30.4375
+DAYS_PER_YEAR = 365.25
+
+
+def whole_multiple(days: float, unit_d: float, *, exact: bool = False) -> int | None:
+    """The whole number k >= 1 with ``days`` = k · ``unit_d`` (``exact``: as the patient file reader
+    computes k · unit, to the last bit, so that writing "k unit" reads back the same), or None."""
+    k = round(days / unit_d)
+    if k < 1:
+        return None
+    if exact:
+        return k if float(k) * unit_d == days else None
+    return k if abs(k * unit_d - days) <= 1e-9 * days else None
+
+
+def interval_words(every_d: float) -> str:
+    """A dosing interval as people say it: "every 6 months", "every year", "every 4 weeks", "every
+    day", "every 12 hours"; "every 3.5 d" where it is no whole number of years, months, weeks, days
+    or hours."""
+    units = ((DAYS_PER_YEAR, "year", "years"), (DAYS_PER_MONTH, "month", "months"),
+             (DAYS_PER_WEEK, "week", "weeks"), (1.0, "day", "days"), (1.0 / 24.0, "hour", "hours"))
+    for unit_d, one, many in units:
+        if unit_d < 1.0 <= every_d:  # hours only under a day ("every 3.5 d", not "every 84 hours")
+            continue
+        k = whole_multiple(every_d, unit_d)
+        if k is not None:
+            return f"every {one}" if k == 1 else f"every {k} {many}"
+    return f"every {every_d:g} d"
+
+
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -108,6 +140,11 @@ class Medication(_Frozen):
         if self.stop is not None:  # the last k with k · every before stop
             k = min(k, math.ceil((self.stop - self.start).days / self.every_d - 1e-9) - 1)
         return None if k < 0 else self.start + dt.timedelta(days=math.floor(k * self.every_d))
+
+    def schedule_words(self) -> str:
+        """How often it is taken, in words: "every 6 months" (``interval_words``), or "per day"
+        for a continuous regimen (its dose is a daily amount)."""
+        return "per day" if self.every_d is None else interval_words(self.every_d)
 
     def daily_dose_mg(self) -> float | None:
         """Average mass per day (mg/d), or None if dose or interval is unknown."""

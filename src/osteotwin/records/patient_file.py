@@ -8,6 +8,7 @@ and what is accepted.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Mapping
 from datetime import date
@@ -23,6 +24,7 @@ from osteotwin.records.drugs import (
     ROUTES,
     SUPPLEMENT_UNITS,
     daily_average_problem,
+    interval_problem,
     route_problem,
 )
 from osteotwin.records.fields import (
@@ -37,6 +39,8 @@ from osteotwin.records.fields import (
     require_mapping,
 )
 from osteotwin.records.patient import (
+    DAYS_PER_MONTH,
+    DAYS_PER_YEAR,
     DIET_PATTERNS,
     FOOD_EXCLUSIONS,
     INTENSITIES,
@@ -54,6 +58,7 @@ from osteotwin.records.patient import (
     Patient,
     PatientRecord,
     Supplement,
+    whole_multiple,
 )
 from osteotwin.units import LAB_SPECS, convert_lab, lab_in, parse_quantity, split_quantity
 from osteotwin.vocabulary import drug_names
@@ -238,6 +243,44 @@ def parse_patient_document(document: Any, *, source: str = "patient file") -> Pa
 # --------------------------------------------------------------------------------------------------
 
 
+def _inward(value: float, up: bool) -> float:
+    """``value`` to 3 significant digits (whole numbers from 100 on), rounded towards the inside of
+    the range it bounds (``up`` for a lower bound), so that every value shown as accepted is."""
+    if value == 0 or not math.isfinite(value):
+        return value
+    step = 1.0 if abs(value) >= 100 else 10.0 ** (math.floor(math.log10(abs(value))) - 2)
+    scaled = value / step
+    nearest = round(scaled)
+    if abs(scaled - nearest) < 1e-6:  # already round (a converted bound's last-digit noise)
+        return nearest * step
+    return (math.ceil(scaled) if up else math.floor(scaled)) * step
+
+
+def _lab_value(test: str, value: float, unit: str, field: str) -> float:
+    """``value`` in ``unit`` converted to the test's canonical unit (``units.convert_lab``); an
+    implausible value is refused with the accepted range in the unit entered as well as the
+    canonical one ("0.749 to 4.99 mmol/L (3 to 20 mg/dL)")."""
+    try:
+        return convert_lab(test, value, unit, field=field)
+    except UserInputError as err:
+        spec = LAB_SPECS.get(test)
+        if spec is None or err.field != f"{field}.value":
+            raise
+        lo, hi = spec.plausible
+        try:
+            low, high = (lab_in(test, bound, unit) for bound in (lo, hi))
+            one = lab_in(test, 1.0, unit)  # the unit as the test spells it (umol/L for µmol/L)
+            spelled = next(u for u in spec.units if math.isclose(lab_in(test, 1.0, u), one))
+        except (UserInputError, StopIteration):
+            raise err from None
+        if spelled == spec.canonical:
+            accepted = f"{lo:g} to {hi:g} {spec.canonical} for {test}"
+        else:
+            accepted = (f"{_inward(low, True):g} to {_inward(high, False):g} {spelled} "
+                        f"({lo:g} to {hi:g} {spec.canonical}) for {test}")
+        raise UserInputError(err.field, err.value, accepted, problem=err.problem) from None
+
+
 class _Parser:
     """Walks a document, converting each field; ``self.birth`` and ``self.weight`` aid later checks."""
 
@@ -420,6 +463,11 @@ class _Parser:
             )
         start = optional(raw, "start", lambda v: iso_date(v, f"{field}.start"))
         stop = optional(raw, "stop", lambda v: iso_date(v, f"{field}.stop"))
+        if every is not None:  # before the daily average: a unit mix-up is the likelier slip
+            typed_value, typed_unit = split_quantity(raw["every"], f"{field}.every", "1 d")
+            too_short = interval_problem(drug, every, typed_value, typed_unit)
+            if too_short is not None:
+                raise UserInputError(f"{field}.every", raw["every"], too_short[1], problem=too_short[0])
         dose = dose_iu if dose_iu is not None else dose_mg
         single = every is None and not per_day and start is not None and start == stop
         accepted = None if dose is None or single else daily_average_problem(drug, dose, every, route)
@@ -493,7 +541,7 @@ class _Parser:
             raw["unit"], f"{field}.unit", allow_empty=True, max_length=TEXT_LENGTHS["labs.unit"],
             single_line=True,
         )
-        canonical = convert_lab(test, float(value), unit, field=field)
+        canonical = _lab_value(test, float(value), unit, field)
         when = iso_date(raw["date"], f"{field}.date")
         self._check_not_before_birth(when, f"{field}.date")
         spec = LAB_SPECS[test]
@@ -721,6 +769,25 @@ def record_to_document(record: PatientRecord) -> dict[str, Any]:
     return doc
 
 
+def interval_quantity(every_d: float) -> str:
+    """A dosing interval as the patient file writes it, reading back to the same number: in days
+    where it is a whole number of them ("7 d", as before); else in years or months where it is a
+    whole number of those as the reader computes them ("6 mo" for 182.625 d; mo = 30.4375 d,
+    y = 365.25 d, spec/trial-file.md); else in days ("3.5 d"), or hours where only they read back
+    exactly ("10 h")."""
+    days = f"{_fmt(every_d)} d"
+    if float(every_d).is_integer():
+        return days
+    for unit_d, unit in ((DAYS_PER_YEAR, "y"), (DAYS_PER_MONTH, "mo")):
+        k = whole_multiple(every_d, unit_d, exact=True)
+        if k is not None:
+            return f"{k} {unit}"
+    hours = whole_multiple(every_d, 1.0 / 24.0, exact=True)
+    if float(_fmt(every_d)) != every_d and hours is not None:
+        return f"{hours} h"
+    return days
+
+
 def _medication_doc(m: Medication) -> dict[str, Any]:
     out: dict[str, Any] = {"drug": m.drug}
     per_day = "/d" if m.every_d is None else ""
@@ -731,7 +798,7 @@ def _medication_doc(m: Medication) -> dict[str, Any]:
     if m.route is not None:
         out["route"] = m.route
     if m.every_d is not None:
-        out["every"] = f"{_fmt(m.every_d)} d"
+        out["every"] = interval_quantity(m.every_d)
     if m.start is not None:
         out["start"] = m.start.isoformat()
     out["stop"] = m.stop.isoformat() if m.stop is not None else None

@@ -73,7 +73,7 @@ def summarize_record(record: PatientRecord, as_of: dt.date) -> PatientSummary:
         m.drug.replace("_", " "),
         (_num(m.dose_mg, "mg") if m.dose_mg is not None else _num(m.dose_iu, "IU"))
         + ("" if m.every_d is not None else " per day"),
-        "continuous" if m.every_d is None else f"every {m.every_d:g} d",
+        "continuous" if m.every_d is None else m.schedule_words(),
         _name(m.route),
         m.start.isoformat() if m.start else NOT_RECORDED,
         m.stop.isoformat() if m.stop else "ongoing",

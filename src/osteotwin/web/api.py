@@ -221,7 +221,7 @@ def add_log(patient_id: PatientId, entry: Annotated[dict[str, Any], Body(
         examples=[{"kind": "symptom", "date": "2025-01-10", "symptom": "joint_pain", "severity": 4}])],
         user: ApiUser, db: DbSession) -> dict[str, Any]:
     """Add a lifestyle log: exercise (activity, minutes, intensity), intake (calcium_mg, vitamin_d_iu,
-    protein_g) or symptom (symptom, severity 0-10)."""
+    protein_g) or symptom (symptom, severity 0-10; optional for a fall or a fracture)."""
     if isinstance(entry.get("date"), str):
         past_date(entry["date"], "logs.date", _PAST_ONLY["logs"])
     row = accessible_patient(db, user, patient_id)

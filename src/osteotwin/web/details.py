@@ -24,6 +24,7 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
@@ -45,7 +46,14 @@ from osteotwin.records.storage import repository
 from osteotwin.records.storage.models import PatientRow, UserRow
 from osteotwin.web import forms
 from osteotwin.web.deps import DbSession, PageUser, PatientId, accessible_patient, actor_of
-from osteotwin.web.forms import drop_empty, form_number, form_quantity, form_text, parse_decimal
+from osteotwin.web.forms import (
+    FormReader,
+    drop_empty,
+    form_number,
+    form_quantity,
+    form_text,
+    parse_decimal,
+)
 from osteotwin.web.pages import checked_form, render
 from osteotwin.web.security import CSRF_FIELD
 
@@ -266,48 +274,58 @@ def _flag(form: Mapping[str, Any], key: str) -> bool | None:
     return YES_NO[text]
 
 
-def patient_section(form: Mapping[str, Any], stored: Mapping[str, Any]) -> dict[str, Any]:
-    """The document's ``patient`` block: identifier, sex and birth date as stored, the rest typed."""
-    typed = {"height": form_quantity(form, "height_value", "height_unit"),
-             "weight": form_quantity(form, "weight_value", "weight_unit"),
+def patient_section(form: Mapping[str, Any], stored: Mapping[str, Any], reader: FormReader) -> dict[str, Any]:
+    """The document's ``patient`` block: identifier, sex and birth date as stored, the rest typed
+    (an input refused is left out, its error kept in ``reader``; so in each section below)."""
+    typed = {"height": reader.value(lambda: form_quantity(form, "height_value", "height_unit")),
+             "weight": reader.value(lambda: form_quantity(form, "weight_value", "weight_unit")),
              "menopausal_status": form_text(form, "menopausal_status")}
     kept = {k: stored[k] for k in ("id", "sex", "birth_date") if stored.get(k) is not None}
     return {**kept, **drop_empty(typed)}
 
 
-def history_section(form: Mapping[str, Any], stored: Mapping[str, Any]) -> dict[str, Any]:
+def history_section(form: Mapping[str, Any], stored: Mapping[str, Any], reader: FormReader) -> dict[str, Any]:
     """The document's ``history`` block (``conditions``, free text, as stored)."""
-    typed: dict[str, Any] = {key: form_number(form, key) for key in HISTORY_COUNTS}
+    typed: dict[str, Any] = {key: reader.value(partial(form_number, form, key))
+                             for key in HISTORY_COUNTS}
     typed["smoking"] = form_text(form, "smoking")
-    typed["alcohol_units_per_week"] = form_number(form, "alcohol_units_per_week")
-    typed.update({key: _flag(form, key) for key in HISTORY_FLAGS})
+    typed["alcohol_units_per_week"] = reader.value(lambda: form_number(form, "alcohol_units_per_week"))
+    typed.update({key: reader.value(partial(_flag, form, key)) for key in HISTORY_FLAGS})
     return {**drop_empty(typed), "conditions": list(stored.get("conditions") or [])}
 
 
-def _fixed_unit(form: Mapping[str, Any], key: str, unit: str) -> str | None:
-    value = form_number(form, key)
+def _fixed_unit(form: Mapping[str, Any], key: str, unit: str, reader: FormReader) -> str | None:
+    value = reader.value(lambda: form_number(form, key))
     return None if value is None else f"{value:.10g} {unit}"
 
 
-def supplement_rows(form: Mapping[str, Any]) -> tuple[list[dict[str, Any]], list[int]]:
-    """The supplements typed (a row with neither name nor dose is none) and, for each, the form row
-    it came from (so that an error in the n-th supplement marks the right row)."""
+def supplement_rows(form: Mapping[str, Any], reader: FormReader) -> tuple[list[dict[str, Any]], list[int]]:
+    """The supplements typed (a row with neither name nor dose is none; a row refused is left out,
+    its error kept in ``reader``) and, for each, the form row it came from (so that an error in the
+    n-th supplement marks the right row)."""
     supplements: list[dict[str, Any]] = []
     rows: list[int] = []
     for i in range(MAX_SUPPLEMENT_ROWS):
         name = form_text(form, f"supplement_{i}_name")
-        dose = form_quantity(form, f"supplement_{i}_dose_value", f"supplement_{i}_dose_unit")
-        if not name and dose is None:
+        typed_dose = bool(form_text(form, f"supplement_{i}_dose_value"))
+        dose = reader.value(partial(form_quantity, form, f"supplement_{i}_dose_value",
+                                    f"supplement_{i}_dose_unit"))
+        if not name and not typed_dose:
             continue
+        refused = None
         if not name:
-            raise UserInputError(f"supplement_{i}_name", None, " | ".join(SUPPLEMENT_NAMES),
-                                 problem="missing value (which supplement is this dose of)")
-        if dose is None:
-            raise UserInputError(f"supplement_{i}_dose_value", None, "a daily dose, e.g. 1000 IU/d or "
-                                 "500 mg/d", problem="missing value")
-        if not form_text(form, f"supplement_{i}_dose_unit"):
-            raise UserInputError(f"supplement_{i}_dose_unit", None, " | ".join(SUPPLEMENT_DOSE_UNITS),
-                                 problem="missing unit")
+            refused = UserInputError(f"supplement_{i}_name", None, " | ".join(SUPPLEMENT_NAMES),
+                                     problem="missing value (which supplement is this dose of)")
+        elif not typed_dose:
+            refused = UserInputError(f"supplement_{i}_dose_value", None, "a daily dose, e.g. 1000 IU/d "
+                                     "or 500 mg/d", problem="missing value")
+        elif dose is not None and not form_text(form, f"supplement_{i}_dose_unit"):
+            refused = UserInputError(f"supplement_{i}_dose_unit", None, " | ".join(SUPPLEMENT_DOSE_UNITS),
+                                     problem="missing unit")
+        if refused is not None:
+            reader.add(refused)
+        if refused is not None or dose is None:
+            continue
         supplements.append({"name": name, "dose": dose})
         rows.append(i)
     return supplements, rows
@@ -320,27 +338,47 @@ def _texts(form: FormData | Mapping[str, Any], key: str) -> list[str]:
             if isinstance(x, str) and x.strip()]
 
 
-def lifestyle_section(form: FormData | Mapping[str, Any]) -> tuple[dict[str, Any], list[int]]:
+def lifestyle_section(form: FormData | Mapping[str, Any],
+                      reader: FormReader) -> tuple[dict[str, Any], list[int]]:
     """The document's ``lifestyle`` block, and the form row of each supplement."""
-    supplements, rows = supplement_rows(form)
-    typed: dict[str, Any] = {"dietary_calcium": _fixed_unit(form, "dietary_calcium", "mg/d"),
-                             "protein": _fixed_unit(form, "protein", "g/kg/d")}
-    typed.update({key: form_number(form, key) for key in LIFESTYLE_NUMBERS})
+    supplements, rows = supplement_rows(form, reader)
+    typed: dict[str, Any] = {"dietary_calcium": _fixed_unit(form, "dietary_calcium", "mg/d", reader),
+                             "protein": _fixed_unit(form, "protein", "g/kg/d", reader)}
+    typed.update({key: reader.value(partial(form_number, form, key)) for key in LIFESTYLE_NUMBERS})
     typed.update({key: form_text(form, key) for key in LIFESTYLE_CHOICES})
     return {**drop_empty(typed), "supplements": supplements,
             "food_exclusions": list(dict.fromkeys(_texts(form, "food_exclusions")))}, rows
 
 
 def details_document(record: PatientRecord, form: FormData | Mapping[str, Any], *,
-                     clinician: bool) -> tuple[dict[str, Any], list[int]]:
+                     clinician: bool, reader: FormReader | None = None) -> tuple[dict[str, Any], list[int]]:
     """The stored record's whole patient file document with the form's sections in place (a
-    patient's form replaces only the lifestyle), and the form row of each supplement."""
+    patient's form replaces only the lifestyle), and the form row of each supplement. The inputs
+    refused are left out, their errors kept in ``reader`` (without one: raised, every one of them,
+    as ``forms.FormErrors``)."""
+    r = reader if reader is not None else FormReader(form)
     document = record_to_document(record)
     if clinician:
-        document["patient"] = patient_section(form, document["patient"])
-        document["history"] = history_section(form, document.get("history") or {})
-    document["lifestyle"], rows = lifestyle_section(form)
+        document["patient"] = patient_section(form, document["patient"], r)
+        document["history"] = history_section(form, document.get("history") or {}, r)
+    document["lifestyle"], rows = lifestyle_section(form, r)
+    if reader is None:
+        r.name_of = lambda error: input_of(error, rows)
+        r.check()
     return document, rows
+
+
+#: What a refused list element of the Lifestyle section is read as while the rest is checked
+#: (``FormReader.parse``): a supplement row, or a food excluded.
+LIST_STAND_INS: dict[str, Any] = {"supplements": {"name": SUPPLEMENT_NAMES[0], "dose": "0 mg/d"},
+                                  "food_exclusions": FOOD_EXCLUSIONS[0]}
+
+
+def _stand_in(path: forms.Path) -> Any:
+    """``LIST_STAND_INS`` for an element of a Lifestyle list; else none (the value is removed)."""
+    if len(path) == 3 and path[0] == "lifestyle" and isinstance(path[2], int):
+        return LIST_STAND_INS.get(str(path[1]), forms.REMOVE)
+    return forms.REMOVE
 
 
 def input_of(error: UserInputError, supplement_rows: list[int]) -> str:
@@ -359,10 +397,11 @@ def input_of(error: UserInputError, supplement_rows: list[int]) -> str:
     return forms.input_name(error)
 
 
-def errors_of(error: UserInputError, supplement_rows: list[int]) -> dict[str, str]:
-    """``{input name: message}`` for the template (the message as the other forms word it)."""
-    message = next(iter(forms.field_errors(error).values()))
-    return {input_of(error, supplement_rows): message}
+def errors_of(error: UserInputError, supplement_rows: list[int],
+              form: Mapping[str, Any] | None = None) -> dict[str, str]:
+    """``{input name: message}`` for the template (the message as the other forms word it, with the
+    value typed in ``form``); every input's error where ``error`` holds them (``forms.FormErrors``)."""
+    return forms.field_errors(error, form, lambda err: input_of(err, supplement_rows))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -378,10 +417,14 @@ def _context(user: UserRow, row: PatientRow, record: PatientRecord, values: dict
                 *(int(m.group(1)) + 1 for key in values
                   if (m := re.fullmatch(r"supplement_(\d+)_name", key))))
     conflict = extra.get("conflict")
+    errors = dict(sorted(errors.items(), key=lambda item: _input_order(item[0])))  # in page order
+    # the first input at fault on the page takes focus (a man's menopausal status has no input)
+    focus = next((name for name in errors
+                  if name != "menopausal_status" or record.patient.sex == "female"), None)
     named = [*errors, *(conflict["stored"] if conflict else ())]
     return {"user": user, "row": row, "record": record, "values": values, "errors": errors,
             "labels": {name: label(name) for name in named}, "clinician": user.role == "clinician",
-            "digest_field": DIGEST_FIELD,
+            "focus": focus, "digest_field": DIGEST_FIELD,
             "digest": digest_text(section_digests(form_values(record))),
             "height_units": forms.HEIGHT_UNITS, "weight_units": forms.WEIGHT_UNITS,
             "statuses": MENOPAUSAL_STATUSES, "smoking": SMOKING, "flags": HISTORY_FLAGS,
@@ -449,13 +492,15 @@ async def save_details(request: Request, patient_id: PatientId, user: PageUser, 
         return render(request, "patient_details.html",
                       _context(user, row, record, typed, {}, conflict=conflict), status_code=409)
     rows: list[int] = []
+    reader = FormReader(form, name_of=lambda err: input_of(err, rows))  # every input's error at once
     try:
-        document, rows = details_document(record, form, clinician=clinician)
-        updated = repository.parse_record(document, source="form")
+        document, rows[:] = details_document(record, form, clinician=clinician, reader=reader)
+        updated = reader.parse(document, lambda whole: repository.parse_record(whole, source="form"),
+                               _stand_in)
     except UserInputError as err:
         return render(request, "patient_details.html",
                       _context(user, row, record, _posted_values(form, record, clinician),
-                               errors_of(err, rows)), status_code=422)
+                               errors_of(err, rows, form)), status_code=422)
     repository.replace_patient(db, row, updated, actor_of(user))
     db.commit()
     return RedirectResponse(f"/patients/{patient_id}/details?saved=true", status_code=303)

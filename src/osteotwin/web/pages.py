@@ -261,11 +261,15 @@ async def new_patient(request: Request, user: PageUser, db: DbSession) -> Respon
         raise HTTPException(status_code=403, detail="only clinicians may add patients")
     form = await checked_form(request)
     values = {k: str(v) for k, v in form.items() if k != CSRF_FIELD}
+    reader = forms.FormReader(form)  # every input's error at once
     try:
-        record = repository.parse_record(forms.patient_document(form), source="form")
+        record = reader.parse(forms.patient_document(form, reader),
+                              lambda document: repository.parse_record(document, source="form"),
+                              forms.PATIENT_STAND_INS)
     except UserInputError as err:
-        return render(request, "patient_new.html",
-                      _new_patient_context(user, values, forms.field_errors(err)), status_code=422)
+        errors = forms.in_page_order(forms.field_errors(err, form), forms.PATIENT_FIELDS)
+        return render(request, "patient_new.html", _new_patient_context(user, values, errors),
+                      status_code=422)
     row = repository.create_patient(db, record, actor_of(user))
     db.commit()
     return RedirectResponse(f"/patients/{row.id}", status_code=303)
@@ -392,7 +396,7 @@ def _timeline_events(record: PatientRecord, row: PatientRow) -> list[dict[str, A
     for med, med_row in zip(record.medications, row.medications, strict=True):
         dose = (f"{med.dose_mg:g} mg" if med.dose_mg is not None else
                 f"{med.dose_iu:g} IU" if med.dose_iu is not None else "dose not recorded")
-        how = f"every {med.every_d:g} d" if med.every_d is not None else "per day"
+        how = med.schedule_words()
         drug = med.drug.replace("_", " ")
         correct = {"entry": ("medications", med_row.id), "can_stop": med.stop is None,
                    "created_by": med_row.created_by}
@@ -440,21 +444,35 @@ _ENTRY_FORMS = {
 }
 
 
+#: Each entry form's inputs in page order (its error summary lists them so).
+_ENTRY_INPUTS = {"labs": forms.LAB_FIELDS, "dxa": forms.DXA_FIELDS, "medications": forms.MEDICATION_FIELDS}
+
+
 async def _post_entry(request: Request, patient_id: PatientId, user: UserRow, db: Any, kind: str) -> Response:
     row = accessible_patient(db, user, patient_id)
     form = await checked_form(request)
     values = {k: str(v) for k, v in form.items() if k != CSRF_FIELD}
     form_name = _ENTRY_FORMS[kind][0] if kind in _ENTRY_FORMS else "log-" + values.get("kind", "")
+    reader = forms.FormReader(form)  # every input's error at once
     try:
         if kind == "logs":
-            repository.add_log(db, row, forms.log_entry(form), actor_of(user))
+            entry = forms.log_entry(form, reader)
+            reader.check()
+            repository.add_log(db, row, entry, actor_of(user))
         else:
-            repository.add_entry(db, row, kind, _ENTRY_FORMS[kind][1](form), actor_of(user))
+            entry = _ENTRY_FORMS[kind][1](form, reader)
+            if kind == "dxa":  # each value checked, though another is refused
+                record = repository.record_from_row(row)
+                reader.parse(entry, lambda scan: repository.validate_entry("dxa", scan, record),
+                             forms.dxa_stand_ins(), whole="dxa")
+            reader.check()
+            # an entry identical to one on the record is refused (a second click, a re-sent form)
+            repository.add_entry(db, row, kind, entry, actor_of(user), refuse_duplicates=True)
     except UserInputError as err:
         db.rollback()
         row = accessible_patient(db, user, patient_id)
-        context = _timeline_context(user, row, form_name=form_name, values=values,
-                                    errors=forms.field_errors(err))
+        errors = forms.in_page_order(forms.field_errors(err, form), _ENTRY_INPUTS.get(kind, ()))
+        context = _timeline_context(user, row, form_name=form_name, values=values, errors=errors)
         return render(request, "patient.html", context, status_code=422)
     db.commit()
     return RedirectResponse(f"/patients/{patient_id}?added={kind}#timeline", status_code=303)
@@ -476,7 +494,7 @@ async def _correct(request: Request, patient_id: PatientId, user: UserRow, db: A
         row = accessible_patient(db, user, patient_id)
         values = {k: str(v) for k, v in form.items() if k != CSRF_FIELD}
         context = _timeline_context(user, row, form_name="correct", values=values,
-                                    errors=forms.field_errors(err))
+                                    errors=forms.field_errors(err, form))
         context["correcting"] = f"{kind}-{entry_id}"
         context["correcting_label"] = next(
             (f"{ev['what']} ({ev['date']})" for ev in context["events"] if ev.get("entry") == (kind, entry_id)),
@@ -547,6 +565,16 @@ async def post_log(request: Request, patient_id: PatientId, user: PageUser, db: 
 # --------------------------------------------------------------------------------------------------
 
 
+def _entered_by_patient(row: PatientRow, record: PatientRecord) -> list[dict[str, Any]]:
+    """The labs, scans and medicines on the record that a patient account entered (newest first):
+    the assessment reads them as recorded, so the page names them for the clinician to confirm
+    (the patient's logs have notes of their own)."""
+    session = object_session(row)
+    patients = repository.patient_usernames(session, row) if session is not None else set()
+    return [event for event in _timeline_events(record, row)
+            if event["kind"] in ("lab", "dxa", "medication") and event.get("created_by") in patients]
+
+
 @router.get("/patients/{patient_id}/assessment", response_class=HTMLResponse)
 def assessment_page(request: Request, patient_id: PatientId, user: PageUser, db: DbSession) -> HTMLResponse:
     row = accessible_patient(db, user, patient_id)
@@ -563,6 +591,7 @@ def assessment_page(request: Request, patient_id: PatientId, user: PageUser, db:
                                                "result": result, "unavailable": unavailable,
                                                "badge": services.risk_badge(result), "dated": read.dated,
                                                "log_notes": read.log_notes(),
+                                               "by_patient": _entered_by_patient(row, read.stored),
                                                "plain_words": plain_language()})
 
 
@@ -672,11 +701,41 @@ def report_download(request: Request, patient_id: PatientId, fmt: str, user: Pag
                     headers={"Content-Disposition": attachment(name)})
 
 
+#: Where the patient file download keeps the patient's own log (``extra``: carried, not read).
+PATIENT_LOG_EXTRA = "osteotwin_patient_log"
+#: At most this many log entries ride along, the most recent, so the file stays within what a
+#: patient file's ``extra`` may hold (``records.patient_file.MAX_EXTRA_VALUES``, about 10 values each).
+EXPORTED_LOG_ENTRIES = 400
+
+
+def _exported_record(row: PatientRow, *, with_log: bool) -> PatientRecord:
+    """The record as the assessment reads it (``services.Assessed.record``: the falls the patient
+    logged counted), so a file downloaded and assessed elsewhere gives the web's findings; with
+    ``with_log`` the log's entries ride along under ``extra`` so none is lost (a reviewer's logged
+    fall had been counted on the page but missing from both downloads)."""
+    read = services.assessed(row)
+    record = read.record
+    if not with_log or not row.logs:
+        return record
+    logs = sorted(row.logs, key=lambda x: x.date)
+    kept = logs[-EXPORTED_LOG_ENTRIES:]
+    entries = [{"kind": log.kind, "date": log.date.isoformat(), **dict(log.data),
+                "reviewed": log.reviewed_at is not None} for log in kept]
+    note = ("entries the patient logged in osteotwin; falls in the 12 months before the assessment "
+            "date are counted in history.falls_last_12_months (the larger of the recorded and the "
+            "logged count)")
+    if len(kept) < len(logs):
+        note += f"; the {len(kept)} most recent of {len(logs)} entries (the rest stay in osteotwin)"
+    log = {"note": note, "entries": entries}
+    return record.model_copy(update={"extra": {**record.extra, PATIENT_LOG_EXTRA: log}})
+
+
 @router.get("/patients/{patient_id}/patient.yaml")
 def patient_file_download(patient_id: PatientId, user: PageUser, db: DbSession) -> Response:
-    """The record as a patient file v1 (YAML) download."""
+    """The record as a patient file v1 (YAML) download, as the assessment reads it, the patient's
+    log under ``extra``."""
     row = accessible_patient(db, user, patient_id)
-    text = dump_patient_yaml(repository.record_from_row(row))
+    text = dump_patient_yaml(_exported_record(row, with_log=True))
     name = f"osteotwin-patient-{row.external_id or row.id}.yaml"
     return Response(text, media_type="application/yaml",
                     headers={"Content-Disposition": attachment(name)})
@@ -684,10 +743,10 @@ def patient_file_download(patient_id: PatientId, user: PageUser, db: DbSession) 
 
 @router.get("/patients/{patient_id}/fhir.json")
 def fhir_download(request: Request, patient_id: PatientId, user: PageUser, db: DbSession) -> Response:
-    """The record as a FHIR R4 Bundle download."""
+    """The record as a FHIR R4 Bundle download, as the assessment reads it (logged falls counted)."""
     row = accessible_patient(db, user, patient_id)
     try:
-        bundle = services.fhir_bundle(repository.record_from_row(row))
+        bundle = services.fhir_bundle(_exported_record(row, with_log=False))
     except services.Unavailable as exc:
         return render(request, "error.html", {"user": user, "title": "FHIR export not available",
                                               "message": exc.reason}, status_code=503)

@@ -286,7 +286,7 @@ def _dose_text(med: Medication) -> str:
         amount = f"{med.dose_iu:g} IU"
     else:
         amount = "dose not recorded"
-    return f"{amount} every {med.every_d:g} d" if med.every_d is not None else f"{amount} per day"
+    return f"{amount} {med.schedule_words()}"
 
 
 def medication_status(med: Medication, as_of: date) -> str:

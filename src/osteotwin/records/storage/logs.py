@@ -2,7 +2,8 @@
 
 Ranges are plausibility limits to refuse typos, not targets: exercise up to 600 min a session,
 calcium up to 5000 mg/d and vitamin D up to 100,000 IU/d (above the IOM 2011 upper limits, so real
-over-use is still recorded), protein up to 400 g/d, symptom severity on a 0-10 numeric rating scale.
+over-use is still recorded), protein up to 400 g/d, symptom severity on a 0-10 numeric rating scale (optional for a fall or a
+fracture, ``EVENTS_WITHOUT_SEVERITY``).
 """
 
 from __future__ import annotations
@@ -26,6 +27,10 @@ _FIELDS: dict[str, tuple[str, ...]] = {
     "intake": ("kind", "date", "calcium_mg", "vitamin_d_iu", "protein_g", "note"),
     "symptom": ("kind", "date", "symptom", "severity", "note"),
 }
+#: Symptoms that are events: what counts is that one happened (a fall, a fracture: the assessment
+#: counts them), so a 0-10 severity is optional; for the others (pain, hot flushes, fatigue) the
+#: severity is the measurement, and required.
+EVENTS_WITHOUT_SEVERITY: tuple[str, ...] = ("fall", "fracture")
 LOG_NOTE_MAX_LENGTH = 500  # characters of free text with one log entry
 _RANGES: dict[str, tuple[float, float]] = {
     "minutes": (1, 600), "calcium_mg": (0, 5000), "vitamin_d_iu": (0, 100_000),
@@ -107,14 +112,16 @@ def validate_log(entry: Any, *, birth_date: dt.date, today: dt.date | None = Non
             raise UserInputError("calcium_mg", None, "at least one of calcium_mg, vitamin_d_iu, "
                                  "protein_g", problem="empty intake entry")
     else:
-        data["symptom"] = _choice(entry, "symptom", SYMPTOMS, required=True)
+        symptom = _choice(entry, "symptom", SYMPTOMS, required=True)
+        data["symptom"] = symptom
         severity = _number(entry, "severity")
-        if severity is None:
-            raise UserInputError("severity", None, "0 to 10", problem="missing field")
-        if int(severity) != severity:
+        if severity is None and symptom not in EVENTS_WITHOUT_SEVERITY:
+            raise UserInputError("severity", None, "0 to 10 (optional only for "
+                                 f"{' or '.join(EVENTS_WITHOUT_SEVERITY)})", problem="missing field")
+        if severity is not None and int(severity) != severity:
             raise UserInputError("severity", severity, "a whole number 0 to 10",
                                  problem="not a whole number")
-        data["severity"] = int(severity)
+        data["severity"] = None if severity is None else int(severity)
     if note:
         data["note"] = note
     return kind, when, {k: v for k, v in data.items() if v is not None}

@@ -7,6 +7,7 @@ reader (same fields, units and messages everywhere) and store canonical values.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Any
 
 from sqlalchemy import select
@@ -270,9 +271,78 @@ def validate_entry(kind: str, entry: Any, record: PatientRecord) -> PatientRecor
         raise UserInputError(field, err.value, err.accepted, problem=err.problem) from None
 
 
-def add_entry(session: Session, row: PatientRow, kind: str, entry: Any, actor: Actor) -> dict[str, Any]:
-    """Validate and append a lab, DXA scan or medication; returns the stored entry as a document."""
+def _same(a: float | None, b: float | None) -> bool:
+    """Two stored numbers are the same value (both unknown, or equal to rounding)."""
+    if a is None or b is None:
+        return a is None and b is None
+    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
+
+
+def _medication_words(m: Medication) -> str:
+    dose = (f" {m.dose_mg:g} mg" if m.dose_mg is not None else
+            f" {m.dose_iu:g} IU" if m.dose_iu is not None else "")
+    start = f" from {m.start.isoformat()}" if m.start is not None else " (no start date)"
+    stop = f", stopped {m.stop.isoformat()}" if m.stop is not None else ", ongoing"
+    return f"{m.drug.replace('_', ' ')}{dose} {m.schedule_words()}{start}{stop}"
+
+
+#: Two results of a test on a date in different units are the same value when they agree to this
+#: (relative): a value converted and rounded to a report's 3-4 significant digits.
+LAB_UNIT_TOLERANCE = 1e-3
+
+
+def duplicate_entry(row: PatientRow, kind: str, parsed: PatientRecord) -> UserInputError | None:
+    """The refusal of an entry (``parsed``, a one-entry record from ``validate_entry``) identical to
+    one already on ``row``'s record, naming that one; None when there is none. Identical: a lab
+    result of the same test, date and value (``LAB_UNIT_TOLERANCE`` in another unit); a DXA scan of the same site on
+    the same date; a medication of the same drug, dose, interval and start."""
+    accepted = ("an entry not yet on the record (to change the one there, correct it in the "
+                "timeline: remove it, then add the right one)")
+    if kind == "labs":
+        lab = parsed.labs[0]
+        for x in row.labs:
+            # the same value as typed, or in another unit to the digits a report gives (74.88 nmol/L
+            # of vitamin D is 30 ng/mL)
+            same = (_same(x.reported_value, lab.reported_value) if x.reported_unit == lab.reported_unit
+                    else math.isclose(x.value, lab.value, rel_tol=LAB_UNIT_TOLERANCE))
+            if x.test == lab.test and x.date == lab.date and same:
+                return UserInputError("date", lab.date.isoformat(), accepted, problem=(
+                    f"already on the record: {lab.test.replace('_', ' ')} {x.reported_value:g} "
+                    f"{x.reported_unit} on {x.date.isoformat()} (entry {x.id})"))
+    elif kind == "dxa":
+        scan = parsed.dxa[0]
+        for s in row.dxa_scans:
+            if s.site == scan.site and s.date == scan.date:
+                measured = ", ".join(part for part in (
+                    f"BMD {s.bmd_g_cm2:.3f} g/cm²" if s.bmd_g_cm2 is not None else "",
+                    f"T {s.t_score:+.1f}" if s.t_score is not None else "",
+                    f"Z {s.z_score:+.1f}" if s.z_score is not None else "") if part)
+                return UserInputError("date", scan.date.isoformat(), accepted, problem=(
+                    f"already on the record: a DXA scan of the {s.site.replace('_', ' ')} on "
+                    f"{s.date.isoformat()} ({measured}; entry {s.id})"))
+    elif kind == "medications":
+        med = parsed.medications[0]
+        for m in row.medications:
+            if (m.drug == med.drug and _same(m.dose_mg, med.dose_mg) and _same(m.dose_iu, med.dose_iu)
+                    and _same(m.every_d, med.every_d) and m.start == med.start):
+                stored = Medication(drug=m.drug, dose_mg=m.dose_mg, dose_iu=m.dose_iu, route=m.route,
+                                    every_d=m.every_d, start=m.start, stop=m.stop)
+                return UserInputError("start", None if med.start is None else med.start.isoformat(),
+                                      accepted, problem=(f"already on the record: "
+                                                         f"{_medication_words(stored)} (entry {m.id})"))
+    return None
+
+
+def add_entry(session: Session, row: PatientRow, kind: str, entry: Any, actor: Actor, *,
+              refuse_duplicates: bool = False) -> dict[str, Any]:
+    """Validate and append a lab, DXA scan or medication; returns the stored entry as a document.
+    ``refuse_duplicates``: an entry identical to one on the record is refused (``duplicate_entry``;
+    the web forms, where a second click or a re-sent page would add it twice)."""
     parsed = validate_entry(kind, entry, record_from_row(row))
+    if refuse_duplicates:
+        duplicate = duplicate_entry(row, kind, parsed)
+        if duplicate is not None:
+            raise duplicate
     stored: dict[str, Any] = record_to_document(parsed)[kind][0]
     child: LabRow | DxaRow | MedicationRow
     if kind == "labs":
