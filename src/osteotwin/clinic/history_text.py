@@ -42,9 +42,10 @@ _HIP_SITE = re.compile(
     r"\bproximal\s+(?:femur|femoral)\b|\b(?:inter|sub|per)?trochanteric\b|"
     r"\b(?:greater|lesser)\s+trochanter\b|\b(?:subcapital|transcervical|basicervical)\b|"
     r"\bintracapsular\b|\bextracapsular\b", re.IGNORECASE)
-#: Negation cues before the mention (NegEx-style): "no hip fracture", "denies fractured hip".
+#: Negation cues before the mention (NegEx-style): "no hip fracture", "denies fractured hip",
+#: "non-diabetic" (shared with the exercise screen's reading, ``plan.exercise.conditions``).
 _NEGATION_BEFORE = re.compile(
-    r"\b(?:no|not|never|without|denies|denied|deny|negative\s+for|free\s+of|absence\s+of|"
+    r"\b(?:no|not|never|without|denies|denied|deny|non|negative\s+for|free\s+of|absence\s+of|"
     r"rule\s+out|r/o|no\s+evidence\s+of)\b", re.IGNORECASE)
 #: Negation cues after it: "hip fracture ruled out", "hip fracture excluded on MRI".
 _NEGATION_AFTER = re.compile(r"\b(?:ruled\s+out|excluded|unlikely|negative|not\s+confirmed)\b",

@@ -32,7 +32,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from osteotwin.clinic.history_text import names_bone_metastases
+# one reading of negation and of a relative's condition for the history's free text (NegEx-style)
+from osteotwin.clinic.history_text import (
+    _NEGATION_AFTER,
+    _NEGATION_BEFORE,
+    _OWNER_AFTER,
+    _OWNER_BEFORE,
+    names_bone_metastases,
+)
 
 #: Words that mark a recorded condition as heart disease (ACSM pre-participation screening: known
 #: cardiovascular disease needs medical clearance) [ACSM-PPS2015]. Matched in lower case, anywhere in the
@@ -88,16 +95,6 @@ QUALIFIERS = frozenset("""
 
 _CLAUSE_SPLIT = re.compile(r"[,;.\n]")
 _WORD = re.compile(r"[^\W_]+(?:[-'\u2019][^\W_]+)*")
-_NEGATION_BEFORE = re.compile(
-    r"\b(?:no|not|never|without|denies|denied|deny|non|negative\s+for|free\s+of|absence\s+of|"
-    r"rule\s+out|r/o|no\s+evidence\s+of)\b", re.IGNORECASE)
-_NEGATION_AFTER = re.compile(r"\b(?:ruled\s+out|excluded|unlikely|negative|not\s+confirmed)\b",
-                             re.IGNORECASE)
-_RELATIVE = (r"(?:mother|father|mum|mom|dad|parents?|parental|family|fhx?|sisters?|brothers?|"
-             r"siblings?|grand(?:mother|father|parents?)|aunt|uncle)")
-_OWNER_BEFORE = re.compile(rf"\b{_RELATIVE}(?:['\u2019]s|s['\u2019]|s)?(?!\w)", re.IGNORECASE)
-_OWNER_AFTER = re.compile(
-    rf"\s*(?:[-:(\u2013]\s*|(?:in|of)\s+(?:(?:her|his|their|the)\s+)?){_RELATIVE}\b", re.IGNORECASE)
 _FEW_WORDS = 4
 #: Words that may stand between a cue and the mention it governs ("no known history of diabetes").
 _FILLER = frozenset("""
