@@ -6,6 +6,7 @@ Lab conversions between mass and molar units use molar masses (sources per lab i
 
 from __future__ import annotations
 
+import math
 import re
 import tokenize
 from dataclasses import dataclass
@@ -204,12 +205,34 @@ def convert_lab(test: str, value: float, unit: str, *, field: str = "labs") -> f
     slack = 1e-9 * max(abs(lo), abs(hi))  # a limit converted through another unit stays accepted
     if not (lo - slack <= result <= hi + slack):  # also refuses NaN
         raise UserInputError(
-            f"{field}.value",
-            value,
-            f"{lo:g} to {hi:g} {spec.canonical} ({test}) after conversion from {spelled}",
-            problem="implausible value",
+            f"{field}.value", value, _plausible_in(spec, spelled), problem="implausible value"
         )
     return result
+
+
+def _plausible_in(spec: LabSpec, spelled: str) -> str:
+    """The plausible range of ``spec`` in the unit entered, beside the canonical one ("0.749 to
+    4.99 mmol/L (3 to 20 mg/dL) for calcium"), each converted bound rounded inwards to 3
+    significant digits so that every value shown as accepted is."""
+    lo, hi = spec.plausible
+    canonical = f"{lo:g} to {hi:g} {spec.canonical}"
+    if spelled == spec.canonical:
+        return f"{canonical} for {spec.name}"
+    low, high = (lab_in(spec.name, bound, spelled) for bound in (lo, hi))
+    return f"{_inward(low, up=True):g} to {_inward(high, up=False):g} {spelled} ({canonical}) for {spec.name}"
+
+
+def _inward(value: float, *, up: bool) -> float:
+    """``value`` to 3 significant digits (whole numbers from 100 on), rounded towards the inside of
+    the range it bounds (``up`` for a lower bound)."""
+    if value == 0 or not math.isfinite(value):
+        return value
+    step = 1.0 if abs(value) >= 100 else 10.0 ** (math.floor(math.log10(abs(value))) - 2)
+    scaled = value / step
+    nearest = round(scaled)
+    if abs(scaled - nearest) < 1e-6:  # already round (a converted bound's last-digit noise)
+        return nearest * step
+    return (math.ceil(scaled) if up else math.floor(scaled)) * step
 
 
 def _convert_lab_value(spec: LabSpec, value: float, unit: str) -> float:
@@ -279,22 +302,25 @@ KINDS: dict[str, QuantityKind] = {
 
 _QUANTITY_RE = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(.*?)\s*$")
 
-# Calendar units used by the trial and patient files: mo = 30.4375 d, y = 365.25 d (spec/trial-file.md).
+#: Calendar units used by the trial and patient files: mo = 30.4375 d, y = 365.25 d (spec/trial-file.md).
+DAYS_PER_WEEK = 7.0
+DAYS_PER_MONTH = 30.4375
+DAYS_PER_YEAR = 365.25
 _TIME_UNITS_D = {
     "d": 1.0,
     "day": 1.0,
     "days": 1.0,
     "h": 1.0 / 24.0,
-    "wk": 7.0,
-    "week": 7.0,
-    "weeks": 7.0,
-    "mo": 30.4375,
-    "month": 30.4375,
-    "months": 30.4375,
-    "y": 365.25,
-    "yr": 365.25,
-    "year": 365.25,
-    "years": 365.25,
+    "wk": DAYS_PER_WEEK,
+    "week": DAYS_PER_WEEK,
+    "weeks": DAYS_PER_WEEK,
+    "mo": DAYS_PER_MONTH,
+    "month": DAYS_PER_MONTH,
+    "months": DAYS_PER_MONTH,
+    "y": DAYS_PER_YEAR,
+    "yr": DAYS_PER_YEAR,
+    "year": DAYS_PER_YEAR,
+    "years": DAYS_PER_YEAR,
 }
 
 # Vitamin D3: 1 ug = 40 IU (IOM 2011, Dietary Reference Intakes for Calcium and Vitamin D).

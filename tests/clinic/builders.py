@@ -99,6 +99,9 @@ ANASTROZOLE = med("anastrozole", "1 mg")
 LETROZOLE = med("letrozole", "2.5 mg")
 TESTOSTERONE = med("testosterone_cypionate", "100 mg", "7 d", route="intramuscular")
 ALENDRONATE = med("alendronate", "70 mg", "7 d")
+PROLIA = med("denosumab", "60 mg", "182 d", start_days_ago=900, route="subcutaneous")
+#: history: breast cancer on record
+BC: dict[str, Any] = {"breast_cancer": True}
 
 
 def lab(test: str, value: float, unit: str, age_days: int = 30,
@@ -131,6 +134,11 @@ def scan(site: str, *, t: float | None = None, z: float | None = None, bmd: floa
     if bmd is not None:
         row["bmd"] = f"{bmd} g/cm2"
     return row
+
+
+def kidney_labs() -> list[dict[str, Any]]:
+    """Normal serum calcium and eGFR (what the antiresorptive rules ask for first)."""
+    return [lab("calcium", 9.2, "mg/dL"), lab("egfr", 80, "mL/min/1.73m2")]
 
 
 def hip_spine(t: float, age_days: int = 60) -> list[dict[str, Any]]:

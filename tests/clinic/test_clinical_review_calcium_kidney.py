@@ -18,6 +18,7 @@ from osteotwin.records import DxaScan, parse_patient_document
 from tests.clinic.builders import (
     ANASTROZOLE,
     AS_OF,
+    BC,
     LETROZOLE,
     days_ago,
     e2,
@@ -30,7 +31,6 @@ from tests.clinic.builders import (
     vitd,
 )
 
-BC = {"breast_cancer": True}
 DENOSUMAB = med("denosumab", "60 mg", "182 d", start_days_ago=900, route="subcutaneous")
 
 

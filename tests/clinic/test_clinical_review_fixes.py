@@ -12,6 +12,7 @@ from tests.clinic.builders import (
     ALENDRONATE,
     ANASTROZOLE,
     AS_OF,
+    BC,
     LETROZOLE,
     TESTOSTERONE,
     days_ago,
@@ -22,8 +23,6 @@ from tests.clinic.builders import (
     scan,
     vitd,
 )
-
-BC = {"breast_cancer": True}
 
 
 def _finding(doc: dict, code: str):  # type: ignore[no-untyped-def]

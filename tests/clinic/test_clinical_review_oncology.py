@@ -10,21 +10,21 @@ from typing import Any
 from osteotwin.clinic import Assessment
 from tests.clinic.builders import (
     ALENDRONATE,
+    BC,
     LETROZOLE,
+    PROLIA,
     days_ago,
     hip_spine,
-    lab,
+    kidney_labs,
     make,
     med,
     run,
 )
 
-BC = {"breast_cancer": True}
 XGEVA = med("denosumab", "120 mg", "28 d", start_days_ago=300, route="subcutaneous")
-PROLIA = med("denosumab", "60 mg", "182 d", start_days_ago=900, route="subcutaneous")
 ZOMETA = med("zoledronic_acid", "4 mg", "28 d", start_days_ago=1600, route="intravenous")
 GOSERELIN = med("goserelin", "3.6 mg", "28 d", start_days_ago=400, route="subcutaneous")
-LABS = [lab("calcium", 9.2, "mg/dL"), lab("egfr", 80, "mL/min/1.73m2")]
+LABS = kidney_labs()
 
 
 def _woman(medications: list[dict[str, Any]], *, age: float = 62, status: str = "postmenopausal",

@@ -11,10 +11,12 @@ import pytest
 
 from osteotwin.clinic import Assessment
 from tests.clinic.builders import (
+    BC,
     LETROZOLE,
+    PROLIA,
     days_ago,
     hip_spine,
-    lab,
+    kidney_labs,
     make,
     med,
     run,
@@ -22,9 +24,7 @@ from tests.clinic.builders import (
     vitd,
 )
 
-BC = {"breast_cancer": True}
-LABS = [lab("calcium", 9.2, "mg/dL"), lab("egfr", 80, "mL/min/1.73m2")]
-PROLIA = med("denosumab", "60 mg", "182 d", start_days_ago=900, route="subcutaneous")
+LABS = kidney_labs()
 
 
 def _woman(medications: list[dict[str, Any]], *, age: float = 67,

@@ -157,9 +157,9 @@ def test_medication_history_beyond_the_simulator_is_clipped_and_stated() -> None
     denosumab = drugs["denosumab"]  # stopped on its start day: one injection
     assert denosumab.stop_d == pytest.approx(denosumab.start_d + 1.0)
     said = " | ".join(scenario.assumptions)
-    assert "tamoxifen 20 mg a day: stopped more than 30 years" in said
-    assert "alendronate 70 mg every 7 days: started more than 30 years" in said
-    assert "anastrozole 1 mg a day: no start on file" in said
+    assert "tamoxifen 20 mg every day: stopped more than 30 years" in said
+    assert "alendronate 70 mg every week: started more than 30 years" in said
+    assert "anastrozole 1 mg every day: no start on file" in said
     assert "denosumab 60 mg: no dosing interval on file, taken as a daily dose" in said
     assert "medications[" not in said  # the file's index notation is not a reader's
     simulate(scenario)  # and it runs
@@ -271,7 +271,8 @@ def test_other_depot_gnrh_agonists_are_simulated_as_goserelin_and_said_so(
     assert "AI_WITHOUT_OVARIAN_SUPPRESSION" not in assess(record).finding_codes()
     scenario = Scenario.from_record(record, years=1.0)
     assert [r.drug for r in scenario.regimens] == ["goserelin", "exemestane"]
-    assert any(f"{drug} {dose} every {every.split()[0]} days: simulated as goserelin" in a
+    weeks = int(every.split()[0]) // 7  # 28 d and 84 d said in weeks (``interval_words``)
+    assert any(f"{drug} {dose} every {weeks} weeks: simulated as goserelin" in a
                for a in scenario.assumptions)
     suppressed = simulate(scenario).series["estradiol_pg_ml"][-1]
     untreated = simulate(Scenario.from_record(parse_patient_document(
@@ -332,7 +333,7 @@ def test_two_entries_of_one_drug_over_the_same_time_are_named_and_added() -> Non
     assert [r.drug for r in twice.regimens] == ["letrozole", "letrozole"]
     notes = [a for a in twice.assumptions if "on file twice" in a]
     assert notes == ["letrozole is on file twice over the same time (from 2024-02-01): letrozole "
-                     "2.5 mg a day and letrozole 2.5 mg a day are both simulated, their doses "
+                     "2.5 mg every day and letrozole 2.5 mg every day are both simulated, their doses "
                      "added; if one entry repeats the other, remove it from the record"]
     once = Scenario.from_record(parse_patient_document(_woman(
         "postmenopausal", 64, medications=[letrozole])), years=1.0)

@@ -44,19 +44,19 @@ _HIP_SITE = re.compile(
     r"\bintracapsular\b|\bextracapsular\b", re.IGNORECASE)
 #: Negation cues before the mention (NegEx-style): "no hip fracture", "denies fractured hip",
 #: "non-diabetic" (shared with the exercise screen's reading, ``plan.exercise.conditions``).
-_NEGATION_BEFORE = re.compile(
+NEGATION_BEFORE = re.compile(
     r"\b(?:no|not|never|without|denies|denied|deny|non|negative\s+for|free\s+of|absence\s+of|"
     r"rule\s+out|r/o|no\s+evidence\s+of)\b", re.IGNORECASE)
 #: Negation cues after it: "hip fracture ruled out", "hip fracture excluded on MRI".
-_NEGATION_AFTER = re.compile(r"\b(?:ruled\s+out|excluded|unlikely|negative|not\s+confirmed)\b",
+NEGATION_AFTER = re.compile(r"\b(?:ruled\s+out|excluded|unlikely|negative|not\s+confirmed)\b",
                              re.IGNORECASE)
 _RELATIVE = (r"(?:mother|father|mum|mom|dad|parents?|parental|family(?:\s+(?:history|hx))?|fhx?|"
              r"sisters?|brothers?|siblings?|grand(?:mother|father|parents?)|aunt|uncle|husband|wife|"
              r"partner)")
 #: A relative before the mention, possessive or not: "mother's", "mothers", "family history".
-_OWNER_BEFORE = re.compile(rf"\b{_RELATIVE}(?:'s|\u2019s|s'|s\u2019|s)?(?![\w])", re.IGNORECASE)
+OWNER_BEFORE = re.compile(rf"\b{_RELATIVE}(?:'s|\u2019s|s'|s\u2019|s)?(?![\w])", re.IGNORECASE)
 #: A relative just after it: "hip fracture (mother)", "hip fracture - father", "hip fracture in her mother".
-_OWNER_AFTER = re.compile(
+OWNER_AFTER = re.compile(
     rf"\s*(?:[-:(\u2013]\s*|(?:in|of)\s+(?:(?:her|his|their|the|pt's|patient's)\s+)?){_RELATIVE}\b",
     re.IGNORECASE)
 _RISK_BEFORE = re.compile(
@@ -116,13 +116,13 @@ def mentions_hip_fracture(text: str) -> bool:
             continue
         first, second = sorted((fracture, site), key=lambda m: m.start())
         start, end = first.start(), max(fracture.end(), site.end())
-        negated = (_governed_before(_NEGATION_BEFORE, clause, start, _NEGATION_FILLER)
+        negated = (_governed_before(NEGATION_BEFORE, clause, start, _NEGATION_FILLER)
                    # "hip X-ray: no fracture": a negation between the two words
-                   or _governed_before(_NEGATION_BEFORE, clause, second.start(), _NEGATION_FILLER,
+                   or _governed_before(NEGATION_BEFORE, clause, second.start(), _NEGATION_FILLER,
                                        first.end())
-                   or _governed_after(_NEGATION_AFTER, clause, end, _AFTER_FILLER))
-        someone_else = (_governed_before(_OWNER_BEFORE, clause, start, _OWNER_FILLER, numbers=True)
-                        or _OWNER_AFTER.match(clause, end) is not None)
+                   or _governed_after(NEGATION_AFTER, clause, end, _AFTER_FILLER))
+        someone_else = (_governed_before(OWNER_BEFORE, clause, start, _OWNER_FILLER, numbers=True)
+                        or OWNER_AFTER.match(clause, end) is not None)
         a_risk = (_governed_before(_RISK_BEFORE, clause, start, _RISK_FILLER, numbers=True)
                   or _governed_after(_RISK_AFTER, clause, end, _RISK_FILLER))
         if negated or someone_else or a_risk:

@@ -19,6 +19,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from osteotwin.units import DAYS_PER_MONTH, DAYS_PER_WEEK, DAYS_PER_YEAR
+
 
 @dataclass(frozen=True)
 class DoseLimit:
@@ -167,8 +169,8 @@ SUPPLEMENT_UNITS: dict[str, str] = {
 ONCOLOGY_DENOSUMAB_MIN_MG = 120.0
 ONCOLOGY_DENOSUMAB_MAX_INTERVAL_D = 35.0
 ONCOLOGY_ZOLEDRONATE_MG = 4.0
-ONCOLOGY_ZOLEDRONATE_MAX_INTERVAL_D = 3 * 30.4375 + 1.0
-ADJUVANT_ZOLEDRONATE_INTERVAL_D = (5 * 30.4375, 7 * 30.4375)
+ONCOLOGY_ZOLEDRONATE_MAX_INTERVAL_D = 3 * DAYS_PER_MONTH + 1.0
+ADJUVANT_ZOLEDRONATE_INTERVAL_D = (5 * DAYS_PER_MONTH, 7 * DAYS_PER_MONTH)
 
 
 def _zoledronate_4mg(drug: str, dose_mg: float | None) -> bool:
@@ -204,7 +206,6 @@ class IntervalLimit:
     usual_d: tuple[float, ...]
 
 
-_WEEK_D, _MONTH_D, _YEAR_D = 7.0, 30.4375, 365.25  # mo and y as the patient file reads them
 
 #: Shortest plausible dosing interval per drug, where a shorter one is a unit mix-up rather than a
 #: regimen ("every 6 d" typed for 6 months, which would then read as an oncology schedule,
@@ -225,25 +226,25 @@ _WEEK_D, _MONTH_D, _YEAR_D = 7.0, 30.4375, 365.25  # mo and y as the patient fil
 INTERVAL_LIMITS: dict[str, IntervalLimit] = {
     "denosumab": IntervalLimit(
         7.0, "60 mg every 6 months; 120 mg every 4 weeks in oncology, with loading doses on days 8 "
-        "and 15 in giant-cell tumour of bone", "Prolia and Xgeva labels", (4 * _WEEK_D, 6 * _MONTH_D)),
+        "and 15 in giant-cell tumour of bone", "Prolia and Xgeva labels", (4 * DAYS_PER_WEEK, 6 * DAYS_PER_MONTH)),
     "zoledronic_acid": IntervalLimit(
         21.0, "5 mg every year (or 2 years); 4 mg every 3-4 weeks to 6 months in oncology",
         "Reclast/Aclasta and Zometa labels",
-        (4 * _WEEK_D, 3 * _MONTH_D, 6 * _MONTH_D, _YEAR_D, 2 * _YEAR_D)),
+        (4 * DAYS_PER_WEEK, 3 * DAYS_PER_MONTH, 6 * DAYS_PER_MONTH, DAYS_PER_YEAR, 2 * DAYS_PER_YEAR)),
     "alendronate": IntervalLimit(
-        1.0, "once a day or once a week", "Fosamax label", (1.0, _WEEK_D)),
+        1.0, "once a day or once a week", "Fosamax label", (1.0, DAYS_PER_WEEK)),
     "risedronate": IntervalLimit(
         1.0, "once a day, once a week or once a month", "Actonel/Atelvia labels",
-        (1.0, _WEEK_D, _MONTH_D)),
+        (1.0, DAYS_PER_WEEK, DAYS_PER_MONTH)),
     "ibandronate": IntervalLimit(
         1.0, "once a day or once a month by mouth, every 3 months intravenously", "Boniva label",
-        (1.0, _MONTH_D, 3 * _MONTH_D)),
+        (1.0, DAYS_PER_MONTH, 3 * DAYS_PER_MONTH)),
 }
 
 #: Units an interval may have been meant in, with their length in days and their name in words.
 _MEANT_UNITS: tuple[tuple[str, float, str, str], ...] = (
-    ("d", 1.0, "day", "days"), ("wk", _WEEK_D, "week", "weeks"),
-    ("mo", _MONTH_D, "month", "months"), ("y", _YEAR_D, "year", "years"))
+    ("d", 1.0, "day", "days"), ("wk", DAYS_PER_WEEK, "week", "weeks"),
+    ("mo", DAYS_PER_MONTH, "month", "months"), ("y", DAYS_PER_YEAR, "year", "years"))
 
 
 def interval_problem(drug: str, every_d: float, typed_value: float | None = None,

@@ -12,6 +12,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from osteotwin.units import DAYS_PER_MONTH, DAYS_PER_WEEK, DAYS_PER_YEAR
+
 Sex = Literal["male", "female"]
 MenopausalStatus = Literal["premenopausal", "perimenopausal", "postmenopausal"]
 Smoking = Literal["never", "former", "current"]
@@ -37,12 +39,6 @@ FOOD_EXCLUSIONS: tuple[str, ...] = (
 )
 TRAINING_SETTINGS: tuple[str, ...] = ("gym", "home_weights", "bodyweight_only")
 SITES: tuple[str, ...] = ("lumbar_spine", "total_hip", "femoral_neck")
-
-
-#: Calendar units as the patient file reads them (spec/trial-file.md: mo = 30.4375 d, y = 365.25 d).
-DAYS_PER_WEEK = 7.0
-DAYS_PER_MONTH = 30.4375
-DAYS_PER_YEAR = 365.25
 
 
 def whole_multiple(days: float, unit_d: float, *, exact: bool = False) -> int | None:
@@ -141,6 +137,18 @@ class Medication(_Frozen):
             k = min(k, math.ceil((self.stop - self.start).days / self.every_d - 1e-9) - 1)
         return None if k < 0 else self.start + dt.timedelta(days=math.floor(k * self.every_d))
 
+    def dose_words(self) -> str | None:
+        """The dose as written: "2.5 mg", "1000 IU"; None where none is on file."""
+        return (f"{self.dose_mg:g} mg" if self.dose_mg is not None
+                else f"{self.dose_iu:g} IU" if self.dose_iu is not None else None)
+
+    def words(self) -> str:
+        """The medicine as a reader names it: "letrozole 2.5 mg every day" (name, then the dose and
+        the interval where they are on file)."""
+        parts = [self.drug.replace("_", " "), self.dose_words(),
+                 None if self.every_d is None else interval_words(self.every_d)]
+        return " ".join(p for p in parts if p)
+
     def schedule_words(self) -> str:
         """How often it is taken, in words: "every 6 months" (``interval_words``), or "per day"
         for a continuous regimen (its dose is a daily amount)."""
@@ -163,6 +171,14 @@ class LabResult(_Frozen):
     method: str | None = None
     reported_value: float
     reported_unit: str
+
+
+def scan_measures(bmd_g_cm2: float | None, t_score: float | None, z_score: float | None) -> str:
+    """A scan's results in words: "BMD 0.710 g/cm², T -1.6, Z -0.4" (what is on file)."""
+    return ", ".join(part for part in (
+        f"BMD {bmd_g_cm2:.3f} g/cm²" if bmd_g_cm2 is not None else "",
+        f"T {t_score:+.1f}" if t_score is not None else "",
+        f"Z {z_score:+.1f}" if z_score is not None else "") if part)
 
 
 class DxaScan(_Frozen):

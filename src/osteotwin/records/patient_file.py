@@ -8,7 +8,6 @@ and what is accepted.
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections.abc import Mapping
 from datetime import date
@@ -39,8 +38,6 @@ from osteotwin.records.fields import (
     require_mapping,
 )
 from osteotwin.records.patient import (
-    DAYS_PER_MONTH,
-    DAYS_PER_YEAR,
     DIET_PATTERNS,
     FOOD_EXCLUSIONS,
     INTENSITIES,
@@ -60,7 +57,15 @@ from osteotwin.records.patient import (
     Supplement,
     whole_multiple,
 )
-from osteotwin.units import LAB_SPECS, convert_lab, lab_in, parse_quantity, split_quantity
+from osteotwin.units import (
+    DAYS_PER_MONTH,
+    DAYS_PER_YEAR,
+    LAB_SPECS,
+    convert_lab,
+    lab_in,
+    parse_quantity,
+    split_quantity,
+)
 from osteotwin.vocabulary import drug_names
 from osteotwin.yamlio import SafeLoader
 
@@ -241,44 +246,6 @@ def parse_patient_document(document: Any, *, source: str = "patient file") -> Pa
 
 
 # --------------------------------------------------------------------------------------------------
-
-
-def _inward(value: float, up: bool) -> float:
-    """``value`` to 3 significant digits (whole numbers from 100 on), rounded towards the inside of
-    the range it bounds (``up`` for a lower bound), so that every value shown as accepted is."""
-    if value == 0 or not math.isfinite(value):
-        return value
-    step = 1.0 if abs(value) >= 100 else 10.0 ** (math.floor(math.log10(abs(value))) - 2)
-    scaled = value / step
-    nearest = round(scaled)
-    if abs(scaled - nearest) < 1e-6:  # already round (a converted bound's last-digit noise)
-        return nearest * step
-    return (math.ceil(scaled) if up else math.floor(scaled)) * step
-
-
-def _lab_value(test: str, value: float, unit: str, field: str) -> float:
-    """``value`` in ``unit`` converted to the test's canonical unit (``units.convert_lab``); an
-    implausible value is refused with the accepted range in the unit entered as well as the
-    canonical one ("0.749 to 4.99 mmol/L (3 to 20 mg/dL)")."""
-    try:
-        return convert_lab(test, value, unit, field=field)
-    except UserInputError as err:
-        spec = LAB_SPECS.get(test)
-        if spec is None or err.field != f"{field}.value":
-            raise
-        lo, hi = spec.plausible
-        try:
-            low, high = (lab_in(test, bound, unit) for bound in (lo, hi))
-            one = lab_in(test, 1.0, unit)  # the unit as the test spells it (umol/L for µmol/L)
-            spelled = next(u for u in spec.units if math.isclose(lab_in(test, 1.0, u), one))
-        except (UserInputError, StopIteration):
-            raise err from None
-        if spelled == spec.canonical:
-            accepted = f"{lo:g} to {hi:g} {spec.canonical} for {test}"
-        else:
-            accepted = (f"{_inward(low, True):g} to {_inward(high, False):g} {spelled} "
-                        f"({lo:g} to {hi:g} {spec.canonical}) for {test}")
-        raise UserInputError(err.field, err.value, accepted, problem=err.problem) from None
 
 
 class _Parser:
@@ -541,7 +508,7 @@ class _Parser:
             raw["unit"], f"{field}.unit", allow_empty=True, max_length=TEXT_LENGTHS["labs.unit"],
             single_line=True,
         )
-        canonical = _lab_value(test, float(value), unit, field)
+        canonical = convert_lab(test, float(value), unit, field=field)
         when = iso_date(raw["date"], f"{field}.date")
         self._check_not_before_birth(when, f"{field}.date")
         spec = LAB_SPECS[test]

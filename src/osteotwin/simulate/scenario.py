@@ -24,7 +24,7 @@ from osteotwin.units import LAB_SPECS
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from osteotwin.records.patient import Medication, PatientRecord
+    from osteotwin.records.patient import PatientRecord
 
 Sex = Literal["male", "female"]
 Intensity = Literal["light", "moderate", "high"]
@@ -354,7 +354,7 @@ class Scenario:
         extra_vitd = 0.0
         earliest = -MAX_YEARS * 365.25
         for i, med in enumerate(record.medications):
-            where = medication_text(med)
+            where = med.words()
             start_d = float((med.start - as_of).days) if med.start else -365.25
             stop_d = float((med.stop - as_of).days) if med.stop else None
             if med.start is None:
@@ -487,17 +487,6 @@ class Scenario:
         return scenario
 
 
-def medication_text(med: Medication) -> str:
-    """A medicine as a reader names it: its name and dose ("letrozole 2.5 mg", "hcg 1500 IU"),
-    and its interval when on file ("testosterone enanthate 200 mg every 14 days")."""
-    name = med.drug.replace("_", " ")
-    dose = (f" {med.dose_mg:g} mg" if med.dose_mg is not None
-            else f" {med.dose_iu:g} IU" if med.dose_iu is not None else "")
-    every = "" if med.every_d is None else (" a day" if med.every_d == 1.0
-                                            else f" every {med.every_d:g} days")
-    return f"{name}{dose}{every}"
-
-
 def overlapping_pairs(regimens: Sequence[Regimen]) -> list[tuple[int, int]]:
     """Index pairs (i < j) of regimens of the same drug whose courses overlap in time (each from
     ``start_d`` until ``stop_d``, or without end): the simulator gives both, so their doses add."""
@@ -519,8 +508,8 @@ def _overlap_notes(record: PatientRecord, regimens: Sequence[Regimen],
         first, second = (record.medications[medication_of[k]] for k in (i, j))
         since = as_of + dt.timedelta(days=max(regimens[i].start_d, regimens[j].start_d))
         notes.append(f"{first.drug.replace('_', ' ')} is on file twice over the same time (from "
-                     f"{since.isoformat()}): {medication_text(first)} and "
-                     f"{medication_text(second)} are both simulated, their doses added; if one "
+                     f"{since.isoformat()}): {first.words()} and "
+                     f"{second.words()} are both simulated, their doses added; if one "
                      "entry repeats the other, remove it from the record")
     return notes
 

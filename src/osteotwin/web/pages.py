@@ -18,7 +18,7 @@ from starlette.datastructures import FormData
 from osteotwin.clinic.render.plain import plain_language
 from osteotwin.errors import UserInputError
 from osteotwin.records import LabResult, PatientRecord, dump_patient_yaml, parse_text
-from osteotwin.records.patient import MENOPAUSAL_STATUSES, SEXES, SITES
+from osteotwin.records.patient import MENOPAUSAL_STATUSES, SEXES, SITES, scan_measures
 from osteotwin.records.storage import accounts, repository
 from osteotwin.records.storage.audit import audit_trail
 from osteotwin.records.storage.logs import EXERCISE_ACTIVITIES, INTENSITIES, SYMPTOMS
@@ -387,15 +387,12 @@ def _timeline_events(record: PatientRecord, row: PatientRow) -> list[dict[str, A
                        "detail": _lab_text(lab) + (f", {lab.method}" if lab.method else ""),
                        "entry": ("labs", lab_row.id), "created_by": lab_row.created_by})
     for scan, scan_row in zip(record.dxa, row.dxa_scans, strict=True):
-        parts = [f"BMD {scan.bmd_g_cm2:.3f} g/cm²" if scan.bmd_g_cm2 is not None else "",
-                 f"T {scan.t_score:+.1f}" if scan.t_score is not None else "",
-                 f"Z {scan.z_score:+.1f}" if scan.z_score is not None else ""]
         events.append({"date": scan.date.isoformat(), "kind": "dxa", "what": charts.SITE_LABELS[scan.site],
-                       "detail": ", ".join(p for p in parts if p), "entry": ("dxa", scan_row.id),
+                       "detail": scan_measures(scan.bmd_g_cm2, scan.t_score, scan.z_score),
+                       "entry": ("dxa", scan_row.id),
                        "created_by": scan_row.created_by})
     for med, med_row in zip(record.medications, row.medications, strict=True):
-        dose = (f"{med.dose_mg:g} mg" if med.dose_mg is not None else
-                f"{med.dose_iu:g} IU" if med.dose_iu is not None else "dose not recorded")
+        dose = med.dose_words() or "dose not recorded"
         how = med.schedule_words()
         drug = med.drug.replace("_", " ")
         correct = {"entry": ("medications", med_row.id), "can_stop": med.stop is None,

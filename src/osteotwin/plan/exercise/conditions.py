@@ -34,10 +34,10 @@ from collections.abc import Iterable
 
 # one reading of negation and of a relative's condition for the history's free text (NegEx-style)
 from osteotwin.clinic.history_text import (
-    _NEGATION_AFTER,
-    _NEGATION_BEFORE,
-    _OWNER_AFTER,
-    _OWNER_BEFORE,
+    NEGATION_AFTER,
+    NEGATION_BEFORE,
+    OWNER_AFTER,
+    OWNER_BEFORE,
     names_bone_metastases,
 )
 
@@ -113,16 +113,16 @@ def _governed_span(clause: str, mention: re.Match[str]) -> tuple[tuple[int, int]
     """The span of the cue that governs ``mention``, the mention included, and whether the cue is a
     negation (else a relative); None when none does (the mention is this person's disease)."""
     start, end = mention.start(), mention.end()
-    for cue in _NEGATION_BEFORE.finditer(clause, 0, start):
+    for cue in NEGATION_BEFORE.finditer(clause, 0, start):
         if _only_filler(clause[cue.end():start], _FILLER):
             return (cue.start(), end), True
-    for cue in _NEGATION_AFTER.finditer(clause, end):
+    for cue in NEGATION_AFTER.finditer(clause, end):
         if _only_filler(clause[end:cue.start()], _AFTER_FILLER):
             return (start, cue.end()), True
-    for cue in _OWNER_BEFORE.finditer(clause, 0, start):
+    for cue in OWNER_BEFORE.finditer(clause, 0, start):
         if _only_filler(clause[cue.end():start], _FILLER):
             return (cue.start(), end), False
-    owner = _OWNER_AFTER.match(clause, end)
+    owner = OWNER_AFTER.match(clause, end)
     if owner is not None:
         return (start, owner.end()), False
     return None

@@ -280,13 +280,7 @@ def _history(out: _BundleWriter, record: PatientRecord) -> None:
 
 
 def _dose_text(med: Medication) -> str:
-    if med.dose_mg is not None:
-        amount = f"{med.dose_mg:g} mg"
-    elif med.dose_iu is not None:
-        amount = f"{med.dose_iu:g} IU"
-    else:
-        amount = "dose not recorded"
-    return f"{amount} {med.schedule_words()}"
+    return f"{med.dose_words() or 'dose not recorded'} {med.schedule_words()}"
 
 
 def medication_status(med: Medication, as_of: date) -> str:

@@ -26,6 +26,7 @@ from osteotwin.records import (
     parse_patient_document,
     record_to_document,
 )
+from osteotwin.records.patient import scan_measures
 from osteotwin.records.storage.audit import Actor, record_change
 from osteotwin.records.storage.logs import validate_log
 from osteotwin.records.storage.models import (
@@ -279,11 +280,9 @@ def _same(a: float | None, b: float | None) -> bool:
 
 
 def _medication_words(m: Medication) -> str:
-    dose = (f" {m.dose_mg:g} mg" if m.dose_mg is not None else
-            f" {m.dose_iu:g} IU" if m.dose_iu is not None else "")
     start = f" from {m.start.isoformat()}" if m.start is not None else " (no start date)"
     stop = f", stopped {m.stop.isoformat()}" if m.stop is not None else ", ongoing"
-    return f"{m.drug.replace('_', ' ')}{dose} {m.schedule_words()}{start}{stop}"
+    return f"{m.words()}{'' if m.every_d is not None else ' ' + m.schedule_words()}{start}{stop}"
 
 
 #: Two results of a test on a date in different units are the same value when they agree to this
@@ -313,10 +312,7 @@ def duplicate_entry(row: PatientRow, kind: str, parsed: PatientRecord) -> UserIn
         scan = parsed.dxa[0]
         for s in row.dxa_scans:
             if s.site == scan.site and s.date == scan.date:
-                measured = ", ".join(part for part in (
-                    f"BMD {s.bmd_g_cm2:.3f} g/cm²" if s.bmd_g_cm2 is not None else "",
-                    f"T {s.t_score:+.1f}" if s.t_score is not None else "",
-                    f"Z {s.z_score:+.1f}" if s.z_score is not None else "") if part)
+                measured = scan_measures(s.bmd_g_cm2, s.t_score, s.z_score)
                 return UserInputError("date", scan.date.isoformat(), accepted, problem=(
                     f"already on the record: a DXA scan of the {s.site.replace('_', ' ')} on "
                     f"{s.date.isoformat()} ({measured}; entry {s.id})"))
