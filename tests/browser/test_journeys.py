@@ -48,6 +48,25 @@ def test_add_a_lab_and_see_the_chart_change(web_page: Any, live_server: LiveServ
     assert page.get_by_role("cell", name="88 pmol/L (23.97 pg/mL)").count() == 1
 
 
+def test_a_unit_chosen_while_the_units_load_is_kept(web_page: Any, live_server: LiveServer) -> None:
+    """The unit list is refilled by HTMX when the test changes; a unit picked before that answer
+    arrives stays picked (it had been reset to the first unit, and the value saved in pg/mL)."""
+    page = web_page
+    log_in(page, live_server, "pat-a")
+    held: list[Any] = []
+    page.route("**/ui/lab-units*", lambda route: held.append(route))
+    page.get_by_label("Test", exact=True).select_option("estradiol")
+    page.wait_for_function("() => document.getElementById('lab-unit').options.length > 1")
+    while not held:
+        page.wait_for_timeout(20)
+    page.locator("#lab-unit").select_option("pmol/L")
+    page.evaluate("() => [...document.querySelectorAll('#lab-unit option')].forEach(o => o.dataset.old = '1')")
+    held[0].continue_()
+    page.wait_for_function("() => document.querySelectorAll('#lab-unit option[data-old]').length === 0")
+    assert page.locator("#lab-unit").input_value() == "pmol/L"
+    page.unroute("**/ui/lab-units*")
+
+
 def test_unit_choice_follows_the_test_and_errors_name_the_field(web_page: Any, live_server: LiveServer) -> None:
     page = web_page
     log_in(page, live_server, "pat-a")

@@ -8,6 +8,9 @@
 //   requesting element (or an ancestor): data-busy while it runs, data-done after it succeeded.
 //   A request that fails (an HTTP error, or no answer) writes data-failed, with what happened, into
 //   the role="alert" element named by data-alert, instead of failing silently.
+// - A choice list that an HTMX answer refills (the lab form's units after its test changes) keeps
+//   the option the user picked while the answer was on its way, when the new list still offers it:
+//   without this, a unit chosen quickly was silently reset to the first unit and the value saved in it.
 (function () {
   "use strict";
 
@@ -61,6 +64,31 @@
     var found = named(elt, "data-alert");
     if (found && found.target) { found.target.textContent = ""; }
     setStatus(elt, "data-busy");
+  });
+  // the select that a request will refill, with the value it had when the request was sent
+  function refilledSelect(event) {
+    var target = event.detail && event.detail.target;
+    return target && target.tagName === "SELECT" ? target : null;
+  }
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var select = refilledSelect(event);
+    if (select) { select.setAttribute("data-sent-value", select.value); }
+  });
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var select = refilledSelect(event);
+    if (!select) { return; }
+    var chosen = select.value !== select.getAttribute("data-sent-value");
+    select.removeAttribute("data-sent-value");
+    if (chosen) { select.setAttribute("data-user-value", select.value); }
+  });
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var select = refilledSelect(event);
+    if (!select || !select.hasAttribute("data-user-value")) { return; }
+    var value = select.getAttribute("data-user-value");
+    select.removeAttribute("data-user-value");
+    for (var i = 0; i < select.options.length; i += 1) {
+      if (select.options[i].value === value) { select.value = value; return; }
+    }
   });
   document.addEventListener("htmx:afterRequest", function (event) {
     if (event.detail && event.detail.successful) { setStatus(event.detail.elt, "data-done"); }
