@@ -174,12 +174,21 @@ LAB_SPECS: dict[str, LabSpec] = {
 
 
 def _canonical_spelling(spec: LabSpec, unit: str) -> str | None:
-    """The accepted spelling of ``unit`` for this lab (case- and µ-insensitive), or None."""
+    """The accepted unit ``unit`` is for this lab, or None: the same spelling (case- and
+    µ-insensitive), else a unit equal to it (``same_unit``: ug/L is ng/mL, ng/L is pg/mL)."""
     wanted = _pint_text(unit).replace(" ", "").lower()
     for accepted in spec.units:
         if _pint_text(accepted).replace(" ", "").lower() == wanted:
             return accepted
-    return None
+    return next((accepted for accepted in spec.units if same_unit(unit, accepted)), None)
+
+
+def same_unit(unit: str, other: str) -> bool:
+    """Whether two unit texts name the same unit, as UCUM defines them: the same dimension and a
+    factor of exactly 1 between them (``ug/L`` and ``ng/mL``; ``mIU/mL`` and ``IU/L``)."""
+    if not compatible(unit, other):
+        return False
+    return math.isclose(convert(1.0, unit, other), 1.0, rel_tol=1e-12)
 
 
 def convert_lab(test: str, value: float, unit: str, *, field: str = "labs") -> float:
@@ -197,7 +206,8 @@ def convert_lab(test: str, value: float, unit: str, *, field: str = "labs") -> f
         raise UserInputError(
             f"{field}.unit",
             unit,
-            f"{test} in " + " or ".join(spec.units),
+            f"{test} in " + " or ".join(spec.units) + " (or a unit equal to one of them, e.g. "
+            "ug/L for ng/mL)",
             problem="unit does not fit this test",
         )
     result = _convert_lab_value(spec, float(value), spelled)

@@ -57,16 +57,18 @@ def test_denosumab_dose_due_gives_the_label_interval_not_an_order() -> None:
 
 
 def test_a_level_already_above_30_on_an_ai_is_kept_not_raised_toward_30() -> None:
+    """30 to 40 ng/mL on an aromatase inhibitor with enough intake: kept, so no START_VITAMIN_D (the
+    code means starting or raising) and no recheck "after changing the dose" (oncology review #14);
+    the finding says the level is kept."""
     supplements = {"supplements": [{"name": "vitamin_d3", "dose": "2000 IU/d"}]}
-    action = _action(_woman([LETROZOLE], labs=[vitd(34)], lifestyle=supplements), "START_VITAMIN_D")
-    assert action is not None and tuple(action.rules) == ("act-start-vitd-ai-level",)
-    assert "toward 25(OH)D of at least 30" not in action.message
-    assert "at or above 30 ng/mL" in action.message and "keeping it" in action.message
-    assert "not a guideline threshold" in action.message
+    kept = _woman([LETROZOLE], labs=[vitd(34)], lifestyle=supplements)
+    assert _action(kept, "START_VITAMIN_D") is None and _action(kept, "CHECK_VITAMIN_D") is None
+    finding = next(f for f in kept.findings if f.code == "VITAMIN_D_BELOW_AI_TARGET")
+    assert "at the general target" in finding.message and "no change" in finding.message
+    assert "not a guideline threshold" in finding.message
     # below 30 ng/mL the level is still raised toward 30
     low = _action(_woman([LETROZOLE], labs=[vitd(24)], lifestyle=supplements), "START_VITAMIN_D")
     assert low is not None and "toward 25(OH)D of at least 30 ng/mL" in low.message
-    assert "act-start-vitd-ai-level" not in low.rules
 
 
 # --- 2. cumulative DXA loss against the least significant change ------------------------------------

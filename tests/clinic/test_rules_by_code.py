@@ -420,7 +420,15 @@ CASES: list[tuple[str, dict[str, Any], set[str], set[str]]] = [
         dxa=RECENT_DXA),
      set(), {"REVIEW_ANTIRESORPTIVE_AT_AI_END"}),
     ("postmenopausal woman on letrozole, no bisphosphonate", make(**WOMAN_BC, dxa=RECENT_DXA),
-     {"CONSIDER_ADJUVANT_BISPHOSPHONATE"}, {"ONCOLOGY_DOSE_ANTIRESORPTIVE"}),
+     {"CONSIDER_ADJUVANT_BISPHOSPHONATE"}, {"ONCOLOGY_DOSE_ANTIRESORPTIVE",
+                                            "BONE_METASTASES_IN_CONDITIONS",
+                                            "REVIEW_BONE_METASTASIS_TREATMENT"}),
+    # --- bone metastases named in the history (Van Poznak 2017; ESMO 2020)
+    ("bone metastases, no bone-modifying agent", make(**{**WOMAN_BC, "history": {
+        "breast_cancer": True, "conditions": ["metastatic breast cancer, bone metastases in the spine"]}},
+        dxa=RECENT_DXA),
+     {"BONE_METASTASES_IN_CONDITIONS", "REVIEW_BONE_METASTASIS_TREATMENT"},
+     {"CONSIDER_ADJUVANT_BISPHOSPHONATE"}),
     ("calcium and renal already checked", make(sex="female", age=66, dxa=hip_spine(-2.7),
                                                labs=[lab("calcium", 9.5, "mg/dL"),
                                                      lab("egfr", 80, "mL/min/1.73m2")]),

@@ -76,15 +76,21 @@ def medications(draw: st.DrawFn) -> dict[str, Any]:
     return doc
 
 
+def results_by(latest: date) -> st.SearchStrategy[date]:
+    """Dates of results (labs, scans): on or before ``latest``, the file's as_of or today (the
+    reader refuses later ones)."""
+    return st.dates(date(2000, 1, 1), latest)
+
+
 @st.composite
-def labs(draw: st.DrawFn) -> dict[str, Any]:
+def labs(draw: st.DrawFn, latest: date) -> dict[str, Any]:
     test = draw(st.sampled_from(sorted(LAB_SPECS)))
     spec = LAB_SPECS[test]
     unit = draw(st.sampled_from(spec.units))
     low, high = spec.plausible
     canonical = draw(floats(low * 1.01, high * 0.99))
     doc: dict[str, Any] = {"test": test, "value": lab_in(test, canonical, unit), "unit": unit,
-                           "date": _iso(draw(events))}
+                           "date": _iso(draw(results_by(latest)))}
     method = draw(optional(line_texts))
     if method is not None:
         doc["method"] = method
@@ -92,8 +98,9 @@ def labs(draw: st.DrawFn) -> dict[str, Any]:
 
 
 @st.composite
-def scans(draw: st.DrawFn) -> dict[str, Any]:
-    doc: dict[str, Any] = {"date": _iso(draw(events)), "site": draw(st.sampled_from(SITES))}
+def scans(draw: st.DrawFn, latest: date) -> dict[str, Any]:
+    doc: dict[str, Any] = {"date": _iso(draw(results_by(latest))),
+                           "site": draw(st.sampled_from(SITES))}
     present = draw(st.sets(st.sampled_from(["bmd", "t_score", "z_score"]), min_size=1))
     if "bmd" in present:
         doc["bmd"] = {"value": draw(floats(0.2, 2.5)), "unit": "g/cm2"}
@@ -167,13 +174,15 @@ def patient_documents(draw: st.DrawFn) -> dict[str, Any]:
         "food_exclusions": draw(st.lists(st.sampled_from(FOOD_EXCLUSIONS), max_size=4)),
         "training_setting": draw(optional(st.sampled_from(TRAINING_SETTINGS))),
     })
+    # as_of not after today, results not after as_of (else today): the reader refuses the others
+    as_of = draw(optional(st.dates(date(2020, 1, 1), date.today())))
+    latest = as_of or date.today()
     doc: dict[str, Any] = {"version": 1, "patient": patient, "history": history,
                            "medications": draw(st.lists(medications(), max_size=4)),
-                           "labs": draw(st.lists(labs(), max_size=5)),
-                           "dxa": draw(st.lists(scans(), max_size=4)),
+                           "labs": draw(st.lists(labs(latest), max_size=5)),
+                           "dxa": draw(st.lists(scans(latest), max_size=4)),
                            "lifestyle": lifestyle,
                            "extra": draw(st.dictionaries(texts, _json, max_size=3))}
-    as_of = draw(optional(st.dates(date(2020, 1, 1), date(2030, 12, 31))))
     if as_of is not None:
         doc["as_of"] = _iso(as_of)
     birth = date.fromisoformat(patient["birth_date"])

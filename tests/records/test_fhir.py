@@ -212,7 +212,10 @@ def test_reads_bundle_from_another_system() -> None:
     assert letrozole.start == date(2022, 6, 1)
     assert record.history.conditions == ("Hypertension",)
     skipped = "\n".join(result.skipped)
-    assert len(result.skipped) == 4  # the older weight is listed as superseded
+    # the older weight is listed as superseded; the identifier taken as patient.id is named
+    assert len(result.skipped) == 5 and "urn:oid:1.2.3|MRN-77" in skipped
+    assert record.extra["fhir_patient_identifiers"] == [{"system": "urn:oid:1.2.3",
+                                                         "value": "MRN-77"}]
     assert "Cholesterol" in skipped and "metformin" in skipped and "Practitioner" in skipped
     assert "Observation/o2" in skipped
 
@@ -278,7 +281,9 @@ def test_lab_without_unit_or_date_is_refused() -> None:
 
 def test_patient_count_must_be_one() -> None:
     bundle = _foreign_bundle()
-    bundle["entry"].append(copy.deepcopy(bundle["entry"][0]))
+    other = copy.deepcopy(bundle["entry"][0])  # another Patient (an identical repeat is left out)
+    other["fullUrl"], other["resource"]["id"] = "urn:uuid:00000000-0000-0000-0000-000000000099", "p2"
+    bundle["entry"].append(other)
     assert _error(bundle).problem == "no single patient"
     bundle["entry"] = bundle["entry"][1:-1]
     assert _error(bundle).problem == "no single patient"

@@ -265,7 +265,7 @@ def test_the_antiresorptive_shown_follows_the_assessment(example: PatientRecord)
     from osteotwin.reports.whatif import ILLUSTRATIVE_COURSES
 
     # each illustration's source is in the assessment's citation registry (the report's list)
-    assert all(citation_text(source).startswith(("Tsourdi", "Coleman", "LeBoff"))
+    assert all(citation_text(source).startswith(("Tsourdi", "Coleman", "LeBoff", "Amgen"))
                for _, source in ILLUSTRATIVE_COURSES.values())
     when = date(2025, 6, 1)
     assert illustrative_course(_woman(DENOSUMAB_STOPPED, -1.2), when) == "after_denosumab"

@@ -87,7 +87,8 @@ def test_below_1000_virtual_people_pass_is_unscored_with_a_reason() -> None:
                                       "rule needs")
         assert row["interval"] is not None  # the published interval is still shown
     (row,) = csv.DictReader(io.StringIO(summary_csv([ai])))
-    assert list(row)[-4:] == ["unit", "published_given", "published_given_unit", "pass_reason"]
+    assert list(row)[-6:] == ["unit", "published_given", "published_given_unit", "pass_reason",
+                              "se", "borderline"]
     assert (row["pass"], row["unit"], row["published"]) == ("", "%", "-2.0")
     assert (row["published_given"], row["published_given_unit"]) == ("-2.0", "%")
     assert row["pass_reason"] == ai["pass_reason"]
@@ -119,3 +120,20 @@ def test_published_is_in_the_model_unit_with_the_value_as_given_beside_it() -> N
     (row,) = csv.DictReader(io.StringIO(summary_csv([ai])))
     assert float(row["published"]) == pytest.approx(507.6, abs=0.5)
     assert (row["published_given"], row["published_given_unit"]) == ("17.6", "nmol/L")
+
+
+def test_rows_give_the_monte_carlo_error_and_flag_borderline_verdicts() -> None:
+    """ATAC's hip at 60 mo passed in validate and failed in trial, 0.01 pp apart: the SE of the
+    mean says such a verdict is a coin flip."""
+    trial = parse_trial_document(TRIAL)
+    people = _people(repeat=10)
+    ai, placebo, contrast = summarise(people, trial, endpoint_columns(trial))
+    assert ai["se"] == pytest.approx(ai["sd"] / np.sqrt(1010))
+    assert ai["borderline"] is False and placebo["borderline"] is None  # no verdict, no flag
+    # the paired contrast's SE is that of the individual differences
+    assert contrast["se"] == pytest.approx(contrast["sd"] / np.sqrt(1010))
+    people.loc[people["arm_id"] == "ai", "lumbar_spine_bmd_change_pct@12 mo"] -= 0.5
+    ai = summarise(people, trial, endpoint_columns(trial))[0]
+    assert ai["mean"] == pytest.approx(-3.0) and ai["borderline"] is True  # on the edge -3.0
+    stats = describe(np.array([1.0, np.nan]))
+    assert stats["se"] is None

@@ -37,6 +37,8 @@ def test_json_compares_regimens_side_by_side(example_patient_path: Path, tmp_pat
     assert ls["anastrozole=1mg/d"] < ls["current course"] < ls["anastrozole=none"]
     band = at_2y["current course"]["estradiol_pg_ml"]
     assert band["p5"] <= band["p95"]
+    # 10 draws make a rough band, and the output says so (the edges move with the seed)
+    assert "With 10 virtual people the band's edges are rough" in document["band_note"]
     # calculated free testosterone comes with every scenario, 1-4 % of the total (Vermeulen)
     free_t = {k: v["free_testosterone_pg_ml"]["value"] for k, v in at_2y.items()}
     total_t = {k: v["total_testosterone_ng_dl"]["value"] for k, v in at_2y.items()}
@@ -354,3 +356,31 @@ def test_a_man_under_50_is_shown_no_t_score(tmp_path: Path) -> None:
     assert "T-score" not in text.replace("no T-score projected", "")
     assert ("no T-score projected: man under 50 (ISCD: Z-score; osteoporosis not diagnosed by BMD "
             "alone)") in text
+
+
+def test_a_bisphosphonate_below_its_kidney_limit_carries_the_label_limit(tmp_path: Path) -> None:
+    """The recorded eGFR reaches the simulator's notes: a what-if of zoledronic acid 5 mg for a
+    woman with an eGFR of 25 says the label contraindicates it below 35 mL/min (it had said nothing)."""
+    patient = tmp_path / "ckd.yaml"
+    patient.write_text(
+        "version: 1\npatient: {id: ckd, sex: female, birth_date: 1950-03-01, "
+        "menopausal_status: postmenopausal}\nas_of: 2025-06-01\n"
+        "medications:\n  - {drug: letrozole, dose: 2.5 mg, every: 1 d, start: 2023-01-01}\n"
+        "labs:\n  - {test: egfr, value: 25, unit: mL/min/1.73m2, date: 2025-05-01}\n",
+        encoding="utf-8")
+    args = ["simulate", str(patient), "--years", "1", "--draws", "0",
+            "--what-if", "zoledronic_acid=5mg/1y"]
+    document = json.loads(RUNNER.invoke(app, [*args, "--format", "json"]).stdout)
+    caveats = {s["label"]: {c["code"]: c["kind"] for c in s["caveats"]} for s in document["scenarios"]}
+    assert caveats["zoledronic_acid=5mg/1y"]["BISPHOSPHONATE_KIDNEY_LIMIT_RECLAST"] == "label_limit"
+    assert "BISPHOSPHONATE_KIDNEY_LIMIT_RECLAST" not in caveats["current course"]
+    table = RUNNER.invoke(app, args)
+    assert table.exit_code == 0, table.output
+    assert "Label limit (zoledronic_acid=5mg/1y): Kidney function" in " ".join(table.stdout.split())
+
+
+def test_band_precision_is_said_below_the_steady_number_of_draws() -> None:
+    from osteotwin.simulate.what_if import STABLE_BAND_DRAWS, band_precision
+
+    assert band_precision(0) == "" and band_precision(STABLE_BAND_DRAWS) == ""
+    assert "--draws 100 or more" in band_precision(STABLE_BAND_DRAWS - 1)

@@ -6,22 +6,39 @@ from importlib import resources
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from osteotwin.simulate import simulate
 from osteotwin.trials import load_trial_file
 from osteotwin.trials.background import background_regimens, omitted_therapy
+from osteotwin.trials.model import TrialRegimen
 from osteotwin.trials.population import DRAW_NAMES, StandardDraws, draw_people, trial_rng
 
 TRAIN_DIR = Path(str(resources.files("osteotwin.data").joinpath("trials/train")))
+CHECKS_DIR = TRAIN_DIR.parent / "checks"
 
 
-def test_every_table_entry_names_a_training_trial_and_parses() -> None:
+def test_every_table_entry_names_a_packaged_trial_and_parses() -> None:
     table = omitted_therapy()
     assert table, "the packaged table is empty"
-    ids = {load_trial_file(p).id for p in TRAIN_DIR.glob("*.yaml")}
+    ids = {load_trial_file(p).id for d in (TRAIN_DIR, CHECKS_DIR) for p in d.glob("*.yaml")}
     for trial_id, (regimens, reason) in table.items():
         assert trial_id in ids
         assert regimens and len(reason) > 40
+
+
+@pytest.mark.parametrize(("folder", "trial_id"), [
+    (TRAIN_DIR, "abcsg_18"), (TRAIN_DIR, "b_able"), (CHECKS_DIR, "nakatsukasa_2018_denosumab_ai")])
+def test_trials_whose_source_names_no_inhibitor_take_anastrozole_by_id(folder: Path,
+                                                                       trial_id: str) -> None:
+    """The adjuvant inhibitor the sources of ABCSG-18 and B-ABLE (and one outside check) do not
+    name is given by trial id, as the packaged table gives the castrating agent: the same
+    anastrozole 1 mg daily from study start the old rule gave them, so validation is unchanged."""
+    trial = load_trial_file(folder / f"{trial_id}.yaml")
+    regimens, notes = background_regimens(trial)
+    assert regimens == (TrialRegimen(drug="anastrozole", dose_mg=1.0, dose_iu=None, route="oral",
+                                     every_d=1.0, start_d=0.0, stop_d=None),)
+    assert notes[0].startswith("background therapy assumed (anastrozole 1 mg every 1 d): ")
 
 
 def test_castration_trial_men_are_castrated_from_study_start() -> None:

@@ -148,3 +148,78 @@ def test_not_simulated_note_names_each_quantity_once_with_the_baseline_hint() ->
     assert not_simulated_note(["psa", "fsh", "psa"]) == "fsh, psa"
     note = not_simulated_note(["p1np", "hematocrit"])
     assert note.startswith("hematocrit, p1np") and "published baseline" in note
+
+
+def _weekly_injection_trial() -> object:
+    return parse_trial_document({
+        "version": 1, "id": "trt", "citation": "c", "population": {"sex": "male"},
+        "arms": [{"id": "trt", "n": 100, "regimens": [
+            {"drug": "testosterone_cypionate", "dose": "100 mg", "route": "intramuscular",
+             "every": "7 d", "start": "0 d"}]}],
+        "endpoints": [{"arm": "trt", "quantity": "total_testosterone", "at": at, "value": 700,
+                       "unit": "ng/dL"} for at in ("91 d", "13 wk", "3 mo", "94 d")],
+    })
+
+
+def _sawtooth(times: np.ndarray) -> np.ndarray:
+    """A weekly injection's testosterone: a peak a day after each dose on days 0, 7, 14, ..."""
+    since = np.mod(times, 7.0)
+    return 500.0 + 1200.0 * (np.exp(-since / 1.5) - np.exp(-since / 0.5))
+
+
+def test_hormone_levels_are_dosing_cycle_means_whatever_the_visit_is_called() -> None:
+    """'3 mo' (91.3 d, just after the injection on day 91) read the peak and '13 wk' (91 d) the
+    trough: 1134 against 658 ng/dL for the same visit. Both now read the mean over the weekly
+    cycle before them, as `osteotwin simulate` does."""
+    from osteotwin.simulate.averaging import window_mean
+    from osteotwin.trials.endpoints import reading_times
+    from osteotwin.trials.population import arm_regimens
+
+    trial = _weekly_injection_trial()
+    regimens = arm_regimens(trial, trial.arms[0])
+    base = np.unique(np.concatenate([np.arange(0.0, 120.0, 30.4375),
+                                     [e.at_d for e in trial.endpoints]]))
+    times = np.union1d(base, reading_times(trial.endpoints, {"trt": regimens}))
+    series = _sawtooth(times)[None, :].repeat(2, axis=0)
+    sim = ArmSimulation(arm_id="trt", times_d=times,
+                        series={"total_testosterone_ng_dl": series}, ages_y=np.full(2, 50.0),
+                        sex="male", regimens=regimens)
+    values = [person_values(e, sim)[0] for e in trial.endpoints]
+    fine = np.linspace(0.0, 7.0, 7001)
+    cycle_mean = float(np.mean(_sawtooth(fine)[:-1]))
+    assert values == pytest.approx([cycle_mean] * 4, rel=5e-3)
+    assert sim.at("total_testosterone_ng_dl", 91.0)[0] != pytest.approx(
+        sim.at("total_testosterone_ng_dl", 91.3125)[0], rel=0.1)  # the instants differ
+    assert values[0] == pytest.approx(window_mean(times, series[0], 91.0, 7.0))
+
+
+def test_reading_window_rules() -> None:
+    """The cycle of the sex-hormone regimens in force; the level at the time itself within the
+    first cycle after a change of course or study start, without intervals, after a stop."""
+    from osteotwin.simulate.scenario import Regimen
+    from osteotwin.trials.endpoints import reading_points, reading_window_d
+
+    weekly = Regimen(drug="testosterone_cypionate", dose_mg=100.0, route="intramuscular",
+                     every_d=7.0, start_d=0.0)
+    depot = Regimen(drug="goserelin", dose_mg=3.6, route="subcutaneous", every_d=28.0, start_d=0.0)
+    daily_ai = Regimen(drug="anastrozole", dose_mg=1.0, route="oral", every_d=1.0, start_d=0.0,
+                       stop_d=84.0)
+    gel = Regimen(drug="testosterone_gel", dose_mg=50.0, route="transdermal", every_d=None,
+                  start_d=0.0)
+    zoledronate = Regimen(drug="zoledronic_acid", dose_mg=5.0, route="intravenous",
+                          every_d=365.0, start_d=0.0)
+    assert reading_window_d((weekly,), 91.3125) == 7.0
+    assert reading_window_d((weekly,), 7.0) == 0.0  # the first week: the time since the dose
+    assert reading_window_d((depot,), 28.0) == 0.0 and reading_window_d((depot,), 14.0) == 0.0
+    assert reading_window_d((depot, gel), 112.0) == 28.0
+    assert reading_window_d((daily_ai,), 1.0) == 0.0  # a day after the first tablet
+    assert reading_window_d((daily_ai,), 14.0) == 1.0
+    assert reading_window_d((daily_ai,), 84.0) == 0.0  # stopped then: nothing in force
+    assert reading_window_d((gel,), 60.0) == 0.0 and reading_window_d((zoledronate,), 800.0) == 0.0
+    late_start = Regimen(drug="testosterone_cypionate", dose_mg=100.0, route="intramuscular",
+                         every_d=7.0, start_d=100.0)
+    assert reading_window_d((depot, late_start), 120.0) == 0.0  # a course changed 20 d before
+    points = reading_points((weekly,), 91.3125)
+    assert points[0] == pytest.approx(84.3125) and points[-1] == 91.3125
+    assert np.diff(points).max() <= 0.25 + 1e-9  # every 6 h
+    assert reading_points((gel,), 60.0).size == 0

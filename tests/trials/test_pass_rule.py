@@ -96,3 +96,35 @@ def test_contrast_sd_combines_both_arm_sizes() -> None:
 def test_nan_prediction_fails() -> None:
     e = _endpoint("lumbar_spine_bmd_change_pct", -1.0)
     assert passes(math.nan, e, SIZES) is False
+
+
+def test_small_n_reason_withholds_a_verdict_below_1000_people() -> None:
+    from osteotwin.trials.pass_rule import small_n_reason
+
+    assert small_n_reason(1000) is None
+    assert small_n_reason(200) == "unscored: 200 virtual people, below the 1,000 the pass rule needs"
+    assert small_n_reason(1) is not None and "1 virtual person," in str(small_n_reason(1))
+
+
+def test_monte_carlo_standard_error_and_borderline_verdicts() -> None:
+    import numpy as np
+
+    from osteotwin.trials.pass_rule import (
+        BORDERLINE_SE,
+        ScoringInterval,
+        is_borderline,
+        standard_error,
+    )
+
+    values = np.array([1.0, 2.0, 3.0, 4.0, np.nan])
+    assert standard_error(values) == pytest.approx(np.sqrt(5.0 / 3.0) / 2.0)
+    assert math.isnan(standard_error(np.array([1.0])))
+    interval = ScoringInterval(-7.74, -6.74, scored=True, basis="floor")
+    # ATAC's hip at 60 mo: -6.81 passes, but 0.05 from the edge with an SE of 0.1 is a coin flip
+    assert BORDERLINE_SE == 2.0
+    assert is_borderline(interval, -6.81, 0.1) is True
+    assert is_borderline(interval, -7.24, 0.1) is False
+    assert is_borderline(interval, -6.6, 0.1) is True  # a fail just outside is borderline too
+    assert is_borderline(interval, -5.0, 0.1) is False
+    assert is_borderline(ScoringInterval(0, 1, scored=False, basis="sd without n"), 0.5, 0.1) is None
+    assert is_borderline(interval, math.nan, 0.1) is None

@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 
 from osteotwin.trials import parse_trial_document
-from osteotwin.trials.background import BACKGROUND_AI, needs_background_ai
 from osteotwin.trials.population import (
     DRAW_NAMES,
     StandardDraws,
@@ -126,16 +125,15 @@ def test_one_sided_bounds_draw_the_default_held_to_the_bound() -> None:
                for a in people.assumptions)
 
 
-def test_background_ai_only_when_no_endocrine_therapy_listed() -> None:
-    trial = parse_trial_document(copy.deepcopy(DOC))
-    assert not needs_background_ai(trial)
+def test_no_inhibitor_added_to_a_users_breast_cancer_trial_without_endocrine_therapy() -> None:
+    """ER-negative survivors on zoledronic acid or placebo take what their file lists: no
+    aromatase inhibitor is added behind the user's back (it was, to every such trial)."""
     doc = copy.deepcopy(DOC)
-    doc["arms"][0]["regimens"] = [{"drug": "denosumab", "dose": "60 mg", "every": "6 mo"}]
-    trial = parse_trial_document(doc)
-    assert needs_background_ai(trial)
-    people = _people(doc, n=3)["control"]
-    assert people.scenarios[0].regimens[0].drug == BACKGROUND_AI.drug
-    assert any("background aromatase inhibitor" in a for a in people.assumptions)
+    doc["arms"][0]["regimens"] = [{"drug": "zoledronic_acid", "dose": "4 mg", "every": "6 mo"}]
+    people = _people(doc, n=3)
+    assert [r.drug for r in people["ai"].scenarios[0].regimens] == ["zoledronic_acid"]
+    assert people["control"].scenarios[0].regimens == ()
+    assert not any("background" in a for p in people.values() for a in p.assumptions)
 
 
 def test_transition_cohort_ages_follow_menopause_timing() -> None:
@@ -219,3 +217,71 @@ def test_what_the_simulator_cannot_run_names_the_trial_files_field() -> None:
     report = run_validation([late], n=2, simulator=simulator, parameter_rows=lambda rng, n: None,
                             fracture=FractureParameters())
     assert len(report.errors) == 1 and report.errors[0].startswith("late.yaml: endpoints[0].at: ")
+
+
+def _ysm_and_ages(doc: dict[str, Any], arm: str = "control") -> tuple[Any, Any]:
+    subjects = [s.subject for s in _people(doc)[arm].scenarios]
+    return (np.array([s.years_since_menopause for s in subjects], dtype=float),
+            np.array([s.age_y for s in subjects]))
+
+
+def test_postmenopausal_draws_are_after_the_menopause_at_a_plausible_age() -> None:
+    """A published spread of years since menopause no longer puts 'postmenopausal' women before
+    their final menstrual period, nor their menopause at 25 (independent of their age): draws are
+    held to >= 0 and to a menopause at 30-65 y (the reader's range for the means)."""
+    doc = copy.deepcopy(DOC)
+    pop = doc["population"]
+    pop["age"] = {"mean": 64, "sd": 6}
+    pop["years_since_menopause"] = {"mean": 12, "sd": 5}
+    ysm, ages = _ysm_and_ages(doc)
+    assert ysm.min() >= 0.0
+    menopause = ages - ysm
+    assert menopause.min() >= 30.0 - 1e-9 and menopause.max() <= 65.0 + 1e-9
+    assert ysm.mean() == pytest.approx(12, abs=0.5)  # the published mean, barely moved
+    # a wide spread: many draws would fall outside; still within the bounds
+    pop["years_since_menopause"] = {"mean": 3, "sd": 10}
+    ysm, ages = _ysm_and_ages(doc)
+    assert ysm.min() >= 0.0 and (ages - ysm).min() >= 30.0 - 1e-9
+
+
+def test_premenopausal_draws_are_before_the_menopause() -> None:
+    doc = copy.deepcopy(DOC)
+    pop = doc["population"]
+    pop.update(menopausal_status="premenopausal", breast_cancer=False,
+               age={"mean": 44, "sd": 4}, years_since_menopause={"mean": -4, "sd": 3})
+    doc["arms"][0]["regimens"] = []
+    ysm, ages = _ysm_and_ages(doc)
+    assert ysm.max() <= 0.0
+    assert (ages - ysm).max() <= 65.0 + 1e-9
+
+
+def test_postmenopausal_cohort_timed_by_menopause_has_no_premenopausal_women() -> None:
+    """Ages derived from the menopause (no age published): the years drawn are held to the
+    status too."""
+    doc = copy.deepcopy(DOC)
+    pop = doc["population"]
+    del pop["age"]
+    pop["years_since_menopause"] = {"mean": 1, "sd": 2}
+    ysm, ages = _ysm_and_ages(doc)
+    assert ysm.min() >= 0.0
+    assert np.all(ages >= 35.0)
+
+
+def test_ysm_bounds_let_the_status_win_over_an_implausible_age() -> None:
+    from osteotwin.trials.population import ysm_bounds
+
+    low, high = ysm_bounds("postmenopausal", np.array([25.0, 50.0, 90.0]))
+    assert list(low) == [0.0, 0.0, 25.0]
+    assert list(high) == [0.0, 20.0, 60.0]
+    low, high = ysm_bounds(None, np.array([40.0]))
+    assert (low[0], high[0]) == (-20.0, 10.0)
+
+
+def test_truncated_normal_takes_one_bound_per_draw() -> None:
+    from osteotwin.trials.population import truncated_normal
+
+    z = np.linspace(-3, 3, 7)
+    per_draw = truncated_normal(z, 0.0, 1.0, np.full(7, -1.0), np.full(7, 1.0))
+    assert np.array_equal(per_draw, truncated_normal(z, 0.0, 1.0, -1.0, 1.0))
+    mixed = truncated_normal(z, 0.0, 1.0, np.array([-1.0] * 6 + [5.0]), np.array([1.0] * 6 + [5.0]))
+    assert mixed[-1] == 5.0 and np.all(np.abs(mixed[:-1]) <= 1.0)

@@ -191,3 +191,21 @@ def test_a_lab_level_may_be_published_at_study_start_but_a_change_may_not() -> N
     doc["endpoints"][1]["at"] = "0 d"
     with pytest.raises(UserInputError, match=r"endpoints\[1\]\.at.*not after study start"):
         parse_trial_document(doc)
+
+
+@pytest.mark.parametrize(("status", "ysm", "key"), [
+    ("postmenopausal", {"mean": -1, "sd": 2}, "mean"),
+    ("postmenopausal", {"max": -0.5}, "max"),
+    ("premenopausal", {"mean": 2}, "mean"),
+    ("premenopausal", {"min": 1}, "min"),
+])
+def test_years_since_menopause_contradicting_the_status_are_refused(
+        status: str, ysm: dict[str, Any], key: str) -> None:
+    doc = copy.deepcopy(MINIMAL)
+    doc["population"] = {"sex": "female", "age": {"mean": 50, "sd": 5},
+                         "menopausal_status": status, "years_since_menopause": ysm}
+    with pytest.raises(UserInputError) as info:
+        parse_trial_document(doc)
+    err = info.value
+    assert err.field == f"population.years_since_menopause.{key}"
+    assert status in err.problem and "final menstrual period" in err.accepted

@@ -54,6 +54,8 @@ def test_the_result_names_the_simulator_it_came_from() -> None:
     assert band["n"] == 10 and band["high"][-1] >= band["low"][-1]
     assert changed["series"]["lumbar_spine_bmd_change_pct"][-1] > \
         current["series"]["lumbar_spine_bmd_change_pct"][-1]
+    # ten virtual people make a rough band, and the result says so
+    assert "With 10 virtual people the band's edges are rough" in result["bands"]["precision"]
 
 
 def test_an_estradiol_the_model_cannot_reproduce_is_noted(
@@ -177,3 +179,22 @@ def test_the_table_averages_each_course_over_its_dosing_cycle() -> None:
     level = table["values"]["total_testosterone_ng_dl"]
     assert abs(level[1] / level[0] - 1.0) < 0.02, level
     assert result["windows_note"].startswith("Hormone levels are means over the 14 days before")
+
+
+def test_a_bisphosphonate_below_its_kidney_limit_is_named_a_label_limit(tmp_path: Path) -> None:
+    """The record's eGFR reaches the what-if's notes: zoledronic acid 5 mg for a woman with an
+    eGFR of 25 carries the Reclast label's limit (it had carried none), marked as a label limit."""
+    from osteotwin.records import parse_patient_document
+
+    record = parse_patient_document({
+        "version": 1, "as_of": "2025-06-01",
+        "patient": {"id": "ckd", "sex": "female", "birth_date": "1950-03-01",
+                    "menopausal_status": "postmenopausal"},
+        "medications": [{"drug": "letrozole", "dose": "2.5 mg", "every": "1 d", "start": "2023-01-01"}],
+        "labs": [{"test": "egfr", "value": 25, "unit": "mL/min/1.73m2", "date": "2025-05-01"}]})
+    result = run_what_if(record, WhatIfRequest(years=1, antiresorptive="zoledronic_acid_5mg_yearly",
+                                               band_draws=0))
+    limits = [c for c in result["caveats"] if c["kind"] == "label_limit"]
+    assert [c["code"] for c in limits] == ["BISPHOSPHONATE_KIDNEY_LIMIT_RECLAST"]
+    assert limits[0]["courses"] == [result["courses"][1]["label"]]
+    assert result["bands"]["precision"] == ""  # no band, nothing to say of it

@@ -126,7 +126,8 @@ def _arm(e: EndpointResult) -> str:
 def _verdict(e: EndpointResult) -> str:
     if not e.scored:
         return "reported"
-    return "pass" if e.passed else "**fail**"
+    verdict = "pass" if e.passed else "**fail**"
+    return f"{verdict} (borderline)" if e.borderline else verdict
 
 
 def markdown_table(report: ValidationReport) -> str:
@@ -309,6 +310,14 @@ training misses fail") gives, for each, the published results it disagrees with.
   between seeds, enough to flip endpoints that sit near an interval's edge). The arms of a trial share
   their random numbers, so a contrast (arm minus arm) compares like with like; its "95 % of virtual
   people" is taken over per-person differences.
+- **Hormone levels** (estradiol, testosterone, LH) are the mean over the dosing cycle of the arm's
+  sex-hormone regimens in force at the endpoint's time (as `osteotwin simulate` reports them), so a
+  visit written "3 mo" or "13 wk" reads the same level of a weekly injection; within the first cycle
+  after a course starts or stops, or with nothing dosed at intervals, the level at the time itself.
+- **Sampling error and borderline verdicts.** Each endpoint carries the standard error of the arm's
+  simulated mean (SD/√n; conservative for the stratified draws); a verdict is marked *borderline*
+  where the mean ± 2 SE reaches past an edge of the scored interval, so it could turn with other
+  draws. Below 1,000 virtual people per arm nothing is scored (the pass rule's minimum).
 - **Interval scored against.** `ci95` as published; `se` → ±1.96·se; `sd` → ±1.96·sd/√n with the arm's
   `n` (contrasts: √(1/n₁ + 1/n₂)); no uncertainty → the floor alone. Floors: ±0.5 percentage points for
   BMD and marker changes and for fracture incidence (a percentage of people; the spec names no other
@@ -321,8 +330,10 @@ training misses fail") gives, for each, the published results it disagrees with.
 - **Not modelled the way the source measured it.** Published medians (ATAC bone substudy) are compared
   with the simulated mean; immunoassay estradiol in the older male trials is compared with the model's
   mass-spectrometry-scale estradiol. Background therapy a file cannot list because its source did not
-  name the agent (an aromatase inhibitor in ABCSG-18 and B-ABLE; the castrating agent of the castration
-  study) is added as an assumption, printed below; only inputs are added, no parameter is set per trial
+  name the agent (an aromatase inhibitor in ABCSG-18 and B-ABLE, and in one outside check; the
+  castrating agent of the castration study) is listed by trial in
+  `src/osteotwin/data/trials/omitted_therapy.yaml` and added as an assumption, printed below; only
+  inputs are added, no parameter is set per trial, and a user's trial gets none
   (`osteotwin.trials.background`).
 - **Calibration** used only these training files (see `src/osteotwin/data/model/fitted_parameters.yaml`
   for what was fitted, bounds, objective, seed and data checksums). The shipped set is the end of a

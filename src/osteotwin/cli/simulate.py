@@ -12,6 +12,7 @@ Heavy imports (numpy, numba, scipy, matplotlib) happen inside the command.
 
 from __future__ import annotations
 
+import datetime as dt
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -20,6 +21,7 @@ import typer
 
 if TYPE_CHECKING:
     from osteotwin.simulate.bands import Projection
+    from osteotwin.simulate.caveats import Egfr
 
 #: ``--draws`` default as the help states it: ``simulate.what_if.BAND_DRAWS``, written out so that
 #: the CLI starts without importing the simulator (a test holds the two equal).
@@ -110,6 +112,9 @@ def simulate_command(
     for text in what_if or []:
         scenarios.append(apply_what_if(base, parse_what_if(text)))
     safety = what_if_safety(record, scenarios)
+    from osteotwin.simulate.caveats import recorded_egfr
+
+    egfr = recorded_egfr(record, record.as_of or dt.date.today())  # label limits of bisphosphonates
     times = _output_times(years, scenarios)
     progress = None
     if output_format is SimulateFormat.table and draws > 0:
@@ -137,11 +142,11 @@ def simulate_command(
     if output_format is SimulateFormat.json:
         from osteotwin.cli.common import emit_json
 
-        emit_json({**_document(projections, years, safety), **notes})
+        emit_json({**_document(projections, years, safety, egfr), **notes})
     elif output_format is SimulateFormat.csv:
         typer.echo(_csv(projections), nl=False)
     else:
-        _table(projections, years, safety, notes["testosterone_note"])
+        _table(projections, years, safety, notes["testosterone_note"], egfr)
     del np
 
 
@@ -187,10 +192,11 @@ def _regimens(projection: Projection) -> list[dict[str, Any]]:
 
 
 def _document(projections: list[Projection], years: float,
-              safety: dict[str, list[str]] | None = None) -> dict[str, Any]:
+              safety: dict[str, list[str]] | None = None, egfr: Egfr | None = None) -> dict[str, Any]:
     from osteotwin.simulate.averaging import DAYS_PER_YEAR, summary_years
     from osteotwin.simulate.bands import band_quantity
     from osteotwin.simulate.caveats import model_caveats
+    from osteotwin.simulate.what_if import band_precision
 
     current = projections[0].trajectory.to_json()
     scenarios = []
@@ -203,7 +209,7 @@ def _document(projections: list[Projection], years: float,
                                 "p95": _rounded(projection.high[name])}
                          for name in projection.low}
         body["assumed_doses"] = projection.trajectory.meta.get("assumed_doses", [])
-        body["caveats"] = [c.to_json() for c in model_caveats(projection.scenario)]
+        body["caveats"] = [c.to_json() for c in model_caveats(projection.scenario, egfr)]
         body["safety"] = (safety or {}).get(projection.trajectory.label, [])
         scenarios.append(body)
     summary = [{"scenario": p.trajectory.label, "at_years": y,
@@ -213,6 +219,7 @@ def _document(projections: list[Projection], years: float,
     meta = projections[0].trajectory.meta  # the courses share the person's past
     return {"times_d": current["times_d"], "series": current["series"], "scenarios": scenarios,
             "summary": summary, "draws": projections[0].draws,
+            "band_note": band_precision(projections[0].draws),
             "bmd_change_scan_to_t0_pct": meta.get("bmd_change_scan_to_t0_pct") or {},
             "estradiol_match": meta.get("estradiol_match"),
             "assumptions": list(projections[0].scenario.assumptions),
@@ -260,7 +267,8 @@ def _csv(projections: list[Projection]) -> str:
 
 
 def _table(projections: list[Projection], years: float,
-           safety: dict[str, list[str]] | None = None, testosterone: str | None = None) -> None:
+           safety: dict[str, list[str]] | None = None, testosterone: str | None = None,
+           egfr: Egfr | None = None) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -314,19 +322,22 @@ def _table(projections: list[Projection], years: float,
                       + "; ".join(projections[0].scenario.assumptions) + ".", highlight=False)
     from osteotwin.simulate.caveats import caveats_by_course, model_caveats
 
-    for caveat, labels in caveats_by_course((p.scenario.label, model_caveats(p.scenario))
+    for caveat, labels in caveats_by_course((p.scenario.label, model_caveats(p.scenario, egfr))
                                             for p in projections):
-        console.print(f"Model caveat ({', '.join(labels)}): {caveat.message} [dim]Source: "
+        kind = "Model caveat" if caveat.departure else "Label limit"
+        console.print(f"{kind} ({', '.join(labels)}): {caveat.message} [dim]Source: "
                       f"{caveat.source}.[/dim]", highlight=False)
     for label, notes in (safety or {}).items():
         console.print(f"Safety ({label}): " + "; ".join(notes) + ". The prediction shows what the "
                       "model expects of that training, not advice to do it: see `osteotwin plan` "
                       "for the program this person's screen allows.", highlight=False)
+    from osteotwin.simulate.what_if import band_precision
+
     draws = projections[0].draws
     band = (f"Value: the person with the central model parameters; band: 5-95 % of {draws} "
             "virtual people with the same characteristics and parameters drawn from their "
             "population distributions (skewed draws can leave the central value near or outside "
-            "its band). " if draws > 0 else "")
+            f"its band). {band_precision(draws)} " if draws > 0 else "")
     at_years = summary_years(years)
     windows = describe_windows([(p.trajectory.label, [p.summary_window_d(y * DAYS_PER_YEAR)
                                                       for y in at_years]) for p in projections],

@@ -17,7 +17,7 @@ class Backend(StrEnum):
     cpu = "cpu"
     jax = "jax"
     dask = "dask"
-    ray = "ray"  # spec/cli.md names it; refused with a clear message (not in this build)
+    ray = "ray"
 
 
 class TrialFormat(StrEnum):
@@ -31,17 +31,38 @@ TRIAL_HELP = "\n\n".join((
     "go to Parquet (OUT/people/), the summary (mean, SD, percentiles, published value) to "
     "OUT/summary.json and OUT/summary.csv.",
     "Parquet columns, one row per virtual person: arm_index, arm_id, person (index within the "
-    "arm), chunk, age_y, weight_kg, and one column per endpoint named QUANTITY@AT (e.g. "
-    "lumbar_spine_bmd_change_pct@24 mo; \"from D d\" appended for a change from a later time), "
-    "in the model's units, which need not be the trial file's: % for changes and incidences, "
-    "the canonical unit for absolute lab levels (estradiol pg/mL, total testosterone ng/dL, "
-    "25(OH)D ng/mL, ...).",
+    "arm), chunk, the person at study start (age_y, weight_kg, years_since_menopause, "
+    "baseline_estradiol_pg_ml and baseline_total_testosterone_ng_dl as simulated, and "
+    "baseline_SITE_bmd_g_cm2 or baseline_SITE_t_score where the trial publishes them), and one "
+    "column per endpoint named QUANTITY@AT (e.g. lumbar_spine_bmd_change_pct@24 mo; \"from D d\" "
+    "appended for a change from a later time), in the model's units, which need not be the trial "
+    "file's: % for changes and incidences, the canonical unit for absolute lab levels (estradiol "
+    "pg/mL, total testosterone ng/dL even where the file gives nmol/L, 25(OH)D ng/mL, ...). Each "
+    "column's unit and description are in the Parquet field metadata and in OUT/manifest.json "
+    "(`units`, `column_descriptions`). fracture_incidence_pct is each person's cumulative "
+    "probability of a clinical fracture from the hazard model, a risk, not an event (its arm mean "
+    "is the expected incidence; no event times are drawn).",
+    "Hormone levels (estradiol, testosterone, free testosterone, LH) are read as `osteotwin "
+    "simulate` reads them: the time-weighted mean over the dosing cycle of the arm's sex-hormone "
+    "regimens in force at the endpoint's time (the longest interval: a week for weekly "
+    "injections), so that \"3 mo\" and \"13 wk\" are one visit, not a peak and a trough. "
+    "Within the first cycle after study start or after such a regimen starts or stops, and "
+    "without intermittent dosing (gels, patches, nothing), the level at the time itself. Other "
+    "labs and BMD and marker changes are read at the time.",
     "Each summary row gives that unit as `unit`: mean, SD, percentiles, interval and the "
     "published value (`published`) are in it; the published value and unit as the trial file "
     "gives them are `published_given` and `published_given_unit`. `pass` is the spec's pass "
     "rule, which is defined for at least 1,000 virtual people per arm: below that it is empty "
-    "(null) and `pass_reason` says why. A dose the trial file leaves out (`dose: null`) is simulated at the usual labelled "
-    "dose, listed under `assumed_doses`.",
+    "(null) and `pass_reason` says why. `se` is the Monte Carlo standard error of the mean (SD "
+    "over the square root of n); `borderline` is true (yes?/no? in the table) where the mean plus "
+    "or minus 2 SE straddles an edge of the interval, so that another seed may turn the verdict. "
+    "A dose the trial file leaves out (`dose: null`) is simulated at the usual labelled "
+    "dose, listed under `assumed_doses`. Background therapy a packaged trial's source left "
+    "unnamed (the adjuvant inhibitor of ABCSG-18 and B-ABLE, the castrating agent of the "
+    "castration study; by trial id) is printed under the table and listed under "
+    "`background_therapy`; no other trial gets any. The model's known departures that apply to "
+    "an arm's regimens (the caveats `osteotwin simulate` shows, judged on the arm's median "
+    "person) are printed under the table and listed per arm under `caveats`.",
     "The manifest in OUT records the parameter set (a digest of the values used: "
     "OSTEOTWIN_PARAMETERS may name another file than the packaged fit), the osteotwin version and "
     "a digest of the model's code and packaged data; resuming a run with different ones is refused. summary.json "
@@ -58,9 +79,10 @@ def trial(
     n: Annotated[int, typer.Option("--n", help="Virtual people per arm.")],
     backend: Annotated[Backend, typer.Option(help="cpu: compiled solver on every core; jax: batched "
                                              "float64 solver (GPU if present, else CPU); dask: "
-                                             "chunks as tasks on a Dask cluster (the distributed "
-                                             "run); ray: not available in this build (exits 2; "
-                                             "use dask).")] = Backend.cpu,
+                                             "chunks as tasks on a Dask cluster; ray: chunks as "
+                                             "Ray tasks (a local instance, or the cluster "
+                                             "--scheduler names). The same seed gives the same "
+                                             "people on every backend.")] = Backend.cpu,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed draws the same people on "
                                            "any backend (independent draws, chunk by chunk; "
                                            "`osteotwin validate` draws each arm as a Latin "
@@ -71,8 +93,11 @@ def trial(
                                              "./trial-<id>-n<N>-seed<S>).")] = None,
     chunk_size: Annotated[int, typer.Option(help="People per chunk (a killed run loses at most "
                                             "the chunks in flight).")] = 2_000,
-    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address (with --backend "
-                                                  "dask); default: a LocalCluster.")] = None,
+    scheduler: Annotated[str | None, typer.Option(help="Cluster address: a Dask scheduler "
+                                                  "(tcp://host:8786, with --backend dask; default "
+                                                  "a LocalCluster) or a Ray cluster "
+                                                  "(ray://host:10001 or auto, with --backend ray; "
+                                                  "default a local instance).")] = None,
     workers: Annotated[int | None, typer.Option(help="Worker processes (default: every core).")] = None,
     output_format: Annotated[TrialFormat, typer.Option("--format", help="table or json "
                                                        "(summary on stdout).")] = TrialFormat.table,
@@ -120,32 +145,42 @@ def _print_table(result: RunResult) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from osteotwin.trials.caveats import caveat_lines
     from osteotwin.trials.endpoints import not_simulated_note
+    from osteotwin.trials.pass_rule import BORDERLINE_SE
 
     console = Console()
     if not console.is_terminal:
         console = Console(width=160)
     table = Table(title=f"{result.trial_id}: {result.n:,} virtual people per arm "
                   f"(seed {result.seed}, {result.backend})")
-    for name in ("arm / contrast", "endpoint", "unit", "mean", "SD", "2.5%", "50%", "97.5%",
-                 "published", "interval", "pass"):
+    for name in ("arm / contrast", "endpoint", "unit", "mean", "SE", "SD", "2.5%", "50%",
+                 "97.5%", "published", "interval", "pass"):
         table.add_column(name, justify="left" if name in ("arm / contrast", "endpoint", "unit")
                          else "right")
     for row in result.summary:
         who = row["arm"] if row["arm"] is not None else " − ".join(row["contrast"])
         interval = row["interval"]
-        table.add_row(who, row["endpoint"], row["unit"], _fmt(row["mean"]), _fmt(row["sd"]),
-                      _fmt(row["p2.5"]), _fmt(row["p50"]), _fmt(row["p97.5"]), _published(row),
+        table.add_row(who, row["endpoint"], row["unit"], _fmt(row["mean"]), _fmt(row.get("se")),
+                      _fmt(row["sd"]), _fmt(row["p2.5"]), _fmt(row["p50"]), _fmt(row["p97.5"]),
+                      _published(row),
                       f"{interval[0]:.3g} to {interval[1]:.3g}" if interval else "—",
-                      {True: "yes", False: "no", None: "—"}[row["pass"]])
+                      pass_text(row))
     console.print(table)
+    if any(row.get("borderline") for row in result.summary):
+        console.print(f"yes?/no?: borderline, the mean ± {BORDERLINE_SE:g} SE straddles an edge of "
+                      "the interval (another seed may turn the verdict)", highlight=False)
     reasons = sorted({row["pass_reason"] for row in result.summary
                       if row["pass_reason"] and row["mean"] is not None})
     for reason in reasons:
         console.print(f"pass —: {reason}", highlight=False)
+    for note in result.background:
+        console.print(f"[yellow]every arm: {note}[/]", highlight=False)
     for arm, doses in result.assumed_doses.items():
         for dose in doses:
             console.print(f"[yellow]assumed dose, arm {arm}: {dose['note']}[/]", highlight=False)
+    for line in caveat_lines(result.caveats):
+        console.print(f"[yellow]caveat: {line}[/]", highlight=False)
     missing = [row["quantity"] for row in result.summary if row["mean"] is None]
     if missing:
         console.print(f"[yellow]{len(missing)} row(s) without a prediction; the model does not "
@@ -161,6 +196,13 @@ def _print_table(result: RunResult) -> None:
                   highlight=False)
     console.print("Decision support: a virtual population from published summaries and a "
                   "mechanistic model; see assumptions in summary.json.")
+
+
+def pass_text(row: dict[str, Any]) -> str:
+    """A summary row's verdict: yes or no, with '?' when borderline; '—' without a verdict."""
+    if row["pass"] is None:
+        return "—"
+    return ("yes" if row["pass"] else "no") + ("?" if row.get("borderline") else "")
 
 
 def _published(row: dict[str, Any]) -> str:

@@ -14,11 +14,18 @@ from collections.abc import Iterable
 from osteotwin.clinic.densitometry import BmdChange, DensitometrySummary
 from osteotwin.clinic.follow_on import bisphosphonate_followed
 from osteotwin.clinic.fracture_risk import FractureRisk
-from osteotwin.clinic.history_text import hip_fracture_mentions, names_distant_metastases
+from osteotwin.clinic.history_text import (
+    amenorrhoea_mentions,
+    bilateral_oophorectomy_mentions,
+    hip_fracture_mentions,
+    names_bone_metastases,
+    names_distant_metastases,
+)
 from osteotwin.clinic.model import Fact, FactValue
 from osteotwin.clinic.monitoring import (
     BASELINE_DXA_WINDOW_D,
     LAB_INTERVAL_D,
+    after_denosumab_dxa_due,
     before_treatment,
     dxa_plan,
     lab_due,
@@ -155,6 +162,37 @@ def _earliest_start(meds: list[Medication]) -> dt.date | None:
     return min(starts) if starts else None
 
 
+def _quoted(texts: Iterable[str]) -> str | None:
+    """Free-text entries, each in double quotes, joined by "; " (None when there are none)."""
+    return "; ".join(f'"{text}"' for text in texts) or None
+
+
+#: NCCN definition of menopause (for aromatase-inhibitor eligibility): age 60 or over, a bilateral
+#: oophorectomy, or, under 60, amenorrhoea with FSH and estradiol in the postmenopausal range
+NCCN_MENOPAUSE_AGE = 60.0
+
+
+def _menopause(s: FactSheet, record: PatientRecord, age: float) -> None:
+    """Whether the menopause is established (NCCN definition) and whether only the recorded status
+    says so: under 60, without a bilateral oophorectomy, "postmenopausal" on the record does not
+    establish it (amenorrhoea after chemotherapy included: ovarian function returned on an aromatase
+    inhibitor in 12 of 45 women aged 40 or more, Smith 2006; Burstein 2016)."""
+    p, h = record.patient, record.history
+    woman = p.sex == "female"
+    oophorectomy = _quoted(bilateral_oophorectomy_mentions(h.conditions)) if woman else None
+    s.put("bilateral_oophorectomy_in_conditions", oophorectomy)
+    amenorrhoea = _quoted(amenorrhoea_mentions(h.conditions)) if woman else None
+    s.put("amenorrhoea_in_conditions", amenorrhoea)
+    s.put("amenorrhoea_note", f", with amenorrhoea named in the history ({amenorrhoea})"
+          if amenorrhoea else "")
+    by_record_only = (woman and p.menopausal_status == "postmenopausal"
+                      and age < NCCN_MENOPAUSE_AGE and oophorectomy is None)
+    s.put("menopause_by_record_only", by_record_only)
+    s.put("menopause_confirmed", woman and not by_record_only and (
+        p.menopausal_status == "postmenopausal" or (p.menopausal_status is None and (
+            age >= NCCN_MENOPAUSE_AGE or oophorectomy is not None))))
+
+
 def derive_facts(record: PatientRecord, as_of: dt.date, dxa: DensitometrySummary,
                  risk: FractureRisk) -> dict[str, Fact]:
     """Every fact the rules use (listed in docs/assessment.md, "Facts the rules read")."""
@@ -165,9 +203,7 @@ def derive_facts(record: PatientRecord, as_of: dt.date, dxa: DensitometrySummary
     s.put("sex", p.sex)
     s.put("age_y", round(age, 1), "years")
     s.put("menopausal_status", p.menopausal_status)
-    # NCCN definition of menopause for AI eligibility: documented status, or age 60 or over.
-    s.put("menopause_confirmed", p.sex == "female" and (
-        p.menopausal_status == "postmenopausal" or (p.menopausal_status is None and age >= 60)))
+    _menopause(s, record, age)
     bmi = p.bmi
     s.put("bmi_kg_m2", None if bmi is None else round(bmi, 1), "kg/m²")
     s.put("weight_kg", p.weight_kg, "kg")
@@ -186,9 +222,7 @@ def derive_facts(record: PatientRecord, as_of: dt.date, dxa: DensitometrySummary
     s.put("fracture_history", fracture_history)
     # Free-text conditions are kept, not interpreted (patient-file spec): an entry that mentions a hip
     # fracture is quoted for the clinician to confirm, never counted as a fracture or a diagnosis.
-    hip_mentions = hip_fracture_mentions(h.conditions)
-    s.put("hip_fracture_in_conditions",
-          "; ".join(f'"{text}"' for text in hip_mentions) or None)
+    s.put("hip_fracture_in_conditions", _quoted(hip_fracture_mentions(h.conditions)))
 
     # Medications active on as_of
     ai = _active(record, as_of, "aromatase_inhibitor")
@@ -207,12 +241,15 @@ def derive_facts(record: PatientRecord, as_of: dt.date, dxa: DensitometrySummary
     trt_start = _earliest_start(trt)
     s.put("on_antiresorptive", bool(antiresorptive))
     s.put("antiresorptive_drugs", _names(antiresorptive))
+    s.put("antiresorptive_regimen", "; ".join(m.words() for m in antiresorptive) or None)
     s.put("on_gh_secretagogue", bool(ghs))
     s.put("gh_secretagogues", _names(ghs))
     estrogen = _active(record, as_of, "estrogen")
     s.put("on_estrogen", bool(estrogen))
     s.put("estrogen_drugs", _names(estrogen))
-    s.put("on_gnrh_agonist", bool(_active(record, as_of, "gnrh_agonist_depot")))
+    gnrh = _active(record, as_of, "gnrh_agonist_depot")
+    s.put("on_gnrh_agonist", bool(gnrh))
+    s.put("gnrh_agonist_drugs", _names(gnrh))
     s.put("on_tamoxifen", bool(_active(record, as_of, "serm")))
     # Women with breast cancer on an AI (also when breast cancer is not recorded for a woman).
     ai_for_bc = bool(ai) and (h.breast_cancer is True or (p.sex == "female" and h.breast_cancer is None))
@@ -233,9 +270,13 @@ def derive_facts(record: PatientRecord, as_of: dt.date, dxa: DensitometrySummary
     s.put("oncology_antiresorptive_regimen", "; ".join(_regimen_text(m) for m in oncology) or None)
     s.put("on_bisphosphonate", bool(_active(record, as_of, "bisphosphonate")))
     # Metastatic disease named in the free-text conditions: not the adjuvant (early) setting
-    s.put("metastases_in_conditions", "; ".join(
-        f'"{text}"' for text in h.conditions
-        if names_distant_metastases(text)) or None)
+    s.put("metastases_in_conditions",
+          _quoted(text for text in h.conditions if names_distant_metastases(text)))
+    # metastases in bone (the reading the plan's exercise screen uses): a bone-modifying agent at the
+    # metastasis dose is oncology's, and the osteoporosis schedules do not apply
+    s.put("bone_metastases_in_conditions",
+          _quoted(text for text in h.conditions if names_bone_metastases(text)))
+    s.put("on_denosumab", bool(_active(record, as_of, "rankl_inhibitor")))
 
     # the adjuvant regimen in early breast cancer (zoledronic acid 4 mg every 6 months for 3-5 years,
     # ASCO-Ontario Health, Dhesy-Thind 2017): its length is oncology's, not the osteoporosis holiday's
@@ -287,6 +328,27 @@ def _score_notes(s: FactSheet, dxa: DensitometrySummary) -> None:
     s.put("ai_t_score_note", ai_note)
 
 
+def _after_denosumab_dxa(s: FactSheet, record: PatientRecord) -> dt.date | None:
+    """The DXA date after denosumab stopped (``monitoring.after_denosumab_dxa_due``): at the
+    transition while the rebound window is open and no bisphosphonate has followed (the plan's
+    screen's ``denosumab_stop``), or about 12 months after the bisphosphonate that followed it."""
+    from osteotwin.plan.exercise.screening import denosumab_stop  # one reading of the window
+
+    as_of, last_injection = s.value("as_of"), s.value("denosumab_last_dose")
+    assert isinstance(as_of, dt.date)
+    if not isinstance(last_injection, dt.date) or s.value("on_denosumab"):
+        return None
+    last_scan = s.value("last_dxa_date")
+    follow_on = [m.start for m in record.medications if _drug_class(m.drug) == "bisphosphonate"
+                 and m.start is not None and last_injection <= m.start <= as_of]
+    transition = s.value("denosumab_follow_on_due") if denosumab_stop(record, as_of) else None
+    return after_denosumab_dxa_due(
+        last_scan=last_scan if isinstance(last_scan, dt.date) else None,
+        last_injection=last_injection,
+        transition=transition if isinstance(transition, dt.date) else None,
+        follow_on_start=min(follow_on) if follow_on else None)
+
+
 def _exercise_screen(s: FactSheet, record: PatientRecord, as_of: dt.date) -> None:
     """The contraindications of the exercise plan's own safety screen (``plan.exercise.screening``;
     protocols.md 8.4: UK consensus 2022, Too Fit To Fracture 2014/2015), as the screen words them, so
@@ -301,6 +363,8 @@ def _exercise_screen(s: FactSheet, record: PatientRecord, as_of: dt.date) -> Non
     heavy = list(sc.high_intensity_held_back)
     impact = [sc.impact_cap_reason] if sc.impact_cap in ("brisk_walking", "low") else []
     s.put("high_intensity_contraindication", "; ".join(heavy) or None)
+    # the screen's impact ceiling: "brisk_walking" (no jumps at all), "low", "moderate" or "high"
+    s.put("impact_cap", sc.impact_cap)
     s.put("impact_contraindication", "; ".join(impact) or None)
     s.put("impact_deferral_note", "; no jumps or drop landings for now (" + "; ".join(impact) + ")"
           if impact else "")
@@ -422,6 +486,9 @@ def _labs(s: FactSheet, record: PatientRecord, as_of: dt.date, ai_start: dt.date
     _lab(s, record, as_of, "vitamin_d_25oh", "vitamin_d_ng_ml", "ng/mL")
     _lab(s, record, as_of, "calcium", "serum_calcium_mg_dl", "mg/dL")
     _lab(s, record, as_of, "pth", "pth_pg_ml", "pg/mL")
+    pth = _pth_with_calcium(record, as_of)
+    s.put("pth_with_calcium_pg_ml", None if pth is None else round(pth.value, 2), "pg/mL",
+          None if pth is None else pth.date)
     _lab(s, record, as_of, "egfr", "egfr", "mL/min/1.73m²")
     _lab(s, record, as_of, "ctx", "ctx_ng_ml", "ng/mL")
     _lab(s, record, as_of, "p1np", "p1np_ng_ml", "ng/mL")
@@ -443,6 +510,20 @@ def _labs(s: FactSheet, record: PatientRecord, as_of: dt.date, ai_start: dt.date
                                        _later(ai_start, trt_start)))
     s.put("vitamin_d_due", lab_due(record, as_of, "vitamin_d_25oh", None))
     s.put("hematocrit_due", lab_due(record, as_of, "hematocrit", trt_start))
+
+
+#: A PTH is read against a serum calcium drawn with it (Walker and Shane 2022); osteotwin pairs the
+#: latest PTH with the latest calcium when they are at most this many days apart.
+PTH_CALCIUM_PAIRING_D = 30
+
+
+def _pth_with_calcium(record: PatientRecord, as_of: dt.date) -> LabResult | None:
+    """The latest PTH when it was drawn within ``PTH_CALCIUM_PAIRING_D`` of the latest serum calcium."""
+    calcium = record.latest_lab("calcium", on_or_before=as_of)
+    pth = record.latest_lab("pth", on_or_before=as_of)
+    if calcium is None or pth is None or abs((calcium.date - pth.date).days) > PTH_CALCIUM_PAIRING_D:
+        return None
+    return pth
 
 
 def _later(a: dt.date | None, b: dt.date | None) -> dt.date | None:
@@ -523,6 +604,14 @@ def _intake(s: FactSheet, record: PatientRecord, as_of: dt.date, age: float, sex
           target_for(table["vitamin_d_iu_d"]["aromatase_inhibitor_minimum"], sex, age), "IU/d")
     s.put("protein_g_kg_d", life.protein_g_kg_d, "g/kg/d")
     s.put("protein_target_g_kg_d", target_for(table["protein_g_kg_d"]["target"], sex, age), "g/kg/d")
+    # At an eGFR below 30 (the rules' condition): the nutrition plan's kidney targets, one set of
+    # numbers for both outputs (protein about 0.8 g/kg/d, KDIGO 2012 rec 3.1.2; total calcium
+    # 800-1000 mg/d, KDOQI 2020 guideline 4.3)
+    from osteotwin.plan.nutrition.targets import CKD_CALCIUM_MG, CKD_PROTEIN_G_PER_KG
+
+    s.put("ckd_protein_target_g_kg_d", CKD_PROTEIN_G_PER_KG[0], "g/kg/d")
+    s.put("ckd_calcium_min_mg_d", CKD_CALCIUM_MG[0], "mg/d")
+    s.put("ckd_calcium_max_mg_d", CKD_CALCIUM_MG[1], "mg/d")
 
 
 def _fracture_risk(s: FactSheet, risk: FractureRisk) -> None:
@@ -541,6 +630,9 @@ def _fracture_risk(s: FactSheet, risk: FractureRisk) -> None:
     # (Garvan) leans high, so a treatment discussion it alone proposes carries a lower grade
     s.put("fracture_risk_any_fracture", None if est is None
           else est.major_osteoporotic_10y_pct is None and est.any_fragility_10y_pct is not None)
+    # an external FRAX calculated without BMD although a femoral-neck BMD is on file: recalculated
+    # with it before it drives a treatment threshold (NOGG 2022; BHOF 2022)
+    s.put("fracture_risk_without_available_bmd", est is not None and est.without_available_bmd)
 
 
 def _composites(s: FactSheet, record: PatientRecord, age: float,
@@ -579,7 +671,9 @@ def _composites(s: FactSheet, record: PatientRecord, age: float,
                         bool(s.value("menopause_confirmed"))
                         or p.menopausal_status == "postmenopausal"]
     survivor = s.put("cancer_survivor", h.breast_cancer is True or h.prostate_cancer is True)
-    s.put("cancer_survivor_at_risk", bool(survivor) and any(survivor_factors))
+    # ASCO 2019 is written for survivors of non-metastatic cancer
+    s.put("cancer_survivor_at_risk", bool(survivor) and any(survivor_factors)
+          and s.value("metastases_in_conditions") is None)
     # a man's aromatase inhibitor outside breast cancer (AI_USE_IN_MEN): the bone guidance written for
     # women treated for breast cancer (Hadji 2017; ASCO 2019) reaches him only by extrapolation
     s.put("ai_man_off_label", p.sex == "male" and bool(s.value("on_ai"))
@@ -598,6 +692,8 @@ def _composites(s: FactSheet, record: PatientRecord, age: float,
     by_risk = bool(s.value("clinical_risk_factor")) and (
         (p.sex == "male" and age >= 50) or bool(s.value("menopause_confirmed"))
         or p.menopausal_status in ("postmenopausal", "perimenopausal"))
+    after_denosumab = _after_denosumab_dxa(s, record)
+    s.put("dxa_after_denosumab_due", after_denosumab)
     reasons = tuple(label for label, yes in (
         ("aromatase inhibitor", bool(s.value("on_ai"))),
         ("antiresorptive therapy", bool(s.value("on_antiresorptive"))),
@@ -608,7 +704,11 @@ def _composites(s: FactSheet, record: PatientRecord, age: float,
         ("screening age", by_age),
         ("age with clinical risk factors", by_risk),
         ("cancer survivor with a risk factor (ASCO 2019)", bool(s.value("cancer_survivor_at_risk"))),
+        ("denosumab stopped (ECTS 2021)", after_denosumab is not None),
     ) if yes)
+    if s.value("bone_metastases_in_conditions") is not None:
+        # bone metastases: the osteoporosis DXA schedule does not apply (the monitoring row says why)
+        reasons = ()
     last = s.value("last_dxa_date")
     as_of = s.value("as_of")
     assert isinstance(as_of, dt.date)
@@ -622,7 +722,9 @@ def _composites(s: FactSheet, record: PatientRecord, age: float,
         # T-score: Gourlay 2012 excluded prior hip and clinical vertebral fractures. They are followed
         # like osteoporosis, whatever their BMD.
         on_treatment=treated_group or category == "osteoporosis"
-        or bool(s.value("bmd_significant_loss")) or bool(s.value("fracture_history")),
+        or bool(s.value("bmd_significant_loss")) or bool(s.value("fracture_history"))
+        or after_denosumab is not None,
+        after_denosumab=after_denosumab,
         lowest_score=s.value("lowest_score"),
         baseline_missing=bool(s.value("ai_start_without_baseline_dxa")),
         # a loss beyond the LSC on the inhibitor, which continues: the short end of the 1-2 years on

@@ -9,8 +9,9 @@
   risk. Men's and hip coefficients are not published openly: not estimated.
 * An externally calculated FRAX result (patient file ``fracture_risk_external``) is accepted as entered;
   osteotwin does not implement FRAX. One dated after the assessment date is ignored (like all data
-  after ``as_of``); one calculated before the latest DXA is used with a note asking for it to be
-  recalculated with the current BMD.
+  after ``as_of``); one calculated before the latest DXA, or without BMD while a femoral-neck T-score
+  is on file, is used with a note asking for it to be recalculated with the current BMD (NOGG 2022;
+  BHOF 2022).
 
 Risk bands (10-year %): high >= 20 major osteoporotic (or any fragility) or hip >= 3 (BHOF 2022; ASCO
 2019 rec 3.4); moderate 10-20; low < 10 (Osteoporosis Canada 2010, Papaioannou).
@@ -64,6 +65,8 @@ class RiskEstimate:
     any_fragility_5y_pct: float | None = None
     qualifier: str | None = None  # "below" / "above" where the nomogram axis is open-ended
     note: str | None = None  # what qualifies this estimate (e.g. calculated before the latest DXA)
+    #: an external FRAX calculated without BMD although a femoral-neck T-score is on file
+    without_available_bmd: bool = False
 
 
 @dataclass(frozen=True)
@@ -173,13 +176,21 @@ def garvan_women(record: PatientRecord, as_of: dt.date, fn_t_score: float | None
     )
 
 
-def external_frax(record: PatientRecord, as_of: dt.date,
-                  last_scan: dt.date | None = None) -> RiskEstimate | str | None:
+#: FRAX calculated without BMD where a femoral-neck BMD is available: recalculated with it before it
+#: is compared with a treatment threshold (NOGG 2022, Gregson; BHOF 2022: FRAX with femoral-neck BMD)
+WITHOUT_BMD_NOTE = ("{tool} calculated without BMD although a femoral-neck T-score is on file: "
+                    "recalculate it with the femoral-neck BMD before it is used for a treatment "
+                    "threshold (NOGG 2022; BHOF 2022)")
+
+
+def external_frax(record: PatientRecord, as_of: dt.date, last_scan: dt.date | None = None,
+                  fn_t_score: float | None = None) -> RiskEstimate | str | None:
     """The externally calculated FRAX (or other tool) result on file, banded by BHOF thresholds.
 
     None when there is none; the reason (a string) when one is on file but dated after ``as_of``
     (data after the assessment date are ignored). A result calculated before the latest DXA
-    (``last_scan``) is used with a note: it did not see the current BMD.
+    (``last_scan``), or without BMD while a femoral-neck T-score (``fn_t_score``) is on file, is used
+    with a note: it did not see the current BMD.
     """
     ext = record.fracture_risk_external
     if ext is None or (ext.major_osteoporotic_10y_pct is None and ext.hip_10y_pct is None):
@@ -193,6 +204,9 @@ def external_frax(record: PatientRecord, as_of: dt.date,
     elif last_scan is not None and ext.date < last_scan:
         note = (f"{ext.tool} calculated on {ext.date.isoformat()}, before the latest DXA on "
                 f"{last_scan.isoformat()}: recalculate it with the current BMD")
+    without_bmd = ext.bmd_included is False and fn_t_score is not None
+    if without_bmd:
+        note = WITHOUT_BMD_NOTE.format(tool=ext.tool) + (f"; {note}" if note else "")
     country = f", {ext.country}" if ext.country else ""
     bmd = "" if ext.bmd_included is None else (", with BMD" if ext.bmd_included else ", without BMD")
     return RiskEstimate(
@@ -206,8 +220,10 @@ def external_frax(record: PatientRecord, as_of: dt.date,
         date=ext.date,
         inputs={"tool": ext.tool, "country": ext.country},
         limits=FRAX_LIMITS if note is None else (note, *FRAX_LIMITS),
-        citations=("kanis_2008_frax", "bhof_2022", "shapiro_asco_2019", "papaioannou_2010"),
+        citations=("kanis_2008_frax", "bhof_2022", "shapiro_asco_2019", "papaioannou_2010",
+                   *(("gregson_nogg_2022",) if without_bmd else ())),
         note=note,
+        without_available_bmd=without_bmd,
     )
 
 
@@ -220,7 +236,7 @@ def estimate(record: PatientRecord, as_of: dt.date, fn_t_score: float | None,
     """
     estimates: list[RiskEstimate] = []
     reasons: list[str] = []
-    frax = external_frax(record, as_of, last_scan)
+    frax = external_frax(record, as_of, last_scan, fn_t_score)
     if isinstance(frax, RiskEstimate):
         estimates.append(frax)
     elif isinstance(frax, str):

@@ -167,8 +167,48 @@ def names_distant_metastases(text: str) -> bool:
     return not REGIONAL.search(text) or DISTANT_SITE.search(text) is not None
 
 
+#: The qualifier the FHIR import appends to a condition that is not confirmed (its
+#: ``verificationStatus``: provisional, differential or unconfirmed; ``records.fhir.importer``).
+UNCONFIRMED_QUALIFIER = re.compile(
+    r"\(verification status:\s*(?:provisional|differential|unconfirmed)\)", re.IGNORECASE)
+
+
 def names_bone_metastases(text: str) -> bool:
-    """A condition that names metastases in bone (``names_distant_metastases`` with a bone site)."""
+    """A condition that names metastases in bone (``names_distant_metastases`` with a bone site),
+    stated as a diagnosis: a provisional or differential one from a FHIR import is not counted
+    (it would withdraw the osteoporosis care and ask for a metastasis-dose agent)."""
+    if UNCONFIRMED_QUALIFIER.search(text):
+        return False
     bone = re.compile(rf"\b(?:{BONE_SITE})\b", re.IGNORECASE)
     negated_bone = any(bone.search(m.group(0)) for m in NEGATED_METASTASES.finditer(text))
     return names_distant_metastases(text) and not negated_bone and bone.search(text) is not None
+
+
+# ------------------------------------------------------------------------------- menopause
+#: A bilateral oophorectomy (or salpingo-oophorectomy, BSO) named in a condition: one of the NCCN
+#: criteria of the menopause whatever the age ("TAH-BSO 2019", "bilateral oophorectomy")
+BILATERAL_OOPHORECTOMY = re.compile(
+    r"\bbilateral\s+(?:salpingo[-\s]?)?oophorectom\w*|\b(?:tah[-\s/+]*)?bso\b|"
+    r"\boophorectom\w*\s+(?:\w+\s+)?bilateral\w*", re.IGNORECASE)
+#: Amenorrhoea named in a condition ("amenorrhoea since adjuvant chemotherapy"): not by itself the
+#: menopause before 60 (NCCN), and after chemotherapy ovarian function may return (Smith 2006)
+AMENORRHOEA = re.compile(r"\bamenorr?h(?:o)?ea\w*", re.IGNORECASE)
+
+
+def _not_negated(pattern: re.Pattern[str], text: str) -> bool:
+    """A match of ``pattern`` in one clause of ``text`` that no negation cue governs."""
+    for clause in _CLAUSE_SPLIT.split(text):
+        for match in pattern.finditer(clause):
+            if not _governed_before(NEGATION_BEFORE, clause, match.start(), _NEGATION_FILLER):
+                return True
+    return False
+
+
+def bilateral_oophorectomy_mentions(conditions: Iterable[str]) -> list[str]:
+    """The condition entries, as written, that name a bilateral oophorectomy (not negated)."""
+    return [text for text in conditions if _not_negated(BILATERAL_OOPHORECTOMY, text)]
+
+
+def amenorrhoea_mentions(conditions: Iterable[str]) -> list[str]:
+    """The condition entries, as written, that name amenorrhoea (not negated)."""
+    return [text for text in conditions if _not_negated(AMENORRHOEA, text)]

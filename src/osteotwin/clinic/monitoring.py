@@ -6,6 +6,9 @@ treatment after 12-24 months); screening repeat intervals by T-score (Gourlay 20
 years for advanced osteopenia as in BHOF 2022); testosterone 3-6 months after starting, then yearly
 (Bhasin 2018), used for every yearly lab here. A lab an action asks for sooner (25(OH)D about 3
 months after a change of vitamin D dose, say) is due at that action's date in the schedule too.
+After denosumab stops, DXA at the transition to a bisphosphonate and about 12 months after it starts
+(ECTS, Tsourdi 2021); with bone metastases on record, no DXA by these osteoporosis intervals (ESMO
+2020; ASCO 2019 is for non-metastatic disease).
 """
 
 from __future__ import annotations
@@ -30,6 +33,12 @@ OFS_AI_DXA_MONTHS = 12
 OFS_AI_NOTE = (" (shortened from 24: ovarian suppression with an aromatase inhibitor before the "
                "menopause causes the fastest bone loss, about 17 % at the spine in 3 years in "
                "ABCSG-12; high risk in Hadji 2017 and ESMO 2020)")
+#: After denosumab stops, BMD is measured at the transition to a bisphosphonate and about 12 months
+#: after that bisphosphonate starts (ECTS, Tsourdi 2021): not at the screening intervals of Gourlay
+#: 2012, which studied untreated women (BMD gained on denosumab is lost within about a year).
+AFTER_DENOSUMAB_DXA_MONTHS = 12
+AFTER_DENOSUMAB_NOTE = (" (after denosumab: BMD at the transition to a bisphosphonate and about 12 "
+                        "months after that bisphosphonate starts, ECTS, Tsourdi 2021)")
 BASELINE_DXA_WINDOW_D = 365  # a scan within a year before an AI starts counts as its baseline
 DUE_SOON_D = 90  # an action is listed when its due date falls within this window
 
@@ -80,6 +89,24 @@ def screening_interval_months(lowest_score: FactValue) -> int:
     return 180
 
 
+def after_denosumab_dxa_due(*, last_scan: dt.date | None, last_injection: dt.date | None,
+                            transition: dt.date | None, follow_on_start: dt.date | None
+                            ) -> dt.date | None:
+    """When a DXA is due around a stop of denosumab (ECTS, Tsourdi 2021), or None when none is.
+
+    With a bisphosphonate started after the last injection (``follow_on_start``): about 12 months
+    after it started, unless a scan was taken within ``DUE_SOON_D`` of that date or later. Stopped
+    with none yet: at the transition (``transition``, 6 months after the last injection), unless a
+    scan was taken on or after the last injection."""
+    if follow_on_start is not None:
+        due = add_months(follow_on_start, AFTER_DENOSUMAB_DXA_MONTHS)
+        done = last_scan is not None and last_scan >= due - dt.timedelta(days=DUE_SOON_D)
+        return None if done else due
+    if transition is None or last_injection is None:
+        return None
+    return None if last_scan is not None and last_scan >= last_injection else transition
+
+
 @dataclass(frozen=True)
 class DxaPlan:
     """Whether a DXA is indicated, why, its interval and when the next one is due."""
@@ -94,25 +121,39 @@ class DxaPlan:
 
 def dxa_plan(*, as_of: dt.date, reasons: tuple[str, ...], last_scan: dt.date | None,
              on_treatment: bool, lowest_score: FactValue, baseline_missing: bool,
-             loss_on_ai: bool = False, ofs_ai: bool = False) -> DxaPlan:
+             loss_on_ai: bool = False, ofs_ai: bool = False,
+             after_denosumab: dt.date | None = None) -> DxaPlan:
     """The DXA schedule: due now if none is on file (or no baseline for a new AI), else last +
     interval (2 years on treatment, 1 year after a significant loss on an AI or on ovarian
-    suppression with an AI, by T-score otherwise)."""
+    suppression with an AI, by T-score otherwise); ``after_denosumab`` (``after_denosumab_dxa_due``)
+    brings it forward when denosumab has stopped."""
     months = MONITORING_DXA_MONTHS if on_treatment else screening_interval_months(lowest_score)
     note = ""
     if ofs_ai:
         months, note = OFS_AI_DXA_MONTHS, OFS_AI_NOTE
     if loss_on_ai:
         months, note = LOSS_ON_AI_DXA_MONTHS, LOSS_ON_AI_NOTE
+    if after_denosumab is not None:
+        note += AFTER_DENOSUMAB_NOTE
     if not reasons:
         return DxaPlan(reasons, months, None, False, False, note)
     if last_scan is None or baseline_missing:
         next_due = as_of
     else:
         next_due = add_months(last_scan, months)
+    if after_denosumab is not None:
+        next_due = min(next_due, after_denosumab)
     overdue = last_scan is not None and (baseline_missing or next_due < as_of)
     return DxaPlan(reasons, months, next_due, overdue, (next_due - as_of).days <= DUE_SOON_D, note)
 
+
+#: The DXA row with bone metastases on record: the osteoporosis intervals (Hadji 2017; ASCO 2019, for
+#: non-metastatic disease; Gourlay 2012) do not apply, and bone-targeted treatment follows the
+#: metastasis guidance (ESMO 2020; ASCO-CCO, Van Poznak 2017).
+BONE_METASTASES_DXA_BASIS = (
+    "not scheduled by the osteoporosis intervals: bone metastases are on record, and the DXA schedules "
+    "of Hadji 2017 and ASCO 2019 (non-metastatic disease) do not apply; bone imaging and the "
+    "bone-modifying agent are the oncology team's (ESMO 2020; Van Poznak 2017)")
 
 #: Why an action asks for a lab before its yearly date, by the rule that asked (shown in the schedule).
 EARLIER_CHECK_REASONS = {
@@ -125,7 +166,12 @@ def schedule(record: PatientRecord, facts: dict[str, Fact], as_of: dt.date,
     """Monitoring rows for the output: (test, last date, next due, basis). A lab that an action asks
     for before its yearly date is due at the action's date here too, so the two never disagree."""
     rows: list[tuple[str, dt.date | None, dt.date | None, str]] = []
-    if facts["dxa_indicated"].value:
+    metastases = facts["bone_metastases_in_conditions"].value
+    if metastases:
+        last_scan = facts["last_dxa_date"].value
+        rows.append(("DXA", last_scan if isinstance(last_scan, dt.date) else None, None,
+                     BONE_METASTASES_DXA_BASIS))
+    elif facts["dxa_indicated"].value:
         last, due = facts["last_dxa_date"].value, facts["next_dxa_due"].value
         rows.append(("DXA", last if isinstance(last, dt.date) else None,
                      due if isinstance(due, dt.date) else None,
@@ -166,6 +212,12 @@ def schedule(record: PatientRecord, facts: dict[str, Fact], as_of: dt.date,
             # the bone-metastases regimen (Xgeva: 120 mg every 4 weeks), not the 6-monthly one
             basis = (f"every {(next_dose - last_dose).days} days as prescribed: the bone-metastases "
                      "regimen, managed by oncology (Xgeva label), with serum calcium checked on it")
+        elif metastases:
+            # the osteoporosis regimen with bone metastases: its schedule is oncology's to review
+            basis = (f"every {(next_dose - last_dose).days} days as prescribed: the osteoporosis "
+                     "regimen (60 mg every 6 months), not the bone-metastasis one (120 mg every 4 "
+                     "weeks; ASCO-CCO, Van Poznak 2017): for oncology to review; not stopped without "
+                     "a plan for what follows (ECTS 2021)")
         else:
             basis = ("every 6 months, no more than 4 weeks late (Lyu 2020); not stopped without a "
                      "bisphosphonate to follow (ECTS 2021)")

@@ -30,6 +30,10 @@ ASSESSED_SUPPLEMENT_FACTS = {"vitamin_d_iu": "vitamin_d_intake_iu_d", "calcium_m
 #: The assessment's findings that the intake is above the tolerable upper level [IOM2011], by column.
 ABOVE_UPPER_LEVEL_FINDINGS = {"vitamin_d_iu": "VITAMIN_D_INTAKE_EXCESSIVE",
                               "calcium_mg": "CALCIUM_INTAKE_EXCESSIVE"}
+#: The assessment's finding for a high serum calcium (threshold and sources in data/clinic/rules.yaml):
+#: with it the plan raises neither calcium nor vitamin D, deferring to the assessment's
+#: REVIEW_SERUM_CALCIUM (see ``targets.hold_calcium_and_vitamin_d``).
+HIGH_CALCIUM_FINDING = "SERUM_CALCIUM_HIGH"
 #: eGFR (mL/min/1.73 m²) below which KDIGO 2012 (CKD guideline, rec. 3.1.2: GFR categories G4-G5)
 #: lowers adults' protein to 0.8 g/kg/d [KDIGO2012]: the plan then aims protein there, keeps total
 #: calcium at 800-1000 mg/d [KDOQI2020], does not pursue potassium, and asks for an individual diet.
@@ -86,6 +90,8 @@ def build_personal_plan(
         egfr_below_30=_egfr_below(record, when, DIET_EGFR_LIMIT),
         postmenopausal=is_postmenopausal(p.sex, age, p.menopausal_status),
         ai_for_breast_cancer=_fact_bool(assessment, "ai_for_breast_cancer"),
+        high_serum_calcium=_high_serum_calcium(record, when, assessment),
+        dietary_calcium_mg=_fact_number(assessment, "dietary_calcium_mg_d"),
     )
     return PersonalPlan(when, program, nutrition)
 
@@ -117,6 +123,25 @@ def _intake_above_upper_level(assessment: Assessment) -> dict[str, str]:
 def _fact_bool(assessment: Assessment, name: str) -> bool | None:
     fact = assessment.facts.get(name)
     return None if fact is None or not isinstance(fact.value, bool) else fact.value
+
+
+def _fact_number(assessment: Assessment, name: str) -> float | None:
+    fact = assessment.facts.get(name)
+    value = None if fact is None else fact.value
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _high_serum_calcium(record: PatientRecord, when: dt.date, assessment: Assessment) -> str | None:
+    """The latest serum calcium, in words, when the assessment finds it high (``HIGH_CALCIUM_FINDING``),
+    else None."""
+    if HIGH_CALCIUM_FINDING not in assessment.finding_codes():
+        return None
+    lab = record.latest_lab("calcium", on_or_before=when)
+    if lab is None:
+        return "serum calcium is high"
+    reported = "" if lab.reported_unit == "mg/dL" else \
+        f" (reported {lab.reported_value:g} {lab.reported_unit})"
+    return f"serum calcium {lab.value:g} mg/dL{reported} on {lab.date.isoformat()} is high"
 
 
 def _low_vitamin_d(record: PatientRecord, when: dt.date, assessment: Assessment) -> str | None:

@@ -99,6 +99,7 @@ def exercise_document(program: ExerciseProgram) -> dict[str, Any]:
             "multiple_low_trauma_fractures": s.multiple_low_trauma_fractures,
             "falls_risk": s.falls_risk, "training_setting": s.training_setting,
             "high_intensity_eligible": s.high_intensity_eligible, "impact_cap": s.impact_cap,
+            "impact_cap_reason": s.impact_cap_reason,
             "supervision_required": s.supervision_required,
             "bone_status_unknown": s.bone_status_unknown,
             "fracture_history_known": s.fracture_history_known,
@@ -145,7 +146,7 @@ def nutrition_document(plan: NutritionPlan) -> dict[str, Any]:
         "target_details": [
             {"nutrient": x.nutrient, "label": x.label, "unit": x.unit, "minimum": x.minimum,
              "maximum": x.maximum, "maximum_from_food": plan.food_caps.get(x.nutrient),
-             "basis": x.basis, "sources": list(x.sources)} for x in t.targets
+             "basis": x.basis, "held": x.held, "sources": list(x.sources)} for x in t.targets
         ] + [{"nutrient": "energy_kcal", "label": "Energy", "unit": "kcal", "minimum": None,
               "maximum": None, "estimate": round(t.energy_kcal), "basis": t.energy_basis,
               "sources": list(t.energy_sources)}],

@@ -6,6 +6,7 @@ and what is accepted.
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections.abc import Callable, Mapping
@@ -176,3 +177,53 @@ def optional(raw: Mapping[str, Any], key: str, convert: Callable[[Any], T]) -> T
     """``convert(raw[key])``, or None when the key is absent or null."""
     value = raw.get(key)
     return None if value is None else convert(value)
+
+
+def not_after_today(when: date, field: str, what: str, today: date | None = None) -> date:
+    """``when``, refused when after today: a result, scan or log entry records what has happened
+    (a future date is a typo, and would be left out of every assessment). ``what`` names the entry
+    ("a lab result"). No tolerance: the same rule in the files, the FHIR import and the web app."""
+    today = today or date.today()
+    if when > today:
+        raise UserInputError(field, when.isoformat(), f"a date on or before today ({today.isoformat()})",
+                             problem=f"date in the future: {what} cannot be dated after today")
+    return when
+
+
+def not_after_as_of(when: date, as_of: date, field: str, what: str) -> date:
+    """``when``, refused when after the file's ``as_of`` (the date it is assessed on, which reads
+    only what is dated by then: a later result would be left out without a word)."""
+    if when > as_of:
+        raise UserInputError(
+            field, when.isoformat(), f"a date on or before as_of ({as_of.isoformat()}, the date "
+            "the file is assessed on), or a later as_of", problem=f"{what} dated after as_of (it "
+            "would be left out of the assessment)")
+    return when
+
+
+#: What ``json_data`` accepts, for messages.
+JSON_ACCEPTED = ("JSON values: strings, finite numbers, booleans, null, lists, mappings with "
+                 "string keys (a date as text, e.g. '2025-01-01')")
+
+
+def json_data(value: Any, field: str) -> Any:
+    """``value`` when it is JSON data (``JSON_ACCEPTED``), so that it is stored and exported the
+    same on every database (PostgreSQL refuses NaN, SQLite turns it into null) and in FHIR; else
+    ``UserInputError`` naming the first value that is not (``extra.visit[2]``). YAML can give
+    what JSON cannot: a key that is not text (``1:``), a date, a set or bytes (``!!timestamp``,
+    ``!!set``, ``!!binary``)."""
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise UserInputError(f"{field}.{key}", f"{type(key).__name__} {key!r}",
+                                     JSON_ACCEPTED, problem="a key that is not text")
+            json_data(item, f"{field}.{key}")
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            json_data(item, f"{field}[{i}]")
+    elif isinstance(value, float) and not math.isfinite(value):
+        raise UserInputError(field, str(value), JSON_ACCEPTED, problem="not a finite number")
+    elif value is not None and not isinstance(value, str | int | float | bool):
+        raise UserInputError(field, f"{type(value).__name__} {shortened(str(value))}",
+                             JSON_ACCEPTED, problem="not a JSON value")
+    return value

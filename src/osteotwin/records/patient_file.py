@@ -31,6 +31,9 @@ from osteotwin.records.fields import (
     choice,
     describe,
     iso_date,
+    json_data,
+    not_after_as_of,
+    not_after_today,
     number,
     optional,
     optional_list,
@@ -237,10 +240,16 @@ def parse_text(text: str, *, source: str, json_only: bool = False) -> Any:
     return parsed
 
 
-def parse_patient_document(document: Any, *, source: str = "patient file") -> PatientRecord:
-    """Validate a parsed document (dict) against patient file v1 and convert to canonical units."""
+def parse_patient_document(document: Any, *, source: str = "patient file", stored: bool = False,
+                           today: date | None = None) -> PatientRecord:
+    """Validate a parsed document (dict) against patient file v1 and convert to canonical units.
+
+    Dates: ``as_of`` may not be after ``today`` (default: the machine's date; no tolerance), and
+    lab results and DXA scans may not be after ``as_of`` (else today), since the assessment reads
+    only what is dated by then. ``stored``: a record the web app keeps, to which entries are added
+    after its ``as_of`` (the app then assesses it on today): results only up to today."""
     try:
-        return _Parser().record(document)
+        return _Parser(today or date.today(), stored=stored).record(document)
     except UserInputError as err:
         raise err.with_source(source) from None
 
@@ -251,7 +260,10 @@ def parse_patient_document(document: Any, *, source: str = "patient file") -> Pa
 class _Parser:
     """Walks a document, converting each field; ``self.birth`` and ``self.weight`` aid later checks."""
 
-    def __init__(self) -> None:
+    def __init__(self, today: date, *, stored: bool = False) -> None:
+        self.today = today
+        self.stored = stored
+        self.as_of: date | None = None
         self.birth: date | None = None
         self.weight_kg: float | None = None
 
@@ -265,17 +277,19 @@ class _Parser:
             raise UserInputError(
                 "patient", None, "a patient block with sex and birth_date", problem="missing field"
             )
-        as_of = optional(doc, "as_of", lambda v: iso_date(v, "as_of"))
+        as_of = optional(doc, "as_of", self._as_of)
+        self.as_of = as_of
         patient = self.patient(doc["patient"], as_of)
         extra = doc.get("extra") or {}
         if not isinstance(extra, Mapping):
             raise UserInputError("extra", describe(extra), "a mapping", problem="not a mapping")
         check_size(extra, "extra", MAX_EXTRA_VALUES, MAX_EXTRA_DEPTH, MAX_EXTRA_TEXT)
+        json_data(extra, "extra")
         return PatientRecord(
             version=1,
             as_of=as_of,
             patient=patient,
-            history=self.history(doc.get("history") or {}, patient.age_on(as_of or date.today())),
+            history=self.history(doc.get("history") or {}, patient.age_on(as_of or self.today)),
             medications=tuple(
                 self.medication(m, f"medications[{i}]")
                 for i, m in enumerate(optional_list(doc.get("medications"), "medications"))
@@ -304,7 +318,7 @@ class _Parser:
                 )
         sex = choice(raw["sex"], "patient.sex", SEXES)
         birth = iso_date(raw["birth_date"], "patient.birth_date")
-        reference = as_of or date.today()
+        reference = as_of or self.today
         if birth >= reference:
             raise UserInputError(
                 "patient.birth_date",
@@ -390,6 +404,25 @@ class _Parser:
             for i, c in enumerate(conditions)
         )
         return History(**values)
+
+    def _as_of(self, raw: Any) -> date:
+        """``as_of``: a date not after today (an assessment is of what has happened; a date years
+        ahead is a typo, and would age the patient and count results as missing)."""
+        when = iso_date(raw, "as_of")
+        if when > self.today:
+            raise UserInputError("as_of", when.isoformat(), f"a date on or before today "
+                                 f"({self.today.isoformat()}), or no as_of (assessed on today)",
+                                 problem="as_of in the future")
+        return when
+
+    def _result_date(self, raw: Any, field: str, what: str) -> date:
+        """A lab result's or scan's date: not before birth, not after the file's as_of (else
+        today; a stored record's: today)."""
+        when = iso_date(raw, field)
+        self._check_not_before_birth(when, field)
+        if self.as_of is not None and not self.stored:
+            return not_after_as_of(when, self.as_of, field, what)
+        return not_after_today(when, field, what, self.today)
 
     def _check_not_before_birth(self, when: date, field: str) -> None:
         if self.birth is not None and when < self.birth:
@@ -509,8 +542,7 @@ class _Parser:
             single_line=True,
         )
         canonical = convert_lab(test, float(value), unit, field=field)
-        when = iso_date(raw["date"], f"{field}.date")
-        self._check_not_before_birth(when, f"{field}.date")
+        when = self._result_date(raw["date"], f"{field}.date", "a lab result")
         spec = LAB_SPECS[test]
         reported_unit = (
             next(
@@ -542,8 +574,7 @@ class _Parser:
         for key in ("date", "site"):
             if raw.get(key) is None:
                 raise UserInputError(f"{field}.{key}", None, "a value", problem="missing field")
-        when = iso_date(raw["date"], f"{field}.date")
-        self._check_not_before_birth(when, f"{field}.date")
+        when = self._result_date(raw["date"], f"{field}.date", "a DXA scan")
         site = choice(raw["site"], f"{field}.site", SITES)
         bmd = optional(raw, "bmd", lambda v: parse_quantity(v, "bmd", f"{field}.bmd"))
         t = optional(raw, "t_score", lambda v: number(v, f"{field}.t_score", -8, 6))

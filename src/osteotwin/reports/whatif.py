@@ -8,9 +8,16 @@ Alternatives (each shown only where it changes something):
   supervised lifting is cleared, as in LIFTMOR: Watson et al., J Bone Miner Res 2018;33:211-220),
   its impact sessions where the screen allows jumping (heel drops, the "low" cap, are not counted
   as impact loading), its weight-bearing aerobic minutes, and its calcium and vitamin D targets
-  (IOM 2011; the assessment's reference intakes); without a plan, no lifestyle alternative;
-- an antiresorptive from today, when the assessment asks to discuss one (``ILLUSTRATIVE_COURSES``:
-  one sourced course as an illustration; drug, dose and timing stay the clinician's choice).
+  (IOM 2011; the assessment's reference intakes); activity already above the plan is kept, except
+  impact where the screen caps it below jumping (bone metastases, vertebral fracture, falls: the
+  plan's ``impact_cap``), which is dropped; calcium and vitamin D the plan holds (a high serum
+  calcium, the assessment's REVIEW_SERUM_CALCIUM) stay as they are; without a plan, no lifestyle
+  alternative;
+- an antiresorptive, when the assessment asks to discuss one (``Illustration``: one sourced course
+  from ``ILLUSTRATIVE_COURSES`` as an illustration; drug, dose and timing stay the clinician's
+  choice): denosumab, not a bisphosphonate, where the assessment finds kidney function limits the
+  bisphosphonates (their labels' creatinine-clearance limits), and started later, not today, where
+  it asks for a low calcium or vitamin D to be corrected, or a high calcium's cause found, first.
 
 Trajectories come from ``osteotwin.simulate``; bands are the 5-95 % range of a virtual population
 around the person when the simulator provides one.
@@ -42,14 +49,23 @@ from osteotwin.simulate.averaging import (
 from osteotwin.simulate.display import simulated_value
 from osteotwin.simulate.lab_checks import cycle_range, testosterone_note
 from osteotwin.simulate.scenario import AROMATASE_INHIBITORS, Intensity
-from osteotwin.simulate.what_if import ANTIRESORPTIVE_COURSES, BAND_DRAWS, BAND_SEED
+from osteotwin.simulate.what_if import (
+    ANTIRESORPTIVE_COURSES,
+    BAND_DRAWS,
+    BAND_SEED,
+    Course,
+    band_precision,
+)
+from osteotwin.vocabulary import drug_class
 
 if TYPE_CHECKING:
-    from osteotwin.simulate import Scenario, Trajectory
+    from osteotwin.simulate import Regimen, Scenario, Trajectory
 
 
 STOP_LABEL = "aromatase inhibitor stopped today"
 LIFESTYLE_LABEL = "bone-loading exercise, calcium and vitamin D at target"
+#: The lifestyle alternative where the plan holds calcium and vitamin D (a high serum calcium).
+LIFESTYLE_HELD_LABEL = "bone-loading exercise, calcium and vitamin D not raised"
 BMD_SERIES = (("lumbar_spine_bmd_change_pct", "Lumbar spine BMD"),
               ("total_hip_bmd_change_pct", "Total hip BMD"),
               ("femoral_neck_bmd_change_pct", "Femoral neck BMD"))
@@ -77,18 +93,91 @@ SOURCES: dict[str, str] = {
 #: ``data/clinic/citations.yaml``): after a denosumab
 #: stop, zoledronic acid 5 mg yearly (the follow-on most studied; ECTS, Tsourdi et al. 2021); on an
 #: aromatase inhibitor for breast cancer, zoledronic acid 4 mg every 6 months (Z-FAST and ABCSG-12;
-#: ESMO 2020); otherwise weekly alendronate 70 mg (first-line in BHOF 2022).
+#: ESMO 2020); otherwise weekly alendronate 70 mg (first-line in BHOF 2022); whatever the situation,
+#: where kidney function limits the bisphosphonates, denosumab 60 mg every 6 months, which the
+#: kidneys do not clear (Prolia label).
 ILLUSTRATIVE_COURSES: dict[str, tuple[str, str]] = {
     "after_denosumab": ("zoledronic_acid_5mg_yearly", "tsourdi_2021"),
     "aromatase_inhibitor": ("zoledronic_acid_4mg_6mo", "coleman_esmo_2020"),
     "other": ("alendronate_70mg_weekly", "bhof_2022"),
+    "kidney_limit": ("denosumab_60mg_6mo", "prolia_label"),
 }
+#: The assessment's finding that kidney function limits the bisphosphonates (eGFR under 35; its
+#: threshold and label sources in data/clinic/rules.yaml): no bisphosphonate is illustrated then.
+KIDNEY_FINDING = "KIDNEY_FUNCTION_LIMITS_ANTIRESORPTIVE"
+#: What the illustration says about kidney function, with the labels it rests on (citation ids).
+KIDNEY_NOTE = ("the assessment finds that kidney function limits the bisphosphonates (zoledronic acid "
+               "5 mg is contraindicated under a creatinine clearance of 35 mL/min, Reclast; 4 mg not "
+               "recommended under 30, Zometa; alendronate not under 35, Fosamax), so denosumab is "
+               "shown instead; below an eGFR of 30 denosumab can cause severe hypocalcaemia (Prolia "
+               "boxed warning, FDA 2024): only after CKD mineral and bone disorder is evaluated, with "
+               "a clinician experienced in it")
+KIDNEY_SOURCES = ("reclast_label", "zometa_label", "fosamax_label", "fda_prolia_2024")
+#: The assessment's findings that come before an antiresorptive is started: what is done first, on
+#: whose word, and the citation ids. Hypocalcaemia and vitamin D deficiency are corrected (Prolia and
+#: Reclast labels; the assessment's DISCUSS_ANTIRESORPTIVE); a high calcium's cause is found (its
+#: REVIEW_SERUM_CALCIUM; a low vitamin D is then corrected or not by the cause, so it is said alone).
+FIRST: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "SERUM_CALCIUM_LOW": ("the low serum calcium is corrected", "Prolia and Reclast labels",
+                          ("prolia_label", "reclast_label")),
+    "VITAMIN_D_DEFICIENT": ("the vitamin D deficiency is corrected", "Prolia and Reclast labels",
+                            ("prolia_label", "reclast_label")),
+    "SERUM_CALCIUM_HIGH": ("the cause of the high serum calcium is found",
+                           "the assessment's REVIEW_SERUM_CALCIUM", ()),
+}
+#: Days from today the illustrated course then starts: about 3 months, the assessment's recheck of
+#: 25(OH)D after a dose change (CHECK_VITAMIN_D); the delay itself is osteotwin's choice, for
+#: illustration only.
+FIRST_DELAY_D = 91.0
 
 
-def illustration_label(situation: str) -> str:
-    """The label of the course shown for ``situation`` (an ``ILLUSTRATIVE_COURSES`` key)."""
-    course = ANTIRESORPTIVE_COURSES[ILLUSTRATIVE_COURSES[situation][0]]
-    return f"{course.label} from today (illustration)"
+@dataclass(frozen=True)
+class Illustration:
+    """The antiresorptive course shown: ``situation`` (an ``ILLUSTRATIVE_COURSES`` key), its start
+    (days from today), the assessment's findings that come first (``FIRST`` keys) and, where kidney
+    function ruled out the bisphosphonates, the eGFR in words."""
+
+    situation: str
+    start_d: float = 0.0
+    first: tuple[str, ...] = ()
+    kidney: str | None = None
+
+    @property
+    def course(self) -> Course:
+        return ANTIRESORPTIVE_COURSES[ILLUSTRATIVE_COURSES[self.situation][0]]
+
+    @property
+    def label(self) -> str:
+        when = "from today" if self.start_d == 0 else f"starting in about {self._months} months"
+        return f"{self.course.label} {when} (illustration)"
+
+    @property
+    def _months(self) -> str:
+        return f"{self.start_d / 30.4:.0f}"
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        first = (cid for code in self.first for cid in FIRST[code][2])
+        return tuple(dict.fromkeys((ILLUSTRATIVE_COURSES[self.situation][1],
+                                    *(KIDNEY_SOURCES if self.kidney else ()), *first)))
+
+    def regimen(self) -> Regimen:
+        return replace(self.course.regimen(), start_d=self.start_d)
+
+    def caution(self) -> str:
+        """What the reader is told about the course shown."""
+        text = (f"The course \"{self.label}\" illustrates the assessment's advice to discuss an "
+                "antiresorptive: drug, dose and timing are the clinician's choice, after calcium, "
+                "kidney function and dental health are checked.")
+        if self.kidney:
+            text += f" At {self.kidney}, {KIDNEY_NOTE}."
+        if self.first:
+            what = " and ".join(FIRST[code][0] for code in self.first)
+            basis = "; ".join(dict.fromkeys(FIRST[code][1] for code in self.first))
+            text += (f" It starts in about {self._months} months, not today: the assessment asks "
+                     f"that {what} before an antiresorptive is started ({basis}); the delay is an "
+                     "assumption for illustration.")
+        return text
 
 
 @dataclass(frozen=True)
@@ -99,44 +188,90 @@ class PlanTarget:
     resistance_intensity: Intensity  # "moderate" or "high" (the most the program's screen allows)
     impact_sessions_per_week: float
     weight_bearing_aerobic_minutes_per_week: float
-    calcium_total_mg_d: float  # food plus supplements
-    vitamin_d_iu_d: float
+    #: food plus supplements, mg/d; None where the plan holds calcium (``held``): not raised
+    calcium_total_mg_d: float | None
+    #: IU/d; None where the plan sets no vitamin D minimum (``held``): not raised
+    vitamin_d_iu_d: float | None
     impact_cap: str
+    #: why impact is capped where it is (the plan's screen, ``Screening.impact_cap_reason``)
+    impact_cap_reason: str | None = None
+    #: why the plan holds calcium and vitamin D at their current intake (a high serum calcium)
+    held: str | None = None
 
     @classmethod
     def from_plan(cls, plan: Mapping[str, Any]) -> PlanTarget:
         """Read from ``plan --format json``: sessions from its weekly schedule, the intensity and
-        impact its safety screen allows, its aerobic minutes and its nutrition targets."""
-        exercise, targets = plan["exercise"], plan["nutrition"]["targets"]
+        impact its safety screen allows, its aerobic minutes and its nutrition targets' minimums
+        (none for a nutrient the plan holds)."""
+        exercise = plan["exercise"]
         screening = exercise["screening"]
+        details = {t["nutrient"]: t for t in plan["nutrition"]["target_details"]}
         kinds = [day["kind"] for day in exercise["weekly_schedule"]]
         resistance = sum(1 for k in kinds if k.startswith("resistance"))
         impact = sum(1 for k in kinds if k.endswith("impact"))
         cap = str(screening["impact_cap"])
+
+        def minimum(nutrient: str) -> float | None:
+            target = details[nutrient]
+            return None if target.get("held") or target["minimum"] is None else float(target["minimum"])
+
+        held = [str(t["held"]) for t in details.values() if t.get("held")]
         return cls(
             resistance_sessions_per_week=float(resistance),
             resistance_intensity="high" if screening["high_intensity_eligible"] else "moderate",
             impact_sessions_per_week=float(impact if cap in IMPACT_LOADING_CAPS else 0),
             weight_bearing_aerobic_minutes_per_week=float(
                 exercise["weekly_weight_bearing_aerobic_minutes"]),
-            calcium_total_mg_d=float(targets["calcium_mg"]),
-            vitamin_d_iu_d=float(targets["vitamin_d_iu"]),
+            calcium_total_mg_d=minimum("calcium_mg"),
+            vitamin_d_iu_d=minimum("vitamin_d_iu"),
             impact_cap=cap,
+            impact_cap_reason=screening.get("impact_cap_reason"),
+            held=held[0] if held else None,
         )
 
-    def describe(self) -> str:
-        """The alternative in words, for the report's cautions."""
+    @property
+    def caps_impact(self) -> bool:
+        """The screen allows no jumping (heel drops or brisk walking at most)."""
+        return self.impact_cap not in IMPACT_LOADING_CAPS
+
+    @property
+    def label(self) -> str:
+        """The lifestyle alternative's label."""
+        return LIFESTYLE_HELD_LABEL if self.held else LIFESTYLE_LABEL
+
+    def impact_for(self, current_sessions: float) -> float:
+        """Impact sessions a week with the plan followed: the current ones kept where the plan allows
+        jumping (at least the plan's), none above the plan's where its screen caps impact."""
+        if self.caps_impact:
+            return self.impact_sessions_per_week
+        return max(current_sessions, self.impact_sessions_per_week)
+
+    def describe(self, current_impact_sessions: float = 0.0) -> str:
+        """The alternative in words, for the report's cautions; ``current_impact_sessions`` (a week,
+        on record) says what a cap took away."""
         impact = (f"{self.impact_sessions_per_week:g} impact sessions" if self.impact_sessions_per_week
                   else "no jumping impact (the plan's heel drops are not counted as impact loading)"
                   if self.impact_cap == "low" else "no impact training (the plan's safety screen)")
+        if self.held:
+            nutrition = (f"calcium and vitamin D as now, not raised ({self.held}: the plan holds them "
+                         "until the cause is found, the assessment's REVIEW_SERUM_CALCIUM)")
+        else:
+            calcium = ("calcium as now" if self.calcium_total_mg_d is None
+                       else f"total calcium {self.calcium_total_mg_d:.0f} mg/d")
+            vitamin_d = ("vitamin D as now" if self.vitamin_d_iu_d is None
+                         else f"vitamin D {self.vitamin_d_iu_d:.0f} IU/d")
+            nutrition = (f"{calcium} and {vitamin_d} (the plan's targets; a low 25(OH)D may need a "
+                         "larger dose for a time, the clinician's decision)")
+        kept = "Activity already above the plan is kept."
+        if self.caps_impact and current_impact_sessions > self.impact_sessions_per_week:
+            kept = (f"Activity already above the plan is kept, except impact: the impact training on "
+                    f"record ({current_impact_sessions:g} a week) is dropped, as the plan's safety "
+                    f"screen caps impact ({self.impact_cap_reason or self.impact_cap}).")
         return (f"The exercise alternative follows this report's plan from today: "
                 f"{self.resistance_sessions_per_week:g} resistance sessions a week at "
                 f"{self.resistance_intensity} intensity (the most its safety screen allows), "
                 f"{impact}, {self.weight_bearing_aerobic_minutes_per_week:g} min of weight-bearing "
-                f"aerobic activity a week, total calcium {self.calcium_total_mg_d:.0f} mg/d and "
-                f"vitamin D {self.vitamin_d_iu_d:.0f} IU/d (the plan's targets; a low 25(OH)D may "
-                "need a larger dose for a time, the clinician's decision). Activity already above "
-                "the plan is kept.")
+                f"aerobic activity a week, {nutrition}. {kept}")
 
 
 @dataclass(frozen=True)
@@ -181,25 +316,48 @@ class SimulatedCourse:
 Simulator = Callable[[Sequence["Scenario"]], list[SimulatedCourse]]
 
 
-def illustrative_course(record: PatientRecord, as_of: dt.date) -> str | None:
-    """The ``ILLUSTRATIVE_COURSES`` key to show for ``record``, or None when its assessment asks to
-    discuss no antiresorptive."""
+def illustration(record: PatientRecord, as_of: dt.date) -> Illustration | None:
+    """The course to show for ``record`` (``Illustration``), or None when its assessment asks to
+    discuss no antiresorptive: by situation, denosumab where it finds kidney function limits the
+    bisphosphonates (``KIDNEY_FINDING``), started ``FIRST_DELAY_D`` days on where it asks for
+    something to be done first (``FIRST``)."""
     from osteotwin.clinic import assess
 
     assessment = assess(record, as_of)
-    actions = set(assessment.action_codes())
+    actions, findings = set(assessment.action_codes()), set(assessment.finding_codes())
     if "DISCUSS_DENOSUMAB_TRANSITION" in actions:
-        return "after_denosumab"
-    if "DISCUSS_ANTIRESORPTIVE" not in actions:
+        situation = "after_denosumab"
+    elif "DISCUSS_ANTIRESORPTIVE" in actions:
+        situation = "aromatase_inhibitor" if assessment.facts["ai_for_breast_cancer"].value else "other"
+    else:
         return None
-    return "aromatase_inhibitor" if assessment.facts["ai_for_breast_cancer"].value else "other"
+    kidney = None
+    if KIDNEY_FINDING in findings and drug_class(Illustration(situation).course.drug) == "bisphosphonate":
+        situation, kidney = "kidney_limit", _egfr_words(record, as_of)
+    first = (("SERUM_CALCIUM_HIGH",) if "SERUM_CALCIUM_HIGH" in findings
+             else tuple(code for code in FIRST if code in findings))
+    return Illustration(situation, FIRST_DELAY_D if first else 0.0, first, kidney)
 
 
-def alternatives(base: Scenario, antiresorptive: str | None = None,
+def illustrative_course(record: PatientRecord, as_of: dt.date) -> str | None:
+    """The ``ILLUSTRATIVE_COURSES`` key shown for ``record`` (``illustration``), or None."""
+    shown = illustration(record, as_of)
+    return None if shown is None else shown.situation
+
+
+def _egfr_words(record: PatientRecord, as_of: dt.date) -> str:
+    from osteotwin.simulate.caveats import recorded_egfr
+
+    egfr = recorded_egfr(record, as_of)
+    return "the eGFR on file" if egfr is None else \
+        f"eGFR {egfr.value:g} mL/min/1.73 m² ({egfr.date.isoformat()})"
+
+
+def alternatives(base: Scenario, antiresorptive: str | Illustration | None = None,
                  plan: PlanTarget | None = None) -> list[Scenario]:
     """The current course and the alternatives that differ from it: the inhibitor stopped, the
-    ``plan`` followed from today (when given), the ``ILLUSTRATIVE_COURSES`` entry ``antiresorptive``
-    added from today (when given)."""
+    ``plan`` followed from today (when given), the ``antiresorptive`` course added (when given: an
+    ``Illustration``, or an ``ILLUSTRATIVE_COURSES`` key for its course from today)."""
     out = [base]
     if any(r.drug in AROMATASE_INHIBITORS and (r.stop_d is None or r.stop_d > 0)
            for r in base.regimens):
@@ -221,21 +379,20 @@ def alternatives(base: Scenario, antiresorptive: str | None = None,
             resistance_sessions_per_week=max(life.resistance_sessions_per_week,
                                              plan.resistance_sessions_per_week),
             resistance_intensity=intensity,
-            impact_sessions_per_week=max(life.impact_sessions_per_week,
-                                         plan.impact_sessions_per_week),
+            impact_sessions_per_week=plan.impact_for(life.impact_sessions_per_week),
             weight_bearing_aerobic_minutes_per_week=max(
                 life.weight_bearing_aerobic_minutes_per_week,
                 plan.weight_bearing_aerobic_minutes_per_week),
-            supplemental_calcium_mg_d=life.supplemental_calcium_mg_d
-            + max(0.0, plan.calcium_total_mg_d - calcium_total),
-            vitamin_d_iu_d=max(life.vitamin_d_iu_d, plan.vitamin_d_iu_d),
+            supplemental_calcium_mg_d=life.supplemental_calcium_mg_d if plan.calcium_total_mg_d is None
+            else life.supplemental_calcium_mg_d + max(0.0, plan.calcium_total_mg_d - calcium_total),
+            vitamin_d_iu_d=life.vitamin_d_iu_d if plan.vitamin_d_iu_d is None
+            else max(life.vitamin_d_iu_d, plan.vitamin_d_iu_d),
         )
         if target != life:  # lived from today on: the person's past (and equilibrium) is their own
-            out.append(replace(base, lifestyle_from_t0=target, label=LIFESTYLE_LABEL))
+            out.append(replace(base, lifestyle_from_t0=target, label=plan.label))
     if antiresorptive is not None:
-        course = ANTIRESORPTIVE_COURSES[ILLUSTRATIVE_COURSES[antiresorptive][0]]
-        out.append(base.with_regimens((*base.regimens, course.regimen()),
-                                      illustration_label(antiresorptive)))
+        shown = Illustration(antiresorptive) if isinstance(antiresorptive, str) else antiresorptive
+        out.append(base.with_regimens((*base.regimens, shown.regimen()), shown.label))
     return out
 
 
@@ -303,19 +460,16 @@ def what_if_section(record: PatientRecord, as_of: dt.date, *, years: float = 5.0
                            "osteotwin.")
     try:
         base = Scenario.from_record(record.model_copy(update={"as_of": as_of}), years=years)
-        course = illustrative_course(record, as_of)
+        course = illustration(record, as_of)
         target = PlanTarget.from_plan(plan) if plan is not None else None
         scenarios = alternatives(base, course, target)
         results = list(zip((s.label for s in scenarios), run(scenarios), strict=True))
-        cautions = _cautions(record, scenarios, target)
+        cautions = _cautions(record, as_of, scenarios, target)
         if base.assumptions:
             cautions.insert(0, "Assumed where the record is silent: "
                             + "; ".join(base.assumptions) + ".")
         if course is not None:
-            cautions.insert(0, f"The course \"{illustration_label(course)}\" illustrates the "
-                            "assessment's advice to discuss an antiresorptive: drug, dose and timing "
-                            "are the clinician's choice, after calcium, kidney function and dental "
-                            "health are checked.")
+            cautions.insert(0, course.caution())
         from osteotwin.simulate.single import unmatched_estradiol_note
 
         current = results[0][1]
@@ -325,14 +479,14 @@ def what_if_section(record: PatientRecord, as_of: dt.date, *, years: float = 5.0
                                          bool(current.trajectory.meta.get("estradiol_match")))
         view = _view(results, years)
         if course is not None:
-            view = replace(view, sources=(*view.sources, ILLUSTRATIVE_COURSES[course][1]))
+            view = replace(view, sources=(*view.sources, *course.sources))
         lab_notes = [note for note in (unmatched, testosterone) if note]
         return replace(view, cautions=(*lab_notes, *cautions))
     except Exception as exc:  # one failed section must not lose the whole report
         return _failed("what-if simulation", exc)
 
 
-def _cautions(record: PatientRecord, scenarios: Sequence[Scenario],
+def _cautions(record: PatientRecord, as_of: dt.date, scenarios: Sequence[Scenario],
               plan: PlanTarget | None = None) -> list[str]:
     """What a reader must keep in mind about the alternatives shown for this person."""
     out = []
@@ -344,16 +498,20 @@ def _cautions(record: PatientRecord, scenarios: Sequence[Scenario],
         else:
             out.append("Stopping the aromatase inhibitor is shown for comparison; whether it is "
                        "needed is a clinical decision (see the assessment).")
-    if plan is not None and any(s.label == LIFESTYLE_LABEL for s in scenarios):
-        out.append(plan.describe() + " See the plan's safety notes for screening and supervision.")
+    if plan is not None and any(s.label == plan.label for s in scenarios):
+        life = scenarios[0].lifestyle_from_t0 or scenarios[0].subject.lifestyle
+        out.append(plan.describe(life.impact_sessions_per_week)
+                   + " See the plan's safety notes for screening and supervision.")
     elif plan is None:
         out.append("No exercise and nutrition alternative is shown: the plan could not be made "
                    "for this report.")
-    from osteotwin.simulate.caveats import caveats_by_course, model_caveats
+    from osteotwin.simulate.caveats import caveats_by_course, model_caveats, recorded_egfr
 
-    grouped = caveats_by_course((s.label, model_caveats(s)) for s in scenarios)
-    out.extend(f"Known model departure ({', '.join(labels)}): {caveat.message} Source: "
-               f"{caveat.source}." for caveat, labels in grouped)
+    egfr = recorded_egfr(record, as_of)
+    grouped = caveats_by_course((s.label, model_caveats(s, egfr)) for s in scenarios)
+    out.extend(f"{'Known model departure' if caveat.departure else 'Label limit'} "
+               f"({', '.join(labels)}): {caveat.message} Source: {caveat.source}."
+               for caveat, labels in grouped)
     return out
 
 
@@ -408,7 +566,8 @@ def _view(results: Sequence[tuple[str, SimulatedCourse]], years: float) -> WhatI
         "parameter sources and the model's validation against published trials are documented in "
         "docs/model.md."
         + (f" Ranges in brackets are the 5-95 % range over {BAND_DRAWS} virtual people drawn "
-           "around the model's parameters (parameter uncertainty only)."
+           "around the model's parameters (parameter uncertainty only). "
+           + band_precision(BAND_DRAWS, how_to_widen="osteotwin simulate with --draws 100")
            if banded else " No population band could be computed for "
            "this report, so no interval is shown; treat single values as central estimates."),
         sources=("peterson_riggs_2010", "watson_2018_liftmor", "iom_2011"),

@@ -1,10 +1,9 @@
 """Run a virtual trial: plan chunks, skip those already on disk, run the rest on a backend, summarise.
 
 Backends: ``cpu`` (compiled solver over a process pool, every core), ``jax`` (batched float64
-implicit solver; GPU when present, else CPU), ``dask`` (chunks as tasks on a Dask cluster, each task
-writing its own Parquet file). The same seed gives the same people on every backend. ``ray`` is
-accepted as the spec's name for a distributed backend and refused with a pointer to ``dask``: Ray is
-not part of this build.
+implicit solver; GPU when present, else CPU), ``dask`` (chunks as tasks on a Dask cluster) and
+``ray`` (chunks as Ray tasks), the distributed two writing one Parquet file per task. The same seed
+gives the same people on every backend.
 
 The run simulates with one parameter set (``provenance.current_parameter_set``), shipped to every
 worker; its digest, the osteotwin version and the model code's digest are in the run folder's
@@ -23,22 +22,23 @@ from typing import TYPE_CHECKING, Any
 from osteotwin.errors import UserInputError
 from osteotwin.scale import store
 from osteotwin.scale.chunk import BatchSimulator, RunSpec, compute_chunk
+from osteotwin.scale.columns import column_infos, manifest_info
 from osteotwin.scale.endpoints import endpoint_columns, horizon_d, output_times
 from osteotwin.scale.plan import DEFAULT_CHUNK_SIZE, ChunkTask, check_run_size, plan_chunks
 from osteotwin.scale.progress import Advance, people_progress
 from osteotwin.scale.provenance import current_parameter_set, model_code_sha256, osteotwin_version
 from osteotwin.scale.summary import summarise, summary_csv
+from osteotwin.trials.background import background_regimens
+from osteotwin.trials.caveats import arm_caveats, caveats_json
 from osteotwin.trials.pass_rule import MIN_VIRTUAL_PEOPLE
 
 if TYPE_CHECKING:
+    from osteotwin.simulate.caveats import Caveat
     from osteotwin.trials.model import Trial
 
-BACKENDS = ("cpu", "jax", "dask")
-#: Backends spec/cli.md names that this build does not provide (refused with a clear message).
-UNAVAILABLE_BACKENDS = {
-    "ray": ("Ray is not available in this build", "cpu, jax or dask (--backend dask runs the "
-            "chunks on a distributed Dask cluster: --scheduler ADDRESS, or a local one)"),
-}
+BACKENDS = ("cpu", "jax", "dask", "ray")
+#: Backends that run the chunks as tasks on a cluster (``--scheduler`` names one).
+DISTRIBUTED = ("dask", "ray")
 
 
 @dataclass
@@ -65,6 +65,10 @@ class RunResult:
     model_sha256: str = ""
     #: Per arm, the usual doses filled in where the trial file gives ``dose: null``.
     assumed_doses: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    #: Background therapy added to every arm (``trials.background``), one note per entry.
+    background: tuple[str, ...] = ()
+    #: Per arm with any, the model's known departures that apply to it (``trials.caveats``).
+    caveats: dict[str, tuple[Caveat, ...]] = field(default_factory=dict)
 
     @property
     def person_years_per_s(self) -> float | None:
@@ -86,6 +90,8 @@ class RunResult:
             "pass_rule": {"min_virtual_people": MIN_VIRTUAL_PEOPLE,
                           "scored": self.n >= MIN_VIRTUAL_PEOPLE},
             "assumptions": self.assumptions, "assumed_doses": self.assumed_doses,
+            "background_therapy": list(self.background),
+            "caveats": caveats_json(self.caveats),
             "endpoints": self.summary,
         }
 
@@ -98,13 +104,10 @@ def run_trial(trial_path: Path, *, n: int, backend: str = "cpu", seed: int = 0,
     from osteotwin.trials.population import check_simulable
     from osteotwin.trials.reader import load_trial_file
 
-    if backend in UNAVAILABLE_BACKENDS:
-        problem, accepted = UNAVAILABLE_BACKENDS[backend]
-        raise UserInputError("--backend", backend, accepted, problem=problem)
     if backend not in BACKENDS:
         raise UserInputError("--backend", backend, " | ".join(BACKENDS), problem="unknown backend")
-    if scheduler is not None and backend != "dask":
-        raise UserInputError("--scheduler", scheduler, "only with --backend dask",
+    if scheduler is not None and backend not in DISTRIBUTED:
+        raise UserInputError("--scheduler", scheduler, "only with --backend dask or ray",
                              problem="scheduler given for a local backend")
     if workers is not None and not 1 <= workers <= 1024:
         raise UserInputError("--workers", workers, "1 to 1024")
@@ -127,7 +130,8 @@ def run_trial(trial_path: Path, *, n: int, backend: str = "cpu", seed: int = 0,
                                  osteotwin_version=osteotwin_version(),
                                  model_sha256=model_code_sha256())
     store.open_run(out, identity, {"parameter_set": parameters.label,
-                                   "parameters_source": parameters.source})
+                                   "parameters_source": parameters.source,
+                                   **manifest_info(column_infos(trial, columns))})
     tasks = plan_chunks(arms, n, chunk_size, seed)
     pending = [t for t in tasks if not store.is_done(out, t)]
     done_people = sum(t.size for t in tasks) - sum(t.size for t in pending)
@@ -147,7 +151,9 @@ def run_trial(trial_path: Path, *, n: int, backend: str = "cpu", seed: int = 0,
                        assumptions=_assumptions(spec), backend_note=note,
                        parameters=parameters.to_json(), osteotwin_version=identity.osteotwin_version,
                        model_sha256=identity.model_sha256,
-                       assumed_doses=_assumed_doses(trial))
+                       assumed_doses=_assumed_doses(trial),
+                       background=background_regimens(trial)[1],
+                       caveats=arm_caveats(trial, arms))
     store.write_text_atomic(out / "summary.json", json.dumps(result.to_json(), indent=2))
     store.write_text_atomic(out / "summary.csv", summary_csv(rows))
     return result
@@ -161,6 +167,11 @@ def _execute(spec: RunSpec, pending: list[ChunkTask], out: Path, backend: str,
 
         return run_chunks_on_dask(spec, pending, out, scheduler=scheduler, workers=workers,
                                   on_done=advance)
+    if backend == "ray":
+        from osteotwin.scale.ray_backend import run_chunks_on_ray
+
+        return run_chunks_on_ray(spec, pending, out, scheduler=scheduler, workers=workers,
+                                 on_done=advance)
     factory = _simulator_factory(backend)
     with factory(workers) as simulator:
         for task in pending:

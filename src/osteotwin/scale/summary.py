@@ -11,21 +11,31 @@ published value and unit as the trial file gives them (before conversion).
 ``pass`` follows the spec's pass rule, which is defined for virtual arms of at least
 ``MIN_VIRTUAL_PEOPLE`` people: below that (and for endpoints reported but not scored, or without a
 prediction) it is None and ``pass_reason`` says why.
+
+``se`` is the Monte Carlo standard error of ``mean`` (SD over √n: the people are independent draws);
+``borderline`` is True where ``mean`` ± ``pass_rule.BORDERLINE_SE`` SE straddles an edge of
+``interval`` (the verdict may turn with the seed), None where there is no verdict.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import math
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from osteotwin.scale.columns import column_unit
 from osteotwin.scale.endpoints import EndpointColumn
 from osteotwin.trials.model import Endpoint, Trial
-from osteotwin.trials.pass_rule import MIN_VIRTUAL_PEOPLE, scoring_interval
-from osteotwin.units import LAB_SPECS
+from osteotwin.trials.pass_rule import (
+    is_borderline,
+    scoring_interval,
+    small_n_reason,
+    standard_error,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -34,20 +44,22 @@ PERCENTILES: tuple[float, ...] = (2.5, 5.0, 25.0, 50.0, 75.0, 95.0, 97.5)
 SUMMARY_FIELDS: tuple[str, ...] = (
     "arm", "contrast", "endpoint", "quantity", "at", "n", "mean", "sd",
     *(f"p{p:g}" for p in PERCENTILES), "published", "interval", "interval_basis", "pass", "source",
-    "unit", "published_given", "published_given_unit", "pass_reason",
+    "unit", "published_given", "published_given_unit", "pass_reason", "se", "borderline",
 )
 
 
 def describe(values: NDArray[np.float64]) -> dict[str, float | int | None]:
-    """n, mean, SD (ddof 1; None for fewer than two values) and the percentiles of the finite
-    values."""
+    """n, mean, SD (ddof 1; None for fewer than two values), the mean's Monte Carlo standard error
+    (``pass_rule.standard_error``; None likewise) and the percentiles of the finite values."""
     finite = values[np.isfinite(values)]
     out: dict[str, float | int | None] = {"n": int(finite.size)}
     if finite.size == 0:
-        out.update({"mean": None, "sd": None, **{f"p{p:g}": None for p in PERCENTILES}})
+        out.update({"mean": None, "sd": None, "se": None,
+                    **{f"p{p:g}": None for p in PERCENTILES}})
         return out
     out["mean"] = float(finite.mean())
     out["sd"] = float(finite.std(ddof=1)) if finite.size > 1 else None
+    out["se"] = standard_error(finite) if finite.size > 1 else None
     for p, q in zip(PERCENTILES, np.percentile(finite, PERCENTILES), strict=True):
         out[f"p{p:g}"] = float(q)
     return out
@@ -93,12 +105,6 @@ def summarise(people: pd.DataFrame, trial: Trial,
     return rows
 
 
-def column_unit(quantity: str) -> str:
-    """The unit of a column's per-person values: the canonical lab unit for an absolute level
-    (``units.LAB_SPECS``), ``%`` for changes and incidences."""
-    return LAB_SPECS[quantity].canonical if quantity in LAB_SPECS else "%"
-
-
 def _row(arm: str | None, contrast: list[str] | None, column: EndpointColumn,
          values: NDArray[np.float64], published: Endpoint | None,
          sizes: dict[str, int | None]) -> dict[str, Any]:
@@ -107,20 +113,17 @@ def _row(arm: str | None, contrast: list[str] | None, column: EndpointColumn,
     row.update(describe(values))
     row.update({"published": None, "interval": None, "interval_basis": None, "pass": None,
                 "source": None, "unit": column_unit(column.quantity), "published_given": None,
-                "published_given_unit": None, "pass_reason": None})
+                "published_given_unit": None, "pass_reason": None, "borderline": None})
     if published is not None:
         interval = scoring_interval(published, sizes)
         mean = row["mean"]
-        people = int(values.size)
         reason = None
         if not interval.scored:
             reason = "reported, not scored: published SD with unknown arm size"
         elif mean is None:
             reason = "no prediction: the model does not simulate this quantity"
-        elif people < MIN_VIRTUAL_PEOPLE:
-            who = "person" if people == 1 else "people"
-            reason = (f"unscored: {people:,} virtual {who}, below the {MIN_VIRTUAL_PEOPLE:,} "
-                      "the pass rule needs")
+        else:
+            reason = small_n_reason(int(values.size))
         row.update({
             "published": published.value,  # in the model's unit, as mean is
             "published_given": (published.given_value if published.given_value is not None
@@ -129,6 +132,8 @@ def _row(arm: str | None, contrast: list[str] | None, column: EndpointColumn,
             "interval": [interval.low, interval.high],
             "interval_basis": interval.basis,
             "pass": interval.contains(mean) if reason is None else None,
+            "borderline": (is_borderline(interval, mean, row["se"] if row["se"] is not None
+                                         else math.nan) if reason is None else None),
             "pass_reason": reason,
             "source": published.source,
         })

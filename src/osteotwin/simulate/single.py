@@ -482,6 +482,22 @@ def _prepared(scenario: Scenario, params: ModelParameters, explicit: bool) -> _P
     return _Prepared(baseline, schedule, 1.0, None, None)
 
 
+def matched_start(scenario: Scenario, params: ModelParameters | None = None
+                  ) -> tuple[Baseline, Schedule, dict[str, object]]:
+    """The person as ``simulate`` (fast path, daily oral doses as rates) starts them: the
+    equilibrated baseline at the simulation start and the dosing schedule, both matched to an
+    on-treatment estradiol exactly as ``simulate`` matches it, with the match as ``simulate``
+    reports it in ``meta`` (``aromatization_factor``, 1 without a match; ``estradiol_match``
+    when a lab was matched). For exporters (``osteotwin.sbml.export``) that must model the same
+    person as ``simulate``; it changes nothing in ``simulate`` itself."""
+    scenario.validate()
+    params = params or current_parameters()
+    prepared = _prepared(scenario, params, False)
+    meta = {"aromatization_factor": prepared.factor,
+            **_match_meta(scenario.subject, prepared.matched_pg_ml)}
+    return prepared.baseline, prepared.schedule, meta
+
+
 #: How far the estradiol production factor may move before a matched on-treatment estradiol is
 #: flagged: untreated levels lie within about half to twice the typical one for age and sex (older
 #: men, MrOS: Orwoll et al. 2006 J Clin Endocrinol Metab 91:1336), so a match needing three times

@@ -13,12 +13,21 @@ changes and ±10 % of the value for absolute lab levels (measurement precision):
 Percentage quantities that are neither BMD nor marker changes (``fracture_incidence_pct``) are
 percentages of people: they get the ±0.5 percentage-point floor too (the spec names no other floor;
 a zero-width interval could never pass).
+
+The rule is defined for virtual arms of at least ``MIN_VIRTUAL_PEOPLE``: below that no verdict is
+given (``small_n_reason``). The simulated mean carries a Monte Carlo error (``standard_error``: the
+SD of the per-person values over √n); a verdict whose mean ± ``BORDERLINE_SE`` standard errors
+straddles an edge of the interval is borderline (``is_borderline``): another seed or sampling
+scheme may turn it.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
 
 from osteotwin.trials.model import Endpoint
 from osteotwin.units import LAB_SPECS
@@ -28,6 +37,10 @@ Z95 = 1.959963984540054  # two-sided 95 % normal quantile
 MIN_VIRTUAL_PEOPLE = 1000
 CHANGE_FLOOR_PP = 0.5
 LAB_FLOOR_FRACTION = 0.10
+#: Monte Carlo standard errors either side of the simulated mean that make a verdict borderline
+#: when an interval edge lies within them (osteotwin's choice: mean ± 2 SE holds about 95 % of the
+#: sampling distribution of the mean, so a verdict outside it rarely turns with the seed).
+BORDERLINE_SE = 2.0
 
 
 @dataclass(frozen=True)
@@ -90,3 +103,32 @@ def passes(predicted_mean: float, endpoint: Endpoint, arm_sizes: dict[str, int |
     if not interval.scored:
         return None
     return interval.contains(predicted_mean)
+
+
+def small_n_reason(people: int) -> str | None:
+    """Why a verdict is withheld for a virtual arm of ``people`` (None from ``MIN_VIRTUAL_PEOPLE``
+    on): the pass rule is defined for at least that many."""
+    if people >= MIN_VIRTUAL_PEOPLE:
+        return None
+    who = "person" if people == 1 else "people"
+    return f"unscored: {people:,} virtual {who}, below the {MIN_VIRTUAL_PEOPLE:,} the pass rule needs"
+
+
+def standard_error(values: NDArray[np.float64]) -> float:
+    """Monte Carlo standard error of the mean of the finite ``values`` (SD, ddof 1, over √n; NaN
+    for fewer than two). Exact for independent draws; for a Latin hypercube (``osteotwin
+    validate``'s people) an upper bound, as stratifying lowers the variance of the mean."""
+    finite = values[np.isfinite(values)]
+    if finite.size < 2:
+        return math.nan
+    return float(finite.std(ddof=1) / math.sqrt(finite.size))
+
+
+def is_borderline(interval: ScoringInterval, mean: float, se: float) -> bool | None:
+    """True when an edge of ``interval`` lies within ``mean`` ± ``BORDERLINE_SE``·``se`` (the
+    verdict may turn with the sampling); None when there is no verdict to qualify (not scored, no
+    prediction or no standard error)."""
+    if not interval.scored or not math.isfinite(mean) or not math.isfinite(se):
+        return None
+    low, high = mean - BORDERLINE_SE * se, mean + BORDERLINE_SE * se
+    return any(low < edge < high for edge in (interval.low, interval.high))

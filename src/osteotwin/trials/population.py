@@ -35,6 +35,7 @@ from osteotwin.trials.model import (
     TrialRegimen,
     merge_lifestyle,
 )
+from osteotwin.trials.reader import MENOPAUSE_AGE_RANGE_Y, STATUS_YSM_RANGE
 
 #: Median age at the final menstrual period (SWAN; shared/data/literature/clinical_facts.md).
 MENOPAUSE_AGE_Y = 51.0
@@ -62,6 +63,12 @@ WEIGHT_LIMITS_KG = (40.0, 160.0)
 YSM_DEFAULT_SD = 0.5
 #: Years since menopause the simulator accepts (``Subject.validate``).
 YSM_LIMITS = (-20.0, 60.0)
+#: Years since menopause a woman of each menopausal status is held to when drawn: the reader's
+#: ``STATUS_YSM_RANGE`` (after her final menstrual period if postmenopausal, before it if
+#: premenopausal) within ``YSM_LIMITS``.
+STATUS_YSM_LIMITS: dict[str, tuple[float, float]] = {
+    status: (YSM_LIMITS[0] if lo is None else lo, YSM_LIMITS[1] if hi is None else hi)
+    for status, (lo, hi) in STATUS_YSM_RANGE.items()}
 #: Baseline lab ranges the simulator accepts (``Subject.validate``), canonical units.
 LAB_LIMITS: dict[str, tuple[float, float]] = {"estradiol": (0.5, 2000.0),
                                               "total_testosterone": (1.0, 3000.0),
@@ -108,19 +115,25 @@ DRAW_NAMES: tuple[str, ...] = ("age", "weight", "ysm", "estradiol", "total_testo
                                "vitamin_d_25oh", *BMD_SITES, *(f"{s}_t_score" for s in BMD_SITES))
 
 
-def truncated_normal(z: NDArray[np.float64], mean: float, sd: float, lo: float,
-                     hi: float) -> NDArray[np.float64]:
-    """Map standard-normal draws onto N(mean, sd) truncated to [lo, hi] by inverse-CDF (monotone)."""
+Bound = float | NDArray[np.float64]
+
+
+def truncated_normal(z: NDArray[np.float64], mean: float, sd: float, lo: Bound,
+                     hi: Bound) -> NDArray[np.float64]:
+    """Map standard-normal draws onto N(mean, sd) truncated to [lo, hi] by inverse-CDF (monotone);
+    ``lo`` and ``hi`` are one bound for everyone or one per draw (``lo <= hi``)."""
     from scipy.stats import norm
 
+    low = np.broadcast_to(np.asarray(lo, dtype=np.float64), z.shape)
+    high = np.broadcast_to(np.asarray(hi, dtype=np.float64), z.shape)
+    fixed: NDArray[np.float64] = np.minimum(np.maximum(mean, low), high)
     if sd <= 0:
-        return np.full_like(z, min(max(mean, lo), hi))
-    a, b = norm.cdf((lo - mean) / sd), norm.cdf((hi - mean) / sd)
-    if b - a < 1e-12:
-        return np.full_like(z, min(max(mean, lo), hi))
+        return fixed.copy()
+    a, b = norm.cdf((low - mean) / sd), norm.cdf((high - mean) / sd)
     u = a + norm.cdf(z) * (b - a)
-    out: NDArray[np.float64] = mean + sd * norm.ppf(np.clip(u, 1e-15, 1 - 1e-15))
-    return np.clip(out, lo, hi)
+    out: NDArray[np.float64] = np.clip(mean + sd * norm.ppf(np.clip(u, 1e-15, 1 - 1e-15)),
+                                       low, high)
+    return np.where(b - a < 1e-12, fixed, out)
 
 
 def lognormal(z: NDArray[np.float64], mean: float, sd: float | None) -> NDArray[np.float64]:
@@ -133,12 +146,13 @@ def lognormal(z: NDArray[np.float64], mean: float, sd: float | None) -> NDArray[
     return out
 
 
-def _dist_draws(z: NDArray[np.float64], dist: Distribution, default_sd: float, lo: float,
-                hi: float, default_mean: float | None = None) -> NDArray[np.float64]:
-    """Draws from ``dist`` truncated to its bounds and [lo, hi]; a distribution published as one
-    bound only (no mean) is the default N(default_mean, default_sd) truncated at that bound."""
-    lo = max(lo, dist.minimum) if dist.minimum is not None else lo
-    hi = min(hi, dist.maximum) if dist.maximum is not None else hi
+def _dist_draws(z: NDArray[np.float64], dist: Distribution, default_sd: float, lo: Bound,
+                hi: Bound, default_mean: float | None = None) -> NDArray[np.float64]:
+    """Draws from ``dist`` truncated to its bounds and [lo, hi] (one for all or one per draw); a
+    distribution published as one bound only (no mean) is the default N(default_mean,
+    default_sd) truncated at that bound."""
+    lo = np.maximum(lo, dist.minimum) if dist.minimum is not None else lo
+    hi = np.minimum(hi, dist.maximum) if dist.maximum is not None else hi
     centre = dist.centre if dist.centre is not None else default_mean
     if centre is None:
         raise ValueError("a distribution without a centre needs a default mean")
@@ -184,14 +198,18 @@ def draw_people(trial: Trial, arm: Arm, draws: StandardDraws) -> ArmPeople:
     ages, age_notes = draw_ages(pop, draws.get("age"))
     notes += age_notes
     ysm_given = pop.years_since_menopause
+    ysm: NDArray[np.float64] | None
     if pop.sex == "female" and pop.age_y is None and ysm_given is not None \
             and ysm_given.centre is not None:
         # Cohorts timed by the final menstrual period: age follows from the age at menopause.
-        ysm_draws = _dist_draws(draws.get("ysm"), ysm_given, _ysm_spread(ysm_given), *YSM_LIMITS)
-        ages = np.clip(MENOPAUSE_AGE_Y + MENOPAUSE_AGE_SD_Y * draws.get("age") + ysm_draws,
+        ysm = _dist_draws(draws.get("ysm"), ysm_given, _ysm_spread(ysm_given),
+                          *status_ysm_limits(pop.menopausal_status))
+        ages = np.clip(MENOPAUSE_AGE_Y + MENOPAUSE_AGE_SD_Y * draws.get("age") + ysm,
                        35.0, 95.0)
         notes[:len(age_notes)] = [f"age assumed {MENOPAUSE_AGE_Y:g} ± {MENOPAUSE_AGE_SD_Y:g} y at "
                                   "menopause plus years since menopause"]
+    else:
+        ysm = _years_since_menopause(pop, ages, draws.get("ysm"), notes)
     mean_kg, sd_kg = DEFAULT_WEIGHT_KG[pop.sex]
     if pop.weight_kg is not None:
         weights = _dist_draws(draws.get("weight"), pop.weight_kg, sd_kg, *WEIGHT_LIMITS_KG,
@@ -202,7 +220,6 @@ def draw_people(trial: Trial, arm: Arm, draws: StandardDraws) -> ArmPeople:
     else:
         weights = truncated_normal(draws.get("weight"), mean_kg, sd_kg, *WEIGHT_LIMITS_KG)
         notes.append(f"weight assumed {mean_kg:g} ± {sd_kg:g} kg")
-    ysm = _years_since_menopause(pop, ages, draws.get("ysm"), notes)
     labs = {name: _lab_draws(pop, name, draws.get(name))
             for name in ("estradiol", "total_testosterone", "vitamin_d_25oh")}
     centred = {name: dist for name, dist in pop.baseline.items() if dist.centre is not None}
@@ -213,14 +230,12 @@ def draw_people(trial: Trial, arm: Arm, draws: StandardDraws) -> ArmPeople:
     t_scores = {site: _dist_draws(draws.get(f"{site}_t_score"), centred[f"{site}_t_score"],
                                   0.0, -5.0, 4.0)
                 for site in BMD_SITES if f"{site}_t_score" in centred}
-    background, background_notes = background_regimens(trial)
-    regimens = [*arm.regimens, *background]
-    notes += background_notes
+    notes += background_regimens(trial)[1]
     notes += [dose.note for dose in assumed_doses(trial, arm)]
     lifestyle = simulation_lifestyle(pop.lifestyle)
     from_t0 = (simulation_lifestyle(merge_lifestyle(pop.lifestyle, arm.lifestyle))
                if arm.lifestyle is not None else None)
-    drug_regimens = tuple(to_regimen(reg) for reg in regimens)
+    drug_regimens = arm_regimens(trial, arm)
     horizon_y = max(trial.horizon_d / 365.25, 1.0 / 365.25)
     scenarios = []
     for i in range(n):
@@ -241,6 +256,24 @@ def draw_people(trial: Trial, arm: Arm, draws: StandardDraws) -> ArmPeople:
                                   label=f"{trial.id}:{arm.id}", lifestyle_from_t0=from_t0))
     return ArmPeople(arm_id=arm.id, scenarios=tuple(scenarios), assumptions=tuple(notes),
                      prior_fracture=np.zeros(n, dtype=bool))
+
+
+def median_draws() -> StandardDraws:
+    """One set of draws at the median of every standard normal (z = 0): the person whose every
+    characteristic sits at the middle of its distribution."""
+    return StandardDraws({name: np.zeros(1) for name in DRAW_NAMES}, 1)
+
+
+def representative_scenario(trial: Trial, arm: Arm) -> Scenario:
+    """The arm's median person (``median_draws``) with its regimens and the trial's background
+    therapy, to the trial's horizon: what the arm's caveats are judged on."""
+    return draw_people(trial, arm, median_draws()).scenarios[0]
+
+
+def arm_regimens(trial: Trial, arm: Arm) -> tuple[Regimen, ...]:
+    """What every person of ``arm`` takes, as simulation regimens: the arm's own, then the trial's
+    background therapy (``background.background_regimens``)."""
+    return tuple(to_regimen(reg) for reg in (*arm.regimens, *background_regimens(trial)[0]))
 
 
 def _opt_item(values: NDArray[np.float64] | None, i: int) -> float | None:
@@ -269,13 +302,36 @@ def _ysm_spread(dist: Distribution) -> float:
     return 0.0 if centre is not None and centre <= 0.0 else YSM_DEFAULT_SD
 
 
+def status_ysm_limits(status: str | None) -> tuple[float, float]:
+    """Years since menopause a woman of menopausal ``status`` may have (``STATUS_YSM_LIMITS``;
+    the simulator's ``YSM_LIMITS`` when the status is not given or perimenopausal)."""
+    return STATUS_YSM_LIMITS.get(status or "", YSM_LIMITS)
+
+
+def ysm_bounds(status: str | None, ages: NDArray[np.float64]
+               ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Per-person bounds on years since menopause drawn beside an age: those of the menopausal
+    status (``status_ysm_limits``) and those that put the age at menopause (age minus years since
+    it) within ``reader.MENOPAUSE_AGE_RANGE_Y``, the range the reader holds a population's means
+    to. Where the two cannot both hold (a "postmenopausal" woman drawn younger than 30) the
+    status wins: she is at its bound."""
+    lo, hi = status_ysm_limits(status)
+    earliest, latest = MENOPAUSE_AGE_RANGE_Y
+    high = np.maximum(np.minimum(hi, ages - earliest), lo)
+    low = np.minimum(np.maximum(lo, ages - latest), high)
+    return low, high
+
+
 def _years_since_menopause(pop: Population, ages: NDArray[np.float64], z: NDArray[np.float64],
                            notes: list[str]) -> NDArray[np.float64] | None:
+    """Years since menopause of women aged ``ages`` drawn from ``z``: from the published
+    distribution held to ``ysm_bounds`` (its draws follow age only through those bounds: the
+    published summaries give no correlation), else as the menopausal status implies."""
     if pop.sex != "female":
         return None
     dist = pop.years_since_menopause
     if dist is not None and dist.centre is not None:
-        return _dist_draws(z, dist, _ysm_spread(dist), *YSM_LIMITS)
+        return _dist_draws(z, dist, _ysm_spread(dist), *ysm_bounds(pop.menopausal_status, ages))
     if dist is not None:  # only a bound published: the default below, held to that bound
         notes.append(f"years since menopause {_one_bound(dist)} y as published")
         default = _years_since_menopause(replace(pop, years_since_menopause=None), ages, z, notes)

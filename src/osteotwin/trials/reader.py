@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -343,7 +344,7 @@ def _lifestyle(raw: Any, field: str) -> Lifestyle | None:
                              problem="not a mapping")
     fields = {k: v for k, v in raw.items() if k != "note"}
     try:
-        return _PatientParser().lifestyle(fields)
+        return _PatientParser(date.today()).lifestyle(fields)  # lifestyle has no dates
     except UserInputError as err:
         inner = err.field.removeprefix("lifestyle")
         raise UserInputError(f"{field}{inner}", err.value, err.accepted, problem=err.problem) from None
@@ -366,9 +367,11 @@ def _arm(raw: Any, field: str, shared: Population) -> Arm:
     population = shared.merged(_population(raw["population"], f"{field}.population")
                                if raw.get("population") is not None else None)
     own = raw.get("population") or {}
-    _check_menopause_age(population, f"{field}.population" if own.get("years_since_menopause")
-                         is not None else "population", f"{field}.population"
+    ysm_where = (f"{field}.population" if own.get("years_since_menopause") is not None
+                 else "population")
+    _check_menopause_age(population, ysm_where, f"{field}.population"
                          if own.get("age") is not None else "population")
+    _check_status_ysm(population, ysm_where)
     arm_lifestyle = _lifestyle(raw.get("lifestyle"), f"{field}.lifestyle")
     regimens = tuple(parse_regimen(r, f"{field}.regimens[{i}]")
                      for i, r in enumerate(optional_list(raw.get("regimens"), f"{field}.regimens")))
@@ -392,6 +395,33 @@ def _check_menopause_age(pop: Population, ysm_where: str, age_where: str) -> Non
         f"{age - hi:.4g} to {age - lo:.4g} y with {age_where}.age {age:.4g} y (menopause at "
         f"age {lo:g} to {hi:g})",
         problem=f"menopause at age {age - ysm:.3g} is implausible")
+
+
+#: Years since menopause (lowest, highest; None: no bound) a menopausal status allows: from the
+#: final menstrual period on if postmenopausal, before it if premenopausal (STRAW+10 staging,
+#: Harlow SD et al. Menopause 2012;19:387-95: postmenopause begins at the final menstrual period).
+STATUS_YSM_RANGE: dict[str, tuple[float | None, float | None]] = {
+    "postmenopausal": (0.0, None), "premenopausal": (None, 0.0)}
+
+
+def _check_status_ysm(pop: Population, ysm_where: str) -> None:
+    """Refuse a years-since-menopause mean (or bound) the menopausal status contradicts: below 0
+    for a postmenopausal population, above 0 for a premenopausal one."""
+    dist = pop.years_since_menopause
+    if dist is None or pop.menopausal_status not in STATUS_YSM_RANGE:
+        return
+    lo, hi = STATUS_YSM_RANGE[pop.menopausal_status]
+    for key, value in (("mean", dist.mean), ("min", dist.minimum), ("max", dist.maximum)):
+        if value is None:
+            continue
+        if (lo is not None and key != "min" and value < lo) or \
+                (hi is not None and key != "max" and value > hi):
+            accepted = (f"{lo:g} y or more" if lo is not None else f"{hi:g} y or less")
+            raise UserInputError(
+                f"{ysm_where}.years_since_menopause.{key}", f"{value:g} y",
+                f"{accepted} with menopausal_status {pop.menopausal_status} (postmenopause "
+                "begins at the final menstrual period)",
+                problem=f"contradicts menopausal_status {pop.menopausal_status}")
 
 
 def parse_regimen(raw: Any, field: str) -> TrialRegimen:

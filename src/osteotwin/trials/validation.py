@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -20,26 +20,34 @@ from numpy.typing import NDArray
 from osteotwin.errors import UserInputError
 from osteotwin.physiology.fracture import FractureParameters
 from osteotwin.simulate.scenario import Scenario
+from osteotwin.trials.background import background_regimens
+from osteotwin.trials.caveats import arm_caveats, caveats_json
 from osteotwin.trials.consistency import Incompatibility, forced_failures, incompatible_pairs
 from osteotwin.trials.endpoints import (
     ArmSimulation,
     EndpointResult,
     add_published_levels,
     evaluate_endpoint,
+    extra_times,
     published_level_notes,
+    reading_times,
 )
 from osteotwin.trials.model import Trial
-from osteotwin.trials.pass_rule import MIN_VIRTUAL_PEOPLE
+from osteotwin.trials.pass_rule import BORDERLINE_SE, MIN_VIRTUAL_PEOPLE
 from osteotwin.trials.population import (
     DRAW_NAMES,
     AssumedDose,
     StandardDraws,
+    arm_regimens,
     assumed_doses,
     check_simulable,
     draw_people,
     trial_rng,
 )
 from osteotwin.workers import default_workers
+
+if TYPE_CHECKING:
+    from osteotwin.simulate.caveats import Caveat
 
 #: Simulates scenarios (one row of model parameters each, or None for the central values) on a
 #: time grid; returns series name -> array (people, times).
@@ -61,6 +69,13 @@ def evaluation_times(trial: Trial) -> NDArray[np.float64]:
     return np.unique(np.concatenate([np.array(sorted(points)), grid]))
 
 
+def hormone_reading_times(trial: Trial, grid_d: NDArray[np.float64]) -> NDArray[np.float64]:
+    """The points the hormone endpoints' dosing-cycle means need (``endpoints.reading_times``)
+    that ``grid_d`` (``evaluation_times``) lacks."""
+    regimens = {arm.id: arm_regimens(trial, arm) for arm in trial.arms}
+    return extra_times(grid_d, reading_times(trial.endpoints, regimens))
+
+
 @dataclass
 class TrialResult:
     trial: str
@@ -69,6 +84,10 @@ class TrialResult:
     assumptions: list[str] = field(default_factory=list)
     #: Per simulated arm, the usual doses filled in where the file gives ``dose: null``.
     assumed_doses: dict[str, list[AssumedDose]] = field(default_factory=dict)
+    #: Background therapy added to every arm (``trials.background``), one note per entry.
+    background: tuple[str, ...] = ()
+    #: Per simulated arm with any, the model's known departures that apply (``trials.caveats``).
+    caveats: dict[str, tuple[Caveat, ...]] = field(default_factory=dict)
 
 
 @dataclass
@@ -110,6 +129,10 @@ class ValidationReport:
             "endpoints": [e.to_json() for e in self.endpoints],
             "summary": {"passed": self.passed, "total": self.total,
                         "reported_not_scored": sum(1 for e in self.endpoints if not e.scored),
+                        "unscored_below_min_n": sum(1 for e in self.endpoints
+                                                    if e.pass_reason is not None),
+                        "borderline": sum(1 for e in self.endpoints if e.borderline),
+                        "borderline_se": BORDERLINE_SE,
                         "pass_rate": None if not self.total else round(self.pass_rate, 4),
                         "not_simulated": len(self.not_simulated),
                         "n_per_arm": self.n, "seed": self.seed,
@@ -122,6 +145,9 @@ class ValidationReport:
             "assumed_doses": {t.trial: {arm: [d.to_json() for d in doses]
                                         for arm, doses in t.assumed_doses.items()}
                               for t in self.trials if t.assumed_doses},
+            "background_therapy": {t.trial: list(t.background) for t in self.trials
+                                   if t.background},
+            "caveats": {t.trial: caveats_json(t.caveats) for t in self.trials if t.caveats},
             "errors": list(self.errors),
         }
 
@@ -146,7 +172,9 @@ def simulate_trial(trial: Trial, *, n: int, seed: int, simulator: PopulationSimu
     rng = trial_rng(trial.id, seed)
     draws = StandardDraws.make(rng, n, DRAW_NAMES, stratified=True)
     params = parameter_rows(rng, n)
-    times = evaluation_times(trial)
+    base = evaluation_times(trial)
+    extra = hormone_reading_times(trial, base)
+    times = np.union1d(base, extra)
     sims: dict[str, ArmSimulation] = {}
     assumptions: dict[str, list[str]] = {}
     needed = {a for e in trial.endpoints for a in e.arms}
@@ -163,7 +191,8 @@ def simulate_trial(trial: Trial, *, n: int, seed: int, simulator: PopulationSimu
                                      sex=people.scenarios[0].subject.sex,
                                      baseline_hip_bmd_g_cm2=hip_bmd,
                                      prior_fracture=people.prior_fracture,
-                                     assumptions=people.assumptions)
+                                     assumptions=people.assumptions,
+                                     regimens=arm_regimens(trial, arm), reading_times_d=extra)
         for note in (*people.assumptions, *published_level_notes(arm.population.baseline)):
             assumptions.setdefault(note, []).append(arm.id)
     notes = [f"{note} (arms: {', '.join(arms)})" for note, arms in assumptions.items()]
@@ -178,7 +207,9 @@ def score_trial(simulation: TrialSimulation, fracture: FractureParameters | None
     doses = {arm.id: assumed_doses(trial, arm) for arm in trial.arms if arm.id in simulation.arms}
     return TrialResult(trial=trial.id, citation=trial.citation, endpoints=results,
                        assumptions=simulation.assumptions,
-                       assumed_doses={arm: found for arm, found in doses.items() if found})
+                       assumed_doses={arm: found for arm, found in doses.items() if found},
+                       background=background_regimens(trial)[1],
+                       caveats=arm_caveats(trial, simulation.arms))
 
 
 def run_trial(trial: Trial, *, n: int, seed: int, simulator: PopulationSimulator,
@@ -195,7 +226,9 @@ def run_validation(trials: Sequence[Trial], *, n: int = DEFAULT_N, seed: int = 0
                    parameter_rows: ParameterRows | None = None,
                    fracture: FractureParameters | None = None,
                    progress: Callable[[str], None] | None = None) -> ValidationReport:
-    """Validate ``trials``; ``n`` virtual people per arm (the pass rule asks for at least 1,000)."""
+    """Validate ``trials``; ``n`` virtual people per arm (the pass rule asks for at least 1,000:
+    below that every endpoint is reported without a verdict and counts in neither ``passed`` nor
+    ``total``, as ``osteotwin trial`` reports it)."""
     from osteotwin.calibrate.model_access import default_parameter_rows, default_simulator
 
     sim = simulator or default_simulator(workers=default_workers())
@@ -215,8 +248,10 @@ def run_validation(trials: Sequence[Trial], *, n: int = DEFAULT_N, seed: int = 0
         if progress is not None:
             progress(trial.id)
         try:
-            results.append(run_trial(trial, n=n, seed=seed, simulator=sim, parameter_rows=rows,
-                                     fracture=fracture))
+            result = run_trial(trial, n=n, seed=seed, simulator=sim, parameter_rows=rows,
+                               fracture=fracture)
+            result.endpoints = [e.unscored_below_min_n() for e in result.endpoints]
+            results.append(result)
         except UserInputError as err:  # e.g. a dose the simulator refuses: this trial only
             errors.append(err.with_source(trial.path or trial.id).one_line())
     validated = {r.trial for r in results}

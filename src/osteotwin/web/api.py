@@ -24,7 +24,7 @@ from osteotwin.web.deps import (
     require_clinician,
     require_may_remove,
 )
-from osteotwin.web.forms import past_date, past_results
+from osteotwin.web.forms import past_date
 from osteotwin.web.security import LoginThrottled
 from osteotwin.web.whatif import WhatIfRequest, stored_what_if
 
@@ -130,9 +130,11 @@ def list_patients(user: ApiUser, db: DbSession) -> list[PatientSummary]:
 
 @router.post("/patients", status_code=201, response_model=CreatedPatient, responses=ERRORS)
 def create_patient(document: PatientDocument, user: ApiUser, db: DbSession) -> CreatedPatient:
-    """Create a patient from a patient file v1 document (clinicians; you are assigned to it)."""
+    """Create a patient from a patient file v1 document (clinicians; you are assigned to it). As
+    a stored record it may hold results dated after its ``as_of``, up to today (the app then
+    assesses it on today); ``osteotwin assess`` reads a file only up to its ``as_of``."""
     require_clinician(user)
-    record = past_results(repository.parse_record(document))
+    record = repository.parse_record(document)
     row = repository.create_patient(db, record, actor_of(user))
     db.commit()
     return CreatedPatient(id=row.id, document=repository.as_document(row))
@@ -145,7 +147,10 @@ def _revision_tag(row: Any) -> dict[str, str]:
 
 @router.get("/patients/{patient_id}", responses=ERRORS)
 def get_patient(patient_id: PatientId, user: ApiUser, db: DbSession, response: Response) -> dict[str, Any]:
-    """The record as a patient file v1 document; its revision in the ``ETag`` header."""
+    """The record as stored, a patient file v1 document to edit and ``PUT`` back (its revision in
+    the ``ETag`` header): its own ``as_of``, its recorded falls; the patient's log is at
+    ``/logs``. The exports (``/fhir`` and the page downloads) give the record as assessed instead,
+    on the date they state as ``as_of``, the falls logged by then counted."""
     row = accessible_patient(db, user, patient_id)
     response.headers.update(_revision_tag(row))
     return repository.as_document(row)
@@ -169,7 +174,7 @@ def replace_patient(patient_id: PatientId, document: PatientDocument, user: ApiU
                              "ETag of GET /api/patients/{id})", problem="missing value: a whole-record "
                              "replace must say which revision it replaces")
     repository.check_revision(row, revision)
-    record = past_results(repository.parse_record(document))
+    record = repository.parse_record(document)
     repository.replace_patient(db, row, record, actor_of(user))
     db.commit()
     response.headers.update(_revision_tag(row))
@@ -331,11 +336,14 @@ def create_simulation(patient_id: PatientId, body: WhatIfRequest, user: ApiUser,
 
 @router.get("/patients/{patient_id}/fhir", responses={**ERRORS, **UNAVAILABLE})
 def get_fhir(patient_id: PatientId, user: ApiUser, db: DbSession) -> Response:
-    """The record as a FHIR R4 Bundle."""
+    """The record as a FHIR R4 Bundle: the record the page downloads give
+    (``services.exported_record``): as assessed on the date the pages use, stated as the Patient's
+    ``record-as-of`` (medication status and logged falls are as of that date), the patient's log
+    under ``record-extra-json``."""
     row = accessible_patient(db, user, patient_id)
     import json
 
-    bundle = services.fhir_bundle(repository.record_from_row(row))
+    bundle = services.fhir_bundle(services.exported_record(row))
     return Response(json.dumps(bundle), media_type="application/fhir+json")
 
 
@@ -344,7 +352,7 @@ def import_fhir(bundle: Annotated[dict[str, Any], Body(description="a FHIR R4 Bu
                 db: DbSession) -> CreatedPatient:
     """Import a FHIR R4 Bundle as a new patient (clinicians)."""
     require_clinician(user)
-    record = past_results(services.record_from_fhir(bundle))
+    record = services.record_from_fhir(bundle)
     row = repository.create_patient(db, record, actor_of(user))
     db.commit()
     return CreatedPatient(id=row.id, document=repository.as_document(row),

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from osteotwin.errors import UserInputError, shortened
-from osteotwin.records import PatientRecord
+from osteotwin.records.fields import not_after_today
 
 LAB_FIELDS = ("test", "value", "unit", "date", "method")
 DXA_FIELDS = ("date", "site", "bmd_value", "bmd_unit", "t_score", "z_score", "device")
@@ -127,33 +127,15 @@ def drop_empty(entry: dict[str, Any]) -> dict[str, Any]:
 
 
 def past_date(text: str, key: str, what: str, today: dt.date | None = None) -> str:
-    """``text``, refused when it is an ISO date after today: a result, scan or log entry records
-    what has happened (a future date is a typo, and would be left out of every assessment). Text
-    that is not an ISO date is left to the patient file reader's message. Shared by the forms and
-    the JSON API."""
+    """``text``, refused when it is an ISO date after today (``records.fields.not_after_today``,
+    the patient file reader's rule). Text that is not an ISO date is left to the patient file
+    reader's message. Shared by the forms and the JSON API."""
     try:
         when = dt.date.fromisoformat(text.strip())  # as the patient file reader reads it
     except (AttributeError, TypeError, ValueError):
         return text
-    _refuse_after_today(when, key, what, today)
+    not_after_today(when, key, what, today)
     return text
-
-
-def _refuse_after_today(when: dt.date, key: str, what: str, today: dt.date | None) -> None:
-    today = today or dt.date.today()
-    if when > today:
-        raise UserInputError(key, when.isoformat(), f"a date on or before today ({today.isoformat()})",
-                             problem=f"date in the future: {what} cannot be dated after today")
-
-
-def past_results(record: PatientRecord, today: dt.date | None = None) -> PatientRecord:
-    """``record``, refused when a lab result or DXA scan in it is dated after today (``past_date``
-    for a whole record: created, replaced or imported); errors name the entry (``labs[2].date``)."""
-    for i, lab in enumerate(record.labs):
-        _refuse_after_today(lab.date, f"labs[{i}].date", "a lab result", today)
-    for i, scan in enumerate(record.dxa):
-        _refuse_after_today(scan.date, f"dxa[{i}].date", "a DXA scan", today)
-    return record
 
 
 def _past_date(form: Mapping[str, Any], key: str, what: str, today: dt.date | None = None) -> str:

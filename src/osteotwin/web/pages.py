@@ -292,8 +292,8 @@ def imported_record(name: str, data: bytes) -> PatientRecord:
                              "or a FHIR R4 Bundle in JSON)") from None
     document = parse_text(text, source=name or "upload")
     if isinstance(document, dict) and document.get("resourceType") == "Bundle":
-        return forms.past_results(services.record_from_fhir(document))
-    return forms.past_results(repository.parse_record(document, source=name or "upload"))
+        return services.record_from_fhir(document)
+    return repository.parse_record(document, source=name or "upload", stored=False)
 
 
 @router.post("/patients/import", response_class=HTMLResponse)
@@ -698,41 +698,12 @@ def report_download(request: Request, patient_id: PatientId, fmt: str, user: Pag
                     headers={"Content-Disposition": attachment(name)})
 
 
-#: Where the patient file download keeps the patient's own log (``extra``: carried, not read).
-PATIENT_LOG_EXTRA = "osteotwin_patient_log"
-#: At most this many log entries ride along, the most recent, so the file stays within what a
-#: patient file's ``extra`` may hold (``records.patient_file.MAX_EXTRA_VALUES``, about 10 values each).
-EXPORTED_LOG_ENTRIES = 400
-
-
-def _exported_record(row: PatientRow, *, with_log: bool) -> PatientRecord:
-    """The record as the assessment reads it (``services.Assessed.record``: the falls the patient
-    logged counted), so a file downloaded and assessed elsewhere gives the web's findings; with
-    ``with_log`` the log's entries ride along under ``extra`` so none is lost (a reviewer's logged
-    fall had been counted on the page but missing from both downloads)."""
-    read = services.assessed(row)
-    record = read.record
-    if not with_log or not row.logs:
-        return record
-    logs = sorted(row.logs, key=lambda x: x.date)
-    kept = logs[-EXPORTED_LOG_ENTRIES:]
-    entries = [{"kind": log.kind, "date": log.date.isoformat(), **dict(log.data),
-                "reviewed": log.reviewed_at is not None} for log in kept]
-    note = ("entries the patient logged in osteotwin; falls in the 12 months before the assessment "
-            "date are counted in history.falls_last_12_months (the larger of the recorded and the "
-            "logged count)")
-    if len(kept) < len(logs):
-        note += f"; the {len(kept)} most recent of {len(logs)} entries (the rest stay in osteotwin)"
-    log = {"note": note, "entries": entries}
-    return record.model_copy(update={"extra": {**record.extra, PATIENT_LOG_EXTRA: log}})
-
-
 @router.get("/patients/{patient_id}/patient.yaml")
 def patient_file_download(patient_id: PatientId, user: PageUser, db: DbSession) -> Response:
-    """The record as a patient file v1 (YAML) download, as the assessment reads it, the patient's
-    log under ``extra``."""
+    """The record as a patient file v1 (YAML) download (``services.exported_record``: as the
+    assessment reads it, on the date it states as ``as_of``; the patient's log under ``extra``)."""
     row = accessible_patient(db, user, patient_id)
-    text = dump_patient_yaml(_exported_record(row, with_log=True))
+    text = dump_patient_yaml(services.exported_record(row))
     name = f"osteotwin-patient-{row.external_id or row.id}.yaml"
     return Response(text, media_type="application/yaml",
                     headers={"Content-Disposition": attachment(name)})
@@ -740,10 +711,11 @@ def patient_file_download(patient_id: PatientId, user: PageUser, db: DbSession) 
 
 @router.get("/patients/{patient_id}/fhir.json")
 def fhir_download(request: Request, patient_id: PatientId, user: PageUser, db: DbSession) -> Response:
-    """The record as a FHIR R4 Bundle download, as the assessment reads it (logged falls counted)."""
+    """The record as a FHIR R4 Bundle download, the same record as the patient file download
+    (``services.exported_record``)."""
     row = accessible_patient(db, user, patient_id)
     try:
-        bundle = services.fhir_bundle(_exported_record(row, with_log=False))
+        bundle = services.fhir_bundle(services.exported_record(row))
     except services.Unavailable as exc:
         return render(request, "error.html", {"user": user, "title": "FHIR export not available",
                                               "message": exc.reason}, status_code=503)

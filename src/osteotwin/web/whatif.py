@@ -9,6 +9,7 @@ limits of ``osteotwin.records.drugs``, calcium supplements up to 2500 mg/d and v
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import importlib
 import math
 from collections.abc import Mapping
@@ -19,7 +20,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from osteotwin.errors import UserInputError
 from osteotwin.records import PatientRecord
 from osteotwin.simulate import averaging, lab_checks
-from osteotwin.simulate.what_if import ANTIRESORPTIVE_COURSES, BAND_DRAWS, BAND_SEED, MIN_BAND_DRAWS
+from osteotwin.simulate.what_if import (
+    ANTIRESORPTIVE_COURSES,
+    BAND_DRAWS,
+    BAND_SEED,
+    MIN_BAND_DRAWS,
+    band_precision,
+)
 from osteotwin.web import services
 from osteotwin.web.forms import AmbiguousNumber, number_problem, parse_decimal
 from osteotwin.web.forms import message as _message  # every form words its errors alike
@@ -309,8 +316,10 @@ def _simulation_api() -> Any:
 #: named (``safety``), and a measured testosterone the model does not reproduce
 #: (``testosterone_note``); 15 = the caveat for a bone-metastases antiresorptive schedule; 16 = the
 #: caveat for an antiresorptive course beyond 2 years; 17 = the table's hormone levels averaged over
-#: each course's whole dosing cycle (at least a week; ``averaging.summary_windows``), not a week.
-WHAT_IF_REVISION = 17
+#: each course's whole dosing cycle (at least a week; ``averaging.summary_windows``), not a week;
+#: 18 = a bisphosphonate's label limit below the recorded eGFR, the tamoxifen-before-menopause
+#: caveat, the bands' precision said.
+WHAT_IF_REVISION = 18
 
 
 def model_version() -> str:
@@ -384,7 +393,8 @@ def run_what_if(record: PatientRecord, request: WhatIfRequest) -> dict[str, Any]
     monthly = _monthly_indices(times[daily], request.years)
     draws = _parameter_draws(request.band_draws)
     caveats = importlib.import_module("osteotwin.simulate.caveats")
-    per_course = [(s.label, caveats.model_caveats(s)) for s in courses]
+    egfr = caveats.recorded_egfr(record, record.as_of or dt.date.today())  # bisphosphonate label limits
+    per_course = [(s.label, caveats.model_caveats(s, egfr)) for s in courses]
     trajectories = _sim_single().simulate_alike(courses, times_d=times)
     runs = [[t.series for t in course_runs] for course_runs in importlib.import_module(
         "osteotwin.simulate.bands").draw_runs(courses, draws, times)]
@@ -403,7 +413,9 @@ def run_what_if(record: PatientRecord, request: WhatIfRequest) -> dict[str, Any]
             "caveats": [caveat.to_json() for caveat in found]})
     return {"years": request.years, "model_version": model_version(),
             "bands": {"percentiles": [5, 95], "draws": request.band_draws, "seed": BAND_SEED,
-                      "what": "parameter uncertainty: virtual people drawn around the fitted model"},
+                      "what": "parameter uncertainty: virtual people drawn around the fitted model",
+                      "precision": band_precision(request.band_draws, how_to_widen=(
+                          "band_draws 100 in the API, or osteotwin simulate --draws 100"))},
             "request": request.model_dump(mode="json"), "courses": shown,
             "windows_note": averaging.describe_windows(
                 [(c["label"], c["table"]["windows_d"]) for c in shown], table_years),

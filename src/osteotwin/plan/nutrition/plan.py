@@ -13,7 +13,10 @@ vitamin D: a dose above the upper level may be a time-limited repletion course, 
 clinician to confirm it rather than to reduce it. With a low 25(OH)D the plan never says the current
 vitamin D supplement "covers" the need, nor offers its own dose as the answer: the food plan's vitamin D
 is a maintenance intake, and raising a low level is the clinician's repletion dose (the assessment's
-vitamin D action) [OSTEOTWIN].
+vitamin D action) [OSTEOTWIN]. With a high serum calcium (the assessment's SERUM_CALCIUM_HIGH) neither
+calcium nor vitamin D is raised: they get no target (``targets.hold_calcium_and_vitamin_d``), no
+supplement is suggested, and a supplement already taken is for the clinician to review while the cause
+is sought (the assessment's REVIEW_SERUM_CALCIUM) [OSTEOTWIN].
 """
 
 from __future__ import annotations
@@ -33,8 +36,10 @@ from osteotwin.plan.nutrition.optimiser import (
 )
 from osteotwin.plan.nutrition.targets import (
     ENERGY_TOLERANCE,
+    HIGH_CALCIUM_DEFERRAL,
     NutrientTarget,
     NutritionTargets,
+    hold_calcium_and_vitamin_d,
     nutrient_targets,
 )
 
@@ -233,6 +238,18 @@ def _supplement_for_gap(
         sources)
 
 
+def _supplement_held(target: NutrientTarget, current: float, high_calcium: str) -> SupplementAdvice:
+    """A current calcium or vitamin D supplement while serum calcium is high: not raised, for the
+    clinician to review (such supplements are usually withheld while the cause is sought), never
+    "covers" nor "suggested" (``HIGH_CALCIUM_DEFERRAL``) [OSTEOTWIN]."""
+    name, unit, _ = SUPPLEMENT_STEPS[target.nutrient]
+    return SupplementAdvice(
+        target.nutrient, name, current, unit, "review_dose",
+        f"HIGH SERUM CALCIUM: {high_calcium}. The current {current:.0f} {unit} is not raised, and such "
+        "a supplement is usually withheld until the cause is known: to discuss with the clinician "
+        f"({HIGH_CALCIUM_DEFERRAL})", tuple(dict.fromkeys((*target.sources, "OSTEOTWIN"))))
+
+
 def _supplement_over_upper_level(
     target: NutrientTarget, gap_max: float, highest_food_day: float, current: float,
     low_vitamin_d: str | None, *, plan_over: bool = True, assessed: str | None = None,
@@ -312,6 +329,8 @@ def build_nutrition_plan(
     postmenopausal: bool | None = None,
     ai_for_breast_cancer: bool | None = None,
     intake_above_upper_level: Mapping[str, str] | None = None,
+    high_serum_calcium: str | None = None,
+    dietary_calcium_mg: float | None = None,
 ) -> NutritionPlan:
     """A week of day plans meeting the targets from food, with flagged supplements for what cannot.
 
@@ -327,13 +346,21 @@ def build_nutrition_plan(
     ``current_supplements`` is the supplemental intake by nutrient column (``plan.personal`` passes
     vitamin D and calcium as the assessment counts them, medicines included);
     ``intake_above_upper_level`` holds, by nutrient column, the assessment's finding where it counts
-    the intake above the upper level: the supplement is then never said to "cover" a gap [OSTEOTWIN]."""
+    the intake above the upper level: the supplement is then never said to "cover" a gap [OSTEOTWIN].
+    ``high_serum_calcium`` describes a serum calcium the assessment finds high (SERUM_CALCIUM_HIGH):
+    calcium and vitamin D are then held (``targets.hold_calcium_and_vitamin_d``; food calcium at
+    most ``dietary_calcium_mg``, the recorded intake in mg/d), no supplement is suggested, and a
+    current one is for the clinician to review (``_supplement_held``)."""
     full = table if table is not None else packaged_food_table()
     banned = excluded_tags(diet_pattern, food_exclusions)
     allowed = full.without_tags(banned)
     targets = nutrient_targets(sex, age_years, weight_kg, height_cm, on_aromatase_inhibitor,
                                reduced_kidney_function or egfr_below_30, egfr_below_30,
                                postmenopausal=postmenopausal, ai_for_breast_cancer=ai_for_breast_cancer)
+    if high_serum_calcium is not None:
+        targets = hold_calcium_and_vitamin_d(targets, high_serum_calcium, sex, age_years,
+                                             dietary_calcium_mg)
+    held = {t.nutrient: t.held for t in targets.targets if t.held is not None}
     current = dict(current_supplements or {})
     above_upper_level = dict(intake_above_upper_level or {})
     caps = _food_caps(targets, current)
@@ -351,7 +378,13 @@ def build_nutrition_plan(
                      "for weight maintenance, not for regaining weight; energy and protein are for the "
                      "clinician or a dietitian to set (ESPEN 2019: about 30 kcal/kg/d for older adults, "
                      "adjusted to weight change)")
-    if low_vitamin_d is not None:
+    if high_serum_calcium is not None:
+        notes.append(f"{high_serum_calcium}: neither calcium nor vitamin D is raised and no supplement "
+                     "is suggested until the cause is known; food calcium is kept at the current "
+                     f"intake ({HIGH_CALCIUM_DEFERRAL})"
+                     + (f"; {low_vitamin_d}, and whether it is corrected depends on the cause"
+                        if low_vitamin_d is not None else ""))
+    elif low_vitamin_d is not None:
         notes.append(f"{low_vitamin_d}: the vitamin D here is a maintenance intake; raising a low "
                      "level may need a larger dose for a time, which is the clinician's decision "
                      "(see the assessment's vitamin D action)")
@@ -385,7 +418,7 @@ def build_nutrition_plan(
         notes.append("best plan found within the solver's time limit (not proven optimal)")
     named = {t.nutrient: (t.label[:1].lower() + t.label[1:], t.unit) for t in targets.targets}
     for nutrient, amount in current.items():
-        if nutrient in caps:
+        if nutrient in caps and nutrient not in held:
             t = targets.get(nutrient)
             label, unit = named.get(nutrient, (nutrient, ""))
             if t.maximum is not None and caps[nutrient] >= t.maximum and amount > 0:
@@ -400,6 +433,10 @@ def build_nutrition_plan(
     gaps: list[Gap] = []
     supplements: list[SupplementAdvice] = []
     for t in targets.targets:
+        if t.held is not None:  # no gap and no supplement: a current one is for the clinician
+            if current.get(t.nutrient, 0.0) > 0:
+                supplements.append(_supplement_held(t, current[t.nutrient], t.held))
+            continue
         if t.minimum is None:
             continue
         day_totals = [day.total(t.nutrient) or 0.0 for day in solution.days]

@@ -22,6 +22,11 @@ supplements, 800-1000 mg/d [KDOQI2020, guideline 4.3: CKD 3-4 not taking active 
 is not pursued and food stays under the healthy-adult AI, so no high-potassium food is pushed
 [NASEM2019] [OSTEOTWIN]. The clinician or a renal dietitian sets the intake.
 
+With a high serum calcium (the assessment's SERUM_CALCIUM_HIGH) calcium and vitamin D get no minimum
+(``hold_calcium_and_vitamin_d``): the assessment asks for the cause first and raises neither meanwhile
+(its REVIEW_SERUM_CALCIUM); food calcium is kept at or under the recorded intake, neither raised nor
+cut, and no supplement is suggested until the cause is known [OSTEOTWIN].
+
 Calcium and vitamin D come from the assessment's intake table (``osteotwin.clinic.reference``), so the
 plan and ``osteotwin assess`` agree. Protein: the assessment flags intakes below 0.8 g/kg/d (under 65) or
 1.0 g/kg/d (65 and over); the plan aims at 1.0 g/kg/d for everyone, the lower end of the bone-health
@@ -30,7 +35,7 @@ range [ESCEO2018].
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from osteotwin.clinic.reference import target_for
 from osteotwin.clinic.reference import targets as intake_targets
@@ -66,6 +71,8 @@ class NutrientTarget:
     maximum_includes_supplements: bool = False
     #: what the maximum is, in words ("upper level" of the DRIs, or a guideline's upper end)
     maximum_name: str = "upper level"
+    #: why the nutrient is held at its current intake, not raised (None: a target like any other)
+    held: str | None = None
 
 
 @dataclass(frozen=True)
@@ -327,3 +334,35 @@ def nutrient_targets(
     if age_years < 19:
         notes.append("targets are for adults (19 y and over); this person is younger")
     return NutritionTargets(targets, energy, energy_basis, energy_src, tuple(notes))
+
+
+#: Where the assessment's advice on a high serum calcium comes from (its rule, for the reader).
+HIGH_CALCIUM_DEFERRAL = "the assessment's REVIEW_SERUM_CALCIUM: the cause is found first"
+
+
+def hold_calcium_and_vitamin_d(targets: NutritionTargets, high_calcium: str, sex: str,
+                               age_years: float, dietary_calcium_mg: float | None) -> NutritionTargets:
+    """``targets`` with calcium and vitamin D held while serum calcium is high (``high_calcium``
+    says which result): food calcium kept at the recorded intake (mg/d; at most the RDA [IOM2011]
+    when none is recorded, no minimum), neither raised nor cut; vitamin D with no minimum, under
+    its UL [IOM2011]. The targets wait for the cause (``HIGH_CALCIUM_DEFERRAL``) [OSTEOTWIN]."""
+    wait = f"not raised while {high_calcium}: the target waits for the cause ({HIGH_CALCIUM_DEFERRAL})"
+    sources: tuple[str, ...]
+    if dietary_calcium_mg is not None:
+        kept = min(dietary_calcium_mg, calcium_ul_mg(age_years))
+        low: float | None = kept
+        food, sources = f"food kept at the recorded {kept:.0f} mg/d, neither raised nor cut", ("OSTEOTWIN",)
+    else:
+        low, kept = None, calcium_rda_mg(sex, age_years)
+        food, sources = (f"no food intake recorded: food at most the RDA ({kept:.0f} mg/d)",
+                         ("IOM2011", "OSTEOTWIN"))
+    calcium = NutrientTarget(
+        "calcium_mg", "Calcium", "mg", low, kept,
+        f"{wait}; {food}; a supplement is reviewed apart", sources,
+        maximum_name="current intake", held=high_calcium)
+    vitamin_d = NutrientTarget(
+        "vitamin_d_iu", "Vitamin D", "IU", None, VITAMIN_D_UL_IU,
+        f"{wait}; whether a low 25(OH)D is then corrected depends on the cause; UL for food plus "
+        "supplements", ("IOM2011", "OSTEOTWIN"), maximum_includes_supplements=True, held=high_calcium)
+    held = {"calcium_mg": calcium, "vitamin_d_iu": vitamin_d}
+    return replace(targets, targets=tuple(held.get(t.nutrient, t) for t in targets.targets))

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from typing import Any
 
 BASE_URL = "https://osteotwin.org/fhir"
 
@@ -260,3 +262,60 @@ DRUG_NAME_PATTERNS: tuple[tuple[str, str], ...] = (
     ("cjc_1295", r"\bcjc[- ]?1295\b"),
     ("ibutamoren", r"\bibutamoren\b|\bmk[- ]?677\b"),
 )
+
+#: Where a record imported from another system keeps its Patient's identifiers, with their systems
+#: (``extra``; written back as Patient.identifier on export).
+IDENTIFIERS_KEY = "fhir_patient_identifiers"
+#: Identifier.type codes (HL7 v2 table 0203).
+IDENTIFIER_TYPE = "http://terminology.hl7.org/CodeSystem/v2-0203"
+#: Identifier types that are national or official identifiers of a person, not a record number:
+#: social security, social beneficiary, national person, national health plan, Medicare, Medicaid,
+#: passport, driver's licence, tax, citizenship card, birth certificate (v2-0203; ``NN...`` too).
+SENSITIVE_IDENTIFIER_TYPES = frozenset({"SS", "SB", "NI", "NH", "MC", "MA", "PPN", "DL", "TAX",
+                                        "CZ", "BCT"})
+#: Identifier systems of such identifiers (FHIR's ``sid`` URIs and OIDs; prefixes).
+SENSITIVE_IDENTIFIER_SYSTEMS = ("http://hl7.org/fhir/sid/us-ssn", "urn:oid:2.16.840.1.113883.4.1",
+                                "http://hl7.org/fhir/sid/us-medicare",
+                                "http://hl7.org/fhir/sid/us-mbi",
+                                "http://hl7.org/fhir/sid/passport",
+                                "https://fhir.nhs.uk/Id/nhs-number",
+                                "urn:oid:2.16.840.1.113883.4.3.")
+
+
+def identifier_type(identifier: dict[str, Any]) -> str | None:
+    """An Identifier's v2-0203 type code (``MR``, ``SS`` ...), or None."""
+    concept = identifier.get("type") or {}
+    return next((str(x["code"]) for x in concept.get("coding", ())
+                 if x.get("system") == IDENTIFIER_TYPE and x.get("code")), None)
+
+
+def sensitive_identifier(identifier: dict[str, Any]) -> bool:
+    """Whether an Identifier is a national or official one (``SENSITIVE_IDENTIFIER_*``)."""
+    kind = identifier_type(identifier) or ""
+    system = str(identifier.get("system") or "")
+    return kind in SENSITIVE_IDENTIFIER_TYPES or kind.startswith("NN") \
+        or system.startswith(SENSITIVE_IDENTIFIER_SYSTEMS)
+
+
+def identifier_doc(identifier: dict[str, Any]) -> dict[str, str]:
+    """An Identifier as kept in a record's ``extra``: system, value and type code."""
+    kept = {"system": identifier.get("system"), "value": identifier.get("value"),
+            "type": identifier_type(identifier)}
+    return {key: str(value) for key, value in kept.items() if value is not None}
+
+
+def identifier_of_doc(doc: Any) -> dict[str, Any] | None:
+    """The FHIR Identifier of an ``identifier_doc`` (None where ``doc`` is not one: ``extra`` can
+    be edited by hand)."""
+    if not isinstance(doc, dict) or not isinstance(doc.get("value"), str) \
+            or not doc["value"].strip() or doc["value"] != doc["value"].strip():
+        return None
+    system, kind = doc.get("system"), doc.get("type")
+    if system is not None and (not isinstance(system, str) or not re.fullmatch(r"\S+", system)):
+        return None
+    out: dict[str, Any] = {"value": doc["value"]}
+    if system is not None:
+        out["system"] = system
+    if isinstance(kind, str) and re.fullmatch(r"\S+", kind):
+        out["type"] = {"coding": [{"system": IDENTIFIER_TYPE, "code": kind}]}
+    return out

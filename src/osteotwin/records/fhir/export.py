@@ -231,9 +231,19 @@ def _patient(record: PatientRecord) -> dict[str, Any]:
                            "valueString": json.dumps(record.extra, ensure_ascii=False)})
     resource: dict[str, Any] = {"resourceType": "Patient", "extension": extensions,
                                 "gender": p.sex, "birthDate": p.birth_date.isoformat()}
-    if p.id is not None:
-        resource["identifier"] = [{"system": c.CS_PATIENT_ID, **text_element("value", p.id)}]
+    identifiers = [] if p.id is None else [{"system": c.CS_PATIENT_ID, **text_element("value", p.id)}]
+    identifiers += kept_identifiers(record)
+    if identifiers:
+        resource["identifier"] = identifiers
     return resource
+
+
+def kept_identifiers(record: PatientRecord) -> list[dict[str, Any]]:
+    """The identifiers an import from another system kept with their systems (``extra``), as
+    FHIR Identifiers (entries that are not well-formed, e.g. edited by hand, are left out)."""
+    kept = record.extra.get(c.IDENTIFIERS_KEY)
+    found = (c.identifier_of_doc(doc) for doc in (kept if isinstance(kept, list) else ()))
+    return [identifier for identifier in found if identifier is not None]
 
 
 def _vitals(out: _BundleWriter, record: PatientRecord, when: date) -> None:
@@ -255,8 +265,9 @@ def _history(out: _BundleWriter, record: PatientRecord) -> None:
     for key, label in (("prior_fragility_fractures", "Prior fragility fractures after age 50"),
                        ("falls_last_12_months", "Falls in the last 12 months")):
         count = getattr(h, key)
-        if count is not None:
-            out.observation(f"history.{key}", label, "social-history", {"valueInteger": count})
+        if count is not None:  # counted to the record's as_of: dated by it where it has one
+            out.observation(f"history.{key}", label, "social-history", {"valueInteger": count},
+                            when=record.as_of)
     if h.smoking is not None:
         out.observation("history.smoking", "Tobacco smoking status", "social-history",
                         {"valueCodeableConcept": value_concept(h.smoking, f"smoking.{h.smoking}")})

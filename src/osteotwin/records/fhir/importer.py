@@ -24,11 +24,16 @@ from typing import Any
 
 from osteotwin.errors import UserInputError
 from osteotwin.records.fhir import codes as c
+from osteotwin.records.fhir import versions
 from osteotwin.records.fhir.outputs import ModelOutput, model_output_from_resource
 from osteotwin.records.patient import PatientRecord
 from osteotwin.records.patient_file import parse_patient_document
 
 _SKIP_STATUSES = {"entered-in-error", "cancelled", "not-taken"}
+#: Condition.verificationStatus codes that do not confirm the condition (R4: a modifier element).
+_UNCONFIRMED = ("unconfirmed", "provisional", "differential")
+#: MedicationStatement statuses saying the medicine is not taken now (R4: status is a modifier).
+_NOT_TAKEN_NOW = ("stopped", "completed", "on-hold")
 #: Observation statuses imported; the others (preliminary, registered, unknown ...) are listed.
 _OBSERVATION_STATUSES = ("final", "amended", "corrected")
 #: Resources whose ``subject`` (or ``patient``) must be the bundle's Patient.
@@ -37,6 +42,12 @@ _LIFESTYLE_QUANTITIES = ("dietary_calcium", "protein")
 _LIFESTYLE_NUMBERS = ("resistance_sessions_per_week", "impact_sessions_per_week",
                       "weight_bearing_aerobic_minutes_per_week", "sleep_hours")
 _LIFESTYLE_CHOICES = ("resistance_intensity", "diet_pattern", "training_setting")
+
+
+def unconfirmed_qualifier(verification: str) -> str:
+    """What is appended to a free-text condition that is not confirmed ("Hip fracture
+    (verification status: provisional)"), so that the text says it is not a diagnosis."""
+    return f"(verification status: {verification})"
 
 
 @dataclass(frozen=True)
@@ -84,7 +95,9 @@ def validated_resources(bundle: Any, *, source: str = "FHIR bundle",
     """Check the bundle shell and every resource against the R4B models; JSON forms in order.
 
     Entries with a request or response but no resource (a transaction's DELETE, a batch's GET) carry
-    no patient data: they are listed in ``notes`` (when given) and left out."""
+    no patient data: they are listed in ``notes`` (when given) and left out. Only the current
+    version of each resource is returned (``versions.current``: superseded versions, repeated
+    entries and, in a ``history`` bundle, deleted resources are left out and noted)."""
     from fhir.resources.R4B import get_fhir_model_class
     from pydantic import ValidationError
 
@@ -105,14 +118,21 @@ def validated_resources(bundle: Any, *, source: str = "FHIR bundle",
         raise _validation_error(exc, "Bundle", source) from None
     _refuse_coerced(shell, json.loads(parsed_shell.model_dump_json(exclude_none=True)), "Bundle",
                     source)
-    out = []
+    history = bundle.get("type") == "history"
+    out: dict[int, _Resource] = {}
+    seen: list[versions.Entry] = []
+    found: list[str] = []
     for i, entry in enumerate(entries):
         where = f"Bundle.entry[{i}]"
         resource = entry.get("resource") if isinstance(entry, Mapping) else None
         if resource is None and isinstance(entry, Mapping) \
                 and isinstance(entry.get("request") or entry.get("response"), Mapping):
-            if notes is not None:
-                notes.append(f"{where}: {_request_text(entry)} without a resource (a request, "
+            deleted = _deleted(entry) if history else None
+            if deleted is not None:
+                seen.append(versions.Entry(i, f"{where} DELETE {deleted}", deleted,
+                                           *versions.entry_version(None, entry), None))
+            else:
+                found.append(f"{where}: {_request_text(entry)} without a resource (a request, "
                              "not patient data)")
             continue
         if not isinstance(resource, Mapping):
@@ -133,8 +153,22 @@ def validated_resources(bundle: Any, *, source: str = "FHIR bundle",
         _refuse_coerced(resource, data, f"{where} {kind}", source)
         label = f"{where} {kind}/{data.get('id', '?')}"
         full_url = entry.get("fullUrl")
-        out.append(_Resource(label, str(kind), data, str(full_url) if full_url else None))
-    return out
+        out[i] = _Resource(label, str(kind), data, str(full_url) if full_url else None)
+        key = f"{kind}/{data['id']}" if history and "id" in data else full_url
+        seen.append(versions.Entry(i, label, None if key is None else str(key),
+                                   *versions.entry_version(data, entry), data))
+    current, left_out = versions.current(seen, history=history, source=source)
+    if notes is not None:
+        notes.extend([*found, *left_out])
+    return [out[e.index] for e in current if e.resource is not None]
+
+
+def _deleted(entry: Mapping[str, Any]) -> str | None:
+    """``Type/id`` a history bundle's DELETE entry deletes, or None."""
+    request = entry.get("request")
+    if not isinstance(request, Mapping) or request.get("method") != "DELETE":
+        return None
+    return _local_reference(str(request.get("url") or "")) or None
 
 
 def _coerced(raw: Any, parsed: Any, path: str) -> tuple[str, Any, str] | None:
@@ -391,6 +425,25 @@ def _local_reference(reference: str) -> str:
     return match.group(1) if match else plain
 
 
+_FEMORAL_NECK_WORDS = re.compile(r"\bfemoral\s+neck\b|\bneck\s+of\s+(?:the\s+)?(?:left\s+|right\s+)?"
+                                 r"femur\b", re.IGNORECASE)
+_HIP_WORDS = re.compile(r"\bhips?\b", re.IGNORECASE)
+
+
+def _body_site(concept: Mapping[str, Any] | None) -> str | None:
+    """The DXA site a bodySite names in words (its text, else a coding's display: "Left total
+    hip", "Neck of femur"): ``femoral_neck`` or ``total_hip`` (a hip without "neck"), else None.
+    SNOMED CT codes are read through their display text."""
+    concept = concept or {}
+    texts = [concept.get("text"), *(x.get("display") for x in concept.get("coding", ()))]
+    for text in (str(t) for t in texts if t):
+        if _FEMORAL_NECK_WORDS.search(text):
+            return "femoral_neck"
+        if _HIP_WORDS.search(text) and "neck" not in text.lower():
+            return "total_hip"
+    return None
+
+
 def _hand_over(a: dict[str, Any], b: dict[str, Any]) -> None:
     """A dosage whose inclusive FHIR end is the day the next one starts (``end`` 2023-06-01, next
     ``start`` 2023-06-01, a common way to write a dose change) hands that day over: its stop (end +
@@ -446,6 +499,10 @@ class _Reader:
                     and len(prefix) > len(best):
                 best = prefix
         return self.origins.get(best, "Bundle")
+
+    def reference_day(self) -> str:
+        """The day the record is read on (ISO): its ``as_of`` (osteotwin's extension), else today."""
+        return str(self.doc.get("as_of") or date.today().isoformat())
 
     def _note(self, path: str, resource: _Resource) -> None:
         self.origins[path] = resource.label
@@ -555,9 +612,37 @@ class _Reader:
         ours = next((i for i in identifiers if i.get("system") == c.CS_PATIENT_ID), None)
         if ours is not None:
             self.patient["id"] = _text_of(ours, "value")
-        elif version is None:  # written by another system: keep its identifier or resource id
-            first = next((i.get("value") for i in identifiers if i.get("value")), None)
-            self.patient["id"] = first or data.get("id")
+        elif version is None:  # written by another system
+            self._foreign_identifiers(resource, identifiers)
+
+    def _foreign_identifiers(self, resource: _Resource, identifiers: list[Any]) -> None:
+        """Another system's Patient: its identifiers are kept with their systems (``extra``,
+        ``c.IDENTIFIERS_KEY``; exported again as they were), except national ones (``c.sensitive``:
+        a social-security or passport number is not osteotwin's to keep), which are noted by
+        system only. ``patient.id`` is the medical record number (type MR), else the first other
+        identifier kept, else the resource id; a note says which."""
+        kept = [i for i in identifiers if i.get("value") and not c.sensitive_identifier(i)]
+        for identifier in identifiers:
+            if identifier.get("value") and c.sensitive_identifier(identifier):
+                self.skipped.append(
+                    f"{resource.label}.identifier: a national identifier "
+                    f"({identifier.get('system') or c.identifier_type(identifier)}) is not kept "
+                    "and not used as the record's id")
+        chosen = next((i for i in kept if c.identifier_type(i) == "MR"), kept[0] if kept else None)
+        if kept:
+            documented = self.doc.setdefault("extra", {})
+            if isinstance(documented, dict):
+                documented[c.IDENTIFIERS_KEY] = [c.identifier_doc(i) for i in kept]
+        if chosen is not None:
+            self.patient["id"] = chosen["value"]
+            self.skipped.append(f"{resource.label}: patient.id is the identifier "
+                                f"{chosen.get('system') or '(no system)'}|{chosen['value']}; all "
+                                f"{len(kept)} kept with their systems under extra.{c.IDENTIFIERS_KEY}")
+        else:
+            self.patient["id"] = resource.data.get("id")
+            if identifiers and self.patient["id"] is not None:
+                self.skipped.append(f"{resource.label}: patient.id is the Patient resource id "
+                                    f"{self.patient['id']!r} (no identifier osteotwin keeps)")
 
     # -- Observations ----------------------------------------------------------------------------
 
@@ -595,6 +680,8 @@ class _Reader:
                 self._note("history.smoking", resource)
                 self.history["smoking"] = smoking
         elif group == "history":
+            if self._bound(resource, key):
+                return
             self._note(f"history.{name}", resource)
             self.history[name] = _number(data)
         elif group == "lab":
@@ -665,6 +752,8 @@ class _Reader:
 
     def _vital(self, name: str, resource: _Resource) -> None:
         """Height and weight: the latest observation wins (other systems may send several)."""
+        if self._bound(resource, name):
+            return
         when = str(_when(resource.data) or "")
         previous = self.vitals.get(name)
         if previous is not None and when < previous[0]:
@@ -680,11 +769,7 @@ class _Reader:
         from osteotwin.units import LAB_SPECS
 
         data = resource.data
-        comparator = (data.get("valueQuantity") or {}).get("comparator")
-        if comparator is not None:  # "<5 pg/mL" is not 5 pg/mL: the file cannot hold a bound
-            quantity = data["valueQuantity"]
-            self.skipped.append(f"{resource.label}: {test} {comparator}{quantity.get('value')} "
-                                f"{quantity.get('unit', '')} is a bound, not a value".rstrip())
+        if self._bound(resource, test):
             return
         path = f"labs[{len(self.labs)}]"
         self._note(path, resource)
@@ -701,7 +786,28 @@ class _Reader:
             method = _describe(data.get("method"))
         if method is not None:
             lab["method"] = method
+        twin = next((i for i, other in enumerate(self.labs) if other == lab), None)
+        if twin is not None and _code_in(data.get("code"), c.CS_CONCEPT) is None:
+            # another system's repeat (osteotwin's own bundles keep a file's repeats as they are)
+            del self.origins[path]
+            self.skipped.append(f"{resource.label}: repeats {self.origins[f'labs[{twin}]']} "
+                                f"({test} {lab['value']} {lab['unit']} on {lab['date']}); left out")
+            return
         self.labs.append(lab)
+
+    def _bound(self, resource: _Resource, what: str) -> bool:
+        """Whether the Observation's valueQuantity has a comparator (an R4 modifier element):
+        ``<5 pg/mL`` is a bound, not the value 5, and no field of the patient file holds a bound,
+        so it is noted and not imported."""
+        quantity = resource.data.get("valueQuantity") or {}
+        comparator = quantity.get("comparator")
+        if comparator is None:
+            return False
+        unit = str(quantity.get("code") or quantity.get("unit") or "")
+        unit = "" if unit == "1" else unit  # a score has no unit
+        self.skipped.append(f"{resource.label}: {what} {comparator}{quantity.get('value')} "
+                            f"{unit}".rstrip() + " is a bound, not a value; not imported")
+        return True
 
     def _reported(self, test: str, resource: _Resource, converted: dict[str, Any],
                   reported: Mapping[str, Any], path: str) -> dict[str, Any]:
@@ -727,17 +833,33 @@ class _Reader:
                 "giving the same amount", problem="reported result and value disagree")
         return doc
 
-    def _site(self, data: Mapping[str, Any], key: str | None) -> Any:
-        site = _code_in(data.get("bodySite"), c.CS_SITE)
-        if site is None and key is not None and key.count(".") == 2:
-            site = key.split(".")[1]
+    def _site(self, resource: _Resource, key: str | None) -> str | None:
+        """The DXA site of an Observation: osteotwin's site coding on bodySite, else the site of
+        its code. LOINC has no femoral-neck code: the DXA Femur codes (24701-5, 38263-0, 80934-3)
+        name the site only with a bodySite (``_body_site``); None, and a note, where it
+        names none."""
+        data = resource.data
+        own = _code_in(data.get("bodySite"), c.CS_SITE)
+        if own is not None or key is None or key.count(".") != 2:
+            return own
+        if key.split(".")[1] != "femoral_neck" or _code_in(data.get("code"), c.CS_CONCEPT):
+            return key.split(".")[1]
+        site = _body_site(data.get("bodySite"))
+        if site is None:
+            shown = _describe(data["bodySite"]) if data.get("bodySite") else "no bodySite"
+            self.skipped.append(
+                f"{resource.label}: a DXA Femur code ({_describe(data.get('code'))}) with "
+                f"{shown!r}: which site (femoral neck or total hip) is not said; not imported (a "
+                "bodySite naming the femoral neck or the total hip is needed)")
         return site
 
     def _panel(self, resource: _Resource) -> None:
         data = resource.data
-        self._note(f"dxa[{len(self.scans)}]", resource)
-        scan = _Scan(self._dated(resource, f"dxa[{len(self.scans)}].date"),
-                     self._site(data, None), _text_of(data.get("device"), "display"))
+        index = len(self.scans)
+        self._note(f"dxa[{index}]", resource)
+        scan = _Scan(self._dated(resource, f"dxa[{index}].date"),
+                     self._site(resource, None), _text_of(data.get("device"), "display"))
+        left_out = False
         for ref in data.get("hasMember", ()):
             member = self._lookup(ref.get("reference"))
             if member is None:
@@ -749,11 +871,19 @@ class _Reader:
             if key is None or key.count(".") != 2:
                 self.skipped.append(f"{member.label}: DXA member not recognised")
                 continue
-            if not self._final(member):
+            site = scan.site
+            if not self._final(member) or self._bound(member, key) \
+                    or (site is None and (site := self._site(member, key)) is None):
+                left_out = True
                 continue
-            scan.site = scan.site or self._site(member.data, key)
+            scan.site = site
             measure = key.split(".")[2]
-            scan.values[measure] = self._dxa_value(member, len(self.scans), measure)
+            scan.values[measure] = self._dxa_value(member, index, measure)
+        if left_out and not scan.values:
+            del self.origins[f"dxa[{index}]"]
+            self.skipped.append(f"{resource.label}: DXA scan with none of its results imported; "
+                                "left out")
+            return
         self.scans.append(scan)
 
     def _dxa_value(self, resource: _Resource, index: int, measure: str) -> dict[str, Any]:
@@ -763,19 +893,29 @@ class _Reader:
         return self._measured(resource, path, None, ("1",))
 
     def _standalone_measure(self, key: str, resource: _Resource) -> None:
-        """DXA results sent one per Observation (no panel): grouped by date, site and device."""
+        """DXA results sent one per Observation (no panel): grouped by date, site and device; a
+        result repeating one already read (same site, date, device, measure and value) is noted
+        and left out."""
         data = resource.data
-        site, measure = key.split(".")[1:]
+        measure = key.split(".")[2]
+        site = None if self._bound(resource, key) else self._site(resource, key)
+        if site is None:
+            return
         when = self._dated(resource, f"dxa[{len(self.scans)}].date")
         device = _text_of(data.get("device"), "display")
-        site = self._site(data, key)
-        index = next((i for i, s in enumerate(self.scans)
-                      if (s.date, s.site, s.device) == (when, site, device)
-                      and measure not in s.values), len(self.scans))
+        same = [i for i, s in enumerate(self.scans)
+                if (s.date, s.site, s.device) == (when, site, device)]
+        value = self._dxa_value(resource, same[0] if same else len(self.scans), measure)
+        twin = next((i for i in same if self.scans[i].values.get(measure) == value), None)
+        if twin is not None:
+            self.skipped.append(f"{resource.label}: repeats the {measure.replace('_', '-')} of "
+                                f"{self.origins[f'dxa[{twin}]']} ({site}, {when}); left out")
+            return
+        index = next((i for i in same if measure not in self.scans[i].values), len(self.scans))
         if index == len(self.scans):
             self._note(f"dxa[{index}]", resource)
             self.scans.append(_Scan(when, site, device))
-        self.scans[index].values[measure] = self._dxa_value(resource, index, measure)
+        self.scans[index].values[measure] = value
 
     @staticmethod
     def _scan_doc(scan: _Scan) -> dict[str, Any]:
@@ -795,6 +935,8 @@ class _Reader:
             exclusions = self.lifestyle.setdefault("food_exclusions", [])
             self._note(f"lifestyle.food_exclusions[{len(exclusions)}]", resource)
             exclusions.append(_value_code(data))
+            return
+        if self._bound(resource, f"lifestyle.{name}"):
             return
         self._note(f"lifestyle.{name}", resource)
         if name in _LIFESTYLE_QUANTITIES:
@@ -891,7 +1033,12 @@ class _Reader:
                                 f"({_describe(concept)}{origin})")
             return
         dosages = data.get("dosage") or [{}]
+        status = data.get("status")
         if _code_in(data.get("category"), c.CS_MEDICATION_KIND) == "supplement":
+            if status in (*_NOT_TAKEN_NOW, "intended"):
+                self.skipped.append(f"{resource.label}: supplement with status {status}: not taken "
+                                    "now, and lifestyle.supplements holds what is taken; not imported")
+                return
             supplements = self.lifestyle.setdefault("supplements", [])
             self._note(f"lifestyle.supplements[{len(supplements)}]", resource)
             supplements.append({"name": drug, "dose": _quantity_doc(
@@ -908,10 +1055,56 @@ class _Reader:
             undosed = "" if all("dose" in med for med in regimens) else \
                 "; no dose stated, and the strength in the product name is not taken as the dose"
             self.skipped.append(f"{resource.label}: {how}{undosed}")
+        # osteotwin's own statements (its category coding): status is derived from the dates on
+        # the export date, so the dates say it all
+        stated = None if _code_in(data.get("category"), c.CS_MEDICATION_KIND) else status
         for i, med in enumerate(regimens):
             label = resource.label if len(dosages) == 1 else f"{resource.label}.dosage[{i}]"
+            if not self._taken_as_stated(label, stated, _day(data.get("dateAsserted")), med):
+                continue
             self.origins[f"medications[{len(self.medications)}]"] = label
             self.medications.append(med)
+
+    def _taken_as_stated(self, label: str, status: Any, asserted: Any, med: dict[str, Any]) -> bool:
+        """Whether a regimen is imported, as MedicationStatement.status (an R4 modifier element)
+        says it is taken; ``med`` may be given its stop. ``stopped``, ``completed`` and
+        ``on-hold`` are not taken now: a regimen without an end date by ``dateAsserted`` (else
+        the record's date) is recorded as stopped on ``dateAsserted`` (the latest it can have
+        stopped), and without one it is not imported, as its stop is unknown. ``intended`` is
+        planned: imported only with a start after the record's date, else not. Each case is
+        noted."""
+        if status == "intended":
+            start, day = med.get("start"), self.reference_day()
+            if start is not None and str(start) > day:
+                return True
+            when = "no start date" if start is None else f"a start on {start}, not after {day}"
+            self.skipped.append(f"{label}: status intended (planned, not yet taken) with {when}: "
+                                "not a current medicine; not imported (add it once it starts)")
+            return False
+        if status == "unknown":
+            self.skipped.append(f"{label}: status unknown: imported as its dates say; check that "
+                                "it is taken")
+        if status not in _NOT_TAKEN_NOW:
+            return True
+        stop = med.get("stop")
+        if stop is not None and str(stop) <= str(asserted or self.reference_day()):
+            return True  # its end date says when it stopped
+        if asserted is None:
+            ends = "no end date" if stop is None else f"an end after {self.reference_day()}"
+            self.skipped.append(f"{label}: status {status} (not taken now) with {ends} and no "
+                                "dateAsserted: when it stopped is unknown; not imported (add it "
+                                "with its stop date)")
+            return False
+        start = med.get("start")
+        if start is not None and str(start) >= str(asserted):
+            self.skipped.append(f"{label}: status {status} on {asserted} (dateAsserted), not after "
+                                f"its start on {start}: never taken; not imported")
+            return False
+        med["stop"] = asserted
+        self.skipped.append(f"{label}: status {status} without an end date by {asserted}: recorded "
+                            f"as stopped on {asserted} (dateAsserted, the latest day it can have "
+                            "stopped); check the actual stop date")
+        return True
 
     def _dose_quantity(self, resource: _Resource, dosage: Mapping[str, Any], i: int
                        ) -> Mapping[str, Any] | None:
@@ -1108,8 +1301,14 @@ class _Reader:
         if verification == "entered-in-error":
             self.skipped.append(f"{resource.label}: verificationStatus entered-in-error")
             return
+        unsure = verification in _UNCONFIRMED
         key = _concept_key(data.get("code"))
         if key is not None and key.startswith("history."):
+            if unsure:
+                self.skipped.append(f"{resource.label}: {key} with verificationStatus "
+                                    f"{verification}: not confirmed, so not recorded as true or "
+                                    "false; not imported (only confirmed or refuted flags are)")
+                return
             self._note(key, resource)
             self.history[key.split(".", 1)[1]] = verification != "refuted"
             return
@@ -1119,14 +1318,22 @@ class _Reader:
         conditions = self.history.setdefault("conditions", [])
         self._note(f"history.conditions[{len(conditions)}]", resource)
         text = _text_of(data.get("code"), "text")
-        conditions.append(text if text is not None or kind == "free-text"
-                          else _describe(data.get("code")))
+        text = text if text is not None or kind == "free-text" else _describe(data.get("code"))
+        if verification in _UNCONFIRMED:
+            text = f"{text} {unconfirmed_qualifier(str(verification))}"
+            self.skipped.append(f"{resource.label}: verificationStatus {verification}: imported "
+                                f"as the text {text!r}, not as a confirmed condition")
+        conditions.append(text)
 
     def _risk(self, resource: _Resource) -> None:
         data = resource.data
         source = _code_in(data.get("method"), c.CS_RISK_SOURCE)
         if source == "model-output":
-            self.outputs.append(model_output_from_resource(data))
+            try:
+                self.outputs.append(model_output_from_resource(data))
+            except UserInputError as err:
+                raise UserInputError(f"{resource.label}.{err.field}", err.value, err.accepted,
+                                     problem=err.problem) from None
             return
         if source != "external" or "fracture_risk_external" in self.doc:
             self.skipped.append(f"{resource.label}: risk assessment not recognised")

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from osteotwin.errors import UserInputError
 from osteotwin.records.fhir import codes as c
 
 #: Unit of a series from its name's suffix (names carry units: ``estradiol_pg_ml``).
@@ -173,34 +174,60 @@ def _unit_back(q: Mapping[str, Any]) -> str | None:
     return c.UNIT_OF_UCUM.get(str(code), str(code))
 
 
+def _number(element: Any, key: str, where: str) -> float:
+    """``element[key]`` as a number; ``UserInputError`` naming ``where`` when it is missing."""
+    value = element.get(key) if isinstance(element, Mapping) else None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise UserInputError(f"{where}.{key}", value, "a number", problem="missing or not a number")
+    return float(value)
+
+
+def _prediction(entry: Mapping[str, Any], where: str) -> Prediction:
+    """One ``prediction`` of a model-output RiskAssessment; errors name the element."""
+    codes = [x.get("code") for x in entry.get("outcome", {}).get("coding", ())]
+    if not codes or not codes[0]:
+        raise UserInputError(f"{where}.outcome.coding[0].code", None,
+                             f"an outcome code ({c.CS_RISK_OUTCOME})", problem="missing code")
+    quantity = _ext(entry, c.EXT_PREDICTED_QUANTITY)
+    interval = _ext(entry, c.EXT_PREDICTED_INTERVAL)
+    when = entry.get("whenRange", {}).get("high", {}).get("value")
+    q = quantity.get("valueQuantity") if quantity else None
+    q_where = f"{where}.extension({c.EXT_PREDICTED_QUANTITY}).valueQuantity"
+    i_where = f"{where}.extension({c.EXT_PREDICTED_INTERVAL}).valueRange"
+    bounds = interval.get("valueRange") if interval else None
+    return Prediction(
+        outcome=str(codes[0]),
+        label=str(entry.get("outcome", {}).get("text", "")),
+        years=_number(entry["whenRange"]["high"], "value", f"{where}.whenRange.high")
+        if when is not None else None,
+        probability_pct=(_number(entry, "probabilityDecimal", where)
+                         if entry.get("probabilityDecimal") is not None else None),
+        value=_number(q, "value", q_where) if quantity else None,
+        unit=_unit_back(q) if isinstance(q, Mapping) else None,
+        interval=((_number((bounds or {}).get("low"), "value", f"{i_where}.low"),
+                   _number((bounds or {}).get("high"), "value", f"{i_where}.high"))
+                  if interval else None),
+    )
+
+
 def model_output_from_resource(resource: Mapping[str, Any]) -> ModelOutput:
-    """Read back a RiskAssessment written by ``model_output_resource`` (JSON form)."""
-    code = next((x["code"] for x in resource.get("code", {}).get("coding", ())
-                 if x.get("system") == c.CS_CONCEPT), "model.unknown")
-    predictions = []
-    for entry in resource.get("prediction", ()):
-        outcome = entry.get("outcome", {})
-        quantity = _ext(entry, c.EXT_PREDICTED_QUANTITY)
-        interval = _ext(entry, c.EXT_PREDICTED_INTERVAL)
-        when = entry.get("whenRange", {}).get("high", {}).get("value")
-        q = quantity["valueQuantity"] if quantity else None
-        predictions.append(Prediction(
-            outcome=next((x["code"] for x in outcome.get("coding", ())), ""),
-            label=str(outcome.get("text", "")),
-            years=float(when) if when is not None else None,
-            probability_pct=(float(entry["probabilityDecimal"])
-                             if entry.get("probabilityDecimal") is not None else None),
-            value=float(q["value"]) if q else None,
-            unit=_unit_back(q) if q else None,
-            interval=((float(interval["valueRange"]["low"]["value"]),
-                       float(interval["valueRange"]["high"]["value"])) if interval else None),
-        ))
+    """Read back a RiskAssessment written by ``model_output_resource`` (JSON form, checked against
+    the R4 models); an element it needs that is missing raises ``UserInputError`` naming it."""
+    code = next((x.get("code") for x in resource.get("code", {}).get("coding", ())
+                 if x.get("system") == c.CS_CONCEPT), None) or "model.unknown"
+    predictions = tuple(_prediction(entry, f"prediction[{i}]")
+                        for i, entry in enumerate(resource.get("prediction", ())))
     occurrence = resource.get("occurrenceDateTime")
     notes = resource.get("note") or []
+    try:
+        as_of = date.fromisoformat(str(occurrence)[:10]) if occurrence else None
+    except ValueError:
+        raise UserInputError("occurrenceDateTime", occurrence, "a full date (YYYY-MM-DD...)",
+                             problem="not a full date") from None
     return ModelOutput(
         kind=str(code).removeprefix("model."),
         model=str(resource.get("method", {}).get("text", "")),
-        predictions=tuple(predictions),
-        as_of=date.fromisoformat(str(occurrence)[:10]) if occurrence else None,
-        note=str(notes[0]["text"]) if notes else None,
+        predictions=predictions,
+        as_of=as_of,
+        note=str(notes[0].get("text", "")) if notes else None,
     )

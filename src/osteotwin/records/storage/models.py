@@ -22,6 +22,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    TypeDecorator,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -33,6 +34,32 @@ LOG_KINDS: tuple[str, ...] = ("exercise", "intake", "symptom")
 def utcnow() -> dt.datetime:
     """Timezone-aware current time (UTC)."""
     return dt.datetime.now(dt.UTC)
+
+
+class UtcDateTime(TypeDecorator[dt.datetime]):
+    """A point in time, stored in UTC and read back as an aware UTC datetime on every database:
+    SQLite keeps no offset (it gives naive datetimes back), PostgreSQL gives the session's time
+    zone; so the API writes the same ``...Z`` times whichever holds the data. A naive datetime
+    given to it is taken as UTC."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        return None if value is None else as_utc(value)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        return None if value is None else as_utc(value)
+
+
+def as_utc(value: dt.datetime) -> dt.datetime:
+    """``value`` in UTC (a naive one is taken as UTC)."""
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def utc_text(value: dt.datetime) -> str:
+    """``value`` as ISO 8601 in UTC with ``Z``, as the API's models write times."""
+    return as_utc(value).isoformat().replace("+00:00", "Z")
 
 
 class Base(DeclarativeBase):
@@ -55,8 +82,8 @@ class PatientRow(Base):
     fracture_risk_external: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     revision: Mapped[int] = mapped_column(Integer, default=1)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     medications: Mapped[list[MedicationRow]] = relationship(
         back_populates="patient", cascade="all, delete-orphan", order_by="MedicationRow.id")
@@ -144,7 +171,7 @@ class LifestyleLogRow(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     #: When and by whom a clinician marked the entry reviewed (None: not yet); a reviewed fall still
     #: counts, but no longer asks for attention (osteotwin.clinic.patient_log).
-    reviewed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    reviewed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     reviewed_by: Mapped[str | None] = mapped_column(String(80))
     #: Who made the entry (None: made before migration 0004); a patient may remove only their own.
     created_by: Mapped[str | None] = mapped_column(String(80))
@@ -166,7 +193,7 @@ class UserRow(Base):
     patient_id: Mapped[int | None] = mapped_column(
         ForeignKey("patients.id", ondelete="SET NULL"), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
     #: Browser session cookies carry the value they were issued with and are honoured only while it
     #: is unchanged: logout increments it, which ends all of this user's browser sessions.
     session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
@@ -194,8 +221,8 @@ class ApiTokenRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
 
 
 class AssessmentRow(Base):
@@ -209,7 +236,7 @@ class AssessmentRow(Base):
     as_of: Mapped[dt.date] = mapped_column(Date)
     engine_version: Mapped[str] = mapped_column(String(64))
     result: Mapped[dict[str, Any]] = mapped_column(JSON)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     __table_args__ = (
         UniqueConstraint("patient_id", "revision", "as_of", "engine_version",
@@ -228,7 +255,7 @@ class SimulationRow(Base):
     model_version: Mapped[str] = mapped_column(String(64))
     request: Mapped[dict[str, Any]] = mapped_column(JSON)
     result: Mapped[dict[str, Any]] = mapped_column(JSON)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     __table_args__ = (
         UniqueConstraint("patient_id", "revision", "request_sha256", "model_version",
@@ -244,7 +271,7 @@ class AuditRow(Base):
     __tablename__ = "audit_log"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
     user_id: Mapped[int | None] = mapped_column(Integer)
     username: Mapped[str] = mapped_column(String(80))
     action: Mapped[str] = mapped_column(String(32))

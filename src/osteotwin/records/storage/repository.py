@@ -37,6 +37,7 @@ from osteotwin.records.storage.models import (
     MedicationRow,
     PatientRow,
     UserRow,
+    utc_text,
     utcnow,
 )
 
@@ -247,9 +248,13 @@ def replace_patient(session: Session, row: PatientRow, record: PatientRecord, ac
     return row
 
 
-def parse_record(document: Any, *, source: str = "request body") -> PatientRecord:
-    """Validate a patient file v1 document (raises ``UserInputError`` naming the field)."""
-    return parse_patient_document(document, source=source)
+def parse_record(document: Any, *, source: str = "request body", stored: bool = True) -> PatientRecord:
+    """Validate a patient file v1 document (raises ``UserInputError`` naming the field).
+
+    ``stored``: the document is a stored record (the API's GET and PUT, the details form), whose
+    entries may be dated after its ``as_of`` up to today (the app then assesses it on today);
+    else a patient file, read as ``osteotwin assess`` reads it (results up to its ``as_of``)."""
+    return parse_patient_document(document, source=source, stored=stored)
 
 
 def validate_entry(kind: str, entry: Any, record: PatientRecord) -> PatientRecord:
@@ -377,7 +382,7 @@ def log_document(log: LifestyleLogRow) -> dict[str, Any]:
     """A log row as a JSON document (``reviewed`` by whom and when, once a clinician has)."""
     document = {"id": log.id, "kind": log.kind, "date": log.date.isoformat(), **log.data}
     if log.reviewed_at is not None:
-        document["reviewed"] = {"by": log.reviewed_by, "at": log.reviewed_at.isoformat()}
+        document["reviewed"] = {"by": log.reviewed_by, "at": utc_text(log.reviewed_at)}
     return document
 
 
