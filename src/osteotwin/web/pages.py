@@ -293,7 +293,7 @@ def imported_record(name: str, data: bytes) -> PatientRecord:
     document = parse_text(text, source=name or "upload")
     if isinstance(document, dict) and document.get("resourceType") == "Bundle":
         return services.record_from_fhir(document)
-    return repository.parse_record(document, source=name or "upload", stored=False)
+    return repository.parse_record(document, source=name or "upload")
 
 
 @router.post("/patients/import", response_class=HTMLResponse)

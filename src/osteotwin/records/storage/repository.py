@@ -248,13 +248,13 @@ def replace_patient(session: Session, row: PatientRow, record: PatientRecord, ac
     return row
 
 
-def parse_record(document: Any, *, source: str = "request body", stored: bool = True) -> PatientRecord:
-    """Validate a patient file v1 document (raises ``UserInputError`` naming the field).
-
-    ``stored``: the document is a stored record (the API's GET and PUT, the details form), whose
-    entries may be dated after its ``as_of`` up to today (the app then assesses it on today);
-    else a patient file, read as ``osteotwin assess`` reads it (results up to its ``as_of``)."""
-    return parse_patient_document(document, source=source, stored=stored)
+def parse_record(document: Any, *, source: str = "request body") -> PatientRecord:
+    """Validate a patient file v1 document the app is to store (raises ``UserInputError`` naming the
+    field): a new patient (the API's POST, the page's import) or a replaced one (PUT, the details
+    form) alike. Its results may be dated after its ``as_of``, up to today: the app assesses a
+    stored record on today, so none is left unread (``osteotwin assess`` reads a file only up to
+    its ``as_of`` and refuses later results instead)."""
+    return parse_patient_document(document, source=source, stored=True)
 
 
 def validate_entry(kind: str, entry: Any, record: PatientRecord) -> PatientRecord:
