@@ -12,12 +12,13 @@ import math
 from collections.abc import Iterable
 
 from osteotwin.clinic.densitometry import BmdChange, DensitometrySummary
-from osteotwin.clinic.follow_on import bisphosphonate_followed
+from osteotwin.clinic.follow_on import bisphosphonate_followed, follow_on_start
 from osteotwin.clinic.fracture_risk import FractureRisk
 from osteotwin.clinic.history_text import (
     amenorrhoea_mentions,
     bilateral_oophorectomy_mentions,
     hip_fracture_mentions,
+    is_unconfirmed,
     names_bone_metastases,
     names_distant_metastases,
 )
@@ -170,13 +171,45 @@ def _quoted(texts: Iterable[str]) -> str | None:
 #: NCCN definition of menopause (for aromatase-inhibitor eligibility): age 60 or over, a bilateral
 #: oophorectomy, or, under 60, amenorrhoea with FSH and estradiol in the postmenopausal range
 NCCN_MENOPAUSE_AGE = 60.0
+#: "Estradiol in the postmenopausal range": below 26 pmol/L (7.08 pg/mL), the upper limit of the
+#: LC-MS/MS reference interval of postmenopausal women (Verdonk 2019). Only a mass-spectrometry
+#: result is read against it: immunoassays read high and are not interchangeable at these levels
+#: (Khosla 2008), and the interval is an LC-MS/MS one.
+POSTMENOPAUSAL_ESTRADIOL_MAX_PG_ML = 7.08
+#: "FSH in the postmenopausal range": 30 IU/L or more, osteotwin's choice. NCCN gives no number;
+#: STRAW+10 marks the late menopausal transition at FSH above 25 IU/L (Harlow 2012), so 30 IU/L
+#: keeps a margin above the transition's own marker. The laboratory's interval may differ.
+POSTMENOPAUSAL_FSH_MIN_IU_L = 30.0
 
 
-def _menopause(s: FactSheet, record: PatientRecord, age: float) -> None:
-    """Whether the menopause is established (NCCN definition) and whether only the recorded status
-    says so: under 60, without a bilateral oophorectomy, "postmenopausal" on the record does not
-    establish it (amenorrhoea after chemotherapy included: ovarian function returned on an aromatase
-    inhibitor in 12 of 45 women aged 40 or more, Smith 2006; Burstein 2016)."""
+def _menopause_by_labs(record: PatientRecord, as_of: dt.date) -> bool:
+    """The latest FSH and estradiol both in the postmenopausal range and current: FSH at or above
+    ``POSTMENOPAUSAL_FSH_MIN_IU_L``, estradiol by mass spectrometry below
+    ``POSTMENOPAUSAL_ESTRADIOL_MAX_PG_ML``, each at most ``LAB_INTERVAL_D`` old (the yearly estradiol
+    interval: an older pair is asked for again, as ovarian function can return, Smith 2006)."""
+    fsh = record.latest_lab("fsh", on_or_before=as_of)
+    e2 = record.latest_lab("estradiol", on_or_before=as_of)
+    if fsh is None or e2 is None or not _is_mass_spec(e2.method):
+        return False
+    current = all((as_of - lab.date).days <= LAB_INTERVAL_D for lab in (fsh, e2))
+    return (current and fsh.value >= POSTMENOPAUSAL_FSH_MIN_IU_L
+            and e2.value < POSTMENOPAUSAL_ESTRADIOL_MAX_PG_ML)
+
+
+def _menopause(s: FactSheet, record: PatientRecord, age: float, as_of: dt.date) -> None:
+    """Whether the menopause is established and whether only the recorded status says so.
+
+    ``menopause_by_record_only``: a woman recorded as postmenopausal, under 60, with no bilateral
+    oophorectomy named in the conditions and no current FSH and mass-spectrometry estradiol in the
+    postmenopausal range on file (``_menopause_by_labs``); the recorded status then does not
+    establish the menopause (NCCN; amenorrhoea after chemotherapy included: ovarian function returned
+    on an aromatase inhibitor in 12 of 45 women aged 40 or more, Smith 2006; Burstein 2016). Whether
+    the amenorrhoea lasted 12 months without chemotherapy, tamoxifen or ovarian suppression (NCCN's
+    other condition) is not in the record and is not checked.
+
+    ``menopause_confirmed``: a woman recorded as postmenopausal and not by record only, or one whose
+    status is not recorded who is 60 or over or has a bilateral oophorectomy named. A woman recorded
+    as pre- or perimenopausal is not confirmed by labs alone."""
     p, h = record.patient, record.history
     woman = p.sex == "female"
     oophorectomy = _quoted(bilateral_oophorectomy_mentions(h.conditions)) if woman else None
@@ -185,8 +218,9 @@ def _menopause(s: FactSheet, record: PatientRecord, age: float) -> None:
     s.put("amenorrhoea_in_conditions", amenorrhoea)
     s.put("amenorrhoea_note", f", with amenorrhoea named in the history ({amenorrhoea})"
           if amenorrhoea else "")
+    by_labs = s.put("menopause_by_labs", woman and _menopause_by_labs(record, as_of))
     by_record_only = (woman and p.menopausal_status == "postmenopausal"
-                      and age < NCCN_MENOPAUSE_AGE and oophorectomy is None)
+                      and age < NCCN_MENOPAUSE_AGE and oophorectomy is None and not by_labs)
     s.put("menopause_by_record_only", by_record_only)
     s.put("menopause_confirmed", woman and not by_record_only and (
         p.menopausal_status == "postmenopausal" or (p.menopausal_status is None and (
@@ -203,7 +237,7 @@ def derive_facts(record: PatientRecord, as_of: dt.date, dxa: DensitometrySummary
     s.put("sex", p.sex)
     s.put("age_y", round(age, 1), "years")
     s.put("menopausal_status", p.menopausal_status)
-    _menopause(s, record, age)
+    _menopause(s, record, age, as_of)
     bmi = p.bmi
     s.put("bmi_kg_m2", None if bmi is None else round(bmi, 1), "kg/m²")
     s.put("weight_kg", p.weight_kg, "kg")
@@ -222,7 +256,12 @@ def derive_facts(record: PatientRecord, as_of: dt.date, dxa: DensitometrySummary
     s.put("fracture_history", fracture_history)
     # Free-text conditions are kept, not interpreted (patient-file spec): an entry that mentions a hip
     # fracture is quoted for the clinician to confirm, never counted as a fracture or a diagnosis.
-    s.put("hip_fracture_in_conditions", _quoted(hip_fracture_mentions(h.conditions)))
+    hips = hip_fracture_mentions(h.conditions)
+    s.put("hip_fracture_in_conditions", _quoted(hips))
+    # an entry the FHIR import marked unconfirmed (provisional, differential) still asks the question,
+    # and the finding says that the source itself had not confirmed it
+    s.put("hip_fracture_unconfirmed_note", "; the imported record marks it as not confirmed (FHIR "
+          "verification status)" if hips and all(is_unconfirmed(text) for text in hips) else "")
 
     # Medications active on as_of
     ai = _active(record, as_of, "aromatase_inhibitor")
@@ -331,7 +370,9 @@ def _score_notes(s: FactSheet, dxa: DensitometrySummary) -> None:
 def _after_denosumab_dxa(s: FactSheet, record: PatientRecord) -> dt.date | None:
     """The DXA date after denosumab stopped (``monitoring.after_denosumab_dxa_due``): at the
     transition while the rebound window is open and no bisphosphonate has followed (the plan's
-    screen's ``denosumab_stop``), or about 12 months after the bisphosphonate that followed it."""
+    screen's ``denosumab_stop``), or about 12 months after the bisphosphonate that followed it
+    (``follow_on.follow_on_start``: the one definition of the follow-on, which
+    ``bisphosphonate_followed`` uses too)."""
     from osteotwin.plan.exercise.screening import denosumab_stop  # one reading of the window
 
     as_of, last_injection = s.value("as_of"), s.value("denosumab_last_dose")
@@ -339,14 +380,12 @@ def _after_denosumab_dxa(s: FactSheet, record: PatientRecord) -> dt.date | None:
     if not isinstance(last_injection, dt.date) or s.value("on_denosumab"):
         return None
     last_scan = s.value("last_dxa_date")
-    follow_on = [m.start for m in record.medications if _drug_class(m.drug) == "bisphosphonate"
-                 and m.start is not None and last_injection <= m.start <= as_of]
     transition = s.value("denosumab_follow_on_due") if denosumab_stop(record, as_of) else None
     return after_denosumab_dxa_due(
         last_scan=last_scan if isinstance(last_scan, dt.date) else None,
         last_injection=last_injection,
         transition=transition if isinstance(transition, dt.date) else None,
-        follow_on_start=min(follow_on) if follow_on else None)
+        follow_on_start=follow_on_start(record, last_injection, as_of))
 
 
 def _exercise_screen(s: FactSheet, record: PatientRecord, as_of: dt.date) -> None:
@@ -490,6 +529,10 @@ def _labs(s: FactSheet, record: PatientRecord, as_of: dt.date, ai_start: dt.date
     s.put("pth_with_calcium_pg_ml", None if pth is None else round(pth.value, 2), "pg/mL",
           None if pth is None else pth.date)
     _lab(s, record, as_of, "egfr", "egfr", "mL/min/1.73m²")
+    _lab(s, record, as_of, "fsh", "fsh_iu_l", "IU/L")
+    # the postmenopausal cut-offs (``_menopause_by_labs``), for the rules and their messages
+    s.put("postmenopausal_estradiol_max_pg_ml", POSTMENOPAUSAL_ESTRADIOL_MAX_PG_ML, "pg/mL")
+    s.put("postmenopausal_fsh_min_iu_l", POSTMENOPAUSAL_FSH_MIN_IU_L, "IU/L")
     _lab(s, record, as_of, "ctx", "ctx_ng_ml", "ng/mL")
     _lab(s, record, as_of, "p1np", "p1np_ng_ml", "ng/mL")
     _lab(s, record, as_of, "hematocrit", "hematocrit_pct", "%")
@@ -512,8 +555,11 @@ def _labs(s: FactSheet, record: PatientRecord, as_of: dt.date, ai_start: dt.date
     s.put("hematocrit_due", lab_due(record, as_of, "hematocrit", trt_start))
 
 
-#: A PTH is read against a serum calcium drawn with it (Walker and Shane 2022); osteotwin pairs the
-#: latest PTH with the latest calcium when they are at most this many days apart.
+#: A PTH is read against a serum calcium drawn with it (Walker and Shane 2022, who give no window).
+#: osteotwin pairs the latest PTH with the latest calcium when they are at most this many days apart,
+#: osteotwin's choice: 30 days lets the tests of one work-up pair when they were drawn at separate
+#: visits a few weeks apart. A PTH from another episode, months away, is not read as the response to
+#: this calcium. The window decides which SERUM_CALCIUM_HIGH reading fires (PTH-independent or not).
 PTH_CALCIUM_PAIRING_D = 30
 
 
@@ -604,11 +650,14 @@ def _intake(s: FactSheet, record: PatientRecord, as_of: dt.date, age: float, sex
           target_for(table["vitamin_d_iu_d"]["aromatase_inhibitor_minimum"], sex, age), "IU/d")
     s.put("protein_g_kg_d", life.protein_g_kg_d, "g/kg/d")
     s.put("protein_target_g_kg_d", target_for(table["protein_g_kg_d"]["target"], sex, age), "g/kg/d")
-    # At an eGFR below 30 (the rules' condition): the nutrition plan's kidney targets, one set of
+    # At an eGFR below 30 (``diet_ckd``, the rules' condition): the nutrition plan's kidney targets, one set of
     # numbers for both outputs (protein about 0.8 g/kg/d, KDIGO 2012 rec 3.1.2; total calcium
     # 800-1000 mg/d, KDOQI 2020 guideline 4.3)
-    from osteotwin.plan.nutrition.targets import CKD_CALCIUM_MG, CKD_PROTEIN_G_PER_KG
+    from osteotwin.plan.nutrition.targets import CKD_CALCIUM_MG, CKD_PROTEIN_G_PER_KG, diet_ckd
 
+    # the kidney diet applies: the plan's own reading of its eGFR threshold (the unrounded latest eGFR
+    # below DIET_EGFR_LIMIT, 30), which the diet rules read instead of the rounded ``egfr`` fact
+    s.put("diet_ckd", diet_ckd(record, as_of))
     s.put("ckd_protein_target_g_kg_d", CKD_PROTEIN_G_PER_KG[0], "g/kg/d")
     s.put("ckd_calcium_min_mg_d", CKD_CALCIUM_MG[0], "mg/d")
     s.put("ckd_calcium_max_mg_d", CKD_CALCIUM_MG[1], "mg/d")
@@ -670,10 +719,11 @@ def _composites(s: FactSheet, record: PatientRecord, age: float,
     survivor_factors = [*clinical, bool(s.value("fracture_history")), h.glucocorticoids is True,
                         bool(s.value("menopause_confirmed"))
                         or p.menopausal_status == "postmenopausal"]
-    survivor = s.put("cancer_survivor", h.breast_cancer is True or h.prostate_cancer is True)
-    # ASCO 2019 is written for survivors of non-metastatic cancer
-    s.put("cancer_survivor_at_risk", bool(survivor) and any(survivor_factors)
-          and s.value("metastases_in_conditions") is None)
+    # ASCO 2019 is written for survivors of non-metastatic cancer: with metastatic disease named in the
+    # conditions neither fact holds, so no rule cites it for her (its calcium advice included)
+    survivor = s.put("cancer_survivor", (h.breast_cancer is True or h.prostate_cancer is True)
+                     and s.value("metastases_in_conditions") is None)
+    s.put("cancer_survivor_at_risk", bool(survivor) and any(survivor_factors))
     # a man's aromatase inhibitor outside breast cancer (AI_USE_IN_MEN): the bone guidance written for
     # women treated for breast cancer (Hadji 2017; ASCO 2019) reaches him only by extrapolation
     s.put("ai_man_off_label", p.sex == "male" and bool(s.value("on_ai"))
@@ -746,4 +796,6 @@ def _composites(s: FactSheet, record: PatientRecord, age: float,
     s.put("dxa_interval_note", plan.interval_note)
     s.put("next_dxa_due", plan.next_due)
     s.put("dxa_overdue", plan.overdue)
+    # the due date is the after-denosumab one (ECTS 2021), earlier than the interval's
+    s.put("dxa_due_after_denosumab", plan.due_after_denosumab)
     s.put("dxa_due_soon", plan.due_soon)

@@ -14,11 +14,17 @@ from osteotwin.records import PatientRecord
 from osteotwin.vocabulary import drug_class
 
 
+def follow_on_start(record: PatientRecord, last_injection: dt.date, as_of: dt.date) -> dt.date | None:
+    """The start of the first bisphosphonate started on or after ``last_injection`` (and by
+    ``as_of``): the follow-on whose start times the DXA about 12 months later (ECTS 2021)."""
+    starts = [m.start for m in record.medications
+              if drug_class(m.drug) == "bisphosphonate" and m.start is not None
+              and last_injection <= m.start <= as_of]
+    return min(starts, default=None)
+
+
 def bisphosphonate_followed(record: PatientRecord, last_injection: dt.date, as_of: dt.date) -> bool:
     """A bisphosphonate taken on ``as_of``, or started on or after ``last_injection`` (and by
-    ``as_of``)."""
-    return any(
-        drug_class(m.drug) == "bisphosphonate" and (
-            m.active_on(as_of)
-            or (m.start is not None and last_injection <= m.start <= as_of))
-        for m in record.medications)
+    ``as_of``: ``follow_on_start``)."""
+    return follow_on_start(record, last_injection, as_of) is not None or any(
+        drug_class(m.drug) == "bisphosphonate" and m.active_on(as_of) for m in record.medications)

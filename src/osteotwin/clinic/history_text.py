@@ -35,6 +35,23 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from osteotwin.records.fhir.importer import UNCONFIRMED_VERIFICATION, unconfirmed_qualifier
+
+#: The qualifier the FHIR import appends to a condition that is not confirmed (its
+#: ``verificationStatus`` one of ``UNCONFIRMED_VERIFICATION``: "Hip fracture (verification status:
+#: provisional)"), built from the importer's own words so that the two cannot drift apart.
+UNCONFIRMED_QUALIFIER = re.compile(
+    "|".join(re.escape(unconfirmed_qualifier(word)).replace(r"\ ", r"\s*")
+             for word in UNCONFIRMED_VERIFICATION), re.IGNORECASE)
+
+
+def is_unconfirmed(text: str) -> bool:
+    """A condition the FHIR import marked as not confirmed (provisional, differential or
+    unconfirmed). No reading that changes care counts it: not as metastases (which would withdraw the
+    adjuvant and osteoporosis care), an oophorectomy or amenorrhoea (the menopause), and a hip
+    fracture only as a mention to confirm, said to be unconfirmed."""
+    return UNCONFIRMED_QUALIFIER.search(text) is not None
+
 _CLAUSE_SPLIT = re.compile(r"[,;.\n]")
 _FRACTURE = re.compile(r"\b(?:fractures?|fractured|fx|broken|break|broke)\b|#", re.IGNORECASE)
 _HIP_SITE = re.compile(
@@ -132,7 +149,9 @@ def mentions_hip_fracture(text: str) -> bool:
 
 
 def hip_fracture_mentions(conditions: Iterable[str]) -> list[str]:
-    """The condition entries, as written, that mention a hip fracture."""
+    """The condition entries, as written, that mention a hip fracture. An unconfirmed one
+    (``is_unconfirmed``) is kept: the finding only asks the clinician to confirm it, and says it is
+    unconfirmed."""
     return [text for text in conditions if mentions_hip_fracture(text)]
 
 
@@ -157,8 +176,9 @@ DISTANT_SITE = re.compile(
 
 def names_distant_metastases(text: str) -> bool:
     """A condition that names metastatic disease beyond the regional nodes (erring towards yes
-    where a distant site is named beside nodal wording)."""
-    if not METASTASIS_WORDS.search(text):
+    where a distant site is named beside nodal wording), stated as a diagnosis: an unconfirmed one
+    from a FHIR import (``is_unconfirmed``) is not counted."""
+    if is_unconfirmed(text) or not METASTASIS_WORDS.search(text):
         return False
     if STATED_METASTATIC.search(text):
         return True
@@ -167,17 +187,11 @@ def names_distant_metastases(text: str) -> bool:
     return not REGIONAL.search(text) or DISTANT_SITE.search(text) is not None
 
 
-#: The qualifier the FHIR import appends to a condition that is not confirmed (its
-#: ``verificationStatus``: provisional, differential or unconfirmed; ``records.fhir.importer``).
-UNCONFIRMED_QUALIFIER = re.compile(
-    r"\(verification status:\s*(?:provisional|differential|unconfirmed)\)", re.IGNORECASE)
-
-
 def names_bone_metastases(text: str) -> bool:
     """A condition that names metastases in bone (``names_distant_metastases`` with a bone site),
     stated as a diagnosis: a provisional or differential one from a FHIR import is not counted
     (it would withdraw the osteoporosis care and ask for a metastasis-dose agent)."""
-    if UNCONFIRMED_QUALIFIER.search(text):
+    if is_unconfirmed(text):
         return False
     bone = re.compile(rf"\b(?:{BONE_SITE})\b", re.IGNORECASE)
     negated_bone = any(bone.search(m.group(0)) for m in NEGATED_METASTASES.finditer(text))
@@ -205,10 +219,13 @@ def _not_negated(pattern: re.Pattern[str], text: str) -> bool:
 
 
 def bilateral_oophorectomy_mentions(conditions: Iterable[str]) -> list[str]:
-    """The condition entries, as written, that name a bilateral oophorectomy (not negated)."""
-    return [text for text in conditions if _not_negated(BILATERAL_OOPHORECTOMY, text)]
+    """The condition entries, as written, that name a bilateral oophorectomy (not negated, not
+    unconfirmed: it would establish the menopause)."""
+    return [text for text in conditions
+            if not is_unconfirmed(text) and _not_negated(BILATERAL_OOPHORECTOMY, text)]
 
 
 def amenorrhoea_mentions(conditions: Iterable[str]) -> list[str]:
-    """The condition entries, as written, that name amenorrhoea (not negated)."""
-    return [text for text in conditions if _not_negated(AMENORRHOEA, text)]
+    """The condition entries, as written, that name amenorrhoea (not negated, not unconfirmed)."""
+    return [text for text in conditions
+            if not is_unconfirmed(text) and _not_negated(AMENORRHOEA, text)]

@@ -39,6 +39,11 @@ OFS_AI_NOTE = (" (shortened from 24: ovarian suppression with an aromatase inhib
 AFTER_DENOSUMAB_DXA_MONTHS = 12
 AFTER_DENOSUMAB_NOTE = (" (after denosumab: BMD at the transition to a bisphosphonate and about 12 "
                         "months after that bisphosphonate starts, ECTS, Tsourdi 2021)")
+#: A scan taken up to this many days before the date about 12 months after the follow-on
+#: bisphosphonate started counts as that scan: osteotwin's choice. ECTS asks for BMD "about 12
+#: months" after it starts (Tsourdi 2021) and gives no tolerance; 3 months lets a scan ordered when
+#: ORDER_DXA first lists it (``DUE_SOON_D`` ahead of its date) count, so it is not asked for again.
+AFTER_DENOSUMAB_DXA_TOLERANCE_D = 90
 BASELINE_DXA_WINDOW_D = 365  # a scan within a year before an AI starts counts as its baseline
 DUE_SOON_D = 90  # an action is listed when its due date falls within this window
 
@@ -95,12 +100,14 @@ def after_denosumab_dxa_due(*, last_scan: dt.date | None, last_injection: dt.dat
     """When a DXA is due around a stop of denosumab (ECTS, Tsourdi 2021), or None when none is.
 
     With a bisphosphonate started after the last injection (``follow_on_start``): about 12 months
-    after it started, unless a scan was taken within ``DUE_SOON_D`` of that date or later. Stopped
+    after it started, unless a scan was taken within ``AFTER_DENOSUMAB_DXA_TOLERANCE_D`` before
+    that date or later. Stopped
     with none yet: at the transition (``transition``, 6 months after the last injection), unless a
     scan was taken on or after the last injection."""
     if follow_on_start is not None:
         due = add_months(follow_on_start, AFTER_DENOSUMAB_DXA_MONTHS)
-        done = last_scan is not None and last_scan >= due - dt.timedelta(days=DUE_SOON_D)
+        done = last_scan is not None and last_scan >= due - dt.timedelta(
+            days=AFTER_DENOSUMAB_DXA_TOLERANCE_D)
         return None if done else due
     if transition is None or last_injection is None:
         return None
@@ -117,6 +124,9 @@ class DxaPlan:
     overdue: bool
     due_soon: bool
     interval_note: str = ""  # why the interval is not the usual one ("" when it is)
+    #: ``next_due`` is the after-denosumab date (ECTS), earlier than the interval's: a scan then
+    #: overdue is overdue by that rule, not by ``interval_months`` (DXA_OVERDUE words it so)
+    due_after_denosumab: bool = False
 
 
 def dxa_plan(*, as_of: dt.date, reasons: tuple[str, ...], last_scan: dt.date | None,
@@ -141,10 +151,12 @@ def dxa_plan(*, as_of: dt.date, reasons: tuple[str, ...], last_scan: dt.date | N
         next_due = as_of
     else:
         next_due = add_months(last_scan, months)
+    by_denosumab = after_denosumab is not None and after_denosumab < next_due
     if after_denosumab is not None:
         next_due = min(next_due, after_denosumab)
     overdue = last_scan is not None and (baseline_missing or next_due < as_of)
-    return DxaPlan(reasons, months, next_due, overdue, (next_due - as_of).days <= DUE_SOON_D, note)
+    return DxaPlan(reasons, months, next_due, overdue, (next_due - as_of).days <= DUE_SOON_D, note,
+                   due_after_denosumab=by_denosumab and not baseline_missing)
 
 
 #: The DXA row with bone metastases on record: the osteoporosis intervals (Hadji 2017; ASCO 2019, for

@@ -15,7 +15,8 @@ from osteotwin.plan.nutrition.plan import (
     build_nutrition_plan,
     current_supplement_totals,
 )
-from osteotwin.plan.nutrition.targets import is_postmenopausal
+from osteotwin.plan.nutrition.targets import DIET_EGFR_LIMIT as DIET_EGFR_LIMIT
+from osteotwin.plan.nutrition.targets import diet_ckd, is_postmenopausal
 from osteotwin.records import PatientRecord
 
 MIN_WEEKS, MAX_WEEKS = 1, 52
@@ -34,11 +35,10 @@ ABOVE_UPPER_LEVEL_FINDINGS = {"vitamin_d_iu": "VITAMIN_D_INTAKE_EXCESSIVE",
 #: with it the plan raises neither calcium nor vitamin D, deferring to the assessment's
 #: REVIEW_SERUM_CALCIUM (see ``targets.hold_calcium_and_vitamin_d``).
 HIGH_CALCIUM_FINDING = "SERUM_CALCIUM_HIGH"
-#: eGFR (mL/min/1.73 m²) below which KDIGO 2012 (CKD guideline, rec. 3.1.2: GFR categories G4-G5)
-#: lowers adults' protein to 0.8 g/kg/d [KDIGO2012]: the plan then aims protein there, keeps total
-#: calcium at 800-1000 mg/d [KDOQI2020], does not pursue potassium, and asks for an individual diet.
-#: At 30-35 with the assessment's kidney finding, protein is only capped (see ``nutrient_targets``).
-DIET_EGFR_LIMIT = 30.0
+#: The kidney diet's eGFR threshold (30, KDIGO 2012 rec. 3.1.2) and its one reading, ``diet_ckd``,
+#: live with the kidney targets (``plan.nutrition.targets``); the assessment's fact ``diet_ckd``
+#: reads the same. At 30-35 with the assessment's kidney finding, protein is only capped (see
+#: ``nutrient_targets``).
 ADULT_AGE = 18  # the intake tables and exercise guidelines used are for adults
 
 
@@ -86,8 +86,8 @@ def build_personal_plan(
         high_vitamin_d=_high_vitamin_d(record, when, assessment),
         kidney_function=_kidney_function(record, when),
         reduced_kidney_function=(KIDNEY_FINDING in assessment.finding_codes()
-                                 or _egfr_below(record, when, DIET_EGFR_LIMIT)),
-        egfr_below_30=_egfr_below(record, when, DIET_EGFR_LIMIT),
+                                 or diet_ckd(record, when)),
+        egfr_below_30=diet_ckd(record, when),
         postmenopausal=is_postmenopausal(p.sex, age, p.menopausal_status),
         ai_for_breast_cancer=_fact_bool(assessment, "ai_for_breast_cancer"),
         high_serum_calcium=_high_serum_calcium(record, when, assessment),
@@ -167,12 +167,6 @@ def _high_vitamin_d(record: PatientRecord, when: dt.date, assessment: Assessment
     if "VITAMIN_D_HIGH" not in assessment.finding_codes() or lab is None:
         return None
     return f"25(OH)D {lab.value:.0f} ng/mL on {lab.date.isoformat()} is above 50 ng/mL"
-
-
-def _egfr_below(record: PatientRecord, when: dt.date, limit: float) -> bool:
-    """Whether the latest eGFR on file (mL/min/1.73 m²) is below ``limit``."""
-    lab = record.latest_lab("egfr", on_or_before=when)
-    return lab is not None and lab.value < limit
 
 
 def _kidney_function(record: PatientRecord, when: dt.date) -> str | None:

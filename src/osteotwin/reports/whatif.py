@@ -9,14 +9,16 @@ Alternatives (each shown only where it changes something):
   its impact sessions where the screen allows jumping (heel drops, the "low" cap, are not counted
   as impact loading), its weight-bearing aerobic minutes, and its calcium and vitamin D targets
   (IOM 2011; the assessment's reference intakes); activity already above the plan is kept, except
-  impact where the screen caps it below jumping (bone metastases, vertebral fracture, falls: the
-  plan's ``impact_cap``), which is dropped; calcium and vitamin D the plan holds (a high serum
-  calcium, the assessment's REVIEW_SERUM_CALCIUM) stay as they are; without a plan, no lifestyle
-  alternative;
+  impact where the screen allows none beyond brisk walking (vertebral or multiple fractures, bone
+  metastases: the plan's ``impact_cap``), which is dropped; at the "low" cap (heel drops only: age
+  75 or over, falls) the impact on record is kept, read as the assessment reads it (it may be the
+  heel drops the screen allows; ``RECORDED_IMPACT_DROPPED_CAPS``); calcium and vitamin D the plan
+  holds (a high serum calcium, the assessment's REVIEW_SERUM_CALCIUM) stay as they are; without a
+  plan, no lifestyle alternative;
 - an antiresorptive, when the assessment asks to discuss one (``Illustration``: one sourced course
   from ``ILLUSTRATIVE_COURSES`` as an illustration; drug, dose and timing stay the clinician's
-  choice): denosumab, not a bisphosphonate, where the assessment finds kidney function limits the
-  bisphosphonates (their labels' creatinine-clearance limits), and started later, not today, where
+  choice): denosumab, not the situation's bisphosphonate, where the recorded eGFR is below that
+  product's label limit (``simulate.caveats.KIDNEY_LIMITS``, the one table), and started later, not today, where
   it asks for a low calcium or vitamin D to be corrected, or a high calcium's cause found, first.
 
 Trajectories come from ``osteotwin.simulate``; bands are the 5-95 % range of a virtual population
@@ -46,6 +48,7 @@ from osteotwin.simulate.averaging import (
     summary_years,
     widest_windows,
 )
+from osteotwin.simulate.caveats import KidneyLimit, below_kidney_limit, kidney_limit, recorded_egfr
 from osteotwin.simulate.display import simulated_value
 from osteotwin.simulate.lab_checks import cycle_range, testosterone_note
 from osteotwin.simulate.scenario import AROMATASE_INHIBITORS, Intensity
@@ -56,7 +59,7 @@ from osteotwin.simulate.what_if import (
     Course,
     band_precision,
 )
-from osteotwin.vocabulary import drug_class
+from osteotwin.units import DAYS_PER_MONTH
 
 if TYPE_CHECKING:
     from osteotwin.simulate import Regimen, Scenario, Trajectory
@@ -73,6 +76,12 @@ INTENSITY_ORDER: tuple[Intensity, ...] = ("light", "moderate", "high")
 #: Impact caps of the plan's screen under which its impact drills count as impact loading (jumps);
 #: "low" is heel drops, "brisk_walking" no impact at all.
 IMPACT_LOADING_CAPS = ("moderate", "high")
+#: Impact caps under which the impact sessions on record are dropped from the "plan followed" course:
+#: the caps the assessment reads the same way, where it asks for the recorded impact to be reviewed
+#: (``data/clinic/rules.yaml``, ``act-supervised-exercise-current-impact``: ``impact_cap eq
+#: brisk_walking``). At "low" (heel drops) the recorded sessions may be the heel drops the screen
+#: allows, so neither the assessment nor this course treats them as beyond it.
+RECORDED_IMPACT_DROPPED_CAPS = ("brisk_walking",)
 BANDED_SERIES = ("estradiol_pg_ml", *(name for name, _ in BMD_SERIES))
 #: Summarised at the table's times (shown in the report, exported by FHIR).
 TABLE_SERIES = BANDED_SERIES
@@ -94,25 +103,28 @@ SOURCES: dict[str, str] = {
 #: stop, zoledronic acid 5 mg yearly (the follow-on most studied; ECTS, Tsourdi et al. 2021); on an
 #: aromatase inhibitor for breast cancer, zoledronic acid 4 mg every 6 months (Z-FAST and ABCSG-12;
 #: ESMO 2020); otherwise weekly alendronate 70 mg (first-line in BHOF 2022); whatever the situation,
-#: where kidney function limits the bisphosphonates, denosumab 60 mg every 6 months, which the
-#: kidneys do not clear (Prolia label).
+#: where the recorded eGFR is below that course's own product limit (``simulate.caveats.KIDNEY_LIMITS``),
+#: denosumab 60 mg every 6 months, which the kidneys do not clear (Prolia label).
 ILLUSTRATIVE_COURSES: dict[str, tuple[str, str]] = {
     "after_denosumab": ("zoledronic_acid_5mg_yearly", "tsourdi_2021"),
     "aromatase_inhibitor": ("zoledronic_acid_4mg_6mo", "coleman_esmo_2020"),
     "other": ("alendronate_70mg_weekly", "bhof_2022"),
     "kidney_limit": ("denosumab_60mg_6mo", "prolia_label"),
 }
-#: The assessment's finding that kidney function limits the bisphosphonates (eGFR under 35; its
-#: threshold and label sources in data/clinic/rules.yaml): no bisphosphonate is illustrated then.
-KIDNEY_FINDING = "KIDNEY_FUNCTION_LIMITS_ANTIRESORPTIVE"
-#: What the illustration says about kidney function, with the labels it rests on (citation ids).
-KIDNEY_NOTE = ("the assessment finds that kidney function limits the bisphosphonates (zoledronic acid "
-               "5 mg is contraindicated under a creatinine clearance of 35 mL/min, Reclast; 4 mg not "
-               "recommended under 30, Zometa; alendronate not under 35, Fosamax), so denosumab is "
-               "shown instead; below an eGFR of 30 denosumab can cause severe hypocalcaemia (Prolia "
-               "boxed warning, FDA 2024): only after CKD mineral and bone disorder is evaluated, with "
-               "a clinician experienced in it")
-KIDNEY_SOURCES = ("reclast_label", "zometa_label", "fosamax_label", "fda_prolia_2024")
+#: The eGFR (mL/min/1.73 m²) below which denosumab can cause severe hypocalcaemia: advanced chronic
+#: kidney disease (Prolia boxed warning; FDA Drug Safety Communication 2024, ``fda_prolia_2024``).
+DENOSUMAB_HYPOCALCAEMIA_EGFR = 30.0
+DENOSUMAB_KIDNEY_SOURCE = "fda_prolia_2024"
+
+
+def kidney_note(limit: KidneyLimit, course: str) -> str:
+    """Why denosumab is shown: ``course`` (the situation's bisphosphonate, in words) and its product's
+    label limit, from the one table (``simulate.caveats.KIDNEY_LIMITS``), then the Prolia warning."""
+    return (f"{course} is {limit.below} below a creatinine clearance of {limit.crcl_ml_min:g} mL/min "
+            f"({limit.product} label; the label uses creatinine clearance, the record eGFR), so "
+            f"denosumab is shown instead; below an eGFR of {DENOSUMAB_HYPOCALCAEMIA_EGFR:g} denosumab "
+            "can cause severe hypocalcaemia (Prolia boxed warning, FDA 2024): only after CKD mineral "
+            "and bone disorder is evaluated, with a clinician experienced in it")
 #: The assessment's findings that come before an antiresorptive is started: what is done first, on
 #: whose word, and the citation ids. Hypocalcaemia and vitamin D deficiency are corrected (Prolia and
 #: Reclast labels; the assessment's DISCUSS_ANTIRESORPTIVE); a high calcium's cause is found (its
@@ -135,12 +147,14 @@ FIRST_DELAY_D = 91.0
 class Illustration:
     """The antiresorptive course shown: ``situation`` (an ``ILLUSTRATIVE_COURSES`` key), its start
     (days from today), the assessment's findings that come first (``FIRST`` keys) and, where kidney
-    function ruled out the bisphosphonates, the eGFR in words."""
+    function ruled out the situation's bisphosphonate, the eGFR in words and ``replaced``, the
+    situation whose course it ruled out."""
 
     situation: str
     start_d: float = 0.0
     first: tuple[str, ...] = ()
     kidney: str | None = None
+    replaced: str | None = None
 
     @property
     def course(self) -> Course:
@@ -153,13 +167,21 @@ class Illustration:
 
     @property
     def _months(self) -> str:
-        return f"{self.start_d / 30.4:.0f}"
+        return f"{self.start_d / DAYS_PER_MONTH:.0f}"
 
     @property
     def sources(self) -> tuple[str, ...]:
         first = (cid for code in self.first for cid in FIRST[code][2])
-        return tuple(dict.fromkeys((ILLUSTRATIVE_COURSES[self.situation][1],
-                                    *(KIDNEY_SOURCES if self.kidney else ()), *first)))
+        limit = self._replaced_limit
+        kidney = () if limit is None else (limit.citation, DENOSUMAB_KIDNEY_SOURCE)
+        return tuple(dict.fromkeys((ILLUSTRATIVE_COURSES[self.situation][1], *kidney, *first)))
+
+    @property
+    def _replaced_limit(self) -> KidneyLimit | None:
+        """The label limit of the course the kidney function ruled out (None: none was)."""
+        if self.replaced is None:
+            return None
+        return kidney_limit(Illustration(self.replaced).course.regimen())
 
     def regimen(self) -> Regimen:
         return replace(self.course.regimen(), start_d=self.start_d)
@@ -169,8 +191,10 @@ class Illustration:
         text = (f"The course \"{self.label}\" illustrates the assessment's advice to discuss an "
                 "antiresorptive: drug, dose and timing are the clinician's choice, after calcium, "
                 "kidney function and dental health are checked.")
-        if self.kidney:
-            text += f" At {self.kidney}, {KIDNEY_NOTE}."
+        limit = self._replaced_limit
+        if self.kidney and limit is not None and self.replaced is not None:
+            course = Illustration(self.replaced).course.label
+            text += f" At {self.kidney}, {kidney_note(limit, course)}."
         if self.first:
             what = " and ".join(FIRST[code][0] for code in self.first)
             basis = "; ".join(dict.fromkeys(FIRST[code][1] for code in self.first))
@@ -235,14 +259,22 @@ class PlanTarget:
         return self.impact_cap not in IMPACT_LOADING_CAPS
 
     @property
+    def drops_recorded_impact(self) -> bool:
+        """The impact on record goes beyond what the screen allows, read as the assessment reads it
+        (``RECORDED_IMPACT_DROPPED_CAPS``: brisk walking only; at "low" it may be the heel drops)."""
+        return self.impact_cap in RECORDED_IMPACT_DROPPED_CAPS
+
+    @property
     def label(self) -> str:
         """The lifestyle alternative's label."""
         return LIFESTYLE_HELD_LABEL if self.held else LIFESTYLE_LABEL
 
     def impact_for(self, current_sessions: float) -> float:
-        """Impact sessions a week with the plan followed: the current ones kept where the plan allows
-        jumping (at least the plan's), none above the plan's where its screen caps impact."""
-        if self.caps_impact:
+        """Impact sessions a week with the plan followed: the current ones kept (at least the plan's),
+        none above the plan's where the screen allows no impact beyond brisk walking
+        (``drops_recorded_impact``); at the "low" cap the current ones are kept, as the assessment
+        keeps them."""
+        if self.drops_recorded_impact:
             return self.impact_sessions_per_week
         return max(current_sessions, self.impact_sessions_per_week)
 
@@ -263,7 +295,15 @@ class PlanTarget:
             nutrition = (f"{calcium} and {vitamin_d} (the plan's targets; a low 25(OH)D may need a "
                          "larger dose for a time, the clinician's decision)")
         kept = "Activity already above the plan is kept."
-        if self.caps_impact and current_impact_sessions > self.impact_sessions_per_week:
+        if (self.caps_impact and not self.drops_recorded_impact
+                and current_impact_sessions > self.impact_sessions_per_week):
+            kept = (f"Activity already above the plan is kept, the impact training on record "
+                    f"({current_impact_sessions:g} a week) included: the plan's safety screen allows "
+                    f"heel drops ({self.impact_cap_reason or self.impact_cap}) and the record does not "
+                    "say the sessions go beyond them: they are kept, as the assessment reads them "
+                    "(it asks for recorded impact to be reviewed only where the screen allows none "
+                    "beyond brisk walking).")
+        elif self.drops_recorded_impact and current_impact_sessions > self.impact_sessions_per_week:
             kept = (f"Activity already above the plan is kept, except impact: the impact training on "
                     f"record ({current_impact_sessions:g} a week) is dropped, as the plan's safety "
                     f"screen caps impact ({self.impact_cap_reason or self.impact_cap}).")
@@ -318,8 +358,10 @@ Simulator = Callable[[Sequence["Scenario"]], list[SimulatedCourse]]
 
 def illustration(record: PatientRecord, as_of: dt.date) -> Illustration | None:
     """The course to show for ``record`` (``Illustration``), or None when its assessment asks to
-    discuss no antiresorptive: by situation, denosumab where it finds kidney function limits the
-    bisphosphonates (``KIDNEY_FINDING``), started ``FIRST_DELAY_D`` days on where it asks for
+    discuss no antiresorptive: by situation, denosumab where the recorded eGFR is below the label
+    limit of the situation's own bisphosphonate product (``caveats.below_kidney_limit``: Zometa's 30
+    for zoledronic acid 4 mg, Reclast's 35 for 5 mg, Fosamax's 35 for alendronate; the same test
+    as the report's label-limit cautions, so no illustrated course carries one), started ``FIRST_DELAY_D`` days on where it asks for
     something to be done first (``FIRST``)."""
     from osteotwin.clinic import assess
 
@@ -331,12 +373,13 @@ def illustration(record: PatientRecord, as_of: dt.date) -> Illustration | None:
         situation = "aromatase_inhibitor" if assessment.facts["ai_for_breast_cancer"].value else "other"
     else:
         return None
-    kidney = None
-    if KIDNEY_FINDING in findings and drug_class(Illustration(situation).course.drug) == "bisphosphonate":
-        situation, kidney = "kidney_limit", _egfr_words(record, as_of)
+    kidney = replaced = None
+    egfr = recorded_egfr(record, as_of)
+    if below_kidney_limit(Illustration(situation).course.regimen(), egfr) is not None:
+        situation, replaced, kidney = "kidney_limit", situation, _egfr_words(record, as_of)
     first = (("SERUM_CALCIUM_HIGH",) if "SERUM_CALCIUM_HIGH" in findings
              else tuple(code for code in FIRST if code in findings))
-    return Illustration(situation, FIRST_DELAY_D if first else 0.0, first, kidney)
+    return Illustration(situation, FIRST_DELAY_D if first else 0.0, first, kidney, replaced)
 
 
 def illustrative_course(record: PatientRecord, as_of: dt.date) -> str | None:
@@ -346,8 +389,6 @@ def illustrative_course(record: PatientRecord, as_of: dt.date) -> str | None:
 
 
 def _egfr_words(record: PatientRecord, as_of: dt.date) -> str:
-    from osteotwin.simulate.caveats import recorded_egfr
-
     egfr = recorded_egfr(record, as_of)
     return "the eGFR on file" if egfr is None else \
         f"eGFR {egfr.value:g} mL/min/1.73 m² ({egfr.date.isoformat()})"

@@ -358,59 +358,133 @@ def recorded_egfr(record: PatientRecord, as_of: dt.date) -> Egfr | None:
 
 
 @dataclass(frozen=True)
+class DoseBand:
+    """A creatinine-clearance band (mL/min: from ``low``, up to ``high``, which is in the band only
+    where ``high_included``) in which a label reduces the dose to ``dose_mg`` (``dose`` in words)."""
+
+    low: float
+    high: float
+    dose_mg: float
+    dose: str
+    high_included: bool = True
+
+    def holds(self, crcl: float) -> bool:
+        return self.low <= crcl and (crcl <= self.high if self.high_included else crcl < self.high)
+
+    @property
+    def words(self) -> str:
+        return f"{self.low:g}-{self.high:g}" if self.high_included else f"{self.low:g} to below {self.high:g}"
+
+
+@dataclass(frozen=True)
 class KidneyLimit:
-    """A bisphosphonate label's creatinine-clearance limit (mL/min) and what the label says below it."""
+    """One bisphosphonate product's kidney limit: its drug (``vocabulary`` key) and the dose rule
+    that picks the product where one drug has two (``dose_below_mg``: this product below that dose
+    per administration); the creatinine clearance (mL/min) below which the label says ``below``; the
+    bands above it where the label reduces the dose; the source, and its id in the assessment's
+    citation registry (``data/clinic/citations.yaml``)."""
 
     product: str
+    drug: str
     drug_words: str
+    dose_rule: str
     crcl_ml_min: float
     below: str  # "contraindicated" or "not recommended"
     source: str
+    citation: str
+    reduced: tuple[DoseBand, ...] = ()
+    dose_below_mg: float | None = None
+
+    def reduced_dose(self, crcl: float) -> DoseBand | None:
+        """The label's reduced-dose band that holds ``crcl`` (None: none does)."""
+        return next((band for band in self.reduced if band.holds(crcl)), None)
 
 
-#: Label limits, by drug (zoledronic acid by product: the 4 mg oncology dose, Zometa, and the 5 mg
-#: osteoporosis dose, Reclast); the assessment's KIDNEY_FUNCTION_LIMITS_ANTIRESORPTIVE quotes the same.
-RECLAST = KidneyLimit("Reclast", "zoledronic acid 5 mg", 35.0, "contraindicated",
-                      "Reclast (zoledronic acid) prescribing information, US FDA label 2020")
-ZOMETA = KidneyLimit("Zometa", "zoledronic acid 4 mg", 30.0, "not recommended",
-                     "Zometa (zoledronic acid) prescribing information, US FDA label 2018")
 #: Zoledronic acid dose (mg) of the osteoporosis product, Reclast; below it, the oncology product
-#: (Zometa: 4 mg, or 3-3.5 mg for a clearance of 30-60 mL/min, its label).
+#: (Zometa: 4 mg, reduced for a clearance of 30-60 mL/min, its label).
 RECLAST_DOSE_MG = 5.0
-KIDNEY_LIMITS: dict[str, KidneyLimit] = {
-    "alendronate": KidneyLimit("Fosamax", "alendronate", 35.0, "not recommended",
-                               "Fosamax (alendronate sodium) prescribing information, US FDA label 2019"),
-    "risedronate": KidneyLimit("Actonel", "risedronate", 30.0, "not recommended",
-                               "Actonel (risedronate sodium) prescribing information, US FDA label 2020"),
-}
+RECLAST = KidneyLimit(
+    "Reclast", "zoledronic_acid", "zoledronic acid 5 mg", "5 mg or more a dose, or no dose recorded "
+    "(osteoporosis)", 35.0, "contraindicated",
+    "Reclast (zoledronic acid) prescribing information, US FDA label 2020", "reclast_label")
+ZOMETA = KidneyLimit(
+    "Zometa", "zoledronic_acid", "zoledronic acid 4 mg", f"under {RECLAST_DOSE_MG:g} mg a dose "
+    "(oncology)", 30.0, "not recommended",
+    "Zometa (zoledronic acid) prescribing information, US FDA label 2018 (dosage in renal "
+    "impairment: 3.5 mg at a creatinine clearance of 50-60 mL/min, 3.3 mg at 40-49, 3.0 mg at 30-39)",
+    "zometa_label",
+    # the label's whole-number bands 40-49 and 30-39 read as 40 to below 50 and 30 to below 40
+    reduced=(DoseBand(50.0, 60.0, 3.5, "3.5 mg"),
+             DoseBand(40.0, 50.0, 3.3, "3.3 mg", high_included=False),
+             DoseBand(30.0, 40.0, 3.0, "3.0 mg", high_included=False)),
+    dose_below_mg=RECLAST_DOSE_MG)
+FOSAMAX = KidneyLimit(
+    "Fosamax", "alendronate", "alendronate", "any dose", 35.0, "not recommended",
+    "Fosamax (alendronate sodium) prescribing information, US FDA label 2019", "fosamax_label")
+ACTONEL = KidneyLimit(
+    "Actonel", "risedronate", "risedronate", "any dose", 30.0, "not recommended",
+    "Actonel (risedronate sodium) prescribing information, US FDA label 2020", "actonel_label")
+#: Oral clodronate (adjuvant, 1600 mg a day): not a drug the model simulates, kept here so the one
+#: table holds every bisphosphonate limit osteotwin quotes.
+BONEFOS = KidneyLimit(
+    "Bonefos", "clodronate", "clodronate", "1600 mg a day (adjuvant)", 10.0, "contraindicated",
+    "Bonefos (sodium clodronate) summary of product characteristics, MHRA 2017", "bonefos_smpc",
+    reduced=(DoseBand(30.0, 50.0, 1200.0, "1200 mg a day", high_included=False),
+             DoseBand(10.0, 30.0, 800.0, "800 mg a day", high_included=False)))
+#: The one table of bisphosphonate kidney limits (the products' labels). Labels set their limits in
+#: creatinine clearance (Cockcroft-Gault); osteotwin compares the record's eGFR, its screen. The
+#: assessment's rule texts (``data/clinic/rules.yaml``, KIDNEY_FUNCTION_LIMITS_ANTIRESORPTIVE and the
+#: kidney variants of DISCUSS_ANTIRESORPTIVE and CONSIDER_ADJUVANT_BISPHOSPHONATE) are written by
+#: hand and do not read this table; the report's what-if (``reports.whatif``) does.
+KIDNEY_LIMITS: tuple[KidneyLimit, ...] = (RECLAST, ZOMETA, FOSAMAX, ACTONEL, BONEFOS)
 
 
 def kidney_limit(regimen: Regimen) -> KidneyLimit | None:
-    """The label's kidney limit for ``regimen`` (None: not a bisphosphonate with one stored):
-    zoledronic acid below 5 mg a dose is read as Zometa, else (or with no dose) as Reclast."""
-    if regimen.drug == "zoledronic_acid":
-        oncology = regimen.dose_mg is not None and regimen.dose_mg < RECLAST_DOSE_MG
-        return ZOMETA if oncology else RECLAST
-    return KIDNEY_LIMITS.get(regimen.drug)
+    """The label's kidney limit for ``regimen`` (None: not a bisphosphonate with one stored): where a
+    drug has two products, the one whose dose rule the regimen's dose meets (zoledronic acid below
+    5 mg a dose is Zometa; 5 mg, or no dose, Reclast)."""
+    entries = [limit for limit in KIDNEY_LIMITS if limit.drug == regimen.drug]
+    dose = regimen.dose_mg
+    by_dose = [limit for limit in entries
+               if limit.dose_below_mg is not None and dose is not None and dose < limit.dose_below_mg]
+    return next(iter(by_dose or [limit for limit in entries if limit.dose_below_mg is None]), None)
+
+
+def below_kidney_limit(regimen: Regimen, egfr: Egfr | None) -> KidneyLimit | None:
+    """``regimen``'s kidney limit where the recorded ``egfr`` is below it (None: not, or no eGFR)."""
+    limit = kidney_limit(regimen)
+    return limit if limit is not None and egfr is not None and egfr.value < limit.crcl_ml_min else None
 
 
 def kidney_caveats(scenario: Scenario, egfr: Egfr | None) -> tuple[Caveat, ...]:
     """A label limit for each bisphosphonate taken during ``scenario`` whose label's creatinine
-    clearance is above the recorded ``egfr`` (none without one). The labels use creatinine
-    clearance, the record eGFR: the comparison is the assessment's screen, not the label's test."""
+    clearance is above the recorded ``egfr`` (none without one), and for each simulated above its
+    label's reduced dose where the ``egfr`` falls in the label's reduced-dose band. The labels use
+    creatinine clearance, the record eGFR: the comparison is the assessment's screen, not the label's
+    test."""
     if egfr is None:
         return ()
-    limits = dict.fromkeys(limit for r in scenario.regimens
-                           if _ongoing(r, scenario.horizon_d)
-                           and (limit := kidney_limit(r)) is not None and egfr.value < limit.crcl_ml_min)
-    return tuple(Caveat(
+    ongoing = [r for r in scenario.regimens if _ongoing(r, scenario.horizon_d)]
+    limits = dict.fromkeys(limit for r in ongoing if (limit := below_kidney_limit(r, egfr)) is not None)
+    reduced = dict.fromkeys(
+        (limit, band) for r in ongoing if (limit := kidney_limit(r)) is not None
+        and limit not in limits and (band := limit.reduced_dose(egfr.value)) is not None
+        and r.dose_mg is not None and r.dose_mg > band.dose_mg)
+    on_file = f"the eGFR on file is {egfr.value:g} mL/min/1.73 m² ({egfr.date.isoformat()})"
+    return (*(Caveat(
         f"BISPHOSPHONATE_KIDNEY_LIMIT_{limit.product.upper()}",
         f"Kidney function: {limit.drug_words} is {limit.below} below a creatinine clearance of "
-        f"{limit.crcl_ml_min:g} mL/min ({limit.product} label), and the eGFR on file is "
-        f"{egfr.value:g} mL/min/1.73 m² ({egfr.date.isoformat()}). The model simulates the drug's "
-        "bone effect whatever the kidney function; the label uses creatinine clearance (Cockcroft-"
-        "Gault), not eGFR, so the clearance is estimated before such a course is considered.",
-        limit.source, departure=False) for limit in limits)
+        f"{limit.crcl_ml_min:g} mL/min ({limit.product} label), and {on_file}. The model simulates "
+        "the drug's bone effect whatever the kidney function; the label uses creatinine clearance "
+        "(Cockcroft-Gault), not eGFR, so the clearance is estimated before such a course is "
+        "considered.", limit.source, departure=False) for limit in limits),
+        *(Caveat(
+            f"BISPHOSPHONATE_KIDNEY_DOSE_{limit.product.upper()}",
+            f"Kidney function: the {limit.product} label reduces {limit.drug_words} to {band.dose} "
+            f"at a creatinine clearance of {band.words} mL/min, and {on_file}. The model simulates "
+            "the full dose; the label uses creatinine clearance (Cockcroft-Gault), not eGFR, so the "
+            "clearance is estimated before the dose is chosen.", limit.source, departure=False)
+          for limit, band in reduced))
 
 
 def model_caveats(scenario: Scenario, egfr: Egfr | None = None) -> tuple[Caveat, ...]:
@@ -432,5 +506,5 @@ def caveats_by_course(courses: Iterable[tuple[str, Sequence[Caveat]]]
     return list(found.values())
 
 
-__all__ = ["RULES", "Caveat", "Egfr", "caveats_by_course", "kidney_caveats", "model_caveats",
-           "recorded_egfr"]
+__all__ = ["KIDNEY_LIMITS", "RULES", "Caveat", "DoseBand", "Egfr", "KidneyLimit", "below_kidney_limit",
+           "caveats_by_course", "kidney_caveats", "kidney_limit", "model_caveats", "recorded_egfr"]

@@ -31,7 +31,9 @@ from osteotwin.records.patient_file import parse_patient_document
 
 _SKIP_STATUSES = {"entered-in-error", "cancelled", "not-taken"}
 #: Condition.verificationStatus codes that do not confirm the condition (R4: a modifier element).
-_UNCONFIRMED = ("unconfirmed", "provisional", "differential")
+#: Public: the assessment's free-text readings (``clinic.history_text.is_unconfirmed``) read the
+#: qualifier built from these words, so a condition the import marks unconfirmed is never counted.
+UNCONFIRMED_VERIFICATION = ("unconfirmed", "provisional", "differential")
 #: MedicationStatement statuses saying the medicine is not taken now (R4: status is a modifier).
 _NOT_TAKEN_NOW = ("stopped", "completed", "on-hold")
 #: Observation statuses imported; the others (preliminary, registered, unknown ...) are listed.
@@ -1301,7 +1303,7 @@ class _Reader:
         if verification == "entered-in-error":
             self.skipped.append(f"{resource.label}: verificationStatus entered-in-error")
             return
-        unsure = verification in _UNCONFIRMED
+        unsure = verification in UNCONFIRMED_VERIFICATION
         key = _concept_key(data.get("code"))
         if key is not None and key.startswith("history."):
             if unsure:
@@ -1319,7 +1321,7 @@ class _Reader:
         self._note(f"history.conditions[{len(conditions)}]", resource)
         text = _text_of(data.get("code"), "text")
         text = text if text is not None or kind == "free-text" else _describe(data.get("code"))
-        if verification in _UNCONFIRMED:
+        if verification in UNCONFIRMED_VERIFICATION:
             text = f"{text} {unconfirmed_qualifier(str(verification))}"
             self.skipped.append(f"{resource.label}: verificationStatus {verification}: imported "
                                 f"as the text {text!r}, not as a confirmed condition")
