@@ -125,3 +125,37 @@ def test_times_are_given_in_utc_with_z(world: World) -> None:
     [log] = [x for x in world.client.get(f"{api}/logs", headers=world.token("dr-b")).json()
              if x["id"] == logged["id"]]
     assert log["reviewed"]["at"].endswith("Z")
+
+
+def test_the_log_a_downloaded_patient_file_carries_comes_back_as_log_entries(
+        world: World, page_client: TestClient) -> None:
+    """The patient file download carries the patient's log under ``extra``; uploading that file as
+    a new patient turns it back into log entries (it had been kept as an opaque block, so the new
+    record's timeline, review list and falls count never saw it). A bad entry refuses the file,
+    naming the entry, and nothing is written."""
+    headers = world.token("dr-a")
+    fall = {"kind": "symptom", "date": (dt.date.today() - dt.timedelta(days=3)).isoformat(),
+            "symptom": "fall", "note": "tripped on a kerb"}
+    assert world.client.post(f"/api/patients/{world.patient_a}/logs", json=fall,
+                             headers=headers).status_code == 201
+    csrf = browser_login(page_client, "dr-a")
+    text = page_client.get(f"/patients/{world.patient_a}/patient.yaml").text
+    document = yaml.safe_load(text)
+    carried = document["extra"]["osteotwin_patient_log"]["entries"]
+    upload = page_client.post("/patients/import", data={"csrf_token": csrf}, files={
+        "file": ("record.yaml", text.encode())}, follow_redirects=False)
+    assert upload.status_code == 303, upload.text
+    new_id = int(upload.headers["location"].rsplit("/", 1)[1])
+    logs = world.client.get(f"/api/patients/{new_id}/logs", headers=headers).json()
+    assert len(logs) == len(carried)
+    assert {(e["kind"], e["date"], e.get("note")) for e in logs} == \
+        {(e["kind"], e["date"], e.get("note")) for e in carried}
+    assert "osteotwin_patient_log" not in world.client.get(
+        f"/api/patients/{new_id}", headers=headers).json().get("extra", {})
+    before = len(world.client.get("/api/patients", headers=headers).json())
+    document["extra"]["osteotwin_patient_log"]["entries"][0]["kind"] = "nap"
+    refused = page_client.post("/patients/import", data={"csrf_token": csrf}, files={
+        "file": ("record.yaml", yaml.safe_dump(document).encode())})
+    assert refused.status_code == 422
+    assert "extra.osteotwin_patient_log.entries[0].kind" in refused.text
+    assert len(world.client.get("/api/patients", headers=headers).json()) == before

@@ -308,12 +308,14 @@ async def import_patient(request: Request, user: PageUser, db: DbSession) -> Res
             raise UserInputError("file", "nothing", "a patient file (YAML or JSON) or a FHIR R4 Bundle")
         # read at most one byte past the limit: a larger upload is refused without holding it
         record = imported_record(upload.filename or "upload", await upload.read(IMPORT_MAX_BYTES + 1))
+        # the log a patient file carries, too: a refused entry refuses the file before any write
+        row = repository.create_patient(db, record, actor_of(user))
     except (UserInputError, services.Unavailable) as err:
+        db.rollback()
         message = str(err) if isinstance(err, UserInputError) else err.reason
         return render(request, "patient_new.html",
                       {**_new_patient_context(user, {}, {}), "import_error": message},
                       status_code=422)
-    row = repository.create_patient(db, record, actor_of(user))
     db.commit()
     return RedirectResponse(f"/patients/{row.id}", status_code=303)
 

@@ -374,8 +374,9 @@ def report(record: PatientRecord, fmt: str, as_of: dt.date | None = None, *,
     return bytes(data)
 
 
-#: Where an exported record keeps the patient's own log (``extra``: carried, not read).
-PATIENT_LOG_EXTRA = "osteotwin_patient_log"
+#: Where an exported record keeps the patient's own log (``extra``; a file that creates a patient
+#: turns it back into log entries, ``repository.carried_log``).
+PATIENT_LOG_EXTRA = repository.PATIENT_LOG_EXTRA
 #: At most this many log entries ride along, the most recent, so the file stays within what a
 #: patient file's ``extra`` may hold (``records.patient_file.MAX_EXTRA_VALUES``, about 10 values each).
 EXPORTED_LOG_ENTRIES = 400

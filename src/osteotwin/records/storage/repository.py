@@ -221,16 +221,54 @@ def list_patients(session: Session, user: UserRow) -> list[PatientRow]:
 # --------------------------------------------------------------------------------------------------
 
 
+#: Where a patient file carries the patient's own log (``extra``): written by the app's download of
+#: the patient file, read back into log entries when such a file creates a patient.
+PATIENT_LOG_EXTRA = "osteotwin_patient_log"
+
+
+def carried_log(record: PatientRecord) -> tuple[PatientRecord, list[tuple[str, dt.date, dict[str, Any]]]]:
+    """The log entries a patient file carries under ``extra`` (``PATIENT_LOG_EXTRA``, as the app's
+    download writes them), each checked as a new log entry is (``validate_log``), and the record
+    without that block; ``UserInputError`` names the entry's field. An entry's ``reviewed`` flag is
+    not carried over: who reviewed it is not in the file, so the clinician reviews it again."""
+    block = record.extra.get(PATIENT_LOG_EXTRA)
+    if block is None:
+        return record, []
+    field = f"extra.{PATIENT_LOG_EXTRA}.entries"
+    entries = block.get("entries") if isinstance(block, dict) else None
+    if not isinstance(entries, list):
+        raise UserInputError(field, entries, "a list of log entries (kind, date and the kind's fields), "
+                             "as osteotwin's patient-file download writes them")
+    logs = []
+    for i, entry in enumerate(entries):
+        body = {k: v for k, v in entry.items() if k != "reviewed"} if isinstance(entry, dict) else entry
+        try:
+            logs.append(validate_log(body, birth_date=record.patient.birth_date))
+        except UserInputError as err:
+            raise UserInputError(f"{field}[{i}]" + (f".{err.field}" if err.field else ""), err.value,
+                                 err.accepted, problem=err.problem) from None
+    extra = {k: v for k, v in record.extra.items() if k != PATIENT_LOG_EXTRA}
+    return record.model_copy(update={"extra": extra}), logs
+
+
 def create_patient(session: Session, record: PatientRecord, actor: Actor) -> PatientRow:
-    """Store a new record; a clinician creating it is assigned to it. Flushes, does not commit."""
+    """Store a new record; a clinician creating it is assigned to it. The patient's log a patient
+    file carries (``carried_log``) becomes the new record's log, entered by ``actor``; a bad entry
+    refuses the whole record before anything is written. Flushes, does not commit."""
+    record, logs = carried_log(record)
     row = PatientRow(revision=1, history={}, lifestyle={}, extra={})
     _apply_record(row, record)
+    row.logs.extend(LifestyleLogRow(kind=kind, date=when, data=data, created_by=actor.username)
+                    for kind, when, data in logs)
     session.add(row)
     session.flush()
     if actor.role == "clinician" and actor.user_id is not None:
         session.add(ClinicianPatientRow(clinician_id=actor.user_id, patient_id=row.id))
     record_change(session, actor, action="create", entity="patient", entity_id=row.id,
                   patient_id=row.id, before=None, after=record_to_document(record))
+    for child in row.logs:
+        record_change(session, actor, action="add", entity="log", entity_id=child.id,
+                      patient_id=row.id, before=None, after=log_document(child))
     return row
 
 
