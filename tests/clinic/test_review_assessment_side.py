@@ -288,3 +288,25 @@ def test_the_pth_pairing_window_is_marked_as_osteotwins_choice() -> None:
     text = Path(facts.__file__).read_text(encoding="utf-8")
     comment = text[:text.index("PTH_CALCIUM_PAIRING_D = 30")].rsplit("\n\n", 1)[-1]
     assert "osteotwin's choice" in comment and "Walker and Shane 2022" in comment
+
+
+def test_a_high_frax_without_the_bmd_on_file_is_not_graded_high_severity() -> None:
+    """A FRAX calculated without BMD while a femoral-neck T-score is on file reaches the threshold
+    only as calculated (it can overstate the risk): its FRACTURE_RISK_HIGH is of moderate severity
+    and says so (it had read high severity, "at or above the treatment threshold"), citing NOGG."""
+    from osteotwin.clinic import assess
+    from osteotwin.records import parse_patient_document
+
+    record = parse_patient_document({
+        "version": 1, "as_of": "2025-06-01",
+        "patient": {"sex": "female", "birth_date": "1955-01-01", "menopausal_status": "postmenopausal"},
+        "medications": [{"drug": "letrozole", "dose": "2.5 mg", "every": "1 d", "start": "2024-01-01"}],
+        "dxa": [{"date": "2025-01-05", "site": "femoral_neck", "bmd": "0.80 g/cm2", "t_score": -0.5}],
+        "fracture_risk_external": {"tool": "frax", "date": "2025-02-01", "country": "US",
+                                   "bmd_included": False, "major_osteoporotic_10y_pct": 24,
+                                   "hip_10y_pct": 5.1}})
+    finding = next(f for f in assess(record).findings if f.code == "FRACTURE_RISK_HIGH")
+    assert finding.severity == "moderate"
+    assert "as calculated" in finding.message and "overstate" in finding.message
+    assert "gregson_nogg_2022" in finding.evidence
+    assert finding.rules == ("fracture-risk-high-model-without-bmd",)

@@ -11,6 +11,7 @@ from osteotwin.records.drugs import (
     DAILY_AVERAGE_LIMITS,
     DOSE_LIMITS,
     DRUG_ROUTES,
+    INTERVAL_LIMITS,
     ROUTES,
     SUPPLEMENT_UNITS,
 )
@@ -59,7 +60,8 @@ def medications(draw: st.DrawFn) -> dict[str, Any]:
         unit = f"{limit.unit}/d" if per_day else limit.unit
         doc["dose"] = {"value": draw(floats(1e-3, top)), "unit": unit}
     if not per_day and draw(st.booleans()):
-        doc["every"] = {"value": draw(floats(0.01, 3653.0)), "unit": "d"}
+        shortest = INTERVAL_LIMITS[drug].minimum_d if drug in INTERVAL_LIMITS else 0.01
+        doc["every"] = {"value": draw(floats(shortest, 3653.0)), "unit": "d"}
     daily = DAILY_AVERAGE_LIMITS.get(drug)
     if daily is not None and "dose" in doc:  # a daily average the reader takes
         days = doc["every"]["value"] if "every" in doc else 1.0

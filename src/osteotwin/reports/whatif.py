@@ -361,8 +361,9 @@ def illustration(record: PatientRecord, as_of: dt.date) -> Illustration | None:
     discuss no antiresorptive: by situation, denosumab where the recorded eGFR is below the label
     limit of the situation's own bisphosphonate product (``caveats.below_kidney_limit``: Zometa's 30
     for zoledronic acid 4 mg, Reclast's 35 for 5 mg, Fosamax's 35 for alendronate; the same test
-    as the report's label-limit cautions, so no illustrated course carries one), started ``FIRST_DELAY_D`` days on where it asks for
-    something to be done first (``FIRST``)."""
+    as the report's label-limit cautions, so no illustrated course carries one), started
+    ``FIRST_DELAY_D`` days on where it asks for something to be done first (``FIRST``), or where
+    denosumab is shown below an eGFR of 30 (CKD mineral and bone disorder evaluated first)."""
     from osteotwin.clinic import assess
 
     assessment = assess(record, as_of)
@@ -379,7 +380,12 @@ def illustration(record: PatientRecord, as_of: dt.date) -> Illustration | None:
         situation, replaced, kidney = "kidney_limit", situation, _egfr_words(record, as_of)
     first = (("SERUM_CALCIUM_HIGH",) if "SERUM_CALCIUM_HIGH" in findings
              else tuple(code for code in FIRST if code in findings))
-    return Illustration(situation, FIRST_DELAY_D if first else 0.0, first, kidney, replaced)
+    # denosumab below an eGFR of 30: only after CKD mineral and bone disorder is evaluated (its
+    # note says so), so not from today either
+    ckd_first = situation == "kidney_limit" and egfr is not None \
+        and egfr.value < DENOSUMAB_HYPOCALCAEMIA_EGFR
+    start = FIRST_DELAY_D if first or ckd_first else 0.0
+    return Illustration(situation, start, first, kidney, replaced)
 
 
 def illustrative_course(record: PatientRecord, as_of: dt.date) -> str | None:
