@@ -374,36 +374,18 @@ def report(record: PatientRecord, fmt: str, as_of: dt.date | None = None, *,
     return bytes(data)
 
 
-#: Where an exported record keeps the patient's own log (``extra``; a file that creates a patient
-#: turns it back into log entries, ``repository.carried_log``).
-PATIENT_LOG_EXTRA = repository.PATIENT_LOG_EXTRA
-#: At most this many log entries ride along, the most recent, so the file stays within what a
-#: patient file's ``extra`` may hold (``records.patient_file.MAX_EXTRA_VALUES``, about 10 values each).
-EXPORTED_LOG_ENTRIES = 400
-
-
 def exported_record(row: PatientRow, today: dt.date | None = None) -> PatientRecord:
     """The record every export gives (the patient file and FHIR downloads, the API's FHIR bundle):
     as the pages assess it (``assessed``), on the date they use, which it states as its ``as_of``:
     so medication status, undated height and weight, and the falls the patient logged in the 12
     months to that date (counted in ``history.falls_last_12_months``) are all as of the date the
     export says, and ``osteotwin assess`` of a download gives the page's findings. The log's
-    entries ride along under ``extra`` (``PATIENT_LOG_EXTRA``) so none is lost."""
+    entries ride along under ``extra`` (``repository.log_extra``) so none is lost."""
     read = assessed(row, today=today)
     record = read.record.model_copy(update={"as_of": read.when})
     if not row.logs:
         return record
-    logs = sorted(row.logs, key=lambda x: x.date)
-    kept = logs[-EXPORTED_LOG_ENTRIES:]
-    entries = [{"kind": log.kind, "date": log.date.isoformat(), **dict(log.data),
-                "reviewed": log.reviewed_at is not None} for log in kept]
-    note = (f"entries the patient logged in osteotwin; falls in the 12 months to as_of "
-            f"({read.when.isoformat()}) are counted in history.falls_last_12_months (the larger of "
-            "the recorded and the logged count)")
-    if len(kept) < len(logs):
-        note += f"; the {len(kept)} most recent of {len(logs)} entries (the rest stay in osteotwin)"
-    log = {"note": note, "entries": entries}
-    return record.model_copy(update={"extra": {**record.extra, PATIENT_LOG_EXTRA: log}})
+    return record.model_copy(update={"extra": {**record.extra, **repository.log_extra(row.logs, read.when)}})
 
 
 def fhir_bundle(record: PatientRecord) -> dict[str, Any]:

@@ -221,9 +221,27 @@ def list_patients(session: Session, user: UserRow) -> list[PatientRow]:
 # --------------------------------------------------------------------------------------------------
 
 
-#: Where a patient file carries the patient's own log (``extra``): written by the app's download of
-#: the patient file, read back into log entries when such a file creates a patient.
+#: Where a patient file carries the patient's own log (``extra``): written by the app's exports
+#: (``log_extra``), read back into log entries when such a file creates a patient (``carried_log``).
 PATIENT_LOG_EXTRA = "osteotwin_patient_log"
+#: At most this many log entries ride along, the most recent, so the file stays within what a
+#: patient file's ``extra`` may hold (``records.patient_file.MAX_EXTRA_VALUES``, about 10 values each).
+EXPORTED_LOG_ENTRIES = 400
+
+
+def log_extra(logs: list[LifestyleLogRow], as_of: dt.date) -> dict[str, Any]:
+    """The ``extra`` entry that carries ``logs`` in an export stating ``as_of``: the most recent
+    ``EXPORTED_LOG_ENTRIES``, each with whether a clinician reviewed it, and a note."""
+    ordered = sorted(logs, key=lambda x: x.date)
+    kept = ordered[-EXPORTED_LOG_ENTRIES:]
+    entries = [{"kind": log.kind, "date": log.date.isoformat(), **dict(log.data),
+                "reviewed": log.reviewed_at is not None} for log in kept]
+    note = (f"entries the patient logged in osteotwin; falls in the 12 months to as_of "
+            f"({as_of.isoformat()}) are counted in history.falls_last_12_months (the larger of "
+            "the recorded and the logged count)")
+    if len(kept) < len(ordered):
+        note += f"; the {len(kept)} most recent of {len(ordered)} entries (the rest stay in osteotwin)"
+    return {PATIENT_LOG_EXTRA: {"note": note, "entries": entries}}
 
 
 def carried_log(record: PatientRecord) -> tuple[PatientRecord, list[tuple[str, dt.date, dict[str, Any]]]]:
