@@ -12,6 +12,7 @@ from osteotwin.trials import parse_trial_document
 from osteotwin.trials.population import (
     DRAW_NAMES,
     StandardDraws,
+    age_ysm_correlation,
     check_simulable,
     draw_people,
     trial_rng,
@@ -285,3 +286,29 @@ def test_truncated_normal_takes_one_bound_per_draw() -> None:
     assert np.array_equal(per_draw, truncated_normal(z, 0.0, 1.0, -1.0, 1.0))
     mixed = truncated_normal(z, 0.0, 1.0, np.array([-1.0] * 6 + [5.0]), np.array([1.0] * 6 + [5.0]))
     assert mixed[-1] == 5.0 and np.all(np.abs(mixed[:-1]) <= 1.0)
+
+
+def test_years_since_menopause_follow_age() -> None:
+    """Published spreads of age and of years since menopause are drawn jointly: the older women
+    are the longer past their menopause, whose age then spreads about ± 4 y (drawn independently,
+    age 64 ± 8 and 12 ± 7 years since put about one woman in eight at a menopause before 40)."""
+    doc = copy.deepcopy(DOC)
+    pop = doc["population"]
+    pop["age"] = {"mean": 64, "sd": 8}
+    pop["years_since_menopause"] = {"mean": 12, "sd": 7}
+    ysm, ages = _ysm_and_ages(doc)
+    assert np.corrcoef(ages, ysm)[0, 1] > 0.75
+    menopause = ages - ysm
+    assert menopause.std() == pytest.approx(4.0, abs=1.0)
+    assert np.mean(menopause < 40.0) < 0.02
+    # held after the menopause (>= 0), the mean rises a little above the published 12 y
+    assert 12.0 < ysm.mean() < 13.5 and ysm.std() == pytest.approx(7, rel=0.15)
+    people = _people(doc)["control"]
+    assert any("correlation 0.87 to age" in note for note in people.assumptions)
+
+
+def test_age_ysm_correlation_from_the_spreads() -> None:
+    assert age_ysm_correlation(8.0, 7.0) == pytest.approx(97 / 112)
+    assert age_ysm_correlation(8.0, 0.5) == 1.0  # the nearest feasible
+    assert age_ysm_correlation(3.0, 2.0) == 0.0  # spreads narrower than the menopause's own
+    assert age_ysm_correlation(8.0, 0.0) == 0.0

@@ -209,7 +209,7 @@ def draw_people(trial: Trial, arm: Arm, draws: StandardDraws) -> ArmPeople:
         notes[:len(age_notes)] = [f"age assumed {MENOPAUSE_AGE_Y:g} ± {MENOPAUSE_AGE_SD_Y:g} y at "
                                   "menopause plus years since menopause"]
     else:
-        ysm = _years_since_menopause(pop, ages, draws.get("ysm"), notes)
+        ysm = _years_since_menopause(pop, ages, _ysm_normals(pop, ages, draws, notes), notes)
     mean_kg, sd_kg = DEFAULT_WEIGHT_KG[pop.sex]
     if pop.weight_kg is not None:
         weights = _dist_draws(draws.get("weight"), pop.weight_kg, sd_kg, *WEIGHT_LIMITS_KG,
@@ -322,11 +322,45 @@ def ysm_bounds(status: str | None, ages: NDArray[np.float64]
     return low, high
 
 
+def age_ysm_correlation(age_sd_y: float, ysm_sd_y: float,
+                        menopause_age_sd_y: float = MENOPAUSE_AGE_SD_Y) -> float:
+    """Correlation between a woman's age and her years since menopause when both are drawn from
+    published spreads (SD, years) and the age at menopause (age minus years since it) varies by
+    ``menopause_age_sd_y`` independently of the years since: var(M) = var(A) + var(Y) −
+    2ρ·sd(A)·sd(Y) solved for ρ, held to [0, 1] (spreads the three cannot share give the nearest
+    feasible correlation)."""
+    if age_sd_y <= 0.0 or ysm_sd_y <= 0.0:
+        return 0.0
+    rho = (age_sd_y ** 2 + ysm_sd_y ** 2 - menopause_age_sd_y ** 2) / (2.0 * age_sd_y * ysm_sd_y)
+    return float(min(max(rho, 0.0), 1.0))
+
+
+def _ysm_normals(pop: Population, ages: NDArray[np.float64], draws: StandardDraws,
+                 notes: list[str]) -> NDArray[np.float64]:
+    """The standard normals years since menopause are drawn from: where a woman's age and her years
+    since menopause both come with a published spread, joined to her age's normal (a Gaussian
+    copula) with ``age_ysm_correlation`` of the drawn ages' spread and the published one, so that
+    the age at menopause spreads as ``MENOPAUSE_AGE_SD_Y`` (drawn independently, a woman of 55
+    and one of 75 would be as likely to be 20 years past it); otherwise the draws' own."""
+    z_ysm = draws.get("ysm")
+    dist = pop.years_since_menopause
+    if (pop.sex != "female" or dist is None or dist.centre is None or dist.sd is None
+            or dist.sd <= 0.0 or ages.size < 2):
+        return z_ysm
+    rho = age_ysm_correlation(float(np.std(ages)), dist.sd)
+    if rho <= 0.0:
+        return z_ysm
+    notes.append(f"years since menopause drawn with correlation {rho:.2f} to age, so the age at "
+                 f"menopause spreads about ± {MENOPAUSE_AGE_SD_Y:g} y")
+    z_age = draws.get("age")
+    z: NDArray[np.float64] = rho * z_age + math.sqrt(1.0 - rho ** 2) * z_ysm
+    return z
+
+
 def _years_since_menopause(pop: Population, ages: NDArray[np.float64], z: NDArray[np.float64],
                            notes: list[str]) -> NDArray[np.float64] | None:
-    """Years since menopause of women aged ``ages`` drawn from ``z``: from the published
-    distribution held to ``ysm_bounds`` (its draws follow age only through those bounds: the
-    published summaries give no correlation), else as the menopausal status implies."""
+    """Years since menopause of women aged ``ages`` drawn from ``z`` (``_ysm_normals``): from the
+    published distribution held to ``ysm_bounds``, else as the menopausal status implies."""
     if pop.sex != "female":
         return None
     dist = pop.years_since_menopause
