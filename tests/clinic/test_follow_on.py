@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from osteotwin.clinic.follow_on import bisphosphonate_followed
-from osteotwin.plan.exercise.screening import denosumab_stop
+from osteotwin.clinic.follow_on import bisphosphonate_followed, denosumab_stop
 from osteotwin.records import parse_patient_document
 from tests.clinic.builders import AS_OF, days_ago, make, med, run
 

@@ -171,7 +171,7 @@ def test_the_adjuvant_kidney_note_follows_the_zometa_and_clodronate_bands() -> N
 # --- 6. one eGFR < 30 diet reading for the plan and the assessment -------------------------------------
 
 def test_an_egfr_just_below_30_gives_the_kidney_diet_in_both_outputs() -> None:
-    from osteotwin.plan.nutrition.targets import DIET_EGFR_LIMIT, diet_ckd
+    from osteotwin.clinic.kidney_diet import DIET_EGFR_LIMIT, diet_ckd
     from osteotwin.plan.personal import build_personal_plan
     from osteotwin.records import parse_patient_document
     from tests.clinic.builders import AS_OF

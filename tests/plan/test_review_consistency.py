@@ -14,9 +14,10 @@ import datetime as dt
 from typing import Any
 
 from osteotwin.clinic import assess
+from osteotwin.clinic.follow_on import denosumab_stop
 from osteotwin.plan.exercise.library import exercise_library
 from osteotwin.plan.exercise.program import build_program
-from osteotwin.plan.exercise.screening import denosumab_stop, screen
+from osteotwin.plan.exercise.screening import screen
 from osteotwin.plan.nutrition.targets import nutrient_targets
 from osteotwin.plan.personal import build_personal_plan
 from osteotwin.plan.serialize import plan_document

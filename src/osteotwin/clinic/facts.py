@@ -12,7 +12,7 @@ import math
 from collections.abc import Iterable
 
 from osteotwin.clinic.densitometry import BmdChange, DensitometrySummary
-from osteotwin.clinic.follow_on import bisphosphonate_followed, follow_on_start
+from osteotwin.clinic.follow_on import bisphosphonate_followed, denosumab_stop, follow_on_start
 from osteotwin.clinic.fracture_risk import FractureRisk
 from osteotwin.clinic.history_text import (
     amenorrhoea_mentions,
@@ -22,6 +22,7 @@ from osteotwin.clinic.history_text import (
     names_bone_metastases,
     names_distant_metastases,
 )
+from osteotwin.clinic.kidney_diet import CKD_CALCIUM_MG, CKD_PROTEIN_G_PER_KG, diet_ckd
 from osteotwin.clinic.model import Fact, FactValue
 from osteotwin.clinic.monitoring import (
     BASELINE_DXA_WINDOW_D,
@@ -370,11 +371,9 @@ def _score_notes(s: FactSheet, dxa: DensitometrySummary) -> None:
 def _after_denosumab_dxa(s: FactSheet, record: PatientRecord) -> dt.date | None:
     """The DXA date after denosumab stopped (``monitoring.after_denosumab_dxa_due``): at the
     transition while the rebound window is open and no bisphosphonate has followed (the plan's
-    screen's ``denosumab_stop``), or about 12 months after the bisphosphonate that followed it
+    screen's window, ``follow_on.denosumab_stop``), or about 12 months after the bisphosphonate that followed it
     (``follow_on.follow_on_start``: the one definition of the follow-on, which
     ``bisphosphonate_followed`` uses too)."""
-    from osteotwin.plan.exercise.screening import denosumab_stop  # one reading of the window
-
     as_of, last_injection = s.value("as_of"), s.value("denosumab_last_dose")
     assert isinstance(as_of, dt.date)
     if not isinstance(last_injection, dt.date) or s.value("on_denosumab"):
@@ -653,8 +652,6 @@ def _intake(s: FactSheet, record: PatientRecord, as_of: dt.date, age: float, sex
     # At an eGFR below 30 (``diet_ckd``, the rules' condition): the nutrition plan's kidney targets, one set of
     # numbers for both outputs (protein about 0.8 g/kg/d, KDIGO 2012 rec 3.1.2; total calcium
     # 800-1000 mg/d, KDOQI 2020 guideline 4.3)
-    from osteotwin.plan.nutrition.targets import CKD_CALCIUM_MG, CKD_PROTEIN_G_PER_KG, diet_ckd
-
     # the kidney diet applies: the plan's own reading of its eGFR threshold (the unrounded latest eGFR
     # below DIET_EGFR_LIMIT, 30), which the diet rules read instead of the rounded ``egfr`` fact
     s.put("diet_ckd", diet_ckd(record, as_of))

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from osteotwin.clinic import Assessment, assess
+from osteotwin.clinic.kidney_diet import diet_ckd
 from osteotwin.errors import UserInputError
 from osteotwin.plan.exercise.program import ExerciseProgram, build_program
 from osteotwin.plan.exercise.screening import screen
@@ -15,8 +16,7 @@ from osteotwin.plan.nutrition.plan import (
     build_nutrition_plan,
     current_supplement_totals,
 )
-from osteotwin.plan.nutrition.targets import DIET_EGFR_LIMIT as DIET_EGFR_LIMIT
-from osteotwin.plan.nutrition.targets import diet_ckd, is_postmenopausal
+from osteotwin.plan.nutrition.targets import is_postmenopausal
 from osteotwin.records import PatientRecord
 
 MIN_WEEKS, MAX_WEEKS = 1, 52
@@ -36,7 +36,7 @@ ABOVE_UPPER_LEVEL_FINDINGS = {"vitamin_d_iu": "VITAMIN_D_INTAKE_EXCESSIVE",
 #: REVIEW_SERUM_CALCIUM (see ``targets.hold_calcium_and_vitamin_d``).
 HIGH_CALCIUM_FINDING = "SERUM_CALCIUM_HIGH"
 #: The kidney diet's eGFR threshold (30, KDIGO 2012 rec. 3.1.2) and its one reading, ``diet_ckd``,
-#: live with the kidney targets (``plan.nutrition.targets``); the assessment's fact ``diet_ckd``
+#: live with the kidney targets (``clinic.kidney_diet``); the assessment's fact ``diet_ckd``
 #: reads the same. At 30-35 with the assessment's kidney finding, protein is only capped (see
 #: ``nutrient_targets``).
 ADULT_AGE = 18  # the intake tables and exercise guidelines used are for adults

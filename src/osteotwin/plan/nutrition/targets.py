@@ -35,12 +35,11 @@ range [ESCEO2018].
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, replace
 
+from osteotwin.clinic.kidney_diet import CKD_CALCIUM_MG, CKD_PROTEIN_G_PER_KG
 from osteotwin.clinic.reference import target_for
 from osteotwin.clinic.reference import targets as intake_targets
-from osteotwin.records.patient import PatientRecord
 
 ACTIVITY_FACTOR = 1.5  # [OSTEOTWIN] light-to-moderate activity, a program of ~150 min/week plus lifting
 ENERGY_TOLERANCE = 0.10  # [OSTEOTWIN] a day's energy may sit within ±10 % of the estimate
@@ -51,29 +50,6 @@ OLDER_ADULT_PROTEIN_AGE = 65.0
 #: Median age at the final menstrual period: a woman whose menopausal status is not recorded is taken as
 #: postmenopausal from here (as the simulator assumes) [OSTEOTWIN]
 MENOPAUSE_AGE = 51.0
-#: eGFR (mL/min/1.73 m²) below which KDIGO 2012 (CKD guideline, rec. 3.1.2: GFR categories G4-G5)
-#: lowers adults' protein to 0.8 g/kg/d [KDIGO2012]: the plan then aims protein there, keeps total
-#: calcium at 800-1000 mg/d [KDOQI2020], does not pursue potassium, and asks for an individual diet.
-#: The one threshold of the kidney diet: the plan (``plan.personal``) and the assessment's fact
-#: ``diet_ckd`` (``clinic.facts``) both read it through ``diet_ckd``, so the two never disagree.
-DIET_EGFR_LIMIT = 30.0
-
-
-def diet_ckd(record: PatientRecord, when: dt.date) -> bool:
-    """Whether the latest eGFR on file on ``when`` (its unrounded value, mL/min/1.73 m²) is below
-    ``DIET_EGFR_LIMIT``: the kidney diet's targets apply (``CKD_PROTEIN_G_PER_KG``,
-    ``CKD_CALCIUM_MG``)."""
-    lab = record.latest_lab("egfr", on_or_before=when)
-    return lab is not None and lab.value < DIET_EGFR_LIMIT
-
-
-#: eGFR < 30 (G4-G5): 0.8 g/kg/d [KDIGO2012 rec. 3.1.2]; the plan's band reaches 0.9 so whole portions fit
-#: [OSTEOTWIN]
-CKD_PROTEIN_G_PER_KG = (0.8, 0.9)
-#: eGFR < 30: total elemental calcium, food plus supplements, mg/d [KDOQI2020 guideline 4.3]
-CKD_CALCIUM_MG = (800.0, 1000.0)
-
-
 @dataclass(frozen=True)
 class NutrientTarget:
     """A daily target for one SR28 nutrient column; ``minimum``/``maximum`` in the column's unit."""
