@@ -435,7 +435,8 @@ BONEFOS = KidneyLimit(
 #: creatinine clearance (Cockcroft-Gault); osteotwin compares the record's eGFR, its screen. The
 #: assessment's rule texts (``data/clinic/rules.yaml``, KIDNEY_FUNCTION_LIMITS_ANTIRESORPTIVE and the
 #: kidney variants of DISCUSS_ANTIRESORPTIVE and CONSIDER_ADJUVANT_BISPHOSPHONATE) are written by
-#: hand and do not read this table; the report's what-if (``reports.whatif``) does.
+#: hand and do not read this table (``tests/clinic/test_rules_kidney_table.py`` holds their thresholds
+#: and quoted limits to it); the report's what-if (``reports.whatif``) reads it.
 KIDNEY_LIMITS: tuple[KidneyLimit, ...] = (RECLAST, ZOMETA, FOSAMAX, ACTONEL, BONEFOS)
 
 
