@@ -15,6 +15,11 @@ Alternatives (each shown only where it changes something):
   heel drops the screen allows; ``RECORDED_IMPACT_DROPPED_CAPS``); calcium and vitamin D the plan
   holds (a high serum calcium, the assessment's REVIEW_SERUM_CALCIUM) stay as they are; without a
   plan, no lifestyle alternative;
+- denosumab stopped when the aromatase inhibitor ends, with no bisphosphonate after, where
+  6-monthly denosumab is taken with an inhibitor whose end is recorded within the horizon and no
+  bisphosphonate is on record after it (``denosumab_stopped_with_inhibitor``): the rebound the
+  assessment's planned follow-on prevents (Cummings et al. 2018; ECTS, Tsourdi et al. 2021), shown
+  for comparison, not as an option;
 - an antiresorptive, when the assessment asks to discuss one (``Illustration``: one sourced course
   from ``ILLUSTRATIVE_COURSES`` as an illustration; drug, dose and timing stay the clinician's
   choice): denosumab, not the situation's bisphosphonate, where the recorded eGFR is below that
@@ -60,12 +65,19 @@ from osteotwin.simulate.what_if import (
     band_precision,
 )
 from osteotwin.units import DAYS_PER_MONTH
+from osteotwin.vocabulary import drug_class
 
 if TYPE_CHECKING:
     from osteotwin.simulate import Regimen, Scenario, Trajectory
 
 
 STOP_LABEL = "aromatase inhibitor stopped today"
+DENOSUMAB_STOP_LABEL = "denosumab stopped with the inhibitor, no bisphosphonate after (for comparison)"
+#: The shortest dosing interval (days) read as denosumab's 6-monthly osteoporosis schedule (Prolia
+#: 60 mg every 6 months); a shorter one is the bone-metastases schedule (Xgeva 120 mg every 4 weeks),
+#: whose stop the transition guidance does not cover (the assessment's ONCOLOGY_DOSE_ANTIRESORPTIVE).
+DENOSUMAB_OSTEOPOROSIS_MIN_EVERY_D = 90.0
+DENOSUMAB_STOP_SOURCES = ("cummings_2018", "tsourdi_2021")
 LIFESTYLE_LABEL = "bone-loading exercise, calcium and vitamin D at target"
 #: The lifestyle alternative where the plan holds calcium and vitamin D (a high serum calcium).
 LIFESTYLE_HELD_LABEL = "bone-loading exercise, calcium and vitamin D not raised"
@@ -400,11 +412,34 @@ def _egfr_words(record: PatientRecord, as_of: dt.date) -> str:
         f"eGFR {egfr.value:g} mL/min/1.73 m² ({egfr.date.isoformat()})"
 
 
+def denosumab_stopped_with_inhibitor(base: Scenario) -> Scenario | None:
+    """``base`` with its 6-monthly denosumab stopped on the day its aromatase inhibitor's recorded
+    end falls (days from today, within the horizon; the last of them where several end), when no
+    inhibitor goes on after it and no bisphosphonate is on record from then on; None otherwise."""
+    ais = [r for r in base.regimens if r.drug in AROMATASE_INHIBITORS and r.start_d < base.horizon_d]
+    if not ais or any(r.stop_d is None for r in ais):
+        return None
+    end = max(r.stop_d for r in ais if r.stop_d is not None)
+    if not 0.0 < end < base.horizon_d:
+        return None
+    denosumab = [r for r in base.regimens if r.drug == "denosumab" and r.start_d < end
+                 and (r.stop_d is None or r.stop_d > end)]
+    if not denosumab or any(r.every_d is None or r.every_d < DENOSUMAB_OSTEOPOROSIS_MIN_EVERY_D
+                            for r in denosumab):
+        return None
+    if any(drug_class(r.drug) == "bisphosphonate" and (r.stop_d is None or r.stop_d > end)
+           for r in base.regimens):
+        return None
+    stopped = tuple(replace(r, stop_d=end) if r in denosumab else r for r in base.regimens)
+    return base.with_regimens(stopped, DENOSUMAB_STOP_LABEL)
+
+
 def alternatives(base: Scenario, antiresorptive: str | Illustration | None = None,
                  plan: PlanTarget | None = None) -> list[Scenario]:
-    """The current course and the alternatives that differ from it: the inhibitor stopped, the
-    ``plan`` followed from today (when given), the ``antiresorptive`` course added (when given: an
-    ``Illustration``, or an ``ILLUSTRATIVE_COURSES`` key for its course from today)."""
+    """The current course and the alternatives that differ from it: the inhibitor stopped, denosumab
+    stopped with it (``denosumab_stopped_with_inhibitor``), the ``plan`` followed from today (when
+    given), the ``antiresorptive`` course added (when given: an ``Illustration``, or an
+    ``ILLUSTRATIVE_COURSES`` key for its course from today)."""
     out = [base]
     if any(r.drug in AROMATASE_INHIBITORS and (r.stop_d is None or r.stop_d > 0)
            for r in base.regimens):
@@ -415,6 +450,9 @@ def alternatives(base: Scenario, antiresorptive: str | Illustration | None = Non
             elif r.start_d < 0:
                 kept.append(replace(r, stop_d=0.0))
         out.append(base.with_regimens(tuple(kept), STOP_LABEL))
+    denosumab_stop = denosumab_stopped_with_inhibitor(base)
+    if denosumab_stop is not None:
+        out.append(denosumab_stop)
     if plan is not None:
         life = base.lifestyle_from_t0 or base.subject.lifestyle
         calcium_total = life.dietary_calcium_mg_d + life.supplemental_calcium_mg_d
@@ -527,6 +565,9 @@ def what_if_section(record: PatientRecord, as_of: dt.date, *, years: float = 5.0
         view = _view(results, years)
         if course is not None:
             view = replace(view, sources=(*view.sources, *course.sources))
+        if any(s.label == DENOSUMAB_STOP_LABEL for s in scenarios):
+            view = replace(view, sources=tuple(dict.fromkeys(
+                (*view.sources, *DENOSUMAB_STOP_SOURCES))))
         lab_notes = [note for note in (unmatched, testosterone) if note]
         return replace(view, cautions=(*lab_notes, *cautions))
     except Exception as exc:  # one failed section must not lose the whole report
@@ -545,6 +586,13 @@ def _cautions(record: PatientRecord, as_of: dt.date, scenarios: Sequence[Scenari
         else:
             out.append("Stopping the aromatase inhibitor is shown for comparison; whether it is "
                        "needed is a clinical decision (see the assessment).")
+    if any(s.label == DENOSUMAB_STOP_LABEL for s in scenarios):
+        out.append("Denosumab stopped when the aromatase inhibitor ends, with no bisphosphonate "
+                   "after, is shown for comparison, not as an option: once the last injection wears "
+                   "off, bone turnover rebounds, the density gained is lost within about a year and "
+                   "multiple vertebral fractures can follow (Cummings et al. 2018); a bisphosphonate "
+                   "after the last injection is advised (ECTS, Tsourdi et al. 2021; see the "
+                   "assessment).")
     if plan is not None and any(s.label == plan.label for s in scenarios):
         life = scenarios[0].lifestyle_from_t0 or scenarios[0].subject.lifestyle
         out.append(plan.describe(life.impact_sessions_per_week)
