@@ -65,8 +65,9 @@ def simulate_command(
         "--plot", help="Write a figure of estradiol and BMD with bands (.png or .html).")] = None,
     what_if: Annotated[list[str] | None, typer.Option(
         "--what-if", help="Alternative from today, e.g. 'anastrozole=0.5mg/3.5d', "
-        "'anastrozole=none', 'training=2xhigh,impact=2', 'calcium=1000,vitamin_d=2000'. "
-        "Repeat for more.")] = None,
+        "'anastrozole=none', 'training=2xhigh,impact=2', 'calcium=1000,vitamin_d=2000' "
+        "(calcium= is supplemental calcium, replacing the supplements on file; dietary_calcium= "
+        "the diet's). Repeat for more.")] = None,
     draws: Annotated[int | None, typer.Option(
         "--draws", show_default=False,
         help=f"Virtual people per scenario for the 5-95 % bands (0: none; else at least 10; default "
