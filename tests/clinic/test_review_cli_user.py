@@ -11,6 +11,7 @@ from osteotwin.clinic import Assessment
 from tests.clinic.builders import (
     BC,
     TESTOSTERONE,
+    days_ago,
     e2,
     kidney_labs,
     make,
@@ -50,3 +51,21 @@ def test_a_woman_with_breast_cancer_still_discusses_one() -> None:
     assert discuss is not None
     assert "denosumab or a bisphosphonate" in discuss.message
     assert "Before a bisphosphonate or denosumab is started" in discuss.message
+
+
+def test_missing_values_are_said_as_what_they_are() -> None:
+    """Item 18: "(anastrozole, since not recorded)" and "(hip not recorded)" for a hip risk the tool
+    did not give."""
+    anastrozole = med("anastrozole", "0.5 mg", "3.5 d")
+    del anastrozole["start"]
+    man = run(make(sex="male", age=46, medications=[TESTOSTERONE, anastrozole],
+                   labs=[*kidney_labs(), e2(9.0)]))
+    ai_in_men = next(f for f in man.findings if f.code == "AI_USE_IN_MEN")
+    assert "(anastrozole, start not recorded)" in ai_in_men.message
+    assert "since not recorded" not in ai_in_men.message
+    letrozole = med("letrozole", "2.5 mg")
+    frax = {"tool": "FRAX", "major_osteoporotic_10y_pct": 24, "date": days_ago(30)}
+    result = run(make(sex="female", age=70, status="postmenopausal", history=BC,
+                      medications=[letrozole], labs=kidney_labs(), dxa=[*SPINE, *HIP], frax=frax))
+    high = next(f for f in result.findings if f.code == "FRACTURE_RISK_HIGH")
+    assert "24 % (hip not estimated)" in high.message

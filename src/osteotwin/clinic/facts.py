@@ -273,6 +273,8 @@ def derive_facts(record: PatientRecord, as_of: dt.date, dxa: DensitometrySummary
     s.put("ai_drugs", _names(ai))
     ai_start = _earliest_start(ai)
     s.put("ai_start", ai_start)
+    # the start in words for the messages ("since 2024-01-10"; a missing start said as such)
+    s.put("ai_since", "start not recorded" if ai_start is None else f"since {ai_start.isoformat()}")
     s.put("ai_days", _days(as_of, ai_start), "days")
     s.put("on_trt", bool(trt))
     # testosterone itself (an androgen), not hCG: the AI_USE_IN_MEN wording differs without it
@@ -668,6 +670,11 @@ def _fracture_risk(s: FactSheet, risk: FractureRisk) -> None:
     s.put("fracture_risk_10y_pct", ten, "%", None if est is None else est.date)
     s.put("hip_fracture_10y_pct", None if est is None else est.hip_10y_pct, "%",
           None if est is None else est.date)
+    hip = s.facts["hip_fracture_10y_pct"]
+    # the hip risk beside the total in the messages: "hip 2.1 %", or said not estimated (Garvan's
+    # any-fracture model, or an external FRAX given without it), never "not recorded"
+    s.put("hip_fracture_risk_words", "hip not estimated" if hip.value is None
+          else f"hip {hip.display()}")
     s.put("fracture_risk_not_estimated", "; ".join(risk.not_estimated) if est is None else None)
     # A note that qualifies the estimate (an external FRAX calculated before the latest DXA), shown
     # with the risk findings.
