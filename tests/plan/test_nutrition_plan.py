@@ -26,8 +26,8 @@ def test_no_calcium_source_gives_explanation_nearest_plan_and_flagged_supplement
     names = {s.nutrient: s for s in plan.supplements}
     assert names["vitamin_d_iu"].status == "suggested" and names["vitamin_d_iu"].dose_per_day >= 600
     assert names["calcium_mg"].dose_per_day in (250.0, 500.0, 1000.0)
-    for s in plan.supplements:
-        assert s.reason.startswith("SUPPLEMENT")
+    for s in plan.supplements:  # the line's own label says SUPPLEMENT; the reason does not repeat it
+        assert s.reason.startswith("food cannot close the gap: it leaves up to")
     # a supplement never pushes food plus supplement over the upper level
     worst_food_ca = max(d.total("calcium_mg") or 0 for d in plan.days)
     assert worst_food_ca + names["calcium_mg"].dose_per_day <= 2000

@@ -51,3 +51,15 @@ def test_substitutions_and_movements_to_avoid_read_as_exercises(
             if "_" in exercise_id:  # an id, not a word a message may use ("deadlift")
                 assert exercise_id not in text and exercise_id not in page, exercise_id
     assert "<h3>Avoid</h3>" in page
+
+
+def test_supplement_lines_read_as_words(persona_documents: dict[str, Any]) -> None:
+    """A first-time user's review (item 18): "SUPPLEMENT (current_supplement_covers)" showed the
+    internal status, and "SUPPLEMENT (suggested): ... — SUPPLEMENT (food cannot close the gap)"
+    repeated the label."""
+    lines = [line for doc in persona_documents.values()
+             for line in render_text(doc).splitlines() if "SUPPLEMENT (" in line]
+    assert lines
+    for line in lines:
+        assert "_" not in line.split(":", 1)[0], line
+        assert line.count("SUPPLEMENT") == 1, line

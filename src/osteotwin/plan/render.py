@@ -60,7 +60,8 @@ def render_text(doc: dict[str, Any], *, sessions_shown: int = 14) -> str:
         out.append("    totals: " + ", ".join(f"{k.rsplit('_', 1)[0]} {v:g} {_TEXT_UNITS[k]}"
                                              for k, v in day["totals"].items()))
     for s in nu["supplements"]:
-        out.append(f"  SUPPLEMENT ({s['status']}): {s['name']} {s['dose_per_day']:g} {s['unit']} — "
+        out.append(f"  SUPPLEMENT ({s['status'].replace('_', ' ')}): {s['name']} "
+                   f"{s['dose_per_day']:g} {s['unit']} — "
                    f"{s['reason']}")
     for g in nu["unmet"]:
         out.append(f"  NOT MET FROM FOOD: {g['explanation']}")

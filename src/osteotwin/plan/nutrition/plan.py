@@ -231,7 +231,7 @@ def _supplement_for_gap(
             return None
     return SupplementAdvice(
         target.nutrient, name, dose, unit, "suggested",
-        f"SUPPLEMENT (food cannot close the gap): food leaves up to {gap_max:.0f} {target.unit}/d unmet"
+        f"food cannot close the gap: it leaves up to {gap_max:.0f} {target.unit}/d unmet"
         + (f" besides the current {current:.0f} {unit}" if current else "")
         + f"; a dose to discuss with the clinician, keeping food plus supplements under the "
           f"{target.maximum_name}" + (f"; {low_vitamin_d}: {REPLETION_NOTE}" if low_d else ""),
