@@ -81,3 +81,14 @@ def test_parse_quantity_refuses(raw: object) -> None:
     with pytest.raises(UserInputError) as info:
         parse_quantity(raw, "height", "patient.height")
     assert "patient.height" in str(info.value)
+
+
+def test_count_units_read_in_the_singular_after_one() -> None:
+    from osteotwin.clinic.model import Fact
+    from osteotwin.units import count_unit
+
+    assert count_unit(1, "sessions/week") == "session/week"
+    assert count_unit(2, "sessions/week") == "sessions/week"
+    assert count_unit(1.0, "mg/d") == "mg/d"
+    assert Fact("resistance_sessions_per_week", 1.0, "sessions/week").display() == "1 session/week"
+    assert Fact("ai_days", 1, "days").display() == "1 day"

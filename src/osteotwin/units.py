@@ -315,6 +315,15 @@ _QUANTITY_RE = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(.
 #: Calendar units used by the trial and patient files: mo = 30.4375 d, y = 365.25 d (spec/trial-file.md).
 DAYS_PER_WEEK = 7.0
 DAYS_PER_MONTH = 30.4375
+
+#: Count units said in the singular after exactly 1 ("1 session/week", "1 day").
+SINGULAR_UNITS = {"sessions/week": "session/week", "sessions": "session", "days": "day",
+                  "minutes/week": "minute/week"}
+
+
+def count_unit(value: float, unit: str) -> str:
+    """``unit`` as it reads after ``value``: a count unit in the singular after exactly 1."""
+    return SINGULAR_UNITS.get(unit, unit) if value == 1 else unit
 DAYS_PER_YEAR = 365.25
 _TIME_UNITS_D = {
     "d": 1.0,

@@ -8,6 +8,7 @@ from typing import Literal
 
 from osteotwin.clinic.densitometry import DensitometrySummary
 from osteotwin.clinic.fracture_risk import FractureRisk
+from osteotwin.units import count_unit
 
 Severity = Literal["high", "moderate", "low", "info"]
 SEVERITY_RANK: dict[str, int] = {"high": 0, "moderate": 1, "low": 2, "info": 3}
@@ -39,7 +40,8 @@ class Fact:
             text = value.isoformat()
         else:
             text = str(value)
-        shown = f"{text} {self.unit}" if self.unit else text
+        unit = count_unit(value, self.unit) if self.unit and isinstance(value, float | int) else self.unit
+        shown = f"{text} {unit}" if unit else text
         return f"{shown} ({self.label})" if self.label else shown
 
 

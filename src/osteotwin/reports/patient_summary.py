@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from osteotwin.records.patient import PatientRecord
+from osteotwin.units import count_unit
 
 NOT_RECORDED = "not recorded"
 _FLAGS = (("glucocorticoids", "Oral glucocorticoids ≥ 3 months"),
@@ -35,7 +36,7 @@ class PatientSummary:
 def _num(value: float | None, unit: str = "", digits: int = 3) -> str:
     if value is None:
         return NOT_RECORDED
-    return f"{value:.{digits}g} {unit}".strip()
+    return f"{value:.{digits}g} {count_unit(value, unit)}".strip()
 
 
 def _yes_no(value: bool | None) -> str:
