@@ -384,3 +384,20 @@ def test_band_precision_is_said_below_the_steady_number_of_draws() -> None:
 
     assert band_precision(0) == "" and band_precision(STABLE_BAND_DRAWS) == ""
     assert "--draws 100 or more" in band_precision(STABLE_BAND_DRAWS - 1)
+
+
+def test_a_scan_carried_a_few_days_reads_no_negative_zero(tmp_path: Path) -> None:
+    """A first-time user's review (item 18): a scan 2 days before today, carried along letrozole,
+    printed "lumbar spine -0.0 %"."""
+    patient = tmp_path / "recent_scan.yaml"
+    patient.write_text(
+        "version: 1\npatient: {id: w, sex: female, birth_date: 1958-03-01, "
+        "menopausal_status: postmenopausal}\nas_of: 2025-06-01\n"
+        "history: {breast_cancer: true}\n"
+        "medications:\n  - {drug: letrozole, dose: 2.5 mg, every: 1 d, start: 2023-01-01}\n"
+        "dxa:\n  - {date: 2025-05-30, site: lumbar_spine, bmd: 0.95 g/cm2, t_score: -1.8, "
+        "device: hologic}\n", encoding="utf-8")
+    table = RUNNER.invoke(app, ["simulate", str(patient), "--years", "1", "--draws", "0"])
+    assert table.exit_code == 0, table.output
+    text = " ".join(table.stdout.split())
+    assert "carried to today along the simulated course since: lumbar spine +0.0 %" in text

@@ -306,7 +306,7 @@ def _table(projections: list[Projection], years: float,
     if carried and scored:  # the courses share the past, so one carry serves all
         console.print("T-scores start from the last scan, carried to today along the simulated "
                       "course since: " + ", ".join(
-                          f"{site.replace('_', ' ')} {change:+.1f} %"
+                          f"{site.replace('_', ' ')} {simulated_value(f'{site}_bmd_change_pct', change)} %"
                           for site, change in carried.items()), highlight=False)
     from osteotwin.simulate.single import unmatched_estradiol_note
 
