@@ -42,7 +42,11 @@ def assess_command(
         except ValueError:
             raise UserInputError("--as-of", as_of, "a date YYYY-MM-DD") from None
     record = load_patient_file(patient)
-    result = assess(record, when or record.as_of or dt.date.today())
+    day = when or record.as_of or dt.date.today()
+    left_out = record.after(day)
+    if left_out:  # said, not silent: an earlier --as-of, or medicines planned after the file's date
+        typer.echo(f"note: not in the assessment on {day.isoformat()}: {left_out}.", err=True)
+    result = assess(record, day)
     if output_format is OutputFormat.json:
         if output is not None:
             import json

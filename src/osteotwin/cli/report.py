@@ -43,10 +43,16 @@ def report_command(
     if suffix not in (".html", ".pdf"):
         raise UserInputError("--output", str(output), ".html or .pdf", problem="unsupported file type")
     when = _parse_as_of(as_of)
+    import datetime as dt
+
     from osteotwin.records import load_patient_file
     from osteotwin.reports import build_report
 
     record = load_patient_file(patient)
+    day = when or record.as_of or dt.date.today()
+    left_out = record.after(day)
+    if left_out:
+        typer.echo(f"note: not in the report of {day.isoformat()}: {left_out}.", err=True)
     data = build_report(record, fmt=suffix.lstrip("."), as_of=when, what_if=what_if)
     write_output_file(output, data, allowed_suffixes=(".html", ".pdf"))
     typer.echo(f"wrote {output}", err=True)

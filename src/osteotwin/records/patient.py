@@ -261,3 +261,22 @@ class PatientRecord(_Frozen):
 
     def active_medications(self, when: dt.date) -> list[Medication]:
         return [m for m in self.medications if m.active_on(when)]
+
+    def after(self, when: dt.date) -> str | None:
+        """What an assessment on ``when`` leaves out, in words ("2 lab results and 1 DXA scan dated
+        after 2020-01-01; 1 medicine starting after it (planned, or not yet taken then)"), or None
+        when nothing is dated after it."""
+        labs = sum(1 for lab in self.labs if lab.date > when)
+        scans = sum(1 for scan in self.dxa if scan.date > when)
+        planned = sum(1 for m in self.medications if m.start is not None and m.start > when)
+
+        def count(n: int, what: str) -> str:
+            return f"{n} {what}{'' if n == 1 else 's'}"
+
+        dated = " and ".join(count(n, what) for n, what in ((labs, "lab result"), (scans, "DXA scan"))
+                             if n)
+        parts = [f"{dated} dated after {when.isoformat()}"] if dated else []
+        if planned:
+            parts.append(f"{count(planned, 'medicine')} starting after "
+                         f"{'it' if dated else when.isoformat()} (planned, or not yet taken then)")
+        return "; ".join(parts) or None
