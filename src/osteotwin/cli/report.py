@@ -43,8 +43,6 @@ def report_command(
     if suffix not in (".html", ".pdf"):
         raise UserInputError("--output", str(output), ".html or .pdf", problem="unsupported file type")
     when = _parse_as_of(as_of)
-    import datetime as dt
-
     from osteotwin.records import load_patient_file
     from osteotwin.reports import build_report
 
