@@ -69,3 +69,12 @@ def test_missing_values_are_said_as_what_they_are() -> None:
                       medications=[letrozole], labs=kidney_labs(), dxa=[*SPINE, *HIP], frax=frax))
     high = next(f for f in result.findings if f.code == "FRACTURE_RISK_HIGH")
     assert "24 % (hip not estimated)" in high.message
+
+
+def test_ages_are_said_in_completed_years() -> None:
+    """Item 11: "Woman, 58 years" and then "Garvan: valid from age 60 to 96 (age 59)" for a woman of
+    58.6; ages are completed years everywhere."""
+    result = run(make(sex="female", age=58.1, status="postmenopausal", history=BC,
+                      labs=kidney_labs(), dxa=[*SPINE, *HIP]))
+    reasons = " ".join(result.fracture_risk.not_estimated)
+    assert "Garvan: valid from age 60 to 96 (age 58)" in reasons

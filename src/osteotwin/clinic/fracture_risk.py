@@ -20,6 +20,7 @@ Risk bands (10-year %): high >= 20 major osteoporotic (or any fragility) or hip 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -145,7 +146,7 @@ def garvan_women(record: PatientRecord, as_of: dt.date, fn_t_score: float | None
                 "unpublished)")
     age = record.patient.age_on(as_of)
     if not GARVAN_MIN_AGE <= age <= GARVAN_MAX_AGE:
-        return f"Garvan: valid from age {GARVAN_MIN_AGE:.0f} to {GARVAN_MAX_AGE:.0f} (age {age:.0f})"
+        return f"Garvan: valid from age {GARVAN_MIN_AGE:.0f} to {GARVAN_MAX_AGE:.0f} (age {math.floor(age)})"
     if fn_t_score is None:
         return "Garvan: needs a femoral-neck T-score (none on file)"
     fractures = _fracture_count(record)

@@ -576,10 +576,10 @@ def _years_since_menopause(status: str | None, age_y: float) -> tuple[float, str
         return postmenopausal, None
     if age_y < AGE_AT_MENOPAUSE_Y:
         return premenopausal, (f"menopausal status not on file: taken as premenopausal at "
-                               f"{age_y:.0f} y (final period expected at {age_y - premenopausal:.0f}"
+                               f"{math.floor(age_y)} y (final period expected at {age_y - premenopausal:.0f}"
                                f" y; median age {AGE_AT_MENOPAUSE_Y:g}); record the status if not")
     return postmenopausal, (f"menopausal status not on file: taken as postmenopausal at "
-                            f"{age_y:.0f} y (median age at the final period "
+                            f"{math.floor(age_y)} y (median age at the final period "
                             f"{AGE_AT_MENOPAUSE_Y:g}); record the status if not")
 
 
