@@ -27,6 +27,9 @@ def test_writes_a_complete_fitted_set_with_its_verification(tmp_path: Path) -> N
     verification = document["provenance"]["verification"]
     assert verification["n_per_arm"] == 2 and verification["total"] > 50
     assert f"{verification['passed']}/{verification['total']} endpoints pass" in result.stdout
+    # a first-time user's review: verdicts at 2 people per arm are said to be indicative only
+    assert "endpoints pass (indicative: fewer than 1,000 people per arm" in " ".join(
+        result.stdout.split())
     assert len(document["provenance"]["anchors"]) == 1  # the start only: no search allowed
     # stage 2 scored the fracture trials' populations at four seeds (the default) together
     assert "populations at seeds 0-3 scored together" in document["provenance"]["objective"]

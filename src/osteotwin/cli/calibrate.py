@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from osteotwin.errors import UserInputError
+from osteotwin.trials.pass_rule import MIN_VIRTUAL_PEOPLE
 
 if TYPE_CHECKING:
     from osteotwin.trials.validation import ParameterRows
@@ -267,9 +268,14 @@ def register(app: typer.Typer) -> None:
             f"{result.passed_kept}/{result.passed_start[1]} kept; "
             f"{result.evaluations} anchors, {result.wall_s:.0f} s"
         )
+        n_verify = verification["n_per_arm"]
+        assert isinstance(n_verify, int)
+        rough = (f" (indicative: fewer than {MIN_VIRTUAL_PEOPLE:,} people per arm, the pass rule's "
+                 "minimum; osteotwin validate gives the verdicts)"
+                 if n_verify < MIN_VIRTUAL_PEOPLE else "")
         typer.echo(
-            f"verification at n={verification['n_per_arm']}, seed {seed}: "
-            f"{verification['passed']}/{verification['total']} endpoints pass"
+            f"verification at n={n_verify}, seed {seed}: "
+            f"{verification['passed']}/{verification['total']} endpoints pass{rough}"
         )
 
 
