@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from osteotwin.records.drugs import bone_metastases_schedule
 from osteotwin.records.patient import PatientRecord
 from osteotwin.reports.figures import Curve, Figure, what_if_figure
 from osteotwin.reports.sections import Unavailable, _failed
@@ -73,10 +74,6 @@ if TYPE_CHECKING:
 
 STOP_LABEL = "aromatase inhibitor stopped today"
 DENOSUMAB_STOP_LABEL = "denosumab stopped with the inhibitor, no bisphosphonate after (for comparison)"
-#: The shortest dosing interval (days) read as denosumab's 6-monthly osteoporosis schedule (Prolia
-#: 60 mg every 6 months); a shorter one is the bone-metastases schedule (Xgeva 120 mg every 4 weeks),
-#: whose stop the transition guidance does not cover (the assessment's ONCOLOGY_DOSE_ANTIRESORPTIVE).
-DENOSUMAB_OSTEOPOROSIS_MIN_EVERY_D = 90.0
 DENOSUMAB_STOP_SOURCES = ("cummings_2018", "tsourdi_2021")
 LIFESTYLE_LABEL = "bone-loading exercise, calcium and vitamin D at target"
 #: The lifestyle alternative where the plan holds calcium and vitamin D (a high serum calcium).
@@ -424,7 +421,9 @@ def denosumab_stopped_with_inhibitor(base: Scenario) -> Scenario | None:
         return None
     denosumab = [r for r in base.regimens if r.drug == "denosumab" and r.start_d < end
                  and (r.stop_d is None or r.stop_d > end)]
-    if not denosumab or any(r.every_d is None or r.every_d < DENOSUMAB_OSTEOPOROSIS_MIN_EVERY_D
+    # the bone-metastases schedule (Xgeva), whose stop the transition guidance does not cover: the
+    # assessment's rule (ONCOLOGY_DOSE_ANTIRESORPTIVE), one reading
+    if not denosumab or any(r.every_d is None or bone_metastases_schedule(r.drug, r.dose_mg, r.every_d)
                             for r in denosumab):
         return None
     if any(drug_class(r.drug) == "bisphosphonate" and (r.stop_d is None or r.stop_d > end)
