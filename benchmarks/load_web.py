@@ -82,7 +82,7 @@ def _free_port() -> int:
 @contextmanager
 def server(url: str, port: int, workers: int = 1) -> Iterator[subprocess.Popen[bytes]]:
     """``osteotwin serve`` in a child process; stopped (or found killed) on exit."""
-    env = {**os.environ, "OSTEOTWIN_SECRET_KEY": "load-benchmark"}
+    env = {**os.environ, "OSTEOTWIN_SECRET_KEY": "load-benchmark-" + "0" * 32}
     process = subprocess.Popen(
         [sys.executable, "-c", "from osteotwin.cli import main; main()", "serve", "--db", url,
          "--port", str(port), "--workers", str(workers)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

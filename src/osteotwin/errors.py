@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 
@@ -29,11 +30,11 @@ class UserInputError(ValueError):
 
     def one_line(self) -> str:
         """The error as a single line, suitable for stderr or an HTTP 422 detail."""
-        shown = shortened(repr(self.value) if not isinstance(self.value, str) else f"'{self.value}'")
+        shown = shortened(f"'{self.value}'" if isinstance(self.value, str) else _repr(self.value))
         prefix = f"{self.source}: " if self.source else ""
         where = f"{self.field}: " if self.field else ""
         text = f"{prefix}{where}{self.problem} (got {shown}; accepted: {self.accepted})"
-        return " ".join(text.split())
+        return safe_text(" ".join(text.split()))
 
     def with_source(self, source: str) -> UserInputError:
         """The same error, attributed to a file or request."""
@@ -42,15 +43,51 @@ class UserInputError(ValueError):
         )
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON-friendly form for API error bodies (a long value shortened, as in the message)."""
-        value = self.value if isinstance(self.value, int | float | str | None) else repr(self.value)
+        """JSON-friendly form for API error bodies (a long value shortened, as in the message);
+        always serialisable as strict JSON in UTF-8 (``echoed``)."""
         return {
-            "field": self.field,
-            "value": shortened(value) if isinstance(value, str) else value,
-            "accepted": self.accepted,
-            "problem": self.problem,
+            "field": safe_text(str(self.field)),
+            "value": echoed(self.value),
+            "accepted": safe_text(str(self.accepted)),
+            "problem": safe_text(str(self.problem)),
             "message": self.one_line(),
         }
+
+
+#: Integers from 2**53 up are echoed as text: JSON readers (JavaScript) lose their precision.
+_ECHOED_INT_BITS = 53
+
+
+def safe_text(text: str) -> str:
+    """``text`` that always encodes as UTF-8: an unpaired surrogate (which a JSON body can carry,
+    ``"\\ud800"``, but no UTF-8 output can) is shown as its escape, ``\\ud800``."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _repr(value: Any) -> str:
+    """``repr(value)`` that never fails: Python refuses to print an integer of more than 4,300
+    digits (such a number is described instead)."""
+    try:
+        return repr(value)
+    except ValueError:
+        if isinstance(value, int):
+            return f"an integer of about {int(value.bit_length() * math.log10(2)) + 1:,} digits"
+        return f"a {type(value).__name__} too large to show"
+
+
+def echoed(value: Any) -> Any:
+    """A submitted value as an error body repeats it, always valid strict JSON in UTF-8: text
+    shortened (``shortened``) with unpaired surrogates escaped; a finite number or a boolean as it
+    is; NaN, infinities and integers past 2**53 as text; anything else as its (shortened) repr."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        return safe_text(shortened(value))
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    if isinstance(value, int) and abs(value) < 2 ** _ECHOED_INT_BITS:
+        return value
+    return safe_text(shortened(_repr(value)))
 
 
 def shortened(text: str, limit: int = 160) -> str:

@@ -30,10 +30,13 @@ from osteotwin.vocabulary import drug_names
 # Per-day amounts have their own plausible ranges in osteotwin.units.KINDS (daily_iu up to 100,000).
 _DAILY_IU_MAX = 100_000.0
 
-texts = st.text(max_size=12)  # any text (``extra`` is kept as given)
+#: Any text ``extra`` keeps as given: all but NUL and bidirectional controls, which
+#: ``fields.json_data`` refuses there.
+texts = st.text(st.characters(exclude_characters="\x00\u202a\u202b\u202c\u202d\u202e\u2066\u2067"
+                                                 "\u2068\u2069"), max_size=12)
 #: Text for the reader's text fields (ids, method, device, conditions, ...): no control characters,
-#: tabs or line breaks, which ``fields.plain_text`` refuses there.
-line_texts = st.text(st.characters(exclude_categories=("Cc", "Cs")), max_size=12)
+#: tabs, line breaks or invisible format characters, which ``fields.plain_text`` refuses there.
+line_texts = st.text(st.characters(exclude_categories=("Cc", "Cs", "Cf")), max_size=12)
 events = st.dates(date(2000, 1, 1), date(2030, 12, 31))
 
 

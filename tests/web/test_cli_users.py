@@ -7,6 +7,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from osteotwin.cli import app
+from osteotwin.errors import UserInputError
 from osteotwin.records.storage import accounts, make_engine, make_sessionmaker, repository
 
 runner = CliRunner()
@@ -103,3 +104,16 @@ def test_disable_enable_and_set_password_take_effect_on_a_running_app(tmp_path: 
     engine.dispose()
     unknown = runner.invoke(app, ["users", "disable", "nobody", "--db", url])
     assert unknown.exit_code != 0 and "nobody" in str(unknown.exception or unknown.output)
+
+
+def test_a_mistyped_database_is_refused_not_created(tmp_path: Path) -> None:
+    """A first-time user's review: `users list --db` with a mistyped SQLite path made new folders
+    and an empty database, listed nothing and exited 0. Only `users create` may start a database."""
+    missing = tmp_path / "typo" / "osteotwin.db"
+    for args in (["users", "list"], ["users", "assign", "dr-x", "--record-id", "1"],
+                 ["users", "disable", "dr-x"]):
+        result = runner.invoke(app, [*args, "--db", f"sqlite:///{missing}"])
+        # the command stops with a UserInputError, which ``main`` prints as one line, exit 2
+        assert isinstance(result.exception, UserInputError), (args, result.output)
+        assert "--db: no database file there" in result.exception.one_line()
+    assert not missing.parent.exists()

@@ -1,5 +1,5 @@
-"""``osteotwin users create|assign|list|disable|enable|set-password``: accounts and
-clinician-patient assignments."""
+"""``osteotwin users create|assign|unassign|assignments|list|disable|enable|set-password``:
+accounts and clinician-patient assignments."""
 
 from __future__ import annotations
 
@@ -10,33 +10,67 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from osteotwin.cli.common import DB_HELP
 from osteotwin.errors import UserInputError
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-users_app = typer.Typer(help="Manage accounts: create, list, disable or enable users, set a password, "
-                             "assign patients to clinicians.", no_args_is_help=True)
+    from osteotwin.records.storage import Actor
+    from osteotwin.records.storage.models import PatientRow, UserRow
 
+users_app = typer.Typer(help="Manage accounts: create, list, disable or enable users, set a password, "
+                             "assign patients to clinicians, list and remove assignments.",
+                        no_args_is_help=True)
+
+
+
+def _cli_actor() -> Actor:
+    """Who a change made with ``osteotwin users`` is audited as: the command and the operating-system
+    account that ran it ("cli (root)"), so the audit trail names a person where it can."""
+    import getpass
+
+    from osteotwin.records.storage import Actor
+
+    try:
+        who = getpass.getuser()
+    except (KeyError, OSError):  # no login name in this environment
+        return Actor.system("cli")
+    return Actor.system(f"cli ({who})")
 
 def register(app: typer.Typer) -> None:
     app.add_typer(users_app, name="users")
 
 
-DbOption = Annotated[str | None, typer.Option(
-    "--db", help="database URL (default: $OSTEOTWIN_DATABASE_URL, else sqlite:///var/osteotwin.sqlite3)")]
+#: Largest record id (the column is a 32-bit integer on PostgreSQL).
+MAX_RECORD_ID = 2**31 - 1
+
+DbOption = Annotated[str | None, typer.Option("--db", help=DB_HELP)]
 PasswordStdin = Annotated[bool, typer.Option(
     "--password-stdin", help="read the password from stdin (else one is generated and printed)")]
+PatientArgument = Annotated[str | None, typer.Argument(
+    help="the patient record, by one of: its record id, its patient-file id, or the username of "
+         "the patient's account; refused when it could name more than one record (then use "
+         "--record-id or --patient-id)", show_default=False)]
+RecordIdOption = Annotated[int | None, typer.Option(
+    "--record-id", min=1, max=MAX_RECORD_ID, show_default=False,
+    help="the patient record by its record id (the number in /patients/N)")]
+PatientIdOption = Annotated[str | None, typer.Option(
+    "--patient-id", show_default=False,
+    help="the patient record by its patient-file id (MRN); refused when several records carry it")]
+PatientUserOption = Annotated[str | None, typer.Option(
+    "--patient-user", show_default=False, help="the patient record linked to this patient account")]
 
 
 @contextmanager
-def _database(db: str | None) -> Iterator[Session]:
-    """A session on the (migrated) database; the engine is disposed afterwards."""
-    from osteotwin.records.storage import make_engine, make_sessionmaker
-    from osteotwin.records.storage.migrate import upgrade_to_head
+def _database(db: str | None, *, create: bool = False) -> Iterator[Session]:
+    """A session on the (migrated) database; the engine is disposed afterwards. A database that
+    cannot be reached is one line on stderr and exit 1; a SQLite file that is not there is refused
+    unless ``create`` (``users create`` may set up accounts before the first ``serve``)."""
+    from osteotwin.cli.common import open_database
+    from osteotwin.records.storage import make_sessionmaker, resolve_database_url
 
-    engine = make_engine(db)
-    upgrade_to_head(engine)
+    engine = open_database(resolve_database_url(db), must_exist=not create)
     try:
         with make_sessionmaker(engine)() as session:
             yield session
@@ -59,55 +93,197 @@ def create(
     username: Annotated[str, typer.Option(help="login name")],
     password_stdin: PasswordStdin = False,
     patient: Annotated[int | None, typer.Option(
-        help="for patient accounts: the id of the patient record the account may see")] = None,
+        min=1, max=MAX_RECORD_ID,
+        help="for patient accounts: the record id of the patient record the account may see")] = None,
     db: DbOption = None,
 ) -> None:
     """Create a clinician or patient account."""
-    from osteotwin.records.storage import Actor
     from osteotwin.records.storage.accounts import create_user
 
     password, generated = _password(password_stdin)
-    with _database(db) as session:
+    with _database(db, create=True) as session:
         user = create_user(session, username=username, password=password, role=role,
-                           actor=Actor.system("cli"), patient_id=patient)
+                           actor=_cli_actor(), patient_id=patient)
         session.commit()
         typer.echo(f"created {user.role} {user.username} (id {user.id})")
     if generated:
         typer.echo(f"password (shown once): {password}")
 
 
+def _clinician(session: Session, username: str) -> UserRow:
+    """The clinician account named ``username``, or a ``UserInputError`` naming CLINICIAN."""
+    from osteotwin.records.storage.accounts import find_user
+
+    user = find_user(session, username)
+    if user is None:
+        raise UserInputError("CLINICIAN", username, "an existing clinician username",
+                             problem="no such user")
+    if user.role != "clinician":
+        raise UserInputError("CLINICIAN", username, "a clinician's username",
+                             problem=f"not a clinician (a {user.role} account)")
+    return user
+
+
+#: Candidates listed at most in an "ambiguous" error (the rest are counted).
+_LISTED_CANDIDATES = 10
+
+
+def _ambiguous(field: str, value: str, matches: list[tuple[PatientRow, str]]) -> UserInputError:
+    """The error for ``value`` naming several records: each candidate, with how it matched."""
+    from osteotwin.records.storage.repository import describe_patient
+
+    listed = "; ".join(f"{describe_patient(row)}, by its {how}"
+                       for row, how in matches[:_LISTED_CANDIDATES])
+    if len(matches) > _LISTED_CANDIDATES:
+        listed += f"; and {len(matches) - _LISTED_CANDIDATES} more"
+    return UserInputError(field, value, "--record-id N naming one record (the candidates: "
+                          f"{listed})", problem=f"ambiguous: it names {len(matches)} records")
+
+
+def _patient_record(session: Session, patient: str | None, record_id: int | None,
+                    patient_file_id: str | None, patient_user: str | None) -> PatientRow:
+    """The one patient record PATIENT, --record-id, --patient-id or --patient-user names.
+
+    Nothing is guessed: PATIENT is checked as a record id, a patient-file id and a patient
+    account's username at once, and refused unless exactly one record answers; a patient-file id
+    carried by several records is refused too, listing them."""
+    from osteotwin.records.storage.accounts import find_user
+    from osteotwin.records.storage.models import PatientRow
+    from osteotwin.records.storage.repository import find_patients_by_external_id
+
+    given = [name for name, value in (("PATIENT", patient), ("--record-id", record_id),
+                                      ("--patient-id", patient_file_id),
+                                      ("--patient-user", patient_user)) if value is not None]
+    accepted = "one of PATIENT, --record-id N, --patient-id ID or --patient-user USERNAME"
+    if not given:
+        raise UserInputError("PATIENT", None, accepted, problem="no patient record named")
+    if len(given) > 1:
+        raise UserInputError("PATIENT", " and ".join(given), f"only {accepted}",
+                             problem="the patient record is named more than once")
+    if record_id is not None:
+        row = session.get(PatientRow, record_id)
+        if row is None:
+            raise UserInputError("--record-id", record_id, "the record id of an existing patient "
+                                 "record", problem="no such record")
+        return row
+    if patient_file_id is not None:
+        rows = find_patients_by_external_id(session, patient_file_id)
+        if not rows:
+            raise UserInputError("--patient-id", patient_file_id, "the patient-file id of an "
+                                 "existing patient record", problem="no such record")
+        if len(rows) > 1:
+            raise _ambiguous("--patient-id", patient_file_id, [(r, "patient-file id") for r in rows])
+        return rows[0]
+    if patient_user is not None:
+        account = find_user(session, patient_user)
+        if account is None or account.patient_id is None:
+            raise UserInputError("--patient-user", patient_user, "the username of a patient account "
+                                 "linked to a record", problem="no such patient account"
+                                 if account is None else "not linked to a patient record")
+        linked = session.get(PatientRow, account.patient_id)
+        assert linked is not None  # a foreign key
+        return linked
+    assert patient is not None
+    matches: dict[int, tuple[PatientRow, list[str]]] = {}
+
+    def found(row: PatientRow | None, how: str) -> None:
+        if row is not None:
+            matches.setdefault(row.id, (row, []))[1].append(how)
+
+    if patient.isascii() and patient.isdigit() and 0 < int(patient) <= MAX_RECORD_ID:
+        found(session.get(PatientRow, int(patient)), "record id")
+    for row in find_patients_by_external_id(session, patient):
+        found(row, "patient-file id")
+    account = find_user(session, patient)
+    if account is not None and account.patient_id is not None:
+        found(session.get(PatientRow, account.patient_id), "patient account")
+    if not matches:
+        raise UserInputError("PATIENT", patient, "a record id, patient-file id or patient account "
+                             "username of an existing record", problem="no such patient record")
+    if len(matches) > 1:
+        raise _ambiguous("PATIENT", patient, [(row, " and ".join(hows))
+                                              for row, hows in sorted(matches.values(),
+                                                                      key=lambda m: m[0].id)])
+    return next(iter(matches.values()))[0]
+
+
 @users_app.command("assign")
 def assign(
     clinician: Annotated[str, typer.Argument(help="the clinician's username")],
-    patient: Annotated[str, typer.Argument(help="patient record id, patient file id, or a patient "
-                                                "account's username")],
+    patient: PatientArgument = None,
+    record_id: RecordIdOption = None,
+    patient_file_id: PatientIdOption = None,
+    patient_user: PatientUserOption = None,
     db: DbOption = None,
 ) -> None:
-    """Let CLINICIAN see and edit PATIENT's record."""
-    from osteotwin.records.storage import Actor
-    from osteotwin.records.storage.accounts import find_user
+    """Let CLINICIAN see and edit one patient record, named by PATIENT, --record-id, --patient-id
+    or --patient-user; prints the record assigned (record id, patient-file id, sex, birth date)."""
     from osteotwin.records.storage.repository import assign as assign_patient
-    from osteotwin.records.storage.repository import find_patient_by_external_id
+    from osteotwin.records.storage.repository import describe_patient
 
     with _database(db) as session:
-        doctor = find_user(session, clinician)
-        if doctor is None:
-            raise UserInputError("CLINICIAN", clinician, "an existing clinician username",
-                                 problem="no such user")
-        patient_id: int | None = int(patient) if patient.isdigit() else None
-        if patient_id is None:
-            account = find_user(session, patient)
-            if account is not None and account.patient_id is not None:
-                patient_id = account.patient_id
-            else:
-                row = find_patient_by_external_id(session, patient)
-                patient_id = None if row is None else row.id
-        if patient_id is None:
-            raise UserInputError("PATIENT", patient, "a patient record id, patient file id or patient "
-                                 "username", problem="no such patient")
-        assign_patient(session, doctor, patient_id, Actor.system("cli"))
+        doctor = _clinician(session, clinician)
+        row = _patient_record(session, patient, record_id, patient_file_id, patient_user)
+        changed = assign_patient(session, doctor, row.id, _cli_actor())
         session.commit()
-    typer.echo(f"assigned patient {patient_id} to {clinician}")
+        shown = describe_patient(row)
+    typer.echo(f"assigned {shown} to {clinician}" if changed
+               else f"{clinician} was already assigned {shown}")
+
+
+@users_app.command("unassign")
+def unassign(
+    clinician: Annotated[str, typer.Argument(help="the clinician's username")],
+    patient: PatientArgument = None,
+    record_id: RecordIdOption = None,
+    patient_file_id: PatientIdOption = None,
+    patient_user: PatientUserOption = None,
+    db: DbOption = None,
+) -> None:
+    """Stop CLINICIAN seeing one patient record (named as for assign); audited like assign."""
+    from osteotwin.records.storage.repository import assignments as list_assignments
+    from osteotwin.records.storage.repository import describe_patient
+    from osteotwin.records.storage.repository import unassign as unassign_patient
+
+    with _database(db) as session:
+        doctor = _clinician(session, clinician)
+        row = _patient_record(session, patient, record_id, patient_file_id, patient_user)
+        changed = unassign_patient(session, doctor, row.id, _cli_actor())
+        session.commit()
+        shown = describe_patient(row)
+        orphaned = changed and not list_assignments(session, patient_id=row.id)
+    if not changed:
+        typer.echo(f"{clinician} was not assigned {shown}")
+        return
+    typer.echo(f"unassigned {shown} from {clinician}" + (
+        "; no clinician is assigned to it now" if orphaned else ""))
+
+
+@users_app.command("assignments")
+def assignments(
+    clinician: Annotated[str | None, typer.Argument(
+        help="only this clinician's assignments", show_default=False)] = None,
+    record_id: Annotated[int | None, typer.Option(
+        "--record-id", min=1, max=MAX_RECORD_ID, show_default=False,
+        help="only the clinicians assigned this patient record")] = None,
+    db: DbOption = None,
+) -> None:
+    """List clinician-patient assignments, one a line: clinician, record id, patient-file id, sex,
+    birth date (tab-separated)."""
+    from osteotwin.records.storage.repository import assignments as list_assignments
+
+    with _database(db) as session:
+        doctor = None if clinician is None else _clinician(session, clinician)
+        rows = list_assignments(session, clinician=doctor, patient_id=record_id)
+        for user, row in rows:
+            shown = row.external_id
+            if shown is not None and not shown.isprintable():  # stored before such were refused
+                shown = ascii(shown)[1:-1]
+            external = "no patient-file id" if shown is None else f"patient-file id {shown}"
+            typer.echo("\t".join((user.username, f"record {row.id}", external, row.sex,
+                                  f"born {row.birth_date.isoformat()}")))
+    if not rows:
+        typer.echo("no assignments", err=True)
 
 
 @users_app.command("list")
@@ -125,11 +301,10 @@ def list_users(db: DbOption = None) -> None:
 
 
 def _set_active(username: str, active: bool, db: str | None) -> None:
-    from osteotwin.records.storage import Actor
     from osteotwin.records.storage.accounts import existing_user, set_active
 
     with _database(db) as session:
-        changed = set_active(session, existing_user(session, username), active, Actor.system("cli"))
+        changed = set_active(session, existing_user(session, username), active, _cli_actor())
         session.commit()
     state = "enabled" if active else "disabled (its sessions and tokens ended)"
     typer.echo(f"{username} {state}" if changed else f"{username} was already {'enabled' if active else 'disabled'}")
@@ -153,13 +328,12 @@ def enable(username: Annotated[str, typer.Argument(help="the account's username"
 def set_password(username: Annotated[str, typer.Argument(help="the account's username")],
                  password_stdin: PasswordStdin = False, db: DbOption = None) -> None:
     """Replace USERNAME's password (e.g. a forgotten one); ends its sessions and API tokens."""
-    from osteotwin.records.storage import Actor
     from osteotwin.records.storage.accounts import existing_user
     from osteotwin.records.storage.accounts import set_password as replace_password
 
     password, generated = _password(password_stdin)
     with _database(db) as session:
-        replace_password(session, existing_user(session, username), password, Actor.system("cli"))
+        replace_password(session, existing_user(session, username), password, _cli_actor())
         session.commit()
     typer.echo(f"password of {username} replaced; its sessions and tokens ended")
     if generated:

@@ -90,7 +90,10 @@ def number(
         raise UserInputError(
             field, raw, "an integer" if integer else "a number", problem="not a number"
         )
-    if not (lo <= float(raw) <= hi):  # also refuses NaN and infinities
+    if isinstance(raw, float) and not math.isfinite(raw):
+        raise UserInputError(field, str(raw), f"a finite number, {lo:g} to {hi:g}",
+                             problem="not a finite number")
+    if not (lo <= float(raw) <= hi):
         raise UserInputError(field, raw, f"{lo:g} to {hi:g}", problem="implausible value")
     if integer and int(raw) != raw:
         raise UserInputError(field, raw, "a whole number", problem="not a whole number")
@@ -113,16 +116,49 @@ TEXT_MAX_LENGTH = 1000
 _REFUSED_CATEGORIES = frozenset({"Cc", "Cs"})
 #: Characters that break or indent a line, accepted only in multi-line text.
 _LINE_BREAKS = frozenset("\t\n\r")
+#: Bidirectional embedding, override and isolate controls (U+202A-U+202E, U+2066-U+2069), never
+#: accepted: they reorder how the text after them is shown ("abc\u202egnp.exe" shows as
+#: "abcexe.png"), so a value can pass for another.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+#: Invisible format characters (Unicode category Cf) that multi-line free text may hold: the soft
+#: hyphen, the zero-width non-joiner (Persian, Indic scripts) and joiner (emoji sequences). Every
+#: other one (zero-width space U+200B, direction marks U+200E/U+200F, word joiner U+2060, byte order
+#: mark U+FEFF, ...) is refused everywhere, and single-line text (ids, names, units) takes none:
+#: invisible, they let two values that look the same differ.
+FREE_TEXT_FORMAT_CHARACTERS = frozenset("\u00ad\u200c\u200d")
+
+
+def _code_point(c: str) -> str:
+    """``c`` as ``U+XXXX``."""
+    return f"U+{ord(c):04X}"
+
+
+def _shown(c: str) -> bool:
+    """Whether ``c`` is shown as itself in an error message (else as an escape)."""
+    return unicodedata.category(c) not in _REFUSED_CATEGORIES and unicodedata.category(c) != "Cf"
 
 
 def _escaped(text: str) -> str:
-    """``text`` with its control characters shown as escapes (``a\\x00b``), for error messages."""
+    """``text`` with its control, surrogate and format characters shown as escapes (``a\\x00b``,
+    ``a\\u202eb``), for error messages."""
     return "".join(
-        c.encode("unicode_escape", "backslashreplace").decode("ascii")
-        if unicodedata.category(c) in _REFUSED_CATEGORIES
-        else c
+        c if _shown(c) else c.encode("unicode_escape", "backslashreplace").decode("ascii")
         for c in text
     )
+
+
+def _refused_character(c: str, *, single_line: bool) -> str | None:
+    """Why ``c`` is refused in text (single-line or not), or None if it is accepted."""
+    category = unicodedata.category(c)
+    if category in _REFUSED_CATEGORIES and c not in _LINE_BREAKS:
+        return "contains an unpaired surrogate" if category == "Cs" else "contains a control character"
+    if single_line and c in _LINE_BREAKS:
+        return "contains a tab or line break"
+    if c in BIDI_CONTROLS:
+        return "contains a bidirectional control character"
+    if category == "Cf" and (single_line or c not in FREE_TEXT_FORMAT_CHARACTERS):
+        return "contains an invisible format character"
+    return None
 
 
 def plain_text(
@@ -136,8 +172,10 @@ def plain_text(
     """Text (numbers are accepted as their text, e.g. an id of 42); empty only if allowed.
 
     At most ``max_length`` characters (give the length of the column a value is stored in), without
-    control characters (NUL, escape, ...); ``single_line`` also refuses tabs and line breaks (ids,
-    names, units), which multi-line text (notes, citations) may hold.
+    control characters (NUL, escape, ...), bidirectional controls (``BIDI_CONTROLS``) or invisible
+    format characters; ``single_line`` (ids, names, units) also refuses tabs, line breaks and every
+    format character, which multi-line text (notes, citations) may hold (line breaks, tabs and
+    ``FREE_TEXT_FORMAT_CHARACTERS``).
     """
     empty = isinstance(raw, str) and raw.strip() == ""
     if (
@@ -151,21 +189,19 @@ def plain_text(
     text = str(raw)
     accepted = (
         f"{'text' if allow_empty else 'non-empty text'} of at most {max_length} characters, "
-        + ("without tabs, line breaks or other control characters" if single_line
-           else "without control characters (line breaks and tabs are fine)")
+        + ("without tabs, line breaks or other control characters, bidirectional controls or "
+           "invisible format characters (zero-width spaces and joiners, ...)" if single_line
+           else "without control characters (line breaks and tabs are fine), bidirectional "
+                "controls or invisible format characters other than the soft hyphen and the "
+                "zero-width joiner and non-joiner")
     )
     for c in text:
-        category = unicodedata.category(c)
-        if category in _REFUSED_CATEGORIES and c not in _LINE_BREAKS:
-            problem = ("contains an unpaired surrogate" if category == "Cs"
-                       else "contains a control character")
-        elif single_line and c in _LINE_BREAKS:
-            problem = "contains a tab or line break"
-        else:
-            continue
-        raise UserInputError(
-            field, shortened(_escaped(text)), accepted, problem=f"{problem} ({_escaped(c)})"
-        )
+        problem = _refused_character(c, single_line=single_line)
+        if problem is not None:
+            raise UserInputError(
+                field, shortened(_escaped(text)), accepted,
+                problem=f"{problem} ({_code_point(c)}, {_escaped(c)})",
+            )
     if len(text) > max_length:
         raise UserInputError(
             field, shortened(_escaped(text)), accepted, problem=f"too long ({len(text)} characters)"
@@ -202,8 +238,26 @@ def not_after_as_of(when: date, as_of: date, field: str, what: str) -> date:
 
 
 #: What ``json_data`` accepts, for messages.
-JSON_ACCEPTED = ("JSON values: strings, finite numbers, booleans, null, lists, mappings with "
-                 "string keys (a date as text, e.g. '2025-01-01')")
+JSON_ACCEPTED = ("JSON values: strings (without NUL, unpaired surrogates or bidirectional controls), "
+                 "finite numbers, booleans, null, lists, mappings with string keys (a date as text, "
+                 "e.g. '2025-01-01')")
+
+
+def _json_text(text: str, field: str, what: str) -> None:
+    """Refuse a key or text of JSON data holding NUL (PostgreSQL's JSONB and text refuse it), an
+    unpaired surrogate (no UTF-8 form: it could be stored but never sent back) or a bidirectional
+    control (``BIDI_CONTROLS``: it would reorder a page's text)."""
+    for c in text:
+        if c == "\x00":
+            problem = "contains NUL"
+        elif unicodedata.category(c) == "Cs":
+            problem = "contains an unpaired surrogate"
+        elif c in BIDI_CONTROLS:
+            problem = "contains a bidirectional control character"
+        else:
+            continue
+        raise UserInputError(field, shortened(_escaped(text)), JSON_ACCEPTED,
+                             problem=f"{what} {problem} ({_code_point(c)}, {_escaped(c)})")
 
 
 def json_data(value: Any, field: str) -> Any:
@@ -217,13 +271,33 @@ def json_data(value: Any, field: str) -> Any:
             if not isinstance(key, str):
                 raise UserInputError(f"{field}.{key}", f"{type(key).__name__} {key!r}",
                                      JSON_ACCEPTED, problem="a key that is not text")
+            _json_text(key, f"{field}.{_escaped(key)}", "a key that")
             json_data(item, f"{field}.{key}")
     elif isinstance(value, list):
         for i, item in enumerate(value):
             json_data(item, f"{field}[{i}]")
     elif isinstance(value, float) and not math.isfinite(value):
         raise UserInputError(field, str(value), JSON_ACCEPTED, problem="not a finite number")
+    elif isinstance(value, str):
+        _json_text(value, field, "text that")
     elif value is not None and not isinstance(value, str | int | float | bool):
         raise UserInputError(field, f"{type(value).__name__} {shortened(str(value))}",
                              JSON_ACCEPTED, problem="not a JSON value")
     return value
+
+
+def finite_numbers(document: Any, field: str = "") -> None:
+    """Refuse NaN and infinities anywhere in ``document`` (a JSON body may carry ``NaN`` or
+    ``Infinity``, YAML ``.nan`` or ``.inf``), naming the first one's field (``labs[0].value``); no
+    measure, dose or count is ever one. Walks without recursion (a body's depth is not yet checked)."""
+    stack: list[tuple[Any, str]] = [(document, field)]
+    while stack:
+        item, path = stack.pop()
+        if isinstance(item, float) and not math.isfinite(item):
+            raise UserInputError(path or "document", str(item), "a finite number",
+                                 problem="not a finite number")
+        if isinstance(item, Mapping):
+            stack.extend((v, f"{path}.{k}" if path else str(k))
+                         for k, v in reversed(list(item.items())))
+        elif isinstance(item, list | tuple):
+            stack.extend((v, f"{path}[{i}]") for i, v in reversed(list(enumerate(item))))

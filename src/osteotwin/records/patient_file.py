@@ -30,6 +30,7 @@ from osteotwin.records.fields import (
     boolean,
     choice,
     describe,
+    finite_numbers,
     iso_date,
     json_data,
     not_after_as_of,
@@ -247,8 +248,12 @@ def parse_patient_document(document: Any, *, source: str = "patient file", store
     Dates: ``as_of`` may not be after ``today`` (default: the machine's date; no tolerance), and
     lab results and DXA scans may not be after ``as_of`` (else today), since the assessment reads
     only what is dated by then. ``stored``: a record the web app keeps, to which entries are added
-    after its ``as_of`` (the app then assesses it on today): results only up to today."""
+    after its ``as_of`` (the app then assesses it on today): results only up to today. NaN and
+    infinities are refused wherever they are (``finite_numbers``)."""
     try:
+        # ``extra`` is checked as JSON data, non-finite numbers included (``json_data``)
+        finite_numbers({k: v for k, v in document.items() if k != "extra"}
+                       if isinstance(document, Mapping) else document)
         return _Parser(today or date.today(), stored=stored).record(document)
     except UserInputError as err:
         raise err.with_source(source) from None

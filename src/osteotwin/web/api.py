@@ -19,6 +19,7 @@ from osteotwin.web.deps import (
     PatientId,
     accessible_patient,
     actor_of,
+    auth_event,
     bearer_scheme,
     checked_password,
     require_clinician,
@@ -97,25 +98,27 @@ UNAVAILABLE: dict[int | str, dict[str, Any]] = {
 def create_token(body: TokenRequest, request: Request, db: DbSession) -> TokenResponse:
     """Exchange a username and password for a bearer token (throttled as the login form is)."""
     try:
-        user = checked_password(request, db, body.username, body.password)
+        user = checked_password(request, db, body.username, body.password, way_in="token")
     except LoginThrottled as refused:
         raise HTTPException(status_code=429, detail=str(refused),
                             headers={"Retry-After": str(refused.retry_after_s)}) from None
     if user is None:
         raise HTTPException(status_code=401, detail="unknown username or wrong password")
     token = accounts.issue_token(db, user)
+    auth_event(request, db, user, "token_issue", "token")
     db.commit()
     return TokenResponse(access_token=token, expires_in=int(TOKEN_LIFETIME.total_seconds()))
 
 
 @router.delete("/auth/token", status_code=204,
                responses={401: {"description": "no or invalid bearer token"}})
-def revoke_token(user: ApiUser, db: DbSession,
+def revoke_token(request: Request, user: ApiUser, db: DbSession,
                  credentials: Annotated[HTTPAuthorizationCredentials | None,
                                         Depends(bearer_scheme)]) -> Response:
     """Revoke the bearer token this request carries (log out of the API); it stops working at once."""
     if credentials is not None:
         accounts.revoke_token(db, credentials.credentials)
+        auth_event(request, db, user, "token_revoke", "token")
         db.commit()
     return Response(status_code=204)
 

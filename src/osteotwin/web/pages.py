@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Request, Response
@@ -33,6 +33,7 @@ from osteotwin.web.deps import (
     PatientId,
     accessible_patient,
     actor_of,
+    auth_event,
     browser_session,
     checked_password,
     may_remove,
@@ -45,8 +46,9 @@ from osteotwin.web.security import (
     SESSION_COOKIE,
     BrowserSession,
     LoginThrottled,
+    SessionCodec,
     csrf_matches,
-    new_session,
+    set_session_cookie,
 )
 from osteotwin.web.whatif import (
     AI_DRUGS,
@@ -92,10 +94,16 @@ def attachment(name: str) -> str:
     return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
+def _codec(request: Request) -> SessionCodec:
+    codec: SessionCodec = request.app.state.session_codec
+    return codec
+
+
 def _attach_session(response: Response, request: Request, session: BrowserSession) -> None:
-    cookie = request.app.state.session_codec.dump(session)
-    response.set_cookie(SESSION_COOKIE, cookie, httponly=True, samesite="lax",
-                        secure=request.url.scheme == "https", path="/")
+    """The session cookie on ``response``: Secure over https, or always with
+    ``OSTEOTWIN_SECURE_COOKIES=1``."""
+    set_session_cookie(response, _codec(request).dump(session),
+                       secure=request.app.state.secure_cookies or request.url.scheme == "https")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -108,7 +116,7 @@ def login_page(request: Request) -> HTMLResponse:
     session = browser_session(request)
     fresh = session is None
     if session is None:
-        session = new_session(None)  # an anonymous session so that the login form has a CSRF token
+        session = _codec(request).new_session(None)  # so that the login form has a CSRF token
     request.state.csrf = session.csrf
     response = render(request, "login.html", {"error": None, "username": ""})
     if fresh:
@@ -124,7 +132,7 @@ async def login(request: Request, db: DbSession) -> Response:
     user = None
     if username and password:
         try:
-            user = checked_password(request, db, username, password)
+            user = checked_password(request, db, username, password, way_in="session")
         except LoginThrottled as refused:  # refused without checking the password (even a right one)
             request.state.csrf = browser_session(request).csrf  # type: ignore[union-attr]
             page = render(request, "login.html", {"error": str(refused), "username": username},
@@ -135,9 +143,11 @@ async def login(request: Request, db: DbSession) -> Response:
         request.state.csrf = browser_session(request).csrf  # type: ignore[union-attr]
         return render(request, "login.html", {"error": "Unknown username or wrong password.",
                                               "username": username}, status_code=401)
+    auth_event(request, db, user, "sign_in", "session")
+    db.commit()
     response = RedirectResponse(_home(user), status_code=303)
     # new session and CSRF token at login, tied to the user's current session generation
-    _attach_session(response, request, new_session(user.id, user.session_generation))
+    _attach_session(response, request, _codec(request).new_session(user.id, user.session_generation))
     return response
 
 
@@ -145,15 +155,21 @@ async def login(request: Request, db: DbSession) -> Response:
 async def logout(request: Request, db: DbSession) -> Response:
     """Sign out: the user's session generation is incremented, so this cookie, even if copied, and
     every other browser session of the same user stop working (API tokens are not affected; they
-    are revoked with DELETE /api/auth/token)."""
-    await checked_form(request)
+    are revoked with DELETE /api/auth/token). A session that has already ended (idle or too old)
+    has nothing left to end: the browser goes to the login page, nothing changed (the login page
+    replaces the cookie)."""
     session = browser_session(request)
-    user = None if session is None or session.user_id is None else db.get(UserRow, session.user_id)
-    if user is not None and session is not None and session.generation == user.session_generation:
+    if session is None:
+        return RedirectResponse("/login", status_code=303)
+    await checked_form(request)
+    user = None if session.user_id is None else db.get(UserRow, session.user_id)
+    if user is not None and session.generation == user.session_generation:
         accounts.end_browser_sessions(db, user)
+        auth_event(request, db, user, "sign_out", "session")
         db.commit()
     response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(SESSION_COOKIE, path="/")
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax",
+                           secure=request.app.state.secure_cookies or request.url.scheme == "https")
     return response
 
 
@@ -181,7 +197,7 @@ async def change_password(request: Request, user: PageUser, db: DbSession) -> Re
                       status_code=status)
 
     try:
-        checked = checked_password(request, db, user.username, current)
+        checked = checked_password(request, db, user.username, current, way_in="password_change")
     except LoginThrottled as refused:
         return refuse(str(refused), 429)
     if checked is None:
@@ -195,7 +211,7 @@ async def change_password(request: Request, user: PageUser, db: DbSession) -> Re
         return refuse(err.one_line(), 422, ("new",))
     db.commit()
     response = RedirectResponse("/account?changed=true", status_code=303)
-    _attach_session(response, request, new_session(user.id, user.session_generation))
+    _attach_session(response, request, _codec(request).new_session(user.id, user.session_generation))
     return response
 
 
@@ -727,7 +743,15 @@ def fhir_download(request: Request, patient_id: PatientId, user: PageUser, db: D
 
 
 @router.get("/patients/{patient_id}/audit", response_class=HTMLResponse)
-def audit_page(request: Request, patient_id: PatientId, user: PageUser, db: DbSession) -> HTMLResponse:
+def audit_page(request: Request, patient_id: PatientId, user: PageUser, db: DbSession,
+               show: Literal["changes", "access"] = "changes") -> HTMLResponse:
+    """The record's audit trail: its changes (the default), or who viewed and downloaded it
+    (``?show=access``); the newest 200 of either."""
     row = accessible_patient(db, user, patient_id)
-    entries = audit_trail(db, patient_id=row.id)
-    return render(request, "audit.html", {"user": user, "row": row, "entries": entries})
+    entries = audit_trail(db, patient_id=row.id, kind=show, limit=AUDIT_PAGE_ROWS)
+    return render(request, "audit.html", {"user": user, "row": row, "entries": entries, "show": show,
+                                          "limit": AUDIT_PAGE_ROWS})
+
+
+#: Entries the audit page lists (the newest; the whole trail is in the database's audit_log table).
+AUDIT_PAGE_ROWS = 200

@@ -1,10 +1,14 @@
 """Browser sessions, CSRF tokens, login throttling and the app's outermost ASGI middleware.
 
-The cookie holds the user id, the user's session generation at login, a per-session CSRF token and
-the issue time, signed with the app's secret (itsdangerous, HMAC-SHA1 over a SHA-512-derived key); it
-expires after ``SESSION_MAX_AGE_S``. A cookie is honoured only while its generation equals the user
-row's ``session_generation``: logout increments it, which ends every browser session of that user.
-Forms carry the CSRF token in a hidden field (HTMX sends it as the ``X-CSRF-Token`` header).
+The cookie holds the user id, the user's session generation at login, a per-session CSRF token, the
+sign-in time and the time of the last activity seen, signed with the app's secret (itsdangerous,
+HMAC-SHA1 over a SHA-512-derived key). A signed-in session ends ``SESSION_MAX_AGE_S`` after sign-in
+whatever happens, and earlier after ``idle`` seconds without a request (``SessionCodec``; the app
+reads ``$OSTEOTWIN_SESSION_IDLE_MINUTES``); activity re-signs the cookie at most once a
+``SESSION_REFRESH_S`` (``SessionRefreshMiddleware``). A cookie is honoured only while its generation
+equals the user row's ``session_generation``: logout increments it, which ends every browser session
+of that user. Forms carry the CSRF token in a hidden field (HTMX sends it as the ``X-CSRF-Token``
+header).
 
 The middleware here wraps the whole application (outside Starlette's error handling, so that its
 500 responses get the headers too): security headers and the request body size limit. The login
@@ -22,20 +26,36 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
-from fastapi import HTTPException
+from fastapi import HTTPException, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from osteotwin.errors import UserInputError
+
 T = TypeVar("T")
 
 SESSION_COOKIE = "osteotwin_session"
+#: A signed-in browser session ends this long after sign-in, active or not (seconds).
 SESSION_MAX_AGE_S = 12 * 3600
+#: Default idle timeout of a signed-in browser session, in minutes (``$OSTEOTWIN_SESSION_IDLE_MINUTES``).
+SESSION_IDLE_MINUTES = 30
+ENV_SESSION_IDLE_MINUTES = "OSTEOTWIN_SESSION_IDLE_MINUTES"
+#: The idle timeouts accepted, in minutes (at most the absolute limit).
+SESSION_IDLE_RANGE = (1, SESSION_MAX_AGE_S // 60)
+#: A request re-signs the cookie (moving its last activity on) only when the last re-signing is at
+#: least this old, in seconds: not a new cookie on every request; the idle timeout is exact to it.
+SESSION_REFRESH_S = 60
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
+#: ``OSTEOTWIN_SECURE_COOKIES=1``: the session cookie is always marked Secure and HSTS always sent,
+#: whatever scheme the app sees (behind a TLS proxy whose X-Forwarded-Proto it does not trust).
+ENV_SECURE_COOKIES = "OSTEOTWIN_SECURE_COOKIES"
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("", "0", "false", "no", "off")
 
 
 @dataclass(frozen=True)
@@ -46,24 +66,40 @@ class BrowserSession:
     csrf: str
     #: The user's ``session_generation`` when the cookie was issued (0 for anonymous sessions).
     generation: int = 0
+    #: When the user signed in and when a request was last seen (seconds since the epoch).
+    signed_in_at: float = 0.0
+    seen_at: float = 0.0
 
 
 class SessionCodec:
-    """Signs and reads session cookies."""
+    """Signs and reads session cookies; ``idle_s`` is the idle timeout of a signed-in session and
+    ``clock`` the wall clock (seconds since the epoch) its times are read on."""
 
-    def __init__(self, secret_key: str) -> None:
+    def __init__(self, secret_key: str, *, idle_s: float = SESSION_IDLE_MINUTES * 60,
+                 clock: Callable[[], float] = time.time) -> None:
         self._serializer = URLSafeTimedSerializer(secret_key, salt="osteotwin.session")
+        self.idle_s = idle_s
+        self.clock = clock
+
+    def new_session(self, user_id: int | None, generation: int = 0) -> BrowserSession:
+        """A fresh session with a new CSRF token (issued at login, so tokens never outlive a session)."""
+        now = self.clock()
+        return BrowserSession(user_id, secrets.token_urlsafe(24), generation, now, now)
 
     def dump(self, session: BrowserSession) -> str:
         return self._serializer.dumps({"uid": session.user_id, "csrf": session.csrf,
-                                       "gen": session.generation})
+                                       "gen": session.generation, "in": int(session.signed_in_at),
+                                       "seen": int(session.seen_at)})
 
     def load(self, cookie: str | None) -> BrowserSession | None:
-        """The session in ``cookie``, or None if missing, tampered with or expired."""
+        """The session in ``cookie``, or None if missing, tampered with or expired: a signed-in
+        session ``SESSION_MAX_AGE_S`` after sign-in or ``idle_s`` after its last activity; an
+        anonymous one (the login form's CSRF token) ``SESSION_MAX_AGE_S`` after it was issued."""
         if not cookie:
             return None
         try:
-            data = self._serializer.loads(cookie, max_age=SESSION_MAX_AGE_S)
+            data, signed = self._serializer.loads(cookie, max_age=SESSION_MAX_AGE_S,
+                                                  return_timestamp=True)
         except BadSignature:
             return None
         if not isinstance(data, dict) or not isinstance(data.get("csrf"), str):
@@ -72,12 +108,64 @@ class SessionCodec:
         gen = data.get("gen", 0)
         if not isinstance(gen, int) or isinstance(gen, bool):
             return None
-        return BrowserSession(uid if isinstance(uid, int) else None, data["csrf"], gen)
+        # cookies issued before the idle timeout existed carry only the signing time (the sign-in)
+        signed_in, seen = (_seconds(data.get(key), signed.timestamp()) for key in ("in", "seen"))
+        session = BrowserSession(uid if isinstance(uid, int) else None, data["csrf"], gen,
+                                 signed_in, seen)
+        if session.user_id is not None:
+            now = self.clock()
+            if now - session.signed_in_at > SESSION_MAX_AGE_S or now - session.seen_at > self.idle_s:
+                return None
+        return session
+
+    def refreshed(self, session: BrowserSession) -> BrowserSession | None:
+        """``session`` with its last activity now, if the cookie is due to be re-signed
+        (``SESSION_REFRESH_S``); None while the cookie is fresh enough."""
+        now = self.clock()
+        if now - session.seen_at < SESSION_REFRESH_S:
+            return None
+        return replace(session, seen_at=now)
 
 
-def new_session(user_id: int | None, generation: int = 0) -> BrowserSession:
-    """A fresh session with a new CSRF token (issued at login, so tokens never outlive a session)."""
-    return BrowserSession(user_id, secrets.token_urlsafe(24), generation)
+def _seconds(value: object, default: float) -> float:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else default
+
+
+def idle_minutes_setting(value: str | None) -> int:
+    """The idle timeout in minutes from ``$OSTEOTWIN_SESSION_IDLE_MINUTES`` (unset or empty: the
+    default); a ``UserInputError`` names the variable, the value and the accepted range."""
+    if value is None or not value.strip():
+        return SESSION_IDLE_MINUTES
+    low, high = SESSION_IDLE_RANGE
+    try:
+        minutes = int(value.strip())
+    except ValueError:
+        minutes = 0
+    if not low <= minutes <= high:
+        raise UserInputError(ENV_SESSION_IDLE_MINUTES, value,
+                             f"a whole number of minutes from {low} to {high} (the sign-in lasts at "
+                             f"most {SESSION_MAX_AGE_S // 3600} hours); unset: {SESSION_IDLE_MINUTES}",
+                             problem="invalid idle timeout")
+    return minutes
+
+
+def secure_cookies_setting(value: str | None) -> bool:
+    """Whether ``$OSTEOTWIN_SECURE_COOKIES`` asks for Secure cookies and HSTS on every response
+    (1/true/yes/on; unset, empty, 0/false/no/off: only over https)."""
+    text = (value or "").strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise UserInputError(ENV_SECURE_COOKIES, value, "1, true, yes or on (force Secure cookies and "
+                         "HSTS); 0, false, no, off or unset (only when the request is https)",
+                         problem="not a yes or no")
+
+
+def set_session_cookie(response: Response, value: str, *, secure: bool) -> None:
+    """Put the session cookie on ``response`` (HttpOnly, SameSite=Lax, whole site; Secure when
+    asked). It has no Max-Age: it ends when the browser closes, or when the signed times expire."""
+    response.set_cookie(SESSION_COOKIE, value, httponly=True, samesite="lax", secure=secure, path="/")
 
 
 def csrf_matches(expected: str, given: str | None) -> bool:
@@ -237,20 +325,24 @@ SECURITY_HEADERS: dict[str, str] = {
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "same-origin",
 }
-#: Sent on responses served over https (a year; browsers then refuse plain http to this host).
+#: Sent on responses served over https, or on every response with ``OSTEOTWIN_SECURE_COOKIES=1``
+#: (a year; browsers then refuse plain http to this host).
 HSTS = "max-age=31536000"
 #: Paths whose responses may be cached (static assets: no health data, no tokens); every other
 #: response (pages, records, API, tokens, errors) gets ``Cache-Control: no-store``.
 CACHEABLE_PREFIXES = ("/static/", "/vendor/")
-
+#: Where a request's dependencies leave a re-signed session cookie (``SessionRefreshMiddleware``).
+REFRESHED_COOKIE_STATE = "refreshed_session_cookie"
 
 
 class SecurityHeadersMiddleware:
     """Adds the security headers (and no-store outside static assets) to every HTTP response,
-    including the 500s of Starlette's error middleware; headers a route set itself are kept."""
+    including the 500s of Starlette's error middleware; headers a route set itself are kept. HSTS
+    goes on https responses, or on all of them with ``force_https``."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, force_https: bool = False) -> None:
         self.app = app
+        self.force_https = force_https
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -258,7 +350,7 @@ class SecurityHeadersMiddleware:
             return
         cacheable = str(scope.get("path", "")).startswith(CACHEABLE_PREFIXES)
 
-        https = scope.get("scheme") == "https"
+        https = self.force_https or scope.get("scheme") == "https"
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -272,6 +364,36 @@ class SecurityHeadersMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class SessionRefreshMiddleware:
+    """Sets the re-signed session cookie that a request's dependencies left in the request state
+    (``REFRESHED_COOKIE_STATE``, by ``deps.page_user``), unless the response sets the session cookie
+    itself (sign-in, sign-out, password change). Secure over https or with ``force_secure``."""
+
+    def __init__(self, app: ASGIApp, *, force_secure: bool = False) -> None:
+        self.app = app
+        self.force_secure = force_secure
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        state = scope.setdefault("state", {})  # shared with the request the routes see
+
+        async def send_with_cookie(message: Message) -> None:
+            cookie = state.get(REFRESHED_COOKIE_STATE)
+            if message["type"] == "http.response.start" and isinstance(cookie, str):
+                headers = MutableHeaders(scope=message)
+                prefix = f"{SESSION_COOKIE}="
+                if not any(value.startswith(prefix) for value in headers.getlist("set-cookie")):
+                    carrier = Response()
+                    set_session_cookie(carrier, cookie,
+                                       secure=self.force_secure or scope.get("scheme") == "https")
+                    headers.append("set-cookie", carrier.headers["set-cookie"])
+            await send(message)
+
+        await self.app(scope, receive, send_with_cookie)
 
 
 class BodyTooLarge(HTTPException):

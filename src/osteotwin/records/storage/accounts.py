@@ -17,7 +17,9 @@ from osteotwin.errors import UserInputError
 from osteotwin.records.storage.audit import Actor, record_change
 from osteotwin.records.storage.models import ROLES, ApiTokenRow, PatientRow, UserRow, utcnow
 
-USERNAME_RE = re.compile(r"^[A-Za-z0-9._@-]{3,80}$")
+#: A username: ASCII letters, digits and . _ @ - only (no look-alike or invisible characters).
+USERNAME_RE = re.compile(r"[A-Za-z0-9._@-]{3,80}")
+_USERNAME_CHARACTER = re.compile(r"[A-Za-z0-9._@-]")
 MIN_PASSWORD_LENGTH = 10
 MIN_DISTINCT_CHARACTERS = 5
 TOKEN_LIFETIME = dt.timedelta(hours=12)
@@ -58,9 +60,12 @@ def _sequential(password: str) -> bool:
 
 def check_new_credentials(username: str, password: str, role: str) -> None:
     """Refuse malformed usernames, short passwords and unknown roles."""
-    if not USERNAME_RE.match(username):
-        raise UserInputError("username", username, "3-80 letters, digits or . _ @ -",
-                             problem="invalid username")
+    if not USERNAME_RE.fullmatch(username):
+        bad = next((c for c in username if not _USERNAME_CHARACTER.fullmatch(c)), None)
+        shown = username if username.isascii() and username.isprintable() else ascii(username)[1:-1]
+        raise UserInputError("username", shown, "3-80 ASCII letters, digits or . _ @ -",
+                             problem="invalid username" if bad is None
+                             else f"invalid username: contains U+{ord(bad):04X}")
     if len(password) < MIN_PASSWORD_LENGTH:
         raise UserInputError("password", "*" * len(password),
                              f"at least {MIN_PASSWORD_LENGTH} characters", problem="password too short")

@@ -7,6 +7,7 @@ The database URL comes from the caller, else ``OSTEOTWIN_DATABASE_URL``, else th
 from __future__ import annotations
 
 import os
+import re
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
 from osteotwin.errors import UserInputError
@@ -29,6 +31,49 @@ def resolve_database_url(url: str | None = None) -> str:
     if chosen:
         return chosen
     return f"sqlite:///{DEFAULT_SQLITE_PATH}"
+
+
+#: A password given as a URL query parameter or a libpq keyword (``?password=...``, ``password=...``).
+_PASSWORD_PARAMETER = re.compile(r"(?i)((?:^|[?&;\s])password=)[^&;\s]*")
+
+
+def masked_url(url: str) -> str:
+    """``url`` as it may be shown (messages, logs, the ``serve`` banner): any password replaced by
+    ``***``, in the user part or as a query parameter, also when the URL is malformed."""
+    try:
+        shown = make_url(url).render_as_string(hide_password=True)
+    except Exception:  # malformed (a bad port, ...): mask what looks like user:password@
+        scheme, separator, rest = url.partition("://")
+        shown = url
+        if separator and "@" in rest:
+            userinfo, _, host = rest.rpartition("@")
+            user, colon, _ = userinfo.partition(":")
+            shown = f"{scheme}://{user}{':***' if colon else ''}@{host}"
+    return _PASSWORD_PARAMETER.sub(r"\1***", shown)
+
+
+class DatabaseUnreachable(RuntimeError):
+    """The database cannot be reached: the server is down, the host, port or database name is
+    wrong, or the credentials are refused. The message is one line with the URL masked."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        self.url = masked_url(url)
+        self.reason = reason
+        super().__init__(f"cannot connect to the database at {self.url}: {reason}")
+
+
+def check_connection(engine: Engine) -> None:
+    """Open and close one connection, or raise ``DatabaseUnreachable`` (one line, password masked)."""
+    url = engine.url.render_as_string(hide_password=False)
+    try:
+        with engine.connect():
+            pass
+    except DBAPIError as exc:
+        reason = " ".join(str(exc.orig if exc.orig is not None else exc).split())
+        password = engine.url.password
+        if password:
+            reason = reason.replace(str(password), "***")
+        raise DatabaseUnreachable(url, reason or type(exc).__name__) from None
 
 
 def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -52,26 +97,36 @@ def _private_sqlite_file(path: Path) -> None:
 
 
 def make_engine(url: str | None = None) -> Engine:
-    """Create an engine; SQLite files get their folder created and the pragmas above on each connection."""
+    """Create an engine; SQLite files get their folder created and the pragmas above on each connection.
+
+    SQL parameters are left out of error messages and logs (``hide_parameters``): they hold health
+    data and password hashes. A URL is only ever shown masked (``masked_url``)."""
     resolved = resolve_database_url(url)
+    accepted = "a SQLAlchemy URL such as sqlite:///var/osteotwin.sqlite3 or postgresql+psycopg://user@host/db"
     try:
         parsed = make_url(resolved)
-    except Exception as exc:  # sqlalchemy raises ArgumentError for malformed URLs
-        raise UserInputError("--db", resolved, "a SQLAlchemy URL such as sqlite:///var/osteotwin.sqlite3"
-                             " or postgresql+psycopg://user@host/db", problem="malformed URL") from exc
+    except Exception:  # sqlalchemy raises ArgumentError (ValueError for a bad port)
+        raise UserInputError("--db", masked_url(resolved), accepted, problem="malformed URL") from None
     backend = parsed.get_backend_name()
-    if backend == "sqlite":
-        database = parsed.database
-        if database and database != ":memory:":
-            _private_sqlite_file(Path(database).expanduser().resolve())
-        engine = create_engine(resolved, connect_args={"check_same_thread": False, "timeout": 30},
-                               pool_size=20, max_overflow=20)
-        event.listen(engine, "connect", _on_sqlite_connect)
-        return engine
-    if backend == "postgresql":
-        # no pre-ping (a round trip per request); connections are recycled every 30 min instead
-        return create_engine(resolved, pool_size=20, max_overflow=20, pool_recycle=1800)
-    raise UserInputError("--db", resolved, "sqlite:///FILE or postgresql+psycopg://...",
+    try:
+        if backend == "sqlite":
+            database = parsed.database
+            if database and database != ":memory:":
+                _private_sqlite_file(Path(database).expanduser().resolve())
+            engine = create_engine(parsed, connect_args={"check_same_thread": False, "timeout": 30},
+                                   pool_size=20, max_overflow=20, hide_parameters=True)
+            event.listen(engine, "connect", _on_sqlite_connect)
+            return engine
+        if backend == "postgresql":
+            # pre-ping: each checkout first tests its pooled connection (one short round trip) and
+            # replaces it if the server closed it (a restart, a failover, an idle timeout), so the
+            # first request after one does not fail; connections are also recycled every 30 min
+            return create_engine(parsed, pool_size=20, max_overflow=20, pool_recycle=1800,
+                                 pool_pre_ping=True, hide_parameters=True)
+    except (ImportError, NoSuchModuleError) as exc:  # a driver not installed, or not known
+        raise UserInputError("--db", masked_url(resolved), f"{accepted} (drivers installed: sqlite, "
+                             "psycopg)", problem=f"database driver not available ({exc})") from None
+    raise UserInputError("--db", masked_url(resolved), "sqlite:///FILE or postgresql+psycopg://...",
                          problem="unsupported database")
 
 

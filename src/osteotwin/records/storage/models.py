@@ -263,7 +263,8 @@ class SimulationRow(Base):
 
 
 class AuditRow(Base):
-    """One audited change: who, what, when, and the before/after documents.
+    """One audited change: who, what, when, and the before/after documents; or one access event
+    (a record read or exported, a sign-in: ``audit.ACCESS_ACTIONS``), its details in ``after``.
 
     ``patient_id`` has no foreign key so that the trail outlives the record it describes.
     """
@@ -281,4 +282,5 @@ class AuditRow(Base):
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
-    __table_args__ = (Index("ix_audit_patient", "patient_id", "at"),)
+    __table_args__ = (Index("ix_audit_patient", "patient_id", "at"),
+                      Index("ix_audit_action", "action", "at"))

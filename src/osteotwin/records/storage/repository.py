@@ -552,19 +552,52 @@ def stop_medication(session: Session, row: PatientRow, medication_id: int, stop:
     return after
 
 
-def assign(session: Session, clinician: UserRow, patient_id: int, actor: Actor) -> None:
-    """Assign a patient to a clinician (idempotent, audited)."""
+def _assignment_audit(clinician: UserRow, patient_id: int) -> dict[str, Any]:
+    return {"clinician": clinician.username, "patient_id": patient_id}
+
+
+def assign(session: Session, clinician: UserRow, patient_id: int, actor: Actor) -> bool:
+    """Assign a patient to a clinician (audited, not committed); False if it already was."""
     if clinician.role != "clinician":
         raise UserInputError("clinician", clinician.username, "a user with role clinician",
                              problem="not a clinician")
     if session.get(PatientRow, patient_id) is None:
         raise UserInputError("patient", patient_id, "an existing patient id", problem="no such patient")
     if session.get(ClinicianPatientRow, (clinician.id, patient_id)) is not None:
-        return
+        return False
     session.add(ClinicianPatientRow(clinician_id=clinician.id, patient_id=patient_id))
     record_change(session, actor, action="assign", entity="clinician_patient",
                   entity_id=f"{clinician.id}:{patient_id}", patient_id=patient_id, before=None,
-                  after={"clinician": clinician.username, "patient_id": patient_id})
+                  after=_assignment_audit(clinician, patient_id))
+    return True
+
+
+def unassign(session: Session, clinician: UserRow, patient_id: int, actor: Actor) -> bool:
+    """Take a patient from a clinician (the clinician can no longer see the record; audited, not
+    committed); False if it was not assigned."""
+    found = session.get(ClinicianPatientRow, (clinician.id, patient_id))
+    if found is None:
+        return False
+    session.delete(found)
+    record_change(session, actor, action="unassign", entity="clinician_patient",
+                  entity_id=f"{clinician.id}:{patient_id}", patient_id=patient_id,
+                  before=_assignment_audit(clinician, patient_id), after=None)
+    return True
+
+
+def assignments(session: Session, *, clinician: UserRow | None = None,
+                patient_id: int | None = None) -> list[tuple[UserRow, PatientRow]]:
+    """(clinician, patient) of every assignment, optionally of one clinician or one record, by
+    clinician username then record id."""
+    query = (select(UserRow, PatientRow)
+             .join(ClinicianPatientRow, ClinicianPatientRow.clinician_id == UserRow.id)
+             .join(PatientRow, PatientRow.id == ClinicianPatientRow.patient_id)
+             .order_by(UserRow.username, PatientRow.id))
+    if clinician is not None:
+        query = query.where(UserRow.id == clinician.id)
+    if patient_id is not None:
+        query = query.where(PatientRow.id == patient_id)
+    return [(user, patient) for user, patient in session.execute(query)]
 
 
 def as_document(row: PatientRow) -> dict[str, Any]:
@@ -573,6 +606,21 @@ def as_document(row: PatientRow) -> dict[str, Any]:
 
 
 def find_patient_by_external_id(session: Session, external_id: str) -> PatientRow | None:
-    """First patient whose patient file id is ``external_id``."""
+    """First patient whose patient file id is ``external_id`` (ids need not be unique: see
+    ``find_patients_by_external_id`` wherever the choice matters)."""
     query = select(PatientRow).where(PatientRow.external_id == external_id).order_by(PatientRow.id)
     return session.scalars(query).first()
+
+
+def find_patients_by_external_id(session: Session, external_id: str) -> list[PatientRow]:
+    """Every patient whose patient file id is ``external_id``, by record id."""
+    query = select(PatientRow).where(PatientRow.external_id == external_id).order_by(PatientRow.id)
+    return list(session.scalars(query))
+
+
+def describe_patient(row: PatientRow) -> str:
+    """A record as an operator tells one from another: ``record 3 (patient-file id MRN-1, female,
+    born 1950-03-01)``."""
+    external = "none" if row.external_id is None else repr(row.external_id)
+    return (f"record {row.id} (patient-file id {external}, {row.sex}, "
+            f"born {row.birth_date.isoformat()})")

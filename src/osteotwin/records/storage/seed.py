@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from importlib import resources
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from osteotwin.records import parse_patient_document, parse_text
@@ -34,10 +35,29 @@ def demo_record_text() -> str:
     return resources.files("osteotwin.records.storage").joinpath("demo_patient.yaml").read_text("utf-8")
 
 
+def has_users(session: Session) -> bool:
+    """Whether the database has any account."""
+    return bool(session.scalar(select(func.count()).select_from(UserRow)))
+
+
 def seed_demo(session: Session) -> list[SeededAccount]:
-    """Seed the demo accounts and patient if the database has no users yet; commit; return them."""
-    if session.scalar(select(func.count()).select_from(UserRow)):
+    """Seed the demo accounts and patient if the database has no users yet; commit; return them.
+
+    Two servers started at once on an empty database may both find no users: the one whose
+    insert of a demo username comes second gets a unique-constraint error, rolls back (nothing of
+    its seed is kept) and carries on as on a seeded database (returns no accounts)."""
+    if has_users(session):
         return []
+    try:
+        return _seed(session)
+    except IntegrityError:
+        session.rollback()
+        if has_users(session):  # another process seeded it first
+            return []
+        raise
+
+
+def _seed(session: Session) -> list[SeededAccount]:
     actor = Actor.system("seed")
     clinician_password, patient_password = generate_password(), generate_password()
     clinician = create_user(session, username=DEMO_CLINICIAN, password=clinician_password,
