@@ -42,3 +42,20 @@ def test_a_planned_medicine_is_said_and_the_file_s_own_date_is_quiet(tmp_path: P
             "(planned, or not yet taken then).") in " ".join(result.stderr.split())
     quiet = RUNNER.invoke(app, ["assess", str(patient), "--as-of", "2025-10-01"])
     assert quiet.exit_code == 0 and "note:" not in quiet.stderr
+
+
+def test_another_format_names_the_command_it_is_for(tmp_path: Path) -> None:
+    """A first-time user's review (item 19): a FHIR Bundle or a trial file given to `assess` got a
+    field error ('resourceType: unknown field') with no hint at the right command."""
+    from osteotwin.errors import UserInputError
+
+    bundle = tmp_path / "bundle.json"
+    bundle.write_text('{"resourceType": "Bundle", "type": "collection", "entry": []}', encoding="utf-8")
+    trial = Path(__file__).resolve().parents[2] / "src" / "osteotwin" / "data" / "trials" / "train" \
+        / "leder_2004.yaml"
+    for path, hint in ((bundle, "osteotwin fhir import FILE -o patient.yaml"),
+                       (trial, "osteotwin trial FILE")):
+        result = RUNNER.invoke(app, ["assess", str(path)])
+        assert isinstance(result.exception, UserInputError), result.output
+        line = result.exception.one_line()
+        assert "not a patient file" in line and hint in line and str(path) in line

@@ -166,9 +166,29 @@ def read_document(path: str | Path, *, what: str, suffixes: str = ".yaml, .yml o
 
 
 def load_patient_file(path: str | Path) -> PatientRecord:
-    """Read a patient file (YAML or JSON) into a ``PatientRecord``; errors name the file and field."""
+    """Read a patient file (YAML or JSON) into a ``PatientRecord``; errors name the file and field.
+    A FHIR resource or a virtual-trial file given instead is refused with the command it is for."""
     document = read_document(path, what="patient file")
+    other = _other_format(document)
+    if other is not None:
+        field, value, hint = other
+        raise UserInputError(field, value, f"a patient file (spec v1: version, patient, ...); {hint}",
+                             problem="not a patient file").with_source(str(path))
     return parse_patient_document(document, source=str(path))
+
+
+def _other_format(document: Any) -> tuple[str, str, str] | None:
+    """(field, value, hint) where ``document`` is recognisably another format: a FHIR resource
+    (``resourceType``) or a virtual-trial file (``arms`` and ``endpoints``); None otherwise."""
+    if not isinstance(document, Mapping) or "patient" in document:
+        return None
+    if "resourceType" in document:
+        return ("resourceType", str(document["resourceType"]),
+                "a FHIR Bundle becomes one with `osteotwin fhir import FILE -o patient.yaml`")
+    if "arms" in document and "endpoints" in document:
+        return ("arms", "a trial's arms", "a virtual-trial file runs with `osteotwin trial FILE` or "
+                "`osteotwin validate FILE`")
+    return None
 
 
 #: Largest parsed document (values counted as they are reached, an alias's each time) and deepest
