@@ -207,6 +207,24 @@ def _patient_record(session: Session, patient: str | None, record_id: int | None
     return next(iter(matches.values()))[0]
 
 
+def _change_assignment(change: str, clinician: str,
+                       named: tuple[str | None, int | None, str | None, str | None],
+                       db: str | None) -> tuple[bool, str, bool]:
+    """Assign (``change`` "assign") or unassign one record, named as the commands name it (PATIENT,
+    --record-id, --patient-id, --patient-user), to ``clinician``, audited: whether it changed, the
+    record in words, and whether no clinician is assigned to it afterwards."""
+    from osteotwin.records.storage import repository
+
+    apply = repository.assign if change == "assign" else repository.unassign
+    with _database(db) as session:
+        doctor = _clinician(session, clinician)
+        row = _patient_record(session, *named)
+        changed = apply(session, doctor, row.id, _cli_actor())
+        session.commit()
+        orphaned = not repository.assignments(session, patient_id=row.id)
+        return bool(changed), repository.describe_patient(row), orphaned
+
+
 @users_app.command("assign")
 def assign(
     clinician: Annotated[str, typer.Argument(help="the clinician's username")],
@@ -218,15 +236,8 @@ def assign(
 ) -> None:
     """Let CLINICIAN see and edit one patient record, named by PATIENT, --record-id, --patient-id
     or --patient-user; prints the record assigned (record id, patient-file id, sex, birth date)."""
-    from osteotwin.records.storage.repository import assign as assign_patient
-    from osteotwin.records.storage.repository import describe_patient
-
-    with _database(db) as session:
-        doctor = _clinician(session, clinician)
-        row = _patient_record(session, patient, record_id, patient_file_id, patient_user)
-        changed = assign_patient(session, doctor, row.id, _cli_actor())
-        session.commit()
-        shown = describe_patient(row)
+    changed, shown, _ = _change_assignment(
+        "assign", clinician, (patient, record_id, patient_file_id, patient_user), db)
     typer.echo(f"assigned {shown} to {clinician}" if changed
                else f"{clinician} was already assigned {shown}")
 
@@ -241,17 +252,8 @@ def unassign(
     db: DbOption = None,
 ) -> None:
     """Stop CLINICIAN seeing one patient record (named as for assign); audited like assign."""
-    from osteotwin.records.storage.repository import assignments as list_assignments
-    from osteotwin.records.storage.repository import describe_patient
-    from osteotwin.records.storage.repository import unassign as unassign_patient
-
-    with _database(db) as session:
-        doctor = _clinician(session, clinician)
-        row = _patient_record(session, patient, record_id, patient_file_id, patient_user)
-        changed = unassign_patient(session, doctor, row.id, _cli_actor())
-        session.commit()
-        shown = describe_patient(row)
-        orphaned = changed and not list_assignments(session, patient_id=row.id)
+    changed, shown, orphaned = _change_assignment(
+        "unassign", clinician, (patient, record_id, patient_file_id, patient_user), db)
     if not changed:
         typer.echo(f"{clinician} was not assigned {shown}")
         return
