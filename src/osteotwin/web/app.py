@@ -53,7 +53,8 @@ from osteotwin.web.services import Unavailable
 WEB_DIR = Path(str(resources.files("osteotwin.web")))
 ENV_SECRET_KEY = "OSTEOTWIN_SECRET_KEY"
 #: Shortest session secret accepted from ``$OSTEOTWIN_SECRET_KEY`` (``secrets.token_urlsafe(32)``
-#: gives 43 characters).
+#: gives 43 characters): osteotwin's choice, so that a random value carries at least the 112 bits
+#: NIST SP 800-131A asks of a key (32 URL-safe characters carry 192).
 MIN_SECRET_KEY_CHARS = 32
 LOG = logging.getLogger("osteotwin.web")
 

@@ -39,15 +39,18 @@ from osteotwin.errors import UserInputError
 T = TypeVar("T")
 
 SESSION_COOKIE = "osteotwin_session"
-#: A signed-in browser session ends this long after sign-in, active or not (seconds).
+#: A signed-in browser session ends this long after sign-in, active or not (seconds): NIST SP
+#: 800-63B (2017) §4.2.3, reauthentication at AAL2 at least once every 12 hours.
 SESSION_MAX_AGE_S = 12 * 3600
-#: Default idle timeout of a signed-in browser session, in minutes (``$OSTEOTWIN_SESSION_IDLE_MINUTES``).
+#: Default idle timeout of a signed-in browser session, in minutes (``$OSTEOTWIN_SESSION_IDLE_MINUTES``):
+#: NIST SP 800-63B (2017) §4.2.3, reauthentication at AAL2 after 30 minutes or less of inactivity.
 SESSION_IDLE_MINUTES = 30
 ENV_SESSION_IDLE_MINUTES = "OSTEOTWIN_SESSION_IDLE_MINUTES"
 #: The idle timeouts accepted, in minutes (at most the absolute limit).
 SESSION_IDLE_RANGE = (1, SESSION_MAX_AGE_S // 60)
 #: A request re-signs the cookie (moving its last activity on) only when the last re-signing is at
-#: least this old, in seconds: not a new cookie on every request; the idle timeout is exact to it.
+#: least this old, in seconds: not a new cookie on every request; the idle timeout is exact to it
+#: (osteotwin's choice).
 SESSION_REFRESH_S = 60
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
